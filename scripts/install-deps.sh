@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything Tributary needs to build, run and test, from Debian's packages and npm only.
+# Idempotent: packages already present are skipped quickly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  g++ cmake ninja-build pkg-config clang-format
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libcurl4-openssl-dev libssl-dev libsqlite3-dev libpq-dev
+  libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  curl ca-certificates
+)
+# Node.js (with npm) runs the end-to-end checks; some machines carry a newer Node.js that bundles npm.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(postgresql chromium chromium-driver)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${1:-}" = "--test" ] && [ -f tests/e2e/package.json ]; then
+  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+fi

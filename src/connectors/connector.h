@@ -1,0 +1,116 @@
+// The Connector interface: everything Tributary knows about one tool lives behind it, in one folder
+// (connectors/<tool>/) that can be added or deleted as a unit. A connector declares its category, subscription
+// mode and which vendor events feed which unified events (the coverage grid and the scope → event-type mapping
+// are generated from these declarations); it verifies and parses inbound webhooks; and, for tools with a
+// subscription API, creates and deletes subscriptions through the tool's API.
+// Thread-safety: connectors are stateless after registration; every method may be called from any thread.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/model.h"
+#include "core/result.h"
+#include "http/client.h"
+#include "http/message.h"
+
+namespace tributary::connectors {
+
+enum class SubscriptionMode { kApi, kManual };
+std::string_view to_string(SubscriptionMode m);  // "api" | "manual"
+
+// "These vendor events feed this unified event." `note` marks inferred or unconfirmed facts.
+struct EventFeed {
+  Model model;
+  Action action;
+  std::vector<std::string> vendor_events;
+  std::string note;
+};
+
+// What the ingress needs to verify a request for one subscription.
+struct VerificationKeys {
+  std::vector<std::string> secrets;  // the current secret first; more while a rotation overlaps
+};
+
+struct Verification {
+  bool ok = false;
+  std::string scheme;  // which form matched, e.g. "hmac-sha256 hex in Signature (sha256 <hex>)"
+  std::string reason;  // why it failed; safe to log and show (never contains a secret)
+};
+
+// A parsed inbound webhook.
+struct ParsedEvent {
+  std::string vendor_event;   // "new_candidate_application", "person.created", "ping"
+  std::string delivery_id;    // the vendor's id for this delivery or event, for de-duplication ("" = none)
+  bool is_ping = false;       // answered 2xx, logged, never forwarded
+  std::vector<UnifiedEvent> events;  // empty when the vendor event maps to nothing we relay
+};
+
+// Everything a connector needs to call the tool's API for one integration.
+struct ApiContext {
+  std::string base_url;             // remote_base_url of the integration, or the tool's default
+  boost::json::object credentials;  // decrypted; never log it
+  http::HttpClient* client = nullptr;
+  std::chrono::milliseconds timeout{15000};
+};
+
+struct SubscriptionRequest {
+  std::vector<std::string> event_types;  // exactly the vendor events in scope for this subscription
+  std::string ingress_url;
+  std::string secret;  // the secret/token we chose for this subscription (api tools that let us choose)
+};
+
+struct RemoteSubscription {
+  std::string remote_id;
+  std::string secret;  // the secret to verify with: ours, or the one the vendor generated
+};
+
+// Error kinds for subscription calls: kForbidden means "the end customer must grant a permission" and its message
+// says which; kUnauthorized means the credentials do not work; anything else is a failure to retry later.
+class Connector {
+ public:
+  virtual ~Connector() = default;
+
+  virtual std::string_view tool() const = 0;          // "greenhouse"
+  virtual std::string_view display_name() const = 0;  // "Greenhouse"
+  virtual Category category() const = 0;
+  virtual SubscriptionMode subscription_mode() const = 0;
+  virtual const std::vector<EventFeed>& feeds() const = 0;
+
+  // The credential keys this tool needs (shared/vendors.md); the API rejects an integration missing any.
+  virtual std::vector<std::string> credential_keys() const = 0;
+  virtual std::string default_base_url(const boost::json::object& credentials) const = 0;
+
+  // Vendor event types to subscribe to for the enabled models, grouped into subscriptions: one group per
+  // subscription. Default: one subscription carrying every vendor event that feeds an enabled model.
+  virtual std::vector<std::vector<std::string>> plan_subscriptions(const std::set<Model>& enabled) const;
+
+  // Requests answered before verification (handshakes that arrive before any secret exists, e.g. Recruitee's
+  // {"test":true} or SmartRecruiters' X-Hook-Secret). nullopt = not a handshake.
+  virtual std::optional<http::Response> handshake(const http::Request& request) const;
+  virtual Verification verify(const http::Request& request, const VerificationKeys& keys) const = 0;
+  // Parses a verified request. An error is a malformed body (400).
+  virtual Result<ParsedEvent> parse(const http::Request& request) const = 0;
+  // The status the tool expects for an accepted delivery (most 200, SmartRecruiters 202).
+  virtual int accepted_status() const { return 200; }
+
+  // Manual tools: whether we generate the secret the end customer pastes into the tool (greenhouse) or the tool
+  // generates one that is stored with PATCH …/subscriptions/{sid} (hibob, recruitee, teamtailor).
+  virtual bool we_choose_secret() const { return true; }
+  // Human setup instructions for manual tools (ingress URL and, when we chose it, the secret are shown beside).
+  virtual std::string setup_instructions(const SubscriptionRequest& request) const;
+
+  // API tools.
+  virtual Result<RemoteSubscription> create_subscription(const ApiContext& ctx,
+                                                         const SubscriptionRequest& request) const;
+  virtual Status delete_subscription(const ApiContext& ctx, const std::string& remote_id) const;
+};
+
+// The vendor events that feed the enabled models, de-duplicated, in declaration order.
+std::vector<std::string> vendor_events_for(const Connector& connector, const std::set<Model>& enabled);
+
+}  // namespace tributary::connectors

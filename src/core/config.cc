@@ -1,0 +1,202 @@
+#include "core/config.h"
+
+#include <cstdlib>
+#include <functional>
+#include <sstream>
+#include <toml++/toml.h>
+
+extern char** environ;
+
+namespace tributary {
+namespace {
+
+struct Key {
+  const char* name;
+  std::function<Status(Config&, const std::string&)> set;
+};
+
+Status bad(const std::string& key, const std::string& why) {
+  return make_error(ErrorKind::kInvalidArgument, "config " + key + ": " + why);
+}
+
+Status parse_int(const std::string& key, const std::string& text, std::int64_t min, std::int64_t& out) {
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0) return bad(key, "expected an integer, got '" + text + "'");
+  if (v < min) return bad(key, "must be at least " + std::to_string(min));
+  out = v;
+  return {};
+}
+
+Status parse_double(const std::string& key, const std::string& text, double min, double max, double& out) {
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0') return bad(key, "expected a number, got '" + text + "'");
+  if (v < min || v > max) return bad(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  out = v;
+  return {};
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+Status set_int(const char* key, const std::string& v, std::int64_t min, std::int64_t& field) {
+  return parse_int(key, v, min, field);
+}
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> kKeys = {
+      {"listen", [](Config& c, const std::string& v) -> Status {
+         c.listen = v;
+         if (c.listen_port() == 0 && v.find(":0") == std::string::npos) return bad("listen", "expected HOST:PORT");
+         return {};
+       }},
+      {"public_url", [](Config& c, const std::string& v) -> Status { c.public_url = v; return {}; }},
+      {"database", [](Config& c, const std::string& v) -> Status { c.database = v; return {}; }},
+      {"api_key", [](Config& c, const std::string& v) -> Status { c.api_key = v; return {}; }},
+      {"master_key", [](Config& c, const std::string& v) -> Status { c.master_key = v; return {}; }},
+      {"master_key_file", [](Config& c, const std::string& v) -> Status { c.master_key_file = v; return {}; }},
+      {"log_level", [](Config& c, const std::string& v) -> Status { c.log_level = v; return {}; }},
+      {"shutdown_grace_ms",
+       [](Config& c, const std::string& v) { return set_int("shutdown_grace_ms", v, 0, c.shutdown_grace_ms); }},
+      {"retry.base_ms", [](Config& c, const std::string& v) { return set_int("retry.base_ms", v, 0, c.retry.base_ms); }},
+      {"retry.factor",
+       [](Config& c, const std::string& v) { return parse_double("retry.factor", v, 1.0, 100.0, c.retry.factor); }},
+      {"retry.max_retries", [](Config& c, const std::string& v) -> Status {
+         std::int64_t n = 0;
+         if (auto s = parse_int("retry.max_retries", v, 0, n); !s) return s;
+         if (n > 20) return bad("retry.max_retries", "must be at most 20");
+         c.retry.max_retries = static_cast<int>(n);
+         return {};
+       }},
+      {"retry.jitter",
+       [](Config& c, const std::string& v) { return parse_double("retry.jitter", v, 0.0, 1.0, c.retry.jitter); }},
+      {"delivery.timeout_ms",
+       [](Config& c, const std::string& v) { return set_int("delivery.timeout_ms", v, 1, c.delivery.timeout_ms); }},
+      {"delivery.allow_networks", [](Config& c, const std::string& v) -> Status {
+         c.delivery.allow_networks = split_list(v);
+         return {};
+       }},
+      {"delivery.max_in_flight", [](Config& c, const std::string& v) -> Status {
+         std::int64_t n = 0;
+         if (auto s = parse_int("delivery.max_in_flight", v, 1, n); !s) return s;
+         c.delivery.max_in_flight = static_cast<int>(n);
+         return {};
+       }},
+      {"delivery.per_endpoint_concurrency", [](Config& c, const std::string& v) -> Status {
+         std::int64_t n = 0;
+         if (auto s = parse_int("delivery.per_endpoint_concurrency", v, 1, n); !s) return s;
+         c.delivery.per_endpoint_concurrency = static_cast<int>(n);
+         return {};
+       }},
+      {"ingress.max_body_bytes", [](Config& c, const std::string& v) {
+         return set_int("ingress.max_body_bytes", v, 1, c.ingress.max_body_bytes);
+       }},
+  };
+  return kKeys;
+}
+
+std::string env_name(const std::string& key) {
+  std::string out = "TRIBUTARY_";
+  for (char ch : key) out += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+// TOML values become text so the file and the environment go through one parser per key.
+std::optional<std::string> toml_text(const toml::node& node) {
+  if (auto s = node.value<std::string>()) return *s;
+  if (node.is_integer()) return std::to_string(*node.value<std::int64_t>());
+  if (node.is_floating_point()) {
+    std::ostringstream os;
+    os << *node.value<double>();
+    return os.str();
+  }
+  if (auto b = node.value<bool>()) return *b ? "true" : "false";
+  if (const auto* arr = node.as_array()) {
+    std::string joined;
+    for (const auto& el : *arr) {
+      auto s = el.value<std::string>();
+      if (!s) return std::nullopt;
+      if (!joined.empty()) joined += ',';
+      joined += *s;
+    }
+    return joined;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string Config::listen_host() const {
+  auto pos = listen.rfind(':');
+  std::string host = pos == std::string::npos ? listen : listen.substr(0, pos);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host;
+}
+
+std::uint16_t Config::listen_port() const {
+  auto pos = listen.rfind(':');
+  if (pos == std::string::npos) return 0;
+  int port = std::atoi(listen.c_str() + pos + 1);
+  return port > 0 && port < 65536 ? static_cast<std::uint16_t>(port) : 0;
+}
+
+std::string Config::effective_public_url() const {
+  std::string url = public_url.empty() ? "http://" + listen : public_url;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>* env) {
+  Config config;
+  if (!path.empty()) {
+    toml::table table;
+    try {
+      table = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream os;
+      os << "config file " << path << ": " << e.description() << " at line " << e.source().begin.line;
+      return make_error(ErrorKind::kInvalidArgument, os.str());
+    }
+    for (const auto& key : keys()) {
+      auto node = table.at_path(key.name);
+      if (!node) continue;
+      auto text = toml_text(*node.node());
+      if (!text) return make_error(ErrorKind::kInvalidArgument, std::string("config ") + key.name + ": unsupported type");
+      if (auto s = key.set(config, *text); !s) return s.error();
+    }
+  }
+  std::map<std::string, std::string> real_env;
+  if (env == nullptr) {
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      std::string entry(*e);
+      auto eq = entry.find('=');
+      if (eq != std::string::npos && entry.rfind("TRIBUTARY_", 0) == 0) real_env[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    env = &real_env;
+  }
+  for (const auto& key : keys()) {
+    auto it = env->find(env_name(key.name));
+    if (it == env->end()) continue;
+    if (auto s = key.set(config, it->second); !s) return s.error();
+  }
+  return config;
+}
+
+std::vector<std::string> config_keys() {
+  std::vector<std::string> out;
+  for (const auto& k : keys()) out.push_back(std::string(k.name) + " (" + env_name(k.name) + ")");
+  return out;
+}
+
+}  // namespace tributary

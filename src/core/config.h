@@ -1,0 +1,58 @@
+// Tributary's configuration: a TOML file (optional) with every key overridable by an environment variable
+// named TRIBUTARY_<KEY> (dots become underscores, upper case: retry.base_ms → TRIBUTARY_RETRY_BASE_MS).
+// Loaded once at start-up; a bad value fails fast with a message naming the key.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace tributary {
+
+struct RetryConfig {
+  std::int64_t base_ms = 30000;
+  double factor = 5.0;
+  int max_retries = 5;
+  double jitter = 0.2;
+};
+
+struct DeliveryConfig {
+  std::int64_t timeout_ms = 15000;
+  std::vector<std::string> allow_networks;  // CIDRs exempt from the SSRF guard
+  int max_in_flight = 512;                   // deliveries in flight at once, all endpoints
+  int per_endpoint_concurrency = 16;         // deliveries in flight at once to one endpoint
+};
+
+struct IngressConfig {
+  std::int64_t max_body_bytes = 1048576;
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string public_url;  // default: http://<listen>
+  std::string database = "./var/tributary.db";
+  std::string api_key;      // optional bootstrap API key
+  std::string master_key;   // base64 of 32 bytes; default: a key file beside the database
+  std::string master_key_file;
+  std::string log_level = "info";
+  std::int64_t shutdown_grace_ms = 10000;
+  RetryConfig retry;
+  DeliveryConfig delivery;
+  IngressConfig ingress;
+
+  // Host and port parsed from `listen`.
+  std::string listen_host() const;
+  std::uint16_t listen_port() const;
+  std::string effective_public_url() const;
+};
+
+// Reads `path` (when not empty), then the environment. `env` is injectable for tests; empty = real environ.
+Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>* env = nullptr);
+
+// Every key the loader knows, for documentation and `tributary serve --help`.
+std::vector<std::string> config_keys();
+
+}  // namespace tributary

@@ -1,0 +1,73 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "core/clock.h"
+
+namespace tributary {
+namespace {
+
+TEST(Config, DefaultsMatchThePublicContract) {
+  std::map<std::string, std::string> env;
+  auto c = load_config("", &env);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->listen, "127.0.0.1:8080");
+  EXPECT_EQ(c->effective_public_url(), "http://127.0.0.1:8080");
+  EXPECT_EQ(c->database, "./var/tributary.db");
+  EXPECT_EQ(c->retry.base_ms, 30000);
+  EXPECT_EQ(c->retry.factor, 5.0);
+  EXPECT_EQ(c->retry.max_retries, 5);
+  EXPECT_DOUBLE_EQ(c->retry.jitter, 0.2);
+  EXPECT_EQ(c->delivery.timeout_ms, 15000);
+  EXPECT_TRUE(c->delivery.allow_networks.empty());
+  EXPECT_EQ(c->ingress.max_body_bytes, 1048576);
+}
+
+TEST(Config, FileThenEnvironmentOverrides) {
+  std::string path = testing::TempDir() + "/tributary_config_test.toml";
+  {
+    std::ofstream f(path);
+    f << "listen = \"0.0.0.0:9000\"\napi_key = \"from-file\"\n[retry]\nbase_ms = 100\nfactor = 2\n"
+         "[delivery]\nallow_networks = [\"127.0.0.0/8\", \"::1/128\"]\n";
+  }
+  std::map<std::string, std::string> env = {{"TRIBUTARY_RETRY_BASE_MS", "250"},
+                                            {"TRIBUTARY_DELIVERY_ALLOW_NETWORKS", "10.0.0.0/8, 192.168.0.0/16"},
+                                            {"TRIBUTARY_INGRESS_MAX_BODY_BYTES", "2048"}};
+  auto c = load_config(path, &env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->listen_host(), "0.0.0.0");
+  EXPECT_EQ(c->listen_port(), 9000);
+  EXPECT_EQ(c->api_key, "from-file");
+  EXPECT_EQ(c->retry.base_ms, 250);
+  EXPECT_EQ(c->retry.factor, 2.0);
+  EXPECT_EQ(c->delivery.allow_networks, (std::vector<std::string>{"10.0.0.0/8", "192.168.0.0/16"}));
+  EXPECT_EQ(c->ingress.max_body_bytes, 2048);
+  std::remove(path.c_str());
+}
+
+TEST(Config, BadValuesFailWithTheKeyName) {
+  std::map<std::string, std::string> env = {{"TRIBUTARY_RETRY_MAX_RETRIES", "many"}};
+  auto c = load_config("", &env);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("retry.max_retries"), std::string::npos);
+  std::map<std::string, std::string> env2 = {{"TRIBUTARY_RETRY_JITTER", "3"}};
+  EXPECT_FALSE(load_config("", &env2).ok());
+}
+
+TEST(Clock, Iso8601RoundTripAndOffsets) {
+  EXPECT_EQ(format_iso8601(0), "1970-01-01T00:00:00.000Z");
+  auto t = parse_iso8601("2026-11-27T10:00:00.123Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_iso8601(*t), "2026-11-27T10:00:00.123Z");
+  EXPECT_EQ(parse_iso8601("2026-11-27T11:00:00+01:00"), parse_iso8601("2026-11-27T10:00:00Z"));
+  EXPECT_EQ(parse_iso8601("2026-11-27"), parse_iso8601("2026-11-27T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("2026-13-01T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("yesterday"));
+  EXPECT_FALSE(parse_iso8601("2026-11-27T10:00:00Zjunk"));
+}
+
+}  // namespace
+}  // namespace tributary

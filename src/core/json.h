@@ -1,0 +1,27 @@
+// Small helpers over Boost.JSON for reading untrusted documents without exceptions.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace tributary::json {
+
+namespace bj = boost::json;
+
+// Parses with a depth limit; never throws.
+Result<bj::value> parse(std::string_view text);
+
+// Path lookups: "payload.application.id". Numbers are rendered as text for ids.
+const bj::value* find(const bj::value& root, std::string_view dotted_path);
+std::optional<std::string> get_string(const bj::value& root, std::string_view dotted_path);
+// Strings as-is, integers as decimal text; anything else nullopt. Vendors send ids as either.
+std::optional<std::string> get_id(const bj::value& root, std::string_view dotted_path);
+std::optional<bool> get_bool(const bj::value& root, std::string_view dotted_path);
+
+std::string serialize(const bj::value& v);
+
+}  // namespace tributary::json

@@ -1,0 +1,35 @@
+#include "core/log.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace tributary {
+
+void init_logging(const std::string& level) {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ [%t] %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+bool is_sensitive_header(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  static constexpr std::string_view kExact[] = {"authorization", "proxy-authorization", "cookie", "set-cookie",
+                                                "x-api-key"};
+  for (auto e : kExact)
+    if (lower == e) return true;
+  static constexpr std::string_view kParts[] = {"signature", "token", "secret", "api-key", "apikey", "password"};
+  for (auto p : kParts)
+    if (lower.find(p) != std::string::npos) return true;
+  return false;
+}
+
+HeaderList redact_headers(const HeaderList& headers) {
+  HeaderList out;
+  out.reserve(headers.size());
+  for (const auto& [k, v] : headers) out.emplace_back(k, is_sensitive_header(k) ? "[redacted]" : v);
+  return out;
+}
+
+}  // namespace tributary

@@ -1,0 +1,45 @@
+// Simulated tools: each a small HTTP server that behaves like one vendor's API and webhooks, written from
+// shared/vendors.md independently of the connector (no shared code for formats or signatures), so a misreading
+// of the vendor's documentation cannot pass silently. Every simulator serves the same control API:
+//   POST   /_sim/{model}                      create a record (body: partial unified record) → {"remote_id": …}
+//   PATCH  /_sim/{model}/{remote_id}           update
+//   DELETE /_sim/{model}/{remote_id}           delete
+//   POST   /_sim/ats_jobs/{remote_id}/publish  and /unpublish
+//   POST   /_sim/permissions                   {"webhooks": false|true}
+//   GET    /_sim/subscriptions                 what is subscribed (api tools) or configured (manual tools)
+//   POST   /_sim/webhooks                      {url, secret, event_types} — manual tools: what the end customer
+//                                              does in the tool's UI
+// Each change fires the webhooks the tool really fires, in its format and signature, to every matching
+// subscription. Simulators accept any well-formed credentials.
+// Thread-safety: start()/stop() from the owner; the server threads serialise access to the simulated state.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace tributary::sim {
+
+struct SimOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
+class Simulator {
+ public:
+  virtual ~Simulator() = default;
+  virtual Status start() = 0;
+  virtual std::uint16_t port() const = 0;
+  virtual void stop() = 0;
+  std::string base_url() const;  // "http://127.0.0.1:<port>"
+};
+
+// nullptr for an unknown tool.
+std::unique_ptr<Simulator> make_simulator(std::string_view tool, SimOptions options);
+std::vector<std::string> simulator_tools();
+
+}  // namespace tributary::sim

@@ -1,0 +1,82 @@
+// The Database seam: connections that run parameterised SQL and return plain rows. SQLite is the embedded
+// default; PostgreSQL (libpq) comes with the scale-out work behind the same interface.
+// Portable SQL: `$1 … $n` placeholders, INSERT … ON CONFLICT, RETURNING. In SQLite `$n` are named parameters,
+// bound by name (sqlite3_bind_parameter_index(stmt, "$n")), so a query may mention `$2` before `$1`.
+// Thread-safety: a Database is shared by all threads; each Connection is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/result.h"
+
+namespace tributary::store {
+
+struct Blob {
+  std::string bytes;
+};
+
+// A parameter or a column value. Text is UTF-8; Blob is raw bytes (request bodies, sealed secrets).
+using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string, Blob>;
+
+struct Row {
+  std::vector<Value> columns;
+
+  bool is_null(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(columns.at(i)); }
+  std::int64_t int64(std::size_t i) const;      // 0 for NULL; text is parsed
+  double real(std::size_t i) const;
+  std::string text(std::size_t i) const;        // "" for NULL; blobs as their bytes; numbers as decimal
+  std::string blob(std::size_t i) const { return text(i); }
+};
+
+enum class Backend { kSqlite, kPostgres };
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Runs one or more statements without parameters (migrations, pragmas).
+  virtual Status exec_script(std::string_view sql) = 0;
+  // Runs one statement; rows are returned for SELECT and RETURNING. Statements are prepared once and cached.
+  virtual Result<std::vector<Row>> query(std::string_view sql, const std::vector<Value>& params = {}) = 0;
+  // Runs one statement; returns the number of rows changed.
+  virtual Result<std::int64_t> execute(std::string_view sql, const std::vector<Value>& params = {}) = 0;
+
+  virtual Status begin() = 0;      // BEGIN IMMEDIATE on SQLite (take the write lock up front)
+  virtual Status commit() = 0;
+  virtual Status rollback() = 0;
+  virtual Status savepoint(std::string_view name) = 0;
+  virtual Status release(std::string_view name) = 0;
+  virtual Status rollback_to(std::string_view name) = 0;
+  virtual Backend backend() const = 0;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual Result<std::unique_ptr<Connection>> connect() = 0;
+  virtual Backend backend() const = 0;
+  virtual std::string describe() const = 0;  // for logs: the path or host/db, never a password
+};
+
+// "postgres://…" / "postgresql://…" selects PostgreSQL (not yet built: returns an error); anything else is a
+// SQLite file path (its directory is created). SQLite connections use WAL, synchronous=FULL, foreign keys on,
+// a busy timeout, and cached prepared statements.
+Result<std::unique_ptr<Database>> open_database(const std::string& url);
+
+// Runs `fn` in a transaction on `conn`: commit when it returns ok, roll back otherwise.
+template <typename Fn>
+Status in_transaction(Connection& conn, Fn&& fn) {
+  if (auto s = conn.begin(); !s) return s;
+  Status result = fn();
+  if (!result) {
+    (void)conn.rollback();
+    return result;
+  }
+  return conn.commit();
+}
+
+}  // namespace tributary::store
