@@ -1,0 +1,352 @@
+#include "store/writer.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tributary::store {
+namespace {
+
+constexpr auto kDeadline = std::chrono::seconds(60);
+
+// Collects done() reports; lets a test wait for a number of them with a deadline.
+class Outcomes {
+ public:
+  explicit Outcomes(std::size_t n) : statuses_(n), reported_(n, false) {}
+
+  Writer::Done done(std::size_t i) {
+    return [this, i](Status s) {
+      std::lock_guard lock(mu_);
+      statuses_.at(i) = std::move(s);
+      reported_.at(i) = true;
+      ++count_;
+      order_.push_back(i);
+      cv_.notify_all();
+    };
+  }
+
+  bool wait_all() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, kDeadline, [&] { return count_ == statuses_.size(); });
+  }
+
+  std::size_t count() {
+    std::lock_guard lock(mu_);
+    return count_;
+  }
+  Status status(std::size_t i) {
+    std::lock_guard lock(mu_);
+    return statuses_.at(i);
+  }
+  bool reported(std::size_t i) {
+    std::lock_guard lock(mu_);
+    return reported_.at(i);
+  }
+  std::vector<std::size_t> order() {
+    std::lock_guard lock(mu_);
+    return order_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Status> statuses_;
+  std::vector<bool> reported_;
+  std::vector<std::size_t> order_;
+  std::size_t count_ = 0;
+};
+
+Writer::Job insert(std::string name) {
+  return [name = std::move(name)](Connection& conn) -> Status {
+    auto r = conn.execute("INSERT INTO t (name) VALUES ($1)", {name});
+    if (!r) return r.error();
+    return {};
+  };
+}
+
+class WriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = testing::TempDir() + "/tributary_writer_" + std::to_string(::getpid()) + "_" +
+           std::to_string(counter.fetch_add(1));
+    path_ = dir_ + "/writer.db";
+    open();
+    auto conn = db_->connect();
+    ASSERT_TRUE(conn.ok()) << conn.error().message;
+    ASSERT_TRUE(
+        (*conn)->exec_script("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)").ok());
+  }
+
+  void TearDown() override {
+    writer_.reset();
+    db_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  void open() {
+    auto db = open_database(path_);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    db_ = std::move(*db);
+  }
+
+  void make_writer(WriterOptions options = {}) {
+    auto conn = db_->connect();
+    ASSERT_TRUE(conn.ok()) << conn.error().message;
+    writer_ = std::make_unique<Writer>(std::move(*conn), options);
+  }
+
+  std::unique_ptr<Connection> connect() {
+    auto conn = db_->connect();
+    EXPECT_TRUE(conn.ok()) << conn.error().message;
+    return conn.ok() ? std::move(*conn) : nullptr;
+  }
+
+  std::int64_t rows() {
+    auto conn = connect();
+    if (!conn) return -1;
+    auto r = conn->query("SELECT count(*) FROM t");
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? r->at(0).int64(0) : -1;
+  }
+
+  bool has(const std::string& name) {
+    auto conn = connect();
+    if (!conn) return false;
+    auto r = conn->query("SELECT 1 FROM t WHERE name = $1", {name});
+    return r.ok() && !r->empty();
+  }
+
+  std::string dir_;
+  std::string path_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<Writer> writer_;
+};
+
+TEST_F(WriterTest, ConcurrentSubmittersAreGroupCommitted) {
+  make_writer();
+  writer_->start();
+  constexpr std::size_t kThreads = 8;
+  constexpr std::size_t kPerThread = 500;
+  Outcomes outcomes(kThreads * kPerThread);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::size_t i = 0; i < kPerThread; ++i) {
+        const std::size_t n = t * kPerThread + i;
+        writer_->submit(insert("row-" + std::to_string(n)), outcomes.done(n));
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  ASSERT_TRUE(outcomes.wait_all()) << outcomes.count() << " of " << kThreads * kPerThread << " reported";
+  for (std::size_t n = 0; n < kThreads * kPerThread; ++n) {
+    ASSERT_TRUE(outcomes.status(n).ok()) << n << ": " << outcomes.status(n).error().message;
+  }
+  EXPECT_EQ(rows(), static_cast<std::int64_t>(kThreads * kPerThread));
+  EXPECT_EQ(writer_->jobs(), kThreads * kPerThread);
+  EXPECT_LT(writer_->batches(), writer_->jobs());
+}
+
+TEST_F(WriterTest, RunBlocksUntilCommitted) {
+  make_writer();
+  writer_->start();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const std::string name = "r" + std::to_string(t) + "-" + std::to_string(i);
+        if (!writer_->run(insert(name)).ok() || !has(name)) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(rows(), 200);
+}
+
+TEST_F(WriterTest, FailingJobDoesNotAffectItsBatch) {
+  make_writer();
+  // Submitted before start(), so all five land in one batch.
+  Outcomes outcomes(5);
+  writer_->submit(insert("a"), outcomes.done(0));
+  writer_->submit(
+      [](Connection& conn) -> Status {
+        // Writes, then fails: its row must be rolled back with it.
+        if (auto r = conn.execute("INSERT INTO t (name) VALUES ('b')"); !r) return r.error();
+        return make_error(ErrorKind::kInvalidArgument, "job b rejects");
+      },
+      outcomes.done(1));
+  writer_->submit(insert("a"), outcomes.done(2));  // duplicate: constraint violation
+  writer_->submit(
+      [](Connection& conn) -> Status {
+        (void)conn.execute("INSERT INTO t (name) VALUES ('d')");
+        throw std::runtime_error("boom");
+      },
+      outcomes.done(3));
+  writer_->submit(insert("e"), outcomes.done(4));
+  writer_->start();
+  ASSERT_TRUE(outcomes.wait_all());
+
+  EXPECT_EQ(writer_->batches(), 1u);
+  EXPECT_EQ(writer_->jobs(), 5u);
+  EXPECT_TRUE(outcomes.status(0).ok());
+  ASSERT_FALSE(outcomes.status(1).ok());
+  EXPECT_EQ(outcomes.status(1).error().kind, ErrorKind::kInvalidArgument);
+  ASSERT_FALSE(outcomes.status(2).ok());
+  EXPECT_EQ(outcomes.status(2).error().kind, ErrorKind::kConflict);
+  ASSERT_FALSE(outcomes.status(3).ok());
+  EXPECT_EQ(outcomes.status(3).error().kind, ErrorKind::kInternal);
+  EXPECT_TRUE(outcomes.status(4).ok());
+
+  EXPECT_TRUE(has("a"));
+  EXPECT_FALSE(has("b"));
+  EXPECT_FALSE(has("d"));
+  EXPECT_TRUE(has("e"));
+  EXPECT_EQ(rows(), 2);
+  EXPECT_EQ(outcomes.order(), (std::vector<std::size_t>{0, 1, 2, 3, 4}));
+}
+
+TEST_F(WriterTest, CommitFailureFailsTheWholeBatch) {
+  {
+    auto conn = connect();
+    ASSERT_NE(conn, nullptr);
+    // A deferred foreign key is checked only at COMMIT.
+    ASSERT_TRUE(conn->exec_script("CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+                                  "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL "
+                                  "REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);")
+                    .ok());
+  }
+  make_writer();
+  Outcomes outcomes(3);
+  writer_->submit(insert("x"), outcomes.done(0));
+  writer_->submit(
+      [](Connection& conn) -> Status {
+        auto r = conn.execute("INSERT INTO child (parent_id) VALUES (99)");
+        if (!r) return r.error();
+        return {};
+      },
+      outcomes.done(1));
+  writer_->submit(insert("y"), outcomes.done(2));
+  writer_->start();
+  ASSERT_TRUE(outcomes.wait_all());
+  for (std::size_t i = 0; i < 3; ++i) {
+    ASSERT_FALSE(outcomes.status(i).ok()) << i;
+    EXPECT_EQ(outcomes.status(i).error().kind, ErrorKind::kConflict) << i;
+  }
+  EXPECT_EQ(rows(), 0);
+
+  // The writer recovers: the next batch commits.
+  Status next = writer_->run(insert("z"));
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_TRUE(has("z"));
+}
+
+TEST_F(WriterTest, DoneRunsAfterCommit) {
+  make_writer();
+  writer_->start();
+  constexpr std::size_t kJobs = 50;
+  Outcomes outcomes(kJobs);
+  std::atomic<int> seen{0};
+  for (std::size_t i = 0; i < kJobs; ++i) {
+    const std::string name = "c" + std::to_string(i);
+    writer_->submit(insert(name), [&, name, done = outcomes.done(i)](Status s) {
+      // Another connection sees the row: the batch is committed when done() runs.
+      if (s.ok() && has(name)) ++seen;
+      done(std::move(s));
+    });
+  }
+  ASSERT_TRUE(outcomes.wait_all());
+  EXPECT_EQ(seen.load(), static_cast<int>(kJobs));
+}
+
+TEST_F(WriterTest, StopDrainsQueuedJobs) {
+  make_writer(WriterOptions{.max_batch = 16});
+  writer_->start();
+  constexpr std::size_t kJobs = 300;
+  Outcomes outcomes(kJobs);
+  for (std::size_t i = 0; i < kJobs; ++i)
+    writer_->submit(insert("s" + std::to_string(i)), outcomes.done(i));
+  writer_->stop();
+  // Everything was reported by the time stop() returned, and nothing more will be.
+  EXPECT_EQ(outcomes.count(), kJobs);
+  for (std::size_t i = 0; i < kJobs; ++i)
+    ASSERT_TRUE(outcomes.status(i).ok()) << i;
+  EXPECT_EQ(rows(), static_cast<std::int64_t>(kJobs));
+  EXPECT_GE(writer_->batches(), kJobs / 16);  // max_batch is honoured
+}
+
+TEST_F(WriterTest, StopWithoutStartStillDrains) {
+  make_writer();
+  Outcomes outcomes(3);
+  for (std::size_t i = 0; i < 3; ++i)
+    writer_->submit(insert("n" + std::to_string(i)), outcomes.done(i));
+  writer_->stop();
+  EXPECT_EQ(outcomes.count(), 3u);
+  EXPECT_EQ(rows(), 3);
+}
+
+TEST_F(WriterTest, SubmitAfterStopFails) {
+  make_writer();
+  writer_->start();
+  ASSERT_TRUE(writer_->run(insert("before")).ok());
+  writer_->stop();
+
+  bool called = false;
+  Status reported;
+  writer_->submit(insert("after"), [&](Status s) {
+    called = true;
+    reported = std::move(s);
+  });
+  ASSERT_TRUE(called);  // immediately, on this thread
+  ASSERT_FALSE(reported.ok());
+  EXPECT_EQ(reported.error().kind, ErrorKind::kUnavailable);
+
+  Status run = writer_->run(insert("after"));
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(run.error().kind, ErrorKind::kUnavailable);
+  EXPECT_FALSE(has("after"));
+  writer_->stop();  // idempotent
+}
+
+TEST_F(WriterTest, RunFromTheWriterThreadFailsInsteadOfDeadlocking) {
+  make_writer();
+  writer_->start();
+  Status inner;
+  Status outer = writer_->run([&](Connection&) -> Status {
+    inner = writer_->run(insert("nested"));
+    return {};
+  });
+  EXPECT_TRUE(outer.ok());
+  ASSERT_FALSE(inner.ok());
+  EXPECT_EQ(inner.error().kind, ErrorKind::kInternal);
+}
+
+TEST_F(WriterTest, DataSurvivesReopen) {
+  make_writer();
+  writer_->start();
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(writer_->run(insert("p" + std::to_string(i))).ok());
+  writer_.reset();
+  db_.reset();
+
+  open();
+  EXPECT_EQ(rows(), 20);
+  EXPECT_TRUE(has("p0"));
+  EXPECT_TRUE(has("p19"));
+}
+
+}  // namespace
+}  // namespace tributary::store
