@@ -1,0 +1,182 @@
+#include "connectors/common/api.h"
+
+#include "core/json.h"
+
+namespace tributary::connectors::common {
+namespace {
+
+bool is_unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+
+void append_percent(std::string& out, unsigned char c) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  out += '%';
+  out += kDigits[c >> 4];
+  out += kDigits[c & 15];
+}
+
+std::string form_component(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (unsigned char c : in) {
+    if (is_unreserved(c)) {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      append_percent(out, c);
+    }
+  }
+  return out;
+}
+
+void replace_all(std::string& text, std::string_view what, std::string_view with) {
+  if (what.empty()) return;
+  std::size_t pos = 0;
+  while ((pos = text.find(what, pos)) != std::string::npos) {
+    text.replace(pos, what.size(), with);
+    pos += with.size();
+  }
+}
+
+// Message fields of common JSON error shapes: {"errors":[{"title","detail"}]}, {"error":{"message"}},
+// {"error":"..","error_description":".."}, {"message":".."}.
+std::string json_error_message(std::string_view body) {
+  auto parsed = json::parse(body);
+  if (!parsed || !parsed->is_object()) return {};
+  const auto& doc = *parsed;
+  std::string out;
+  auto add = [&out](const std::optional<std::string>& part) {
+    if (!part || part->empty()) return;
+    if (!out.empty()) out += ": ";
+    out += *part;
+  };
+  if (const auto* errors = json::find(doc, "errors"); errors != nullptr && errors->is_array()) {
+    const auto& arr = errors->get_array();
+    if (!arr.empty()) {
+      add(json::get_string(arr[0], "title"));
+      add(json::get_string(arr[0], "detail"));
+      add(json::get_string(arr[0], "message"));
+    }
+  }
+  if (out.empty()) {
+    add(json::get_string(doc, "error.message"));
+    add(json::get_string(doc, "error"));
+    add(json::get_string(doc, "error_description"));
+    add(json::get_string(doc, "message"));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string form_encode(const FormFields& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    out += form_component(name);
+    out += '=';
+    out += form_component(value);
+  }
+  return out;
+}
+
+std::string encode_path_segment(std::string_view segment) {
+  std::string out;
+  out.reserve(segment.size());
+  for (unsigned char c : segment) {
+    if (is_unreserved(c)) {
+      out += static_cast<char>(c);
+    } else {
+      append_percent(out, c);
+    }
+  }
+  return out;
+}
+
+std::string join_url(std::string_view base, std::string_view path) {
+  while (!base.empty() && base.back() == '/')
+    base.remove_suffix(1);
+  while (!path.empty() && path.front() == '/')
+    path.remove_prefix(1);
+  std::string out(base);
+  out += '/';
+  out += path;
+  return out;
+}
+
+Result<std::string> credential(const ApiContext& ctx, std::string_view key) {
+  auto it = ctx.credentials.find(key);
+  if (it == ctx.credentials.end() || !it->value().is_string() || it->value().get_string().empty()) {
+    return make_error(ErrorKind::kInvalidArgument, "credentials are missing \"" + std::string(key) + "\"");
+  }
+  return std::string(it->value().get_string());
+}
+
+std::string error_excerpt(std::string_view body, const std::vector<std::string_view>& secrets,
+                          std::size_t max_chars) {
+  std::string text = json_error_message(body);
+  if (text.empty()) text = std::string(body);
+  // Redact before truncating so a secret cut in half at the boundary cannot survive.
+  for (std::string_view secret : secrets)
+    replace_all(text, secret, "[redacted]");
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  if (text.size() > max_chars) {
+    text.resize(max_chars);
+    text += "...";
+  }
+  return text;
+}
+
+std::string describe_failure(std::string_view vendor, const http::ClientResponse& response,
+                             const std::vector<std::string_view>& secrets) {
+  if (response.status == 0) {
+    return "could not reach " + std::string(vendor) + ": " +
+           error_excerpt(response.error.empty() ? "no response" : response.error, secrets);
+  }
+  std::string out = std::string(vendor) + " answered " + std::to_string(response.status);
+  std::string excerpt = error_excerpt(response.body, secrets);
+  if (!excerpt.empty()) out += ": " + excerpt;
+  return out;
+}
+
+Result<std::string> fetch_access_token(const ApiContext& ctx, std::string_view vendor,
+                                       const TokenRequest& request,
+                                       const std::vector<std::string_view>& secrets) {
+  if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = request.url;
+  req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  req.headers.emplace_back("Accept", "application/json");
+  for (const auto& h : request.extra_headers)
+    req.headers.push_back(h);
+  req.body = form_encode(request.form);
+  req.timeout = ctx.timeout;
+  http::ClientResponse resp = ctx.client->send_sync(std::move(req));
+
+  if (resp.status == 401) {
+    return make_error(ErrorKind::kUnauthorized, std::string(vendor) + " rejected the API credentials");
+  }
+  if (resp.status == 403) {
+    return make_error(ErrorKind::kForbidden, describe_failure(vendor, resp, secrets));
+  }
+  if (resp.status < 200 || resp.status > 299) {
+    return make_error(ErrorKind::kUpstream,
+                      "token request failed: " + describe_failure(vendor, resp, secrets));
+  }
+  auto parsed = json::parse(resp.body);
+  std::optional<std::string> token;
+  if (parsed) token = json::get_string(*parsed, "access_token");
+  if (!token || token->empty()) {
+    return make_error(ErrorKind::kUpstream,
+                      std::string(vendor) + " answered the token request without an access_token");
+  }
+  return std::move(*token);
+}
+
+}  // namespace tributary::connectors::common

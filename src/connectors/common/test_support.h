@@ -1,0 +1,41 @@
+// Test-only helpers for connector tests: reading files from a connector's testdata/ folder and building
+// requests. Header-only, so nothing here is linked into the library.
+#pragma once
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "http/message.h"
+
+namespace tributary::connectors::testing {
+
+// Reads src/connectors/<relative> byte for byte (signatures cover exact bytes).
+inline std::string read_testdata(std::string_view relative) {
+  const std::string path = std::string(TRIBUTARY_SOURCE_DIR) + "/src/connectors/" + std::string(relative);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open test data " + path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+inline boost::json::value read_testdata_json(std::string_view relative) {
+  return boost::json::parse(read_testdata(relative));
+}
+
+inline http::Request post_request(std::string body, HeaderList headers) {
+  http::Request r;
+  r.method = "POST";
+  r.target = "/ingress/test";
+  r.path = "/ingress/test";
+  r.headers = std::move(headers);
+  r.body = std::move(body);
+  r.remote_address = "127.0.0.1";
+  return r;
+}
+
+}  // namespace tributary::connectors::testing

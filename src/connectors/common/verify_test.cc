@@ -1,0 +1,98 @@
+#include "connectors/common/verify.h"
+
+#include <gtest/gtest.h>
+
+#include "connectors/common/test_support.h"
+#include "core/crypto.h"
+
+namespace tributary::connectors::common {
+namespace {
+
+using testing::post_request;
+
+TEST(Verify, SingleHeader) {
+  auto ok = single_header(post_request("", {{"X-Sig", "a"}}), "x-sig");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, "a");
+  auto missing = single_header(post_request("", {}), "X-Sig");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message, "missing X-Sig header");
+  auto dup = single_header(post_request("", {{"X-Sig", "secret-a"}, {"x-sig", "secret-b"}}), "X-Sig");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.error().message.find("duplicated X-Sig header"), std::string::npos);
+  EXPECT_EQ(dup.error().message.find("secret"), std::string::npos);
+}
+
+TEST(Verify, StripPrefixAndTrim) {
+  EXPECT_EQ(strip_prefix("sha256=abc", "sha256="), "abc");
+  EXPECT_FALSE(strip_prefix("SHA256=abc", "sha256=").has_value());
+  EXPECT_EQ(strip_prefix("SHA256=abc", "sha256=", true), "abc");
+  EXPECT_FALSE(strip_prefix("sha", "sha256=").has_value());
+  EXPECT_EQ(strip_prefix("", ""), "");
+  EXPECT_EQ(trim(" \t a b \t"), "a b");
+  EXPECT_EQ(trim("   "), "");
+}
+
+TEST(Verify, DecodeDigests) {
+  EXPECT_EQ(*decode_hex_digest("00ff", 2), std::string("\x00\xff", 2));
+  EXPECT_EQ(*decode_hex_digest("00FF", 2), std::string("\x00\xff", 2));
+  EXPECT_NE(decode_hex_digest("00f", 2).error().message.find("3 hex characters, expected 4"),
+            std::string::npos);
+  EXPECT_NE(decode_hex_digest("0g", 1).error().message.find("not hexadecimal"), std::string::npos);
+  EXPECT_NE(decode_hex_digest("", 1).error().message.find("empty"), std::string::npos);
+
+  EXPECT_EQ(*decode_base64_digest("AP8=", 2), std::string("\x00\xff", 2));
+  EXPECT_NE(decode_base64_digest("AP8", 2).error().message.find("not valid base64"), std::string::npos);
+  EXPECT_NE(decode_base64_digest("AP8A", 2).error().message.find("3 bytes, expected 2"), std::string::npos);
+}
+
+TEST(Verify, SecureEqual) {
+  EXPECT_TRUE(secure_equal("abc", "abc"));
+  EXPECT_FALSE(secure_equal("abc", "abd"));
+  EXPECT_FALSE(secure_equal("abc", "abcd"));
+  EXPECT_TRUE(secure_equal_hashed("token", "token"));
+  EXPECT_FALSE(secure_equal_hashed("token", "token "));
+  EXPECT_FALSE(secure_equal_hashed("", "x"));
+  EXPECT_TRUE(secure_equal_hashed("", ""));
+}
+
+TEST(Verify, MatchSecretTriesEveryUsableSecret) {
+  VerificationKeys keys{{"", "first", "second"}};
+  EXPECT_EQ(usable_secrets(keys).size(), 2u);
+  int calls = 0;
+  auto m = match_secret(keys, "digest-of-first", [&](std::string_view s) {
+    ++calls;
+    return "digest-of-" + std::string(s);
+  });
+  EXPECT_EQ(m, 0u);
+  EXPECT_EQ(calls, 2);  // no early exit
+  EXPECT_EQ(match_secret(keys, "digest-of-second",
+                         [](std::string_view s) { return "digest-of-" + std::string(s); }),
+            1u);
+  EXPECT_FALSE(
+      match_secret(keys, "digest-of-", [](std::string_view s) { return "digest-of-" + std::string(s); }));
+}
+
+// The scheme is shared with other vendors: base64 HMAC-SHA512 without a prefix (HiBob's form).
+TEST(Verify, HmacHeaderSchemeBase64Sha512) {
+  HmacHeaderScheme scheme{"Bob-Signature",
+                          "",
+                          false,
+                          DigestAlgorithm::kSha512,
+                          DigestEncoding::kBase64,
+                          "hmac-sha512 base64 in Bob-Signature"};
+  const std::string body = R"({"type":"employee.created"})";
+  const std::string sig = crypto::base64_encode(crypto::hmac_sha512("k", body));
+  Verification v =
+      verify_hmac_header(scheme, post_request(body, {{"Bob-Signature", sig}}), VerificationKeys{{"k"}});
+  EXPECT_TRUE(v.ok) << v.reason;
+  EXPECT_EQ(v.scheme, "hmac-sha512 base64 in Bob-Signature");
+  // A SHA-256-sized digest is refused by length before any comparison.
+  const std::string short_sig = crypto::base64_encode(crypto::hmac_sha256("k", body));
+  v = verify_hmac_header(scheme, post_request(body, {{"Bob-Signature", short_sig}}), VerificationKeys{{"k"}});
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(v.reason.find("32 bytes, expected 64"), std::string::npos) << v.reason;
+}
+
+}  // namespace
+}  // namespace tributary::connectors::common

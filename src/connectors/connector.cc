@@ -1,0 +1,62 @@
+#include "connectors/connector.h"
+
+#include <algorithm>
+
+namespace tributary::connectors {
+
+std::string_view to_string(SubscriptionMode m) {
+  return m == SubscriptionMode::kApi ? "api" : "manual";
+}
+
+std::vector<std::string> vendor_events_for(const Connector& connector, const std::set<Model>& enabled) {
+  std::vector<std::string> out;
+  for (const EventFeed& feed : connector.feeds()) {
+    if (enabled.count(feed.model) == 0) continue;
+    for (const std::string& event : feed.vendor_events) {
+      if (std::find(out.begin(), out.end(), event) == out.end()) out.push_back(event);
+    }
+  }
+  return out;
+}
+
+std::vector<std::vector<std::string>> Connector::plan_subscriptions(const std::set<Model>& enabled) const {
+  std::vector<std::string> events = vendor_events_for(*this, enabled);
+  if (events.empty()) return {};
+  return {std::move(events)};
+}
+
+std::optional<http::Response> Connector::handshake(const http::Request& /*request*/) const {
+  return std::nullopt;
+}
+
+std::string Connector::setup_instructions(const SubscriptionRequest& request) const {
+  std::string text = "In " + std::string(display_name()) + ", create a webhook that sends events to " +
+                     request.ingress_url + ".";
+  if (!request.event_types.empty()) {
+    text += " Subscribe it to these events:";
+    for (std::size_t i = 0; i < request.event_types.size(); ++i) {
+      text += (i == 0 ? " " : ", ") + request.event_types[i];
+    }
+    text += ".";
+  }
+  text += we_choose_secret() ? " Use the secret shown with these instructions as the webhook's secret."
+                             : " Then store the secret the tool shows you on this subscription.";
+  return text;
+}
+
+Result<RemoteSubscription> Connector::create_subscription(const ApiContext& /*ctx*/,
+                                                          const SubscriptionRequest& /*request*/) const {
+  return make_error(ErrorKind::kInvalidArgument,
+                    std::string(display_name()) +
+                        ": creating subscriptions through the API is not supported for "
+                        "manual tools");
+}
+
+Status Connector::delete_subscription(const ApiContext& /*ctx*/, const std::string& /*remote_id*/) const {
+  return make_error(ErrorKind::kInvalidArgument,
+                    std::string(display_name()) +
+                        ": deleting subscriptions through the API is not supported for "
+                        "manual tools");
+}
+
+}  // namespace tributary::connectors

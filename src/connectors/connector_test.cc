@@ -1,0 +1,120 @@
+#include "connectors/connector.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "connectors/registry.h"
+
+namespace tributary::connectors {
+namespace {
+
+// A minimal manual connector to exercise the defaults.
+class FakeConnector final : public Connector {
+ public:
+  std::string_view tool() const override { return "fake"; }
+  std::string_view display_name() const override { return "Fake"; }
+  Category category() const override { return Category::kAts; }
+  SubscriptionMode subscription_mode() const override { return SubscriptionMode::kManual; }
+  const std::vector<EventFeed>& feeds() const override {
+    static const std::vector<EventFeed> kFeeds = {
+        {Model::kAtsJobs, Action::kUpdated, {"job.update", "job.touch"}, ""},
+        {Model::kAtsCandidates, Action::kCreated, {"cand.new"}, ""},
+        {Model::kAtsJobs, Action::kPublished, {"job.touch", "job.live"}, "[inferred]"},
+    };
+    return kFeeds;
+  }
+  std::vector<std::string> credential_keys() const override { return {}; }
+  std::string default_base_url(const boost::json::object&) const override { return ""; }
+  Verification verify(const http::Request&, const VerificationKeys&) const override { return {}; }
+  Result<ParsedEvent> parse(const http::Request&) const override { return ParsedEvent{}; }
+};
+
+TEST(Connector, SubscriptionModeNames) {
+  EXPECT_EQ(to_string(SubscriptionMode::kApi), "api");
+  EXPECT_EQ(to_string(SubscriptionMode::kManual), "manual");
+}
+
+TEST(Connector, VendorEventsAreDedupedInDeclarationOrder) {
+  FakeConnector c;
+  using Events = std::vector<std::string>;
+  EXPECT_EQ(vendor_events_for(c, {Model::kAtsJobs}), (Events{"job.update", "job.touch", "job.live"}));
+  EXPECT_EQ(vendor_events_for(c, {Model::kAtsCandidates}), (Events{"cand.new"}));
+  EXPECT_EQ(vendor_events_for(c, {Model::kAtsCandidates, Model::kAtsJobs}),
+            (Events{"job.update", "job.touch", "cand.new", "job.live"}));
+  EXPECT_TRUE(vendor_events_for(c, {}).empty());
+  EXPECT_TRUE(vendor_events_for(c, {Model::kHrisEmployees}).empty());
+}
+
+TEST(Connector, DefaultPlanIsOneSubscriptionOrNone) {
+  FakeConnector c;
+  auto plan = c.plan_subscriptions({Model::kAtsJobs, Model::kAtsCandidates});
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(plan[0], vendor_events_for(c, {Model::kAtsJobs, Model::kAtsCandidates}));
+  EXPECT_TRUE(c.plan_subscriptions({}).empty());
+  EXPECT_TRUE(c.plan_subscriptions({Model::kHrisAbsences}).empty());
+}
+
+TEST(Connector, Defaults) {
+  FakeConnector c;
+  http::Request r;
+  EXPECT_FALSE(c.handshake(r).has_value());
+  EXPECT_EQ(c.accepted_status(), 200);
+  EXPECT_TRUE(c.we_choose_secret());
+
+  SubscriptionRequest req{{"job.update", "cand.new"}, "https://relay.example.com/ingress/abc", "shh"};
+  const std::string text = c.setup_instructions(req);
+  EXPECT_NE(text.find("https://relay.example.com/ingress/abc"), std::string::npos);
+  EXPECT_NE(text.find("job.update, cand.new"), std::string::npos);
+  EXPECT_EQ(text.find("shh"), std::string::npos);
+
+  auto created = c.create_subscription(ApiContext{}, req);
+  ASSERT_FALSE(created.ok());
+  EXPECT_NE(created.error().message.find("not supported for manual tools"), std::string::npos);
+  auto deleted = c.delete_subscription(ApiContext{}, "x");
+  ASSERT_FALSE(deleted.ok());
+  EXPECT_NE(deleted.error().message.find("not supported for manual tools"), std::string::npos);
+}
+
+TEST(Registry, AddFindAll) {
+  Registry r;
+  EXPECT_EQ(r.find("fake"), nullptr);
+  r.add(std::make_unique<FakeConnector>());
+  ASSERT_NE(r.find("fake"), nullptr);
+  EXPECT_EQ(r.find("fake")->display_name(), "Fake");
+  EXPECT_EQ(r.find("Fake"), nullptr);
+  EXPECT_EQ(r.all().size(), 1u);
+}
+
+TEST(Registry, BuiltinRegistryHasTheConnectors) {
+  const Registry& r = builtin_registry();
+  EXPECT_EQ(&r, &builtin_registry());
+  ASSERT_NE(r.find("greenhouse"), nullptr);
+  ASSERT_NE(r.find("personio"), nullptr);
+  EXPECT_EQ(r.find("unknown"), nullptr);
+  EXPECT_GE(r.all().size(), 2u);
+}
+
+// The coverage grid is generated from these declarations, so they must stay inside the promised vocabulary.
+TEST(Registry, EveryFeedIsAPromisedUnifiedEventOfTheConnectorsCategory) {
+  for (const Connector* c : builtin_registry().all()) {
+    SCOPED_TRACE(std::string(c->tool()));
+    EXPECT_FALSE(c->feeds().empty());
+    EXPECT_FALSE(c->credential_keys().empty());
+    EXPECT_EQ(builtin_registry().find(c->tool()), c);  // tools are unique
+    for (const EventFeed& feed : c->feeds()) {
+      EXPECT_EQ(category_of(feed.model), c->category());
+      EXPECT_FALSE(feed.vendor_events.empty());
+      const auto& kinds = unified_event_kinds();
+      EXPECT_NE(std::find_if(kinds.begin(), kinds.end(),
+                             [&](const UnifiedEventKind& k) {
+                               return k.model == feed.model && k.action == feed.action;
+                             }),
+                kinds.end())
+          << to_string(feed.model) << " " << to_string(feed.action);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tributary::connectors

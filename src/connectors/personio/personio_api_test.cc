@@ -1,0 +1,285 @@
+// Personio's subscription calls against a real local HTTP server standing in for the Personio API.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include "connectors/personio/personio.h"
+#include "core/json.h"
+#include "http/client.h"
+#include "http/server.h"
+
+namespace tributary::connectors {
+namespace {
+
+namespace bj = boost::json;
+
+struct Recorded {
+  std::string method;
+  std::string path;
+  HeaderList headers;
+  std::string body;
+
+  std::string header(std::string_view name) const {
+    for (const auto& [k, v] : headers)
+      if (http::iequals(k, name)) return v;
+    return {};
+  }
+};
+
+// A scripted Personio: each route answers with a configurable status and body; every request is recorded.
+class FakePersonio {
+ public:
+  FakePersonio()
+      : server_(options(), [this](http::Request r, http::Responder respond) { handle(r, respond); }) {
+    set("POST /v2/auth/token", 200,
+        R"({"access_token":"at-9f8e7d","token_type":"Bearer","expires_in":86400})");
+    set("POST /v2/webhooks", 201,
+        R"({"id":"3c9d2f4e-8a1b-4c5d-9e0f-112233445566","url":"https://x","status":"ENABLED"})");
+  }
+  ~FakePersonio() { server_.stop(); }
+
+  Status start() { return server_.start(); }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
+  void stop() { server_.stop(); }
+
+  void set(const std::string& route, int status, std::string body) {
+    std::lock_guard<std::mutex> lock(mu_);
+    routes_[route] = {status, std::move(body)};
+  }
+  std::vector<Recorded> requests() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+
+ private:
+  static http::ServerOptions options() {
+    http::ServerOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.threads = 1;
+    return o;
+  }
+
+  void handle(const http::Request& r, const http::Responder& respond) {
+    std::pair<int, std::string> answer{404, R"({"errors":[{"title":"Not found"}]})"};
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      requests_.push_back({r.method, r.path, r.headers, r.body});
+      std::string route = r.method + " " + r.path;
+      if (r.method == "DELETE" && r.path.rfind("/v2/webhooks/", 0) == 0) route = "DELETE /v2/webhooks/{id}";
+      auto it = routes_.find(route);
+      if (it != routes_.end()) answer = it->second;
+    }
+    respond(http::Response::json(answer.first, answer.second));
+  }
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::pair<int, std::string>> routes_;
+  std::vector<Recorded> requests_;
+  http::Server server_;
+};
+
+std::map<std::string, std::string> parse_form(std::string_view body) {
+  std::map<std::string, std::string> out;
+  while (!body.empty()) {
+    auto amp = body.find('&');
+    std::string_view pair = body.substr(0, amp);
+    auto eq = pair.find('=');
+    std::string key = http::percent_decode(pair.substr(0, eq), true);
+    std::string value = eq == std::string_view::npos ? "" : http::percent_decode(pair.substr(eq + 1), true);
+    out[key] = value;
+    body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
+  }
+  return out;
+}
+
+class PersonioApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    register_personio(registry_);
+    connector_ = registry_.find("personio");
+    ASSERT_NE(connector_, nullptr);
+    auto started = fake_.start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    ctx_.base_url = fake_.base_url();
+    ctx_.credentials["client_id"] = "papi-client-1";
+    ctx_.credentials["client_secret"] = "s3cr+t/&= x";  // needs every kind of form escaping
+    ctx_.client = &client_;
+    ctx_.timeout = std::chrono::milliseconds(5000);
+    request_.event_types = {"person.created", "person.updated", "absence-period.created"};
+    request_.ingress_url = "https://relay.example.com/ingress/sub_4f2a";
+    request_.secret = "tok_ChosenByUs_123";
+  }
+
+  Registry registry_;
+  const Connector* connector_ = nullptr;
+  FakePersonio fake_;
+  http::CurlClient client_{http::CurlClientOptions{}};
+  ApiContext ctx_;
+  SubscriptionRequest request_;
+};
+
+TEST_F(PersonioApiTest, CreatesTheWebhookWithExactlyTheRequestedEvents) {
+  auto created = connector_->create_subscription(ctx_, request_);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->remote_id, "3c9d2f4e-8a1b-4c5d-9e0f-112233445566");
+  EXPECT_EQ(created->secret, request_.secret);
+
+  auto reqs = fake_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  // 1. The token: a form-encoded client-credentials request.
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].path, "/v2/auth/token");
+  EXPECT_EQ(reqs[0].header("Content-Type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(reqs[0].header("Authorization"), "");
+  auto form = parse_form(reqs[0].body);
+  EXPECT_EQ(form, (std::map<std::string, std::string>{{"grant_type", "client_credentials"},
+                                                      {"client_id", "papi-client-1"},
+                                                      {"client_secret", "s3cr+t/&= x"}}));
+  // 2. The webhook, with the bearer token from step 1.
+  EXPECT_EQ(reqs[1].method, "POST");
+  EXPECT_EQ(reqs[1].path, "/v2/webhooks");
+  EXPECT_EQ(reqs[1].header("Authorization"), "Bearer at-9f8e7d");
+  EXPECT_EQ(reqs[1].header("Content-Type"), "application/json");
+  bj::value body = bj::parse(reqs[1].body);
+  const auto& obj = body.as_object();
+  auto str = [](const bj::value& v) {
+    return v.is_string() ? std::string(v.get_string()) : "<not a string>";
+  };
+  EXPECT_EQ(obj.size(), 6u) << reqs[1].body;
+  EXPECT_EQ(str(obj.at("url")), request_.ingress_url);
+  EXPECT_EQ(str(obj.at("description")), "Tributary");
+  EXPECT_EQ(str(obj.at("status")), "ENABLED");
+  EXPECT_EQ(str(obj.at("auth_type")), "TOKEN");
+  EXPECT_EQ(str(obj.at("token")), request_.secret);
+  bj::array expected_events;
+  for (const auto& e : request_.event_types)
+    expected_events.emplace_back(e);
+  EXPECT_EQ(obj.at("enabled_events").as_array(), expected_events);
+}
+
+TEST_F(PersonioApiTest, BaseUrlWithTrailingSlashWorks) {
+  ctx_.base_url += "/";
+  ASSERT_TRUE(connector_->create_subscription(ctx_, request_).ok());
+  EXPECT_EQ(fake_.requests().at(0).path, "/v2/auth/token");
+}
+
+TEST_F(PersonioApiTest, ForbiddenTellsTheCustomerWhichPermissionToGrant) {
+  fake_.set("POST /v2/webhooks", 403, R"({"errors":[{"title":"Forbidden","detail":"missing scope"}]})");
+  auto created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kForbidden);
+  EXPECT_EQ(
+      created.error().message,
+      "In Personio, open Settings › Integrations › API credentials, edit the credentials used for this "
+      "integration and grant the 'Webhooks' permission (scope personio:webhooks:write), then reconnect.");
+}
+
+TEST_F(PersonioApiTest, RejectedCredentialsAreUnauthorized) {
+  fake_.set("POST /v2/auth/token", 401, R"({"error":"invalid_client"})");
+  auto created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_EQ(created.error().message, "Personio rejected the API credentials");
+  EXPECT_EQ(fake_.requests().size(), 1u);  // no webhook call without a token
+
+  fake_.set("POST /v2/auth/token", 200, R"({"access_token":"at-1"})");
+  fake_.set("POST /v2/webhooks", 401, "{}");
+  created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kUnauthorized);
+}
+
+TEST_F(PersonioApiTest, OtherFailuresAreUpstreamWithoutSecrets) {
+  // A vendor that echoes what it was sent must not get the token into our error message.
+  fake_.set(
+      "POST /v2/webhooks", 422,
+      R"({"errors":[{"title":"Unprocessable","detail":"token tok_ChosenByUs_123 rejected for at-9f8e7d"}]})");
+  auto created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
+  EXPECT_NE(created.error().message.find("422"), std::string::npos) << created.error().message;
+  EXPECT_NE(created.error().message.find("Unprocessable"), std::string::npos) << created.error().message;
+  EXPECT_EQ(created.error().message.find("tok_ChosenByUs_123"), std::string::npos) << created.error().message;
+  EXPECT_EQ(created.error().message.find("at-9f8e7d"), std::string::npos) << created.error().message;
+
+  fake_.set("POST /v2/auth/token", 500, "upstream exploded");
+  created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
+  EXPECT_NE(created.error().message.find("500"), std::string::npos);
+
+  fake_.set("POST /v2/auth/token", 200, R"({"token_type":"Bearer"})");
+  created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
+
+  fake_.set("POST /v2/auth/token", 200, R"({"access_token":"at-1"})");
+  fake_.set("POST /v2/webhooks", 201, R"({"url":"https://x"})");
+  created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
+  EXPECT_NE(created.error().message.find("no webhook id"), std::string::npos);
+}
+
+TEST_F(PersonioApiTest, MissingCredentialsFailBeforeAnyCall) {
+  ctx_.credentials.erase("client_secret");
+  auto created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_NE(created.error().message.find("client_secret"), std::string::npos);
+  EXPECT_TRUE(fake_.requests().empty());
+}
+
+TEST_F(PersonioApiTest, UnreachableApiIsUpstream) {
+  fake_.stop();
+  auto created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
+  EXPECT_NE(created.error().message.find("could not reach Personio"), std::string::npos)
+      << created.error().message;
+}
+
+TEST_F(PersonioApiTest, DeletesTheWebhookAndToleratesOneAlreadyGone) {
+  fake_.set("DELETE /v2/webhooks/{id}", 204, "");
+  auto deleted = connector_->delete_subscription(ctx_, "3c9d2f4e-8a1b-4c5d-9e0f-112233445566");
+  ASSERT_TRUE(deleted.ok()) << deleted.error().message;
+  auto reqs = fake_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].path, "/v2/auth/token");
+  EXPECT_EQ(reqs[1].method, "DELETE");
+  EXPECT_EQ(reqs[1].path, "/v2/webhooks/3c9d2f4e-8a1b-4c5d-9e0f-112233445566");
+  EXPECT_EQ(reqs[1].header("Authorization"), "Bearer at-9f8e7d");
+
+  fake_.set("DELETE /v2/webhooks/{id}", 404, R"({"errors":[{"title":"Not found"}]})");
+  EXPECT_TRUE(connector_->delete_subscription(ctx_, "3c9d2f4e-8a1b-4c5d-9e0f-112233445566").ok());
+}
+
+TEST_F(PersonioApiTest, DeleteFailuresAreMapped) {
+  fake_.set("DELETE /v2/webhooks/{id}", 403, "{}");
+  auto deleted = connector_->delete_subscription(ctx_, "abc");
+  ASSERT_FALSE(deleted.ok());
+  EXPECT_EQ(deleted.error().kind, ErrorKind::kForbidden);
+
+  fake_.set("DELETE /v2/webhooks/{id}", 500, "{}");
+  deleted = connector_->delete_subscription(ctx_, "abc");
+  ASSERT_FALSE(deleted.ok());
+  EXPECT_EQ(deleted.error().kind, ErrorKind::kUpstream);
+
+  fake_.set("POST /v2/auth/token", 401, "{}");
+  deleted = connector_->delete_subscription(ctx_, "abc");
+  ASSERT_FALSE(deleted.ok());
+  EXPECT_EQ(deleted.error().kind, ErrorKind::kUnauthorized);
+
+  // An id with path characters stays one path segment.
+  fake_.set("POST /v2/auth/token", 200, R"({"access_token":"at-1"})");
+  fake_.set("DELETE /v2/webhooks/{id}", 204, "");
+  ASSERT_TRUE(connector_->delete_subscription(ctx_, "../auth/token").ok());
+  EXPECT_EQ(fake_.requests().back().method, "DELETE");
+  EXPECT_EQ(fake_.requests().back().path.rfind("/v2/webhooks/", 0), 0u);
+  EXPECT_FALSE(connector_->delete_subscription(ctx_, "").ok());
+}
+
+}  // namespace
+}  // namespace tributary::connectors

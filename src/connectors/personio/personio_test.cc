@@ -1,0 +1,198 @@
+#include "connectors/personio/personio.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "connectors/common/test_support.h"
+
+namespace tributary::connectors {
+namespace {
+
+namespace bj = boost::json;
+using testing::post_request;
+using testing::read_testdata;
+using testing::read_testdata_json;
+
+class PersonioTest : public ::testing::Test {
+ protected:
+  PersonioTest() {
+    register_personio(registry_);
+    connector_ = registry_.find("personio");
+    vectors_ = read_testdata_json("personio/testdata/vectors.json");
+    token_ = std::string(vectors_.at("token").as_string());
+  }
+
+  static std::string body_of(std::string_view file) {
+    return read_testdata("personio/testdata/" + std::string(file));
+  }
+
+  Verification verify_with(HeaderList headers) const {
+    return connector_->verify(post_request(body_of("person_created.json"), std::move(headers)),
+                              VerificationKeys{{token_}});
+  }
+
+  Result<ParsedEvent> parse_json(std::string body) const {
+    return connector_->parse(post_request(std::move(body), {}));
+  }
+
+  Registry registry_;
+  const Connector* connector_ = nullptr;
+  bj::value vectors_;
+  std::string token_;
+};
+
+TEST_F(PersonioTest, Declaration) {
+  ASSERT_NE(connector_, nullptr);
+  EXPECT_EQ(connector_->tool(), "personio");
+  EXPECT_EQ(connector_->display_name(), "Personio");
+  EXPECT_EQ(connector_->category(), Category::kHris);
+  EXPECT_EQ(connector_->subscription_mode(), SubscriptionMode::kApi);
+  EXPECT_EQ(connector_->credential_keys(), (std::vector<std::string>{"client_id", "client_secret"}));
+  EXPECT_EQ(connector_->default_base_url({}), "https://api.personio.de");
+}
+
+TEST_F(PersonioTest, DocumentedPayloadsVerifyAndParse) {
+  const auto& cases = vectors_.at("cases").as_array();
+  ASSERT_GE(cases.size(), 8u);
+  for (const auto& c : cases) {
+    const std::string file(c.at("body_file").as_string());
+    SCOPED_TRACE(file);
+    const std::string auth(c.at("authorization").as_string());
+    http::Request r =
+        post_request(body_of(file), {{"Content-Type", "application/json"}, {"Authorization", auth}});
+    Verification v = connector_->verify(r, VerificationKeys{{token_}});
+    EXPECT_TRUE(v.ok) << v.reason;
+    EXPECT_EQ(v.scheme, auth.rfind("Bearer ", 0) == 0 ? "static token in Authorization (Bearer <token>)"
+                                                      : "static token in Authorization (verbatim)");
+
+    auto parsed = connector_->parse(r);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
+    EXPECT_FALSE(parsed->is_ping);
+    EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
+    const auto& expected = c.at("events").as_array();
+    ASSERT_EQ(parsed->events.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(to_string(parsed->events[i].model), expected[i].at("model").as_string());
+      EXPECT_EQ(to_string(parsed->events[i].action), expected[i].at("action").as_string());
+      EXPECT_EQ(parsed->events[i].remote_id, expected[i].at("remote_id").as_string());
+    }
+  }
+}
+
+TEST_F(PersonioTest, WrongMissingAndDuplicatedTokensAreRejected) {
+  struct Case {
+    HeaderList headers;
+    std::string reason_part;
+  };
+  const Case cases[] = {
+      {{}, "missing Authorization header"},
+      {{{"Authorization", token_}, {"authorization", token_}}, "duplicated Authorization header"},
+      {{{"Authorization", "wrong-token"}}, "does not carry"},
+      {{{"Authorization", token_.substr(0, token_.size() - 1)}}, "does not carry"},  // truncated
+      {{{"Authorization", token_ + "x"}}, "does not carry"},                         // extended
+      {{{"Authorization", "Bearer wrong-token"}}, "does not carry"},
+      {{{"Authorization", "Basic " + token_}}, "does not carry"},
+      {{{"Authorization", "Bearer"}}, "does not carry"},
+      {{{"Authorization", ""}}, "does not carry"},
+      {{{"X-Personio-Token", token_}}, "missing Authorization header"},
+  };
+  for (const auto& c : cases) {
+    Verification v = verify_with(c.headers);
+    EXPECT_FALSE(v.ok);
+    EXPECT_NE(v.reason.find(c.reason_part), std::string::npos) << v.reason;
+    EXPECT_EQ(v.reason.find(token_), std::string::npos);
+  }
+}
+
+TEST_F(PersonioTest, TokenFormsAndRotation) {
+  EXPECT_TRUE(verify_with({{"authorization", "bearer " + token_}}).ok);
+  EXPECT_FALSE(connector_->verify(post_request("{}", {{"Authorization", token_}}), VerificationKeys{}).ok);
+  EXPECT_FALSE(connector_->verify(post_request("{}", {{"Authorization", ""}}), VerificationKeys{{""}}).ok);
+  Verification v = connector_->verify(post_request("{}", {{"Authorization", token_}}),
+                                      VerificationKeys{{"new-token", token_}});
+  EXPECT_TRUE(v.ok);
+  EXPECT_NE(v.scheme.find("previous secret"), std::string::npos);
+}
+
+TEST_F(PersonioTest, IdsAreToleratedUnderTheirOtherNames) {
+  auto person = parse_json(R"({"company_id":"1","event_name":"person.updated","occurred_at":"t",
+                               "payload":{"employee_id":99}})");
+  ASSERT_TRUE(person.ok());
+  ASSERT_EQ(person->events.size(), 1u);
+  EXPECT_EQ(person->events[0].remote_id, "99");
+  // payload.id wins when present.
+  auto both =
+      parse_json(R"({"event_name":"person.updated","occurred_at":"t","payload":{"person_id":1,"id":2}})");
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->events[0].remote_id, "2");
+  // absence ids are not taken from person fields.
+  auto absence =
+      parse_json(R"({"event_name":"absence-period.created","occurred_at":"t","payload":{"person_id":1}})");
+  EXPECT_FALSE(absence.ok());
+}
+
+TEST_F(PersonioTest, DeliveryIdIsStableAcrossRedeliveriesAndEmptyWithoutATime) {
+  const std::string body = body_of("person_updated.json");
+  auto first = parse_json(body);
+  auto again = parse_json(body);
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(first->delivery_id, again->delivery_id);
+  EXPECT_EQ(first->delivery_id, "person.updated:4711802:2024-11-05T10:01:02.000Z");
+
+  auto later = parse_json(
+      R"({"event_name":"person.updated","occurred_at":"2024-11-05T10:05:00Z","payload":{"id":"4711802"}})");
+  ASSERT_TRUE(later.ok());
+  EXPECT_NE(later->delivery_id, first->delivery_id);
+
+  auto no_time = parse_json(R"({"event_name":"person.updated","payload":{"id":"4711802"}})");
+  ASSERT_TRUE(no_time.ok());
+  EXPECT_EQ(no_time->delivery_id, "");
+  ASSERT_EQ(no_time->events.size(), 1u);
+}
+
+TEST_F(PersonioTest, MalformedBodiesAreInvalidArgument) {
+  const char* bodies[] = {
+      "",
+      "not json",
+      "[1]",
+      R"({"payload":{"id":"1"}})",
+      R"({"event_name":"","payload":{"id":"1"}})",
+      R"({"event_name":"person.created"})",
+      R"({"event_name":"person.created","payload":"1"})",
+      R"({"event_name":"person.created","payload":{}})",
+      R"({"event_name":"person.deleted","payload":{"id":{}}})",
+      R"({"event_name":"absence-period.updated.status","payload":{"id":true}})",
+  };
+  for (const char* body : bodies) {
+    SCOPED_TRACE(body);
+    auto parsed = parse_json(body);
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_EQ(parsed.error().kind, ErrorKind::kInvalidArgument);
+  }
+  // Events we do not relay need no id.
+  EXPECT_TRUE(parse_json(R"({"event_name":"absence-period.deleted","payload":{}})").ok());
+  EXPECT_TRUE(parse_json(R"({"event_name":"document.created","payload":{}})").ok());
+}
+
+TEST_F(PersonioTest, PlansOnlyTheEventsOfEnabledModels) {
+  using Events = std::vector<std::string>;
+  EXPECT_EQ(vendor_events_for(*connector_, {Model::kHrisEmployees}),
+            (Events{"person.created", "person.updated", "person.deleted"}));
+  EXPECT_EQ(vendor_events_for(*connector_, {Model::kHrisAbsences}),
+            (Events{"absence-period.created", "absence-period.updated.timerange",
+                    "absence-period.updated.status"}));
+  EXPECT_TRUE(vendor_events_for(*connector_, {Model::kAtsJobs, Model::kAtsCandidates}).empty());
+  auto all = vendor_events_for(*connector_, {std::begin(kAllModels), std::end(kAllModels)});
+  EXPECT_EQ(all.size(), 6u);
+  EXPECT_EQ(std::find(all.begin(), all.end(), "absence-period.deleted"), all.end());
+
+  auto plan = connector_->plan_subscriptions({Model::kHrisEmployees, Model::kHrisAbsences});
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(plan[0], all);
+  EXPECT_TRUE(connector_->plan_subscriptions({}).empty());
+}
+
+}  // namespace
+}  // namespace tributary::connectors
