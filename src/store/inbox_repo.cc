@@ -1,0 +1,127 @@
+#include "store/inbox_repo.h"
+
+#include "store/value_util.h"
+
+namespace tributary::store {
+namespace {
+
+constexpr const char* kColumns =
+    "seq, id, received_at, integration_id, subscription_id, tool, method, path, headers, body, body_size, "
+    "http_status, verification, outcome, reason, vendor_event, delivery_id, dedupe_key, unified_events, warnings, "
+    "event_ids, processed_at";
+
+InboxRow to_row(const Row& r) {
+  InboxRow row;
+  row.seq = r.int64(0);
+  row.id = r.text(1);
+  row.received_at = r.int64(2);
+  row.integration_id = col_opt_text(r, 3);
+  row.subscription_id = col_opt_text(r, 4);
+  row.tool = col_opt_text(r, 5);
+  row.method = r.text(6);
+  row.path = r.text(7);
+  row.headers = r.text(8);
+  row.body = r.blob(9);
+  row.body_size = r.int64(10);
+  row.http_status = static_cast<int>(r.int64(11));
+  row.verification = col_opt_text(r, 12);
+  row.outcome = r.text(13);
+  row.reason = col_opt_text(r, 14);
+  row.vendor_event = col_opt_text(r, 15);
+  row.delivery_id = col_opt_text(r, 16);
+  row.dedupe_key = col_opt_text(r, 17);
+  row.unified_events = col_opt_text(r, 18);
+  row.warnings = col_opt_text(r, 19);
+  row.event_ids = col_opt_text(r, 20);
+  row.processed_at = col_opt_int(r, 21);
+  return row;
+}
+
+std::vector<Value> insert_params(const InboxRow& row) {
+  return {row.id,
+          row.received_at,
+          opt_text(row.integration_id),
+          opt_text(row.subscription_id),
+          opt_text(row.tool),
+          row.method,
+          row.path,
+          row.headers,
+          Blob{row.body},
+          row.body_size,
+          std::int64_t{row.http_status},
+          opt_text(row.verification),
+          row.outcome,
+          opt_text(row.reason),
+          opt_text(row.vendor_event),
+          opt_text(row.delivery_id),
+          opt_text(row.dedupe_key),
+          opt_text(row.unified_events),
+          opt_text(row.warnings),
+          opt_text(row.event_ids),
+          opt_int(row.processed_at)};
+}
+
+constexpr const char* kInsert =
+    "INSERT INTO inbox (id, received_at, integration_id, subscription_id, tool, method, path, headers, body, "
+    "body_size, http_status, verification, outcome, reason, vendor_event, delivery_id, dedupe_key, "
+    "unified_events, warnings, event_ids, processed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+    "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
+
+}  // namespace
+
+namespace inbox {
+
+Result<bool> insert_received(Connection& c, InboxRow row) {
+  auto changed =
+      c.execute(std::string(kInsert) + " ON CONFLICT (integration_id, dedupe_key) WHERE dedupe_key IS NOT NULL "
+                                       "DO NOTHING",
+                insert_params(row));
+  if (!changed) return changed.error();
+  if (*changed == 1) return false;
+  row.outcome = "duplicate";
+  row.reason = "redelivery of an event already received (" + row.dedupe_key.value_or("") + "): not forwarded again";
+  row.dedupe_key.reset();
+  row.processed_at = row.received_at;
+  if (auto s = insert(c, row); !s) return s.error();
+  return true;
+}
+
+Status insert(Connection& c, const InboxRow& row) { return done(c.execute(kInsert, insert_params(row))); }
+
+Result<std::vector<InboxRow>> pending(Connection& c, int limit) {
+  return all_rows<InboxRow>(c.query(std::string("SELECT ") + kColumns +
+                                        " FROM inbox WHERE outcome = 'received' ORDER BY seq LIMIT $1",
+                                    {std::int64_t{limit}}),
+                            to_row);
+}
+
+Status complete(Connection& c, const InboxRow& row) {
+  return done(c.execute(
+      "UPDATE inbox SET outcome = $2, reason = $3, unified_events = $4, warnings = $5, event_ids = $6, "
+      "processed_at = $7 WHERE id = $1",
+      {row.id, row.outcome, opt_text(row.reason), opt_text(row.unified_events), opt_text(row.warnings),
+       opt_text(row.event_ids), opt_int(row.processed_at)}));
+}
+
+Result<std::optional<InboxRow>> get(Connection& c, const std::string& id) {
+  return first_row<InboxRow>(c.query(std::string("SELECT ") + kColumns + " FROM inbox WHERE id = $1", {id}),
+                             to_row);
+}
+
+Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& f) {
+  // One statement for every filter combination: a NULL parameter disables its condition, so the statement is
+  // prepared once and cached.
+  // Lists carry no bodies (NULL in the body column); GET /v1/logs/upstream/{id} has it.
+  std::string columns = kColumns;
+  columns.replace(columns.find(" body,"), 6, " NULL,");
+  std::string sql = "SELECT " + columns +
+                    " FROM inbox WHERE ($1 IS NULL OR integration_id = $1) AND ($2 IS NULL OR tool = $2) "
+                    "AND ($3 IS NULL OR outcome = $3) AND ($4 IS NULL OR received_at >= $4) "
+                    "AND ($5 IS NULL OR received_at < $5) AND ($6 IS NULL OR seq < $6) ORDER BY seq DESC LIMIT $7";
+  auto rows = c.query(sql, {opt_text(f.integration_id), opt_text(f.tool), opt_text(f.outcome), opt_int(f.since),
+                            opt_int(f.until), opt_int(f.before_seq), std::int64_t{f.limit}});
+  return all_rows<InboxRow>(std::move(rows), to_row);
+}
+
+}  // namespace inbox
+}  // namespace tributary::store

@@ -1,0 +1,61 @@
+// The inbox: every upstream request received — accepted, duplicate, ping, rejected — with its redacted headers,
+// body, verification result and outcome. Rows with outcome "received" are waiting for the processor.
+// Thread-safety: stateless functions over the caller's Connection.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/database.h"
+
+namespace tributary::store {
+
+struct InboxRow {
+  std::int64_t seq = 0;
+  std::string id;
+  Millis received_at = 0;
+  std::optional<std::string> integration_id;
+  std::optional<std::string> subscription_id;
+  std::optional<std::string> tool;
+  std::string method;
+  std::string path;
+  std::string headers;  // JSON [[name, value], ...], sensitive values redacted
+  std::string body;
+  std::int64_t body_size = 0;
+  int http_status = 0;   // what we answered
+  std::optional<std::string> verification;  // scheme that matched, or why it failed
+  std::string outcome;   // received | accepted | ignored | duplicate | ping | rejected | failed
+  std::optional<std::string> reason;
+  std::optional<std::string> vendor_event;
+  std::optional<std::string> delivery_id;
+  std::optional<std::string> dedupe_key;
+  std::optional<std::string> unified_events;  // JSON array
+  std::optional<std::string> warnings;        // JSON array of strings
+  std::optional<std::string> event_ids;       // JSON array of downstream event ids
+  std::optional<Millis> processed_at;
+};
+
+struct InboxFilter {
+  std::optional<std::string> integration_id;
+  std::optional<std::string> tool;
+  std::optional<std::string> outcome;
+  std::optional<Millis> since;
+  std::optional<Millis> until;
+  std::optional<std::int64_t> before_seq;  // cursor: rows older than this
+  int limit = 50;
+};
+
+namespace inbox {
+// Inserts a received request. When its dedupe key was seen before for the integration, the row is stored as
+// outcome "duplicate" instead (logged, never forwarded) and true is returned.
+Result<bool> insert_received(Connection& c, InboxRow row);
+Status insert(Connection& c, const InboxRow& row);  // any other outcome, as given
+Result<std::vector<InboxRow>> pending(Connection& c, int limit);
+Status complete(Connection& c, const InboxRow& row);  // outcome, reason, unified_events, warnings, event_ids
+Result<std::optional<InboxRow>> get(Connection& c, const std::string& id);
+Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& filter);  // newest first, without bodies
+}  // namespace inbox
+
+}  // namespace tributary::store

@@ -1,0 +1,70 @@
+// Integrations and their subscriptions. Plain rows; credentials and secrets are stored sealed (AES-256-GCM) and
+// opened by the services that need them, never here.
+// Thread-safety: functions are stateless; each call uses the caller's Connection.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/database.h"
+
+namespace tributary::store {
+
+struct IntegrationRow {
+  std::string id;
+  std::string tool;
+  std::string category;           // "HRIS" | "ATS"
+  std::string end_user;           // JSON object
+  std::string credentials;        // sealed JSON object
+  std::optional<std::string> remote_base_url;
+  std::string scope;              // JSON {"models": {...}, "upstream_webhooks": bool}
+  std::string sync;               // JSON {"interval_seconds": n}
+  Millis created_at = 0;
+  Millis updated_at = 0;
+  std::optional<Millis> deleted_at;
+  std::optional<Millis> reconcile_due_at;
+  std::optional<Millis> last_event_at;
+};
+
+struct SubscriptionRow {
+  std::string id;
+  std::string integration_id;
+  std::string ingress_token;
+  std::string mode;    // "api" | "manual"
+  std::string status;  // "active" | "pending" | "missing_permission" | "failed" | "disabled"
+  std::vector<std::string> event_types;
+  std::optional<std::string> secret;           // sealed
+  std::optional<std::string> previous_secret;  // sealed, valid until previous_secret_until
+  std::optional<Millis> previous_secret_until;
+  std::optional<std::string> remote_id;
+  std::optional<std::string> last_error;
+  int failures = 0;
+  std::optional<Millis> next_attempt_at;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+namespace integrations {
+Status insert(Connection& c, const IntegrationRow& row);
+Status update(Connection& c, const IntegrationRow& row);
+Result<std::optional<IntegrationRow>> get(Connection& c, const std::string& id, bool include_deleted = false);
+Result<std::vector<IntegrationRow>> list(Connection& c);
+Status mark_deleted(Connection& c, const std::string& id, Millis now);
+Status hard_delete(Connection& c, const std::string& id);
+Status request_reconcile(Connection& c, const std::string& id, Millis at);
+Result<std::vector<IntegrationRow>> due_for_reconcile(Connection& c, Millis now);
+Status touch_last_event(Connection& c, const std::string& id, Millis at);
+}  // namespace integrations
+
+namespace subscriptions {
+Status insert(Connection& c, const SubscriptionRow& row);
+Status update(Connection& c, const SubscriptionRow& row);
+Status remove(Connection& c, const std::string& id);
+Result<std::optional<SubscriptionRow>> get(Connection& c, const std::string& id);
+Result<std::optional<SubscriptionRow>> get_by_token(Connection& c, const std::string& ingress_token);
+Result<std::vector<SubscriptionRow>> list_for_integration(Connection& c, const std::string& integration_id);
+}  // namespace subscriptions
+
+}  // namespace tributary::store

@@ -1,0 +1,266 @@
+#include "store/outbox_repo.h"
+
+#include <algorithm>
+
+#include "store/value_util.h"
+
+namespace tributary::store {
+namespace {
+
+constexpr const char* kEndpointColumns =
+    "id, url, description, event_types, enabled, secret, previous_secret, previous_secret_until, disabled_reason, "
+    "created_at, updated_at";
+
+EndpointRow to_endpoint(const Row& r) {
+  EndpointRow row;
+  row.id = r.text(0);
+  row.url = r.text(1);
+  row.description = r.text(2);
+  row.event_types = parse_string_array(r.text(3));
+  row.enabled = r.int64(4) != 0;
+  row.secret = r.blob(5);
+  row.previous_secret = col_opt_text(r, 6);
+  row.previous_secret_until = col_opt_int(r, 7);
+  row.disabled_reason = col_opt_text(r, 8);
+  row.created_at = r.int64(9);
+  row.updated_at = r.int64(10);
+  return row;
+}
+
+constexpr const char* kEventColumns = "seq, id, type, integration_id, inbox_id, payload, created_at";
+
+EventRow to_event(const Row& r) {
+  EventRow row;
+  row.seq = r.int64(0);
+  row.id = r.text(1);
+  row.type = r.text(2);
+  row.integration_id = col_opt_text(r, 3);
+  row.inbox_id = col_opt_text(r, 4);
+  row.payload = r.text(5);
+  row.created_at = r.int64(6);
+  return row;
+}
+
+constexpr const char* kDeliveryColumns =
+    "seq, event_id, endpoint_id, status, attempts, retries, next_attempt_at, lease_until, last_status, last_error, "
+    "created_at, updated_at";
+
+DeliveryRow to_delivery(const Row& r) {
+  DeliveryRow row;
+  row.seq = r.int64(0);
+  row.event_id = r.text(1);
+  row.endpoint_id = r.text(2);
+  row.status = r.text(3);
+  row.attempts = static_cast<int>(r.int64(4));
+  row.retries = static_cast<int>(r.int64(5));
+  row.next_attempt_at = col_opt_int(r, 6);
+  row.lease_until = col_opt_int(r, 7);
+  if (!r.is_null(8)) row.last_status = static_cast<int>(r.int64(8));
+  row.last_error = col_opt_text(r, 9);
+  row.created_at = r.int64(10);
+  row.updated_at = r.int64(11);
+  return row;
+}
+
+constexpr const char* kAttemptColumns =
+    "seq, delivery_seq, event_id, endpoint_id, attempted_at, status_code, latency_ms, response_excerpt, error, "
+    "next_retry_at";
+
+AttemptRow to_attempt(const Row& r) {
+  AttemptRow row;
+  row.seq = r.int64(0);
+  row.delivery_seq = r.int64(1);
+  row.event_id = r.text(2);
+  row.endpoint_id = r.text(3);
+  row.attempted_at = r.int64(4);
+  if (!r.is_null(5)) row.status_code = static_cast<int>(r.int64(5));
+  row.latency_ms = r.real(6);
+  row.response_excerpt = r.text(7);
+  row.error = col_opt_text(r, 8);
+  row.next_retry_at = col_opt_int(r, 9);
+  return row;
+}
+
+}  // namespace
+
+bool EndpointRow::wants(const std::string& type) const {
+  return event_types.empty() || std::find(event_types.begin(), event_types.end(), type) != event_types.end();
+}
+
+namespace endpoints {
+
+Status insert(Connection& c, const EndpointRow& row) {
+  return done(c.execute(
+      "INSERT INTO endpoints (id, url, description, event_types, enabled, secret, previous_secret, "
+      "previous_secret_until, disabled_reason, created_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+      {row.id, row.url, row.description, json_string_array(row.event_types), std::int64_t{row.enabled ? 1 : 0},
+       Blob{row.secret}, opt_blob(row.previous_secret), opt_int(row.previous_secret_until),
+       opt_text(row.disabled_reason), row.created_at, row.updated_at}));
+}
+
+Status update(Connection& c, const EndpointRow& row) {
+  return done(c.execute(
+      "UPDATE endpoints SET url = $2, description = $3, event_types = $4, enabled = $5, secret = $6, "
+      "previous_secret = $7, previous_secret_until = $8, disabled_reason = $9, updated_at = $10 WHERE id = $1",
+      {row.id, row.url, row.description, json_string_array(row.event_types), std::int64_t{row.enabled ? 1 : 0},
+       Blob{row.secret}, opt_blob(row.previous_secret), opt_int(row.previous_secret_until),
+       opt_text(row.disabled_reason), row.updated_at}));
+}
+
+Result<std::optional<EndpointRow>> get(Connection& c, const std::string& id) {
+  return first_row<EndpointRow>(
+      c.query(std::string("SELECT ") + kEndpointColumns + " FROM endpoints WHERE id = $1", {id}), to_endpoint);
+}
+
+Result<std::vector<EndpointRow>> list(Connection& c) {
+  return all_rows<EndpointRow>(
+      c.query(std::string("SELECT ") + kEndpointColumns + " FROM endpoints ORDER BY created_at, id"), to_endpoint);
+}
+
+Status remove(Connection& c, const std::string& id) {
+  if (auto s = done(c.execute("DELETE FROM deliveries WHERE endpoint_id = $1 AND status IN ('pending', 'sending')",
+                              {id}));
+      !s)
+    return s;
+  return done(c.execute("DELETE FROM endpoints WHERE id = $1", {id}));
+}
+
+Status disable(Connection& c, const std::string& id, const std::string& reason, Millis now) {
+  if (auto s = done(c.execute(
+          "UPDATE endpoints SET enabled = 0, disabled_reason = $2, updated_at = $3 WHERE id = $1", {id, reason, now}));
+      !s)
+    return s;
+  return done(c.execute(
+      "UPDATE deliveries SET status = 'failed', last_error = $2, next_attempt_at = NULL, lease_until = NULL, "
+      "updated_at = $3 WHERE endpoint_id = $1 AND status IN ('pending', 'sending')",
+      {id, "endpoint disabled: " + reason, now}));
+}
+
+}  // namespace endpoints
+
+namespace events {
+
+Status insert(Connection& c, const EventRow& row) {
+  return done(c.execute(
+      "INSERT INTO events (id, type, integration_id, inbox_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+      {row.id, row.type, opt_text(row.integration_id), opt_text(row.inbox_id), row.payload, row.created_at}));
+}
+
+Result<std::optional<EventRow>> get(Connection& c, const std::string& id) {
+  return first_row<EventRow>(c.query(std::string("SELECT ") + kEventColumns + " FROM events WHERE id = $1", {id}),
+                             to_event);
+}
+
+Result<std::vector<EventRow>> list(Connection& c, const EventFilter& f) {
+  return all_rows<EventRow>(
+      c.query(std::string("SELECT ") + kEventColumns +
+                  " FROM events WHERE ($1 IS NULL OR integration_id = $1) AND ($2 IS NULL OR type = $2) "
+                  "AND ($3 IS NULL OR seq < $3) ORDER BY seq DESC LIMIT $4",
+              {opt_text(f.integration_id), opt_text(f.type), opt_int(f.before_seq), std::int64_t{f.limit}}),
+      to_event);
+}
+
+Result<std::vector<EventRow>> for_inbox(Connection& c, const std::string& inbox_id) {
+  return all_rows<EventRow>(
+      c.query(std::string("SELECT ") + kEventColumns + " FROM events WHERE inbox_id = $1 ORDER BY seq", {inbox_id}),
+      to_event);
+}
+
+}  // namespace events
+
+namespace deliveries {
+
+Status insert(Connection& c, const std::string& event_id, const std::string& endpoint_id, Millis now) {
+  return done(c.execute(
+      "INSERT INTO deliveries (event_id, endpoint_id, status, attempts, retries, next_attempt_at, created_at, "
+      "updated_at) VALUES ($1, $2, 'pending', 0, 0, $3, $3, $3) ON CONFLICT (event_id, endpoint_id) DO NOTHING",
+      {event_id, endpoint_id, now}));
+}
+
+Result<std::vector<DeliveryRow>> for_event(Connection& c, const std::string& event_id) {
+  return all_rows<DeliveryRow>(c.query(std::string("SELECT ") + kDeliveryColumns +
+                                           " FROM deliveries WHERE event_id = $1 ORDER BY seq",
+                                       {event_id}),
+                               to_delivery);
+}
+
+Result<std::vector<DeliveryRow>> claim_due(Connection& c, const std::string& endpoint_id, Millis now,
+                                           Millis lease_until, int limit) {
+  return all_rows<DeliveryRow>(
+      c.query(std::string("UPDATE deliveries SET status = 'sending', lease_until = $3, updated_at = $2 "
+                          "WHERE seq IN (SELECT seq FROM deliveries WHERE endpoint_id = $1 AND "
+                          "((status = 'pending' AND next_attempt_at <= $2) OR "
+                          "(status = 'sending' AND lease_until < $2)) ORDER BY next_attempt_at, seq LIMIT $4) "
+                          "RETURNING ") +
+                  kDeliveryColumns,
+              {endpoint_id, now, lease_until, std::int64_t{limit}}),
+      to_delivery);
+}
+
+Result<std::optional<Millis>> next_due_at(Connection& c) {
+  auto rows = c.query(
+      "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' "
+      "UNION ALL SELECT MIN(lease_until) AS t FROM deliveries WHERE status = 'sending')");
+  if (!rows) return rows.error();
+  if (rows->empty() || rows->front().is_null(0)) return std::optional<Millis>{};
+  return std::optional<Millis>(rows->front().int64(0));
+}
+
+Result<std::vector<std::string>> endpoints_with_due(Connection& c, Millis now) {
+  auto rows = c.query(
+      "SELECT DISTINCT endpoint_id FROM deliveries WHERE (status = 'pending' AND next_attempt_at <= $1) OR "
+      "(status = 'sending' AND lease_until < $1)",
+      {now});
+  if (!rows) return rows.error();
+  std::vector<std::string> out;
+  for (const auto& r : *rows) out.push_back(r.text(0));
+  return out;
+}
+
+Status record_result(Connection& c, const DeliveryRow& row) {
+  return done(c.execute(
+      "UPDATE deliveries SET status = $2, attempts = $3, retries = $4, next_attempt_at = $5, lease_until = NULL, "
+      "last_status = $6, last_error = $7, updated_at = $8 WHERE seq = $1",
+      {row.seq, row.status, std::int64_t{row.attempts}, std::int64_t{row.retries}, opt_int(row.next_attempt_at),
+       row.last_status ? Value{std::int64_t{*row.last_status}} : Value{nullptr}, opt_text(row.last_error),
+       row.updated_at}));
+}
+
+Result<std::int64_t> redeliver_event(Connection& c, const std::string& event_id, Millis now) {
+  return c.execute(
+      "UPDATE deliveries SET status = 'pending', retries = 0, next_attempt_at = $2, lease_until = NULL, "
+      "updated_at = $2 WHERE event_id = $1 AND status <> 'sending'",
+      {event_id, now});
+}
+
+Result<std::int64_t> recover(Connection& c, const std::string& endpoint_id, Millis since, Millis until, Millis now) {
+  return c.execute(
+      "UPDATE deliveries SET status = 'pending', retries = 0, next_attempt_at = $4, lease_until = NULL, "
+      "updated_at = $4 WHERE endpoint_id = $1 AND status = 'failed' AND event_id IN "
+      "(SELECT id FROM events WHERE created_at >= $2 AND created_at < $3)",
+      {endpoint_id, since, until, now});
+}
+
+}  // namespace deliveries
+
+namespace attempts {
+
+Status insert(Connection& c, const AttemptRow& row) {
+  return done(c.execute(
+      "INSERT INTO attempts (delivery_seq, event_id, endpoint_id, attempted_at, status_code, latency_ms, "
+      "response_excerpt, error, next_retry_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      {row.delivery_seq, row.event_id, row.endpoint_id, row.attempted_at,
+       row.status_code ? Value{std::int64_t{*row.status_code}} : Value{nullptr}, row.latency_ms,
+       row.response_excerpt, opt_text(row.error), opt_int(row.next_retry_at)}));
+}
+
+Result<std::vector<AttemptRow>> for_event(Connection& c, const std::string& event_id) {
+  return all_rows<AttemptRow>(c.query(std::string("SELECT ") + kAttemptColumns +
+                                          " FROM attempts WHERE event_id = $1 ORDER BY seq",
+                                      {event_id}),
+                              to_attempt);
+}
+
+}  // namespace attempts
+}  // namespace tributary::store

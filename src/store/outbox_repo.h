@@ -1,0 +1,116 @@
+// Webhook endpoints, downstream events (the outbox), their deliveries (one per event and endpoint) and every
+// delivery attempt. A delivery is "pending" (due at next_attempt_at), "sending" (claimed until lease_until, so a
+// crashed node's claims are taken over when the lease expires), "succeeded" or "failed".
+// Thread-safety: stateless functions over the caller's Connection.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/database.h"
+
+namespace tributary::store {
+
+struct EndpointRow {
+  std::string id;
+  std::string url;
+  std::string description;
+  std::vector<std::string> event_types;  // empty = every type
+  bool enabled = true;
+  std::string secret;  // sealed
+  std::optional<std::string> previous_secret;  // sealed
+  std::optional<Millis> previous_secret_until;
+  std::optional<std::string> disabled_reason;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+
+  bool wants(const std::string& type) const;
+};
+
+struct EventRow {
+  std::int64_t seq = 0;
+  std::string id;
+  std::string type;
+  std::optional<std::string> integration_id;
+  std::optional<std::string> inbox_id;
+  std::string payload;  // the exact JSON body sent downstream
+  Millis created_at = 0;
+};
+
+struct DeliveryRow {
+  std::int64_t seq = 0;
+  std::string event_id;
+  std::string endpoint_id;
+  std::string status;  // pending | sending | succeeded | failed
+  int attempts = 0;    // attempts made, all rounds
+  int retries = 0;     // retries used in the current round (manual redelivery starts a new round)
+  std::optional<Millis> next_attempt_at;
+  std::optional<Millis> lease_until;
+  std::optional<int> last_status;
+  std::optional<std::string> last_error;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+struct AttemptRow {
+  std::int64_t seq = 0;
+  std::int64_t delivery_seq = 0;
+  std::string event_id;
+  std::string endpoint_id;
+  Millis attempted_at = 0;
+  std::optional<int> status_code;
+  double latency_ms = 0;
+  std::string response_excerpt;  // ≤ 16 KiB
+  std::optional<std::string> error;
+  std::optional<Millis> next_retry_at;
+};
+
+struct EventFilter {
+  std::optional<std::string> integration_id;
+  std::optional<std::string> type;
+  std::optional<std::int64_t> before_seq;
+  int limit = 50;
+};
+
+namespace endpoints {
+Status insert(Connection& c, const EndpointRow& row);
+Status update(Connection& c, const EndpointRow& row);
+Result<std::optional<EndpointRow>> get(Connection& c, const std::string& id);
+Result<std::vector<EndpointRow>> list(Connection& c);
+Status remove(Connection& c, const std::string& id);
+// Disables the endpoint and fails its pending deliveries with the reason.
+Status disable(Connection& c, const std::string& id, const std::string& reason, Millis now);
+}  // namespace endpoints
+
+namespace events {
+Status insert(Connection& c, const EventRow& row);
+Result<std::optional<EventRow>> get(Connection& c, const std::string& id);
+Result<std::vector<EventRow>> list(Connection& c, const EventFilter& filter);  // newest first
+Result<std::vector<EventRow>> for_inbox(Connection& c, const std::string& inbox_id);
+}  // namespace events
+
+namespace deliveries {
+Status insert(Connection& c, const std::string& event_id, const std::string& endpoint_id, Millis now);
+Result<std::vector<DeliveryRow>> for_event(Connection& c, const std::string& event_id);
+// Claims up to `limit` due deliveries of one endpoint (pending and due, or sending with an expired lease).
+Result<std::vector<DeliveryRow>> claim_due(Connection& c, const std::string& endpoint_id, Millis now,
+                                           Millis lease_until, int limit);
+// The earliest time any delivery becomes due (pending next_attempt_at or an expired lease), if any.
+Result<std::optional<Millis>> next_due_at(Connection& c);
+// Endpoints with at least one delivery due now.
+Result<std::vector<std::string>> endpoints_with_due(Connection& c, Millis now);
+Status record_result(Connection& c, const DeliveryRow& row);  // status, attempts, retries, next, last_*
+// Manual redelivery: every delivery of the event back to pending, due now, in a new round of retries.
+Result<std::int64_t> redeliver_event(Connection& c, const std::string& event_id, Millis now);
+// Failed deliveries of an endpoint whose event was created in [since, until) back to pending.
+Result<std::int64_t> recover(Connection& c, const std::string& endpoint_id, Millis since, Millis until, Millis now);
+}  // namespace deliveries
+
+namespace attempts {
+Status insert(Connection& c, const AttemptRow& row);
+Result<std::vector<AttemptRow>> for_event(Connection& c, const std::string& event_id);
+}  // namespace attempts
+
+}  // namespace tributary::store

@@ -1,0 +1,201 @@
+#include "store/schema.h"
+
+#include <string>
+#include <vector>
+
+namespace tributary::store {
+namespace {
+
+// Portable SQL where it can be; times are unix milliseconds (INTEGER); JSON documents are TEXT; request bodies
+// and sealed secrets are BLOB. `seq` columns give a stable order and cursor for lists.
+const std::vector<std::string>& sqlite_migrations() {
+  static const std::vector<std::string> kMigrations = {
+      R"sql(
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+
+CREATE TABLE integrations (
+  id TEXT PRIMARY KEY,
+  tool TEXT NOT NULL,
+  category TEXT NOT NULL,
+  end_user TEXT NOT NULL,
+  credentials BLOB NOT NULL,
+  remote_base_url TEXT,
+  scope TEXT NOT NULL,
+  sync TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  deleted_at INTEGER,
+  reconcile_due_at INTEGER,
+  last_event_at INTEGER
+);
+
+CREATE TABLE subscriptions (
+  id TEXT PRIMARY KEY,
+  integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+  ingress_token TEXT NOT NULL UNIQUE,
+  mode TEXT NOT NULL,
+  status TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  secret BLOB,
+  previous_secret BLOB,
+  previous_secret_until INTEGER,
+  remote_id TEXT,
+  last_error TEXT,
+  failures INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX subscriptions_integration ON subscriptions(integration_id);
+
+CREATE TABLE inbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  received_at INTEGER NOT NULL,
+  integration_id TEXT,
+  subscription_id TEXT,
+  tool TEXT,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  body BLOB,
+  body_size INTEGER NOT NULL,
+  http_status INTEGER NOT NULL,
+  verification TEXT,
+  outcome TEXT NOT NULL,
+  reason TEXT,
+  vendor_event TEXT,
+  delivery_id TEXT,
+  dedupe_key TEXT,
+  unified_events TEXT,
+  warnings TEXT,
+  event_ids TEXT,
+  processed_at INTEGER
+);
+CREATE UNIQUE INDEX inbox_dedupe ON inbox(integration_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE INDEX inbox_pending ON inbox(seq) WHERE outcome = 'received';
+CREATE INDEX inbox_integration ON inbox(integration_id, seq);
+
+CREATE TABLE endpoints (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  event_types TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  secret BLOB NOT NULL,
+  previous_secret BLOB,
+  previous_secret_until INTEGER,
+  disabled_reason TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  integration_id TEXT,
+  inbox_id TEXT,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX events_inbox ON events(inbox_id);
+CREATE INDEX events_integration ON events(integration_id, seq);
+
+CREATE TABLE deliveries (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  endpoint_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  retries INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  lease_until INTEGER,
+  last_status INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (event_id, endpoint_id)
+);
+CREATE INDEX deliveries_due ON deliveries(endpoint_id, status, next_attempt_at);
+CREATE INDEX deliveries_event ON deliveries(event_id);
+
+CREATE TABLE attempts (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  delivery_seq INTEGER NOT NULL REFERENCES deliveries(seq) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  attempted_at INTEGER NOT NULL,
+  status_code INTEGER,
+  latency_ms REAL,
+  response_excerpt TEXT,
+  error TEXT,
+  next_retry_at INTEGER
+);
+CREATE INDEX attempts_delivery ON attempts(delivery_seq);
+CREATE INDEX attempts_endpoint ON attempts(endpoint_id, attempted_at);
+)sql",
+  };
+  return kMigrations;
+}
+
+const std::vector<std::string>& migrations_for(Backend) { return sqlite_migrations(); }
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(sqlite_migrations().size()); }
+
+Result<int> current_schema_version(Connection& conn) {
+  if (auto s = conn.exec_script(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+      !s)
+    return s.error();
+  auto rows = conn.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!rows) return rows.error();
+  return static_cast<int>(rows->at(0).int64(0));
+}
+
+Status migrate(Connection& conn) {
+  auto version = current_schema_version(conn);
+  if (!version) return version.error();
+  const auto& list = migrations_for(conn.backend());
+  if (*version > static_cast<int>(list.size())) {
+    return make_error(ErrorKind::kInternal, "database schema version " + std::to_string(*version) +
+                                                " is newer than this binary knows (" +
+                                                std::to_string(list.size()) + "): upgrade tributary");
+  }
+  for (int v = *version; v < static_cast<int>(list.size()); ++v) {
+    Status s = in_transaction(conn, [&]() -> Status {
+      if (auto r = conn.exec_script(list[static_cast<std::size_t>(v)]); !r) return r;
+      auto ins = conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                              {std::int64_t{v + 1}, std::int64_t{0}});
+      if (!ins) return ins.error();
+      return {};
+    });
+    if (!s) return make_error(s.error().kind, "migration " + std::to_string(v + 1) + ": " + s.error().message);
+  }
+  return {};
+}
+
+Status check_schema(Connection& conn) {
+  auto version = current_schema_version(conn);
+  if (!version) return version.error();
+  if (*version > latest_schema_version()) {
+    return make_error(ErrorKind::kInternal, "database schema version " + std::to_string(*version) +
+                                                " is newer than this binary knows (" +
+                                                std::to_string(latest_schema_version()) + "): upgrade tributary");
+  }
+  if (*version < latest_schema_version()) {
+    return make_error(ErrorKind::kInternal, "database schema is at version " + std::to_string(*version) +
+                                                ", run `tributary migrate`");
+  }
+  return {};
+}
+
+}  // namespace tributary::store

@@ -1,0 +1,44 @@
+// Conversions between optional fields and store Values, and JSON string arrays, shared by the repositories.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/database.h"
+
+namespace tributary::store {
+
+inline Value opt_text(const std::optional<std::string>& v) { return v ? Value{*v} : Value{nullptr}; }
+inline Value opt_blob(const std::optional<std::string>& v) { return v ? Value{Blob{*v}} : Value{nullptr}; }
+inline Value opt_int(const std::optional<std::int64_t>& v) { return v ? Value{*v} : Value{nullptr}; }
+inline std::optional<std::string> col_opt_text(const Row& r, std::size_t i) {
+  return r.is_null(i) ? std::nullopt : std::optional<std::string>(r.text(i));
+}
+inline std::optional<std::int64_t> col_opt_int(const Row& r, std::size_t i) {
+  return r.is_null(i) ? std::nullopt : std::optional<std::int64_t>(r.int64(i));
+}
+
+std::string json_string_array(const std::vector<std::string>& items);
+std::vector<std::string> parse_string_array(const std::string& json);
+
+// Turns an execute() result into a Status.
+inline Status done(const Result<std::int64_t>& r) { return r ? Status{} : Status{r.error()}; }
+
+template <typename T, typename Fn>
+Result<std::optional<T>> first_row(Result<std::vector<Row>> rows, Fn convert) {
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<T>{};
+  return std::optional<T>(convert(rows->front()));
+}
+
+template <typename T, typename Fn>
+Result<std::vector<T>> all_rows(Result<std::vector<Row>> rows, Fn convert) {
+  if (!rows) return rows.error();
+  std::vector<T> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) out.push_back(convert(r));
+  return out;
+}
+
+}  // namespace tributary::store
