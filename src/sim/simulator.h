@@ -1,21 +1,26 @@
 // Simulated tools: each a small HTTP server that behaves like one vendor's API and webhooks, written from
-// shared/vendors.md independently of the connector (no shared code for formats or signatures), so a misreading
-// of the vendor's documentation cannot pass silently. Every simulator serves the same control API:
-//   POST   /_sim/{model}                      create a record (body: partial unified record) → {"remote_id": …}
-//   PATCH  /_sim/{model}/{remote_id}           update
-//   DELETE /_sim/{model}/{remote_id}           delete
+// shared/vendors.md independently of the connector (no shared code for formats or signatures), so a
+// misreading of the vendor's documentation cannot pass silently. Every simulator serves the same control API:
+//   POST   /_sim/{model}                      create a record (body: partial unified record) → {"remote_id":
+//   …} PATCH  /_sim/{model}/{remote_id}           update DELETE /_sim/{model}/{remote_id}           delete
 //   POST   /_sim/ats_jobs/{remote_id}/publish  and /unpublish
 //   POST   /_sim/permissions                   {"webhooks": false|true}
 //   GET    /_sim/subscriptions                 what is subscribed (api tools) or configured (manual tools)
-//   POST   /_sim/webhooks                      {url, secret, event_types} — manual tools: what the end customer
+//   POST   /_sim/webhooks                      {url, secret, event_types} — manual tools: what the end
+//   customer
 //                                              does in the tool's UI
 // Each change fires the webhooks the tool really fires, in its format and signature, to every matching
 // subscription. Simulators accept any well-formed credentials.
-// Thread-safety: start()/stop() from the owner; the server threads serialise access to the simulated state.
+// Extra control endpoints: GET /_sim/deliveries (every delivery attempt: [{url, event, delivery_id, status,
+// attempt, at, error?}]), GET /_sim/{model}[/{remote_id}] (the stored vendor representation), GET
+// /_sim/permissions. Retries follow the vendor's schedule multiplied by TRIBUTARY_SIM_RETRY_SCALE (default
+// 0.001: "1 min" → 60 ms), or by SimOptions::retry_scale when set. Thread-safety: start()/stop() from the
+// owner; the server threads serialise access to the simulated state.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +32,7 @@ namespace tributary::sim {
 struct SimOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
+  std::optional<double> retry_scale;  // overrides TRIBUTARY_SIM_RETRY_SCALE when set (must be > 0)
 };
 
 class Simulator {

@@ -1,0 +1,97 @@
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "sim/common/fields.h"
+#include "sim/common/form.h"
+#include "sim/common/record_store.h"
+#include "sim/common/retry_schedule.h"
+#include "sim/simulator.h"
+
+namespace tributary::sim {
+namespace {
+
+namespace bj = boost::json;
+
+TEST(RetryScale, DefaultsAndRejectsNonsense) {
+  ::unsetenv(kRetryScaleEnv);
+  EXPECT_DOUBLE_EQ(retry_scale_from_env(), 0.001);
+  ::setenv(kRetryScaleEnv, "0.5", 1);
+  EXPECT_DOUBLE_EQ(retry_scale_from_env(), 0.5);
+  ::setenv(kRetryScaleEnv, "-1", 1);
+  EXPECT_DOUBLE_EQ(retry_scale_from_env(), 0.001);
+  ::setenv(kRetryScaleEnv, "fast", 1);
+  EXPECT_DOUBLE_EQ(retry_scale_from_env(), 0.001);
+  ::unsetenv(kRetryScaleEnv);
+}
+
+TEST(RetrySchedule, ScalesAndJitters) {
+  RetrySchedule s;
+  s.delays = {std::chrono::minutes{1}, std::chrono::minutes{15}};
+  s.jitter = 0.1;
+  EXPECT_EQ(s.max_attempts(), 3u);
+  EXPECT_EQ(s.delay_before(2, 0.001, 0.5).count(), 60);
+  EXPECT_EQ(s.delay_before(2, 0.001, 0.0).count(), 54);
+  EXPECT_EQ(s.delay_before(3, 0.001, 0.5).count(), 900);
+  EXPECT_EQ(s.delay_before(4, 0.001, 0.5).count(), 0);
+}
+
+TEST(RecordStore, PagesInCreationOrder) {
+  RecordStore store;
+  for (int i = 0; i < 5; ++i)
+    store.put(std::to_string(100 + i), bj::object{{"n", i}}, i);
+  store.erase("101");
+  bool more = false;
+  auto page = store.page(0, 2, {}, &more);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0]->id, "100");
+  EXPECT_EQ(page[1]->id, "102");
+  EXPECT_TRUE(more);
+  page = store.page(page[1]->seq, 2, {}, &more);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_FALSE(more);
+  store.put("103", bj::object{{"n", 33}}, 9);
+  EXPECT_EQ(store.find("103")->data.at("n").as_int64(), 33);
+  EXPECT_EQ(store.size(), 4u);
+}
+
+TEST(Uuid, LooksLikeAVersion4Uuid) {
+  std::string u = new_uuid();
+  ASSERT_EQ(u.size(), 36u);
+  EXPECT_EQ(u[14], '4');
+  EXPECT_NE(new_uuid(), u);
+}
+
+TEST(Fields, RejectsUnknownKeysAndWrongTypes) {
+  bj::object f{{"first_name", "Ada"}, {"age", 3}};
+  EXPECT_FALSE(check_keys(f, "m", {"first_name"}).ok());
+  EXPECT_TRUE(check_keys(f, "m", {"first_name", "age"}).ok());
+  EXPECT_FALSE(opt_string(f, "age").ok());
+  EXPECT_EQ(**opt_id(f, "age"), "3");
+  EXPECT_FALSE(opt_enum(bj::object{{"s", "nope"}}, "s", {"OPEN"}).ok());
+  EXPECT_EQ(**opt_enum(bj::object{{"s", "open"}}, "s", {"OPEN"}), "OPEN");
+  EXPECT_EQ(**opt_date(bj::object{{"d", "2026-03-02T10:00:00Z"}}, "d"), "2026-03-02");
+  EXPECT_FALSE(opt_date(bj::object{{"d", "March"}}, "d").ok());
+}
+
+TEST(Form, ParsesFormsAndCredentials) {
+  auto form = parse_form("grant_type=client_credentials&client_id=a%2Bb&x=1+2");
+  EXPECT_EQ(form_value(form, "client_id"), "a+b");
+  EXPECT_EQ(form_value(form, "x"), "1 2");
+  EXPECT_FALSE(form_value(form, "missing").has_value());
+  auto basic = parse_basic_auth("Basic dXNlcjpwYXNz");
+  ASSERT_TRUE(basic.has_value());
+  EXPECT_EQ(basic->first, "user");
+  EXPECT_EQ(basic->second, "pass");
+  EXPECT_FALSE(parse_basic_auth("Basic !!!").has_value());
+  EXPECT_EQ(parse_bearer("bearer abc"), "abc");
+  EXPECT_FALSE(parse_bearer("Token abc").has_value());
+}
+
+TEST(Simulators, FactoryKnowsEveryListedTool) {
+  for (const auto& tool : simulator_tools())
+    EXPECT_NE(make_simulator(tool, {}), nullptr) << tool;
+  EXPECT_EQ(make_simulator("nope", {}), nullptr);
+}
+
+}  // namespace
+}  // namespace tributary::sim

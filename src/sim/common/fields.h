@@ -1,0 +1,31 @@
+// Reading the partial unified records sent to the control API: unknown keys and wrong types are rejected with
+// a reason (400), so a test that misspells a field fails loudly instead of silently creating an empty record.
+// Thread-safety: stateless functions.
+#pragma once
+
+#include <boost/json.hpp>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace tributary::sim {
+
+Status check_keys(const boost::json::object& fields, std::string_view model,
+                  std::initializer_list<std::string_view> allowed);
+
+// Absent → nullopt; a string → its value; null → "" (cleared); anything else → 400.
+Result<std::optional<std::string>> opt_string(const boost::json::object& fields, std::string_view key);
+// Absent or null → nullopt; a bool → its value; anything else → 400.
+Result<std::optional<bool>> opt_bool(const boost::json::object& fields, std::string_view key);
+// A string or an integer id (as text). Absent or null → nullopt.
+Result<std::optional<std::string>> opt_id(const boost::json::object& fields, std::string_view key);
+// Upper-cases and checks against the allowed values. Absent or null → nullopt.
+Result<std::optional<std::string>> opt_enum(const boost::json::object& fields, std::string_view key,
+                                            std::initializer_list<std::string_view> values);
+// "YYYY-MM-DD" or an ISO-8601 date-time (its date part is kept). Absent or null → nullopt.
+Result<std::optional<std::string>> opt_date(const boost::json::object& fields, std::string_view key);
+
+}  // namespace tributary::sim

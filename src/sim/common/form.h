@@ -1,0 +1,23 @@
+// application/x-www-form-urlencoded bodies (OAuth token requests) and HTTP Basic credentials, as a tool's
+// token endpoint reads them. Thread-safety: stateless functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tributary::sim {
+
+using FormFields = std::vector<std::pair<std::string, std::string>>;
+
+FormFields parse_form(std::string_view body);
+std::optional<std::string> form_value(const FormFields& form, std::string_view name);
+
+// "Basic <base64(user:password)>" → {user, password}; nullopt when malformed.
+std::optional<std::pair<std::string, std::string>> parse_basic_auth(std::string_view header);
+// "Bearer <token>" → token; nullopt when malformed. The scheme is case-insensitive.
+std::optional<std::string> parse_bearer(std::string_view header);
+
+}  // namespace tributary::sim

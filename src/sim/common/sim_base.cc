@@ -1,0 +1,227 @@
+#include "sim/common/sim_base.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/json.h"
+#include "http/server.h"
+
+namespace tributary::sim {
+
+namespace bj = boost::json;
+
+int status_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kInvalidArgument:
+      return 400;
+    case ErrorKind::kUnauthorized:
+      return 401;
+    case ErrorKind::kForbidden:
+      return 403;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kConflict:
+      return 409;
+    case ErrorKind::kPayloadTooLarge:
+      return 413;
+    case ErrorKind::kRateLimited:
+      return 429;
+    case ErrorKind::kUpstream:
+      return 502;
+    case ErrorKind::kUnavailable:
+      return 503;
+    case ErrorKind::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+namespace {
+
+std::string_view code_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kInvalidArgument:
+      return "SIM.BAD_REQUEST";
+    case ErrorKind::kNotFound:
+      return "SIM.NOT_FOUND";
+    case ErrorKind::kForbidden:
+      return "SIM.FORBIDDEN";
+    case ErrorKind::kConflict:
+      return "SIM.CONFLICT";
+    default:
+      return "SIM.ERROR";
+  }
+}
+
+bool plausible_host(std::string_view host) {
+  if (host.empty() || host.size() > 255) return false;
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == ':' || c == '[' || c == ']';
+  });
+}
+
+}  // namespace
+
+http::Response error_reply(const Error& error) {
+  return http::error_response(status_for(error.kind), code_for(error.kind), error.message);
+}
+
+http::Response json_reply(int status, const bj::value& body) {
+  return http::Response::json(status, json::serialize(body));
+}
+
+Result<bj::object> parse_object_body(std::string_view body) {
+  if (body.empty()) return make_error(ErrorKind::kInvalidArgument, "the body must be a JSON object");
+  auto parsed = json::parse(body);
+  if (!parsed.ok()) return parsed.error();
+  if (!parsed->is_object()) return make_error(ErrorKind::kInvalidArgument, "the body must be a JSON object");
+  return std::move(parsed->get_object());
+}
+
+SimulatorBase::SimulatorBase(std::string tool, SimOptions options, std::vector<std::string> models)
+    : tool_(std::move(tool)), options_(std::move(options)), models_(std::move(models)) {
+  double scale = options_.retry_scale.has_value() && *options_.retry_scale > 0 ? *options_.retry_scale
+                                                                               : retry_scale_from_env();
+  sender_ = std::make_unique<WebhookSender>(tool_, deliveries_, scale);
+  add_control_routes();
+}
+
+SimulatorBase::~SimulatorBase() {
+  SimulatorBase::stop();
+}
+
+Status SimulatorBase::start() {
+  if (server_) return {};
+  if (auto st = sender_->start(); !st.ok()) return st;
+  http::ServerOptions so;
+  so.host = options_.host;
+  so.port = options_.port;
+  so.threads = 2;
+  so.read_timeout = std::chrono::milliseconds{10000};
+  so.shutdown_grace = std::chrono::milliseconds{2000};
+  auto server = std::make_unique<http::Server>(std::move(so), router_.as_handler());
+  if (auto st = server->start(); !st.ok()) {
+    sender_->stop();
+    return st;
+  }
+  server_ = std::move(server);
+  spdlog::info("sim {}: listening on {} (retry scale {})", tool_, base_url(), sender_->retry_scale());
+  return {};
+}
+
+std::uint16_t SimulatorBase::port() const {
+  return server_ ? server_->port() : 0;
+}
+
+void SimulatorBase::stop() {
+  if (server_) server_->stop();
+  sender_->stop();
+  server_.reset();
+}
+
+std::string SimulatorBase::public_base(const http::Request& request) const {
+  if (auto host = request.header("Host"); host && plausible_host(*host))
+    return "http://" + std::string(*host);
+  return base_url();
+}
+
+Result<bj::object> SimulatorBase::sim_publish(std::string_view, bool) {
+  return make_error(ErrorKind::kNotFound, tool_ + " has no job publishing");
+}
+
+void SimulatorBase::sim_register_webhook(const bj::object&, std::function<void(Result<bj::object>)> done) {
+  done(make_error(ErrorKind::kNotFound,
+                  tool_ + " subscribes through its own API; POST /_sim/webhooks is for manual tools"));
+}
+
+Status SimulatorBase::check_model(std::string_view model) const {
+  if (std::find(models_.begin(), models_.end(), model) != models_.end()) return {};
+  bool known =
+      std::find(std::begin(kUnifiedModels), std::end(kUnifiedModels), model) != std::end(kUnifiedModels);
+  if (!known) return make_error(ErrorKind::kNotFound, "unknown model '" + std::string(model) + "'");
+  std::string covered;
+  for (const auto& m : models_)
+    covered += (covered.empty() ? "" : ", ") + m;
+  return make_error(ErrorKind::kNotFound,
+                    tool_ + " does not cover " + std::string(model) + " (it covers " + covered + ")");
+}
+
+void SimulatorBase::add_control_routes() {
+  // POST /_sim/{name}: the fixed names first, then a model.
+  router_.add(
+      "POST", "/_sim/{name}", [this](http::Request req, http::Params params, http::Responder respond) {
+        const std::string& name = params["name"];
+        auto body = parse_object_body(req.body);
+        if (!body.ok()) return respond(error_reply(body.error()));
+        if (name == "permissions") {
+          const auto* v = body->if_contains("webhooks");
+          if (v == nullptr || !v->is_bool())
+            return respond(
+                error_reply(make_error(ErrorKind::kInvalidArgument, "expected {\"webhooks\": true|false}")));
+          sim_set_webhooks_permission(v->get_bool());
+          return respond(json_reply(200, bj::object{{"webhooks", v->get_bool()}}));
+        }
+        if (name == "webhooks") {
+          sim_register_webhook(*body, [respond](Result<bj::object> r) {
+            respond(r.ok() ? json_reply(200, *r) : error_reply(r.error()));
+          });
+          return;
+        }
+        if (auto st = check_model(name); !st.ok()) return respond(error_reply(st.error()));
+        auto r = sim_create(name, *body);
+        respond(r.ok() ? json_reply(200, *r) : error_reply(r.error()));
+      });
+
+  router_.add_sync("GET", "/_sim/{name}", [this](const http::Request&, const http::Params& params) {
+    const std::string& name = params.at("name");
+    if (name == "subscriptions") return json_reply(200, sim_subscriptions());
+    if (name == "deliveries") return json_reply(200, deliveries_.to_json());
+    if (name == "permissions") return json_reply(200, bj::object{{"webhooks", sim_webhooks_permission()}});
+    if (auto st = check_model(name); !st.ok()) return error_reply(st.error());
+    return json_reply(200, sim_list(name));
+  });
+
+  router_.add_sync("GET", "/_sim/{model}/{remote_id}",
+                   [this](const http::Request&, const http::Params& params) {
+                     const std::string& model = params.at("model");
+                     if (auto st = check_model(model); !st.ok()) return error_reply(st.error());
+                     auto r = sim_get(model, params.at("remote_id"));
+                     return r.ok() ? json_reply(200, *r) : error_reply(r.error());
+                   });
+
+  router_.add_sync("PATCH", "/_sim/{model}/{remote_id}",
+                   [this](const http::Request& req, const http::Params& params) {
+                     const std::string& model = params.at("model");
+                     if (auto st = check_model(model); !st.ok()) return error_reply(st.error());
+                     auto body = parse_object_body(req.body);
+                     if (!body.ok()) return error_reply(body.error());
+                     auto r = sim_update(model, params.at("remote_id"), *body);
+                     return r.ok() ? json_reply(200, *r) : error_reply(r.error());
+                   });
+
+  router_.add_sync("DELETE", "/_sim/{model}/{remote_id}",
+                   [this](const http::Request&, const http::Params& params) {
+                     const std::string& model = params.at("model");
+                     if (auto st = check_model(model); !st.ok()) return error_reply(st.error());
+                     auto r = sim_delete(model, params.at("remote_id"));
+                     return r.ok() ? json_reply(200, *r) : error_reply(r.error());
+                   });
+
+  router_.add_sync("POST", "/_sim/{model}/{remote_id}/{op}",
+                   [this](const http::Request&, const http::Params& params) {
+                     const std::string& model = params.at("model");
+                     const std::string& op = params.at("op");
+                     if (op != "publish" && op != "unpublish")
+                       return error_reply(make_error(ErrorKind::kNotFound, "unknown operation '" + op + "'"));
+                     if (model != "ats_jobs")
+                       return error_reply(
+                           make_error(ErrorKind::kNotFound, "only ats_jobs can be published or unpublished"));
+                     if (auto st = check_model(model); !st.ok()) return error_reply(st.error());
+                     auto r = sim_publish(params.at("remote_id"), op == "publish");
+                     return r.ok() ? json_reply(200, *r) : error_reply(r.error());
+                   });
+}
+
+}  // namespace tributary::sim

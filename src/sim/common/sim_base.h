@@ -1,0 +1,90 @@
+// Plumbing shared by every simulated tool: the HTTP server and router, the control API (/_sim/...) described
+// in sim/simulator.h, the webhook sender and its delivery log. A tool derives from SimulatorBase, adds its
+// vendor routes to router() in its constructor and implements the control hooks below.
+//
+// Control API answers: 200 {"remote_id": …} (plus tool-specific ids) for record changes; 404 for an unknown
+// record, an unknown model or a model the tool does not cover; 400 with a reason for a bad body. Errors use
+// the API's error envelope (http::error_response). Extra endpoints beyond simulator.h: GET /_sim/deliveries
+// (every delivery attempt), GET /_sim/{model} and GET /_sim/{model}/{remote_id} (the stored vendor
+// representation), GET /_sim/permissions. Thread-safety: start()/stop() from the owner; the hooks are called
+// on server threads with no lock held and must guard the tool's state themselves.
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "http/message.h"
+#include "http/router.h"
+#include "sim/common/delivery_log.h"
+#include "sim/common/webhook_sender.h"
+#include "sim/simulator.h"
+
+namespace tributary::http {
+class Server;
+}
+
+namespace tributary::sim {
+
+// The unified models a simulator can cover.
+inline constexpr std::string_view kUnifiedModels[] = {"hris_employees", "hris_absences", "ats_candidates",
+                                                      "ats_jobs"};
+
+int status_for(ErrorKind kind);
+http::Response error_reply(const Error& error);
+http::Response json_reply(int status, const boost::json::value& body);
+// Parses a request body that must be a JSON object; the error says why not (400).
+Result<boost::json::object> parse_object_body(std::string_view body);
+
+class SimulatorBase : public Simulator {
+ public:
+  ~SimulatorBase() override;
+  Status start() override;
+  std::uint16_t port() const override;
+  void stop() override;
+
+ protected:
+  SimulatorBase(std::string tool, SimOptions options, std::vector<std::string> models);
+
+  virtual Result<boost::json::object> sim_create(std::string_view model,
+                                                 const boost::json::object& fields) = 0;
+  virtual Result<boost::json::object> sim_update(std::string_view model, std::string_view remote_id,
+                                                 const boost::json::object& fields) = 0;
+  virtual Result<boost::json::object> sim_delete(std::string_view model, std::string_view remote_id) = 0;
+  virtual Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) = 0;
+  virtual boost::json::array sim_list(std::string_view model) = 0;
+  // ats_jobs publish/unpublish; the default answers 404.
+  virtual Result<boost::json::object> sim_publish(std::string_view remote_id, bool live);
+  virtual void sim_set_webhooks_permission(bool granted) = 0;
+  virtual bool sim_webhooks_permission() const = 0;
+  virtual boost::json::array sim_subscriptions() = 0;
+  // Manual tools: what the end customer does in the tool's UI. May answer later (after a ping); the default
+  // answers 404 ("subscribes through its API").
+  virtual void sim_register_webhook(const boost::json::object& body,
+                                    std::function<void(Result<boost::json::object>)> done);
+
+  http::Router& router() { return router_; }
+  WebhookSender& sender() { return *sender_; }
+  DeliveryLog& deliveries() { return deliveries_; }
+  const std::string& tool() const { return tool_; }
+  // "http://<Host header>" when the request names a plausible host, else base_url(): for absolute links.
+  std::string public_base(const http::Request& request) const;
+
+ private:
+  void add_control_routes();
+  Status check_model(std::string_view model) const;
+
+  const std::string tool_;
+  const SimOptions options_;
+  const std::vector<std::string> models_;
+  DeliveryLog deliveries_;
+  std::unique_ptr<WebhookSender> sender_;
+  http::Router router_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace tributary::sim

@@ -1,0 +1,118 @@
+// Test support for the simulators: TestReceiver, a webhook receiver on a real http::Server on 127.0.0.1 (port
+// 0) that records every request and answers with programmable statuses ("fail the next 2 requests to /a with
+// 500, then 200"), and call(), a blocking request through a CurlClient. Header-only and used by tests only.
+// Thread-safety: all methods are safe from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "http/client.h"
+#include "http/server.h"
+
+namespace tributary::sim::testing {
+
+class TestReceiver {
+ public:
+  TestReceiver() {
+    http::ServerOptions options;
+    options.threads = 1;
+    server_ = std::make_unique<http::Server>(options, [this](http::Request request, http::Responder respond) {
+      int status = 200;
+      {
+        std::lock_guard lock(mu_);
+        auto& queue = planned_[request.path];
+        if (!queue.empty()) {
+          status = queue.front();
+          queue.pop_front();
+        }
+        requests_.push_back(std::move(request));
+      }
+      cv_.notify_all();
+      respond(http::Response::json(status, "{}"));
+    });
+    started_ = server_->start().ok();
+  }
+  ~TestReceiver() { server_->stop(); }
+
+  bool started() const { return started_; }
+  std::string url(std::string_view path = "/hook") const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + std::string(path);
+  }
+  // The next `n` requests to `path` get `status`; later ones 200.
+  void fail_next(std::string_view path, int n, int status) {
+    std::lock_guard lock(mu_);
+    for (int i = 0; i < n; ++i)
+      planned_[std::string(path)].push_back(status);
+  }
+  std::vector<http::Request> requests() const {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+  // Waits (bounded) until `pred` holds over the requests received so far.
+  bool wait_until(const std::function<bool(const std::vector<http::Request>&)>& pred,
+                  std::chrono::milliseconds timeout = std::chrono::milliseconds{5000}) const {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return pred(requests_); });
+  }
+  bool wait_for_count(std::size_t n,
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds{5000}) const {
+    return wait_until([n](const auto& r) { return r.size() >= n; }, timeout);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::vector<http::Request> requests_;             // guarded by mu_
+  std::map<std::string, std::deque<int>> planned_;  // guarded by mu_
+  std::unique_ptr<http::Server> server_;
+  bool started_ = false;
+};
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  HeaderList headers;
+  std::string error;
+
+  boost::json::value json() const {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(body, ec);
+    return ec ? boost::json::value() : v;
+  }
+  std::string header(std::string_view name) const {
+    for (const auto& [k, v] : headers)
+      if (http::iequals(k, name)) return v;
+    return {};
+  }
+};
+
+inline Reply call(http::HttpClient& client, std::string method, std::string url, std::string body = {},
+                  HeaderList headers = {}) {
+  http::ClientRequest request;
+  request.method = std::move(method);
+  request.url = std::move(url);
+  request.body = std::move(body);
+  if (!request.body.empty() && headers.empty()) headers.emplace_back("Content-Type", "application/json");
+  request.headers = std::move(headers);
+  request.timeout = std::chrono::milliseconds{5000};
+  auto response = client.send_sync(std::move(request));
+  return Reply{response.status, std::move(response.body), std::move(response.headers),
+               std::move(response.error)};
+}
+
+inline boost::json::value body_json(const http::Request& request) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(request.body, ec);
+  return ec ? boost::json::value() : v;
+}
+
+}  // namespace tributary::sim::testing

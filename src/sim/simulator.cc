@@ -1,0 +1,22 @@
+#include "sim/simulator.h"
+
+#include "sim/greenhouse/greenhouse_sim.h"
+#include "sim/personio/personio_sim.h"
+
+namespace tributary::sim {
+
+std::string Simulator::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(port());
+}
+
+std::unique_ptr<Simulator> make_simulator(std::string_view tool, SimOptions options) {
+  if (tool == "greenhouse") return greenhouse::make_greenhouse_simulator(std::move(options));
+  if (tool == "personio") return personio::make_personio_simulator(std::move(options));
+  return nullptr;
+}
+
+std::vector<std::string> simulator_tools() {
+  return {"greenhouse", "personio"};
+}
+
+}  // namespace tributary::sim
