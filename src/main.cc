@@ -1,11 +1,131 @@
 // tributary: the command line. Subcommands are thin: each parses its flags and calls into app/.
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <iostream>
 
+#include "app/demo.h"
+#include "app/node.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "sim/simulator.h"
+
+namespace {
+
+using tributary::Config;
+
+Config load_or_exit(const std::string& path) {
+  auto config = tributary::load_config(path);
+  if (!config) {
+    std::cerr << "tributary: " << config.error().message << "\n";
+    std::exit(2);
+  }
+  return std::move(*config);
+}
+
+// Blocks until SIGINT or SIGTERM.
+void wait_for_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+void block_signals() {
+  // Every thread inherits this mask, so SIGINT/SIGTERM reach only sigwait() in the main thread.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"Tributary: upstream-webhook relay for HR and recruiting systems"};
+  CLI::App app{"Tributary: receives webhooks from HR and recruiting systems and relays them, signed, to yours"};
   app.require_subcommand(1);
+  std::string config_path;
+  app.add_option("--config", config_path, "TOML configuration file (every key can be overridden by TRIBUTARY_*)");
+
+  auto* serve = app.add_subcommand("serve", "Run the relay: API, ingress, processing, delivery, subscriptions");
+  auto* migrate = app.add_subcommand("migrate", "Apply database migrations and exit");
+  auto* keys = app.add_subcommand("keys", "Manage API keys");
+  auto* keys_create = keys->add_subcommand("create", "Create an API key and print it once");
+  std::string key_name = "default";
+  keys_create->add_option("--name", key_name, "A name to recognise the key by");
+  keys->require_subcommand(1);
+
+  auto* sim = app.add_subcommand("sim", "Run a simulated tool (for tests and demos)");
+  std::string sim_tool;
+  std::string sim_listen = "127.0.0.1:0";
+  sim->add_option("tool", sim_tool, "greenhouse | personio")->required();
+  sim->add_option("--listen", sim_listen, "HOST:PORT");
+
+  auto* demo = app.add_subcommand("demo", "Run Tributary with simulated tools and a sample endpoint, on SQLite");
+  tributary::app::DemoOptions demo_options;
+  demo->add_option("--interval-ms", demo_options.change_interval_ms, "How often a simulated change happens");
+
   CLI11_PARSE(app, argc, argv);
+  block_signals();
+  Config config = load_or_exit(config_path);
+  tributary::init_logging(config.log_level);
+
+  if (*serve) {
+    tributary::app::Node node(config);
+    if (auto s = node.start(); !s) {
+      spdlog::critical("cannot start: {}", s.error().message);
+      return 1;
+    }
+    wait_for_signal();
+    node.stop();
+    spdlog::info("stopped");
+    return 0;
+  }
+  if (*migrate) {
+    if (auto s = tributary::app::migrate(config); !s) {
+      std::cerr << "tributary migrate: " << s.error().message << "\n";
+      return 1;
+    }
+    std::cout << "database is up to date\n";
+    return 0;
+  }
+  if (*keys_create) {
+    auto key = tributary::app::create_api_key(config, key_name);
+    if (!key) {
+      std::cerr << "tributary keys create: " << key.error().message << "\n";
+      return 1;
+    }
+    std::cout << *key << "\n";
+    return 0;
+  }
+  if (*sim) {
+    tributary::sim::SimOptions options;
+    auto colon = sim_listen.rfind(':');
+    options.host = colon == std::string::npos ? sim_listen : sim_listen.substr(0, colon);
+    options.port = colon == std::string::npos ? 0 : static_cast<std::uint16_t>(std::atoi(sim_listen.c_str() + colon + 1));
+    auto simulator = tributary::sim::make_simulator(sim_tool, options);
+    if (!simulator) {
+      std::cerr << "tributary sim: unknown tool '" << sim_tool << "'\n";
+      return 2;
+    }
+    if (auto s = simulator->start(); !s) {
+      std::cerr << "tributary sim: " << s.error().message << "\n";
+      return 1;
+    }
+    // The first line on stdout is the base URL, so scripts and tests can read where it listens.
+    std::cout << simulator->base_url() << std::endl;
+    wait_for_signal();
+    simulator->stop();
+    return 0;
+  }
+  if (*demo) {
+    return tributary::app::run_demo(config, demo_options, [] { wait_for_signal(); });
+  }
   return 0;
 }

@@ -1,0 +1,54 @@
+// The HTTP API: management (integrations, subscriptions, webhook endpoints), logs (upstream requests, downstream
+// events with deliveries and attempts), coverage, health, metrics and the OpenAPI document. Handlers are
+// synchronous, short, and map errors to HTTP in respond.cc.
+// Thread-safety: handlers run on the server's threads; everything they touch is thread-safe.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "api/auth.h"
+#include "connectors/registry.h"
+#include "core/config.h"
+#include "core/secret_box.h"
+#include "http/router.h"
+#include "store/pool.h"
+#include "store/writer.h"
+
+namespace tributary::api {
+
+struct ApiContext {
+  const Config* config = nullptr;
+  store::Pool* pool = nullptr;
+  store::Writer* writer = nullptr;
+  const SecretBox* secrets = nullptr;
+  const connectors::Registry* registry = nullptr;
+  Authenticator* auth = nullptr;
+  std::function<void()> integration_changed;  // wakes the reconciler
+  std::function<void()> subscriptions_changed;  // drops the ingress cache
+  std::function<void()> deliveries_changed;   // wakes the dispatcher
+  std::function<Status(const std::string&)> reconcile_now;
+  std::function<std::string()> metrics_text;
+  std::function<bool()> ready;
+};
+
+using SyncHandler = std::function<http::Response(const http::Request&, const http::Params&)>;
+// Wraps a handler with API-key authentication.
+SyncHandler authed(ApiContext& ctx, SyncHandler handler);
+
+void add_integration_routes(http::Router& router, ApiContext& ctx);
+void add_endpoint_routes(http::Router& router, ApiContext& ctx);
+void add_log_routes(http::Router& router, ApiContext& ctx);
+void add_system_routes(http::Router& router, ApiContext& ctx);
+
+inline void add_routes(http::Router& router, ApiContext& ctx) {
+  add_integration_routes(router, ctx);
+  add_endpoint_routes(router, ctx);
+  add_log_routes(router, ctx);
+  add_system_routes(router, ctx);
+}
+
+// The OpenAPI 3.1 document served at /openapi.json.
+const std::string& openapi_document();
+
+}  // namespace tributary::api

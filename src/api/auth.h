@@ -1,0 +1,31 @@
+// API-key authentication for the management and read APIs: `Authorization: Bearer <key>`. Keys are the one
+// from configuration (`api_key`) and those created with `tributary keys create` (stored as SHA-256 hashes).
+// Comparison is by hash in constant time; valid hashes are cached briefly so a request costs no query.
+// Thread-safety: check() from any thread.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "http/message.h"
+#include "store/pool.h"
+
+namespace tributary::api {
+
+class Authenticator {
+ public:
+  Authenticator(store::Pool& pool, std::string config_key);
+  bool check(const http::Request& request);
+
+ private:
+  store::Pool& pool_;
+  std::string config_key_hash_;  // empty when no key is configured
+  std::mutex mu_;
+  std::map<std::string, std::int64_t> valid_until_us_;  // key hash → cache expiry; guarded by mu_
+};
+
+std::string hash_api_key(std::string_view key);
+std::string new_api_key();  // "trib_" + 40 random alphanumerics
+
+}  // namespace tributary::api

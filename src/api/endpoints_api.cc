@@ -1,0 +1,237 @@
+// /v1/webhook-endpoints: the operator's receivers. The secret is returned on create and rotate (and on the
+// explicit reveal call); rotation keeps the previous secret signing for 24 h.
+#include <spdlog/spdlog.h>
+
+#include <boost/url/parse.hpp>
+
+#include "api/api.h"
+#include "api/respond.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "delivery/signing.h"
+#include "store/outbox_repo.h"
+
+namespace tributary::api {
+namespace {
+
+constexpr Millis kRotationOverlapMs = 24 * 3600 * 1000;
+const std::vector<std::string> kEventTypes = {"remote-event-received", "data-changed", "sync-finished"};
+
+Result<std::string> validate_url(const bj::value* v) {
+  if (v == nullptr || !v->is_string()) return make_error(ErrorKind::kInvalidArgument, "url is required");
+  std::string url(v->get_string());
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
+    return make_error(ErrorKind::kInvalidArgument, "url must be an absolute http(s) URL");
+  }
+  if (parsed->has_userinfo()) return make_error(ErrorKind::kInvalidArgument, "url must not contain credentials");
+  if (url.size() > 2048) return make_error(ErrorKind::kInvalidArgument, "url is longer than 2048 characters");
+  return url;
+}
+
+Result<std::vector<std::string>> validate_types(const bj::value* v) {
+  std::vector<std::string> out;
+  if (v == nullptr || v->is_null()) return out;
+  if (!v->is_array()) return make_error(ErrorKind::kInvalidArgument, "event_types must be an array");
+  for (const auto& el : v->get_array()) {
+    if (!el.is_string() ||
+        std::find(kEventTypes.begin(), kEventTypes.end(), std::string(el.get_string())) == kEventTypes.end()) {
+      return make_error(ErrorKind::kInvalidArgument,
+                        "event_types: expected remote-event-received, data-changed or sync-finished");
+    }
+    out.emplace_back(el.get_string());
+  }
+  return out;
+}
+
+bj::object endpoint_json(const store::EndpointRow& row) {
+  bj::object o;
+  o["id"] = row.id;
+  o["url"] = row.url;
+  o["description"] = row.description;
+  bj::array types;
+  for (const auto& t : row.event_types) types.emplace_back(t);
+  o["event_types"] = std::move(types);
+  o["enabled"] = row.enabled;
+  o["disabled_reason"] = row.disabled_reason ? bj::value(*row.disabled_reason) : bj::value(nullptr);
+  o["created_at"] = format_iso8601(row.created_at);
+  o["updated_at"] = format_iso8601(row.updated_at);
+  return o;
+}
+
+Result<store::EndpointRow> load(ApiContext& ctx, const std::string& id) {
+  auto lease = ctx.pool->acquire();
+  if (!lease) return lease.error();
+  auto row = store::endpoints::get(**lease, id);
+  if (!row) return row.error();
+  if (!*row) return make_error(ErrorKind::kNotFound, "webhook endpoint " + id + " not found");
+  return **row;
+}
+
+http::Response fail_or_internal(const Error& e) {
+  return e.kind == ErrorKind::kNotFound ? fail(e) : internal_error(e);
+}
+
+http::Response create(ApiContext& ctx, const http::Request& req) {
+  auto body = body_object(req);
+  if (!body) return fail(body.error());
+  auto url = validate_url(body->if_contains("url"));
+  if (!url) return fail(url.error());
+  auto types = validate_types(body->if_contains("event_types"));
+  if (!types) return fail(types.error());
+  store::EndpointRow row;
+  row.id = new_id("ep");
+  row.url = *url;
+  row.event_types = *types;
+  if (const auto* e = body->if_contains("enabled")) {
+    if (!e->is_bool()) return fail(ErrorKind::kInvalidArgument, "enabled must be a boolean");
+    row.enabled = e->get_bool();
+  }
+  if (const auto* d = body->if_contains("description")) {
+    if (!d->is_string()) return fail(ErrorKind::kInvalidArgument, "description must be a string");
+    row.description = std::string(d->get_string());
+  }
+  std::string secret = delivery::new_endpoint_secret();
+  row.secret = ctx.secrets->seal(secret);
+  row.created_at = row.updated_at = now_ms();
+  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::endpoints::insert(c, row); }); !s) {
+    return internal_error(s.error());
+  }
+  auto out = endpoint_json(row);
+  out["secret"] = secret;  // shown once here; later through rotate-secret or the explicit secret call
+  return ok(std::move(out), 201);
+}
+
+http::Response patch(ApiContext& ctx, const http::Request& req, const std::string& id) {
+  auto body = body_object(req);
+  if (!body) return fail(body.error());
+  auto row = load(ctx, id);
+  if (!row) return fail_or_internal(row.error());
+  for (const auto& [k, v] : *body) {
+    if (k == "url") {
+      auto url = validate_url(&v);
+      if (!url) return fail(url.error());
+      row->url = *url;
+    } else if (k == "event_types") {
+      auto types = validate_types(&v);
+      if (!types) return fail(types.error());
+      row->event_types = *types;
+    } else if (k == "enabled") {
+      if (!v.is_bool()) return fail(ErrorKind::kInvalidArgument, "enabled must be a boolean");
+      row->enabled = v.get_bool();
+      if (row->enabled) row->disabled_reason.reset();
+    } else if (k == "description") {
+      if (!v.is_string()) return fail(ErrorKind::kInvalidArgument, "description must be a string");
+      row->description = std::string(v.get_string());
+    } else {
+      return fail(ErrorKind::kInvalidArgument, "field '" + std::string(k) + "' cannot be changed");
+    }
+  }
+  row->updated_at = now_ms();
+  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::endpoints::update(c, *row); }); !s) {
+    return internal_error(s.error());
+  }
+  if (ctx.deliveries_changed) ctx.deliveries_changed();
+  return ok(endpoint_json(*row));
+}
+
+http::Response rotate(ApiContext& ctx, const std::string& id) {
+  auto row = load(ctx, id);
+  if (!row) return fail_or_internal(row.error());
+  Millis now = now_ms();
+  std::string secret = delivery::new_endpoint_secret();
+  row->previous_secret = row->secret;
+  row->previous_secret_until = now + kRotationOverlapMs;
+  row->secret = ctx.secrets->seal(secret);
+  row->updated_at = now;
+  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::endpoints::update(c, *row); }); !s) {
+    return internal_error(s.error());
+  }
+  auto out = endpoint_json(*row);
+  out["secret"] = secret;
+  out["previous_secret_valid_until"] = format_iso8601(*row->previous_secret_until);
+  return ok(std::move(out));
+}
+
+http::Response recover(ApiContext& ctx, const http::Request& req, const std::string& id) {
+  auto body = body_object(req);
+  if (!body) return fail(body.error());
+  auto row = load(ctx, id);
+  if (!row) return fail_or_internal(row.error());
+  auto time_field = [&](const char* name, Millis fallback) -> Result<Millis> {
+    const auto* v = body->if_contains(name);
+    if (v == nullptr || v->is_null()) return fallback;
+    if (!v->is_string()) return make_error(ErrorKind::kInvalidArgument, std::string(name) + " must be an ISO-8601 string");
+    auto t = parse_iso8601(v->get_string());
+    if (!t) return make_error(ErrorKind::kInvalidArgument, std::string(name) + " must be an ISO-8601 date-time");
+    return *t;
+  };
+  auto since = time_field("since", 0);
+  if (!since) return fail(since.error());
+  auto until = time_field("until", now_ms() + 1);
+  if (!until) return fail(until.error());
+  if (*since >= *until) return fail(ErrorKind::kInvalidArgument, "since must be before until");
+  std::int64_t count = 0;
+  Millis now = now_ms();
+  auto s = ctx.writer->run([&](store::Connection& c) -> Status {
+    auto n = store::deliveries::recover(c, id, *since, *until, now);
+    if (!n) return n.error();
+    count = *n;
+    return {};
+  });
+  if (!s) return internal_error(s.error());
+  if (ctx.deliveries_changed) ctx.deliveries_changed();
+  bj::object out;
+  out["endpoint_id"] = id;
+  out["recovered"] = count;
+  if (!row->enabled) out["warning"] = "the endpoint is disabled: enable it for the recovered deliveries to be sent";
+  return ok(std::move(out), 202);
+}
+
+}  // namespace
+
+void add_endpoint_routes(http::Router& router, ApiContext& ctx) {
+  router.add_sync("POST", "/v1/webhook-endpoints",
+                  authed(ctx, [&ctx](const http::Request& r, const http::Params&) { return create(ctx, r); }));
+  router.add_sync("GET", "/v1/webhook-endpoints", authed(ctx, [&ctx](const http::Request&, const http::Params&) {
+                    auto lease = ctx.pool->acquire();
+                    if (!lease) return internal_error(lease.error());
+                    auto rows = store::endpoints::list(**lease);
+                    if (!rows) return internal_error(rows.error());
+                    bj::array out;
+                    for (const auto& row : *rows) out.push_back(endpoint_json(row));
+                    return list_page(std::move(out), std::nullopt);
+                  }));
+  router.add_sync("GET", "/v1/webhook-endpoints/{id}", authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+                    auto row = load(ctx, p.at("id"));
+                    if (!row) return fail_or_internal(row.error());
+                    return ok(endpoint_json(*row));
+                  }));
+  router.add_sync("PATCH", "/v1/webhook-endpoints/{id}",
+                  authed(ctx, [&ctx](const http::Request& r, const http::Params& p) { return patch(ctx, r, p.at("id")); }));
+  router.add_sync("DELETE", "/v1/webhook-endpoints/{id}",
+                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+                    auto row = load(ctx, p.at("id"));
+                    if (!row) return fail_or_internal(row.error());
+                    auto s = ctx.writer->run([&](store::Connection& c) { return store::endpoints::remove(c, row->id); });
+                    if (!s) return internal_error(s.error());
+                    bj::object out;
+                    out["id"] = row->id;
+                    out["deleted"] = true;
+                    return ok(std::move(out));
+                  }));
+  router.add_sync("GET", "/v1/webhook-endpoints/{id}/secret",
+                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+                    auto row = load(ctx, p.at("id"));
+                    if (!row) return fail_or_internal(row.error());
+                    bj::object out;
+                    out["secret"] = ctx.secrets->open(row->secret).value_or("");
+                    return ok(std::move(out));
+                  }));
+  router.add_sync("POST", "/v1/webhook-endpoints/{id}/rotate-secret",
+                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) { return rotate(ctx, p.at("id")); }));
+  router.add_sync("POST", "/v1/webhook-endpoints/{id}/recover",
+                  authed(ctx, [&ctx](const http::Request& r, const http::Params& p) { return recover(ctx, r, p.at("id")); }));
+}
+
+}  // namespace tributary::api

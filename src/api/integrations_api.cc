@@ -1,0 +1,380 @@
+// /v1/integrations: create, list, read, update (scope, credentials, end user), delete; subscriptions (store a
+// tool-generated secret); reconcile now; the coverage grid.
+#include <spdlog/spdlog.h>
+
+#include "api/api.h"
+#include "api/respond.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "processing/scope.h"
+#include "store/integrations_repo.h"
+#include "subscriptions/reconciler.h"
+
+namespace tributary::api {
+namespace {
+
+constexpr Millis kSecretOverlapMs = 24 * 3600 * 1000;
+
+Result<bj::object> validate_credentials(const connectors::Connector& connector, const bj::value* value) {
+  if (value == nullptr || !value->is_object()) {
+    return make_error(ErrorKind::kInvalidArgument, "credentials must be an object");
+  }
+  bj::object creds = value->get_object();
+  for (const auto& key : connector.credential_keys()) {
+    auto it = creds.find(key);
+    if (it == creds.end() || !it->value().is_string() || it->value().get_string().empty()) {
+      std::string all;
+      for (const auto& k : connector.credential_keys()) all += (all.empty() ? "" : ", ") + k;
+      return make_error(ErrorKind::kInvalidArgument, "credentials." + key + " is required for " +
+                                                         std::string(connector.tool()) + " (needs: " + all + ")");
+    }
+  }
+  return creds;
+}
+
+Result<std::string> validate_end_user(const bj::value* value) {
+  bj::object out;
+  out["organization_name"] = nullptr;
+  out["creator_email"] = nullptr;
+  out["origin_id"] = nullptr;
+  if (value == nullptr) return bj::serialize(out);
+  if (!value->is_object()) return make_error(ErrorKind::kInvalidArgument, "end_user must be an object");
+  for (const auto& [k, v] : value->get_object()) {
+    if (k != "organization_name" && k != "creator_email" && k != "origin_id") {
+      return make_error(ErrorKind::kInvalidArgument,
+                        "end_user." + std::string(k) + " is not known (organization_name, creator_email, origin_id)");
+    }
+    if (!v.is_string() && !v.is_null()) {
+      return make_error(ErrorKind::kInvalidArgument, "end_user." + std::string(k) + " must be a string");
+    }
+    out[k] = v;
+  }
+  return bj::serialize(out);
+}
+
+Result<std::optional<std::string>> validate_base_url(const bj::value* value) {
+  if (value == nullptr || value->is_null()) return std::optional<std::string>{};
+  if (!value->is_string()) return make_error(ErrorKind::kInvalidArgument, "remote_base_url must be a string");
+  std::string url(value->get_string());
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return make_error(ErrorKind::kInvalidArgument, "remote_base_url must be an http(s) URL");
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return std::optional<std::string>(url);
+}
+
+Result<std::string> validate_sync(const bj::value* value) {
+  if (value == nullptr) return std::string("{}");
+  if (!value->is_object()) return make_error(ErrorKind::kInvalidArgument, "sync must be an object");
+  for (const auto& [k, v] : value->get_object()) {
+    if (k != "interval_seconds") return make_error(ErrorKind::kInvalidArgument, "sync." + std::string(k) + " is not known");
+    if (!v.is_null() && (!v.is_int64() || v.get_int64() < 60)) {
+      return make_error(ErrorKind::kInvalidArgument, "sync.interval_seconds must be an integer ≥ 60");
+    }
+  }
+  return bj::serialize(*value);
+}
+
+bj::object subscription_json(const ApiContext& ctx, const store::IntegrationRow& integration,
+                             const store::SubscriptionRow& sub, const connectors::Connector* connector) {
+  bj::object o;
+  o["id"] = sub.id;
+  o["mode"] = sub.mode;
+  o["status"] = sub.status;
+  bj::array types;
+  for (const auto& t : sub.event_types) types.emplace_back(t);
+  o["event_types"] = std::move(types);
+  std::string url = subscriptions::ingress_url(ctx.config->effective_public_url(), integration.tool, sub.ingress_token);
+  o["ingress_url"] = url;
+  o["remote_id"] = sub.remote_id ? bj::value(*sub.remote_id) : bj::value(nullptr);
+  o["last_error"] = sub.last_error ? bj::value(*sub.last_error) : bj::value(nullptr);
+  o["next_attempt_at"] = time_or_null(sub.next_attempt_at);
+  o["created_at"] = format_iso8601(sub.created_at);
+  o["updated_at"] = format_iso8601(sub.updated_at);
+  if (sub.mode == "manual" && connector != nullptr) {
+    bj::object setup;
+    connectors::SubscriptionRequest req{sub.event_types, url, ""};
+    setup["instructions"] = connector->setup_instructions(req);
+    setup["secret_chosen_by"] = connector->we_choose_secret() ? "tributary" : "tool";
+    if (connector->we_choose_secret() && sub.secret) {
+      setup["secret"] = ctx.secrets->open(*sub.secret).value_or("");
+    } else {
+      setup["secret"] = nullptr;
+      setup["secret_stored"] = sub.secret.has_value();
+    }
+    o["setup"] = std::move(setup);
+  }
+  return o;
+}
+
+Result<bj::object> integration_json(ApiContext& ctx, store::Connection& conn, const store::IntegrationRow& row) {
+  const connectors::Connector* connector = ctx.registry->find(row.tool);
+  bj::object o;
+  o["id"] = row.id;
+  o["tool"] = row.tool;
+  o["category"] = row.category;
+  o["end_user"] = json_or_null(row.end_user);
+  o["remote_base_url"] = row.remote_base_url ? bj::value(*row.remote_base_url) : bj::value(nullptr);
+  o["scope"] = json_or_null(row.scope);
+  o["sync"] = json_or_null(row.sync);
+  o["created_at"] = format_iso8601(row.created_at);
+  o["updated_at"] = format_iso8601(row.updated_at);
+  o["last_event_at"] = time_or_null(row.last_event_at);
+  auto subs = store::subscriptions::list_for_integration(conn, row.id);
+  if (!subs) return subs.error();
+  bj::array arr;
+  for (const auto& s : *subs) arr.push_back(subscription_json(ctx, row, s, connector));
+  o["subscriptions"] = std::move(arr);
+  return o;
+}
+
+http::Response respond_integration(ApiContext& ctx, const std::string& id, int status = 200) {
+  auto lease = ctx.pool->acquire();
+  if (!lease) return internal_error(lease.error());
+  auto row = store::integrations::get(**lease, id);
+  if (!row) return internal_error(row.error());
+  if (!*row) return fail(ErrorKind::kNotFound, "integration " + id + " not found");
+  auto out = integration_json(ctx, **lease, **row);
+  if (!out) return internal_error(out.error());
+  return ok(std::move(*out), status);
+}
+
+http::Response create_integration(ApiContext& ctx, const http::Request& req) {
+  auto body = body_object(req);
+  if (!body) return fail(body.error());
+  const bj::value* tool_v = body->if_contains("tool");
+  if (tool_v == nullptr || !tool_v->is_string()) return fail(ErrorKind::kInvalidArgument, "tool is required");
+  std::string tool(tool_v->get_string());
+  const connectors::Connector* connector = ctx.registry->find(tool);
+  if (connector == nullptr) {
+    std::string known;
+    for (const auto* c : ctx.registry->all()) known += (known.empty() ? "" : ", ") + std::string(c->tool());
+    return fail(ErrorKind::kInvalidArgument, "unknown tool '" + tool + "' (known: " + known + ")");
+  }
+  auto creds = validate_credentials(*connector, body->if_contains("credentials"));
+  if (!creds) return fail(creds.error());
+  auto end_user = validate_end_user(body->if_contains("end_user"));
+  if (!end_user) return fail(end_user.error());
+  auto base_url = validate_base_url(body->if_contains("remote_base_url"));
+  if (!base_url) return fail(base_url.error());
+  auto sync = validate_sync(body->if_contains("sync"));
+  if (!sync) return fail(sync.error());
+  std::string scope_text;
+  if (const auto* s = body->if_contains("scope")) scope_text = bj::serialize(*s);
+  auto scope = processing::parse_scope(scope_text, connector->category());
+  if (!scope) return fail(scope.error());
+  for (const auto& [k, v] : *body) {
+    if (k != "tool" && k != "credentials" && k != "end_user" && k != "remote_base_url" && k != "sync" && k != "scope") {
+      return fail(ErrorKind::kInvalidArgument, "unknown field '" + std::string(k) + "'");
+    }
+  }
+  Millis now = now_ms();
+  store::IntegrationRow row;
+  row.id = new_integration_id(tool);
+  row.tool = tool;
+  row.category = std::string(connectors::to_string(connector->category()));
+  row.end_user = *end_user;
+  row.credentials = ctx.secrets->seal(bj::serialize(*creds));
+  row.remote_base_url = *base_url;
+  row.scope = scope->to_json();
+  row.sync = *sync;
+  row.created_at = now;
+  row.updated_at = now;
+  row.reconcile_due_at = now;
+  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::integrations::insert(c, row); }); !s) {
+    return internal_error(s.error());
+  }
+  spdlog::info("integration {} created ({})", row.id, tool);
+  // Subscribe before answering, so the answer already lists the subscriptions and their ingress URLs.
+  if (ctx.reconcile_now) {
+    if (auto s = ctx.reconcile_now(row.id); !s) spdlog::warn("integration {}: {}", row.id, s.error().message);
+  }
+  if (ctx.subscriptions_changed) ctx.subscriptions_changed();
+  return respond_integration(ctx, row.id, 201);
+}
+
+http::Response patch_integration(ApiContext& ctx, const http::Request& req, const std::string& id) {
+  auto body = body_object(req);
+  if (!body) return fail(body.error());
+  auto lease = ctx.pool->acquire();
+  if (!lease) return internal_error(lease.error());
+  auto found = store::integrations::get(**lease, id);
+  if (!found) return internal_error(found.error());
+  if (!*found) return fail(ErrorKind::kNotFound, "integration " + id + " not found");
+  store::IntegrationRow row = **found;
+  const connectors::Connector* connector = ctx.registry->find(row.tool);
+  if (connector == nullptr) return internal_error(Error{ErrorKind::kInternal, "no connector for " + row.tool});
+  for (const auto& [k, v] : *body) {
+    if (k == "scope") {
+      auto base = processing::parse_scope(row.scope, connector->category());
+      if (!base) return internal_error(base.error());
+      auto merged = processing::merge_scope(*base, bj::serialize(v), connector->category());
+      if (!merged) return fail(merged.error());
+      row.scope = merged->to_json();
+    } else if (k == "credentials") {
+      auto creds = validate_credentials(*connector, &v);
+      if (!creds) return fail(creds.error());
+      row.credentials = ctx.secrets->seal(bj::serialize(*creds));
+    } else if (k == "end_user") {
+      auto end_user = validate_end_user(&v);
+      if (!end_user) return fail(end_user.error());
+      row.end_user = *end_user;
+    } else if (k == "remote_base_url") {
+      auto url = validate_base_url(&v);
+      if (!url) return fail(url.error());
+      row.remote_base_url = *url;
+    } else if (k == "sync") {
+      auto sync = validate_sync(&v);
+      if (!sync) return fail(sync.error());
+      row.sync = *sync;
+    } else {
+      return fail(ErrorKind::kInvalidArgument, "field '" + std::string(k) + "' cannot be changed");
+    }
+  }
+  Millis now = now_ms();
+  row.updated_at = now;
+  row.reconcile_due_at = now;
+  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::integrations::update(c, row); }); !s) {
+    return internal_error(s.error());
+  }
+  if (ctx.reconcile_now) {
+    if (auto s = ctx.reconcile_now(row.id); !s) spdlog::warn("integration {}: {}", row.id, s.error().message);
+  }
+  if (ctx.subscriptions_changed) ctx.subscriptions_changed();
+  return respond_integration(ctx, id);
+}
+
+http::Response delete_integration(ApiContext& ctx, const std::string& id) {
+  auto lease = ctx.pool->acquire();
+  if (!lease) return internal_error(lease.error());
+  auto found = store::integrations::get(**lease, id);
+  if (!found) return internal_error(found.error());
+  if (!*found) return fail(ErrorKind::kNotFound, "integration " + id + " not found");
+  Millis now = now_ms();
+  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::integrations::mark_deleted(c, id, now); }); !s) {
+    return internal_error(s.error());
+  }
+  if (ctx.subscriptions_changed) ctx.subscriptions_changed();
+  if (ctx.integration_changed) ctx.integration_changed();  // the reconciler removes the remote subscriptions
+  bj::object data;
+  data["id"] = id;
+  data["deleted"] = true;
+  return ok(std::move(data));
+}
+
+http::Response patch_subscription(ApiContext& ctx, const http::Request& req, const std::string& id,
+                                  const std::string& sid) {
+  auto body = body_object(req);
+  if (!body) return fail(body.error());
+  const bj::value* secret_v = body->if_contains("secret");
+  if (secret_v == nullptr || !secret_v->is_string() || secret_v->get_string().empty() ||
+      secret_v->get_string().size() > 1024 || body->size() != 1) {
+    return fail(ErrorKind::kInvalidArgument, "expected {\"secret\": \"<the secret the tool shows>\"}");
+  }
+  auto lease = ctx.pool->acquire();
+  if (!lease) return internal_error(lease.error());
+  auto sub = store::subscriptions::get(**lease, sid);
+  if (!sub) return internal_error(sub.error());
+  if (!*sub || (*sub)->integration_id != id) {
+    return fail(ErrorKind::kNotFound, "subscription " + sid + " not found in integration " + id);
+  }
+  store::SubscriptionRow row = **sub;
+  Millis now = now_ms();
+  if (row.secret) {
+    // Keep the old secret valid for a day so requests signed with it during the switch still verify.
+    row.previous_secret = row.secret;
+    row.previous_secret_until = now + kSecretOverlapMs;
+  }
+  row.secret = ctx.secrets->seal(std::string(secret_v->get_string()));
+  row.updated_at = now;
+  if (row.status == "failed" && row.mode == "manual") row.status = "pending";
+  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::subscriptions::update(c, row); }); !s) {
+    return internal_error(s.error());
+  }
+  if (ctx.subscriptions_changed) ctx.subscriptions_changed();
+  return respond_integration(ctx, id);
+}
+
+http::Response coverage(ApiContext& ctx) {
+  bj::array tools;
+  for (const auto* c : ctx.registry->all()) {
+    bj::object t;
+    t["tool"] = c->tool();
+    t["name"] = c->display_name();
+    t["category"] = connectors::to_string(c->category());
+    t["subscription_mode"] = connectors::to_string(c->subscription_mode());
+    bj::array events;
+    for (const auto& kind : connectors::unified_event_kinds()) {
+      bj::object e;
+      e["event"] = kind.label;
+      e["model"] = connectors::to_string(kind.model);
+      e["action"] = connectors::to_string(kind.action);
+      bj::array vendor;
+      std::string note;
+      for (const auto& feed : c->feeds()) {
+        if (feed.model != kind.model || feed.action != kind.action) continue;
+        for (const auto& v : feed.vendor_events) vendor.emplace_back(v);
+        if (!feed.note.empty()) note = feed.note;
+      }
+      e["supported"] = !vendor.empty();
+      e["vendor_events"] = std::move(vendor);
+      e["note"] = note.empty() ? bj::value(nullptr) : bj::value(note);
+      events.push_back(std::move(e));
+    }
+    t["events"] = std::move(events);
+    tools.push_back(std::move(t));
+  }
+  bj::object data;
+  data["tools"] = std::move(tools);
+  return ok(std::move(data));
+}
+
+}  // namespace
+
+void add_integration_routes(http::Router& router, ApiContext& ctx) {
+  router.add_sync("POST", "/v1/integrations",
+                  authed(ctx, [&ctx](const http::Request& r, const http::Params&) { return create_integration(ctx, r); }));
+  router.add_sync("GET", "/v1/integrations", authed(ctx, [&ctx](const http::Request&, const http::Params&) {
+                    auto lease = ctx.pool->acquire();
+                    if (!lease) return internal_error(lease.error());
+                    auto rows = store::integrations::list(**lease);
+                    if (!rows) return internal_error(rows.error());
+                    bj::array out;
+                    for (const auto& row : *rows) {
+                      auto o = integration_json(ctx, **lease, row);
+                      if (!o) return internal_error(o.error());
+                      out.push_back(std::move(*o));
+                    }
+                    return list_page(std::move(out), std::nullopt);
+                  }));
+  router.add_sync("GET", "/v1/integrations/{id}",
+                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+                    return respond_integration(ctx, p.at("id"));
+                  }));
+  router.add_sync("PATCH", "/v1/integrations/{id}", authed(ctx, [&ctx](const http::Request& r, const http::Params& p) {
+                    return patch_integration(ctx, r, p.at("id"));
+                  }));
+  router.add_sync("DELETE", "/v1/integrations/{id}", authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+                    return delete_integration(ctx, p.at("id"));
+                  }));
+  router.add_sync("PATCH", "/v1/integrations/{id}/subscriptions/{sid}",
+                  authed(ctx, [&ctx](const http::Request& r, const http::Params& p) {
+                    return patch_subscription(ctx, r, p.at("id"), p.at("sid"));
+                  }));
+  router.add_sync("POST", "/v1/integrations/{id}/reconcile",
+                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+                    const std::string& id = p.at("id");
+                    if (!ctx.reconcile_now) return fail(ErrorKind::kUnavailable, "the reconciler is not running");
+                    if (auto s = ctx.reconcile_now(id); !s) {
+                      if (s.error().kind == ErrorKind::kNotFound) return fail(s.error());
+                      return internal_error(s.error());
+                    }
+                    if (ctx.subscriptions_changed) ctx.subscriptions_changed();
+                    return respond_integration(ctx, id);
+                  }));
+  router.add_sync("GET", "/v1/coverage",
+                  authed(ctx, [&ctx](const http::Request&, const http::Params&) { return coverage(ctx); }));
+}
+
+}  // namespace tributary::api

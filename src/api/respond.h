@@ -1,0 +1,40 @@
+// The API's envelope and error mapping, in one place:
+//   success {"status": "success", "data": …}
+//   error   {"status": "error", "error": {"code", "title", "message"}}
+// ErrorKind → HTTP status is decided here and nowhere else.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "http/message.h"
+
+namespace tributary::api {
+
+namespace bj = boost::json;
+
+http::Response ok(bj::value data, int status = 200);
+http::Response list_page(bj::array results, std::optional<std::string> next_cursor);
+http::Response fail(const Error& error);
+http::Response fail(ErrorKind kind, std::string message);
+int http_status(ErrorKind kind);
+// Logs the error and answers 500 without its text (it may describe our storage).
+http::Response internal_error(const Error& error);
+
+// Request body helpers: an object or a 400 with the reason.
+Result<bj::object> body_object(const http::Request& request);
+
+// Opaque cursors over a sequence number.
+std::string encode_cursor(std::int64_t seq);
+std::optional<std::int64_t> decode_cursor(std::string_view cursor);
+
+// Optional ISO-8601 query parameter; error on a malformed value.
+Result<std::optional<std::int64_t>> time_param(const http::Request& request, std::string_view name);
+int limit_param(const http::Request& request, int fallback, int max);
+
+bj::value json_or_null(const std::optional<std::string>& text);
+bj::value time_or_null(const std::optional<std::int64_t>& ms);
+
+}  // namespace tributary::api

@@ -1,0 +1,41 @@
+// Health, readiness, metrics and the OpenAPI document; and the authentication wrapper used by every route.
+#include "api/api.h"
+#include "api/respond.h"
+
+namespace tributary::api {
+
+SyncHandler authed(ApiContext& ctx, SyncHandler handler) {
+  return [&ctx, handler = std::move(handler)](const http::Request& r, const http::Params& p) {
+    if (!ctx.auth->check(r)) {
+      return fail(ErrorKind::kUnauthorized, "missing or invalid API key: send Authorization: Bearer <api key>");
+    }
+    return handler(r, p);
+  };
+}
+
+void add_system_routes(http::Router& router, ApiContext& ctx) {
+  router.add_sync("GET", "/healthz", [](const http::Request&, const http::Params&) {
+    bj::object o;
+    o["ok"] = true;
+    return ok(std::move(o));
+  });
+  router.add_sync("GET", "/readyz", [&ctx](const http::Request&, const http::Params&) {
+    bool ready = ctx.ready ? ctx.ready() : true;
+    bj::object o;
+    o["ready"] = ready;
+    if (!ready) return fail(ErrorKind::kUnavailable, "not ready: the store is not reachable or shutdown has begun");
+    return ok(std::move(o));
+  });
+  router.add_sync("GET", "/metrics", authed(ctx, [&ctx](const http::Request&, const http::Params&) {
+                    http::Response r;
+                    r.status = 200;
+                    r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
+                    r.body = ctx.metrics_text ? ctx.metrics_text() : "";
+                    return r;
+                  }));
+  router.add_sync("GET", "/openapi.json", [](const http::Request&, const http::Params&) {
+    return http::Response::json(200, openapi_document());
+  });
+}
+
+}  // namespace tributary::api

@@ -1,0 +1,252 @@
+#include "app/node.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "api/api.h"
+#include "api/auth.h"
+#include "connectors/registry.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/secret_box.h"
+#include "delivery/dispatcher.h"
+#include "http/client.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "ingress/ingress.h"
+#include "processing/processor.h"
+#include "store/api_keys_repo.h"
+#include "store/pool.h"
+#include "store/schema.h"
+#include "store/writer.h"
+#include "subscriptions/reconciler.h"
+
+namespace tributary::app {
+
+std::string default_master_key_file(const Config& config) {
+  if (!config.master_key_file.empty()) return config.master_key_file;
+  auto parent = std::filesystem::path(config.database).parent_path();
+  return (parent.empty() ? std::filesystem::path(".") : parent).append("master.key").string();
+}
+
+Status migrate(const Config& config) {
+  auto db = store::open_database(config.database);
+  if (!db) return db.error();
+  auto conn = (*db)->connect();
+  if (!conn) return conn.error();
+  return store::migrate(**conn);
+}
+
+Result<std::string> create_api_key(const Config& config, const std::string& name) {
+  auto db = store::open_database(config.database);
+  if (!db) return db.error();
+  auto conn = (*db)->connect();
+  if (!conn) return conn.error();
+  if (auto s = store::migrate(**conn); !s) return s.error();
+  std::string key = api::new_api_key();
+  store::api_keys::ApiKeyRow row{new_id("key"), name, api::hash_api_key(key), now_ms(), std::nullopt};
+  if (auto s = store::api_keys::insert(**conn, row); !s) return s.error();
+  return key;
+}
+
+struct Node::Impl {
+  Config config;
+  std::unique_ptr<store::Database> db;
+  std::unique_ptr<store::Writer> writer;
+  std::unique_ptr<store::Pool> pool;
+  std::optional<SecretBox> secrets;
+  std::unique_ptr<http::CurlClient> client;
+  std::unique_ptr<ingress::Ingress> ingress;
+  std::unique_ptr<processing::Processor> processor;
+  std::unique_ptr<delivery::Dispatcher> dispatcher;
+  std::unique_ptr<subscriptions::Reconciler> reconciler;
+  std::unique_ptr<api::Authenticator> auth;
+  api::ApiContext api_ctx;
+  http::Router router;
+  std::unique_ptr<http::Server> server;
+  std::atomic<bool> running{false};
+};
+
+Node::Node(Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
+
+Node::~Node() { stop(); }
+
+Status Node::start() {
+  Impl& m = *impl_;
+  const Config& cfg = m.config;
+  auto db = store::open_database(cfg.database);
+  if (!db) return db.error();
+  m.db = std::move(*db);
+  {
+    auto conn = m.db->connect();
+    if (!conn) return conn.error();
+    if (auto s = store::migrate(**conn); !s) return s;
+    if (auto s = store::check_schema(**conn); !s) return s;
+    if (m.db->backend() == store::Backend::kSqlite) {
+      // One process owns a SQLite database: whatever it had claimed before a crash is free again now.
+      auto r = (*conn)->execute(
+          "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = COALESCE(next_attempt_at, "
+          "$1) WHERE status = 'sending'",
+          {now_ms()});
+      if (!r) return r.error();
+      if (*r > 0) spdlog::info("recovered {} deliveries that were in flight when the last run stopped", *r);
+    }
+  }
+  auto secrets = SecretBox::load(cfg.master_key, default_master_key_file(cfg));
+  if (!secrets) return secrets.error();
+  m.secrets.emplace(std::move(*secrets));
+
+  auto writer_conn = m.db->connect();
+  if (!writer_conn) return writer_conn.error();
+  m.writer = std::make_unique<store::Writer>(std::move(*writer_conn));
+  m.pool = std::make_unique<store::Pool>(*m.db);
+
+  auto guard = http::NetworkGuard::create(cfg.delivery.allow_networks);
+  if (!guard) return guard.error();
+  http::CurlClientOptions client_options;
+  client_options.guard = *guard;
+  client_options.max_host_connections = cfg.delivery.per_endpoint_concurrency;
+  client_options.max_total_connections = cfg.delivery.max_in_flight;
+  m.client = std::make_unique<http::CurlClient>(client_options);
+
+  const auto& registry = connectors::builtin_registry();
+  m.ingress = std::make_unique<ingress::Ingress>(*m.pool, *m.writer, registry, *m.secrets);
+  m.processor = std::make_unique<processing::Processor>(*m.pool, *m.writer, registry);
+  delivery::DispatcherOptions dopts;
+  dopts.retry = cfg.retry;
+  dopts.timeout = std::chrono::milliseconds(cfg.delivery.timeout_ms);
+  dopts.max_in_flight = cfg.delivery.max_in_flight;
+  dopts.per_endpoint_concurrency = cfg.delivery.per_endpoint_concurrency;
+  m.dispatcher = std::make_unique<delivery::Dispatcher>(*m.pool, *m.writer, *m.client, *m.secrets, dopts);
+  subscriptions::ReconcilerOptions ropts;
+  ropts.public_url = cfg.effective_public_url();
+  m.reconciler =
+      std::make_unique<subscriptions::Reconciler>(*m.pool, *m.writer, registry, *m.secrets, *m.client, ropts);
+
+  // In-process wake-ups between the stages: no polling delay on one node.
+  m.ingress->set_on_received([p = m.processor.get()] { p->notify(); });
+  m.processor->set_on_events([d = m.dispatcher.get()] { d->notify(); });
+  m.reconciler->set_on_changed([i = m.ingress.get()] { i->invalidate(); });
+
+  m.auth = std::make_unique<api::Authenticator>(*m.pool, cfg.api_key);
+  m.api_ctx.config = &m.config;
+  m.api_ctx.pool = m.pool.get();
+  m.api_ctx.writer = m.writer.get();
+  m.api_ctx.secrets = &*m.secrets;
+  m.api_ctx.registry = &registry;
+  m.api_ctx.auth = m.auth.get();
+  m.api_ctx.integration_changed = [r = m.reconciler.get()] { r->notify(); };
+  m.api_ctx.subscriptions_changed = [i = m.ingress.get()] { i->invalidate(); };
+  m.api_ctx.deliveries_changed = [d = m.dispatcher.get()] { d->notify(); };
+  m.api_ctx.reconcile_now = [r = m.reconciler.get()](const std::string& id) { return r->reconcile(id); };
+  m.api_ctx.metrics_text = [this] { return metrics_text(); };
+  m.api_ctx.ready = [this] { return impl_->running.load(); };
+  api::add_routes(m.router, m.api_ctx);
+
+  http::ServerOptions sopts;
+  sopts.host = cfg.listen_host();
+  sopts.port = cfg.listen_port();
+  sopts.shutdown_grace = std::chrono::milliseconds(cfg.shutdown_grace_ms);
+  const std::size_t ingress_limit = static_cast<std::size_t>(cfg.ingress.max_body_bytes);
+  sopts.max_body_bytes = 1024 * 1024;
+  sopts.body_limit_for = [ingress_limit](std::string_view path) -> std::size_t {
+    return path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix ? ingress_limit : 0;
+  };
+  sopts.on_rejected = [i = m.ingress.get()](const http::Request& r, int status, std::string_view reason) {
+    if (r.path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix) i->log_rejected(r, status, reason);
+  };
+  m.server = std::make_unique<http::Server>(sopts, [&m](http::Request r, http::Responder respond) {
+    if (r.path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix) {
+      m.ingress->handle(std::move(r), std::move(respond));
+    } else {
+      m.router.dispatch(std::move(r), std::move(respond));
+    }
+  });
+
+  m.writer->start();
+  m.processor->start();
+  m.dispatcher->start();
+  m.reconciler->start();
+  if (auto s = m.server->start(); !s) {
+    stop();
+    return s;
+  }
+  m.running = true;
+  spdlog::info("tributary listening on {} (database {}, public URL {})", base_url(), m.db->describe(),
+               cfg.effective_public_url());
+  return {};
+}
+
+void Node::stop() {
+  Impl& m = *impl_;
+  m.running = false;
+  if (m.server) m.server->stop();  // stop accepting; in-flight requests finish within the grace period
+  if (m.reconciler) m.reconciler->stop();
+  if (m.processor) m.processor->stop();  // drains durable inbox rows into the outbox
+  if (m.dispatcher) m.dispatcher->stop(std::chrono::milliseconds(std::min<std::int64_t>(m.config.shutdown_grace_ms, 5000)));
+  if (m.writer) m.writer->stop();  // flushes every queued write
+  m.server.reset();
+  m.reconciler.reset();
+  m.processor.reset();
+  m.dispatcher.reset();
+  m.client.reset();
+  m.ingress.reset();
+  m.writer.reset();
+}
+
+std::uint16_t Node::port() const { return impl_->server ? impl_->server->port() : 0; }
+
+std::string Node::base_url() const {
+  std::string host = impl_->config.listen_host();
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  return "http://" + host + ":" + std::to_string(port());
+}
+
+NodeStats Node::stats() const {
+  const Impl& m = *impl_;
+  NodeStats s;
+  if (m.ingress) {
+    auto i = m.ingress->stats();
+    s.ingress_accepted = i.accepted;
+    s.ingress_duplicates = i.duplicates;
+    s.ingress_rejected = i.rejected;
+  }
+  if (m.processor) s.processed = m.processor->processed();
+  if (m.dispatcher) {
+    auto d = m.dispatcher->stats();
+    s.delivery_attempts = d.attempts;
+    s.delivery_succeeded = d.succeeded;
+  }
+  if (m.writer) {
+    s.writer_batches = m.writer->batches();
+    s.writer_jobs = m.writer->jobs();
+  }
+  return s;
+}
+
+std::string Node::metrics_text() const {
+  NodeStats s = stats();
+  std::ostringstream os;
+  auto counter = [&os](const char* name, const char* help, std::uint64_t v) {
+    os << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n" << name << ' ' << v << '\n';
+  };
+  counter("tributary_ingress_accepted_total", "Upstream webhooks accepted (durably stored)", s.ingress_accepted);
+  counter("tributary_ingress_duplicates_total", "Upstream redeliveries recognised and not forwarded",
+          s.ingress_duplicates);
+  counter("tributary_ingress_rejected_total", "Upstream requests rejected (401, 404, 400, 413)", s.ingress_rejected);
+  counter("tributary_processed_total", "Inbox rows processed", s.processed);
+  counter("tributary_delivery_attempts_total", "Downstream delivery attempts", s.delivery_attempts);
+  counter("tributary_delivery_succeeded_total", "Downstream delivery attempts answered 2xx", s.delivery_succeeded);
+  counter("tributary_writer_batches_total", "Group-commit transactions", s.writer_batches);
+  counter("tributary_writer_jobs_total", "Writes committed through the group-commit writer", s.writer_jobs);
+  if (impl_->dispatcher) {
+    os << "# HELP tributary_delivery_in_flight Downstream requests in flight\n# TYPE tributary_delivery_in_flight gauge\n"
+       << "tributary_delivery_in_flight " << impl_->dispatcher->in_flight() << '\n';
+  }
+  return os.str();
+}
+
+}  // namespace tributary::app

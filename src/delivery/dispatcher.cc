@@ -1,0 +1,257 @@
+#include "delivery/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.h"
+#include "delivery/signing.h"
+
+namespace tributary::delivery {
+namespace {
+
+// A lease long enough for the request's own timeout plus the time to record its outcome.
+Millis lease_for(std::chrono::milliseconds timeout) { return timeout.count() + 30000; }
+
+std::string excerpt(const std::string& body, std::size_t limit) {
+  if (body.size() <= limit) return body;
+  return body.substr(0, limit);
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(store::Pool& pool, store::Writer& writer, http::HttpClient& client, const SecretBox& secrets,
+                       DispatcherOptions options)
+    : pool_(pool), writer_(writer), client_(client), secrets_(secrets), options_(options), policy_(options.retry) {}
+
+Dispatcher::~Dispatcher() { stop(std::chrono::milliseconds(0)); }
+
+void Dispatcher::start() {
+  stopping_ = false;
+  wakeup_.reset();
+  thread_ = std::thread([this] { run(); });
+}
+
+void Dispatcher::stop(std::chrono::milliseconds grace) {
+  if (!thread_.joinable()) return;
+  stopping_ = true;
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  wakeup_.stop();
+  thread_.join();
+  record_completions();
+}
+
+DispatcherStats Dispatcher::stats() const {
+  std::lock_guard lock(const_cast<std::mutex&>(mu_));
+  return stats_;
+}
+
+int Dispatcher::in_flight() const {
+  std::lock_guard lock(const_cast<std::mutex&>(mu_));
+  return total_in_flight_;
+}
+
+void Dispatcher::run() {
+  while (!wakeup_.stopped()) {
+    record_completions();
+    if (!stopping_) claim_and_send();
+    // Sleep until the next delivery is due, a completion arrives, or new events are written (notify), at most 1 s.
+    auto wait = std::chrono::milliseconds(1000);
+    if (auto lease = pool_.acquire()) {
+      auto next = store::deliveries::next_due_at(**lease);
+      if (next && *next) {
+        Millis delta = **next - now_ms();
+        if (delta < wait.count()) wait = std::chrono::milliseconds(std::max<Millis>(delta, 0));
+      }
+    }
+    bool has_completions;
+    {
+      std::lock_guard lock(mu_);
+      has_completions = !completions_.empty();
+    }
+    if (!has_completions && wait.count() > 0) wakeup_.wait_until(std::chrono::steady_clock::now() + wait);
+  }
+}
+
+std::vector<std::string> Dispatcher::signing_secrets(const store::EndpointRow& endpoint, Millis now) const {
+  std::vector<std::string> out;
+  if (auto s = secrets_.open(endpoint.secret)) out.push_back(*s);
+  if (endpoint.previous_secret && endpoint.previous_secret_until && *endpoint.previous_secret_until > now) {
+    if (auto s = secrets_.open(*endpoint.previous_secret)) out.push_back(*s);
+  }
+  return out;
+}
+
+void Dispatcher::claim_and_send() {
+  auto lease = pool_.acquire();
+  if (!lease) {
+    spdlog::error("dispatcher: {}", lease.error().message);
+    return;
+  }
+  auto endpoints = store::endpoints::list(**lease);
+  if (!endpoints) {
+    spdlog::error("dispatcher: {}", endpoints.error().message);
+    return;
+  }
+  Millis now = now_ms();
+  // Free capacity per endpoint, decided before the claim transaction.
+  std::vector<std::pair<const store::EndpointRow*, int>> wanted;
+  {
+    std::lock_guard lock(mu_);
+    int global_free = options_.max_in_flight - total_in_flight_;
+    for (const auto& ep : *endpoints) {
+      if (!ep.enabled || global_free <= 0) continue;
+      int free = options_.per_endpoint_concurrency - in_flight_[ep.id];
+      free = std::min(free, global_free);
+      if (free <= 0) continue;
+      wanted.emplace_back(&ep, free);
+      global_free -= free;
+    }
+  }
+  if (wanted.empty()) return;
+
+  std::vector<std::pair<const store::EndpointRow*, store::DeliveryRow>> claimed;
+  Status s = writer_.run([&](store::Connection& c) -> Status {
+    claimed.clear();
+    for (const auto& [ep, free] : wanted) {
+      auto rows = store::deliveries::claim_due(c, ep->id, now, now + lease_for(options_.timeout), free);
+      if (!rows) return rows.error();
+      for (auto& r : *rows) claimed.emplace_back(ep, std::move(r));
+    }
+    return {};
+  });
+  if (!s) {
+    spdlog::error("dispatcher: claim failed: {}", s.error().message);
+    return;
+  }
+  for (const auto& [ep, delivery] : claimed) {
+    auto event = store::events::get(**lease, delivery.event_id);
+    if (!event || !*event) {
+      spdlog::error("dispatcher: event {} of a claimed delivery is missing", delivery.event_id);
+      continue;
+    }
+    send(delivery, *ep, (*event)->payload);
+  }
+}
+
+void Dispatcher::send(const store::DeliveryRow& delivery, const store::EndpointRow& endpoint,
+                      const std::string& payload) {
+  Millis now = now_ms();
+  http::ClientRequest request;
+  request.method = "POST";
+  request.url = endpoint.url;
+  request.body = payload;
+  request.headers = signed_headers(signing_secrets(endpoint, now), delivery.event_id, now / 1000, payload);
+  request.timeout = options_.timeout;
+  request.guard_ssrf = true;
+  request.max_response_bytes = options_.response_excerpt_bytes;
+  {
+    std::lock_guard lock(mu_);
+    ++in_flight_[endpoint.id];
+    ++total_in_flight_;
+  }
+  client_.send(std::move(request), [this, delivery, now](http::ClientResponse response) {
+    {
+      std::lock_guard lock(mu_);
+      completions_.push_back(Completion{delivery, now, std::move(response)});
+    }
+    wakeup_.notify();
+  });
+}
+
+void Dispatcher::record_completions() {
+  std::deque<Completion> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(completions_);
+  }
+  if (batch.empty()) return;
+
+  struct Outcome {
+    store::DeliveryRow delivery;
+    store::AttemptRow attempt;
+    std::optional<std::string> disable_reason;
+  };
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(batch.size());
+  Millis now = now_ms();
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  DispatcherStats delta;
+  for (auto& c : batch) {
+    Outcome o{c.delivery, {}, std::nullopt};
+    auto& d = o.delivery;
+    const auto& r = c.response;
+    d.attempts += 1;
+    d.updated_at = now;
+    d.lease_until.reset();
+    d.last_status = r.status == 0 ? std::nullopt : std::optional<int>(r.status);
+    d.last_error = r.error.empty() ? std::nullopt : std::optional<std::string>(r.error);
+    o.attempt.delivery_seq = d.seq;
+    o.attempt.event_id = d.event_id;
+    o.attempt.endpoint_id = d.endpoint_id;
+    o.attempt.attempted_at = c.attempted_at;
+    o.attempt.status_code = d.last_status;
+    o.attempt.latency_ms = static_cast<double>(r.latency_us) / 1000.0;
+    o.attempt.response_excerpt = excerpt(r.body, options_.response_excerpt_bytes);
+    o.attempt.error = d.last_error;
+    ++delta.attempts;
+    switch (classify(r.status)) {
+      case AttemptVerdict::kSucceeded:
+        d.status = "succeeded";
+        d.next_attempt_at.reset();
+        ++delta.succeeded;
+        break;
+      case AttemptVerdict::kDisableEndpoint:
+        d.status = "failed";
+        d.next_attempt_at.reset();
+        d.last_error = "410 Gone: the endpoint asked to be disabled";
+        o.disable_reason = "the endpoint answered 410 Gone";
+        ++delta.failed_attempts;
+        break;
+      case AttemptVerdict::kRetry: {
+        ++delta.failed_attempts;
+        std::optional<Millis> retry_after;
+        if (auto h = r.header("Retry-After")) retry_after = parse_retry_after(*h, now);
+        auto wait = policy_.delay(d.retries + 1, unit(rng_), retry_after);
+        if (wait) {
+          d.status = "pending";
+          d.retries += 1;
+          d.next_attempt_at = now + *wait;
+          o.attempt.next_retry_at = d.next_attempt_at;
+        } else {
+          d.status = "failed";
+          d.next_attempt_at.reset();
+        }
+        if (!d.last_error) d.last_error = "HTTP " + std::to_string(r.status);
+        break;
+      }
+    }
+    outcomes.push_back(std::move(o));
+  }
+
+  Status s = writer_.run([&](store::Connection& conn) -> Status {
+    for (const auto& o : outcomes) {
+      if (auto st = store::attempts::insert(conn, o.attempt); !st) return st;
+      if (auto st = store::deliveries::record_result(conn, o.delivery); !st) return st;
+      if (o.disable_reason) {
+        if (auto st = store::endpoints::disable(conn, o.delivery.endpoint_id, *o.disable_reason, now); !st) return st;
+      }
+    }
+    return {};
+  });
+  if (!s) spdlog::error("dispatcher: recording {} attempts failed: {}", outcomes.size(), s.error().message);
+
+  std::lock_guard lock(mu_);
+  for (const auto& o : outcomes) {
+    auto it = in_flight_.find(o.delivery.endpoint_id);
+    if (it != in_flight_.end() && --it->second <= 0) in_flight_.erase(it);
+    --total_in_flight_;
+    if (o.disable_reason) spdlog::warn("endpoint {} disabled: {}", o.delivery.endpoint_id, *o.disable_reason);
+  }
+  stats_.attempts += delta.attempts;
+  stats_.succeeded += delta.succeeded;
+  stats_.failed_attempts += delta.failed_attempts;
+}
+
+}  // namespace tributary::delivery

@@ -1,0 +1,281 @@
+#include "ingress/ingress.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "http/router.h"
+#include "store/inbox_repo.h"
+
+namespace tributary::ingress {
+namespace {
+
+namespace bj = boost::json;
+
+// Subscriptions change rarely; a short cache keeps the hot path free of a lookup per request, and invalidate()
+// makes changes visible at once on this node.
+constexpr std::int64_t kCacheMicros = 5'000'000;
+// Rejected requests are logged with at most this much of their body.
+constexpr std::size_t kRejectedBodyBytes = 64 * 1024;
+
+std::string headers_json(const HeaderList& headers) {
+  bj::array arr;
+  for (const auto& [k, v] : redact_headers(headers)) arr.push_back(bj::array{bj::value(k), bj::value(v)});
+  return bj::serialize(arr);
+}
+
+std::string events_json(const std::vector<connectors::UnifiedEvent>& events) {
+  bj::array arr;
+  for (const auto& e : events) {
+    bj::object o;
+    o["model"] = connectors::to_string(e.model);
+    o["action"] = connectors::to_string(e.action);
+    o["remote_id"] = e.remote_id;
+    arr.push_back(std::move(o));
+  }
+  return bj::serialize(arr);
+}
+
+store::InboxRow base_row(const http::Request& request) {
+  store::InboxRow row;
+  row.id = new_id("in");
+  row.received_at = now_ms();
+  row.method = request.method;
+  row.path = request.path;
+  row.headers = headers_json(request.headers);
+  row.body_size = static_cast<std::int64_t>(request.body.size());
+  return row;
+}
+
+std::string error_code_for(int status) {
+  switch (status) {
+    case 400: return "INGRESS.MALFORMED";
+    case 401: return "INGRESS.SIGNATURE_INVALID";
+    case 404: return "INGRESS.UNKNOWN_URL";
+    case 413: return "INGRESS.PAYLOAD_TOO_LARGE";
+    default: return "INGRESS.ERROR";
+  }
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, std::string>> parse_ingress_path(std::string_view path) {
+  if (path.substr(0, kPathPrefix.size()) != kPathPrefix) return std::nullopt;
+  std::string_view rest = path.substr(kPathPrefix.size());
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+  std::string_view tool = rest.substr(0, slash);
+  std::string_view token = rest.substr(slash + 1);
+  if (token.empty() || token.find('/') != std::string_view::npos || token.size() > 128) return std::nullopt;
+  return std::make_pair(std::string(tool), std::string(token));
+}
+
+Ingress::Ingress(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
+                 const SecretBox& secrets)
+    : pool_(pool), writer_(writer), registry_(registry), secrets_(secrets) {}
+
+IngressStats Ingress::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Ingress::invalidate() {
+  std::lock_guard lock(mu_);
+  cache_.clear();
+}
+
+std::optional<Ingress::Target> Ingress::lookup(const std::string& token) {
+  std::int64_t now_us = monotonic_us();
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(token);
+    if (it != cache_.end() && now_us - it->second.loaded_at_us < kCacheMicros) return it->second;
+  }
+  auto lease = pool_.acquire();
+  if (!lease) return std::nullopt;
+  auto sub = store::subscriptions::get_by_token(**lease, token);
+  if (!sub || !*sub) return std::nullopt;
+  auto integration = store::integrations::get(**lease, (*sub)->integration_id);
+  if (!integration || !*integration) return std::nullopt;
+  Target target{**sub, (*integration)->tool, {}, now_us};
+  Millis now = now_ms();
+  if (target.subscription.secret) {
+    if (auto s = secrets_.open(*target.subscription.secret)) target.secrets.push_back(*s);
+  }
+  if (target.subscription.previous_secret && target.subscription.previous_secret_until &&
+      *target.subscription.previous_secret_until > now) {
+    if (auto s = secrets_.open(*target.subscription.previous_secret)) target.secrets.push_back(*s);
+  }
+  std::lock_guard lock(mu_);
+  if (cache_.size() > 10000) cache_.clear();
+  cache_[token] = target;
+  return target;
+}
+
+void Ingress::reject(const http::Request& request, const Target* target, int status, std::string code,
+                     std::string reason, const http::Responder& respond, std::optional<std::string> verification) {
+  store::InboxRow row = base_row(request);
+  row.http_status = status;
+  row.outcome = "rejected";
+  row.reason = reason;
+  row.verification = std::move(verification);
+  row.body = request.body.substr(0, kRejectedBodyBytes);
+  row.processed_at = row.received_at;
+  if (target != nullptr) {
+    row.integration_id = target->subscription.integration_id;
+    row.subscription_id = target->subscription.id;
+    row.tool = target->tool;
+  }
+  spdlog::warn("ingress {} {} rejected {}: {}", request.method, request.path, status, reason);
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.rejected;
+  }
+  // The rejection is logged without waiting for durability: nothing was accepted, so nothing can be lost.
+  writer_.submit([row = std::move(row)](store::Connection& c) { return store::inbox::insert(c, row); },
+                 [](Status s) {
+                   if (!s) spdlog::error("ingress: logging a rejected request failed: {}", s.error().message);
+                 });
+  respond(http::error_response(status, code, reason));
+}
+
+void Ingress::log_rejected(const http::Request& request, int status, std::string_view reason) {
+  auto path = parse_ingress_path(request.path);
+  std::optional<Target> target = path ? lookup(path->second) : std::nullopt;
+  reject(request, target ? &*target : nullptr, status, error_code_for(status), std::string(reason), [](auto) {});
+}
+
+void Ingress::handle(http::Request request, http::Responder respond) {
+  if (request.method != "POST") {
+    // Some tools probe the URL with GET/HEAD when it is saved; answer without recording anything.
+    if (request.method == "GET" || request.method == "HEAD") {
+      respond(http::Response::json(200, R"({"status":"success","data":{"ingress":"ready"}})"));
+      return;
+    }
+    respond(http::error_response(405, "INGRESS.METHOD_NOT_ALLOWED", "ingress URLs accept POST only"));
+    return;
+  }
+  auto path = parse_ingress_path(request.path);
+  std::optional<Target> target = path ? lookup(path->second) : std::nullopt;
+  if (!target || target->tool != path->first) {
+    reject(request, nullptr, 404, "INGRESS.UNKNOWN_URL", "no subscription has this ingress URL", respond);
+    return;
+  }
+  const connectors::Connector* connector = registry_.find(target->tool);
+  if (connector == nullptr) {
+    reject(request, &*target, 404, "INGRESS.UNKNOWN_URL", "no connector for tool " + target->tool, respond);
+    return;
+  }
+  if (target->subscription.status == "disabled") {
+    reject(request, &*target, 404, "INGRESS.UNKNOWN_URL", "the subscription is disabled", respond);
+    return;
+  }
+
+  store::InboxRow row = base_row(request);
+  row.integration_id = target->subscription.integration_id;
+  row.subscription_id = target->subscription.id;
+  row.tool = target->tool;
+
+  if (auto handshake = connector->handshake(request)) {
+    row.http_status = handshake->status;
+    row.outcome = "ping";
+    row.reason = "handshake answered";
+    row.body = request.body;
+    row.processed_at = row.received_at;
+    writer_.submit([row](store::Connection& c) { return store::inbox::insert(c, row); }, [](Status) {});
+    respond(std::move(*handshake));
+    return;
+  }
+
+  if (target->secrets.empty()) {
+    reject(request, &*target, 401, "INGRESS.SECRET_MISSING",
+           "this subscription has no secret yet: store the secret the tool shows with PATCH "
+           "/v1/integrations/{id}/subscriptions/{sid}",
+           respond);
+    return;
+  }
+  connectors::Verification verification = connector->verify(request, connectors::VerificationKeys{target->secrets});
+  if (!verification.ok) {
+    reject(request, &*target, 401, "INGRESS.SIGNATURE_INVALID", "signature verification failed: " + verification.reason,
+           respond, verification.reason);
+    return;
+  }
+  auto parsed = connector->parse(request);
+  if (!parsed) {
+    reject(request, &*target, 400, "INGRESS.MALFORMED", parsed.error().message, respond, verification.scheme);
+    return;
+  }
+
+  row.verification = verification.scheme;
+  row.body = std::move(request.body);
+  row.vendor_event = parsed->vendor_event;
+  if (!parsed->delivery_id.empty()) row.delivery_id = parsed->delivery_id;
+  const std::string sub_id = target->subscription.id;
+  const bool activate = target->subscription.status == "pending";
+  if (activate) invalidate();
+
+  if (parsed->is_ping) {
+    row.http_status = 200;
+    row.outcome = "ping";
+    row.reason = "ping answered";
+    row.processed_at = row.received_at;
+    writer_.submit(
+        [row = std::move(row), sub_id, activate](store::Connection& c) -> Status {
+          if (auto s = store::inbox::insert(c, row); !s) return s;
+          if (!activate) return {};
+          auto r = c.execute("UPDATE subscriptions SET status = 'active', last_error = NULL WHERE id = $1 AND "
+                             "status = 'pending'",
+                             {sub_id});
+          return r ? Status{} : Status{r.error()};
+        },
+        [respond](Status s) {
+          respond(s ? http::Response::json(200, R"({"status":"success","data":{"ping":"ok"}})")
+                    : http::error_response(503, "INGRESS.UNAVAILABLE", "could not record the request; retry"));
+        });
+    return;
+  }
+
+  // De-duplication: the vendor's delivery id when it sends one, else the body's hash (a redelivery repeats it).
+  row.dedupe_key = parsed->delivery_id.empty() ? "sha256:" + crypto::hex_encode(crypto::sha256(row.body))
+                                               : "id:" + parsed->delivery_id;
+  row.unified_events = events_json(parsed->events);
+  row.outcome = "received";
+  int accepted_status = connector->accepted_status();
+  row.http_status = accepted_status;
+  auto duplicate = std::make_shared<bool>(false);
+  writer_.submit(
+      [row = std::move(row), sub_id, activate, duplicate](store::Connection& c) -> Status {
+        auto dup = store::inbox::insert_received(c, row);
+        if (!dup) return dup.error();
+        *duplicate = *dup;
+        if (!activate) return {};
+        auto r = c.execute(
+            "UPDATE subscriptions SET status = 'active', last_error = NULL WHERE id = $1 AND status = 'pending'",
+            {sub_id});
+        return r ? Status{} : Status{r.error()};
+      },
+      [this, respond, accepted_status, duplicate](Status s) {
+        if (!s) {
+          spdlog::error("ingress: could not store an event: {}", s.error().message);
+          respond(http::error_response(503, "INGRESS.UNAVAILABLE", "could not record the event durably; retry"));
+          return;
+        }
+        {
+          std::lock_guard lock(mu_);
+          if (*duplicate) {
+            ++stats_.duplicates;
+          } else {
+            ++stats_.accepted;
+          }
+        }
+        respond(http::Response::json(accepted_status, *duplicate ? R"({"status":"success","data":{"duplicate":true}})"
+                                                                 : R"({"status":"success","data":{}})"));
+        if (!*duplicate && on_received_) on_received_();
+      });
+}
+
+}  // namespace tributary::ingress

@@ -1,0 +1,74 @@
+// The ingress: where the tools deliver their webhooks, one URL per subscription:
+//   {public_url}/ingress/{tool}/{ingress_token}
+// It answers handshakes and pings, verifies the request with the connector's scheme, and writes the raw request
+// (sensitive headers redacted), the verification result and the parsed unified events to the inbox through the
+// group-commit writer — acknowledging with 2xx only after that write is durable. A redelivery of an event
+// already received (same vendor delivery id, or the same body when the tool sends none) is acknowledged and
+// logged as a duplicate, never forwarded twice. Unknown URLs (404), bad signatures (401), malformed bodies (400)
+// and bodies over the limit (413) are answered at once, logged, and never forwarded.
+// Thread-safety: handle() from any server thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "connectors/registry.h"
+#include "core/secret_box.h"
+#include "http/message.h"
+#include "store/integrations_repo.h"
+#include "store/pool.h"
+#include "store/writer.h"
+
+namespace tributary::ingress {
+
+inline constexpr std::string_view kPathPrefix = "/ingress/";
+
+struct IngressStats {
+  std::uint64_t accepted = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t rejected = 0;
+};
+
+class Ingress {
+ public:
+  Ingress(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry, const SecretBox& secrets);
+
+  void set_on_received(std::function<void()> fn) { on_received_ = std::move(fn); }
+  void handle(http::Request request, http::Responder respond);
+  // Logs a request the HTTP server rejected before it reached handle() (413, 431, 400).
+  void log_rejected(const http::Request& request, int status, std::string_view reason);
+  // Drops cached subscription lookups (after the reconciler or the API changed subscriptions).
+  void invalidate();
+
+  IngressStats stats() const;
+
+ private:
+  struct Target {
+    store::SubscriptionRow subscription;
+    std::string tool;
+    std::vector<std::string> secrets;  // opened; current first
+    std::int64_t loaded_at_us = 0;
+  };
+
+  std::optional<Target> lookup(const std::string& token);
+  void reject(const http::Request& request, const Target* target, int status, std::string code, std::string reason,
+              const http::Responder& respond, std::optional<std::string> verification = std::nullopt);
+
+  store::Pool& pool_;
+  store::Writer& writer_;
+  const connectors::Registry& registry_;
+  const SecretBox& secrets_;
+  std::function<void()> on_received_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, Target> cache_;  // guarded by mu_
+  IngressStats stats_;                   // guarded by mu_
+};
+
+// Splits "/ingress/{tool}/{token}"; nullopt when the path has another shape.
+std::optional<std::pair<std::string, std::string>> parse_ingress_path(std::string_view path);
+
+}  // namespace tributary::ingress

@@ -1,0 +1,194 @@
+#include "processing/processor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <map>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "processing/scope.h"
+#include "store/inbox_repo.h"
+#include "store/integrations_repo.h"
+#include "store/outbox_repo.h"
+
+namespace tributary::processing {
+namespace {
+
+namespace bj = boost::json;
+
+struct Outcome {
+  store::InboxRow inbox;  // with outcome, reason, unified_events, event_ids set
+  std::optional<store::EventRow> event;
+};
+
+std::string join_models(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+bj::value end_user_value(const std::string& text) {
+  auto parsed = json::parse(text);
+  return parsed ? *parsed : bj::value(bj::object{});
+}
+
+Outcome decide(const store::InboxRow& row, const std::optional<store::IntegrationRow>& integration,
+               const connectors::Registry& registry, Millis now) {
+  Outcome out{row, std::nullopt};
+  out.inbox.processed_at = now;
+  auto ignore = [&](std::string reason) {
+    out.inbox.outcome = "ignored";
+    out.inbox.reason = std::move(reason);
+    return out;
+  };
+  if (!integration || integration->deleted_at) return ignore("the integration was deleted");
+  const connectors::Connector* connector = registry.find(integration->tool);
+  if (connector == nullptr) return ignore("no connector for tool " + integration->tool);
+  auto scope = parse_scope(integration->scope, connector->category());
+  if (!scope) return ignore("invalid scope config: " + scope.error().message);
+
+  auto events_json = json::parse(row.unified_events.value_or("[]"));
+  bj::array in_scope;
+  std::set<std::string> dropped;
+  if (events_json && events_json->is_array()) {
+    for (const auto& ev : events_json->get_array()) {
+      auto model_name = json::get_string(ev, "model");
+      auto model = model_name ? connectors::parse_model(*model_name) : std::nullopt;
+      if (!model) continue;
+      if (scope->enabled(*model)) {
+        bj::object e = ev.as_object();
+        if (!e.contains("id")) e["id"] = nullptr;  // RecordStage fills the unified id once records exist
+        in_scope.push_back(std::move(e));
+      } else {
+        dropped.insert(*model_name);
+      }
+    }
+  }
+  if (events_json && events_json->is_array() && events_json->get_array().empty()) {
+    return ignore("vendor event '" + row.vendor_event.value_or("?") + "' does not map to a relayed unified event");
+  }
+  if (!scope->upstream_webhooks) return ignore("upstream webhooks are disabled in the scope config");
+  if (in_scope.empty()) return ignore("out of scope: " + join_models(dropped) + " disabled in the scope config");
+
+  store::EventRow event;
+  event.id = new_id("evt");
+  event.type = "remote-event-received";
+  event.integration_id = integration->id;
+  event.inbox_id = row.id;
+  event.created_at = now;
+  bj::object data;
+  data["integration_id"] = integration->id;
+  data["integration_tool"] = integration->tool;
+  data["integration_category"] = integration->category;
+  data["end_user"] = end_user_value(integration->end_user);
+  data["events"] = in_scope;
+  bj::object envelope;
+  envelope["id"] = event.id;
+  envelope["type"] = event.type;
+  envelope["data"] = std::move(data);
+  event.payload = bj::serialize(envelope);
+
+  out.inbox.outcome = "accepted";
+  if (!dropped.empty()) out.inbox.reason = "partly out of scope: " + join_models(dropped) + " not relayed";
+  out.inbox.unified_events = bj::serialize(in_scope);
+  out.inbox.event_ids = bj::serialize(bj::array{bj::value(event.id)});
+  out.event = std::move(event);
+  return out;
+}
+
+}  // namespace
+
+Processor::Processor(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
+                     ProcessorOptions options)
+    : pool_(pool), writer_(writer), registry_(registry), options_(options) {}
+
+Processor::~Processor() { stop(); }
+
+void Processor::start() {
+  wakeup_.reset();
+  thread_ = std::thread([this] { run(); });
+}
+
+void Processor::stop() {
+  wakeup_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Processor::run() {
+  // The 1 s timeout is a safety net only (e.g. rows written by another node); on one node every new row comes
+  // with a notify().
+  while (!wakeup_.stopped()) {
+    auto handled = process_batch();
+    if (!handled) {
+      spdlog::error("processor: {}", handled.error().message);
+      wakeup_.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+      continue;
+    }
+    if (*handled >= static_cast<std::size_t>(options_.batch_size)) continue;  // more may be waiting
+    wakeup_.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  }
+  // Drain what is already durable so a graceful stop leaves nothing half-way (a crash is covered by restart).
+  for (int i = 0; i < 100; ++i) {
+    auto handled = process_batch();
+    if (!handled || *handled == 0) break;
+  }
+}
+
+Result<std::size_t> Processor::process_batch() {
+  auto lease = pool_.acquire();
+  if (!lease) return lease.error();
+  auto rows = store::inbox::pending(**lease, options_.batch_size);
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::size_t{0};
+
+  Millis now = now_ms();
+  std::map<std::string, std::optional<store::IntegrationRow>> integrations;
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(rows->size());
+  for (const auto& row : *rows) {
+    std::string iid = row.integration_id.value_or("");
+    auto it = integrations.find(iid);
+    if (it == integrations.end()) {
+      auto got = store::integrations::get(**lease, iid, /*include_deleted=*/true);
+      if (!got) return got.error();
+      it = integrations.emplace(iid, std::move(*got)).first;
+    }
+    outcomes.push_back(decide(row, it->second, registry_, now));
+  }
+  auto endpoints = store::endpoints::list(**lease);
+  if (!endpoints) return endpoints.error();
+
+  bool wrote_events = false;
+  Status written = writer_.run([&](store::Connection& c) -> Status {
+    for (const auto& o : outcomes) {
+      if (auto s = store::inbox::complete(c, o.inbox); !s) return s;
+      if (!o.event) continue;
+      if (auto s = store::events::insert(c, *o.event); !s) return s;
+      for (const auto& ep : *endpoints) {
+        if (!ep.enabled || !ep.wants(o.event->type)) continue;
+        if (auto s = store::deliveries::insert(c, o.event->id, ep.id, now); !s) return s;
+        wrote_events = true;
+      }
+      if (o.inbox.integration_id) {
+        if (auto s = store::integrations::touch_last_event(c, *o.inbox.integration_id, now); !s) return s;
+      }
+    }
+    return {};
+  });
+  if (!written) return written.error();
+  for (const auto& o : outcomes) {
+    if (o.inbox.outcome == "ignored") {
+      spdlog::info("inbox {} ignored: {}", o.inbox.id, o.inbox.reason.value_or(""));
+    }
+  }
+  processed_ += outcomes.size();
+  if (wrote_events && on_events_) on_events_();
+  return outcomes.size();
+}
+
+}  // namespace tributary::processing

@@ -1,0 +1,57 @@
+// The processor: turns received inbox rows into downstream events. For each row it applies the integration's
+// scope config to the unified events the connector mapped, then — in ONE transaction — marks the inbox row done
+// (accepted / ignored, with the reason) and writes `remote-event-received` to the outbox with one delivery per
+// enabled endpoint subscribed to the type. Woken in-process by the ingress after each group commit; at start-up
+// it picks up every row still "received" (crash recovery).
+// The seam for record fetching (targeted fetch, `data-changed`) is RecordStage: the data-store work plugs in
+// there; until then events carry "id": null.
+// Thread-safety: start()/stop() from the owner; notify() from any thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "connectors/registry.h"
+#include "core/wakeup.h"
+#include "store/pool.h"
+#include "store/writer.h"
+
+namespace tributary::processing {
+
+struct ProcessorOptions {
+  int batch_size = 256;
+};
+
+class Processor {
+ public:
+  Processor(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
+            ProcessorOptions options = {});
+  ~Processor();
+
+  // Called after a batch wrote downstream events (the dispatcher's notify).
+  void set_on_events(std::function<void()> fn) { on_events_ = std::move(fn); }
+
+  void start();
+  void stop();
+  void notify() { wakeup_.notify(); }
+
+  std::uint64_t processed() const { return processed_.load(); }
+
+ private:
+  void run();
+  // Processes one batch; returns the number of rows handled.
+  Result<std::size_t> process_batch();
+
+  store::Pool& pool_;
+  store::Writer& writer_;
+  const connectors::Registry& registry_;
+  ProcessorOptions options_;
+  std::function<void()> on_events_;
+  Wakeup wakeup_;
+  std::thread thread_;
+  std::atomic<std::uint64_t> processed_{0};
+};
+
+}  // namespace tributary::processing
