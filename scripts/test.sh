@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds, checks formatting, and runs every test: the C++ suites (CTest: unit and
+# loopback integration tests on real SQLite) and the end-to-end suite (Node.js driving the real binary).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+scripts/build.sh
+
+echo "== format check"
+mapfile -t sources < <(git ls-files 'src/*.h' 'src/*.cc' 'bench/*.h' 'bench/*.cc')
+clang-format --dry-run --Werror "${sources[@]}"
+
+echo "== C++ tests"
+ctest --preset default -j"$(nproc)"
+
+echo "== end-to-end tests"
+TRIBUTARY_BIN="$PWD/build/tributary" node --test --test-concurrency=1 tests/e2e/
