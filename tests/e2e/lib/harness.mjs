@@ -1,0 +1,367 @@
+// Process harness for Tributary's end-to-end tests: spawns the real `tributary` binary (serve and sim) on loopback,
+// with a real SQLite database in a temp dir, and tracks every child so a test file can end them all in after().
+//
+//   import { after } from 'node:test';
+//   import { startTributary, startSim, stopAll } from './lib/harness.mjs';
+//   after(stopAll);
+//   const tb = await startTributary({ env: { TRIBUTARY_RETRY_MAX_RETRIES: '2' } });
+//   const { status, body } = await tb.api('POST', '/v1/webhook-endpoints', { url: rx.url });
+//   const sim = await startSim('personio');                 // sim.url, sim.ctl('POST', '/_sim/hris_employees', {...})
+//
+// The binary comes from TRIBUTARY_BIN (default <repo>/build/tributary). TRIBUTARY_E2E_LOGS=1 echoes every child's
+// output to stderr; TRIBUTARY_E2E_KEEP=1 keeps the temp dirs.
+//
+// Every wait has a deadline; the only sleeps are the pauses of bounded polling loops (waitUntil).
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = process.env.TRIBUTARY_BIN || join(REPO, 'build', 'tributary');
+
+const ECHO_LOGS = process.env.TRIBUTARY_E2E_LOGS === '1';
+const KEEP_DIRS = process.env.TRIBUTARY_E2E_KEEP === '1';
+const MAX_LOG_CHARS = 4 * 1024 * 1024;
+const START_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+// Every live child process and every temp dir, for stopAll().
+const children = new Set();
+const tempDirs = new Set();
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls `fn` until it returns a truthy value (which is returned), at most `timeoutMs`; `what` names the condition
+// in the error. `fn` may be async; a throwing `fn` counts as "not yet" and its last error is reported.
+export async function waitUntil(fn, { timeoutMs = 10_000, intervalMs = 25, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  for (let i = 0; ; i += 1) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      lastError = undefined;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) {
+      const detail = lastError ? ` (last error: ${lastError.message ?? lastError})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+    }
+    await sleep(Math.min(intervalMs, Math.max(1, deadline - Date.now())));
+  }
+}
+
+// A free loopback port: bind port 0, read it, release it. (Another process could take it in between; the server
+// would then fail to start and startTributary reports it.)
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+export function makeTempDir(prefix = 'tributary-e2e-') {
+  const dir = mkdtempSync(join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+// Spawns `args` of the binary and collects its output (bounded). The child is tracked until it exits.
+function spawnTracked(args, env, label) {
+  const proc = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const state = { out: '', exited: false, code: null, signal: null, label };
+  const collect = (chunk) => {
+    const text = chunk.toString('utf8');
+    if (ECHO_LOGS) process.stderr.write(text.replace(/^/gm, `[${label} ${proc.pid}] `));
+    state.out += text;
+    if (state.out.length > MAX_LOG_CHARS) state.out = state.out.slice(-MAX_LOG_CHARS / 2);
+  };
+  proc.stdout.on('data', collect);
+  proc.stderr.on('data', collect);
+  state.exitPromise = new Promise((resolveExit) => {
+    proc.once('exit', (code, signal) => {
+      state.exited = true;
+      state.code = code;
+      state.signal = signal;
+      children.delete(proc);
+      resolveExit({ code, signal });
+    });
+    proc.once('error', (err) => {
+      state.out += `\n[harness] spawn failed: ${err.message}\n`;
+      state.exited = true;
+      children.delete(proc);
+      resolveExit({ code: null, signal: null, error: err });
+    });
+  });
+  children.add(proc);
+  return { proc, state };
+}
+
+// Sends `signal` to the child by its PID and waits (bounded) for it to exit; escalates to SIGKILL.
+async function stopChild(proc, state, signal = 'SIGTERM') {
+  if (state.exited) return { code: state.code, signal: state.signal };
+  try {
+    process.kill(proc.pid, signal);
+  } catch {
+    // Already gone.
+  }
+  const timer = new Promise((r) => setTimeout(() => r('timeout'), STOP_TIMEOUT_MS));
+  const first = await Promise.race([state.exitPromise, timer]);
+  if (first !== 'timeout') return first;
+  try {
+    process.kill(proc.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+  return state.exitPromise;
+}
+
+async function readJson(res) {
+  const text = await res.text();
+  let body = null;
+  try {
+    body = text.length ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  return { status: res.status, headers: res.headers, text, body };
+}
+
+// One HTTP request with a deadline; resolves {status, headers, text, body (parsed JSON or null)}.
+export async function request(method, url, { headers = {}, body, timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
+  const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(timeoutMs) };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    if (!Object.keys(init.headers).some((h) => h.toLowerCase() === 'content-type')) {
+      init.headers['Content-Type'] = 'application/json';
+    }
+  }
+  return readJson(await fetch(url, init));
+}
+
+// Starts `tributary serve` on a free loopback port with a fresh SQLite database. `env` overrides the defaults.
+// Returns {url, apiKey, dir, database, api(method, path, body), kill(signal), restart(), proc, logs(), exited()}.
+export async function startTributary({ env = {}, dir } = {}) {
+  const dataDir = dir ?? makeTempDir();
+  const port = await freePort();
+  const apiKey = `e2e_${randomBytes(24).toString('hex')}`;
+  const fullEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TRIBUTARY_LISTEN: `127.0.0.1:${port}`,
+    TRIBUTARY_DATABASE: join(dataDir, 't.db'),
+    TRIBUTARY_API_KEY: apiKey,
+    TRIBUTARY_DELIVERY_ALLOW_NETWORKS: '127.0.0.0/8',
+    TRIBUTARY_RETRY_BASE_MS: '100',
+    TRIBUTARY_RETRY_FACTOR: '2',
+    TRIBUTARY_RETRY_JITTER: '0',
+    TRIBUTARY_LOG_LEVEL: 'info',
+    ...env,
+  };
+  const url = `http://127.0.0.1:${port}`;
+  let current;
+  let logsBefore = '';
+
+  async function launch() {
+    current = spawnTracked(['serve'], fullEnv, 'tributary');
+    const { state } = current;
+    await waitUntil(
+      async () => {
+        if (state.exited) {
+          throw Object.assign(new Error(`tributary exited (code ${state.code}, signal ${state.signal})`), {
+            fatal: true,
+          });
+        }
+        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+        await res.text();
+        return res.status === 200;
+      },
+      { timeoutMs: START_TIMEOUT_MS, intervalMs: 20, what: `tributary /healthz on ${url}` },
+    ).catch((err) => {
+      throw new Error(`${err.message}\n--- tributary output ---\n${state.out.slice(-4000)}`);
+    });
+  }
+
+  await launch();
+
+  const tb = {
+    url,
+    port,
+    apiKey,
+    dir: dataDir,
+    database: fullEnv.TRIBUTARY_DATABASE,
+    env: fullEnv,
+    get proc() {
+      return current.proc;
+    },
+    logs: () => logsBefore + current.state.out,
+    exited: () => current.state.exited,
+    async api(method, path, body, { headers = {}, timeoutMs } = {}) {
+      return request(method, url + path, {
+        headers: { Authorization: `Bearer ${apiKey}`, ...headers },
+        body,
+        timeoutMs,
+      });
+    },
+    // kill('SIGKILL') for a crash, the default SIGTERM for a graceful stop. Resolves once the process has exited.
+    async kill(signal = 'SIGTERM') {
+      return stopChild(current.proc, current.state, signal);
+    },
+    // A new process on the same port and database (stops the current one gracefully if it still runs).
+    async restart() {
+      if (!current.state.exited) await stopChild(current.proc, current.state, 'SIGTERM');
+      logsBefore += current.state.out + '\n[harness] --- restart ---\n';
+      await launch();
+      return tb;
+    },
+  };
+  return tb;
+}
+
+// Starts `tributary sim <tool> --listen 127.0.0.1:0` and reads its base URL from stdout.
+// Returns {url, tool, firstLine, ctl(method, path, body), kill(signal), proc, logs()}.
+export async function startSim(tool, { env = {} } = {}) {
+  const fullEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+  const { proc, state } = spawnTracked(['sim', tool, '--listen', '127.0.0.1:0'], fullEnv, `sim-${tool}`);
+  // The contract is "the base URL is the first stdout line". Log lines can precede it (see sim.test.mjs), so the
+  // harness takes the first line that is a bare URL and keeps the real first line for that check.
+  let stdoutText = '';
+  proc.stdout.on('data', (chunk) => {
+    if (stdoutText.length < 64 * 1024) stdoutText += chunk.toString('utf8');
+  });
+  const found = await waitUntil(
+    () => {
+      if (state.exited) throw new Error(`sim ${tool} exited (code ${state.code}): ${state.out.slice(-2000)}`);
+      const lines = stdoutText.split('\n');
+      const complete = lines.slice(0, -1);
+      const urlLine = complete.find((l) => /^http:\/\/127\.0\.0\.1:\d+$/.test(l.trim()));
+      return urlLine ? { url: urlLine.trim(), firstLine: complete[0] } : null;
+    },
+    { timeoutMs: START_TIMEOUT_MS, intervalMs: 10, what: `the base URL on the stdout of sim ${tool}` },
+  );
+  return {
+    url: found.url,
+    tool,
+    firstLine: found.firstLine,
+    proc,
+    logs: () => state.out,
+    async ctl(method, path, body) {
+      return request(method, found.url + path, { body });
+    },
+    async kill(signal = 'SIGTERM') {
+      return stopChild(proc, state, signal);
+    },
+  };
+}
+
+// Ends every child still running (by PID: SIGTERM, then SIGKILL after a bound) and removes the temp dirs.
+export async function stopAll() {
+  const live = [...children];
+  await Promise.all(
+    live.map((proc) => {
+      const exitPromise = new Promise((r) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) r();
+        else proc.once('exit', r);
+      });
+      try {
+        process.kill(proc.pid, 'SIGTERM');
+      } catch {
+        return undefined;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(proc.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }, STOP_TIMEOUT_MS);
+      return exitPromise.finally(() => clearTimeout(timer));
+    }),
+  );
+  if (!KEEP_DIRS) {
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+    tempDirs.clear();
+  }
+}
+
+// Last resort if the test process dies without running after(): no child outlives it.
+process.once('exit', () => {
+  for (const proc of children) {
+    try {
+      process.kill(proc.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+// ----------------------------------------------------------------------------------------------------------------
+// Helpers shared by the test files.
+
+// GET a list endpoint and follow `next` (bounded) → every result.
+export async function listAll(tb, path, { maxPages = 50 } = {}) {
+  const out = [];
+  let cursor = null;
+  for (let page = 0; page < maxPages; page += 1) {
+    const sep = path.includes('?') ? '&' : '?';
+    const res = await tb.api('GET', `${path}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text}`);
+    out.push(...res.body.data.results);
+    cursor = res.body.data.next;
+    if (!cursor) return out;
+  }
+  throw new Error(`GET ${path}: more than ${maxPages} pages`);
+}
+
+export const END_USER = { organization_name: 'Acme GmbH', creator_email: 'ops@acme.test', origin_id: 'acme-1' };
+
+export async function createEndpoint(tb, url, extra = {}) {
+  const res = await tb.api('POST', '/v1/webhook-endpoints', { url, ...extra });
+  if (res.status !== 201) throw new Error(`creating an endpoint: ${res.status} ${res.text}`);
+  return res.body.data;
+}
+
+export async function createIntegration(tb, tool, simUrl, scope = { upstream_webhooks: true }) {
+  const credentials =
+    tool === 'greenhouse'
+      ? { client_id: 'e2e-client', client_secret: 'e2e-client-secret', user_id: '4242' }
+      : { client_id: 'e2e-client', client_secret: 'e2e-client-secret' };
+  const res = await tb.api('POST', '/v1/integrations', {
+    tool,
+    end_user: END_USER,
+    credentials,
+    remote_base_url: simUrl,
+    scope,
+  });
+  if (res.status !== 201) throw new Error(`creating a ${tool} integration: ${res.status} ${res.text}`);
+  return res.body.data;
+}
+
+export async function getIntegration(tb, id) {
+  const res = await tb.api('GET', `/v1/integrations/${encodeURIComponent(id)}`);
+  if (res.status !== 200) throw new Error(`GET integration ${id}: ${res.status} ${res.text}`);
+  return res.body.data;
+}
+
+export async function getEvent(tb, id) {
+  const res = await tb.api('GET', `/v1/events/${encodeURIComponent(id)}`);
+  if (res.status !== 200) throw new Error(`GET event ${id}: ${res.status} ${res.text}`);
+  return res.body.data;
+}
+
+// Upstream log rows matching the query string (e.g. "outcome=rejected&integration_id=…").
+export async function upstreamLogs(tb, query = '') {
+  return listAll(tb, `/v1/logs/upstream${query ? `?${query}` : ''}`);
+}
