@@ -179,8 +179,14 @@ describe('greenhouse ingress', () => {
       { timeoutMs: 5000, what: 'the 413 in the upstream log' },
     );
     assert.equal(row.outcome, 'rejected');
+    // The same without Content-Length (chunked): the limit applies to what is read, not to what is announced.
+    const bigChunked = newCandidateId();
+    const chunkedBody = pad(bigChunked, MAX_BODY * 4);
+    const chunked = await rawPost(gh.url, greenhouseHeaders(gh.secret, chunkedBody), chunkedBody, { chunked: true });
+    assert.equal(chunked.status, 413, chunked.text ?? chunked.error);
     await rx.waitFor(() => relayedCandidate(small), 5000);
     await assertNotRelayed(big);
+    await assertNotRelayed(bigChunked);
   });
 
   test('malformed JSON with a valid signature gets 400 and is logged', async () => {

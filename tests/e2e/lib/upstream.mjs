@@ -45,7 +45,8 @@ export function personioBody(eventName, id) {
 
 // POST with node:http and a fresh connection (agent: false), so a test can fire many requests at once and see every
 // outcome, including connection errors when the server dies. Resolves {status, text} or {status: 0, error}.
-export function rawPost(url, headers, body, { timeoutMs = 10_000 } = {}) {
+// chunked: true sends the body with Transfer-Encoding: chunked (no Content-Length), in two chunks.
+export function rawPost(url, headers, body, { timeoutMs = 10_000, chunked = false } = {}) {
   return new Promise((resolve) => {
     const u = new URL(url);
     const req = http.request(
@@ -54,7 +55,7 @@ export function rawPost(url, headers, body, { timeoutMs = 10_000 } = {}) {
         port: u.port,
         path: u.pathname + u.search,
         method: 'POST',
-        headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
+        headers: chunked ? { ...headers } : { ...headers, 'Content-Length': Buffer.byteLength(body) },
         agent: false,
         timeout: timeoutMs,
       },
@@ -67,7 +68,13 @@ export function rawPost(url, headers, body, { timeoutMs = 10_000 } = {}) {
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (err) => resolve({ status: 0, error: err.message }));
-    req.end(body);
+    if (chunked) {
+      const half = Math.floor(body.length / 2);
+      req.write(body.slice(0, half));
+      req.end(body.slice(half));
+    } else {
+      req.end(body);
+    }
   });
 }
 
