@@ -116,8 +116,10 @@ std::uint16_t SimulatorBase::port() const {
 }
 
 void SimulatorBase::stop() {
-  if (server_) server_->stop();
+  // The sender first: a ping still in flight then completes (as failed) while the server can still answer the
+  // control request waiting for it. Requests arriving meanwhile record their webhooks as not sent.
   sender_->stop();
+  if (server_) server_->stop();
   server_.reset();
 }
 
