@@ -1,6 +1,7 @@
 #include "store/outbox_repo.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "store/value_util.h"
 
@@ -187,21 +188,33 @@ Result<std::vector<DeliveryRow>> for_event(Connection& c, const std::string& eve
 
 Result<std::vector<DeliveryRow>> claim_due(Connection& c, const std::string& endpoint_id, Millis now,
                                            Millis lease_until, int limit) {
-  return all_rows<DeliveryRow>(
+  // A lease is over at lease_until (as a pending delivery is due at next_attempt_at), matching next_due_at().
+  auto rows = all_rows<DeliveryRow>(
       c.query(std::string("UPDATE deliveries SET status = 'sending', lease_until = $3, updated_at = $2 "
                           "WHERE seq IN (SELECT seq FROM deliveries WHERE endpoint_id = $1 AND "
                           "((status = 'pending' AND next_attempt_at <= $2) OR "
-                          "(status = 'sending' AND lease_until < $2)) ORDER BY next_attempt_at, seq LIMIT $4) "
+                          "(status = 'sending' AND lease_until <= $2)) ORDER BY next_attempt_at, seq LIMIT $4) "
                           "RETURNING ") +
                   kDeliveryColumns,
               {endpoint_id, now, lease_until, std::int64_t{limit}}),
       to_delivery);
+  if (!rows) return rows;
+  // RETURNING yields rows in no defined order (SQLite gives table order). The dispatcher sends in the order
+  // returned, so restore the due order the subquery selected by (NULL first, as in SQL).
+  std::sort(rows->begin(), rows->end(), [](const DeliveryRow& a, const DeliveryRow& b) {
+    return std::tie(a.next_attempt_at, a.seq) < std::tie(b.next_attempt_at, b.seq);
+  });
+  return rows;
 }
 
 Result<std::optional<Millis>> next_due_at(Connection& c) {
+  // Only deliveries that can be claimed count. Those of a disabled or deleted endpoint stay pending (recover on
+  // a disabled endpoint, PATCH enabled=false) and would otherwise keep the dispatcher's wait at zero.
   auto rows = c.query(
       "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' "
-      "UNION ALL SELECT MIN(lease_until) AS t FROM deliveries WHERE status = 'sending')");
+      "AND endpoint_id IN (SELECT id FROM endpoints WHERE enabled = 1) "
+      "UNION ALL SELECT MIN(lease_until) AS t FROM deliveries WHERE status = 'sending' "
+      "AND endpoint_id IN (SELECT id FROM endpoints WHERE enabled = 1))");
   if (!rows) return rows.error();
   if (rows->empty() || rows->front().is_null(0)) return std::optional<Millis>{};
   return std::optional<Millis>(rows->front().int64(0));
@@ -209,8 +222,8 @@ Result<std::optional<Millis>> next_due_at(Connection& c) {
 
 Result<std::vector<std::string>> endpoints_with_due(Connection& c, Millis now) {
   auto rows = c.query(
-      "SELECT DISTINCT endpoint_id FROM deliveries WHERE (status = 'pending' AND next_attempt_at <= $1) OR "
-      "(status = 'sending' AND lease_until < $1)",
+      "SELECT DISTINCT endpoint_id FROM deliveries WHERE ((status = 'pending' AND next_attempt_at <= $1) OR "
+      "(status = 'sending' AND lease_until <= $1)) AND endpoint_id IN (SELECT id FROM endpoints WHERE enabled = 1)",
       {now});
   if (!rows) return rows.error();
   std::vector<std::string> out;
@@ -230,7 +243,7 @@ Status record_result(Connection& c, const DeliveryRow& row) {
 Result<std::int64_t> redeliver_event(Connection& c, const std::string& event_id, Millis now) {
   return c.execute(
       "UPDATE deliveries SET status = 'pending', retries = 0, next_attempt_at = $2, lease_until = NULL, "
-      "updated_at = $2 WHERE event_id = $1 AND status <> 'sending'",
+      "updated_at = $2 WHERE event_id = $1 AND status <> 'sending' AND endpoint_id IN (SELECT id FROM endpoints)",
       {event_id, now});
 }
 

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
+
 namespace tributary::store {
 namespace {
 
@@ -176,7 +178,7 @@ Status migrate(Connection& conn) {
     Status s = in_transaction(conn, [&]() -> Status {
       if (auto r = conn.exec_script(list[static_cast<std::size_t>(v)]); !r) return r;
       auto ins = conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-                              {std::int64_t{v + 1}, std::int64_t{0}});
+                              {std::int64_t{v + 1}, now_ms()});
       if (!ins) return ins.error();
       return {};
     });
