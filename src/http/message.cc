@@ -7,7 +7,8 @@ namespace tributary::http {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
   return true;
 }
@@ -76,6 +77,52 @@ std::string percent_decode(std::string_view in, bool plus_is_space) {
       out += ' ';
     } else {
       out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Strips "scheme://authority" from an absolute-form target; origin-form targets pass through.
+std::string_view strip_absolute_form(std::string_view target) {
+  if (target.empty() || target.front() == '/') return target;
+  const auto scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos) return target;  // "*" or something odd: left to the router
+  const auto path_start = target.find_first_of("/?#", scheme_end + 3);
+  if (path_start == std::string_view::npos) return "/";
+  return target.substr(path_start);  // "http://h?x" leaves "?x": an empty path
+}
+
+}  // namespace
+
+std::string_view target_path(std::string_view target) {
+  target = strip_absolute_form(target);
+  const auto end = target.find_first_of("?#");
+  std::string_view path = target.substr(0, end);
+  if (path.empty() && end != std::string_view::npos) return "/";
+  return path;
+}
+
+std::string_view target_query(std::string_view target) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view query = target.substr(q + 1);
+  return query.substr(0, query.find('#'));
+}
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view piece = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (piece.empty()) continue;
+    const auto eq = piece.find('=');
+    if (eq == std::string_view::npos) {
+      out.emplace_back(percent_decode(piece, true), std::string{});
+    } else {
+      out.emplace_back(percent_decode(piece.substr(0, eq), true), percent_decode(piece.substr(eq + 1), true));
     }
   }
   return out;

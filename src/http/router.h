@@ -1,6 +1,9 @@
 // Method + path-pattern routing: "/v1/integrations/{id}/subscriptions/{sid}". A {name} segment matches one
-// non-empty path segment; a trailing "{name...}" matches the rest. Unknown paths answer 404, known paths with
-// another method 405, both in the API's error envelope.
+// non-empty path segment; a trailing "{name...}" matches the rest (at least one character). Parameters are
+// percent-decoded per segment, so "%2F" inside a segment never splits it. When several patterns match,
+// literal segments win over parameters, left to right. HEAD is served by a GET route. Unknown paths answer
+// 404, known paths with another method 405 (with Allow), both in the API's error envelope.
+//
 // Thread-safety: add routes before serving; dispatch is then read-only and safe from any thread.
 #pragma once
 
@@ -20,7 +23,8 @@ class Router {
  public:
   void add(std::string method, std::string pattern, RouteHandler handler);
   // Synchronous convenience: the handler returns the response.
-  void add_sync(std::string method, std::string pattern, std::function<Response(const Request&, const Params&)> handler);
+  void add_sync(std::string method, std::string pattern,
+                std::function<Response(const Request&, const Params&)> handler);
   void dispatch(Request request, Responder respond) const;
   Handler as_handler() const;  // the router must outlive the returned handler
 
@@ -35,5 +39,7 @@ class Router {
 
 // {"status":"error","error":{"code":..,"title":..,"message":..}}
 Response error_response(int status, std::string_view code, std::string_view message);
+// Short human title for a status code ("Not found"); "Error" for codes without one.
+std::string_view status_title(int status);
 
 }  // namespace tributary::http

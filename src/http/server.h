@@ -1,8 +1,9 @@
 // HTTP/1.1 server on Boost.Beast with C++20 coroutines.
-// Limits: header bytes, body bytes (per path, so ingress and API can differ), deadlines on every read and write,
-// keep-alive with an idle deadline. stop() stops accepting, lets in-flight requests finish within the grace
-// period, then closes every connection. Handlers run on the server's I/O threads and may answer later from any
-// thread through their Responder.
+// Limits: header bytes, body bytes (per path, so ingress and API can differ), deadlines on every read and
+// write, keep-alive with an idle deadline. stop() stops accepting, lets in-flight requests finish within the
+// grace period, then closes every connection. Handlers run on the server's I/O threads and may answer later
+// from any thread through their Responder.
+//
 // Thread-safety: start()/stop()/port() from one owning thread.
 #pragma once
 
@@ -25,14 +26,17 @@ struct ServerOptions {
   std::size_t max_body_bytes = 1024 * 1024;
   // Optional per-path body limit (e.g. the ingress limit for /ingress/...); returns 0 to use max_body_bytes.
   std::function<std::size_t(std::string_view path)> body_limit_for;
-  std::chrono::milliseconds read_timeout{30000};   // whole request, headers and body
+  std::chrono::milliseconds read_timeout{30000};  // whole request, headers and body
   std::chrono::milliseconds write_timeout{30000};
-  std::chrono::milliseconds idle_timeout{60000};   // between keep-alive requests
+  std::chrono::milliseconds idle_timeout{60000};     // between keep-alive requests
   std::chrono::milliseconds handler_timeout{60000};  // a handler that never answers gets a 503
   std::chrono::milliseconds shutdown_grace{10000};
-  // Called (on an I/O thread) when the server itself rejects a request before any handler runs: 413 for a body
-  // over the limit, 431 for headers over the limit, 400 for a malformed request. `request` holds what was parsed
-  // (method, target, path, headers; the body is empty).
+  // Called (on an I/O thread) when the server itself rejects a request before any handler runs: 413 for a
+  // body over the limit, 431 for headers over the limit, 400 for a malformed request. `request` holds what
+  // was parsed (method, target, path, headers; the body is empty). These answers, and the server's own 500 (a
+  // Responder dropped unanswered, a handler that threw) and 503 (handler_timeout), use the router's error
+  // envelope with codes PAYLOAD_TOO_LARGE, HEADERS_TOO_LARGE, BAD_REQUEST, INTERNAL and HANDLER_TIMEOUT;
+  // refused requests are answered with `Connection: close`.
   std::function<void(const Request& request, int status, std::string_view reason)> on_rejected;
 };
 
@@ -43,9 +47,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  Status start();               // binds, listens, starts the I/O threads
-  std::uint16_t port() const;   // the bound port (after start)
-  void stop();                  // graceful; idempotent; blocks until the threads have joined
+  Status start();              // binds, listens, starts the I/O threads
+  std::uint16_t port() const;  // the bound port (after start)
+  void stop();                 // graceful; idempotent; blocks until the threads have joined
 
  private:
   struct Impl;

@@ -1,0 +1,639 @@
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <condition_variable>
+#include <exception>
+#include <future>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "http/router.h"
+
+namespace tributary::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+using Strand = asio::strand<asio::io_context::executor_type>;
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 16 * 1024;
+// After refusing a request we keep reading (and discarding) for a short while before closing: closing a
+// socket with unread input makes the kernel send a reset, which can destroy our error response before the
+// client has read it (the client is typically still sending the body we refused).
+constexpr std::chrono::milliseconds kMaxLinger{2000};
+constexpr std::size_t kMaxLingerBytes = 64 * 1024 * 1024;
+constexpr std::chrono::milliseconds kForcedCloseWait{2000};
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// Connection lifecycle as seen by stop(): idle and reading connections are closed at once, busy ones (a
+// handler has the request, or its answer is being written) get to finish.
+enum class Phase { kIdle, kReading, kRejecting, kHandling, kWriting };
+
+// Lets Responders that outlive the server become no-ops instead of posting into a destroyed io_context.
+struct Gate {
+  std::mutex mu;
+  bool open = true;  // guarded by mu
+};
+
+// One connection. Every member is touched only on `strand`, except the immutable ones.
+struct Session {
+  Session(Strand s, tcp::socket socket, std::string remote)
+      : strand(std::move(s)), stream(std::move(socket)), signal(strand), remote_address(std::move(remote)) {}
+
+  const Strand strand;
+  beast::tcp_stream stream;
+  asio::steady_timer signal;  // woken when the handler's answer arrives
+  const std::string remote_address;
+  Phase phase = Phase::kIdle;
+  bool closing = false;   // stop() was called: close after the in-flight response
+  bool forced = false;    // the shutdown grace is over: drop everything
+  std::uint64_t seq = 0;  // the request being handled; answers for older requests are ignored
+  std::optional<Response> answer;
+
+  void deliver(std::uint64_t for_seq, Response response) {
+    if (phase != Phase::kHandling || for_seq != seq || answer) return;  // late (after a 503) or forced close
+    answer = std::move(response);
+    signal.cancel();
+  }
+
+  void begin_shutdown() {
+    closing = true;
+    if (phase == Phase::kIdle || phase == Phase::kReading || phase == Phase::kRejecting) {
+      beast::error_code ec;
+      stream.socket().close(ec);
+    }
+  }
+
+  void force_close() {
+    closing = true;
+    forced = true;
+    beast::error_code ec;
+    stream.socket().close(ec);
+    signal.cancel();
+  }
+};
+
+// The session whose handler is running on this thread right now (see PendingAnswer::send).
+thread_local Session* tl_handling = nullptr;
+
+// Shared by every copy of one request's Responder. The first answer wins; if the last copy goes away
+// unanswered the client gets a 500 rather than waiting for the handler timeout.
+class PendingAnswer {
+ public:
+  PendingAnswer(std::shared_ptr<Gate> gate, const std::shared_ptr<Session>& session, std::uint64_t seq)
+      : gate_(std::move(gate)), session_(session), raw_(session.get()), seq_(seq) {}
+  PendingAnswer(const PendingAnswer&) = delete;
+  PendingAnswer& operator=(const PendingAnswer&) = delete;
+
+  ~PendingAnswer() {
+    if (answered_.exchange(true)) return;
+    try {
+      send(error_response(500, "INTERNAL", "The request handler did not answer"));
+    } catch (const std::exception& e) {
+      spdlog::error("http server: could not send the fallback answer: {}", e.what());
+    }
+  }
+
+  void answer(Response response) {
+    if (answered_.exchange(true)) {
+      spdlog::warn("http server: a handler answered the same request twice; the second answer is ignored");
+      return;
+    }
+    send(std::move(response));
+  }
+
+ private:
+  void send(Response response) {
+    if (tl_handling != nullptr && tl_handling == raw_) {
+      // Answered synchronously from inside the handler, already on the connection's strand.
+      tl_handling->deliver(seq_, std::move(response));
+      return;
+    }
+    std::lock_guard lock(gate_->mu);
+    if (!gate_->open) return;
+    std::shared_ptr<Session> session = session_.lock();
+    if (!session) return;  // the connection is gone
+    Session* raw = session.get();
+    asio::post(raw->strand,
+               [session = std::move(session), seq = seq_, response = std::move(response)]() mutable {
+                 session->deliver(seq, std::move(response));
+               });
+  }
+
+  std::shared_ptr<Gate> gate_;
+  std::weak_ptr<Session> session_;
+  const Session* const raw_;  // identity only; dereferenced only when tl_handling proves it is alive
+  const std::uint64_t seq_;
+  std::atomic<bool> answered_{false};
+};
+
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+std::string address_text(const tcp::endpoint& endpoint) {
+  auto address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  }
+  return address.to_string();
+}
+
+bool is_token_char(char c) {
+  if (std::isalnum(static_cast<unsigned char>(c))) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool valid_header_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), is_token_char);
+}
+
+bool valid_header_value(std::string_view value) {
+  return std::none_of(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+}
+
+void fill_target(Request& request, std::string_view target) {
+  request.target = std::string(target);
+  request.path = percent_decode(target_path(target), false);
+  request.query = parse_query(target_query(target));
+}
+
+// The request line and headers as parsed by Beast; the body comes later.
+Request request_from_header(const bhttp::request<bhttp::string_body>& message, const std::string& remote) {
+  Request request;
+  request.method = std::string(message.method_string());
+  fill_target(request, message.target());
+  request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
+  for (const auto& field : message)
+    request.headers.emplace_back(field.name_string(), field.value());
+  request.remote_address = remote;
+  return request;
+}
+
+// Best effort for a request Beast refused before finishing its header: the request line, if it looks sane,
+// and any header fields parsed before the error.
+Request request_from_raw(const beast::flat_buffer& buffer, const bhttp::request<bhttp::string_body>& message,
+                         const std::string& remote) {
+  Request request;
+  request.remote_address = remote;
+  for (const auto& field : message)
+    request.headers.emplace_back(field.name_string(), field.value());
+  if (!message.target().empty()) {
+    // Beast consumed a valid request line before failing on the fields.
+    request.method = std::string(message.method_string());
+    fill_target(request, message.target());
+    return request;
+  }
+  const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
+  const auto eol = data.find("\r\n");
+  if (eol == std::string_view::npos) return request;
+  const std::string_view line = data.substr(0, eol);
+  const auto sp1 = line.find(' ');
+  const auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos) return request;
+  const std::string_view method = line.substr(0, sp1);
+  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  const bool printable =
+      std::all_of(target.begin(), target.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  if (method.empty() || !std::all_of(method.begin(), method.end(), is_token_char) || target.empty() ||
+      !printable) {
+    return request;
+  }
+  request.method = std::string(method);
+  fill_target(request, target);
+  return request;
+}
+
+struct Rejection {
+  int status;
+  std::string_view code;
+  std::string_view message;
+};
+
+// Which parse failures deserve an answer; the rest (client gone, timeout, reset) just close the connection.
+std::optional<Rejection> rejection_for(const beast::error_code& ec) {
+  if (ec == bhttp::error::header_limit) {
+    return Rejection{431, "HEADERS_TOO_LARGE", "The request headers exceed the size limit"};
+  }
+  if (ec == bhttp::error::body_limit) {
+    return Rejection{413, "PAYLOAD_TOO_LARGE", "The request body exceeds the size limit"};
+  }
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+    return Rejection{400, "BAD_REQUEST", "The request is not valid HTTP/1.1"};
+  }
+  return std::nullopt;
+}
+
+bhttp::response<bhttp::string_body> to_beast(Response response, unsigned version, bool keep_alive,
+                                             bool head) {
+  bhttp::response<bhttp::string_body> out;
+  int status = response.status;
+  if (status < 200 || status > 599) {
+    spdlog::error("http server: handler answered with status {}; sending 500", status);
+    response = error_response(500, "INTERNAL", "The request handler gave an invalid answer");
+    status = 500;
+  }
+  out.result(static_cast<unsigned>(status));
+  out.version(version == 10 ? 10 : 11);
+  for (auto& [name, value] : response.headers) {
+    if (!valid_header_name(name) || !valid_header_value(value)) {
+      spdlog::warn("http server: dropping an invalid response header");
+      continue;
+    }
+    // Framing is ours to decide.
+    if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") ||
+        iequals(name, "Connection")) {
+      continue;
+    }
+    out.insert(name, value);
+  }
+  out.keep_alive(keep_alive);
+  if (status != 204 && status != 304) {
+    out.content_length(response.body.size());
+    if (!head) out.body() = std::move(response.body);
+  }
+  return out;
+}
+
+bool expects_continue(const bhttp::request<bhttp::string_body>& message) {
+  if (message.version() < 11) return false;
+  const auto it = message.find(bhttp::field::expect);
+  return it != message.end() && iequals(it->value(), "100-continue");
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {}
+  ~Impl() {
+    stop();
+    std::lock_guard lock(gate->mu);
+    gate->open = false;
+  }
+
+  Status start();
+  void stop();
+  asio::awaitable<void> accept_loop();
+  void start_session(Strand strand, tcp::socket socket);
+  void session_ended(Session* session);
+  asio::awaitable<void> serve(std::shared_ptr<Session> s);
+  asio::awaitable<void> reject(std::shared_ptr<Session> s, Request partial, Rejection rejection);
+  std::vector<std::shared_ptr<Session>> live_sessions();
+  bool wait_until_drained(SteadyClock::time_point deadline);
+  void run_io();
+
+  const ServerOptions options;
+  const Handler handler;
+  std::shared_ptr<Gate> gate = std::make_shared<Gate>();
+  std::atomic<std::uint16_t> bound_port{0};
+  bool started = false;  // owner thread only
+  bool stopped = false;  // owner thread only
+
+  std::mutex mu;
+  std::condition_variable drained;
+  bool stopping = false;                                          // guarded by mu
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by mu
+
+  // Destroyed before everything above: destroying the io_context destroys suspended connections and queued
+  // handlers, which must find the rest of the server still intact.
+  asio::io_context ioc{std::max(1, options.threads)};
+  Strand accept_strand{asio::make_strand(ioc)};
+  tcp::acceptor acceptor{accept_strand};
+  std::vector<std::thread> threads;
+};
+
+Status Server::Impl::start() {
+  if (started) return make_error(ErrorKind::kInvalidArgument, "http server already started");
+  std::string host = options.host;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  const auto address = asio::ip::make_address(host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, options.port);
+  } else {
+    tcp::resolver resolver(ioc);
+    const auto results = resolver.resolve(host, std::to_string(options.port), ec);
+    if (ec || results.empty()) {
+      return make_error(ErrorKind::kInvalidArgument, "cannot resolve listen host '" + host + "'");
+    }
+    endpoint = results.begin()->endpoint();
+  }
+
+  const auto fail = [&](std::string_view what) {
+    const std::string message =
+        fmt::format("http server: {} {}:{}: {}", what, host, options.port, ec.message());
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    return make_error(ErrorKind::kUnavailable, message);
+  };
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return fail("cannot open a socket for");
+  acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("cannot set SO_REUSEADDR on");
+  acceptor.bind(endpoint, ec);
+  if (ec) return fail("cannot bind");
+  acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("cannot listen on");
+  bound_port = acceptor.local_endpoint(ec).port();
+
+  asio::co_spawn(accept_strand, accept_loop(), [](std::exception_ptr e) {
+    if (e) spdlog::error("http server: accept loop failed: {}", describe(e));
+  });
+  const int n = std::max(1, options.threads);
+  threads.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([this] { run_io(); });
+  started = true;
+  spdlog::debug("http server: listening on {}:{}", host, bound_port.load());
+  return {};
+}
+
+void Server::Impl::run_io() {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("http server: I/O thread caught: {}", e.what());
+    } catch (...) {
+      spdlog::error("http server: I/O thread caught an unknown exception");
+    }
+  }
+}
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    Strand strand = asio::make_strand(ioc);
+    auto [ec, socket] = co_await acceptor.async_accept(asio::any_io_executor(strand), kNoThrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      // E.g. out of file descriptors: back off instead of spinning on the same error.
+      spdlog::warn("http server: accept failed: {}", ec.message());
+      asio::steady_timer backoff(accept_strand, std::chrono::milliseconds(50));
+      co_await backoff.async_wait(kNoThrow);
+      continue;
+    }
+    start_session(std::move(strand), std::move(socket));
+  }
+}
+
+void Server::Impl::start_session(Strand strand, tcp::socket socket) {
+  beast::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) return;  // already disconnected
+  auto session = std::make_shared<Session>(std::move(strand), std::move(socket), address_text(remote));
+  {
+    std::lock_guard lock(mu);
+    if (stopping) return;
+    sessions.emplace(session.get(), session);
+  }
+  Session* key = session.get();
+  const Strand on = session->strand;
+  asio::co_spawn(on, serve(std::move(session)), [this, key](std::exception_ptr e) {
+    if (e) spdlog::error("http server: connection failed: {}", describe(e));
+    session_ended(key);
+  });
+}
+
+void Server::Impl::session_ended(Session* session) {
+  std::lock_guard lock(mu);
+  sessions.erase(session);
+  if (sessions.empty()) drained.notify_all();
+}
+
+asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Session> s) {
+  beast::flat_buffer buffer;
+  bool first = true;
+  // The first request's deadline runs from the accept, so a client that connects and trickles bytes is cut
+  // off.
+  auto read_deadline = SteadyClock::now() + options.read_timeout;
+  for (;;) {
+    s->phase = Phase::kIdle;
+    if (s->closing) break;
+    if (!first) {
+      if (buffer.size() == 0) {
+        // Between keep-alive requests: wait for the first byte of the next one with the idle deadline.
+        s->stream.expires_after(options.idle_timeout);
+        auto [ec, n] = co_await s->stream.async_read_some(buffer.prepare(kReadChunk), kNoThrow);
+        if (ec) break;
+        buffer.commit(n);
+      }
+      read_deadline = SteadyClock::now() + options.read_timeout;
+    }
+    first = false;
+    s->phase = Phase::kReading;
+    s->stream.expires_at(read_deadline);
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    parser.body_limit(boost::none);  // the real limit depends on the path, known once the header is in
+    {
+      auto [ec, n] = co_await bhttp::async_read_header(s->stream, buffer, parser, kNoThrow);
+      if (ec) {
+        if (auto rejection = rejection_for(ec)) {
+          co_await reject(s, request_from_raw(buffer, parser.get(), s->remote_address), *rejection);
+        }
+        break;
+      }
+    }
+
+    Request request = request_from_header(parser.get(), s->remote_address);
+    std::size_t limit = options.body_limit_for ? options.body_limit_for(request.path) : 0;
+    if (limit == 0) limit = options.max_body_bytes;
+    if (const auto length = parser.content_length(); length && *length > limit) {
+      // Refuse on the announced length alone, before reading a byte of the body.
+      co_await reject(s, std::move(request),
+                      Rejection{413, "PAYLOAD_TOO_LARGE", "The request body exceeds the size limit"});
+      break;
+    }
+    parser.body_limit(limit);
+    if (!parser.is_done()) {
+      if (expects_continue(parser.get())) {
+        s->stream.expires_after(options.write_timeout);
+        auto [ec, n] = co_await asio::async_write(s->stream, asio::buffer(kContinue), kNoThrow);
+        if (ec) break;
+        s->stream.expires_at(read_deadline);
+      }
+      auto [ec, n] = co_await bhttp::async_read(s->stream, buffer, parser, kNoThrow);
+      if (ec) {
+        if (auto rejection = rejection_for(ec)) co_await reject(s, std::move(request), *rejection);
+        break;
+      }
+    }
+    auto& message = parser.get();
+    request.body = std::move(message.body());
+    bool keep_alive = message.keep_alive();
+    const unsigned version = message.version();
+    const bool head = message.method() == bhttp::verb::head;
+
+    // Hand the request over and wait for the answer, which may come from any thread.
+    s->phase = Phase::kHandling;
+    const std::uint64_t seq = ++s->seq;
+    s->answer.reset();
+    s->stream.expires_never();
+    {
+      Responder responder = [pending = std::make_shared<PendingAnswer>(gate, s, seq)](Response response) {
+        pending->answer(std::move(response));
+      };
+      tl_handling = s.get();
+      try {
+        handler(std::move(request), std::move(responder));
+      } catch (const std::exception& e) {
+        spdlog::error("http server: handler threw: {}", e.what());
+      } catch (...) {
+        spdlog::error("http server: handler threw an unknown exception");
+      }
+    }
+    tl_handling = nullptr;
+    const auto handler_deadline = SteadyClock::now() + options.handler_timeout;
+    while (!s->answer && !s->forced && SteadyClock::now() < handler_deadline) {
+      s->signal.expires_at(handler_deadline);
+      co_await s->signal.async_wait(kNoThrow);
+    }
+    if (s->forced) break;
+    Response response;
+    if (s->answer) {
+      response = std::move(*s->answer);
+      s->answer.reset();
+    } else {
+      spdlog::warn("http server: no answer within {} ms; sending 503", options.handler_timeout.count());
+      response = error_response(503, "HANDLER_TIMEOUT", "The request was not answered in time");
+    }
+
+    s->phase = Phase::kWriting;
+    keep_alive = keep_alive && !s->closing;
+    auto out = to_beast(std::move(response), version, keep_alive, head);
+    s->stream.expires_after(options.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write(s->stream, out, kNoThrow);
+    if (ec || !keep_alive) break;
+  }
+  beast::error_code ec;
+  s->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  s->stream.socket().close(ec);
+}
+
+asio::awaitable<void> Server::Impl::reject(std::shared_ptr<Session> s, Request partial, Rejection rejection) {
+  spdlog::debug("http server: {} {} from {}: {}", rejection.status, rejection.code, s->remote_address,
+                rejection.message);
+  if (options.on_rejected) {
+    try {
+      options.on_rejected(partial, rejection.status, rejection.message);
+    } catch (const std::exception& e) {
+      spdlog::error("http server: on_rejected threw: {}", e.what());
+    }
+  }
+  s->phase = Phase::kRejecting;
+  auto out = to_beast(error_response(rejection.status, rejection.code, rejection.message), 11, false, false);
+  s->stream.expires_after(options.write_timeout);
+  if (auto [ec, n] = co_await bhttp::async_write(s->stream, out, kNoThrow); ec) co_return;
+
+  beast::error_code ec;
+  s->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  s->stream.expires_after(std::min<std::chrono::milliseconds>(options.read_timeout, kMaxLinger));
+  std::vector<char> sink(kReadChunk);
+  std::size_t drained_bytes = 0;
+  while (drained_bytes < kMaxLingerBytes && !s->closing) {
+    auto [rec, n] = co_await s->stream.async_read_some(asio::buffer(sink), kNoThrow);
+    if (rec) break;
+    drained_bytes += n;
+  }
+}
+
+std::vector<std::shared_ptr<Session>> Server::Impl::live_sessions() {
+  std::vector<std::shared_ptr<Session>> out;
+  std::lock_guard lock(mu);
+  out.reserve(sessions.size());
+  for (auto& [key, weak] : sessions) {
+    if (auto s = weak.lock()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool Server::Impl::wait_until_drained(SteadyClock::time_point deadline) {
+  std::unique_lock lock(mu);
+  return drained.wait_until(lock, deadline, [this] { return sessions.empty(); });
+}
+
+void Server::Impl::stop() {
+  if (!started || stopped) return;
+  stopped = true;
+  const auto grace_deadline = SteadyClock::now() + options.shutdown_grace;
+  {
+    std::lock_guard lock(mu);
+    stopping = true;
+  }
+
+  // Stop accepting at once.
+  auto closed = std::make_shared<std::promise<void>>();
+  auto closed_future = closed->get_future();
+  asio::post(accept_strand, [this, closed] {
+    beast::error_code ec;
+    acceptor.close(ec);
+    closed->set_value();
+  });
+  closed_future.wait_until(grace_deadline);
+
+  // Idle connections close now; busy ones after their in-flight response.
+  for (auto& s : live_sessions()) {
+    Session* raw = s.get();
+    asio::post(raw->strand, [s = std::move(s)] { s->begin_shutdown(); });
+  }
+  if (!wait_until_drained(grace_deadline)) {
+    spdlog::warn("http server: shutdown grace over; closing the remaining connections");
+    for (auto& s : live_sessions()) {
+      Session* raw = s.get();
+      asio::post(raw->strand, [s = std::move(s)] { s->force_close(); });
+    }
+    wait_until_drained(SteadyClock::now() + kForcedCloseWait);
+  }
+
+  ioc.stop();
+  for (auto& t : threads) {
+    if (t.joinable()) t.join();
+  }
+  threads.clear();
+}
+
+Server::Server(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() = default;
+
+Status Server::start() {
+  return impl_->start();
+}
+
+std::uint16_t Server::port() const {
+  return impl_->bound_port.load();
+}
+
+void Server::stop() {
+  impl_->stop();
+}
+
+}  // namespace tributary::http
