@@ -226,3 +226,22 @@ Response error_response(int status, std::string_view code, std::string_view mess
 }
 
 }  // namespace tributary::http
+
+namespace tributary::http {
+
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(routes_.size());
+  for (const Route& route : routes_) {
+    std::string pattern;
+    for (const auto& segment : route.segments) {
+      pattern.push_back('/');
+      pattern.append(segment);
+    }
+    if (pattern.empty()) pattern.push_back('/');
+    out.emplace_back(route.method, std::move(pattern));
+  }
+  return out;
+}
+
+}  // namespace tributary::http

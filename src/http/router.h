@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/message.h"
@@ -35,6 +36,11 @@ class Router {
     RouteHandler handler;
   };
   std::vector<Route> routes_;
+
+ public:
+  // (method, pattern) of every route, in the order added; the pattern as given to add(). For checks that the
+  // routes and their documentation (openapi.json) agree.
+  std::vector<std::pair<std::string, std::string>> routes() const;
 };
 
 // {"status":"error","error":{"code":..,"title":..,"message":..}}
