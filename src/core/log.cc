@@ -1,5 +1,6 @@
 #include "core/log.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -8,6 +9,8 @@
 namespace tributary {
 
 void init_logging(const std::string& level) {
+  // Logs go to stderr: stdout is for what a command prints (a created API key, a simulator's URL).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("tributary"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ [%t] %v");
   spdlog::set_level(spdlog::level::from_str(level));
 }

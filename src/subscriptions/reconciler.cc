@@ -58,7 +58,7 @@ void Reconciler::run() {
     for (const auto& integration : due) {
       if (wakeup_.stopped()) break;
       std::lock_guard lock(reconcile_mu_);
-      if (auto s = reconcile_row(integration); !s) {
+      if (auto s = reconcile_row(integration, /*retry_now=*/false); !s) {
         spdlog::error("reconciler: integration {}: {}", integration.id, s.error().message);
       }
     }
@@ -74,10 +74,10 @@ Status Reconciler::reconcile(const std::string& integration_id) {
   if (!row) return row.error();
   if (!*row) return make_error(ErrorKind::kNotFound, "integration " + integration_id + " not found");
   std::lock_guard lock(reconcile_mu_);
-  return reconcile_row(**row);
+  return reconcile_row(**row, /*retry_now=*/true);
 }
 
-Status Reconciler::reconcile_row(const store::IntegrationRow& integration) {
+Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool retry_now) {
   ++runs_;
   const connectors::Connector* connector = registry_.find(integration.tool);
   if (connector == nullptr) return make_error(ErrorKind::kInternal, "no connector for " + integration.tool);
@@ -191,7 +191,8 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration) {
     }
     matched[match] = true;
     bool retry_due = sub.status == "failed" || sub.status == "missing_permission" || sub.status == "disabled";
-    if (api && (sub.status == "disabled" || (retry_due && (!sub.next_attempt_at || *sub.next_attempt_at <= now)))) {
+    if (api && (sub.status == "disabled" ||
+                (retry_due && (retry_now || !sub.next_attempt_at || *sub.next_attempt_at <= now)))) {
       create_remote(sub);
       to_update.push_back(sub);
       changed = true;

@@ -43,13 +43,14 @@ class Reconciler {
   void stop();
   void notify() { wakeup_.notify(); }
 
-  // Reconciles one integration now, on the caller's thread (tests, "reconcile now").
+  // Reconciles one integration now, on the caller's thread (API changes, "reconcile now", tests). Failed and
+  // missing-permission subscriptions are retried at once, without waiting for their backoff: the operator asked.
   Status reconcile(const std::string& integration_id);
   std::uint64_t runs() const { return runs_.load(); }
 
  private:
   void run();
-  Status reconcile_row(const store::IntegrationRow& integration);
+  Status reconcile_row(const store::IntegrationRow& integration, bool retry_now);
 
   store::Pool& pool_;
   store::Writer& writer_;

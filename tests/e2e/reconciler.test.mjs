@@ -107,14 +107,8 @@ describe('personio subscriptions follow the scope config', () => {
     assert.equal(del.status, 200, del.text);
   });
 
-  // BUG (src/subscriptions/reconciler.cc, Reconciler::reconcile_row): a subscription in "missing_permission" (or
-  // "failed") is retried only once its next_attempt_at has passed (ReconcilerOptions::retry_base_ms = 60 s, doubling),
-  // and POST /v1/integrations/{id}/reconcile goes through the same check, so the operator's explicit "reconcile now"
-  // after the end customer granted the permission does nothing for a minute or more: it answers 200 with the
-  // subscription still "missing_permission". Kept as a todo until the explicit reconcile forces the retry.
   test(
     'granting the permission and reconciling makes the subscription active',
-    { todo: 'reconcile now ignores missing_permission until next_attempt_at (60 s) has passed' },
     async () => {
       assert.ok(integration, 'needs the integration');
       await setPermission(true);

@@ -6,12 +6,7 @@ import { startSim, stopAll } from './lib/harness.mjs';
 
 after(stopAll);
 
-// BUG (src/main.cc + src/core/log.cc): `tributary sim <tool>` is documented to print its base URL as the first stdout
-// line, but spdlog's default logger also writes to stdout and SimulatorBase::start() logs "sim <tool>: listening on
-// …" before main() prints the URL, so the first line is a log line. (The harness scans for the URL line instead;
-// TRIBUTARY_LOG_LEVEL=warn hides the log line.) Logs belong on stderr.
-const todo = 'a log line precedes the URL on stdout';
-test('sim prints its base URL as the first stdout line', { todo }, async () => {
+test('sim prints its base URL as the first stdout line', async () => {
   for (const tool of ['personio', 'greenhouse']) {
     const sim = await startSim(tool);
     assert.match(sim.url, /^http:\/\/127\.0\.0\.1:\d+$/);
