@@ -126,8 +126,6 @@ CREATE TABLE deliveries (
   UNIQUE (event_id, endpoint_id)
 );
 CREATE INDEX deliveries_due ON deliveries(endpoint_id, status, next_attempt_at);
-CREATE INDEX deliveries_next ON deliveries(status, next_attempt_at);
-CREATE INDEX deliveries_lease ON deliveries(status, lease_until);
 CREATE INDEX deliveries_event ON deliveries(event_id);
 
 CREATE TABLE attempts (
