@@ -190,8 +190,10 @@ void Node::stop() {
   m.server.reset();
   m.reconciler.reset();
   m.processor.reset();
-  m.dispatcher.reset();
+  // The client goes before the dispatcher: requests still in flight complete ("client stopped") into the
+  // dispatcher's queue, which must still exist. They stay claimed in the store and are sent again at next start.
   m.client.reset();
+  m.dispatcher.reset();
   m.ingress.reset();
   m.writer.reset();
 }
