@@ -1,6 +1,6 @@
 // tributary: the command line. Subcommands are thin: each parses its flags and calls into app/.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <iostream>
@@ -48,12 +48,15 @@ void block_signals() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Tributary: receives webhooks from HR and recruiting systems and relays them, signed, to yours"};
+  CLI::App app{
+      "Tributary: receives webhooks from HR and recruiting systems and relays them, signed, to yours"};
   app.require_subcommand(1);
   std::string config_path;
-  app.add_option("--config", config_path, "TOML configuration file (every key can be overridden by TRIBUTARY_*)");
+  app.add_option("--config", config_path,
+                 "TOML configuration file (every key can be overridden by TRIBUTARY_*)");
 
-  auto* serve = app.add_subcommand("serve", "Run the relay: API, ingress, processing, delivery, subscriptions");
+  auto* serve =
+      app.add_subcommand("serve", "Run the relay: API, ingress, processing, delivery, subscriptions");
   auto* migrate = app.add_subcommand("migrate", "Apply database migrations and exit");
   auto* keys = app.add_subcommand("keys", "Manage API keys");
   auto* keys_create = keys->add_subcommand("create", "Create an API key and print it once");
@@ -67,7 +70,8 @@ int main(int argc, char** argv) {
   sim->add_option("tool", sim_tool, "greenhouse | personio")->required();
   sim->add_option("--listen", sim_listen, "HOST:PORT");
 
-  auto* demo = app.add_subcommand("demo", "Run Tributary with simulated tools and a sample endpoint, on SQLite");
+  auto* demo =
+      app.add_subcommand("demo", "Run Tributary with simulated tools and a sample endpoint, on SQLite");
   tributary::app::DemoOptions demo_options;
   demo->add_option("--interval-ms", demo_options.change_interval_ms, "How often a simulated change happens");
 
@@ -108,7 +112,9 @@ int main(int argc, char** argv) {
     tributary::sim::SimOptions options;
     auto colon = sim_listen.rfind(':');
     options.host = colon == std::string::npos ? sim_listen : sim_listen.substr(0, colon);
-    options.port = colon == std::string::npos ? 0 : static_cast<std::uint16_t>(std::atoi(sim_listen.c_str() + colon + 1));
+    options.port = colon == std::string::npos
+                       ? 0
+                       : static_cast<std::uint16_t>(std::atoi(sim_listen.c_str() + colon + 1));
     auto simulator = tributary::sim::make_simulator(sim_tool, options);
     if (!simulator) {
       std::cerr << "tributary sim: unknown tool '" << sim_tool << "'\n";

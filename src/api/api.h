@@ -1,7 +1,7 @@
-// The HTTP API: management (integrations, subscriptions, webhook endpoints), logs (upstream requests, downstream
-// events with deliveries and attempts), coverage, health, metrics and the OpenAPI document. Handlers are
-// synchronous, short, and map errors to HTTP in respond.cc.
-// Thread-safety: handlers run on the server's threads; everything they touch is thread-safe.
+// The HTTP API: management (integrations, subscriptions, webhook endpoints), logs (upstream requests,
+// downstream events with deliveries and attempts), coverage, health, metrics and the OpenAPI document.
+// Handlers are synchronous, short, and map errors to HTTP in respond.cc. Thread-safety: handlers run on the
+// server's threads; everything they touch is thread-safe.
 #pragma once
 
 #include <functional>
@@ -24,9 +24,9 @@ struct ApiContext {
   const SecretBox* secrets = nullptr;
   const connectors::Registry* registry = nullptr;
   Authenticator* auth = nullptr;
-  std::function<void()> integration_changed;  // wakes the reconciler
+  std::function<void()> integration_changed;    // wakes the reconciler
   std::function<void()> subscriptions_changed;  // drops the ingress cache
-  std::function<void()> deliveries_changed;   // wakes the dispatcher
+  std::function<void()> deliveries_changed;     // wakes the dispatcher
   std::function<Status(const std::string&)> reconcile_now;
   std::function<std::string()> metrics_text;
   std::function<bool()> ready;

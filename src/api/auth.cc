@@ -6,9 +6,13 @@
 
 namespace tributary::api {
 
-std::string hash_api_key(std::string_view key) { return crypto::hex_encode(crypto::sha256(key)); }
+std::string hash_api_key(std::string_view key) {
+  return crypto::hex_encode(crypto::sha256(key));
+}
 
-std::string new_api_key() { return "trib_" + crypto::random_token(40); }
+std::string new_api_key() {
+  return "trib_" + crypto::random_token(40);
+}
 
 Authenticator::Authenticator(store::Pool& pool, std::string config_key)
     : pool_(pool), config_key_hash_(config_key.empty() ? "" : hash_api_key(config_key)) {}
@@ -18,7 +22,8 @@ bool Authenticator::check(const http::Request& request) {
   if (!header || request.header_count("Authorization") != 1) return false;
   std::string_view value = *header;
   constexpr std::string_view kBearer = "Bearer ";
-  if (value.size() <= kBearer.size() || !http::iequals(value.substr(0, kBearer.size()), kBearer)) return false;
+  if (value.size() <= kBearer.size() || !http::iequals(value.substr(0, kBearer.size()), kBearer))
+    return false;
   std::string_view key = value.substr(kBearer.size());
   if (key.size() > 256) return false;
   std::string hash = hash_api_key(key);

@@ -24,7 +24,8 @@ Result<std::string> validate_url(const bj::value* v) {
   if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
     return make_error(ErrorKind::kInvalidArgument, "url must be an absolute http(s) URL");
   }
-  if (parsed->has_userinfo()) return make_error(ErrorKind::kInvalidArgument, "url must not contain credentials");
+  if (parsed->has_userinfo())
+    return make_error(ErrorKind::kInvalidArgument, "url must not contain credentials");
   if (url.size() > 2048) return make_error(ErrorKind::kInvalidArgument, "url is longer than 2048 characters");
   return url;
 }
@@ -34,8 +35,8 @@ Result<std::vector<std::string>> validate_types(const bj::value* v) {
   if (v == nullptr || v->is_null()) return out;
   if (!v->is_array()) return make_error(ErrorKind::kInvalidArgument, "event_types must be an array");
   for (const auto& el : v->get_array()) {
-    if (!el.is_string() ||
-        std::find(kEventTypes.begin(), kEventTypes.end(), std::string(el.get_string())) == kEventTypes.end()) {
+    if (!el.is_string() || std::find(kEventTypes.begin(), kEventTypes.end(), std::string(el.get_string())) ==
+                               kEventTypes.end()) {
       return make_error(ErrorKind::kInvalidArgument,
                         "event_types: expected remote-event-received, data-changed or sync-finished");
     }
@@ -50,7 +51,8 @@ bj::object endpoint_json(const store::EndpointRow& row) {
   o["url"] = row.url;
   o["description"] = row.description;
   bj::array types;
-  for (const auto& t : row.event_types) types.emplace_back(t);
+  for (const auto& t : row.event_types)
+    types.emplace_back(t);
   o["event_types"] = std::move(types);
   o["enabled"] = row.enabled;
   o["disabled_reason"] = row.disabled_reason ? bj::value(*row.disabled_reason) : bj::value(nullptr);
@@ -161,9 +163,11 @@ http::Response recover(ApiContext& ctx, const http::Request& req, const std::str
   auto time_field = [&](const char* name, Millis fallback) -> Result<Millis> {
     const auto* v = body->if_contains(name);
     if (v == nullptr || v->is_null()) return fallback;
-    if (!v->is_string()) return make_error(ErrorKind::kInvalidArgument, std::string(name) + " must be an ISO-8601 string");
+    if (!v->is_string())
+      return make_error(ErrorKind::kInvalidArgument, std::string(name) + " must be an ISO-8601 string");
     auto t = parse_iso8601(v->get_string());
-    if (!t) return make_error(ErrorKind::kInvalidArgument, std::string(name) + " must be an ISO-8601 date-time");
+    if (!t)
+      return make_error(ErrorKind::kInvalidArgument, std::string(name) + " must be an ISO-8601 date-time");
     return *t;
   };
   auto since = time_field("since", 0);
@@ -184,42 +188,50 @@ http::Response recover(ApiContext& ctx, const http::Request& req, const std::str
   bj::object out;
   out["endpoint_id"] = id;
   out["recovered"] = count;
-  if (!row->enabled) out["warning"] = "the endpoint is disabled: enable it for the recovered deliveries to be sent";
+  if (!row->enabled)
+    out["warning"] = "the endpoint is disabled: enable it for the recovered deliveries to be sent";
   return ok(std::move(out), 202);
 }
 
 }  // namespace
 
 void add_endpoint_routes(http::Router& router, ApiContext& ctx) {
-  router.add_sync("POST", "/v1/webhook-endpoints",
-                  authed(ctx, [&ctx](const http::Request& r, const http::Params&) { return create(ctx, r); }));
-  router.add_sync("GET", "/v1/webhook-endpoints", authed(ctx, [&ctx](const http::Request&, const http::Params&) {
+  router.add_sync(
+      "POST", "/v1/webhook-endpoints",
+      authed(ctx, [&ctx](const http::Request& r, const http::Params&) { return create(ctx, r); }));
+  router.add_sync("GET", "/v1/webhook-endpoints",
+                  authed(ctx, [&ctx](const http::Request&, const http::Params&) {
                     auto lease = ctx.pool->acquire();
                     if (!lease) return internal_error(lease.error());
                     auto rows = store::endpoints::list(**lease);
                     if (!rows) return internal_error(rows.error());
                     bj::array out;
-                    for (const auto& row : *rows) out.push_back(endpoint_json(row));
+                    for (const auto& row : *rows)
+                      out.push_back(endpoint_json(row));
                     return list_page(std::move(out), std::nullopt);
                   }));
-  router.add_sync("GET", "/v1/webhook-endpoints/{id}", authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+  router.add_sync("GET", "/v1/webhook-endpoints/{id}",
+                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
                     auto row = load(ctx, p.at("id"));
                     if (!row) return fail_or_internal(row.error());
                     return ok(endpoint_json(*row));
                   }));
   router.add_sync("PATCH", "/v1/webhook-endpoints/{id}",
-                  authed(ctx, [&ctx](const http::Request& r, const http::Params& p) { return patch(ctx, r, p.at("id")); }));
-  router.add_sync("DELETE", "/v1/webhook-endpoints/{id}",
-                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
-                    auto row = load(ctx, p.at("id"));
-                    if (!row) return fail_or_internal(row.error());
-                    auto s = ctx.writer->run([&](store::Connection& c) { return store::endpoints::remove(c, row->id); });
-                    if (!s) return internal_error(s.error());
-                    bj::object out;
-                    out["id"] = row->id;
-                    out["deleted"] = true;
-                    return ok(std::move(out));
+                  authed(ctx, [&ctx](const http::Request& r, const http::Params& p) {
+                    return patch(ctx, r, p.at("id"));
                   }));
+  router.add_sync(
+      "DELETE", "/v1/webhook-endpoints/{id}",
+      authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+        auto row = load(ctx, p.at("id"));
+        if (!row) return fail_or_internal(row.error());
+        auto s = ctx.writer->run([&](store::Connection& c) { return store::endpoints::remove(c, row->id); });
+        if (!s) return internal_error(s.error());
+        bj::object out;
+        out["id"] = row->id;
+        out["deleted"] = true;
+        return ok(std::move(out));
+      }));
   router.add_sync("GET", "/v1/webhook-endpoints/{id}/secret",
                   authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
                     auto row = load(ctx, p.at("id"));
@@ -228,10 +240,13 @@ void add_endpoint_routes(http::Router& router, ApiContext& ctx) {
                     out["secret"] = ctx.secrets->open(row->secret).value_or("");
                     return ok(std::move(out));
                   }));
-  router.add_sync("POST", "/v1/webhook-endpoints/{id}/rotate-secret",
-                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) { return rotate(ctx, p.at("id")); }));
+  router.add_sync(
+      "POST", "/v1/webhook-endpoints/{id}/rotate-secret",
+      authed(ctx, [&ctx](const http::Request&, const http::Params& p) { return rotate(ctx, p.at("id")); }));
   router.add_sync("POST", "/v1/webhook-endpoints/{id}/recover",
-                  authed(ctx, [&ctx](const http::Request& r, const http::Params& p) { return recover(ctx, r, p.at("id")); }));
+                  authed(ctx, [&ctx](const http::Request& r, const http::Params& p) {
+                    return recover(ctx, r, p.at("id"));
+                  }));
 }
 
 }  // namespace tributary::api

@@ -25,9 +25,11 @@ Result<bj::object> validate_credentials(const connectors::Connector& connector, 
     auto it = creds.find(key);
     if (it == creds.end() || !it->value().is_string() || it->value().get_string().empty()) {
       std::string all;
-      for (const auto& k : connector.credential_keys()) all += (all.empty() ? "" : ", ") + k;
+      for (const auto& k : connector.credential_keys())
+        all += (all.empty() ? "" : ", ") + k;
       return make_error(ErrorKind::kInvalidArgument, "credentials." + key + " is required for " +
-                                                         std::string(connector.tool()) + " (needs: " + all + ")");
+                                                         std::string(connector.tool()) + " (needs: " + all +
+                                                         ")");
     }
   }
   return creds;
@@ -42,8 +44,9 @@ Result<std::string> validate_end_user(const bj::value* value) {
   if (!value->is_object()) return make_error(ErrorKind::kInvalidArgument, "end_user must be an object");
   for (const auto& [k, v] : value->get_object()) {
     if (k != "organization_name" && k != "creator_email" && k != "origin_id") {
-      return make_error(ErrorKind::kInvalidArgument,
-                        "end_user." + std::string(k) + " is not known (organization_name, creator_email, origin_id)");
+      return make_error(
+          ErrorKind::kInvalidArgument,
+          "end_user." + std::string(k) + " is not known (organization_name, creator_email, origin_id)");
     }
     if (!v.is_string() && !v.is_null()) {
       return make_error(ErrorKind::kInvalidArgument, "end_user." + std::string(k) + " must be a string");
@@ -60,7 +63,8 @@ Result<std::optional<std::string>> validate_base_url(const bj::value* value) {
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     return make_error(ErrorKind::kInvalidArgument, "remote_base_url must be an http(s) URL");
   }
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  while (!url.empty() && url.back() == '/')
+    url.pop_back();
   return std::optional<std::string>(url);
 }
 
@@ -68,7 +72,8 @@ Result<std::string> validate_sync(const bj::value* value) {
   if (value == nullptr) return std::string("{}");
   if (!value->is_object()) return make_error(ErrorKind::kInvalidArgument, "sync must be an object");
   for (const auto& [k, v] : value->get_object()) {
-    if (k != "interval_seconds") return make_error(ErrorKind::kInvalidArgument, "sync." + std::string(k) + " is not known");
+    if (k != "interval_seconds")
+      return make_error(ErrorKind::kInvalidArgument, "sync." + std::string(k) + " is not known");
     if (!v.is_null() && (!v.is_int64() || v.get_int64() < 60)) {
       return make_error(ErrorKind::kInvalidArgument, "sync.interval_seconds must be an integer ≥ 60");
     }
@@ -83,9 +88,11 @@ bj::object subscription_json(const ApiContext& ctx, const store::IntegrationRow&
   o["mode"] = sub.mode;
   o["status"] = sub.status;
   bj::array types;
-  for (const auto& t : sub.event_types) types.emplace_back(t);
+  for (const auto& t : sub.event_types)
+    types.emplace_back(t);
   o["event_types"] = std::move(types);
-  std::string url = subscriptions::ingress_url(ctx.config->effective_public_url(), integration.tool, sub.ingress_token);
+  std::string url =
+      subscriptions::ingress_url(ctx.config->effective_public_url(), integration.tool, sub.ingress_token);
   o["ingress_url"] = url;
   o["remote_id"] = sub.remote_id ? bj::value(*sub.remote_id) : bj::value(nullptr);
   o["last_error"] = sub.last_error ? bj::value(*sub.last_error) : bj::value(nullptr);
@@ -108,7 +115,8 @@ bj::object subscription_json(const ApiContext& ctx, const store::IntegrationRow&
   return o;
 }
 
-Result<bj::object> integration_json(ApiContext& ctx, store::Connection& conn, const store::IntegrationRow& row) {
+Result<bj::object> integration_json(ApiContext& ctx, store::Connection& conn,
+                                    const store::IntegrationRow& row) {
   const connectors::Connector* connector = ctx.registry->find(row.tool);
   bj::object o;
   o["id"] = row.id;
@@ -124,7 +132,8 @@ Result<bj::object> integration_json(ApiContext& ctx, store::Connection& conn, co
   auto subs = store::subscriptions::list_for_integration(conn, row.id);
   if (!subs) return subs.error();
   bj::array arr;
-  for (const auto& s : *subs) arr.push_back(subscription_json(ctx, row, s, connector));
+  for (const auto& s : *subs)
+    arr.push_back(subscription_json(ctx, row, s, connector));
   o["subscriptions"] = std::move(arr);
   return o;
 }
@@ -149,7 +158,8 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   const connectors::Connector* connector = ctx.registry->find(tool);
   if (connector == nullptr) {
     std::string known;
-    for (const auto* c : ctx.registry->all()) known += (known.empty() ? "" : ", ") + std::string(c->tool());
+    for (const auto* c : ctx.registry->all())
+      known += (known.empty() ? "" : ", ") + std::string(c->tool());
     return fail(ErrorKind::kInvalidArgument, "unknown tool '" + tool + "' (known: " + known + ")");
   }
   auto creds = validate_credentials(*connector, body->if_contains("credentials"));
@@ -165,7 +175,8 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   auto scope = processing::parse_scope(scope_text, connector->category());
   if (!scope) return fail(scope.error());
   for (const auto& [k, v] : *body) {
-    if (k != "tool" && k != "credentials" && k != "end_user" && k != "remote_base_url" && k != "sync" && k != "scope") {
+    if (k != "tool" && k != "credentials" && k != "end_user" && k != "remote_base_url" && k != "sync" &&
+        k != "scope") {
       return fail(ErrorKind::kInvalidArgument, "unknown field '" + std::string(k) + "'");
     }
   }
@@ -182,7 +193,8 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   row.created_at = now;
   row.updated_at = now;
   row.reconcile_due_at = now;
-  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::integrations::insert(c, row); }); !s) {
+  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::integrations::insert(c, row); });
+      !s) {
     return internal_error(s.error());
   }
   spdlog::info("integration {} created ({})", row.id, tool);
@@ -204,7 +216,8 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
   if (!*found) return fail(ErrorKind::kNotFound, "integration " + id + " not found");
   store::IntegrationRow row = **found;
   const connectors::Connector* connector = ctx.registry->find(row.tool);
-  if (connector == nullptr) return internal_error(Error{ErrorKind::kInternal, "no connector for " + row.tool});
+  if (connector == nullptr)
+    return internal_error(Error{ErrorKind::kInternal, "no connector for " + row.tool});
   for (const auto& [k, v] : *body) {
     if (k == "scope") {
       auto base = processing::parse_scope(row.scope, connector->category());
@@ -235,7 +248,8 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
   Millis now = now_ms();
   row.updated_at = now;
   row.reconcile_due_at = now;
-  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::integrations::update(c, row); }); !s) {
+  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::integrations::update(c, row); });
+      !s) {
     return internal_error(s.error());
   }
   if (ctx.reconcile_now) {
@@ -252,7 +266,9 @@ http::Response delete_integration(ApiContext& ctx, const std::string& id) {
   if (!found) return internal_error(found.error());
   if (!*found) return fail(ErrorKind::kNotFound, "integration " + id + " not found");
   Millis now = now_ms();
-  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::integrations::mark_deleted(c, id, now); }); !s) {
+  if (auto s = ctx.writer->run(
+          [&](store::Connection& c) { return store::integrations::mark_deleted(c, id, now); });
+      !s) {
     return internal_error(s.error());
   }
   if (ctx.subscriptions_changed) ctx.subscriptions_changed();
@@ -289,7 +305,8 @@ http::Response patch_subscription(ApiContext& ctx, const http::Request& req, con
   row.secret = ctx.secrets->seal(std::string(secret_v->get_string()));
   row.updated_at = now;
   if (row.status == "failed" && row.mode == "manual") row.status = "pending";
-  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::subscriptions::update(c, row); }); !s) {
+  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::subscriptions::update(c, row); });
+      !s) {
     return internal_error(s.error());
   }
   if (ctx.subscriptions_changed) ctx.subscriptions_changed();
@@ -314,7 +331,8 @@ http::Response coverage(ApiContext& ctx) {
       std::string note;
       for (const auto& feed : c->feeds()) {
         if (feed.model != kind.model || feed.action != kind.action) continue;
-        for (const auto& v : feed.vendor_events) vendor.emplace_back(v);
+        for (const auto& v : feed.vendor_events)
+          vendor.emplace_back(v);
         if (!feed.note.empty()) note = feed.note;
       }
       e["supported"] = !vendor.empty();
@@ -334,7 +352,9 @@ http::Response coverage(ApiContext& ctx) {
 
 void add_integration_routes(http::Router& router, ApiContext& ctx) {
   router.add_sync("POST", "/v1/integrations",
-                  authed(ctx, [&ctx](const http::Request& r, const http::Params&) { return create_integration(ctx, r); }));
+                  authed(ctx, [&ctx](const http::Request& r, const http::Params&) {
+                    return create_integration(ctx, r);
+                  }));
   router.add_sync("GET", "/v1/integrations", authed(ctx, [&ctx](const http::Request&, const http::Params&) {
                     auto lease = ctx.pool->acquire();
                     if (!lease) return internal_error(lease.error());
@@ -352,10 +372,12 @@ void add_integration_routes(http::Router& router, ApiContext& ctx) {
                   authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
                     return respond_integration(ctx, p.at("id"));
                   }));
-  router.add_sync("PATCH", "/v1/integrations/{id}", authed(ctx, [&ctx](const http::Request& r, const http::Params& p) {
+  router.add_sync("PATCH", "/v1/integrations/{id}",
+                  authed(ctx, [&ctx](const http::Request& r, const http::Params& p) {
                     return patch_integration(ctx, r, p.at("id"));
                   }));
-  router.add_sync("DELETE", "/v1/integrations/{id}", authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+  router.add_sync("DELETE", "/v1/integrations/{id}",
+                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
                     return delete_integration(ctx, p.at("id"));
                   }));
   router.add_sync("PATCH", "/v1/integrations/{id}/subscriptions/{sid}",
@@ -365,7 +387,8 @@ void add_integration_routes(http::Router& router, ApiContext& ctx) {
   router.add_sync("POST", "/v1/integrations/{id}/reconcile",
                   authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
                     const std::string& id = p.at("id");
-                    if (!ctx.reconcile_now) return fail(ErrorKind::kUnavailable, "the reconciler is not running");
+                    if (!ctx.reconcile_now)
+                      return fail(ErrorKind::kUnavailable, "the reconciler is not running");
                     if (auto s = ctx.reconcile_now(id); !s) {
                       if (s.error().kind == ErrorKind::kNotFound) return fail(s.error());
                       return internal_error(s.error());

@@ -1,5 +1,5 @@
-// The logs API: every upstream request received (GET /v1/logs/upstream[/{id}]) and every downstream event with
-// its deliveries and attempts (GET /v1/events[/{id}]), linked both ways; manual redelivery.
+// The logs API: every upstream request received (GET /v1/logs/upstream[/{id}]) and every downstream event
+// with its deliveries and attempts (GET /v1/events[/{id}]), linked both ways; manual redelivery.
 #include <spdlog/spdlog.h>
 
 #include "api/api.h"
@@ -11,7 +11,8 @@
 namespace tributary::api {
 namespace {
 
-const std::set<std::string> kOutcomes = {"received", "accepted", "ignored", "duplicate", "ping", "rejected", "failed"};
+const std::set<std::string> kOutcomes = {"received", "accepted", "ignored", "duplicate",
+                                         "ping",     "rejected", "failed"};
 
 bj::object inbox_json(const store::InboxRow& row, bool with_body) {
   bj::object o;
@@ -114,7 +115,8 @@ http::Response list_upstream(ApiContext& ctx, const http::Request& req) {
   auto rows = store::inbox::list(**lease, f);
   if (!rows) return internal_error(rows.error());
   bj::array out;
-  for (const auto& r : *rows) out.push_back(inbox_json(r, false));
+  for (const auto& r : *rows)
+    out.push_back(inbox_json(r, false));
   std::optional<std::string> next;
   if (static_cast<int>(rows->size()) == f.limit) next = encode_cursor(rows->back().seq);
   return list_page(std::move(out), next);
@@ -212,17 +214,23 @@ http::Response redeliver(ApiContext& ctx, const std::string& id) {
 }  // namespace
 
 void add_log_routes(http::Router& router, ApiContext& ctx) {
-  router.add_sync("GET", "/v1/logs/upstream",
-                  authed(ctx, [&ctx](const http::Request& r, const http::Params&) { return list_upstream(ctx, r); }));
-  router.add_sync("GET", "/v1/logs/upstream/{id}", authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+  router.add_sync(
+      "GET", "/v1/logs/upstream",
+      authed(ctx, [&ctx](const http::Request& r, const http::Params&) { return list_upstream(ctx, r); }));
+  router.add_sync("GET", "/v1/logs/upstream/{id}",
+                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
                     return get_upstream(ctx, p.at("id"));
                   }));
-  router.add_sync("GET", "/v1/events",
-                  authed(ctx, [&ctx](const http::Request& r, const http::Params&) { return list_events(ctx, r); }));
-  router.add_sync("GET", "/v1/events/{id}",
-                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) { return get_event(ctx, p.at("id")); }));
+  router.add_sync("GET", "/v1/events", authed(ctx, [&ctx](const http::Request& r, const http::Params&) {
+                    return list_events(ctx, r);
+                  }));
+  router.add_sync("GET", "/v1/events/{id}", authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+                    return get_event(ctx, p.at("id"));
+                  }));
   router.add_sync("POST", "/v1/events/{id}/redeliver",
-                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) { return redeliver(ctx, p.at("id")); }));
+                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+                    return redeliver(ctx, p.at("id"));
+                  }));
 }
 
 }  // namespace tributary::api

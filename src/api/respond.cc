@@ -12,16 +12,26 @@ namespace {
 
 std::string_view code_for(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalidArgument: return "INVALID_REQUEST";
-    case ErrorKind::kUnauthorized: return "UNAUTHORIZED";
-    case ErrorKind::kForbidden: return "FORBIDDEN";
-    case ErrorKind::kNotFound: return "NOT_FOUND";
-    case ErrorKind::kConflict: return "CONFLICT";
-    case ErrorKind::kPayloadTooLarge: return "PAYLOAD_TOO_LARGE";
-    case ErrorKind::kRateLimited: return "RATE_LIMITED";
-    case ErrorKind::kUpstream: return "UPSTREAM_ERROR";
-    case ErrorKind::kUnavailable: return "UNAVAILABLE";
-    case ErrorKind::kInternal: return "INTERNAL_ERROR";
+    case ErrorKind::kInvalidArgument:
+      return "INVALID_REQUEST";
+    case ErrorKind::kUnauthorized:
+      return "UNAUTHORIZED";
+    case ErrorKind::kForbidden:
+      return "FORBIDDEN";
+    case ErrorKind::kNotFound:
+      return "NOT_FOUND";
+    case ErrorKind::kConflict:
+      return "CONFLICT";
+    case ErrorKind::kPayloadTooLarge:
+      return "PAYLOAD_TOO_LARGE";
+    case ErrorKind::kRateLimited:
+      return "RATE_LIMITED";
+    case ErrorKind::kUpstream:
+      return "UPSTREAM_ERROR";
+    case ErrorKind::kUnavailable:
+      return "UNAVAILABLE";
+    case ErrorKind::kInternal:
+      return "INTERNAL_ERROR";
   }
   return "INTERNAL_ERROR";
 }
@@ -30,16 +40,26 @@ std::string_view code_for(ErrorKind kind) {
 
 int http_status(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalidArgument: return 400;
-    case ErrorKind::kUnauthorized: return 401;
-    case ErrorKind::kForbidden: return 403;
-    case ErrorKind::kNotFound: return 404;
-    case ErrorKind::kConflict: return 409;
-    case ErrorKind::kPayloadTooLarge: return 413;
-    case ErrorKind::kRateLimited: return 429;
-    case ErrorKind::kUpstream: return 502;
-    case ErrorKind::kUnavailable: return 503;
-    case ErrorKind::kInternal: return 500;
+    case ErrorKind::kInvalidArgument:
+      return 400;
+    case ErrorKind::kUnauthorized:
+      return 401;
+    case ErrorKind::kForbidden:
+      return 403;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kConflict:
+      return 409;
+    case ErrorKind::kPayloadTooLarge:
+      return 413;
+    case ErrorKind::kRateLimited:
+      return 429;
+    case ErrorKind::kUpstream:
+      return 502;
+    case ErrorKind::kUnavailable:
+      return 503;
+    case ErrorKind::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -59,7 +79,8 @@ http::Response list_page(bj::array results, std::optional<std::string> next_curs
 }
 
 http::Response fail(const Error& error) {
-  // Internal errors are logged by the caller; their text may describe our storage, so callers pass a safe one.
+  // Internal errors are logged by the caller; their text may describe our storage, so callers pass a safe
+  // one.
   return http::error_response(http_status(error.kind), code_for(error.kind), error.message);
 }
 
@@ -68,17 +89,22 @@ http::Response internal_error(const Error& error) {
   return fail(ErrorKind::kInternal, "internal error; see the server log");
 }
 
-http::Response fail(ErrorKind kind, std::string message) { return fail(Error{kind, std::move(message)}); }
+http::Response fail(ErrorKind kind, std::string message) {
+  return fail(Error{kind, std::move(message)});
+}
 
 Result<bj::object> body_object(const http::Request& request) {
   if (request.body.empty()) return bj::object{};
   auto parsed = json::parse(request.body);
   if (!parsed) return parsed.error();
-  if (!parsed->is_object()) return make_error(ErrorKind::kInvalidArgument, "the request body must be a JSON object");
+  if (!parsed->is_object())
+    return make_error(ErrorKind::kInvalidArgument, "the request body must be a JSON object");
   return std::move(parsed->get_object());
 }
 
-std::string encode_cursor(std::int64_t seq) { return crypto::base64url_encode_nopad("s:" + std::to_string(seq)); }
+std::string encode_cursor(std::int64_t seq) {
+  return crypto::base64url_encode_nopad("s:" + std::to_string(seq));
+}
 
 std::optional<std::int64_t> decode_cursor(std::string_view cursor) {
   auto raw = crypto::base64url_decode(cursor);
@@ -130,5 +156,7 @@ const std::string& openapi_json();
 }  // namespace tributary::embedded
 
 namespace tributary::api {
-const std::string& openapi_document() { return embedded::openapi_json(); }
+const std::string& openapi_document() {
+  return embedded::openapi_json();
+}
 }  // namespace tributary::api

@@ -7,7 +7,8 @@ namespace tributary::api {
 SyncHandler authed(ApiContext& ctx, SyncHandler handler) {
   return [&ctx, handler = std::move(handler)](const http::Request& r, const http::Params& p) {
     if (!ctx.auth->check(r)) {
-      return fail(ErrorKind::kUnauthorized, "missing or invalid API key: send Authorization: Bearer <api key>");
+      return fail(ErrorKind::kUnauthorized,
+                  "missing or invalid API key: send Authorization: Bearer <api key>");
     }
     return handler(r, p);
   };
@@ -23,7 +24,8 @@ void add_system_routes(http::Router& router, ApiContext& ctx) {
     bool ready = ctx.ready ? ctx.ready() : true;
     bj::object o;
     o["ready"] = ready;
-    if (!ready) return fail(ErrorKind::kUnavailable, "not ready: the store is not reachable or shutdown has begun");
+    if (!ready)
+      return fail(ErrorKind::kUnavailable, "not ready: the store is not reachable or shutdown has begun");
     return ok(std::move(o));
   });
   router.add_sync("GET", "/metrics", authed(ctx, [&ctx](const http::Request&, const http::Params&) {

@@ -38,7 +38,8 @@ struct Api {
     if (resp.status == 0) return make_error(ErrorKind::kUnavailable, resp.error);
     auto parsed = json::parse(resp.body);
     if (resp.status >= 300 || !parsed) {
-      return make_error(ErrorKind::kUpstream, method + " " + path + " → " + std::to_string(resp.status) + " " + resp.body);
+      return make_error(ErrorKind::kUpstream,
+                        method + " " + path + " → " + std::to_string(resp.status) + " " + resp.body);
     }
     return *parsed;
   }
@@ -68,20 +69,22 @@ class SampleEndpoint {
         secret = secret_;
       }
       auto sig = r.header("X-Kombo-Signature");
-      bool ok = sig && !secret.empty() && crypto::constant_time_equal(*sig, delivery::kombo_signature(secret, r.body));
+      bool ok = sig && !secret.empty() &&
+                crypto::constant_time_equal(*sig, delivery::kombo_signature(secret, r.body));
       auto body = json::parse(r.body);
       std::string summary;
       if (body) {
         summary = json::get_string(*body, "type").value_or("?");
         if (const auto* events = json::find(*body, "data.events"); events && events->is_array()) {
           for (const auto& e : events->get_array()) {
-            summary += " [" + json::get_string(e, "model").value_or("") + " " + json::get_string(e, "action").value_or("") +
+            summary += " [" + json::get_string(e, "model").value_or("") + " " +
+                       json::get_string(e, "action").value_or("") +
                        " remote_id=" + json::get_string(e, "remote_id").value_or("") + "]";
           }
         }
       }
-      std::cout << "  ← sample endpoint received " << summary << (ok ? " (signature verified)" : " (BAD SIGNATURE)")
-                << std::endl;
+      std::cout << "  ← sample endpoint received " << summary
+                << (ok ? " (signature verified)" : " (BAD SIGNATURE)") << std::endl;
       respond(http::Response::json(ok ? 200 : 401, "{}"));
     });
     return server_->start();
@@ -106,7 +109,8 @@ class SampleEndpoint {
 int run_demo(Config config, const DemoOptions& options, const std::function<void()>& wait) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(options.database).parent_path(), ec);
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(options.database + suffix, ec);
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::filesystem::remove(options.database + suffix, ec);
   config.database = options.database;
   if (config.api_key.empty()) config.api_key = api::new_api_key();
   // The sample endpoint listens on loopback, which the SSRF guard blocks by default.
@@ -144,20 +148,24 @@ int run_demo(Config config, const DemoOptions& options, const std::function<void
   if (!ep) return fail(ep.error());
   endpoint.set_secret(json::get_string(*ep, "data.secret").value_or(""));
 
-  bj::object end_user{{"organization_name", "Acme GmbH"}, {"creator_email", "people@acme.example"}, {"origin_id", "acme"}};
-  auto p = api.call("POST", "/v1/integrations",
-                    bj::object{{"tool", "personio"},
-                               {"end_user", end_user},
-                               {"credentials", bj::object{{"client_id", "demo-client"}, {"client_secret", "demo-secret"}}},
-                               {"remote_base_url", personio->base_url()},
-                               {"scope", bj::object{{"upstream_webhooks", true}}}});
+  bj::object end_user{
+      {"organization_name", "Acme GmbH"}, {"creator_email", "people@acme.example"}, {"origin_id", "acme"}};
+  auto p = api.call(
+      "POST", "/v1/integrations",
+      bj::object{{"tool", "personio"},
+                 {"end_user", end_user},
+                 {"credentials", bj::object{{"client_id", "demo-client"}, {"client_secret", "demo-secret"}}},
+                 {"remote_base_url", personio->base_url()},
+                 {"scope", bj::object{{"upstream_webhooks", true}}}});
   if (!p) return fail(p.error());
-  auto g = api.call("POST", "/v1/integrations",
-                    bj::object{{"tool", "greenhouse"},
-                               {"end_user", end_user},
-                               {"credentials", bj::object{{"client_id", "demo"}, {"client_secret", "demo"}, {"user_id", "1"}}},
-                               {"remote_base_url", greenhouse->base_url()},
-                               {"scope", bj::object{{"upstream_webhooks", true}}}});
+  auto g = api.call(
+      "POST", "/v1/integrations",
+      bj::object{
+          {"tool", "greenhouse"},
+          {"end_user", end_user},
+          {"credentials", bj::object{{"client_id", "demo"}, {"client_secret", "demo"}, {"user_id", "1"}}},
+          {"remote_base_url", greenhouse->base_url()},
+          {"scope", bj::object{{"upstream_webhooks", true}}}});
   if (!g) return fail(g.error());
   // Greenhouse is set up by hand: do what the end customer does in Greenhouse's Dev Center.
   if (const auto* subs = json::find(*g, "data.subscriptions"); subs && subs->is_array()) {
@@ -165,23 +173,25 @@ int run_demo(Config config, const DemoOptions& options, const std::function<void
       auto url = json::get_string(s, "ingress_url").value_or("");
       auto secret = json::get_string(s, "setup.secret").value_or("");
       auto types = json::find(s, "event_types");
-      auto r = sim_call(client, greenhouse->base_url(), "POST", "/_sim/webhooks",
-                        bj::object{{"url", url}, {"secret", secret}, {"event_types", types ? *types : bj::array{}}});
+      auto r = sim_call(
+          client, greenhouse->base_url(), "POST", "/_sim/webhooks",
+          bj::object{{"url", url}, {"secret", secret}, {"event_types", types ? *types : bj::array{}}});
       if (!r) return fail(r.error());
     }
   }
 
   std::cout << "\nTributary demo is running.\n"
-            << "  API:            " << node.base_url() << "  (Authorization: Bearer " << config.api_key << ")\n"
-            << "  Upstream log:   curl -H 'Authorization: Bearer " << config.api_key << "' " << node.base_url()
-            << "/v1/logs/upstream\n"
-            << "  Events:         curl -H 'Authorization: Bearer " << config.api_key << "' " << node.base_url()
-            << "/v1/events\n"
+            << "  API:            " << node.base_url() << "  (Authorization: Bearer " << config.api_key
+            << ")\n"
+            << "  Upstream log:   curl -H 'Authorization: Bearer " << config.api_key << "' "
+            << node.base_url() << "/v1/logs/upstream\n"
+            << "  Events:         curl -H 'Authorization: Bearer " << config.api_key << "' "
+            << node.base_url() << "/v1/events\n"
             << "  Integrations:   " << json::get_string(*p, "data.id").value_or("") << ", "
             << json::get_string(*g, "data.id").value_or("") << "\n"
-            << "  Simulated tools: personio " << personio->base_url() << ", greenhouse " << greenhouse->base_url()
-            << "\n  A change happens in a simulated tool every " << options.change_interval_ms
-            << " ms. Ctrl-C stops.\n\n";
+            << "  Simulated tools: personio " << personio->base_url() << ", greenhouse "
+            << greenhouse->base_url() << "\n  A change happens in a simulated tool every "
+            << options.change_interval_ms << " ms. Ctrl-C stops.\n\n";
 
   std::atomic<bool> stop{false};
   std::mutex mu;
@@ -197,7 +207,8 @@ int run_demo(Config config, const DemoOptions& options, const std::function<void
       switch (step % 6) {
         case 0: {
           auto r = sim_call(client, P, "POST", "/_sim/hris_employees",
-                            bj::object{{"first_name", name}, {"last_name", "Lovelace"},
+                            bj::object{{"first_name", name},
+                                       {"last_name", "Lovelace"},
                                        {"work_email", std::string(name) + "@acme.example"}});
           if (auto id = remote_id_of(r); !id.empty()) employees.push_back(id);
           what = "personio: employee created";
@@ -212,21 +223,24 @@ int run_demo(Config config, const DemoOptions& options, const std::function<void
         case 2: {
           if (employees.empty()) continue;
           (void)sim_call(client, P, "POST", "/_sim/hris_absences",
-                         bj::object{{"employee_id", employees.back()}, {"start_date", "2026-12-21"},
+                         bj::object{{"employee_id", employees.back()},
+                                    {"start_date", "2026-12-21"},
                                     {"end_date", "2026-12-24"}});
           what = "personio: absence created";
           break;
         }
         case 3: {
           auto r = sim_call(client, G, "POST", "/_sim/ats_candidates",
-                            bj::object{{"first_name", name}, {"last_name", "Hopper"},
+                            bj::object{{"first_name", name},
+                                       {"last_name", "Hopper"},
                                        {"email", std::string(name) + "@example.org"}});
           if (auto id = remote_id_of(r); !id.empty()) candidates.push_back(id);
           what = "greenhouse: candidate applied";
           break;
         }
         case 4: {
-          auto r = sim_call(client, G, "POST", "/_sim/ats_jobs", bj::object{{"name", "Site Reliability Engineer"}});
+          auto r = sim_call(client, G, "POST", "/_sim/ats_jobs",
+                            bj::object{{"name", "Site Reliability Engineer"}});
           auto id = remote_id_of(r);
           if (!id.empty()) {
             jobs.push_back(id);

@@ -1,7 +1,8 @@
-// `tributary demo`: a first look at Tributary in one command. Starts a node on SQLite, the simulated Personio and
-// Greenhouse, and a sample endpoint that verifies each webhook's signature and prints it; connects an integration
-// per tool through the public API (the Greenhouse web hook is set up in the simulator as an end customer would);
-// then makes a change in one of the tools every few seconds, so events flow in the logs API within seconds.
+// `tributary demo`: a first look at Tributary in one command. Starts a node on SQLite, the simulated Personio
+// and Greenhouse, and a sample endpoint that verifies each webhook's signature and prints it; connects an
+// integration per tool through the public API (the Greenhouse web hook is set up in the simulator as an end
+// customer would); then makes a change in one of the tools every few seconds, so events flow in the logs API
+// within seconds.
 #pragma once
 
 #include <functional>

@@ -69,9 +69,13 @@ struct Node::Impl {
   std::atomic<bool> running{false};
 };
 
-Node::Node(Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
+Node::Node(Config config) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+}
 
-Node::~Node() { stop(); }
+Node::~Node() {
+  stop();
+}
 
 Status Node::start() {
   Impl& m = *impl_;
@@ -87,7 +91,8 @@ Status Node::start() {
     if (m.db->backend() == store::Backend::kSqlite) {
       // One process owns a SQLite database: whatever it had claimed before a crash is free again now.
       auto r = (*conn)->execute(
-          "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = COALESCE(next_attempt_at, "
+          "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = "
+          "COALESCE(next_attempt_at, "
           "$1) WHERE status = 'sending'",
           {now_ms()});
       if (!r) return r.error();
@@ -155,7 +160,8 @@ Status Node::start() {
     return path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix ? ingress_limit : 0;
   };
   sopts.on_rejected = [i = m.ingress.get()](const http::Request& r, int status, std::string_view reason) {
-    if (r.path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix) i->log_rejected(r, status, reason);
+    if (r.path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix)
+      i->log_rejected(r, status, reason);
   };
   m.server = std::make_unique<http::Server>(sopts, [&m](http::Request r, http::Responder respond) {
     if (r.path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix) {
@@ -185,20 +191,24 @@ void Node::stop() {
   if (m.server) m.server->stop();  // stop accepting; in-flight requests finish within the grace period
   if (m.reconciler) m.reconciler->stop();
   if (m.processor) m.processor->stop();  // drains durable inbox rows into the outbox
-  if (m.dispatcher) m.dispatcher->stop(std::chrono::milliseconds(std::min<std::int64_t>(m.config.shutdown_grace_ms, 5000)));
+  if (m.dispatcher)
+    m.dispatcher->stop(std::chrono::milliseconds(std::min<std::int64_t>(m.config.shutdown_grace_ms, 5000)));
   if (m.writer) m.writer->stop();  // flushes every queued write
   m.server.reset();
   m.reconciler.reset();
   m.processor.reset();
   // The client goes before the dispatcher: requests still in flight complete ("client stopped") into the
-  // dispatcher's queue, which must still exist. They stay claimed in the store and are sent again at next start.
+  // dispatcher's queue, which must still exist. They stay claimed in the store and are sent again at next
+  // start.
   m.client.reset();
   m.dispatcher.reset();
   m.ingress.reset();
   m.writer.reset();
 }
 
-std::uint16_t Node::port() const { return impl_->server ? impl_->server->port() : 0; }
+std::uint16_t Node::port() const {
+  return impl_->server ? impl_->server->port() : 0;
+}
 
 std::string Node::base_url() const {
   std::string host = impl_->config.listen_host();
@@ -235,17 +245,21 @@ std::string Node::metrics_text() const {
   auto counter = [&os](const char* name, const char* help, std::uint64_t v) {
     os << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n" << name << ' ' << v << '\n';
   };
-  counter("tributary_ingress_accepted_total", "Upstream webhooks accepted (durably stored)", s.ingress_accepted);
+  counter("tributary_ingress_accepted_total", "Upstream webhooks accepted (durably stored)",
+          s.ingress_accepted);
   counter("tributary_ingress_duplicates_total", "Upstream redeliveries recognised and not forwarded",
           s.ingress_duplicates);
-  counter("tributary_ingress_rejected_total", "Upstream requests rejected (401, 404, 400, 413)", s.ingress_rejected);
+  counter("tributary_ingress_rejected_total", "Upstream requests rejected (401, 404, 400, 413)",
+          s.ingress_rejected);
   counter("tributary_processed_total", "Inbox rows processed", s.processed);
   counter("tributary_delivery_attempts_total", "Downstream delivery attempts", s.delivery_attempts);
-  counter("tributary_delivery_succeeded_total", "Downstream delivery attempts answered 2xx", s.delivery_succeeded);
+  counter("tributary_delivery_succeeded_total", "Downstream delivery attempts answered 2xx",
+          s.delivery_succeeded);
   counter("tributary_writer_batches_total", "Group-commit transactions", s.writer_batches);
   counter("tributary_writer_jobs_total", "Writes committed through the group-commit writer", s.writer_jobs);
   if (impl_->dispatcher) {
-    os << "# HELP tributary_delivery_in_flight Downstream requests in flight\n# TYPE tributary_delivery_in_flight gauge\n"
+    os << "# HELP tributary_delivery_in_flight Downstream requests in flight\n# TYPE "
+          "tributary_delivery_in_flight gauge\n"
        << "tributary_delivery_in_flight " << impl_->dispatcher->in_flight() << '\n';
   }
   return os.str();

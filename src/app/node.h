@@ -1,9 +1,8 @@
 // A Tributary node: every stage of the relay wired together in one process — HTTP server (API + ingress), the
-// group-commit writer, processor, dispatcher and reconciler — on one database. `tributary serve` runs one; the
-// demo and the end-to-end tests run one in-process.
-// Start order: store, writer, stages, then the server; stop() reverses it: stop accepting and finish requests
-// in flight (bounded), stop the stages (the processor drains what is durable), then flush the writer.
-// Thread-safety: start()/stop() from one owning thread.
+// group-commit writer, processor, dispatcher and reconciler — on one database. `tributary serve` runs one;
+// the demo and the end-to-end tests run one in-process. Start order: store, writer, stages, then the server;
+// stop() reverses it: stop accepting and finish requests in flight (bounded), stop the stages (the processor
+// drains what is durable), then flush the writer. Thread-safety: start()/stop() from one owning thread.
 #pragma once
 
 #include <memory>

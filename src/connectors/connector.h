@@ -1,9 +1,9 @@
 // The Connector interface: everything Tributary knows about one tool lives behind it, in one folder
-// (connectors/<tool>/) that can be added or deleted as a unit. A connector declares its category, subscription
-// mode and which vendor events feed which unified events (the coverage grid and the scope → event-type mapping
-// are generated from these declarations); it verifies and parses inbound webhooks; and, for tools with a
-// subscription API, creates and deletes subscriptions through the tool's API.
-// Thread-safety: connectors are stateless after registration; every method may be called from any thread.
+// (connectors/<tool>/) that can be added or deleted as a unit. A connector declares its category,
+// subscription mode and which vendor events feed which unified events (the coverage grid and the scope →
+// event-type mapping are generated from these declarations); it verifies and parses inbound webhooks; and,
+// for tools with a subscription API, creates and deletes subscriptions through the tool's API. Thread-safety:
+// connectors are stateless after registration; every method may be called from any thread.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -44,9 +44,9 @@ struct Verification {
 
 // A parsed inbound webhook.
 struct ParsedEvent {
-  std::string vendor_event;   // "new_candidate_application", "person.created", "ping"
-  std::string delivery_id;    // the vendor's id for this delivery or event, for de-duplication ("" = none)
-  bool is_ping = false;       // answered 2xx, logged, never forwarded
+  std::string vendor_event;  // "new_candidate_application", "person.created", "ping"
+  std::string delivery_id;   // the vendor's id for this delivery or event, for de-duplication ("" = none)
+  bool is_ping = false;      // answered 2xx, logged, never forwarded
   std::vector<UnifiedEvent> events;  // empty when the vendor event maps to nothing we relay
 };
 
@@ -69,8 +69,9 @@ struct RemoteSubscription {
   std::string secret;  // the secret to verify with: ours, or the one the vendor generated
 };
 
-// Error kinds for subscription calls: kForbidden means "the end customer must grant a permission" and its message
-// says which; kUnauthorized means the credentials do not work; anything else is a failure to retry later.
+// Error kinds for subscription calls: kForbidden means "the end customer must grant a permission" and its
+// message says which; kUnauthorized means the credentials do not work; anything else is a failure to retry
+// later.
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -98,10 +99,11 @@ class Connector {
   // The status the tool expects for an accepted delivery (most 200, SmartRecruiters 202).
   virtual int accepted_status() const { return 200; }
 
-  // Manual tools: whether we generate the secret the end customer pastes into the tool (greenhouse) or the tool
-  // generates one that is stored with PATCH …/subscriptions/{sid} (hibob, recruitee, teamtailor).
+  // Manual tools: whether we generate the secret the end customer pastes into the tool (greenhouse) or the
+  // tool generates one that is stored with PATCH …/subscriptions/{sid} (hibob, recruitee, teamtailor).
   virtual bool we_choose_secret() const { return true; }
-  // Human setup instructions for manual tools (ingress URL and, when we chose it, the secret are shown beside).
+  // Human setup instructions for manual tools (ingress URL and, when we chose it, the secret are shown
+  // beside).
   virtual std::string setup_instructions(const SubscriptionRequest& request) const;
 
   // API tools.

@@ -2,25 +2,36 @@
 
 namespace tributary::connectors {
 
-std::string_view to_string(Category c) { return c == Category::kHris ? "HRIS" : "ATS"; }
+std::string_view to_string(Category c) {
+  return c == Category::kHris ? "HRIS" : "ATS";
+}
 
 std::string_view to_string(Model m) {
   switch (m) {
-    case Model::kHrisEmployees: return "hris_employees";
-    case Model::kHrisAbsences: return "hris_absences";
-    case Model::kAtsCandidates: return "ats_candidates";
-    case Model::kAtsJobs: return "ats_jobs";
+    case Model::kHrisEmployees:
+      return "hris_employees";
+    case Model::kHrisAbsences:
+      return "hris_absences";
+    case Model::kAtsCandidates:
+      return "ats_candidates";
+    case Model::kAtsJobs:
+      return "ats_jobs";
   }
   return "unknown";
 }
 
 std::string_view to_string(Action a) {
   switch (a) {
-    case Action::kCreated: return "created";
-    case Action::kUpdated: return "updated";
-    case Action::kDeleted: return "deleted";
-    case Action::kPublished: return "published";
-    case Action::kUnpublished: return "unpublished";
+    case Action::kCreated:
+      return "created";
+    case Action::kUpdated:
+      return "updated";
+    case Action::kDeleted:
+      return "deleted";
+    case Action::kPublished:
+      return "published";
+    case Action::kUnpublished:
+      return "unpublished";
   }
   return "unknown";
 }
@@ -32,7 +43,8 @@ std::optional<Model> parse_model(std::string_view text) {
 }
 
 std::optional<Action> parse_action(std::string_view text) {
-  for (Action a : {Action::kCreated, Action::kUpdated, Action::kDeleted, Action::kPublished, Action::kUnpublished})
+  for (Action a :
+       {Action::kCreated, Action::kUpdated, Action::kDeleted, Action::kPublished, Action::kUnpublished})
     if (to_string(a) == text) return a;
   return std::nullopt;
 }

@@ -1,9 +1,9 @@
 #include "core/config.h"
 
+#include <toml++/toml.h>
 #include <cstdlib>
 #include <functional>
 #include <sstream>
-#include <toml++/toml.h>
 
 extern char** environ;
 
@@ -33,7 +33,8 @@ Status parse_double(const std::string& key, const std::string& text, double min,
   char* end = nullptr;
   double v = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0') return bad(key, "expected a number, got '" + text + "'");
-  if (v < min || v > max) return bad(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  if (v < min || v > max)
+    return bad(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   out = v;
   return {};
 }
@@ -56,23 +57,55 @@ Status set_int(const char* key, const std::string& v, std::int64_t min, std::int
 
 const std::vector<Key>& keys() {
   static const std::vector<Key> kKeys = {
-      {"listen", [](Config& c, const std::string& v) -> Status {
+      {"listen",
+       [](Config& c, const std::string& v) -> Status {
          c.listen = v;
-         if (c.listen_port() == 0 && v.find(":0") == std::string::npos) return bad("listen", "expected HOST:PORT");
+         if (c.listen_port() == 0 && v.find(":0") == std::string::npos)
+           return bad("listen", "expected HOST:PORT");
          return {};
        }},
-      {"public_url", [](Config& c, const std::string& v) -> Status { c.public_url = v; return {}; }},
-      {"database", [](Config& c, const std::string& v) -> Status { c.database = v; return {}; }},
-      {"api_key", [](Config& c, const std::string& v) -> Status { c.api_key = v; return {}; }},
-      {"master_key", [](Config& c, const std::string& v) -> Status { c.master_key = v; return {}; }},
-      {"master_key_file", [](Config& c, const std::string& v) -> Status { c.master_key_file = v; return {}; }},
-      {"log_level", [](Config& c, const std::string& v) -> Status { c.log_level = v; return {}; }},
+      {"public_url",
+       [](Config& c, const std::string& v) -> Status {
+         c.public_url = v;
+         return {};
+       }},
+      {"database",
+       [](Config& c, const std::string& v) -> Status {
+         c.database = v;
+         return {};
+       }},
+      {"api_key",
+       [](Config& c, const std::string& v) -> Status {
+         c.api_key = v;
+         return {};
+       }},
+      {"master_key",
+       [](Config& c, const std::string& v) -> Status {
+         c.master_key = v;
+         return {};
+       }},
+      {"master_key_file",
+       [](Config& c, const std::string& v) -> Status {
+         c.master_key_file = v;
+         return {};
+       }},
+      {"log_level",
+       [](Config& c, const std::string& v) -> Status {
+         c.log_level = v;
+         return {};
+       }},
       {"shutdown_grace_ms",
-       [](Config& c, const std::string& v) { return set_int("shutdown_grace_ms", v, 0, c.shutdown_grace_ms); }},
-      {"retry.base_ms", [](Config& c, const std::string& v) { return set_int("retry.base_ms", v, 0, c.retry.base_ms); }},
+       [](Config& c, const std::string& v) {
+         return set_int("shutdown_grace_ms", v, 0, c.shutdown_grace_ms);
+       }},
+      {"retry.base_ms",
+       [](Config& c, const std::string& v) { return set_int("retry.base_ms", v, 0, c.retry.base_ms); }},
       {"retry.factor",
-       [](Config& c, const std::string& v) { return parse_double("retry.factor", v, 1.0, 100.0, c.retry.factor); }},
-      {"retry.max_retries", [](Config& c, const std::string& v) -> Status {
+       [](Config& c, const std::string& v) {
+         return parse_double("retry.factor", v, 1.0, 100.0, c.retry.factor);
+       }},
+      {"retry.max_retries",
+       [](Config& c, const std::string& v) -> Status {
          std::int64_t n = 0;
          if (auto s = parse_int("retry.max_retries", v, 0, n); !s) return s;
          if (n > 20) return bad("retry.max_retries", "must be at most 20");
@@ -80,26 +113,34 @@ const std::vector<Key>& keys() {
          return {};
        }},
       {"retry.jitter",
-       [](Config& c, const std::string& v) { return parse_double("retry.jitter", v, 0.0, 1.0, c.retry.jitter); }},
+       [](Config& c, const std::string& v) {
+         return parse_double("retry.jitter", v, 0.0, 1.0, c.retry.jitter);
+       }},
       {"delivery.timeout_ms",
-       [](Config& c, const std::string& v) { return set_int("delivery.timeout_ms", v, 1, c.delivery.timeout_ms); }},
-      {"delivery.allow_networks", [](Config& c, const std::string& v) -> Status {
+       [](Config& c, const std::string& v) {
+         return set_int("delivery.timeout_ms", v, 1, c.delivery.timeout_ms);
+       }},
+      {"delivery.allow_networks",
+       [](Config& c, const std::string& v) -> Status {
          c.delivery.allow_networks = split_list(v);
          return {};
        }},
-      {"delivery.max_in_flight", [](Config& c, const std::string& v) -> Status {
+      {"delivery.max_in_flight",
+       [](Config& c, const std::string& v) -> Status {
          std::int64_t n = 0;
          if (auto s = parse_int("delivery.max_in_flight", v, 1, n); !s) return s;
          c.delivery.max_in_flight = static_cast<int>(n);
          return {};
        }},
-      {"delivery.per_endpoint_concurrency", [](Config& c, const std::string& v) -> Status {
+      {"delivery.per_endpoint_concurrency",
+       [](Config& c, const std::string& v) -> Status {
          std::int64_t n = 0;
          if (auto s = parse_int("delivery.per_endpoint_concurrency", v, 1, n); !s) return s;
          c.delivery.per_endpoint_concurrency = static_cast<int>(n);
          return {};
        }},
-      {"ingress.max_body_bytes", [](Config& c, const std::string& v) {
+      {"ingress.max_body_bytes",
+       [](Config& c, const std::string& v) {
          return set_int("ingress.max_body_bytes", v, 1, c.ingress.max_body_bytes);
        }},
   };
@@ -108,7 +149,8 @@ const std::vector<Key>& keys() {
 
 std::string env_name(const std::string& key) {
   std::string out = "TRIBUTARY_";
-  for (char ch : key) out += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  for (char ch : key)
+    out += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   return out;
 }
 
@@ -153,7 +195,8 @@ std::uint16_t Config::listen_port() const {
 
 std::string Config::effective_public_url() const {
   std::string url = public_url.empty() ? "http://" + listen : public_url;
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  while (!url.empty() && url.back() == '/')
+    url.pop_back();
   return url;
 }
 
@@ -172,7 +215,9 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
       auto node = table.at_path(key.name);
       if (!node) continue;
       auto text = toml_text(*node.node());
-      if (!text) return make_error(ErrorKind::kInvalidArgument, std::string("config ") + key.name + ": unsupported type");
+      if (!text)
+        return make_error(ErrorKind::kInvalidArgument,
+                          std::string("config ") + key.name + ": unsupported type");
       if (auto s = key.set(config, *text); !s) return s.error();
     }
   }
@@ -181,7 +226,8 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
       std::string entry(*e);
       auto eq = entry.find('=');
-      if (eq != std::string::npos && entry.rfind("TRIBUTARY_", 0) == 0) real_env[entry.substr(0, eq)] = entry.substr(eq + 1);
+      if (eq != std::string::npos && entry.rfind("TRIBUTARY_", 0) == 0)
+        real_env[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
     env = &real_env;
   }
@@ -195,7 +241,8 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
 
 std::vector<std::string> config_keys() {
   std::vector<std::string> out;
-  for (const auto& k : keys()) out.push_back(std::string(k.name) + " (" + env_name(k.name) + ")");
+  for (const auto& k : keys())
+    out.push_back(std::string(k.name) + " (" + env_name(k.name) + ")");
   return out;
 }
 

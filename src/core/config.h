@@ -22,8 +22,8 @@ struct RetryConfig {
 struct DeliveryConfig {
   std::int64_t timeout_ms = 15000;
   std::vector<std::string> allow_networks;  // CIDRs exempt from the SSRF guard
-  int max_in_flight = 512;                   // deliveries in flight at once, all endpoints
-  int per_endpoint_concurrency = 16;         // deliveries in flight at once to one endpoint
+  int max_in_flight = 512;                  // deliveries in flight at once, all endpoints
+  int per_endpoint_concurrency = 16;        // deliveries in flight at once to one endpoint
 };
 
 struct IngressConfig {
@@ -34,8 +34,8 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string public_url;  // default: http://<listen>
   std::string database = "./var/tributary.db";
-  std::string api_key;      // optional bootstrap API key
-  std::string master_key;   // base64 of 32 bytes; default: a key file beside the database
+  std::string api_key;     // optional bootstrap API key
+  std::string master_key;  // base64 of 32 bytes; default: a key file beside the database
   std::string master_key_file;
   std::string log_level = "info";
   std::int64_t shutdown_grace_ms = 10000;

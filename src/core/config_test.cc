@@ -33,9 +33,10 @@ TEST(Config, FileThenEnvironmentOverrides) {
     f << "listen = \"0.0.0.0:9000\"\napi_key = \"from-file\"\n[retry]\nbase_ms = 100\nfactor = 2\n"
          "[delivery]\nallow_networks = [\"127.0.0.0/8\", \"::1/128\"]\n";
   }
-  std::map<std::string, std::string> env = {{"TRIBUTARY_RETRY_BASE_MS", "250"},
-                                            {"TRIBUTARY_DELIVERY_ALLOW_NETWORKS", "10.0.0.0/8, 192.168.0.0/16"},
-                                            {"TRIBUTARY_INGRESS_MAX_BODY_BYTES", "2048"}};
+  std::map<std::string, std::string> env = {
+      {"TRIBUTARY_RETRY_BASE_MS", "250"},
+      {"TRIBUTARY_DELIVERY_ALLOW_NETWORKS", "10.0.0.0/8, 192.168.0.0/16"},
+      {"TRIBUTARY_INGRESS_MAX_BODY_BYTES", "2048"}};
   auto c = load_config(path, &env);
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->listen_host(), "0.0.0.0");

@@ -28,8 +28,8 @@ std::string b64_encode(std::string_view bytes, std::string_view alphabet, bool p
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                 static_cast<unsigned char>(bytes[i + 2]);
+    unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                 (static_cast<unsigned char>(bytes[i + 1]) << 8) | static_cast<unsigned char>(bytes[i + 2]);
     out += alphabet[(v >> 18) & 63];
     out += alphabet[(v >> 12) & 63];
     out += alphabet[(v >> 6) & 63];
@@ -42,7 +42,8 @@ std::string b64_encode(std::string_view bytes, std::string_view alphabet, bool p
     out += alphabet[(v >> 12) & 63];
     if (pad) out += "==";
   } else if (rest == 2) {
-    unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+    unsigned v =
+        (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
     out += alphabet[(v >> 18) & 63];
     out += alphabet[(v >> 12) & 63];
     out += alphabet[(v >> 6) & 63];
@@ -54,11 +55,13 @@ std::string b64_encode(std::string_view bytes, std::string_view alphabet, bool p
 std::optional<std::string> b64_decode(std::string_view text, std::string_view alphabet, bool padded) {
   std::array<int, 256> rev{};
   rev.fill(-1);
-  for (std::size_t i = 0; i < alphabet.size(); ++i) rev[static_cast<unsigned char>(alphabet[i])] = static_cast<int>(i);
+  for (std::size_t i = 0; i < alphabet.size(); ++i)
+    rev[static_cast<unsigned char>(alphabet[i])] = static_cast<int>(i);
   std::size_t data_len = text.size();
   if (padded) {
     if (text.size() % 4 != 0) return std::nullopt;
-    while (data_len > 0 && text[data_len - 1] == '=' && text.size() - data_len < 2) --data_len;
+    while (data_len > 0 && text[data_len - 1] == '=' && text.size() - data_len < 2)
+      --data_len;
   } else if (text.size() % 4 == 1) {
     return std::nullopt;
   }
@@ -84,8 +87,12 @@ std::optional<std::string> b64_decode(std::string_view text, std::string_view al
 
 }  // namespace
 
-std::string hmac_sha256(std::string_view key, std::string_view message) { return hmac(EVP_sha256(), key, message); }
-std::string hmac_sha512(std::string_view key, std::string_view message) { return hmac(EVP_sha512(), key, message); }
+std::string hmac_sha256(std::string_view key, std::string_view message) {
+  return hmac(EVP_sha256(), key, message);
+}
+std::string hmac_sha512(std::string_view key, std::string_view message) {
+  return hmac(EVP_sha512(), key, message);
+}
 
 std::string sha256(std::string_view data) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
@@ -123,11 +130,18 @@ std::optional<std::string> hex_decode(std::string_view hex) {
   return out;
 }
 
-std::string base64_encode(std::string_view bytes) { return b64_encode(bytes, kB64, true); }
-std::optional<std::string> base64_decode(std::string_view text) { return b64_decode(text, kB64, true); }
-std::string base64url_encode_nopad(std::string_view bytes) { return b64_encode(bytes, kB64Url, false); }
+std::string base64_encode(std::string_view bytes) {
+  return b64_encode(bytes, kB64, true);
+}
+std::optional<std::string> base64_decode(std::string_view text) {
+  return b64_decode(text, kB64, true);
+}
+std::string base64url_encode_nopad(std::string_view bytes) {
+  return b64_encode(bytes, kB64Url, false);
+}
 std::optional<std::string> base64url_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  while (!text.empty() && text.back() == '=')
+    text.remove_suffix(1);
   return b64_decode(text, kB64Url, false);
 }
 
@@ -140,7 +154,8 @@ std::string random_bytes(std::size_t n) {
 }
 
 std::string random_token(std::size_t n) {
-  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::string out;
   out.reserve(n);
   // Rejection sampling keeps the distribution uniform over 62 symbols.

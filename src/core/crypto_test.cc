@@ -13,7 +13,8 @@ TEST(Crypto, HmacSha256Rfc4231) {
 
 TEST(Crypto, HmacSha512Rfc4231) {
   EXPECT_EQ(hex_encode(hmac_sha512("Jefe", "what do ya want for nothing?")),
-            "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a3"
+            "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fd"
+            "caeab1a3"
             "4d4a6b4b636e070a38bce737");
 }
 
@@ -21,9 +22,9 @@ TEST(Crypto, Base64RoundTripsAndRejectsMalformed) {
   EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
   EXPECT_EQ(base64_encode("fo"), "Zm8=");
   EXPECT_EQ(base64_decode("Zm8="), "fo");
-  EXPECT_FALSE(base64_decode("Zm8"));     // missing padding
+  EXPECT_FALSE(base64_decode("Zm8"));  // missing padding
   EXPECT_FALSE(base64_decode("Zm9=").has_value() && *base64_decode("Zm9=") != "fo");
-  EXPECT_FALSE(base64_decode("Zm*="));    // bad character
+  EXPECT_FALSE(base64_decode("Zm*="));  // bad character
   EXPECT_FALSE(base64_decode("Z==="));
   EXPECT_EQ(base64url_encode_nopad("\xfb\xff"), "-_8");
   EXPECT_EQ(base64url_decode("-_8"), "\xfb\xff");
@@ -55,7 +56,8 @@ TEST(Crypto, SealOpensOnlyWithTheRightKeyAndIntactCiphertext) {
 TEST(Crypto, RandomTokenUsesAlphanumerics) {
   std::string t = random_token(64);
   ASSERT_EQ(t.size(), 64u);
-  for (char c : t) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)));
+  for (char c : t)
+    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)));
 }
 
 }  // namespace

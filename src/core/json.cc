@@ -47,6 +47,8 @@ std::optional<bool> get_bool(const bj::value& root, std::string_view path) {
   return v->get_bool();
 }
 
-std::string serialize(const bj::value& v) { return bj::serialize(v); }
+std::string serialize(const bj::value& v) {
+  return bj::serialize(v);
+}
 
 }  // namespace tributary::json

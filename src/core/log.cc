@@ -18,11 +18,12 @@ void init_logging(const std::string& level) {
 bool is_sensitive_header(std::string_view name) {
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  static constexpr std::string_view kExact[] = {"authorization", "proxy-authorization", "cookie", "set-cookie",
-                                                "x-api-key"};
+  static constexpr std::string_view kExact[] = {"authorization", "proxy-authorization", "cookie",
+                                                "set-cookie", "x-api-key"};
   for (auto e : kExact)
     if (lower == e) return true;
-  static constexpr std::string_view kParts[] = {"signature", "token", "secret", "api-key", "apikey", "password"};
+  static constexpr std::string_view kParts[] = {"signature", "token",  "secret",
+                                                "api-key",   "apikey", "password"};
   for (auto p : kParts)
     if (lower.find(p) != std::string::npos) return true;
   return false;
@@ -31,7 +32,8 @@ bool is_sensitive_header(std::string_view name) {
 HeaderList redact_headers(const HeaderList& headers) {
   HeaderList out;
   out.reserve(headers.size());
-  for (const auto& [k, v] : headers) out.emplace_back(k, is_sensitive_header(k) ? "[redacted]" : v);
+  for (const auto& [k, v] : headers)
+    out.emplace_back(k, is_sensitive_header(k) ? "[redacted]" : v);
   return out;
 }
 

@@ -10,16 +10,16 @@
 namespace tributary {
 
 enum class ErrorKind {
-  kInvalidArgument,   // 400: the caller sent something we cannot accept
-  kUnauthorized,      // 401
-  kForbidden,         // 403
-  kNotFound,          // 404
-  kConflict,          // 409
-  kPayloadTooLarge,   // 413
-  kRateLimited,       // 429
-  kUpstream,          // 502: a tool's API failed
-  kUnavailable,       // 503: we are shutting down or overloaded
-  kInternal,          // 500: our own bug or an I/O failure
+  kInvalidArgument,  // 400: the caller sent something we cannot accept
+  kUnauthorized,     // 401
+  kForbidden,        // 403
+  kNotFound,         // 404
+  kConflict,         // 409
+  kPayloadTooLarge,  // 413
+  kRateLimited,      // 429
+  kUpstream,         // 502: a tool's API failed
+  kUnavailable,      // 503: we are shutting down or overloaded
+  kInternal,         // 500: our own bug or an I/O failure
 };
 
 struct Error {
@@ -27,12 +27,14 @@ struct Error {
   std::string message;
 };
 
-inline Error make_error(ErrorKind kind, std::string message) { return Error{kind, std::move(message)}; }
+inline Error make_error(ErrorKind kind, std::string message) {
+  return Error{kind, std::move(message)};
+}
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }

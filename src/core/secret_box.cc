@@ -16,7 +16,8 @@ Result<SecretBox> SecretBox::load(const std::string& master_key_base64, const st
   if (!master_key_base64.empty()) {
     auto key = crypto::base64_decode(master_key_base64);
     if (!key || key->size() != 32) {
-      return make_error(ErrorKind::kInvalidArgument, "config master_key: expected base64 of exactly 32 bytes");
+      return make_error(ErrorKind::kInvalidArgument,
+                        "config master_key: expected base64 of exactly 32 bytes");
     }
     return SecretBox(*key);
   }
@@ -26,10 +27,12 @@ Result<SecretBox> SecretBox::load(const std::string& master_key_base64, const st
     std::stringstream ss;
     ss << in.rdbuf();
     std::string text = ss.str();
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+      text.pop_back();
     auto key = crypto::base64_decode(text);
     if (!key || key->size() != 32) {
-      return make_error(ErrorKind::kInvalidArgument, "master key file " + key_file + " is not base64 of 32 bytes");
+      return make_error(ErrorKind::kInvalidArgument,
+                        "master key file " + key_file + " is not base64 of 32 bytes");
     }
     return SecretBox(*key);
   }
@@ -45,8 +48,12 @@ Result<SecretBox> SecretBox::load(const std::string& master_key_base64, const st
   return SecretBox(key);
 }
 
-std::string SecretBox::seal(std::string_view plaintext) const { return crypto::seal(key_, plaintext); }
+std::string SecretBox::seal(std::string_view plaintext) const {
+  return crypto::seal(key_, plaintext);
+}
 
-std::optional<std::string> SecretBox::open(std::string_view sealed) const { return crypto::open(key_, sealed); }
+std::optional<std::string> SecretBox::open(std::string_view sealed) const {
+  return crypto::open(key_, sealed);
+}
 
 }  // namespace tributary

@@ -1,7 +1,6 @@
 // SecretBox seals secrets at rest (tool credentials, subscription secrets, endpoint secrets) with AES-256-GCM
-// under the master key. The master key comes from configuration (base64 of 32 bytes) or a key file created with
-// mode 0600 on first start.
-// Thread-safety: immutable after construction; safe from any thread.
+// under the master key. The master key comes from configuration (base64 of 32 bytes) or a key file created
+// with mode 0600 on first start. Thread-safety: immutable after construction; safe from any thread.
 #pragma once
 
 #include <optional>

@@ -1,6 +1,6 @@
-// Wakeup: how one stage tells the next that work is waiting, in-process and without a polling delay. A notify()
-// that arrives while nobody waits is remembered, so a wake-up is never lost between a check and a wait.
-// Thread-safety: all members are safe from any thread.
+// Wakeup: how one stage tells the next that work is waiting, in-process and without a polling delay. A
+// notify() that arrives while nobody waits is remembered, so a wake-up is never lost between a check and a
+// wait. Thread-safety: all members are safe from any thread.
 #pragma once
 
 #include <chrono>

@@ -9,20 +9,47 @@ namespace tributary::delivery {
 namespace {
 
 // A lease long enough for the request's own timeout plus the time to record its outcome.
-Millis lease_for(std::chrono::milliseconds timeout) { return timeout.count() + 30000; }
+Millis lease_for(std::chrono::milliseconds timeout) {
+  return timeout.count() + 30000;
+}
 
 std::string excerpt(const std::string& body, std::size_t limit) {
   if (body.size() <= limit) return body;
   return body.substr(0, limit);
 }
 
+// The earliest time after `after` at which a delivery of an enabled endpoint becomes due: its retry time or
+// the end of its lease (store::deliveries::next_due_at with a lower bound). Deliveries already due at `after`
+// and still unclaimed wait for capacity (their endpoint's limit or the global one), which a completion brings
+// along with a notify(); counting them would keep the wait at zero and the loop spinning.
+Result<std::optional<Millis>> next_due_after(store::Connection& c, Millis after) {
+  auto rows = c.query(
+      "SELECT MIN(t) FROM ("
+      "SELECT (SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.endpoint_id = e.id "
+      "AND d.status = 'pending' AND d.next_attempt_at > $1) AS t FROM endpoints e WHERE e.enabled = 1 "
+      "UNION ALL "
+      "SELECT (SELECT MIN(d.lease_until) FROM deliveries d WHERE d.endpoint_id = e.id "
+      "AND d.status = 'sending' AND d.lease_until > $1) AS t FROM endpoints e WHERE e.enabled = 1)",
+      {after});
+  if (!rows) return rows.error();
+  if (rows->empty() || rows->front().is_null(0)) return std::optional<Millis>{};
+  return std::optional<Millis>(rows->front().int64(0));
+}
+
 }  // namespace
 
-Dispatcher::Dispatcher(store::Pool& pool, store::Writer& writer, http::HttpClient& client, const SecretBox& secrets,
-                       DispatcherOptions options)
-    : pool_(pool), writer_(writer), client_(client), secrets_(secrets), options_(options), policy_(options.retry) {}
+Dispatcher::Dispatcher(store::Pool& pool, store::Writer& writer, http::HttpClient& client,
+                       const SecretBox& secrets, DispatcherOptions options)
+    : pool_(pool),
+      writer_(writer),
+      client_(client),
+      secrets_(secrets),
+      options_(options),
+      policy_(options.retry) {}
 
-Dispatcher::~Dispatcher() { stop(std::chrono::milliseconds(0)); }
+Dispatcher::~Dispatcher() {
+  stop(std::chrono::milliseconds(0));
+}
 
 void Dispatcher::start() {
   stopping_ = false;
@@ -55,11 +82,13 @@ int Dispatcher::in_flight() const {
 void Dispatcher::run() {
   while (!wakeup_.stopped()) {
     record_completions();
+    const Millis claimed_at = now_ms();
     if (!stopping_) claim_and_send();
-    // Sleep until the next delivery is due, a completion arrives, or new events are written (notify), at most 1 s.
+    // Sleep until the next delivery is due, a completion arrives, or new events are written (notify), at most
+    // 1 s.
     auto wait = std::chrono::milliseconds(1000);
     if (auto lease = pool_.acquire()) {
-      auto next = store::deliveries::next_due_at(**lease);
+      auto next = next_due_after(**lease, claimed_at);
       if (next && *next) {
         Millis delta = **next - now_ms();
         if (delta < wait.count()) wait = std::chrono::milliseconds(std::max<Millis>(delta, 0));
@@ -117,7 +146,8 @@ void Dispatcher::claim_and_send() {
     for (const auto& [ep, free] : wanted) {
       auto rows = store::deliveries::claim_due(c, ep->id, now, now + lease_for(options_.timeout), free);
       if (!rows) return rows.error();
-      for (auto& r : *rows) claimed.emplace_back(ep, std::move(r));
+      for (auto& r : *rows)
+        claimed.emplace_back(ep, std::move(r));
     }
     return {};
   });
@@ -235,7 +265,8 @@ void Dispatcher::record_completions() {
       if (auto st = store::attempts::insert(conn, o.attempt); !st) return st;
       if (auto st = store::deliveries::record_result(conn, o.delivery); !st) return st;
       if (o.disable_reason) {
-        if (auto st = store::endpoints::disable(conn, o.delivery.endpoint_id, *o.disable_reason, now); !st) return st;
+        if (auto st = store::endpoints::disable(conn, o.delivery.endpoint_id, *o.disable_reason, now); !st)
+          return st;
       }
     }
     return {};

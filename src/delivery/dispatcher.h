@@ -1,11 +1,11 @@
-// The dispatcher: sends outbox events to the operator's endpoints. One thread claims due deliveries endpoint by
-// endpoint — never more than the per-endpoint concurrency limit in flight to one endpoint, so a slow or dead
-// endpoint cannot take the capacity healthy ones need — signs each request, and hands it to the libcurl multi
-// client (many requests in flight at once, keep-alive connections reused). Completions come back on the client's
-// thread, are queued, and the dispatcher records each attempt and its outcome (succeeded, retry at a time set by
-// the RetryPolicy, failed, or endpoint disabled on 410) in batched transactions.
-// Claims are leases in the database (status "sending" until lease_until), so work claimed by a process that died
-// is taken over when the lease expires; on start the lease of this node's earlier life is released at once.
+// The dispatcher: sends outbox events to the operator's endpoints. One thread claims due deliveries endpoint
+// by endpoint — never more than the per-endpoint concurrency limit in flight to one endpoint, so a slow or
+// dead endpoint cannot take the capacity healthy ones need — signs each request, and hands it to the libcurl
+// multi client (many requests in flight at once, keep-alive connections reused). Completions come back on the
+// client's thread, are queued, and the dispatcher records each attempt and its outcome (succeeded, retry at a
+// time set by the RetryPolicy, failed, or endpoint disabled on 410) in batched transactions. Claims are
+// leases in the database (status "sending" until lease_until), so work claimed by a process that died is
+// taken over when the lease expires; on start the lease of this node's earlier life is released at once.
 // Thread-safety: start()/stop() from the owner; notify() from any thread.
 #pragma once
 
@@ -66,7 +66,8 @@ class Dispatcher {
 
   void run();
   void claim_and_send();
-  void send(const store::DeliveryRow& delivery, const store::EndpointRow& endpoint, const std::string& payload);
+  void send(const store::DeliveryRow& delivery, const store::EndpointRow& endpoint,
+            const std::string& payload);
   void record_completions();
   std::vector<std::string> signing_secrets(const store::EndpointRow& endpoint, Millis now) const;
 
@@ -81,10 +82,10 @@ class Dispatcher {
   std::atomic<bool> stopping_{false};
 
   std::mutex mu_;
-  std::deque<Completion> completions_;     // guarded by mu_
-  std::map<std::string, int> in_flight_;   // endpoint id → requests in flight; guarded by mu_
-  int total_in_flight_ = 0;                // guarded by mu_
-  DispatcherStats stats_;                  // guarded by mu_
+  std::deque<Completion> completions_;           // guarded by mu_
+  std::map<std::string, int> in_flight_;         // endpoint id → requests in flight; guarded by mu_
+  int total_in_flight_ = 0;                      // guarded by mu_
+  DispatcherStats stats_;                        // guarded by mu_
   std::mt19937_64 rng_{std::random_device{}()};  // dispatcher thread only
 };
 

@@ -1,7 +1,7 @@
 // When to retry a failed delivery. Retry n (1-based) waits base_ms × factor^(n−1), spread by ±jitter, so the
-// defaults give ~30 s, 2.5 min, 12.5 min, 1 h, 5 h. A Retry-After from the endpoint is honoured when it asks for
-// longer (capped at one day). After max_retries retries the delivery is failed.
-// Thread-safety: immutable; safe from any thread.
+// defaults give ~30 s, 2.5 min, 12.5 min, 1 h, 5 h. A Retry-After from the endpoint is honoured when it asks
+// for longer (capped at one day). After max_retries retries the delivery is failed. Thread-safety: immutable;
+// safe from any thread.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +29,8 @@ class RetryPolicy {
   explicit RetryPolicy(RetryConfig config) : config_(config) {}
   // Delay before retry number `retry` (1-based); nullopt when retries are exhausted. `unit_random` ∈ [0,1)
   // picks the jitter (tests pass fixed values). `retry_after` is the endpoint's asked delay, if any.
-  std::optional<Millis> delay(int retry, double unit_random, std::optional<Millis> retry_after = std::nullopt) const;
+  std::optional<Millis> delay(int retry, double unit_random,
+                              std::optional<Millis> retry_after = std::nullopt) const;
   int max_retries() const { return config_.max_retries; }
 
  private:

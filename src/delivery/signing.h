@@ -2,8 +2,8 @@
 //   X-Kombo-Signature: base64url (no padding) of HMAC-SHA256(key = the secret string "whsec_…" as shown,
 //                      message = raw body) — what receivers written for Kombo verify.
 //   Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature "v1,<base64 HMAC-SHA256(key =
-//                      base64-decoded part after "whsec_", message = id.timestamp.body)>", space-separated when
-//                      several secrets sign during a rotation.
+//                      base64-decoded part after "whsec_", message = id.timestamp.body)>", space-separated
+//                      when several secrets sign during a rotation.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -20,8 +20,8 @@ namespace tributary::delivery {
 std::string new_endpoint_secret();
 
 std::string kombo_signature(std::string_view secret, std::string_view body);
-// One "v1,<sig>" per secret, space-separated, in the order given. Secrets that are not well-formed whsec_ values
-// are skipped.
+// One "v1,<sig>" per secret, space-separated, in the order given. Secrets that are not well-formed whsec_
+// values are skipped.
 std::string standard_webhooks_signature(const std::vector<std::string>& secrets, std::string_view id,
                                         std::int64_t timestamp_s, std::string_view body);
 

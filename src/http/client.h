@@ -1,10 +1,9 @@
 // Outbound HTTP for everything Tributary calls: downstream deliveries and the tools' APIs.
 // CurlClient runs the libcurl multi interface on its own thread: many requests in flight at once, keep-alive
-// connections reused per host, no redirects followed, a per-request timeout. With `guard_ssrf` set on a request,
-// the resolved address is checked at connect time (CURLOPT_OPENSOCKETFUNCTION) by the NetworkGuard, so a DNS
-// answer cannot smuggle a private address past the check.
-// Thread-safety: send() from any thread. Completion callbacks run on the client's thread: keep them short and
-// hand work elsewhere.
+// connections reused per host, no redirects followed, a per-request timeout. With `guard_ssrf` set on a
+// request, the resolved address is checked at connect time (CURLOPT_OPENSOCKETFUNCTION) by the NetworkGuard,
+// so a DNS answer cannot smuggle a private address past the check. Thread-safety: send() from any thread.
+// Completion callbacks run on the client's thread: keep them short and hand work elsewhere.
 #pragma once
 
 #include <chrono>
@@ -26,16 +25,16 @@ struct ClientRequest {
   HeaderList headers;
   std::string body;
   std::chrono::milliseconds timeout{15000};
-  bool guard_ssrf = false;                  // apply the NetworkGuard to the resolved address
+  bool guard_ssrf = false;                   // apply the NetworkGuard to the resolved address
   std::size_t max_response_bytes = 1 << 20;  // the body is truncated beyond this (body_truncated = true)
 };
 
 struct ClientResponse {
-  int status = 0;             // 0 when no HTTP response was received (see error)
+  int status = 0;  // 0 when no HTTP response was received (see error)
   HeaderList headers;
   std::string body;
   bool body_truncated = false;
-  std::string error;          // connection refused, timeout, blocked by the SSRF guard, ...; empty on a response
+  std::string error;  // connection refused, timeout, blocked by the SSRF guard, ...; empty on a response
   bool blocked_by_guard = false;
   std::int64_t latency_us = 0;
 
@@ -52,7 +51,7 @@ class HttpClient {
 };
 
 struct CurlClientOptions {
-  NetworkGuard guard;                  // used for requests with guard_ssrf
+  NetworkGuard guard;  // used for requests with guard_ssrf
   long max_total_connections = 256;
   long max_host_connections = 32;
   std::string user_agent = "Tributary/0.1";

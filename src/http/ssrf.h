@@ -1,8 +1,8 @@
 // The SSRF guard: decides whether Tributary may connect to an address when delivering to an operator's URL.
 // Blocked: loopback, private (RFC 1918, fc00::/7), link-local (169.254/16, fe80::/10), CGNAT (100.64/10),
-// multicast, unspecified, broadcast, reserved/documentation ranges, and the IPv6 forms that embed an IPv4 address
-// (IPv4-mapped ::ffff:0:0/96, IPv4-compatible, NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16, Teredo
-// 2001::/32) when the embedded address is blocked. Networks in the allow list are exempt.
+// multicast, unspecified, broadcast, reserved/documentation ranges, and the IPv6 forms that embed an IPv4
+// address (IPv4-mapped ::ffff:0:0/96, IPv4-compatible, NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16,
+// Teredo 2001::/32) when the embedded address is blocked. Networks in the allow list are exempt.
 // Thread-safety: immutable after construction; safe from any thread.
 #pragma once
 

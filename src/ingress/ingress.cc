@@ -16,15 +16,16 @@ namespace {
 
 namespace bj = boost::json;
 
-// Subscriptions change rarely; a short cache keeps the hot path free of a lookup per request, and invalidate()
-// makes changes visible at once on this node.
+// Subscriptions change rarely; a short cache keeps the hot path free of a lookup per request, and
+// invalidate() makes changes visible at once on this node.
 constexpr std::int64_t kCacheMicros = 5'000'000;
 // Rejected requests are logged with at most this much of their body.
 constexpr std::size_t kRejectedBodyBytes = 64 * 1024;
 
 std::string headers_json(const HeaderList& headers) {
   bj::array arr;
-  for (const auto& [k, v] : redact_headers(headers)) arr.push_back(bj::array{bj::value(k), bj::value(v)});
+  for (const auto& [k, v] : redact_headers(headers))
+    arr.push_back(bj::array{bj::value(k), bj::value(v)});
   return bj::serialize(arr);
 }
 
@@ -53,11 +54,16 @@ store::InboxRow base_row(const http::Request& request) {
 
 std::string error_code_for(int status) {
   switch (status) {
-    case 400: return "INGRESS.MALFORMED";
-    case 401: return "INGRESS.SIGNATURE_INVALID";
-    case 404: return "INGRESS.UNKNOWN_URL";
-    case 413: return "INGRESS.PAYLOAD_TOO_LARGE";
-    default: return "INGRESS.ERROR";
+    case 400:
+      return "INGRESS.MALFORMED";
+    case 401:
+      return "INGRESS.SIGNATURE_INVALID";
+    case 404:
+      return "INGRESS.UNKNOWN_URL";
+    case 413:
+      return "INGRESS.PAYLOAD_TOO_LARGE";
+    default:
+      return "INGRESS.ERROR";
   }
 }
 
@@ -117,7 +123,8 @@ std::optional<Ingress::Target> Ingress::lookup(const std::string& token) {
 }
 
 void Ingress::reject(const http::Request& request, const Target* target, int status, std::string code,
-                     std::string reason, const http::Responder& respond, std::optional<std::string> verification) {
+                     std::string reason, const http::Responder& respond,
+                     std::optional<std::string> verification) {
   store::InboxRow row = base_row(request);
   row.http_status = status;
   row.outcome = "rejected";
@@ -146,7 +153,8 @@ void Ingress::reject(const http::Request& request, const Target* target, int sta
 void Ingress::log_rejected(const http::Request& request, int status, std::string_view reason) {
   auto path = parse_ingress_path(request.path);
   std::optional<Target> target = path ? lookup(path->second) : std::nullopt;
-  reject(request, target ? &*target : nullptr, status, error_code_for(status), std::string(reason), [](auto) {});
+  reject(request, target ? &*target : nullptr, status, error_code_for(status), std::string(reason),
+         [](auto) {});
 }
 
 void Ingress::handle(http::Request request, http::Responder respond) {
@@ -198,10 +206,11 @@ void Ingress::handle(http::Request request, http::Responder respond) {
            respond);
     return;
   }
-  connectors::Verification verification = connector->verify(request, connectors::VerificationKeys{target->secrets});
+  connectors::Verification verification =
+      connector->verify(request, connectors::VerificationKeys{target->secrets});
   if (!verification.ok) {
-    reject(request, &*target, 401, "INGRESS.SIGNATURE_INVALID", "signature verification failed: " + verification.reason,
-           respond, verification.reason);
+    reject(request, &*target, 401, "INGRESS.SIGNATURE_INVALID",
+           "signature verification failed: " + verification.reason, respond, verification.reason);
     return;
   }
   auto parsed = connector->parse(request);
@@ -227,19 +236,22 @@ void Ingress::handle(http::Request request, http::Responder respond) {
         [row = std::move(row), sub_id, activate](store::Connection& c) -> Status {
           if (auto s = store::inbox::insert(c, row); !s) return s;
           if (!activate) return {};
-          auto r = c.execute("UPDATE subscriptions SET status = 'active', last_error = NULL WHERE id = $1 AND "
-                             "status = 'pending'",
-                             {sub_id});
+          auto r = c.execute(
+              "UPDATE subscriptions SET status = 'active', last_error = NULL WHERE id = $1 AND "
+              "status = 'pending'",
+              {sub_id});
           return r ? Status{} : Status{r.error()};
         },
         [respond](Status s) {
-          respond(s ? http::Response::json(200, R"({"status":"success","data":{"ping":"ok"}})")
-                    : http::error_response(503, "INGRESS.UNAVAILABLE", "could not record the request; retry"));
+          respond(
+              s ? http::Response::json(200, R"({"status":"success","data":{"ping":"ok"}})")
+                : http::error_response(503, "INGRESS.UNAVAILABLE", "could not record the request; retry"));
         });
     return;
   }
 
-  // De-duplication: the vendor's delivery id when it sends one, else the body's hash (a redelivery repeats it).
+  // De-duplication: the vendor's delivery id when it sends one, else the body's hash (a redelivery repeats
+  // it).
   row.dedupe_key = parsed->delivery_id.empty() ? "sha256:" + crypto::hex_encode(crypto::sha256(row.body))
                                                : "id:" + parsed->delivery_id;
   row.unified_events = events_json(parsed->events);
@@ -254,14 +266,16 @@ void Ingress::handle(http::Request request, http::Responder respond) {
         *duplicate = *dup;
         if (!activate) return {};
         auto r = c.execute(
-            "UPDATE subscriptions SET status = 'active', last_error = NULL WHERE id = $1 AND status = 'pending'",
+            "UPDATE subscriptions SET status = 'active', last_error = NULL WHERE id = $1 AND status = "
+            "'pending'",
             {sub_id});
         return r ? Status{} : Status{r.error()};
       },
       [this, respond, accepted_status, duplicate](Status s) {
         if (!s) {
           spdlog::error("ingress: could not store an event: {}", s.error().message);
-          respond(http::error_response(503, "INGRESS.UNAVAILABLE", "could not record the event durably; retry"));
+          respond(
+              http::error_response(503, "INGRESS.UNAVAILABLE", "could not record the event durably; retry"));
           return;
         }
         {
@@ -272,8 +286,9 @@ void Ingress::handle(http::Request request, http::Responder respond) {
             ++stats_.accepted;
           }
         }
-        respond(http::Response::json(accepted_status, *duplicate ? R"({"status":"success","data":{"duplicate":true}})"
-                                                                 : R"({"status":"success","data":{}})"));
+        respond(http::Response::json(accepted_status,
+                                     *duplicate ? R"({"status":"success","data":{"duplicate":true}})"
+                                                : R"({"status":"success","data":{}})"));
         if (!*duplicate && on_received_) on_received_();
       });
 }

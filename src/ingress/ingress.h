@@ -1,11 +1,11 @@
 // The ingress: where the tools deliver their webhooks, one URL per subscription:
 //   {public_url}/ingress/{tool}/{ingress_token}
-// It answers handshakes and pings, verifies the request with the connector's scheme, and writes the raw request
-// (sensitive headers redacted), the verification result and the parsed unified events to the inbox through the
-// group-commit writer — acknowledging with 2xx only after that write is durable. A redelivery of an event
-// already received (same vendor delivery id, or the same body when the tool sends none) is acknowledged and
-// logged as a duplicate, never forwarded twice. Unknown URLs (404), bad signatures (401), malformed bodies (400)
-// and bodies over the limit (413) are answered at once, logged, and never forwarded.
+// It answers handshakes and pings, verifies the request with the connector's scheme, and writes the raw
+// request (sensitive headers redacted), the verification result and the parsed unified events to the inbox
+// through the group-commit writer — acknowledging with 2xx only after that write is durable. A redelivery of
+// an event already received (same vendor delivery id, or the same body when the tool sends none) is
+// acknowledged and logged as a duplicate, never forwarded twice. Unknown URLs (404), bad signatures (401),
+// malformed bodies (400) and bodies over the limit (413) are answered at once, logged, and never forwarded.
 // Thread-safety: handle() from any server thread.
 #pragma once
 
@@ -34,7 +34,8 @@ struct IngressStats {
 
 class Ingress {
  public:
-  Ingress(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry, const SecretBox& secrets);
+  Ingress(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
+          const SecretBox& secrets);
 
   void set_on_received(std::function<void()> fn) { on_received_ = std::move(fn); }
   void handle(http::Request request, http::Responder respond);
@@ -54,8 +55,9 @@ class Ingress {
   };
 
   std::optional<Target> lookup(const std::string& token);
-  void reject(const http::Request& request, const Target* target, int status, std::string code, std::string reason,
-              const http::Responder& respond, std::optional<std::string> verification = std::nullopt);
+  void reject(const http::Request& request, const Target* target, int status, std::string code,
+              std::string reason, const http::Responder& respond,
+              std::optional<std::string> verification = std::nullopt);
 
   store::Pool& pool_;
   store::Writer& writer_;

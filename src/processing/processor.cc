@@ -70,10 +70,12 @@ Outcome decide(const store::InboxRow& row, const std::optional<store::Integratio
     }
   }
   if (events_json && events_json->is_array() && events_json->get_array().empty()) {
-    return ignore("vendor event '" + row.vendor_event.value_or("?") + "' does not map to a relayed unified event");
+    return ignore("vendor event '" + row.vendor_event.value_or("?") +
+                  "' does not map to a relayed unified event");
   }
   if (!scope->upstream_webhooks) return ignore("upstream webhooks are disabled in the scope config");
-  if (in_scope.empty()) return ignore("out of scope: " + join_models(dropped) + " disabled in the scope config");
+  if (in_scope.empty())
+    return ignore("out of scope: " + join_models(dropped) + " disabled in the scope config");
 
   store::EventRow event;
   event.id = new_id("evt");
@@ -107,7 +109,9 @@ Processor::Processor(store::Pool& pool, store::Writer& writer, const connectors:
                      ProcessorOptions options)
     : pool_(pool), writer_(writer), registry_(registry), options_(options) {}
 
-Processor::~Processor() { stop(); }
+Processor::~Processor() {
+  stop();
+}
 
 void Processor::start() {
   wakeup_.reset();

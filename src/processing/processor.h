@@ -1,11 +1,10 @@
 // The processor: turns received inbox rows into downstream events. For each row it applies the integration's
-// scope config to the unified events the connector mapped, then — in ONE transaction — marks the inbox row done
-// (accepted / ignored, with the reason) and writes `remote-event-received` to the outbox with one delivery per
-// enabled endpoint subscribed to the type. Woken in-process by the ingress after each group commit; at start-up
-// it picks up every row still "received" (crash recovery).
-// The seam for record fetching (targeted fetch, `data-changed`) is RecordStage: the data-store work plugs in
-// there; until then events carry "id": null.
-// Thread-safety: start()/stop() from the owner; notify() from any thread.
+// scope config to the unified events the connector mapped, then — in ONE transaction — marks the inbox row
+// done (accepted / ignored, with the reason) and writes `remote-event-received` to the outbox with one
+// delivery per enabled endpoint subscribed to the type. Woken in-process by the ingress after each group
+// commit; at start-up it picks up every row still "received" (crash recovery). The seam for record fetching
+// (targeted fetch, `data-changed`) is RecordStage: the data-store work plugs in there; until then events
+// carry "id": null. Thread-safety: start()/stop() from the owner; notify() from any thread.
 #pragma once
 
 #include <atomic>

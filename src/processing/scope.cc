@@ -15,7 +15,8 @@ Result<Scope> apply(Scope scope, std::string_view json_text, connectors::Categor
   if (obj == nullptr) return make_error(ErrorKind::kInvalidArgument, "scope must be an object");
   for (const auto& [key, value] : *obj) {
     if (key == "upstream_webhooks") {
-      if (!value.is_bool()) return make_error(ErrorKind::kInvalidArgument, "scope.upstream_webhooks must be a boolean");
+      if (!value.is_bool())
+        return make_error(ErrorKind::kInvalidArgument, "scope.upstream_webhooks must be a boolean");
       scope.upstream_webhooks = value.get_bool();
     } else if (key == "models") {
       const auto* models = value.if_object();
@@ -28,7 +29,8 @@ Result<Scope> apply(Scope scope, std::string_view json_text, connectors::Categor
                                 "' (known: hris_employees, hris_absences, ats_candidates, ats_jobs)");
         }
         if (!on.is_bool()) {
-          return make_error(ErrorKind::kInvalidArgument, "scope.models." + std::string(name) + " must be a boolean");
+          return make_error(ErrorKind::kInvalidArgument,
+                            "scope.models." + std::string(name) + " must be a boolean");
         }
         if (on.get_bool() && connectors::category_of(*model) != category) {
           return make_error(ErrorKind::kInvalidArgument, "scope.models: " + std::string(name) + " is not a " +

@@ -1,7 +1,7 @@
 // An integration's scope config: which unified models are synced and whether upstream webhooks are enabled.
-// JSON: {"models": {"hris_employees": true, …}, "upstream_webhooks": true}. Models left out default to enabled
-// when they belong to the tool's category; upstream webhooks default to off, as the operator turns them on
-// explicitly in the scope config.
+// JSON: {"models": {"hris_employees": true, …}, "upstream_webhooks": true}. Models left out default to
+// enabled when they belong to the tool's category; upstream webhooks default to off, as the operator turns
+// them on explicitly in the scope config.
 #pragma once
 
 #include <set>

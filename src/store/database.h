@@ -27,9 +27,9 @@ struct Row {
   std::vector<Value> columns;
 
   bool is_null(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(columns.at(i)); }
-  std::int64_t int64(std::size_t i) const;      // 0 for NULL; text is parsed
+  std::int64_t int64(std::size_t i) const;  // 0 for NULL; text is parsed
   double real(std::size_t i) const;
-  std::string text(std::size_t i) const;        // "" for NULL; blobs as their bytes; numbers as decimal
+  std::string text(std::size_t i) const;  // "" for NULL; blobs as their bytes; numbers as decimal
   std::string blob(std::size_t i) const { return text(i); }
 };
 
@@ -45,7 +45,7 @@ class Connection {
   // Runs one statement; returns the number of rows changed.
   virtual Result<std::int64_t> execute(std::string_view sql, const std::vector<Value>& params = {}) = 0;
 
-  virtual Status begin() = 0;      // BEGIN IMMEDIATE on SQLite (take the write lock up front)
+  virtual Status begin() = 0;  // BEGIN IMMEDIATE on SQLite (take the write lock up front)
   virtual Status commit() = 0;
   virtual Status rollback() = 0;
   virtual Status savepoint(std::string_view name) = 0;

@@ -7,7 +7,8 @@ namespace {
 
 constexpr const char* kColumns =
     "seq, id, received_at, integration_id, subscription_id, tool, method, path, headers, body, body_size, "
-    "http_status, verification, outcome, reason, vendor_event, delivery_id, dedupe_key, unified_events, warnings, "
+    "http_status, verification, outcome, reason, vendor_event, delivery_id, dedupe_key, unified_events, "
+    "warnings, "
     "event_ids, processed_at";
 
 InboxRow to_row(const Row& r) {
@@ -64,7 +65,8 @@ std::vector<Value> insert_params(const InboxRow& row) {
 constexpr const char* kInsert =
     "INSERT INTO inbox (id, received_at, integration_id, subscription_id, tool, method, path, headers, body, "
     "body_size, http_status, verification, outcome, reason, vendor_event, delivery_id, dedupe_key, "
-    "unified_events, warnings, event_ids, processed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+    "unified_events, warnings, event_ids, processed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+    "$11, "
     "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
 
 }  // namespace
@@ -72,21 +74,24 @@ constexpr const char* kInsert =
 namespace inbox {
 
 Result<bool> insert_received(Connection& c, InboxRow row) {
-  auto changed =
-      c.execute(std::string(kInsert) + " ON CONFLICT (integration_id, dedupe_key) WHERE dedupe_key IS NOT NULL "
-                                       "DO NOTHING",
-                insert_params(row));
+  auto changed = c.execute(std::string(kInsert) +
+                               " ON CONFLICT (integration_id, dedupe_key) WHERE dedupe_key IS NOT NULL "
+                               "DO NOTHING",
+                           insert_params(row));
   if (!changed) return changed.error();
   if (*changed == 1) return false;
   row.outcome = "duplicate";
-  row.reason = "redelivery of an event already received (" + row.dedupe_key.value_or("") + "): not forwarded again";
+  row.reason =
+      "redelivery of an event already received (" + row.dedupe_key.value_or("") + "): not forwarded again";
   row.dedupe_key.reset();
   row.processed_at = row.received_at;
   if (auto s = insert(c, row); !s) return s.error();
   return true;
 }
 
-Status insert(Connection& c, const InboxRow& row) { return done(c.execute(kInsert, insert_params(row))); }
+Status insert(Connection& c, const InboxRow& row) {
+  return done(c.execute(kInsert, insert_params(row)));
+}
 
 Result<std::vector<InboxRow>> pending(Connection& c, int limit) {
   return all_rows<InboxRow>(c.query(std::string("SELECT ") + kColumns +
@@ -114,12 +119,14 @@ Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& f) {
   // Lists carry no bodies (NULL in the body column); GET /v1/logs/upstream/{id} has it.
   std::string columns = kColumns;
   columns.replace(columns.find(" body,"), 6, " NULL,");
-  std::string sql = "SELECT " + columns +
-                    " FROM inbox WHERE ($1 IS NULL OR integration_id = $1) AND ($2 IS NULL OR tool = $2) "
-                    "AND ($3 IS NULL OR outcome = $3) AND ($4 IS NULL OR received_at >= $4) "
-                    "AND ($5 IS NULL OR received_at < $5) AND ($6 IS NULL OR seq < $6) ORDER BY seq DESC LIMIT $7";
-  auto rows = c.query(sql, {opt_text(f.integration_id), opt_text(f.tool), opt_text(f.outcome), opt_int(f.since),
-                            opt_int(f.until), opt_int(f.before_seq), std::int64_t{f.limit}});
+  std::string sql =
+      "SELECT " + columns +
+      " FROM inbox WHERE ($1 IS NULL OR integration_id = $1) AND ($2 IS NULL OR tool = $2) "
+      "AND ($3 IS NULL OR outcome = $3) AND ($4 IS NULL OR received_at >= $4) "
+      "AND ($5 IS NULL OR received_at < $5) AND ($6 IS NULL OR seq < $6) ORDER BY seq DESC LIMIT $7";
+  auto rows =
+      c.query(sql, {opt_text(f.integration_id), opt_text(f.tool), opt_text(f.outcome), opt_int(f.since),
+                    opt_int(f.until), opt_int(f.before_seq), std::int64_t{f.limit}});
   return all_rows<InboxRow>(std::move(rows), to_row);
 }
 

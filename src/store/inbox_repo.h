@@ -1,5 +1,5 @@
-// The inbox: every upstream request received — accepted, duplicate, ping, rejected — with its redacted headers,
-// body, verification result and outcome. Rows with outcome "received" are waiting for the processor.
+// The inbox: every upstream request received — accepted, duplicate, ping, rejected — with its redacted
+// headers, body, verification result and outcome. Rows with outcome "received" are waiting for the processor.
 // Thread-safety: stateless functions over the caller's Connection.
 #pragma once
 
@@ -24,9 +24,9 @@ struct InboxRow {
   std::string headers;  // JSON [[name, value], ...], sensitive values redacted
   std::string body;
   std::int64_t body_size = 0;
-  int http_status = 0;   // what we answered
+  int http_status = 0;                      // what we answered
   std::optional<std::string> verification;  // scheme that matched, or why it failed
-  std::string outcome;   // received | accepted | ignored | duplicate | ping | rejected | failed
+  std::string outcome;  // received | accepted | ignored | duplicate | ping | rejected | failed
   std::optional<std::string> reason;
   std::optional<std::string> vendor_event;
   std::optional<std::string> delivery_id;

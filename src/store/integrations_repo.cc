@@ -6,7 +6,8 @@ namespace tributary::store {
 namespace {
 
 constexpr const char* kIntegrationColumns =
-    "id, tool, category, end_user, credentials, remote_base_url, scope, sync, created_at, updated_at, deleted_at, "
+    "id, tool, category, end_user, credentials, remote_base_url, scope, sync, created_at, updated_at, "
+    "deleted_at, "
     "reconcile_due_at, last_event_at";
 
 IntegrationRow to_integration(const Row& r) {
@@ -28,7 +29,8 @@ IntegrationRow to_integration(const Row& r) {
 }
 
 constexpr const char* kSubscriptionColumns =
-    "id, integration_id, ingress_token, mode, status, event_types, secret, previous_secret, previous_secret_until, "
+    "id, integration_id, ingress_token, mode, status, event_types, secret, previous_secret, "
+    "previous_secret_until, "
     "remote_id, last_error, failures, next_attempt_at, created_at, updated_at";
 
 SubscriptionRow to_subscription(const Row& r) {
@@ -60,9 +62,9 @@ Status insert(Connection& c, const IntegrationRow& row) {
       "INSERT INTO integrations (id, tool, category, end_user, credentials, remote_base_url, scope, sync, "
       "created_at, updated_at, deleted_at, reconcile_due_at, last_event_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-      {row.id, row.tool, row.category, row.end_user, Blob{row.credentials}, opt_text(row.remote_base_url), row.scope,
-       row.sync, row.created_at, row.updated_at, opt_int(row.deleted_at), opt_int(row.reconcile_due_at),
-       opt_int(row.last_event_at)}));
+      {row.id, row.tool, row.category, row.end_user, Blob{row.credentials}, opt_text(row.remote_base_url),
+       row.scope, row.sync, row.created_at, row.updated_at, opt_int(row.deleted_at),
+       opt_int(row.reconcile_due_at), opt_int(row.last_event_at)}));
 }
 
 Status update(Connection& c, const IntegrationRow& row) {
@@ -87,8 +89,8 @@ Result<std::vector<IntegrationRow>> list(Connection& c) {
 }
 
 Status mark_deleted(Connection& c, const std::string& id, Millis now) {
-  return done(c.execute("UPDATE integrations SET deleted_at = $2, reconcile_due_at = $2 WHERE id = $1",
-                        {id, now}));
+  return done(
+      c.execute("UPDATE integrations SET deleted_at = $2, reconcile_due_at = $2 WHERE id = $1", {id, now}));
 }
 
 Status hard_delete(Connection& c, const std::string& id) {
@@ -96,18 +98,19 @@ Status hard_delete(Connection& c, const std::string& id) {
 }
 
 Status request_reconcile(Connection& c, const std::string& id, Millis at) {
-  return done(c.execute(
-      "UPDATE integrations SET reconcile_due_at = CASE WHEN reconcile_due_at IS NULL OR reconcile_due_at > $2 "
-      "THEN $2 ELSE reconcile_due_at END WHERE id = $1",
-      {id, at}));
+  return done(
+      c.execute("UPDATE integrations SET reconcile_due_at = CASE WHEN reconcile_due_at IS NULL OR "
+                "reconcile_due_at > $2 "
+                "THEN $2 ELSE reconcile_due_at END WHERE id = $1",
+                {id, at}));
 }
 
 Result<std::vector<IntegrationRow>> due_for_reconcile(Connection& c, Millis now) {
   return all_rows<IntegrationRow>(c.query(std::string("SELECT ") + kIntegrationColumns +
-                                         " FROM integrations WHERE reconcile_due_at IS NOT NULL AND "
-                                         "reconcile_due_at <= $1 ORDER BY reconcile_due_at LIMIT 100",
-                                     {now}),
-                             to_integration);
+                                              " FROM integrations WHERE reconcile_due_at IS NOT NULL AND "
+                                              "reconcile_due_at <= $1 ORDER BY reconcile_due_at LIMIT 100",
+                                          {now}),
+                                  to_integration);
 }
 
 Status touch_last_event(Connection& c, const std::string& id, Millis at) {
@@ -123,10 +126,10 @@ Status insert(Connection& c, const SubscriptionRow& row) {
       "INSERT INTO subscriptions (id, integration_id, ingress_token, mode, status, event_types, secret, "
       "previous_secret, previous_secret_until, remote_id, last_error, failures, next_attempt_at, created_at, "
       "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-      {row.id, row.integration_id, row.ingress_token, row.mode, row.status, json_string_array(row.event_types),
-       opt_blob(row.secret), opt_blob(row.previous_secret), opt_int(row.previous_secret_until),
-       opt_text(row.remote_id), opt_text(row.last_error), std::int64_t{row.failures}, opt_int(row.next_attempt_at),
-       row.created_at, row.updated_at}));
+      {row.id, row.integration_id, row.ingress_token, row.mode, row.status,
+       json_string_array(row.event_types), opt_blob(row.secret), opt_blob(row.previous_secret),
+       opt_int(row.previous_secret_until), opt_text(row.remote_id), opt_text(row.last_error),
+       std::int64_t{row.failures}, opt_int(row.next_attempt_at), row.created_at, row.updated_at}));
 }
 
 Status update(Connection& c, const SubscriptionRow& row) {
@@ -134,9 +137,9 @@ Status update(Connection& c, const SubscriptionRow& row) {
       "UPDATE subscriptions SET status = $2, event_types = $3, secret = $4, previous_secret = $5, "
       "previous_secret_until = $6, remote_id = $7, last_error = $8, failures = $9, next_attempt_at = $10, "
       "updated_at = $11 WHERE id = $1",
-      {row.id, row.status, json_string_array(row.event_types), opt_blob(row.secret), opt_blob(row.previous_secret),
-       opt_int(row.previous_secret_until), opt_text(row.remote_id), opt_text(row.last_error),
-       std::int64_t{row.failures}, opt_int(row.next_attempt_at), row.updated_at}));
+      {row.id, row.status, json_string_array(row.event_types), opt_blob(row.secret),
+       opt_blob(row.previous_secret), opt_int(row.previous_secret_until), opt_text(row.remote_id),
+       opt_text(row.last_error), std::int64_t{row.failures}, opt_int(row.next_attempt_at), row.updated_at}));
 }
 
 Status remove(Connection& c, const std::string& id) {
@@ -151,15 +154,17 @@ Result<std::optional<SubscriptionRow>> get(Connection& c, const std::string& id)
 
 Result<std::optional<SubscriptionRow>> get_by_token(Connection& c, const std::string& token) {
   return first_row<SubscriptionRow>(
-      c.query(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions WHERE ingress_token = $1", {token}),
+      c.query(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions WHERE ingress_token = $1",
+              {token}),
       to_subscription);
 }
 
 Result<std::vector<SubscriptionRow>> list_for_integration(Connection& c, const std::string& integration_id) {
-  return all_rows<SubscriptionRow>(c.query(std::string("SELECT ") + kSubscriptionColumns +
-                                          " FROM subscriptions WHERE integration_id = $1 ORDER BY created_at, id",
-                                      {integration_id}),
-                              to_subscription);
+  return all_rows<SubscriptionRow>(
+      c.query(std::string("SELECT ") + kSubscriptionColumns +
+                  " FROM subscriptions WHERE integration_id = $1 ORDER BY created_at, id",
+              {integration_id}),
+      to_subscription);
 }
 
 }  // namespace subscriptions

@@ -1,6 +1,6 @@
-// Integrations and their subscriptions. Plain rows; credentials and secrets are stored sealed (AES-256-GCM) and
-// opened by the services that need them, never here.
-// Thread-safety: functions are stateless; each call uses the caller's Connection.
+// Integrations and their subscriptions. Plain rows; credentials and secrets are stored sealed (AES-256-GCM)
+// and opened by the services that need them, never here. Thread-safety: functions are stateless; each call
+// uses the caller's Connection.
 #pragma once
 
 #include <optional>
@@ -15,12 +15,12 @@ namespace tributary::store {
 struct IntegrationRow {
   std::string id;
   std::string tool;
-  std::string category;           // "HRIS" | "ATS"
-  std::string end_user;           // JSON object
-  std::string credentials;        // sealed JSON object
+  std::string category;     // "HRIS" | "ATS"
+  std::string end_user;     // JSON object
+  std::string credentials;  // sealed JSON object
   std::optional<std::string> remote_base_url;
-  std::string scope;              // JSON {"models": {...}, "upstream_webhooks": bool}
-  std::string sync;               // JSON {"interval_seconds": n}
+  std::string scope;  // JSON {"models": {...}, "upstream_webhooks": bool}
+  std::string sync;   // JSON {"interval_seconds": n}
   Millis created_at = 0;
   Millis updated_at = 0;
   std::optional<Millis> deleted_at;

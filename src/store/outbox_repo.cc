@@ -9,7 +9,8 @@ namespace tributary::store {
 namespace {
 
 constexpr const char* kEndpointColumns =
-    "id, url, description, event_types, enabled, secret, previous_secret, previous_secret_until, disabled_reason, "
+    "id, url, description, event_types, enabled, secret, previous_secret, previous_secret_until, "
+    "disabled_reason, "
     "created_at, updated_at";
 
 EndpointRow to_endpoint(const Row& r) {
@@ -43,7 +44,8 @@ EventRow to_event(const Row& r) {
 }
 
 constexpr const char* kDeliveryColumns =
-    "seq, event_id, endpoint_id, status, attempts, retries, next_attempt_at, lease_until, last_status, last_error, "
+    "seq, event_id, endpoint_id, status, attempts, retries, next_attempt_at, lease_until, last_status, "
+    "last_error, "
     "created_at, updated_at";
 
 DeliveryRow to_delivery(const Row& r) {
@@ -64,7 +66,8 @@ DeliveryRow to_delivery(const Row& r) {
 }
 
 constexpr const char* kAttemptColumns =
-    "seq, delivery_seq, event_id, endpoint_id, attempted_at, status_code, latency_ms, response_excerpt, error, "
+    "seq, delivery_seq, event_id, endpoint_id, attempted_at, status_code, latency_ms, response_excerpt, "
+    "error, "
     "next_retry_at";
 
 AttemptRow to_attempt(const Row& r) {
@@ -95,41 +98,45 @@ Status insert(Connection& c, const EndpointRow& row) {
       "INSERT INTO endpoints (id, url, description, event_types, enabled, secret, previous_secret, "
       "previous_secret_until, disabled_reason, created_at, updated_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-      {row.id, row.url, row.description, json_string_array(row.event_types), std::int64_t{row.enabled ? 1 : 0},
-       Blob{row.secret}, opt_blob(row.previous_secret), opt_int(row.previous_secret_until),
-       opt_text(row.disabled_reason), row.created_at, row.updated_at}));
+      {row.id, row.url, row.description, json_string_array(row.event_types),
+       std::int64_t{row.enabled ? 1 : 0}, Blob{row.secret}, opt_blob(row.previous_secret),
+       opt_int(row.previous_secret_until), opt_text(row.disabled_reason), row.created_at, row.updated_at}));
 }
 
 Status update(Connection& c, const EndpointRow& row) {
   return done(c.execute(
       "UPDATE endpoints SET url = $2, description = $3, event_types = $4, enabled = $5, secret = $6, "
-      "previous_secret = $7, previous_secret_until = $8, disabled_reason = $9, updated_at = $10 WHERE id = $1",
-      {row.id, row.url, row.description, json_string_array(row.event_types), std::int64_t{row.enabled ? 1 : 0},
-       Blob{row.secret}, opt_blob(row.previous_secret), opt_int(row.previous_secret_until),
-       opt_text(row.disabled_reason), row.updated_at}));
+      "previous_secret = $7, previous_secret_until = $8, disabled_reason = $9, updated_at = $10 WHERE id = "
+      "$1",
+      {row.id, row.url, row.description, json_string_array(row.event_types),
+       std::int64_t{row.enabled ? 1 : 0}, Blob{row.secret}, opt_blob(row.previous_secret),
+       opt_int(row.previous_secret_until), opt_text(row.disabled_reason), row.updated_at}));
 }
 
 Result<std::optional<EndpointRow>> get(Connection& c, const std::string& id) {
   return first_row<EndpointRow>(
-      c.query(std::string("SELECT ") + kEndpointColumns + " FROM endpoints WHERE id = $1", {id}), to_endpoint);
+      c.query(std::string("SELECT ") + kEndpointColumns + " FROM endpoints WHERE id = $1", {id}),
+      to_endpoint);
 }
 
 Result<std::vector<EndpointRow>> list(Connection& c) {
   return all_rows<EndpointRow>(
-      c.query(std::string("SELECT ") + kEndpointColumns + " FROM endpoints ORDER BY created_at, id"), to_endpoint);
+      c.query(std::string("SELECT ") + kEndpointColumns + " FROM endpoints ORDER BY created_at, id"),
+      to_endpoint);
 }
 
 Status remove(Connection& c, const std::string& id) {
-  if (auto s = done(c.execute("DELETE FROM deliveries WHERE endpoint_id = $1 AND status IN ('pending', 'sending')",
-                              {id}));
+  if (auto s = done(c.execute(
+          "DELETE FROM deliveries WHERE endpoint_id = $1 AND status IN ('pending', 'sending')", {id}));
       !s)
     return s;
   return done(c.execute("DELETE FROM endpoints WHERE id = $1", {id}));
 }
 
 Status disable(Connection& c, const std::string& id, const std::string& reason, Millis now) {
-  if (auto s = done(c.execute(
-          "UPDATE endpoints SET enabled = 0, disabled_reason = $2, updated_at = $3 WHERE id = $1", {id, reason, now}));
+  if (auto s = done(
+          c.execute("UPDATE endpoints SET enabled = 0, disabled_reason = $2, updated_at = $3 WHERE id = $1",
+                    {id, reason, now}));
       !s)
     return s;
   return done(c.execute(
@@ -144,13 +151,14 @@ namespace events {
 
 Status insert(Connection& c, const EventRow& row) {
   return done(c.execute(
-      "INSERT INTO events (id, type, integration_id, inbox_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+      "INSERT INTO events (id, type, integration_id, inbox_id, payload, created_at) VALUES ($1, $2, $3, $4, "
+      "$5, $6)",
       {row.id, row.type, opt_text(row.integration_id), opt_text(row.inbox_id), row.payload, row.created_at}));
 }
 
 Result<std::optional<EventRow>> get(Connection& c, const std::string& id) {
-  return first_row<EventRow>(c.query(std::string("SELECT ") + kEventColumns + " FROM events WHERE id = $1", {id}),
-                             to_event);
+  return first_row<EventRow>(
+      c.query(std::string("SELECT ") + kEventColumns + " FROM events WHERE id = $1", {id}), to_event);
 }
 
 Result<std::vector<EventRow>> list(Connection& c, const EventFilter& f) {
@@ -164,7 +172,8 @@ Result<std::vector<EventRow>> list(Connection& c, const EventFilter& f) {
 
 Result<std::vector<EventRow>> for_inbox(Connection& c, const std::string& inbox_id) {
   return all_rows<EventRow>(
-      c.query(std::string("SELECT ") + kEventColumns + " FROM events WHERE inbox_id = $1 ORDER BY seq", {inbox_id}),
+      c.query(std::string("SELECT ") + kEventColumns + " FROM events WHERE inbox_id = $1 ORDER BY seq",
+              {inbox_id}),
       to_event);
 }
 
@@ -173,24 +182,26 @@ Result<std::vector<EventRow>> for_inbox(Connection& c, const std::string& inbox_
 namespace deliveries {
 
 Status insert(Connection& c, const std::string& event_id, const std::string& endpoint_id, Millis now) {
-  return done(c.execute(
-      "INSERT INTO deliveries (event_id, endpoint_id, status, attempts, retries, next_attempt_at, created_at, "
-      "updated_at) VALUES ($1, $2, 'pending', 0, 0, $3, $3, $3) ON CONFLICT (event_id, endpoint_id) DO NOTHING",
-      {event_id, endpoint_id, now}));
+  return done(
+      c.execute("INSERT INTO deliveries (event_id, endpoint_id, status, attempts, retries, next_attempt_at, "
+                "created_at, "
+                "updated_at) VALUES ($1, $2, 'pending', 0, 0, $3, $3, $3) ON CONFLICT (event_id, "
+                "endpoint_id) DO NOTHING",
+                {event_id, endpoint_id, now}));
 }
 
 Result<std::vector<DeliveryRow>> for_event(Connection& c, const std::string& event_id) {
-  return all_rows<DeliveryRow>(c.query(std::string("SELECT ") + kDeliveryColumns +
-                                           " FROM deliveries WHERE event_id = $1 ORDER BY seq",
-                                       {event_id}),
-                               to_delivery);
+  return all_rows<DeliveryRow>(
+      c.query(std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE event_id = $1 ORDER BY seq",
+              {event_id}),
+      to_delivery);
 }
 
 Result<std::vector<DeliveryRow>> claim_due(Connection& c, const std::string& endpoint_id, Millis now,
                                            Millis lease_until, int limit) {
-  // Two statements, each walking the (endpoint_id, status, next_attempt_at) index in order with no sort, however
-  // many deliveries wait: first leases that are over (a lease ends at lease_until, as next_due_at reports it),
-  // then pending deliveries that are due, oldest due first.
+  // Two statements, each walking the (endpoint_id, status, next_attempt_at) index in order with no sort,
+  // however many deliveries wait: first leases that are over (a lease ends at lease_until, as next_due_at
+  // reports it), then pending deliveries that are due, oldest due first.
   auto claim = [&](const char* where, int n) {
     return all_rows<DeliveryRow>(
         c.query(std::string("UPDATE deliveries SET status = 'sending', lease_until = $3, updated_at = $2 "
@@ -216,14 +227,17 @@ Result<std::vector<DeliveryRow>> claim_due(Connection& c, const std::string& end
 }
 
 Result<std::optional<Millis>> next_due_at(Connection& c) {
-  // Only deliveries that can be claimed count: those of a disabled or deleted endpoint stay pending (recover on a
-  // disabled endpoint, PATCH enabled=false) and would otherwise keep the dispatcher's wait at zero. One MIN per
-  // enabled endpoint, each answered from the (endpoint_id, status, next_attempt_at) index without a scan.
+  // Only deliveries that can be claimed count: those of a disabled or deleted endpoint stay pending (recover
+  // on a disabled endpoint, PATCH enabled=false) and would otherwise keep the dispatcher's wait at zero. One
+  // MIN per enabled endpoint, each answered from the (endpoint_id, status, next_attempt_at) index without a
+  // scan.
   auto rows = c.query(
       "SELECT MIN(t) FROM ("
-      "SELECT (SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.endpoint_id = e.id AND d.status = 'pending') "
+      "SELECT (SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.endpoint_id = e.id AND d.status = "
+      "'pending') "
       "AS t FROM endpoints e WHERE e.enabled = 1 UNION ALL "
-      "SELECT (SELECT MIN(d.lease_until) FROM deliveries d WHERE d.endpoint_id = e.id AND d.status = 'sending') "
+      "SELECT (SELECT MIN(d.lease_until) FROM deliveries d WHERE d.endpoint_id = e.id AND d.status = "
+      "'sending') "
       "AS t FROM endpoints e WHERE e.enabled = 1)");
   if (!rows) return rows.error();
   if (rows->empty() || rows->front().is_null(0)) return std::optional<Millis>{};
@@ -233,31 +247,36 @@ Result<std::optional<Millis>> next_due_at(Connection& c) {
 Result<std::vector<std::string>> endpoints_with_due(Connection& c, Millis now) {
   auto rows = c.query(
       "SELECT DISTINCT endpoint_id FROM deliveries WHERE ((status = 'pending' AND next_attempt_at <= $1) OR "
-      "(status = 'sending' AND lease_until <= $1)) AND endpoint_id IN (SELECT id FROM endpoints WHERE enabled = 1)",
+      "(status = 'sending' AND lease_until <= $1)) AND endpoint_id IN (SELECT id FROM endpoints WHERE "
+      "enabled = 1)",
       {now});
   if (!rows) return rows.error();
   std::vector<std::string> out;
-  for (const auto& r : *rows) out.push_back(r.text(0));
+  for (const auto& r : *rows)
+    out.push_back(r.text(0));
   return out;
 }
 
 Status record_result(Connection& c, const DeliveryRow& row) {
   return done(c.execute(
-      "UPDATE deliveries SET status = $2, attempts = $3, retries = $4, next_attempt_at = $5, lease_until = NULL, "
+      "UPDATE deliveries SET status = $2, attempts = $3, retries = $4, next_attempt_at = $5, lease_until = "
+      "NULL, "
       "last_status = $6, last_error = $7, updated_at = $8 WHERE seq = $1",
-      {row.seq, row.status, std::int64_t{row.attempts}, std::int64_t{row.retries}, opt_int(row.next_attempt_at),
-       row.last_status ? Value{std::int64_t{*row.last_status}} : Value{nullptr}, opt_text(row.last_error),
-       row.updated_at}));
+      {row.seq, row.status, std::int64_t{row.attempts}, std::int64_t{row.retries},
+       opt_int(row.next_attempt_at), row.last_status ? Value{std::int64_t{*row.last_status}} : Value{nullptr},
+       opt_text(row.last_error), row.updated_at}));
 }
 
 Result<std::int64_t> redeliver_event(Connection& c, const std::string& event_id, Millis now) {
   return c.execute(
       "UPDATE deliveries SET status = 'pending', retries = 0, next_attempt_at = $2, lease_until = NULL, "
-      "updated_at = $2 WHERE event_id = $1 AND status <> 'sending' AND endpoint_id IN (SELECT id FROM endpoints)",
+      "updated_at = $2 WHERE event_id = $1 AND status <> 'sending' AND endpoint_id IN (SELECT id FROM "
+      "endpoints)",
       {event_id, now});
 }
 
-Result<std::int64_t> recover(Connection& c, const std::string& endpoint_id, Millis since, Millis until, Millis now) {
+Result<std::int64_t> recover(Connection& c, const std::string& endpoint_id, Millis since, Millis until,
+                             Millis now) {
   return c.execute(
       "UPDATE deliveries SET status = 'pending', retries = 0, next_attempt_at = $4, lease_until = NULL, "
       "updated_at = $4 WHERE endpoint_id = $1 AND status = 'failed' AND event_id IN "
@@ -279,10 +298,10 @@ Status insert(Connection& c, const AttemptRow& row) {
 }
 
 Result<std::vector<AttemptRow>> for_event(Connection& c, const std::string& event_id) {
-  return all_rows<AttemptRow>(c.query(std::string("SELECT ") + kAttemptColumns +
-                                          " FROM attempts WHERE event_id = $1 ORDER BY seq",
-                                      {event_id}),
-                              to_attempt);
+  return all_rows<AttemptRow>(
+      c.query(std::string("SELECT ") + kAttemptColumns + " FROM attempts WHERE event_id = $1 ORDER BY seq",
+              {event_id}),
+      to_attempt);
 }
 
 }  // namespace attempts

@@ -1,7 +1,7 @@
 // Webhook endpoints, downstream events (the outbox), their deliveries (one per event and endpoint) and every
-// delivery attempt. A delivery is "pending" (due at next_attempt_at), "sending" (claimed until lease_until, so a
-// crashed node's claims are taken over when the lease expires), "succeeded" or "failed".
-// Thread-safety: stateless functions over the caller's Connection.
+// delivery attempt. A delivery is "pending" (due at next_attempt_at), "sending" (claimed until lease_until,
+// so a crashed node's claims are taken over when the lease expires), "succeeded" or "failed". Thread-safety:
+// stateless functions over the caller's Connection.
 #pragma once
 
 #include <optional>
@@ -19,7 +19,7 @@ struct EndpointRow {
   std::string description;
   std::vector<std::string> event_types;  // empty = every type
   bool enabled = true;
-  std::string secret;  // sealed
+  std::string secret;                          // sealed
   std::optional<std::string> previous_secret;  // sealed
   std::optional<Millis> previous_secret_until;
   std::optional<std::string> disabled_reason;
@@ -105,7 +105,8 @@ Status record_result(Connection& c, const DeliveryRow& row);  // status, attempt
 // Manual redelivery: every delivery of the event back to pending, due now, in a new round of retries.
 Result<std::int64_t> redeliver_event(Connection& c, const std::string& event_id, Millis now);
 // Failed deliveries of an endpoint whose event was created in [since, until) back to pending.
-Result<std::int64_t> recover(Connection& c, const std::string& endpoint_id, Millis since, Millis until, Millis now);
+Result<std::int64_t> recover(Connection& c, const std::string& endpoint_id, Millis since, Millis until,
+                             Millis now);
 }  // namespace deliveries
 
 namespace attempts {

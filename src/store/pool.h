@@ -1,6 +1,7 @@
 // A small pool of read connections for request handlers and stages that read while the writer writes
 // (SQLite WAL lets readers run beside the one writer).
-// Thread-safety: acquire() from any thread; a Lease is used by one thread and returns the connection on release.
+// Thread-safety: acquire() from any thread; a Lease is used by one thread and returns the connection on
+// release.
 #pragma once
 
 #include <memory>

@@ -8,8 +8,8 @@
 namespace tributary::store {
 namespace {
 
-// Portable SQL where it can be; times are unix milliseconds (INTEGER); JSON documents are TEXT; request bodies
-// and sealed secrets are BLOB. `seq` columns give a stable order and cursor for lists.
+// Portable SQL where it can be; times are unix milliseconds (INTEGER); JSON documents are TEXT; request
+// bodies and sealed secrets are BLOB. `seq` columns give a stable order and cursor for lists.
 const std::vector<std::string>& sqlite_migrations() {
   static const std::vector<std::string> kMigrations = {
       R"sql(
@@ -147,15 +147,19 @@ CREATE INDEX attempts_endpoint ON attempts(endpoint_id, attempted_at);
   return kMigrations;
 }
 
-const std::vector<std::string>& migrations_for(Backend) { return sqlite_migrations(); }
+const std::vector<std::string>& migrations_for(Backend) {
+  return sqlite_migrations();
+}
 
 }  // namespace
 
-int latest_schema_version() { return static_cast<int>(sqlite_migrations().size()); }
+int latest_schema_version() {
+  return static_cast<int>(sqlite_migrations().size());
+}
 
 Result<int> current_schema_version(Connection& conn) {
-  if (auto s = conn.exec_script(
-          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  if (auto s = conn.exec_script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                                "applied_at INTEGER NOT NULL)");
       !s)
     return s.error();
   auto rows = conn.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
@@ -180,7 +184,8 @@ Status migrate(Connection& conn) {
       if (!ins) return ins.error();
       return {};
     });
-    if (!s) return make_error(s.error().kind, "migration " + std::to_string(v + 1) + ": " + s.error().message);
+    if (!s)
+      return make_error(s.error().kind, "migration " + std::to_string(v + 1) + ": " + s.error().message);
   }
   return {};
 }
@@ -191,7 +196,8 @@ Status check_schema(Connection& conn) {
   if (*version > latest_schema_version()) {
     return make_error(ErrorKind::kInternal, "database schema version " + std::to_string(*version) +
                                                 " is newer than this binary knows (" +
-                                                std::to_string(latest_schema_version()) + "): upgrade tributary");
+                                                std::to_string(latest_schema_version()) +
+                                                "): upgrade tributary");
   }
   if (*version < latest_schema_version()) {
     return make_error(ErrorKind::kInternal, "database schema is at version " + std::to_string(*version) +

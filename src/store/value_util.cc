@@ -6,7 +6,8 @@ namespace tributary::store {
 
 std::string json_string_array(const std::vector<std::string>& items) {
   boost::json::array arr;
-  for (const auto& s : items) arr.emplace_back(s);
+  for (const auto& s : items)
+    arr.emplace_back(s);
   return boost::json::serialize(arr);
 }
 

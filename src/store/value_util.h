@@ -9,9 +9,15 @@
 
 namespace tributary::store {
 
-inline Value opt_text(const std::optional<std::string>& v) { return v ? Value{*v} : Value{nullptr}; }
-inline Value opt_blob(const std::optional<std::string>& v) { return v ? Value{Blob{*v}} : Value{nullptr}; }
-inline Value opt_int(const std::optional<std::int64_t>& v) { return v ? Value{*v} : Value{nullptr}; }
+inline Value opt_text(const std::optional<std::string>& v) {
+  return v ? Value{*v} : Value{nullptr};
+}
+inline Value opt_blob(const std::optional<std::string>& v) {
+  return v ? Value{Blob{*v}} : Value{nullptr};
+}
+inline Value opt_int(const std::optional<std::int64_t>& v) {
+  return v ? Value{*v} : Value{nullptr};
+}
 inline std::optional<std::string> col_opt_text(const Row& r, std::size_t i) {
   return r.is_null(i) ? std::nullopt : std::optional<std::string>(r.text(i));
 }
@@ -23,7 +29,9 @@ std::string json_string_array(const std::vector<std::string>& items);
 std::vector<std::string> parse_string_array(const std::string& json);
 
 // Turns an execute() result into a Status.
-inline Status done(const Result<std::int64_t>& r) { return r ? Status{} : Status{r.error()}; }
+inline Status done(const Result<std::int64_t>& r) {
+  return r ? Status{} : Status{r.error()};
+}
 
 template <typename T, typename Fn>
 Result<std::optional<T>> first_row(Result<std::vector<Row>> rows, Fn convert) {
@@ -37,7 +45,8 @@ Result<std::vector<T>> all_rows(Result<std::vector<Row>> rows, Fn convert) {
   if (!rows) return rows.error();
   std::vector<T> out;
   out.reserve(rows->size());
-  for (const auto& r : *rows) out.push_back(convert(r));
+  for (const auto& r : *rows)
+    out.push_back(convert(r));
   return out;
 }
 

@@ -1,9 +1,9 @@
 // The group-commit writer: one thread, one connection, that runs write jobs in batches — many jobs, one
 // transaction, one fsync — and reports each job's outcome only after the batch is durable. The ingress
-// acknowledges an upstream webhook from that report, so "2xx only after the write is durable" costs one fsync per
-// batch, not per request. Each job runs inside its own SAVEPOINT: a failing job is rolled back alone and reported
-// as failed, the rest of the batch commits. If the commit itself fails, every job of the batch reports the error.
-// Thread-safety: submit() and run() from any thread; start()/stop() from the owner.
+// acknowledges an upstream webhook from that report, so "2xx only after the write is durable" costs one fsync
+// per batch, not per request. Each job runs inside its own SAVEPOINT: a failing job is rolled back alone and
+// reported as failed, the rest of the batch commits. If the commit itself fails, every job of the batch
+// reports the error. Thread-safety: submit() and run() from any thread; start()/stop() from the owner.
 #pragma once
 
 #include <condition_variable>

@@ -15,7 +15,9 @@
 namespace tributary::subscriptions {
 namespace {
 
-std::set<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+std::set<std::string> as_set(const std::vector<std::string>& v) {
+  return {v.begin(), v.end()};
+}
 
 }  // namespace
 
@@ -25,10 +27,16 @@ std::string ingress_url(const std::string& public_url, const std::string& tool, 
 
 Reconciler::Reconciler(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
                        const SecretBox& secrets, http::HttpClient& client, ReconcilerOptions options)
-    : pool_(pool), writer_(writer), registry_(registry), secrets_(secrets), client_(client),
+    : pool_(pool),
+      writer_(writer),
+      registry_(registry),
+      secrets_(secrets),
+      client_(client),
       options_(std::move(options)) {}
 
-Reconciler::~Reconciler() { stop(); }
+Reconciler::~Reconciler() {
+  stop();
+}
 
 void Reconciler::start() {
   wakeup_.reset();
@@ -52,8 +60,10 @@ void Reconciler::run() {
       } else {
         spdlog::error("reconciler: {}", rows.error().message);
       }
-      auto next = (*lease)->query("SELECT MIN(reconcile_due_at) FROM integrations WHERE reconcile_due_at > $1", {now});
-      if (next && !next->empty() && !next->front().is_null(0)) next_wake = std::min(next_wake, next->front().int64(0));
+      auto next = (*lease)->query(
+          "SELECT MIN(reconcile_due_at) FROM integrations WHERE reconcile_due_at > $1", {now});
+      if (next && !next->empty() && !next->front().is_null(0))
+        next_wake = std::min(next_wake, next->front().int64(0));
     }
     for (const auto& integration : due) {
       if (wakeup_.stopped()) break;
@@ -63,7 +73,8 @@ void Reconciler::run() {
       }
     }
     if (!due.empty()) continue;
-    wakeup_.wait_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<Millis>(next_wake - now, 0)));
+    wakeup_.wait_until(std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(std::max<Millis>(next_wake - now, 0)));
   }
 }
 
@@ -95,7 +106,8 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     if (parsed && parsed->is_object()) ctx.credentials = parsed->get_object();
   }
   ctx.base_url = integration.remote_base_url.value_or(connector->default_base_url(ctx.credentials));
-  while (!ctx.base_url.empty() && ctx.base_url.back() == '/') ctx.base_url.pop_back();
+  while (!ctx.base_url.empty() && ctx.base_url.back() == '/')
+    ctx.base_url.pop_back();
 
   const bool api = connector->subscription_mode() == connectors::SubscriptionMode::kApi;
   std::vector<std::vector<std::string>> desired;
@@ -139,7 +151,8 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     if (created) {
       sub.status = "active";
       sub.remote_id = created->remote_id;
-      if (!created->secret.empty() && created->secret != req.secret) sub.secret = secrets_.seal(created->secret);
+      if (!created->secret.empty() && created->secret != req.secret)
+        sub.secret = secrets_.seal(created->secret);
       sub.last_error.reset();
       sub.failures = 0;
       sub.next_attempt_at.reset();
@@ -167,8 +180,8 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
       }
     }
     if (match == desired.size()) {
-      // Not wanted any more: scope narrowed (remove it), or upstream webhooks turned off / integration deleted
-      // (keep it as "disabled" so the operator sees what happened).
+      // Not wanted any more: scope narrowed (remove it), or upstream webhooks turned off / integration
+      // deleted (keep it as "disabled" so the operator sees what happened).
       bool gone = remote_delete(sub);
       changed = true;
       if (!gone) {
@@ -217,7 +230,8 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     sub.event_types = desired[i];
     sub.created_at = now;
     sub.updated_at = now;
-    if (connector->we_choose_secret()) sub.secret = secrets_.seal(crypto::base64_encode(crypto::random_bytes(32)));
+    if (connector->we_choose_secret())
+      sub.secret = secrets_.seal(crypto::base64_encode(crypto::random_bytes(32)));
     if (api) {
       create_remote(sub);
     } else {
@@ -236,7 +250,8 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     for (const auto& id : to_remove)
       if (auto st = store::subscriptions::remove(c, id); !st) return st;
     if (hard_delete) return store::integrations::hard_delete(c, integration.id);
-    auto r = c.execute("UPDATE integrations SET reconcile_due_at = $2 WHERE id = $1", {integration.id, next_due});
+    auto r =
+        c.execute("UPDATE integrations SET reconcile_due_at = $2 WHERE id = $1", {integration.id, next_due});
     return r ? Status{} : Status{r.error()};
   });
   if (s && changed && on_changed_) on_changed_();

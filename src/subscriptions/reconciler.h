@@ -1,10 +1,10 @@
-// The reconciler makes each integration's subscriptions match its scope config: exactly the vendor event types
-// that feed enabled models when upstream webhooks are on, none otherwise. API tools are subscribed and
-// unsubscribed through the tool's API (a 403 becomes `missing_permission` with the message for the end customer;
-// other failures `failed`, retried with backoff); manual tools get a subscription row with setup instructions
-// and, where we choose it, a generated secret. Deleting an integration removes its remote subscriptions first.
-// It runs when an integration is created, changed or deleted (notify), and re-checks each integration hourly.
-// Thread-safety: start()/stop() from the owner; notify() from any thread.
+// The reconciler makes each integration's subscriptions match its scope config: exactly the vendor event
+// types that feed enabled models when upstream webhooks are on, none otherwise. API tools are subscribed and
+// unsubscribed through the tool's API (a 403 becomes `missing_permission` with the message for the end
+// customer; other failures `failed`, retried with backoff); manual tools get a subscription row with setup
+// instructions and, where we choose it, a generated secret. Deleting an integration removes its remote
+// subscriptions first. It runs when an integration is created, changed or deleted (notify), and re-checks
+// each integration hourly. Thread-safety: start()/stop() from the owner; notify() from any thread.
 #pragma once
 
 #include <atomic>
@@ -25,15 +25,16 @@ struct ReconcilerOptions {
   std::string public_url;  // base of ingress URLs
   std::chrono::milliseconds api_timeout{15000};
   Millis recheck_interval_ms = 3600 * 1000;
-  Millis retry_base_ms = 60 * 1000;  // first retry of a failed subscription; doubles up to recheck_interval_ms
+  Millis retry_base_ms =
+      60 * 1000;  // first retry of a failed subscription; doubles up to recheck_interval_ms
 };
 
 std::string ingress_url(const std::string& public_url, const std::string& tool, const std::string& token);
 
 class Reconciler {
  public:
-  Reconciler(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry, const SecretBox& secrets,
-             http::HttpClient& client, ReconcilerOptions options);
+  Reconciler(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
+             const SecretBox& secrets, http::HttpClient& client, ReconcilerOptions options);
   ~Reconciler();
 
   // Called after subscriptions changed (the ingress drops its cache).
@@ -44,7 +45,8 @@ class Reconciler {
   void notify() { wakeup_.notify(); }
 
   // Reconciles one integration now, on the caller's thread (API changes, "reconcile now", tests). Failed and
-  // missing-permission subscriptions are retried at once, without waiting for their backoff: the operator asked.
+  // missing-permission subscriptions are retried at once, without waiting for their backoff: the operator
+  // asked.
   Status reconcile(const std::string& integration_id);
   std::uint64_t runs() const { return runs_.load(); }
 
