@@ -17,6 +17,9 @@ command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then
   packages+=(postgresql chromium chromium-driver)
 fi
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(nginx-light wrk)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
