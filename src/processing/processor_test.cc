@@ -1,0 +1,220 @@
+#include "processing/processor.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "connectors/registry.h"
+#include "delivery/test_support.h"
+
+namespace tributary::processing {
+namespace {
+
+namespace bj = boost::json;
+using namespace pipeline_testing;
+
+constexpr const char* kEmployeeCreated = R"([{"model":"hris_employees","action":"created","remote_id":"7"}])";
+constexpr const char* kAbsenceCreated = R"([{"model":"hris_absences","action":"created","remote_id":"9"}])";
+constexpr const char* kWebhooksOnNoAbsences =
+    R"({"models":{"hris_employees":true,"hris_absences":false},"upstream_webhooks":true})";
+
+class ProcessorTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (processor_) processor_->stop();
+  }
+
+  void start() {
+    processor_ = std::make_unique<Processor>(store_.pool(), store_.writer(), connectors::builtin_registry());
+    processor_->set_on_events([this] { ++on_events_; });
+    processor_->start();
+  }
+
+  // Waits until no inbox row is left for the processor.
+  bool drained() {
+    processor_->notify();
+    return wait_until(
+        [&] { return store_.count("SELECT COUNT(*) FROM inbox WHERE outcome = 'received'") == 0; });
+  }
+
+  TestStore store_;
+  std::unique_ptr<Processor> processor_;
+  std::atomic<int> on_events_{0};
+};
+
+TEST_F(ProcessorTest, InScopeRowBecomesOneEventWithADeliveryPerSubscribedEndpoint) {
+  auto integration = store_.add_integration("personio", "HRIS", kWebhooksOnNoAbsences);
+  auto all = store_.add_endpoint("http://127.0.0.1:9/all");
+  auto relayed = store_.add_endpoint("http://127.0.0.1:9/relayed", {"remote-event-received"});
+  auto other_type = store_.add_endpoint("http://127.0.0.1:9/sync", {"sync-finished"});
+  auto disabled = store_.add_endpoint("http://127.0.0.1:9/off", {}, /*enabled=*/false);
+  auto inbox_id = store_.add_inbox(integration, kEmployeeCreated);
+
+  start();
+  ASSERT_TRUE(drained());
+
+  auto row = store_.inbox(inbox_id);
+  EXPECT_EQ(row.outcome, "accepted");
+  EXPECT_FALSE(row.reason.has_value()) << *row.reason;
+  ASSERT_TRUE(row.processed_at.has_value());
+  ASSERT_TRUE(row.event_ids.has_value());
+
+  auto events = must(store::events::for_inbox(store_.conn(), inbox_id));
+  ASSERT_EQ(events.size(), 1u);
+  const auto& event = events[0];
+  EXPECT_EQ(*row.event_ids, bj::serialize(bj::array{bj::value(event.id)}));
+  EXPECT_EQ(event.type, "remote-event-received");
+  EXPECT_EQ(event.integration_id, integration);
+
+  // The exact downstream body.
+  auto payload = bj::parse(event.payload).as_object();
+  EXPECT_EQ(str(payload.at("id")), event.id);
+  EXPECT_EQ(payload.at("type"), "remote-event-received");
+  const auto& data = payload.at("data").as_object();
+  EXPECT_EQ(str(data.at("integration_id")), integration);
+  EXPECT_EQ(data.at("integration_tool"), "personio");
+  EXPECT_EQ(data.at("integration_category"), "HRIS");
+  EXPECT_EQ(data.at("end_user").as_object().at("organization_name"), "Acme");
+  const auto& relayed_events = data.at("events").as_array();
+  ASSERT_EQ(relayed_events.size(), 1u);
+  EXPECT_EQ(relayed_events[0].at("model"), "hris_employees");
+  EXPECT_EQ(relayed_events[0].at("action"), "created");
+  EXPECT_EQ(relayed_events[0].at("remote_id"), "7");
+  EXPECT_TRUE(relayed_events[0].at("id").is_null());
+
+  // One pending delivery, due now, for each enabled endpoint that wants the type.
+  auto deliveries = store_.deliveries(event.id);
+  std::set<std::string> endpoints;
+  for (const auto& d : deliveries) {
+    endpoints.insert(d.endpoint_id);
+    EXPECT_EQ(d.status, "pending");
+    EXPECT_EQ(d.attempts, 0);
+    ASSERT_TRUE(d.next_attempt_at.has_value());
+    EXPECT_LE(*d.next_attempt_at, now_ms());
+  }
+  EXPECT_EQ(endpoints, (std::set<std::string>{all.id, relayed.id}));
+  EXPECT_EQ(endpoints.count(other_type.id), 0u);
+  EXPECT_EQ(endpoints.count(disabled.id), 0u);
+
+  EXPECT_TRUE(store_.integration(integration).last_event_at.has_value());
+  EXPECT_TRUE(wait_until([&] { return on_events_.load() >= 1; }));
+  EXPECT_EQ(processor_->processed(), 1u);
+}
+
+TEST_F(ProcessorTest, RowsThatAreNotRelayedAreIgnoredWithTheirReason) {
+  auto integration = store_.add_integration("personio", "HRIS", kWebhooksOnNoAbsences);
+  auto webhooks_off = store_.add_integration("personio", "HRIS", R"({"upstream_webhooks":false})");
+  auto deleted = store_.add_integration("personio", "HRIS", R"({"upstream_webhooks":true})");
+  must(store_.writer().run(
+      [&](store::Connection& c) { return store::integrations::mark_deleted(c, deleted, now_ms()); }));
+  store_.add_endpoint("http://127.0.0.1:9/hook");
+
+  auto out_of_scope = store_.add_inbox(integration, kAbsenceCreated, "absence-period.created");
+  auto unmapped = store_.add_inbox(integration, "[]", "attendance.created");
+  auto off = store_.add_inbox(webhooks_off, kEmployeeCreated);
+  auto gone = store_.add_inbox(deleted, kEmployeeCreated);
+  auto unknown_integration = store_.add_inbox(std::string("personio:missing"), kEmployeeCreated);
+
+  start();
+  ASSERT_TRUE(drained());
+
+  auto expect_ignored = [&](const std::string& id, std::vector<std::string> words) {
+    auto row = store_.inbox(id);
+    EXPECT_EQ(row.outcome, "ignored") << id;
+    ASSERT_TRUE(row.reason.has_value()) << id;
+    for (const auto& w : words)
+      EXPECT_NE(row.reason->find(w), std::string::npos) << *row.reason;
+    EXPECT_TRUE(row.processed_at.has_value());
+    EXPECT_FALSE(row.event_ids.has_value());
+    EXPECT_TRUE(must(store::events::for_inbox(store_.conn(), id)).empty());
+  };
+  expect_ignored(out_of_scope, {"out of scope", "hris_absences"});
+  expect_ignored(unmapped, {"attendance.created", "does not map"});
+  expect_ignored(off, {"upstream webhooks are disabled"});
+  expect_ignored(gone, {"deleted"});
+  expect_ignored(unknown_integration, {"deleted"});
+
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 0);
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM deliveries"), 0);
+  EXPECT_EQ(on_events_.load(), 0);
+  EXPECT_FALSE(store_.integration(integration).last_event_at.has_value());
+}
+
+TEST_F(ProcessorTest, PartlyOutOfScopeRowRelaysOnlyTheEnabledModels) {
+  auto integration = store_.add_integration("personio", "HRIS", kWebhooksOnNoAbsences);
+  store_.add_endpoint("http://127.0.0.1:9/hook");
+  auto id = store_.add_inbox(integration, R"([{"model":"hris_employees","action":"updated","remote_id":"7"},)"
+                                          R"({"model":"hris_absences","action":"updated","remote_id":"9"}])");
+  start();
+  ASSERT_TRUE(drained());
+
+  auto row = store_.inbox(id);
+  EXPECT_EQ(row.outcome, "accepted");
+  ASSERT_TRUE(row.reason.has_value());
+  EXPECT_NE(row.reason->find("partly out of scope: hris_absences"), std::string::npos) << *row.reason;
+  auto events = must(store::events::for_inbox(store_.conn(), id));
+  ASSERT_EQ(events.size(), 1u);
+  auto payload = bj::parse(events[0].payload);
+  const auto& relayed = payload.at("data").at("events").as_array();
+  ASSERT_EQ(relayed.size(), 1u);
+  EXPECT_EQ(relayed[0].at("model"), "hris_employees");
+  // The inbox keeps what was relayed.
+  EXPECT_EQ(bj::parse(*row.unified_events).as_array().size(), 1u);
+}
+
+TEST_F(ProcessorTest, RowsWaitingAtStartAreProcessedWithoutANotify) {
+  auto integration = store_.add_integration("personio", "HRIS", kWebhooksOnNoAbsences);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(store_.add_inbox(integration, kEmployeeCreated));
+  processor_ = std::make_unique<Processor>(store_.pool(), store_.writer(), connectors::builtin_registry());
+  processor_->start();  // crash recovery: no notify for rows written before the start
+  ASSERT_TRUE(wait_until([&] { return processor_->processed() == 5; }));
+  for (const auto& id : ids)
+    EXPECT_EQ(store_.inbox(id).outcome, "accepted");
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 5);
+}
+
+TEST_F(ProcessorTest, OutcomesEventsAndDeliveriesCommitTogetherOrNotAtAll) {
+  auto integration = store_.add_integration("personio", "HRIS", kWebhooksOnNoAbsences);
+  store_.add_endpoint("http://127.0.0.1:9/hook");
+  auto accepted = store_.add_inbox(integration, kEmployeeCreated);
+  auto ignored = store_.add_inbox(integration, kAbsenceCreated);
+  // Any delivery insert fails: the whole batch — outcomes, the event, the deliveries — must roll back.
+  must(store_.writer().run([](store::Connection& c) {
+    return c.exec_script(
+        "CREATE TRIGGER test_fail_deliveries BEFORE INSERT ON deliveries "
+        "BEGIN SELECT RAISE(ABORT, 'test: deliveries unavailable'); END;");
+  }));
+  const auto jobs_before = store_.writer().jobs();
+
+  start();
+  // The processor's batch ran (and failed) once the writer has run another job.
+  ASSERT_TRUE(wait_until([&] { return store_.writer().jobs() > jobs_before; }));
+  EXPECT_EQ(store_.inbox(accepted).outcome, "received");
+  EXPECT_EQ(store_.inbox(ignored).outcome, "received");  // even the ignored row's outcome was rolled back
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 0);
+  EXPECT_EQ(processor_->processed(), 0u);
+
+  must(store_.writer().run(
+      [](store::Connection& c) { return c.exec_script("DROP TRIGGER test_fail_deliveries"); }));
+  ASSERT_TRUE(drained());
+  EXPECT_EQ(store_.inbox(accepted).outcome, "accepted");
+  EXPECT_EQ(store_.inbox(ignored).outcome, "ignored");
+  // Exactly one event: nothing of the failed attempt survived.
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 1);
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM deliveries"), 1);
+}
+
+TEST_F(ProcessorTest, StopDrainsRowsAlreadyDurable) {
+  auto integration = store_.add_integration("personio", "HRIS", kWebhooksOnNoAbsences);
+  start();
+  ASSERT_TRUE(drained());
+  // Written without a notify while the processor sleeps: stop() must still process it.
+  auto id = store_.add_inbox(integration, kEmployeeCreated);
+  processor_->stop();
+  EXPECT_EQ(store_.inbox(id).outcome, "accepted");
+}
+
+}  // namespace
+}  // namespace tributary::processing
