@@ -1,0 +1,300 @@
+// The ingress through a whole node: integration and endpoint created over the API, upstream webhooks signed
+// as Greenhouse signs them, and what each answer promises checked in the database through a connection of the
+// test's own.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "app/node.h"
+#include "delivery/test_support.h"
+
+namespace tributary::app {
+namespace {
+
+namespace bj = boost::json;
+using namespace pipeline_testing;
+
+constexpr std::int64_t kIngressLimit = 4096;
+
+std::string greenhouse_signature(const std::string& secret, const std::string& body) {
+  return "sha256 " + crypto::hex_encode(crypto::hmac_sha256(secret, body));
+}
+
+std::string candidate_created(const std::string& candidate_id) {
+  return R"({"action":"new_candidate_application","payload":{"application":{"id":1001,"candidate":{"id":)" +
+         candidate_id + R"(}}}})";
+}
+
+class NodeIngressTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_.listen = "127.0.0.1:0";
+    config_.database = (dir_.path() / "tributary.db").string();
+    config_.api_key = "trib_test_" + crypto::random_token(24);
+    config_.master_key = crypto::base64_encode(crypto::random_bytes(32));
+    config_.delivery.allow_networks = {"127.0.0.0/8"};
+    config_.delivery.timeout_ms = 3000;
+    config_.retry = RetryConfig{50, 2.0, 3, 0.0};
+    config_.ingress.max_body_bytes = kIngressLimit;
+    config_.shutdown_grace_ms = 300;
+    client_ = loopback_client();
+  }
+  void TearDown() override {
+    if (node_) node_->stop();
+    node_.reset();
+  }
+
+  void start_node() {
+    node_ = std::make_unique<Node>(config_);
+    auto started = node_->start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
+  }
+
+  Reply api(const std::string& method, const std::string& path, const std::string& body = {}) {
+    return call(*client_, method, node_->base_url() + path, body,
+                {{"Authorization", "Bearer " + config_.api_key}});
+  }
+
+  // Creates a Greenhouse integration with upstream webhooks on; remembers its ingress path and secret.
+  void create_greenhouse_integration() {
+    auto reply = api("POST", "/v1/integrations",
+                     R"({"tool":"greenhouse","end_user":{"organization_name":"Acme","origin_id":"acme-1"},)"
+                     R"("credentials":{"client_id":"c","client_secret":"s","user_id":"7"},)"
+                     R"("scope":{"upstream_webhooks":true}})");
+    ASSERT_EQ(reply.status, 201) << reply.body;
+    auto data = bj::parse(reply.body).at("data");
+    integration_id_ = std::string(data.at("id").as_string());
+    const auto& subs = data.at("subscriptions").as_array();
+    ASSERT_EQ(subs.size(), 1u);
+    EXPECT_EQ(subs[0].at("status"), "pending");
+    std::string url(subs[0].at("ingress_url").as_string());
+    auto at = url.find("/ingress/greenhouse/");
+    ASSERT_NE(at, std::string::npos) << url;
+    ingress_path_ = url.substr(at);
+    secret_ = std::string(subs[0].at("setup").at("secret").as_string());
+    ASSERT_FALSE(secret_.empty());
+  }
+
+  std::string create_endpoint(const std::string& url) {
+    auto reply = api("POST", "/v1/webhook-endpoints", R"({"url":")" + url + R"("})");
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    auto data = bj::parse(reply.body).at("data");
+    return std::string(data.at("secret").as_string());
+  }
+
+  Reply post_ingress(const std::string& path, const std::string& body, HeaderList headers) {
+    return call(*client_, "POST", node_->base_url() + path, body, std::move(headers));
+  }
+  Reply post_signed(const std::string& body, const std::string& event_id) {
+    return post_ingress(
+        ingress_path_, body,
+        {{"Signature", greenhouse_signature(secret_, body)}, {"Greenhouse-Event-ID", event_id}});
+  }
+
+  // Inbox rows as another process would see them: a fresh connection to the database file.
+  std::vector<store::InboxRow> inbox_rows(const std::string& where, const std::vector<store::Value>& params) {
+    auto db = must(store::open_database(config_.database));
+    auto conn = must(db->connect());
+    auto rows = must(conn->query("SELECT id FROM inbox WHERE " + where + " ORDER BY seq", params));
+    std::vector<store::InboxRow> out;
+    for (const auto& r : rows) {
+      auto row = must(store::inbox::get(*conn, r.text(0)));
+      if (row) out.push_back(*row);
+    }
+    return out;
+  }
+  std::vector<store::InboxRow> rows_with_delivery_id(const std::string& event_id) {
+    return inbox_rows("delivery_id = $1", {event_id});
+  }
+
+  TempDir dir_;
+  Config config_;
+  std::unique_ptr<http::CurlClient> client_;
+  std::unique_ptr<Node> node_;
+  std::string integration_id_;
+  std::string ingress_path_;
+  std::string secret_;
+};
+
+TEST_F(NodeIngressTest, SignedWebhookIsDurableBeforeThe200AndRelayedOnce) {
+  FakeEndpoint downstream;
+  start_node();
+  const std::string endpoint_secret = create_endpoint(downstream.url());
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+
+  const std::string event_id = "gh-" + crypto::random_token(12);
+  const std::string body = candidate_created("4242");
+  auto reply = post_signed(body, event_id);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_FALSE(bj::parse(reply.body).at("data").as_object().contains("duplicate"));
+
+  // Right after the 200, with no waiting: the row is in the database file.
+  auto rows = rows_with_delivery_id(event_id);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0].outcome == "received" || rows[0].outcome == "accepted") << rows[0].outcome;
+  EXPECT_EQ(rows[0].http_status, 200);
+  EXPECT_EQ(rows[0].integration_id, integration_id_);
+  EXPECT_EQ(rows[0].tool, "greenhouse");
+  EXPECT_EQ(rows[0].vendor_event, "new_candidate_application");
+  EXPECT_EQ(rows[0].body, body);
+  EXPECT_TRUE(rows[0].verification.has_value());
+  // The signature header is stored redacted.
+  EXPECT_EQ(rows[0].headers.find(greenhouse_signature(secret_, body)), std::string::npos) << rows[0].headers;
+
+  // Relayed downstream, signed with the endpoint's secret.
+  ASSERT_TRUE(downstream.wait_for_count(1));
+  const auto request = downstream.received()[0].request;
+  auto payload = bj::parse(request.body);
+  EXPECT_EQ(payload.at("type"), "remote-event-received");
+  EXPECT_EQ(str(payload.at("data").at("integration_id")), integration_id_);
+  EXPECT_EQ(payload.at("data").at("integration_tool"), "greenhouse");
+  const auto& events = payload.at("data").at("events").as_array();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].at("model"), "ats_candidates");
+  EXPECT_EQ(events[0].at("action"), "created");
+  EXPECT_EQ(events[0].at("remote_id"), "4242");
+  EXPECT_EQ(std::string(request.header("X-Kombo-Signature").value_or("")),
+            crypto::base64url_encode_nopad(crypto::hmac_sha256(endpoint_secret, request.body)));
+
+  // The first verified request activated the manual subscription.
+  auto integration = api("GET", "/v1/integrations/" + integration_id_);
+  ASSERT_EQ(integration.status, 200);
+  EXPECT_EQ(bj::parse(integration.body).at("data").at("subscriptions").at(0).at("status"), "active");
+}
+
+TEST_F(NodeIngressTest, RedeliveryWithTheSameEventIdIsADuplicateAndNotRelayedAgain) {
+  FakeEndpoint downstream;
+  start_node();
+  create_endpoint(downstream.url());
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+
+  const std::string event_id = "gh-" + crypto::random_token(12);
+  const std::string body = candidate_created("77");
+  ASSERT_EQ(post_signed(body, event_id).status, 200);
+  auto second = post_signed(body, event_id);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(bj::parse(second.body).at("data").at("duplicate"), true);
+
+  auto rows = rows_with_delivery_id(event_id);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].outcome, "duplicate");
+  ASSERT_TRUE(rows[1].reason.has_value());
+  EXPECT_NE(rows[1].reason->find("not forwarded"), std::string::npos);
+
+  // A different event right after marks the point by which a second relay of the first would have happened.
+  ASSERT_EQ(post_signed(candidate_created("78"), "gh-" + crypto::random_token(12)).status, 200);
+  ASSERT_TRUE(downstream.wait_for_count(2));
+  ASSERT_TRUE(wait_until([&] { return node_->stats().delivery_succeeded >= 2; }));
+  std::size_t about_77 = 0;
+  for (const auto& r : downstream.received())
+    if (r.request.body.find(R"("remote_id":"77")") != std::string::npos) ++about_77;
+  EXPECT_EQ(about_77, 1u);
+  EXPECT_EQ(node_->stats().ingress_duplicates, 1u);
+  EXPECT_FALSE(rows[1].event_ids.has_value());
+}
+
+TEST_F(NodeIngressTest, BadSignatureIs401AndLoggedAsRejected) {
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  const std::string body = candidate_created("5");
+  const std::string event_id = "gh-" + crypto::random_token(12);
+  auto reply = post_ingress(
+      ingress_path_, body,
+      {{"Signature", greenhouse_signature("not-the-secret", body)}, {"Greenhouse-Event-ID", event_id}});
+  EXPECT_EQ(reply.status, 401) << reply.body;
+  EXPECT_EQ(bj::parse(reply.body).at("status"), "error");
+
+  auto missing = post_ingress(ingress_path_, body, {{"Greenhouse-Event-ID", event_id}});
+  EXPECT_EQ(missing.status, 401) << missing.body;
+
+  std::vector<store::InboxRow> rows;
+  ASSERT_TRUE(wait_until([&] {
+    rows = inbox_rows("integration_id = $1 AND outcome = 'rejected'", {integration_id_});
+    return rows.size() == 2;
+  }));
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.http_status, 401);
+    ASSERT_TRUE(row.reason.has_value());
+    EXPECT_NE(row.reason->find("signature"), std::string::npos) << *row.reason;
+    EXPECT_EQ(row.reason->find(secret_), std::string::npos);
+    EXPECT_FALSE(row.event_ids.has_value());
+  }
+  // Nothing was accepted: the subscription is still waiting for its first verified request.
+  auto integration = api("GET", "/v1/integrations/" + integration_id_);
+  EXPECT_EQ(bj::parse(integration.body).at("data").at("subscriptions").at(0).at("status"), "pending");
+  EXPECT_EQ(node_->stats().ingress_accepted, 0u);
+}
+
+TEST_F(NodeIngressTest, UnknownTokenIs404AndLogged) {
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  const std::string path = "/ingress/greenhouse/" + crypto::random_token(32);
+  const std::string body = candidate_created("5");
+  auto reply = post_ingress(path, body, {{"Signature", greenhouse_signature(secret_, body)}});
+  EXPECT_EQ(reply.status, 404) << reply.body;
+
+  // The right token under another tool's name is unknown too.
+  auto wrong_tool = ingress_path_;
+  wrong_tool.replace(wrong_tool.find("greenhouse"), std::string("greenhouse").size(), "personio");
+  EXPECT_EQ(post_ingress(wrong_tool, body, {{"Signature", greenhouse_signature(secret_, body)}}).status, 404);
+
+  std::vector<store::InboxRow> rows;
+  ASSERT_TRUE(wait_until([&] {
+    rows = inbox_rows("outcome = 'rejected' AND http_status = 404", {});
+    return rows.size() == 2;
+  }));
+  EXPECT_EQ(rows[0].path, path);
+  EXPECT_FALSE(rows[0].integration_id.has_value());
+}
+
+TEST_F(NodeIngressTest, BodyOverTheIngressLimitIs413AndLogged) {
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  std::string body =
+      R"({"action":"new_candidate_application","padding":")" + std::string(kIngressLimit, 'x') + R"("})";
+  auto reply = post_ingress(ingress_path_, body, {{"Signature", greenhouse_signature(secret_, body)}});
+  EXPECT_EQ(reply.status, 413) << reply.body << reply.error;
+
+  std::vector<store::InboxRow> rows;
+  ASSERT_TRUE(wait_until([&] {
+    rows = inbox_rows("outcome = 'rejected' AND http_status = 413", {});
+    return rows.size() == 1;
+  }));
+  EXPECT_EQ(rows[0].path, ingress_path_);
+  EXPECT_EQ(rows[0].integration_id, integration_id_);  // the URL was known, the body too large
+  EXPECT_EQ(node_->stats().ingress_accepted, 0u);
+
+  // The API's own limit is not the ingress limit: a larger API body is accepted.
+  auto patch = api("PATCH", "/v1/integrations/" + integration_id_,
+                   R"({"end_user":{"organization_name":")" + std::string(kIngressLimit, 'a') + R"("}})");
+  EXPECT_EQ(patch.status, 200) << patch.body.substr(0, 300);
+}
+
+TEST_F(NodeIngressTest, DeliveryInFlightAtStopIsSentAfterTheRestart) {
+  FakeEndpoint downstream;
+  downstream.then(FakeEndpoint::Reply{200, {}, "{}", /*hold=*/true});
+  start_node();
+  create_endpoint(downstream.url());
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  ASSERT_EQ(post_signed(candidate_created("9"), "gh-" + crypto::random_token(12)).status, 200);
+  ASSERT_TRUE(downstream.wait_for_count(1));
+
+  node_->stop();  // the request is still unanswered when the grace period ends
+  node_.reset();
+  downstream.release_held(200);
+
+  start_node();
+  ASSERT_TRUE(downstream.wait_for_count(2));
+  ASSERT_TRUE(wait_until([&] { return node_->stats().delivery_succeeded == 1; }));
+  auto events = api("GET", "/v1/events?integration_id=" + integration_id_);
+  ASSERT_EQ(events.status, 200) << events.body;
+  auto results = bj::parse(events.body).at("data").at("results").as_array();
+  ASSERT_EQ(results.size(), 1u);
+  auto event = api("GET", "/v1/events/" + std::string(results[0].at("id").as_string()));
+  auto deliveries = bj::parse(event.body).at("data").at("deliveries").as_array();
+  ASSERT_EQ(deliveries.size(), 1u);
+  EXPECT_EQ(deliveries[0].at("status"), "succeeded");
+}
+
+}  // namespace
+}  // namespace tributary::app

@@ -1,0 +1,318 @@
+// The reconciler against the simulated tools: subscriptions created, narrowed, disabled, retried after a
+// missing permission, and removed with the integration — checked on both sides (our rows and the tool's).
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "connectors/registry.h"
+#include "delivery/test_support.h"
+#include "sim/simulator.h"
+#include "subscriptions/reconciler.h"
+
+namespace tributary::subscriptions {
+namespace {
+
+namespace bj = boost::json;
+using namespace pipeline_testing;
+
+constexpr const char* kPublicUrl = "http://127.0.0.1:9";
+const std::set<std::string> kEmployeeEvents = {"person.created", "person.updated", "person.deleted"};
+const std::set<std::string> kAbsenceEvents = {"absence-period.created", "absence-period.updated.timerange",
+                                              "absence-period.updated.status"};
+
+std::set<std::string> as_set(const bj::value& array) {
+  std::set<std::string> out;
+  for (const auto& v : array.as_array())
+    out.insert(std::string(v.as_string()));
+  return out;
+}
+std::set<std::string> as_set(const std::vector<std::string>& v) {
+  return {v.begin(), v.end()};
+}
+std::set<std::string> join(std::set<std::string> a, const std::set<std::string>& b) {
+  a.insert(b.begin(), b.end());
+  return a;
+}
+
+class ReconcilerSimTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim_ = sim::make_simulator("personio", sim::SimOptions{});
+    ASSERT_NE(sim_, nullptr);
+    ASSERT_TRUE(sim_->start().ok());
+    client_ = loopback_client();
+    ReconcilerOptions options;
+    options.public_url = kPublicUrl;
+    options.api_timeout = 5000ms;
+    options.retry_base_ms = 100;
+    reconciler_ = std::make_unique<Reconciler>(store_.pool(), store_.writer(), connectors::builtin_registry(),
+                                               store_.secrets(), *client_, options);
+    reconciler_->set_on_changed([this] { ++changed_; });
+  }
+  void TearDown() override {
+    if (reconciler_) reconciler_->stop();
+    reconciler_.reset();
+    client_.reset();
+    if (sim_) sim_->stop();
+  }
+
+  // What the simulated Personio has subscribed.
+  bj::array remote_webhooks() {
+    auto reply = call(*client_, "GET", sim_->base_url() + "/_sim/subscriptions");
+    if (reply.status != 200) throw std::runtime_error("GET /_sim/subscriptions: " + reply.body + reply.error);
+    return bj::parse(reply.body).as_array();
+  }
+  void set_permission(bool granted) {
+    auto reply = call(*client_, "POST", sim_->base_url() + "/_sim/permissions",
+                      granted ? R"({"webhooks":true})" : R"({"webhooks":false})");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+  }
+  std::vector<store::SubscriptionRow> subscriptions(const std::string& integration_id) {
+    return must(store::subscriptions::list_for_integration(store_.conn(), integration_id));
+  }
+  std::string personio(const std::string& scope) {
+    return store_.add_integration("personio", "HRIS", scope, sim_->base_url());
+  }
+
+  TestStore store_;
+  std::unique_ptr<sim::Simulator> sim_;
+  std::unique_ptr<http::CurlClient> client_;
+  std::unique_ptr<Reconciler> reconciler_;
+  std::atomic<int> changed_{0};
+};
+
+TEST_F(ReconcilerSimTest, CreatesExactlyOneWebhookWithTheEnabledEvents) {
+  auto id = personio(R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+
+  auto remote = remote_webhooks();
+  ASSERT_EQ(remote.size(), 1u) << bj::serialize(remote);
+  EXPECT_EQ(as_set(remote[0].at("enabled_events")), join(kEmployeeEvents, kAbsenceEvents));
+
+  auto subs = subscriptions(id);
+  ASSERT_EQ(subs.size(), 1u);
+  const store::SubscriptionRow sub = subs[0];
+  EXPECT_EQ(sub.status, "active");
+  EXPECT_EQ(sub.mode, "api");
+  EXPECT_FALSE(sub.last_error.has_value());
+  ASSERT_TRUE(sub.remote_id.has_value());
+  EXPECT_EQ(*sub.remote_id, std::string(remote[0].at("id").as_string()));
+  EXPECT_EQ(as_set(sub.event_types), join(kEmployeeEvents, kAbsenceEvents));
+  EXPECT_EQ(std::string(remote[0].at("url").as_string()),
+            ingress_url(kPublicUrl, "personio", sub.ingress_token));
+  ASSERT_TRUE(sub.secret.has_value());
+  EXPECT_TRUE(store_.secrets().open(*sub.secret).has_value());
+  EXPECT_GE(changed_.load(), 1);
+
+  // Reconciling again changes nothing, here or there.
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  remote = remote_webhooks();
+  ASSERT_EQ(remote.size(), 1u);
+  EXPECT_EQ(std::string(remote[0].at("id").as_string()), *sub.remote_id);
+  subs = subscriptions(id);
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(subs[0].id, sub.id);
+  EXPECT_EQ(subs[0].remote_id, sub.remote_id);
+}
+
+TEST_F(ReconcilerSimTest, NarrowingTheScopeReplacesTheWebhook) {
+  auto id = personio(R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  auto before = subscriptions(id);
+  ASSERT_EQ(before.size(), 1u);
+  const std::string old_remote = before[0].remote_id.value_or("");
+
+  store_.set_scope(id, R"({"models":{"hris_absences":false},"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+
+  auto remote = remote_webhooks();
+  ASSERT_EQ(remote.size(), 1u) << bj::serialize(remote);
+  EXPECT_NE(std::string(remote[0].at("id").as_string()), old_remote);  // the old one was deleted
+  EXPECT_EQ(as_set(remote[0].at("enabled_events")), kEmployeeEvents);
+
+  auto subs = subscriptions(id);
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(subs[0].status, "active");
+  EXPECT_EQ(as_set(subs[0].event_types), kEmployeeEvents);
+  EXPECT_EQ(subs[0].remote_id.value_or(""), std::string(remote[0].at("id").as_string()));
+}
+
+TEST_F(ReconcilerSimTest, WebhooksOffRemovesTheRemoteWebhookAndKeepsADisabledRow) {
+  auto id = personio(R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  ASSERT_EQ(remote_webhooks().size(), 1u);
+
+  store_.set_scope(id, R"({"upstream_webhooks":false})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  EXPECT_EQ(remote_webhooks().size(), 0u);
+  auto subs = subscriptions(id);
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(subs[0].status, "disabled");
+  EXPECT_FALSE(subs[0].remote_id.has_value());
+  ASSERT_TRUE(subs[0].last_error.has_value());
+  EXPECT_NE(subs[0].last_error->find("disabled in the scope config"), std::string::npos);
+
+  // Turned on again: the same row is subscribed again.
+  store_.set_scope(id, R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  auto remote = remote_webhooks();
+  ASSERT_EQ(remote.size(), 1u);
+  subs = subscriptions(id);
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(subs[0].status, "active");
+  EXPECT_EQ(subs[0].remote_id.value_or(""), std::string(remote[0].at("id").as_string()));
+}
+
+TEST_F(ReconcilerSimTest, IntegrationCreatedWithWebhooksOffSubscribesNothing) {
+  auto id = personio(R"({"upstream_webhooks":false})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  EXPECT_EQ(remote_webhooks().size(), 0u);
+  EXPECT_TRUE(subscriptions(id).empty());
+}
+
+TEST_F(ReconcilerSimTest, MissingPermissionIsReportedAndRetriedAfterTheBackoff) {
+  set_permission(false);
+  auto id = personio(R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+
+  EXPECT_EQ(remote_webhooks().size(), 0u);
+  auto subs = subscriptions(id);
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(subs[0].status, "missing_permission");
+  EXPECT_FALSE(subs[0].remote_id.has_value());
+  EXPECT_EQ(subs[0].failures, 1);
+  ASSERT_TRUE(subs[0].last_error.has_value());
+  // Says what the end customer must grant.
+  EXPECT_NE(subs[0].last_error->find("Webhooks"), std::string::npos) << *subs[0].last_error;
+  EXPECT_NE(subs[0].last_error->find("grant"), std::string::npos) << *subs[0].last_error;
+  EXPECT_EQ(subs[0].last_error->find("test-secret"), std::string::npos);  // never a credential
+  ASSERT_TRUE(subs[0].next_attempt_at.has_value());
+  EXPECT_GT(*subs[0].next_attempt_at, now_ms() - 1000);
+  // The integration is due again when the subscription's retry is.
+  EXPECT_EQ(store_.integration(id).reconcile_due_at, subs[0].next_attempt_at);
+
+  // Granted: the reconciler's own loop retries once the backoff is over, with no notify.
+  set_permission(true);
+  reconciler_->start();
+  ASSERT_TRUE(wait_until([&] { return subscriptions(id).at(0).status == "active"; }, 5000ms));
+  auto remote = remote_webhooks();
+  ASSERT_EQ(remote.size(), 1u);
+  subs = subscriptions(id);
+  EXPECT_EQ(subs[0].remote_id.value_or(""), std::string(remote[0].at("id").as_string()));
+  EXPECT_EQ(subs[0].failures, 0);
+  EXPECT_FALSE(subs[0].last_error.has_value());
+  EXPECT_FALSE(subs[0].next_attempt_at.has_value());
+}
+
+TEST_F(ReconcilerSimTest, ReconcileNowRetriesAtOnceWithoutWaitingForTheBackoff) {
+  ReconcilerOptions options;
+  options.public_url = kPublicUrl;
+  options.retry_base_ms = 3600 * 1000;  // the backoff alone would not retry during this test
+  reconciler_ = std::make_unique<Reconciler>(store_.pool(), store_.writer(), connectors::builtin_registry(),
+                                             store_.secrets(), *client_, options);
+  set_permission(false);
+  auto id = personio(R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  ASSERT_EQ(subscriptions(id).at(0).status, "missing_permission");
+
+  set_permission(true);
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  EXPECT_EQ(subscriptions(id).at(0).status, "active");
+  EXPECT_EQ(remote_webhooks().size(), 1u);
+}
+
+TEST_F(ReconcilerSimTest, BackoffDoublesWhileThePermissionIsMissing) {
+  set_permission(false);
+  auto id = personio(R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  Millis before = now_ms();
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  auto second = subscriptions(id).at(0);
+  EXPECT_EQ(second.status, "missing_permission");
+  EXPECT_EQ(second.failures, 2);
+  ASSERT_TRUE(second.next_attempt_at.has_value());
+  EXPECT_GE(*second.next_attempt_at - before, 200);  // 100 ms × 2
+}
+
+TEST_F(ReconcilerSimTest, DeletedIntegrationLosesItsWebhookAndIsHardDeleted) {
+  auto id = personio(R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  ASSERT_EQ(remote_webhooks().size(), 1u);
+
+  must(store_.writer().run(
+      [&](store::Connection& c) { return store::integrations::mark_deleted(c, id, now_ms()); }));
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  EXPECT_EQ(remote_webhooks().size(), 0u);
+  EXPECT_FALSE(must(store::integrations::get(store_.conn(), id, /*include_deleted=*/true)).has_value());
+  EXPECT_TRUE(subscriptions(id).empty());
+}
+
+TEST_F(ReconcilerSimTest, DeletionWaitsUntilTheRemoteWebhookIsGone) {
+  auto id = personio(R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  ASSERT_EQ(remote_webhooks().size(), 1u);
+
+  set_permission(false);
+  must(store_.writer().run(
+      [&](store::Connection& c) { return store::integrations::mark_deleted(c, id, now_ms()); }));
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  // The tool refused: the row stays (deleted) so the webhook is not orphaned, and says why.
+  EXPECT_TRUE(must(store::integrations::get(store_.conn(), id, true)).has_value());
+  auto subs = subscriptions(id);
+  ASSERT_EQ(subs.size(), 1u);
+  ASSERT_TRUE(subs[0].last_error.has_value());
+  EXPECT_NE(subs[0].last_error->find("could not delete"), std::string::npos) << *subs[0].last_error;
+
+  set_permission(true);
+  reconciler_->start();
+  ASSERT_TRUE(
+      wait_until([&] { return !must(store::integrations::get(store_.conn(), id, true)).has_value(); }));
+  EXPECT_EQ(remote_webhooks().size(), 0u);
+}
+
+TEST(ReconcilerManualTest, GreenhouseGetsOnePendingSubscriptionWithAGeneratedSecretAndNoRemoteCalls) {
+  TestStore store;
+  FakeEndpoint tool_api;  // stands in for the tool's API: nothing may call it
+  auto client = loopback_client();
+  ReconcilerOptions options;
+  options.public_url = kPublicUrl;
+  Reconciler reconciler(store.pool(), store.writer(), connectors::builtin_registry(), store.secrets(),
+                        *client, options);
+  auto id = store.add_integration("greenhouse", "ATS", R"({"upstream_webhooks":true})", tool_api.url(""),
+                                  kGreenhouseCredentials);
+  ASSERT_TRUE(reconciler.reconcile(id).ok());
+
+  auto subs = must(store::subscriptions::list_for_integration(store.conn(), id));
+  ASSERT_EQ(subs.size(), 1u);
+  const store::SubscriptionRow sub = subs[0];
+  EXPECT_EQ(sub.mode, "manual");
+  EXPECT_EQ(sub.status, "pending");
+  EXPECT_FALSE(sub.remote_id.has_value());
+  EXPECT_EQ(as_set(sub.event_types),
+            (std::set<std::string>{"new_candidate_application", "delete_candidate", "job_updated",
+                                   "job_post_created", "job_post_updated", "job_post_deleted"}));
+  ASSERT_TRUE(sub.secret.has_value());
+  auto secret = store.secrets().open(*sub.secret);
+  ASSERT_TRUE(secret.has_value());
+  auto raw = crypto::base64_decode(*secret);
+  ASSERT_TRUE(raw.has_value()) << "the generated secret is base64";
+  EXPECT_EQ(raw->size(), 32u);
+  EXPECT_EQ(sub.ingress_token.size(), 32u);
+
+  // Reconciling again keeps the same row and secret.
+  ASSERT_TRUE(reconciler.reconcile(id).ok());
+  auto again = must(store::subscriptions::list_for_integration(store.conn(), id));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, sub.id);
+  EXPECT_EQ(store.secrets().open(*again[0].secret), secret);
+
+  // Deleting it is local too.
+  must(store.writer().run(
+      [&](store::Connection& c) { return store::integrations::mark_deleted(c, id, now_ms()); }));
+  ASSERT_TRUE(reconciler.reconcile(id).ok());
+  EXPECT_FALSE(must(store::integrations::get(store.conn(), id, true)).has_value());
+  EXPECT_EQ(tool_api.count(), 0u);
+}
+
+}  // namespace
+}  // namespace tributary::subscriptions
