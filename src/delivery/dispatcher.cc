@@ -18,24 +18,6 @@ std::string excerpt(const std::string& body, std::size_t limit) {
   return body.substr(0, limit);
 }
 
-// The earliest time after `after` at which a delivery of an enabled endpoint becomes due: its retry time or
-// the end of its lease (store::deliveries::next_due_at with a lower bound). Deliveries already due at `after`
-// and still unclaimed wait for capacity (their endpoint's limit or the global one), which a completion brings
-// along with a notify(); counting them would keep the wait at zero and the loop spinning.
-Result<std::optional<Millis>> next_due_after(store::Connection& c, Millis after) {
-  auto rows = c.query(
-      "SELECT MIN(t) FROM ("
-      "SELECT (SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.endpoint_id = e.id "
-      "AND d.status = 'pending' AND d.next_attempt_at > $1) AS t FROM endpoints e WHERE e.enabled = 1 "
-      "UNION ALL "
-      "SELECT (SELECT MIN(d.lease_until) FROM deliveries d WHERE d.endpoint_id = e.id "
-      "AND d.status = 'sending' AND d.lease_until > $1) AS t FROM endpoints e WHERE e.enabled = 1)",
-      {after});
-  if (!rows) return rows.error();
-  if (rows->empty() || rows->front().is_null(0)) return std::optional<Millis>{};
-  return std::optional<Millis>(rows->front().int64(0));
-}
-
 }  // namespace
 
 Dispatcher::Dispatcher(store::Pool& pool, store::Writer& writer, http::HttpClient& client,
@@ -88,7 +70,7 @@ void Dispatcher::run() {
     // 1 s.
     auto wait = std::chrono::milliseconds(1000);
     if (auto lease = pool_.acquire()) {
-      auto next = next_due_after(**lease, claimed_at);
+      auto next = store::deliveries::next_due_after(**lease, claimed_at);
       if (next && *next) {
         Millis delta = **next - now_ms();
         if (delta < wait.count()) wait = std::chrono::milliseconds(std::max<Millis>(delta, 0));

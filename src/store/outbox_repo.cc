@@ -1,6 +1,7 @@
 #include "store/outbox_repo.h"
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 
 #include "store/value_util.h"
@@ -227,18 +228,22 @@ Result<std::vector<DeliveryRow>> claim_due(Connection& c, const std::string& end
 }
 
 Result<std::optional<Millis>> next_due_at(Connection& c) {
+  return next_due_after(c, std::numeric_limits<Millis>::min());
+}
+
+Result<std::optional<Millis>> next_due_after(Connection& c, Millis after) {
   // Only deliveries that can be claimed count: those of a disabled or deleted endpoint stay pending (recover
   // on a disabled endpoint, PATCH enabled=false) and would otherwise keep the dispatcher's wait at zero. One
   // MIN per enabled endpoint, each answered from the (endpoint_id, status, next_attempt_at) index without a
   // scan.
   auto rows = c.query(
       "SELECT MIN(t) FROM ("
-      "SELECT (SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.endpoint_id = e.id AND d.status = "
-      "'pending') "
-      "AS t FROM endpoints e WHERE e.enabled = 1 UNION ALL "
-      "SELECT (SELECT MIN(d.lease_until) FROM deliveries d WHERE d.endpoint_id = e.id AND d.status = "
-      "'sending') "
-      "AS t FROM endpoints e WHERE e.enabled = 1)");
+      "SELECT (SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.endpoint_id = e.id "
+      "AND d.status = 'pending' AND d.next_attempt_at > $1) AS t FROM endpoints e WHERE e.enabled = 1 "
+      "UNION ALL "
+      "SELECT (SELECT MIN(d.lease_until) FROM deliveries d WHERE d.endpoint_id = e.id "
+      "AND d.status = 'sending' AND d.lease_until > $1) AS t FROM endpoints e WHERE e.enabled = 1)",
+      {after});
   if (!rows) return rows.error();
   if (rows->empty() || rows->front().is_null(0)) return std::optional<Millis>{};
   return std::optional<Millis>(rows->front().int64(0));

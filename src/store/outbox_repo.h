@@ -99,6 +99,11 @@ Result<std::vector<DeliveryRow>> claim_due(Connection& c, const std::string& end
                                            Millis lease_until, int limit);
 // The earliest time any delivery becomes due (pending next_attempt_at or an expired lease), if any.
 Result<std::optional<Millis>> next_due_at(Connection& c);
+// The earliest time after `after` at which a delivery of an enabled endpoint becomes due (its retry time or
+// the end of its lease). The dispatcher asks for what comes after its last claim: deliveries already due then
+// and still unclaimed wait for capacity, which a completion brings with a wake-up; counting them would keep
+// its wait at zero.
+Result<std::optional<Millis>> next_due_after(Connection& c, Millis after);
 // Endpoints with at least one delivery due now.
 Result<std::vector<std::string>> endpoints_with_due(Connection& c, Millis now);
 Status record_result(Connection& c, const DeliveryRow& row);  // status, attempts, retries, next, last_*
