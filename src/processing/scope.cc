@@ -33,9 +33,9 @@ Result<Scope> apply(Scope scope, std::string_view json_text, connectors::Categor
                             "scope.models." + std::string(name) + " must be a boolean");
         }
         if (on.get_bool() && connectors::category_of(*model) != category) {
-          return make_error(ErrorKind::kInvalidArgument, "scope.models: " + std::string(name) + " is not a " +
-                                                             std::string(connectors::to_string(category)) +
-                                                             " model");
+          return make_error(ErrorKind::kInvalidArgument,
+                            "scope.models: " + std::string(name) + " is not available for this " +
+                                std::string(connectors::to_string(category)) + " tool");
         }
         if (on.get_bool()) {
           scope.models.insert(*model);
