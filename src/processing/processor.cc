@@ -74,8 +74,10 @@ Outcome decide(const store::InboxRow& row, const std::optional<store::Integratio
                   "' does not map to a relayed unified event");
   }
   if (!scope->upstream_webhooks) return ignore("upstream webhooks are disabled in the scope config");
-  if (in_scope.empty())
+  if (in_scope.empty() && dropped.empty()) return ignore("no unified event with a known model");
+  if (in_scope.empty()) {
     return ignore("out of scope: " + join_models(dropped) + " disabled in the scope config");
+  }
 
   store::EventRow event;
   event.id = new_id("evt");
