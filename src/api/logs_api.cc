@@ -90,6 +90,15 @@ Result<bj::array> deliveries_json(store::Connection& c, const std::string& event
   return out;
 }
 
+// An event with its deliveries and their attempts, as every events answer shows it.
+Result<bj::object> event_with_deliveries(store::Connection& c, const store::EventRow& e) {
+  auto o = event_json(e);
+  auto d = deliveries_json(c, e.id);
+  if (!d) return d.error();
+  o["deliveries"] = std::move(*d);
+  return o;
+}
+
 http::Response list_upstream(ApiContext& ctx, const http::Request& req) {
   store::InboxFilter f;
   f.integration_id = req.query_param("integration_id");
@@ -133,11 +142,9 @@ http::Response get_upstream(ApiContext& ctx, const std::string& id) {
   if (!events) return internal_error(events.error());
   bj::array evs;
   for (const auto& e : *events) {
-    auto o = event_json(e);
-    auto d = deliveries_json(**lease, e.id);
-    if (!d) return internal_error(d.error());
-    o["deliveries"] = std::move(*d);
-    evs.push_back(std::move(o));
+    auto o = event_with_deliveries(**lease, e);
+    if (!o) return internal_error(o.error());
+    evs.push_back(std::move(*o));
   }
   out["events"] = std::move(evs);
   return ok(std::move(out));
@@ -158,11 +165,9 @@ http::Response list_events(ApiContext& ctx, const http::Request& req) {
   if (!rows) return internal_error(rows.error());
   bj::array out;
   for (const auto& e : *rows) {
-    auto o = event_json(e);
-    auto d = deliveries_json(**lease, e.id);
-    if (!d) return internal_error(d.error());
-    o["deliveries"] = std::move(*d);
-    out.push_back(std::move(o));
+    auto o = event_with_deliveries(**lease, e);
+    if (!o) return internal_error(o.error());
+    out.push_back(std::move(*o));
   }
   std::optional<std::string> next;
   if (static_cast<int>(rows->size()) == f.limit) next = encode_cursor(rows->back().seq);
@@ -175,11 +180,9 @@ http::Response get_event(ApiContext& ctx, const std::string& id) {
   auto row = store::events::get(**lease, id);
   if (!row) return internal_error(row.error());
   if (!*row) return fail(ErrorKind::kNotFound, "event " + id + " not found");
-  auto out = event_json(**row);
-  auto d = deliveries_json(**lease, id);
-  if (!d) return internal_error(d.error());
-  out["deliveries"] = std::move(*d);
-  return ok(std::move(out));
+  auto out = event_with_deliveries(**lease, **row);
+  if (!out) return internal_error(out.error());
+  return ok(std::move(*out));
 }
 
 http::Response redeliver(ApiContext& ctx, const std::string& id) {

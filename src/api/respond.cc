@@ -38,32 +38,6 @@ std::string_view code_for(ErrorKind kind) {
 
 }  // namespace
 
-int http_status(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kInvalidArgument:
-      return 400;
-    case ErrorKind::kUnauthorized:
-      return 401;
-    case ErrorKind::kForbidden:
-      return 403;
-    case ErrorKind::kNotFound:
-      return 404;
-    case ErrorKind::kConflict:
-      return 409;
-    case ErrorKind::kPayloadTooLarge:
-      return 413;
-    case ErrorKind::kRateLimited:
-      return 429;
-    case ErrorKind::kUpstream:
-      return 502;
-    case ErrorKind::kUnavailable:
-      return 503;
-    case ErrorKind::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
 http::Response ok(bj::value data, int status) {
   bj::object out;
   out["status"] = "success";

@@ -19,7 +19,6 @@ http::Response ok(bj::value data, int status = 200);
 http::Response list_page(bj::array results, std::optional<std::string> next_cursor);
 http::Response fail(const Error& error);
 http::Response fail(ErrorKind kind, std::string message);
-int http_status(ErrorKind kind);
 // Logs the error and answers 500 without its text (it may describe our storage).
 http::Response internal_error(const Error& error);
 

@@ -27,6 +27,33 @@ struct Error {
   std::string message;
 };
 
+// The HTTP status each kind of error is answered with, wherever an error crosses HTTP (the API, simulators).
+constexpr int http_status(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kInvalidArgument:
+      return 400;
+    case ErrorKind::kUnauthorized:
+      return 401;
+    case ErrorKind::kForbidden:
+      return 403;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kConflict:
+      return 409;
+    case ErrorKind::kPayloadTooLarge:
+      return 413;
+    case ErrorKind::kRateLimited:
+      return 429;
+    case ErrorKind::kUpstream:
+      return 502;
+    case ErrorKind::kUnavailable:
+      return 503;
+    case ErrorKind::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
 inline Error make_error(ErrorKind kind, std::string message) {
   return Error{kind, std::move(message)};
 }

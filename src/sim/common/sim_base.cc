@@ -11,32 +11,6 @@ namespace tributary::sim {
 
 namespace bj = boost::json;
 
-int status_for(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kInvalidArgument:
-      return 400;
-    case ErrorKind::kUnauthorized:
-      return 401;
-    case ErrorKind::kForbidden:
-      return 403;
-    case ErrorKind::kNotFound:
-      return 404;
-    case ErrorKind::kConflict:
-      return 409;
-    case ErrorKind::kPayloadTooLarge:
-      return 413;
-    case ErrorKind::kRateLimited:
-      return 429;
-    case ErrorKind::kUpstream:
-      return 502;
-    case ErrorKind::kUnavailable:
-      return 503;
-    case ErrorKind::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
 namespace {
 
 std::string_view code_for(ErrorKind kind) {
@@ -65,7 +39,7 @@ bool plausible_host(std::string_view host) {
 }  // namespace
 
 http::Response error_reply(const Error& error) {
-  return http::error_response(status_for(error.kind), code_for(error.kind), error.message);
+  return http::error_response(http_status(error.kind), code_for(error.kind), error.message);
 }
 
 http::Response json_reply(int status, const bj::value& body) {

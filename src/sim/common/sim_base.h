@@ -34,7 +34,6 @@ namespace tributary::sim {
 inline constexpr std::string_view kUnifiedModels[] = {"hris_employees", "hris_absences", "ats_candidates",
                                                       "ats_jobs"};
 
-int status_for(ErrorKind kind);
 http::Response error_reply(const Error& error);
 http::Response json_reply(int status, const boost::json::value& body);
 // Parses a request body that must be a JSON object; the error says why not (400).

@@ -544,7 +544,7 @@ void PersonioSimulator::add_webhook_routes() {
       case ErrorKind::kUpstream:
         return personio_error(422, "Unprocessable Entity", e.message);
       default:
-        return personio_error(status_for(e.kind), "Error", e.message);
+        return personio_error(http_status(e.kind), "Error", e.message);
     }
   };
 
