@@ -2,6 +2,8 @@
 // reference measured in the same run with the same client (see bench/README.md). bench/run starts the
 // processes and calls `tributary_bench run ...`; `tributary_bench free-port` prints a free loopback port.
 // Every figure is reported as measured; nothing here passes or fails on timing.
+#include <fcntl.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 
 #include <atomic>
@@ -153,6 +155,25 @@ class GreenhouseRequests {
   std::string run_tag_;
 };
 
+// The disk's durable-write latency where Tributary's database lives: 4 KiB appended and fdatasync'ed, `n`
+// times. Every acknowledged webhook waits for at least one of these, so it bounds the commit rate.
+Percentiles fsync_probe(const std::string& dir, int n) {
+  std::string path = dir + "/fsync-probe";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<std::int64_t> ns;
+  if (fd < 0) return percentiles(ns);
+  std::string block(4096, 'x');
+  for (int i = 0; i < n; ++i) {
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) break;
+    std::int64_t t = now_ns();
+    if (::fdatasync(fd) != 0) break;
+    ns.push_back(now_ns() - t);
+  }
+  ::close(fd);
+  ::unlink(path.c_str());
+  return percentiles(ns);
+}
+
 struct Row {
   std::string figure;
   std::string tributary;
@@ -173,9 +194,11 @@ class Bench {
     if (!api_.wait_ready(std::chrono::seconds(30))) return fail("tributary did not become ready within 30 s");
     if (!setup()) return 1;
     cpu_.reset(o_.tributary_pid);
+    probe_disk("before");
     if (!figure_ingest()) return 1;
     if (!figure_latency()) return 1;
     if (!figure_throughput()) return 1;
+    probe_disk("after figures 1-3");
     figure_memory();
     print();
     sink_.stop();
@@ -192,12 +215,19 @@ class Bench {
     return false;
   }
 
-  void note(const std::string& line) {
-    std::cout << "  " << line << std::endl;
-    notes_.push_back(line);
-  }
+  void note(const std::string& line) { std::cout << "  " << line << std::endl; }
 
   void phase(const std::string& name) { std::cout << "== " << name << std::endl; }
+
+  void probe_disk(const std::string& when) {
+    if (o_.database.empty()) return;
+    std::string dir = o_.database.substr(0, o_.database.rfind('/'));
+    auto p = fsync_probe(dir.empty() ? "." : dir, 200);
+    std::string line = "disk " + when + ": fdatasync of 4 KiB p50 " + fixed(p.p50_ms, 2) + " ms, p99 " +
+                       fixed(p.p99_ms, 2) + " ms (every commit waits for one; the figures scale with it)";
+    note(line);
+    footer_.push_back(line);
+  }
 
   std::uint64_t accepted() {
     return static_cast<std::uint64_t>(api_.metrics()["tributary_ingress_accepted_total"]);
@@ -653,6 +683,8 @@ class Bench {
               << "-|-" << std::string(w[3], '-') << "\n";
     for (const auto& r : rows_)
       line(r.figure, r.tributary, r.reference, r.target);
+    for (const auto& f : footer_)
+      std::cout << f << "\n";
     std::cout << std::flush;
   }
 
@@ -671,7 +703,7 @@ class Bench {
   std::uint64_t next_id_ = 1'000'000;
   double ingest_rate_ = 0;
   std::vector<Row> rows_;
-  std::vector<std::string> notes_;
+  std::vector<std::string> footer_;
 };
 
 int free_port() {
