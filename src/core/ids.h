@@ -27,7 +27,8 @@ using EndpointId = StrongId<struct EndpointIdTag>;
 using EventId = StrongId<struct EventIdTag>;
 using InboxId = StrongId<struct InboxIdTag>;
 
-// "<prefix>_<22 random alphanumerics>" (≈131 bits), or "<tool>:<random>" for integrations (Kombo's shape).
+// "<prefix>_<8 characters of creation time><16 random alphanumerics>" — time-ordered and unguessable (≈95
+// random bits) — or "<tool>:<22 random alphanumerics>" for integrations (Kombo's shape).
 std::string new_id(std::string_view prefix);
 std::string new_integration_id(std::string_view tool);
 
