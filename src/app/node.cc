@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <sstream>
+#include <string_view>
 
 #include "api/api.h"
 #include "api/auth.h"
@@ -18,15 +19,21 @@
 #include "ingress/ingress.h"
 #include "processing/processor.h"
 #include "store/api_keys_repo.h"
+#include "store/checkpointer.h"
 #include "store/pool.h"
 #include "store/schema.h"
 #include "store/writer.h"
 #include "subscriptions/reconciler.h"
+#include "web/web.h"
 
 namespace tributary::app {
 
 std::string default_master_key_file(const Config& config) {
   if (!config.master_key_file.empty()) return config.master_key_file;
+  // A PostgreSQL URL has no directory to put the key beside: the working directory it is. (Nodes sharing one
+  // database need the same key; they set `master_key` or point `master_key_file` at the same key.)
+  const std::string_view db = config.database;
+  if (db.substr(0, 11) == "postgres://" || db.substr(0, 13) == "postgresql://") return "master.key";
   auto parent = std::filesystem::path(config.database).parent_path();
   return (parent.empty() ? std::filesystem::path(".") : parent).append("master.key").string();
 }
@@ -55,6 +62,7 @@ struct Node::Impl {
   Config config;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<store::Writer> writer;
+  std::unique_ptr<store::Checkpointer> checkpointer;
   std::unique_ptr<store::Pool> pool;
   std::optional<SecretBox> secrets;
   std::unique_ptr<http::CurlClient> client;
@@ -89,7 +97,8 @@ Status Node::start() {
     if (auto s = store::migrate(**conn); !s) return s;
     if (auto s = store::check_schema(**conn); !s) return s;
     if (m.db->backend() == store::Backend::kSqlite) {
-      // One process owns a SQLite database: whatever it had claimed before a crash is free again now.
+      // One process owns a SQLite database: whatever it had claimed before a crash is free again now. On
+      // PostgreSQL another node may be sending those deliveries right now; their leases expire instead.
       auto r = (*conn)->execute(
           "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = "
           "COALESCE(next_attempt_at, "
@@ -105,7 +114,10 @@ Status Node::start() {
 
   auto writer_conn = m.db->connect();
   if (!writer_conn) return writer_conn.error();
+  // Checkpoints run on their own thread (Checkpointer), never inside the writer's commits.
+  if (auto s = store::disable_auto_checkpoint(**writer_conn); !s) return s;
   m.writer = std::make_unique<store::Writer>(std::move(*writer_conn));
+  m.checkpointer = std::make_unique<store::Checkpointer>(*m.db);
   m.pool = std::make_unique<store::Pool>(*m.db);
 
   auto guard = http::NetworkGuard::create(cfg.delivery.allow_networks);
@@ -149,6 +161,7 @@ Status Node::start() {
   m.api_ctx.metrics_text = [this] { return metrics_text(); };
   m.api_ctx.ready = [this] { return impl_->running.load(); };
   api::add_routes(m.router, m.api_ctx);
+  web::add_web_routes(m.router);
 
   http::ServerOptions sopts;
   sopts.host = cfg.listen_host();
@@ -172,6 +185,7 @@ Status Node::start() {
   });
 
   m.writer->start();
+  if (auto s = m.checkpointer->start(); !s) return s;
   m.processor->start();
   m.dispatcher->start();
   m.reconciler->start();
@@ -194,6 +208,7 @@ void Node::stop() {
   if (m.dispatcher)
     m.dispatcher->stop(std::chrono::milliseconds(std::min<std::int64_t>(m.config.shutdown_grace_ms, 5000)));
   if (m.writer) m.writer->stop();  // flushes every queued write
+  if (m.checkpointer) m.checkpointer->stop();
   m.server.reset();
   m.reconciler.reset();
   m.processor.reset();
@@ -204,6 +219,7 @@ void Node::stop() {
   m.dispatcher.reset();
   m.ingress.reset();
   m.writer.reset();
+  m.checkpointer.reset();
 }
 
 std::uint16_t Node::port() const {

@@ -1,0 +1,40 @@
+#include "store/checkpointer.h"
+
+#include <spdlog/spdlog.h>
+
+namespace tributary::store {
+
+Status disable_auto_checkpoint(Connection& conn) {
+  if (conn.backend() != Backend::kSqlite) return {};
+  auto r = conn.query("PRAGMA wal_autocheckpoint=0");
+  return r ? Status{} : Status{r.error()};
+}
+
+Status Checkpointer::start() {
+  if (db_.backend() != Backend::kSqlite) return {};
+  auto conn = db_.connect();
+  if (!conn) return conn.error();
+  conn_ = std::move(*conn);
+  wakeup_.reset();
+  thread_ = std::thread([this] {
+    while (!wakeup_.stopped()) {
+      wakeup_.wait_until(std::chrono::steady_clock::now() + interval_);
+      if (auto r = conn_->query("PRAGMA wal_checkpoint(PASSIVE)"); !r) {
+        spdlog::warn("checkpoint: {}", r.error().message);
+      }
+    }
+  });
+  return {};
+}
+
+void Checkpointer::stop() {
+  wakeup_.stop();
+  if (thread_.joinable()) thread_.join();
+  if (conn_) {
+    // A last full pass, so a cleanly stopped node leaves a short log behind.
+    (void)conn_->query("PRAGMA wal_checkpoint(PASSIVE)");
+    conn_.reset();
+  }
+}
+
+}  // namespace tributary::store
