@@ -48,7 +48,7 @@ void Dispatcher::stop(std::chrono::milliseconds grace) {
   }
   wakeup_.stop();
   thread_.join();
-  record_completions();
+  cycle(/*claim=*/false);
 }
 
 DispatcherStats Dispatcher::stats() const {
@@ -63,9 +63,8 @@ int Dispatcher::in_flight() const {
 
 void Dispatcher::run() {
   while (!wakeup_.stopped()) {
-    record_completions();
     const Millis claimed_at = now_ms();
-    if (!stopping_) claim_and_send();
+    cycle(/*claim=*/!stopping_);
     // Sleep until the next delivery is due, a completion arrives, or new events are written (notify), at most
     // 1 s.
     auto wait = std::chrono::milliseconds(1000);
@@ -94,59 +93,6 @@ std::vector<std::string> Dispatcher::signing_secrets(const store::EndpointRow& e
   return out;
 }
 
-void Dispatcher::claim_and_send() {
-  auto lease = pool_.acquire();
-  if (!lease) {
-    spdlog::error("dispatcher: {}", lease.error().message);
-    return;
-  }
-  auto endpoints = store::endpoints::list(**lease);
-  if (!endpoints) {
-    spdlog::error("dispatcher: {}", endpoints.error().message);
-    return;
-  }
-  Millis now = now_ms();
-  // Free capacity per endpoint, decided before the claim transaction.
-  std::vector<std::pair<const store::EndpointRow*, int>> wanted;
-  {
-    std::lock_guard lock(mu_);
-    int global_free = options_.max_in_flight - total_in_flight_;
-    for (const auto& ep : *endpoints) {
-      if (!ep.enabled || global_free <= 0) continue;
-      int free = options_.per_endpoint_concurrency - in_flight_[ep.id];
-      free = std::min(free, global_free);
-      if (free <= 0) continue;
-      wanted.emplace_back(&ep, free);
-      global_free -= free;
-    }
-  }
-  if (wanted.empty()) return;
-
-  std::vector<std::pair<const store::EndpointRow*, store::DeliveryRow>> claimed;
-  Status s = writer_.run([&](store::Connection& c) -> Status {
-    claimed.clear();
-    for (const auto& [ep, free] : wanted) {
-      auto rows = store::deliveries::claim_due(c, ep->id, now, now + lease_for(options_.timeout), free);
-      if (!rows) return rows.error();
-      for (auto& r : *rows)
-        claimed.emplace_back(ep, std::move(r));
-    }
-    return {};
-  });
-  if (!s) {
-    spdlog::error("dispatcher: claim failed: {}", s.error().message);
-    return;
-  }
-  for (const auto& [ep, delivery] : claimed) {
-    auto event = store::events::get(**lease, delivery.event_id);
-    if (!event || !*event) {
-      spdlog::error("dispatcher: event {} of a claimed delivery is missing", delivery.event_id);
-      continue;
-    }
-    send(delivery, *ep, (*event)->payload);
-  }
-}
-
 void Dispatcher::send(const store::DeliveryRow& delivery, const store::EndpointRow& endpoint,
                       const std::string& payload) {
   Millis now = now_ms();
@@ -172,24 +118,16 @@ void Dispatcher::send(const store::DeliveryRow& delivery, const store::EndpointR
   });
 }
 
-void Dispatcher::record_completions() {
+std::vector<Dispatcher::Outcome> Dispatcher::take_outcomes(DispatcherStats& delta) {
   std::deque<Completion> batch;
   {
     std::lock_guard lock(mu_);
     batch.swap(completions_);
   }
-  if (batch.empty()) return;
-
-  struct Outcome {
-    store::DeliveryRow delivery;
-    store::AttemptRow attempt;
-    std::optional<std::string> disable_reason;
-  };
   std::vector<Outcome> outcomes;
   outcomes.reserve(batch.size());
   Millis now = now_ms();
   std::uniform_real_distribution<double> unit(0.0, 1.0);
-  DispatcherStats delta;
   for (auto& c : batch) {
     Outcome o{c.delivery, {}, std::nullopt};
     auto& d = o.delivery;
@@ -242,29 +180,98 @@ void Dispatcher::record_completions() {
     outcomes.push_back(std::move(o));
   }
 
-  Status s = writer_.run([&](store::Connection& conn) -> Status {
+  return outcomes;
+}
+
+void Dispatcher::cycle(bool claim) {
+  DispatcherStats delta;
+  std::vector<Outcome> outcomes = take_outcomes(delta);
+  Millis now = now_ms();
+
+  auto lease = pool_.acquire();
+  if (!lease) {
+    spdlog::error("dispatcher: {}", lease.error().message);
+    return;
+  }
+  std::vector<store::EndpointRow> endpoints;
+  if (claim) {
+    auto list = store::endpoints::list(**lease);
+    if (!list) {
+      spdlog::error("dispatcher: {}", list.error().message);
+    } else {
+      endpoints = std::move(*list);
+    }
+  }
+  // Free capacity per endpoint, counting the completions about to be recorded as already freed.
+  std::vector<std::pair<const store::EndpointRow*, int>> wanted;
+  {
+    std::lock_guard lock(mu_);
+    std::map<std::string, int> finishing;
+    for (const auto& o : outcomes)
+      ++finishing[o.delivery.endpoint_id];
+    int global_free = options_.max_in_flight - total_in_flight_ + static_cast<int>(outcomes.size());
+    for (const auto& ep : endpoints) {
+      if (!ep.enabled || global_free <= 0) continue;
+      auto it = in_flight_.find(ep.id);
+      int busy = (it == in_flight_.end() ? 0 : it->second) - finishing[ep.id];
+      int free = std::min(options_.per_endpoint_concurrency - busy, global_free);
+      if (free <= 0) continue;
+      wanted.emplace_back(&ep, free);
+      global_free -= free;
+    }
+  }
+  if (outcomes.empty() && wanted.empty()) return;
+
+  // One transaction per round: the outcomes of the attempts that completed, and the claim of what to send
+  // next.
+  std::vector<std::pair<const store::EndpointRow*, store::DeliveryRow>> claimed;
+  Status s = writer_.run([&](store::Connection& c) -> Status {
+    claimed.clear();
     for (const auto& o : outcomes) {
-      if (auto st = store::attempts::insert(conn, o.attempt); !st) return st;
-      if (auto st = store::deliveries::record_result(conn, o.delivery); !st) return st;
+      if (auto st = store::attempts::insert(c, o.attempt); !st) return st;
+      if (auto st = store::deliveries::record_result(c, o.delivery); !st) return st;
       if (o.disable_reason) {
-        if (auto st = store::endpoints::disable(conn, o.delivery.endpoint_id, *o.disable_reason, now); !st)
+        if (auto st = store::endpoints::disable(c, o.delivery.endpoint_id, *o.disable_reason, now); !st)
           return st;
       }
     }
+    for (const auto& [ep, free] : wanted) {
+      auto rows = store::deliveries::claim_due(c, ep->id, now, now + lease_for(options_.timeout), free);
+      if (!rows) return rows.error();
+      for (auto& r : *rows)
+        claimed.emplace_back(ep, std::move(r));
+    }
     return {};
   });
-  if (!s) spdlog::error("dispatcher: recording {} attempts failed: {}", outcomes.size(), s.error().message);
-
-  std::lock_guard lock(mu_);
-  for (const auto& o : outcomes) {
-    auto it = in_flight_.find(o.delivery.endpoint_id);
-    if (it != in_flight_.end() && --it->second <= 0) in_flight_.erase(it);
-    --total_in_flight_;
-    if (o.disable_reason) spdlog::warn("endpoint {} disabled: {}", o.delivery.endpoint_id, *o.disable_reason);
+  if (!s) {
+    // Nothing of the round is stored: the completed deliveries stay claimed until their lease ends and are
+    // sent again then (at least once), and nothing new was claimed.
+    spdlog::error("dispatcher: recording {} attempts and claiming failed: {}", outcomes.size(),
+                  s.error().message);
+    claimed.clear();
   }
-  stats_.attempts += delta.attempts;
-  stats_.succeeded += delta.succeeded;
-  stats_.failed_attempts += delta.failed_attempts;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& o : outcomes) {
+      auto it = in_flight_.find(o.delivery.endpoint_id);
+      if (it != in_flight_.end() && --it->second <= 0) in_flight_.erase(it);
+      --total_in_flight_;
+      if (s && o.disable_reason) {
+        spdlog::warn("endpoint {} disabled: {}", o.delivery.endpoint_id, *o.disable_reason);
+      }
+    }
+    stats_.attempts += delta.attempts;
+    stats_.succeeded += delta.succeeded;
+    stats_.failed_attempts += delta.failed_attempts;
+  }
+  for (const auto& [ep, delivery] : claimed) {
+    auto event = store::events::get(**lease, delivery.event_id);
+    if (!event || !*event) {
+      spdlog::error("dispatcher: event {} of a claimed delivery is missing", delivery.event_id);
+      continue;
+    }
+    send(delivery, *ep, (*event)->payload);
+  }
 }
 
 }  // namespace tributary::delivery

@@ -64,11 +64,19 @@ class Dispatcher {
     http::ClientResponse response;
   };
 
+  struct Outcome {
+    store::DeliveryRow delivery;
+    store::AttemptRow attempt;
+    std::optional<std::string> disable_reason;
+  };
+
   void run();
-  void claim_and_send();
+  // One round: records the attempts that completed and claims what to send next, in one transaction, then
+  // sends what it claimed.
+  void cycle(bool claim);
+  std::vector<Outcome> take_outcomes(DispatcherStats& delta);
   void send(const store::DeliveryRow& delivery, const store::EndpointRow& endpoint,
             const std::string& payload);
-  void record_completions();
   std::vector<std::string> signing_secrets(const store::EndpointRow& endpoint, Millis now) const;
 
   store::Pool& pool_;
