@@ -11,7 +11,7 @@ mapfile -t sources < <(git ls-files 'src/*.h' 'src/*.cc' 'bench/*.h' 'bench/*.cc
 clang-format --dry-run --Werror "${sources[@]}"
 
 echo "== C++ tests"
-ctest --preset default -j"$(nproc)"
+scripts/with-postgres.sh ctest --preset default -j"$(nproc)"
 
 echo "== end-to-end tests"
 TRIBUTARY_BIN="$PWD/build/tributary" node --test --test-concurrency=1 tests/e2e/

@@ -7,6 +7,7 @@
 #include <limits>
 #include <system_error>
 
+#include "store/postgres.h"
 #include "store/sqlite.h"
 
 namespace tributary::store {
@@ -75,7 +76,7 @@ std::string Row::text(std::size_t i) const {
 
 Result<std::unique_ptr<Database>> open_database(const std::string& url) {
   if (starts_with(url, "postgres://") || starts_with(url, "postgresql://")) {
-    return make_error(ErrorKind::kUnavailable, "PostgreSQL backend not built yet");
+    return open_postgres_database(url);
   }
   if (url.empty()) return make_error(ErrorKind::kInvalidArgument, "database: empty path");
 

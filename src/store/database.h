@@ -1,5 +1,5 @@
 // The Database seam: connections that run parameterised SQL and return plain rows. SQLite is the embedded
-// default; PostgreSQL (libpq) comes with the scale-out work behind the same interface.
+// default; PostgreSQL (libpq) is the backend for operators who outgrow one machine.
 // Portable SQL: `$1 … $n` placeholders, INSERT … ON CONFLICT, RETURNING. In SQLite `$n` are named parameters,
 // bound by name (sqlite3_bind_parameter_index(stmt, "$n")), so a query may mention `$2` before `$1`.
 // Thread-safety: a Database is shared by all threads; each Connection is used by one thread at a time.
@@ -45,7 +45,8 @@ class Connection {
   // Runs one statement; returns the number of rows changed.
   virtual Result<std::int64_t> execute(std::string_view sql, const std::vector<Value>& params = {}) = 0;
 
-  virtual Status begin() = 0;  // BEGIN IMMEDIATE on SQLite (take the write lock up front)
+  virtual Status
+  begin() = 0;  // BEGIN IMMEDIATE on SQLite (take the write lock up front); READ COMMITTED on PG
   virtual Status commit() = 0;
   virtual Status rollback() = 0;
   virtual Status savepoint(std::string_view name) = 0;
@@ -62,9 +63,10 @@ class Database {
   virtual std::string describe() const = 0;  // for logs: the path or host/db, never a password
 };
 
-// "postgres://…" / "postgresql://…" selects PostgreSQL (not yet built: returns an error); anything else is a
-// SQLite file path (its directory is created). SQLite connections use WAL, synchronous=FULL, foreign keys on,
-// a busy timeout, and cached prepared statements.
+// "postgres://…" / "postgresql://…" selects PostgreSQL (a libpq URL; an unreachable server is kUnavailable);
+// anything else is a SQLite file path (its directory is created). SQLite connections use WAL,
+// synchronous=FULL, foreign keys on, a busy timeout, and cached prepared statements. PostgreSQL connections
+// use READ COMMITTED transactions and cached prepared statements.
 Result<std::unique_ptr<Database>> open_database(const std::string& url);
 
 // Runs `fn` in a transaction on `conn`: commit when it returns ok, roll back otherwise.

@@ -38,27 +38,30 @@ InboxRow to_row(const Row& r) {
   return row;
 }
 
-std::vector<Value> insert_params(const InboxRow& row) {
+// Everything but our own id and outcome may carry bytes from the request (path, headers, vendor ids).
+std::vector<Value> insert_params(const Connection& c, const InboxRow& row) {
+  auto text = [&](const std::string& v) -> Value { return storable_text(c, v); };
+  auto opt = [&](const std::optional<std::string>& v) { return storable_opt_text(c, v); };
   return {row.id,
           row.received_at,
-          opt_text(row.integration_id),
-          opt_text(row.subscription_id),
-          opt_text(row.tool),
-          row.method,
-          row.path,
-          row.headers,
+          opt(row.integration_id),
+          opt(row.subscription_id),
+          opt(row.tool),
+          text(row.method),
+          text(row.path),
+          text(row.headers),
           Blob{row.body},
           row.body_size,
           std::int64_t{row.http_status},
-          opt_text(row.verification),
+          opt(row.verification),
           row.outcome,
-          opt_text(row.reason),
-          opt_text(row.vendor_event),
-          opt_text(row.delivery_id),
-          opt_text(row.dedupe_key),
-          opt_text(row.unified_events),
-          opt_text(row.warnings),
-          opt_text(row.event_ids),
+          opt(row.reason),
+          opt(row.vendor_event),
+          opt(row.delivery_id),
+          opt(row.dedupe_key),
+          opt(row.unified_events),
+          opt(row.warnings),
+          opt(row.event_ids),
           opt_int(row.processed_at)};
 }
 
@@ -77,7 +80,7 @@ Result<bool> insert_received(Connection& c, InboxRow row) {
   auto changed = c.execute(std::string(kInsert) +
                                " ON CONFLICT (integration_id, dedupe_key) WHERE dedupe_key IS NOT NULL "
                                "DO NOTHING",
-                           insert_params(row));
+                           insert_params(c, row));
   if (!changed) return changed.error();
   if (*changed == 1) return false;
   row.outcome = "duplicate";
@@ -90,7 +93,7 @@ Result<bool> insert_received(Connection& c, InboxRow row) {
 }
 
 Status insert(Connection& c, const InboxRow& row) {
-  return done(c.execute(kInsert, insert_params(row)));
+  return done(c.execute(kInsert, insert_params(c, row)));
 }
 
 Result<std::vector<InboxRow>> pending(Connection& c, int limit) {
@@ -104,8 +107,8 @@ Status complete(Connection& c, const InboxRow& row) {
   return done(c.execute(
       "UPDATE inbox SET outcome = $2, reason = $3, unified_events = $4, warnings = $5, event_ids = $6, "
       "processed_at = $7 WHERE id = $1",
-      {row.id, row.outcome, opt_text(row.reason), opt_text(row.unified_events), opt_text(row.warnings),
-       opt_text(row.event_ids), opt_int(row.processed_at)}));
+      {row.id, row.outcome, storable_opt_text(c, row.reason), storable_opt_text(c, row.unified_events),
+       storable_opt_text(c, row.warnings), storable_opt_text(c, row.event_ids), opt_int(row.processed_at)}));
 }
 
 Result<std::optional<InboxRow>> get(Connection& c, const std::string& id) {
@@ -115,15 +118,18 @@ Result<std::optional<InboxRow>> get(Connection& c, const std::string& id) {
 
 Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& f) {
   // One statement for every filter combination: a NULL parameter disables its condition, so the statement is
-  // prepared once and cached.
-  // Lists carry no bodies (NULL in the body column); GET /v1/logs/upstream/{id} has it.
+  // prepared once and cached. The CASTs give PostgreSQL a type for a parameter that is NULL when the
+  // statement is prepared (it cannot infer one from `$1 IS NULL`); SQLite takes them as they are. Lists carry
+  // no bodies (NULL in the body column); GET /v1/logs/upstream/{id} has it.
   std::string columns = kColumns;
   columns.replace(columns.find(" body,"), 6, " NULL,");
   std::string sql =
       "SELECT " + columns +
-      " FROM inbox WHERE ($1 IS NULL OR integration_id = $1) AND ($2 IS NULL OR tool = $2) "
-      "AND ($3 IS NULL OR outcome = $3) AND ($4 IS NULL OR received_at >= $4) "
-      "AND ($5 IS NULL OR received_at < $5) AND ($6 IS NULL OR seq < $6) ORDER BY seq DESC LIMIT $7";
+      " FROM inbox WHERE (CAST($1 AS TEXT) IS NULL OR integration_id = $1) "
+      "AND (CAST($2 AS TEXT) IS NULL OR tool = $2) AND (CAST($3 AS TEXT) IS NULL OR outcome = $3) "
+      "AND (CAST($4 AS BIGINT) IS NULL OR received_at >= $4) "
+      "AND (CAST($5 AS BIGINT) IS NULL OR received_at < $5) "
+      "AND (CAST($6 AS BIGINT) IS NULL OR seq < $6) ORDER BY seq DESC LIMIT $7";
   auto rows =
       c.query(sql, {opt_text(f.integration_id), opt_text(f.tool), opt_text(f.outcome), opt_int(f.since),
                     opt_int(f.until), opt_int(f.before_seq), std::int64_t{f.limit}});

@@ -128,8 +128,9 @@ Status insert(Connection& c, const SubscriptionRow& row) {
       "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
       {row.id, row.integration_id, row.ingress_token, row.mode, row.status,
        json_string_array(row.event_types), opt_blob(row.secret), opt_blob(row.previous_secret),
-       opt_int(row.previous_secret_until), opt_text(row.remote_id), opt_text(row.last_error),
-       std::int64_t{row.failures}, opt_int(row.next_attempt_at), row.created_at, row.updated_at}));
+       opt_int(row.previous_secret_until), storable_opt_text(c, row.remote_id),
+       storable_opt_text(c, row.last_error), std::int64_t{row.failures}, opt_int(row.next_attempt_at),
+       row.created_at, row.updated_at}));
 }
 
 Status update(Connection& c, const SubscriptionRow& row) {
@@ -138,8 +139,9 @@ Status update(Connection& c, const SubscriptionRow& row) {
       "previous_secret_until = $6, remote_id = $7, last_error = $8, failures = $9, next_attempt_at = $10, "
       "updated_at = $11 WHERE id = $1",
       {row.id, row.status, json_string_array(row.event_types), opt_blob(row.secret),
-       opt_blob(row.previous_secret), opt_int(row.previous_secret_until), opt_text(row.remote_id),
-       opt_text(row.last_error), std::int64_t{row.failures}, opt_int(row.next_attempt_at), row.updated_at}));
+       opt_blob(row.previous_secret), opt_int(row.previous_secret_until), storable_opt_text(c, row.remote_id),
+       storable_opt_text(c, row.last_error), std::int64_t{row.failures}, opt_int(row.next_attempt_at),
+       row.updated_at}));
 }
 
 Status remove(Connection& c, const std::string& id) {

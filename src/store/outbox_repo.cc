@@ -165,8 +165,9 @@ Result<std::optional<EventRow>> get(Connection& c, const std::string& id) {
 Result<std::vector<EventRow>> list(Connection& c, const EventFilter& f) {
   return all_rows<EventRow>(
       c.query(std::string("SELECT ") + kEventColumns +
-                  " FROM events WHERE ($1 IS NULL OR integration_id = $1) AND ($2 IS NULL OR type = $2) "
-                  "AND ($3 IS NULL OR seq < $3) ORDER BY seq DESC LIMIT $4",
+                  " FROM events WHERE (CAST($1 AS TEXT) IS NULL OR integration_id = $1) "
+                  "AND (CAST($2 AS TEXT) IS NULL OR type = $2) AND (CAST($3 AS BIGINT) IS NULL OR seq < $3) "
+                  "ORDER BY seq DESC LIMIT $4",
               {opt_text(f.integration_id), opt_text(f.type), opt_int(f.before_seq), std::int64_t{f.limit}}),
       to_event);
 }
@@ -242,7 +243,7 @@ Result<std::optional<Millis>> next_due_after(Connection& c, Millis after) {
       "AND d.status = 'pending' AND d.next_attempt_at > $1) AS t FROM endpoints e WHERE e.enabled = 1 "
       "UNION ALL "
       "SELECT (SELECT MIN(d.lease_until) FROM deliveries d WHERE d.endpoint_id = e.id "
-      "AND d.status = 'sending' AND d.lease_until > $1) AS t FROM endpoints e WHERE e.enabled = 1)",
+      "AND d.status = 'sending' AND d.lease_until > $1) AS t FROM endpoints e WHERE e.enabled = 1) AS due",
       {after});
   if (!rows) return rows.error();
   if (rows->empty() || rows->front().is_null(0)) return std::optional<Millis>{};
@@ -269,7 +270,7 @@ Status record_result(Connection& c, const DeliveryRow& row) {
       "last_status = $6, last_error = $7, updated_at = $8 WHERE seq = $1",
       {row.seq, row.status, std::int64_t{row.attempts}, std::int64_t{row.retries},
        opt_int(row.next_attempt_at), row.last_status ? Value{std::int64_t{*row.last_status}} : Value{nullptr},
-       opt_text(row.last_error), row.updated_at}));
+       storable_opt_text(c, row.last_error), row.updated_at}));
 }
 
 Result<std::int64_t> redeliver_event(Connection& c, const std::string& event_id, Millis now) {
@@ -299,7 +300,7 @@ Status insert(Connection& c, const AttemptRow& row) {
       "response_excerpt, error, next_retry_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       {row.delivery_seq, row.event_id, row.endpoint_id, row.attempted_at,
        row.status_code ? Value{std::int64_t{*row.status_code}} : Value{nullptr}, row.latency_ms,
-       row.response_excerpt, opt_text(row.error), opt_int(row.next_retry_at)}));
+       storable_text(c, row.response_excerpt), storable_opt_text(c, row.error), opt_int(row.next_retry_at)}));
 }
 
 Result<std::vector<AttemptRow>> for_event(Connection& c, const std::string& event_id) {

@@ -1,4 +1,4 @@
-// Tests for the outbox repositories (endpoints, events, deliveries, attempts) against real SQLite.
+// Tests for the outbox repositories (endpoints, events, deliveries, attempts) on real SQLite and PostgreSQL.
 #include "store/outbox_repo.h"
 
 #include <gmock/gmock.h>
@@ -92,7 +92,7 @@ class OutboxTest : public MigratedDbTest {
 // ---------------------------------------------------------------------------------------------------------------
 // Endpoints
 
-TEST_F(OutboxTest, EndpointsRoundTrip) {
+TEST_P(OutboxTest, EndpointsRoundTrip) {
   auto row = endpoint("ep_1");
   row.event_types = {"remote-event-received", "sync-finished"};
   ASSERT_TRUE(endpoints::insert(c(), row).ok());
@@ -138,7 +138,7 @@ TEST_F(OutboxTest, EndpointsRoundTrip) {
   EXPECT_FALSE(missing->has_value());
 }
 
-TEST_F(OutboxTest, RemoveDropsUnsentDeliveriesButKeepsHistory) {
+TEST_P(OutboxTest, RemoveDropsUnsentDeliveriesButKeepsHistory) {
   add_endpoint("ep_1");
   add_endpoint("ep_2");
   add_event("ev_1", 100);
@@ -160,7 +160,7 @@ TEST_F(OutboxTest, RemoveDropsUnsentDeliveriesButKeepsHistory) {
   EXPECT_EQ(delivery("ev_1", "ep_2").status, "pending");  // other endpoints untouched
 }
 
-TEST_F(OutboxTest, DisableFailsUnsentDeliveriesOfThatEndpointOnly) {
+TEST_P(OutboxTest, DisableFailsUnsentDeliveriesOfThatEndpointOnly) {
   add_endpoint("ep_1");
   add_endpoint("ep_2");
   for (const char* ev : {"ev_1", "ev_2", "ev_3"})
@@ -196,7 +196,7 @@ TEST_F(OutboxTest, DisableFailsUnsentDeliveriesOfThatEndpointOnly) {
 // ---------------------------------------------------------------------------------------------------------------
 // Events
 
-TEST_F(OutboxTest, EventsRoundTripAndListNewestFirst) {
+TEST_P(OutboxTest, EventsRoundTripAndListNewestFirst) {
   add_event("ev_1", 100, "remote-event-received", "personio:a", "in_1");
   add_event("ev_2", 200, "data-changed", "personio:b", "in_1");
   add_event("ev_3", 300, "remote-event-received", "personio:a", "in_2");
@@ -242,7 +242,7 @@ TEST_F(OutboxTest, EventsRoundTripAndListNewestFirst) {
 // ---------------------------------------------------------------------------------------------------------------
 // Deliveries
 
-TEST_F(OutboxTest, InsertIgnoresASecondDeliveryOfTheSamePair) {
+TEST_P(OutboxTest, InsertIgnoresASecondDeliveryOfTheSamePair) {
   add_endpoint("ep_1");
   add_endpoint("ep_2");
   add_event("ev_1", 100);
@@ -262,12 +262,12 @@ TEST_F(OutboxTest, InsertIgnoresASecondDeliveryOfTheSamePair) {
   EXPECT_EQ(rows->at(1).created_at, 200);
 }
 
-TEST_F(OutboxTest, DeliveryNeedsAnExistingEvent) {
+TEST_P(OutboxTest, DeliveryNeedsAnExistingEvent) {
   add_endpoint("ep_1");
   EXPECT_FALSE(deliveries::insert(c(), "ev_missing", "ep_1", 100).ok());
 }
 
-TEST_F(OutboxTest, ClaimDueTakesDueRowsOfOneEndpointInDueOrder) {
+TEST_P(OutboxTest, ClaimDueTakesDueRowsOfOneEndpointInDueOrder) {
   add_endpoint("ep_1");
   add_endpoint("ep_2");
   // Inserted in a different order from their due times.
@@ -308,7 +308,7 @@ TEST_F(OutboxTest, ClaimDueTakesDueRowsOfOneEndpointInDueOrder) {
   EXPECT_THAT(event_ids(*claimed), ElementsAre("ev_d"));
 }
 
-TEST_F(OutboxTest, ClaimDueReturnsRowsInDueOrderNotInsertionOrder) {
+TEST_P(OutboxTest, ClaimDueReturnsRowsInDueOrderNotInsertionOrder) {
   // The dispatcher sends in the order returned; the oldest-due delivery goes first even when it was inserted
   // last.
   add_endpoint("ep_1");
@@ -324,7 +324,7 @@ TEST_F(OutboxTest, ClaimDueReturnsRowsInDueOrderNotInsertionOrder) {
   EXPECT_THAT(event_ids(*claimed), ElementsAre("ev_2", "ev_4", "ev_5", "ev_3", "ev_1"));
 }
 
-TEST_F(OutboxTest, ClaimDueTakesOverExpiredLeasesOnly) {
+TEST_P(OutboxTest, ClaimDueTakesOverExpiredLeasesOnly) {
   add_endpoint("ep_1");
   add_event("ev_1", 10);
   add_event("ev_2", 10);
@@ -354,7 +354,7 @@ TEST_F(OutboxTest, ClaimDueTakesOverExpiredLeasesOnly) {
   EXPECT_THAT(event_ids(*both), ElementsAre("ev_1", "ev_2"));
 }
 
-TEST_F(OutboxTest, ClaimDueSkipsFinishedDeliveries) {
+TEST_P(OutboxTest, ClaimDueSkipsFinishedDeliveries) {
   add_endpoint("ep_1");
   add_event("ev_1", 10);
   add_event("ev_2", 10);
@@ -367,7 +367,7 @@ TEST_F(OutboxTest, ClaimDueSkipsFinishedDeliveries) {
   EXPECT_TRUE(claimed->empty());
 }
 
-TEST_F(OutboxTest, NextDueAtIsTheEarliestPendingTimeOrLeaseExpiry) {
+TEST_P(OutboxTest, NextDueAtIsTheEarliestPendingTimeOrLeaseExpiry) {
   EXPECT_FALSE(next_due());
   add_endpoint("ep_1");
   add_endpoint("ep_2");
@@ -403,7 +403,7 @@ TEST_F(OutboxTest, NextDueAtIsTheEarliestPendingTimeOrLeaseExpiry) {
   EXPECT_THAT(*due, ElementsAre("ep_1"));
 }
 
-TEST_F(OutboxTest, LeaseExpiryAndClaimAgree) {
+TEST_P(OutboxTest, LeaseExpiryAndClaimAgree) {
   // When next_due_at says a lease expires at T, a claim at T takes the delivery over (otherwise a dispatcher
   // woken at T finds nothing to claim and spins until T+1).
   add_endpoint("ep_1");
@@ -421,7 +421,7 @@ TEST_F(OutboxTest, LeaseExpiryAndClaimAgree) {
   EXPECT_THAT(*due, ElementsAre("ep_1"));
 }
 
-TEST_F(OutboxTest, NextDueAtIgnoresDeliveriesThatCannotBeSent) {
+TEST_P(OutboxTest, NextDueAtIgnoresDeliveriesThatCannotBeSent) {
   // Pending deliveries of a disabled endpoint (disabled with PATCH enabled=false, or recovered while
   // disabled) or of a deleted one are never claimed: counting them would make the dispatcher's wait zero
   // forever.
@@ -448,7 +448,7 @@ TEST_F(OutboxTest, NextDueAtIgnoresDeliveriesThatCannotBeSent) {
   EXPECT_EQ(next_due(), 100);
 }
 
-TEST_F(OutboxTest, RecordResultStoresTheOutcomeAndReleasesTheLease) {
+TEST_P(OutboxTest, RecordResultStoresTheOutcomeAndReleasesTheLease) {
   add_endpoint("ep_1");
   add_event("ev_1", 10);
   add_delivery("ev_1", "ep_1", 100);
@@ -486,7 +486,7 @@ TEST_F(OutboxTest, RecordResultStoresTheOutcomeAndReleasesTheLease) {
   EXPECT_FALSE(got.next_attempt_at);
 }
 
-TEST_F(OutboxTest, RedeliverEventStartsANewRound) {
+TEST_P(OutboxTest, RedeliverEventStartsANewRound) {
   add_endpoint("ep_1");
   add_endpoint("ep_2");
   add_endpoint("ep_3");
@@ -521,7 +521,7 @@ TEST_F(OutboxTest, RedeliverEventStartsANewRound) {
   EXPECT_THAT(event_ids(*claimed), ElementsAre("ev_1"));
 }
 
-TEST_F(OutboxTest, RedeliverEventSkipsDeletedEndpoints) {
+TEST_P(OutboxTest, RedeliverEventSkipsDeletedEndpoints) {
   add_endpoint("ep_1");
   add_endpoint("ep_2");
   add_event("ev_1", 10);
@@ -539,7 +539,7 @@ TEST_F(OutboxTest, RedeliverEventSkipsDeletedEndpoints) {
   EXPECT_EQ(next_due(), 7000);
 }
 
-TEST_F(OutboxTest, RecoverTouchesOnlyFailedDeliveriesOfTheEndpointInTheWindow) {
+TEST_P(OutboxTest, RecoverTouchesOnlyFailedDeliveriesOfTheEndpointInTheWindow) {
   add_endpoint("ep_1");
   add_endpoint("ep_2");
   add_event("ev_before", 999);
@@ -575,7 +575,7 @@ TEST_F(OutboxTest, RecoverTouchesOnlyFailedDeliveriesOfTheEndpointInTheWindow) {
 // ---------------------------------------------------------------------------------------------------------------
 // Attempts
 
-TEST_F(OutboxTest, AttemptsAreListedPerEventInOrder) {
+TEST_P(OutboxTest, AttemptsAreListedPerEventInOrder) {
   add_endpoint("ep_1");
   add_event("ev_1", 10);
   add_event("ev_2", 10);
@@ -620,7 +620,41 @@ TEST_F(OutboxTest, AttemptsAreListedPerEventInOrder) {
   EXPECT_EQ(rows->at(1).delivery_seq, d.seq);
 }
 
-TEST_F(OutboxTest, EndpointsWithDueListsEachEndpointOnce) {
+TEST_P(OutboxTest, AnyResponseExcerptCanBeRecorded) {
+  // An excerpt cut at a byte limit in the middle of a character, or a binary body: recording the attempt
+  // must not fail (on PostgreSQL, text must be UTF-8 without NUL), or the delivery could never be finished.
+  add_endpoint("ep_1");
+  add_event("ev_1", 10);
+  add_delivery("ev_1", "ep_1", 100);
+  AttemptRow a;
+  a.delivery_seq = delivery("ev_1", "ep_1").seq;
+  a.event_id = "ev_1";
+  a.endpoint_id = "ep_1";
+  a.attempted_at = 100;
+  a.status_code = 500;
+  a.response_excerpt = std::string("caf\xC3", 4) + std::string("\0\xFF", 2);
+  a.error = std::string("bad \xE2\x82", 6);
+  auto s = attempts::insert(c(), a);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto d = delivery("ev_1", "ep_1");
+  d.status = "failed";
+  d.last_error = std::string("\x80", 1);
+  ASSERT_TRUE(deliveries::record_result(c(), d).ok());
+
+  auto rows = attempts::for_event(c(), "ev_1");
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 1u);
+  if (postgres()) {
+    EXPECT_EQ(rows->at(0).response_excerpt, "caf\uFFFD\uFFFD\uFFFD");
+    EXPECT_EQ(rows->at(0).error, "bad \uFFFD\uFFFD");
+    EXPECT_EQ(delivery("ev_1", "ep_1").last_error, "\uFFFD");
+  } else {
+    EXPECT_EQ(rows->at(0).response_excerpt, a.response_excerpt);  // SQLite keeps the bytes
+    EXPECT_EQ(rows->at(0).error, a.error);
+  }
+}
+
+TEST_P(OutboxTest, EndpointsWithDueListsEachEndpointOnce) {
   add_endpoint("ep_1");
   add_endpoint("ep_2");
   add_endpoint("ep_3");
@@ -634,6 +668,11 @@ TEST_F(OutboxTest, EndpointsWithDueListsEachEndpointOnce) {
   ASSERT_TRUE(due.ok());
   EXPECT_THAT(*due, UnorderedElementsAre("ep_1", "ep_2"));
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Every case on SQLite and on PostgreSQL.
+
+INSTANTIATE_TEST_SUITE_P(Backends, OutboxTest, testing_db::kBackends, testing_db::BackendParamName());
 
 }  // namespace
 }  // namespace tributary::store

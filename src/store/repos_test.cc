@@ -1,5 +1,6 @@
 // Tests for the schema, the integration/subscription, inbox and API-key repositories, the read pool and the
-// value helpers, against real SQLite in a temp directory. The outbox has its own file (outbox_repo_test.cc).
+// value helpers, on real SQLite in a temp directory and on PostgreSQL (a schema of the test database; see
+// test_db.h). The outbox has its own file (outbox_repo_test.cc).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -26,7 +27,7 @@ using testing_db::MigratedDbTest;
 
 class SchemaTest : public MigratedDbTest {};
 
-TEST_F(SchemaTest, MigrateRecordsEveryVersionOnce) {
+TEST_P(SchemaTest, MigrateRecordsEveryVersionOnce) {
   EXPECT_GE(latest_schema_version(), 1);
   auto v = current_schema_version(c());
   ASSERT_TRUE(v.ok()) << v.error().message;
@@ -35,11 +36,11 @@ TEST_F(SchemaTest, MigrateRecordsEveryVersionOnce) {
   EXPECT_TRUE(check_schema(c()).ok());
 }
 
-TEST_F(SchemaTest, MigrationsRecordWhenTheyWereApplied) {
+TEST_P(SchemaTest, MigrationsRecordWhenTheyWereApplied) {
   EXPECT_GT(scalar("SELECT MIN(applied_at) FROM schema_migrations"), 1'600'000'000'000);
 }
 
-TEST_F(SchemaTest, MigrateIsIdempotent) {
+TEST_P(SchemaTest, MigrateIsIdempotent) {
   // Data written after the first migration survives a second and third run, and no version is applied twice.
   ASSERT_TRUE(
       c().execute("INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ('k1', 'n', 'h', 1)").ok());
@@ -57,7 +58,7 @@ TEST_F(SchemaTest, MigrateIsIdempotent) {
   EXPECT_TRUE(check_schema(*other).ok());
 }
 
-TEST_F(SchemaTest, CheckSchemaRefusesANewerDatabase) {
+TEST_P(SchemaTest, CheckSchemaRefusesANewerDatabase) {
   ASSERT_TRUE(c().execute("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)").ok());
   auto v = current_schema_version(c());
   ASSERT_TRUE(v.ok());
@@ -72,9 +73,8 @@ TEST_F(SchemaTest, CheckSchemaRefusesANewerDatabase) {
   EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), latest_schema_version() + 1);
 }
 
-TEST_F(SchemaTest, CheckSchemaRefusesAnUnmigratedDatabase) {
-  auto path = dir_ + "/empty.db";
-  auto db = open_database(path);
+TEST_P(SchemaTest, CheckSchemaRefusesAnUnmigratedDatabase) {
+  auto db = open_database(another_database());
   ASSERT_TRUE(db.ok()) << db.error().message;
   auto conn = (*db)->connect();
   ASSERT_TRUE(conn.ok());
@@ -120,7 +120,7 @@ SubscriptionRow subscription(const std::string& id, const std::string& integrati
 
 class IntegrationsRepoTest : public MigratedDbTest {};
 
-TEST_F(IntegrationsRepoTest, InsertGetRoundTrips) {
+TEST_P(IntegrationsRepoTest, InsertGetRoundTrips) {
   auto in = integration("personio:a");
   in.remote_base_url = "http://127.0.0.1:1";
   in.last_event_at = 5;
@@ -144,7 +144,7 @@ TEST_F(IntegrationsRepoTest, InsertGetRoundTrips) {
   EXPECT_FALSE(missing->has_value());
 }
 
-TEST_F(IntegrationsRepoTest, DeletedIntegrationsAreHiddenButDueForReconcile) {
+TEST_P(IntegrationsRepoTest, DeletedIntegrationsAreHiddenButDueForReconcile) {
   ASSERT_TRUE(integrations::insert(c(), integration("personio:a", 1000)).ok());
   ASSERT_TRUE(integrations::insert(c(), integration("personio:b", 2000)).ok());
   ASSERT_TRUE(integrations::mark_deleted(c(), "personio:a", 3000).ok());
@@ -174,7 +174,7 @@ TEST_F(IntegrationsRepoTest, DeletedIntegrationsAreHiddenButDueForReconcile) {
   EXPECT_FALSE(gone->has_value());
 }
 
-TEST_F(IntegrationsRepoTest, ListIsNewestFirst) {
+TEST_P(IntegrationsRepoTest, ListIsNewestFirst) {
   ASSERT_TRUE(integrations::insert(c(), integration("personio:old", 1000)).ok());
   ASSERT_TRUE(integrations::insert(c(), integration("personio:new", 2000)).ok());
   auto all = integrations::list(c());
@@ -184,7 +184,7 @@ TEST_F(IntegrationsRepoTest, ListIsNewestFirst) {
   EXPECT_EQ(all->at(1).id, "personio:old");
 }
 
-TEST_F(IntegrationsRepoTest, RequestReconcileKeepsTheEarliestTime) {
+TEST_P(IntegrationsRepoTest, RequestReconcileKeepsTheEarliestTime) {
   ASSERT_TRUE(integrations::insert(c(), integration("personio:a")).ok());
   ASSERT_TRUE(integrations::request_reconcile(c(), "personio:a", 5000).ok());
   ASSERT_TRUE(integrations::request_reconcile(c(), "personio:a", 9000).ok());  // later: ignored
@@ -205,7 +205,7 @@ TEST_F(IntegrationsRepoTest, RequestReconcileKeepsTheEarliestTime) {
   ASSERT_EQ(due->size(), 1u);
 }
 
-TEST_F(IntegrationsRepoTest, DueForReconcileIsOrderedByDueTime) {
+TEST_P(IntegrationsRepoTest, DueForReconcileIsOrderedByDueTime) {
   ASSERT_TRUE(integrations::insert(c(), integration("personio:a")).ok());
   ASSERT_TRUE(integrations::insert(c(), integration("personio:b")).ok());
   ASSERT_TRUE(integrations::insert(c(), integration("personio:c")).ok());
@@ -218,7 +218,7 @@ TEST_F(IntegrationsRepoTest, DueForReconcileIsOrderedByDueTime) {
   EXPECT_EQ(due->at(1).id, "personio:a");
 }
 
-TEST_F(IntegrationsRepoTest, UpdateChangesMutableFieldsAndTouchSetsLastEvent) {
+TEST_P(IntegrationsRepoTest, UpdateChangesMutableFieldsAndTouchSetsLastEvent) {
   auto row = integration("personio:a");
   ASSERT_TRUE(integrations::insert(c(), row).ok());
   row.end_user = R"({"organization_name":"Other"})";
@@ -239,7 +239,7 @@ TEST_F(IntegrationsRepoTest, UpdateChangesMutableFieldsAndTouchSetsLastEvent) {
   EXPECT_EQ((*got)->created_at, 1000);
 }
 
-TEST_F(IntegrationsRepoTest, SubscriptionsByIdAndToken) {
+TEST_P(IntegrationsRepoTest, SubscriptionsByIdAndToken) {
   ASSERT_TRUE(integrations::insert(c(), integration("personio:a")).ok());
   auto sub = subscription("sub_1", "personio:a", "tok_abc");
   sub.remote_id = "r-1";
@@ -268,7 +268,7 @@ TEST_F(IntegrationsRepoTest, SubscriptionsByIdAndToken) {
   EXPECT_FALSE(dup.ok());
 }
 
-TEST_F(IntegrationsRepoTest, SubscriptionUpdateListRemoveAndCascade) {
+TEST_P(IntegrationsRepoTest, SubscriptionUpdateListRemoveAndCascade) {
   ASSERT_TRUE(integrations::insert(c(), integration("personio:a")).ok());
   ASSERT_TRUE(integrations::insert(c(), integration("personio:b")).ok());
   auto s1 = subscription("sub_1", "personio:a", "t1");
@@ -319,7 +319,7 @@ TEST_F(IntegrationsRepoTest, SubscriptionUpdateListRemoveAndCascade) {
   EXPECT_EQ(scalar("SELECT count(*) FROM subscriptions"), 1);
 }
 
-TEST_F(IntegrationsRepoTest, SubscriptionNeedsAnExistingIntegration) {
+TEST_P(IntegrationsRepoTest, SubscriptionNeedsAnExistingIntegration) {
   EXPECT_FALSE(subscriptions::insert(c(), subscription("sub_1", "personio:missing", "t1")).ok());
 }
 
@@ -328,7 +328,7 @@ TEST_F(IntegrationsRepoTest, SubscriptionNeedsAnExistingIntegration) {
 
 class ApiKeysRepoTest : public MigratedDbTest {};
 
-TEST_F(ApiKeysRepoTest, FindActiveIgnoresRevokedKeys) {
+TEST_P(ApiKeysRepoTest, FindActiveIgnoresRevokedKeys) {
   ASSERT_TRUE(api_keys::insert(c(), {"key_1", "ci", "hash-1", 1000, std::nullopt}).ok());
   ASSERT_TRUE(api_keys::insert(c(), {"key_2", "ops", "hash-2", 2000, std::nullopt}).ok());
 
@@ -364,7 +364,7 @@ TEST_F(ApiKeysRepoTest, FindActiveIgnoresRevokedKeys) {
   EXPECT_FALSE(all->at(1).revoked_at);
 }
 
-TEST_F(ApiKeysRepoTest, HashesAreUnique) {
+TEST_P(ApiKeysRepoTest, HashesAreUnique) {
   ASSERT_TRUE(api_keys::insert(c(), {"key_1", "a", "same", 1000, std::nullopt}).ok());
   EXPECT_FALSE(api_keys::insert(c(), {"key_2", "b", "same", 1000, std::nullopt}).ok());
 }
@@ -396,7 +396,7 @@ InboxRow received(const std::string& id, Millis at, const std::optional<std::str
 
 class InboxRepoTest : public MigratedDbTest {};
 
-TEST_F(InboxRepoTest, InsertReceivedRoundTrips) {
+TEST_P(InboxRepoTest, InsertReceivedRoundTrips) {
   auto in = received("in_1", 1000, "personio:a", "evt-1");
   auto dup = inbox::insert_received(c(), in);
   ASSERT_TRUE(dup.ok()) << dup.error().message;
@@ -423,7 +423,7 @@ TEST_F(InboxRepoTest, InsertReceivedRoundTrips) {
   EXPECT_FALSE(row.processed_at);
 }
 
-TEST_F(InboxRepoTest, InsertReceivedDeduplicatesPerIntegration) {
+TEST_P(InboxRepoTest, InsertReceivedDeduplicatesPerIntegration) {
   auto first = inbox::insert_received(c(), received("in_1", 1000, "personio:a", "evt-1"));
   ASSERT_TRUE(first.ok()) << first.error().message;
   EXPECT_FALSE(*first);
@@ -469,7 +469,7 @@ TEST_F(InboxRepoTest, InsertReceivedDeduplicatesPerIntegration) {
   EXPECT_THAT(ids, ElementsAre("in_1", "in_4", "in_5", "in_6"));
 }
 
-TEST_F(InboxRepoTest, KeyIsFreeAgainOnlyForItsOwnIntegration) {
+TEST_P(InboxRepoTest, KeyIsFreeAgainOnlyForItsOwnIntegration) {
   // After the original is processed its key still de-duplicates: completing a row must not release the key.
   ASSERT_TRUE(inbox::insert_received(c(), received("in_1", 1000, "personio:a", "evt-1")).ok());
   auto row = received("in_1", 1000, "personio:a", "evt-1");
@@ -481,7 +481,7 @@ TEST_F(InboxRepoTest, KeyIsFreeAgainOnlyForItsOwnIntegration) {
   EXPECT_TRUE(*again);
 }
 
-TEST_F(InboxRepoTest, PendingReturnsOnlyReceivedInSeqOrder) {
+TEST_P(InboxRepoTest, PendingReturnsOnlyReceivedInSeqOrder) {
   // Insert out of received_at order: pending follows arrival (seq), not the timestamp.
   ASSERT_TRUE(inbox::insert_received(c(), received("in_1", 3000, "personio:a")).ok());
   auto ping = received("in_2", 1000, "personio:a");
@@ -530,11 +530,34 @@ TEST_F(InboxRepoTest, PendingReturnsOnlyReceivedInSeqOrder) {
   EXPECT_EQ((*got)->body, R"({"event":"employee.created"})");  // complete() leaves the request alone
 }
 
+TEST_P(InboxRepoTest, RequestBytesThatAreNotUtf8AreStillRecorded) {
+  // Paths and headers arrive as bytes; a request is logged whatever they hold.
+  auto row = received("in_1", 1000, "personio:a", std::string("id:\xFF", 4));
+  row.path = std::string("/ingress/personio/\xC0\xAF", 20);
+  row.headers = std::string("[[\"x-note\",\"\0\"]]", 16);
+  auto dup = inbox::insert_received(c(), row);
+  ASSERT_TRUE(dup.ok()) << dup.error().message;
+  EXPECT_FALSE(*dup);
+  auto again = inbox::insert_received(c(), received("in_2", 2000, "personio:a", std::string("id:\xFF", 4)));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(*again);  // still de-duplicated by the same key
+  auto got = inbox::get(c(), "in_1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  if (postgres()) {
+    EXPECT_EQ((*got)->path, "/ingress/personio/\uFFFD\uFFFD");
+    EXPECT_EQ((*got)->dedupe_key, "id:\uFFFD");
+    EXPECT_EQ((*got)->headers, "[[\"x-note\",\"\uFFFD\"]]");
+  } else {
+    EXPECT_EQ((*got)->path, row.path);
+    EXPECT_EQ((*got)->headers, row.headers);
+  }
+}
+
 class InboxListTest : public MigratedDbTest {
  protected:
   void SetUp() override {
     MigratedDbTest::SetUp();
-    if (HasFatalFailure()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     // seq order == insertion order; received_at 1000, 2000, ... 6000.
     add("in_1", 1000, "personio:a", "received");
     add("in_2", 2000, "personio:b", "accepted");
@@ -570,11 +593,11 @@ class InboxListTest : public MigratedDbTest {
   }
 };
 
-TEST_F(InboxListTest, NewestFirstWithoutBodies) {
+TEST_P(InboxListTest, NewestFirstWithoutBodies) {
   EXPECT_THAT(ids({}), ElementsAre("in_6", "in_5", "in_4", "in_3", "in_2", "in_1"));
 }
 
-TEST_F(InboxListTest, FiltersByIntegrationOutcomeAndTool) {
+TEST_P(InboxListTest, FiltersByIntegrationOutcomeAndTool) {
   InboxFilter f;
   f.integration_id = "personio:a";
   EXPECT_THAT(ids(f), ElementsAre("in_6", "in_4", "in_3", "in_1"));
@@ -590,7 +613,7 @@ TEST_F(InboxListTest, FiltersByIntegrationOutcomeAndTool) {
   EXPECT_EQ(ids(by_tool).size(), 6u);
 }
 
-TEST_F(InboxListTest, SinceIsInclusiveUntilIsExclusive) {
+TEST_P(InboxListTest, SinceIsInclusiveUntilIsExclusive) {
   InboxFilter f;
   f.since = 2000;
   f.until = 5000;
@@ -599,7 +622,7 @@ TEST_F(InboxListTest, SinceIsInclusiveUntilIsExclusive) {
   EXPECT_THAT(ids(f), ElementsAre("in_2"));
 }
 
-TEST_F(InboxListTest, CursorPagesThroughWithLimit) {
+TEST_P(InboxListTest, CursorPagesThroughWithLimit) {
   InboxFilter f;
   f.limit = 2;
   std::vector<std::string> all;
@@ -625,7 +648,7 @@ TEST_F(InboxListTest, CursorPagesThroughWithLimit) {
 
 class PoolTest : public MigratedDbTest {};
 
-TEST_F(PoolTest, ReusesReturnedConnections) {
+TEST_P(PoolTest, ReusesReturnedConnections) {
   Pool pool(*db_);
   Connection* first = nullptr;
   {
@@ -645,7 +668,7 @@ TEST_F(PoolTest, ReusesReturnedConnections) {
   EXPECT_TRUE(&**again == first || &**other == first);
 }
 
-TEST_F(PoolTest, MovedLeaseReturnsItsConnectionOnce) {
+TEST_P(PoolTest, MovedLeaseReturnsItsConnectionOnce) {
   Pool pool(*db_);
   Connection* conn = nullptr;
   {
@@ -662,7 +685,7 @@ TEST_F(PoolTest, MovedLeaseReturnsItsConnectionOnce) {
   EXPECT_NE(&**b, conn);  // returned once, not twice
 }
 
-TEST_F(PoolTest, ReadersSeeCommittedWrites) {
+TEST_P(PoolTest, ReadersSeeCommittedWrites) {
   Pool pool(*db_);
   auto lease = pool.acquire();
   ASSERT_TRUE(lease.ok());
@@ -688,6 +711,20 @@ TEST(ValueUtilTest, ParseIgnoresWhatIsNotAStringArray) {
   EXPECT_THAT(parse_string_array(R"(["a", 1, null, "b"])"), ElementsAre("a", "b"));
 }
 
+TEST(ValueUtilTest, ValidUtf8WithoutNul) {
+  EXPECT_EQ(valid_utf8_without_nul(""), "");
+  const std::string good = "ascii, é, €, 𝄞";
+  EXPECT_EQ(valid_utf8_without_nul(good), good);
+  EXPECT_EQ(valid_utf8_without_nul(std::string("a\0b", 3)), "a\uFFFDb");
+  EXPECT_EQ(valid_utf8_without_nul("\x80"), "\uFFFD");                      // lone continuation byte
+  EXPECT_EQ(valid_utf8_without_nul("\xC3"), "\uFFFD");                      // truncated at the end
+  EXPECT_EQ(valid_utf8_without_nul("\xC3("), "\uFFFD(");                    // truncated in the middle
+  EXPECT_EQ(valid_utf8_without_nul("\xC0\xAF"), "\uFFFD\uFFFD");            // overlong '/'
+  EXPECT_EQ(valid_utf8_without_nul("\xED\xA0\x80"), "\uFFFD\uFFFD\uFFFD");  // a surrogate
+  EXPECT_EQ(valid_utf8_without_nul("\xF4\x90\x80\x80"), "\uFFFD\uFFFD\uFFFD\uFFFD");  // beyond U+10FFFF
+  EXPECT_EQ(valid_utf8_without_nul("\xFF"), "\uFFFD");
+}
+
 TEST(ValueUtilTest, OptionalConversions) {
   EXPECT_TRUE(std::holds_alternative<std::nullptr_t>(opt_text(std::nullopt)));
   EXPECT_EQ(std::get<std::string>(opt_text(std::string("x"))), "x");
@@ -700,6 +737,17 @@ TEST(ValueUtilTest, OptionalConversions) {
   EXPECT_EQ(col_opt_int(r, 1), 3);
   EXPECT_EQ(col_opt_text(r, 2), "t");
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Every case on SQLite and on PostgreSQL.
+
+INSTANTIATE_TEST_SUITE_P(Backends, SchemaTest, testing_db::kBackends, testing_db::BackendParamName());
+INSTANTIATE_TEST_SUITE_P(Backends, IntegrationsRepoTest, testing_db::kBackends,
+                         testing_db::BackendParamName());
+INSTANTIATE_TEST_SUITE_P(Backends, ApiKeysRepoTest, testing_db::kBackends, testing_db::BackendParamName());
+INSTANTIATE_TEST_SUITE_P(Backends, InboxRepoTest, testing_db::kBackends, testing_db::BackendParamName());
+INSTANTIATE_TEST_SUITE_P(Backends, InboxListTest, testing_db::kBackends, testing_db::BackendParamName());
+INSTANTIATE_TEST_SUITE_P(Backends, PoolTest, testing_db::kBackends, testing_db::BackendParamName());
 
 }  // namespace
 }  // namespace tributary::store

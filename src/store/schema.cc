@@ -1,6 +1,8 @@
 #include "store/schema.h"
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -8,11 +10,12 @@
 namespace tributary::store {
 namespace {
 
-// Portable SQL where it can be; times are unix milliseconds (INTEGER); JSON documents are TEXT; request
-// bodies and sealed secrets are BLOB. `seq` columns give a stable order and cursor for lists.
-const std::vector<std::string>& sqlite_migrations() {
-  static const std::vector<std::string> kMigrations = {
-      R"sql(
+// Portable SQL where it can be; times are unix milliseconds (INTEGER on SQLite, BIGINT on PostgreSQL); JSON
+// documents are TEXT; request bodies and sealed secrets are BLOB / BYTEA. `seq` columns give a stable order
+// and cursor for lists. Migration n of one list is migration n of the other: the same tables, columns and
+// indexes, in each backend's types.
+constexpr std::array<std::string_view, 1> kSqliteMigrations = {
+    R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -143,31 +146,177 @@ CREATE TABLE attempts (
 CREATE INDEX attempts_delivery ON attempts(delivery_seq);
 CREATE INDEX attempts_endpoint ON attempts(endpoint_id, attempted_at);
 )sql",
-  };
-  return kMigrations;
-}
+};
 
-const std::vector<std::string>& migrations_for(Backend) {
-  return sqlite_migrations();
+constexpr std::array<std::string_view, 1> kPostgresMigrations = {
+    R"sql(
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+
+CREATE TABLE integrations (
+  id TEXT PRIMARY KEY,
+  tool TEXT NOT NULL,
+  category TEXT NOT NULL,
+  end_user TEXT NOT NULL,
+  credentials BYTEA NOT NULL,
+  remote_base_url TEXT,
+  scope TEXT NOT NULL,
+  sync TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  deleted_at BIGINT,
+  reconcile_due_at BIGINT,
+  last_event_at BIGINT
+);
+
+CREATE TABLE subscriptions (
+  id TEXT PRIMARY KEY,
+  integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+  ingress_token TEXT NOT NULL UNIQUE,
+  mode TEXT NOT NULL,
+  status TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  secret BYTEA,
+  previous_secret BYTEA,
+  previous_secret_until BIGINT,
+  remote_id TEXT,
+  last_error TEXT,
+  failures INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX subscriptions_integration ON subscriptions(integration_id);
+
+CREATE TABLE inbox (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  received_at BIGINT NOT NULL,
+  integration_id TEXT,
+  subscription_id TEXT,
+  tool TEXT,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  body BYTEA,
+  body_size BIGINT NOT NULL,
+  http_status INTEGER NOT NULL,
+  verification TEXT,
+  outcome TEXT NOT NULL,
+  reason TEXT,
+  vendor_event TEXT,
+  delivery_id TEXT,
+  dedupe_key TEXT,
+  unified_events TEXT,
+  warnings TEXT,
+  event_ids TEXT,
+  processed_at BIGINT
+);
+CREATE UNIQUE INDEX inbox_dedupe ON inbox(integration_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE INDEX inbox_pending ON inbox(seq) WHERE outcome = 'received';
+CREATE INDEX inbox_integration ON inbox(integration_id, seq);
+
+CREATE TABLE endpoints (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  event_types TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  secret BYTEA NOT NULL,
+  previous_secret BYTEA,
+  previous_secret_until BIGINT,
+  disabled_reason TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE events (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  integration_id TEXT,
+  inbox_id TEXT,
+  payload TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX events_inbox ON events(inbox_id);
+CREATE INDEX events_integration ON events(integration_id, seq);
+
+CREATE TABLE deliveries (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  endpoint_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  retries INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT,
+  lease_until BIGINT,
+  last_status INTEGER,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (event_id, endpoint_id)
+);
+CREATE INDEX deliveries_due ON deliveries(endpoint_id, status, next_attempt_at);
+CREATE INDEX deliveries_event ON deliveries(event_id);
+
+CREATE TABLE attempts (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  delivery_seq BIGINT NOT NULL REFERENCES deliveries(seq) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  attempted_at BIGINT NOT NULL,
+  status_code INTEGER,
+  latency_ms DOUBLE PRECISION,
+  response_excerpt TEXT,
+  error TEXT,
+  next_retry_at BIGINT
+);
+CREATE INDEX attempts_delivery ON attempts(delivery_seq);
+CREATE INDEX attempts_endpoint ON attempts(endpoint_id, attempted_at);
+)sql",
+};
+
+static_assert(kSqliteMigrations.size() == kPostgresMigrations.size(),
+              "every schema version exists for both backends");
+
+// Held while migrating on PostgreSQL, so that nodes starting together do not create the same tables at once.
+// Any constant does; this one spells "tributar".
+constexpr std::int64_t kMigrationLockKey = 0x7472696275746172;
+
+std::vector<std::string_view> migrations_for(Backend backend) {
+  if (backend == Backend::kPostgres) return {kPostgresMigrations.begin(), kPostgresMigrations.end()};
+  return {kSqliteMigrations.begin(), kSqliteMigrations.end()};
 }
 
 }  // namespace
 
 int latest_schema_version() {
-  return static_cast<int>(sqlite_migrations().size());
+  return static_cast<int>(kSqliteMigrations.size());
 }
 
 Result<int> current_schema_version(Connection& conn) {
-  if (auto s = conn.exec_script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                                "applied_at INTEGER NOT NULL)");
-      !s)
-    return s.error();
+  // applied_at is unix milliseconds: BIGINT on PostgreSQL, where INTEGER is 32 bits.
+  const std::string_view create =
+      conn.backend() == Backend::kPostgres
+          ? "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "applied_at BIGINT NOT NULL)"
+          : "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "applied_at INTEGER NOT NULL)";
+  if (auto s = conn.exec_script(create); !s) return s.error();
   auto rows = conn.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   if (!rows) return rows.error();
   return static_cast<int>(rows->at(0).int64(0));
 }
 
-Status migrate(Connection& conn) {
+namespace {
+
+Status apply_migrations(Connection& conn) {
   auto version = current_schema_version(conn);
   if (!version) return version.error();
   const auto& list = migrations_for(conn.backend());
@@ -188,6 +337,20 @@ Status migrate(Connection& conn) {
       return make_error(s.error().kind, "migration " + std::to_string(v + 1) + ": " + s.error().message);
   }
   return {};
+}
+
+}  // namespace
+
+Status migrate(Connection& conn) {
+  if (conn.backend() != Backend::kPostgres) return apply_migrations(conn);
+  // SQLite serialises the migrating transactions with its write lock; on PostgreSQL the schema_migrations
+  // table may not exist yet, so nodes starting together queue on an advisory lock instead.
+  auto locked = conn.query("SELECT pg_advisory_lock($1)", {kMigrationLockKey});
+  if (!locked) return locked.error();
+  Status result = apply_migrations(conn);
+  auto unlocked = conn.query("SELECT pg_advisory_unlock($1)", {kMigrationLockKey});
+  if (result && !unlocked) return unlocked.error();
+  return result;
 }
 
 Status check_schema(Connection& conn) {

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/database.h"
@@ -24,6 +25,18 @@ inline std::optional<std::string> col_opt_text(const Row& r, std::size_t i) {
 inline std::optional<std::int64_t> col_opt_int(const Row& r, std::size_t i) {
   return r.is_null(i) ? std::nullopt : std::optional<std::int64_t>(r.int64(i));
 }
+
+// Text that comes from the network and must be stored whatever it holds (request paths and headers, vendor
+// ids, response excerpts cut at a byte limit, error messages quoting a vendor). PostgreSQL text holds only
+// valid UTF-8 without NUL bytes and refuses anything else, which would fail the whole write; so on
+// PostgreSQL each invalid sequence and each NUL becomes U+FFFD. SQLite keeps the bytes as they are.
+std::string storable_text(const Connection& c, std::string s);
+inline Value storable_opt_text(const Connection& c, const std::optional<std::string>& v) {
+  return v ? Value{storable_text(c, *v)} : Value{nullptr};
+}
+// Valid UTF-8 without NUL: each byte that does not start a well-formed sequence (overlong forms, surrogates,
+// beyond U+10FFFF, truncated) and each NUL replaced by U+FFFD.
+std::string valid_utf8_without_nul(std::string_view s);
 
 std::string json_string_array(const std::vector<std::string>& items);
 std::vector<std::string> parse_string_array(const std::string& json);

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "store/test_db.h"
+
 namespace tributary::store {
 namespace {
 
@@ -72,29 +74,22 @@ Writer::Job insert(std::string name) {
   };
 }
 
-class WriterTest : public ::testing::Test {
+// On both backends (see test_db.h): a scratch database with one table, t.
+class WriterTest : public testing_db::BackendTest {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = testing::TempDir() + "/tributary_writer_" + std::to_string(::getpid()) + "_" +
-           std::to_string(counter.fetch_add(1));
-    path_ = dir_ + "/writer.db";
-    open();
-    auto conn = db_->connect();
-    ASSERT_TRUE(conn.ok()) << conn.error().message;
-    ASSERT_TRUE(
-        (*conn)->exec_script("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)").ok());
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    exec("CREATE TABLE t (id " + testing_db::auto_id_pk(backend()) + ", name TEXT NOT NULL UNIQUE)");
   }
 
   void TearDown() override {
     writer_.reset();
-    db_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    BackendTest::TearDown();
   }
 
   void open() {
-    auto db = open_database(path_);
+    auto db = open_database(url_);
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(*db);
   }
@@ -103,12 +98,6 @@ class WriterTest : public ::testing::Test {
     auto conn = db_->connect();
     ASSERT_TRUE(conn.ok()) << conn.error().message;
     writer_ = std::make_unique<Writer>(std::move(*conn), options);
-  }
-
-  std::unique_ptr<Connection> connect() {
-    auto conn = db_->connect();
-    EXPECT_TRUE(conn.ok()) << conn.error().message;
-    return conn.ok() ? std::move(*conn) : nullptr;
   }
 
   std::int64_t rows() {
@@ -126,13 +115,10 @@ class WriterTest : public ::testing::Test {
     return r.ok() && !r->empty();
   }
 
-  std::string dir_;
-  std::string path_;
-  std::unique_ptr<Database> db_;
   std::unique_ptr<Writer> writer_;
 };
 
-TEST_F(WriterTest, ConcurrentSubmittersAreGroupCommitted) {
+TEST_P(WriterTest, ConcurrentSubmittersAreGroupCommitted) {
   make_writer();
   writer_->start();
   constexpr std::size_t kThreads = 8;
@@ -158,7 +144,7 @@ TEST_F(WriterTest, ConcurrentSubmittersAreGroupCommitted) {
   EXPECT_LT(writer_->batches(), writer_->jobs());
 }
 
-TEST_F(WriterTest, RunBlocksUntilCommitted) {
+TEST_P(WriterTest, RunBlocksUntilCommitted) {
   make_writer();
   writer_->start();
   std::vector<std::thread> threads;
@@ -177,7 +163,7 @@ TEST_F(WriterTest, RunBlocksUntilCommitted) {
   EXPECT_EQ(rows(), 200);
 }
 
-TEST_F(WriterTest, FailingJobDoesNotAffectItsBatch) {
+TEST_P(WriterTest, FailingJobDoesNotAffectItsBatch) {
   make_writer();
   // Submitted before start(), so all five land in one batch.
   Outcomes outcomes(5);
@@ -219,13 +205,15 @@ TEST_F(WriterTest, FailingJobDoesNotAffectItsBatch) {
   EXPECT_EQ(outcomes.order(), (std::vector<std::size_t>{0, 1, 2, 3, 4}));
 }
 
-TEST_F(WriterTest, CommitFailureFailsTheWholeBatch) {
+TEST_P(WriterTest, CommitFailureFailsTheWholeBatch) {
   {
     auto conn = connect();
     ASSERT_NE(conn, nullptr);
     // A deferred foreign key is checked only at COMMIT.
     ASSERT_TRUE(conn->exec_script("CREATE TABLE parent (id INTEGER PRIMARY KEY);"
-                                  "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL "
+                                  "CREATE TABLE child (id " +
+                                  testing_db::auto_id_pk(backend()) +
+                                  ", parent_id INTEGER NOT NULL "
                                   "REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);")
                     .ok());
   }
@@ -254,7 +242,7 @@ TEST_F(WriterTest, CommitFailureFailsTheWholeBatch) {
   EXPECT_TRUE(has("z"));
 }
 
-TEST_F(WriterTest, DoneRunsAfterCommit) {
+TEST_P(WriterTest, DoneRunsAfterCommit) {
   make_writer();
   writer_->start();
   constexpr std::size_t kJobs = 50;
@@ -272,7 +260,7 @@ TEST_F(WriterTest, DoneRunsAfterCommit) {
   EXPECT_EQ(seen.load(), static_cast<int>(kJobs));
 }
 
-TEST_F(WriterTest, StopDrainsQueuedJobs) {
+TEST_P(WriterTest, StopDrainsQueuedJobs) {
   make_writer(WriterOptions{.max_batch = 16});
   writer_->start();
   constexpr std::size_t kJobs = 300;
@@ -288,7 +276,7 @@ TEST_F(WriterTest, StopDrainsQueuedJobs) {
   EXPECT_GE(writer_->batches(), kJobs / 16);  // max_batch is honoured
 }
 
-TEST_F(WriterTest, StopWithoutStartStillDrains) {
+TEST_P(WriterTest, StopWithoutStartStillDrains) {
   make_writer();
   Outcomes outcomes(3);
   for (std::size_t i = 0; i < 3; ++i)
@@ -298,7 +286,7 @@ TEST_F(WriterTest, StopWithoutStartStillDrains) {
   EXPECT_EQ(rows(), 3);
 }
 
-TEST_F(WriterTest, SubmitAfterStopFails) {
+TEST_P(WriterTest, SubmitAfterStopFails) {
   make_writer();
   writer_->start();
   ASSERT_TRUE(writer_->run(insert("before")).ok());
@@ -321,7 +309,7 @@ TEST_F(WriterTest, SubmitAfterStopFails) {
   writer_->stop();  // idempotent
 }
 
-TEST_F(WriterTest, RunFromTheWriterThreadFailsInsteadOfDeadlocking) {
+TEST_P(WriterTest, RunFromTheWriterThreadFailsInsteadOfDeadlocking) {
   make_writer();
   writer_->start();
   Status inner;
@@ -334,12 +322,13 @@ TEST_F(WriterTest, RunFromTheWriterThreadFailsInsteadOfDeadlocking) {
   EXPECT_EQ(inner.error().kind, ErrorKind::kInternal);
 }
 
-TEST_F(WriterTest, DataSurvivesReopen) {
+TEST_P(WriterTest, DataSurvivesReopen) {
   make_writer();
   writer_->start();
   for (int i = 0; i < 20; ++i)
     ASSERT_TRUE(writer_->run(insert("p" + std::to_string(i))).ok());
   writer_.reset();
+  conn_.reset();
   db_.reset();
 
   open();
@@ -347,6 +336,8 @@ TEST_F(WriterTest, DataSurvivesReopen) {
   EXPECT_TRUE(has("p0"));
   EXPECT_TRUE(has("p19"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, WriterTest, testing_db::kBackends, testing_db::BackendParamName());
 
 }  // namespace
 }  // namespace tributary::store
