@@ -48,7 +48,8 @@ Status migrate(const Config& config);
 // Creates an API key, prints nothing; returns the plaintext key (`tributary keys create`).
 Result<std::string> create_api_key(const Config& config, const std::string& name);
 
-// The master key file used when `master_key` is not configured: beside the database.
+// The master key file used when `master_key` is not configured: beside the SQLite database; for PostgreSQL,
+// master.key in the working directory.
 std::string default_master_key_file(const Config& config);
 
 }  // namespace tributary::app
