@@ -1,0 +1,243 @@
+// One integration: its scope config (models and upstream webhooks, saved through the API so the reconciler
+// acts at once), its subscriptions at the tool with their state and what to do about a problem, the manual
+// setup for tools without a subscription API (ingress URL and secret, with copy buttons, or a field for the
+// secret the tool generated), and "Reconcile now".
+import { useEffect, useState } from '../vendor/hooks.mjs';
+import { api, enc } from '../lib/api.js';
+import { html } from '../lib/html.js';
+import {
+  Badge,
+  Copyable,
+  ErrorState,
+  Loading,
+  Notice,
+  Secret,
+  Time,
+  useAction,
+  useInterval,
+  useLoad,
+  useTitle,
+} from '../lib/ui.js';
+
+const MODEL_LABELS = {
+  hris_employees: 'Employees',
+  hris_absences: 'Absences',
+  hris_teams: 'Teams',
+  hris_employments: 'Employments',
+  ats_candidates: 'Candidates',
+  ats_jobs: 'Jobs',
+  ats_applications: 'Applications',
+};
+
+const modelLabel = (m) => MODEL_LABELS[m] ?? m.replace(/^(hris|ats)_/, '').replaceAll('_', ' ');
+
+// The scope's models that belong to the integration's category (the others cannot be enabled).
+function categoryModels(integration) {
+  const prefix = `${String(integration.category).toLowerCase()}_`;
+  return Object.keys(integration.scope?.models ?? {}).filter((m) => m.startsWith(prefix));
+}
+
+function ScopeForm({ integration, onSaved, setNotice }) {
+  const models = categoryModels(integration);
+  const saved = integration.scope ?? { models: {}, upstream_webhooks: false };
+  const [draft, setDraft] = useState(saved);
+  const [busy, run] = useAction(setNotice);
+  useEffect(() => setDraft(integration.scope ?? saved), [JSON.stringify(integration.scope)]);
+  const dirty =
+    draft.upstream_webhooks !== saved.upstream_webhooks ||
+    models.some((m) => Boolean(draft.models?.[m]) !== Boolean(saved.models?.[m]));
+  const setModel = (m, on) => setDraft({ ...draft, models: { ...draft.models, [m]: on } });
+  const save = (e) => {
+    e.preventDefault();
+    run('save', async () => {
+      const scope = { upstream_webhooks: draft.upstream_webhooks, models: {} };
+      for (const m of models) scope.models[m] = Boolean(draft.models?.[m]);
+      const updated = await api('PATCH', `/v1/integrations/${enc(integration.id)}`, { scope });
+      const live = updated.subscriptions.filter((s) => s.status !== 'disabled');
+      setNotice({
+        kind: 'ok',
+        text: `Scope saved. ${live.length
+          ? `Subscriptions now cover ${live.reduce((n, s) => n + s.event_types.length, 0)} vendor event types.`
+          : 'No subscription is active at the tool.'}`,
+      });
+      onSaved(updated);
+    });
+  };
+  return html`<form class="card scope" onSubmit=${save} aria-labelledby="scope-title">
+    <h2 id="scope-title">Scope config</h2>
+    <p class="muted">Which models Tributary keeps for this customer, and whether the tool should send webhooks. Saving
+      makes the tool's subscriptions match: exactly the vendor events that feed the enabled models.</p>
+    <fieldset>
+      <legend>Models</legend>
+      ${models.map(
+        (m) => html`<label class="check" key=${m}>
+          <input type="checkbox" name=${m} checked=${Boolean(draft.models?.[m])}
+            onChange=${(e) => setModel(m, e.currentTarget.checked)} />
+          ${modelLabel(m)} <span class="muted mono small">${m}</span>
+        </label>`,
+      )}
+    </fieldset>
+    <fieldset>
+      <legend>Upstream webhooks</legend>
+      <label class="check switch">
+        <input type="checkbox" name="upstream_webhooks" role="switch" checked=${Boolean(draft.upstream_webhooks)}
+          onChange=${(e) => setDraft({ ...draft, upstream_webhooks: e.currentTarget.checked })} />
+        Receive the tool's webhooks and relay them in real time
+      </label>
+    </fieldset>
+    <div class="actions">
+      <button type="submit" class="primary" disabled=${!dirty || busy !== null}>${busy ? 'Saving…' : 'Save scope'}</button>
+      ${dirty ? html`<button type="button" class="link" onClick=${() => setDraft(saved)}>Undo changes</button>` : null}
+    </div>
+  </form>`;
+}
+
+function Problem({ sub }) {
+  if (sub.status === 'missing_permission') {
+    return html`<div class="notice warn problem">
+      <p><strong>Missing permission.</strong> ${sub.last_error ?? 'The end customer has not granted the permission needed to manage webhooks.'}</p>
+      <p>Ask the customer to grant it in the tool, then press <em>Reconcile now</em>.${sub.next_attempt_at
+        ? html` Tributary also tries again by itself <${Time} at=${sub.next_attempt_at} relative />.`
+        : null}</p>
+    </div>`;
+  }
+  if (sub.status === 'failed') {
+    return html`<div class="notice error problem">
+      <p><strong>Subscribing failed.</strong> ${sub.last_error ?? 'The tool refused the subscription.'}</p>
+      <p>${sub.next_attempt_at
+        ? html`Tributary tries again <${Time} at=${sub.next_attempt_at} relative />, or press <em>Reconcile now</em>.`
+        : html`Fix the cause, then press <em>Reconcile now</em>.`}</p>
+    </div>`;
+  }
+  if (sub.last_error) return html`<p class="error-text">Last error: ${sub.last_error}</p>`;
+  return null;
+}
+
+function ToolSecretForm({ integration, sub, onSaved, setNotice }) {
+  const [value, setValue] = useState('');
+  const [busy, run] = useAction(setNotice);
+  const save = (e) => {
+    e.preventDefault();
+    if (!value.trim()) return;
+    run('secret', async () => {
+      const updated = await api(
+        'PATCH',
+        `/v1/integrations/${enc(integration.id)}/subscriptions/${enc(sub.id)}`,
+        { secret: value.trim() },
+      );
+      setValue('');
+      setNotice({ kind: 'ok', text: 'Secret stored. Requests signed with it are verified from now on.' });
+      onSaved(updated);
+    });
+  };
+  const id = `secret-${sub.id}`;
+  return html`<form class="inline-form" onSubmit=${save}>
+    <label for=${id}>Secret generated by the tool</label>
+    <input id=${id} type="password" autocomplete="off" spellcheck="false" value=${value}
+      onInput=${(e) => setValue(e.currentTarget.value)} placeholder="Paste the secret the tool shows" />
+    <button type="submit" disabled=${!value.trim() || busy !== null}>${busy ? 'Saving…' : 'Store secret'}</button>
+  </form>`;
+}
+
+function Subscription({ integration, sub, onSaved, setNotice }) {
+  const setup = sub.setup;
+  return html`<article class=${`card subscription ${sub.status}`} data-subscription=${sub.id} data-status=${sub.status}>
+    <header class="card-head">
+      <h3>${sub.mode === 'manual' ? 'Manual webhook' : 'Webhook subscription'} <span class="muted mono small">${sub.id}</span></h3>
+      <${Badge} value=${sub.status} />
+    </header>
+    <${Problem} sub=${sub} />
+    ${sub.status === 'disabled'
+      ? html`<p class="muted">Not active at the tool: upstream webhooks are off, or no enabled model needs these events.</p>`
+      : null}
+    <dl class="facts">
+      <div class="field"><dt>Mode</dt><dd>${sub.mode === 'manual' ? 'manual (set up in the tool by the customer)' : 'through the tool’s API'}</dd></div>
+      <div class="field"><dt>Remote id</dt><dd class="mono">${sub.remote_id ?? '—'}</dd></div>
+      <div class="field"><dt>Updated</dt><dd><${Time} at=${sub.updated_at} /></dd></div>
+    </dl>
+    <div class="field-block"><span class="label">Vendor events</span>
+      ${sub.event_types.length
+        ? html`<ul class="tags">${sub.event_types.map((t) => html`<li class="mono">${t}</li>`)}</ul>`
+        : html`<span class="muted">none</span>`}
+    </div>
+    <div class="field-block"><span class="label">Ingress URL</span><${Copyable} value=${sub.ingress_url} what="ingress URL" /></div>
+    ${setup
+      ? html`<div class="setup">
+          <h4>Setup in the tool</h4>
+          <p class="instructions">${setup.instructions}</p>
+          ${setup.secret_chosen_by === 'tributary'
+            ? html`<div class="field-block"><span class="label">Secret to paste</span>
+                <${Secret} value=${setup.secret} what="webhook secret" /></div>`
+            : html`<p>${setup.secret_stored
+                  ? html`<${Badge} value="secret stored" tone="ok" /> Paste a new one below if the customer regenerated it.`
+                  : html`<${Badge} value="no secret yet" tone="warn" /> The tool generates the secret: paste it here once the customer has it.`}</p>
+                <${ToolSecretForm} integration=${integration} sub=${sub} onSaved=${onSaved} setNotice=${setNotice} />`}
+        </div>`
+      : null}
+  </article>`;
+}
+
+export function IntegrationPage({ id }) {
+  const { data: integration, error, loading, reload, setData } = useLoad(
+    (signal) => api('GET', `/v1/integrations/${enc(id)}`, undefined, { signal }),
+    [id],
+  );
+  const [notice, setNotice] = useState(null);
+  const [busy, run] = useAction(setNotice);
+  useTitle(integration?.end_user?.organization_name ?? id);
+  // Subscription states change in the background (the reconciler retries): refresh quietly, not mid-action.
+  useInterval(reload, 5000, !!integration && busy === null);
+
+  const back = html`<p class="crumbs"><a href="#/integrations">← Integrations</a></p>`;
+  if (loading && !integration) return html`<section class="page">${back}<h1>Integration</h1><${Loading} what="the integration" /></section>`;
+  if (error && !integration) {
+    return html`<section class="page">${back}<h1>Integration</h1>
+      <${ErrorState} error=${error} what=${`integration ${id}`} retry=${reload} /></section>`;
+  }
+  const reconcile = () =>
+    run('reconcile', async () => {
+      const updated = await api('POST', `/v1/integrations/${enc(id)}/reconcile`);
+      setData(updated);
+      const problems = updated.subscriptions.filter((s) => s.status === 'failed' || s.status === 'missing_permission');
+      setNotice({
+        kind: problems.length ? 'warn' : 'ok',
+        text: problems.length
+          ? `Reconciled. ${problems.length} subscription${problems.length > 1 ? 's need' : ' needs'} attention (see below).`
+          : 'Reconciled: the subscriptions at the tool match the scope config.',
+      });
+    });
+  const i = integration;
+  const subs = [...i.subscriptions].sort((a, b) => (a.status === 'disabled') - (b.status === 'disabled'));
+  return html`<section class="page integration">
+    ${back}
+    <div class="page-head">
+      <h1>${i.end_user?.organization_name ?? i.id} <span class="muted small">${i.tool}</span></h1>
+      <a class="button" href=${`#/events?integration_id=${enc(i.id)}`}>View its events</a>
+    </div>
+    <${Notice} notice=${notice} onClose=${() => setNotice(null)} />
+    <dl class="facts">
+      <div class="field"><dt>Id</dt><dd class="mono">${i.id}</dd></div>
+      <div class="field"><dt>Tool</dt><dd>${i.tool} (${i.category})</dd></div>
+      <div class="field"><dt>Contact</dt><dd>${i.end_user?.creator_email ?? '—'}</dd></div>
+      <div class="field"><dt>Customer id</dt><dd class="mono">${i.end_user?.origin_id ?? '—'}</dd></div>
+      <div class="field"><dt>Tool API</dt><dd class="mono">${i.remote_base_url ?? 'default'}</dd></div>
+      <div class="field"><dt>Last event</dt><dd>${i.last_event_at ? html`<${Time} at=${i.last_event_at} relative />` : 'none yet'}</dd></div>
+      <div class="field"><dt>Created</dt><dd><${Time} at=${i.created_at} /></dd></div>
+      ${i.last_sync_at !== undefined
+        ? html`<div class="field"><dt>Last sync</dt><dd><${Time} at=${i.last_sync_at} relative /></dd></div>`
+        : null}
+    </dl>
+    <${ScopeForm} integration=${i} onSaved=${setData} setNotice=${setNotice} />
+    <section class="subscriptions" aria-labelledby="subs-title">
+      <div class="section-head">
+        <h2 id="subs-title">Subscriptions</h2>
+        <button type="button" onClick=${reconcile} disabled=${busy !== null}>${busy ? 'Reconciling…' : 'Reconcile now'}</button>
+      </div>
+      ${subs.length
+        ? subs.map((s) => html`<${Subscription} key=${s.id} integration=${i} sub=${s} onSaved=${setData} setNotice=${setNotice} />`)
+        : html`<p class="state empty">${i.scope?.upstream_webhooks
+            ? 'No subscription yet: press Reconcile now to create it at the tool.'
+            : 'No subscription: turn on upstream webhooks in the scope config above and save; Tributary then subscribes at the tool.'}</p>`}
+    </section>
+  </section>`;
+}
