@@ -38,12 +38,15 @@ SyncHandler authed(ApiContext& ctx, SyncHandler handler);
 
 void add_integration_routes(http::Router& router, ApiContext& ctx);
 void add_endpoint_routes(http::Router& router, ApiContext& ctx);
+// GET /v1/webhook-endpoints/{id}/stats: attempts, success rate and latency over a recent window.
+void add_endpoint_stats_routes(http::Router& router, ApiContext& ctx);
 void add_log_routes(http::Router& router, ApiContext& ctx);
 void add_system_routes(http::Router& router, ApiContext& ctx);
 
 inline void add_routes(http::Router& router, ApiContext& ctx) {
   add_integration_routes(router, ctx);
   add_endpoint_routes(router, ctx);
+  add_endpoint_stats_routes(router, ctx);
   add_log_routes(router, ctx);
   add_system_routes(router, ctx);
 }
