@@ -23,7 +23,7 @@ struct DeliveryConfig {
   std::int64_t timeout_ms = 15000;
   std::vector<std::string> allow_networks;  // CIDRs exempt from the SSRF guard
   int max_in_flight = 512;                  // deliveries in flight at once, all endpoints
-  int per_endpoint_concurrency = 16;        // deliveries in flight at once to one endpoint
+  int per_endpoint_concurrency = 64;        // deliveries in flight at once to one endpoint
 };
 
 struct IngressConfig {
