@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds, checks formatting, and runs every test: the C++ suites (CTest: unit and
-# loopback integration tests on real SQLite) and the end-to-end suite (Node.js driving the real binary).
+# loopback integration tests on real SQLite and on a throwaway PostgreSQL cluster) and the end-to-end suite
+# (Node.js driving the real binary; browser tests in Debian's Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -14,4 +15,4 @@ echo "== C++ tests"
 scripts/with-postgres.sh ctest --preset default -j"$(nproc)"
 
 echo "== end-to-end tests"
-TRIBUTARY_BIN="$PWD/build/tributary" node --test --test-concurrency=1 tests/e2e/
+TRIBUTARY_BIN="$PWD/build/tributary" node --test --test-concurrency=1 tests/e2e/*.test.mjs tests/e2e/lib/*.test.mjs
