@@ -122,4 +122,6 @@ function App() {
   return html`<${Shell} route=${route} />`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.textContent = ''; // the boot message
+render(html`<${App} />`, root);

@@ -8,14 +8,19 @@ import { html } from './html.js';
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');
 
-// "2026-11-27 10:00:05" in the browser's time zone.
-export function formatTime(iso) {
+// "2026-11-27 10:00:05" in the browser's time zone; `precise` adds milliseconds (retries can be that close).
+export function formatTime(iso, { precise = false } = {}) {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(
-    d.getMinutes(),
-  )}:${pad(d.getSeconds())}`;
+  const ms = precise ? `.${pad(d.getMilliseconds(), 3)}` : '';
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatClock(iso)}${ms}`;
+}
+
+// "10:00:05"
+export function formatClock(iso) {
+  const d = new Date(iso);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 // "12 s ago", "in 3 min"
@@ -34,9 +39,9 @@ export function relativeTime(iso, now = Date.now()) {
   return diff < 0 ? `${text} ago` : `in ${text}`;
 }
 
-export function Time({ at, relative = false }) {
+export function Time({ at, relative = false, precise = false, clock = false }) {
   if (!at) return html`<span class="muted">—</span>`;
-  const label = relative ? relativeTime(at) : formatTime(at);
+  const label = relative ? relativeTime(at) : clock ? formatClock(at) : formatTime(at, { precise });
   const title = relative ? formatTime(at) : relativeTime(at);
   return html`<time datetime=${at} title=${title}>${label}</time>`;
 }

@@ -76,7 +76,7 @@ function CreateForm({ onCreated, setNotice }) {
         <input type="url" required placeholder="https://example.com/webhooks/tributary" value=${url}
           onInput=${(e) => setUrl(e.currentTarget.value)} />
       </label>
-      <label class="grow">Description <span class="muted small">(optional)</span>
+      <label class="grow"><span>Description <span class="muted small">(optional)</span></span>
         <input type="text" value=${description} onInput=${(e) => setDescription(e.currentTarget.value)} />
       </label>
     </div>
@@ -91,7 +91,9 @@ function Stats({ stats }) {
   const rate = stats.success_rate === null ? '—' : `${Math.round(stats.success_rate * 1000) / 10}%`;
   const tone = stats.success_rate === null ? '' : stats.success_rate >= 0.99 ? 'ok' : stats.success_rate >= 0.9 ? 'warn' : 'bad';
   return html`<dl class="stats" aria-label="Last hour">
-    <div><dt>Success, last hour</dt><dd class=${tone}>${rate} <span class="muted small">of ${stats.attempts} attempt${stats.attempts === 1 ? '' : 's'}</span></dd></div>
+    <div><dt>Success, last hour</dt><dd class=${tone}>${stats.attempts
+      ? html`${rate} <span class="muted small">of ${stats.attempts} attempt${stats.attempts === 1 ? '' : 's'}</span>`
+      : html`<span class="muted">no attempts</span>`}</dd></div>
     <div><dt>Latency p50 / p95</dt><dd>${formatMs(stats.latency_ms.p50)} / ${formatMs(stats.latency_ms.p95)}</dd></div>
     <div><dt>Waiting</dt><dd>${stats.deliveries.pending + stats.deliveries.sending} pending</dd></div>
     <div><dt>Failed</dt><dd class=${stats.deliveries.failed ? 'bad' : ''}>${stats.deliveries.failed} to recover</dd></div>
@@ -155,7 +157,7 @@ function EndpointCard({ endpoint, onChanged, setNotice }) {
       setSecret(r.secret);
       setNotice({
         kind: 'ok',
-        text: html`<p>New secret for <span class="mono">${ep.url}</span>; the previous one keeps signing until
+        text: html`<p>New secret for <span class="mono">${ep.url}</span>; the previous one keeps signing until${' '}
           ${new Date(r.previous_secret_valid_until).toLocaleString()}.</p><${Copyable} value=${r.secret} what="rotated secret" />`,
       });
       onChanged();

@@ -53,7 +53,7 @@ function AttemptLog({ attempts }) {
     <tbody>${sorted.map(
       (a, i) => html`<tr class="attempt">
         <td>${i + 1}</td>
-        <td><${Time} at=${a.attempted_at} /></td>
+        <td><${Time} at=${a.attempted_at} precise /></td>
         <td>${a.status_code === null
           ? html`<span class="badge bad">no answer</span>`
           : html`<span class=${`badge ${a.status_code >= 200 && a.status_code < 300 ? 'ok' : 'bad'}`}>${a.status_code}</span>`}</td>
@@ -63,7 +63,7 @@ function AttemptLog({ attempts }) {
               <pre>${a.response_excerpt}</pre></details>`
           : html`<span class="muted">—</span>`}</td>
         <td>${a.error ?? html`<span class="muted">—</span>`}</td>
-        <td>${a.next_retry_at ? html`<${Time} at=${a.next_retry_at} />` : html`<span class="muted">—</span>`}</td>
+        <td>${a.next_retry_at ? html`<${Time} at=${a.next_retry_at} precise />` : html`<span class="muted">—</span>`}</td>
       </tr>`,
     )}</tbody>
   </table>`;
@@ -109,7 +109,7 @@ function DownstreamEvent({ event, endpoints, onRedelivered, setNotice }) {
     <details><summary>Payload sent downstream</summary><pre>${pretty(event.payload)}</pre></details>
     ${event.deliveries.length
       ? event.deliveries.map((d) => html`<${Delivery} key=${d.endpoint_id} delivery=${d} endpoint=${endpoints.get(d.endpoint_id)} />`)
-      : html`<p class="muted">No delivery: no enabled endpoint takes ${event.type} events. Add one on the
+      : html`<p class="muted">No delivery: no enabled endpoint takes ${event.type} events. Add one on the${' '}
           <a href="#/endpoints">Endpoints</a> page, then redeliver.</p>`}
   </article>`;
 }

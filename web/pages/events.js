@@ -255,7 +255,7 @@ export function EventsPage({ query: hashQuery }) {
       <h1>Events</h1>
       <div class="live" aria-live="off">
         ${live
-          ? html`<span class="dot on" aria-hidden="true"></span> Live${updatedAt ? html`, updated <${Time} at=${updatedAt} />` : ''}`
+          ? html`<span class="dot on" aria-hidden="true"></span> Live${updatedAt ? html`, updated <${Time} at=${updatedAt} clock />` : ''}`
           : html`<span class="dot" aria-hidden="true"></span> Paused`}
         <button type="button" class="small" onClick=${() => setLive(!live)} aria-pressed=${!live}>
           ${live ? 'Pause' : 'Resume'}

@@ -103,7 +103,7 @@ function Problem({ sub }) {
   }
   if (sub.status === 'failed') {
     return html`<div class="notice error problem">
-      <p><strong>Subscribing failed.</strong> ${sub.last_error ?? 'The tool refused the subscription.'}</p>
+      <p><strong>Failed.</strong> ${sub.last_error ?? 'The tool refused the change.'}</p>
       <p>${sub.next_attempt_at
         ? html`Tributary tries again <${Time} at=${sub.next_attempt_at} relative />, or press <em>Reconcile now</em>.`
         : html`Fix the cause, then press <em>Reconcile now</em>.`}</p>

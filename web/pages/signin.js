@@ -37,7 +37,7 @@ export function SignIn({ reason, onSignedIn }) {
     <form method="post" action="#" onSubmit=${submit} aria-describedby="signin-help">
       <h1>Tributary</h1>
       <p id="signin-help">
-        Sign in with an API key: the <code>TRIBUTARY_API_KEY</code> the server was started with, or a key made with
+        Sign in with an API key: the <code>TRIBUTARY_API_KEY</code> the server was started with, or a key made with${' '}
         <code>tributary keys create</code>. The key stays in this browser tab (session storage) and is sent only in
         the Authorization header.
       </p>
