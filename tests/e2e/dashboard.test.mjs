@@ -1,0 +1,323 @@
+// The dashboard in a real browser: Debian's headless Chromium driven by playwright-core (never a downloaded
+// browser), against `tributary serve` fed by the simulated Personio and verifying receivers. Covers signing in
+// (the key stays out of URLs), the live events log, a request's full story with delivery attempts, retries and
+// redelivery, the scope config driving the tool's subscription, a revoked permission, endpoints and coverage.
+// A screenshot of every page goes to tests/e2e/artifacts/ (git-ignored).
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+import {
+  createEndpoint,
+  createIntegration,
+  makeTempDir,
+  request,
+  startSim,
+  startTributary,
+  stopAll,
+  upstreamLogs,
+  waitUntil,
+} from './lib/harness.mjs';
+import { startReceiver } from './lib/receiver.mjs';
+
+const CHROMIUM = process.env.TRIBUTARY_E2E_CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
+const UI_TIMEOUT_MS = 10_000;
+const PERSON_EVENTS = ['person.created', 'person.deleted', 'person.updated'];
+const ALL_PERSONIO_EVENTS = [
+  'absence-period.created',
+  'absence-period.updated.status',
+  'absence-period.updated.timerange',
+  ...PERSON_EVENTS,
+];
+
+let context;
+const receivers = [];
+after(async () => {
+  await context?.close().catch(() => {});
+  await Promise.all(receivers.map((rx) => rx.close()));
+  await stopAll();
+});
+
+async function receiver(tb, extra = {}) {
+  const rx = await startReceiver({ secret: 'whsec_placeholder' });
+  receivers.push(rx);
+  const endpoint = await createEndpoint(tb, rx.url, extra);
+  rx.setSecrets(endpoint.secret);
+  return { rx, endpoint };
+}
+
+async function shot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}` }, () => {
+  let tb;
+  let sim;
+  let integration;
+  let ok; // a receiver that always answers 200
+  let bad; // a receiver that answers 500 while `failing`
+  let failing = true;
+  let page;
+  const pageErrors = [];
+  const consoleErrors = [];
+  const requestUrls = [];
+
+  // Creates an employee in the simulator; resolves to the upstream log row Tributary recorded for it.
+  async function personCreated(firstName) {
+    const before = new Set((await upstreamLogs(tb)).map((r) => r.id));
+    const created = await sim.ctl('POST', '/_sim/hris_employees', { first_name: firstName, last_name: 'Test' });
+    assert.equal(created.status, 200, created.text);
+    return waitUntil(
+      async () => (await upstreamLogs(tb)).find((r) => !before.has(r.id) && r.vendor_event === 'person.created'),
+      { timeoutMs: UI_TIMEOUT_MS, what: `the upstream request for ${firstName}` },
+    );
+  }
+
+  const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+
+  before(async () => {
+    [tb, sim] = await Promise.all([
+      startTributary({ env: { TRIBUTARY_RETRY_MAX_RETRIES: '2' } }),
+      startSim('personio'),
+    ]);
+    ok = await receiver(tb);
+    integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
+    assert.equal(integration.subscriptions[0]?.status, 'active', JSON.stringify(integration.subscriptions));
+    context = await chromium.launchPersistentContext(makeTempDir('tributary-chromium-'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1366, height: 860 },
+    });
+    context.setDefaultTimeout(UI_TIMEOUT_MS);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => pageErrors.push(String(err)));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+    page.on('request', (r) => requestUrls.push(r.url()));
+  });
+
+  test('the page is served with a strict Content-Security-Policy and no API key', async () => {
+    const res = await request('GET', `${tb.url}/`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^text\/html/);
+    assert.match(res.headers.get('content-security-policy'), /^default-src 'self';/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('cache-control'), 'no-cache');
+    assert.match(res.text, /<script type="module" src="\/app.js"><\/script>/);
+    const js = await request('GET', `${tb.url}/app.js`);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type'), /^text\/javascript/);
+  });
+
+  test('sign in with the API key, kept in sessionStorage and out of every URL', async () => {
+    await page.goto(`${tb.url}/`);
+    const keyInput = page.getByLabel('API key');
+    await keyInput.waitFor();
+    await shot(page, 'signin');
+
+    await keyInput.fill('not-the-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('That key was not accepted').waitFor();
+
+    await keyInput.fill(tb.apiKey);
+    await keyInput.press('Enter'); // the keyboard path
+    await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();
+    assert.equal(await nav('Events').getAttribute('aria-current'), 'page');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('tributary.apiKey')), tb.apiKey);
+    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    assert.ok(!page.url().includes(tb.apiKey), page.url());
+  });
+
+  test('a change in the simulator appears in the events log within seconds, without a reload', async () => {
+    await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();
+    await page.evaluate(() => {
+      window.__sameDocument = true;
+    });
+    const started = Date.now();
+    const log = await personCreated('Ada');
+    const row = page.locator(`tr[data-id="${log.id}"]`);
+    await row.waitFor();
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(seconds < 8, `the row took ${seconds} s`);
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page was not reloaded');
+    await assert.doesNotReject(row.getByText('person.created').waitFor());
+    await row.getByText('accepted').waitFor(); // processed rows turn "accepted" in place
+    await shot(page, 'events');
+  });
+
+  test('opening a request shows its story and the delivery attempts', async () => {
+    const [log] = await upstreamLogs(tb, 'outcome=accepted');
+    assert.ok(log, 'an accepted request');
+    await page.locator(`tr[data-id="${log.id}"] a`).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/#/events/${log.id}`);
+    await page.getByRole('heading', { name: 'Downstream events and deliveries' }).waitFor();
+    const delivery = page.locator(`.delivery[data-endpoint="${ok.endpoint.id}"]`);
+    await delivery.getByText('succeeded').waitFor();
+    const attempt = delivery.locator('tr.attempt').first();
+    await attempt.getByText('200', { exact: true }).waitFor();
+    assert.match(await attempt.innerText(), /\d+(\.\d)? ms/);
+    await page.getByRole('heading', { name: 'Unified events' }).waitFor();
+    await page.locator('table.unified').getByText('hris_employees').waitFor();
+    await page.locator('table.headers').first().waitFor();
+    await page.getByText('Verification').waitFor();
+    await shot(page, 'event-detail');
+  });
+
+  test('a failing endpoint shows its retries, and the redeliver button delivers', async () => {
+    bad = await receiver(tb);
+    bad.rx.setBehaviour(() => (failing ? { status: 500, body: 'receiver down for maintenance' } : { status: 200 }));
+
+    await nav('Events').click();
+    const log = await personCreated('Grace');
+    await page.locator(`tr[data-id="${log.id}"]`).click();
+    await page.waitForURL(`**/#/events/${log.id}`);
+    const delivery = page.locator(`.delivery[data-endpoint="${bad.endpoint.id}"]`);
+    // 1 attempt + 2 retries (TRIBUTARY_RETRY_MAX_RETRIES=2), all 500, then "failed".
+    await delivery.locator('.badge', { hasText: /^failed$/ }).waitFor();
+    await waitUntil(async () => (await delivery.locator('tr.attempt').count()) === 3, {
+      timeoutMs: UI_TIMEOUT_MS,
+      what: 'three attempts listed',
+    });
+    const attempts = await delivery.locator('tr.attempt').allInnerTexts();
+    for (const text of attempts) assert.match(text, /\b500\b/);
+    assert.match(attempts[0], /receiver down/);
+    assert.match(await delivery.innerText(), /3 attempts, 2 retries/);
+    await shot(page, 'event-detail-failed');
+
+    failing = false;
+    const article = page.locator('article.downstream');
+    const eventId = await article.first().getAttribute('data-event');
+    await article.first().getByRole('button', { name: 'Redeliver' }).click();
+    await page.getByText('queued again').waitFor();
+    await delivery.locator('.badge', { hasText: /^succeeded$/ }).waitFor();
+    await delivery.locator('tr.attempt').nth(3).getByText('200', { exact: true }).waitFor();
+    await bad.rx.waitFor((r) => r.eventsById.has(eventId), UI_TIMEOUT_MS);
+    await shot(page, 'event-detail-redelivered');
+  });
+
+  test("turning a model off in the scope config shrinks the tool's subscription", async () => {
+    const hooks = async () => (await sim.ctl('GET', '/_sim/subscriptions')).body;
+    assert.deepEqual([...(await hooks())[0].enabled_events].sort(), ALL_PERSONIO_EVENTS);
+
+    await nav('Integrations').click();
+    const link = page.getByRole('link', { name: 'Acme GmbH' });
+    await link.waitFor();
+    await page.locator(`tr[data-id="${integration.id}"]`).getByText('active').waitFor();
+    await shot(page, 'integrations');
+    await link.click();
+    await page.getByRole('heading', { name: 'Scope config' }).waitFor();
+    const absences = page.getByRole('checkbox', { name: /Absences/ });
+    assert.equal(await absences.isChecked(), true);
+    await absences.uncheck();
+    await page.getByRole('button', { name: 'Save scope' }).click();
+    await page.getByText('Scope saved').waitFor();
+
+    const remaining = await hooks();
+    assert.equal(remaining.length, 1, JSON.stringify(remaining));
+    assert.deepEqual([...remaining[0].enabled_events].sort(), PERSON_EVENTS);
+    const card = page.locator('article.subscription[data-status="active"]');
+    await card.getByText('person.created').waitFor();
+    assert.equal(await card.getByText('absence-period.created').count(), 0);
+    await page.getByRole('button', { name: 'Copy ingress URL' }).first().waitFor();
+    await shot(page, 'integration');
+  });
+
+  test('a revoked permission shows missing_permission with its message', async () => {
+    const res = await sim.ctl('POST', '/_sim/permissions', { webhooks: false });
+    assert.equal(res.status, 200, res.text);
+    // A scope change needs the tool's API, which now refuses; "Reconcile now" tries again and keeps the state.
+    await page.getByRole('checkbox', { name: /Absences/ }).check();
+    await page.getByRole('button', { name: 'Save scope' }).click();
+    await page.getByText('Scope saved').waitFor();
+    await page.getByRole('button', { name: 'Reconcile now' }).click();
+    await page.getByText(/need(s)? attention/).waitFor();
+    const card = page.locator('article.subscription[data-status="missing_permission"]');
+    await card.waitFor();
+    await card.getByText('Missing permission.').waitFor();
+    assert.match(await card.innerText(), /grant the 'Webhooks' permission/);
+    assert.match(await card.innerText(), /missing permission/i);
+    await shot(page, 'integration-missing-permission');
+  });
+
+  test('endpoints: figures, recovery of failed deliveries, create with the secret once, disable', async () => {
+    // One more event that the failing receiver refuses until it runs out of retries.
+    failing = true;
+    await personCreated('Linus');
+    const stats = () => tb.api('GET', `/v1/webhook-endpoints/${bad.endpoint.id}/stats`);
+    await waitUntil(async () => (await stats()).body.data.deliveries.failed === 1, {
+      timeoutMs: UI_TIMEOUT_MS,
+      what: 'a failed delivery to recover',
+    });
+    const received = bad.rx.events.length;
+
+    await nav('Endpoints').click();
+    await page.getByRole('heading', { name: 'Endpoints', level: 1 }).waitFor();
+    const okCard = page.locator(`article.endpoint[data-endpoint="${ok.endpoint.id}"]`);
+    await okCard.getByText(/100% of \d+ attempts?/).waitFor();
+    const badCard = page.locator(`article.endpoint[data-endpoint="${bad.endpoint.id}"]`);
+    await badCard.getByText('1 to recover').waitFor();
+    failing = false;
+    await badCard.getByText('Recover failed deliveries').click();
+    await badCard.getByRole('button', { name: 'Recover failed events' }).click();
+    await page.getByText('1 failed delivery queued again').waitFor();
+    await bad.rx.waitFor((r) => r.events.length === received + 1, UI_TIMEOUT_MS);
+    await badCard.getByText('0 to recover').waitFor();
+
+    await page.getByLabel('URL').fill('http://127.0.0.1:9/new-receiver');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    await page.getByText('Endpoint created').waitFor();
+    const shown = await page.locator('.notice .copyable code').innerText();
+    assert.match(shown, /^whsec_/);
+    const card = page.locator('article.endpoint', { hasText: 'http://127.0.0.1:9/new-receiver' });
+    await card.waitFor();
+    await card.getByRole('button', { name: 'Reveal secret' }).click();
+    await card.getByRole('button', { name: 'Show endpoint secret' }).click();
+    assert.equal(await card.locator('.secret code').innerText(), shown, 'reveal shows the same secret');
+    await card.getByRole('button', { name: 'Disable' }).click();
+    await card.locator('.badge', { hasText: /^disabled$/ }).waitFor();
+    await shot(page, 'endpoints');
+  });
+
+  test('the coverage grid lists the tools and their events', async () => {
+    await nav('Coverage').click();
+    const grid = page.locator('table.coverage');
+    await grid.waitFor();
+    await grid.getByRole('columnheader', { name: /Personio/ }).waitFor();
+    await grid.getByRole('columnheader', { name: /Greenhouse/ }).waitFor();
+    await grid.getByRole('rowheader', { name: 'employee created' }).waitFor();
+    await shot(page, 'coverage');
+  });
+
+  test('signing out forgets the key; nothing leaked or broke on the way', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('tributary.apiKey')), null);
+
+    assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
+    const blocked = consoleErrors.filter((m) => /Content Security Policy|Refused to/i.test(m));
+    assert.deepEqual(blocked, [], 'Content-Security-Policy violations');
+    assert.ok(requestUrls.length > 10, 'requests were observed');
+    const leaks = requestUrls.filter((u) => u.includes(tb.apiKey));
+    assert.deepEqual(leaks, [], 'the API key appeared in a URL');
+    const secretsInUrls = requestUrls.filter((u) => /whsec_/.test(decodeURIComponent(u)));
+    assert.deepEqual(secretsInUrls, [], 'a secret appeared in a URL');
+  });
+});
