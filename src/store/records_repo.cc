@@ -1,0 +1,164 @@
+#include "store/records_repo.h"
+
+#include <charconv>
+
+#include "core/crypto.h"
+#include "store/value_util.h"
+
+namespace tributary::store {
+namespace {
+
+constexpr const char* kColumns =
+    "integration_id, model, id, remote_id, data, content_hash, changed_at, remote_deleted_at, seq";
+
+RecordRow to_record(const Row& r) {
+  RecordRow row;
+  row.integration_id = r.text(0);
+  row.model = r.text(1);
+  row.id = r.text(2);
+  row.remote_id = r.text(3);
+  row.data = r.text(4);
+  row.content_hash = r.text(5);
+  row.changed_at = r.int64(6);
+  row.remote_deleted_at = col_opt_int(r, 7);
+  row.seq = r.int64(8);
+  return row;
+}
+
+// The next change sequence number: a PostgreSQL sequence, or on SQLite (one writer at a time) one more than
+// the largest in use.
+std::string next_seq_sql(const Connection& c) {
+  return c.backend() == Backend::kPostgres ? "nextval('records_seq')"
+                                           : "(SELECT COALESCE(MAX(seq), 0) + 1 FROM records)";
+}
+
+std::string placeholders(std::size_t first, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) out += ", ";
+    out += "$" + std::to_string(first + i);
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace records {
+
+Result<std::optional<RecordRow>> get(Connection& c, const std::string& integration_id,
+                                     const std::string& model, const std::string& remote_id) {
+  return first_row<RecordRow>(
+      c.query(std::string("SELECT ") + kColumns +
+                  " FROM records WHERE integration_id = $1 AND model = $2 AND remote_id = $3",
+              {integration_id, model, storable_text(c, remote_id)}),
+      to_record);
+}
+
+Result<UpsertResult> upsert(Connection& c, const std::string& integration_id, const std::string& model,
+                            const std::string& id, const std::string& remote_id, const std::string& data,
+                            Millis now) {
+  const std::string hash = crypto::hex_encode(crypto::sha256(data));
+  auto existing = get(c, integration_id, model, remote_id);
+  if (!existing) return existing.error();
+  UpsertResult out;
+  if (!*existing) {
+    auto rows = c.query(
+        "INSERT INTO records (" + std::string(kColumns) + ") VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, " +
+            next_seq_sql(c) + ") RETURNING " + kColumns,
+        {integration_id, model, id, storable_text(c, remote_id), storable_text(c, data), hash, now});
+    if (!rows) return rows.error();
+    out.created = true;
+    out.changed = true;
+    out.row = to_record(rows->front());
+    return out;
+  }
+  const RecordRow& old = **existing;
+  if (old.content_hash == hash && !old.remote_deleted_at) {
+    out.row = old;
+    return out;
+  }
+  // changed_at never goes backwards, even if this node's clock is behind the one that wrote last.
+  const Millis changed_at = std::max(now, old.changed_at);
+  auto rows = c.query(
+      "UPDATE records SET data = $4, content_hash = $5, changed_at = $6, "
+      "remote_deleted_at = NULL, seq = " +
+          next_seq_sql(c) + " WHERE integration_id = $1 AND model = $2 AND remote_id = $3 RETURNING " +
+          kColumns,
+      {integration_id, model, storable_text(c, remote_id), storable_text(c, data), hash, changed_at});
+  if (!rows) return rows.error();
+  if (rows->empty()) return make_error(ErrorKind::kInternal, "record vanished during upsert");
+  out.changed = true;
+  out.row = to_record(rows->front());
+  return out;
+}
+
+Result<bool> mark_deleted(Connection& c, const std::string& integration_id, const std::string& model,
+                          const std::string& remote_id, Millis now) {
+  auto n = c.execute(
+      "UPDATE records SET remote_deleted_at = $4, changed_at = CASE WHEN changed_at > $4 "
+      "THEN changed_at ELSE $4 END, seq = " +
+          next_seq_sql(c) +
+          " WHERE integration_id = $1 AND model = $2 AND remote_id = $3 AND "
+          "remote_deleted_at IS NULL",
+      {integration_id, model, storable_text(c, remote_id), now});
+  if (!n) return n.error();
+  return *n > 0;
+}
+
+Result<std::vector<RecordRow>> list(Connection& c, const RecordFilter& filter) {
+  std::string sql =
+      std::string("SELECT ") + kColumns + " FROM records WHERE integration_id = $1 AND model = $2";
+  std::vector<Value> params = {filter.integration_id, filter.model};
+  if (filter.updated_after) {
+    params.emplace_back(*filter.updated_after);
+    sql += " AND changed_at >= $" + std::to_string(params.size());
+  }
+  if (filter.after) {
+    params.emplace_back(filter.after->changed_at);
+    const std::size_t at = params.size();
+    params.emplace_back(filter.after->seq);
+    sql += " AND (changed_at > $" + std::to_string(at) + " OR (changed_at = $" + std::to_string(at) +
+           " AND seq > $" + std::to_string(at + 1) + "))";
+  }
+  if (!filter.include_deleted) sql += " AND remote_deleted_at IS NULL";
+  if (!filter.ids.empty()) {
+    sql += " AND id IN (" + placeholders(params.size() + 1, filter.ids.size()) + ")";
+    for (const auto& id : filter.ids)
+      params.emplace_back(storable_text(c, id));
+  }
+  if (!filter.remote_ids.empty()) {
+    sql += " AND remote_id IN (" + placeholders(params.size() + 1, filter.remote_ids.size()) + ")";
+    for (const auto& id : filter.remote_ids)
+      params.emplace_back(storable_text(c, id));
+  }
+  params.emplace_back(static_cast<std::int64_t>(filter.limit));
+  sql += " ORDER BY changed_at, seq LIMIT $" + std::to_string(params.size());
+  return all_rows<RecordRow>(c.query(sql, params), to_record);
+}
+
+std::string encode_cursor(const RecordCursor& cursor) {
+  return crypto::base64url_encode_nopad("r1:" + std::to_string(cursor.changed_at) + ":" +
+                                        std::to_string(cursor.seq));
+}
+
+std::optional<RecordCursor> decode_cursor(const std::string& text) {
+  if (text.size() > 128) return std::nullopt;
+  auto raw = crypto::base64url_decode(text);
+  if (!raw || raw->rfind("r1:", 0) != 0) return std::nullopt;
+  const std::string_view rest = std::string_view(*raw).substr(3);
+  const auto colon = rest.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  RecordCursor out;
+  const auto a = rest.substr(0, colon);
+  const auto b = rest.substr(colon + 1);
+  auto [pa, ea] = std::from_chars(a.data(), a.data() + a.size(), out.changed_at);
+  auto [pb, eb] = std::from_chars(b.data(), b.data() + b.size(), out.seq);
+  if (ea != std::errc{} || eb != std::errc{} || pa != a.data() + a.size() || pb != b.data() + b.size() ||
+      a.empty() || b.empty() || out.changed_at < 0 || out.seq < 0) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace records
+}  // namespace tributary::store
