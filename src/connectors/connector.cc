@@ -52,6 +52,13 @@ Result<RemoteSubscription> Connector::create_subscription(const ApiContext& /*ct
                         "manual tools");
 }
 
+Result<std::optional<boost::json::object>> Connector::fetch_record(const ApiContext& /*ctx*/, Model model,
+                                                                   const std::string& /*remote_id*/) const {
+  return make_error(ErrorKind::kInvalidArgument, std::string(display_name()) + ": reading " +
+                                                     std::string(to_string(model)) +
+                                                     " records is not supported");
+}
+
 Status Connector::delete_subscription(const ApiContext& /*ctx*/, const std::string& /*remote_id*/) const {
   return make_error(ErrorKind::kInvalidArgument,
                     std::string(display_name()) +

@@ -56,6 +56,7 @@ struct ApiContext {
   boost::json::object credentials;  // decrypted; never log it
   http::HttpClient* client = nullptr;
   std::chrono::milliseconds timeout{15000};
+  std::string integration_id;  // for the unified ids of records (and of the records they refer to)
 };
 
 struct SubscriptionRequest {
@@ -110,6 +111,16 @@ class Connector {
   virtual Result<RemoteSubscription> create_subscription(const ApiContext& ctx,
                                                          const SubscriptionRequest& request) const;
   virtual Status delete_subscription(const ApiContext& ctx, const std::string& remote_id) const;
+
+  // Record side: whether fetch_record can read records of this model. Default: no model.
+  virtual bool supports_records(Model /*model*/) const { return false; }
+  // Reads one record through the tool's API and maps it to the unified model (every field of the model
+  // present, null where the tool cannot fill it; "id" is the unified id; "changed_at" and
+  // "remote_deleted_at" are left null for the store to fill). nullopt = the record no longer exists (404).
+  // Errors: kUnauthorized (credentials rejected), kRateLimited (429 after bounded retries), kUpstream.
+  // Default: kInvalidArgument "not supported".
+  virtual Result<std::optional<boost::json::object>> fetch_record(const ApiContext& ctx, Model model,
+                                                                  const std::string& remote_id) const;
 };
 
 // The vendor events that feed the enabled models, de-duplicated, in declaration order.

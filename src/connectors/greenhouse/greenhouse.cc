@@ -1,9 +1,14 @@
 #include "connectors/greenhouse/greenhouse.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <memory>
 
+#include "connectors/common/api.h"
+#include "connectors/common/records.h"
 #include "connectors/common/verify.h"
+#include "core/crypto.h"
 #include "core/json.h"
 
 namespace tributary::connectors {
@@ -65,6 +70,142 @@ Result<std::string> required_id(const bj::value& payload, std::string_view path)
   return std::move(**id);
 }
 
+// The host that serves /token and /v3/...: the base URL without a trailing "/v3".
+std::string api_root(std::string base) {
+  while (!base.empty() && base.back() == '/')
+    base.pop_back();
+  if (base.size() >= 3 && base.compare(base.size() - 3, 3, "/v3") == 0) base.resize(base.size() - 3);
+  return base;
+}
+
+// Greenhouse [{value, type}] → [{<key>: value, type}].
+bj::value contact_list(const bj::value* list, std::string_view key) {
+  bj::array out;
+  if (list == nullptr || !list->is_array()) return out;
+  for (const auto& item : list->get_array()) {
+    if (!item.is_object()) continue;
+    bj::value value = common::string_or_null(item.get_object().if_contains("value"));
+    if (!value.is_string()) continue;
+    out.push_back(
+        bj::object{{key, value}, {"type", common::string_or_null(item.get_object().if_contains("type"))}});
+  }
+  return out;
+}
+
+bj::value first_name_of(const bj::value* list) {
+  if (list == nullptr || !list->is_array() || list->get_array().empty() ||
+      !list->get_array().front().is_object())
+    return nullptr;
+  return common::string_or_null(list->get_array().front().get_object().if_contains("name"));
+}
+
+bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::string& remote_id) {
+  bj::array tags;
+  if (const auto* t = c.if_contains("tags"); t != nullptr && t->is_array()) {
+    for (const auto& tag : t->get_array()) {
+      bj::value name = tag.is_object() ? common::string_or_null(tag.get_object().if_contains("name"))
+                                       : common::string_or_null(&tag);
+      if (!name.is_string()) continue;
+      tags.push_back(bj::object{{"id", common::unified_id(ctx.integration_id, "ats_tags", name.get_string())},
+                                {"name", name},
+                                {"remote_id", nullptr}});
+    }
+  }
+  bj::array social;
+  if (const auto* s = c.if_contains("social_media_addresses"); s != nullptr && s->is_array()) {
+    for (const auto& item : s->get_array())
+      if (item.is_object()) {
+        bj::value link = common::string_or_null(item.get_object().if_contains("value"));
+        if (link.is_string())
+          social.push_back(bj::object{{"link", link}, {"type", nullptr}, {"username", nullptr}});
+      }
+  }
+  bj::value location = nullptr;
+  if (const auto* a = c.if_contains("addresses");
+      a != nullptr && a->is_array() && !a->get_array().empty() && a->get_array().front().is_object()) {
+    bj::value raw = common::string_or_null(a->get_array().front().get_object().if_contains("value"));
+    if (raw.is_string()) location = bj::object{{"raw", raw}};
+  }
+  const auto* custom = c.if_contains("custom_fields");
+  const auto* confidential = c.if_contains("is_private");
+  return bj::object{
+      {"id", common::unified_id(ctx.integration_id, "ats_candidates", remote_id)},
+      {"remote_id", remote_id},
+      {"first_name", common::string_or_null(c.if_contains("first_name"))},
+      {"last_name", common::string_or_null(c.if_contains("last_name"))},
+      {"company", common::string_or_null(c.if_contains("company"))},
+      {"title", common::string_or_null(c.if_contains("title"))},
+      {"confidential",
+       confidential != nullptr && confidential->is_bool() ? *confidential : bj::value(nullptr)},
+      {"source", nullptr},
+      {"phone_numbers", contact_list(c.if_contains("phone_numbers"), "phone_number")},
+      {"email_addresses", contact_list(c.if_contains("email_addresses"), "email_address")},
+      {"social_media", std::move(social)},
+      {"location", std::move(location)},
+      {"custom_fields", custom != nullptr && custom->is_object() ? *custom : bj::value(nullptr)},
+      {"remote_url", common::string_or_null(c.if_contains("url"))},
+      {"remote_created_at", common::iso_or_null(c.if_contains("created_at"))},
+      {"remote_updated_at", common::iso_or_null(c.if_contains("updated_at"))},
+      {"changed_at", nullptr},
+      {"remote_deleted_at", nullptr},
+      {"applications", bj::array{}},
+      {"tags", std::move(tags)},
+  };
+}
+
+bj::object map_job(const ApiContext& ctx, const bj::object& j, const std::string& remote_id) {
+  bj::value status = nullptr;
+  if (const auto* s = j.if_contains("status"); s != nullptr && s->is_string()) {
+    std::string upper(s->get_string());
+    for (auto& ch : upper)
+      ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (upper == "OPEN" || upper == "CLOSED" || upper == "DRAFT" || upper == "ARCHIVED")
+      status = bj::value(upper);
+  }
+  bj::value location = nullptr;
+  if (bj::value office = first_name_of(j.if_contains("offices")); office.is_string())
+    location = bj::object{{"raw", office}};
+  const auto* custom = j.if_contains("custom_fields");
+  const auto* confidential = j.if_contains("confidential");
+  return bj::object{
+      {"id", common::unified_id(ctx.integration_id, "ats_jobs", remote_id)},
+      {"remote_id", remote_id},
+      {"name", common::string_or_null(j.if_contains("name"))},
+      {"job_code", common::string_or_null(j.if_contains("requisition_id"))},
+      {"description", common::string_or_null(j.if_contains("notes"))},
+      {"confidential",
+       confidential != nullptr && confidential->is_bool() ? *confidential : bj::value(nullptr)},
+      {"weekly_hours", nullptr},
+      {"employment_type", nullptr},
+      {"status", std::move(status)},
+      {"visibility", nullptr},
+      {"category", nullptr},
+      {"department", first_name_of(j.if_contains("departments"))},
+      {"post_url", nullptr},
+      {"experience_level", nullptr},
+      {"remote_work_status", nullptr},
+      {"salary_amount", nullptr},
+      {"salary_amount_from", nullptr},
+      {"salary_amount_to", nullptr},
+      {"salary_currency", nullptr},
+      {"salary_period", nullptr},
+      {"location", std::move(location)},
+      {"custom_fields", custom != nullptr && custom->is_object() ? *custom : bj::value(nullptr)},
+      {"remote_url", nullptr},
+      {"opened_at", common::iso_or_null(j.if_contains("opened_at"))},
+      {"closed_at", common::iso_or_null(j.if_contains("closed_at"))},
+      {"remote_created_at", common::iso_or_null(j.if_contains("created_at"))},
+      {"remote_updated_at", common::iso_or_null(j.if_contains("updated_at"))},
+      {"contact_id", nullptr},
+      {"changed_at", nullptr},
+      {"remote_deleted_at", nullptr},
+      {"stages", bj::array{}},
+      {"screening_questions", bj::array{}},
+      {"job_postings", bj::array{}},
+      {"hiring_team", bj::array{}},
+  };
+}
+
 class GreenhouseConnector final : public Connector {
  public:
   std::string_view tool() const override { return "greenhouse"; }
@@ -97,6 +238,59 @@ class GreenhouseConnector final : public Connector {
   }
   std::string default_base_url(const boost::json::object& /*credentials*/) const override {
     return "https://harvest.greenhouse.io/v3";
+  }
+
+  bool supports_records(Model model) const override {
+    return model == Model::kAtsCandidates || model == Model::kAtsJobs;
+  }
+
+  // Harvest v3: a client-credentials token from POST /token (HTTP Basic client_id:client_secret, sub = the
+  // user to act as), then GET /v3/candidates?ids=<id> or /v3/jobs?ids=<id>; an empty list means the record
+  // is gone.
+  Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
+                                                 const std::string& remote_id) const override {
+    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
+    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+    if (remote_id.empty() || remote_id.size() > 20 ||
+        !std::all_of(remote_id.begin(), remote_id.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+      return make_error(ErrorKind::kInvalidArgument, "Greenhouse: record ids are numbers");
+    auto client_id = common::credential(ctx, "client_id");
+    if (!client_id) return client_id.error();
+    auto client_secret = common::credential(ctx, "client_secret");
+    if (!client_secret) return client_secret.error();
+    auto user_id = common::credential(ctx, "user_id");
+    if (!user_id) return user_id.error();
+
+    const std::string root = api_root(ctx.base_url);
+    common::TokenRequest token_request;
+    token_request.url = common::join_url(root, "/token");
+    token_request.form = {{"grant_type", "client_credentials"}, {"sub", *user_id}};
+    token_request.extra_headers.emplace_back(
+        "Authorization", "Basic " + crypto::base64_encode(*client_id + ":" + *client_secret));
+    auto token = common::fetch_access_token(ctx, "Greenhouse", token_request, {*client_secret});
+    if (!token) return token.error();
+    const std::vector<std::string_view> secrets = {*token, *client_secret};
+
+    http::ClientRequest req;
+    req.method = "GET";
+    req.url = common::join_url(root, model == Model::kAtsCandidates ? "/v3/candidates" : "/v3/jobs") +
+              "?ids=" + remote_id;
+    req.headers.emplace_back("Authorization", "Bearer " + *token);
+    req.headers.emplace_back("Accept", "application/json");
+    req.timeout = ctx.timeout;
+    auto body = common::json_or_gone("Greenhouse", common::get_with_retry(ctx, std::move(req)), secrets);
+    if (!body) return body.error();
+    if (!*body) return std::optional<bj::object>{};
+    if (!(*body)->is_array())
+      return make_error(ErrorKind::kUpstream, "Greenhouse answered with something other than a list");
+    for (const auto& item : (*body)->get_array()) {
+      if (!item.is_object()) continue;
+      if (common::string_or_null(item.get_object().if_contains("id")) != bj::value(remote_id)) continue;
+      return std::optional<bj::object>(model == Model::kAtsCandidates
+                                           ? map_candidate(ctx, item.get_object(), remote_id)
+                                           : map_job(ctx, item.get_object(), remote_id));
+    }
+    return std::optional<bj::object>{};
   }
 
   Verification verify(const http::Request& request, const VerificationKeys& keys) const override {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "connectors/common/api.h"
+#include "connectors/common/records.h"
 #include "connectors/common/verify.h"
 #include "core/json.h"
 
@@ -200,7 +201,213 @@ class PersonioConnector final : public Connector {
     return api_error("deleting the webhook", resp, secrets);
   }
 
+  bool supports_records(Model model) const override {
+    return model == Model::kHrisEmployees || model == Model::kHrisAbsences;
+  }
+
+  Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
+                                                 const std::string& remote_id) const override {
+    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
+    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+    if (remote_id.empty()) return make_error(ErrorKind::kInvalidArgument, "Personio: empty record id");
+    auto token = access_token(ctx);
+    if (!token) return token.error();
+    const std::vector<std::string_view> secrets = secrets_of(ctx, *token, {});
+    const std::string id = common::encode_path_segment(remote_id);
+    if (model == Model::kHrisAbsences) {
+      auto absence = get_json(ctx, "/v2/absence-periods/" + id, *token, secrets);
+      if (!absence) return absence.error();
+      if (!*absence || !(*absence)->is_object()) return std::optional<bj::object>{};
+      return std::optional<bj::object>(map_absence(ctx, (*absence)->get_object(), remote_id));
+    }
+    auto person = get_json(ctx, "/v2/persons/" + id, *token, secrets);
+    if (!person) return person.error();
+    if (!*person || !(*person)->is_object()) return std::optional<bj::object>{};
+    // The job title, status, dates and hours live on the person's employment(s).
+    auto employments = get_json(ctx, "/v2/persons/" + id + "/employments", *token, secrets);
+    if (!employments) return employments.error();
+    const bj::object* employment = nullptr;
+    if (*employments) {
+      const bj::value* data = json::find(**employments, "_data");
+      if (data != nullptr && data->is_array() && !data->get_array().empty() &&
+          data->get_array().front().is_object())
+        employment = &data->get_array().front().get_object();
+    }
+    return std::optional<bj::object>(map_person(ctx, (*person)->get_object(), employment, remote_id));
+  }
+
  private:
+  static Result<std::optional<bj::value>> get_json(const ApiContext& ctx, const std::string& path,
+                                                   std::string_view token,
+                                                   const std::vector<std::string_view>& secrets) {
+    http::ClientResponse resp =
+        common::get_with_retry(ctx, authorized(ctx, "GET", common::join_url(ctx.base_url, path), token));
+    auto out = common::json_or_gone(kVendor, resp, secrets);
+    if (!out && out.error().kind == ErrorKind::kUnauthorized)
+      return make_error(ErrorKind::kUnauthorized, std::string(kUnauthorizedMessage));
+    return out;
+  }
+
+  static const bj::value* field(const bj::object* o, std::string_view key) {
+    return o == nullptr ? nullptr : o->if_contains(key);
+  }
+
+  static bj::value employment_status(const bj::value* v) {
+    if (v == nullptr || !v->is_string()) return nullptr;
+    const std::string_view s = v->get_string();
+    if (s == "ACTIVE" || s == "INACTIVE" || s == "LEAVE") return bj::value(s);
+    if (s == "ONBOARDING" || s == "PENDING") return "PENDING";
+    return nullptr;
+  }
+
+  static bj::value gender(const bj::value* v) {
+    if (v == nullptr || !v->is_string()) return nullptr;
+    const std::string_view s = v->get_string();
+    if (s == "MALE" || s == "FEMALE") return bj::value(s);
+    if (s == "DIVERSE" || s == "NON_BINARY") return "NON_BINARY";
+    return nullptr;  // UNKNOWN / UNDEFINED: the person did not say
+  }
+
+  static bj::object map_person(const ApiContext& ctx, const bj::object& p, const bj::object* employment,
+                               const std::string& remote_id) {
+    const bj::value first = common::string_or_null(p.if_contains("first_name"));
+    const bj::value last = common::string_or_null(p.if_contains("last_name"));
+    const bj::value preferred = common::string_or_null(p.if_contains("preferred_name"));
+    bj::value display = nullptr;
+    if (preferred.is_string() && !preferred.get_string().empty()) {
+      display = preferred;
+    } else if (first.is_string() || last.is_string()) {
+      std::string name = first.is_string() ? std::string(first.get_string()) : std::string();
+      if (last.is_string()) name += (name.empty() ? "" : " ") + std::string(last.get_string());
+      display = bj::value(name);
+    }
+    bj::value custom = bj::object{};
+    if (const auto* attrs = p.if_contains("custom_attributes"); attrs != nullptr && attrs->is_array()) {
+      for (const auto& a : attrs->get_array()) {
+        if (!a.is_object()) continue;
+        auto key = common::string_or_null(a.get_object().if_contains("label"));
+        if (!key.is_string()) key = common::string_or_null(a.get_object().if_contains("id"));
+        const auto* value = a.get_object().if_contains("value");
+        if (key.is_string()) custom.get_object()[key.get_string()] = value ? *value : bj::value(nullptr);
+      }
+    }
+    const bj::value* position = field(employment, "position");
+    const bj::object* position_obj =
+        position != nullptr && position->is_object() ? &position->get_object() : nullptr;
+    return bj::object{
+        {"id", common::unified_id(ctx.integration_id, "hris_employees", remote_id)},
+        {"remote_id", remote_id},
+        {"employee_number", nullptr},
+        {"first_name", first},
+        {"last_name", last},
+        {"nationality", nullptr},
+        {"display_full_name", display},
+        {"job_title", common::string_or_null(field(position_obj, "title"))},
+        {"work_email", common::string_or_null(p.if_contains("email"))},
+        {"personal_email", nullptr},
+        {"mobile_phone_number", nullptr},
+        {"ssn", nullptr},
+        {"tax_id", nullptr},
+        {"gender", gender(p.if_contains("gender"))},
+        {"ethnicity", nullptr},
+        {"marital_status", nullptr},
+        {"employment_status",
+         employment_status(employment != nullptr ? field(employment, "status") : p.if_contains("status"))},
+        {"employment_type", nullptr},
+        {"weekly_hours", common::number_or_null(field(employment, "weekly_working_hours"))},
+        {"avatar", nullptr},
+        {"work_location_id", nullptr},
+        {"legal_entity_id", nullptr},
+        {"manager_id", nullptr},
+        {"home_address", nullptr},
+        {"bank_accounts", nullptr},
+        {"date_of_birth", nullptr},
+        {"start_date", common::iso_or_null(field(employment, "start_date"))},
+        {"termination_date", common::iso_or_null(field(employment, "termination_date"))},
+        {"remote_created_at", common::iso_or_null(p.if_contains("created_at"))},
+        {"changed_at", nullptr},
+        {"remote_deleted_at", nullptr},
+        {"custom_fields", std::move(custom)},
+        {"employments", bj::array{}},
+        {"time_off_balances", bj::array{}},
+        {"manager", nullptr},
+        {"groups", bj::array{}},
+        {"legal_entity", nullptr},
+        {"work_location", nullptr},
+    };
+  }
+
+  static bj::value absence_status(const bj::value* approval) {
+    const bj::value* s =
+        approval != nullptr && approval->is_object() ? approval->get_object().if_contains("status") : nullptr;
+    if (s == nullptr || !s->is_string()) return nullptr;
+    const std::string_view v = s->get_string();
+    if (v == "PENDING" || v == "REQUESTED") return "REQUESTED";
+    if (v == "REJECTED" || v == "DECLINED") return "DECLINED";
+    if (v == "APPROVED" || v == "CANCELLED") return bj::value(v);
+    return nullptr;
+  }
+
+  static bj::object map_absence(const ApiContext& ctx, const bj::object& a, const std::string& remote_id) {
+    auto sub = [&](std::string_view key) -> const bj::object* {
+      const auto* v = a.if_contains(key);
+      return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
+    };
+    const bj::object* starts = sub("starts_from");
+    const bj::object* ends = sub("ends_at");
+    const bj::object* person = sub("person");
+    const bj::object* type = sub("absence_type");
+    const bj::value person_id = common::string_or_null(field(person, "id"));
+    const bj::value type_id = common::string_or_null(field(type, "id"));
+    auto date_of = [](const bj::value* v) -> bj::value {
+      if (v == nullptr || !v->is_string() || v->get_string().size() < 10) return nullptr;
+      return bj::value(std::string(
+          std::string_view(v->get_string()).substr(0, 10)));  // the calendar day, as Personio has it
+    };
+    auto type_is = [](const bj::object* o, std::string_view want) -> bj::value {
+      const bj::value* t = field(o, "type");
+      if (t == nullptr || !t->is_string()) return nullptr;
+      return t->get_string() == want;
+    };
+    bj::value unified_type = nullptr;
+    std::string unified_type_id;
+    if (type_id.is_string()) {
+      unified_type_id = common::unified_id(ctx.integration_id, "hris_absence_types", type_id.get_string());
+      unified_type = bj::object{{"id", unified_type_id},
+                                {"remote_id", type_id},
+                                {"name", common::string_or_null(field(type, "name"))},
+                                {"unit", nullptr},
+                                {"half_days_supported", nullptr},
+                                {"exact_times_supported", nullptr},
+                                {"changed_at", nullptr},
+                                {"remote_deleted_at", nullptr}};
+    }
+    return bj::object{
+        {"id", common::unified_id(ctx.integration_id, "hris_absences", remote_id)},
+        {"remote_id", remote_id},
+        {"employee_id",
+         person_id.is_string()
+             ? bj::value(common::unified_id(ctx.integration_id, "hris_employees", person_id.get_string()))
+             : bj::value("")},
+        {"start_date", date_of(field(starts, "date_time"))},
+        {"end_date", date_of(field(ends, "date_time"))},
+        {"start_half_day", type_is(starts, "SECOND_HALF")},
+        {"end_half_day", type_is(ends, "FIRST_HALF")},
+        {"start_time", nullptr},
+        {"end_time", nullptr},
+        {"amount", nullptr},
+        {"unit", nullptr},
+        {"status", absence_status(a.if_contains("approval"))},
+        {"employee_note", common::string_or_null(a.if_contains("comment"))},
+        {"type_id", unified_type_id.empty() ? bj::value(nullptr) : bj::value(unified_type_id)},
+        {"remote_created_at", common::iso_or_null(a.if_contains("created_at"))},
+        {"remote_updated_at", common::iso_or_null(a.if_contains("updated_at"))},
+        {"changed_at", nullptr},
+        {"remote_deleted_at", nullptr},
+        {"type", std::move(unified_type)},
+    };
+  }
+
   static Result<std::string> access_token(const ApiContext& ctx) {
     auto client_id = common::credential(ctx, "client_id");
     if (!client_id) return client_id.error();
