@@ -1,11 +1,9 @@
-// GET /v1/webhook-endpoints/{id}/stats on a real SQLite database: the window's attempts only, of this
-// endpoint only; success is a 2xx answer; latency percentiles by rank; waiting deliveries by state.
+// GET /v1/webhook-endpoints/{id}/stats on a real database (SQLite, and PostgreSQL when
+// TRIBUTARY_TEST_POSTGRES_URL is set): the window's attempts only, of this endpoint only; success is a 2xx
+// answer; latency percentiles by rank; waiting deliveries by state.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <boost/json.hpp>
-#include <filesystem>
 #include <string>
 
 #include "api/api.h"
@@ -14,6 +12,7 @@
 #include "store/outbox_repo.h"
 #include "store/pool.h"
 #include "store/schema.h"
+#include "store/test_db.h"
 
 namespace tributary::api {
 namespace {
@@ -22,13 +21,15 @@ namespace bj = boost::json;
 
 constexpr const char* kKey = "stats-test-key";
 
-class EndpointStatsTest : public ::testing::Test {
+class EndpointStatsTest : public ::testing::TestWithParam<store::Backend> {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = ::testing::TempDir() + "/tributary_stats_" + std::to_string(::getpid()) + "_" +
-           std::to_string(counter.fetch_add(1));
-    auto db = store::open_database(dir_ + "/api.db");
+    if (GetParam() == store::Backend::kPostgres && store::testing_db::postgres_url().empty()) {
+      GTEST_SKIP() << store::testing_db::kPostgresUrlEnv << " is not set: PostgreSQL case skipped";
+    }
+    auto made = scratch_.create(GetParam());
+    ASSERT_TRUE(made.ok()) << made.error().message;
+    auto db = store::open_database(scratch_.url());
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(*db);
     auto conn = db_->connect();
@@ -50,8 +51,7 @@ class EndpointStatsTest : public ::testing::Test {
     conn_.reset();
     pool_.reset();
     db_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    scratch_.drop();
   }
 
   void add_endpoint(const std::string& id) {
@@ -116,7 +116,7 @@ class EndpointStatsTest : public ::testing::Test {
     return out;
   }
 
-  std::string dir_;
+  store::testing_db::ScratchDatabase scratch_;
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<store::Connection> conn_;
   std::unique_ptr<store::Pool> pool_;
@@ -130,7 +130,7 @@ class EndpointStatsTest : public ::testing::Test {
 
 constexpr Millis kMinute = 60 * 1000;
 
-TEST_F(EndpointStatsTest, LastHourOfThisEndpointOnly) {
+TEST_P(EndpointStatsTest, LastHourOfThisEndpointOnly) {
   add_attempt("ep_a", 1 * kMinute, 200, 10);
   add_attempt("ep_a", 2 * kMinute, 200, 20);
   add_attempt("ep_a", 3 * kMinute, 500, 30);
@@ -158,7 +158,7 @@ TEST_F(EndpointStatsTest, LastHourOfThisEndpointOnly) {
   EXPECT_NEAR(static_cast<double>(*until - *since), 60.0 * kMinute, 1000.0);
 }
 
-TEST_F(EndpointStatsTest, SinceWidensTheWindow) {
+TEST_P(EndpointStatsTest, SinceWidensTheWindow) {
   add_attempt("ep_a", 1 * kMinute, 200, 10);
   add_attempt("ep_a", 120 * kMinute, 500, 5000);
   std::string since = format_iso8601(now_ms() - 180 * kMinute);
@@ -170,7 +170,7 @@ TEST_F(EndpointStatsTest, SinceWidensTheWindow) {
   EXPECT_DOUBLE_EQ(d.at("latency_ms").at("max").to_number<double>(), 5000.0);
 }
 
-TEST_F(EndpointStatsTest, WithoutAttemptsRatesAndLatenciesAreNull) {
+TEST_P(EndpointStatsTest, WithoutAttemptsRatesAndLatenciesAreNull) {
   auto r = get("/v1/webhook-endpoints/ep_quiet/stats");
   ASSERT_EQ(r.status, 200) << bj::serialize(r.body);
   const auto& d = r.body.at("data").as_object();
@@ -184,7 +184,7 @@ TEST_F(EndpointStatsTest, WithoutAttemptsRatesAndLatenciesAreNull) {
   EXPECT_EQ(waiting.at("failed").as_int64(), 0);
 }
 
-TEST_F(EndpointStatsTest, CountsWaitingDeliveriesByState) {
+TEST_P(EndpointStatsTest, CountsWaitingDeliveriesByState) {
   add_delivery("ep_a", "pending");
   add_delivery("ep_a", "pending");
   add_delivery("ep_a", "sending");
@@ -200,13 +200,16 @@ TEST_F(EndpointStatsTest, CountsWaitingDeliveriesByState) {
   EXPECT_EQ(waiting.size(), 3u);
 }
 
-TEST_F(EndpointStatsTest, RefusesUnknownEndpointsBadWindowsAndMissingKeys) {
+TEST_P(EndpointStatsTest, RefusesUnknownEndpointsBadWindowsAndMissingKeys) {
   EXPECT_EQ(get("/v1/webhook-endpoints/ep_nope/stats").status, 404);
   EXPECT_EQ(get("/v1/webhook-endpoints/ep_a/stats?since=yesterday").status, 400);
   EXPECT_EQ(get("/v1/webhook-endpoints/ep_a/stats?since=" + format_iso8601(now_ms() + 60 * kMinute)).status,
             400);
   EXPECT_EQ(get("/v1/webhook-endpoints/ep_a/stats", false).status, 401);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, EndpointStatsTest, store::testing_db::kBackends,
+                         store::testing_db::BackendParamName());
 
 }  // namespace
 }  // namespace tributary::api
