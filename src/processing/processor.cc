@@ -18,6 +18,9 @@ namespace {
 
 namespace bj = boost::json;
 
+// How long a claim on inbox rows lasts: far longer than processing a batch takes.
+constexpr Millis kClaimMs = 60 * 1000;
+
 struct Outcome {
   store::InboxRow inbox;  // with outcome, reason, unified_events, event_ids set
   std::optional<store::EventRow> event;
@@ -148,11 +151,16 @@ void Processor::run() {
 Result<std::size_t> Processor::process_batch() {
   auto lease = pool_.acquire();
   if (!lease) return lease.error();
-  auto rows = store::inbox::pending(**lease, options_.batch_size);
+  // On PostgreSQL several nodes may process the same inbox: each claims its rows for a while (a lease, taken
+  // over when a node dies) so that no row is processed by two at once. SQLite has one node and one processor,
+  // which reads the pending rows without claiming them.
+  Millis now = now_ms();
+  auto rows = (*lease)->backend() == store::Backend::kPostgres
+                  ? store::inbox::claim_pending(**lease, options_.batch_size, now, now + kClaimMs)
+                  : store::inbox::pending(**lease, options_.batch_size);
   if (!rows) return rows.error();
   if (rows->empty()) return std::size_t{0};
 
-  Millis now = now_ms();
   std::map<std::string, std::optional<store::IntegrationRow>> integrations;
   std::vector<Outcome> outcomes;
   outcomes.reserve(rows->size());
@@ -172,8 +180,10 @@ Result<std::size_t> Processor::process_batch() {
   bool wrote_events = false;
   Status written = writer_.run([&](store::Connection& c) -> Status {
     for (const auto& o : outcomes) {
-      if (auto s = store::inbox::complete(c, o.inbox); !s) return s;
-      if (!o.event) continue;
+      // A row another node completed first (our claim ran out meanwhile) is left as that node recorded it.
+      auto completed = store::inbox::complete_received(c, o.inbox);
+      if (!completed) return completed.error();
+      if (!*completed || !o.event) continue;
       if (auto s = store::events::insert(c, *o.event); !s) return s;
       for (const auto& ep : *endpoints) {
         if (!ep.enabled || !ep.wants(o.event->type)) continue;

@@ -1,5 +1,7 @@
 #include "store/inbox_repo.h"
 
+#include <algorithm>
+
 #include "store/value_util.h"
 
 namespace tributary::store {
@@ -98,17 +100,44 @@ Status insert(Connection& c, const InboxRow& row) {
 
 Result<std::vector<InboxRow>> pending(Connection& c, int limit) {
   return all_rows<InboxRow>(c.query(std::string("SELECT ") + kColumns +
-                                        " FROM inbox WHERE outcome = 'received' ORDER BY seq LIMIT $1",
-                                    {std::int64_t{limit}}),
+                                        " FROM inbox WHERE outcome = 'received' AND (claimed_until IS NULL "
+                                        "OR claimed_until < $2) ORDER BY seq LIMIT $1",
+                                    {std::int64_t{limit}, now_ms()}),
                             to_row);
+}
+
+Result<std::vector<InboxRow>> claim_pending(Connection& c, int limit, Millis now, Millis claimed_until) {
+  // The subquery walks the partial index of received rows in seq order. On PostgreSQL FOR UPDATE SKIP LOCKED
+  // passes over rows a concurrent claim holds, and re-checks the condition on rows changed since the
+  // statement began, so two nodes claiming together get disjoint rows; SQLite runs one writer at a time.
+  std::string sql = std::string("UPDATE inbox SET claimed_until = $3 WHERE seq IN (SELECT seq FROM inbox ") +
+                    "WHERE outcome = 'received' AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY "
+                    "seq LIMIT $1" +
+                    (c.backend() == Backend::kPostgres ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING " +
+                    kColumns;
+  auto rows = all_rows<InboxRow>(c.query(sql, {std::int64_t{limit}, now, claimed_until}), to_row);
+  if (!rows) return rows;
+  // RETURNING yields rows in no defined order: restore the order of arrival.
+  std::sort(rows->begin(), rows->end(), [](const InboxRow& a, const InboxRow& b) { return a.seq < b.seq; });
+  return rows;
 }
 
 Status complete(Connection& c, const InboxRow& row) {
   return done(c.execute(
       "UPDATE inbox SET outcome = $2, reason = $3, unified_events = $4, warnings = $5, event_ids = $6, "
-      "processed_at = $7 WHERE id = $1",
+      "processed_at = $7, claimed_until = NULL WHERE id = $1",
       {row.id, row.outcome, storable_opt_text(c, row.reason), storable_opt_text(c, row.unified_events),
        storable_opt_text(c, row.warnings), storable_opt_text(c, row.event_ids), opt_int(row.processed_at)}));
+}
+
+Result<bool> complete_received(Connection& c, const InboxRow& row) {
+  auto changed = c.execute(
+      "UPDATE inbox SET outcome = $2, reason = $3, unified_events = $4, warnings = $5, event_ids = $6, "
+      "processed_at = $7, claimed_until = NULL WHERE id = $1 AND outcome = 'received'",
+      {row.id, row.outcome, storable_opt_text(c, row.reason), storable_opt_text(c, row.unified_events),
+       storable_opt_text(c, row.warnings), storable_opt_text(c, row.event_ids), opt_int(row.processed_at)});
+  if (!changed) return changed.error();
+  return *changed > 0;
 }
 
 Result<std::optional<InboxRow>> get(Connection& c, const std::string& id) {

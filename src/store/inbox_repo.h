@@ -52,8 +52,17 @@ namespace inbox {
 // outcome "duplicate" instead (logged, never forwarded) and true is returned.
 Result<bool> insert_received(Connection& c, InboxRow row);
 Status insert(Connection& c, const InboxRow& row);  // any other outcome, as given
+// Rows waiting for the processor, oldest first: outcome "received" and not claimed by a processor, or claimed
+// with a lease that ended before now.
 Result<std::vector<InboxRow>> pending(Connection& c, int limit);
+// Claims up to `limit` pending rows for this processor until `claimed_until` (a lease: when the node dies,
+// the rows are pending again once it ends) and returns them, oldest first. On PostgreSQL rows another node is
+// claiming at the same moment are skipped (FOR UPDATE SKIP LOCKED), so no row goes to two processors at once.
+Result<std::vector<InboxRow>> claim_pending(Connection& c, int limit, Millis now, Millis claimed_until);
 Status complete(Connection& c, const InboxRow& row);  // outcome, reason, unified_events, warnings, event_ids
+// As complete(), only while the row is still "received": false when another processor completed it first
+// (its lease ended and the row was claimed again), and then nothing is changed.
+Result<bool> complete_received(Connection& c, const InboxRow& row);
 Result<std::optional<InboxRow>> get(Connection& c, const std::string& id);
 Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& filter);  // newest first, without bodies
 }  // namespace inbox

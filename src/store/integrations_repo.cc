@@ -1,5 +1,8 @@
 #include "store/integrations_repo.h"
 
+#include <algorithm>
+#include <string_view>
+
 #include "store/value_util.h"
 
 namespace tributary::store {
@@ -111,6 +114,32 @@ Result<std::vector<IntegrationRow>> due_for_reconcile(Connection& c, Millis now)
                                               "reconcile_due_at <= $1 ORDER BY reconcile_due_at LIMIT 100",
                                           {now}),
                                   to_integration);
+}
+
+Result<std::vector<IntegrationRow>> claim_due_for_reconcile(Connection& c, Millis now, Millis lease_until) {
+  if (c.backend() != Backend::kPostgres) return due_for_reconcile(c, now);
+  // The old due time comes back through a self-join on the locked rows (RETURNING sees the new values).
+  std::string columns;
+  for (std::string_view rest = kIntegrationColumns; !rest.empty();) {
+    auto comma = rest.find(", ");
+    std::string_view name = rest.substr(0, comma);
+    if (!columns.empty()) columns += ", ";
+    columns += name == "reconcile_due_at" ? std::string("due.old_due") : "i." + std::string(name);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+  }
+  auto rows = all_rows<IntegrationRow>(
+      c.query("UPDATE integrations i SET reconcile_due_at = $2 FROM (SELECT id, reconcile_due_at AS old_due "
+              "FROM integrations WHERE reconcile_due_at IS NOT NULL AND reconcile_due_at <= $1 "
+              "ORDER BY reconcile_due_at LIMIT 100 FOR UPDATE SKIP LOCKED) due WHERE i.id = due.id "
+              "RETURNING " +
+                  columns,
+              {now, lease_until}),
+      to_integration);
+  if (!rows) return rows;
+  std::sort(rows->begin(), rows->end(), [](const IntegrationRow& a, const IntegrationRow& b) {
+    return a.reconcile_due_at < b.reconcile_due_at;
+  });
+  return rows;
 }
 
 Status touch_last_event(Connection& c, const std::string& id, Millis at) {

@@ -55,6 +55,12 @@ Status mark_deleted(Connection& c, const std::string& id, Millis now);
 Status hard_delete(Connection& c, const std::string& id);
 Status request_reconcile(Connection& c, const std::string& id, Millis at);
 Result<std::vector<IntegrationRow>> due_for_reconcile(Connection& c, Millis now);
+// Claims the integrations due for reconcile (at most 100, earliest due first) by moving their due time to
+// `lease_until` in the same statement, and returns them with their due time as it was. The reconcile sets the
+// next due time; if the node dies first, the integration is due again when the lease ends. On PostgreSQL rows
+// another node is claiming at the same moment are skipped (FOR UPDATE SKIP LOCKED), so no integration is
+// reconciled by two nodes at once. SQLite (one node) selects without claiming, as due_for_reconcile().
+Result<std::vector<IntegrationRow>> claim_due_for_reconcile(Connection& c, Millis now, Millis lease_until);
 Status touch_last_event(Connection& c, const std::string& id, Millis at);
 }  // namespace integrations
 

@@ -204,11 +204,14 @@ Result<std::vector<DeliveryRow>> claim_due(Connection& c, const std::string& end
   // Two statements, each walking the (endpoint_id, status, next_attempt_at) index in order with no sort,
   // however many deliveries wait: first leases that are over (a lease ends at lease_until, as next_due_at
   // reports it), then pending deliveries that are due, oldest due first.
+  // On PostgreSQL, FOR UPDATE SKIP LOCKED passes over deliveries another node is claiming in the same moment
+  // and re-checks the condition on rows changed since the statement began: nodes claim disjoint deliveries.
+  const char* lock = c.backend() == Backend::kPostgres ? " FOR UPDATE SKIP LOCKED" : "";
   auto claim = [&](const char* where, int n) {
     return all_rows<DeliveryRow>(
         c.query(std::string("UPDATE deliveries SET status = 'sending', lease_until = $3, updated_at = $2 "
                             "WHERE seq IN (SELECT seq FROM deliveries WHERE endpoint_id = $1 AND ") +
-                    where + " LIMIT $4) RETURNING " + kDeliveryColumns,
+                    where + " LIMIT $4" + lock + ") RETURNING " + kDeliveryColumns,
                 {endpoint_id, now, lease_until, std::int64_t{n}}),
         to_delivery);
   };

@@ -14,7 +14,7 @@ namespace {
 // documents are TEXT; request bodies and sealed secrets are BLOB / BYTEA. `seq` columns give a stable order
 // and cursor for lists. Migration n of one list is migration n of the other: the same tables, columns and
 // indexes, in each backend's types.
-constexpr std::array<std::string_view, 1> kSqliteMigrations = {
+constexpr std::array<std::string_view, 2> kSqliteMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -146,9 +146,13 @@ CREATE TABLE attempts (
 CREATE INDEX attempts_delivery ON attempts(delivery_seq);
 CREATE INDEX attempts_endpoint ON attempts(endpoint_id, attempted_at);
 )sql",
+    // 2: a lease on inbox rows, so that on several nodes each received request is processed by one at a time.
+    R"sql(
+ALTER TABLE inbox ADD COLUMN claimed_until INTEGER;
+)sql",
 };
 
-constexpr std::array<std::string_view, 1> kPostgresMigrations = {
+constexpr std::array<std::string_view, 2> kPostgresMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -279,6 +283,10 @@ CREATE TABLE attempts (
 );
 CREATE INDEX attempts_delivery ON attempts(delivery_seq);
 CREATE INDEX attempts_endpoint ON attempts(endpoint_id, attempted_at);
+)sql",
+    // 2: a lease on inbox rows, so that on several nodes each received request is processed by one at a time.
+    R"sql(
+ALTER TABLE inbox ADD COLUMN claimed_until BIGINT;
 )sql",
 };
 

@@ -15,6 +15,9 @@
 namespace tributary::subscriptions {
 namespace {
 
+// How long a node holds an integration it is reconciling (a few remote API calls, each with its timeout).
+constexpr Millis kReconcileLeaseMs = 5 * 60 * 1000;
+
 std::set<std::string> as_set(const std::vector<std::string>& v) {
   return {v.begin(), v.end()};
 }
@@ -54,7 +57,9 @@ void Reconciler::run() {
     std::vector<store::IntegrationRow> due;
     Millis next_wake = now + 60 * 1000;
     if (auto lease = pool_.acquire()) {
-      auto rows = store::integrations::due_for_reconcile(**lease, now);
+      // Claimed: on PostgreSQL the due time moves a lease ahead, so another node does not reconcile the same
+      // integration meanwhile; reconcile_row() sets the next due time, and a dead node's claim runs out.
+      auto rows = store::integrations::claim_due_for_reconcile(**lease, now, now + kReconcileLeaseMs);
       if (rows) {
         due = std::move(*rows);
       } else {
