@@ -79,6 +79,9 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIU
     );
   }
 
+  // The remote-event-received event of the request open on the page (a change may also cause data-changed).
+  const relayed = () => page.locator('article.downstream', { hasText: 'remote-event-received' });
+
   const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 
   before(async () => {
@@ -143,6 +146,10 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIU
     assert.equal(await page.evaluate(() => sessionStorage.getItem('tributary.apiKey')), tb.apiKey);
     assert.equal(await page.evaluate(() => localStorage.length), 0);
     assert.ok(!page.url().includes(tb.apiKey), page.url());
+    // Nothing has been received yet: the empty state says what to do.
+    await page.getByText('No upstream requests yet.').waitFor();
+    await page.getByRole('link', { name: 'Integrations', exact: true }).last().waitFor();
+    await shot(page, 'events-empty');
   });
 
   test('a change in the simulator appears in the events log within seconds, without a reload', async () => {
@@ -169,7 +176,7 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIU
     await page.keyboard.press('Enter');
     await page.waitForURL(`**/#/events/${log.id}`);
     await page.getByRole('heading', { name: 'Downstream events and deliveries' }).waitFor();
-    const delivery = page.locator(`.delivery[data-endpoint="${ok.endpoint.id}"]`);
+    const delivery = relayed().locator(`.delivery[data-endpoint="${ok.endpoint.id}"]`);
     await delivery.getByText('succeeded').waitFor();
     const attempt = delivery.locator('tr.attempt').first();
     await attempt.getByText('200', { exact: true }).waitFor();
@@ -189,7 +196,7 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIU
     const log = await personCreated('Grace');
     await page.locator(`tr[data-id="${log.id}"]`).click();
     await page.waitForURL(`**/#/events/${log.id}`);
-    const delivery = page.locator(`.delivery[data-endpoint="${bad.endpoint.id}"]`);
+    const delivery = relayed().locator(`.delivery[data-endpoint="${bad.endpoint.id}"]`);
     // 1 attempt + 2 retries (TRIBUTARY_RETRY_MAX_RETRIES=2), all 500, then "failed".
     await delivery.locator('.badge', { hasText: /^failed$/ }).waitFor();
     await waitUntil(async () => (await delivery.locator('tr.attempt').count()) === 3, {
@@ -203,9 +210,8 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIU
     await shot(page, 'event-detail-failed');
 
     failing = false;
-    const article = page.locator('article.downstream');
-    const eventId = await article.first().getAttribute('data-event');
-    await article.first().getByRole('button', { name: 'Redeliver' }).click();
+    const eventId = await relayed().getAttribute('data-event');
+    await relayed().getByRole('button', { name: 'Redeliver' }).click();
     await page.getByText('queued again').waitFor();
     await delivery.locator('.badge', { hasText: /^succeeded$/ }).waitFor();
     await delivery.locator('tr.attempt').nth(3).getByText('200', { exact: true }).waitFor();
@@ -262,10 +268,13 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIU
     failing = true;
     await personCreated('Linus');
     const stats = () => tb.api('GET', `/v1/webhook-endpoints/${bad.endpoint.id}/stats`);
-    await waitUntil(async () => (await stats()).body.data.deliveries.failed === 1, {
-      timeoutMs: UI_TIMEOUT_MS,
-      what: 'a failed delivery to recover',
-    });
+    const { failed } = await waitUntil(
+      async () => {
+        const d = (await stats()).body.data.deliveries;
+        return d.failed >= 1 && d.pending + d.sending === 0 ? d : null;
+      },
+      { timeoutMs: UI_TIMEOUT_MS, what: 'failed deliveries to recover' },
+    );
     const received = bad.rx.events.length;
 
     await nav('Endpoints').click();
@@ -273,12 +282,12 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIU
     const okCard = page.locator(`article.endpoint[data-endpoint="${ok.endpoint.id}"]`);
     await okCard.getByText(/100% of \d+ attempts?/).waitFor();
     const badCard = page.locator(`article.endpoint[data-endpoint="${bad.endpoint.id}"]`);
-    await badCard.getByText('1 to recover').waitFor();
+    await badCard.getByText(`${failed} to recover`).waitFor();
     failing = false;
     await badCard.getByText('Recover failed deliveries').click();
     await badCard.getByRole('button', { name: 'Recover failed events' }).click();
-    await page.getByText('1 failed delivery queued again').waitFor();
-    await bad.rx.waitFor((r) => r.events.length === received + 1, UI_TIMEOUT_MS);
+    await page.getByText(`${failed} failed deliver${failed === 1 ? 'y' : 'ies'} queued again`).waitFor();
+    await bad.rx.waitFor((r) => r.events.length === received + failed, UI_TIMEOUT_MS);
     await badCard.getByText('0 to recover').waitFor();
 
     await page.getByLabel('URL').fill('http://127.0.0.1:9/new-receiver');
