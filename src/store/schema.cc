@@ -14,7 +14,7 @@ namespace {
 // documents are TEXT; request bodies and sealed secrets are BLOB / BYTEA. `seq` columns give a stable order
 // and cursor for lists. Migration n of one list is migration n of the other: the same tables, columns and
 // indexes, in each backend's types.
-constexpr std::array<std::string_view, 2> kSqliteMigrations = {
+constexpr std::array<std::string_view, 3> kSqliteMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -150,9 +150,27 @@ CREATE INDEX attempts_endpoint ON attempts(endpoint_id, attempted_at);
     R"sql(
 ALTER TABLE inbox ADD COLUMN claimed_until INTEGER;
 )sql",
+    // 3: unified records (the data behind the events), read through the Kombo-compatible API.
+    R"sql(
+CREATE TABLE records (
+  integration_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  remote_id TEXT NOT NULL,
+  data TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  changed_at INTEGER NOT NULL,
+  remote_deleted_at INTEGER,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (integration_id, model, remote_id)
+);
+CREATE UNIQUE INDEX records_seq_unique ON records(seq);
+CREATE INDEX records_id ON records(id);
+CREATE INDEX records_changed ON records(integration_id, model, changed_at, seq);
+)sql",
 };
 
-constexpr std::array<std::string_view, 2> kPostgresMigrations = {
+constexpr std::array<std::string_view, 3> kPostgresMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -287,6 +305,25 @@ CREATE INDEX attempts_endpoint ON attempts(endpoint_id, attempted_at);
     // 2: a lease on inbox rows, so that on several nodes each received request is processed by one at a time.
     R"sql(
 ALTER TABLE inbox ADD COLUMN claimed_until BIGINT;
+)sql",
+    // 3: unified records (the data behind the events), read through the Kombo-compatible API.
+    R"sql(
+CREATE SEQUENCE records_seq;
+CREATE TABLE records (
+  integration_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  remote_id TEXT NOT NULL,
+  data TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  changed_at BIGINT NOT NULL,
+  remote_deleted_at BIGINT,
+  seq BIGINT NOT NULL,
+  PRIMARY KEY (integration_id, model, remote_id)
+);
+CREATE UNIQUE INDEX records_seq_unique ON records(seq);
+CREATE INDEX records_id ON records(id);
+CREATE INDEX records_changed ON records(integration_id, model, changed_at, seq);
 )sql",
 };
 
