@@ -19,6 +19,8 @@
 
 namespace tributary::processing {
 
+class RecordStage;
+
 struct ProcessorOptions {
   int batch_size = 256;
 };
@@ -31,6 +33,9 @@ class Processor {
 
   // Called after a batch wrote downstream events (the dispatcher's notify).
   void set_on_events(std::function<void()> fn) { on_events_ = std::move(fn); }
+  // Targeted fetch into the unified records (optional; without it events carry "id": null). Must outlive the
+  // processor; set before start().
+  void set_record_stage(const RecordStage* stage) { record_stage_ = stage; }
 
   void start();
   void stop();
@@ -48,6 +53,7 @@ class Processor {
   const connectors::Registry& registry_;
   ProcessorOptions options_;
   std::function<void()> on_events_;
+  const RecordStage* record_stage_ = nullptr;
   Wakeup wakeup_;
   std::thread thread_;
   std::atomic<std::uint64_t> processed_{0};

@@ -1,0 +1,70 @@
+// RecordStage: the processor's targeted fetch. For each accepted event of a model the integration's
+// connector can read, it fetches the changed record from the tool's API (outside any transaction, with a few
+// bounded retries), and later — inside the transaction that writes the outbox — upserts it into the unified
+// records (deletions and records the tool no longer has set remote_deleted_at). It fills the unified id into
+// data.events[].id and, when some record's content changed, yields a `data-changed` event. A fetch that
+// still fails is reported as a warning for the inbox row; the event is relayed all the same.
+// Thread-safety: prepare()/apply() may run on any thread; the stage holds no mutable state.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/registry.h"
+#include "core/clock.h"
+#include "core/secret_box.h"
+#include "http/client.h"
+#include "store/database.h"
+#include "store/integrations_repo.h"
+#include "store/outbox_repo.h"
+
+namespace tributary::processing {
+
+struct RecordStageOptions {
+  int fetch_attempts = 3;                       // in all, per record
+  std::chrono::milliseconds backoff{250};       // before the 2nd attempt; doubled after each
+  std::chrono::milliseconds api_timeout{5000};  // per request to the tool
+};
+
+struct RecordWork {
+  struct Op {
+    std::string model;
+    std::string remote_id;
+    std::string id;                   // unified id
+    std::optional<std::string> data;  // the unified record (JSON); nullopt = deleted / gone
+  };
+  std::string integration_id;
+  std::string tool;
+  std::string category;
+  std::vector<Op> ops;
+  std::vector<std::string> warnings;
+};
+
+class RecordStage {
+ public:
+  RecordStage(const connectors::Registry& registry, const SecretBox& secrets, http::HttpClient& client,
+              RecordStageOptions options = {});
+
+  // Outside the transaction. Fetches the records named by the events in `event_payload` (a
+  // remote-event-received envelope) and writes their unified ids into it.
+  RecordWork prepare(const store::IntegrationRow& integration, std::string& event_payload) const;
+
+  // Inside the transaction: upserts / marks deleted; returns a data-changed event (not yet inserted) when
+  // some record's content changed.
+  Result<std::optional<store::EventRow>> apply(store::Connection& c, const RecordWork& work,
+                                               const std::optional<std::string>& inbox_id, Millis now) const;
+
+  // Adds `warnings` to an inbox row's JSON array of warnings.
+  static std::string merge_warnings(const std::optional<std::string>& existing,
+                                    const std::vector<std::string>& warnings);
+
+ private:
+  const connectors::Registry& registry_;
+  const SecretBox& secrets_;
+  http::HttpClient& client_;
+  RecordStageOptions options_;
+};
+
+}  // namespace tributary::processing
