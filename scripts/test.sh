@@ -15,4 +15,4 @@ echo "== C++ tests"
 scripts/with-postgres.sh ctest --preset default -j"$(nproc)"
 
 echo "== end-to-end tests"
-TRIBUTARY_BIN="$PWD/build/tributary" node --test --test-concurrency=1 tests/e2e/*.test.mjs tests/e2e/lib/*.test.mjs
+TRIBUTARY_BIN="$PWD/build/tributary" scripts/with-postgres.sh node --test --test-concurrency=1 tests/e2e/*.test.mjs tests/e2e/lib/*.test.mjs

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 #include <string_view>
+#include <thread>
 
 #include "api/api.h"
 #include "api/auth.h"
@@ -12,6 +13,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/secret_box.h"
+#include "core/wakeup.h"
 #include "delivery/dispatcher.h"
 #include "http/client.h"
 #include "http/router.h"
@@ -75,6 +77,10 @@ struct Node::Impl {
   http::Router router;
   std::unique_ptr<http::Server> server;
   std::atomic<bool> running{false};
+  // Wake-ups from the other nodes on one PostgreSQL database (none on SQLite).
+  std::unique_ptr<store::Listener> listener;
+  std::thread listener_thread;
+  Wakeup listener_stop;
 };
 
 Node::Node(Config config) : impl_(std::make_unique<Impl>()) {
@@ -108,6 +114,11 @@ Status Node::start() {
       if (*r > 0) spdlog::info("recovered {} deliveries that were in flight when the last run stopped", *r);
     }
   }
+  // Every node processes and delivers: a row written by one wakes the processors and dispatchers of all.
+  auto listener = m.db->listen({std::string(store::kInboxChannel), std::string(store::kOutboxChannel)});
+  if (!listener) return listener.error();
+  m.listener = std::move(*listener);
+
   auto secrets = SecretBox::load(cfg.master_key, default_master_key_file(cfg));
   if (!secrets) return secrets.error();
   m.secrets.emplace(std::move(*secrets));
@@ -189,6 +200,28 @@ Status Node::start() {
   m.processor->start();
   m.dispatcher->start();
   m.reconciler->start();
+  if (m.listener) {
+    m.listener_stop.reset();
+    m.listener_thread = std::thread([&m] {
+      bool failing = false;
+      while (!m.listener_stop.stopped()) {
+        auto got = m.listener->wait(std::chrono::milliseconds(500));
+        if (!got) {
+          // The stages still look for work every second meanwhile.
+          if (!failing) spdlog::warn("listener: {}; retrying", got.error().message);
+          failing = true;
+          m.listener_stop.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+          continue;
+        }
+        if (failing) spdlog::info("listener: listening again");
+        failing = false;
+        for (const auto& channel : *got) {
+          if (channel == store::kInboxChannel) m.processor->notify();
+          if (channel == store::kOutboxChannel) m.dispatcher->notify();
+        }
+      }
+    });
+  }
   if (auto s = m.server->start(); !s) {
     stop();
     return s;
@@ -203,6 +236,9 @@ void Node::stop() {
   Impl& m = *impl_;
   m.running = false;
   if (m.server) m.server->stop();  // stop accepting; in-flight requests finish within the grace period
+  m.listener_stop.stop();
+  if (m.listener_thread.joinable()) m.listener_thread.join();
+  m.listener.reset();
   if (m.reconciler) m.reconciler->stop();
   if (m.processor) m.processor->stop();  // drains durable inbox rows into the outbox
   if (m.dispatcher)

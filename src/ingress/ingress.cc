@@ -264,6 +264,10 @@ void Ingress::handle(http::Request request, http::Responder respond) {
         auto dup = store::inbox::insert_received(c, row);
         if (!dup) return dup.error();
         *duplicate = *dup;
+        // Wakes a processor on every node when the batch commits (PostgreSQL; nothing on SQLite).
+        if (!*dup) {
+          if (auto s = store::notify(c, store::kInboxChannel); !s) return s;
+        }
         if (!activate) return {};
         auto r = c.execute(
             "UPDATE subscriptions SET status = 'active', last_error = NULL WHERE id = $1 AND status = "

@@ -194,6 +194,8 @@ Result<std::size_t> Processor::process_batch() {
         if (auto s = store::integrations::touch_last_event(c, *o.inbox.integration_id, now); !s) return s;
       }
     }
+    // Wakes a dispatcher on every node when the batch commits (PostgreSQL; nothing on SQLite).
+    if (wrote_events) return store::notify(c, store::kOutboxChannel);
     return {};
   });
   if (!written) return written.error();

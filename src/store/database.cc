@@ -74,6 +74,13 @@ std::string Row::text(std::size_t i) const {
   return {};
 }
 
+Status notify(Connection& conn, std::string_view channel) {
+  if (conn.backend() != Backend::kPostgres) return {};
+  auto r = conn.query("SELECT pg_notify($1, '')", {std::string(channel)});
+  if (!r) return r.error();
+  return {};
+}
+
 Result<std::unique_ptr<Database>> open_database(const std::string& url) {
   if (starts_with(url, "postgres://") || starts_with(url, "postgresql://")) {
     return open_postgres_database(url);

@@ -5,6 +5,7 @@
 // Thread-safety: a Database is shared by all threads; each Connection is used by one thread at a time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -55,10 +56,27 @@ class Connection {
   virtual Backend backend() const = 0;
 };
 
+// Wake-ups between nodes: notifications on named channels (PostgreSQL LISTEN/NOTIFY), on a connection of the
+// listener's own. Thread-safety: used by one thread at a time.
+class Listener {
+ public:
+  virtual ~Listener() = default;
+  // Waits up to `timeout` for notifications and returns the channels that were notified (each once), empty
+  // when none was. A lost connection is re-established here: kUnavailable while that fails; once it is back,
+  // every channel is returned, since notifications sent meanwhile are lost.
+  virtual Result<std::vector<std::string>> wait(std::chrono::milliseconds timeout) = 0;
+};
+
 class Database {
  public:
   virtual ~Database() = default;
   virtual Result<std::unique_ptr<Connection>> connect() = 0;
+  // A listener on `channels` ([A-Za-z0-9_] names), or nullptr when the backend has none: SQLite serves one
+  // node, whose stages wake each other in-process.
+  virtual Result<std::unique_ptr<Listener>> listen(const std::vector<std::string>& channels) {
+    (void)channels;
+    return std::unique_ptr<Listener>();
+  }
   virtual Backend backend() const = 0;
   virtual std::string describe() const = 0;  // for logs: the path or host/db, never a password
 };
@@ -68,6 +86,14 @@ class Database {
 // synchronous=FULL, foreign keys on, a busy timeout, and cached prepared statements. PostgreSQL connections
 // use READ COMMITTED transactions and cached prepared statements.
 Result<std::unique_ptr<Database>> open_database(const std::string& url);
+
+// The channels between nodes: new inbox rows for the processors, new deliveries for the dispatchers.
+inline constexpr std::string_view kInboxChannel = "tributary_inbox";
+inline constexpr std::string_view kOutboxChannel = "tributary_outbox";
+
+// Notifies the listeners of `channel` on every node (PostgreSQL NOTIFY); inside a transaction the
+// notification is sent when it commits, and dropped if it rolls back. Does nothing on SQLite.
+Status notify(Connection& conn, std::string_view channel);
 
 // Runs `fn` in a transaction on `conn`: commit when it returns ok, roll back otherwise.
 template <typename Fn>

@@ -3,7 +3,10 @@
 #include "store/postgres.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <functional>
 #include <string_view>
@@ -401,23 +404,93 @@ class PgConnection final : public Connection {
   std::unordered_map<std::string, Prepared, StringHash, std::equal_to<>> cache_;
 };
 
+// LISTEN on a connection of its own, outside any transaction; wait() polls its socket.
+class PgListener final : public Listener {
+ public:
+  PgListener(PGconn* conn, std::vector<std::string> channels, std::string password)
+      : conn_(conn), channels_(std::move(channels)), password_(std::move(password)) {
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
+  }
+  ~PgListener() override { PQfinish(conn_); }
+  PgListener(const PgListener&) = delete;
+  PgListener& operator=(const PgListener&) = delete;
+
+  Status subscribe() {
+    for (const auto& channel : channels_) {
+      const std::string sql = "LISTEN \"" + channel + "\"";
+      PgResult res(PQexec(conn_, sql.c_str()));
+      if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) return failure("listen");
+    }
+    return {};
+  }
+
+  Result<std::vector<std::string>> wait(std::chrono::milliseconds timeout) override {
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      // Reconnect and listen again; what was sent meanwhile is lost, so report every channel.
+      PQreset(conn_);
+      if (PQstatus(conn_) != CONNECTION_OK) return failure("listener reconnect");
+      if (auto s = subscribe(); !s) return s.error();
+      return channels_;
+    }
+    std::vector<std::string> got;
+    if (auto s = drain(got); !s) return s.error();
+    if (!got.empty()) return got;
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    if (fd.fd < 0) return failure("listener");
+    const int ms = static_cast<int>(std::clamp<std::int64_t>(timeout.count(), 0, 60'000));
+    const int ready = ::poll(&fd, 1, ms);
+    if (ready < 0 && errno != EINTR)
+      return make_error(ErrorKind::kUnavailable, "postgres listener: poll failed");
+    if (ready > 0) {
+      if (auto s = drain(got); !s) return s.error();
+    }
+    return got;
+  }
+
+ private:
+  // Reads what the socket holds and collects the notified channels, each once.
+  Status drain(std::vector<std::string>& got) {
+    if (PQconsumeInput(conn_) == 0) return failure("listener");
+    while (PGnotify* n = PQnotifies(conn_)) {
+      std::string channel(n->relname);
+      PQfreemem(n);
+      if (std::find(got.begin(), got.end(), channel) == got.end()) got.push_back(std::move(channel));
+    }
+    return {};
+  }
+
+  Error failure(std::string_view what) const {
+    return make_error(ErrorKind::kUnavailable, scrub("postgres " + std::string(what) + ": " +
+                                                         trim_trailing_newlines(PQerrorMessage(conn_)),
+                                                     password_));
+  }
+
+  PGconn* conn_;
+  std::vector<std::string> channels_;
+  std::string password_;
+};
+
 class PostgresDatabase final : public Database {
  public:
   PostgresDatabase(std::string url, UrlParts parts) : url_(std::move(url)), parts_(std::move(parts)) {}
 
   Result<std::unique_ptr<Connection>> connect() override {
-    // Keywords are applied in order and the URL (expanded from dbname) overrides what comes before it.
-    const char* keywords[] = {"connect_timeout", "application_name", "dbname", "client_encoding", nullptr};
-    const char* values[] = {kConnectTimeoutSeconds, "tributary", url_.c_str(), "UTF8", nullptr};
-    PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
-    if (conn == nullptr) return make_error(ErrorKind::kUnavailable, "postgres connect: out of memory");
-    if (PQstatus(conn) != CONNECTION_OK) {
-      std::string message = trim_trailing_newlines(PQerrorMessage(conn));
-      PQfinish(conn);
-      return make_error(ErrorKind::kUnavailable,
-                        scrub("postgres connect to " + describe() + ": " + message, parts_.password));
+    auto conn = open();
+    if (!conn) return conn.error();
+    return std::unique_ptr<Connection>(std::make_unique<PgConnection>(*conn, parts_.password));
+  }
+
+  Result<std::unique_ptr<Listener>> listen(const std::vector<std::string>& channels) override {
+    for (const auto& channel : channels) {
+      if (!is_identifier(channel))
+        return make_error(ErrorKind::kInvalidArgument, "channel names are [A-Za-z0-9_]{1,63}");
     }
-    return std::unique_ptr<Connection>(std::make_unique<PgConnection>(conn, parts_.password));
+    auto conn = open();
+    if (!conn) return conn.error();
+    auto listener = std::make_unique<PgListener>(*conn, channels, parts_.password);
+    if (auto s = listener->subscribe(); !s) return s.error();
+    return std::unique_ptr<Listener>(std::move(listener));
   }
 
   Backend backend() const override { return Backend::kPostgres; }
@@ -429,6 +502,21 @@ class PostgresDatabase final : public Database {
   }
 
  private:
+  Result<PGconn*> open() const {
+    // Keywords are applied in order and the URL (expanded from dbname) overrides what comes before it.
+    const char* keywords[] = {"connect_timeout", "application_name", "dbname", "client_encoding", nullptr};
+    const char* values[] = {kConnectTimeoutSeconds, "tributary", url_.c_str(), "UTF8", nullptr};
+    PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+    if (conn == nullptr) return make_error(ErrorKind::kUnavailable, "postgres connect: out of memory");
+    if (PQstatus(conn) != CONNECTION_OK) {
+      std::string message = trim_trailing_newlines(PQerrorMessage(conn));
+      PQfinish(conn);
+      return make_error(ErrorKind::kUnavailable,
+                        scrub("postgres connect to " + describe() + ": " + message, parts_.password));
+    }
+    return conn;
+  }
+
   std::string url_;
   UrlParts parts_;
 };
