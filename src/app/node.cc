@@ -20,6 +20,7 @@
 #include "http/server.h"
 #include "ingress/ingress.h"
 #include "processing/processor.h"
+#include "processing/record_stage.h"
 #include "store/api_keys_repo.h"
 #include "store/checkpointer.h"
 #include "store/pool.h"
@@ -69,6 +70,7 @@ struct Node::Impl {
   std::optional<SecretBox> secrets;
   std::unique_ptr<http::CurlClient> client;
   std::unique_ptr<ingress::Ingress> ingress;
+  std::unique_ptr<processing::RecordStage> record_stage;  // outlives the processor that uses it
   std::unique_ptr<processing::Processor> processor;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::unique_ptr<subscriptions::Reconciler> reconciler;
@@ -142,6 +144,8 @@ Status Node::start() {
   const auto& registry = connectors::builtin_registry();
   m.ingress = std::make_unique<ingress::Ingress>(*m.pool, *m.writer, registry, *m.secrets);
   m.processor = std::make_unique<processing::Processor>(*m.pool, *m.writer, registry);
+  m.record_stage = std::make_unique<processing::RecordStage>(registry, *m.secrets, *m.client);
+  m.processor->set_record_stage(m.record_stage.get());
   delivery::DispatcherOptions dopts;
   dopts.retry = cfg.retry;
   dopts.timeout = std::chrono::milliseconds(cfg.delivery.timeout_ms);

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "processing/record_stage.h"
 #include "processing/scope.h"
 #include "store/inbox_repo.h"
 #include "store/integrations_repo.h"
@@ -24,6 +25,7 @@ constexpr Millis kClaimMs = 60 * 1000;
 struct Outcome {
   store::InboxRow inbox;  // with outcome, reason, unified_events, event_ids set
   std::optional<store::EventRow> event;
+  std::optional<RecordWork> records;  // the RecordStage's fetched records, applied in the transaction
 };
 
 std::string join_models(const std::set<std::string>& names) {
@@ -164,6 +166,7 @@ Result<std::size_t> Processor::process_batch() {
   std::map<std::string, std::optional<store::IntegrationRow>> integrations;
   std::vector<Outcome> outcomes;
   outcomes.reserve(rows->size());
+  std::set<std::string> unreachable;  // integrations whose tool failed every fetch attempt in this batch
   for (const auto& row : *rows) {
     std::string iid = row.integration_id.value_or("");
     auto it = integrations.find(iid);
@@ -173,6 +176,11 @@ Result<std::size_t> Processor::process_batch() {
       it = integrations.emplace(iid, std::move(*got)).first;
     }
     outcomes.push_back(decide(row, it->second, registry_, now));
+    if (auto& o = outcomes.back(); record_stage_ != nullptr && o.event && it->second) {
+      o.records = record_stage_->prepare(*it->second, o.event->payload, &unreachable);
+      if (!o.records->warnings.empty())
+        o.inbox.warnings = RecordStage::merge_warnings(o.inbox.warnings, o.records->warnings);
+    }
   }
   auto endpoints = store::endpoints::list(**lease);
   if (!endpoints) return endpoints.error();
@@ -189,6 +197,18 @@ Result<std::size_t> Processor::process_batch() {
         if (!ep.enabled || !ep.wants(o.event->type)) continue;
         if (auto s = store::deliveries::insert(c, o.event->id, ep.id, now); !s) return s;
         wrote_events = true;
+      }
+      if (o.records) {
+        auto changed = record_stage_->apply(c, *o.records, o.inbox.id, now);
+        if (!changed) return changed.error();
+        if (*changed) {
+          if (auto s = store::events::insert(c, **changed); !s) return s;
+          for (const auto& ep : *endpoints) {
+            if (!ep.enabled || !ep.wants((*changed)->type)) continue;
+            if (auto s = store::deliveries::insert(c, (*changed)->id, ep.id, now); !s) return s;
+            wrote_events = true;
+          }
+        }
       }
       if (o.inbox.integration_id) {
         if (auto s = store::integrations::touch_last_event(c, *o.inbox.integration_id, now); !s) return s;

@@ -25,7 +25,8 @@ RecordStage::RecordStage(const connectors::Registry& registry, const SecretBox& 
                          http::HttpClient& client, RecordStageOptions options)
     : registry_(registry), secrets_(secrets), client_(client), options_(options) {}
 
-RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::string& event_payload) const {
+RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::string& event_payload,
+                                std::set<std::string>* unreachable) const {
   RecordWork work;
   work.integration_id = integration.id;
   work.tool = integration.tool;
@@ -80,6 +81,12 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
       work.ops.push_back(std::move(op));  // a deletion
       continue;
     }
+    if (unreachable != nullptr && unreachable->count(integration.id)) {
+      work.warnings.push_back("did not fetch " + *model_name + " " + *remote_id + ": " +
+                              std::string(connector->display_name()) +
+                              " failed every attempt for an earlier event of this batch");
+      continue;
+    }
     std::chrono::milliseconds backoff = options_.backoff;
     std::optional<Error> last_error;
     bool done = false;
@@ -102,6 +109,7 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
         backoff *= 2;
       }
     }
+    if (!done && last_error && unreachable != nullptr) unreachable->insert(integration.id);
     if (!done && last_error) {
       work.warnings.push_back("could not fetch " + *model_name + " " + *remote_id + " from " +
                               std::string(connector->display_name()) + ": " + last_error->message);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,7 +50,11 @@ class RecordStage {
 
   // Outside the transaction. Fetches the records named by the events in `event_payload` (a
   // remote-event-received envelope) and writes their unified ids into it.
-  RecordWork prepare(const store::IntegrationRow& integration, std::string& event_payload) const;
+  // `unreachable` (optional, one per batch) remembers the integrations whose tool just failed every attempt:
+  // their further events in the same batch get a warning without another round of retries, so a dead tool
+  // delays a batch by one round of retries, not one per event.
+  RecordWork prepare(const store::IntegrationRow& integration, std::string& event_payload,
+                     std::set<std::string>* unreachable = nullptr) const;
 
   // Inside the transaction: upserts / marks deleted; returns a data-changed event (not yet inserted) when
   // some record's content changed.

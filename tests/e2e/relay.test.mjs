@@ -164,9 +164,14 @@ describe('personio: api subscription, webhook relayed', () => {
     assert.ok(auth, 'the Authorization header is listed');
     assert.equal(auth[1], '[redacted]');
     assert.match(detail.body.data.body, /person\.created/);
+    // The events it caused: remote-event-received, and data-changed for the record the targeted fetch stored.
     assert.deepEqual(
-      detail.body.data.events.map((e) => e.id),
+      detail.body.data.events.filter((e) => e.type === 'remote-event-received').map((e) => e.id),
       [got.id],
+    );
+    assert.deepEqual(
+      detail.body.data.events.map((e) => e.type).sort(),
+      ['data-changed', 'remote-event-received'],
     );
 
     // The event: one delivery to our endpoint, succeeded on the first attempt.

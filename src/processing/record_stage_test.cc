@@ -1,0 +1,173 @@
+// The processor's targeted fetch, with a scripted stand-in for Personio's API: the record is stored, its
+// unified id reaches data.events[].id, data-changed is written only when the content changed, deletions mark
+// the record deleted, and a fetch that keeps failing leaves a warning while the event is still relayed.
+#include "processing/record_stage.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "connectors/common/records.h"
+#include "delivery/test_support.h"
+#include "processing/processor.h"
+#include "store/records_repo.h"
+
+namespace tributary::processing {
+namespace {
+
+namespace bj = boost::json;
+using namespace pipeline_testing;
+
+constexpr const char* kScope = R"({"models":{"hris_employees":true},"upstream_webhooks":true})";
+constexpr const char* kToken = R"({"access_token":"tok","token_type":"Bearer","expires_in":60})";
+
+std::string person(const std::string& first_name) {
+  return R"({"id":"7","first_name":")" + first_name +
+         R"(","last_name":"Lovelace","email":"ada@acme.test","created_at":"2026-01-01T00:00:00Z"})";
+}
+
+class RecordStageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    client_ = loopback_client();
+    RecordStageOptions options;
+    options.backoff = std::chrono::milliseconds(10);
+    stage_ =
+        std::make_unique<RecordStage>(connectors::builtin_registry(), store_.secrets(), *client_, options);
+    integration_ = store_.add_integration("personio", "HRIS", kScope, tool_.url(""));
+    endpoint_ = store_.add_endpoint("http://127.0.0.1:9/all").id;
+    processor_ = std::make_unique<Processor>(store_.pool(), store_.writer(), connectors::builtin_registry());
+    processor_->set_record_stage(stage_.get());
+    processor_->start();
+  }
+  void TearDown() override {
+    if (processor_) processor_->stop();
+  }
+
+  // The tool answers one record read: a token, then the person, then its employments.
+  void script_person(const std::string& first_name) {
+    tool_.then({200, {}, kToken}).then({200, {}, person(first_name)}).then({200, {}, R"({"_data":[]})"});
+  }
+
+  std::vector<store::EventRow> process(const std::string& action) {
+    const std::string inbox = store_.add_inbox(
+        integration_, R"([{"model":"hris_employees","action":")" + action + R"(","remote_id":"7"}])");
+    processor_->notify();
+    EXPECT_TRUE(wait_until(
+        [&] { return store_.count("SELECT COUNT(*) FROM inbox WHERE outcome = 'received'") == 0; }));
+    last_inbox_ = inbox;
+    return must(store::events::for_inbox(store_.conn(), inbox));
+  }
+
+  static const store::EventRow* of_type(const std::vector<store::EventRow>& events, const std::string& type) {
+    for (const auto& e : events)
+      if (e.type == type) return &e;
+    return nullptr;
+  }
+
+  FakeEndpoint tool_;
+  TestStore store_;
+  std::unique_ptr<http::CurlClient> client_;
+  std::unique_ptr<RecordStage> stage_;
+  std::unique_ptr<Processor> processor_;
+  std::string integration_;
+  std::string endpoint_;
+  std::string last_inbox_;
+};
+
+TEST_F(RecordStageTest, FetchedRecordIsStoredAndItsIdRelayed) {
+  script_person("Ada");
+  auto events = process("created");
+  const auto* relayed = of_type(events, "remote-event-received");
+  ASSERT_NE(relayed, nullptr);
+  const std::string id = connectors::common::unified_id(integration_, "hris_employees", "7");
+  auto payload = bj::parse(relayed->payload);
+  EXPECT_EQ(payload.at("data").at("events").at(0).at("id"), bj::value(id));
+
+  auto record = must(store::records::get(store_.conn(), integration_, "hris_employees", "7"));
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->id, id);
+  EXPECT_EQ(bj::parse(record->data).at("first_name"), bj::value("Ada"));
+
+  const auto* changed = of_type(events, "data-changed");
+  ASSERT_NE(changed, nullptr);
+  auto data = bj::parse(changed->payload).at("data");
+  EXPECT_EQ(data.at("integration_id"), bj::value(integration_));
+  EXPECT_EQ(data.at("integration_tool"), bj::value("personio"));
+  EXPECT_EQ(data.at("integration_category"), bj::value("HRIS"));
+  EXPECT_EQ(data.at("changed_models"), bj::parse(R"([{"name":"hris_employees"}])"));
+  EXPECT_EQ(store_.deliveries(changed->id).size(), 1u);
+
+  // The same content again: relayed, but nothing changed.
+  script_person("Ada");
+  events = process("updated");
+  EXPECT_NE(of_type(events, "remote-event-received"), nullptr);
+  EXPECT_EQ(of_type(events, "data-changed"), nullptr);
+  auto same = must(store::records::get(store_.conn(), integration_, "hris_employees", "7"));
+  EXPECT_EQ(same->changed_at, record->changed_at);
+
+  // New content: changed_at moves, data-changed again.
+  script_person("Augusta");
+  events = process("updated");
+  EXPECT_NE(of_type(events, "data-changed"), nullptr);
+  auto updated = must(store::records::get(store_.conn(), integration_, "hris_employees", "7"));
+  EXPECT_EQ(bj::parse(updated->data).at("first_name"), bj::value("Augusta"));
+  EXPECT_GE(updated->changed_at, record->changed_at);
+  EXPECT_GT(updated->seq, record->seq);
+
+  // A deletion marks it deleted without a fetch.
+  const auto requests = tool_.received().size();
+  events = process("deleted");
+  EXPECT_NE(of_type(events, "data-changed"), nullptr);
+  EXPECT_EQ(tool_.received().size(), requests);
+  auto deleted = must(store::records::get(store_.conn(), integration_, "hris_employees", "7"));
+  EXPECT_TRUE(deleted->remote_deleted_at.has_value());
+}
+
+TEST_F(RecordStageTest, AFetchThatKeepsFailingLeavesAWarningAndTheEventIsRelayed) {
+  tool_.set_default({500, {}, R"({"error":"down"})"});
+  auto events = process("created");
+  EXPECT_NE(of_type(events, "remote-event-received"), nullptr);
+  EXPECT_EQ(of_type(events, "data-changed"), nullptr);
+  auto row = store_.inbox(last_inbox_);
+  EXPECT_EQ(row.outcome, "accepted");
+  ASSERT_TRUE(row.warnings.has_value());
+  EXPECT_NE(row.warnings->find("could not fetch hris_employees 7"), std::string::npos) << *row.warnings;
+  // Three attempts, each a token request (500 already there).
+  EXPECT_EQ(tool_.received().size(), 3u);
+  EXPECT_FALSE(must(store::records::get(store_.conn(), integration_, "hris_employees", "7")));
+}
+
+TEST_F(RecordStageTest, ADeadToolCostsOneRoundOfRetriesPerBatch) {
+  tool_.set_default({503, {}, R"({"error":"down"})"});
+  const auto integration = store_.integration(integration_);
+  std::set<std::string> unreachable;
+  std::string first =
+      R"({"id":"e1","type":"remote-event-received","data":{"events":[{"model":"hris_employees","action":"updated","remote_id":"7","id":null}]}})";
+  std::string second = first;
+  auto a = stage_->prepare(integration, first, &unreachable);
+  ASSERT_EQ(a.warnings.size(), 1u);
+  EXPECT_EQ(tool_.received().size(), 3u);
+  EXPECT_EQ(unreachable.count(integration_), 1u);
+  auto b = stage_->prepare(integration, second, &unreachable);
+  ASSERT_EQ(b.warnings.size(), 1u);
+  EXPECT_NE(b.warnings[0].find("did not fetch"), std::string::npos) << b.warnings[0];
+  EXPECT_EQ(tool_.received().size(), 3u);  // no further requests
+  // The unified id is filled in even without the record.
+  EXPECT_EQ(bj::parse(second).at("data").at("events").at(0).at("id"),
+            bj::value(connectors::common::unified_id(integration_, "hris_employees", "7")));
+}
+
+TEST_F(RecordStageTest, ARecordTheToolNoLongerHasIsMarkedDeleted) {
+  script_person("Ada");
+  process("created");
+  tool_.then({200, {}, kToken}).then({404, {}, R"({"error":"not found"})"});
+  auto events = process("updated");
+  EXPECT_NE(of_type(events, "data-changed"), nullptr);
+  auto record = must(store::records::get(store_.conn(), integration_, "hris_employees", "7"));
+  ASSERT_TRUE(record);
+  EXPECT_TRUE(record->remote_deleted_at.has_value());
+}
+
+}  // namespace
+}  // namespace tributary::processing

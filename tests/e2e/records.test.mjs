@@ -1,0 +1,204 @@
+// Unified records end to end: a change in a simulated tool arrives as remote-event-received with the record's
+// unified id, and a read with updated_after made in the receiver's handler already returns the new values;
+// data-changed names the model; the official Kombo SDK, pointed at Tributary, reads and validates all four
+// models (shared/kombo-models.md).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { Kombo } from '@kombo-api/sdk';
+
+import { createEndpoint, createIntegration, startSim, startTributary, stopAll } from './lib/harness.mjs';
+import { startReceiver } from './lib/receiver.mjs';
+
+after(stopAll);
+
+const eventFor = (rx, match) =>
+  rx.events.find((e) =>
+    (e.data?.events ?? []).some((u) => Object.entries(match).every(([k, v]) => u[k] === v)),
+  );
+
+function sdkFor(tb, integrationId) {
+  return new Kombo({ api_key: tb.apiKey, integration_id: integrationId, server_url: `${tb.url}/v1` });
+}
+
+// Every page of an SDK list call, validated by the SDK as it goes.
+async function readAll(pages) {
+  const out = [];
+  for await (const page of pages) out.push(...page.result.data.results);
+  return out;
+}
+
+describe('personio: records filled by targeted fetch', () => {
+  let tb;
+  let sim;
+  let rx;
+  let integration;
+  const reads = new Map(); // event id → what GET /v1/hris/employees answered inside the handler
+
+  before(async () => {
+    [tb, sim] = await Promise.all([startTributary(), startSim('personio')]);
+    rx = await startReceiver({ secret: 'whsec_placeholder' });
+    const endpoint = await createEndpoint(tb, rx.url);
+    rx.setSecrets(endpoint.secret);
+    integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
+    assert.equal(integration.subscriptions[0].status, 'active', integration.subscriptions[0].last_error);
+  });
+  after(async () => rx?.close());
+
+  test('an update is readable with updated_after from inside the webhook handler', async () => {
+    const created = await sim.ctl('POST', '/_sim/hris_employees', {
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      work_email: 'ada@acme.test',
+    });
+    assert.equal(created.status, 200, created.text);
+    const remoteId = String(created.body.remote_id);
+    await rx.waitFor(() => eventFor(rx, { action: 'created', remote_id: remoteId }), 10_000);
+
+    const before = new Date(Date.now() - 1).toISOString();
+    rx.setBehaviour(async (attempt) => {
+      const events = attempt.body?.data?.events ?? [];
+      if (attempt.body?.type === 'remote-event-received' && events.some((e) => e.action === 'updated')) {
+        const res = await tb.api('GET', `/v1/hris/employees?updated_after=${encodeURIComponent(before)}`, undefined, {
+          headers: { 'X-Integration-Id': integration.id },
+        });
+        reads.set(attempt.id, res);
+      }
+      return { status: 200 };
+    });
+    const patched = await sim.ctl('PATCH', `/_sim/hris_employees/${remoteId}`, { first_name: 'Augusta' });
+    assert.equal(patched.status, 200, patched.text);
+    const got = await rx.waitFor(() => eventFor(rx, { action: 'updated', remote_id: remoteId }), 10_000);
+    const [ev] = got.data.events;
+    assert.equal(typeof ev.id, 'string');
+    assert.ok(ev.id.length > 0);
+
+    const res = reads.get(got.id);
+    assert.ok(res, 'the handler read the records');
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.status, 'success');
+    assert.equal(res.body.data.results.length, 1, JSON.stringify(res.body.data.results));
+    const [record] = res.body.data.results;
+    assert.equal(record.id, ev.id);
+    assert.equal(record.remote_id, remoteId);
+    assert.equal(record.first_name, 'Augusta');
+    assert.equal(record.last_name, 'Lovelace');
+    assert.equal(record.work_email, 'ada@acme.test');
+    assert.ok(Date.parse(record.changed_at) >= Date.parse(before));
+
+    const changed = await rx.waitFor(
+      () =>
+        rx.events.find(
+          (e) =>
+            e.type === 'data-changed' &&
+            e.data.changed_models.some((m) => m.name === 'hris_employees') &&
+            e.first_at >= got.first_at - 1000,
+        ),
+      10_000,
+    );
+    assert.equal(changed.data.integration_id, integration.id);
+    assert.equal(changed.data.integration_category, 'HRIS');
+  });
+
+  test('the Kombo SDK reads employees and absences and validates them', async () => {
+    const person = await sim.ctl('POST', '/_sim/hris_employees', { first_name: 'Grace', last_name: 'Hopper' });
+    const personId = String(person.body.remote_id);
+    const absence = await sim.ctl('POST', '/_sim/hris_absences', {
+      employee_remote_id: personId,
+      start_date: '2026-12-01',
+      end_date: '2026-12-02',
+    });
+    assert.equal(absence.status, 200, absence.text);
+    const absenceId = String(absence.body.remote_id);
+    await rx.waitFor(() => eventFor(rx, { model: 'hris_absences', remote_id: absenceId }), 10_000);
+
+    const kombo = sdkFor(tb, integration.id);
+    const employees = await readAll(await kombo.hris.getEmployees({ page_size: 1 }));
+    assert.ok(employees.length >= 2, JSON.stringify(employees));
+    const grace = employees.find((e) => e.remote_id === personId);
+    assert.ok(grace, 'the new person is listed');
+    assert.equal(grace.first_name, 'Grace');
+    assert.equal(new Set(employees.map((e) => e.id)).size, employees.length, 'no record twice');
+
+    const absences = await readAll(await kombo.hris.getAbsences({}));
+    const a = absences.find((x) => x.remote_id === absenceId);
+    assert.ok(a, JSON.stringify(absences));
+    assert.equal(a.employee_id, grace.id);
+
+    // Deleting the person: gone by default, listed with remote_deleted_at when asked.
+    const deleted = await sim.ctl('DELETE', `/_sim/hris_employees/${personId}`);
+    assert.equal(deleted.status, 200, deleted.text);
+    await rx.waitFor(() => eventFor(rx, { action: 'deleted', remote_id: personId }), 10_000);
+    const live = await readAll(await kombo.hris.getEmployees({}));
+    assert.ok(!live.some((e) => e.remote_id === personId));
+    const all = await readAll(await kombo.hris.getEmployees({ include_deleted: true }));
+    const gone = all.find((e) => e.remote_id === personId);
+    assert.ok(gone?.remote_deleted_at instanceof Date, JSON.stringify(gone));
+  });
+
+  test('the read API answers Kombo-style errors', async () => {
+    const unknown = await tb.api('GET', '/v1/hris/employees', undefined, {
+      headers: { 'X-Integration-Id': 'personio:nope' },
+    });
+    assert.equal(unknown.status, 404, unknown.text);
+    assert.equal(unknown.body.status, 'error');
+    const other = await tb.api('GET', '/v1/ats/jobs', undefined, { headers: { 'X-Integration-Id': integration.id } });
+    assert.equal(other.status, 400, other.text);
+    assert.equal(other.body.error.code, 'INTEGRATION.MODEL_NOT_AVAILABLE');
+    const big = await tb.api('GET', '/v1/hris/employees?page_size=251', undefined, {
+      headers: { 'X-Integration-Id': integration.id },
+    });
+    assert.equal(big.status, 400, big.text);
+  });
+});
+
+describe('greenhouse: the Kombo SDK reads candidates and jobs', () => {
+  let tb;
+  let sim;
+  let rx;
+  let integration;
+
+  before(async () => {
+    [tb, sim] = await Promise.all([startTributary(), startSim('greenhouse')]);
+    rx = await startReceiver({ secret: 'whsec_placeholder' });
+    const endpoint = await createEndpoint(tb, rx.url);
+    rx.setSecrets(endpoint.secret);
+    integration = await createIntegration(tb, 'greenhouse', sim.url, { upstream_webhooks: true });
+    const [sub] = integration.subscriptions;
+    const reg = await sim.ctl('POST', '/_sim/webhooks', {
+      url: sub.ingress_url,
+      secret: sub.setup.secret,
+      event_types: sub.event_types,
+      name: 'Tributary',
+    });
+    assert.equal(reg.status, 200, reg.text);
+  });
+  after(async () => rx?.close());
+
+  test('candidates and jobs validate in the SDK', async () => {
+    const job = await sim.ctl('POST', '/_sim/ats_jobs', { name: 'Compiler Engineer' });
+    const jobId = String(job.body.remote_id);
+    assert.equal((await sim.ctl('POST', `/_sim/ats_jobs/${jobId}/publish`)).status, 200);
+    const cand = await sim.ctl('POST', '/_sim/ats_candidates', {
+      first_name: 'Grace',
+      last_name: 'Hopper',
+      email: 'grace@x.test',
+      job_remote_id: jobId,
+    });
+    assert.equal(cand.status, 200, cand.text);
+    const candId = String(cand.body.remote_id);
+    await rx.waitFor(() => eventFor(rx, { model: 'ats_candidates', remote_id: candId }), 10_000);
+    await rx.waitFor(() => eventFor(rx, { model: 'ats_jobs', remote_id: jobId }), 10_000);
+
+    const kombo = sdkFor(tb, integration.id);
+    const candidates = await readAll(await kombo.ats.getCandidates({}));
+    const c = candidates.find((x) => x.remote_id === candId);
+    assert.ok(c, JSON.stringify(candidates));
+    assert.equal(c.first_name, 'Grace');
+    assert.equal(c.email_addresses[0].email_address, 'grace@x.test');
+    const jobs = await readAll(await kombo.ats.getJobs({}));
+    const j = jobs.find((x) => x.remote_id === jobId);
+    assert.ok(j, JSON.stringify(jobs));
+    assert.equal(j.name, 'Compiler Engineer');
+  });
+});
