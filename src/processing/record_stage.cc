@@ -88,6 +88,7 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
       continue;
     }
     std::chrono::milliseconds backoff = options_.backoff;
+    const auto started = std::chrono::steady_clock::now();
     std::optional<Error> last_error;
     bool done = false;
     for (int attempt = 1; attempt <= std::max(1, options_.fetch_attempts) && !done; ++attempt) {
@@ -104,6 +105,7 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
       if (kind == ErrorKind::kUnauthorized || kind == ErrorKind::kForbidden ||
           kind == ErrorKind::kInvalidArgument)
         break;  // retrying cannot help
+      if (std::chrono::steady_clock::now() - started + backoff > options_.retry_budget) break;
       if (attempt < options_.fetch_attempts) {
         std::this_thread::sleep_for(backoff);
         backoff *= 2;

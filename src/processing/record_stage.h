@@ -26,7 +26,9 @@ namespace tributary::processing {
 struct RecordStageOptions {
   int fetch_attempts = 3;                       // in all, per record
   std::chrono::milliseconds backoff{250};       // before the 2nd attempt; doubled after each
-  std::chrono::milliseconds api_timeout{5000};  // per request to the tool
+  std::chrono::milliseconds api_timeout{3000};  // per request to the tool
+  // No new attempt starts once this much time has gone into one record (waits included).
+  std::chrono::milliseconds retry_budget{3000};
 };
 
 struct RecordWork {

@@ -158,6 +158,24 @@ TEST_F(RecordStageTest, ADeadToolCostsOneRoundOfRetriesPerBatch) {
             bj::value(connectors::common::unified_id(integration_, "hris_employees", "7")));
 }
 
+TEST_F(RecordStageTest, RetriesStopWhenTheTimeBudgetIsSpent) {
+  tool_.hold_everything();
+  RecordStageOptions options;
+  options.fetch_attempts = 10;
+  options.backoff = std::chrono::milliseconds(10);
+  options.api_timeout = std::chrono::milliseconds(200);
+  options.retry_budget = std::chrono::milliseconds(300);
+  RecordStage stage(connectors::builtin_registry(), store_.secrets(), *client_, options);
+  std::string payload =
+      R"({"id":"e1","type":"remote-event-received","data":{"events":[{"model":"hris_employees","action":"updated","remote_id":"7","id":null}]}})";
+  const auto started = std::chrono::steady_clock::now();
+  auto work = stage.prepare(store_.integration(integration_), payload);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(work.warnings.size(), 1u);
+  EXPECT_LT(elapsed, std::chrono::milliseconds(1500));
+  EXPECT_LE(tool_.received().size(), 3u);  // not ten attempts
+}
+
 TEST_F(RecordStageTest, ARecordTheToolNoLongerHasIsMarkedDeleted) {
   script_person("Ada");
   process("created");
