@@ -120,6 +120,13 @@ describe('personio: records filled by targeted fetch', () => {
     assert.equal(grace.first_name, 'Grace');
     assert.equal(new Set(employees.map((e) => e.id)).size, employees.length, 'no record twice');
 
+    // updated_after through the SDK: only what changed since then (here: Grace, created after the cut).
+    const cut = new Date(Date.parse(grace.changed_at.toISOString()));
+    const recent = await readAll(await kombo.hris.getEmployees({ updated_after: cut }));
+    assert.ok(recent.some((e) => e.remote_id === personId));
+    assert.ok(recent.every((e) => e.changed_at.getTime() >= cut.getTime()), JSON.stringify(recent));
+    assert.ok(recent.length < employees.length, 'older records are left out');
+
     const absences = await readAll(await kombo.hris.getAbsences({}));
     const a = absences.find((x) => x.remote_id === absenceId);
     assert.ok(a, JSON.stringify(absences));
