@@ -47,9 +47,14 @@ bj::value render(const store::RecordRow& row) {
   record["remote_id"] = row.remote_id;
   record["changed_at"] = changed_at;
   record["remote_deleted_at"] = time_or_null(row.remote_deleted_at);
-  // Nested objects that carry their own changed_at (an absence's type) change with their record.
+  // Nested objects that carry their own changed_at (an absence's type, a candidate's applications) change
+  // with their record.
   if (auto* type = record.if_contains("type"); type != nullptr && type->is_object()) {
     type->get_object()["changed_at"] = changed_at;
+  }
+  if (auto* apps = record.if_contains("applications"); apps != nullptr && apps->is_array()) {
+    for (auto& app : apps->get_array())
+      if (app.is_object()) app.get_object()["changed_at"] = changed_at;
   }
   return record;
 }

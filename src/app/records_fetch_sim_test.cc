@@ -206,6 +206,16 @@ TEST_F(RecordFetchTest, GreenhouseCandidateAndJobMapToTheUnifiedModels) {
   EXPECT_EQ(c.at("first_name"), bj::value("Grace"));
   ASSERT_EQ(c.at("email_addresses").as_array().size(), 1u);
   EXPECT_EQ(c.at("email_addresses").at(0).at("email_address"), bj::value("grace@x.test"));
+  // The application, read from Harvest's applications resource.
+  ASSERT_EQ(c.at("applications").as_array().size(), 1u) << bj::serialize(c);
+  const auto& app = c.at("applications").at(0).as_object();
+  EXPECT_EQ(app.at("outcome"), bj::value("PENDING"));
+  EXPECT_EQ(app.at("job").at("remote_id"), bj::value(job));
+  EXPECT_EQ(app.at("job").at("id"), j.at("id"));
+  EXPECT_TRUE(app.at("current_stage").is_object());
+  EXPECT_TRUE(app.contains("changed_at"));
+  EXPECT_TRUE(app.at("remote_created_at").is_string());
+  EXPECT_TRUE(c.at("source").is_string());
 
   auto missing = connector_->fetch_record(ctx_, Model::kAtsCandidates, "999999999");
   ASSERT_TRUE(missing.ok()) << missing.error().message;

@@ -203,6 +203,9 @@ describe('greenhouse: the Kombo SDK reads candidates and jobs', () => {
     assert.ok(c, JSON.stringify(candidates));
     assert.equal(c.first_name, 'Grace');
     assert.equal(c.email_addresses[0].email_address, 'grace@x.test');
+    assert.equal(c.applications.length, 1, JSON.stringify(c.applications));
+    assert.equal(c.applications[0].job.remote_id, jobId);
+    assert.ok(c.applications[0].changed_at instanceof Date);
     const jobs = await readAll(await kombo.ats.getJobs({}));
     const j = jobs.find((x) => x.remote_id === jobId);
     assert.ok(j, JSON.stringify(jobs));

@@ -99,7 +99,66 @@ bj::value first_name_of(const bj::value* list) {
   return common::string_or_null(list->get_array().front().get_object().if_contains("name"));
 }
 
-bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::string& remote_id) {
+bj::value outcome_of(const bj::value* status) {
+  if (status == nullptr || !status->is_string()) return nullptr;
+  const std::string_view s = status->get_string();
+  if (s == "active") return "PENDING";
+  if (s == "hired") return "HIRED";
+  if (s == "rejected") return "DECLINED";
+  return nullptr;
+}
+
+// A Harvest application → Kombo's candidate application (changed_at is the candidate's, filled when read).
+bj::object map_application(const ApiContext& ctx, const bj::object& a) {
+  const bj::value remote_id = common::string_or_null(a.if_contains("id"));
+  const std::string id_text = remote_id.is_string() ? std::string(remote_id.get_string()) : std::string();
+  bj::value stage = nullptr;
+  if (const auto* st = a.if_contains("current_stage"); st != nullptr && st->is_object()) {
+    const bj::value stage_id = common::string_or_null(st->get_object().if_contains("id"));
+    if (stage_id.is_string())
+      stage = bj::object{{"id", common::unified_id(ctx.integration_id, "ats_stages", stage_id.get_string())},
+                         {"name", common::string_or_null(st->get_object().if_contains("name"))},
+                         {"remote_id", stage_id},
+                         {"index", nullptr}};
+  }
+  bj::value job = nullptr;
+  if (const auto* jobs = a.if_contains("jobs"); jobs != nullptr && jobs->is_array() &&
+                                                !jobs->get_array().empty() &&
+                                                jobs->get_array().front().is_object()) {
+    const auto& first = jobs->get_array().front().get_object();
+    const bj::value job_id = common::string_or_null(first.if_contains("id"));
+    if (job_id.is_string())
+      job = bj::object{{"id", common::unified_id(ctx.integration_id, "ats_jobs", job_id.get_string())},
+                       {"name", common::string_or_null(first.if_contains("name"))},
+                       {"remote_id", job_id}};
+  }
+  bj::value rejection = nullptr;
+  if (const auto* r = a.if_contains("rejection_reason"); r != nullptr && r->is_object())
+    rejection = common::string_or_null(r->get_object().if_contains("name"));
+  return bj::object{{"id", common::unified_id(ctx.integration_id, "ats_applications", id_text)},
+                    {"remote_id", remote_id},
+                    {"outcome", outcome_of(a.if_contains("status"))},
+                    {"rejection_reason_name", std::move(rejection)},
+                    {"rejected_at", common::iso_or_null(a.if_contains("rejected_at"))},
+                    {"remote_url", common::string_or_null(a.if_contains("url"))},
+                    {"changed_at", nullptr},
+                    {"remote_created_at", common::iso_or_null(a.if_contains("applied_at"))},
+                    {"remote_updated_at", common::iso_or_null(a.if_contains("last_activity_at"))},
+                    {"current_stage", std::move(stage)},
+                    {"job", std::move(job)}};
+}
+
+bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::string& remote_id,
+                         const bj::array& harvest_applications) {
+  bj::array applications;
+  bj::value source = nullptr;
+  for (const auto& a : harvest_applications) {
+    if (!a.is_object() || !common::string_or_null(a.get_object().if_contains("id")).is_string()) continue;
+    applications.push_back(map_application(ctx, a.get_object()));
+    if (const auto* src = a.get_object().if_contains("source");
+        source.is_null() && src != nullptr && src->is_object())
+      source = common::string_or_null(src->get_object().if_contains("public_name"));
+  }
   bj::array tags;
   if (const auto* t = c.if_contains("tags"); t != nullptr && t->is_array()) {
     for (const auto& tag : t->get_array()) {
@@ -137,7 +196,7 @@ bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::
       {"title", common::string_or_null(c.if_contains("title"))},
       {"confidential",
        confidential != nullptr && confidential->is_bool() ? *confidential : bj::value(nullptr)},
-      {"source", nullptr},
+      {"source", std::move(source)},
       {"phone_numbers", contact_list(c.if_contains("phone_numbers"), "phone_number")},
       {"email_addresses", contact_list(c.if_contains("email_addresses"), "email_address")},
       {"social_media", std::move(social)},
@@ -148,7 +207,7 @@ bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::
       {"remote_updated_at", common::iso_or_null(c.if_contains("updated_at"))},
       {"changed_at", nullptr},
       {"remote_deleted_at", nullptr},
-      {"applications", bj::array{}},
+      {"applications", std::move(applications)},
       {"tags", std::move(tags)},
   };
 }
@@ -271,24 +330,47 @@ class GreenhouseConnector final : public Connector {
     if (!token) return token.error();
     const std::vector<std::string_view> secrets = {*token, *client_secret};
 
-    http::ClientRequest req;
-    req.method = "GET";
-    req.url = common::join_url(root, model == Model::kAtsCandidates ? "/v3/candidates" : "/v3/jobs") +
-              "?ids=" + remote_id;
-    req.headers.emplace_back("Authorization", "Bearer " + *token);
-    req.headers.emplace_back("Accept", "application/json");
-    req.timeout = ctx.timeout;
-    auto body = common::json_or_gone("Greenhouse", common::get_with_retry(ctx, std::move(req)), secrets);
+    auto list = [&](std::string_view resource, const std::string& ids) -> Result<std::optional<bj::value>> {
+      http::ClientRequest req;
+      req.method = "GET";
+      req.url = common::join_url(root, resource) + "?ids=" + ids;
+      req.headers.emplace_back("Authorization", "Bearer " + *token);
+      req.headers.emplace_back("Accept", "application/json");
+      req.timeout = ctx.timeout;
+      auto body = common::json_or_gone("Greenhouse", common::get_with_retry(ctx, std::move(req)), secrets);
+      if (body && *body && !(*body)->is_array())
+        return make_error(ErrorKind::kUpstream, "Greenhouse answered with something other than a list");
+      return body;
+    };
+    auto body = list(model == Model::kAtsCandidates ? "/v3/candidates" : "/v3/jobs", remote_id);
     if (!body) return body.error();
     if (!*body) return std::optional<bj::object>{};
-    if (!(*body)->is_array())
-      return make_error(ErrorKind::kUpstream, "Greenhouse answered with something other than a list");
     for (const auto& item : (*body)->get_array()) {
       if (!item.is_object()) continue;
       if (common::string_or_null(item.get_object().if_contains("id")) != bj::value(remote_id)) continue;
-      return std::optional<bj::object>(model == Model::kAtsCandidates
-                                           ? map_candidate(ctx, item.get_object(), remote_id)
-                                           : map_job(ctx, item.get_object(), remote_id));
+      if (model == Model::kAtsJobs)
+        return std::optional<bj::object>(map_job(ctx, item.get_object(), remote_id));
+      // The candidate's applications (Harvest v3 lists them as their own resource).
+      std::string ids;
+      if (const auto* app_ids = item.get_object().if_contains("application_ids");
+          app_ids != nullptr && app_ids->is_array()) {
+        for (const auto& id : app_ids->get_array()) {
+          bj::value text = common::string_or_null(&id);
+          if (!text.is_string() || text.get_string().empty()) continue;
+          if (!std::all_of(text.get_string().begin(), text.get_string().end(),
+                           [](char ch) { return ch >= '0' && ch <= '9'; }))
+            continue;
+          if (!ids.empty()) ids += ",";
+          ids += text.get_string();
+        }
+      }
+      bj::array applications;
+      if (!ids.empty()) {
+        auto apps = list("/v3/applications", ids);
+        if (!apps) return apps.error();
+        if (*apps) applications = (*apps)->get_array();
+      }
+      return std::optional<bj::object>(map_candidate(ctx, item.get_object(), remote_id, applications));
     }
     return std::optional<bj::object>{};
   }
