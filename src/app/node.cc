@@ -144,8 +144,10 @@ Status Node::start() {
   const auto& registry = connectors::builtin_registry();
   m.ingress = std::make_unique<ingress::Ingress>(*m.pool, *m.writer, registry, *m.secrets);
   m.processor = std::make_unique<processing::Processor>(*m.pool, *m.writer, registry);
-  m.record_stage = std::make_unique<processing::RecordStage>(registry, *m.secrets, *m.client);
-  m.processor->set_record_stage(m.record_stage.get());
+  if (cfg.processing.targeted_fetch) {
+    m.record_stage = std::make_unique<processing::RecordStage>(registry, *m.secrets, *m.client);
+    m.processor->set_record_stage(m.record_stage.get());
+  }
   delivery::DispatcherOptions dopts;
   dopts.retry = cfg.retry;
   dopts.timeout = std::chrono::milliseconds(cfg.delivery.timeout_ms);

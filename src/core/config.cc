@@ -143,6 +143,12 @@ const std::vector<Key>& keys() {
        [](Config& c, const std::string& v) {
          return set_int("ingress.max_body_bytes", v, 1, c.ingress.max_body_bytes);
        }},
+      {"processing.targeted_fetch",
+       [](Config& c, const std::string& v) -> Status {
+         if (v != "true" && v != "false") return bad("processing.targeted_fetch", "expected true or false");
+         c.processing.targeted_fetch = v == "true";
+         return {};
+       }},
   };
   return kKeys;
 }

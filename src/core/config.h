@@ -30,6 +30,12 @@ struct IngressConfig {
   std::int64_t max_body_bytes = 1048576;
 };
 
+struct ProcessingConfig {
+  // Fetch the changed record from the tool before relaying an event (so `updated_after` already returns it).
+  // Off: events are relayed at once with "id": null and no record is stored — notifications only.
+  bool targeted_fetch = true;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string public_url;  // default: http://<listen>
@@ -42,6 +48,7 @@ struct Config {
   RetryConfig retry;
   DeliveryConfig delivery;
   IngressConfig ingress;
+  ProcessingConfig processing;
 
   // Host and port parsed from `listen`.
   std::string listen_host() const;

@@ -24,6 +24,16 @@ TEST(Config, DefaultsMatchThePublicContract) {
   EXPECT_EQ(c->delivery.timeout_ms, 15000);
   EXPECT_TRUE(c->delivery.allow_networks.empty());
   EXPECT_EQ(c->ingress.max_body_bytes, 1048576);
+  EXPECT_TRUE(c->processing.targeted_fetch);
+}
+
+TEST(Config, TargetedFetchCanBeTurnedOff) {
+  std::map<std::string, std::string> env = {{"TRIBUTARY_PROCESSING_TARGETED_FETCH", "false"}};
+  auto c = load_config("", &env);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->processing.targeted_fetch);
+  std::map<std::string, std::string> bad = {{"TRIBUTARY_PROCESSING_TARGETED_FETCH", "maybe"}};
+  EXPECT_FALSE(load_config("", &bad).ok());
 }
 
 TEST(Config, FileThenEnvironmentOverrides) {

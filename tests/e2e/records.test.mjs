@@ -212,3 +212,34 @@ describe('greenhouse: the Kombo SDK reads candidates and jobs', () => {
     assert.equal(j.name, 'Compiler Engineer');
   });
 });
+
+describe('targeted fetch turned off (processing.targeted_fetch = false)', () => {
+  let tb;
+  let sim;
+  let rx;
+  let integration;
+
+  before(async () => {
+    [tb, sim] = await Promise.all([
+      startTributary({ env: { TRIBUTARY_PROCESSING_TARGETED_FETCH: 'false' } }),
+      startSim('personio'),
+    ]);
+    rx = await startReceiver({ secret: 'whsec_placeholder' });
+    const endpoint = await createEndpoint(tb, rx.url);
+    rx.setSecrets(endpoint.secret);
+    integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
+  });
+  after(async () => rx?.close());
+
+  test('events are relayed without a record: id null, nothing stored, no data-changed', async () => {
+    const created = await sim.ctl('POST', '/_sim/hris_employees', { first_name: 'Grace', last_name: 'Hopper' });
+    assert.equal(created.status, 200, created.text);
+    const remoteId = String(created.body.remote_id);
+    const got = await rx.waitFor(() => eventFor(rx, { action: 'created', remote_id: remoteId }), 10_000);
+    assert.equal(got.data.events[0].id, null);
+    const res = await tb.api('GET', '/v1/hris/employees', undefined, { headers: { 'X-Integration-Id': integration.id } });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body.data.results, []);
+    assert.ok(!rx.events.some((e) => e.type === 'data-changed'), 'no data-changed without records');
+  });
+});
