@@ -181,6 +181,7 @@ int run_demo(Config config, const DemoOptions& options, const std::function<void
   }
 
   std::cout << "\nTributary demo is running.\n"
+            << "  Dashboard:      " << node.base_url() << "/  (sign in with the API key below)\n"
             << "  API:            " << node.base_url() << "  (Authorization: Bearer " << config.api_key
             << ")\n"
             << "  Upstream log:   curl -H 'Authorization: Bearer " << config.api_key << "' "
