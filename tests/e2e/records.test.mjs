@@ -72,6 +72,10 @@ describe('personio: records filled by targeted fetch', () => {
     const [ev] = got.data.events;
     assert.equal(typeof ev.id, 'string');
     assert.ok(ev.id.length > 0);
+    // The upstream log shows the unified events as relayed, with the unified id.
+    const event = await tb.api('GET', `/v1/events/${got.id}`);
+    const log = await tb.api('GET', `/v1/logs/upstream/${event.body.data.upstream_log_id}`);
+    assert.equal(log.body.data.unified_events[0].id, ev.id, JSON.stringify(log.body.data.unified_events));
 
     const res = reads.get(got.id);
     assert.ok(res, 'the handler read the records');
