@@ -114,10 +114,9 @@ http::Response list_upstream(ApiContext& ctx, const http::Request& req) {
   if (!until) return fail(until.error());
   f.since = *since;
   f.until = *until;
-  if (auto cursor = req.query_param("cursor")) {
-    f.before_seq = decode_cursor(*cursor);
-    if (!f.before_seq) return fail(ErrorKind::kInvalidArgument, "cursor is not valid");
-  }
+  auto cursor = cursor_param(req);
+  if (!cursor) return fail(cursor.error());
+  f.before_seq = *cursor;
   f.limit = limit_param(req, 50, 250);
   auto lease = ctx.pool->acquire();
   if (!lease) return internal_error(lease.error());
@@ -126,9 +125,7 @@ http::Response list_upstream(ApiContext& ctx, const http::Request& req) {
   bj::array out;
   for (const auto& r : *rows)
     out.push_back(inbox_json(r, false));
-  std::optional<std::string> next;
-  if (static_cast<int>(rows->size()) == f.limit) next = encode_cursor(rows->back().seq);
-  return list_page(std::move(out), next);
+  return list_page(std::move(out), next_cursor(rows->size(), f.limit, rows->empty() ? 0 : rows->back().seq));
 }
 
 http::Response get_upstream(ApiContext& ctx, const std::string& id) {
@@ -154,10 +151,9 @@ http::Response list_events(ApiContext& ctx, const http::Request& req) {
   store::EventFilter f;
   f.integration_id = req.query_param("integration_id");
   f.type = req.query_param("type");
-  if (auto cursor = req.query_param("cursor")) {
-    f.before_seq = decode_cursor(*cursor);
-    if (!f.before_seq) return fail(ErrorKind::kInvalidArgument, "cursor is not valid");
-  }
+  auto cursor = cursor_param(req);
+  if (!cursor) return fail(cursor.error());
+  f.before_seq = *cursor;
   f.limit = limit_param(req, 50, 250);
   auto lease = ctx.pool->acquire();
   if (!lease) return internal_error(lease.error());
@@ -169,9 +165,7 @@ http::Response list_events(ApiContext& ctx, const http::Request& req) {
     if (!o) return internal_error(o.error());
     out.push_back(std::move(*o));
   }
-  std::optional<std::string> next;
-  if (static_cast<int>(rows->size()) == f.limit) next = encode_cursor(rows->back().seq);
-  return list_page(std::move(out), next);
+  return list_page(std::move(out), next_cursor(rows->size(), f.limit, rows->empty() ? 0 : rows->back().seq));
 }
 
 http::Response get_event(ApiContext& ctx, const std::string& id) {

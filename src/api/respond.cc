@@ -93,6 +93,19 @@ std::optional<std::int64_t> decode_cursor(std::string_view cursor) {
   }
 }
 
+Result<std::optional<std::int64_t>> cursor_param(const http::Request& request) {
+  auto cursor = request.query_param("cursor");
+  if (!cursor) return std::optional<std::int64_t>{};
+  auto seq = decode_cursor(*cursor);
+  if (!seq) return make_error(ErrorKind::kInvalidArgument, "cursor is not valid");
+  return seq;
+}
+
+std::optional<std::string> next_cursor(std::size_t rows, int limit, std::int64_t last_seq) {
+  if (static_cast<int>(rows) < limit) return std::nullopt;
+  return encode_cursor(last_seq);
+}
+
 Result<std::optional<std::int64_t>> time_param(const http::Request& request, std::string_view name) {
   auto text = request.query_param(name);
   if (!text || text->empty()) return std::optional<std::int64_t>{};

@@ -28,6 +28,10 @@ Result<bj::object> body_object(const http::Request& request);
 // Opaque cursors over a sequence number.
 std::string encode_cursor(std::int64_t seq);
 std::optional<std::int64_t> decode_cursor(std::string_view cursor);
+// The `cursor` query parameter of a newest-first list: rows older than the sequence number it names.
+Result<std::optional<std::int64_t>> cursor_param(const http::Request& request);
+// The `next` of a page: a cursor after its last row when the page is full, none on the last page.
+std::optional<std::string> next_cursor(std::size_t rows, int limit, std::int64_t last_seq);
 
 // Optional ISO-8601 query parameter; error on a malformed value.
 Result<std::optional<std::int64_t>> time_param(const http::Request& request, std::string_view name);
