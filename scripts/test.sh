@@ -14,5 +14,10 @@ clang-format --dry-run --Werror "${sources[@]}"
 echo "== C++ tests"
 scripts/with-postgres.sh ctest --preset default -j"$(nproc)"
 
-echo "== end-to-end tests"
+echo "== end-to-end tests, nodes on SQLite (and the multi-node test on PostgreSQL)"
 TRIBUTARY_BIN="$PWD/build/tributary" scripts/with-postgres.sh node --test --test-concurrency=1 tests/e2e/*.test.mjs tests/e2e/lib/*.test.mjs
+
+echo "== end-to-end tests, nodes on PostgreSQL"
+mapfile -t pg_suites < <(ls tests/e2e/*.test.mjs | grep -v multinode)
+TRIBUTARY_E2E_BACKEND=postgres TRIBUTARY_BIN="$PWD/build/tributary" \
+  scripts/with-postgres.sh node --test --test-concurrency=1 "${pg_suites[@]}"

@@ -13,7 +13,7 @@
 //
 // Every wait has a deadline; the only sleeps are the pauses of bounded polling loops (waitUntil).
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -151,7 +151,24 @@ export async function request(method, url, { headers = {}, body, timeoutMs = REQ
   return readJson(await fetch(url, init));
 }
 
-// Starts `tributary serve` on a free loopback port with a fresh SQLite database. `env` overrides the defaults.
+// The database a node under test gets: a fresh SQLite file, or — when TRIBUTARY_E2E_BACKEND=postgres — a fresh
+// database on the PostgreSQL server named by TRIBUTARY_TEST_POSTGRES_URL (scripts/with-postgres.sh), dropped at
+// stopAll().
+const createdDatabases = [];
+function freshDatabase(dataDir) {
+  if (process.env.TRIBUTARY_E2E_BACKEND !== 'postgres') return join(dataDir, 't.db');
+  const base = process.env.TRIBUTARY_TEST_POSTGRES_URL;
+  if (!base) throw new Error('TRIBUTARY_E2E_BACKEND=postgres needs TRIBUTARY_TEST_POSTGRES_URL');
+  const name = `tributary_e2e_${randomBytes(6).toString('hex')}`;
+  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', base, '-c', `CREATE DATABASE ${name}`]);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  createdDatabases.push({ base, name });
+  return url.toString();
+}
+
+// Starts `tributary serve` on a free loopback port with a fresh database (SQLite by default; see freshDatabase).
+// `env` overrides the defaults.
 // Returns {url, apiKey, dir, database, api(method, path, body), kill(signal), restart(), proc, logs(), exited()}.
 export async function startTributary({ env = {}, dir } = {}) {
   const dataDir = dir ?? makeTempDir();
@@ -161,7 +178,7 @@ export async function startTributary({ env = {}, dir } = {}) {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     TRIBUTARY_LISTEN: `127.0.0.1:${port}`,
-    TRIBUTARY_DATABASE: join(dataDir, 't.db'),
+    TRIBUTARY_DATABASE: env.TRIBUTARY_DATABASE ?? freshDatabase(dataDir),
     TRIBUTARY_API_KEY: apiKey,
     TRIBUTARY_DELIVERY_ALLOW_NETWORKS: '127.0.0.0/8',
     TRIBUTARY_RETRY_BASE_MS: '100',
@@ -290,6 +307,13 @@ export async function stopAll() {
       return exitPromise.finally(() => clearTimeout(timer));
     }),
   );
+  for (const { base, name } of createdDatabases.splice(0)) {
+    try {
+      execFileSync('psql', ['-X', '-q', '-d', base, '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+    } catch {
+      // The cluster is thrown away with its directory anyway.
+    }
+  }
   if (!KEEP_DIRS) {
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
     tempDirs.clear();
