@@ -180,6 +180,8 @@ export async function startTributary({ env = {}, dir } = {}) {
     TRIBUTARY_LISTEN: `127.0.0.1:${port}`,
     TRIBUTARY_DATABASE: env.TRIBUTARY_DATABASE ?? freshDatabase(dataDir),
     TRIBUTARY_API_KEY: apiKey,
+    // Beside the test's data, whatever the backend (on PostgreSQL the default is the working directory).
+    TRIBUTARY_MASTER_KEY_FILE: join(dataDir, 'master.key'),
     TRIBUTARY_DELIVERY_ALLOW_NETWORKS: '127.0.0.0/8',
     TRIBUTARY_RETRY_BASE_MS: '100',
     TRIBUTARY_RETRY_FACTOR: '2',
