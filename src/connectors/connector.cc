@@ -59,6 +59,13 @@ Result<std::optional<boost::json::object>> Connector::fetch_record(const ApiCont
                                                      " records is not supported");
 }
 
+Result<RecordPage> Connector::list_records(const ApiContext& /*ctx*/, Model model,
+                                          const std::string& /*page*/) const {
+  return make_error(ErrorKind::kInvalidArgument, std::string(display_name()) + ": listing " +
+                                                     std::string(to_string(model)) +
+                                                     " records is not supported");
+}
+
 Status Connector::delete_subscription(const ApiContext& /*ctx*/, const std::string& /*remote_id*/) const {
   return make_error(ErrorKind::kInvalidArgument,
                     std::string(display_name()) +

@@ -70,6 +70,12 @@ struct RemoteSubscription {
   std::string secret;  // the secret to verify with: ours, or the one the vendor generated
 };
 
+// One page of a full listing.
+struct RecordPage {
+  std::vector<boost::json::object> records;  // unified records, mapped as fetch_record maps them
+  std::string next;                          // opaque continuation; empty = this was the last page
+};
+
 // Error kinds for subscription calls: kForbidden means "the end customer must grant a permission" and its
 // message says which; kUnauthorized means the credentials do not work; anything else is a failure to retry
 // later.
@@ -121,6 +127,11 @@ class Connector {
   // Default: kInvalidArgument "not supported".
   virtual Result<std::optional<boost::json::object>> fetch_record(const ApiContext& ctx, Model model,
                                                                   const std::string& remote_id) const;
+  // Lists every record of the model through the tool's API, one page per call, for full syncs: `page` is
+  // empty for the first page and then the previous answer's `next`. Records are mapped exactly as
+  // fetch_record maps them. Honours the tool's pagination (cursor, offset, Link header, next URL) and its
+  // rate limits (429 + Retry-After, bounded). Errors as fetch_record. Default: kInvalidArgument.
+  virtual Result<RecordPage> list_records(const ApiContext& ctx, Model model, const std::string& page) const;
 };
 
 // The vendor events that feed the enabled models, de-duplicated, in declaration order.
