@@ -60,10 +60,15 @@ Result<std::optional<boost::json::object>> Connector::fetch_record(const ApiCont
 }
 
 Result<RecordPage> Connector::list_records(const ApiContext& /*ctx*/, Model model,
-                                          const std::string& /*page*/) const {
+                                           const std::string& /*page*/) const {
   return make_error(ErrorKind::kInvalidArgument, std::string(display_name()) + ": listing " +
                                                      std::string(to_string(model)) +
                                                      " records is not supported");
+}
+
+Result<bool> Connector::subscription_exists(const ApiContext& /*ctx*/,
+                                            const std::string& /*remote_id*/) const {
+  return true;
 }
 
 Status Connector::delete_subscription(const ApiContext& /*ctx*/, const std::string& /*remote_id*/) const {

@@ -117,6 +117,10 @@ class Connector {
   virtual Result<RemoteSubscription> create_subscription(const ApiContext& ctx,
                                                          const SubscriptionRequest& request) const;
   virtual Status delete_subscription(const ApiContext& ctx, const std::string& remote_id) const;
+  // Whether a subscription we created still exists at the tool (false = deleted there, e.g. by hand in the
+  // tool's UI; the reconciler then creates it again). kUnauthorized when the credentials stopped working.
+  // Default: true (the tool offers no way to look a subscription up).
+  virtual Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const;
 
   // Record side: whether fetch_record can read records of this model. Default: no model.
   virtual bool supports_records(Model /*model*/) const { return false; }

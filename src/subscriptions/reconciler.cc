@@ -11,12 +11,15 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "processing/scope.h"
+#include "store/advisory_lock.h"
 
 namespace tributary::subscriptions {
 namespace {
 
 // How long a node holds an integration it is reconciling (a few remote API calls, each with its timeout).
 constexpr Millis kReconcileLeaseMs = 5 * 60 * 1000;
+// How long an explicit reconcile waits for one of the same integration running on another node.
+constexpr auto kExplicitLockWait = std::chrono::seconds(30);
 
 std::set<std::string> as_set(const std::vector<std::string>& v) {
   return {v.begin(), v.end()};
@@ -52,6 +55,15 @@ void Reconciler::stop() {
 }
 
 void Reconciler::run() {
+  // At start-up every integration is checked once: subscriptions may have vanished or credentials stopped
+  // working while no node was running.
+  if (auto s = writer_.run([](store::Connection& c) -> Status {
+        auto r = c.execute("UPDATE integrations SET reconcile_due_at = $1 WHERE reconcile_due_at > $1",
+                           {now_ms()});
+        return r ? Status{} : Status{r.error()};
+      });
+      !s)
+    spdlog::error("reconciler: start-up check: {}", s.error().message);
   while (!wakeup_.stopped()) {
     Millis now = now_ms();
     std::vector<store::IntegrationRow> due;
@@ -73,6 +85,12 @@ void Reconciler::run() {
     for (const auto& integration : due) {
       if (wakeup_.stopped()) break;
       std::lock_guard lock(reconcile_mu_);
+      auto held = store::AdvisoryLock::try_lock(pool_, store::LockSpace::kReconcile, integration.id);
+      if (!held) {
+        spdlog::error("reconciler: integration {}: {}", integration.id, held.error().message);
+        continue;
+      }
+      if (!*held) continue;  // another node is reconciling it right now (an explicit "reconcile now")
       if (auto s = reconcile_row(integration, /*retry_now=*/false); !s) {
         spdlog::error("reconciler: integration {}: {}", integration.id, s.error().message);
       }
@@ -90,7 +108,23 @@ Status Reconciler::reconcile(const std::string& integration_id) {
   if (!row) return row.error();
   if (!*row) return make_error(ErrorKind::kNotFound, "integration " + integration_id + " not found");
   std::lock_guard lock(reconcile_mu_);
-  return reconcile_row(**row, /*retry_now=*/true);
+  // One reconcile of an integration at a time across every node: wait (bounded) for one running elsewhere.
+  const auto deadline = std::chrono::steady_clock::now() + kExplicitLockWait;
+  for (;;) {
+    auto held = store::AdvisoryLock::try_lock(pool_, store::LockSpace::kReconcile, integration_id);
+    if (!held) return held.error();
+    if (*held) {
+      // Read again under the lock: the other node may have changed the subscriptions meanwhile.
+      auto fresh = store::integrations::get(**lease, integration_id, /*include_deleted=*/true);
+      if (!fresh) return fresh.error();
+      if (!*fresh) return make_error(ErrorKind::kNotFound, "integration " + integration_id + " not found");
+      return reconcile_row(**fresh, /*retry_now=*/true);
+    }
+    if (std::chrono::steady_clock::now() >= deadline || wakeup_.stopped())
+      return make_error(ErrorKind::kUnavailable, "a reconcile of integration " + integration_id +
+                                                     " is running on another node; try again");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool retry_now) {
@@ -175,6 +209,36 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     spdlog::warn("reconciler: {} subscription {}: {}: {}", integration.id, sub.id, sub.status, e.message);
   };
 
+  enum class RemoteCheck { kPresent, kVanished, kFailed, kUnknown };
+  auto check_remote = [&](store::SubscriptionRow& sub) -> RemoteCheck {
+    auto exists = connector->subscription_exists(ctx, *sub.remote_id);
+    if (exists) {
+      if (*exists) return RemoteCheck::kPresent;
+      spdlog::warn("reconciler: {} subscription {}: deleted at {} (remote id {}); creating it again",
+                   integration.id, sub.id, connector->display_name(), *sub.remote_id);
+      return RemoteCheck::kVanished;
+    }
+    const Error& e = exists.error();
+    if (e.kind != ErrorKind::kUnauthorized && e.kind != ErrorKind::kForbidden) {
+      // A transient failure says nothing about the subscription: leave it as it is until the next check.
+      spdlog::warn("reconciler: {} subscription {}: could not check it at {}: {}", integration.id, sub.id,
+                   connector->display_name(), e.message);
+      return RemoteCheck::kUnknown;
+    }
+    sub.failures += 1;
+    Millis backoff = options_.retry_base_ms << std::min(sub.failures - 1, 10);
+    sub.next_attempt_at = now + std::min(backoff, options_.recheck_interval_ms);
+    next_due = std::min(next_due, *sub.next_attempt_at);
+    sub.status = e.kind == ErrorKind::kForbidden ? "missing_permission" : "failed";
+    sub.last_error =
+        std::string(connector->display_name()) +
+        (e.kind == ErrorKind::kUnauthorized ? " rejected the credentials: " : " refused access: ") +
+        e.message;
+    sub.updated_at = now;
+    spdlog::warn("reconciler: {} subscription {}: {}: {}", integration.id, sub.id, sub.status, e.message);
+    return RemoteCheck::kFailed;
+  };
+
   for (auto sub : *existing) {
     auto set = as_set(sub.event_types);
     std::size_t match = desired.size();
@@ -209,8 +273,37 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     }
     matched[match] = true;
     bool retry_due = sub.status == "failed" || sub.status == "missing_permission" || sub.status == "disabled";
-    if (api && (sub.status == "disabled" ||
-                (retry_due && (retry_now || !sub.next_attempt_at || *sub.next_attempt_at <= now)))) {
+    const bool attempt_due = retry_now || !sub.next_attempt_at || *sub.next_attempt_at <= now;
+    if (api && sub.remote_id && (sub.status == "active" || (retry_due && attempt_due))) {
+      // Still there? A subscription deleted at the tool (by hand, or by the tool after failed deliveries) is
+      // created again; credentials that stopped working turn it `failed` with the tool's answer.
+      switch (check_remote(sub)) {
+        case RemoteCheck::kPresent:
+          if (sub.status != "active") {
+            sub.status = "active";
+            sub.last_error.reset();
+            sub.failures = 0;
+            sub.next_attempt_at.reset();
+            sub.updated_at = now;
+            to_update.push_back(sub);
+            changed = true;
+          }
+          continue;
+        case RemoteCheck::kVanished:
+          sub.remote_id.reset();
+          create_remote(sub);
+          to_update.push_back(sub);
+          changed = true;
+          continue;
+        case RemoteCheck::kFailed:
+          to_update.push_back(sub);
+          changed = true;
+          continue;
+        case RemoteCheck::kUnknown:
+          break;
+      }
+    }
+    if (api && (sub.status == "disabled" || (retry_due && attempt_due))) {
       create_remote(sub);
       to_update.push_back(sub);
       changed = true;

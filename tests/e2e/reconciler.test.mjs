@@ -149,12 +149,10 @@ describe('personio subscriptions follow the scope config', () => {
 });
 
 describe('personio: a webhook deleted at the tool', () => {
-  // BUG (src/subscriptions/reconciler.cc): DESIGN.md §1.2 says the reconciler re-runs "on a schedule (subscriptions
-  // vanish remotely)", but reconcile_row never checks whether an "active" subscription still exists at the tool
-  // (no list/get call), so a webhook deleted in Personio is never re-created, not even by an explicit reconcile.
+  // DESIGN.md §1.2: the reconciler re-runs on a schedule because subscriptions vanish remotely; it looks each
+  // active one up at the tool and creates the missing ones again.
   test(
     'is re-created by an explicit reconcile',
-    { todo: 'the reconciler does not detect remotely deleted subscriptions' },
     async () => {
       const [tb, sim] = await Promise.all([startTributary(), startSim('personio')]);
       const integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
@@ -172,8 +170,10 @@ describe('personio: a webhook deleted at the tool', () => {
       assert.equal(res.status, 200, res.text);
       const hooks = (await sim.ctl('GET', '/_sim/subscriptions')).body;
       assert.equal(hooks.length, 1, 'the webhook exists again at the tool');
+      assert.notEqual(hooks[0].id, remoteId, 'a new webhook, not the deleted one');
       const current = await getIntegration(tb, integration.id);
       assert.equal(current.subscriptions[0].status, 'active');
+      assert.equal(current.subscriptions[0].remote_id, hooks[0].id);
     },
   );
 });

@@ -201,6 +201,22 @@ class PersonioConnector final : public Connector {
     return api_error("deleting the webhook", resp, secrets);
   }
 
+  // GET /v2/webhooks/{id}: 200 = still there, 404 = deleted at the tool.
+  Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const override {
+    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+    if (remote_id.empty()) return false;
+    auto token = access_token(ctx);
+    if (!token) return token.error();
+    const std::vector<std::string_view> secrets = secrets_of(ctx, *token, {});
+    http::ClientRequest req = authorized(
+        ctx, "GET", common::join_url(ctx.base_url, "/v2/webhooks/" + common::encode_path_segment(remote_id)),
+        *token);
+    http::ClientResponse resp = ctx.client->send_sync(std::move(req));
+    if (resp.status == 404) return false;
+    if (resp.status >= 200 && resp.status <= 299) return true;
+    return api_error("looking up the webhook", resp, secrets);
+  }
+
   bool supports_records(Model model) const override {
     return model == Model::kHrisEmployees || model == Model::kHrisAbsences;
   }
