@@ -2,11 +2,14 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <boost/json.hpp>
 #include <csignal>
 #include <iostream>
 
 #include "app/demo.h"
 #include "app/node.h"
+#include "connectors/coverage.h"
+#include "connectors/registry.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "sim/simulator.h"
@@ -67,7 +70,9 @@ int main(int argc, char** argv) {
   auto* sim = app.add_subcommand("sim", "Run a simulated tool (for tests and demos)");
   std::string sim_tool;
   std::string sim_listen = "127.0.0.1:0";
-  sim->add_option("tool", sim_tool, "greenhouse | personio")->required();
+  sim->add_option("tool", sim_tool, "The tool to simulate")
+      ->required()
+      ->check(CLI::IsMember(tributary::sim::simulator_tools()));
   sim->add_option("--listen", sim_listen, "HOST:PORT");
 
   auto* demo =
@@ -75,7 +80,20 @@ int main(int argc, char** argv) {
   tributary::app::DemoOptions demo_options;
   demo->add_option("--interval-ms", demo_options.change_interval_ms, "How often a simulated change happens");
 
+  auto* coverage = app.add_subcommand("coverage", "Print the coverage grid generated from the connectors");
+  bool coverage_markdown = false;
+  coverage->add_flag("--markdown", coverage_markdown, "As the README's Markdown table (default: JSON)");
+
   CLI11_PARSE(app, argc, argv);
+  if (*coverage) {
+    const auto& registry = tributary::connectors::builtin_registry();
+    if (coverage_markdown) {
+      std::cout << tributary::connectors::coverage_markdown(registry);
+    } else {
+      std::cout << boost::json::serialize(tributary::connectors::coverage_json(registry)) << "\n";
+    }
+    return 0;
+  }
   block_signals();
   Config config = load_or_exit(config_path);
   tributary::init_logging(config.log_level);

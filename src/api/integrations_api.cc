@@ -4,6 +4,7 @@
 
 #include "api/api.h"
 #include "api/respond.h"
+#include "connectors/coverage.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -314,38 +315,7 @@ http::Response patch_subscription(ApiContext& ctx, const http::Request& req, con
 }
 
 http::Response coverage(ApiContext& ctx) {
-  bj::array tools;
-  for (const auto* c : ctx.registry->all()) {
-    bj::object t;
-    t["tool"] = c->tool();
-    t["name"] = c->display_name();
-    t["category"] = connectors::to_string(c->category());
-    t["subscription_mode"] = connectors::to_string(c->subscription_mode());
-    bj::array events;
-    for (const auto& kind : connectors::unified_event_kinds()) {
-      bj::object e;
-      e["event"] = kind.label;
-      e["model"] = connectors::to_string(kind.model);
-      e["action"] = connectors::to_string(kind.action);
-      bj::array vendor;
-      std::string note;
-      for (const auto& feed : c->feeds()) {
-        if (feed.model != kind.model || feed.action != kind.action) continue;
-        for (const auto& v : feed.vendor_events)
-          vendor.emplace_back(v);
-        if (!feed.note.empty()) note = feed.note;
-      }
-      e["supported"] = !vendor.empty();
-      e["vendor_events"] = std::move(vendor);
-      e["note"] = note.empty() ? bj::value(nullptr) : bj::value(note);
-      events.push_back(std::move(e));
-    }
-    t["events"] = std::move(events);
-    tools.push_back(std::move(t));
-  }
-  bj::object data;
-  data["tools"] = std::move(tools);
-  return ok(std::move(data));
+  return ok(connectors::coverage_json(*ctx.registry));
 }
 
 }  // namespace
