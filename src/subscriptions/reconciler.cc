@@ -239,14 +239,45 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     return RemoteCheck::kFailed;
   };
 
-  for (auto sub : *existing) {
-    auto set = as_set(sub.event_types);
-    std::size_t match = desired.size();
+  // Pair existing subscriptions with the desired groups: exact matches first; then, for manual tools, a
+  // subscription whose events changed keeps its ingress URL and secret and only takes the new event list (the
+  // end customer's webhook in the tool keeps working; events out of scope are ignored at processing).
+  std::vector<std::size_t> match_of(existing->size(), desired.size());
+  for (std::size_t k = 0; k < existing->size(); ++k) {
+    auto set = as_set((*existing)[k].event_types);
     for (std::size_t i = 0; i < desired.size(); ++i) {
       if (!matched[i] && as_set(desired[i]) == set) {
-        match = i;
+        match_of[k] = i;
+        matched[i] = true;
         break;
       }
+    }
+  }
+  std::vector<bool> retyped(existing->size(), false);
+  if (!api) {
+    for (std::size_t k = 0; k < existing->size(); ++k) {
+      if (match_of[k] != desired.size()) continue;
+      for (std::size_t i = 0; i < desired.size(); ++i) {
+        if (matched[i]) continue;
+        match_of[k] = i;
+        matched[i] = true;
+        retyped[k] = true;
+        break;
+      }
+    }
+  }
+  std::fill(matched.begin(), matched.end(), false);
+
+  for (std::size_t k = 0; k < existing->size(); ++k) {
+    auto sub = (*existing)[k];
+    const std::size_t match = match_of[k];
+    if (retyped[k]) {
+      sub.event_types = desired[match];
+      sub.updated_at = now;
+      to_update.push_back(sub);
+      changed = true;
+      spdlog::info("reconciler: {} subscription {}: events now {}", integration.id, sub.id,
+                   sub.event_types.size());
     }
     if (match == desired.size()) {
       // Not wanted any more: scope narrowed (remove it), or upstream webhooks turned off / integration

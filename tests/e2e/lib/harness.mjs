@@ -359,11 +359,23 @@ export async function createEndpoint(tb, url, extra = {}) {
   return res.body.data;
 }
 
+// Well-formed credentials for each tool (shared/vendors.md "Credentials"); the simulators accept any such.
+export const CREDENTIALS = {
+  personio: { client_id: 'e2e-client', client_secret: 'e2e-client-secret' },
+  greenhouse: { client_id: 'e2e-client', client_secret: 'e2e-client-secret', user_id: '4242' },
+  bamboohr: { api_key: 'e2e-api-key', company_domain: 'acme' },
+  hibob: { service_user_id: 'e2e-service-user', service_user_token: 'e2e-service-token' },
+  workable: { api_key: 'e2e-api-key', subdomain: 'acme' },
+  ashby: { api_key: 'e2e-api-key' },
+  smartrecruiters: { api_key: 'e2e-api-key' },
+  lever: { api_key: 'e2e-api-key' },
+  recruitee: { api_key: 'e2e-api-key', company_id: '4242' },
+  teamtailor: { api_key: 'e2e-api-key' },
+};
+
 export async function createIntegration(tb, tool, simUrl, scope = { upstream_webhooks: true }) {
-  const credentials =
-    tool === 'greenhouse'
-      ? { client_id: 'e2e-client', client_secret: 'e2e-client-secret', user_id: '4242' }
-      : { client_id: 'e2e-client', client_secret: 'e2e-client-secret' };
+  const credentials = CREDENTIALS[tool];
+  if (!credentials) throw new Error(`no test credentials for ${tool}`);
   const res = await tb.api('POST', '/v1/integrations', {
     tool,
     end_user: END_USER,

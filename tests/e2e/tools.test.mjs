@@ -1,0 +1,226 @@
+// Every tool end to end, against its simulator (written from the vendor's documentation independently of the
+// connector): connect with a scope → the subscriptions exist at the tool (api) or are set up as the end customer
+// would (manual) → a change made through the simulator arrives as the right remote-event-received, and the
+// record reads back through the unified API → narrowing the scope shrinks the subscription and out-of-scope
+// events are not relayed → a revoked permission shows missing_permission with a message.
+// The tools, their modes and which vendor events feed which unified event come from GET /v1/coverage, so this
+// file does not repeat the connectors' declarations; only the test data per category lives here.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import {
+  createEndpoint,
+  createIntegration,
+  getIntegration,
+  sleep,
+  startSim,
+  startTributary,
+  stopAll,
+  upstreamLogs,
+  waitUntil,
+} from './lib/harness.mjs';
+import { startReceiver } from './lib/receiver.mjs';
+
+after(stopAll);
+
+// What the simulators' control API accepts for each model (the contract every simulator shares) and the unified
+// field it reads back as.
+const SAMPLES = {
+  ats_candidates: {
+    path: '/v1/ats/candidates',
+    fields: (n) => ({ first_name: `Ada${n}`, last_name: 'Lovelace', email: `ada${n}@acme.test` }),
+    check: (record, n) => record.first_name === `Ada${n}`,
+  },
+  ats_jobs: {
+    path: '/v1/ats/jobs',
+    fields: (n) => ({ name: `Analyst ${n}`, status: 'OPEN' }),
+    check: (record, n) => record.name === `Analyst ${n}`,
+  },
+  hris_employees: {
+    path: '/v1/hris/employees',
+    fields: (n) => ({ first_name: `Grace${n}`, last_name: 'Hopper', work_email: `grace${n}@acme.test` }),
+    check: (record, n) => record.first_name === `Grace${n}`,
+  },
+};
+
+// The one tool list: whatever the running binary has a connector and a simulator for.
+const coverage = await (async () => {
+  const tb = await startTributary();
+  const res = await tb.api('GET', '/v1/coverage');
+  assert.equal(res.status, 200, res.text);
+  return res.body.data.tools;
+})();
+
+const supported = (tool, model, action) =>
+  tool.events.find((e) => e.model === model && e.action === action && e.supported);
+const vendorEventsOf = (tool, model) =>
+  tool.events.filter((e) => e.model === model).flatMap((e) => e.vendor_events);
+
+const relayed = (rx, model, action) =>
+  rx.events.filter(
+    (e) =>
+      e.type === 'remote-event-received' &&
+      (e.data?.events ?? []).some((u) => u.model === model && u.action === action),
+  );
+
+// A manual tool's subscription set up as the end customer would: the webhook created in the tool's UI with the
+// ingress URL (and our secret where we choose it); a secret the tool generated is stored through the API.
+async function setUpManually(tb, sim, integration, sub) {
+  const body = { url: sub.ingress_url, event_types: sub.event_types };
+  if (sub.setup?.secret) body.secret = sub.setup.secret;
+  const reg = await sim.ctl('POST', '/_sim/webhooks', body);
+  assert.equal(reg.status, 200, `${integration.tool}: registering the webhook: ${reg.text}`);
+  if (!sub.setup?.secret) {
+    assert.equal(typeof reg.body.secret, 'string', `${integration.tool}: the tool shows a secret: ${reg.text}`);
+    const res = await tb.api(
+      'PATCH',
+      `/v1/integrations/${encodeURIComponent(integration.id)}/subscriptions/${encodeURIComponent(sub.id)}`,
+      { secret: reg.body.secret },
+    );
+    assert.equal(res.status, 200, res.text);
+  }
+}
+
+// How to make the tool send an event for the model: create the record, or (where only updates are relayed)
+// create it and change it. `n` makes each record recognisable; the record ends with sample(n).
+function triggerFor(tool, model) {
+  const sample = SAMPLES[model];
+  if (supported(tool, model, 'created'))
+    return {
+      action: 'created',
+      run: async (sim, n) => {
+        const created = await sim.ctl('POST', `/_sim/${model}`, sample.fields(n));
+        assert.equal(created.status, 200, created.text);
+      },
+    };
+  if (supported(tool, model, 'updated'))
+    return {
+      action: 'updated',
+      run: async (sim, n) => {
+        const created = await sim.ctl('POST', `/_sim/${model}`, sample.fields(`${n}-draft`));
+        assert.equal(created.status, 200, created.text);
+        const patched = await sim.ctl('PATCH', `/_sim/${model}/${created.body.remote_id}`, sample.fields(n));
+        assert.equal(patched.status, 200, patched.text);
+      },
+    };
+  return null;
+}
+
+for (const tool of coverage) {
+  // The models this tool relays a change of, with how to cause one through the simulator.
+  const webhookModels = Object.keys(SAMPLES).filter((m) => triggerFor(tool, m));
+  const api = tool.subscription_mode === 'api';
+
+  describe(`${tool.tool} end to end`, () => {
+    let tb;
+    let sim;
+    let rx;
+    let integration;
+    let counter = 0;
+
+    before(async () => {
+      [tb, sim] = await Promise.all([startTributary(), startSim(tool.tool)]);
+      rx = await startReceiver({ secret: 'whsec_placeholder' });
+      const endpoint = await createEndpoint(tb, rx.url);
+      rx.setSecrets(endpoint.secret);
+    });
+    after(async () => rx?.close());
+
+    test('connect: subscriptions at the tool for the scope', async () => {
+      integration = await createIntegration(tb, tool.tool, sim.url, { upstream_webhooks: true });
+      assert.ok(integration.subscriptions.length > 0, JSON.stringify(integration));
+      if (api) {
+        for (const sub of integration.subscriptions)
+          assert.equal(sub.status, 'active', `${sub.event_types}: ${sub.last_error}`);
+        const remote = JSON.stringify((await sim.ctl('GET', '/_sim/subscriptions')).body);
+        for (const sub of integration.subscriptions)
+          for (const type of sub.event_types) assert.ok(remote.includes(type), `${type} subscribed at the tool`);
+      } else {
+        for (const sub of integration.subscriptions) await setUpManually(tb, sim, integration, sub);
+      }
+    });
+
+    for (const model of webhookModels) {
+      const trigger = triggerFor(tool, model);
+      test(`a change of ${model} in the tool arrives as remote-event-received (${trigger.action}) and reads back`, async () => {
+        assert.ok(integration, 'needs the integration');
+        const n = ++counter;
+        const seen = relayed(rx, model, trigger.action).length;
+        await trigger.run(sim, n);
+        const got = await rx.waitFor(() => relayed(rx, model, trigger.action)[seen], 15_000);
+        assert.equal(got.data.integration_id, integration.id);
+        if (!tool.records.includes(model)) return;
+        // The record behind the event reads back through the unified API (once the first sync has run).
+        const read = await waitUntil(
+          async () => {
+            const res = await tb.api('GET', `${SAMPLES[model].path}?page_size=250`, undefined, {
+              headers: { 'X-Integration-Id': integration.id },
+            });
+            if (res.status !== 200) return null;
+            return res.body.data.results.find((r) => SAMPLES[model].check(r, n)) ?? null;
+          },
+          { timeoutMs: 15_000, what: `the ${model} record through the read API` },
+        );
+        assert.equal(read.remote_deleted_at ?? null, null);
+      });
+    }
+
+    if (webhookModels.length >= 2) {
+      test('narrowing the scope shrinks the subscription; out-of-scope events are not relayed', async () => {
+        assert.ok(integration, 'needs the integration');
+        const [kept, dropped] = webhookModels;
+        const models = Object.fromEntries(webhookModels.map((m) => [m, m !== dropped]));
+        const res = await tb.api('PATCH', `/v1/integrations/${encodeURIComponent(integration.id)}`, {
+          scope: { models, upstream_webhooks: true },
+        });
+        assert.equal(res.status, 200, res.text);
+        const current = await getIntegration(tb, integration.id);
+        const live = current.subscriptions.filter((s) => s.status !== 'disabled');
+        const types = live.flatMap((s) => s.event_types);
+        const droppedEvents = vendorEventsOf(tool, dropped).filter((e) => !vendorEventsOf(tool, kept).includes(e));
+        for (const e of droppedEvents) assert.ok(!types.includes(e), `${e} no longer subscribed`);
+        assert.ok(types.length > 0, 'the kept model is still subscribed');
+        if (api) {
+          await waitUntil(
+            async () => {
+              const remote = JSON.stringify((await sim.ctl('GET', '/_sim/subscriptions')).body);
+              return droppedEvents.every((e) => !remote.includes(`"${e}"`));
+            },
+            { timeoutMs: 10_000, what: 'the subscription to shrink at the tool' },
+          );
+        }
+        const dropTrigger = triggerFor(tool, dropped);
+        const keepTrigger = triggerFor(tool, kept);
+        const before = relayed(rx, dropped, dropTrigger.action).length;
+        const keptBefore = relayed(rx, kept, keepTrigger.action).length;
+        await dropTrigger.run(sim, ++counter);
+        // A change in the kept model afterwards is relayed; the dropped one, made first, must not be.
+        await keepTrigger.run(sim, ++counter);
+        await rx.waitFor(() => relayed(rx, kept, keepTrigger.action).length > keptBefore, 15_000);
+        await sleep(200);
+        assert.equal(relayed(rx, dropped, dropTrigger.action).length, before, `${dropped} is out of scope`);
+        if (!api) {
+          const ignored = await upstreamLogs(tb, `integration_id=${encodeURIComponent(integration.id)}&outcome=ignored`);
+          assert.ok(ignored.length > 0, 'the out-of-scope request is logged as ignored');
+        }
+      });
+    }
+
+    if (api) {
+      test('a revoked permission shows missing_permission with what to do', async () => {
+        const perm = await sim.ctl('POST', '/_sim/permissions', { webhooks: false });
+        assert.equal(perm.status, 200, perm.text);
+        try {
+          const other = await createIntegration(tb, tool.tool, sim.url, { upstream_webhooks: true });
+          assert.ok(other.subscriptions.length > 0);
+          for (const sub of other.subscriptions) {
+            assert.equal(sub.status, 'missing_permission', JSON.stringify(sub));
+            assert.ok((sub.last_error ?? '').length > 10, `a message for the end customer: ${sub.last_error}`);
+          }
+        } finally {
+          await sim.ctl('POST', '/_sim/permissions', { webhooks: true });
+        }
+      });
+    }
+  });
+}
