@@ -108,6 +108,18 @@ bj::object RecruiteeSimulator::company() const {
   return bj::object{{"id", kCompanyId}, {"name", kCompanyName}};
 }
 
+// A pipeline stage as webhook details show it: {"id", "name", "category"} [3rd]. Categories follow the
+// stage's name for the usual stages; any other stage is an interview stage.
+bj::object RecruiteeSimulator::stage(std::string_view name) {
+  auto [it, inserted] = stage_ids_.try_emplace(std::string(name), 0);
+  if (inserted) it->second = 44001 + static_cast<std::int64_t>(stage_ids_.size());
+  std::string category = name == "Applied" ? "apply"
+                         : name == "Hired" ? "hire"
+                         : name == "Offer" ? "offer"
+                                           : "interview";
+  return bj::object{{"id", it->second}, {"name", name}, {"category", category}};
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Control hooks
 
@@ -381,8 +393,8 @@ Result<bj::object> RecruiteeSimulator::update_candidate(std::string_view id, con
   if (!placements.empty()) {
     bj::object& p = placements[0].as_object();
     if (*stage && !(*stage)->empty() && p.at("stage").as_string() != **stage) {
-      bj::object details{{"from_stage", bj::object{{"name", p.at("stage")}}},
-                         {"to_stage", bj::object{{"name", **stage}}}};
+      bj::object details{{"from_stage", this->stage(p.at("stage").as_string())},
+                         {"to_stage", this->stage(**stage)}};
       p["stage"] = **stage;
       p["updated_at"] = iso(now);
       moved.push_back({"candidate_moved", "stage_changed", bj::object{{"details", std::move(details)}}});

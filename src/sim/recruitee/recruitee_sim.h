@@ -21,12 +21,12 @@
 //                  delete → offer_deleted [our reading]
 // Body: {"id" (webhook request id, the same across retries), "event_type", "event_subtype" (null unless
 // candidate_moved), "level": "company", "created_at", "payload": {"company": {"id", "name"}, "candidate" |
-// "offer", "details"? ({"from_stage","to_stage"} for stage_changed)}}. Headers: Content-Type
-// application/json, User-Agent Recruitee-Webhooks, X-Recruitee-Signature = hex HMAC-SHA256(secret, raw body)
-// [3rd]. Retries any non-2xx or no answer, 9 times over about 48 h (5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8
-// h, 12 h, 18 h; Recruitee documents only "each successive retry will be delayed more and more": the spacing
-// is our reading), scaled. Recruitee counts anything but 200 as a failure; the shared sender treats every 2xx
-// as delivered (a 204 is not retried here).
+// "offer", "details"? ({"from_stage","to_stage"}, each {"id","name","category"}, for stage_changed)}}.
+// Headers: Content-Type application/json, User-Agent Recruitee-Webhooks, X-Recruitee-Signature = hex
+// HMAC-SHA256(secret, raw body) [3rd]. Retries any non-2xx or no answer, 9 times over about 48 h (5 min, 15
+// min, 30 min, 1 h, 2 h, 4 h, 8 h, 12 h, 18 h; Recruitee documents only "each successive retry will be
+// delayed more and more": the spacing is our reading), scaled. Recruitee counts anything but 200 as a
+// failure; the shared sender treats every 2xx as delivered (a 204 is not retried here).
 //
 // Records API under /c/{company_id}/ (any non-empty company id or subdomain; Authorization: Bearer <token>,
 // 401 {"error": "Unauthorized"} when missing or malformed):
@@ -112,6 +112,7 @@ class RecruiteeSimulator final : public SimulatorBase {
   Result<boost::json::object> delete_offer(std::string_view id, std::vector<Pending>& out);
   Status apply_offer_fields(boost::json::object& offer, const boost::json::object& fields);
   boost::json::object company() const;
+  boost::json::object stage(std::string_view name);
 
   void fire(std::vector<Pending> events);
 
@@ -119,11 +120,12 @@ class RecruiteeSimulator final : public SimulatorBase {
   void add_record_routes();
 
   mutable std::mutex mu_;
-  std::int64_t next_id_ = 8100001;      // guarded by mu_
-  std::int64_t next_hook_id_ = 2201;    // guarded by mu_
-  std::int64_t next_request_id_ = 1;    // webhook request ids, guarded by mu_
-  RecordStore candidates_;              // guarded by mu_
-  RecordStore offers_;                  // guarded by mu_
+  std::int64_t next_id_ = 8100001;                 // guarded by mu_
+  std::int64_t next_hook_id_ = 2201;               // guarded by mu_
+  std::int64_t next_request_id_ = 1;               // webhook request ids, guarded by mu_
+  RecordStore candidates_;                         // guarded by mu_
+  RecordStore offers_;                             // guarded by mu_
+  std::map<std::string, std::int64_t> stage_ids_;  // stage name → id, guarded by mu_
   std::map<std::string, Names> names_;  // candidate id → the control API's first/last name, guarded by mu_
   std::vector<Hook> hooks_;             // guarded by mu_
   bool webhooks_permission_ = true;     // guarded by mu_

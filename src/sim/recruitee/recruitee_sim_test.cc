@@ -172,6 +172,8 @@ TEST_F(RecruiteeSimTest, StageChangesAndDisqualificationFireCandidateMoved) {
   EXPECT_EQ(v.at("event_subtype").as_string(), "stage_changed");
   EXPECT_EQ(v.at("payload").at("details").at("from_stage").at("name").as_string(), "Applied");
   EXPECT_EQ(v.at("payload").at("details").at("to_stage").at("name").as_string(), "Interview");
+  EXPECT_EQ(v.at("payload").at("details").at("from_stage").at("category").as_string(), "apply");
+  EXPECT_TRUE(v.at("payload").at("details").at("to_stage").at("id").is_int64());
   EXPECT_EQ(v.at("payload").at("candidate").at("name").as_string(), "Grace Hopper");
 
   ASSERT_EQ(patch("/_sim/ats_candidates/" + id, bj::object{{"disqualified", true}}).status, 200);

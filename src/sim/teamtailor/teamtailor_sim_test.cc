@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "core/crypto.h"
 #include "sim/common/test_support.h"
 
@@ -329,6 +332,34 @@ TEST_F(TeamtailorSimTest, ControlApiRejectsWhatTeamtailorDoesNotHave) {
   EXPECT_EQ(post("/_sim/ats_jobs", bj::object{{"status", "LIVE"}}).status, 400);
   EXPECT_EQ(post("/_sim/ats_jobs/1/publish", bj::object{}).status, 404);
   EXPECT_EQ(patch("/_sim/ats_candidates/1", bj::object{}).status, 404);
+}
+
+TEST_F(TeamtailorSimTest, JobPayloadCarriesEveryAttributeOfTheDocumentedExample) {
+  std::ifstream in(std::string(TRIBUTARY_SOURCE_DIR) +
+                   "/src/sim/teamtailor/testdata/company_webhook_job_update.json");
+  ASSERT_TRUE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  bj::value example = bj::parse(text.str());
+  // The documented signature is the v1 form: base64 of a hex digest.
+  auto decoded = crypto::base64_decode(example.at("signature").as_string());
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->size(), 64u);
+
+  add_webhook("/tt", bj::array{"job.update"});
+  std::string id(
+      post("/_sim/ats_jobs", bj::object{{"name", "IT Designer 1"}}).json().at("remote_id").as_string());
+  ASSERT_EQ(post("/_sim/ats_jobs/" + id + "/unpublish", bj::object{}).status, 200);
+  ASSERT_EQ(post("/_sim/ats_jobs/" + id + "/publish", bj::object{}).status, 200);
+  auto events = wait_event("job.update");
+  ASSERT_FALSE(events.empty());
+  bj::value ours = body_json(events[0]);
+  EXPECT_EQ(ours.at("payload").at("data").at("type"), example.at("payload").at("data").at("type"));
+  const auto& attributes = ours.at("payload").at("data").at("attributes").as_object();
+  for (const auto& kv : example.at("payload").at("data").at("attributes").as_object()) {
+    ASSERT_TRUE(attributes.contains(kv.key())) << kv.key();
+    EXPECT_EQ(attributes.at(kv.key()).kind(), kv.value().kind()) << kv.key();
+  }
 }
 
 TEST(TeamtailorSignatures, MatchTheDocumentedFormulas) {
