@@ -2,6 +2,8 @@
 
 #include "sim/greenhouse/greenhouse_sim.h"
 #include "sim/personio/personio_sim.h"
+#include "sim/recruitee/recruitee_sim.h"
+#include "sim/teamtailor/teamtailor_sim.h"
 
 namespace tributary::sim {
 
@@ -12,11 +14,13 @@ std::string Simulator::base_url() const {
 std::unique_ptr<Simulator> make_simulator(std::string_view tool, SimOptions options) {
   if (tool == "greenhouse") return greenhouse::make_greenhouse_simulator(std::move(options));
   if (tool == "personio") return personio::make_personio_simulator(std::move(options));
+  if (tool == "recruitee") return recruitee::make_recruitee_simulator(std::move(options));
+  if (tool == "teamtailor") return teamtailor::make_teamtailor_simulator(std::move(options));
   return nullptr;
 }
 
 std::vector<std::string> simulator_tools() {
-  return {"greenhouse", "personio"};
+  return {"greenhouse", "personio", "recruitee", "teamtailor"};
 }
 
 }  // namespace tributary::sim
