@@ -2,6 +2,7 @@
 
 #include "connectors/greenhouse/greenhouse.h"
 #include "connectors/personio/personio.h"
+#include "connectors/recruitee/recruitee.h"
 #include "connectors/teamtailor/teamtailor.h"
 
 namespace tributary::connectors {
@@ -32,6 +33,7 @@ const Registry& builtin_registry() {
     register_personio(r);
     register_greenhouse(r);
     register_teamtailor(r);
+    register_recruitee(r);
     return r;
   }();
   return kRegistry;
