@@ -765,10 +765,14 @@ class TeamtailorConnector final : public Connector {
     const bj::array* included = included_of(**doc);
     for (const auto& item : data->get_array())
       if (auto mapped = map_resource(ctx, model, item, included)) out.records.push_back(std::move(*mapped));
+    // links.next names the following page; meta.page-count is the fallback when links are left out.
     const bj::value* next = json::find(**doc, "links.next");
-    if (next != nullptr && next->is_string() && !next->get_string().empty() && !data->get_array().empty() &&
-        number < kMaxPageNumber)
-      out.next = std::to_string(number + 1);
+    bool more = next != nullptr && next->is_string() && !next->get_string().empty();
+    if (next == nullptr) {
+      const bj::value* count = json::find(**doc, "meta.page-count");
+      more = count != nullptr && count->is_int64() && count->get_int64() > number;
+    }
+    if (more && !data->get_array().empty() && number < kMaxPageNumber) out.next = std::to_string(number + 1);
     return out;
   }
 

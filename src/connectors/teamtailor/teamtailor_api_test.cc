@@ -184,6 +184,12 @@ TEST_F(TeamtailorApiTest, GoneUnauthorizedAndRateLimited) {
   EXPECT_EQ(fetched.error().kind, ErrorKind::kUnauthorized);
   EXPECT_EQ(fetched.error().message.find("tt-api-key-abc123"), std::string::npos);
 
+  fake_.set(
+      [](const http::Request&) { return http::Response::json(403, R"({"errors":[{"status":"403"}]})"); });
+  fetched = connector_->fetch_record(ctx_, Model::kAtsJobs, "2");
+  ASSERT_FALSE(fetched.ok());
+  EXPECT_EQ(fetched.error().kind, ErrorKind::kForbidden);
+
   // 429 twice, then the record.
   int calls = 0;
   fake_.set([&calls](const http::Request&) {
@@ -280,6 +286,20 @@ TEST_F(TeamtailorApiTest, ListErrors) {
   listed = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_TRUE(listed.ok());
   EXPECT_TRUE(listed->records.empty());
+  EXPECT_TRUE(listed->next.empty());
+  // Without links, meta.page-count tells whether another page follows.
+  fake_.set([](const http::Request& r) {
+    const std::string number = r.query_param("page[number]").value_or("");
+    return http::Response::json(200, R"({"data":[{"id":")" + number +
+                                         R"(","type":"jobs","attributes":{}}],"meta":{"page-count":2}})");
+  });
+  listed = connector_->list_records(ctx_, Model::kAtsJobs, "");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->next, "2");
+  listed = connector_->list_records(ctx_, Model::kAtsJobs, "2");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->records.size(), 1u);
+  EXPECT_EQ(listed->records[0].at("remote_id").as_string(), "2");
   EXPECT_TRUE(listed->next.empty());
   ctx_.credentials.erase("api_key");
   listed = connector_->list_records(ctx_, Model::kAtsJobs, "");
