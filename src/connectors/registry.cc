@@ -2,6 +2,8 @@
 
 #include "connectors/greenhouse/greenhouse.h"
 #include "connectors/personio/personio.h"
+#include "connectors/recruitee/recruitee.h"
+#include "connectors/teamtailor/teamtailor.h"
 
 namespace tributary::connectors {
 
@@ -30,6 +32,8 @@ const Registry& builtin_registry() {
     Registry r;
     register_personio(r);
     register_greenhouse(r);
+    register_teamtailor(r);
+    register_recruitee(r);
     return r;
   }();
   return kRegistry;
