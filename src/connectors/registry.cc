@@ -2,6 +2,7 @@
 
 #include "connectors/bamboohr/bamboohr.h"
 #include "connectors/greenhouse/greenhouse.h"
+#include "connectors/hibob/hibob.h"
 #include "connectors/personio/personio.h"
 
 namespace tributary::connectors {
@@ -32,6 +33,7 @@ const Registry& builtin_registry() {
     register_personio(r);
     register_greenhouse(r);
     register_bamboohr(r);
+    register_hibob(r);
     return r;
   }();
   return kRegistry;
