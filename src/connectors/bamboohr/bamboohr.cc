@@ -310,7 +310,9 @@ class BambooHrConnector final : public Connector {
       if (!id || id->empty()) continue;
       out.records.push_back(bamboohr::map_employee(ctx, item.get_object(), *id));
     }
-    if (auto next = json::get_string(**doc, "meta.page.nextCursor"); next && !next->empty()) {
+    std::optional<std::string> next = json::get_string(**doc, "meta.page.nextCursor");
+    if (!next || next->empty()) next = cursor_from_link(**doc);
+    if (next && !next->empty()) {
       // A cursor that does not move would loop a sync forever.
       if (*next == page)
         return make_error(ErrorKind::kUpstream, "BambooHR returned the same page cursor twice");
@@ -321,6 +323,17 @@ class BambooHrConnector final : public Connector {
 
  private:
   static std::string_view kEmployeeFieldsView() { return bamboohr::kEmployeeFields; }
+
+  // The cursor inside `_links.next` ({"href": URL} or the URL itself), for answers without
+  // meta.page.nextCursor.
+  static std::optional<std::string> cursor_from_link(const bj::value& doc) {
+    const bj::value* link = json::find(doc, "_links.next");
+    if (link != nullptr && link->is_object()) link = link->get_object().if_contains("href");
+    if (link == nullptr || !link->is_string()) return std::nullopt;
+    for (auto& [key, value] : http::parse_query(http::target_query(link->get_string())))
+      if (key == "page[after]" && !value.empty()) return value;
+    return std::nullopt;
+  }
 
   static std::string time_off_path() {
     return "/api/v1/time_off/requests?start=" + std::string(kTimeOffStart) +

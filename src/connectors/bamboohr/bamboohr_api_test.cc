@@ -269,6 +269,14 @@ TEST_F(BambooHrApiTest, ListsEmployeesAcrossPages) {
   EXPECT_EQ(reqs[1].query_param("page[after]"), "c+2/=");
   EXPECT_EQ(reqs[1].header("Authorization"), expected_auth());
 
+  // Only a next link: its page[after] is the cursor.
+  vendor_.set(
+      "GET /api/v1/employees", 200,
+      R"({"data":[],"_links":{"next":{"href":"https://acme.bamboohr.com/api/v1/employees?page%5Blimit%5D=100&page%5Bafter%5D=abc%3D"}}})");
+  auto linked = connector_->list_records(ctx_, Model::kHrisEmployees, "");
+  ASSERT_TRUE(linked.ok()) << linked.error().message;
+  EXPECT_EQ(linked->next, "abc=");
+
   vendor_.set("GET /api/v1/employees", 200, R"({"data":[],"meta":{"page":{"nextCursor":"same"}}})");
   EXPECT_FALSE(connector_->list_records(ctx_, Model::kHrisEmployees, "same").ok());
   vendor_.set("GET /api/v1/employees", 200, R"({"items":[]})");
