@@ -142,8 +142,14 @@ class BambooHrConnector final : public Connector {
       return common::rejected(std::string(kTimestampHeader) + " is older than 5 minutes");
     if (skew < -kFreshnessWindowMs)
       return common::rejected(std::string(kTimestampHeader) + " is more than 5 minutes in the future");
-    return common::verified("hmac-sha256 hex in X-BambooHR-Signature over body + X-BambooHR-Timestamp",
-                            *matched);
+    // Public code sends the timestamp as Unix seconds, one example as ISO-8601: say which form arrived.
+    const std::string_view ts = common::trim(*timestamp);
+    const bool numeric =
+        std::all_of(ts.begin(), ts.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    return common::verified(
+        std::string("hmac-sha256 hex in X-BambooHR-Signature over body + X-BambooHR-Timestamp (") +
+            (numeric ? (ts.size() >= 13 ? "unix milliseconds" : "unix seconds") : "ISO-8601") + ")",
+        *matched);
   }
 
   Result<ParsedEvent> parse(const http::Request& request) const override {
@@ -408,7 +414,9 @@ class BambooHrConnector final : public Connector {
     return id.empty() ? url : url + id;
   }
 
+  // The Authorization value; also checks company_domain, which names the host of every production call.
   static Result<std::string> basic_auth(const ApiContext& ctx) {
+    if (auto domain = company_domain(ctx); !domain) return domain.error();
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();
     return "Basic " + crypto::base64_encode(*key + ":x");

@@ -217,6 +217,9 @@ TEST_F(BambooHrApiTest, MissingEmployeesAndRejectedKeys) {
   vendor_.set("GET /api/v1/employees/*", 500, "");
   EXPECT_EQ(connector_->fetch_record(ctx_, Model::kHrisEmployees, "1").error().kind, ErrorKind::kUpstream);
   EXPECT_EQ(connector_->fetch_record(ctx_, Model::kAtsJobs, "1").error().kind, ErrorKind::kInvalidArgument);
+  ctx_.credentials["company_domain"] = "evil.example.com/";
+  EXPECT_EQ(connector_->fetch_record(ctx_, Model::kHrisEmployees, "1").error().kind,
+            ErrorKind::kInvalidArgument);
 }
 
 TEST_F(BambooHrApiTest, RateLimitsAreRetriedWithinBounds) {

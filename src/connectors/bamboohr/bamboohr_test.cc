@@ -70,6 +70,7 @@ TEST_F(BambooHrTest, Declaration) {
       c->plan_subscriptions({Model::kHrisEmployees, Model::kHrisAbsences}),
       (std::vector<std::vector<std::string>>{{"employee.created", "employee.updated", "employee.deleted"}}));
   EXPECT_TRUE(c->plan_subscriptions({Model::kHrisAbsences}).empty());
+  EXPECT_NE(builtin_registry().find("bamboohr"), nullptr);
 }
 
 TEST_F(BambooHrTest, DocumentedPayloadsVerifyAndParse) {
@@ -85,7 +86,9 @@ TEST_F(BambooHrTest, DocumentedPayloadsVerifyAndParse) {
                                      {"X-BambooHR-Timestamp", ts}});
     Verification v = connector_->verify(r, VerificationKeys{{key_}});
     EXPECT_TRUE(v.ok) << v.reason;
-    EXPECT_EQ(v.scheme, "hmac-sha256 hex in X-BambooHR-Signature over body + X-BambooHR-Timestamp");
+    EXPECT_EQ(v.scheme,
+              std::string("hmac-sha256 hex in X-BambooHR-Signature over body + X-BambooHR-Timestamp (") +
+                  (ts.find('T') == std::string::npos ? "unix seconds" : "ISO-8601") + ")");
 
     auto parsed = connector_->parse(r);
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;

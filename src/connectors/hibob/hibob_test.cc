@@ -65,6 +65,7 @@ TEST_F(HiBobTest, Declaration) {
   EXPECT_NE(text.find("secret"), std::string::npos);
 
   EXPECT_FALSE(connector_->create_subscription(ApiContext{}, request).ok());
+  EXPECT_NE(builtin_registry().find("hibob"), nullptr);
 }
 
 TEST_F(HiBobTest, PingTestIsAnsweredBeforeVerification) {
