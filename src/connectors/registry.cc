@@ -1,6 +1,8 @@
 #include "connectors/registry.h"
 
+#include "connectors/bamboohr/bamboohr.h"
 #include "connectors/greenhouse/greenhouse.h"
+#include "connectors/hibob/hibob.h"
 #include "connectors/personio/personio.h"
 #include "connectors/recruitee/recruitee.h"
 #include "connectors/teamtailor/teamtailor.h"
@@ -31,9 +33,11 @@ const Registry& builtin_registry() {
   static const Registry kRegistry = [] {
     Registry r;
     register_personio(r);
+    register_bamboohr(r);
+    register_hibob(r);
     register_greenhouse(r);
-    register_teamtailor(r);
     register_recruitee(r);
+    register_teamtailor(r);
     return r;
   }();
   return kRegistry;

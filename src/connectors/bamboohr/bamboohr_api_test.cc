@@ -1,0 +1,343 @@
+// BambooHR's webhook and record calls against a real local HTTP server standing in for the BambooHR API.
+#include <gtest/gtest.h>
+
+#include "connectors/bamboohr/bamboohr.h"
+#include "connectors/common/records.h"
+#include "connectors/common/scripted_vendor.h"
+#include "core/crypto.h"
+#include "core/json.h"
+#include "http/client.h"
+
+namespace tributary::connectors {
+namespace {
+
+namespace bj = boost::json;
+using testing::ScriptedVendor;
+
+constexpr std::string_view kWebhooks = "/api/gateway.php/acme/v1/webhooks/";
+
+class BambooHrApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    register_bamboohr(registry_);
+    connector_ = registry_.find("bamboohr");
+    ASSERT_NE(connector_, nullptr);
+    vendor_.set("POST " + std::string(kWebhooks), 201,
+                R"({"id":"42","name":"Tributary","privateKey":"pk_9a8b7c6d5e4f","url":"https://x"})");
+    auto started = vendor_.start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    ctx_.base_url = vendor_.base_url();
+    ctx_.credentials["api_key"] = "bhr_api_key_0123456789";
+    ctx_.credentials["company_domain"] = "acme";
+    ctx_.client = &client_;
+    ctx_.timeout = std::chrono::milliseconds(5000);
+    ctx_.integration_id = "int_1";
+    request_.event_types = {"employee.created", "employee.updated", "employee.deleted"};
+    request_.ingress_url = "https://relay.example.com/ingress/sub_1";
+    request_.secret = "unused";
+  }
+
+  std::string expected_auth() const { return "Basic " + crypto::base64_encode("bhr_api_key_0123456789:x"); }
+
+  Registry registry_;
+  const Connector* connector_ = nullptr;
+  ScriptedVendor vendor_;
+  http::CurlClient client_{http::CurlClientOptions{}};
+  ApiContext ctx_;
+  SubscriptionRequest request_;
+};
+
+TEST_F(BambooHrApiTest, CreatesTheWebhookWithExactlyTheRequestedEvents) {
+  auto created = connector_->create_subscription(ctx_, request_);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->remote_id, "42");
+  EXPECT_EQ(created->secret, "pk_9a8b7c6d5e4f");  // BambooHR's privateKey verifies the deliveries
+
+  auto reqs = vendor_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].path, kWebhooks);
+  EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
+  EXPECT_EQ(reqs[0].header("Content-Type"), "application/json");
+  bj::value body = bj::parse(reqs[0].body);
+  const auto& o = body.as_object();
+  EXPECT_EQ(o.at("url").as_string(), request_.ingress_url);
+  EXPECT_EQ(o.at("format").as_string(), "json");
+  EXPECT_EQ(o.at("name").as_string(), "Tributary");
+  EXPECT_EQ(o.at("events").as_array(),
+            (bj::array{"employee.created", "employee.updated", "employee.deleted"}));
+  ASSERT_TRUE(o.at("monitorFields").is_array());
+  EXPECT_FALSE(o.at("monitorFields").as_array().empty());
+  EXPECT_EQ(o.size(), 5u) << reqs[0].body;
+
+  // Without employee.updated there is nothing to monitor.
+  request_.event_types = {"employee.deleted"};
+  ASSERT_TRUE(connector_->create_subscription(ctx_, request_).ok());
+  bj::value second = bj::parse(vendor_.requests().back().body);
+  EXPECT_EQ(second.as_object().at("events").as_array(), (bj::array{"employee.deleted"}));
+  EXPECT_FALSE(second.as_object().contains("monitorFields"));
+}
+
+TEST_F(BambooHrApiTest, NumericIdsAndMissingKeys) {
+  vendor_.set("POST " + std::string(kWebhooks), 200, R"({"id":7,"privateKey":"pk"})");
+  auto created = connector_->create_subscription(ctx_, request_);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->remote_id, "7");
+
+  vendor_.set("POST " + std::string(kWebhooks), 201, R"({"id":8})");
+  created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
+  EXPECT_NE(created.error().message.find("cannot be verified"), std::string::npos);
+
+  vendor_.set("POST " + std::string(kWebhooks), 201, R"({"privateKey":"pk"})");
+  created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_NE(created.error().message.find("no webhook id"), std::string::npos);
+
+  vendor_.set("POST " + std::string(kWebhooks), 201, "not json");
+  EXPECT_FALSE(connector_->create_subscription(ctx_, request_).ok());
+}
+
+TEST_F(BambooHrApiTest, ErrorsAreMapped) {
+  vendor_.on("POST " + std::string(kWebhooks), [](const http::Request&) {
+    return http::Response::json(401, "").with_header("X-BambooHR-Error-Message",
+                                                     "Invalid API key bhr_api_key_0123456789");
+  });
+  auto created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_NE(created.error().message.find("Invalid API key"), std::string::npos) << created.error().message;
+  EXPECT_EQ(created.error().message.find("bhr_api_key_0123456789"), std::string::npos)
+      << created.error().message;
+
+  vendor_.set("POST " + std::string(kWebhooks), 403, R"({"error":"forbidden"})");
+  created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kForbidden);
+  EXPECT_NE(created.error().message.find("access level"), std::string::npos);
+
+  vendor_.set("POST " + std::string(kWebhooks), 500, R"({"error":"boom"})");
+  created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
+  EXPECT_NE(created.error().message.find("500"), std::string::npos);
+
+  ctx_.credentials["company_domain"] = "acme/../x";
+  created = connector_->create_subscription(ctx_, request_);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, ErrorKind::kInvalidArgument);
+  ctx_.credentials.erase("company_domain");
+  EXPECT_EQ(connector_->create_subscription(ctx_, request_).error().kind, ErrorKind::kInvalidArgument);
+}
+
+TEST_F(BambooHrApiTest, DeletesTheWebhook) {
+  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 200, "{}");
+  ASSERT_TRUE(connector_->delete_subscription(ctx_, "42").ok());
+  auto reqs = vendor_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "DELETE");
+  EXPECT_EQ(reqs[0].path, std::string(kWebhooks) + "42");
+  EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
+
+  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 404, "{}");
+  EXPECT_TRUE(connector_->delete_subscription(ctx_, "42").ok());
+  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 403, "{}");
+  EXPECT_EQ(connector_->delete_subscription(ctx_, "42").error().kind, ErrorKind::kForbidden);
+  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 401, "{}");
+  EXPECT_EQ(connector_->delete_subscription(ctx_, "42").error().kind, ErrorKind::kUnauthorized);
+  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 502, "{}");
+  EXPECT_EQ(connector_->delete_subscription(ctx_, "42").error().kind, ErrorKind::kUpstream);
+  EXPECT_FALSE(connector_->delete_subscription(ctx_, "").ok());
+  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 200, "{}");
+  ASSERT_TRUE(connector_->delete_subscription(ctx_, "../../x").ok());
+  EXPECT_EQ(vendor_.requests().back().path.rfind(std::string(kWebhooks), 0), 0u);
+}
+
+TEST_F(BambooHrApiTest, FetchesAndMapsAnEmployee) {
+  vendor_.set("GET /api/v1/employees/67890", 200, R"({
+    "id":"67890","firstName":"Charlotte","lastName":"Abbott","preferredName":"","displayName":"Charlotte Abbott",
+    "employeeNumber":"17","jobTitle":"Sr. HR Administrator","workEmail":"cabbott@efficientoffice.com",
+    "homeEmail":"","mobilePhone":"801-724-6600","gender":"Female","maritalStatus":"Single","status":"Active",
+    "employmentHistoryStatus":"Full-Time","hireDate":"2014-08-10","terminationDate":"0000-00-00",
+    "dateOfBirth":"1985-03-02","supervisorEId":"4","department":"Human Resources","division":"North America",
+    "location":"Lindon, Utah","address1":"335 S 560 W","address2":"","city":"Lindon","state":"UT",
+    "zipcode":"84042","country":"United States","photoUrl":"https://example.com/p.jpg"})");
+  auto got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "67890");
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_TRUE(got->has_value());
+  const bj::object& e = **got;
+  auto reqs = vendor_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "GET");
+  EXPECT_EQ(reqs[0].path, "/api/v1/employees/67890");
+  EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
+  EXPECT_NE(reqs[0].query_param("fields").find("firstName,lastName"), std::string::npos);
+
+  EXPECT_EQ(e.at("id").as_string(), common::unified_id("int_1", "hris_employees", "67890"));
+  EXPECT_EQ(e.at("remote_id").as_string(), "67890");
+  EXPECT_EQ(e.at("first_name").as_string(), "Charlotte");
+  EXPECT_EQ(e.at("last_name").as_string(), "Abbott");
+  EXPECT_EQ(e.at("work_email").as_string(), "cabbott@efficientoffice.com");
+  EXPECT_TRUE(e.at("personal_email").is_null());
+  EXPECT_EQ(e.at("display_full_name").as_string(), "Charlotte Abbott");
+  EXPECT_EQ(e.at("employee_number").as_string(), "17");
+  EXPECT_EQ(e.at("gender").as_string(), "FEMALE");
+  EXPECT_EQ(e.at("marital_status").as_string(), "SINGLE");
+  EXPECT_EQ(e.at("employment_status").as_string(), "ACTIVE");
+  EXPECT_EQ(e.at("employment_type").as_string(), "FULL_TIME");
+  EXPECT_EQ(e.at("start_date").as_string(), "2014-08-10T00:00:00.000Z");
+  EXPECT_TRUE(e.at("termination_date").is_null());
+  EXPECT_EQ(e.at("manager_id").as_string(), common::unified_id("int_1", "hris_employees", "4"));
+  EXPECT_EQ(e.at("home_address").as_object().at("city").as_string(), "Lindon");
+  EXPECT_TRUE(e.at("home_address").as_object().at("street_2").is_null());
+  ASSERT_EQ(e.at("groups").as_array().size(), 2u);
+  EXPECT_EQ(e.at("groups").as_array()[0].as_object().at("type").as_string(), "DEPARTMENT");
+  for (const char* key : {"nationality", "ssn", "tax_id", "ethnicity", "weekly_hours", "work_location_id",
+                          "legal_entity_id", "bank_accounts", "remote_created_at", "changed_at",
+                          "remote_deleted_at", "manager", "legal_entity", "work_location"})
+    EXPECT_TRUE(e.at(key).is_null()) << key;
+  for (const char* key : {"employments", "time_off_balances"})
+    EXPECT_TRUE(e.at(key).as_array().empty()) << key;
+  EXPECT_TRUE(e.at("custom_fields").is_object());
+  EXPECT_EQ(e.size(), 38u);
+}
+
+TEST_F(BambooHrApiTest, MissingEmployeesAndRejectedKeys) {
+  vendor_.set("GET /api/v1/employees/*", 404, "");
+  auto got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+
+  vendor_.set("GET /api/v1/employees/*", 401, "");
+  got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "1");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().kind, ErrorKind::kUnauthorized);
+
+  vendor_.set("GET /api/v1/employees/*", 500, "");
+  EXPECT_EQ(connector_->fetch_record(ctx_, Model::kHrisEmployees, "1").error().kind, ErrorKind::kUpstream);
+  EXPECT_EQ(connector_->fetch_record(ctx_, Model::kAtsJobs, "1").error().kind, ErrorKind::kInvalidArgument);
+  ctx_.credentials["company_domain"] = "evil.example.com/";
+  EXPECT_EQ(connector_->fetch_record(ctx_, Model::kHrisEmployees, "1").error().kind,
+            ErrorKind::kInvalidArgument);
+}
+
+TEST_F(BambooHrApiTest, RateLimitsAreRetriedWithinBounds) {
+  int calls = 0;
+  vendor_.on("GET /api/v1/employees/*", [&calls](const http::Request&) {
+    if (++calls == 1) return http::Response::json(429, "{}").with_header("Retry-After", "0");
+    return http::Response::json(200, R"({"id":"5","firstName":"A"})");
+  });
+  auto got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "5");
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((**got).at("first_name").as_string(), "A");
+  EXPECT_EQ(calls, 2);
+
+  vendor_.on("GET /api/v1/employees/*", [](const http::Request&) {
+    return http::Response::json(429, "{}").with_header("Retry-After", "0");
+  });
+  got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "5");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().kind, ErrorKind::kRateLimited);
+}
+
+TEST_F(BambooHrApiTest, ListsEmployeesAcrossPages) {
+  vendor_.on("GET /api/v1/employees", [](const http::Request& r) {
+    const auto after = r.query_param("page[after]");
+    if (!after)
+      return http::Response::json(200, R"({"data":[{"id":"1","firstName":"Ann"},{"id":"2","firstName":"Bo"}],
+        "meta":{"page":{"nextCursor":"c+2/="}},"_links":{}})");
+    if (*after == "c+2/=")
+      return http::Response::json(200, R"({"data":[{"id":3,"firstName":"Cy"}],
+        "meta":{"page":{"nextCursor":null}}})");
+    return http::Response::json(400, "{}");
+  });
+  auto first = connector_->list_records(ctx_, Model::kHrisEmployees, "");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_EQ(first->records.size(), 2u);
+  EXPECT_EQ(first->records[1].at("first_name").as_string(), "Bo");
+  EXPECT_EQ(first->next, "c+2/=");
+  auto second = connector_->list_records(ctx_, Model::kHrisEmployees, first->next);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  ASSERT_EQ(second->records.size(), 1u);
+  EXPECT_EQ(second->records[0].at("remote_id").as_string(), "3");
+  EXPECT_EQ(second->records[0].at("id").as_string(), common::unified_id("int_1", "hris_employees", "3"));
+  EXPECT_TRUE(second->next.empty());
+
+  auto reqs = vendor_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].query_param("page[limit]"), "100");
+  EXPECT_FALSE(reqs[0].has_query_param("page[after]"));
+  EXPECT_EQ(reqs[1].query_param("page[after]"), "c+2/=");
+  EXPECT_EQ(reqs[1].header("Authorization"), expected_auth());
+
+  // Only a next link: its page[after] is the cursor.
+  vendor_.set(
+      "GET /api/v1/employees", 200,
+      R"({"data":[],"_links":{"next":{"href":"https://acme.bamboohr.com/api/v1/employees?page%5Blimit%5D=100&page%5Bafter%5D=abc%3D"}}})");
+  auto linked = connector_->list_records(ctx_, Model::kHrisEmployees, "");
+  ASSERT_TRUE(linked.ok()) << linked.error().message;
+  EXPECT_EQ(linked->next, "abc=");
+
+  vendor_.set("GET /api/v1/employees", 200, R"({"data":[],"meta":{"page":{"nextCursor":"same"}}})");
+  EXPECT_FALSE(connector_->list_records(ctx_, Model::kHrisEmployees, "same").ok());
+  vendor_.set("GET /api/v1/employees", 200, R"({"items":[]})");
+  EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUpstream);
+  vendor_.set("GET /api/v1/employees", 401, "");
+  EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUnauthorized);
+}
+
+constexpr std::string_view kTimeOff = R"([
+  {"id":"1342","employeeId":"67890","status":{"lastChanged":"2026-02-02","lastChangedByUserId":"2369","status":"approved"},
+   "name":"Charlotte Abbott","start":"2026-02-10","end":"2026-02-12","created":"2026-02-01",
+   "type":{"id":"78","name":"Vacation","icon":"palm-trees"},"amount":{"unit":"days","amount":"3"},
+   "actions":{"view":true},"dates":{"2026-02-10":"1"},"notes":{"employee":"Ski trip","manager":""}},
+  {"id":"1343","employeeId":"4","status":{"status":"requested"},"start":"2026-03-01","end":"2026-03-01",
+   "type":{"id":"79","name":"Sick"},"amount":{"unit":"hours","amount":"4.5"}}
+])";
+
+TEST_F(BambooHrApiTest, ListsAndFetchesTimeOffRequests) {
+  vendor_.on("GET /api/v1/time_off/requests", [](const http::Request& r) {
+    if (!r.query_param("start") || !r.query_param("end")) return http::Response::json(400, "[]");
+    return http::Response::json(200, std::string(kTimeOff));
+  });
+  auto page = connector_->list_records(ctx_, Model::kHrisAbsences, "");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->records.size(), 2u);
+  EXPECT_TRUE(page->next.empty());
+  const bj::object& a = page->records[0];
+  EXPECT_EQ(a.at("id").as_string(), common::unified_id("int_1", "hris_absences", "1342"));
+  EXPECT_EQ(a.at("employee_id").as_string(), common::unified_id("int_1", "hris_employees", "67890"));
+  EXPECT_EQ(a.at("start_date").as_string(), "2026-02-10");
+  EXPECT_EQ(a.at("end_date").as_string(), "2026-02-12");
+  EXPECT_EQ(a.at("status").as_string(), "APPROVED");
+  EXPECT_EQ(a.at("unit").as_string(), "DAYS");
+  EXPECT_EQ(a.at("amount").as_double(), 3.0);
+  EXPECT_EQ(a.at("employee_note").as_string(), "Ski trip");
+  EXPECT_EQ(a.at("type").as_object().at("name").as_string(), "Vacation");
+  EXPECT_EQ(a.at("type_id").as_string(), common::unified_id("int_1", "hris_absence_types", "78"));
+  EXPECT_EQ(a.at("remote_created_at").as_string(), "2026-02-01T00:00:00.000Z");
+  EXPECT_EQ(a.size(), 19u);
+  EXPECT_EQ(page->records[1].at("status").as_string(), "REQUESTED");
+  EXPECT_EQ(page->records[1].at("amount").as_double(), 4.5);
+
+  auto one = connector_->fetch_record(ctx_, Model::kHrisAbsences, "1343");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ((**one).at("remote_id").as_string(), "1343");
+  EXPECT_EQ(vendor_.requests().back().query_param("id"), "1343");
+  EXPECT_EQ(vendor_.requests().back().header("Authorization"), expected_auth());
+
+  auto gone = connector_->fetch_record(ctx_, Model::kHrisAbsences, "999");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+
+  vendor_.set("GET /api/v1/time_off/requests", 401, "");
+  EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisAbsences, "").error().kind, ErrorKind::kUnauthorized);
+  vendor_.set("GET /api/v1/time_off/requests", 200, "{}");
+  EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisAbsences, "").error().kind, ErrorKind::kUpstream);
+}
+
+}  // namespace
+}  // namespace tributary::connectors

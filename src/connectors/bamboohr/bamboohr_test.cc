@@ -1,0 +1,238 @@
+#include "connectors/bamboohr/bamboohr.h"
+
+#include <gtest/gtest.h>
+
+#include "connectors/common/test_support.h"
+#include "core/crypto.h"
+
+namespace tributary::connectors {
+namespace {
+
+namespace bj = boost::json;
+using testing::post_request;
+using testing::read_testdata;
+using testing::read_testdata_json;
+
+class FixedClock final : public Clock {
+ public:
+  Millis now_ms() const override { return now; }
+  Millis now = 0;
+};
+
+class BambooHrTest : public ::testing::Test {
+ protected:
+  BambooHrTest() {
+    vectors_ = read_testdata_json("bamboohr/testdata/vectors.json");
+    key_ = std::string(vectors_.at("private_key").as_string());
+    clock_.now = *parse_iso8601(vectors_.at("now").as_string());
+    connector_ = make_bamboohr_connector(clock_);
+  }
+
+  static std::string body_of(std::string_view file) {
+    return read_testdata("bamboohr/testdata/" + std::string(file));
+  }
+
+  static std::string sign(std::string_view key, std::string_view body, std::string_view ts) {
+    return crypto::hex_encode(crypto::hmac_sha256(key, std::string(body) + std::string(ts)));
+  }
+
+  Verification verify(std::string body, HeaderList headers, std::vector<std::string> keys = {}) const {
+    if (keys.empty()) keys = {key_};
+    return connector_->verify(post_request(std::move(body), std::move(headers)), VerificationKeys{keys});
+  }
+
+  FixedClock clock_;
+  std::unique_ptr<Connector> connector_;
+  bj::value vectors_;
+  std::string key_;
+};
+
+TEST_F(BambooHrTest, Declaration) {
+  Registry registry;
+  register_bamboohr(registry);
+  const Connector* c = registry.find("bamboohr");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->display_name(), "BambooHR");
+  EXPECT_EQ(c->category(), Category::kHris);
+  EXPECT_EQ(c->subscription_mode(), SubscriptionMode::kApi);
+  EXPECT_TRUE(c->we_choose_secret());  // unused: the private key comes back from the create call
+  EXPECT_EQ(c->credential_keys(), (std::vector<std::string>{"api_key", "company_domain"}));
+  bj::object creds{{"api_key", "k"}, {"company_domain", "acme-corp"}};
+  EXPECT_EQ(c->default_base_url(creds), "https://acme-corp.bamboohr.com");
+  creds["company_domain"] = "evil.com/x";
+  EXPECT_EQ(c->default_base_url(creds).find("evil"), std::string::npos);
+  EXPECT_TRUE(c->supports_records(Model::kHrisEmployees));
+  EXPECT_TRUE(c->supports_records(Model::kHrisAbsences));
+  EXPECT_FALSE(c->supports_records(Model::kAtsCandidates));
+
+  // One subscription carrying every employee event; absences have no webhooks.
+  EXPECT_EQ(
+      c->plan_subscriptions({Model::kHrisEmployees, Model::kHrisAbsences}),
+      (std::vector<std::vector<std::string>>{{"employee.created", "employee.updated", "employee.deleted"}}));
+  EXPECT_TRUE(c->plan_subscriptions({Model::kHrisAbsences}).empty());
+  EXPECT_NE(builtin_registry().find("bamboohr"), nullptr);
+}
+
+TEST_F(BambooHrTest, DocumentedPayloadsVerifyAndParse) {
+  const auto& cases = vectors_.at("cases").as_array();
+  ASSERT_GE(cases.size(), 7u);
+  for (const auto& c : cases) {
+    const std::string file(c.at("body_file").as_string());
+    const std::string ts(c.at("timestamp").as_string());
+    SCOPED_TRACE(file + " @ " + ts);
+    http::Request r =
+        post_request(body_of(file), {{"Content-Type", "application/json"},
+                                     {"X-BambooHR-Signature", std::string(c.at("signature").as_string())},
+                                     {"X-BambooHR-Timestamp", ts}});
+    Verification v = connector_->verify(r, VerificationKeys{{key_}});
+    EXPECT_TRUE(v.ok) << v.reason;
+    EXPECT_EQ(v.scheme,
+              std::string("hmac-sha256 hex in X-BambooHR-Signature over body + X-BambooHR-Timestamp (") +
+                  (ts.find('T') == std::string::npos ? "unix seconds" : "ISO-8601") + ")");
+
+    auto parsed = connector_->parse(r);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
+    EXPECT_FALSE(parsed->is_ping);
+    if (c.at("delivery_id").as_string() == "*") {
+      EXPECT_EQ(parsed->delivery_id.rfind("employees:", 0), 0u);
+      EXPECT_EQ(parsed->delivery_id.size(), std::string("employees:").size() + 32);
+    } else {
+      EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
+    }
+    const auto& expected = c.at("events").as_array();
+    ASSERT_EQ(parsed->events.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(to_string(parsed->events[i].model), expected[i].at("model").as_string());
+      EXPECT_EQ(to_string(parsed->events[i].action), expected[i].at("action").as_string());
+      EXPECT_EQ(parsed->events[i].remote_id, expected[i].at("remote_id").as_string());
+    }
+  }
+}
+
+TEST_F(BambooHrTest, BadSignaturesAreRejected) {
+  const std::string body = body_of("employee_updated.json");
+  const std::string ts = "1769884920";
+  const std::string good = sign(key_, body, ts);
+  struct Case {
+    std::string body;
+    HeaderList headers;
+    std::string reason_part;
+  };
+  std::string upper = good;
+  for (auto& ch : upper)
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const Case cases[] = {
+      {body + " ",
+       {{"X-BambooHR-Signature", good}, {"X-BambooHR-Timestamp", ts}},
+       "does not match"},  // tampered
+      {body,
+       {{"X-BambooHR-Signature", sign("wrong-key", body, ts)}, {"X-BambooHR-Timestamp", ts}},
+       "does not match"},
+      {body,
+       {{"X-BambooHR-Signature", sign(key_, body, "")}, {"X-BambooHR-Timestamp", ts}},
+       "does not match"},
+      {body, {{"X-BambooHR-Signature", good}, {"X-BambooHR-Timestamp", "1769884921"}}, "does not match"},
+      {body, {{"X-BambooHR-Timestamp", ts}}, "missing X-BambooHR-Signature header"},
+      {body, {{"X-BambooHR-Signature", good}}, "missing X-BambooHR-Timestamp header"},
+      {body,
+       {{"X-BambooHR-Signature", good}, {"x-bamboohr-signature", good}, {"X-BambooHR-Timestamp", ts}},
+       "duplicated X-BambooHR-Signature header"},
+      {body,
+       {{"X-BambooHR-Signature", good}, {"X-BambooHR-Timestamp", ts}, {"X-BambooHR-Timestamp", ts}},
+       "duplicated X-BambooHR-Timestamp header"},
+      {body,
+       {{"X-BambooHR-Signature", good.substr(0, 63)}, {"X-BambooHR-Timestamp", ts}},
+       "63 hex characters"},
+      {body, {{"X-BambooHR-Signature", "sha256=" + good}, {"X-BambooHR-Timestamp", ts}}, "hex characters"},
+      {body,
+       {{"X-BambooHR-Signature", std::string(64, 'z')}, {"X-BambooHR-Timestamp", ts}},
+       "not hexadecimal"},
+      {body,
+       {{"X-BambooHR-Signature", crypto::base64_encode(crypto::hmac_sha256(key_, body + ts))},
+        {"X-BambooHR-Timestamp", ts}},
+       "hex characters"},
+      {body, {{"X-BambooHR-Signature", ""}, {"X-BambooHR-Timestamp", ts}}, "empty signature"},
+      {body, {{"X-BambooHR-Signature", good}, {"X-BambooHR-Timestamp", "yesterday"}}, "not a Unix time"},
+      {body, {{"X-BambooHR-Signature", good}, {"X-BambooHR-Timestamp", ""}}, "not a Unix time"},
+  };
+  for (const auto& c : cases) {
+    Verification v = verify(c.body, c.headers);
+    EXPECT_FALSE(v.ok) << c.reason_part;
+    EXPECT_NE(v.reason.find(c.reason_part), std::string::npos) << v.reason;
+    EXPECT_EQ(v.reason.find(key_), std::string::npos);
+  }
+  // Upper-case hex is the same digest.
+  EXPECT_TRUE(verify(body, {{"X-BambooHR-Signature", upper}, {"X-BambooHR-Timestamp", ts}}).ok);
+}
+
+TEST_F(BambooHrTest, StaleAndFutureTimestampsAreRejected) {
+  const std::string body = body_of("employee_created.json");
+  auto at = [&](Millis when_ms, bool iso) {
+    const std::string ts = iso ? format_iso8601(when_ms) : std::to_string(when_ms / 1000);
+    return verify(body, {{"X-BambooHR-Signature", sign(key_, body, ts)}, {"X-BambooHR-Timestamp", ts}});
+  };
+  const Millis now = clock_.now;
+  EXPECT_TRUE(at(now, false).ok);
+  EXPECT_TRUE(at(now - 4 * 60 * 1000, false).ok);
+  EXPECT_TRUE(at(now + 4 * 60 * 1000, true).ok);
+  Verification stale = at(now - 6 * 60 * 1000, false);
+  EXPECT_FALSE(stale.ok);
+  EXPECT_NE(stale.reason.find("older than 5 minutes"), std::string::npos) << stale.reason;
+  EXPECT_FALSE(at(now - 6 * 60 * 1000, true).ok);
+  Verification future = at(now + 6 * 60 * 1000, false);
+  EXPECT_FALSE(future.ok);
+  EXPECT_NE(future.reason.find("in the future"), std::string::npos) << future.reason;
+  // Milliseconds are understood too.
+  const std::string ms = std::to_string(now);
+  EXPECT_TRUE(
+      verify(body, {{"X-BambooHR-Signature", sign(key_, body, ms)}, {"X-BambooHR-Timestamp", ms}}).ok);
+  // A valid signature over a stale timestamp stays stale when the clock moves on.
+  clock_.now += 10 * 60 * 1000;
+  EXPECT_FALSE(at(now, false).ok);
+}
+
+TEST_F(BambooHrTest, KeysAndRotation) {
+  const std::string body = body_of("employee_updated.json");
+  const std::string ts = "1769884920";
+  HeaderList headers{{"X-BambooHR-Signature", sign(key_, body, ts)}, {"X-BambooHR-Timestamp", ts}};
+  EXPECT_FALSE(connector_->verify(post_request(body, headers), VerificationKeys{}).ok);
+  EXPECT_FALSE(connector_->verify(post_request(body, headers), VerificationKeys{{""}}).ok);
+  Verification v = verify(body, headers, {"the-new-key", key_});
+  EXPECT_TRUE(v.ok);
+  EXPECT_NE(v.scheme.find("previous secret"), std::string::npos);
+}
+
+TEST_F(BambooHrTest, MalformedBodiesAreErrors) {
+  auto parse = [&](std::string body) { return connector_->parse(post_request(std::move(body), {})); };
+  EXPECT_FALSE(parse("").ok());
+  EXPECT_FALSE(parse("{").ok());
+  EXPECT_FALSE(parse("[]").ok());
+  EXPECT_FALSE(parse("{}").ok());
+  EXPECT_FALSE(parse(R"({"type":7})").ok());
+  EXPECT_FALSE(parse(R"({"type":"employee.updated"})").ok());
+  EXPECT_FALSE(parse(R"({"type":"employee.updated","data":{"employeeId":null}})").ok());
+  EXPECT_FALSE(parse(R"({"type":"employee.updated","data":{"employeeId":{"x":1}}})").ok());
+  EXPECT_FALSE(parse(R"({"type":"employee.deleted","data":"67890"})").ok());
+  EXPECT_FALSE(parse(R"({"employees":{}})").ok());
+  EXPECT_FALSE(parse(R"({"employees":[1]})").ok());
+  EXPECT_FALSE(parse(R"({"employees":[{"action":"Updated"}]})").ok());
+  EXPECT_FALSE(parse(R"({"employees":[{"id":"1"}]})").ok());
+  EXPECT_FALSE(parse("data[employeeId]=1").ok());
+  EXPECT_FALSE(parse(std::string(1, '\0')).ok());
+  // Unknown events and actions are accepted and map to nothing.
+  auto unknown = parse(R"({"type":"employee.promoted","data":{"employeeId":"1"}})");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_TRUE(unknown->events.empty());
+  auto odd_action = parse(R"({"employees":[{"action":"Rehired","id":"5"}]})");
+  ASSERT_TRUE(odd_action.ok());
+  EXPECT_TRUE(odd_action->events.empty());
+  // A timestamp too long for a dedupe key is left out of it.
+  auto long_ts = parse(R"({"type":"employee.updated","timestamp":")" + std::string(100, '1') +
+                       R"(","data":{"employeeId":"1"}})");
+  ASSERT_TRUE(long_ts.ok());
+  EXPECT_TRUE(long_ts->delivery_id.empty());
+}
+
+}  // namespace
+}  // namespace tributary::connectors

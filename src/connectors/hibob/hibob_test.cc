@@ -1,0 +1,186 @@
+#include "connectors/hibob/hibob.h"
+
+#include <gtest/gtest.h>
+
+#include "connectors/common/test_support.h"
+#include "core/crypto.h"
+
+namespace tributary::connectors {
+namespace {
+
+namespace bj = boost::json;
+using testing::post_request;
+using testing::read_testdata;
+using testing::read_testdata_json;
+
+class HiBobTest : public ::testing::Test {
+ protected:
+  HiBobTest() {
+    register_hibob(registry_);
+    connector_ = registry_.find("hibob");
+    vectors_ = read_testdata_json("hibob/testdata/vectors.json");
+    secret_ = std::string(vectors_.at("secret").as_string());
+  }
+
+  static std::string body_of(std::string_view file) {
+    return read_testdata("hibob/testdata/" + std::string(file));
+  }
+  static std::string sign(std::string_view key, std::string_view body) {
+    return crypto::base64_encode(crypto::hmac_sha512(key, body));
+  }
+  Verification verify(std::string body, HeaderList headers) const {
+    return connector_->verify(post_request(std::move(body), std::move(headers)), VerificationKeys{{secret_}});
+  }
+
+  Registry registry_;
+  const Connector* connector_ = nullptr;
+  bj::value vectors_;
+  std::string secret_;
+};
+
+TEST_F(HiBobTest, Declaration) {
+  ASSERT_NE(connector_, nullptr);
+  EXPECT_EQ(connector_->display_name(), "HiBob");
+  EXPECT_EQ(connector_->category(), Category::kHris);
+  EXPECT_EQ(connector_->subscription_mode(), SubscriptionMode::kManual);
+  EXPECT_FALSE(connector_->we_choose_secret());
+  EXPECT_EQ(connector_->credential_keys(),
+            (std::vector<std::string>{"service_user_id", "service_user_token"}));
+  EXPECT_EQ(connector_->default_base_url({}), "https://api.hibob.com");
+  EXPECT_TRUE(connector_->supports_records(Model::kHrisEmployees));
+  EXPECT_TRUE(connector_->supports_records(Model::kHrisAbsences));
+  EXPECT_FALSE(connector_->supports_records(Model::kAtsJobs));
+  auto plan = connector_->plan_subscriptions({Model::kHrisEmployees, Model::kHrisAbsences});
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(plan[0], (std::vector<std::string>{"employee.created", "employee.updated", "employee.deleted",
+                                               "timeoff.request.requested", "timeoff.request.approved",
+                                               "timeoff.request.declined", "timeoff.request.cancelled",
+                                               "timeoff.request.updated"}));
+
+  SubscriptionRequest request{plan[0], "https://relay.example.com/ingress/sub_9", ""};
+  const std::string text = connector_->setup_instructions(request);
+  EXPECT_NE(text.find("https://relay.example.com/ingress/sub_9"), std::string::npos);
+  EXPECT_NE(text.find("timeoff.request.cancelled"), std::string::npos);
+  EXPECT_NE(text.find("Webhooks"), std::string::npos);
+  EXPECT_NE(text.find("secret"), std::string::npos);
+
+  EXPECT_FALSE(connector_->create_subscription(ApiContext{}, request).ok());
+  EXPECT_NE(builtin_registry().find("hibob"), nullptr);
+}
+
+TEST_F(HiBobTest, PingTestIsAnsweredBeforeVerification) {
+  for (const char* file : {"ping.txt", "ping.json"}) {
+    SCOPED_TRACE(file);
+    http::Request r = post_request(body_of(file), {});  // no signature: Bob has not shown the secret yet
+    auto answer = connector_->handshake(r);
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->status, 200);
+    auto parsed = connector_->parse(r);
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_TRUE(parsed->is_ping);
+    EXPECT_TRUE(parsed->events.empty());
+  }
+  EXPECT_TRUE(connector_->handshake(post_request("Ping test\n", {})).has_value());
+  // Anything else goes through verification.
+  EXPECT_FALSE(connector_->handshake(post_request(body_of("employee_created.json"), {})).has_value());
+  EXPECT_FALSE(connector_->handshake(post_request(R"({"text":"Ping test","type":"employee.created"})", {})));
+  EXPECT_FALSE(connector_->handshake(post_request("Ping test please", {})).has_value());
+  EXPECT_FALSE(connector_->handshake(post_request("", {})).has_value());
+  http::Request get = post_request("Ping test", {});
+  get.method = "GET";
+  EXPECT_FALSE(connector_->handshake(get).has_value());
+}
+
+TEST_F(HiBobTest, DocumentedPayloadsVerifyAndParse) {
+  const auto& cases = vectors_.at("cases").as_array();
+  ASSERT_GE(cases.size(), 11u);
+  for (const auto& c : cases) {
+    const std::string file(c.at("body_file").as_string());
+    SCOPED_TRACE(file);
+    http::Request r =
+        post_request(body_of(file), {{"Content-Type", "application/json"},
+                                     {"Bob-Signature", std::string(c.at("signature").as_string())}});
+    EXPECT_FALSE(connector_->handshake(r).has_value());
+    Verification v = connector_->verify(r, VerificationKeys{{secret_}});
+    EXPECT_TRUE(v.ok) << v.reason;
+    EXPECT_EQ(v.scheme, "hmac-sha512 base64 in Bob-Signature");
+    auto parsed = connector_->parse(r);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
+    EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
+    EXPECT_FALSE(parsed->is_ping);
+    const auto& expected = c.at("events").as_array();
+    ASSERT_EQ(parsed->events.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(to_string(parsed->events[i].model), expected[i].at("model").as_string());
+      EXPECT_EQ(to_string(parsed->events[i].action), expected[i].at("action").as_string());
+      EXPECT_EQ(parsed->events[i].remote_id, expected[i].at("remote_id").as_string());
+    }
+  }
+}
+
+TEST_F(HiBobTest, BadSignaturesAreRejected) {
+  const std::string body = body_of("employee_updated.json");
+  const std::string good = sign(secret_, body);
+  const std::string hex = crypto::hex_encode(crypto::hmac_sha512(secret_, body));
+  const std::string sha256 = crypto::base64_encode(crypto::hmac_sha256(secret_, body));
+  struct Case {
+    std::string body;
+    HeaderList headers;
+    std::string reason_part;
+  };
+  const Case cases[] = {
+      {body + "\n", {{"Bob-Signature", good}}, "does not match"},
+      {R"({"type":"employee.deleted"})", {{"Bob-Signature", good}}, "does not match"},
+      {body, {{"Bob-Signature", sign("other-secret", body)}}, "does not match"},
+      {body, {}, "missing Bob-Signature header"},
+      {body, {{"Bob-Signature", good}, {"bob-signature", good}}, "duplicated Bob-Signature header"},
+      {body, {{"Bob-Signature", good.substr(0, good.size() - 4)}}, "bytes, expected 64"},  // truncated
+      {body, {{"Bob-Signature", good.substr(0, good.size() - 1)}}, "not valid base64"},
+      {body, {{"Bob-Signature", hex}}, "Bob-Signature"},
+      {body, {{"Bob-Signature", sha256}}, "32 bytes, expected 64"},
+      {body, {{"Bob-Signature", "sha512=" + good}}, "Bob-Signature"},
+      {body, {{"Bob-Signature", ""}}, "empty signature"},
+      {body, {{"X-Bob-Signature", good}}, "missing Bob-Signature header"},
+  };
+  for (const auto& c : cases) {
+    Verification v = verify(c.body, c.headers);
+    EXPECT_FALSE(v.ok) << c.reason_part;
+    EXPECT_NE(v.reason.find(c.reason_part), std::string::npos) << v.reason;
+    EXPECT_EQ(v.reason.find(secret_), std::string::npos);
+  }
+  EXPECT_TRUE(verify(body, {{"bob-signature", "  " + good}}).ok);
+  // No secret stored yet (the end customer has not pasted it): nothing verifies.
+  EXPECT_FALSE(connector_->verify(post_request(body, {{"Bob-Signature", good}}), VerificationKeys{}).ok);
+  EXPECT_FALSE(
+      connector_->verify(post_request(body, {{"Bob-Signature", sign("", body)}}), VerificationKeys{{""}}).ok);
+  Verification rotated =
+      connector_->verify(post_request(body, {{"Bob-Signature", good}}), VerificationKeys{{"newer", secret_}});
+  EXPECT_TRUE(rotated.ok);
+  EXPECT_NE(rotated.scheme.find("previous secret"), std::string::npos);
+}
+
+TEST_F(HiBobTest, MalformedBodiesAreErrors) {
+  auto parse = [&](std::string body) { return connector_->parse(post_request(std::move(body), {})); };
+  EXPECT_FALSE(parse("").ok());
+  EXPECT_FALSE(parse("Ping").ok());
+  EXPECT_FALSE(parse("[]").ok());
+  EXPECT_FALSE(parse("{}").ok());
+  EXPECT_FALSE(parse(R"({"type":null})").ok());
+  EXPECT_FALSE(parse(R"({"type":"employee.updated","data":{}})").ok());
+  EXPECT_FALSE(parse(R"({"type":"employee.updated","data":{"employeeId":true}})").ok());
+  EXPECT_FALSE(parse(R"({"type":"timeoff.request.approved","data":{"employeeId":"1"}})").ok());
+  EXPECT_FALSE(parse(R"({"type":"timeoff.request.approved","data":[1]})").ok());
+  auto unknown = parse(R"({"type":"table.entry.created","data":{"employeeId":"1"}})");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_TRUE(unknown->events.empty());
+  // The legacy spelling is understood too.
+  auto canceled = parse(R"({"type":"timeoff.request.canceled","data":{"timeoffRequestId":7}})");
+  ASSERT_TRUE(canceled.ok());
+  ASSERT_EQ(canceled->events.size(), 1u);
+  EXPECT_EQ(canceled->events[0].remote_id, "7");
+  EXPECT_TRUE(canceled->delivery_id.empty());  // no triggeredAt
+}
+
+}  // namespace
+}  // namespace tributary::connectors
