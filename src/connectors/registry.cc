@@ -1,5 +1,6 @@
 #include "connectors/registry.h"
 
+#include "connectors/ashby/ashby.h"
 #include "connectors/greenhouse/greenhouse.h"
 #include "connectors/personio/personio.h"
 
@@ -30,6 +31,7 @@ const Registry& builtin_registry() {
     Registry r;
     register_personio(r);
     register_greenhouse(r);
+    register_ashby(r);
     return r;
   }();
   return kRegistry;
