@@ -3,6 +3,7 @@
 #include "connectors/ashby/ashby.h"
 #include "connectors/greenhouse/greenhouse.h"
 #include "connectors/personio/personio.h"
+#include "connectors/workable/workable.h"
 
 namespace tributary::connectors {
 
@@ -32,6 +33,7 @@ const Registry& builtin_registry() {
     register_personio(r);
     register_greenhouse(r);
     register_ashby(r);
+    register_workable(r);
     return r;
   }();
   return kRegistry;

@@ -1,97 +1,21 @@
 // Ashby's subscription and record calls against a real local HTTP server standing in for Ashby's RPC API.
 #include <gtest/gtest.h>
 
-#include <functional>
-#include <map>
-#include <mutex>
-
 #include "connectors/ashby/ashby.h"
+#include "connectors/common/fake_api.h"
 #include "connectors/common/records.h"
 #include "core/crypto.h"
 #include "core/json.h"
 #include "http/client.h"
-#include "http/server.h"
 
 namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
 
-struct Recorded {
-  std::string method;
-  std::string path;
-  HeaderList headers;
-  std::string body;
-
-  std::string header(std::string_view name) const {
-    for (const auto& [k, v] : headers)
-      if (http::iequals(k, name)) return v;
-    return {};
-  }
-  bj::object json() const { return bj::parse(body).as_object(); }
-};
-
-struct Answer {
-  int status = 200;
-  std::string body;
-  HeaderList headers;
-};
-
-// A scripted Ashby: each RPC method answers through a handler; every request is recorded.
-class FakeAshby {
- public:
-  using Handler = std::function<Answer(const Recorded&)>;
-
-  FakeAshby()
-      : server_(options(), [this](http::Request r, http::Responder respond) { handle(r, respond); }) {}
-  ~FakeAshby() { server_.stop(); }
-
-  Status start() { return server_.start(); }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
-  void stop() { server_.stop(); }
-
-  void on(const std::string& path, Handler h) {
-    std::lock_guard<std::mutex> lock(mu_);
-    routes_[path] = std::move(h);
-  }
-  void on(const std::string& path, int status, std::string body) {
-    on(path, [status, body](const Recorded&) { return Answer{status, body, {}}; });
-  }
-  std::vector<Recorded> requests() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-
- private:
-  static http::ServerOptions options() {
-    http::ServerOptions o;
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.threads = 1;
-    return o;
-  }
-
-  void handle(const http::Request& r, const http::Responder& respond) {
-    Handler h;
-    Recorded rec{r.method, r.path, r.headers, r.body};
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      requests_.push_back(rec);
-      auto it = routes_.find(r.path);
-      if (it != routes_.end()) h = it->second;
-    }
-    Answer a = h ? h(rec) : Answer{404, R"({"message":"no such method"})", {}};
-    http::Response resp = http::Response::json(a.status, a.body);
-    for (auto& [k, v] : a.headers)
-      resp.with_header(k, v);
-    respond(std::move(resp));
-  }
-
-  mutable std::mutex mu_;
-  std::map<std::string, Handler> routes_;
-  std::vector<Recorded> requests_;
-  http::Server server_;
-};
+using testing::Answer;
+using testing::FakeApi;
+using testing::Recorded;
 
 constexpr std::string_view kApiKey = "ashby-key-7f3e9b";
 
@@ -166,7 +90,7 @@ class AshbyApiTest : public ::testing::Test {
 
   Registry registry_;
   const Connector* connector_ = nullptr;
-  FakeAshby fake_;
+  FakeApi fake_;
   http::CurlClient client_{http::CurlClientOptions{}};
   ApiContext ctx_;
   SubscriptionRequest request_;
