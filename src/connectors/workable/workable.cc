@@ -296,7 +296,9 @@ class WorkableConnector final : public Connector {
       for (const auto& item : items->get_array()) {
         ++count;
         if (!item.is_object()) continue;
-        auto id = json::get_id(item, model == Model::kAtsJobs ? "shortcode" : "id");
+        // Jobs are addressed by shortcode (GET /jobs/{shortcode}); their id is the fallback.
+        auto id = model == Model::kAtsJobs ? json::get_id(item, "shortcode") : std::nullopt;
+        if (!id || id->empty()) id = json::get_id(item, "id");
         if (!id || id->empty()) continue;
         out.records.push_back(map(ctx, model, item.get_object(), *id));
       }

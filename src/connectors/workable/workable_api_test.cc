@@ -291,13 +291,16 @@ TEST_F(WorkableApiTest, ListsCandidatesByFollowingPagingNextOnOurHost) {
 
 TEST_F(WorkableApiTest, ListsJobsByShortcodeAndEmployeesByOffset) {
   fake_.on("/spi/v3/jobs", 200,
-           R"({"jobs":[{"id":"61884e2","shortcode":"GROOV003","title":"Sales Intern","state":"closed"}],
+           R"({"jobs":[{"id":"61884e2","shortcode":"GROOV003","title":"Sales Intern","state":"closed"},
+                       {"id":"j9","title":"No shortcode","state":"draft"}],
               "paging":{}})");
   auto jobs = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_TRUE(jobs.ok()) << jobs.error().message;
-  ASSERT_EQ(jobs->records.size(), 1u);
+  ASSERT_EQ(jobs->records.size(), 2u);
   EXPECT_EQ(jobs->records[0].at("remote_id"), bj::value("GROOV003"));
   EXPECT_EQ(jobs->records[0].at("status"), bj::value("CLOSED"));
+  EXPECT_EQ(jobs->records[1].at("remote_id"), bj::value("j9"));
+  EXPECT_EQ(jobs->records[1].at("status"), bj::value("DRAFT"));
   EXPECT_EQ(jobs->next, "");
 
   fake_.on("/spi/v3/employees", [](const Recorded& r) {
