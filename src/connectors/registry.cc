@@ -1,11 +1,13 @@
 #include "connectors/registry.h"
 
+#include "connectors/ashby/ashby.h"
 #include "connectors/bamboohr/bamboohr.h"
 #include "connectors/greenhouse/greenhouse.h"
 #include "connectors/hibob/hibob.h"
 #include "connectors/personio/personio.h"
 #include "connectors/recruitee/recruitee.h"
 #include "connectors/teamtailor/teamtailor.h"
+#include "connectors/workable/workable.h"
 
 namespace tributary::connectors {
 
@@ -35,6 +37,8 @@ const Registry& builtin_registry() {
     register_personio(r);
     register_bamboohr(r);
     register_hibob(r);
+    register_workable(r);
+    register_ashby(r);
     register_greenhouse(r);
     register_recruitee(r);
     register_teamtailor(r);

@@ -1,0 +1,250 @@
+#include "connectors/ashby/ashby.h"
+
+#include <gtest/gtest.h>
+
+#include "connectors/common/test_support.h"
+#include "core/crypto.h"
+
+namespace tributary::connectors {
+namespace {
+
+namespace bj = boost::json;
+using testing::post_request;
+using testing::read_testdata;
+using testing::read_testdata_json;
+
+class AshbyTest : public ::testing::Test {
+ protected:
+  AshbyTest() {
+    register_ashby(registry_);
+    connector_ = registry_.find("ashby");
+    vectors_ = read_testdata_json("ashby/testdata/vectors.json");
+    secret_ = std::string(vectors_.at("secret").as_string());
+  }
+
+  static std::string body_of(std::string_view file) {
+    return read_testdata("ashby/testdata/" + std::string(file));
+  }
+
+  http::Request signed_request(std::string body) const {
+    std::string sig = "sha256=" + crypto::hex_encode(crypto::hmac_sha256(secret_, body));
+    return post_request(std::move(body), {{"Content-Type", "application/json"}, {"Ashby-Signature", sig}});
+  }
+
+  Verification verify(const http::Request& r) const {
+    return connector_->verify(r, VerificationKeys{{secret_}});
+  }
+
+  Result<ParsedEvent> parse_json(std::string body) const {
+    return connector_->parse(post_request(std::move(body), {}));
+  }
+
+  Registry registry_;
+  const Connector* connector_ = nullptr;
+  bj::value vectors_;
+  std::string secret_;
+};
+
+TEST_F(AshbyTest, Declaration) {
+  ASSERT_NE(connector_, nullptr);
+  EXPECT_EQ(connector_->tool(), "ashby");
+  EXPECT_EQ(connector_->display_name(), "Ashby");
+  EXPECT_EQ(connector_->category(), Category::kAts);
+  EXPECT_EQ(connector_->subscription_mode(), SubscriptionMode::kApi);
+  EXPECT_TRUE(connector_->we_choose_secret());
+  EXPECT_EQ(connector_->credential_keys(), (std::vector<std::string>{"api_key"}));
+  EXPECT_EQ(connector_->default_base_url({}), "https://api.ashbyhq.com");
+  EXPECT_EQ(connector_->accepted_status(), 200);
+  EXPECT_TRUE(connector_->supports_records(Model::kAtsCandidates));
+  EXPECT_TRUE(connector_->supports_records(Model::kAtsJobs));
+  EXPECT_FALSE(connector_->supports_records(Model::kHrisEmployees));
+  // The ping is signed like every other delivery: it is parsed after verification, not answered before it.
+  EXPECT_FALSE(connector_->handshake(signed_request(body_of("ping.json"))).has_value());
+}
+
+TEST_F(AshbyTest, OneSubscriptionPerWebhookType) {
+  auto plan = connector_->plan_subscriptions({Model::kAtsCandidates, Model::kAtsJobs});
+  EXPECT_EQ(plan, (std::vector<std::vector<std::string>>{{"applicationSubmit"},
+                                                         {"candidateDelete"},
+                                                         {"jobPostingUpdate"},
+                                                         {"jobPostingPublish"},
+                                                         {"jobPostingUnpublish"}}));
+  EXPECT_EQ(connector_->plan_subscriptions({Model::kAtsCandidates}),
+            (std::vector<std::vector<std::string>>{{"applicationSubmit"}, {"candidateDelete"}}));
+  EXPECT_TRUE(connector_->plan_subscriptions({Model::kHrisEmployees}).empty());
+  // jobUpdate is not a webhookType webhook.create accepts: it must never be planned.
+  for (const auto& group : connector_->plan_subscriptions({Model::kAtsJobs}))
+    EXPECT_NE(group.front(), "jobUpdate");
+}
+
+TEST_F(AshbyTest, DocumentedPayloadsVerifyAndParse) {
+  const auto& cases = vectors_.at("cases").as_array();
+  ASSERT_GE(cases.size(), 9u);
+  for (const auto& c : cases) {
+    const std::string file(c.at("body_file").as_string());
+    SCOPED_TRACE(file);
+    http::Request r =
+        post_request(body_of(file), {{"Content-Type", "application/json"},
+                                     {"Ashby-Signature", std::string(c.at("signature").as_string())}});
+    Verification v = verify(r);
+    EXPECT_TRUE(v.ok) << v.reason;
+    EXPECT_EQ(v.scheme, "hmac-sha256 hex in Ashby-Signature (sha256=<hex>)");
+
+    auto parsed = connector_->parse(r);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
+    EXPECT_EQ(parsed->is_ping, c.at("is_ping").as_bool());
+    EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
+    const auto& expected = c.at("events").as_array();
+    ASSERT_EQ(parsed->events.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(to_string(parsed->events[i].model), expected[i].at("model").as_string());
+      EXPECT_EQ(to_string(parsed->events[i].action), expected[i].at("action").as_string());
+      EXPECT_EQ(parsed->events[i].remote_id, expected[i].at("remote_id").as_string());
+    }
+  }
+}
+
+TEST_F(AshbyTest, PublishAndItsCompanionUpdateAreOneUnifiedEvent) {
+  // Fresh connectors: the related update alone is an update; after the publish it is nothing.
+  Registry fresh;
+  register_ashby(fresh);
+  const Connector* c = fresh.find("ashby");
+  auto update_first = c->parse(post_request(body_of("job_posting_update_related.json"), {}));
+  ASSERT_TRUE(update_first.ok());
+  ASSERT_EQ(update_first->events.size(), 1u);
+  EXPECT_EQ(update_first->events[0].action, Action::kUpdated);
+
+  auto publish = connector_->parse(post_request(body_of("job_posting_publish.json"), {}));
+  ASSERT_TRUE(publish.ok());
+  ASSERT_EQ(publish->events.size(), 1u);
+  EXPECT_EQ(publish->events[0].action, Action::kPublished);
+  auto update = connector_->parse(post_request(body_of("job_posting_update_related.json"), {}));
+  ASSERT_TRUE(update.ok());
+  EXPECT_TRUE(update->events.empty());
+  // Retries of the same delivery keep the same delivery id; the two related deliveries differ.
+  EXPECT_NE(publish->delivery_id, update->delivery_id);
+  EXPECT_EQ(publish->delivery_id.substr(0, publish->delivery_id.find(':')),
+            update->delivery_id.substr(0, update->delivery_id.find(':')));
+  auto retried = connector_->parse(post_request(body_of("job_posting_publish.json"), {}));
+  ASSERT_TRUE(retried.ok());
+  EXPECT_EQ(retried->delivery_id, publish->delivery_id);
+  ASSERT_EQ(retried->events.size(), 1u);  // a retried publish is still a publish (the ingress drops it)
+
+  // Unpublish works the same way.
+  std::string unpublish_update = body_of("job_posting_update.json");
+  std::string unpublish = body_of("job_posting_unpublish.json");
+  const std::string unpublish_id = "9f2e7d3b-4c5a-4d6e-9f70-8b9c0d1e2f03";
+  const std::string own_id = "a0f38e4c-5d6b-4e7f-a081-9c0d1e2f3a04";
+  unpublish_update.replace(unpublish_update.find(own_id), own_id.size(), unpublish_id);
+  ASSERT_TRUE(connector_->parse(post_request(unpublish, {})).ok());
+  auto companion = connector_->parse(post_request(unpublish_update, {}));
+  ASSERT_TRUE(companion.ok());
+  EXPECT_TRUE(companion->events.empty());
+}
+
+TEST_F(AshbyTest, UpdateWithoutActionIdIsStillAnUpdate) {
+  auto parsed = parse_json(
+      R"({"action":"jobPostingUpdate","data":{"jobPosting":{"id":"p1","jobId":"j1","title":"T"}}})");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->delivery_id, "");
+  ASSERT_EQ(parsed->events.size(), 1u);
+  EXPECT_EQ(parsed->events[0].remote_id, "j1");
+}
+
+TEST_F(AshbyTest, TamperedBodyIsRejected) {
+  http::Request r = signed_request(body_of("candidate_delete.json"));
+  ASSERT_TRUE(verify(r).ok);
+  auto pos = r.body.find("f9e52a51");
+  ASSERT_NE(pos, std::string::npos);
+  r.body[pos] = 'a';
+  Verification v = verify(r);
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(v.reason.find("does not match"), std::string::npos) << v.reason;
+  http::Request r2 = signed_request(body_of("candidate_delete.json"));
+  r2.body += "\n";
+  EXPECT_FALSE(verify(r2).ok);
+}
+
+TEST_F(AshbyTest, WrongKeyAndMissingKeyAreRejected) {
+  http::Request r = signed_request(body_of("application_submit.json"));
+  EXPECT_FALSE(connector_->verify(r, VerificationKeys{{"another-secret"}}).ok);
+  Verification none = connector_->verify(r, VerificationKeys{});
+  EXPECT_FALSE(none.ok);
+  // An empty secret would make every signature forgeable.
+  const std::string body = body_of("application_submit.json");
+  http::Request forged = post_request(
+      body, {{"Ashby-Signature", "sha256=" + crypto::hex_encode(crypto::hmac_sha256("", body))}});
+  EXPECT_FALSE(connector_->verify(forged, VerificationKeys{{""}}).ok);
+  // During a rotation the previous secret still verifies, and says so.
+  Verification rotated = connector_->verify(r, VerificationKeys{{"new-secret", secret_}});
+  EXPECT_TRUE(rotated.ok);
+  EXPECT_NE(rotated.scheme.find("previous secret"), std::string::npos);
+}
+
+TEST_F(AshbyTest, MalformedSignatureHeadersAreRejected) {
+  const std::string body = body_of("candidate_delete.json");
+  const std::string hex = crypto::hex_encode(crypto::hmac_sha256(secret_, body));
+  auto with = [&](HeaderList h) { return verify(post_request(body, std::move(h))); };
+  EXPECT_FALSE(with({}).ok);
+  Verification dup = with({{"Ashby-Signature", "sha256=" + hex}, {"Ashby-Signature", "sha256=" + hex}});
+  EXPECT_FALSE(dup.ok);
+  EXPECT_NE(dup.reason.find("duplicated"), std::string::npos);
+  EXPECT_FALSE(with({{"Ashby-Signature", hex}}).ok);                        // no algorithm prefix
+  EXPECT_FALSE(with({{"Ashby-Signature", "sha1=" + hex}}).ok);              // another algorithm
+  EXPECT_FALSE(with({{"Ashby-Signature", "sha256 " + hex}}).ok);            // Greenhouse's separator
+  EXPECT_FALSE(with({{"Ashby-Signature", "sha256=" + hex.substr(2)}}).ok);  // truncated
+  EXPECT_FALSE(with({{"Ashby-Signature", "sha256=" + hex + "00"}}).ok);     // too long
+  std::string not_hex = hex;
+  not_hex[0] = 'z';
+  EXPECT_FALSE(with({{"Ashby-Signature", "sha256=" + not_hex}}).ok);
+  EXPECT_FALSE(with({{"Ashby-Signature", "sha256="}}).ok);
+  // Upper-case hex is the same digest.
+  std::string upper = hex;
+  for (auto& ch : upper)
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  EXPECT_TRUE(with({{"Ashby-Signature", "sha256=" + upper}}).ok);
+  // Reasons never contain the secret.
+  Verification bad = with({{"Ashby-Signature", "sha256=" + std::string(64, '0')}});
+  EXPECT_FALSE(bad.ok);
+  EXPECT_EQ(bad.reason.find(secret_), std::string::npos);
+}
+
+TEST_F(AshbyTest, MalformedBodiesAreErrorsAndUnknownEventsAreNothing) {
+  EXPECT_FALSE(parse_json("").ok());
+  EXPECT_FALSE(parse_json("not json").ok());
+  EXPECT_FALSE(parse_json("[]").ok());
+  EXPECT_FALSE(parse_json(R"({"data":{}})").ok());
+  EXPECT_FALSE(parse_json(R"({"action":42,"data":{}})").ok());
+  EXPECT_FALSE(parse_json(R"({"action":"candidateDelete"})").ok());
+  EXPECT_FALSE(parse_json(R"({"action":"candidateDelete","data":[]})").ok());
+  EXPECT_FALSE(parse_json(R"({"action":"candidateDelete","data":{"candidate":{}}})").ok());
+  EXPECT_FALSE(parse_json(R"({"action":"candidateDelete","data":{"candidate":{"id":{"x":1}}}})").ok());
+  EXPECT_FALSE(parse_json(R"({"action":"jobPostingPublish","data":{"jobPosting":{"id":"p"}}})").ok());
+  EXPECT_FALSE(parse_json(R"({"action":"applicationSubmit","data":{"application":{"id":"a"}}})").ok());
+  auto legacy =
+      parse_json(R"({"action":"applicationSubmit","data":{"application":{"id":"a","candidateId":"c7"}}})");
+  ASSERT_TRUE(legacy.ok());
+  ASSERT_EQ(legacy->events.size(), 1u);
+  EXPECT_EQ(legacy->events[0].remote_id, "c7");
+
+  auto unknown = parse_json(R"({"webhookActionId":"x","action":"surveySubmit","data":{"whatever":true}})");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_TRUE(unknown->events.empty());
+  EXPECT_FALSE(unknown->is_ping);
+  // A hostile action id is not used as a dedupe key.
+  auto hostile =
+      parse_json(R"({"webhookActionId":"a b\n","action":"candidateDelete","data":{"candidate":{"id":"1"}}})");
+  ASSERT_TRUE(hostile.ok());
+  EXPECT_EQ(hostile->delivery_id, "");
+  auto ping = parse_json(R"({"action":"ping"})");
+  ASSERT_TRUE(ping.ok());
+  EXPECT_TRUE(ping->is_ping);
+  // Deeply nested input does not crash the parser.
+  std::string deep =
+      R"({"action":"candidateDelete","data":)" + std::string(5000, '[') + std::string(5000, ']') + "}";
+  EXPECT_FALSE(parse_json(deep).ok());
+}
+
+}  // namespace
+}  // namespace tributary::connectors
