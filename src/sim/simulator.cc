@@ -1,5 +1,6 @@
 #include "sim/simulator.h"
 
+#include "sim/ashby/ashby_sim.h"
 #include "sim/greenhouse/greenhouse_sim.h"
 #include "sim/personio/personio_sim.h"
 
@@ -10,13 +11,14 @@ std::string Simulator::base_url() const {
 }
 
 std::unique_ptr<Simulator> make_simulator(std::string_view tool, SimOptions options) {
+  if (tool == "ashby") return ashby::make_ashby_simulator(std::move(options));
   if (tool == "greenhouse") return greenhouse::make_greenhouse_simulator(std::move(options));
   if (tool == "personio") return personio::make_personio_simulator(std::move(options));
   return nullptr;
 }
 
 std::vector<std::string> simulator_tools() {
-  return {"greenhouse", "personio"};
+  return {"ashby", "greenhouse", "personio"};
 }
 
 }  // namespace tributary::sim
