@@ -2,6 +2,7 @@
 
 #include "sim/ashby/ashby_sim.h"
 #include "sim/greenhouse/greenhouse_sim.h"
+#include "sim/lever/lever_sim.h"
 #include "sim/personio/personio_sim.h"
 
 namespace tributary::sim {
@@ -13,12 +14,13 @@ std::string Simulator::base_url() const {
 std::unique_ptr<Simulator> make_simulator(std::string_view tool, SimOptions options) {
   if (tool == "ashby") return ashby::make_ashby_simulator(std::move(options));
   if (tool == "greenhouse") return greenhouse::make_greenhouse_simulator(std::move(options));
+  if (tool == "lever") return lever::make_lever_simulator(std::move(options));
   if (tool == "personio") return personio::make_personio_simulator(std::move(options));
   return nullptr;
 }
 
 std::vector<std::string> simulator_tools() {
-  return {"ashby", "greenhouse", "personio"};
+  return {"ashby", "greenhouse", "lever", "personio"};
 }
 
 }  // namespace tributary::sim
