@@ -4,6 +4,7 @@
 #include "sim/greenhouse/greenhouse_sim.h"
 #include "sim/lever/lever_sim.h"
 #include "sim/personio/personio_sim.h"
+#include "sim/smartrecruiters/smartrecruiters_sim.h"
 
 namespace tributary::sim {
 
@@ -16,11 +17,12 @@ std::unique_ptr<Simulator> make_simulator(std::string_view tool, SimOptions opti
   if (tool == "greenhouse") return greenhouse::make_greenhouse_simulator(std::move(options));
   if (tool == "lever") return lever::make_lever_simulator(std::move(options));
   if (tool == "personio") return personio::make_personio_simulator(std::move(options));
+  if (tool == "smartrecruiters") return smartrecruiters::make_smartrecruiters_simulator(std::move(options));
   return nullptr;
 }
 
 std::vector<std::string> simulator_tools() {
-  return {"ashby", "greenhouse", "lever", "personio"};
+  return {"ashby", "greenhouse", "lever", "personio", "smartrecruiters"};
 }
 
 }  // namespace tributary::sim
