@@ -278,5 +278,23 @@ TEST_F(AshbySimTest, ListsPageWithCursorAndSyncTokenAndInfoAnswersNotFound) {
       rpc("jobPosting.list", bj::object{{"listedOnly", true}}).json().at("results").as_array().empty());
 }
 
+TEST_F(AshbySimTest, HostileParametersGetErrorsNotCrashes) {
+  Reply garbage = call(client_, "POST", sim_->base_url() + "/candidate.list", "{not json",
+                       HeaderList{{"Content-Type", "application/json"}, {"Authorization", basic("k")}});
+  EXPECT_EQ(garbage.status, 400);
+  EXPECT_FALSE(garbage.json().at("success").as_bool());
+  EXPECT_FALSE(rpc("candidate.list", bj::object{{"limit", "ten"}}).json().at("success").as_bool());
+  EXPECT_FALSE(rpc("candidate.list", bj::object{{"cursor", "%%%"}}).json().at("success").as_bool());
+  EXPECT_FALSE(rpc("candidate.info", bj::object{{"id", 12}}).json().at("success").as_bool());
+  EXPECT_FALSE(rpc("webhook.create", bj::array{1, 2}).json().is_null());
+  EXPECT_FALSE(
+      rpc("webhook.create", bj::object{{"webhookType", "applicationSubmit"}, {"requestUrl", "ftp://x"}})
+          .json()
+          .at("success")
+          .as_bool());
+  // A limit above 100 is served as 100.
+  EXPECT_TRUE(rpc("job.list", bj::object{{"limit", 1000}}).json().at("success").as_bool());
+}
+
 }  // namespace
 }  // namespace tributary::sim::ashby

@@ -208,5 +208,16 @@ TEST_F(LeverSimTest, RecordsPageWithNextOffsetAndGetAnswers404ForUnknownIds) {
   EXPECT_EQ(api("GET", "/v1/postings?state=draft").json().at("data").as_array().size(), 1u);
 }
 
+TEST_F(LeverSimTest, HostileParametersGetErrorsNotCrashes) {
+  EXPECT_EQ(api("POST", "/v1/webhooks", "{not json").status, 400);
+  EXPECT_EQ(api("POST", "/v1/webhooks", "[1,2]").status, 400);
+  EXPECT_EQ(
+      api("POST", "/v1/webhooks", bj::serialize(bj::object{{"event", 5}, {"url", receiver_.url()}})).status,
+      400);
+  EXPECT_EQ(api("GET", "/v1/opportunities?limit=abc").status, 400);
+  EXPECT_EQ(api("GET", "/v1/opportunities?offset=%25%25").status, 400);
+  EXPECT_EQ(api("GET", "/v1/opportunities?updated_at_start=yesterday").status, 400);
+}
+
 }  // namespace
 }  // namespace tributary::sim::lever

@@ -316,5 +316,21 @@ TEST_F(SmartRecruitersSimTest, RecordsPageWithNextPageIdAndAnswer404) {
   EXPECT_EQ(api("GET", "/jobs/unknown").status, 404);
 }
 
+TEST_F(SmartRecruitersSimTest, AtMostSixteenLiveKeysAndHostileParametersGetErrors) {
+  std::string id = subscribe("candidate.created");
+  for (int i = 0; i < 16; ++i)
+    new_key(id);
+  EXPECT_EQ(api("POST", "/webhooks-api/v201907/subscriptions/" + id + "/secret-key").status, 409);
+  EXPECT_EQ(api("POST", "/webhooks-api/v201907/subscriptions",
+                bj::object{{"callbackUrl", receiver_.url()},
+                           {"events", bj::array{"candidate.created", "job.created"}}})
+                .status,
+            422);
+  EXPECT_EQ(api("GET", "/candidates?pageId=garbage").status, 400);
+  EXPECT_EQ(api("GET", "/candidates?limit=0").status, 400);
+  EXPECT_EQ(api("GET", "/jobs?updatedAfter=soon").status, 400);
+  EXPECT_EQ(api("PUT", "/webhooks-api/v201907/subscriptions/unknown/activation").status, 404);
+}
+
 }  // namespace
 }  // namespace tributary::sim::smartrecruiters
