@@ -1,0 +1,280 @@
+// The simulated Ashby's RPC routes: the webhooks API and the record reads; see ashby_sim.h for the contract.
+#include <spdlog/spdlog.h>
+
+#include "core/crypto.h"
+#include "core/json.h"
+#include "http/client.h"
+#include "sim/ashby/ashby_sim.h"
+#include "sim/common/form.h"
+
+namespace tributary::sim::ashby {
+
+namespace bj = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxLimit = 100;
+constexpr std::chrono::milliseconds kPingTimeout{10000};
+
+// The webhook types webhook.create accepts (vendors.md: jobCreate/jobUpdate are payloads only).
+constexpr std::string_view kWebhookTypes[] = {"applicationSubmit",
+                                              "applicationUpdate",
+                                              "candidateHire",
+                                              "candidateStageChange",
+                                              "candidateDelete",
+                                              "candidateMerge",
+                                              "interviewPlanTransition",
+                                              "interviewScheduleCreate",
+                                              "interviewScheduleUpdate",
+                                              "jobPostingUpdate",
+                                              "jobPostingPublish",
+                                              "jobPostingUnpublish",
+                                              "offerCreate",
+                                              "offerUpdate",
+                                              "offerDelete",
+                                              "pushToHRIS",
+                                              "surveySubmit"};
+
+// Ashby answers errors with HTTP 200 and success false (its "Responses & Errors" page).
+http::Response ashby_error(std::string_view code, std::string_view message, int status = 200) {
+  bj::object body{{"success", false},
+                  {"errors", bj::array{bj::value(code)}},
+                  {"errorInfo", bj::object{{"code", code}, {"message", message}, {"requestId", new_uuid()}}}};
+  return json_reply(status, body);
+}
+
+http::Response ashby_ok(bj::value results) {
+  return json_reply(200, bj::object{{"success", true}, {"results", std::move(results)}});
+}
+
+// An empty body is an empty parameter object; anything but a JSON object is rejected.
+Result<bj::object> params_of(const http::Request& req) {
+  if (req.body.empty()) return bj::object{};
+  return parse_object_body(req.body);
+}
+
+struct Cursor {
+  std::uint64_t after = 0;
+  Millis since = -1;  // records updated at or after this (a sync), -1 for all
+  Millis started = 0;
+};
+
+std::string encode_cursor(const Cursor& c) {
+  return crypto::base64url_encode_nopad(
+      json::serialize(bj::object{{"a", c.after}, {"s", c.since}, {"t", c.started}}));
+}
+
+std::optional<Cursor> decode_cursor(std::string_view text) {
+  auto raw = crypto::base64url_decode(text);
+  if (!raw) return std::nullopt;
+  auto parsed = json::parse(*raw);
+  if (!parsed.ok() || !parsed->is_object()) return std::nullopt;
+  const auto& o = parsed->get_object();
+  const auto* a = o.if_contains("a");
+  const auto* s = o.if_contains("s");
+  const auto* t = o.if_contains("t");
+  if (a == nullptr || s == nullptr || t == nullptr || !s->is_int64() || !t->is_int64()) return std::nullopt;
+  Cursor c;
+  if (a->is_uint64())
+    c.after = a->get_uint64();
+  else if (a->is_int64() && a->get_int64() >= 0)
+    c.after = static_cast<std::uint64_t>(a->get_int64());
+  else
+    return std::nullopt;
+  c.since = s->get_int64();
+  c.started = t->get_int64();
+  return c;
+}
+
+std::optional<std::string> string_param(const bj::object& params, std::string_view key) {
+  const auto* v = params.if_contains(key);
+  if (v == nullptr || !v->is_string() || v->get_string().empty()) return std::nullopt;
+  return std::string(v->get_string());
+}
+
+}  // namespace
+
+bool AshbySimulator::authorized(const http::Request& request) const {
+  auto header = request.header("Authorization");
+  if (!header) return false;
+  auto basic = parse_basic_auth(*header);
+  return basic.has_value() && !basic->first.empty();
+}
+
+void AshbySimulator::add_api_routes() {
+  auto unauthenticated = [] {
+    return ashby_error("unauthenticated", "Basic authentication with an API key is required", 401);
+  };
+
+  // webhook.create: answers after the ping, like Ashby's "send a ping on create".
+  router().add(
+      "POST", "/webhook.create",
+      [this, unauthenticated](http::Request req, http::Params, http::Responder respond) {
+        if (!authorized(req)) return respond(unauthenticated());
+        auto params = params_of(req);
+        if (!params.ok()) return respond(ashby_error("invalid_input", params.error().message, 400));
+        {
+          std::lock_guard lock(mu_);
+          if (!webhooks_permission_)
+            return respond(ashby_error("missing_endpoint_permission",
+                                       "The API key is missing the apiKeysWrite permission"));
+        }
+        auto type = string_param(*params, "webhookType");
+        auto url = string_param(*params, "requestUrl");
+        const auto* secret_v = params->if_contains("secretToken");
+        if (!type ||
+            std::find(std::begin(kWebhookTypes), std::end(kWebhookTypes), *type) == std::end(kWebhookTypes))
+          return respond(ashby_error("invalid_input", "webhookType is missing or not a webhook type"));
+        if (!url || !(url->starts_with("https://") || url->starts_with("http://")) || url->size() > 2048 ||
+            url->find_first_of(" \t\r\n") != std::string::npos)
+          return respond(ashby_error("invalid_input", "requestUrl must be an absolute URL"));
+        if (secret_v != nullptr && !secret_v->is_string() && !secret_v->is_null())
+          return respond(ashby_error("invalid_input", "secretToken must be a string"));
+        Webhook w;
+        w.id = new_uuid();
+        w.type = *type;
+        w.url = *url;
+        w.secret = secret_v != nullptr && secret_v->is_string() ? std::string(secret_v->get_string())
+                                                                : std::string{};
+        std::string body = json::serialize(
+            bj::object{{"action", "ping"},
+                       {"webhookActionId", new_uuid()},
+                       {"data", bj::object{{"webhookActionType", "ping"}, {"webhookId", w.id}}}});
+        OutboundWebhook ping;
+        ping.url = w.url;
+        ping.event = "ping";
+        ping.delivery_id = new_uuid();
+        ping.headers = {{"Content-Type", "application/json"}};
+        if (!w.secret.empty()) ping.headers.emplace_back("Ashby-Signature", signature_header(w.secret, body));
+        ping.body = std::move(body);
+        sender().send_once(
+            std::move(ping), kPingTimeout, [this, w, respond](const http::ClientResponse& r) mutable {
+              // "If it gets no answer or a status above 400, the webhook is created
+              // disabled."
+              w.enabled = r.status != 0 && r.status <= 400;
+              {
+                std::lock_guard lock(mu_);
+                webhooks_.push_back(w);
+              }
+              spdlog::info("sim ashby: webhook {} ({}) created, enabled {}", w.id, w.type, w.enabled);
+              respond(ashby_ok(bj::object{{"id", w.id},
+                                          {"enabled", w.enabled},
+                                          {"requestUrl", w.url},
+                                          {"secretToken", w.secret},
+                                          {"webhookType", w.type}}));
+            });
+      });
+
+  router().add_sync(
+      "POST", "/webhook.delete", [this, unauthenticated](const http::Request& req, const http::Params&) {
+        if (!authorized(req)) return unauthenticated();
+        auto params = params_of(req);
+        if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
+        std::lock_guard lock(mu_);
+        if (!webhooks_permission_)
+          return ashby_error("missing_endpoint_permission",
+                             "The API key is missing the apiKeysWrite permission");
+        auto id = string_param(*params, "webhookId");
+        if (!id) return ashby_error("invalid_input", "webhookId is required");
+        auto it =
+            std::find_if(webhooks_.begin(), webhooks_.end(), [&](const Webhook& w) { return w.id == *id; });
+        if (it == webhooks_.end()) return ashby_error("not_found", "no webhook with this id");
+        webhooks_.erase(it);
+        return ashby_ok(bj::object{{"webhookId", *id}});
+      });
+
+  // Paginated lists: candidate.list, application.list, job.list.
+  auto add_list = [this, unauthenticated](std::string method, RecordStore AshbySimulator::*store) {
+    router().add_sync(
+        "POST", "/" + method, [this, unauthenticated, store](const http::Request& req, const http::Params&) {
+          if (!authorized(req)) return unauthenticated();
+          auto params = params_of(req);
+          if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
+          std::size_t limit = kMaxLimit;
+          if (const auto* l = params->if_contains("limit")) {
+            if (!l->is_int64() || l->get_int64() < 1)
+              return ashby_error("invalid_input", "limit must be a positive integer");
+            // Ashby documents 100 as the maximum page size; larger values get 100.
+            limit = std::min<std::size_t>(static_cast<std::size_t>(l->get_int64()), kMaxLimit);
+          }
+          std::lock_guard lock(mu_);
+          Cursor c;
+          c.started = now_ms();
+          if (auto cursor = string_param(*params, "cursor")) {
+            auto decoded = decode_cursor(*cursor);
+            if (!decoded) return ashby_error("invalid_cursor", "the cursor is not valid");
+            c = *decoded;
+          } else if (auto token = string_param(*params, "syncToken")) {
+            auto it = sync_tokens_.find(*token);
+            if (it == sync_tokens_.end())
+              return ashby_error("sync_token_expired", "the sync token expired; run a full sync");
+            c.since = it->second;
+          }
+          bool more = false;
+          Millis since = c.since;
+          auto page =
+              (this->*store)
+                  .page(
+                      c.after, limit,
+                      [since](const StoredRecord& r) { return since < 0 || r.updated_at >= since; }, &more);
+          bj::array results;
+          for (const auto* r : page)
+            results.push_back(r->data);
+          bj::object out{{"success", true}, {"results", std::move(results)}, {"moreDataAvailable", more}};
+          if (more) {
+            Cursor next = c;
+            next.after = page.back()->seq;
+            out["nextCursor"] = encode_cursor(next);
+          } else {
+            // The last page carries the token for the next incremental sync: changes since this
+            // sync started.
+            std::string token = crypto::random_token(24);
+            sync_tokens_[token] = c.started;
+            out["syncToken"] = token;
+          }
+          return json_reply(200, out);
+        });
+  };
+  add_list("candidate.list", &AshbySimulator::candidates_);
+  add_list("application.list", &AshbySimulator::applications_);
+  add_list("job.list", &AshbySimulator::jobs_);
+
+  router().add_sync(
+      "POST", "/jobPosting.list", [this, unauthenticated](const http::Request& req, const http::Params&) {
+        if (!authorized(req)) return unauthenticated();
+        auto params = params_of(req);
+        if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
+        bool listed_only = false;
+        if (const auto* v = params->if_contains("listedOnly"); v != nullptr && v->is_bool())
+          listed_only = v->get_bool();
+        std::lock_guard lock(mu_);
+        bj::array results;
+        for (const auto* p : postings_.all())
+          if (!listed_only || p->data.at("isListed").as_bool()) results.push_back(p->data);
+        return json_reply(
+            200,
+            bj::object{{"success", true}, {"results", std::move(results)}, {"moreDataAvailable", false}});
+      });
+
+  auto add_info = [this, unauthenticated](std::string method, std::string id_key,
+                                          RecordStore AshbySimulator::*store) {
+    router().add_sync("POST", "/" + method,
+                      [this, unauthenticated, id_key, store](const http::Request& req, const http::Params&) {
+                        if (!authorized(req)) return unauthenticated();
+                        auto params = params_of(req);
+                        if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
+                        auto id = string_param(*params, id_key);
+                        if (!id) return ashby_error("invalid_input", id_key + " is required");
+                        std::lock_guard lock(mu_);
+                        const auto* r = (this->*store).find(*id);
+                        if (r == nullptr) return ashby_error("not_found", "no record with this " + id_key);
+                        return ashby_ok(r->data);
+                      });
+  };
+  add_info("candidate.info", "id", &AshbySimulator::candidates_);
+  add_info("application.info", "applicationId", &AshbySimulator::applications_);
+  add_info("job.info", "id", &AshbySimulator::jobs_);
+  add_info("jobPosting.info", "jobPostingId", &AshbySimulator::postings_);
+}
+
+}  // namespace tributary::sim::ashby

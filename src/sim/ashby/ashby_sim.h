@@ -1,0 +1,126 @@
+// The simulated Ashby (ATS, webhooks subscribed through the API): candidates with one application each, jobs
+// with one job posting each, the RPC-style API (every call is POST /<method> with a JSON body) and the
+// webhooks Ashby sends. Written from shared/vendors.md and Ashby's developer documentation
+// (https://developers.ashbyhq.com/docs/setting-up-webhooks, …/docs/authenticating-webhooks, …/docs/retries,
+// …/docs/related-webhooks, …/docs/pagination-and-incremental-synchronization), independently of the
+// connector.
+//
+// Auth: HTTP Basic with the API key as user name and a blank password (any non-empty key). A missing or
+// malformed Authorization header → 401 {"success": false, "errors": ["unauthenticated"], "errorInfo": {…}}.
+// Every other error is HTTP 200 with {"success": false, "errors": [code], "errorInfo": {"code", "message",
+// "requestId"}}, as Ashby answers; only a body that is not JSON gets a 400.
+//
+// Webhooks API (permission apiKeysWrite): POST /webhook.create {webhookType, requestUrl, secretToken?} pings
+// the URL ({"action": "ping", "webhookActionId", "data": {"webhookActionType": "ping", "webhookId"}}, signed
+// when a secret is set) and answers after the ping: {"success": true, "results": {id, enabled, requestUrl,
+// secretToken, webhookType}}; no answer or a status above 400 creates it disabled (enabled false), and a
+// disabled webhook receives nothing. One webhookType per webhook; jobCreate and jobUpdate are payload types
+// but not accepted by webhook.create (vendors.md). POST /webhook.delete {webhookId} → {"success": true,
+// "results": {"webhookId"}}. With POST /_sim/permissions {"webhooks": false} both answer
+// success:false "missing_endpoint_permission"; existing webhooks keep firing.
+//
+// Events fired (to enabled webhooks of that type): ats_candidates create → applicationSubmit
+// (data.application with candidate and job); delete → candidateDelete (data.candidate). Candidate field
+// changes fire nothing (Ashby has no candidate-update webhook type). ats_jobs: a title change →
+// jobPostingUpdate (data.jobPosting); publish → jobPostingPublish and jobPostingUpdate, unpublish (or
+// closing, archiving, deleting a job whose posting is listed) → jobPostingUnpublish and jobPostingUpdate,
+// each pair with the same webhookActionId. Body {"action", "webhookActionId", "data"}; header Ashby-Signature
+// "sha256=<hex HMAC-SHA256(secretToken, body)>" when a secret is set. Retries on any non-2xx except 401, 403,
+// 404, 405 and 410 (and on no answer), waiting (2^n − 1) × 10 s before retry n, 10 attempts at most
+// (scaled), with the same webhookActionId.
+//
+// Records: candidate.list, application.list, job.list ({limit ≤ 100 (larger is clamped), cursor, syncToken}
+// → {success, results, moreDataAvailable, nextCursor?, syncToken (last page)}; a syncToken returns records
+// updated since the list that issued it; an unknown one → success:false "sync_token_expired");
+// jobPosting.list (unpaginated, {listedOnly?}); candidate.info {id}, application.info {applicationId},
+// job.info {id}, jobPosting.info {jobPostingId} → {success, results}; unknown ids → success:false
+// "not_found". Ashby candidates carry one `name` (the control API's first and last names joined by a space).
+//
+// Control API extras: ats_candidates accepts job_remote_id (the job the application is for); the answer
+// carries application_id. ats_jobs answers job_posting_id. Remote ids are UUIDs.
+// Thread-safety: every hook and route locks mu_; webhooks are sent after the lock is released.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/common/record_store.h"
+#include "sim/common/sim_base.h"
+
+namespace tributary::sim::ashby {
+
+std::unique_ptr<Simulator> make_ashby_simulator(SimOptions options);
+// The delivery retry schedule described above (unscaled).
+std::shared_ptr<const RetrySchedule> retry_schedule();
+// "sha256=" + hex HMAC-SHA256(secret, body): the Ashby-Signature header value.
+std::string signature_header(std::string_view secret, std::string_view body);
+
+class AshbySimulator final : public SimulatorBase {
+ public:
+  explicit AshbySimulator(SimOptions options);
+  ~AshbySimulator() override;
+
+ protected:
+  Result<boost::json::object> sim_create(std::string_view model, const boost::json::object& fields) override;
+  Result<boost::json::object> sim_update(std::string_view model, std::string_view remote_id,
+                                         const boost::json::object& fields) override;
+  Result<boost::json::object> sim_delete(std::string_view model, std::string_view remote_id) override;
+  Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) override;
+  boost::json::array sim_list(std::string_view model) override;
+  Result<boost::json::object> sim_publish(std::string_view remote_id, bool live) override;
+  void sim_set_webhooks_permission(bool granted) override;
+  bool sim_webhooks_permission() const override;
+  boost::json::array sim_subscriptions() override;
+
+ private:
+  struct Webhook {
+    std::string id;
+    std::string type;
+    std::string url;
+    std::string secret;
+    bool enabled = false;
+  };
+  // An event ready to send once the state lock is released; related events share action_id.
+  struct Pending {
+    std::string action;
+    std::string action_id;
+    boost::json::object data;
+  };
+
+  // Caller holds mu_.
+  Result<boost::json::object> create_candidate(const boost::json::object& fields, std::vector<Pending>& out);
+  Result<boost::json::object> update_candidate(std::string_view id, const boost::json::object& fields);
+  Result<boost::json::object> delete_candidate(std::string_view id, std::vector<Pending>& out);
+  Result<boost::json::object> create_job(const boost::json::object& fields);
+  Result<boost::json::object> update_job(std::string_view id, const boost::json::object& fields,
+                                         std::vector<Pending>& out);
+  Result<boost::json::object> delete_job(std::string_view id, std::vector<Pending>& out);
+  // Lists or unlists the job's posting; adds the Publish/Unpublish + Update pair when it changes.
+  void set_listed(StoredRecord& job, bool listed, std::vector<Pending>& out);
+  boost::json::object candidate_summary(const boost::json::object& candidate) const;
+  boost::json::object job_summary(std::string_view job_id) const;
+  void refresh_applications(std::string_view candidate_id);
+
+  // Sends with no lock held.
+  void fire(std::vector<Pending> events);
+
+  // The RPC routes (ashby_api.cc).
+  void add_api_routes();
+  bool authorized(const http::Request& request) const;
+
+  mutable std::mutex mu_;
+  RecordStore candidates_;    // guarded by mu_
+  RecordStore applications_;  // guarded by mu_
+  RecordStore jobs_;          // guarded by mu_
+  RecordStore postings_;      // guarded by mu_
+  std::map<std::string, std::pair<std::string, std::string>>
+      names_;                                  // candidate → first/last, guarded by mu_
+  std::vector<Webhook> webhooks_;              // guarded by mu_
+  std::map<std::string, Millis> sync_tokens_;  // token → issued at, guarded by mu_
+  bool webhooks_permission_ = true;            // guarded by mu_
+};
+
+}  // namespace tributary::sim::ashby
