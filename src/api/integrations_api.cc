@@ -173,7 +173,7 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   if (!sync) return fail(sync.error());
   std::string scope_text;
   if (const auto* s = body->if_contains("scope")) scope_text = bj::serialize(*s);
-  auto scope = processing::parse_scope(scope_text, connector->category());
+  auto scope = processing::parse_scope(scope_text, *connector);
   if (!scope) return fail(scope.error());
   for (const auto& [k, v] : *body) {
     if (k != "tool" && k != "credentials" && k != "end_user" && k != "remote_base_url" && k != "sync" &&
@@ -221,9 +221,9 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
     return internal_error(Error{ErrorKind::kInternal, "no connector for " + row.tool});
   for (const auto& [k, v] : *body) {
     if (k == "scope") {
-      auto base = processing::parse_scope(row.scope, connector->category());
+      auto base = processing::parse_scope(row.scope, *connector);
       if (!base) return internal_error(base.error());
-      auto merged = processing::merge_scope(*base, bj::serialize(v), connector->category());
+      auto merged = processing::merge_scope(*base, bj::serialize(v), *connector);
       if (!merged) return fail(merged.error());
       row.scope = merged->to_json();
     } else if (k == "credentials") {

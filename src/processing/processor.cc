@@ -54,7 +54,7 @@ Outcome decide(const store::InboxRow& row, const std::optional<store::Integratio
   if (!integration || integration->deleted_at) return ignore("the integration was deleted");
   const connectors::Connector* connector = registry.find(integration->tool);
   if (connector == nullptr) return ignore("no connector for tool " + integration->tool);
-  auto scope = parse_scope(integration->scope, connector->category());
+  auto scope = parse_scope(integration->scope, *connector);
   if (!scope) return ignore("invalid scope config: " + scope.error().message);
 
   auto events_json = json::parse(row.unified_events.value_or("[]"));

@@ -2,12 +2,39 @@
 
 #include <boost/json.hpp>
 
+#include "connectors/connector.h"
 #include "core/json.h"
 
 namespace tributary::processing {
 namespace {
 
-Result<Scope> apply(Scope scope, std::string_view json_text, connectors::Category category) {
+struct ModelSet {
+  std::set<connectors::Model> available;   // may be enabled
+  std::set<connectors::Model> by_default;  // enabled unless the scope says otherwise
+};
+
+ModelSet of_category(connectors::Category category) {
+  ModelSet set;
+  for (connectors::Model m : connectors::kAllModels)
+    if (connectors::category_of(m) == category) {
+      set.available.insert(m);
+      set.by_default.insert(m);
+    }
+  return set;
+}
+
+// The tool's category's models, plus models of the other category the connector relays or reads (Workable
+// is an ATS with employees and time off); those are off unless enabled.
+ModelSet of_connector(const connectors::Connector& connector) {
+  ModelSet set = of_category(connector.category());
+  for (const auto& feed : connector.feeds())
+    set.available.insert(feed.model);
+  for (connectors::Model m : connectors::kAllModels)
+    if (connector.supports_records(m)) set.available.insert(m);
+  return set;
+}
+
+Result<Scope> apply(Scope scope, std::string_view json_text, const ModelSet& available) {
   if (json_text.empty()) return scope;
   auto parsed = json::parse(json_text);
   if (!parsed) return parsed.error();
@@ -32,10 +59,13 @@ Result<Scope> apply(Scope scope, std::string_view json_text, connectors::Categor
           return make_error(ErrorKind::kInvalidArgument,
                             "scope.models." + std::string(name) + " must be a boolean");
         }
-        if (on.get_bool() && connectors::category_of(*model) != category) {
+        if (on.get_bool() && available.available.count(*model) == 0) {
+          std::string list;
+          for (connectors::Model m : available.available)
+            list += (list.empty() ? "" : ", ") + std::string(connectors::to_string(m));
           return make_error(ErrorKind::kInvalidArgument,
-                            "scope.models: " + std::string(name) + " is not available for this " +
-                                std::string(connectors::to_string(category)) + " tool");
+                            "scope.models: " + std::string(name) +
+                                " is not available for this tool (available: " + list + ")");
         }
         if (on.get_bool()) {
           scope.models.insert(*model);
@@ -48,6 +78,12 @@ Result<Scope> apply(Scope scope, std::string_view json_text, connectors::Categor
     }
   }
   return scope;
+}
+
+Result<Scope> parse_with(std::string_view json_text, const ModelSet& set) {
+  Scope scope;
+  scope.models = set.by_default;
+  return apply(std::move(scope), json_text, set);
 }
 
 }  // namespace
@@ -64,14 +100,20 @@ std::string Scope::to_json() const {
 }
 
 Result<Scope> parse_scope(std::string_view json_text, connectors::Category category) {
-  Scope scope;
-  for (connectors::Model m : connectors::kAllModels)
-    if (connectors::category_of(m) == category) scope.models.insert(m);
-  return apply(std::move(scope), json_text, category);
+  return parse_with(json_text, of_category(category));
 }
 
 Result<Scope> merge_scope(const Scope& base, std::string_view patch_json, connectors::Category category) {
-  return apply(base, patch_json, category);
+  return apply(base, patch_json, of_category(category));
+}
+
+Result<Scope> parse_scope(std::string_view json_text, const connectors::Connector& connector) {
+  return parse_with(json_text, of_connector(connector));
+}
+
+Result<Scope> merge_scope(const Scope& base, std::string_view patch_json,
+                          const connectors::Connector& connector) {
+  return apply(base, patch_json, of_connector(connector));
 }
 
 }  // namespace tributary::processing

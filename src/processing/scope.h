@@ -10,6 +10,10 @@
 #include "connectors/model.h"
 #include "core/result.h"
 
+namespace tributary::connectors {
+class Connector;
+}
+
 namespace tributary::processing {
 
 struct Scope {
@@ -24,5 +28,10 @@ struct Scope {
 Result<Scope> parse_scope(std::string_view json, connectors::Category category);
 // Applies a partial scope document (PATCH) on top of `base`.
 Result<Scope> merge_scope(const Scope& base, std::string_view patch_json, connectors::Category category);
+// The same for one tool: its category's models (on by default) and any other model it relays or reads (off
+// by default, e.g. Workable's employees).
+Result<Scope> parse_scope(std::string_view json_text, const connectors::Connector& connector);
+Result<Scope> merge_scope(const Scope& base, std::string_view patch_json,
+                          const connectors::Connector& connector);
 
 }  // namespace tributary::processing

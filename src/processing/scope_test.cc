@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "connectors/registry.h"
+
 namespace tributary::processing {
 namespace {
 
@@ -52,9 +54,10 @@ TEST(ScopeTest, ModelOfTheWrongCategoryIsRejected) {
   auto scope = parse_scope(R"({"models": {"ats_jobs": true}})", Category::kHris);
   ASSERT_FALSE(scope.ok());
   EXPECT_EQ(scope.error().kind, ErrorKind::kInvalidArgument);
-  // The message names the model and the category it does not belong to.
+  // The message names the model and the ones that are available.
   EXPECT_NE(scope.error().message.find("ats_jobs"), std::string::npos) << scope.error().message;
-  EXPECT_NE(scope.error().message.find("HRIS"), std::string::npos) << scope.error().message;
+  EXPECT_NE(scope.error().message.find("available: hris_employees, hris_absences"), std::string::npos)
+      << scope.error().message;
 }
 
 TEST(ScopeTest, NonBooleanValuesAreRejectedNamingTheKey) {
@@ -116,7 +119,8 @@ TEST(ScopeTest, MergeValidatesThePatchAndLeavesTheBaseAlone) {
   auto bad = merge_scope(*base, R"({"models": {"hris_absences": true}})", Category::kAts);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("hris_absences"), std::string::npos) << bad.error().message;
-  EXPECT_NE(bad.error().message.find("ATS"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("available: ats_candidates, ats_jobs"), std::string::npos)
+      << bad.error().message;
   EXPECT_EQ(base->models, (std::set<Model>{Model::kAtsCandidates, Model::kAtsJobs}));
 }
 
@@ -136,6 +140,22 @@ TEST(ScopeTest, ToJsonRoundTripsAndListsEveryModel) {
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->models, scope->models);
   EXPECT_EQ(back->upstream_webhooks, scope->upstream_webhooks);
+}
+
+TEST(ScopeTest, AConnectorsOtherCategoryModelsAreAvailableButOffByDefault) {
+  // Workable is an ATS that also relays employees and time off.
+  const auto* workable = connectors::builtin_registry().find("workable");
+  ASSERT_NE(workable, nullptr);
+  auto scope = parse_scope(R"({"upstream_webhooks": true})", *workable);
+  ASSERT_TRUE(scope.ok()) << scope.error().message;
+  EXPECT_EQ(scope->models, (std::set<Model>{Model::kAtsCandidates, Model::kAtsJobs}));
+  auto more = merge_scope(*scope, R"({"models": {"hris_employees": true}})", *workable);
+  ASSERT_TRUE(more.ok()) << more.error().message;
+  EXPECT_TRUE(more->enabled(Model::kHrisEmployees));
+  // Greenhouse has no employees at all.
+  const auto* greenhouse = connectors::builtin_registry().find("greenhouse");
+  ASSERT_NE(greenhouse, nullptr);
+  EXPECT_FALSE(parse_scope(R"({"models": {"hris_employees": true}})", *greenhouse).ok());
 }
 
 }  // namespace

@@ -151,7 +151,7 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
   const bool api = connector->subscription_mode() == connectors::SubscriptionMode::kApi;
   std::vector<std::vector<std::string>> desired;
   if (!integration.deleted_at) {
-    auto scope = processing::parse_scope(integration.scope, connector->category());
+    auto scope = processing::parse_scope(integration.scope, *connector);
     if (!scope) return scope.error();
     if (scope->upstream_webhooks) {
       for (auto& group : connector->plan_subscriptions(scope->models)) {
@@ -361,12 +361,20 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     sub.updated_at = now;
     if (connector->we_choose_secret())
       sub.secret = secrets_.seal(crypto::base64_encode(crypto::random_bytes(32)));
+    sub.status = "pending";
     if (api) {
+      // The row (and its ingress URL) exists before the tool is asked: tools ping the URL while the
+      // subscription is being created (Ashby's ping, SmartRecruiters' activation handshake), and the ingress
+      // must know it by then.
+      if (auto st = writer_.run([&](store::Connection& c) { return store::subscriptions::insert(c, sub); });
+          !st)
+        return st;
+      if (on_changed_) on_changed_();
       create_remote(sub);
+      to_update.push_back(std::move(sub));
     } else {
-      sub.status = "pending";
+      to_insert.push_back(std::move(sub));
     }
-    to_insert.push_back(std::move(sub));
     changed = true;
   }
 
