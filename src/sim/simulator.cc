@@ -2,6 +2,7 @@
 
 #include "sim/greenhouse/greenhouse_sim.h"
 #include "sim/personio/personio_sim.h"
+#include "sim/workable/workable_sim.h"
 
 namespace tributary::sim {
 
@@ -12,11 +13,12 @@ std::string Simulator::base_url() const {
 std::unique_ptr<Simulator> make_simulator(std::string_view tool, SimOptions options) {
   if (tool == "greenhouse") return greenhouse::make_greenhouse_simulator(std::move(options));
   if (tool == "personio") return personio::make_personio_simulator(std::move(options));
+  if (tool == "workable") return workable::make_workable_simulator(std::move(options));
   return nullptr;
 }
 
 std::vector<std::string> simulator_tools() {
-  return {"greenhouse", "personio"};
+  return {"greenhouse", "personio", "workable"};
 }
 
 }  // namespace tributary::sim
