@@ -1,5 +1,6 @@
 #include "sim/simulator.h"
 
+#include "sim/bamboohr/bamboohr_sim.h"
 #include "sim/greenhouse/greenhouse_sim.h"
 #include "sim/personio/personio_sim.h"
 #include "sim/workable/workable_sim.h"
@@ -11,6 +12,7 @@ std::string Simulator::base_url() const {
 }
 
 std::unique_ptr<Simulator> make_simulator(std::string_view tool, SimOptions options) {
+  if (tool == "bamboohr") return bamboohr::make_bamboohr_simulator(std::move(options));
   if (tool == "greenhouse") return greenhouse::make_greenhouse_simulator(std::move(options));
   if (tool == "personio") return personio::make_personio_simulator(std::move(options));
   if (tool == "workable") return workable::make_workable_simulator(std::move(options));
@@ -18,7 +20,7 @@ std::unique_ptr<Simulator> make_simulator(std::string_view tool, SimOptions opti
 }
 
 std::vector<std::string> simulator_tools() {
-  return {"greenhouse", "personio", "workable"};
+  return {"bamboohr", "greenhouse", "personio", "workable"};
 }
 
 }  // namespace tributary::sim
