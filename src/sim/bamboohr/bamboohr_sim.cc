@@ -39,8 +39,22 @@ constexpr std::array<MonitorField, 12> kMonitorFields = {{{4, "First Name", "fir
                                                           {1, "Hire Date", "hireDate"},
                                                           {3, "Employee #", "employeeNumber"}}};
 
-constexpr std::array<std::string_view, 3> kEvents = {"employee.created", "employee.updated",
-                                                     "employee.deleted"};
+// Event-based events, then the legacy field-based ones
+// (https://documentation.bamboohr.com/docs/event-based-webhooks, /docs/field-based-webhooks).
+constexpr std::array<std::string_view, 6> kEvents = {"employee.created",
+                                                     "employee.updated",
+                                                     "employee.deleted",
+                                                     "employee_with_fields.created",
+                                                     "employee_with_fields.updated",
+                                                     "employee_with_fields.deleted"};
+
+bool is_legacy_event(std::string_view e) {
+  return e.starts_with("employee_with_fields.");
+}
+
+bool has(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
 
 const MonitorField* monitor_field(std::string_view alias_or_name) {
   for (const auto& f : kMonitorFields)
@@ -405,8 +419,11 @@ std::optional<http::Response> BambooHrSimulator::webhooks_gate(const http::Reque
 }
 
 void BambooHrSimulator::add_webhook_routes() {
-  const std::string base = "/api/gateway.php/{company}/v1/webhooks";
+  for (const std::string base : {"/api/gateway.php/{company}/v1/webhooks", "/api/v1/webhooks"})
+    add_webhook_routes_at(base);
+}
 
+void BambooHrSimulator::add_webhook_routes_at(const std::string& base) {
   auto create = [this](const http::Request& req, const http::Params&) {
     std::lock_guard lock(mu_);
     if (auto denied = webhooks_gate(req)) return *denied;
@@ -455,8 +472,12 @@ void BambooHrSimulator::add_webhook_routes() {
         w.events.emplace_back(ev.get_string());
       }
     }
-    if (w.monitor_fields.empty() && w.events.empty())
-      return bamboohr_error(400, "monitorFields (or events) must name at least one field");
+    bool legacy = w.events.empty() || is_legacy_event(w.events.front());
+    for (const auto& e : w.events)
+      if (is_legacy_event(e) != legacy)
+        return bamboohr_error(400, "employee.* and employee_with_fields.* events cannot be combined");
+    if (w.monitor_fields.empty() && (legacy || has(w.events, "employee.updated")))
+      return bamboohr_error(400, "monitorFields must name at least one field");
     w.frequency = body->contains("frequency") ? body->at("frequency") : bj::value(nullptr);
     w.limit = body->contains("limit") ? body->at("limit") : bj::value(nullptr);
     w.id = std::to_string(next_webhook_id_++);
@@ -529,36 +550,43 @@ void BambooHrSimulator::fire(std::vector<Change> changes) {
                                                     : c.action == "Updated" ? "updated"
                                                                             : "deleted");
       for (auto& w : webhooks_) {
-        bj::object body;
-        if (!w.events.empty()) {
-          if (std::find(w.events.begin(), w.events.end(), event) == w.events.end()) continue;
-          bj::array changed;
-          for (const auto& f : c.changed)
-            changed.push_back(bj::value(f));
-          body = bj::object{{"type", event},
-                            {"timestamp", format_iso8601(now)},
-                            {"data", bj::object{{"companyId", kCompanyId},
-                                                {"employeeId", c.employee_id},
-                                                {"changedFields", std::move(changed)}}}};
+        bool legacy = w.events.empty() || is_legacy_event(w.events.front());
+        bj::array changed;
+        for (const auto& f : c.changed)
+          if (has(w.monitor_fields, f)) changed.push_back(bj::value(f));
+        auto event_body = [&](std::string_view type, bool with_changes) {
+          bj::object data{{"companyId", kCompanyId}, {"employeeId", c.employee_id}};
+          if (with_changes) data["changedFields"] = changed;
+          return bj::object{{"type", type}, {"timestamp", format_iso8601(now)}, {"data", std::move(data)}};
+        };
+        std::vector<std::pair<std::string, bj::object>> bodies;
+        if (!legacy) {
+          if (c.action != "Updated" && has(w.events, event))
+            bodies.emplace_back(event, event_body(event, false));
+          // A creation also fires employee.updated (BambooHR creates, then initialises the record).
+          if (c.action != "Deleted" && has(w.events, "employee.updated") && !changed.empty())
+            bodies.emplace_back("employee.updated", event_body("employee.updated", true));
         } else {
-          bj::array changed;
-          for (const auto& f : c.changed)
-            if (std::find(w.monitor_fields.begin(), w.monitor_fields.end(), f) != w.monitor_fields.end())
-              changed.push_back(bj::value(f));
+          std::string legacy_event = "employee_with_fields." + event.substr(9);
+          if (!w.events.empty() && !has(w.events, legacy_event)) continue;
           if (c.action == "Updated" && changed.empty()) continue;
           bj::object posted;
           for (const auto& kv : w.post_fields) {
             const auto* v = c.employee.if_contains(kv.key());
             posted[kv.value().as_string()] = v != nullptr ? *v : bj::value(nullptr);
           }
-          body = bj::object{{"employees", bj::array{bj::object{{"action", c.action},
-                                                               {"changedFields", std::move(changed)},
-                                                               {"fields", std::move(posted)},
-                                                               {"id", c.employee_id},
-                                                               {"timestamp", format_iso8601(now)}}}}};
+          bodies.emplace_back(
+              legacy_event,
+              bj::object{{"employees", bj::array{bj::object{{"action", c.action},
+                                                            {"changedFields", changed},
+                                                            {"fields", std::move(posted)},
+                                                            {"id", c.employee_id},
+                                                            {"timestamp", format_iso8601(now)}}}}});
         }
+        if (bodies.empty()) continue;
         w.last_sent = now;
-        out.push_back({w.url, w.private_key, event, json::serialize(body)});
+        for (auto& [type, body] : bodies)
+          out.push_back({w.url, w.private_key, type, json::serialize(body)});
       }
     }
   }

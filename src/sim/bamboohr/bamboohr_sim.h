@@ -6,25 +6,27 @@
 // `X-BambooHR-Error-Message` header; the body repeats it as {"error": message}.
 //
 // Webhooks API (https://documentation.bamboohr.com/docs/webhook-api-permissioned), under
-// /api/gateway.php/{companyDomain}/v1 (trailing slash optional):
-//   POST   /webhooks/  {name, url, format?: "json", monitorFields?: [alias…], postFields?: {alias:
-//          name}, events?: ["employee.created"|"employee.updated"|"employee.deleted"], frequency?, limit?,
-//          includeCompanyDomain?} → 201 {id, name, created, lastSent, monitorFields, postFields, url, format,
-//          frequency, limit, events, privateKey}. `privateKey` is only in this answer. 400 for a missing
-//          name or url, a non-http(s) url, neither monitorFields nor events, or an unknown field / event.
+// /api/gateway.php/{companyDomain}/v1 and, identically, under /api/v1 (trailing slash optional):
+//   POST   /webhooks/  {name, url, format?: "json", monitorFields?: [alias…], postFields?: {alias: name},
+//          events?: [...], frequency?, limit?} → 201 {id, name, created, lastSent, monitorFields, postFields,
+//          url, format, frequency, limit, events, privateKey}; `privateKey` is only in this answer. 400 for a
+//          missing name or url, a non-http(s) url, an unknown field or event, event-based and field-based
+//          events mixed, or no monitorFields where they are required (employee.updated, field-based).
 //   GET    /webhooks/ → {"webhooks": [{id, name, url}]}; GET /webhooks/{id} (without privateKey);
 //   DELETE /webhooks/{id} → 200; 404 for unknown ids. GET /webhooks/monitor_fields → {"fields": [{id, name,
 //   alias}]}. After POST /_sim/permissions {"webhooks": false} they answer 403 (the API user's access level
 //   lacks webhooks); webhooks that exist keep firing.
 //
 // Deliveries: POST to the url with `X-BambooHR-Signature` = hex HMAC-SHA256(privateKey, rawBody +
-// timestamp) and `X-BambooHR-Timestamp` = that timestamp (unix seconds). Two payloads, by how the webhook
-// was created:
-//   with `events`: one request per change {"type": "employee.created|updated|deleted", "timestamp": ISO,
-//     "data": {"companyId", "employeeId", "changedFields": [alias…]}}; updates fire for any change.
-//   with `monitorFields` only: {"employees": [{"action": "Created"|"Updated"|"Deleted", "changedFields":
-//     [alias…], "fields": {postFields name: value}, "id", "timestamp"}]}; updates fire only when a monitored
-//     field changed, and changedFields lists the monitored ones.
+// timestamp) and `X-BambooHR-Timestamp` = that timestamp (unix seconds). Two payloads
+// (https://documentation.bamboohr.com/docs/event-based-webhooks, /docs/field-based-webhooks):
+//   event-based (events employee.created|updated|deleted): one request per event {"type", "timestamp": ISO,
+//     "data": {"companyId", "employeeId"[, "changedFields": [alias…]]}}; employee.updated fires only when a
+//     monitored field changed (changedFields = those aliases), and a creation that sets monitored fields
+//     fires employee.created then employee.updated.
+//   field-based (no events, or employee_with_fields.*): {"employees": [{"action": "Created"|"Updated"|
+//     "Deleted", "changedFields": [monitored aliases], "fields": {postFields name: value}, "id",
+//     "timestamp"}]}; updates fire only when a monitored field changed.
 // 4xx answers are final; 5xx and no answer are retried 5 times after 5, 10, 20, 40 and 80 min (scaled), with
 // the same body and headers. Time off fires nothing (BambooHR has no time-off webhooks).
 //
@@ -106,6 +108,7 @@ class BambooHrSimulator final : public SimulatorBase {
   void fire(std::vector<Change> changes);
 
   void add_webhook_routes();
+  void add_webhook_routes_at(const std::string& base);
   void add_record_routes();  // bamboohr_records.cc
 
   mutable std::mutex mu_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/crypto.h"
 #include "sim/common/test_support.h"
 
@@ -97,6 +99,21 @@ TEST_F(BambooHrSimTest, WebhooksNeedBasicAuthAndReturnThePrivateKeyOnce) {
                 .status,
             400);
 
+  EXPECT_EQ(
+      api("POST", kWebhooks,
+          bj::object{{"name", "x"}, {"url", receiver_.url()}, {"events", bj::array{"employee.updated"}}})
+          .status,
+      400);  // employee.updated needs monitorFields
+  EXPECT_EQ(api("POST", kWebhooks,
+                bj::object{{"name", "x"},
+                           {"url", receiver_.url()},
+                           {"monitorFields", bj::array{"firstName"}},
+                           {"events", bj::array{"employee.created", "employee_with_fields.created"}}})
+                .status,
+            400);  // event-based and field-based events do not mix
+  // The same API under the new path.
+  EXPECT_EQ(api("GET", "/api/v1/webhooks").json().at("webhooks").as_array().size(), 1u);
+
   EXPECT_EQ(api("DELETE", kWebhooks + id, nullptr, "").status, 401);
   EXPECT_EQ(api("DELETE", kWebhooks + id).status, 200);
   EXPECT_EQ(api("DELETE", kWebhooks + id).status, 404);
@@ -116,7 +133,8 @@ TEST_F(BambooHrSimTest, RevokedPermissionAnswers403) {
 TEST_F(BambooHrSimTest, EventBasedDeliveriesAreSignedOverBodyAndTimestamp) {
   bj::value w = webhook(bj::object{{"name", "events"},
                                    {"url", receiver_.url("/ev")},
-                                   {"events", bj::array{"employee.created", "employee.updated"}}});
+                                   {"events", bj::array{"employee.created", "employee.updated"}},
+                                   {"monitorFields", bj::array{"lastName"}}});
   std::string key(w.at("privateKey").as_string());
   std::string id = create("hris_employees", {{"first_name", "Ada"}, {"work_email", "ada@acme.com"}});
   ASSERT_TRUE(receiver_.wait_for_count(1));
@@ -134,6 +152,27 @@ TEST_F(BambooHrSimTest, EventBasedDeliveriesAreSignedOverBodyAndTimestamp) {
   bj::value updated = body_json(requests[1]);
   EXPECT_EQ(updated.at("type").as_string(), "employee.updated");
   EXPECT_EQ(updated.at("data").at("changedFields").at(0).as_string(), "lastName");
+}
+
+TEST_F(BambooHrSimTest, CreationAlsoFiresUpdatedForMonitoredFields) {
+  webhook(bj::object{{"name", "events"},
+                     {"url", receiver_.url("/ev")},
+                     {"events", bj::array{"employee.created", "employee.updated"}},
+                     {"monitorFields", bj::array{"firstName"}}});
+  std::string id = create("hris_employees", {{"first_name", "Ada"}});
+  ASSERT_TRUE(receiver_.wait_for_count(2));
+  // Two deliveries in flight at once: their arrival order is not fixed.
+  std::map<std::string, bj::value> by_type;
+  for (const auto& r : receiver_.requests()) {
+    bj::value body = body_json(r);
+    by_type[std::string(body.at("type").as_string())] = body;
+  }
+  ASSERT_EQ(by_type.size(), 2u);
+  ASSERT_TRUE(by_type.contains("employee.created"));
+  EXPECT_FALSE(by_type["employee.created"].at("data").as_object().contains("changedFields"));
+  bj::value updated = by_type["employee.updated"];
+  EXPECT_EQ(updated.at("data").at("employeeId").as_string(), id);
+  EXPECT_EQ(updated.at("data").at("changedFields").at(0).as_string(), "firstName");
 }
 
 TEST_F(BambooHrSimTest, FieldBasedDeliveriesOnlyForMonitoredFields) {
@@ -213,7 +252,8 @@ TEST_F(BambooHrSimTest, ListsEmployeesWithCursorsAndGetsWithFields) {
 TEST_F(BambooHrSimTest, TimeOffRequestsAreABareArrayWithoutWebhooks) {
   webhook(bj::object{{"name", "a"},
                      {"url", receiver_.url("/all")},
-                     {"events", bj::array{"employee.created", "employee.updated", "employee.deleted"}}});
+                     {"events", bj::array{"employee.created", "employee.updated", "employee.deleted"}},
+                     {"monitorFields", bj::array{"jobTitle"}}});
   std::string emp = create("hris_employees", {{"first_name", "Ada"}});
   ASSERT_TRUE(receiver_.wait_for_count(1));
   EXPECT_EQ(control("POST", "/_sim/hris_absences", bj::object{{"start_date", "2026-03-02"}}).status, 400);
