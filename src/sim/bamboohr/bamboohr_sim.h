@@ -38,6 +38,11 @@
 // GET /api/v1/time_off/requests?start=YYYY-MM-DD&end=YYYY-MM-DD (both required; employeeId, status, type
 // optional) → a bare array of requests overlapping [start, end], unpaginated.
 //
+// Control API keys: hris_employees first_name, last_name, preferred_name, work_email, personal_email,
+// job_title, department, division, location, start_date, termination_date, employee_number, status
+// (ACTIVE|INACTIVE); hris_absences employee_id|employee_remote_id (required on create), start_date, end_date,
+// status (REQUESTED|APPROVED|DECLINED|CANCELLED → requested, approved, denied, canceled), type_name, note.
+//
 // Remote ids: employees are integers from 40001, requests from 9001, webhooks from 1, all rendered as
 // strings. Thread-safety: every hook and route locks mu_; webhooks are sent after the lock is released.
 #pragma once

@@ -257,7 +257,7 @@ TEST_F(BambooHrSimTest, TimeOffRequestsAreABareArrayWithoutWebhooks) {
   std::string emp = create("hris_employees", {{"first_name", "Ada"}});
   ASSERT_TRUE(receiver_.wait_for_count(1));
   EXPECT_EQ(control("POST", "/_sim/hris_absences", bj::object{{"start_date", "2026-03-02"}}).status, 400);
-  std::string req = create("hris_absences", {{"employee_id", emp},
+  std::string req = create("hris_absences", {{"employee_remote_id", emp},
                                              {"start_date", "2026-03-02"},
                                              {"end_date", "2026-03-04"},
                                              {"status", "APPROVED"}});

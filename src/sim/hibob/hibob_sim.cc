@@ -107,7 +107,8 @@ Result<bj::object> HiBobSimulator::sim_create(std::string_view model, const bj::
       }
       events.push_back({"employee.created", bj::object{{"employeeId", id}}});
     } else {
-      auto employee = opt_id(fields, "employee_id");
+      auto employee =
+          opt_id(fields, fields.contains("employee_remote_id") ? "employee_remote_id" : "employee_id");
       if (!employee.ok()) return employee.error();
       if (!*employee) return make_error(ErrorKind::kInvalidArgument, "employee_id is required");
       if (employees_.find(**employee) == nullptr)
@@ -129,6 +130,7 @@ Result<bj::object> HiBobSimulator::sim_create(std::string_view model, const bj::
       auto& rec = requests_.put(id, std::move(r), now);
       bj::object rest = fields;
       rest.erase("employee_id");
+      rest.erase("employee_remote_id");
       if (rest.if_contains("end_date") == nullptr && rest.if_contains("start_date") != nullptr)
         rest["end_date"] = rest.at("start_date");
       auto changed = apply_request(rec, rest);

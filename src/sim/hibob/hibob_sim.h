@@ -39,6 +39,10 @@
 //     type, requestRangeType, startDate, startDatePortion, endDate, endDatePortion, status ("pending" |
 //     "approved" | "declined" | "canceled"), description, createdOn}; 404 unknown or another employee's.
 //
+// Control API keys: hris_employees first_name, last_name, work_email, job_title, department, start_date,
+// status (ACTIVE|INACTIVE); hris_absences employee_id|employee_remote_id (required on create), start_date,
+// end_date, status (REQUESTED|APPROVED|DECLINED|CANCELLED), type_name, note.
+//
 // Remote ids: employees are 19-digit numeric strings, time-off requests integers from 24587001 (as strings in
 // the control API). Thread-safety: every hook and route locks mu_; webhooks are sent after the lock is
 // released.

@@ -210,7 +210,8 @@ Result<bj::object> WorkableSimulator::sim_create(std::string_view model, const b
       }
       events.push_back({"employee_created", "employee", id, rec.data});
     } else {
-      auto employee = opt_id(fields, "employee_id");
+      auto employee =
+          opt_id(fields, fields.contains("employee_remote_id") ? "employee_remote_id" : "employee_id");
       if (!employee.ok()) return employee.error();
       if (!*employee) return make_error(ErrorKind::kInvalidArgument, "employee_id is required");
       if (employees_.find(**employee) == nullptr)
@@ -230,6 +231,7 @@ Result<bj::object> WorkableSimulator::sim_create(std::string_view model, const b
       auto& rec = requests_.put(id, std::move(r), now);
       bj::object rest = fields;
       rest.erase("employee_id");
+      rest.erase("employee_remote_id");
       if (auto res = apply_request(rec, rest); !res.ok()) {
         requests_.erase(id);
         return res.error();

@@ -36,6 +36,13 @@
 // (from_date required; employee_id required, as for every account token; to_date, states) → {"requests"}:
 // requests overlapping [from_date, to_date], without the employee id (as Workable renders them).
 //
+// Control API keys: ats_candidates first_name, last_name, email, phone, headline, job_id|job_remote_id (a
+// shortcode), stage, disqualified; ats_jobs name, status (OPEN|CLOSED|DRAFT|ARCHIVED → published, closed,
+// draft, archived), department, code (no publish/unpublish: Workable has no job events); hris_employees
+// first_name, last_name, work_email, personal_email, job_title, department, start_date, employee_number;
+// hris_absences employee_id|employee_remote_id (required on create), start_date, end_date, status
+// (REQUESTED|APPROVED|DECLINED|CANCELLED), type_name.
+//
 // Remote ids are lower-case hex strings from one counter (candidates, employees, requests never share one);
 // job shortcodes are upper-case hex. Thread-safety: every hook and route locks mu_; webhooks are sent after
 // the lock is released.
