@@ -20,6 +20,8 @@ namespace bj = boost::json;
 namespace {
 
 constexpr std::string_view kSubdomain = "acme";
+// Subscriptions list a valid_until a year after their creation.
+constexpr Millis kValidityMs = 365LL * 24 * 3600 * 1000;
 
 constexpr std::array<std::string_view, 8> kKnownEvents = {
     "candidate_created", "candidate_deleted",  "candidate_moved",      "employee_created",
@@ -513,7 +515,19 @@ std::optional<std::string> WorkableSimulator::bearer(const http::Request& reques
 }
 
 bj::object WorkableSimulator::subscription_json(const Subscription& s) const {
-  return bj::object{{"id", s.id}, {"target", s.target}, {"event", s.event}, {"args", s.args}};
+  auto arg = [&](std::string_view k) -> bj::value {
+    const auto* v = s.args.if_contains(k);
+    return v != nullptr ? *v : bj::value(nullptr);
+  };
+  // As GET /subscriptions lists them (id, target, valid_until, created_at, stage_slug, job_shortcode), plus
+  // the event.
+  return bj::object{{"id", s.id},
+                    {"target", s.target},
+                    {"event", s.event},
+                    {"valid_until", format_iso8601(s.created_at + kValidityMs)},
+                    {"created_at", format_iso8601(s.created_at)},
+                    {"stage_slug", arg("stage_slug")},
+                    {"job_shortcode", arg("job_shortcode")}};
 }
 
 void WorkableSimulator::add_subscription_routes() {
@@ -548,6 +562,9 @@ void WorkableSimulator::add_subscription_routes() {
         if (!is_candidate_event(ev) && !kv.value().get_string().empty())
           return workable_error(422, "arguments only apply to candidate events");
       }
+      // "If the args object is present, job_shortcode and stage_slug are required" ("" = all).
+      if (!a->get_object().contains("job_shortcode") || !a->get_object().contains("stage_slug"))
+        return workable_error(422, "args needs job_shortcode and stage_slug (\"\" for all)");
       args = a->get_object();
     }
     for (const auto& s : subscriptions_)

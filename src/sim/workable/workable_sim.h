@@ -5,11 +5,14 @@
 // otherwise 401 {"error": "Not authorized"}. Errors are Workable's {"error": "<message>"}.
 //
 // Subscriptions (https://workable.readme.io/reference/webhook-subscriptions-candidates-employees):
-// POST /spi/v3/subscriptions {target, event, args?} → 201 {"id", "target", "event", "args"}; one event per
-// subscription; 400 for a missing target or event, 422 for an unknown event, a non-http(s) target or `args`
-// on a non-candidate event (args only filter candidate events: {account_id, job_shortcode, stage_slug}, ""
-// = all), 409 when the target URL is already subscribed. GET /spi/v3/subscriptions → {"subscriptions":
-// [...]}; DELETE /spi/v3/subscriptions/{id} → 200 {} (404 unknown). After POST /_sim/permissions
+// POST /spi/v3/subscriptions {target, event, args?} → 201 {"id" (integer), "target", "event", "valid_until",
+// "created_at", "stage_slug", "job_shortcode"}; one event per subscription; 400 for a missing target or
+// event, 422 for an unknown event, a non-http(s) target, args without job_shortcode and stage_slug, or args
+// filtering a non-candidate event (args only filter candidate events: {account_id?, job_shortcode,
+// stage_slug}, "" = all), 409 when the target URL is already subscribed
+// (https://workable.readme.io/reference/webhook-subscriptions). GET /spi/v3/subscriptions →
+// {"subscriptions": [...]}; DELETE /spi/v3/subscriptions/{id} → 200 {} (404 unknown). After POST
+// /_sim/permissions
 // {"webhooks": false} these answer 403 {"error": "Forbidden"} (the token lacks the scope); subscriptions that
 // exist keep firing.
 //

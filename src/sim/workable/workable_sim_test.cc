@@ -97,7 +97,9 @@ TEST_F(WorkableSimTest, SubscriptionsNeedABearerTokenAndAreUniquePerTarget) {
   EXPECT_EQ(api("POST", "/spi/v3/subscriptions", bj::object{{"event", "candidate_created"}}).status, 400);
   Reply list = api("GET", "/spi/v3/subscriptions");
   ASSERT_EQ(list.status, 200);
-  EXPECT_EQ(list.json().at("subscriptions").as_array().size(), 1u);
+  ASSERT_EQ(list.json().at("subscriptions").as_array().size(), 1u);
+  EXPECT_EQ(list.json().at("subscriptions").at(0).at("target").as_string(), receiver_.url("/c"));
+  EXPECT_TRUE(list.json().at("subscriptions").at(0).as_object().contains("valid_until"));
 
   std::string id = std::to_string(s.at("id").as_int64());
   EXPECT_EQ(api("DELETE", "/spi/v3/subscriptions/" + id, nullptr, "").status, 401);
@@ -149,8 +151,14 @@ TEST_F(WorkableSimTest, CandidateArgsFilterByJobAndStage) {
   std::string a = create("ats_jobs", {{"name", "A"}});
   std::string b = create("ats_jobs", {{"name", "B"}});
   subscribe("/only-b", "candidate_created", {{"job_shortcode", b}, {"stage_slug", ""}});
-  subscribe("/moved-interview", "candidate_moved", {{"stage_slug", "interview"}});
-  subscribe("/all", "candidate_created", {{"job_shortcode", ""}});
+  subscribe("/moved-interview", "candidate_moved", {{"job_shortcode", ""}, {"stage_slug", "interview"}});
+  subscribe("/all", "candidate_created", {{"job_shortcode", ""}, {"stage_slug", ""}});
+  EXPECT_EQ(api("POST", "/spi/v3/subscriptions",
+                bj::object{{"target", receiver_.url("/half")},
+                           {"event", "candidate_created"},
+                           {"args", bj::object{{"job_shortcode", a}}}})
+                .status,
+            422);
   std::string ca = create("ats_candidates", {{"first_name", "A"}, {"job_id", a}});
   create("ats_candidates", {{"first_name", "B"}, {"job_id", b}});
   auto created = wait_event("candidate_created", 3);
