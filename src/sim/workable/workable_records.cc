@@ -54,6 +54,10 @@ void WorkableSimulator::add_record_routes() {
         }
       }
       auto state = req.query_param("state");
+      // Candidates: email, shortcode (the job) and stage filters.
+      auto email = req.query_param("email");
+      auto shortcode = req.query_param("shortcode");
+      auto stage = req.query_param("stage");
       std::lock_guard lock(mu_);
       const RecordStore& records = this->*store;
       std::uint64_t after = 0;
@@ -66,6 +70,11 @@ void WorkableSimulator::add_record_routes() {
         if (created_after && r.created_at <= *created_after) return false;
         if (updated_after && r.updated_at <= *updated_after) return false;
         if (state && r.data.at("state") != bj::value(*state)) return false;
+        if (email && r.data.at("email") != bj::value(*email)) return false;
+        if (shortcode && r.data.at("job").at("shortcode") != bj::value(*shortcode)) return false;
+        if (stage &&
+            (!r.data.at("stage").is_string() || !http::iequals(r.data.at("stage").as_string(), *stage)))
+          return false;
         return true;
       };
       bool more = false;
@@ -77,7 +86,7 @@ void WorkableSimulator::add_record_routes() {
       if (page.size() > *limit) {
         std::string next =
             public_base(req) + path + "?limit=" + std::to_string(*limit) + "&since_id=" + page[*limit]->id;
-        for (const char* name : {"created_after", "updated_after", "state"})
+        for (const char* name : {"created_after", "updated_after", "state", "email", "shortcode", "stage"})
           if (auto v = req.query_param(name)) next += "&" + std::string(name) + "=" + *v;
         out["paging"] = bj::object{{"next", next}};
       }

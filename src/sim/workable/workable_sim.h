@@ -32,12 +32,13 @@
 //   ats_jobs fire nothing (Workable has no job events).
 //
 // Records: GET /spi/v3/candidates and /spi/v3/jobs (limit ≤ 100, default 50; since_id, created_after,
-// updated_after; jobs also state) → {"candidates"|"jobs": [...], "paging": {"next": absolute URL}} with
-// `paging` absent on the last page; GET /spi/v3/candidates/{id} → {"candidate": {...}}; GET
-// /spi/v3/jobs/{shortcode} → the job object. GET /spi/v3/employees (limit default 10, offset) →
-// {"totalCount", "employees"}; GET /spi/v3/employees/{id} → the employee. GET /spi/v3/timeoff/requests
-// (from_date required; employee_id required, as for every account token; to_date, states) → {"requests"}:
-// requests overlapping [from_date, to_date], without the employee id (as Workable renders them).
+// updated_after; candidates also email, shortcode, stage; jobs also state) → {"candidates"|"jobs": [...],
+// "paging": {"next": absolute URL}} with `paging` absent on the last page; GET /spi/v3/candidates/{id} →
+// {"candidate": {...}}; GET /spi/v3/jobs/{shortcode} → the job object. GET /spi/v3/employees (limit default
+// 10, offset) → {"totalCount", "employees"}; GET /spi/v3/employees/{id} → the employee. GET
+// /spi/v3/timeoff/requests (from_date required; employee_id required, as for every account token; to_date,
+// states) → {"requests"}: requests overlapping [from_date, to_date], without the employee id (as Workable
+// renders them).
 //
 // Control API keys: ats_candidates first_name, last_name, email, phone, headline, job_id|job_remote_id (a
 // shortcode), stage, disqualified; ats_jobs name, status (OPEN|CLOSED|DRAFT|ARCHIVED → published, closed,

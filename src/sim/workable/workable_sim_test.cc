@@ -253,6 +253,10 @@ TEST_F(WorkableSimTest, ListsCandidatesAcrossPagesAndGetsById) {
   ASSERT_EQ(one.status, 200);
   EXPECT_EQ(one.json().at("candidate").at("id").as_string(), id);
   EXPECT_EQ(api("GET", "/spi/v3/candidates/nope").status, 404);
+  Reply by_stage = api("GET", "/spi/v3/candidates?stage=applied&limit=100");
+  EXPECT_EQ(by_stage.json().at("candidates").as_array().size(), 3u);
+  EXPECT_TRUE(
+      api("GET", "/spi/v3/candidates?email=nobody@example.com").json().at("candidates").as_array().empty());
 }
 
 TEST_F(WorkableSimTest, ListsJobsAndEmployees) {
