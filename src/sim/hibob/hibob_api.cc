@@ -142,27 +142,36 @@ void HiBobSimulator::add_api_routes() {
     return json_reply(200, project(e->data, *fields));
   });
 
-  router().add_sync("GET", "/v1/timeoff/requests/changes",
-                    [this](const http::Request& req, const http::Params&) {
-                      if (!basic_auth_ok(req))
-                        return hibob_error(401, "Unauthorized: invalid service user credentials");
-                      auto since_text = req.query_param("since");
-                      auto since = since_text ? parse_iso8601(*since_text) : std::nullopt;
-                      if (!since) return hibob_error(400, "since is required (ISO-8601 date-time)");
-                      std::optional<Millis> to;
-                      if (auto t = req.query_param("to")) {
-                        to = parse_iso8601(*t);
-                        if (!to) return hibob_error(400, "to must be an ISO-8601 date-time");
-                      }
-                      std::lock_guard lock(mu_);
-                      bj::array out;
-                      for (const auto& c : changes_) {
-                        auto at = parse_iso8601(c.at("changedAt").as_string());
-                        if (!at || *at < *since || (to && *at > *to)) continue;
-                        out.push_back(c);
-                      }
-                      return json_reply(200, bj::object{{"changes", std::move(out)}});
-                    });
+  router().add_sync(
+      "GET", "/v1/timeoff/requests/changes", [this](const http::Request& req, const http::Params&) {
+        if (!basic_auth_ok(req)) return hibob_error(401, "Unauthorized: invalid service user credentials");
+        // https://apidocs.hibob.com/reference/get_timeoff-requests-changes: `since` is required; without `to`
+        // it
+        // may reach back 6 months at most; `to` must be later than `since` and at most 6 months after it.
+        constexpr Millis kSixMonths = 183LL * 24 * 3600 * 1000;
+        auto since_text = req.query_param("since");
+        auto since = since_text ? parse_iso8601(*since_text) : std::nullopt;
+        if (!since) return hibob_error(400, "since is required (ISO-8601 date-time)");
+        std::optional<Millis> to;
+        if (auto t = req.query_param("to")) {
+          to = parse_iso8601(*t);
+          if (!to) return hibob_error(400, "to must be an ISO-8601 date-time");
+          if (*to <= *since || *to - *since > kSixMonths)
+            return hibob_error(400, "to must be later than since and at most 6 months after it");
+        } else if (now_ms() - *since > kSixMonths) {
+          return hibob_error(400, "since may be at most 6 months ago when to is not given");
+        }
+        bool include_pending = req.query_param("includePending").value_or("false") == "true";
+        std::lock_guard lock(mu_);
+        bj::array out;
+        for (const auto& c : changes_) {
+          auto at = parse_iso8601(c.at("changedAt").as_string());
+          if (!at || *at < *since || (to && *at > *to)) continue;
+          if (!include_pending && c.at("status") == bj::value("pending")) continue;
+          out.push_back(c);
+        }
+        return json_reply(200, bj::object{{"changes", std::move(out)}});
+      });
 
   router().add_sync("GET", "/v1/timeoff/employees/{employeeId}/requests/{requestId}",
                     [this](const http::Request& req, const http::Params& p) {

@@ -185,7 +185,12 @@ Result<bj::object> HiBobSimulator::sim_update(std::string_view model, std::strin
         if (s == "declined") events.push_back(timeoff_event("timeoff.request.declined", *rec));
         if (s == "canceled") events.push_back(timeoff_event("timeoff.request.cancelled", *rec));
       }
-      if (!changed->empty()) log_change("Updated", *rec);
+      // The changes feed speaks of created and deleted requests: a request that is declined or cancelled
+      // leaves (Deleted); any other change is a new snapshot (Created; pending ones only with
+      // includePending).
+      std::string_view now_status = rec->data.at("status").as_string();
+      if (!changed->empty())
+        log_change(now_status == "declined" || now_status == "canceled" ? "Deleted" : "Created", *rec);
     }
   }
   bool notified = !events.empty();

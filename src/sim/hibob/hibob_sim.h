@@ -31,9 +31,11 @@
 //   Employees: {id, firstName, surname, displayName, email, companyId, work: {title, department, startDate,
 //     site}, internal: {status: "Active"|"Inactive", lifecycleStatus}, creationDate}; `fields` keeps only the
 //     named paths ("root.x" is the top-level x) plus id.
-//   GET /v1/timeoff/requests/changes?since=ISO[&to=ISO] (since required) → {"changes": [{changeType
-//     ("Created"|"Updated"|"Deleted"), changedAt, employeeId, employeeDisplayName, employeeEmail, requestId,
-//     policyTypeDisplayName, type: "days", startDate, startPortion, endDate, endPortion, status}]}.
+//   GET /v1/timeoff/requests/changes?since=ISO[&to=ISO][&includePending=true] (since required; at most 6
+//     months back without `to`; `to` after `since`, at most 6 months later) → {"changes": [{changeType
+//     ("Created" for a new snapshot, "Deleted" when declined, cancelled or deleted), changedAt, employeeId,
+//     employeeDisplayName, employeeEmail, requestId, policyTypeDisplayName, type: "days", startDate,
+//     startPortion, endDate, endPortion, status}]}; snapshots with status pending only with includePending.
 //   GET /v1/timeoff/employees/{employeeId}/requests/{requestId} → {requestId, employeeId,
 //   policyTypeDisplayName,
 //     type, requestRangeType, startDate, startDatePortion, endDate, endDatePortion, status ("pending" |

@@ -168,12 +168,21 @@ TEST_F(HiBobSimTest, TimeOffEventsCarryGetApi) {
   ASSERT_EQ(wait_type("timeoff.request.deleted").size(), 1u);
 
   EXPECT_EQ(api("GET", "/v1/timeoff/requests/changes").status, 400);
-  Reply changes = api("GET", "/v1/timeoff/requests/changes?since=2020-01-01T00:00:00Z");
+  EXPECT_EQ(api("GET", "/v1/timeoff/requests/changes?since=2020-01-01T00:00:00Z").status, 400);  // > 6 months
+  std::string since = format_iso8601(now_ms() - 3600000);
+  Reply changes = api("GET", "/v1/timeoff/requests/changes?since=" + since);
   ASSERT_EQ(changes.status, 200) << changes.body;
-  ASSERT_EQ(changes.json().at("changes").as_array().size(), 4u);
-  EXPECT_EQ(changes.json().at("changes").at(0).at("changeType").as_string(), "Created");
-  EXPECT_EQ(changes.json().at("changes").at(3).at("changeType").as_string(), "Deleted");
-  EXPECT_EQ(changes.json().at("changes").at(0).at("employeeId").as_string(), emp);
+  // Approved, re-dated, deleted; the pending submission only with includePending.
+  bj::value list = changes.json().at("changes");
+  ASSERT_EQ(list.as_array().size(), 3u) << changes.body;
+  EXPECT_EQ(list.at(0).at("changeType").as_string(), "Created");
+  EXPECT_EQ(list.at(0).at("status").as_string(), "approved");
+  EXPECT_EQ(list.at(1).at("endDate").as_string(), "2026-03-05");
+  EXPECT_EQ(list.at(2).at("changeType").as_string(), "Deleted");
+  EXPECT_EQ(list.at(0).at("employeeId").as_string(), emp);
+  Reply with_pending = api("GET", "/v1/timeoff/requests/changes?includePending=true&since=" + since);
+  ASSERT_EQ(with_pending.json().at("changes").as_array().size(), 4u);
+  EXPECT_EQ(with_pending.json().at("changes").at(0).at("status").as_string(), "pending");
 }
 
 TEST_F(HiBobSimTest, RetriesFailedDeliveriesWithTheSameBody) {
