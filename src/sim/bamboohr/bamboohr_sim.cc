@@ -391,7 +391,7 @@ bj::object BambooHrSimulator::webhook_json(const Webhook& w, bool with_key) cons
   for (const auto& e : w.events)
     events.push_back(bj::value(e));
   bj::object o{
-      {"id", w.id},
+      {"id", std::stoll(w.id)},
       {"name", w.name},
       {"created", format_iso8601(w.created_at).substr(0, 19) + "+00:00"},
       {"lastSent", w.last_sent == 0 ? bj::value(nullptr)
@@ -497,7 +497,7 @@ void BambooHrSimulator::add_webhook_routes_at(const std::string& base) {
     if (auto denied = webhooks_gate(req)) return *denied;
     bj::array out;
     for (const auto& w : webhooks_)
-      out.push_back(bj::object{{"id", w.id}, {"name", w.name}, {"url", w.url}});
+      out.push_back(bj::object{{"id", std::stoll(w.id)}, {"name", w.name}, {"url", w.url}});
     return json_reply(200, bj::object{{"webhooks", std::move(out)}});
   };
   router().add_sync("GET", base + "/", list);

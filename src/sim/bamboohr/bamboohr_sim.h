@@ -8,10 +8,11 @@
 // Webhooks API (https://documentation.bamboohr.com/docs/webhook-api-permissioned), under
 // /api/gateway.php/{companyDomain}/v1 and, identically, under /api/v1 (trailing slash optional):
 //   POST   /webhooks/  {name, url, format?: "json", monitorFields?: [alias…], postFields?: {alias: name},
-//          events?: [...], frequency?, limit?} → 201 {id, name, created, lastSent, monitorFields, postFields,
-//          url, format, frequency, limit, events, privateKey}; `privateKey` is only in this answer. 400 for a
-//          missing name or url, a non-http(s) url, an unknown field or event, event-based and field-based
-//          events mixed, or no monitorFields where they are required (employee.updated, field-based).
+//          events?: [...], frequency?, limit?} → 201 {id (a number), name, created, lastSent, monitorFields,
+//          postFields, url, format, frequency, limit, events, privateKey}; `privateKey` is only in this
+//          answer. 400 for a missing name or url, a non-http(s) url, an unknown field or event, event-based
+//          and field-based events mixed, or no monitorFields where they are required (employee.updated,
+//          field-based).
 //   GET    /webhooks/ → {"webhooks": [{id, name, url}]}; GET /webhooks/{id} (without privateKey);
 //   DELETE /webhooks/{id} → 200; 404 for unknown ids. GET /webhooks/monitor_fields → {"fields": [{id, name,
 //   alias}]}. After POST /_sim/permissions {"webhooks": false} they answer 403 (the API user's access level
@@ -43,8 +44,9 @@
 // (ACTIVE|INACTIVE); hris_absences employee_id|employee_remote_id (required on create), start_date, end_date,
 // status (REQUESTED|APPROVED|DECLINED|CANCELLED → requested, approved, denied, canceled), type_name, note.
 //
-// Remote ids: employees are integers from 40001, requests from 9001, webhooks from 1, all rendered as
-// strings. Thread-safety: every hook and route locks mu_; webhooks are sent after the lock is released.
+// Remote ids: employees are integers from 40001, requests from 9001 (both rendered as strings), webhooks
+// numbers from 1. Thread-safety: every hook and route locks mu_; webhooks are sent after the lock is
+// released.
 #pragma once
 
 #include <cstdint>

@@ -79,7 +79,8 @@ TEST_F(BambooHrSimTest, WebhooksNeedBasicAuthAndReturnThePrivateKeyOnce) {
   EXPECT_EQ(api("POST", kWebhooks, body, "Basic !!!").status, 401);
 
   bj::value w = webhook(body);
-  std::string id(w.at("id").as_string());
+  ASSERT_TRUE(w.at("id").is_int64());  // a number, as in BambooHR's examples
+  std::string id = std::to_string(w.at("id").as_int64());
   EXPECT_EQ(w.at("privateKey").as_string().size(), 64u);
   EXPECT_EQ(w.at("monitorFields").as_array().size(), 2u);
   Reply one = api("GET", kWebhooks + id);
