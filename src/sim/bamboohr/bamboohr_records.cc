@@ -1,0 +1,123 @@
+// The simulated BambooHR's record reads (employees, time-off requests); see bamboohr_sim.h for the contract.
+#include <algorithm>
+#include <charconv>
+
+#include "core/crypto.h"
+#include "core/json.h"
+#include "sim/bamboohr/bamboohr_sim.h"
+
+namespace tributary::sim::bamboohr {
+
+namespace bj = boost::json;
+
+namespace {
+
+constexpr std::size_t kDefaultLimit = 100;
+constexpr std::size_t kMaxLimit = 2500;
+constexpr std::string_view kDefaultListFields[] = {"id",        "firstName", "lastName",   "displayName",
+                                                   "workEmail", "jobTitle",  "department", "status"};
+
+std::vector<std::string> split_fields(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty() && out.size() < 200) {
+    auto comma = list.find(',');
+    std::string_view f = list.substr(0, comma);
+    while (!f.empty() && f.front() == ' ')
+      f.remove_prefix(1);
+    while (!f.empty() && f.back() == ' ')
+      f.remove_suffix(1);
+    if (!f.empty()) out.emplace_back(f);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+bj::object project(const bj::object& employee, const std::vector<std::string>& fields) {
+  bj::object out{{"id", employee.at("id")}};
+  for (const auto& f : fields)
+    if (const auto* v = employee.if_contains(f)) out[f] = *v;
+  return out;
+}
+
+}  // namespace
+
+void BambooHrSimulator::add_record_routes() {
+  router().add_sync("GET", "/api/v1/employees", [this](const http::Request& req, const http::Params&) {
+    if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
+    std::size_t limit = kDefaultLimit;
+    if (auto l = req.query_param("page[limit]")) {
+      auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), limit);
+      if (ec != std::errc{} || ptr != l->data() + l->size() || limit == 0 || limit > kMaxLimit)
+        return bamboohr_error(400, "page[limit] must be between 1 and " + std::to_string(kMaxLimit));
+    }
+    std::uint64_t after = 0;
+    if (auto a = req.query_param("page[after]")) {
+      auto raw = crypto::base64url_decode(*a);
+      std::string_view s = raw ? std::string_view(*raw) : std::string_view{};
+      auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), after);
+      if (!raw || s.empty() || ec != std::errc{} || ptr != s.data() + s.size())
+        return bamboohr_error(400, "page[after] is not a valid cursor");
+    }
+    std::vector<std::string> fields(std::begin(kDefaultListFields), std::end(kDefaultListFields));
+    if (auto f = req.query_param("fields")) fields = split_fields(*f);
+    std::lock_guard lock(mu_);
+    bool more = false;
+    auto page = employees_.page(after, limit, {}, &more);
+    bj::array data;
+    for (const auto* r : page)
+      data.push_back(project(r->data, fields));
+    std::string base = public_base(req) + "/api/v1/employees";
+    bj::value next_cursor = nullptr;
+    bj::object links{{"self", bj::object{{"href", public_base(req) + req.target}}}};
+    if (more && !page.empty()) {
+      std::string cursor = crypto::base64url_encode_nopad(std::to_string(page.back()->seq));
+      next_cursor = cursor;
+      std::string next = base + "?page%5Blimit%5D=" + std::to_string(limit) + "&page%5Bafter%5D=" + cursor;
+      if (auto f = req.query_param("fields")) next += "&fields=" + *f;
+      links["next"] = bj::object{{"href", next}};
+    }
+    return json_reply(200, bj::object{{"data", std::move(data)},
+                                      {"meta", bj::object{{"page", bj::object{{"limit", limit},
+                                                                              {"nextCursor", next_cursor},
+                                                                              {"hasMore", more}}}}},
+                                      {"_links", std::move(links)}});
+  });
+
+  router().add_sync("GET", "/api/v1/employees/{id}", [this](const http::Request& req, const http::Params& p) {
+    if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
+    std::vector<std::string> fields;
+    if (auto f = req.query_param("fields")) fields = split_fields(*f);
+    std::lock_guard lock(mu_);
+    const auto* e = employees_.find(p.at("id"));
+    if (e == nullptr) return bamboohr_error(404, "Employee not found");
+    return json_reply(200, project(e->data, fields));
+  });
+
+  router().add_sync("GET", "/api/v1/time_off/requests",
+                    [this](const http::Request& req, const http::Params&) {
+                      if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
+                      auto start = req.query_param("start");
+                      auto end = req.query_param("end");
+                      if (!start || !end || !parse_iso8601(*start) || !parse_iso8601(*end))
+                        return bamboohr_error(400, "start and end (YYYY-MM-DD) are required");
+                      auto employee = req.query_param("employeeId");
+                      auto status = req.query_param("status");
+                      auto type = req.query_param("type");
+                      std::string from = start->substr(0, 10);
+                      std::string to = end->substr(0, 10);
+                      std::lock_guard lock(mu_);
+                      bj::array out;
+                      for (const auto* r : requests_.all()) {
+                        const auto& d = r->data;
+                        if (d.at("end").as_string() < from || d.at("start").as_string() > to) continue;
+                        if (employee && d.at("employeeId") != bj::value(*employee)) continue;
+                        if (status && d.at("status").at("status") != bj::value(*status)) continue;
+                        if (type && d.at("type").at("id") != bj::value(*type)) continue;
+                        out.push_back(d);
+                      }
+                      return json_reply(200, out);
+                    });
+}
+
+}  // namespace tributary::sim::bamboohr

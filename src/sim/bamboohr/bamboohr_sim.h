@@ -1,0 +1,134 @@
+// The simulated BambooHR (HRIS; permissioned webhooks created through the API, beta): employees, time-off
+// requests, the webhooks API and the signed pushes it sends.
+//
+// Auth: HTTP Basic with the API key as the user name and any password ("x"); a missing or malformed header
+// answers 401 with `WWW-Authenticate: Basic realm="BambooHR"`. BambooHR reports errors in the
+// `X-BambooHR-Error-Message` header; the body repeats it as {"error": message}.
+//
+// Webhooks API (https://documentation.bamboohr.com/docs/webhook-api-permissioned), under
+// /api/gateway.php/{companyDomain}/v1 and, identically, under /api/v1 (trailing slash optional):
+//   POST   /webhooks/  {name, url, format?: "json", monitorFields?: [alias…], postFields?: {alias: name},
+//          events?: [...], frequency?, limit?} → 201 {id (a number), name, created, lastSent, monitorFields,
+//          postFields, url, format, frequency, limit, events, privateKey}; `privateKey` is only in this
+//          answer. 400 for a missing name or url, a non-http(s) url, an unknown field or event, event-based
+//          and field-based events mixed, or no monitorFields where they are required (employee.updated,
+//          field-based).
+//   GET    /webhooks/ → {"webhooks": [{id, name, url}]}; GET /webhooks/{id} (without privateKey);
+//   DELETE /webhooks/{id} → 200; 404 for unknown ids. GET /webhooks/monitor_fields → {"fields": [{id, name,
+//   alias}]}. After POST /_sim/permissions {"webhooks": false} they answer 403 (the API user's access level
+//   lacks webhooks); webhooks that exist keep firing.
+//
+// Deliveries: POST to the url with `X-BambooHR-Signature` = hex HMAC-SHA256(privateKey, rawBody +
+// timestamp) and `X-BambooHR-Timestamp` = that timestamp (unix seconds). Two payloads
+// (https://documentation.bamboohr.com/docs/event-based-webhooks, /docs/field-based-webhooks):
+//   event-based (events employee.created|updated|deleted): one request per event {"type", "timestamp": ISO,
+//     "data": {"companyId", "employeeId"[, "changedFields": [alias…]]}}; employee.updated fires only when a
+//     monitored field changed (changedFields = those aliases), and a creation that sets monitored fields
+//     fires employee.created then employee.updated.
+//   field-based (no events, or employee_with_fields.*): {"employees": [{"action": "Created"|"Updated"|
+//     "Deleted", "changedFields": [monitored aliases], "fields": {postFields name: value}, "id",
+//     "timestamp"}]}; updates fire only when a monitored field changed.
+// 4xx answers are final; 5xx and no answer are retried 5 times after 5, 10, 20, 40 and 80 min (scaled), with
+// the same body and headers. Time off fires nothing (BambooHR has no time-off webhooks).
+//
+// Records (https://{companyDomain}.bamboohr.com): GET /api/v1/employees (`page[limit]` ≤ 2500, default 100;
+// `page[after]` = meta.page.nextCursor; `fields` = comma-separated aliases, default id, firstName, lastName,
+// displayName, workEmail, jobTitle, department, status) → {"data": [...], "meta": {"page": {"limit",
+// "nextCursor" (null on the last page), "hasMore"}}, "_links": {"self", "next"?}}. GET
+// /api/v1/employees/{id}?fields=… → {"id", <requested fields>} (without `fields` only the id); 404 unknown.
+// GET /api/v1/time_off/requests?start=YYYY-MM-DD&end=YYYY-MM-DD (both required; employeeId, status, type
+// optional) → a bare array of requests overlapping [start, end], unpaginated.
+//
+// Control API keys: hris_employees first_name, last_name, preferred_name, work_email, personal_email,
+// job_title, department, division, location, start_date, termination_date, employee_number, status
+// (ACTIVE|INACTIVE); hris_absences employee_id|employee_remote_id (required on create), start_date, end_date,
+// status (REQUESTED|APPROVED|DECLINED|CANCELLED → requested, approved, denied, canceled), type_name, note.
+//
+// Remote ids: employees are integers from 40001, requests from 9001 (both rendered as strings), webhooks
+// numbers from 1. Thread-safety: every hook and route locks mu_; webhooks are sent after the lock is
+// released.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sim/common/record_store.h"
+#include "sim/common/sim_base.h"
+
+namespace tributary::sim::bamboohr {
+
+std::unique_ptr<Simulator> make_bamboohr_simulator(SimOptions options);
+// The delivery retry schedule described above (unscaled).
+std::shared_ptr<const RetrySchedule> retry_schedule();
+// An error the way BambooHR reports one: the status, X-BambooHR-Error-Message and {"error": message}.
+http::Response bamboohr_error(int status, std::string_view message);
+
+class BambooHrSimulator final : public SimulatorBase {
+ public:
+  explicit BambooHrSimulator(SimOptions options);
+  ~BambooHrSimulator() override;
+
+ protected:
+  Result<boost::json::object> sim_create(std::string_view model, const boost::json::object& fields) override;
+  Result<boost::json::object> sim_update(std::string_view model, std::string_view remote_id,
+                                         const boost::json::object& fields) override;
+  Result<boost::json::object> sim_delete(std::string_view model, std::string_view remote_id) override;
+  Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) override;
+  boost::json::array sim_list(std::string_view model) override;
+  void sim_set_webhooks_permission(bool granted) override;
+  bool sim_webhooks_permission() const override;
+  boost::json::array sim_subscriptions() override;
+
+ private:
+  struct Webhook {
+    std::string id;
+    std::string name;
+    std::string url;
+    std::string format = "json";
+    std::vector<std::string> monitor_fields;
+    boost::json::object post_fields;  // alias → the name it is posted under
+    std::vector<std::string> events;  // event-based when non-empty
+    boost::json::value frequency;
+    boost::json::value limit;
+    std::string private_key;
+    Millis created_at = 0;
+    Millis last_sent = 0;
+  };
+  struct Change {
+    std::string action;  // "Created", "Updated", "Deleted"
+    std::string employee_id;
+    std::vector<std::string> changed;  // aliases
+    boost::json::object employee;      // the record after the change (before it, for a delete)
+  };
+
+  // Caller holds mu_.
+  Result<std::vector<std::string>> apply_employee(StoredRecord& rec, const boost::json::object& fields);
+  Status apply_request(StoredRecord& rec, const boost::json::object& fields);
+  boost::json::object webhook_json(const Webhook& w, bool with_key) const;
+  Webhook* find_webhook(std::string_view id);
+  // 401 / 403 for the webhooks API; nullopt when the request may use it.
+  std::optional<http::Response> webhooks_gate(const http::Request& request) const;
+
+  void fire(std::vector<Change> changes);
+
+  void add_webhook_routes();
+  void add_webhook_routes_at(const std::string& base);
+  void add_record_routes();  // bamboohr_records.cc
+
+  mutable std::mutex mu_;
+  std::int64_t next_employee_id_ = 40001;  // guarded by mu_
+  std::int64_t next_request_id_ = 9001;    // guarded by mu_
+  std::int64_t next_webhook_id_ = 1;       // guarded by mu_
+  RecordStore employees_;                  // guarded by mu_
+  RecordStore requests_;                   // guarded by mu_
+  std::vector<Webhook> webhooks_;          // guarded by mu_
+  bool webhooks_permission_ = true;        // guarded by mu_
+};
+
+// True when the request carries well-formed Basic credentials with a non-empty user (the API key).
+bool basic_auth_ok(const http::Request& request);
+
+}  // namespace tributary::sim::bamboohr

@@ -1,0 +1,293 @@
+#include "sim/bamboohr/bamboohr_sim.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "core/crypto.h"
+#include "sim/common/test_support.h"
+
+namespace tributary::sim::bamboohr {
+namespace {
+
+namespace bj = boost::json;
+using testing::body_json;
+using testing::call;
+using testing::Reply;
+using testing::TestReceiver;
+
+const std::string kWebhooks = "/api/gateway.php/acme/v1/webhooks/";
+
+std::string basic(std::string_view user) {
+  return "Basic " + crypto::base64_encode(std::string(user) + ":x");
+}
+
+// The signature BambooHR documents: hex HMAC-SHA256(privateKey, body + timestamp).
+bool signed_with(const http::Request& r, const std::string& key) {
+  std::string ts(r.header("X-BambooHR-Timestamp").value_or(""));
+  std::string expected = crypto::hex_encode(crypto::hmac_sha256(key, r.body + ts));
+  return !ts.empty() && crypto::constant_time_equal(r.header("X-BambooHR-Signature").value_or(""), expected);
+}
+
+class BambooHrSimTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(receiver_.started());
+    SimOptions options;
+    options.retry_scale = 0.0002;
+    sim_ = make_bamboohr_simulator(options);
+    ASSERT_TRUE(sim_->start().ok());
+  }
+  void TearDown() override { sim_->stop(); }
+
+  Reply api(std::string method, std::string path, const bj::value& body = nullptr,
+            std::string auth = basic("api-key-1")) {
+    HeaderList headers{{"Content-Type", "application/json"}};
+    if (!auth.empty()) headers.emplace_back("Authorization", auth);
+    return call(client_, std::move(method), path.starts_with("http") ? path : sim_->base_url() + path,
+                body.is_null() ? std::string{} : bj::serialize(body), headers);
+  }
+  Reply control(std::string method, std::string path, const bj::value& body = bj::object{}) {
+    return call(client_, std::move(method), sim_->base_url() + path, bj::serialize(body));
+  }
+  std::string create(std::string model, bj::object fields) {
+    Reply r = control("POST", "/_sim/" + model, fields);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? std::string(r.json().at("remote_id").as_string()) : std::string{};
+  }
+  bj::value webhook(bj::object body) {
+    Reply r = api("POST", kWebhooks, body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json();
+  }
+
+  TestReceiver receiver_;
+  http::CurlClient client_{http::CurlClientOptions{}};
+  std::unique_ptr<Simulator> sim_;
+};
+
+TEST_F(BambooHrSimTest, WebhooksNeedBasicAuthAndReturnThePrivateKeyOnce) {
+  bj::object body{{"name", "tributary"},
+                  {"url", receiver_.url()},
+                  {"format", "json"},
+                  {"monitorFields", bj::array{"firstName", "lastName"}},
+                  {"postFields", bj::object{{"firstName", "First Name"}}}};
+  Reply anonymous = api("POST", kWebhooks, body, "");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_FALSE(anonymous.header("X-BambooHR-Error-Message").empty());
+  EXPECT_EQ(api("POST", kWebhooks, body, "Bearer abc").status, 401);
+  EXPECT_EQ(api("POST", kWebhooks, body, "Basic !!!").status, 401);
+
+  bj::value w = webhook(body);
+  ASSERT_TRUE(w.at("id").is_int64());  // a number, as in BambooHR's examples
+  std::string id = std::to_string(w.at("id").as_int64());
+  EXPECT_EQ(w.at("privateKey").as_string().size(), 64u);
+  EXPECT_EQ(w.at("monitorFields").as_array().size(), 2u);
+  Reply one = api("GET", kWebhooks + id);
+  ASSERT_EQ(one.status, 200);
+  EXPECT_FALSE(one.json().as_object().contains("privateKey"));
+  EXPECT_EQ(api("GET", "/api/gateway.php/acme/v1/webhooks").json().at("webhooks").as_array().size(), 1u);
+  EXPECT_EQ(api("GET", kWebhooks + "monitor_fields").json().at("fields").at(0).at("alias").as_string(),
+            "firstName");
+
+  EXPECT_EQ(api("POST", kWebhooks, bj::object{{"name", "x"}, {"url", receiver_.url()}}).status, 400);
+  EXPECT_EQ(api("POST", kWebhooks,
+                bj::object{{"name", "x"}, {"url", receiver_.url()}, {"monitorFields", bj::array{"shoeSize"}}})
+                .status,
+            400);
+  EXPECT_EQ(api("POST", kWebhooks,
+                bj::object{{"name", "x"}, {"url", "ftp://x"}, {"monitorFields", bj::array{"firstName"}}})
+                .status,
+            400);
+
+  EXPECT_EQ(
+      api("POST", kWebhooks,
+          bj::object{{"name", "x"}, {"url", receiver_.url()}, {"events", bj::array{"employee.updated"}}})
+          .status,
+      400);  // employee.updated needs monitorFields
+  EXPECT_EQ(api("POST", kWebhooks,
+                bj::object{{"name", "x"},
+                           {"url", receiver_.url()},
+                           {"monitorFields", bj::array{"firstName"}},
+                           {"events", bj::array{"employee.created", "employee_with_fields.created"}}})
+                .status,
+            400);  // event-based and field-based events do not mix
+  // The same API under the new path.
+  EXPECT_EQ(api("GET", "/api/v1/webhooks").json().at("webhooks").as_array().size(), 1u);
+
+  EXPECT_EQ(api("DELETE", kWebhooks + id, nullptr, "").status, 401);
+  EXPECT_EQ(api("DELETE", kWebhooks + id).status, 200);
+  EXPECT_EQ(api("DELETE", kWebhooks + id).status, 404);
+  EXPECT_EQ(api("GET", kWebhooks + id).status, 404);
+}
+
+TEST_F(BambooHrSimTest, RevokedPermissionAnswers403) {
+  ASSERT_EQ(control("POST", "/_sim/permissions", bj::object{{"webhooks", false}}).status, 200);
+  Reply r =
+      api("POST", kWebhooks,
+          bj::object{{"name", "x"}, {"url", receiver_.url()}, {"events", bj::array{"employee.created"}}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_FALSE(r.header("X-BambooHR-Error-Message").empty());
+  EXPECT_EQ(api("GET", kWebhooks).status, 403);
+}
+
+TEST_F(BambooHrSimTest, EventBasedDeliveriesAreSignedOverBodyAndTimestamp) {
+  bj::value w = webhook(bj::object{{"name", "events"},
+                                   {"url", receiver_.url("/ev")},
+                                   {"events", bj::array{"employee.created", "employee.updated"}},
+                                   {"monitorFields", bj::array{"lastName"}}});
+  std::string key(w.at("privateKey").as_string());
+  std::string id = create("hris_employees", {{"first_name", "Ada"}, {"work_email", "ada@acme.com"}});
+  ASSERT_TRUE(receiver_.wait_for_count(1));
+  ASSERT_EQ(control("PATCH", "/_sim/hris_employees/" + id, bj::object{{"last_name", "Lovelace"}}).status,
+            200);
+  ASSERT_TRUE(receiver_.wait_for_count(2));
+  auto requests = receiver_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& r : requests)
+    EXPECT_TRUE(signed_with(r, key)) << r.body;
+  EXPECT_FALSE(signed_with(requests[0], "wrong-key"));
+  bj::value created = body_json(requests[0]);
+  EXPECT_EQ(created.at("type").as_string(), "employee.created");
+  EXPECT_EQ(created.at("data").at("employeeId").as_string(), id);
+  bj::value updated = body_json(requests[1]);
+  EXPECT_EQ(updated.at("type").as_string(), "employee.updated");
+  EXPECT_EQ(updated.at("data").at("changedFields").at(0).as_string(), "lastName");
+}
+
+TEST_F(BambooHrSimTest, CreationAlsoFiresUpdatedForMonitoredFields) {
+  webhook(bj::object{{"name", "events"},
+                     {"url", receiver_.url("/ev")},
+                     {"events", bj::array{"employee.created", "employee.updated"}},
+                     {"monitorFields", bj::array{"firstName"}}});
+  std::string id = create("hris_employees", {{"first_name", "Ada"}});
+  ASSERT_TRUE(receiver_.wait_for_count(2));
+  // Two deliveries in flight at once: their arrival order is not fixed.
+  std::map<std::string, bj::value> by_type;
+  for (const auto& r : receiver_.requests()) {
+    bj::value body = body_json(r);
+    by_type[std::string(body.at("type").as_string())] = body;
+  }
+  ASSERT_EQ(by_type.size(), 2u);
+  ASSERT_TRUE(by_type.contains("employee.created"));
+  EXPECT_FALSE(by_type["employee.created"].at("data").as_object().contains("changedFields"));
+  bj::value updated = by_type["employee.updated"];
+  EXPECT_EQ(updated.at("data").at("employeeId").as_string(), id);
+  EXPECT_EQ(updated.at("data").at("changedFields").at(0).as_string(), "firstName");
+}
+
+TEST_F(BambooHrSimTest, FieldBasedDeliveriesOnlyForMonitoredFields) {
+  webhook(bj::object{{"name", "fields"},
+                     {"url", receiver_.url("/f")},
+                     {"monitorFields", bj::array{"lastName"}},
+                     {"postFields", bj::object{{"lastName", "Last Name"}, {"workEmail", "Email"}}}});
+  std::string id = create("hris_employees", {{"first_name", "Ada"}, {"work_email", "ada@acme.com"}});
+  ASSERT_TRUE(receiver_.wait_for_count(1));
+  Reply quiet = control("PATCH", "/_sim/hris_employees/" + id, bj::object{{"job_title", "Engineer"}});
+  ASSERT_EQ(quiet.status, 200);
+  ASSERT_EQ(control("PATCH", "/_sim/hris_employees/" + id, bj::object{{"last_name", "Lovelace"}}).status,
+            200);
+  ASSERT_TRUE(receiver_.wait_for_count(2));
+  auto requests = receiver_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  bj::value e = body_json(requests[1]).at("employees").at(0);
+  EXPECT_EQ(e.at("action").as_string(), "Updated");
+  EXPECT_EQ(e.at("id").as_string(), id);
+  EXPECT_EQ(e.at("changedFields").as_array().size(), 1u);
+  EXPECT_EQ(e.at("fields").at("Last Name").as_string(), "Lovelace");
+  EXPECT_EQ(e.at("fields").at("Email").as_string(), "ada@acme.com");
+  EXPECT_EQ(body_json(requests[0]).at("employees").at(0).at("action").as_string(), "Created");
+}
+
+TEST_F(BambooHrSimTest, Retries5xxButNot4xx) {
+  webhook(
+      bj::object{{"name", "a"}, {"url", receiver_.url("/flaky")}, {"events", bj::array{"employee.created"}}});
+  webhook(
+      bj::object{{"name", "b"}, {"url", receiver_.url("/gone")}, {"events", bj::array{"employee.created"}}});
+  receiver_.fail_next("/flaky", 2, 503);
+  receiver_.fail_next("/gone", 1, 410);
+  create("hris_employees", {{"first_name", "Ada"}});
+  ASSERT_TRUE(receiver_.wait_until([](const auto& all) {
+    return std::count_if(all.begin(), all.end(), [](const auto& r) { return r.path == "/flaky"; }) >= 3;
+  }));
+  auto requests = receiver_.requests();
+  std::vector<http::Request> flaky;
+  std::size_t gone = 0;
+  for (const auto& r : requests) {
+    if (r.path == "/flaky") flaky.push_back(r);
+    if (r.path == "/gone") ++gone;
+  }
+  ASSERT_EQ(flaky.size(), 3u);
+  EXPECT_EQ(flaky[0].body, flaky[2].body);
+  EXPECT_EQ(flaky[0].header("X-BambooHR-Signature"), flaky[2].header("X-BambooHR-Signature"));
+  EXPECT_EQ(gone, 1u);
+  EXPECT_EQ(retry_schedule()->max_attempts(), 6u);
+}
+
+TEST_F(BambooHrSimTest, ListsEmployeesWithCursorsAndGetsWithFields) {
+  for (const char* name : {"A", "B", "C"})
+    create("hris_employees", {{"first_name", name}, {"work_email", std::string(name) + "@acme.com"}});
+  EXPECT_EQ(api("GET", "/api/v1/employees", nullptr, "").status, 401);
+  EXPECT_EQ(api("GET", "/api/v1/employees?page%5Blimit%5D=2501").status, 400);
+  Reply page1 = api("GET", "/api/v1/employees?page%5Blimit%5D=2");
+  ASSERT_EQ(page1.status, 200) << page1.body;
+  ASSERT_EQ(page1.json().at("data").as_array().size(), 2u);
+  std::string cursor(page1.json().at("meta").at("page").at("nextCursor").as_string());
+  Reply page2 = api("GET", "/api/v1/employees?page%5Blimit%5D=2&page%5Bafter%5D=" + cursor);
+  ASSERT_EQ(page2.status, 200) << page2.body;
+  ASSERT_EQ(page2.json().at("data").as_array().size(), 1u);
+  EXPECT_EQ(page2.json().at("data").at(0).at("firstName").as_string(), "C");
+  EXPECT_TRUE(page2.json().at("meta").at("page").at("nextCursor").is_null());
+  std::string next(page1.json().at("_links").at("next").at("href").as_string());
+  EXPECT_EQ(api("GET", next).json().at("data").at(0).at("firstName").as_string(), "C");
+
+  std::string id(page2.json().at("data").at(0).at("id").as_string());
+  Reply bare = api("GET", "/api/v1/employees/" + id);
+  ASSERT_EQ(bare.status, 200);
+  EXPECT_EQ(bare.json().as_object().size(), 1u);
+  Reply full = api("GET", "/api/v1/employees/" + id + "?fields=firstName,workEmail");
+  EXPECT_EQ(full.json().at("workEmail").as_string(), "C@acme.com");
+  EXPECT_EQ(api("GET", "/api/v1/employees/999").status, 404);
+}
+
+TEST_F(BambooHrSimTest, TimeOffRequestsAreABareArrayWithoutWebhooks) {
+  webhook(bj::object{{"name", "a"},
+                     {"url", receiver_.url("/all")},
+                     {"events", bj::array{"employee.created", "employee.updated", "employee.deleted"}},
+                     {"monitorFields", bj::array{"jobTitle"}}});
+  std::string emp = create("hris_employees", {{"first_name", "Ada"}});
+  ASSERT_TRUE(receiver_.wait_for_count(1));
+  EXPECT_EQ(control("POST", "/_sim/hris_absences", bj::object{{"start_date", "2026-03-02"}}).status, 400);
+  std::string req = create("hris_absences", {{"employee_remote_id", emp},
+                                             {"start_date", "2026-03-02"},
+                                             {"end_date", "2026-03-04"},
+                                             {"status", "APPROVED"}});
+  EXPECT_EQ(api("GET", "/api/v1/time_off/requests?start=2026-03-01").status, 400);
+  Reply list = api("GET", "/api/v1/time_off/requests?start=2026-03-01&end=2026-03-31");
+  ASSERT_EQ(list.status, 200) << list.body;
+  ASSERT_TRUE(list.json().is_array());
+  ASSERT_EQ(list.json().as_array().size(), 1u);
+  bj::value r = list.json().at(0);
+  EXPECT_EQ(r.at("id").as_string(), req);
+  EXPECT_EQ(r.at("employeeId").as_string(), emp);
+  EXPECT_EQ(r.at("start").as_string(), "2026-03-02");
+  EXPECT_EQ(r.at("end").as_string(), "2026-03-04");
+  EXPECT_EQ(r.at("status").at("status").as_string(), "approved");
+  EXPECT_EQ(r.at("amount").at("amount").as_string(), "3");
+  EXPECT_TRUE(
+      api("GET", "/api/v1/time_off/requests?start=2026-04-01&end=2026-04-30").json().as_array().empty());
+  // Sentinel: an employee change after the absence; only employee events arrived.
+  ASSERT_EQ(control("DELETE", "/_sim/hris_employees/" + emp).status, 200);
+  ASSERT_TRUE(receiver_.wait_for_count(2));
+  EXPECT_EQ(receiver_.requests().size(), 2u);
+  EXPECT_EQ(body_json(receiver_.requests()[1]).at("type").as_string(), "employee.deleted");
+}
+
+TEST_F(BambooHrSimTest, ControlApiCoversOnlyHrisModels) {
+  EXPECT_EQ(control("POST", "/_sim/ats_candidates", bj::object{{"first_name", "Ada"}}).status, 404);
+  EXPECT_EQ(control("POST", "/_sim/hris_employees", bj::object{{"shoe_size", "9"}}).status, 400);
+  EXPECT_EQ(control("PATCH", "/_sim/hris_employees/1", bj::object{{"first_name", "X"}}).status, 404);
+}
+
+}  // namespace
+}  // namespace tributary::sim::bamboohr
