@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <memory>
+#include <set>
 
 #include "connectors/bamboohr/bamboohr_records.h"
 #include "connectors/common/api.h"
@@ -191,9 +192,12 @@ class BambooHrConnector final : public Connector {
     }
     body["events"] = std::move(events);
     if (updated) {
+      // Only fields the account offers (GET …/webhooks/monitor_fields) may be monitored: BambooHR answers 400
+      // for any other. When the list cannot be read, ask for all and let BambooHR say what is wrong.
+      const std::set<std::string> offered = monitorable_fields(ctx, *domain, *auth);
       bj::array fields;
       for (std::string_view f : kMonitorFields)
-        fields.emplace_back(f);
+        if (offered.empty() || offered.count(std::string(f)) > 0) fields.emplace_back(f);
       body["monitorFields"] = std::move(fields);
     }
 
@@ -405,6 +409,26 @@ class BambooHrConnector final : public Connector {
   }
 
   // The webhooks API lives on the legacy gateway host; an integration's remote_base_url replaces both hosts.
+  // The aliases of GET …/webhooks/monitor_fields ({"fields": [{"id", "name", "alias"}]}); empty when
+  // unreadable.
+  std::set<std::string> monitorable_fields(const ApiContext& ctx, const std::string& domain,
+                                           const std::string& auth) const {
+    std::set<std::string> out;
+    http::ClientResponse resp =
+        ctx.client->send_sync(authorized(ctx, "GET", webhooks_url(ctx, domain, "monitor_fields"), auth));
+    if (resp.status < 200 || resp.status > 299) return out;
+    auto parsed = json::parse(resp.body);
+    if (!parsed || !parsed->is_object()) return out;
+    const auto* fields = parsed->get_object().if_contains("fields");
+    if (fields == nullptr || !fields->is_array()) return out;
+    for (const auto& f : fields->get_array()) {
+      const auto* alias = f.is_object() ? f.get_object().if_contains("alias") : nullptr;
+      if (alias != nullptr && alias->is_string() && alias->get_string().size() < 256)
+        out.insert(std::string(alias->get_string()));
+    }
+    return out;
+  }
+
   std::string webhooks_url(const ApiContext& ctx, const std::string& domain, const std::string& id) const {
     std::string origin = ctx.base_url;
     while (!origin.empty() && origin.back() == '/')

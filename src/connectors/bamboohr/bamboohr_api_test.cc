@@ -53,8 +53,12 @@ TEST_F(BambooHrApiTest, CreatesTheWebhookWithExactlyTheRequestedEvents) {
   EXPECT_EQ(created->remote_id, "42");
   EXPECT_EQ(created->secret, "pk_9a8b7c6d5e4f");  // BambooHR's privateKey verifies the deliveries
 
-  auto reqs = vendor_.requests();
-  ASSERT_EQ(reqs.size(), 1u);
+  auto all = vendor_.requests();
+  // First the monitorable fields (unscripted here: unreadable, so every wanted field is asked for).
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].method, "GET");
+  EXPECT_EQ(all[0].path, std::string(kWebhooks) + "monitor_fields");
+  std::vector<testing::RecordedRequest> reqs(all.begin() + 1, all.end());
   EXPECT_EQ(reqs[0].method, "POST");
   EXPECT_EQ(reqs[0].path, kWebhooks);
   EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
@@ -69,6 +73,14 @@ TEST_F(BambooHrApiTest, CreatesTheWebhookWithExactlyTheRequestedEvents) {
   ASSERT_TRUE(o.at("monitorFields").is_array());
   EXPECT_FALSE(o.at("monitorFields").as_array().empty());
   EXPECT_EQ(o.size(), 5u) << reqs[0].body;
+
+  // Only fields the account offers are monitored.
+  vendor_.set("GET " + std::string(kWebhooks) + "monitor_fields", 200,
+              R"({"fields":[{"id":4,"name":"First Name","alias":"firstName"},)"
+              R"({"id":15,"name":"Work Email","alias":"workEmail"}]})");
+  ASSERT_TRUE(connector_->create_subscription(ctx_, request_).ok());
+  bj::value narrowed = bj::parse(vendor_.requests().back().body);
+  EXPECT_EQ(narrowed.as_object().at("monitorFields").as_array(), (bj::array{"firstName", "workEmail"}));
 
   // Without employee.updated there is nothing to monitor.
   request_.event_types = {"employee.deleted"};
