@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 
-import { createEndpoint, startTributary, stopAll, waitUntil } from './lib/harness.mjs';
+import { createEndpoint, createIntegration, request, startSim, startTributary, stopAll, waitUntil } from './lib/harness.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 import { greenhouseIngress, greenhouseCandidateBody, greenhouseHeaders, rawPost } from './lib/upstream.mjs';
 
@@ -32,16 +32,21 @@ function psql(url, sql) {
 
 const skip = BASE_URL ? false : 'TRIBUTARY_TEST_POSTGRES_URL is not set (scripts/with-postgres.sh sets it)';
 
-test(`${NODES} nodes on one PostgreSQL, kill -9 of one during a burst of ${N}`, { skip }, async (t) => {
+// A fresh database of the test's own, dropped when it ends.
+function freshDatabase(t) {
   const dbName = `tributary_mn_${randomBytes(6).toString('hex')}`;
   psql(BASE_URL, `CREATE DATABASE ${dbName}`);
   const dbUrl = new URL(BASE_URL);
   dbUrl.pathname = `/${dbName}`;
-  const database = dbUrl.toString();
   t.after(async () => {
     await stopAll();
     psql(BASE_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   });
+  return dbUrl.toString();
+}
+
+test(`${NODES} nodes on one PostgreSQL, kill -9 of one during a burst of ${N}`, { skip }, async (t) => {
+  const database = freshDatabase(t);
 
   // Every node shares the database and the master key (the secrets are sealed with it).
   const env = {
@@ -197,4 +202,37 @@ test(`${NODES} nodes on one PostgreSQL, kill -9 of one during a burst of ${N}`, 
     `${extraDeliveries} (${sameIdTwice.length} ids), candidates in several events ${multiEvent.length}`;
   t.diagnostic(message);
   console.log(message);
+});
+
+test(`${NODES} nodes asked to reconcile one integration at once reconcile it once`, { skip }, async (t) => {
+  const database = freshDatabase(t);
+  const env = { TRIBUTARY_DATABASE: database, TRIBUTARY_MASTER_KEY: randomBytes(32).toString('base64') };
+  const first = await startTributary({ env });
+  const others = await Promise.all(Array.from({ length: NODES - 1 }, () => startTributary({ env })));
+  const nodes = [first, ...others];
+  const sim = await startSim('personio');
+  const integration = await createIntegration(first, 'personio', sim.url, { upstream_webhooks: true });
+  assert.equal(integration.subscriptions[0].status, 'active', integration.subscriptions[0].last_error);
+
+  // The webhook is deleted at the tool; every node is then asked to reconcile at the same moment. Each would
+  // find it missing and create one: only one node may work on the integration at a time.
+  const auth = await request('POST', `${sim.url}/v2/auth/token`, {
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials&client_id=e2e&client_secret=e2e',
+  });
+  const del = await request('DELETE', `${sim.url}/v2/webhooks/${integration.subscriptions[0].remote_id}`, {
+    headers: { Authorization: `Bearer ${auth.body.access_token}` },
+  });
+  assert.equal(del.status, 204, del.text);
+  const answers = await Promise.all(
+    nodes.map((n) => n.api('POST', `/v1/integrations/${encodeURIComponent(integration.id)}/reconcile`)),
+  );
+  for (const a of answers) assert.equal(a.status, 200, a.text);
+  const hooks = (await sim.ctl('GET', '/_sim/subscriptions')).body;
+  assert.equal(hooks.length, 1, `exactly one webhook at the tool: ${JSON.stringify(hooks)}`);
+  const current = (await first.api('GET', `/v1/integrations/${encodeURIComponent(integration.id)}`)).body.data;
+  assert.equal(current.subscriptions.length, 1);
+  assert.equal(current.subscriptions[0].remote_id, hooks[0].id);
+  assert.equal(current.subscriptions[0].status, 'active', current.subscriptions[0].last_error);
+  assert.equal(current.subscriptions[0].last_error ?? null, null);
 });
