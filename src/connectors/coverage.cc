@@ -27,7 +27,7 @@ Cell cell_for(const Connector& connector, const UnifiedEventKind& kind) {
 std::vector<Model> record_models(const Connector& connector) {
   std::vector<Model> out;
   for (Model m : kAllModels)
-    if (category_of(m) == connector.category() && connector.supports_records(m)) out.push_back(m);
+    if (connector.supports_records(m)) out.push_back(m);
   return out;
 }
 
@@ -41,6 +41,10 @@ bj::object coverage_json(const Registry& registry) {
     t["name"] = c->display_name();
     t["category"] = to_string(c->category());
     t["subscription_mode"] = to_string(c->subscription_mode());
+    bj::array credentials;
+    for (const auto& key : c->credential_keys())
+      credentials.emplace_back(key);
+    t["credentials"] = std::move(credentials);
     bj::array records;
     for (Model m : record_models(*c))
       records.emplace_back(to_string(m));
@@ -69,8 +73,8 @@ bj::object coverage_json(const Registry& registry) {
 }
 
 std::string coverage_markdown(const Registry& registry) {
-  std::string out = "| tool | category | subscription | records |";
-  std::string rule = "|---|---|---|---|";
+  std::string out = "| tool | category | subscription | credentials | records |";
+  std::string rule = "|---|---|---|---|---|";
   for (const auto& kind : unified_event_kinds()) {
     out += " " + std::string(kind.label) + " |";
     rule += "---|";
@@ -81,6 +85,10 @@ std::string coverage_markdown(const Registry& registry) {
     out += "| " + std::string(c->display_name()) + " (`" + std::string(c->tool()) + "`) | " +
            std::string(to_string(c->category())) + " | " + std::string(to_string(c->subscription_mode())) +
            " | ";
+    std::string keys;
+    for (const auto& key : c->credential_keys())
+      keys += (keys.empty() ? "" : ", ") + ("`" + key + "`");
+    out += keys + " | ";
     std::string models;
     for (Model m : record_models(*c))
       models += (models.empty() ? "" : ", ") + std::string(to_string(m));
