@@ -263,6 +263,27 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIU
     await shot(page, 'integration-missing-permission');
   });
 
+  test('the integration page lists its syncs, and "Sync now" runs one', async () => {
+    const table = page.locator('table.syncs');
+    await table.waitFor();
+    // The first sync ran when the integration was created.
+    await table.locator('tbody tr').first().getByText('SUCCEEDED').waitFor({ timeout: 15_000 });
+    const before = await table.locator('tbody tr').count();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.getByText(/sync (of this integration is already queued|queued)/i).waitFor();
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('table.syncs tbody tr').length > n,
+      before,
+      { timeout: 15_000 },
+    );
+    await table.locator('tbody tr').first().getByText('SUCCEEDED').waitFor({ timeout: 15_000 });
+    const syncs = await tb.api('GET', `/v1/integrations/${encodeURIComponent(integration.id)}/syncs`);
+    assert.equal(syncs.status, 200, syncs.text);
+    assert.equal(syncs.body.data.results.length, before + 1);
+    assert.equal(syncs.body.data.results[0].type, 'FULL');
+    await shot(page, 'integration-syncs');
+  });
+
   test('endpoints: figures, recovery of failed deliveries, create with the secret once, disable', async () => {
     // One more event that the failing receiver refuses until it runs out of retries.
     failing = true;

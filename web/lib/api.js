@@ -42,8 +42,8 @@ export class ApiError extends Error {
   }
 }
 
-async function send(method, path, body, key, signal) {
-  const headers = { Accept: 'application/json', Authorization: `Bearer ${key}` };
+async function send(method, path, body, key, signal, extraHeaders = {}) {
+  const headers = { ...extraHeaders, Accept: 'application/json', Authorization: `Bearer ${key}` };
   const init = { method, headers, cache: 'no-store', credentials: 'omit', signal };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -74,14 +74,15 @@ async function send(method, path, body, key, signal) {
 
 // One API call with the signed-in key; resolves to the envelope's data. A 401 signs out (the key was revoked
 // or the server restarted with another key).
-export async function api(method, path, body, { signal } = {}) {
+// `headers` adds request headers (X-Integration-Id for the Kombo-shaped routes).
+export async function api(method, path, body, { signal, headers } = {}) {
   const key = apiKey();
   if (!key) {
     signOut(null);
     throw new ApiError(401, 'UNAUTHORIZED', 'Not signed in.');
   }
   try {
-    return (await send(method, path, body, key, signal)).data;
+    return (await send(method, path, body, key, signal, headers)).data;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       signOut('The server did not accept the API key any more (revoked, or the server restarted with another key). Sign in again.');

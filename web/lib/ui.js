@@ -107,6 +107,12 @@ export function Notice({ notice, onClose }) {
 const TONES = {
   active: 'ok',
   succeeded: 'ok',
+  SUCCEEDED: 'ok',
+  QUEUED: 'wait',
+  RUNNING: 'wait',
+  FAILED: 'bad',
+  PARTIALLY_FAILED: 'warn',
+  AUTHENTICATION_FAILED: 'bad',
   accepted: 'ok',
   enabled: 'ok',
   pending: 'wait',

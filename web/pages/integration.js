@@ -1,7 +1,7 @@
 // One integration: its scope config (models and upstream webhooks, saved through the API so the reconciler
 // acts at once), its subscriptions at the tool with their state and what to do about a problem, the manual
 // setup for tools without a subscription API (ingress URL and secret, with copy buttons, or a field for the
-// secret the tool generated), and "Reconcile now".
+// secret the tool generated), "Reconcile now", and its syncs with "Sync now".
 import { useEffect, useState } from '../vendor/hooks.mjs';
 import { api, enc } from '../lib/api.js';
 import { html } from '../lib/html.js';
@@ -17,6 +17,7 @@ import {
   useInterval,
   useLoad,
   useTitle,
+  formatMs,
 } from '../lib/ui.js';
 
 const MODEL_LABELS = {
@@ -31,14 +32,17 @@ const MODEL_LABELS = {
 
 const modelLabel = (m) => MODEL_LABELS[m] ?? m.replace(/^(hris|ats)_/, '').replaceAll('_', ' ');
 
-// The scope's models that belong to the integration's category (the others cannot be enabled).
-function categoryModels(integration) {
+// The scope's models the tool offers: its category's, plus any other model it relays or reads (Workable's
+// employees), as GET /v1/coverage declares.
+function availableModels(integration, coverage) {
   const prefix = `${String(integration.category).toLowerCase()}_`;
-  return Object.keys(integration.scope?.models ?? {}).filter((m) => m.startsWith(prefix));
+  const tool = coverage?.tools?.find((t) => t.tool === integration.tool);
+  const extra = new Set([...(tool?.records ?? []), ...(tool?.events ?? []).filter((e) => e.supported).map((e) => e.model)]);
+  return Object.keys(integration.scope?.models ?? {}).filter((m) => m.startsWith(prefix) || extra.has(m));
 }
 
-function ScopeForm({ integration, onSaved, setNotice }) {
-  const models = categoryModels(integration);
+function ScopeForm({ integration, coverage, onSaved, setNotice }) {
+  const models = availableModels(integration, coverage);
   const saved = integration.scope ?? { models: {}, upstream_webhooks: false };
   const [draft, setDraft] = useState(saved);
   const [busy, run] = useAction(setNotice);
@@ -177,11 +181,79 @@ function Subscription({ integration, sub, onSaved, setNotice }) {
   </article>`;
 }
 
+const SYNC_STATE_HELP = {
+  AUTHENTICATION_FAILED: 'The tool refused the credentials: update them on the integration, then sync again.',
+  FAILED: 'The sync failed; see the errors. Tributary tries again at the next scheduled sync.',
+  PARTIALLY_FAILED: 'Some models synced, others failed; see the errors.',
+};
+
+function SyncRow({ sync }) {
+  const c = sync.counts ?? {};
+  const errors = sync.errors ?? [];
+  return html`<tr>
+    <td><${Time} at=${sync.started_at ?? sync.queued_at} relative /></td>
+    <td>${sync.type}</td>
+    <td><${Badge} value=${sync.state} title=${SYNC_STATE_HELP[sync.state]} /></td>
+    <td class="num">${sync.duration_seconds != null ? formatMs(sync.duration_seconds * 1000) : '—'}</td>
+    <td class="num">${c.created ?? 0}</td><td class="num">${c.updated ?? 0}</td>
+    <td class="num">${c.deleted ?? 0}</td><td class="num">${c.unchanged ?? 0}</td>
+    <td>${errors.length
+      ? html`<ul class="errors">${errors.slice(0, 3).map((e, k) => html`<li key=${k}>${typeof e === 'string' ? e : e.message ?? JSON.stringify(e)}</li>`)}</ul>`
+      : html`<span class="muted">—</span>`}</td>
+  </tr>`;
+}
+
+// The integration's syncs, newest first, refreshed while one is queued or running; "Sync now" queues a full sync
+// (POST /v1/force-sync, as Kombo's API does).
+function Syncs({ integration, setNotice }) {
+  const { data, error, loading, reload } = useLoad(
+    (signal) => api('GET', `/v1/integrations/${enc(integration.id)}/syncs?page_size=10`, undefined, { signal }),
+    [integration.id],
+  );
+  const [busy, run] = useAction(setNotice);
+  const syncs = data?.results ?? [];
+  const active = syncs.some((s) => s.state === 'QUEUED' || s.state === 'RUNNING');
+  useInterval(reload, active ? 1000 : 5000, busy === null);
+  const syncNow = () =>
+    run('sync', async () => {
+      const queued = await api('POST', '/v1/force-sync', { type: 'FULL' }, { headers: { 'X-Integration-Id': integration.id } });
+      setNotice({
+        kind: 'ok',
+        text: queued.already_queued
+          ? 'A sync of this integration is already queued; it starts within seconds.'
+          : 'Full sync queued; it starts within seconds and appears below.',
+      });
+      reload();
+    });
+  let body;
+  if (loading && !data) body = html`<${Loading} what="the syncs" />`;
+  else if (error && !data) body = html`<${ErrorState} error=${error} what="the syncs" retry=${reload} />`;
+  else if (!syncs.length) body = html`<p class="state empty">No sync yet. The first one runs right after the integration is created; press Sync now to start one.</p>`;
+  else
+    body = html`<div class="table-wrap"><table class="syncs">
+      <caption class="sr-only">Syncs, newest first</caption>
+      <thead><tr>
+        <th scope="col">Started</th><th scope="col">Type</th><th scope="col">State</th><th scope="col" class="num">Took</th>
+        <th scope="col" class="num">Created</th><th scope="col" class="num">Updated</th><th scope="col" class="num">Deleted</th>
+        <th scope="col" class="num">Unchanged</th><th scope="col">Errors</th>
+      </tr></thead>
+      <tbody>${syncs.map((s) => html`<${SyncRow} key=${s.id} sync=${s} />`)}</tbody>
+    </table></div>`;
+  return html`<section class="syncs" aria-labelledby="syncs-title">
+    <div class="section-head">
+      <h2 id="syncs-title">Syncs</h2>
+      <button type="button" onClick=${syncNow} disabled=${busy !== null}>${busy ? 'Queueing…' : 'Sync now'}</button>
+    </div>
+    ${body}
+  </section>`;
+}
+
 export function IntegrationPage({ id }) {
   const { data: integration, error, loading, reload, setData } = useLoad(
     (signal) => api('GET', `/v1/integrations/${enc(id)}`, undefined, { signal }),
     [id],
   );
+  const { data: coverage } = useLoad((signal) => api('GET', '/v1/coverage', undefined, { signal }), []);
   const [notice, setNotice] = useState(null);
   const [busy, run] = useAction(setNotice);
   useTitle(integration?.end_user?.organization_name ?? id);
@@ -227,7 +299,7 @@ export function IntegrationPage({ id }) {
         ? html`<div class="field"><dt>Last sync</dt><dd><${Time} at=${i.last_sync_at} relative /></dd></div>`
         : null}
     </dl>
-    <${ScopeForm} integration=${i} onSaved=${setData} setNotice=${setNotice} />
+    <${ScopeForm} integration=${i} coverage=${coverage} onSaved=${setData} setNotice=${setNotice} />
     <section class="subscriptions" aria-labelledby="subs-title">
       <div class="section-head">
         <h2 id="subs-title">Subscriptions</h2>
@@ -239,5 +311,6 @@ export function IntegrationPage({ id }) {
             ? 'No subscription yet: press Reconcile now to create it at the tool.'
             : 'No subscription: turn on upstream webhooks in the scope config above and save; Tributary then subscribes at the tool.'}</p>`}
     </section>
+    <${Syncs} integration=${i} setNotice=${setNotice} />
   </section>`;
 }
