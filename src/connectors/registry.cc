@@ -2,6 +2,7 @@
 
 #include "connectors/greenhouse/greenhouse.h"
 #include "connectors/personio/personio.h"
+#include "connectors/smartrecruiters/smartrecruiters.h"
 
 namespace tributary::connectors {
 
@@ -30,6 +31,7 @@ const Registry& builtin_registry() {
     Registry r;
     register_personio(r);
     register_greenhouse(r);
+    register_smartrecruiters(r);
     return r;
   }();
   return kRegistry;
