@@ -1,6 +1,7 @@
 #include "connectors/registry.h"
 
 #include "connectors/greenhouse/greenhouse.h"
+#include "connectors/lever/lever.h"
 #include "connectors/personio/personio.h"
 #include "connectors/smartrecruiters/smartrecruiters.h"
 
@@ -32,6 +33,7 @@ const Registry& builtin_registry() {
     register_personio(r);
     register_greenhouse(r);
     register_smartrecruiters(r);
+    register_lever(r);
     return r;
   }();
   return kRegistry;
