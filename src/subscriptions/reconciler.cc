@@ -237,13 +237,20 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     sub.updated_at = now;
     if (connector->we_choose_secret())
       sub.secret = secrets_.seal(crypto::base64_encode(crypto::random_bytes(32)));
-    if (api) {
-      create_remote(sub);
-    } else {
-      sub.status = "pending";
-    }
-    to_insert.push_back(std::move(sub));
     changed = true;
+    if (api) {
+      // Some tools call the ingress URL while the subscription is being created (SmartRecruiters' activation
+      // handshake), so the row must already exist, pending, when the remote call is made.
+      sub.status = "pending";
+      Status inserted =
+          writer_.run([&](store::Connection& c) -> Status { return store::subscriptions::insert(c, sub); });
+      if (!inserted) return inserted;
+      create_remote(sub);
+      to_update.push_back(std::move(sub));
+      continue;
+    }
+    sub.status = "pending";
+    to_insert.push_back(std::move(sub));
   }
 
   const bool hard_delete = integration.deleted_at && to_update.empty();

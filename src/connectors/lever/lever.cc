@@ -20,9 +20,8 @@ using SystemClock = std::chrono::system_clock;
 
 constexpr std::string_view kVendor = "Lever";
 constexpr std::string_view kPermissionMessage =
-    "Lever refused to manage webhooks: in Lever, open Settings › Integrations and API › API credentials and "
-    "give "
-    "the API key used for this integration the webhook permissions (OAuth apps: the scopes "
+    "Lever refused to manage webhooks: in Lever, open Settings › Integrations and API › API credentials "
+    "and give the API key used for this integration the webhook permissions (OAuth apps: the scopes "
     "webhooks:read:admin and webhooks:write:admin), then reconnect.";
 // triggeredAt is when the event happened. A delivery older than this, or this far in the future, is refused:
 // the signature covers only token + triggeredAt, so a captured delivery could otherwise be replayed with

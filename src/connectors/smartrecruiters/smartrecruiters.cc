@@ -22,10 +22,9 @@ constexpr std::string_view kSignatureHeader = "smartrecruiters-signature";
 constexpr std::string_view kTimestampHeader = "smartrecruiters-timestamp";
 constexpr std::string_view kHookSecretHeader = "X-Hook-Secret";
 constexpr std::string_view kPermissionMessage =
-    "SmartRecruiters refused to manage webhooks (NO_PERMISSION_TO_MANAGE_WEBHOOKS): in SmartRecruiters, give "
-    "the "
-    "user whose API key this integration uses the permission to manage webhook subscriptions (an admin's "
-    "Credential Manager key, or the webhooks_manage scope for OAuth apps), then reconnect.";
+    "SmartRecruiters refused to manage webhooks (NO_PERMISSION_TO_MANAGE_WEBHOOKS): in SmartRecruiters, "
+    "give the user whose API key this integration uses the permission to manage webhook subscriptions "
+    "(for an OAuth app, grant its webhook scopes), then reconnect.";
 // smartrecruiters-timestamp is the time of the request (redeliveries are new requests), so a delivery older
 // or newer than this is a replay or a badly wrong clock.
 constexpr std::chrono::seconds kFreshness{300};
