@@ -16,7 +16,7 @@
 
 namespace tributary::connectors::testing {
 
-struct RecordedRequest {
+struct ScriptedRequest {
   std::string method;
   std::string path;
   std::string target;
@@ -61,7 +61,7 @@ class ScriptedServer {
     std::lock_guard<std::mutex> lock(mu_);
     queued_[route].push_back({status, std::move(body), std::move(headers)});
   }
-  std::vector<RecordedRequest> requests() const {
+  std::vector<ScriptedRequest> requests() const {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
   }
@@ -103,7 +103,7 @@ class ScriptedServer {
   mutable std::mutex mu_;
   std::map<std::string, ScriptedAnswer> defaults_;
   std::map<std::string, std::deque<ScriptedAnswer>> queued_;
-  std::vector<RecordedRequest> requests_;
+  std::vector<ScriptedRequest> requests_;
   http::Server server_;
 };
 
