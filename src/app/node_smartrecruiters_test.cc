@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -22,6 +23,12 @@ constexpr const char* kSecretKey = "sr-generated-key-0f1e2d3c";
 // The subscription half of SmartRecruiters' Webhooks API.
 class FakeSmartRecruiters {
  public:
+  struct Subscription {
+    std::string callback_path;
+    bj::value events;
+    bool handshake_ok = false;
+  };
+
   FakeSmartRecruiters() {
     http::ServerOptions options;
     options.host = "127.0.0.1";
@@ -38,17 +45,9 @@ class FakeSmartRecruiters {
     std::lock_guard lock(mu_);
     node_ = std::move(base_url);
   }
-  std::string callback_path() const {
+  std::map<std::string, Subscription> subscriptions() const {
     std::lock_guard lock(mu_);
-    return callback_path_;
-  }
-  bj::value events() const {
-    std::lock_guard lock(mu_);
-    return events_;
-  }
-  bool handshake_ok() const {
-    std::lock_guard lock(mu_);
-    return handshake_ok_;
+    return subscriptions_;
   }
 
  private:
@@ -60,20 +59,27 @@ class FakeSmartRecruiters {
       auto body = bj::parse(r.body);
       std::string callback(body.at("callbackUrl").as_string());
       std::lock_guard lock(mu_);
-      callback_path_ = callback.substr(callback.find("/ingress/"));
-      events_ = body.at("events");
-      return http::Response::json(201, R"({"id":"sr-sub-1","status":"inactive"})");
+      const std::string id = "sr-sub-" + std::to_string(subscriptions_.size() + 1);
+      subscriptions_[id] = {callback.substr(callback.find("/ingress/")), body.at("events"), false};
+      return http::Response::json(201, R"({"id":")" + id + R"(","status":"inactive"})");
     }
-    if (r.method == "POST" && r.path == base + "/sr-sub-1/secret-key")
+    if (r.method == "GET" && r.path.rfind("/candidates/", 0) == 0)
+      return http::Response::json(200, R"({"id":"cand-77","firstName":"Ada","lastName":"Lovelace"})");
+    std::string rest = r.path.rfind(base + "/", 0) == 0 ? r.path.substr(base.size() + 1) : "";
+    const std::string id = rest.substr(0, rest.find('/'));
+    const std::string action = rest.find('/') == std::string::npos ? "" : rest.substr(rest.find('/'));
+    std::string path;
+    std::string node;
+    {
+      std::lock_guard lock(mu_);
+      auto it = subscriptions_.find(id);
+      if (it == subscriptions_.end()) return http::Response::json(404, R"({"message":"not found"})");
+      path = it->second.callback_path;
+      node = node_;
+    }
+    if (r.method == "POST" && action == "/secret-key")
       return http::Response::json(201, std::string(R"({"secretKey":")") + kSecretKey + R"("})");
-    if (r.method == "PUT" && r.path == base + "/sr-sub-1/activation") {
-      std::string node;
-      std::string path;
-      {
-        std::lock_guard lock(mu_);
-        node = node_;
-        path = callback_path_;
-      }
+    if (r.method == "PUT" && action == "/activation") {
       // The handshake, answered before this call returns.
       const std::string challenge = "hs-" + crypto::random_token(12);
       auto reply = call(client_, "POST", node + path, "", {{"X-Hook-Secret", challenge}});
@@ -83,14 +89,12 @@ class FakeSmartRecruiters {
       const bool ok = reply.status == 200 && echoed == challenge;
       {
         std::lock_guard lock(mu_);
-        handshake_ok_ = ok;
+        subscriptions_[id].handshake_ok = ok;
       }
       return ok ? http::Response::text(204, "")
                 : http::Response::json(424, R"({"message":"handshake failed"})");
     }
-    if (r.method == "DELETE") return http::Response::text(204, "");
-    if (r.method == "GET" && r.path.rfind("/candidates/", 0) == 0)
-      return http::Response::json(200, R"({"id":"cand-77","firstName":"Ada","lastName":"Lovelace"})");
+    if (r.method == "DELETE" && action.empty()) return http::Response::text(204, "");
     return http::Response::json(404, R"({"message":"not found"})");
   }
 
@@ -98,9 +102,7 @@ class FakeSmartRecruiters {
   std::unique_ptr<http::Server> server_;
   mutable std::mutex mu_;
   std::string node_;
-  std::string callback_path_;
-  bj::value events_;
-  bool handshake_ok_ = false;
+  std::map<std::string, Subscription> subscriptions_;
 };
 
 class NodeSmartRecruitersTest : public ::testing::Test {
@@ -150,19 +152,29 @@ TEST_F(NodeSmartRecruitersTest, ActivationHandshakeThenSignedDeliveryIsAcceptedW
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string integration_id(bj::parse(created.body).at("data").at("id").as_string());
 
-  // The subscription became active only through a handshake the node answered.
-  bj::value subscription;
+  // One subscription per event, each active only through a handshake the node answered.
+  bj::array subscriptions;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
+  bool all_active = false;
+  while (!all_active && std::chrono::steady_clock::now() < deadline) {
     auto got = api("GET", "/v1/integrations/" + integration_id);
     ASSERT_EQ(got.status, 200) << got.body;
-    subscription = bj::parse(got.body).at("data").at("subscriptions").at(0);
-    if (subscription.at("status") == "active") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    subscriptions = bj::parse(got.body).at("data").at("subscriptions").as_array();
+    all_active = !subscriptions.empty();
+    for (const auto& sub : subscriptions)
+      if (sub.at("status") != "active") all_active = false;
+    if (!all_active) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ASSERT_EQ(subscription.at("status"), "active") << bj::serialize(subscription);
-  EXPECT_TRUE(vendor.handshake_ok());
-  EXPECT_EQ(vendor.events(), (bj::array{"candidate.created", "application.created", "candidate.deleted"}));
+  ASSERT_TRUE(all_active) << bj::serialize(subscriptions);
+  ASSERT_EQ(subscriptions.size(), 3u);
+  std::string candidate_created_path;
+  for (const auto& [id, sub] : vendor.subscriptions()) {
+    EXPECT_TRUE(sub.handshake_ok) << id;
+    ASSERT_EQ(sub.events.as_array().size(), 1u) << id;
+    if (sub.events.at(0) == "candidate.created") candidate_created_path = sub.callback_path;
+  }
+  EXPECT_EQ(vendor.subscriptions().size(), 3u);
+  ASSERT_FALSE(candidate_created_path.empty());
 
   // A delivery signed with the key SmartRecruiters generated.
   const std::string body = R"({"id":"cand-77"})";
@@ -170,7 +182,7 @@ TEST_F(NodeSmartRecruitersTest, ActivationHandshakeThenSignedDeliveryIsAcceptedW
   const std::string link = "<" + vendor.url() + "/candidates/cand-77>; rel=self";
   const std::string signed_string = ts + "." + body + ".evt-1.candidate.created.v201907." + link;
   const std::string signature = "v1=" + crypto::hex_encode(crypto::hmac_sha256(kSecretKey, signed_string));
-  auto delivery = call(*client_, "POST", node_->base_url() + vendor.callback_path(), body,
+  auto delivery = call(*client_, "POST", node_->base_url() + candidate_created_path, body,
                        {{"Content-Type", "application/json"},
                         {"smartrecruiters-signature", signature},
                         {"smartrecruiters-timestamp", ts},
@@ -181,7 +193,7 @@ TEST_F(NodeSmartRecruitersTest, ActivationHandshakeThenSignedDeliveryIsAcceptedW
   EXPECT_EQ(delivery.status, 202) << delivery.body;
 
   // A forged one is refused.
-  auto forged = call(*client_, "POST", node_->base_url() + vendor.callback_path(), body,
+  auto forged = call(*client_, "POST", node_->base_url() + candidate_created_path, body,
                      {{"smartrecruiters-signature", "v1=" + std::string(64, '0')},
                       {"smartrecruiters-timestamp", ts},
                       {"event-id", "evt-2"},

@@ -371,6 +371,16 @@ class SmartRecruitersConnector final : public Connector {
   }
   int accepted_status() const override { return 202; }
 
+  // One subscription per event. The developer docs let one subscription list several events, but the help
+  // center's guide to the Webhook Subscription API says each event must be subscribed separately; a
+  // one-event list is valid under both readings.
+  std::vector<std::vector<std::string>> plan_subscriptions(const std::set<Model>& enabled) const override {
+    std::vector<std::vector<std::string>> plan;
+    for (auto& event : vendor_events_for(*this, enabled))
+      plan.push_back({std::move(event)});
+    return plan;
+  }
+
   // Activation: SmartRecruiters POSTs X-Hook-Secret and waits up to 20 s for a 200 echoing it. This arrives
   // before any signing key is in use, so it is answered without verification; echoing a value back grants
   // nothing. Values that could not be a header (control characters, oversized, duplicated) get a 400.

@@ -100,14 +100,18 @@ TEST_F(SmartRecruitersTest, Declaration) {
   EXPECT_TRUE(c->supports_records(Model::kAtsCandidates));
   EXPECT_TRUE(c->supports_records(Model::kAtsJobs));
   EXPECT_FALSE(c->supports_records(Model::kHrisEmployees));
-  // One subscription carries every event.
-  auto plan = c->plan_subscriptions({Model::kAtsCandidates, Model::kAtsJobs});
-  ASSERT_EQ(plan.size(), 1u);
-  EXPECT_EQ(plan[0],
-            (std::vector<std::string>{"candidate.created", "application.created", "candidate.deleted",
-                                      "job.updated", "job.status.updated", "job.ad.postings.updated"}));
-  EXPECT_EQ(c->plan_subscriptions({Model::kAtsJobs}).at(0),
-            (std::vector<std::string>{"job.updated", "job.status.updated", "job.ad.postings.updated"}));
+  // One subscription per event.
+  EXPECT_EQ(c->plan_subscriptions({Model::kAtsCandidates, Model::kAtsJobs}),
+            (std::vector<std::vector<std::string>>{{"candidate.created"},
+                                                   {"application.created"},
+                                                   {"candidate.deleted"},
+                                                   {"job.updated"},
+                                                   {"job.status.updated"},
+                                                   {"job.ad.postings.updated"}}));
+  EXPECT_EQ(c->plan_subscriptions({Model::kAtsJobs}),
+            (std::vector<std::vector<std::string>>{
+                {"job.updated"}, {"job.status.updated"}, {"job.ad.postings.updated"}}));
+  EXPECT_TRUE(c->plan_subscriptions({}).empty());
 }
 
 TEST_F(SmartRecruitersTest, HandshakeEchoesXHookSecret) {
