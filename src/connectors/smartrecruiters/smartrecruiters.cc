@@ -152,6 +152,7 @@ bj::value location_of(const bj::object* loc) {
     if (!raw.empty()) raw += ", ";
     raw += v.get_string();
   }
+  if (raw.empty() && out.at("street_1").is_null() && out.at("zip_code").is_null()) return nullptr;
   out["raw"] = raw.empty() ? bj::value(nullptr) : bj::value(raw);
   return out;
 }

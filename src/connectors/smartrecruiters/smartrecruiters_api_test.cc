@@ -209,6 +209,7 @@ TEST_F(SmartRecruitersApiTest, FetchesAndMapsACandidate) {
   EXPECT_EQ(c.at("phone_numbers").at(0).at("phone_number"), bj::value("+44 20 7946 0000"));
   EXPECT_EQ(c.at("location").at("city"), bj::value("London"));
   EXPECT_EQ(c.at("remote_created_at"), bj::value("2026-11-20T10:00:00.000Z"));
+  EXPECT_EQ(c.at("location").at("raw"), bj::value("London, England, United Kingdom"));
   ASSERT_EQ(c.at("applications").as_array().size(), 2u);
   EXPECT_EQ(c.at("applications").at(0).at("job").at("id"),
             bj::value(common::unified_id("int_sr_1", "ats_jobs", "743999693381732")));
@@ -285,6 +286,7 @@ TEST_F(SmartRecruitersApiTest, ListsAcrossPages) {
   ASSERT_EQ(first->records.size(), 2u);
   EXPECT_EQ(first->records[0].at("remote_id"), bj::value("c1"));
   EXPECT_EQ(first->next, "page-2");
+  EXPECT_TRUE(first->records[0].at("location").is_null());  // no location at all: null, not empty fields
   auto second = connector_->list_records(ctx_, Model::kAtsCandidates, first->next);
   ASSERT_TRUE(second.ok()) << second.error().message;
   ASSERT_EQ(second->records.size(), 1u);
