@@ -314,5 +314,70 @@ TEST(ReconcilerManualTest, GreenhouseGetsOnePendingSubscriptionWithAGeneratedSec
   EXPECT_EQ(tool_api.count(), 0u);
 }
 
+// A tool that calls the ingress URL while the subscription is being created (SmartRecruiters' activation
+// handshake): the ingress can only answer if our row for that URL already exists at that moment.
+class HandshakeDuringCreateConnector final : public connectors::Connector {
+ public:
+  explicit HandshakeDuringCreateConnector(TestStore& store) : store_(store) {}
+  std::string_view tool() const override { return "handshaking"; }
+  std::string_view display_name() const override { return "Handshaking"; }
+  connectors::Category category() const override { return connectors::Category::kAts; }
+  connectors::SubscriptionMode subscription_mode() const override {
+    return connectors::SubscriptionMode::kApi;
+  }
+  const std::vector<connectors::EventFeed>& feeds() const override {
+    static const std::vector<connectors::EventFeed> kFeeds = {
+        {connectors::Model::kAtsCandidates, connectors::Action::kCreated, {"candidate.created"}, ""}};
+    return kFeeds;
+  }
+  std::vector<std::string> credential_keys() const override { return {}; }
+  std::string default_base_url(const bj::object&) const override { return "http://127.0.0.1:9"; }
+  connectors::Verification verify(const http::Request&, const connectors::VerificationKeys&) const override {
+    return {};
+  }
+  Result<connectors::ParsedEvent> parse(const http::Request&) const override {
+    return connectors::ParsedEvent{};
+  }
+
+  Result<connectors::RemoteSubscription> create_subscription(
+      const connectors::ApiContext&, const connectors::SubscriptionRequest& request) const override {
+    // What the ingress does with the tool's handshake request: find the row by the URL's token.
+    const std::string token = request.ingress_url.substr(request.ingress_url.rfind('/') + 1);
+    const bool found = must(store::subscriptions::get_by_token(store_.conn(), token)).has_value();
+    rows_seen_during_create.push_back(found);
+    if (!found) return make_error(ErrorKind::kUpstream, "handshake failed: unknown ingress URL");
+    return connectors::RemoteSubscription{"remote-1", "vendor-generated-key"};
+  }
+  Status delete_subscription(const connectors::ApiContext&, const std::string&) const override { return {}; }
+
+  mutable std::vector<bool> rows_seen_during_create;
+
+ private:
+  TestStore& store_;
+};
+
+TEST(ReconcilerHandshakeTest, TheRowExistsWhileTheToolCallsTheIngressDuringCreation) {
+  TestStore store;
+  auto owned = std::make_unique<HandshakeDuringCreateConnector>(store);
+  auto* connector = owned.get();
+  connectors::Registry registry;
+  registry.add(std::move(owned));
+  auto client = loopback_client();
+  ReconcilerOptions options;
+  options.public_url = kPublicUrl;
+  Reconciler reconciler(store.pool(), store.writer(), registry, store.secrets(), *client, options);
+  auto id = store.add_integration("handshaking", "ATS", R"({"upstream_webhooks":true})", std::nullopt, "{}");
+  ASSERT_TRUE(reconciler.reconcile(id).ok());
+
+  EXPECT_EQ(connector->rows_seen_during_create, std::vector<bool>{true});
+  auto subs = must(store::subscriptions::list_for_integration(store.conn(), id));
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(subs[0].status, "active");
+  EXPECT_EQ(subs[0].remote_id, std::optional<std::string>("remote-1"));
+  ASSERT_TRUE(subs[0].secret.has_value());
+  EXPECT_EQ(store.secrets().open(*subs[0].secret), std::optional<std::string>("vendor-generated-key"));
+  reconciler.stop();
+}
+
 }  // namespace
 }  // namespace tributary::subscriptions

@@ -4,8 +4,10 @@
 #include "connectors/bamboohr/bamboohr.h"
 #include "connectors/greenhouse/greenhouse.h"
 #include "connectors/hibob/hibob.h"
+#include "connectors/lever/lever.h"
 #include "connectors/personio/personio.h"
 #include "connectors/recruitee/recruitee.h"
+#include "connectors/smartrecruiters/smartrecruiters.h"
 #include "connectors/teamtailor/teamtailor.h"
 #include "connectors/workable/workable.h"
 
@@ -40,6 +42,8 @@ const Registry& builtin_registry() {
     register_workable(r);
     register_ashby(r);
     register_greenhouse(r);
+    register_smartrecruiters(r);
+    register_lever(r);
     register_recruitee(r);
     register_teamtailor(r);
     return r;
