@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "api/respond.h"
+#include "connectors/connector.h"
 #include "connectors/model.h"
 #include "core/clock.h"
 #include "core/json.h"
@@ -72,8 +73,11 @@ http::Response list_records(ApiContext& ctx, const http::Request& req, connector
     return kombo_error(404, "PLATFORM.INTEGRATION_NOT_FOUND",
                        "no integration with the id given in X-Integration-Id");
   }
+  // The integration's category's models, and any other model its tool reads (Workable's employees).
   const std::string category(connectors::to_string(connectors::category_of(model)));
-  if ((*integration)->category != category) {
+  const connectors::Connector* connector = ctx.registry->find((*integration)->tool);
+  const bool readable = connector != nullptr && connector->supports_records(model);
+  if ((*integration)->category != category && !readable) {
     return kombo_error(400, "INTEGRATION.MODEL_NOT_AVAILABLE",
                        std::string(connectors::to_string(model)) + " is not available for a " +
                            (*integration)->category + " integration");
