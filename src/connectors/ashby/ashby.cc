@@ -28,6 +28,10 @@ constexpr std::string_view kWebhookPermissionMessage =
     "In Ashby, open Admin › Integrations › API Keys, edit the API key used for this integration and enable "
     "the 'API Keys: Write' permission (apiKeysWrite), which webhook.create and webhook.delete require; then "
     "reconnect.";
+constexpr std::string_view kWebhookReadPermissionMessage =
+    "In Ashby, open Admin › Integrations › API Keys, edit the API key used for this integration and enable "
+    "the 'API Keys: Read' permission (apiKeysRead), which webhook.info requires to check that the webhooks "
+    "still exist; then reconnect.";
 constexpr std::string_view kCandidatesPermissionMessage =
     "In Ashby, open Admin › Integrations › API Keys, edit the API key used for this integration and enable "
     "'Candidates: Read' (candidatesRead); then reconnect.";
@@ -214,6 +218,17 @@ class AshbyConnector final : public Connector {
     // Not found: already deleted (by hand, or an earlier attempt succeeded): the goal is reached.
     if (!answer) return with_permission(answer.error(), kWebhookPermissionMessage);
     return {};
+  }
+
+  // POST /webhook.info {webhookId} (Ashby API reference: "webhook.info", permission apiKeysRead): a
+  // webhook_not_found answer (or 404) means it was deleted in Ashby. A webhook that exists but is disabled
+  // (Ashby disables one whose ping failed) still counts as existing: a new one would be pinged at the same
+  // URL and the old one would stay behind.
+  Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const override {
+    if (remote_id.empty()) return false;
+    auto answer = ashby::call(ctx, "webhook.info", bj::object{{"webhookId", remote_id}});
+    if (!answer) return with_permission(answer.error(), kWebhookReadPermissionMessage);
+    return answer->has_value();
   }
 
   bool supports_records(Model model) const override {

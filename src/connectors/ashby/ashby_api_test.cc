@@ -196,6 +196,51 @@ TEST_F(AshbyApiTest, DeletesTheWebhookAndToleratesOneAlreadyGone) {
   EXPECT_FALSE(connector_->delete_subscription(ctx_, "").ok());
 }
 
+TEST_F(AshbyApiTest, LooksTheWebhookUpWithWebhookInfo) {
+  fake_.on("/webhook.info", 200,
+           R"({"success":true,"results":{"id":"3ae2b801","enabled":true,
+           "requestUrl":"https://relay.example.com/ingress/sub_9","webhookType":"jobPostingPublish"}})");
+  auto present = connector_->subscription_exists(ctx_, "3ae2b801");
+  ASSERT_TRUE(present.ok()) << present.error().message;
+  EXPECT_TRUE(*present);
+  auto reqs = fake_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].path, "/webhook.info");
+  EXPECT_EQ(reqs[0].header("Authorization"), basic());
+  EXPECT_EQ(reqs[0].json(), (bj::object{{"webhookId", "3ae2b801"}}));
+
+  // Deleted in Ashby: HTTP 200 with success: false and a not-found code, or a 404.
+  fake_.on("/webhook.info", 200,
+           R"({"success":false,"errorInfo":{"code":"webhook_not_found","message":"Webhook not found"}})");
+  auto absent = connector_->subscription_exists(ctx_, "3ae2b801");
+  ASSERT_TRUE(absent.ok()) << absent.error().message;
+  EXPECT_FALSE(*absent);
+  fake_.on("/webhook.info", 404, R"({"success":false})");
+  absent = connector_->subscription_exists(ctx_, "3ae2b801");
+  ASSERT_TRUE(absent.ok()) << absent.error().message;
+  EXPECT_FALSE(*absent);
+
+  fake_.on("/webhook.info", 401,
+           std::string(R"({"success":false,"errorInfo":{"code":"unauthorized","message":"Invalid API key )") +
+               std::string(kApiKey) + R"("}})");
+  auto rejected = connector_->subscription_exists(ctx_, "3ae2b801");
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_NE(rejected.error().message.find("Invalid API key"), std::string::npos) << rejected.error().message;
+  EXPECT_EQ(rejected.error().message.find(kApiKey), std::string::npos) << rejected.error().message;
+
+  fake_.on(
+      "/webhook.info", 200,
+      R"({"success":false,"errorInfo":{"code":"missing_endpoint_permission","message":"no permission"}})");
+  auto refused = connector_->subscription_exists(ctx_, "3ae2b801");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kForbidden);
+  EXPECT_NE(refused.error().message.find("apiKeysRead"), std::string::npos) << refused.error().message;
+  fake_.on("/webhook.info", 502, "{}");
+  EXPECT_EQ(connector_->subscription_exists(ctx_, "3ae2b801").error().kind, ErrorKind::kUpstream);
+}
+
 TEST_F(AshbyApiTest, FetchesACandidateWithApplications) {
   auto record = connector_->fetch_record(ctx_, Model::kAtsCandidates, "5b591aed-88e3-4395-b9c6-7d529f93354a");
   ASSERT_TRUE(record.ok()) << record.error().message;

@@ -242,6 +242,23 @@ class BambooHrConnector final : public Connector {
     return api_error("deleting the webhook", resp, secrets_of(ctx));
   }
 
+  // GET …/webhooks/{id} (BambooHR API reference, Webhooks › "Get Webhook"; the permissioned webhooks API,
+  // https://documentation.bamboohr.com/docs/webhook-api-permissioned): 404 = deleted in BambooHR.
+  Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const override {
+    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+    if (remote_id.empty()) return false;
+    auto domain = company_domain(ctx);
+    if (!domain) return domain.error();
+    auto auth = basic_auth(ctx);
+    if (!auth) return auth.error();
+    http::ClientResponse resp = common::get_with_retry(
+        ctx,
+        authorized(ctx, "GET", webhooks_url(ctx, *domain, common::encode_path_segment(remote_id)), *auth));
+    if (resp.status == 404) return false;
+    if (resp.status >= 200 && resp.status <= 299) return true;
+    return api_error("looking up the webhook", resp, secrets_of(ctx));
+  }
+
   bool supports_records(Model model) const override {
     return model == Model::kHrisEmployees || model == Model::kHrisAbsences;
   }

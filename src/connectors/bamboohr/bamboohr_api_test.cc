@@ -166,6 +166,40 @@ TEST_F(BambooHrApiTest, DeletesTheWebhook) {
   EXPECT_EQ(vendor_.requests().back().path.rfind(std::string(kWebhooks), 0), 0u);
 }
 
+TEST_F(BambooHrApiTest, LooksUpWhetherTheWebhookStillExists) {
+  vendor_.set("GET " + std::string(kWebhooks) + "42", 200,
+              R"({"id":"42","name":"Tributary","url":"https://relay.example.com/ingress/sub_1"})");
+  auto present = connector_->subscription_exists(ctx_, "42");
+  ASSERT_TRUE(present.ok()) << present.error().message;
+  EXPECT_TRUE(*present);
+  auto reqs = vendor_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "GET");
+  EXPECT_EQ(reqs[0].path, std::string(kWebhooks) + "42");
+  EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
+
+  // Deleted in BambooHR: 404.
+  vendor_.set("GET " + std::string(kWebhooks) + "42", 404, R"({"error":"not found"})");
+  auto absent = connector_->subscription_exists(ctx_, "42");
+  ASSERT_TRUE(absent.ok()) << absent.error().message;
+  EXPECT_FALSE(*absent);
+
+  vendor_.on("GET " + std::string(kWebhooks) + "42", [](const http::Request&) {
+    return http::Response::json(401, "").with_header("X-BambooHR-Error-Message",
+                                                     "Invalid API key bhr_api_key_0123456789");
+  });
+  auto rejected = connector_->subscription_exists(ctx_, "42");
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_NE(rejected.error().message.find("Invalid API key"), std::string::npos) << rejected.error().message;
+  EXPECT_EQ(rejected.error().message.find("bhr_api_key_0123456789"), std::string::npos);
+
+  vendor_.set("GET " + std::string(kWebhooks) + "42", 403, "{}");
+  EXPECT_EQ(connector_->subscription_exists(ctx_, "42").error().kind, ErrorKind::kForbidden);
+  vendor_.set("GET " + std::string(kWebhooks) + "42", 500, "{}");
+  EXPECT_EQ(connector_->subscription_exists(ctx_, "42").error().kind, ErrorKind::kUpstream);
+}
+
 TEST_F(BambooHrApiTest, FetchesAndMapsAnEmployee) {
   vendor_.set("GET /api/v1/employees/67890", 200, R"({
     "id":"67890","firstName":"Charlotte","lastName":"Abbott","preferredName":"","displayName":"Charlotte Abbott",

@@ -19,6 +19,8 @@ namespace bj = boost::json;
 using SystemClock = std::chrono::system_clock;
 
 constexpr std::string_view kVendor = "Lever";
+// Bounds the pages read when looking a webhook up (Lever pages its listings).
+constexpr int kMaxWebhookPages = 50;
 constexpr std::string_view kPermissionMessage =
     "Lever refused to manage webhooks: in Lever, open Settings › Integrations and API › API credentials "
     "and give the API key used for this integration the webhook permissions (OAuth apps: the scopes "
@@ -481,6 +483,36 @@ class LeverConnector final : public Connector {
         common::join_url(ctx.base_url, "/v1/webhooks/" + common::encode_path_segment(remote_id)), *key));
     if ((resp.status >= 200 && resp.status <= 299) || resp.status == 404) return {};
     return api_error("deleting the webhook", resp, {*key});
+  }
+
+  // GET /v1/webhooks lists the account's webhooks a page at a time ({data, hasNext, next}; `next` is the
+  // offset of the following page); an id on no page was deleted in Lever.
+  Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const override {
+    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+    if (remote_id.empty()) return false;
+    auto key = common::credential(ctx, "api_key");
+    if (!key) return key.error();
+    std::string offset;
+    for (int page = 0; page < kMaxWebhookPages; ++page) {
+      std::string url = common::join_url(ctx.base_url, "/v1/webhooks");
+      if (!offset.empty()) url += "?offset=" + common::encode_path_segment(offset);
+      http::ClientResponse resp = common::get_with_retry(ctx, authorized(ctx, "GET", std::move(url), *key));
+      if (resp.status < 200 || resp.status > 299) return api_error("listing the webhooks", resp, {*key});
+      auto body = json::parse(resp.body);
+      const bj::value* data = body ? json::find(*body, "data") : nullptr;
+      if (data == nullptr || !data->is_array())
+        return make_error(ErrorKind::kUpstream, "Lever's webhook listing has no \"data\" array");
+      for (const auto& item : data->get_array())
+        if (auto id = json::get_id(item, "id"); id && *id == remote_id) return true;
+      auto has_next = json::get_bool(*body, "hasNext");
+      auto next = json::get_string(*body, "next");
+      // An empty page or a repeated cursor ends the listing, so a looping cursor cannot run forever.
+      if (!has_next.value_or(false) || !next || next->empty() || *next == offset || data->get_array().empty())
+        return false;
+      offset = std::move(*next);
+    }
+    return make_error(ErrorKind::kUpstream, "Lever's webhook listing did not end within " +
+                                                std::to_string(kMaxWebhookPages) + " pages");
   }
 
   bool supports_records(Model model) const override {

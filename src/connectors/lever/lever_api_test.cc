@@ -136,6 +136,60 @@ TEST_F(LeverApiTest, DeletesAndToleratesGone) {
   EXPECT_FALSE(connector_->delete_subscription(ctx_, "").ok());
 }
 
+TEST_F(LeverApiTest, LooksTheWebhookUpAcrossListingPages) {
+  const std::string first_page =
+      R"({"data":[{"id":"wh-1","event":"candidateHired","url":"https://relay.example.com/ingress/sub_a"}],)"
+      R"("hasNext":true,"next":"wh-1"})";
+  const std::string last_page =
+      R"({"data":[{"id":"wh-9","event":"applicationCreated","url":"https://relay.example.com/ingress/sub_l"}],)"
+      R"("hasNext":false})";
+  fake_.push("GET /v1/webhooks", 200, first_page);
+  fake_.push("GET /v1/webhooks", 200, last_page);
+  auto present = connector_->subscription_exists(ctx_, "wh-9");
+  ASSERT_TRUE(present.ok()) << present.error().message;
+  EXPECT_TRUE(*present);
+  auto reqs = fake_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].method, "GET");
+  EXPECT_EQ(reqs[0].path, "/v1/webhooks");
+  EXPECT_EQ(reqs[0].query("offset"), "");
+  EXPECT_EQ(reqs[0].header("Authorization"), basic());
+  EXPECT_EQ(reqs[1].query("offset"), "wh-1");
+
+  // Deleted in Lever: on no page.
+  fake_.clear_requests();
+  fake_.push("GET /v1/webhooks", 200, first_page);
+  fake_.push("GET /v1/webhooks", 200, last_page);
+  auto absent = connector_->subscription_exists(ctx_, "wh-5");
+  ASSERT_TRUE(absent.ok()) << absent.error().message;
+  EXPECT_FALSE(*absent);
+  EXPECT_EQ(fake_.requests().size(), 2u);
+
+  // A cursor that repeats itself ends the listing.
+  fake_.set("GET /v1/webhooks", 200, R"({"data":[{"id":"wh-1"}],"hasNext":true,"next":"wh-1"})");
+  auto looping = connector_->subscription_exists(ctx_, "wh-5");
+  ASSERT_TRUE(looping.ok()) << looping.error().message;
+  EXPECT_FALSE(*looping);
+
+  fake_.set("GET /v1/webhooks", 401,
+            R"({"code":"Unauthorized","message":"Invalid API key lever-key-0123456789"})");
+  auto rejected = connector_->subscription_exists(ctx_, "wh-9");
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_NE(rejected.error().message.find("Invalid API key"), std::string::npos) << rejected.error().message;
+  EXPECT_EQ(rejected.error().message.find("lever-key-0123456789"), std::string::npos);
+
+  fake_.set("GET /v1/webhooks", 403, R"({"code":"Forbidden","message":"Missing scope webhooks:read:admin"})");
+  auto refused = connector_->subscription_exists(ctx_, "wh-9");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kForbidden);
+  EXPECT_NE(refused.error().message.find("webhooks:read:admin"), std::string::npos);
+  fake_.set("GET /v1/webhooks", 503, "{}");
+  EXPECT_EQ(connector_->subscription_exists(ctx_, "wh-9").error().kind, ErrorKind::kUpstream);
+  fake_.set("GET /v1/webhooks", 200, R"({"hasNext":false})");
+  EXPECT_EQ(connector_->subscription_exists(ctx_, "wh-9").error().kind, ErrorKind::kUpstream);
+}
+
 constexpr const char* kOpportunity = R"({"data":{
   "id": "250d8f03", "name": "Ada King Lovelace", "headline": "Analyst", "contact": "7f6e5d4c",
   "emails": ["ada@example.com"], "phones": [{"type": "mobile", "value": "+44 20 7946 0000"}],

@@ -575,6 +575,24 @@ class SmartRecruitersConnector final : public Connector {
     return api_error("deleting the webhook subscription", resp, {*key});
   }
 
+  // GET /webhooks-api/v201907/subscriptions/{id}: 404 = deleted in SmartRecruiters. A subscription that is
+  // still there but `inactive` counts as existing: re-creating would not help. The reconciler creates the
+  // new one without deleting the old, so the inactive one would stay behind and count against the vendor's
+  // limit of 20 subscriptions, and whatever stopped it (the activation handshake failing against our
+  // ingress URL) would stop the new one the same way. Only a create that we completed is stored as active,
+  // so an inactive subscription is the tool's (or the customer's) decision, not a vanished one.
+  Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const override {
+    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+    if (remote_id.empty()) return false;
+    auto key = common::credential(ctx, "api_key");
+    if (!key) return key.error();
+    http::ClientResponse resp =
+        common::get_with_retry(ctx, authorized(ctx, "GET", subscription_url(ctx, remote_id), *key));
+    if (resp.status == 404) return false;
+    if (resp.status >= 200 && resp.status <= 299) return true;
+    return api_error("looking up the webhook subscription", resp, {*key});
+  }
+
   bool supports_records(Model model) const override {
     return model == Model::kAtsCandidates || model == Model::kAtsJobs;
   }

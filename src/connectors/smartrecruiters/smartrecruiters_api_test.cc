@@ -193,6 +193,52 @@ constexpr const char* kJob = R"({
   "createdOn": "2026-11-01T08:00:00.000Z", "updatedOn": "2026-11-02T08:00:00.000Z"
 })";
 
+TEST_F(SmartRecruitersApiTest, LooksUpWhetherTheSubscriptionStillExists) {
+  fake_.set("GET /webhooks-api/v201907/subscriptions/{id}", 200,
+            R"({"id":"sub-8d7c6b5a","callbackUrl":"https://relay.example.com/ingress/sub_1",)"
+            R"("events":[{"name":"candidate.created","version":"v201907"}],"status":"active"})");
+  auto present = connector_->subscription_exists(ctx_, "sub-8d7c6b5a");
+  ASSERT_TRUE(present.ok()) << present.error().message;
+  EXPECT_TRUE(*present);
+  auto reqs = fake_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "GET");
+  EXPECT_EQ(reqs[0].path, "/webhooks-api/v201907/subscriptions/sub-8d7c6b5a");
+  EXPECT_EQ(reqs[0].header("X-SmartToken"), "DCRA1-smart-token-0123456789abcdef");
+
+  // Still there but inactive: it exists (re-creating would leave it behind and fail the same way).
+  fake_.set("GET /webhooks-api/v201907/subscriptions/{id}", 200,
+            R"({"id":"sub-8d7c6b5a","callbackUrl":"https://relay.example.com/ingress/sub_1",)"
+            R"("events":[{"name":"candidate.created","version":"v201907"}],"status":"inactive"})");
+  auto inactive = connector_->subscription_exists(ctx_, "sub-8d7c6b5a");
+  ASSERT_TRUE(inactive.ok());
+  EXPECT_TRUE(*inactive);
+
+  // Deleted in SmartRecruiters: 404.
+  fake_.set("GET /webhooks-api/v201907/subscriptions/{id}", 404,
+            R"({"errors":[{"code":"NOT_FOUND","message":"Subscription not found"}]})");
+  auto absent = connector_->subscription_exists(ctx_, "sub-8d7c6b5a");
+  ASSERT_TRUE(absent.ok()) << absent.error().message;
+  EXPECT_FALSE(*absent);
+
+  fake_.set("GET /webhooks-api/v201907/subscriptions/{id}", 401,
+            R"({"message":"Invalid token DCRA1-smart-token-0123456789abcdef"})");
+  auto rejected = connector_->subscription_exists(ctx_, "sub-8d7c6b5a");
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_NE(rejected.error().message.find("Invalid token"), std::string::npos) << rejected.error().message;
+  EXPECT_EQ(rejected.error().message.find("DCRA1-smart-token"), std::string::npos);
+
+  fake_.set("GET /webhooks-api/v201907/subscriptions/{id}", 403,
+            R"({"errors":[{"code":"NO_PERMISSION_TO_MANAGE_WEBHOOKS","message":"No permission"}]})");
+  auto refused = connector_->subscription_exists(ctx_, "sub-8d7c6b5a");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kForbidden);
+  EXPECT_NE(refused.error().message.find("permission to manage webhook"), std::string::npos);
+  fake_.set("GET /webhooks-api/v201907/subscriptions/{id}", 500, "{}");
+  EXPECT_EQ(connector_->subscription_exists(ctx_, "sub-8d7c6b5a").error().kind, ErrorKind::kUpstream);
+}
+
 TEST_F(SmartRecruitersApiTest, FetchesAndMapsACandidate) {
   fake_.set("GET /candidates/{id}", 200, kCandidate);
   auto rec = connector_->fetch_record(ctx_, Model::kAtsCandidates, "3b1e2c4d");

@@ -241,6 +241,34 @@ class WorkableConnector final : public Connector {
     return api_error("deleting the subscription", "", resp, *key);
   }
 
+  // Workable has no read of one subscription: GET /spi/v3/subscriptions lists the account's subscriptions
+  // ({"subscriptions":[{id, event, target, …}]}); an id missing from it was deleted in Workable.
+  Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const override {
+    if (remote_id.empty()) return false;
+    auto key = common::credential(ctx, "api_key");
+    if (!key) return key.error();
+    auto req = workable::request(ctx, "GET", "/subscriptions");
+    if (!req) return req.error();
+    http::ClientResponse resp = common::get_with_retry(ctx, std::move(*req));
+    if (resp.status == 403)
+      return make_error(
+          ErrorKind::kForbidden,
+          "Workable refused to list the subscriptions. In Workable, open Settings › Integrations › "
+          "Apps › ACCESS TOKENS, generate a token with the 'r_candidates' scope (and "
+          "'r_employees' for employee events), and update this integration's api_key with it.");
+    if (resp.status < 200 || resp.status > 299) return api_error("listing the subscriptions", "", resp, *key);
+    auto parsed = json::parse(resp.body);
+    const bj::value* list = nullptr;
+    if (parsed && parsed->is_array()) list = &*parsed;
+    if (parsed && parsed->is_object()) list = parsed->get_object().if_contains("subscriptions");
+    if (list == nullptr || !list->is_array())
+      return make_error(ErrorKind::kUpstream,
+                        "Workable answered the subscription listing without a \"subscriptions\" array");
+    for (const auto& item : list->get_array())
+      if (auto id = json::get_id(item, "id"); id && *id == remote_id) return true;
+    return false;
+  }
+
   bool supports_records(Model /*model*/) const override { return true; }
 
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,

@@ -150,6 +150,49 @@ TEST_F(WorkableApiTest, DeletesAndToleratesGone) {
   EXPECT_EQ(fake_.requests().back().path.rfind("/spi/v3/subscriptions/", 0), 0u);
 }
 
+TEST_F(WorkableApiTest, LooksTheSubscriptionUpInTheListing) {
+  fake_.on(
+      "GET /spi/v3/subscriptions", 200,
+      R"({"subscriptions":[{"id":"sub_1234","target":"https://relay.example.com/ingress/sub_wk_1",)"
+      R"("event":"employee_created"},{"id":987,"target":"https://other","event":"candidate_created"}]})");
+  auto present = connector_->subscription_exists(ctx_, "sub_1234");
+  ASSERT_TRUE(present.ok()) << present.error().message;
+  EXPECT_TRUE(*present);
+  auto reqs = fake_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "GET");
+  EXPECT_EQ(reqs[0].path, "/spi/v3/subscriptions");
+  EXPECT_EQ(reqs[0].header("Authorization"), "Bearer " + std::string(kToken));
+  auto numeric = connector_->subscription_exists(ctx_, "987");
+  ASSERT_TRUE(numeric.ok());
+  EXPECT_TRUE(*numeric);
+
+  // Deleted in Workable: no longer listed.
+  auto absent = connector_->subscription_exists(ctx_, "sub_5678");
+  ASSERT_TRUE(absent.ok()) << absent.error().message;
+  EXPECT_FALSE(*absent);
+  fake_.on("GET /spi/v3/subscriptions", 200, R"({"subscriptions":[]})");
+  EXPECT_FALSE(*connector_->subscription_exists(ctx_, "sub_1234"));
+
+  fake_.on("GET /spi/v3/subscriptions", 401,
+           std::string(R"({"error":"Not authorized: token )") + std::string(kToken) + R"( is invalid"})");
+  auto rejected = connector_->subscription_exists(ctx_, "sub_1234");
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_NE(rejected.error().message.find("Not authorized"), std::string::npos) << rejected.error().message;
+  EXPECT_EQ(rejected.error().message.find(kToken), std::string::npos) << rejected.error().message;
+
+  fake_.on("GET /spi/v3/subscriptions", 403, R"({"error":"Forbidden"})");
+  auto refused = connector_->subscription_exists(ctx_, "sub_1234");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kForbidden);
+  EXPECT_NE(refused.error().message.find("r_candidates"), std::string::npos) << refused.error().message;
+  fake_.on("GET /spi/v3/subscriptions", 500, "{}");
+  EXPECT_EQ(connector_->subscription_exists(ctx_, "sub_1234").error().kind, ErrorKind::kUpstream);
+  fake_.on("GET /spi/v3/subscriptions", 200, R"({"paging":{}})");
+  EXPECT_EQ(connector_->subscription_exists(ctx_, "sub_1234").error().kind, ErrorKind::kUpstream);
+}
+
 TEST_F(WorkableApiTest, FetchesACandidate) {
   auto record = connector_->fetch_record(ctx_, Model::kAtsCandidates, "ce4da98");
   ASSERT_TRUE(record.ok()) << record.error().message;
