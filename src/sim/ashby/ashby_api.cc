@@ -183,6 +183,28 @@ void AshbySimulator::add_api_routes() {
         return ashby_ok(bj::object{{"webhookId", *id}});
       });
 
+  // webhook.info {webhookId} (permission apiKeysRead): the webhook as webhook.create answered it.
+  router().add_sync(
+      "POST", "/webhook.info", [this, unauthenticated](const http::Request& req, const http::Params&) {
+        if (!authorized(req)) return unauthenticated();
+        auto params = params_of(req);
+        if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
+        std::lock_guard lock(mu_);
+        if (!webhooks_permission_)
+          return ashby_error("missing_endpoint_permission",
+                             "The API key is missing the apiKeysRead permission");
+        auto id = string_param(*params, "webhookId");
+        if (!id) return ashby_error("invalid_input", "webhookId is required");
+        auto it =
+            std::find_if(webhooks_.begin(), webhooks_.end(), [&](const Webhook& w) { return w.id == *id; });
+        if (it == webhooks_.end()) return ashby_error("not_found", "no webhook with this id");
+        return ashby_ok(bj::object{{"id", it->id},
+                                   {"enabled", it->enabled},
+                                   {"requestUrl", it->url},
+                                   {"secretToken", it->secret},
+                                   {"webhookType", it->type}});
+      });
+
   // Paginated lists: candidate.list, application.list, job.list.
   auto add_list = [this, unauthenticated](std::string method, RecordStore AshbySimulator::*store) {
     router().add_sync(

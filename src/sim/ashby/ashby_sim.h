@@ -16,7 +16,8 @@
 // secretToken, webhookType}}; no answer or a status above 400 creates it disabled (enabled false), and a
 // disabled webhook receives nothing. One webhookType per webhook; jobCreate and jobUpdate are payload types
 // but not accepted by webhook.create (vendors.md). POST /webhook.delete {webhookId} → {"success": true,
-// "results": {"webhookId"}}. With POST /_sim/permissions {"webhooks": false} both answer
+// "results": {"webhookId"}}. POST /webhook.info {webhookId} (permission apiKeysRead) → the webhook as
+// created, or success:false "not_found". With POST /_sim/permissions {"webhooks": false} all three answer
 // success:false "missing_endpoint_permission"; existing webhooks keep firing.
 //
 // Events fired (to enabled webhooks of that type): ats_candidates create → applicationSubmit

@@ -95,6 +95,12 @@ TEST_F(AshbySimTest, WebhookCreatePingsSignedAndDeleteRemovesIt) {
   Reply subs = control("GET", "/_sim/subscriptions");
   ASSERT_EQ(subs.json().as_array().size(), 1u);
 
+  Reply info = rpc("webhook.info", bj::object{{"webhookId", id}});
+  ASSERT_EQ(info.status, 200);
+  EXPECT_TRUE(info.json().at("success").as_bool());
+  EXPECT_EQ(info.json().at("results").at("id").as_string(), id);
+  EXPECT_EQ(info.json().at("results").at("webhookType").as_string(), "applicationSubmit");
+
   Reply deleted = rpc("webhook.delete", bj::object{{"webhookId", id}});
   ASSERT_EQ(deleted.status, 200);
   EXPECT_TRUE(deleted.json().at("success").as_bool());
@@ -103,6 +109,9 @@ TEST_F(AshbySimTest, WebhookCreatePingsSignedAndDeleteRemovesIt) {
   Reply again = rpc("webhook.delete", bj::object{{"webhookId", id}});
   EXPECT_EQ(again.status, 200);
   EXPECT_FALSE(again.json().at("success").as_bool());
+  Reply gone = rpc("webhook.info", bj::object{{"webhookId", id}});
+  EXPECT_EQ(gone.status, 200);
+  EXPECT_FALSE(gone.json().at("success").as_bool());
 }
 
 TEST_F(AshbySimTest, MissingOrMalformedAuthIs401AndMissingPermissionFailsInTheBody) {
