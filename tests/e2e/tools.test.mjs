@@ -2,7 +2,8 @@
 // connector): connect with a scope → the subscriptions exist at the tool (api) or are set up as the end customer
 // would (manual) → a change made through the simulator arrives as the right remote-event-received, and the
 // record reads back through the unified API → narrowing the scope shrinks the subscription and out-of-scope
-// events are not relayed → a revoked permission shows missing_permission with a message.
+// events are not relayed → a revoked permission shows missing_permission with a message → (api tools) a
+// subscription deleted through the tool's own API is created again by an explicit reconcile.
 // The tools, their modes and which vendor events feed which unified event come from GET /v1/coverage, so this
 // file does not repeat the connectors' declarations; only the test data per category lives here.
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import {
   createEndpoint,
   createIntegration,
   getIntegration,
+  request,
   sleep,
   startSim,
   startTributary,
@@ -114,6 +116,44 @@ function triggerFor(tool, model) {
     };
   return null;
 }
+
+// How the end customer (or the tool, after failed deliveries) deletes one subscription through the tool's own
+// API: the vendor's documented delete call per api tool (shared/vendors.md), with the test credentials of
+// lib/harness.mjs. A tool missing here gets its "deleted at the tool" test skipped.
+const basic = (user, password = '') => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const VENDOR_DELETE = {
+  personio: async (simUrl, id) => {
+    const auth = await request('POST', `${simUrl}/v2/auth/token`, {
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=e2e-client&client_secret=e2e-client-secret',
+    });
+    assert.equal(auth.status, 200, auth.text);
+    return request('DELETE', `${simUrl}/v2/webhooks/${encodeURIComponent(id)}`, {
+      headers: { Authorization: `Bearer ${auth.body.access_token}` },
+    });
+  },
+  bamboohr: (simUrl, id) =>
+    request('DELETE', `${simUrl}/api/gateway.php/acme/v1/webhooks/${encodeURIComponent(id)}`, {
+      headers: { Authorization: basic('e2e-api-key', 'x'), Accept: 'application/json' },
+    }),
+  workable: (simUrl, id) =>
+    request('DELETE', `${simUrl}/spi/v3/subscriptions/${encodeURIComponent(id)}`, {
+      headers: { Authorization: 'Bearer e2e-api-key' },
+    }),
+  lever: (simUrl, id) =>
+    request('DELETE', `${simUrl}/v1/webhooks/${encodeURIComponent(id)}`, {
+      headers: { Authorization: basic('e2e-api-key') },
+    }),
+  smartrecruiters: (simUrl, id) =>
+    request('DELETE', `${simUrl}/webhooks-api/v201907/subscriptions/${encodeURIComponent(id)}`, {
+      headers: { 'X-SmartToken': 'e2e-api-key' },
+    }),
+  ashby: (simUrl, id) =>
+    request('POST', `${simUrl}/webhook.delete`, {
+      headers: { Authorization: basic('e2e-api-key') },
+      body: { webhookId: id },
+    }),
+};
 
 for (const tool of coverage) {
   // The models this tool relays a change of, with how to cause one through the simulator.
@@ -232,6 +272,39 @@ for (const tool of coverage) {
           await sim.ctl('POST', '/_sim/permissions', { webhooks: true });
         }
       });
+
+      const vendorDelete = VENDOR_DELETE[tool.tool];
+      test(
+        'a subscription deleted at the tool is re-created by reconcile now',
+        { skip: vendorDelete ? false : `no vendor delete call for ${tool.tool} in VENDOR_DELETE` },
+        async () => {
+          assert.ok(integration, 'needs the integration');
+          const before = await getIntegration(tb, integration.id);
+          const sub = before.subscriptions.find((s) => s.status === 'active' && s.remote_id);
+          assert.ok(sub, `an active subscription: ${JSON.stringify(before.subscriptions)}`);
+          const oldId = String(sub.remote_id);
+          const listed = async () => (await sim.ctl('GET', '/_sim/subscriptions')).body;
+          const idsAt = (list) => list.map((w) => String(w.id));
+          assert.ok(idsAt(await listed()).includes(oldId), `${oldId} listed at the tool`);
+
+          const del = await vendorDelete(sim.url, oldId);
+          assert.ok(del.status >= 200 && del.status < 300, `${del.status} ${del.text}`);
+          if (del.body && typeof del.body === 'object' && 'success' in del.body) assert.equal(del.body.success, true);
+          assert.ok(!idsAt(await listed()).includes(oldId), 'deleted at the tool');
+
+          const res = await tb.api('POST', `/v1/integrations/${encodeURIComponent(integration.id)}/reconcile`);
+          assert.equal(res.status, 200, res.text);
+          const after = await getIntegration(tb, integration.id);
+          const again = after.subscriptions.find((s) => s.id === sub.id);
+          assert.ok(again, 'the subscription row is kept');
+          assert.equal(again.status, 'active', again.last_error);
+          assert.ok(again.remote_id && String(again.remote_id) !== oldId, `a new remote id: ${again.remote_id}`);
+          const remote = (await listed()).find((w) => String(w.id) === String(again.remote_id));
+          assert.ok(remote, `${again.remote_id} listed at the tool`);
+          const text = JSON.stringify(remote);
+          for (const type of sub.event_types) assert.ok(text.includes(`"${type}"`), `${type} subscribed again`);
+        },
+      );
     }
   });
 }
