@@ -28,6 +28,7 @@ struct ApiContext {
   std::function<void()> subscriptions_changed;  // drops the ingress cache
   std::function<void()> deliveries_changed;     // wakes the dispatcher
   std::function<Status(const std::string&)> reconcile_now;
+  std::function<void()> sync_queued;  // wakes the sync runner
   std::function<std::string()> metrics_text;
   std::function<bool()> ready;
 };

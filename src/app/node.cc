@@ -27,6 +27,7 @@
 #include "store/schema.h"
 #include "store/writer.h"
 #include "subscriptions/reconciler.h"
+#include "sync/sync_runner.h"
 #include "web/web.h"
 
 namespace tributary::app {
@@ -74,6 +75,7 @@ struct Node::Impl {
   std::unique_ptr<processing::Processor> processor;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::unique_ptr<subscriptions::Reconciler> reconciler;
+  std::unique_ptr<sync::SyncRunner> sync_runner;
   std::unique_ptr<api::Authenticator> auth;
   api::ApiContext api_ctx;
   http::Router router;
@@ -114,10 +116,15 @@ Status Node::start() {
           {now_ms()});
       if (!r) return r.error();
       if (*r > 0) spdlog::info("recovered {} deliveries that were in flight when the last run stopped", *r);
+      // Likewise a sync that was running: its lease ends now, so it is taken up again at once.
+      auto syncs = (*conn)->execute("UPDATE syncs SET claimed_until = 0 WHERE state = 'RUNNING'");
+      if (!syncs) return syncs.error();
+      if (*syncs > 0) spdlog::info("resuming {} syncs that were running when the last run stopped", *syncs);
     }
   }
   // Every node processes and delivers: a row written by one wakes the processors and dispatchers of all.
-  auto listener = m.db->listen({std::string(store::kInboxChannel), std::string(store::kOutboxChannel)});
+  auto listener = m.db->listen({std::string(store::kInboxChannel), std::string(store::kOutboxChannel),
+                                std::string(store::kSyncChannel)});
   if (!listener) return listener.error();
   m.listener = std::move(*listener);
 
@@ -159,7 +166,14 @@ Status Node::start() {
   m.reconciler =
       std::make_unique<subscriptions::Reconciler>(*m.pool, *m.writer, registry, *m.secrets, *m.client, ropts);
 
+  sync::SyncRunnerOptions sopts_sync;
+  sopts_sync.schedule = cfg.sync;
+  sopts_sync.public_url = cfg.effective_public_url();
+  m.sync_runner =
+      std::make_unique<sync::SyncRunner>(*m.pool, *m.writer, registry, *m.secrets, *m.client, sopts_sync);
+
   // In-process wake-ups between the stages: no polling delay on one node.
+  m.sync_runner->set_on_events([d = m.dispatcher.get()] { d->notify(); });
   m.ingress->set_on_received([p = m.processor.get()] { p->notify(); });
   m.processor->set_on_events([d = m.dispatcher.get()] { d->notify(); });
   m.reconciler->set_on_changed([i = m.ingress.get()] { i->invalidate(); });
@@ -175,6 +189,7 @@ Status Node::start() {
   m.api_ctx.subscriptions_changed = [i = m.ingress.get()] { i->invalidate(); };
   m.api_ctx.deliveries_changed = [d = m.dispatcher.get()] { d->notify(); };
   m.api_ctx.reconcile_now = [r = m.reconciler.get()](const std::string& id) { return r->reconcile(id); };
+  m.api_ctx.sync_queued = [r = m.sync_runner.get()] { r->notify(); };
   m.api_ctx.metrics_text = [this] { return metrics_text(); };
   m.api_ctx.ready = [this] { return impl_->running.load(); };
   api::add_routes(m.router, m.api_ctx);
@@ -206,6 +221,7 @@ Status Node::start() {
   m.processor->start();
   m.dispatcher->start();
   m.reconciler->start();
+  m.sync_runner->start();
   if (m.listener) {
     m.listener_stop.reset();
     m.listener_thread = std::thread([&m] {
@@ -224,6 +240,7 @@ Status Node::start() {
         for (const auto& channel : *got) {
           if (channel == store::kInboxChannel) m.processor->notify();
           if (channel == store::kOutboxChannel) m.dispatcher->notify();
+          if (channel == store::kSyncChannel) m.sync_runner->notify();
         }
       }
     });
@@ -246,6 +263,7 @@ void Node::stop() {
   if (m.listener_thread.joinable()) m.listener_thread.join();
   m.listener.reset();
   if (m.reconciler) m.reconciler->stop();
+  if (m.sync_runner) m.sync_runner->stop();  // a sync cut short resumes when its lease ends
   if (m.processor) m.processor->stop();  // drains durable inbox rows into the outbox
   if (m.dispatcher)
     m.dispatcher->stop(std::chrono::milliseconds(std::min<std::int64_t>(m.config.shutdown_grace_ms, 5000)));
@@ -253,6 +271,7 @@ void Node::stop() {
   if (m.checkpointer) m.checkpointer->stop();
   m.server.reset();
   m.reconciler.reset();
+  m.sync_runner.reset();
   m.processor.reset();
   // The client goes before the dispatcher: requests still in flight complete ("client stopped") into the
   // dispatcher's queue, which must still exist. They stay claimed in the store and are sent again at next
