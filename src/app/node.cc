@@ -152,7 +152,13 @@ Status Node::start() {
   m.ingress = std::make_unique<ingress::Ingress>(*m.pool, *m.writer, registry, *m.secrets);
   m.processor = std::make_unique<processing::Processor>(*m.pool, *m.writer, registry);
   if (cfg.processing.targeted_fetch) {
-    m.record_stage = std::make_unique<processing::RecordStage>(registry, *m.secrets, *m.client);
+    // processing.fetch_retries: backoff doubling from 0.5 s, every attempt started within about 10 s.
+    processing::RecordStageOptions fetch_options;
+    fetch_options.fetch_attempts = 1 + cfg.processing.fetch_retries;
+    fetch_options.backoff = std::chrono::milliseconds(500);
+    fetch_options.retry_budget = std::chrono::milliseconds(10000);
+    m.record_stage =
+        std::make_unique<processing::RecordStage>(registry, *m.secrets, *m.client, fetch_options);
     m.processor->set_record_stage(m.record_stage.get());
   }
   delivery::DispatcherOptions dopts;
@@ -174,6 +180,7 @@ Status Node::start() {
 
   // In-process wake-ups between the stages: no polling delay on one node.
   m.sync_runner->set_on_events([d = m.dispatcher.get()] { d->notify(); });
+  m.processor->set_on_sync_queued([r = m.sync_runner.get()] { r->notify(); });
   m.ingress->set_on_received([p = m.processor.get()] { p->notify(); });
   m.processor->set_on_events([d = m.dispatcher.get()] { d->notify(); });
   m.reconciler->set_on_changed([i = m.ingress.get()] { i->invalidate(); });
@@ -264,7 +271,7 @@ void Node::stop() {
   m.listener.reset();
   if (m.reconciler) m.reconciler->stop();
   if (m.sync_runner) m.sync_runner->stop();  // a sync cut short resumes when its lease ends
-  if (m.processor) m.processor->stop();  // drains durable inbox rows into the outbox
+  if (m.processor) m.processor->stop();      // drains durable inbox rows into the outbox
   if (m.dispatcher)
     m.dispatcher->stop(std::chrono::milliseconds(std::min<std::int64_t>(m.config.shutdown_grace_ms, 5000)));
   if (m.writer) m.writer->stop();  // flushes every queued write
