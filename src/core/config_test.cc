@@ -52,9 +52,9 @@ TEST(Config, FetchRetriesAndSyncIntervals) {
   EXPECT_EQ(c->sync.interval_with_webhooks, 7200);
   EXPECT_EQ(c->sync.interval_without_webhooks, 300);
   for (const auto& [key, value] :
-       std::map<std::string, std::string>{{"TRIBUTARY_PROCESSING_FETCH_RETRIES", "-1"},
-                                          {"TRIBUTARY_PROCESSING_FETCH_RETRIES", "11"},
-                                          {"TRIBUTARY_SYNC_INTERVAL_WITH_WEBHOOKS", "0"}}) {
+       std::vector<std::pair<std::string, std::string>>{{"TRIBUTARY_PROCESSING_FETCH_RETRIES", "-1"},
+                                                        {"TRIBUTARY_PROCESSING_FETCH_RETRIES", "11"},
+                                                        {"TRIBUTARY_SYNC_INTERVAL_WITH_WEBHOOKS", "0"}}) {
     std::map<std::string, std::string> bad = {{key, value}};
     EXPECT_FALSE(load_config("", &bad).ok()) << key << "=" << value;
   }
