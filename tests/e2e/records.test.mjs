@@ -7,7 +7,14 @@ import { after, before, describe, test } from 'node:test';
 
 import { Kombo } from '@kombo-api/sdk';
 
-import { createEndpoint, createIntegration, startSim, startTributary, stopAll } from './lib/harness.mjs';
+import {
+  createEndpoint,
+  createIntegration,
+  startSim,
+  startTributary,
+  stopAll,
+  waitForFirstSync,
+} from './lib/harness.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 
 after(stopAll);
@@ -42,6 +49,7 @@ describe('personio: records filled by targeted fetch', () => {
     rx.setSecrets(endpoint.secret);
     integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
     assert.equal(integration.subscriptions[0].status, 'active', integration.subscriptions[0].last_error);
+    await waitForFirstSync(tb, integration.id);
   });
   after(async () => rx?.close());
 
@@ -183,6 +191,7 @@ describe('greenhouse: the Kombo SDK reads candidates and jobs', () => {
       name: 'Tributary',
     });
     assert.equal(reg.status, 200, reg.text);
+    await waitForFirstSync(tb, integration.id);
   });
   after(async () => rx?.close());
 
@@ -232,6 +241,7 @@ describe('targeted fetch turned off (processing.targeted_fetch = false)', () => 
     const endpoint = await createEndpoint(tb, rx.url);
     rx.setSecrets(endpoint.secret);
     integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
+    await waitForFirstSync(tb, integration.id);
   });
   after(async () => rx?.close());
 
