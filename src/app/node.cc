@@ -152,10 +152,11 @@ Status Node::start() {
   m.ingress = std::make_unique<ingress::Ingress>(*m.pool, *m.writer, registry, *m.secrets);
   m.processor = std::make_unique<processing::Processor>(*m.pool, *m.writer, registry);
   if (cfg.processing.targeted_fetch) {
-    // processing.fetch_retries: backoff doubling from 0.25 s, every attempt started within about 10 s.
+    // processing.fetch_retries: backoff doubling from 0.1 s (with three retries an event whose tool is down
+    // is still relayed within a second), no attempt started after about 10 s.
     processing::RecordStageOptions fetch_options;
     fetch_options.fetch_attempts = 1 + cfg.processing.fetch_retries;
-    fetch_options.backoff = std::chrono::milliseconds(250);
+    fetch_options.backoff = std::chrono::milliseconds(100);
     fetch_options.retry_budget = std::chrono::milliseconds(10000);
     m.record_stage =
         std::make_unique<processing::RecordStage>(registry, *m.secrets, *m.client, fetch_options);

@@ -34,7 +34,7 @@ struct ProcessingConfig {
   // Fetch the changed record from the tool before relaying an event (so `updated_after` already returns it).
   // Off: events are relayed at once with "id": null and no record is stored — notifications only.
   bool targeted_fetch = true;
-  // Retries of a failed targeted fetch (backoff doubling from 0.25 s, every attempt within about 10 s); after
+  // Retries of a failed targeted fetch (backoff doubling from 0.1 s, every attempt within about 10 s); after
   // the last one the event is relayed with a warning and a delta sync is queued for the integration.
   int fetch_retries = 3;
 };
