@@ -195,6 +195,8 @@ CREATE INDEX syncs_integration ON syncs(integration_id, seq);
 CREATE INDEX syncs_state ON syncs(state, queued_at);
 ALTER TABLE integrations ADD COLUMN next_sync_at INTEGER;
 ALTER TABLE integrations ADD COLUMN first_sync_succeeded_at INTEGER;
+-- Integrations that exist already are due for their first sync at once.
+UPDATE integrations SET next_sync_at = 0 WHERE deleted_at IS NULL;
 )sql",
 };
 
@@ -380,6 +382,8 @@ CREATE INDEX syncs_integration ON syncs(integration_id, seq);
 CREATE INDEX syncs_state ON syncs(state, queued_at);
 ALTER TABLE integrations ADD COLUMN next_sync_at BIGINT;
 ALTER TABLE integrations ADD COLUMN first_sync_succeeded_at BIGINT;
+-- Integrations that exist already are due for their first sync at once.
+UPDATE integrations SET next_sync_at = 0 WHERE deleted_at IS NULL;
 )sql",
 };
 

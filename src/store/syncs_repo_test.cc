@@ -200,6 +200,21 @@ TEST_P(SyncsRepoTest, MissingRecordsAreMarkedDeletedUnlessChangedDuringTheListin
   EXPECT_EQ(*records::mark_missing_deleted(c(), "personio:a", "hris_employees", {"1"}, 2000, 3000), 0);
 }
 
+TEST_P(SyncsRepoTest, IntegrationsFromBeforeSyncsAreDueAtOnce) {
+  // A database at schema version 3 with an integration in it, migrated to the version with syncs.
+  exec(
+      "DROP TABLE syncs; ALTER TABLE integrations DROP COLUMN next_sync_at; ALTER TABLE integrations DROP "
+      "COLUMN "
+      "first_sync_succeeded_at; DELETE FROM schema_migrations WHERE version = 4;");
+  add_integration("personio:old");
+  auto s = migrate(c());
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto next = syncs::next_sync_at(c(), "personio:old");
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, std::optional<Millis>(0));
+  EXPECT_FALSE(*syncs::first_succeeded_at(c(), "personio:old"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SyncsRepoTest, testing_db::kBackends, testing_db::BackendParamName());
 
 }  // namespace
