@@ -342,6 +342,11 @@ std::string Node::metrics_text() const {
           s.delivery_succeeded);
   counter("tributary_writer_batches_total", "Group-commit transactions", s.writer_batches);
   counter("tributary_writer_jobs_total", "Writes committed through the group-commit writer", s.writer_jobs);
+  if (impl_->sync_runner) {
+    const auto syncs = impl_->sync_runner->stats();
+    counter("tributary_syncs_finished_total", "Syncs run to the end by this node", syncs.finished);
+    counter("tributary_sync_records_total", "Records listed by this node's syncs", syncs.records);
+  }
   if (impl_->dispatcher) {
     os << "# HELP tributary_delivery_in_flight Downstream requests in flight\n# TYPE "
           "tributary_delivery_in_flight gauge\n"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <thread>
 
 #include "connectors/registry.h"
 #include "delivery/dispatcher.h"
@@ -220,6 +221,35 @@ TEST_F(SyncSimTest, RateLimitedToolIsWaitedForAsRetryAfterSays) {
   auto limited = sync_now(*runner, integration);
   EXPECT_EQ(limited.state, "FAILED");
   EXPECT_NE(limited.errors.find("429"), std::string::npos) << limited.errors;
+}
+
+TEST_F(SyncSimTest, ARecordAnEventChangedWhileThePageWasReadKeepsTheEventsVersion) {
+  start_tool("greenhouse");
+  const std::string job = sim_create("ats_jobs", R"({"name":"As listed"})");
+  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
+                                                         sim_->base_url(), kGreenhouseCredentials);
+  auto runner = make_runner(store_.writer());
+  ASSERT_TRUE(runner->queue(integration, "FULL").ok());
+  // The listing waits out one Retry-After of 1 s; meanwhile an event's targeted fetch stores a newer version.
+  fault(R"({"rate_limit": {"count": 1, "retry_after_seconds": 1}})");
+  std::thread sync([&] { EXPECT_TRUE(*runner->run_once()); });
+  ASSERT_TRUE(wait_until([&] {
+    auto reply = call(*client_, "GET", sim_->base_url() + "/_sim/faults");
+    return bj::parse(reply.body).at("rate_limit").at("count") == bj::value(0);
+  }));
+  const std::string newer = R"({"id":"x","remote_id":")" + job + R"(","name":"From the event"})";
+  must(store_.writer().run([&](store::Connection& c) -> Status {
+    auto up = store::records::upsert(c, integration, "ats_jobs", "x", job, newer, now_ms());
+    return up ? Status{} : Status{up.error()};
+  }));
+  sync.join();
+  auto rows = store::syncs::list_for_integration(store_.conn(), integration, std::nullopt, 1);
+  ASSERT_TRUE(rows.ok() && rows->size() == 1);
+  EXPECT_EQ(rows->front().state, "SUCCEEDED") << rows->front().errors;
+  EXPECT_EQ(rows->front().unchanged, 1);
+  auto record = store::records::get(store_.conn(), integration, "ats_jobs", job);
+  ASSERT_TRUE(record.ok() && *record);
+  EXPECT_EQ(bj::parse((*record)->data).at("name"), bj::value("From the event"));
 }
 
 TEST_F(SyncSimTest, ForceSyncAnswersAlreadyQueuedWhileOneWaits) {

@@ -186,7 +186,12 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
       if (stopping_ || unauthorized || claim_lost) break;
       const std::string model_name(connectors::to_string(model));
       std::set<std::string> seen;
-      std::vector<std::pair<std::string, bj::object>> pending;  // remote id, unified record
+      struct Listed {
+        std::string remote_id;
+        bj::object record;
+        Millis listed_at;  // when the page was asked for
+      };
+      std::vector<Listed> pending;
       bool changed = false;
       bool listed = false;
       std::optional<Error> failure;
@@ -202,7 +207,14 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
           created = updated = unchanged = deleted = 0;
           model_changed = delivered = false;
           const Millis now = now_ms();
-          for (const auto& [remote_id, record] : pending) {
+          for (const auto& [remote_id, record, listed_at] : pending) {
+            // A record an event changed after this page was read is newer than what the page says: keep it.
+            auto stored = store::records::get(c, run.integration.id, model_name, remote_id);
+            if (!stored) return stored.error();
+            if (*stored && (*stored)->changed_at > listed_at) {
+              ++unchanged;
+              continue;
+            }
             const auto* id = record.if_contains("id");
             auto up =
                 store::records::upsert(c, run.integration.id, model_name,
@@ -259,6 +271,7 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
       std::string page;
       std::size_t pages = 0;
       for (; pages < options_.max_pages && !stopping_; ++pages) {
+        const Millis listed_at = now_ms();
         auto got = connector->list_records(ctx, model, page);
         if (!got) {
           failure = got.error();
@@ -269,7 +282,7 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
           if (remote_id == nullptr || !remote_id->is_string() || remote_id->get_string().empty()) continue;
           std::string rid(remote_id->get_string());
           seen.insert(rid);
-          pending.emplace_back(std::move(rid), std::move(record));
+          pending.push_back(Listed{std::move(rid), std::move(record), listed_at});
         }
         if (got->next.empty()) {
           listed = true;
