@@ -169,8 +169,8 @@ CREATE INDEX records_id ON records(id);
 CREATE INDEX records_changed ON records(integration_id, model, changed_at, seq);
 )sql",
     // 4: syncs (full and delta listings of an integration's scoped models) and each integration's sync
-    // schedule. The partial unique indexes are the invariants: at most one QUEUED and at most one RUNNING sync
-    // per integration, whichever node queues or claims.
+    // schedule. The partial unique indexes are the invariants: at most one QUEUED and at most one RUNNING
+    // sync per integration, whichever node queues or claims.
     R"sql(
 CREATE TABLE syncs (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -356,8 +356,8 @@ CREATE INDEX records_id ON records(id);
 CREATE INDEX records_changed ON records(integration_id, model, changed_at, seq);
 )sql",
     // 4: syncs (full and delta listings of an integration's scoped models) and each integration's sync
-    // schedule. The partial unique indexes are the invariants: at most one QUEUED and at most one RUNNING sync
-    // per integration, whichever node queues or claims.
+    // schedule. The partial unique indexes are the invariants: at most one QUEUED and at most one RUNNING
+    // sync per integration, whichever node queues or claims.
     R"sql(
 CREATE TABLE syncs (
   seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
