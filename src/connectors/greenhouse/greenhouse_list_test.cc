@@ -2,7 +2,7 @@
 // the next page only from the Link header, candidates with their applications, errors mapped.
 #include <gtest/gtest.h>
 
-#include "connectors/common/fake_api.h"
+#include "connectors/common/paged_api.h"
 #include "connectors/greenhouse/greenhouse.h"
 #include "core/json.h"
 
@@ -10,7 +10,7 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::FakeApi;
+using testing::PagedApi;
 
 class GreenhouseListTest : public ::testing::Test {
  protected:
@@ -30,7 +30,7 @@ class GreenhouseListTest : public ::testing::Test {
 
   Registry registry_;
   const Connector* connector_ = nullptr;
-  FakeApi api_;
+  PagedApi api_;
   http::CurlClient client_{http::CurlClientOptions{}};
   ApiContext ctx_;
 };

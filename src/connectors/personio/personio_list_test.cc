@@ -2,7 +2,7 @@
 // absent, persons with their employment, absence periods, errors mapped.
 #include <gtest/gtest.h>
 
-#include "connectors/common/fake_api.h"
+#include "connectors/common/paged_api.h"
 #include "connectors/personio/personio.h"
 #include "core/json.h"
 
@@ -10,7 +10,7 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::FakeApi;
+using testing::PagedApi;
 
 class PersonioListTest : public ::testing::Test {
  protected:
@@ -30,7 +30,7 @@ class PersonioListTest : public ::testing::Test {
 
   Registry registry_;
   const Connector* connector_ = nullptr;
-  FakeApi api_;
+  PagedApi api_;
   http::CurlClient client_{http::CurlClientOptions{}};
   ApiContext ctx_;
 };

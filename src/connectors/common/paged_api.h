@@ -1,7 +1,7 @@
-// Test-only: a scripted tool API on a real local HTTP server (127.0.0.1, port 0) for connector tests. Each
-// "METHOD /path" (or "METHOD /path?query" for an exact target) answers a configured status, body and headers;
-// every request is recorded. Header-only, so nothing here is linked into the library.
-// Thread-safety: all members are safe from any thread.
+// Test-only: a scripted tool API (paged lists, 429 sequences) on a real local HTTP server (127.0.0.1, port 0)
+// for connector tests. Each "METHOD /path" (or "METHOD /path?query" for an exact target) answers a configured
+// status, body and headers; every request is recorded. Header-only, so nothing here is linked into the
+// library. Thread-safety: all members are safe from any thread.
 #pragma once
 
 #include <deque>
@@ -14,7 +14,7 @@
 
 namespace tributary::connectors::testing {
 
-class FakeApi {
+class PagedApi {
  public:
   struct Answer {
     int status = 200;
@@ -22,8 +22,8 @@ class FakeApi {
     HeaderList headers;
   };
 
-  FakeApi() : server_(options(), [this](http::Request r, http::Responder respond) { handle(r, respond); }) {}
-  ~FakeApi() { server_.stop(); }
+  PagedApi() : server_(options(), [this](http::Request r, http::Responder respond) { handle(r, respond); }) {}
+  ~PagedApi() { server_.stop(); }
 
   Status start() { return server_.start(); }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
