@@ -79,7 +79,7 @@ http::Response list_records(ApiContext& ctx, const http::Request& req, connector
                        std::string(connectors::to_string(model)) + " is not available for a " +
                            (*integration)->category + " integration");
   }
-  // Kombo's rule: no data until the first sync has succeeded (409 since 2026-05-19, was 503:
+  // Kombo's rule: no data until the first sync has succeeded, at least partly (409 since 2026-05-19, was 503:
   // https://kombo.mintlify.app/ats/important-changes). A sync-finished webhook announces it.
   auto first_sync = store::syncs::first_succeeded_at(**lease, (*integration)->id);
   if (!first_sync) return internal_error(first_sync.error());

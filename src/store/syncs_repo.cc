@@ -110,7 +110,7 @@ Result<bool> finish(Connection& c, const SyncRow& row) {
        row.deleted, row.unchanged, storable_text(c, row.errors)});
   if (!n) return n.error();
   if (*n == 0) return false;
-  if (row.state == "SUCCEEDED") {
+  if (row.state == "SUCCEEDED" || row.state == "PARTIALLY_FAILED") {
     auto up = c.execute(
         "UPDATE integrations SET first_sync_succeeded_at = $2 WHERE id = $1 AND first_sync_succeeded_at IS "
         "NULL",

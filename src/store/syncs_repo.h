@@ -59,7 +59,9 @@ Result<std::optional<SyncRow>> claim_next(Connection& c, const std::string& node
 // Renews the lease and stores the counts so far; false when the claim was lost (taken over).
 Result<bool> heartbeat(Connection& c, const SyncRow& row, Millis lease_until);
 // Ends a RUNNING sync with row.state, counts, errors and ended_at; false when the claim was lost. A SUCCEEDED
-// sync sets the integration's first_sync_succeeded_at (once).
+// or PARTIALLY_FAILED sync (data was listed, some models may have failed) sets the integration's
+// first_sync_succeeded_at (once): the setup sync is over, as Kombo's SETUP_SYNC_PENDING means "the initial
+// sync is still running"; a FAILED or AUTHENTICATION_FAILED one leaves it unset.
 Result<bool> finish(Connection& c, const SyncRow& row);
 Result<std::optional<SyncRow>> get(Connection& c, const std::string& id);
 // Newest first; `before_seq` continues a listing.

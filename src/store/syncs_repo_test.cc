@@ -89,6 +89,23 @@ TEST_P(SyncsRepoTest, ClaimNeverStartsASecondSyncOfOneIntegration) {
   EXPECT_EQ(second->id, next.row.id);
 }
 
+TEST_P(SyncsRepoTest, OnlyASyncThatListedDataEndsTheSetupSync) {
+  for (const char* state : {"FAILED", "AUTHENTICATION_FAILED", "PARTIALLY_FAILED"}) {
+    const std::string id = std::string("personio:") + state;
+    add_integration(id);
+    queue(id, kSyncFull, 1000);
+    auto running = claim("n", 2000);
+    ASSERT_TRUE(running);
+    SyncRow done = *running;
+    done.state = state;
+    done.ended_at = 2500;
+    ASSERT_TRUE(*syncs::finish(c(), done));
+    auto first = syncs::first_succeeded_at(c(), id);
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(first->has_value(), std::string(state) == "PARTIALLY_FAILED") << state;
+  }
+}
+
 TEST_P(SyncsRepoTest, AnExpiredLeaseIsTakenOverAndTheOldClaimLosesItsWrites) {
   add_integration("personio:a");
   queue("personio:a", kSyncFull, 1000);
