@@ -36,7 +36,9 @@ struct SyncRunnerOptions {
   std::string node_id;     // who holds a claim; default: a fresh id per runner
   std::string public_url;  // for sync-finished's log_url
   std::chrono::milliseconds api_timeout{15000};
-  Millis lease_ms = 60 * 1000;     // renewed after every batch
+  // Renewed after every batch and between pages; longer than one page can take (a tool answering 429 is
+  // waited out for up to 2 min per request), so a live runner never loses its claim during a wait.
+  Millis lease_ms = 5 * 60 * 1000;
   std::size_t batch_size = 250;    // records per write transaction
   std::size_t max_pages = 100000;  // per model: a tool whose pagination never ends cannot hold a sync forever
   std::chrono::milliseconds idle_poll{5000};  // looks for work queued by other nodes at least this often
