@@ -28,6 +28,7 @@ struct ApiContext {
   std::function<void()> subscriptions_changed;  // drops the ingress cache
   std::function<void()> deliveries_changed;     // wakes the dispatcher
   std::function<Status(const std::string&)> reconcile_now;
+  std::function<void()> sync_queued;  // wakes the sync runner
   std::function<std::string()> metrics_text;
   std::function<bool()> ready;
 };
@@ -44,6 +45,8 @@ void add_log_routes(http::Router& router, ApiContext& ctx);
 void add_system_routes(http::Router& router, ApiContext& ctx);
 // GET /v1/hris/employees, /v1/hris/absences, /v1/ats/candidates, /v1/ats/jobs: the unified records.
 void add_record_routes(http::Router& router, ApiContext& ctx);
+// POST /v1/force-sync, GET /v1/integrations/{id}/syncs, GET /v1/syncs/{id}.
+void add_sync_routes(http::Router& router, ApiContext& ctx);
 
 inline void add_routes(http::Router& router, ApiContext& ctx) {
   add_integration_routes(router, ctx);
@@ -52,6 +55,7 @@ inline void add_routes(http::Router& router, ApiContext& ctx) {
   add_log_routes(router, ctx);
   add_system_routes(router, ctx);
   add_record_routes(router, ctx);
+  add_sync_routes(router, ctx);
 }
 
 // The OpenAPI 3.1 document served at /openapi.json.

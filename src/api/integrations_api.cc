@@ -10,7 +10,9 @@
 #include "core/json.h"
 #include "processing/scope.h"
 #include "store/integrations_repo.h"
+#include "store/syncs_repo.h"
 #include "subscriptions/reconciler.h"
+#include "sync/schedule.h"
 
 namespace tributary::api {
 namespace {
@@ -194,10 +196,21 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   row.created_at = now;
   row.updated_at = now;
   row.reconcile_due_at = now;
-  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::integrations::insert(c, row); });
+  // The first sync is queued with the integration (the read API answers SETUP_SYNC_PENDING until it has
+  // succeeded); the schedule takes over after it.
+  const SyncConfig sync_config = ctx.config != nullptr ? ctx.config->sync : SyncConfig{};
+  const Millis interval = sync::interval_ms(row, *connector, sync_config);
+  if (auto s = ctx.writer->run([&](store::Connection& c) -> Status {
+        if (auto st = store::integrations::insert(c, row); !st) return st;
+        if (auto st = store::syncs::set_next_sync_at(c, row.id, now + interval); !st) return st;
+        auto queued = store::syncs::queue(c, row.id, store::kSyncFull, now);
+        if (!queued) return queued.error();
+        return store::notify(c, store::kSyncChannel);
+      });
       !s) {
     return internal_error(s.error());
   }
+  if (ctx.sync_queued) ctx.sync_queued();
   spdlog::info("integration {} created ({})", row.id, tool);
   // Subscribe before answering, so the answer already lists the subscriptions and their ingress URLs.
   if (ctx.reconcile_now) {
@@ -249,7 +262,16 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
   Millis now = now_ms();
   row.updated_at = now;
   row.reconcile_due_at = now;
-  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::integrations::update(c, row); });
+  // A shorter interval (or one the scope change makes shorter) applies from now, not after the old one.
+  const SyncConfig sync_config = ctx.config != nullptr ? ctx.config->sync : SyncConfig{};
+  const Millis next_sync = now + sync::interval_ms(row, *connector, sync_config);
+  if (auto s = ctx.writer->run([&](store::Connection& c) -> Status {
+        if (auto st = store::integrations::update(c, row); !st) return st;
+        auto current = store::syncs::next_sync_at(c, row.id);
+        if (!current) return current.error();
+        if (!*current || **current > next_sync) return store::syncs::set_next_sync_at(c, row.id, next_sync);
+        return {};
+      });
       !s) {
     return internal_error(s.error());
   }

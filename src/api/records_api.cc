@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "store/integrations_repo.h"
 #include "store/records_repo.h"
+#include "store/syncs_repo.h"
 
 namespace tributary::api {
 namespace {
@@ -81,6 +82,15 @@ http::Response list_records(ApiContext& ctx, const http::Request& req, connector
     return kombo_error(400, "INTEGRATION.MODEL_NOT_AVAILABLE",
                        std::string(connectors::to_string(model)) + " is not available for a " +
                            (*integration)->category + " integration");
+  }
+  // Kombo's rule: no data until the first sync has succeeded, at least partly (409 since 2026-05-19, was 503:
+  // https://kombo.mintlify.app/ats/important-changes). A sync-finished webhook announces it.
+  auto first_sync = store::syncs::first_succeeded_at(**lease, (*integration)->id);
+  if (!first_sync) return internal_error(first_sync.error());
+  if (!*first_sync) {
+    return kombo_error(409, "INTEGRATION.SETUP_SYNC_PENDING",
+                       "the first sync of this integration has not finished yet; a sync-finished webhook "
+                       "announces it");
   }
 
   store::RecordFilter filter;

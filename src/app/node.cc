@@ -27,6 +27,7 @@
 #include "store/schema.h"
 #include "store/writer.h"
 #include "subscriptions/reconciler.h"
+#include "sync/sync_runner.h"
 #include "web/web.h"
 
 namespace tributary::app {
@@ -74,6 +75,7 @@ struct Node::Impl {
   std::unique_ptr<processing::Processor> processor;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::unique_ptr<subscriptions::Reconciler> reconciler;
+  std::unique_ptr<sync::SyncRunner> sync_runner;
   std::unique_ptr<api::Authenticator> auth;
   api::ApiContext api_ctx;
   http::Router router;
@@ -114,10 +116,15 @@ Status Node::start() {
           {now_ms()});
       if (!r) return r.error();
       if (*r > 0) spdlog::info("recovered {} deliveries that were in flight when the last run stopped", *r);
+      // Likewise a sync that was running: its lease ends now, so it is taken up again at once.
+      auto syncs = (*conn)->execute("UPDATE syncs SET claimed_until = 0 WHERE state = 'RUNNING'");
+      if (!syncs) return syncs.error();
+      if (*syncs > 0) spdlog::info("resuming {} syncs that were running when the last run stopped", *syncs);
     }
   }
   // Every node processes and delivers: a row written by one wakes the processors and dispatchers of all.
-  auto listener = m.db->listen({std::string(store::kInboxChannel), std::string(store::kOutboxChannel)});
+  auto listener = m.db->listen({std::string(store::kInboxChannel), std::string(store::kOutboxChannel),
+                                std::string(store::kSyncChannel)});
   if (!listener) return listener.error();
   m.listener = std::move(*listener);
 
@@ -145,7 +152,14 @@ Status Node::start() {
   m.ingress = std::make_unique<ingress::Ingress>(*m.pool, *m.writer, registry, *m.secrets);
   m.processor = std::make_unique<processing::Processor>(*m.pool, *m.writer, registry);
   if (cfg.processing.targeted_fetch) {
-    m.record_stage = std::make_unique<processing::RecordStage>(registry, *m.secrets, *m.client);
+    // processing.fetch_retries: backoff doubling from 0.1 s (with three retries an event whose tool is down
+    // is still relayed within a second), no attempt started after about 10 s.
+    processing::RecordStageOptions fetch_options;
+    fetch_options.fetch_attempts = 1 + cfg.processing.fetch_retries;
+    fetch_options.backoff = std::chrono::milliseconds(100);
+    fetch_options.retry_budget = std::chrono::milliseconds(10000);
+    m.record_stage =
+        std::make_unique<processing::RecordStage>(registry, *m.secrets, *m.client, fetch_options);
     m.processor->set_record_stage(m.record_stage.get());
   }
   delivery::DispatcherOptions dopts;
@@ -159,7 +173,15 @@ Status Node::start() {
   m.reconciler =
       std::make_unique<subscriptions::Reconciler>(*m.pool, *m.writer, registry, *m.secrets, *m.client, ropts);
 
+  sync::SyncRunnerOptions sopts_sync;
+  sopts_sync.schedule = cfg.sync;
+  sopts_sync.public_url = cfg.effective_public_url();
+  m.sync_runner =
+      std::make_unique<sync::SyncRunner>(*m.pool, *m.writer, registry, *m.secrets, *m.client, sopts_sync);
+
   // In-process wake-ups between the stages: no polling delay on one node.
+  m.sync_runner->set_on_events([d = m.dispatcher.get()] { d->notify(); });
+  m.processor->set_on_sync_queued([r = m.sync_runner.get()] { r->notify(); });
   m.ingress->set_on_received([p = m.processor.get()] { p->notify(); });
   m.processor->set_on_events([d = m.dispatcher.get()] { d->notify(); });
   m.reconciler->set_on_changed([i = m.ingress.get()] { i->invalidate(); });
@@ -175,6 +197,7 @@ Status Node::start() {
   m.api_ctx.subscriptions_changed = [i = m.ingress.get()] { i->invalidate(); };
   m.api_ctx.deliveries_changed = [d = m.dispatcher.get()] { d->notify(); };
   m.api_ctx.reconcile_now = [r = m.reconciler.get()](const std::string& id) { return r->reconcile(id); };
+  m.api_ctx.sync_queued = [r = m.sync_runner.get()] { r->notify(); };
   m.api_ctx.metrics_text = [this] { return metrics_text(); };
   m.api_ctx.ready = [this] { return impl_->running.load(); };
   api::add_routes(m.router, m.api_ctx);
@@ -206,6 +229,7 @@ Status Node::start() {
   m.processor->start();
   m.dispatcher->start();
   m.reconciler->start();
+  m.sync_runner->start();
   if (m.listener) {
     m.listener_stop.reset();
     m.listener_thread = std::thread([&m] {
@@ -224,6 +248,7 @@ Status Node::start() {
         for (const auto& channel : *got) {
           if (channel == store::kInboxChannel) m.processor->notify();
           if (channel == store::kOutboxChannel) m.dispatcher->notify();
+          if (channel == store::kSyncChannel) m.sync_runner->notify();
         }
       }
     });
@@ -246,13 +271,15 @@ void Node::stop() {
   if (m.listener_thread.joinable()) m.listener_thread.join();
   m.listener.reset();
   if (m.reconciler) m.reconciler->stop();
-  if (m.processor) m.processor->stop();  // drains durable inbox rows into the outbox
+  if (m.sync_runner) m.sync_runner->stop();  // a sync cut short resumes when its lease ends
+  if (m.processor) m.processor->stop();      // drains durable inbox rows into the outbox
   if (m.dispatcher)
     m.dispatcher->stop(std::chrono::milliseconds(std::min<std::int64_t>(m.config.shutdown_grace_ms, 5000)));
   if (m.writer) m.writer->stop();  // flushes every queued write
   if (m.checkpointer) m.checkpointer->stop();
   m.server.reset();
   m.reconciler.reset();
+  m.sync_runner.reset();
   m.processor.reset();
   // The client goes before the dispatcher: requests still in flight complete ("client stopped") into the
   // dispatcher's queue, which must still exist. They stay claimed in the store and are sent again at next
@@ -315,6 +342,11 @@ std::string Node::metrics_text() const {
           s.delivery_succeeded);
   counter("tributary_writer_batches_total", "Group-commit transactions", s.writer_batches);
   counter("tributary_writer_jobs_total", "Writes committed through the group-commit writer", s.writer_jobs);
+  if (impl_->sync_runner) {
+    const auto syncs = impl_->sync_runner->stats();
+    counter("tributary_syncs_finished_total", "Syncs run to the end by this node", syncs.finished);
+    counter("tributary_sync_records_total", "Records listed by this node's syncs", syncs.records);
+  }
   if (impl_->dispatcher) {
     os << "# HELP tributary_delivery_in_flight Downstream requests in flight\n# TYPE "
           "tributary_delivery_in_flight gauge\n"

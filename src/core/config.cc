@@ -149,6 +149,22 @@ const std::vector<Key>& keys() {
          c.processing.targeted_fetch = v == "true";
          return {};
        }},
+      {"processing.fetch_retries",
+       [](Config& c, const std::string& v) -> Status {
+         std::int64_t n = 0;
+         if (auto s = parse_int("processing.fetch_retries", v, 0, n); !s) return s;
+         if (n > 10) return bad("processing.fetch_retries", "must be at most 10");
+         c.processing.fetch_retries = static_cast<int>(n);
+         return {};
+       }},
+      {"sync.interval_with_webhooks",
+       [](Config& c, const std::string& v) {
+         return set_int("sync.interval_with_webhooks", v, 1, c.sync.interval_with_webhooks);
+       }},
+      {"sync.interval_without_webhooks",
+       [](Config& c, const std::string& v) {
+         return set_int("sync.interval_without_webhooks", v, 1, c.sync.interval_without_webhooks);
+       }},
   };
   return kKeys;
 }

@@ -34,6 +34,16 @@ struct ProcessingConfig {
   // Fetch the changed record from the tool before relaying an event (so `updated_after` already returns it).
   // Off: events are relayed at once with "id": null and no record is stored — notifications only.
   bool targeted_fetch = true;
+  // Retries of a failed targeted fetch (backoff doubling from 0.1 s, every attempt within about 10 s); after
+  // the last one the event is relayed with a warning and a delta sync is queued for the integration.
+  int fetch_retries = 3;
+};
+
+struct SyncConfig {
+  // Seconds between scheduled full syncs of an integration whose upstream webhooks cover every scoped model,
+  // and of one whose don't (or that has them off). An integration's `sync.interval_seconds` overrides both.
+  std::int64_t interval_with_webhooks = 3 * 3600;
+  std::int64_t interval_without_webhooks = 600;
 };
 
 struct Config {
@@ -49,6 +59,7 @@ struct Config {
   DeliveryConfig delivery;
   IngressConfig ingress;
   ProcessingConfig processing;
+  SyncConfig sync;
 
   // Host and port parsed from `listen`.
   std::string listen_host() const;

@@ -36,6 +36,30 @@ TEST(Config, TargetedFetchCanBeTurnedOff) {
   EXPECT_FALSE(load_config("", &bad).ok());
 }
 
+TEST(Config, FetchRetriesAndSyncIntervals) {
+  std::map<std::string, std::string> env;
+  auto defaults = load_config("", &env);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->processing.fetch_retries, 3);
+  EXPECT_EQ(defaults->sync.interval_with_webhooks, 3 * 3600);
+  EXPECT_EQ(defaults->sync.interval_without_webhooks, 600);
+  env = {{"TRIBUTARY_PROCESSING_FETCH_RETRIES", "0"},
+         {"TRIBUTARY_SYNC_INTERVAL_WITH_WEBHOOKS", "7200"},
+         {"TRIBUTARY_SYNC_INTERVAL_WITHOUT_WEBHOOKS", "300"}};
+  auto c = load_config("", &env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->processing.fetch_retries, 0);
+  EXPECT_EQ(c->sync.interval_with_webhooks, 7200);
+  EXPECT_EQ(c->sync.interval_without_webhooks, 300);
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"TRIBUTARY_PROCESSING_FETCH_RETRIES", "-1"},
+                                                        {"TRIBUTARY_PROCESSING_FETCH_RETRIES", "11"},
+                                                        {"TRIBUTARY_SYNC_INTERVAL_WITH_WEBHOOKS", "0"}}) {
+    std::map<std::string, std::string> bad = {{key, value}};
+    EXPECT_FALSE(load_config("", &bad).ok()) << key << "=" << value;
+  }
+}
+
 TEST(Config, FileThenEnvironmentOverrides) {
   std::string path = testing::TempDir() + "/tributary_config_test.toml";
   {

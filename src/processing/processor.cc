@@ -13,6 +13,7 @@
 #include "store/inbox_repo.h"
 #include "store/integrations_repo.h"
 #include "store/outbox_repo.h"
+#include "store/syncs_repo.h"
 
 namespace tributary::processing {
 namespace {
@@ -191,7 +192,9 @@ Result<std::size_t> Processor::process_batch() {
   if (!endpoints) return endpoints.error();
 
   bool wrote_events = false;
+  bool queued_sync = false;
   Status written = writer_.run([&](store::Connection& c) -> Status {
+    wrote_events = queued_sync = false;
     for (const auto& o : outcomes) {
       // A row another node completed first (our claim ran out meanwhile) is left as that node recorded it.
       auto completed = store::inbox::complete_received(c, o.inbox);
@@ -202,6 +205,13 @@ Result<std::size_t> Processor::process_batch() {
         if (!ep.enabled || !ep.wants(o.event->type)) continue;
         if (auto s = store::deliveries::insert(c, o.event->id, ep.id, now); !s) return s;
         wrote_events = true;
+      }
+      if (o.records && o.records->fetch_failed) {
+        // The event went out without its record: a delta sync fetches it once the tool answers again (one
+        // queued sync per integration at most, so a dead tool does not pile syncs up).
+        auto queued = store::syncs::queue(c, o.records->integration_id, store::kSyncDelta, now);
+        if (!queued) return queued.error();
+        queued_sync = true;
       }
       if (o.records) {
         auto changed = record_stage_->apply(c, *o.records, o.inbox.id, now);
@@ -219,7 +229,11 @@ Result<std::size_t> Processor::process_batch() {
         if (auto s = store::integrations::touch_last_event(c, *o.inbox.integration_id, now); !s) return s;
       }
     }
-    // Wakes a dispatcher on every node when the batch commits (PostgreSQL; nothing on SQLite).
+    // Wakes a dispatcher (and a sync runner) on every node when the batch commits (PostgreSQL; nothing on
+    // SQLite).
+    if (queued_sync) {
+      if (auto s = store::notify(c, store::kSyncChannel); !s) return s;
+    }
     if (wrote_events) return store::notify(c, store::kOutboxChannel);
     return {};
   });
@@ -231,6 +245,7 @@ Result<std::size_t> Processor::process_batch() {
   }
   processed_ += outcomes.size();
   if (wrote_events && on_events_) on_events_();
+  if (queued_sync && on_sync_queued_) on_sync_queued_();
   return outcomes.size();
 }
 

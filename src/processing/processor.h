@@ -33,6 +33,8 @@ class Processor {
 
   // Called after a batch wrote downstream events (the dispatcher's notify).
   void set_on_events(std::function<void()> fn) { on_events_ = std::move(fn); }
+  // Called after a batch queued a sync (a targeted fetch failed; the sync runner's notify).
+  void set_on_sync_queued(std::function<void()> fn) { on_sync_queued_ = std::move(fn); }
   // Targeted fetch into the unified records (optional; without it events carry "id": null). Must outlive the
   // processor; set before start().
   void set_record_stage(const RecordStage* stage) { record_stage_ = stage; }
@@ -53,6 +55,7 @@ class Processor {
   const connectors::Registry& registry_;
   ProcessorOptions options_;
   std::function<void()> on_events_;
+  std::function<void()> on_sync_queued_;
   const RecordStage* record_stage_ = nullptr;
   Wakeup wakeup_;
   std::thread thread_;

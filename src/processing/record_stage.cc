@@ -82,6 +82,7 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
       continue;
     }
     if (unreachable != nullptr && unreachable->count(integration.id)) {
+      work.fetch_failed = true;
       work.warnings.push_back("did not fetch " + *model_name + " " + *remote_id + ": " +
                               std::string(connector->display_name()) +
                               " failed every attempt for an earlier event of this batch");
@@ -113,6 +114,7 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
     }
     if (!done && last_error && unreachable != nullptr) unreachable->insert(integration.id);
     if (!done && last_error) {
+      work.fetch_failed = true;
       work.warnings.push_back("could not fetch " + *model_name + " " + *remote_id + " from " +
                               std::string(connector->display_name()) + ": " + last_error->message);
     }

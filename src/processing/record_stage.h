@@ -3,7 +3,8 @@
 // bounded retries), and later — inside the transaction that writes the outbox — upserts it into the unified
 // records (deletions and records the tool no longer has set remote_deleted_at). It fills the unified id into
 // data.events[].id and, when some record's content changed, yields a `data-changed` event. A fetch that
-// still fails is reported as a warning for the inbox row; the event is relayed all the same.
+// still fails is reported as a warning for the inbox row; the event is relayed all the same, and a DELTA
+// sync of the integration is queued in the same transaction so the record is caught up once the tool answers.
 // Thread-safety: prepare()/apply() may run on any thread; the stage holds no mutable state.
 #pragma once
 
@@ -43,6 +44,7 @@ struct RecordWork {
   std::string category;
   std::vector<Op> ops;
   std::vector<std::string> warnings;
+  bool fetch_failed = false;  // some record could not be fetched: a delta sync is queued to catch up
 };
 
 class RecordStage {

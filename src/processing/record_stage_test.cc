@@ -136,6 +136,20 @@ TEST_F(RecordStageTest, AFetchThatKeepsFailingLeavesAWarningAndTheEventIsRelayed
   // Three attempts, each a token request (500 already there).
   EXPECT_EQ(tool_.received().size(), 3u);
   EXPECT_FALSE(must(store::records::get(store_.conn(), integration_, "hris_employees", "7")));
+  // A delta sync is queued to catch the record up; a second failure does not queue another.
+  EXPECT_EQ(
+      store_.count("SELECT COUNT(*) FROM syncs WHERE integration_id = $1 AND state = 'QUEUED' AND type = "
+                   "'DELTA'",
+                   {integration_}),
+      1);
+  process("updated");
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM syncs WHERE integration_id = $1", {integration_}), 1);
+}
+
+TEST_F(RecordStageTest, ASuccessfulFetchQueuesNoSync) {
+  script_person("Ada");
+  process("created");
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM syncs"), 0);
 }
 
 TEST_F(RecordStageTest, ADeadToolCostsOneRoundOfRetriesPerBatch) {

@@ -90,6 +90,8 @@ Result<std::unique_ptr<Database>> open_database(const std::string& url);
 // The channels between nodes: new inbox rows for the processors, new deliveries for the dispatchers.
 inline constexpr std::string_view kInboxChannel = "tributary_inbox";
 inline constexpr std::string_view kOutboxChannel = "tributary_outbox";
+// Syncs queued (force-sync, schedule, failed fetches) for the sync runners.
+inline constexpr std::string_view kSyncChannel = "tributary_sync";
 
 // Notifies the listeners of `channel` on every node (PostgreSQL NOTIFY); inside a transaction the
 // notification is sent when it commits, and dropped if it rolls back. Does nothing on SQLite.

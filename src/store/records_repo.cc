@@ -105,6 +105,26 @@ Result<bool> mark_deleted(Connection& c, const std::string& integration_id, cons
   return *n > 0;
 }
 
+Result<std::int64_t> mark_missing_deleted(Connection& c, const std::string& integration_id,
+                                          const std::string& model, const std::set<std::string>& seen,
+                                          Millis changed_before, Millis now) {
+  auto rows = c.query(
+      "SELECT remote_id FROM records WHERE integration_id = $1 AND model = $2 AND remote_deleted_at IS NULL "
+      "AND "
+      "changed_at < $3",
+      {integration_id, model, changed_before});
+  if (!rows) return rows.error();
+  std::int64_t marked = 0;
+  for (const auto& r : *rows) {
+    std::string remote_id = r.text(0);
+    if (seen.count(remote_id) > 0 || seen.count(storable_text(c, remote_id)) > 0) continue;
+    auto del = mark_deleted(c, integration_id, model, remote_id, now);
+    if (!del) return del.error();
+    if (*del) ++marked;
+  }
+  return marked;
+}
+
 Result<std::vector<RecordRow>> list(Connection& c, const RecordFilter& filter) {
   std::string sql =
       std::string("SELECT ") + kColumns + " FROM records WHERE integration_id = $1 AND model = $2";

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,12 @@ Result<UpsertResult> upsert(Connection& c, const std::string& integration_id, co
 // changed something.
 Result<bool> mark_deleted(Connection& c, const std::string& integration_id, const std::string& model,
                           const std::string& remote_id, Millis now);
+// After a full listing: marks deleted (as mark_deleted does) every live record of the model whose remote id
+// is not in `seen`, except records that changed at or after `changed_before` (written by an event while the
+// listing ran: the listing may have passed them before they existed). Returns how many it marked.
+Result<std::int64_t> mark_missing_deleted(Connection& c, const std::string& integration_id,
+                                          const std::string& model, const std::set<std::string>& seen,
+                                          Millis changed_before, Millis now);
 Result<std::optional<RecordRow>> get(Connection& c, const std::string& integration_id,
                                      const std::string& model, const std::string& remote_id);
 // In (changed_at, seq) order.

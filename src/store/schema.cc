@@ -14,7 +14,7 @@ namespace {
 // documents are TEXT; request bodies and sealed secrets are BLOB / BYTEA. `seq` columns give a stable order
 // and cursor for lists. Migration n of one list is migration n of the other: the same tables, columns and
 // indexes, in each backend's types.
-constexpr std::array<std::string_view, 3> kSqliteMigrations = {
+constexpr std::array<std::string_view, 4> kSqliteMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -168,9 +168,39 @@ CREATE UNIQUE INDEX records_seq_unique ON records(seq);
 CREATE INDEX records_id ON records(id);
 CREATE INDEX records_changed ON records(integration_id, model, changed_at, seq);
 )sql",
+    // 4: syncs (full and delta listings of an integration's scoped models) and each integration's sync
+    // schedule. The partial unique indexes are the invariants: at most one QUEUED and at most one RUNNING
+    // sync per integration, whichever node queues or claims.
+    R"sql(
+CREATE TABLE syncs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  integration_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  state TEXT NOT NULL,
+  queued_at INTEGER NOT NULL,
+  started_at INTEGER,
+  ended_at INTEGER,
+  created INTEGER NOT NULL DEFAULT 0,
+  updated INTEGER NOT NULL DEFAULT 0,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  unchanged INTEGER NOT NULL DEFAULT 0,
+  errors TEXT NOT NULL DEFAULT '[]',
+  claimed_by TEXT,
+  claimed_until INTEGER
+);
+CREATE UNIQUE INDEX syncs_one_queued ON syncs(integration_id) WHERE state = 'QUEUED';
+CREATE UNIQUE INDEX syncs_one_running ON syncs(integration_id) WHERE state = 'RUNNING';
+CREATE INDEX syncs_integration ON syncs(integration_id, seq);
+CREATE INDEX syncs_state ON syncs(state, queued_at);
+ALTER TABLE integrations ADD COLUMN next_sync_at INTEGER;
+ALTER TABLE integrations ADD COLUMN first_sync_succeeded_at INTEGER;
+-- Integrations that exist already are due for their first sync at once.
+UPDATE integrations SET next_sync_at = 0 WHERE deleted_at IS NULL;
+)sql",
 };
 
-constexpr std::array<std::string_view, 3> kPostgresMigrations = {
+constexpr std::array<std::string_view, 4> kPostgresMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -324,6 +354,36 @@ CREATE TABLE records (
 CREATE UNIQUE INDEX records_seq_unique ON records(seq);
 CREATE INDEX records_id ON records(id);
 CREATE INDEX records_changed ON records(integration_id, model, changed_at, seq);
+)sql",
+    // 4: syncs (full and delta listings of an integration's scoped models) and each integration's sync
+    // schedule. The partial unique indexes are the invariants: at most one QUEUED and at most one RUNNING
+    // sync per integration, whichever node queues or claims.
+    R"sql(
+CREATE TABLE syncs (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  integration_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  state TEXT NOT NULL,
+  queued_at BIGINT NOT NULL,
+  started_at BIGINT,
+  ended_at BIGINT,
+  created BIGINT NOT NULL DEFAULT 0,
+  updated BIGINT NOT NULL DEFAULT 0,
+  deleted BIGINT NOT NULL DEFAULT 0,
+  unchanged BIGINT NOT NULL DEFAULT 0,
+  errors TEXT NOT NULL DEFAULT '[]',
+  claimed_by TEXT,
+  claimed_until BIGINT
+);
+CREATE UNIQUE INDEX syncs_one_queued ON syncs(integration_id) WHERE state = 'QUEUED';
+CREATE UNIQUE INDEX syncs_one_running ON syncs(integration_id) WHERE state = 'RUNNING';
+CREATE INDEX syncs_integration ON syncs(integration_id, seq);
+CREATE INDEX syncs_state ON syncs(state, queued_at);
+ALTER TABLE integrations ADD COLUMN next_sync_at BIGINT;
+ALTER TABLE integrations ADD COLUMN first_sync_succeeded_at BIGINT;
+-- Integrations that exist already are due for their first sync at once.
+UPDATE integrations SET next_sync_at = 0 WHERE deleted_at IS NULL;
 )sql",
 };
 

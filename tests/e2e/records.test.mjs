@@ -7,7 +7,14 @@ import { after, before, describe, test } from 'node:test';
 
 import { Kombo } from '@kombo-api/sdk';
 
-import { createEndpoint, createIntegration, startSim, startTributary, stopAll } from './lib/harness.mjs';
+import {
+  createEndpoint,
+  createIntegration,
+  startSim,
+  startTributary,
+  stopAll,
+  waitForFirstSync,
+} from './lib/harness.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 
 after(stopAll);
@@ -42,6 +49,7 @@ describe('personio: records filled by targeted fetch', () => {
     rx.setSecrets(endpoint.secret);
     integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
     assert.equal(integration.subscriptions[0].status, 'active', integration.subscriptions[0].last_error);
+    await waitForFirstSync(tb, integration.id);
   });
   after(async () => rx?.close());
 
@@ -183,6 +191,7 @@ describe('greenhouse: the Kombo SDK reads candidates and jobs', () => {
       name: 'Tributary',
     });
     assert.equal(reg.status, 200, reg.text);
+    await waitForFirstSync(tb, integration.id);
   });
   after(async () => rx?.close());
 
@@ -232,6 +241,7 @@ describe('targeted fetch turned off (processing.targeted_fetch = false)', () => 
     const endpoint = await createEndpoint(tb, rx.url);
     rx.setSecrets(endpoint.secret);
     integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
+    await waitForFirstSync(tb, integration.id);
   });
   after(async () => rx?.close());
 
@@ -245,5 +255,134 @@ describe('targeted fetch turned off (processing.targeted_fetch = false)', () => 
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.body.data.results, []);
     assert.ok(!rx.events.some((e) => e.type === 'data-changed'), 'no data-changed without records');
+  });
+});
+
+describe('syncs: the simulated Greenhouse listed page by page', () => {
+  let tb;
+  let sim;
+  let rx;
+  let integration;
+
+  const forceSync = async (type = 'FULL') => {
+    const res = await tb.api('POST', '/v1/force-sync', { type }, { headers: { 'X-Integration-Id': integration.id } });
+    assert.equal(res.status, 200, res.text);
+    return res.body.data;
+  };
+  const syncEnded = async (id) => {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const res = await tb.api('GET', `/v1/syncs/${id}`);
+      assert.equal(res.status, 200, res.text);
+      if (!['QUEUED', 'RUNNING'].includes(res.body.data.state)) return res.body.data;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`sync ${id} did not end`);
+  };
+  const jobs = async (query = '') => {
+    const res = await tb.api('GET', `/v1/ats/jobs?page_size=250${query}`, undefined, {
+      headers: { 'X-Integration-Id': integration.id },
+    });
+    assert.equal(res.status, 200, res.text);
+    return res.body.data;
+  };
+
+  before(async () => {
+    [tb, sim] = await Promise.all([startTributary(), startSim('greenhouse')]);
+    rx = await startReceiver({ secret: 'whsec_placeholder' });
+    const endpoint = await createEndpoint(tb, rx.url);
+    rx.setSecrets(endpoint.secret);
+    integration = await createIntegration(tb, 'greenhouse', sim.url, { upstream_webhooks: true });
+    const [sub] = integration.subscriptions;
+    const reg = await sim.ctl('POST', '/_sim/webhooks', {
+      url: sub.ingress_url,
+      secret: sub.setup.secret,
+      event_types: sub.event_types,
+      name: 'Tributary',
+    });
+    assert.equal(reg.status, 200, reg.text);
+    const first = await waitForFirstSync(tb, integration.id);
+    const finished = await rx.waitFor(
+      () => rx.events.find((e) => e.type === 'sync-finished' && e.data.sync_id === first.id),
+      10_000,
+    );
+    assert.equal(finished.data.sync_state, 'SUCCEEDED');
+    assert.equal(finished.data.integration_id, integration.id);
+  });
+  after(async () => rx?.close());
+
+  test('a sync while webhooks arrive, then a job deleted remotely between two full syncs', async () => {
+    const jobIds = [];
+    for (let i = 0; i < 260; i++) {
+      const job = await sim.ctl('POST', '/_sim/ats_jobs', { name: `Job ${i}` });
+      assert.equal(job.status, 200, job.text);
+      jobIds.push(String(job.body.remote_id));
+    }
+    // Candidates applying while the sync lists: their webhooks are fetched and stored beside it.
+    const forced = await forceSync('FULL');
+    const candIds = [];
+    for (let i = 0; i < 8; i++) {
+      const cand = await sim.ctl('POST', '/_sim/ats_candidates', {
+        first_name: `C${i}`,
+        last_name: 'Applicant',
+        job_remote_id: jobIds[i],
+      });
+      assert.equal(cand.status, 200, cand.text);
+      candIds.push(String(cand.body.remote_id));
+    }
+    for (const id of candIds) await rx.waitFor(() => eventFor(rx, { model: 'ats_candidates', remote_id: id }), 10_000);
+    const during = await syncEnded(forced.sync_id);
+    assert.equal(during.state, 'SUCCEEDED', JSON.stringify(during));
+    assert.equal(during.counts.deleted, 0);
+
+    const again = await syncEnded((await forceSync('FULL')).sync_id);
+    assert.equal(again.state, 'SUCCEEDED', JSON.stringify(again));
+    assert.equal(again.counts.deleted, 0, 'nothing written by the webhooks is taken for deleted');
+    const candidates = await tb.api('GET', '/v1/ats/candidates?page_size=250', undefined, {
+      headers: { 'X-Integration-Id': integration.id },
+    });
+    assert.equal(candidates.status, 200, candidates.text);
+    for (const id of candIds) assert.ok(candidates.body.data.results.some((c) => c.remote_id === id), id);
+    let listed = 0;
+    for (let cursor = ''; ; ) {
+      const page = await jobs(cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
+      listed += page.results.length;
+      if (!page.next) break;
+      cursor = page.next;
+    }
+    assert.equal(listed, jobIds.length);
+
+    const gone = jobIds[jobIds.length - 1];
+    assert.equal((await sim.ctl('DELETE', `/_sim/ats_jobs/${gone}`)).status, 200);
+    const full = await syncEnded((await forceSync('FULL')).sync_id);
+    assert.equal(full.state, 'SUCCEEDED', JSON.stringify(full));
+    // The deletion also fires a job-post webhook whose targeted fetch may mark the job first; either way it is
+    // marked once (the sync alone is covered by src/app/sync_sim_test.cc).
+    assert.ok(full.counts.deleted <= 1, JSON.stringify(full));
+    const deleted = await jobs(`&include_deleted=true&remote_ids=${gone}`);
+    assert.equal(deleted.results.length, 1);
+    assert.ok(deleted.results[0].remote_deleted_at, JSON.stringify(deleted.results[0]));
+    assert.equal((await jobs(`&remote_ids=${gone}`)).results.length, 0);
+    const changed = rx.events.filter(
+      (e) => e.type === 'data-changed' && e.data.changed_models.some((m) => m.name === 'ats_jobs'),
+    );
+    assert.ok(changed.length >= 2, 'the syncs that changed jobs sent data-changed');
+  });
+
+  test('a tool answering 401 ends the sync AUTHENTICATION_FAILED and says so in sync-finished', async () => {
+    assert.equal((await sim.ctl('POST', '/_sim/faults', { unauthorized: true })).status, 200);
+    try {
+      const forced = await forceSync('DELTA');
+      const ended = await syncEnded(forced.sync_id);
+      assert.equal(ended.state, 'AUTHENTICATION_FAILED', JSON.stringify(ended));
+      const finished = await rx.waitFor(
+        () => rx.events.find((e) => e.type === 'sync-finished' && e.data.sync_id === forced.sync_id),
+        10_000,
+      );
+      assert.equal(finished.data.sync_state, 'AUTHENTICATION_FAILED');
+      assert.ok(finished.data.log_url.endsWith(`/v1/syncs/${forced.sync_id}`), finished.data.log_url);
+    } finally {
+      await sim.ctl('POST', '/_sim/faults', { unauthorized: false });
+    }
   });
 });

@@ -1,5 +1,6 @@
 #include "connectors/common/api.h"
 
+#include "connectors/common/records.h"
 #include "core/json.h"
 
 namespace tributary::connectors::common {
@@ -144,6 +145,78 @@ std::string describe_failure(std::string_view vendor, const http::ClientResponse
   return out;
 }
 
+std::string link_next(std::string_view header) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+      v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+      v.remove_suffix(1);
+    return v;
+  };
+  auto lower = [](std::string_view v) {
+    std::string out(v);
+    for (char& c : out)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+  };
+  std::string_view rest = header;
+  for (int guard = 0; guard < 64 && !rest.empty(); ++guard) {
+    rest = trim(rest);
+    if (rest.empty() || rest.front() != '<') return {};
+    auto close = rest.find('>');
+    if (close == std::string_view::npos) return {};
+    std::string_view url = rest.substr(1, close - 1);
+    rest.remove_prefix(close + 1);
+    // Parameters up to the next link (a ',' outside quotes).
+    std::size_t end = 0;
+    bool quoted = false;
+    while (end < rest.size() && (quoted || rest[end] != ',')) {
+      if (rest[end] == '"') quoted = !quoted;
+      ++end;
+    }
+    std::string_view params = rest.substr(0, end);
+    rest = end < rest.size() ? rest.substr(end + 1) : std::string_view();
+    while (!params.empty()) {
+      auto semi = params.find(';');
+      std::string_view param = trim(params.substr(0, semi));
+      params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
+      auto eq = param.find('=');
+      if (eq == std::string_view::npos || lower(trim(param.substr(0, eq))) != "rel") continue;
+      std::string_view value = trim(param.substr(eq + 1));
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+        value = value.substr(1, value.size() - 2);
+      std::string names = lower(value);
+      std::string_view list = names;
+      while (!list.empty()) {
+        auto space = list.find(' ');
+        if (list.substr(0, space) == "next") return std::string(url);
+        list = space == std::string_view::npos ? std::string_view() : list.substr(space + 1);
+      }
+    }
+  }
+  return {};
+}
+
+std::string url_origin(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return {};
+  std::string out;
+  for (char c : url.substr(0, scheme_end + 3))
+    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  if (out != "http://" && out != "https://") return {};
+  std::string_view rest = url.substr(scheme_end + 3);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return {};
+  for (char c : authority)
+    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return out;
+}
+
+bool same_origin(std::string_view url, std::string_view base) {
+  const std::string a = url_origin(url);
+  return !a.empty() && a == url_origin(base);
+}
+
 Result<std::string> fetch_access_token(const ApiContext& ctx, std::string_view vendor,
                                        const TokenRequest& request,
                                        const std::vector<std::string_view>& secrets) {
@@ -157,13 +230,16 @@ Result<std::string> fetch_access_token(const ApiContext& ctx, std::string_view v
     req.headers.push_back(h);
   req.body = form_encode(request.form);
   req.timeout = ctx.timeout;
-  http::ClientResponse resp = ctx.client->send_sync(std::move(req));
+  http::ClientResponse resp = get_with_retry(ctx, std::move(req));
 
   if (resp.status == 401) {
     return make_error(ErrorKind::kUnauthorized, std::string(vendor) + " rejected the API credentials");
   }
   if (resp.status == 403) {
     return make_error(ErrorKind::kForbidden, describe_failure(vendor, resp, secrets));
+  }
+  if (resp.status == 429) {
+    return make_error(ErrorKind::kRateLimited, std::string(vendor) + " kept answering 429 (rate limited)");
   }
   if (resp.status < 200 || resp.status > 299) {
     return make_error(ErrorKind::kUpstream,

@@ -40,13 +40,23 @@ std::string error_excerpt(std::string_view body, const std::vector<std::string_v
 std::string describe_failure(std::string_view vendor, const http::ClientResponse& response,
                              const std::vector<std::string_view>& secrets);
 
+// The URL of the `rel="next"` link of an RFC 8288 Link header (`<url>; rel="next", <url>; rel="prev"`), or
+// "" when there is none. Relation names are compared case-insensitively; `rel` may list several names.
+std::string link_next(std::string_view link_header);
+// "scheme://host[:port]" of an absolute http(s) URL (lower-cased scheme and host), or "" when it is not one.
+std::string url_origin(std::string_view url);
+// Whether `url` is on the same origin as `base`: pagination links a tool sends back are followed only then,
+// so a forged link cannot carry our bearer token to another host.
+bool same_origin(std::string_view url, std::string_view base);
+
 struct TokenRequest {
   std::string url;
   FormFields form;
   HeaderList extra_headers;  // e.g. HTTP Basic for vendors that authenticate the client that way
 };
 
-// POSTs a client-credentials form and returns `access_token` from the JSON answer. Errors: 401 →
+// POSTs a client-credentials form and returns `access_token` from the JSON answer; a 429 is retried (bounded,
+// honouring Retry-After) like record reads. Errors: 401 →
 // kUnauthorized, 403 → kForbidden, anything else (including no response and a 2xx without a token) →
 // kUpstream. Messages never contain the credentials or the token.
 Result<std::string> fetch_access_token(const ApiContext& ctx, std::string_view vendor,

@@ -70,3 +70,25 @@ TEST(Api, FetchTokenWithoutClientIsInternal) {
 
 }  // namespace
 }  // namespace tributary::connectors::common
+
+namespace tributary::connectors::common {
+namespace {
+
+TEST(Api, LinkNextAndOrigins) {
+  EXPECT_EQ(link_next(R"(<https://h.test/v3/jobs?cursor=a>; rel="next")"), "https://h.test/v3/jobs?cursor=a");
+  EXPECT_EQ(link_next(R"(<https://h/p?c=1>; rel="prev", <https://h/n?c=2>; REL="Next")"), "https://h/n?c=2");
+  EXPECT_EQ(link_next(R"(<https://h/x>; rel="last next")"), "https://h/x");
+  EXPECT_EQ(link_next(R"(<https://h/x>; rel="prev")"), "");
+  EXPECT_EQ(link_next("garbage"), "");
+  EXPECT_EQ(link_next("<unterminated; rel=next"), "");
+  EXPECT_EQ(link_next(""), "");
+  EXPECT_TRUE(same_origin("http://127.0.0.1:81/v3/jobs?cursor=x", "http://127.0.0.1:81/v3"));
+  EXPECT_TRUE(same_origin("HTTPS://API.test/a", "https://api.test"));
+  EXPECT_FALSE(same_origin("http://127.0.0.1:82/v3", "http://127.0.0.1:81/v3"));
+  EXPECT_FALSE(same_origin("http://evil.test@127.0.0.1:81/", "http://127.0.0.1:81/"));
+  EXPECT_FALSE(same_origin("/relative", "/relative"));
+  EXPECT_FALSE(same_origin("ftp://h/", "ftp://h/"));
+}
+
+}  // namespace
+}  // namespace tributary::connectors::common

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
 #include <memory>
 
 #include "connectors/common/api.h"
@@ -265,6 +266,122 @@ bj::object map_job(const ApiContext& ctx, const bj::object& j, const std::string
   };
 }
 
+constexpr int kPerPage = 100;
+constexpr std::size_t kMaxIdsPerRequest = 100;
+
+bool numeric(std::string_view id) {
+  return !id.empty() && id.size() <= 20 &&
+         std::all_of(id.begin(), id.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
+
+std::string_view resource_of(Model model) {
+  return model == Model::kAtsCandidates ? "/v3/candidates" : "/v3/jobs";
+}
+
+struct ListBody {
+  std::optional<bj::value> items;   // a JSON array; nullopt on 404
+  std::optional<std::string> next;  // the Link header's rel="next" URL
+};
+
+// One authorised conversation with Harvest: the token, the API root and the strings to keep out of errors.
+struct Session {
+  const ApiContext* ctx = nullptr;
+  std::string root;
+  std::string token;
+  std::string client_secret;
+
+  Result<ListBody> get_list(const std::string& url) const {
+    http::ClientRequest req;
+    req.method = "GET";
+    req.url = url;
+    req.headers.emplace_back("Authorization", "Bearer " + token);
+    req.headers.emplace_back("Accept", "application/json");
+    req.timeout = ctx->timeout;
+    // Lists are read by syncs, which can afford to wait out a Retry-After (bounded) rather than fail.
+    http::ClientResponse resp = common::get_with_retry(*ctx, std::move(req), 5, std::chrono::seconds(30));
+    auto body = common::json_or_gone("Greenhouse", resp, {token, client_secret});
+    if (!body) return body.error();
+    ListBody out;
+    if (!*body) return out;
+    if (!(*body)->is_array())
+      return make_error(ErrorKind::kUpstream, "Greenhouse answered with something other than a list");
+    out.items = std::move(**body);
+    if (auto link = resp.header("Link")) {
+      std::string next = common::link_next(*link);
+      if (!next.empty()) out.next = std::move(next);
+    }
+    return out;
+  }
+};
+
+Result<Session> open_session(const ApiContext& ctx) {
+  auto client_id = common::credential(ctx, "client_id");
+  if (!client_id) return client_id.error();
+  auto client_secret = common::credential(ctx, "client_secret");
+  if (!client_secret) return client_secret.error();
+  auto user_id = common::credential(ctx, "user_id");
+  if (!user_id) return user_id.error();
+  Session session;
+  session.ctx = &ctx;
+  session.root = api_root(ctx.base_url);
+  session.client_secret = *client_secret;
+  common::TokenRequest token_request;
+  token_request.url = common::join_url(session.root, "/token");
+  token_request.form = {{"grant_type", "client_credentials"}, {"sub", *user_id}};
+  token_request.extra_headers.emplace_back(
+      "Authorization", "Basic " + crypto::base64_encode(*client_id + ":" + *client_secret));
+  auto token = common::fetch_access_token(ctx, "Greenhouse", token_request, {*client_secret});
+  if (!token) return token.error();
+  session.token = std::move(*token);
+  return session;
+}
+
+// Harvest candidates → unified candidates, with their applications (Harvest v3 lists them as their own
+// resource) read in batches of ids.
+Status map_candidates(const Session& session, const bj::array& candidates, std::vector<bj::object>& out) {
+  std::vector<std::string> app_ids;
+  for (const auto& item : candidates) {
+    if (!item.is_object()) continue;
+    const auto* ids = item.get_object().if_contains("application_ids");
+    if (ids == nullptr || !ids->is_array()) continue;
+    for (const auto& id : ids->get_array()) {
+      bj::value text = common::string_or_null(&id);
+      if (text.is_string() && numeric(text.get_string())) app_ids.emplace_back(text.get_string());
+    }
+  }
+  std::map<std::string, bj::object> applications;
+  for (std::size_t i = 0; i < app_ids.size(); i += kMaxIdsPerRequest) {
+    std::string ids;
+    for (std::size_t j = i; j < std::min(app_ids.size(), i + kMaxIdsPerRequest); ++j)
+      ids += (ids.empty() ? "" : ",") + app_ids[j];
+    auto apps = session.get_list(common::join_url(session.root, "/v3/applications") + "?ids=" + ids);
+    if (!apps) return apps.error();
+    if (!apps->items) continue;
+    for (const auto& a : apps->items->get_array()) {
+      if (!a.is_object()) continue;
+      bj::value id = common::string_or_null(a.get_object().if_contains("id"));
+      if (id.is_string()) applications[std::string(id.get_string())] = a.get_object();
+    }
+  }
+  for (const auto& item : candidates) {
+    if (!item.is_object()) continue;
+    const bj::value id = common::string_or_null(item.get_object().if_contains("id"));
+    if (!id.is_string() || id.get_string().empty()) continue;
+    bj::array apps;
+    if (const auto* ids = item.get_object().if_contains("application_ids");
+        ids != nullptr && ids->is_array()) {
+      for (const auto& app_id : ids->get_array()) {
+        bj::value text = common::string_or_null(&app_id);
+        if (!text.is_string()) continue;
+        auto it = applications.find(std::string(text.get_string()));
+        if (it != applications.end()) apps.push_back(it->second);
+      }
+    }
+    out.push_back(map_candidate(*session.ctx, item.get_object(), std::string(id.get_string()), apps));
+  }
+  return {};
+}
+
 class GreenhouseConnector final : public Connector {
  public:
   std::string_view tool() const override { return "greenhouse"; }
@@ -310,69 +427,64 @@ class GreenhouseConnector final : public Connector {
                                                  const std::string& remote_id) const override {
     if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
-    if (remote_id.empty() || remote_id.size() > 20 ||
-        !std::all_of(remote_id.begin(), remote_id.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    if (!numeric(remote_id))
       return make_error(ErrorKind::kInvalidArgument, "Greenhouse: record ids are numbers");
-    auto client_id = common::credential(ctx, "client_id");
-    if (!client_id) return client_id.error();
-    auto client_secret = common::credential(ctx, "client_secret");
-    if (!client_secret) return client_secret.error();
-    auto user_id = common::credential(ctx, "user_id");
-    if (!user_id) return user_id.error();
-
-    const std::string root = api_root(ctx.base_url);
-    common::TokenRequest token_request;
-    token_request.url = common::join_url(root, "/token");
-    token_request.form = {{"grant_type", "client_credentials"}, {"sub", *user_id}};
-    token_request.extra_headers.emplace_back(
-        "Authorization", "Basic " + crypto::base64_encode(*client_id + ":" + *client_secret));
-    auto token = common::fetch_access_token(ctx, "Greenhouse", token_request, {*client_secret});
-    if (!token) return token.error();
-    const std::vector<std::string_view> secrets = {*token, *client_secret};
-
-    auto list = [&](std::string_view resource, const std::string& ids) -> Result<std::optional<bj::value>> {
-      http::ClientRequest req;
-      req.method = "GET";
-      req.url = common::join_url(root, resource) + "?ids=" + ids;
-      req.headers.emplace_back("Authorization", "Bearer " + *token);
-      req.headers.emplace_back("Accept", "application/json");
-      req.timeout = ctx.timeout;
-      auto body = common::json_or_gone("Greenhouse", common::get_with_retry(ctx, std::move(req)), secrets);
-      if (body && *body && !(*body)->is_array())
-        return make_error(ErrorKind::kUpstream, "Greenhouse answered with something other than a list");
-      return body;
-    };
-    auto body = list(model == Model::kAtsCandidates ? "/v3/candidates" : "/v3/jobs", remote_id);
+    auto session = open_session(ctx);
+    if (!session) return session.error();
+    auto body = session->get_list(common::join_url(session->root, resource_of(model)) + "?ids=" + remote_id);
     if (!body) return body.error();
-    if (!*body) return std::optional<bj::object>{};
-    for (const auto& item : (*body)->get_array()) {
+    if (!body->items) return std::optional<bj::object>{};
+    for (const auto& item : body->items->get_array()) {
       if (!item.is_object()) continue;
       if (common::string_or_null(item.get_object().if_contains("id")) != bj::value(remote_id)) continue;
       if (model == Model::kAtsJobs)
         return std::optional<bj::object>(map_job(ctx, item.get_object(), remote_id));
-      // The candidate's applications (Harvest v3 lists them as their own resource).
-      std::string ids;
-      if (const auto* app_ids = item.get_object().if_contains("application_ids");
-          app_ids != nullptr && app_ids->is_array()) {
-        for (const auto& id : app_ids->get_array()) {
-          bj::value text = common::string_or_null(&id);
-          if (!text.is_string() || text.get_string().empty()) continue;
-          if (!std::all_of(text.get_string().begin(), text.get_string().end(),
-                           [](char ch) { return ch >= '0' && ch <= '9'; }))
-            continue;
-          if (!ids.empty()) ids += ",";
-          ids += text.get_string();
-        }
-      }
-      bj::array applications;
-      if (!ids.empty()) {
-        auto apps = list("/v3/applications", ids);
-        if (!apps) return apps.error();
-        if (*apps) applications = (*apps)->get_array();
-      }
-      return std::optional<bj::object>(map_candidate(ctx, item.get_object(), remote_id, applications));
+      std::vector<bj::object> mapped;
+      bj::array one{item};
+      if (auto st = map_candidates(*session, one, mapped); !st) return st.error();
+      if (mapped.empty()) return std::optional<bj::object>{};
+      return std::optional<bj::object>(std::move(mapped.front()));
     }
     return std::optional<bj::object>{};
+  }
+
+  // Harvest v3 lists: `per_page` on the first request only; the next page comes only from the Link header's
+  // rel="next" URL, whose `cursor` must be the only query parameter, so the URL is followed as it is (and
+  // only on the tool's own origin). Candidates get their applications from /v3/applications?ids=…, at most
+  // kMaxIdsPerRequest ids per request.
+  Result<RecordPage> list_records(const ApiContext& ctx, Model model,
+                                  const std::string& page) const override {
+    if (!supports_records(model)) return Connector::list_records(ctx, model, page);
+    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+    auto session = open_session(ctx);
+    if (!session) return session.error();
+    std::string url;
+    if (page.empty()) {
+      url = common::join_url(session->root, resource_of(model)) + "?per_page=" + std::to_string(kPerPage);
+    } else {
+      if (!common::same_origin(page, session->root))
+        return make_error(ErrorKind::kInvalidArgument,
+                          "Greenhouse: the next-page link is not on the API's host");
+      url = page;
+    }
+    auto body = session->get_list(url);
+    if (!body) return body.error();
+    RecordPage out;
+    if (!body->items) return out;  // 404: nothing to list
+    if (body->next && !common::same_origin(*body->next, session->root))
+      return make_error(ErrorKind::kUpstream, "Greenhouse sent a next-page link to another host");
+    if (model == Model::kAtsJobs) {
+      for (const auto& item : body->items->get_array()) {
+        if (!item.is_object()) continue;
+        const bj::value id = common::string_or_null(item.get_object().if_contains("id"));
+        if (!id.is_string() || id.get_string().empty()) continue;
+        out.records.push_back(map_job(ctx, item.get_object(), std::string(id.get_string())));
+      }
+    } else {
+      if (auto st = map_candidates(*session, body->items->get_array(), out.records); !st) return st.error();
+    }
+    if (body->next && *body->next != url) out.next = *body->next;
+    return out;
   }
 
   Verification verify(const http::Request& request, const VerificationKeys& keys) const override {

@@ -252,6 +252,69 @@ class PersonioConnector final : public Connector {
     return std::optional<bj::object>(map_person(ctx, (*person)->get_object(), employment, remote_id));
   }
 
+  // Personio v2 lists: GET /v2/persons (limit ≤ 50) and /v2/absence-periods (limit ≤ 100), envelope
+  // {"_data": [...], "_meta": {"links": {"next": {"href"}}}}; the next page is the absolute `next.href`
+  // (followed only on the API's own origin) until it is absent. A person's job title, status and dates live
+  // on its employments, read per person as fetch_record does.
+  Result<RecordPage> list_records(const ApiContext& ctx, Model model,
+                                  const std::string& page) const override {
+    if (!supports_records(model)) return Connector::list_records(ctx, model, page);
+    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+    std::string url;
+    if (page.empty()) {
+      url = common::join_url(ctx.base_url, model == Model::kHrisAbsences ? "/v2/absence-periods?limit=100"
+                                                                         : "/v2/persons?limit=50");
+    } else {
+      if (!common::same_origin(page, ctx.base_url))
+        return make_error(ErrorKind::kInvalidArgument,
+                          "Personio: the next-page link is not on the API's host");
+      url = page;
+    }
+    auto token = access_token(ctx);
+    if (!token) return token.error();
+    const std::vector<std::string_view> secrets = secrets_of(ctx, *token, {});
+    // Lists are read by syncs, which can afford to wait out a Retry-After (bounded) rather than fail.
+    http::ClientResponse resp =
+        common::get_with_retry(ctx, authorized(ctx, "GET", url, *token), 5, std::chrono::seconds(30));
+    auto body = common::json_or_gone(kVendor, resp, secrets);
+    if (!body && body.error().kind == ErrorKind::kUnauthorized)
+      return make_error(ErrorKind::kUnauthorized, std::string(kUnauthorizedMessage));
+    if (!body) return body.error();
+    RecordPage out;
+    if (!*body) return out;
+    const bj::value* data = json::find(**body, "_data");
+    if (data == nullptr || !data->is_array())
+      return make_error(ErrorKind::kUpstream, "Personio answered a list without a \"_data\" array");
+    for (const auto& item : data->get_array()) {
+      if (!item.is_object()) continue;
+      const bj::value id = common::string_or_null(item.get_object().if_contains("id"));
+      if (!id.is_string() || id.get_string().empty()) continue;
+      const std::string remote_id(id.get_string());
+      if (model == Model::kHrisAbsences) {
+        out.records.push_back(map_absence(ctx, item.get_object(), remote_id));
+        continue;
+      }
+      auto employments = get_json(
+          ctx, "/v2/persons/" + common::encode_path_segment(remote_id) + "/employments", *token, secrets);
+      if (!employments) return employments.error();
+      const bj::object* employment = nullptr;
+      if (*employments) {
+        const bj::value* list = json::find(**employments, "_data");
+        if (list != nullptr && list->is_array() && !list->get_array().empty() &&
+            list->get_array().front().is_object())
+          employment = &list->get_array().front().get_object();
+      }
+      out.records.push_back(map_person(ctx, item.get_object(), employment, remote_id));
+    }
+    if (auto next = json::get_string(**body, "_meta.links.next.href");
+        next && !next->empty() && *next != url) {
+      if (!common::same_origin(*next, ctx.base_url))
+        return make_error(ErrorKind::kUpstream, "Personio sent a next-page link to another host");
+      out.next = std::move(*next);
+    }
+    return out;
+  }
+
  private:
   static Result<std::optional<bj::value>> get_json(const ApiContext& ctx, const std::string& path,
                                                    std::string_view token,

@@ -75,7 +75,11 @@ Status SimulatorBase::start() {
   so.threads = 2;
   so.read_timeout = std::chrono::milliseconds{10000};
   so.shutdown_grace = std::chrono::milliseconds{2000};
-  auto server = std::make_unique<http::Server>(std::move(so), router_.as_handler());
+  auto server =
+      std::make_unique<http::Server>(std::move(so), [this](http::Request r, http::Responder respond) {
+        if (auto fault = take_fault(r)) return respond(std::move(*fault));
+        router_.dispatch(std::move(r), std::move(respond));
+      });
   if (auto st = server->start(); !st.ok()) {
     sender_->stop();
     return st;
@@ -112,6 +116,34 @@ void SimulatorBase::sim_register_webhook(const bj::object&, std::function<void(R
                   tool_ + " subscribes through its own API; POST /_sim/webhooks is for manual tools"));
 }
 
+http::Response SimulatorBase::fault_unauthorized() const {
+  return json_reply(401,
+                    bj::object{{"error", "unauthorized"}, {"message", "invalid or expired credentials"}});
+}
+
+http::Response SimulatorBase::fault_rate_limited(int retry_after_seconds) const {
+  return json_reply(429, bj::object{{"error", "rate_limited"}, {"message", "too many requests"}})
+      .with_header("Retry-After", std::to_string(retry_after_seconds));
+}
+
+std::optional<http::Response> SimulatorBase::take_fault(const http::Request& request) {
+  if (request.path == "/_sim" || request.path.rfind("/_sim/", 0) == 0) return std::nullopt;
+  int retry_after = 0;
+  {
+    std::lock_guard lock(faults_mu_);
+    if (faults_.unauthorized) {
+      retry_after = -1;
+    } else if (faults_.rate_limit_count > 0) {
+      --faults_.rate_limit_count;
+      retry_after = faults_.retry_after_seconds;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (retry_after < 0) return fault_unauthorized();
+  return fault_rate_limited(retry_after);
+}
+
 Status SimulatorBase::check_model(std::string_view model) const {
   if (std::find(models_.begin(), models_.end(), model) != models_.end()) return {};
   bool known =
@@ -139,6 +171,38 @@ void SimulatorBase::add_control_routes() {
           sim_set_webhooks_permission(v->get_bool());
           return respond(json_reply(200, bj::object{{"webhooks", v->get_bool()}}));
         }
+        if (name == "faults") {
+          Faults next;
+          if (const auto* u = body->if_contains("unauthorized")) {
+            if (!u->is_bool())
+              return respond(
+                  error_reply(make_error(ErrorKind::kInvalidArgument, "unauthorized must be a boolean")));
+            next.unauthorized = u->get_bool();
+          }
+          if (const auto* rl = body->if_contains("rate_limit"); rl != nullptr && !rl->is_null()) {
+            const auto* count = rl->is_object() ? rl->get_object().if_contains("count") : nullptr;
+            const auto* after =
+                rl->is_object() ? rl->get_object().if_contains("retry_after_seconds") : nullptr;
+            if (count == nullptr || !count->is_int64() || count->get_int64() < 0 ||
+                count->get_int64() > 1000000 ||
+                (after != nullptr &&
+                 (!after->is_int64() || after->get_int64() < 0 || after->get_int64() > 86400)))
+              return respond(error_reply(make_error(
+                  ErrorKind::kInvalidArgument,
+                  "rate_limit must be {\"count\": 0..1000000, \"retry_after_seconds\": 0..86400}")));
+            next.rate_limit_count = static_cast<int>(count->get_int64());
+            next.retry_after_seconds = after != nullptr ? static_cast<int>(after->get_int64()) : 1;
+          }
+          {
+            std::lock_guard lock(faults_mu_);
+            faults_ = next;
+          }
+          return respond(json_reply(
+              200,
+              bj::object{{"unauthorized", next.unauthorized},
+                         {"rate_limit", bj::object{{"count", next.rate_limit_count},
+                                                   {"retry_after_seconds", next.retry_after_seconds}}}}));
+        }
         if (name == "webhooks") {
           sim_register_webhook(*body, [respond](Result<bj::object> r) {
             respond(r.ok() ? json_reply(200, *r) : error_reply(r.error()));
@@ -155,6 +219,13 @@ void SimulatorBase::add_control_routes() {
     if (name == "subscriptions") return json_reply(200, sim_subscriptions());
     if (name == "deliveries") return json_reply(200, deliveries_.to_json());
     if (name == "permissions") return json_reply(200, bj::object{{"webhooks", sim_webhooks_permission()}});
+    if (name == "faults") {
+      std::lock_guard lock(faults_mu_);
+      return json_reply(
+          200, bj::object{{"unauthorized", faults_.unauthorized},
+                          {"rate_limit", bj::object{{"count", faults_.rate_limit_count},
+                                                    {"retry_after_seconds", faults_.retry_after_seconds}}}});
+    }
     if (auto st = check_model(name); !st.ok()) return error_reply(st.error());
     return json_reply(200, sim_list(name));
   });

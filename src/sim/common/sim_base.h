@@ -6,13 +6,19 @@
 // record, an unknown model or a model the tool does not cover; 400 with a reason for a bad body. Errors use
 // the API's error envelope (http::error_response). Extra endpoints beyond simulator.h: GET /_sim/deliveries
 // (every delivery attempt), GET /_sim/{model} and GET /_sim/{model}/{remote_id} (the stored vendor
-// representation), GET /_sim/permissions. Thread-safety: start()/stop() from the owner; the hooks are called
-// on server threads with no lock held and must guard the tool's state themselves.
+// representation), GET /_sim/permissions, and faults on every vendor route (every path outside /_sim):
+// POST /_sim/faults {"unauthorized": bool, "rate_limit": {"count": N, "retry_after_seconds": S}} makes vendor
+// requests answer 401 while `unauthorized` is set, and the next N of them 429 with `Retry-After: S`
+// (unauthorized wins); GET /_sim/faults shows what is set. A tool shapes the error bodies through
+// fault_unauthorized() / fault_rate_limited(). Thread-safety: start()/stop() from the owner; the hooks are
+// called on server threads with no lock held and must guard the tool's state themselves.
 #pragma once
 
 #include <boost/json.hpp>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +72,10 @@ class SimulatorBase : public Simulator {
   virtual void sim_register_webhook(const boost::json::object& body,
                                     std::function<void(Result<boost::json::object>)> done);
 
+  // Error answers for the injected faults; the defaults are a generic JSON error. Called without any lock.
+  virtual http::Response fault_unauthorized() const;
+  virtual http::Response fault_rate_limited(int retry_after_seconds) const;
+
   http::Router& router() { return router_; }
   WebhookSender& sender() { return *sender_; }
   DeliveryLog& deliveries() { return deliveries_; }
@@ -76,6 +86,16 @@ class SimulatorBase : public Simulator {
  private:
   void add_control_routes();
   Status check_model(std::string_view model) const;
+  // The injected fault for a vendor request, if one applies (a rate-limit fault is used up by it).
+  std::optional<http::Response> take_fault(const http::Request& request);
+
+  struct Faults {
+    bool unauthorized = false;
+    int rate_limit_count = 0;
+    int retry_after_seconds = 0;
+  };
+  std::mutex faults_mu_;
+  Faults faults_;  // guarded by faults_mu_
 
   const std::string tool_;
   const SimOptions options_;

@@ -134,6 +134,15 @@ bool keep(const ListQuery& q, const StoredRecord& r) {
 
 }  // namespace
 
+http::Response GreenhouseSimulator::fault_unauthorized() const {
+  return harvest_error(401, "missing or invalid bearer token");
+}
+
+http::Response GreenhouseSimulator::fault_rate_limited(int retry_after_seconds) const {
+  return harvest_error(429, "rate limit exceeded")
+      .with_header("Retry-After", std::to_string(retry_after_seconds));
+}
+
 bool GreenhouseSimulator::authorized(const http::Request& request) const {
   auto header = request.header("Authorization");
   if (!header) return false;

@@ -62,6 +62,8 @@ class GreenhouseSimulator final : public SimulatorBase {
   void sim_set_webhooks_permission(bool granted) override;
   bool sim_webhooks_permission() const override;
   boost::json::array sim_subscriptions() override;
+  http::Response fault_unauthorized() const override;
+  http::Response fault_rate_limited(int retry_after_seconds) const override;
   void sim_register_webhook(const boost::json::object& body,
                             std::function<void(Result<boost::json::object>)> done) override;
 

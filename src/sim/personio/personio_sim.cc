@@ -90,6 +90,15 @@ http::Response personio_error(int status, std::string_view title, std::string_vi
   return json_reply(status, body);
 }
 
+http::Response PersonioSimulator::fault_unauthorized() const {
+  return personio_error(401, "Unauthorized", "missing or invalid access token");
+}
+
+http::Response PersonioSimulator::fault_rate_limited(int retry_after_seconds) const {
+  return personio_error(429, "Too Many Requests", "rate limit exceeded")
+      .with_header("Retry-After", std::to_string(retry_after_seconds));
+}
+
 std::unique_ptr<Simulator> make_personio_simulator(SimOptions options) {
   return std::make_unique<PersonioSimulator>(std::move(options));
 }

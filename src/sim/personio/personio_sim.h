@@ -65,6 +65,8 @@ class PersonioSimulator final : public SimulatorBase {
   void sim_set_webhooks_permission(bool granted) override;
   bool sim_webhooks_permission() const override;
   boost::json::array sim_subscriptions() override;
+  http::Response fault_unauthorized() const override;
+  http::Response fault_rate_limited(int retry_after_seconds) const override;
 
  private:
   struct Webhook {

@@ -387,6 +387,22 @@ export async function createIntegration(tb, tool, simUrl, scope = { upstream_web
   return res.body.data;
 }
 
+// Waits until a sync of the integration has succeeded (the first one runs right after create; the read API
+// answers INTEGRATION.SETUP_SYNC_PENDING until then) and returns its log entry.
+export async function waitForFirstSync(tb, id, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    const res = await tb.api('GET', `/v1/integrations/${encodeURIComponent(id)}/syncs`);
+    if (res.status !== 200) throw new Error(`GET syncs of ${id}: ${res.status} ${res.text}`);
+    last = res.body.data.results;
+    const done = last.find((s) => s.state === 'SUCCEEDED');
+    if (done) return done;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no sync of ${id} succeeded within ${timeoutMs} ms: ${JSON.stringify(last)}`);
+}
+
 export async function getIntegration(tb, id) {
   const res = await tb.api('GET', `/v1/integrations/${encodeURIComponent(id)}`);
   if (res.status !== 200) throw new Error(`GET integration ${id}: ${res.status} ${res.text}`);

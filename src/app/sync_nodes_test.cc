@@ -1,0 +1,124 @@
+// Two sync runners — two nodes' worth: each with its own writer and node id — on one database, SQLite and
+// PostgreSQL: syncs of several integrations are queued again and again while both run, and no integration
+// ever has two syncs whose running times overlap; every sync ends SUCCEEDED with every record stored once.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "connectors/registry.h"
+#include "delivery/test_support.h"
+#include "sim/simulator.h"
+#include "store/syncs_repo.h"
+#include "store/test_db.h"
+#include "sync/sync_runner.h"
+
+namespace tributary::sync {
+namespace {
+
+namespace bj = boost::json;
+using pipeline_testing::call;
+using pipeline_testing::kGreenhouseCredentials;
+using pipeline_testing::loopback_client;
+using pipeline_testing::must;
+using pipeline_testing::wait_until;
+
+class SyncNodesTest : public store::testing_db::MigratedDbTest {
+ protected:
+  std::string add_integration(const std::string& base_url) {
+    store::IntegrationRow row;
+    row.id = "greenhouse:" + crypto::random_token(8);
+    row.tool = "greenhouse";
+    row.category = "ATS";
+    row.end_user = R"({"organization_name":"Acme"})";
+    row.credentials = secrets_.seal(std::string(kGreenhouseCredentials));
+    row.remote_base_url = base_url;
+    row.scope = R"({"models":{"ats_jobs":true,"ats_candidates":false}})";
+    row.sync = "{}";
+    row.created_at = row.updated_at = now_ms();
+    must(store::integrations::insert(c(), row), "insert integration");
+    return row.id;
+  }
+
+  SecretBox secrets_{crypto::random_bytes(32)};
+};
+
+TEST_P(SyncNodesTest, NoIntegrationEverHasTwoSyncsRunningAtOnce) {
+  auto sim = sim::make_simulator("greenhouse", sim::SimOptions{});
+  ASSERT_TRUE(sim->start().ok());
+  auto client = loopback_client();
+  for (int i = 0; i < 250; ++i)
+    ASSERT_EQ(call(*client, "POST", sim->base_url() + "/_sim/ats_jobs",
+                   R"({"name":"J)" + std::to_string(i) + R"("})")
+                  .status,
+              200);
+  std::vector<std::string> integrations;
+  for (int i = 0; i < 3; ++i)
+    integrations.push_back(add_integration(sim->base_url()));
+
+  store::Pool pool(*db_);
+  store::Writer writer_a(connect());
+  store::Writer writer_b(connect());
+  writer_a.start();
+  writer_b.start();
+  auto runner = [&](store::Writer& writer, const std::string& node) {
+    SyncRunnerOptions options;
+    options.node_id = node;
+    options.idle_poll = std::chrono::milliseconds(100);
+    return std::make_unique<SyncRunner>(pool, writer, connectors::builtin_registry(), secrets_, *client,
+                                        options);
+  };
+  auto a = runner(writer_a, "node-a");
+  auto b = runner(writer_b, "node-b");
+  a->start();
+  b->start();
+  constexpr int kRounds = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    for (const auto& id : integrations) {
+      auto queued = (round % 2 ? a : b)->queue(id, "FULL");
+      ASSERT_TRUE(queued.ok()) << queued.error().message;
+    }
+    a->notify();
+    b->notify();
+    // The next round waits until nothing is queued, so each round adds one sync per integration.
+    ASSERT_TRUE(wait_until([&] { return scalar("SELECT count(*) FROM syncs WHERE state = 'QUEUED'") == 0; },
+                           std::chrono::seconds(30)));
+  }
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return scalar("SELECT count(*) FROM syncs WHERE state = 'SUCCEEDED'") ==
+               static_cast<std::int64_t>(kRounds * integrations.size());
+      },
+      std::chrono::seconds(60)));
+  a->stop();
+  b->stop();
+  writer_a.stop();
+  writer_b.stop();
+  sim->stop();
+
+  std::set<std::string> nodes;
+  for (const auto& id : integrations) {
+    auto rows = store::syncs::list_for_integration(c(), id, std::nullopt, 100);
+    ASSERT_TRUE(rows.ok());
+    ASSERT_EQ(rows->size(), static_cast<std::size_t>(kRounds));
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      const auto& x = rows->at(i);
+      EXPECT_EQ(x.state, "SUCCEEDED") << x.errors;
+      nodes.insert(x.claimed_by.value_or(""));
+      for (std::size_t j = i + 1; j < rows->size(); ++j) {
+        const auto& y = rows->at(j);
+        EXPECT_TRUE(*x.ended_at <= *y.started_at || *y.ended_at <= *x.started_at)
+            << id << ": " << x.id << " and " << y.id << " ran at the same time";
+      }
+    }
+    EXPECT_EQ(
+        scalar("SELECT count(*) FROM records WHERE integration_id = $1 AND remote_deleted_at IS NULL", {id}),
+        250);
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM syncs WHERE state = 'RUNNING'"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SyncNodesTest, store::testing_db::kBackends,
+                         store::testing_db::BackendParamName());
+
+}  // namespace
+}  // namespace tributary::sync

@@ -1,0 +1,344 @@
+// The sync runner against the simulated tools over loopback: thousands of records paged through, a record
+// deleted remotely between two full syncs, 401 → AUTHENTICATION_FAILED with sync-finished delivered, 429 +
+// Retry-After waited out, force-sync's already_queued, and two runners on one database never running two
+// syncs of one integration at once.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <thread>
+
+#include "connectors/registry.h"
+#include "delivery/dispatcher.h"
+#include "delivery/test_support.h"
+#include "sim/simulator.h"
+#include "store/records_repo.h"
+#include "store/syncs_repo.h"
+#include "sync/sync_runner.h"
+
+namespace tributary::sync {
+namespace {
+
+namespace bj = boost::json;
+using namespace pipeline_testing;
+
+constexpr std::string_view kJobsScope = R"({"models":{"ats_jobs":true,"ats_candidates":false}})";
+
+class SyncSimTest : public ::testing::Test {
+ protected:
+  void start_tool(const std::string& tool) {
+    sim_ = sim::make_simulator(tool, sim::SimOptions{});
+    ASSERT_NE(sim_, nullptr);
+    ASSERT_TRUE(sim_->start().ok());
+  }
+  void TearDown() override {
+    if (sim_) sim_->stop();
+  }
+
+  std::unique_ptr<SyncRunner> make_runner(store::Writer& writer, std::string node = "node-a") {
+    SyncRunnerOptions options;
+    options.node_id = std::move(node);
+    options.public_url = "http://tributary.test";
+    options.api_timeout = std::chrono::milliseconds(5000);
+    options.idle_poll = std::chrono::milliseconds(200);
+    return std::make_unique<SyncRunner>(store_.pool(), writer, connectors::builtin_registry(),
+                                        store_.secrets(), *client_, options);
+  }
+
+  std::string sim_create(const std::string& model, const std::string& body) {
+    auto reply = call(*client_, "POST", sim_->base_url() + "/_sim/" + model, body);
+    EXPECT_EQ(reply.status, 200) << reply.body << reply.error;
+    auto parsed = bj::parse(reply.body);
+    return std::string(parsed.at("remote_id").as_string());
+  }
+  void fault(const std::string& body) {
+    auto reply = call(*client_, "POST", sim_->base_url() + "/_sim/faults", body);
+    ASSERT_EQ(reply.status, 200) << reply.body;
+  }
+
+  // Queues a sync and runs it on this thread.
+  store::SyncRow sync_now(SyncRunner& runner, const std::string& integration,
+                          std::string_view type = "FULL") {
+    auto queued = runner.queue(integration, type);
+    EXPECT_TRUE(queued.ok()) << queued.error().message;
+    auto ran = runner.run_once();
+    EXPECT_TRUE(ran.ok() && *ran) << (ran.ok() ? "nothing ran" : ran.error().message);
+    auto row = store::syncs::get(store_.conn(), queued->row.id);
+    EXPECT_TRUE(row.ok() && *row);
+    return row.ok() && *row ? **row : store::SyncRow{};
+  }
+
+  std::vector<store::EventRow> events_of(const std::string& integration, const std::string& type) {
+    store::EventFilter f;
+    f.integration_id = integration;
+    f.type = type;
+    f.limit = 1000;
+    auto rows = store::events::list(store_.conn(), f);
+    EXPECT_TRUE(rows.ok());
+    return rows.ok() ? *rows : std::vector<store::EventRow>{};
+  }
+
+  std::int64_t live_records(const std::string& integration, const std::string& model) {
+    return store_.count(
+        "SELECT count(*) FROM records WHERE integration_id = $1 AND model = $2 AND remote_deleted_at IS NULL",
+        {integration, model});
+  }
+
+  TestStore store_;
+  std::unique_ptr<http::CurlClient> client_ = loopback_client();
+  std::unique_ptr<sim::Simulator> sim_;
+};
+
+TEST_F(SyncSimTest, ThousandsOfRecordsArePagedThroughAndASecondSyncChangesNothing) {
+  start_tool("greenhouse");
+  constexpr int kJobs = 2100;  // 22 pages of Harvest's 100
+  for (int i = 0; i < kJobs; ++i)
+    sim_create("ats_jobs", R"({"name":"Job )" + std::to_string(i) + R"("})");
+  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
+                                                         sim_->base_url(), kGreenhouseCredentials);
+  auto runner = make_runner(store_.writer());
+  auto first = sync_now(*runner, integration);
+  EXPECT_EQ(first.state, "SUCCEEDED") << first.errors;
+  EXPECT_EQ(first.type, "FULL");
+  EXPECT_EQ(first.created, kJobs);
+  EXPECT_EQ(first.updated + first.deleted + first.unchanged, 0);
+  EXPECT_EQ(live_records(integration, "ats_jobs"), kJobs);
+  auto changed = events_of(integration, "data-changed");
+  ASSERT_EQ(changed.size(), 1u);
+  auto payload = bj::parse(changed.front().payload);
+  EXPECT_EQ(payload.at("data").at("changed_models"), bj::parse(R"([{"name":"ats_jobs"}])"));
+  auto first_ok = store::syncs::first_succeeded_at(store_.conn(), integration);
+  ASSERT_TRUE(first_ok.ok() && *first_ok);
+
+  auto second = sync_now(*runner, integration);
+  EXPECT_EQ(second.state, "SUCCEEDED");
+  EXPECT_EQ(second.unchanged, kJobs);
+  EXPECT_EQ(second.created + second.updated + second.deleted, 0);
+  EXPECT_EQ(events_of(integration, "data-changed").size(), 1u);  // nothing changed: no new data-changed
+  EXPECT_EQ(events_of(integration, "sync-finished").size(), 2u);
+}
+
+TEST_F(SyncSimTest, ARecordDeletedRemotelyBetweenTwoFullSyncsIsMarkedDeleted) {
+  start_tool("greenhouse");
+  const std::string keep = sim_create("ats_jobs", R"({"name":"Keep"})");
+  const std::string gone = sim_create("ats_jobs", R"({"name":"Gone"})");
+  const std::string edit = sim_create("ats_jobs", R"({"name":"Edit"})");
+  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
+                                                         sim_->base_url(), kGreenhouseCredentials);
+  auto runner = make_runner(store_.writer());
+  EXPECT_EQ(sync_now(*runner, integration).created, 3);
+
+  ASSERT_EQ(call(*client_, "DELETE", sim_->base_url() + "/_sim/ats_jobs/" + gone).status, 200);
+  ASSERT_EQ(
+      call(*client_, "PATCH", sim_->base_url() + "/_sim/ats_jobs/" + edit, R"({"name":"Edited"})").status,
+      200);
+  // A delta sync lists but never marks deletions.
+  auto delta = sync_now(*runner, integration, "DELTA");
+  EXPECT_EQ(delta.state, "SUCCEEDED");
+  EXPECT_EQ(delta.deleted, 0);
+  EXPECT_EQ(delta.updated, 1);
+  EXPECT_EQ(live_records(integration, "ats_jobs"), 3);
+
+  auto full = sync_now(*runner, integration);
+  EXPECT_EQ(full.state, "SUCCEEDED");
+  EXPECT_EQ(full.deleted, 1);
+  EXPECT_EQ(full.unchanged, 2);
+  auto row = store::records::get(store_.conn(), integration, "ats_jobs", gone);
+  ASSERT_TRUE(row.ok() && *row);
+  EXPECT_TRUE((*row)->remote_deleted_at.has_value());
+  EXPECT_EQ(live_records(integration, "ats_jobs"), 2);
+  EXPECT_EQ(events_of(integration, "data-changed").size(), 3u);
+}
+
+TEST_F(SyncSimTest, UnauthorizedIsAuthenticationFailedAndSyncFinishedIsDelivered) {
+  start_tool("personio");
+  const std::string integration =
+      store_.add_integration("personio", "HRIS", R"({"models":{}})", sim_->base_url(), kPersonioCredentials);
+  FakeEndpoint endpoint;
+  store_.add_endpoint(endpoint.url(), {"sync-finished"});
+  delivery::DispatcherOptions dopts;
+  // The dispatcher's own client goes before the dispatcher (as in Node::stop): a completion must never
+  // arrive after the dispatcher is gone.
+  auto dispatcher_client = loopback_client();
+  delivery::Dispatcher dispatcher(store_.pool(), store_.writer(), *dispatcher_client, store_.secrets(),
+                                  dopts);
+  dispatcher.start();
+  auto runner = make_runner(store_.writer());
+  runner->set_on_events([&dispatcher] { dispatcher.notify(); });
+
+  fault(R"({"unauthorized": true})");
+  auto failed = sync_now(*runner, integration);
+  EXPECT_EQ(failed.state, "AUTHENTICATION_FAILED");
+  EXPECT_NE(failed.errors.find("hris_"), std::string::npos) << failed.errors;
+  EXPECT_EQ(failed.errors.find("test-secret"), std::string::npos);
+  auto first_ok = store::syncs::first_succeeded_at(store_.conn(), integration);
+  ASSERT_TRUE(first_ok.ok());
+  EXPECT_FALSE(*first_ok);
+
+  ASSERT_TRUE(endpoint.wait_for_count(1));
+  auto body = bj::parse(endpoint.received().front().request.body);
+  EXPECT_EQ(body.at("type"), bj::value("sync-finished"));
+  const auto& data = body.at("data");
+  EXPECT_EQ(data.at("sync_id"), bj::value(failed.id));
+  EXPECT_EQ(data.at("sync_state"), bj::value("AUTHENTICATION_FAILED"));
+  EXPECT_EQ(data.at("integration_id"), bj::value(integration));
+  EXPECT_EQ(data.at("integration_tool"), bj::value("personio"));
+  EXPECT_EQ(data.at("integration_category"), bj::value("HRIS"));
+  EXPECT_EQ(data.at("end_user").at("organization_name"), bj::value("Acme"));
+  EXPECT_EQ(data.at("log_url"), bj::value("http://tributary.test/v1/syncs/" + failed.id));
+  EXPECT_TRUE(data.at("sync_duration_seconds").is_number());
+  EXPECT_TRUE(data.at("sync_started_at").is_string());
+  EXPECT_TRUE(data.at("sync_ended_at").is_string());
+
+  fault(R"({"unauthorized": false})");
+  EXPECT_EQ(sync_now(*runner, integration).state, "SUCCEEDED");
+  ASSERT_TRUE(endpoint.wait_for_count(2));
+  EXPECT_EQ(bj::parse(endpoint.received().back().request.body).at("data").at("sync_state"),
+            bj::value("SUCCEEDED"));
+  dispatcher.stop(std::chrono::milliseconds(1000));
+  dispatcher_client.reset();
+}
+
+TEST_F(SyncSimTest, RateLimitedToolIsWaitedForAsRetryAfterSays) {
+  start_tool("personio");
+  const std::string person =
+      sim_create("hris_employees", R"({"first_name":"Ada","last_name":"Lovelace","job_title":"Analyst"})");
+  const std::string integration = store_.add_integration(
+      "personio", "HRIS", R"({"models":{"hris_absences":false}})", sim_->base_url(), kPersonioCredentials);
+  auto runner = make_runner(store_.writer());
+  fault(R"({"rate_limit": {"count": 2, "retry_after_seconds": 1}})");
+  const auto started = std::chrono::steady_clock::now();
+  auto row = sync_now(*runner, integration);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(row.state, "SUCCEEDED") << row.errors;
+  EXPECT_EQ(row.created, 1);
+  EXPECT_GE(took, std::chrono::milliseconds(1900));  // two answers of Retry-After: 1
+  auto record = store::records::get(store_.conn(), integration, "hris_employees", person);
+  ASSERT_TRUE(record.ok() && *record);
+  EXPECT_EQ(bj::parse((*record)->data).at("job_title"), bj::value("Analyst"));
+
+  // A tool that keeps answering 429 fails the sync with the reason.
+  fault(R"({"rate_limit": {"count": 100, "retry_after_seconds": 0}})");
+  auto limited = sync_now(*runner, integration);
+  EXPECT_EQ(limited.state, "FAILED");
+  EXPECT_NE(limited.errors.find("429"), std::string::npos) << limited.errors;
+}
+
+TEST_F(SyncSimTest, ARecordAnEventChangedWhileThePageWasReadKeepsTheEventsVersion) {
+  start_tool("greenhouse");
+  const std::string job = sim_create("ats_jobs", R"({"name":"As listed"})");
+  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
+                                                         sim_->base_url(), kGreenhouseCredentials);
+  auto runner = make_runner(store_.writer());
+  ASSERT_TRUE(runner->queue(integration, "FULL").ok());
+  // The listing waits out one Retry-After of 1 s; meanwhile an event's targeted fetch stores a newer version.
+  fault(R"({"rate_limit": {"count": 1, "retry_after_seconds": 1}})");
+  std::thread sync([&] { EXPECT_TRUE(*runner->run_once()); });
+  ASSERT_TRUE(wait_until([&] {
+    auto reply = call(*client_, "GET", sim_->base_url() + "/_sim/faults");
+    return bj::parse(reply.body).at("rate_limit").at("count") == bj::value(0);
+  }));
+  const std::string newer = R"({"id":"x","remote_id":")" + job + R"(","name":"From the event"})";
+  must(store_.writer().run([&](store::Connection& c) -> Status {
+    auto up = store::records::upsert(c, integration, "ats_jobs", "x", job, newer, now_ms());
+    return up ? Status{} : Status{up.error()};
+  }));
+  sync.join();
+  auto rows = store::syncs::list_for_integration(store_.conn(), integration, std::nullopt, 1);
+  ASSERT_TRUE(rows.ok() && rows->size() == 1);
+  EXPECT_EQ(rows->front().state, "SUCCEEDED") << rows->front().errors;
+  EXPECT_EQ(rows->front().unchanged, 1);
+  auto record = store::records::get(store_.conn(), integration, "ats_jobs", job);
+  ASSERT_TRUE(record.ok() && *record);
+  EXPECT_EQ(bj::parse((*record)->data).at("name"), bj::value("From the event"));
+}
+
+TEST_F(SyncSimTest, ForceSyncAnswersAlreadyQueuedWhileOneWaits) {
+  start_tool("greenhouse");
+  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
+                                                         sim_->base_url(), kGreenhouseCredentials);
+  auto runner = make_runner(store_.writer());
+  auto first = runner->queue(integration, "DELTA");
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->already_queued);
+  auto second = runner->queue(integration, "FULL");
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->already_queued);
+  EXPECT_EQ(second->row.id, first->row.id);
+  EXPECT_EQ(second->row.type, "FULL");
+  ASSERT_TRUE(*runner->run_once());
+  EXPECT_FALSE(*runner->run_once());
+  auto third = runner->queue(integration, "FULL");
+  ASSERT_TRUE(third.ok());
+  EXPECT_FALSE(third->already_queued);
+}
+
+TEST_F(SyncSimTest, TheScheduleQueuesDueSyncsOnceAndMovesNextSyncAtOn) {
+  start_tool("greenhouse");
+  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
+                                                         sim_->base_url(), kGreenhouseCredentials);
+  auto runner = make_runner(store_.writer());
+  const Millis now = now_ms();
+  must(store_.writer().run(
+      [&](store::Connection& c) { return store::syncs::set_next_sync_at(c, integration, now - 1); }));
+  auto queued = runner->schedule_due();
+  ASSERT_TRUE(queued.ok());
+  EXPECT_EQ(*queued, 1);
+  EXPECT_EQ(*runner->schedule_due(), 0);
+  auto next = store::syncs::next_sync_at(store_.conn(), integration);
+  ASSERT_TRUE(next.ok() && *next);
+  // Webhooks are off in this scope: the faster interval (default 10 min).
+  EXPECT_GE(**next, now + 600 * 1000 - 1000);
+  EXPECT_LE(**next, now_ms() + 600 * 1000);
+}
+
+TEST_F(SyncSimTest, TwoRunnersOnOneDatabaseNeverRunTwoSyncsOfOneIntegrationAtOnce) {
+  start_tool("greenhouse");
+  for (int i = 0; i < 300; ++i)
+    sim_create("ats_jobs", R"({"name":"J)" + std::to_string(i) + R"("})");
+  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
+                                                         sim_->base_url(), kGreenhouseCredentials);
+  store::Writer other_writer(must(store_.db().connect(), "connect"));
+  other_writer.start();
+  auto a = make_runner(store_.writer(), "node-a");
+  auto b = make_runner(other_writer, "node-b");
+  a->start();
+  b->start();
+  constexpr int kSyncs = 6;
+  for (int i = 0; i < kSyncs; ++i) {
+    ASSERT_TRUE(a->queue(integration, "FULL").ok());
+    b->notify();
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return store_.count("SELECT count(*) FROM syncs WHERE integration_id = $1 AND state = 'QUEUED'",
+                              {integration}) == 0;
+        },
+        std::chrono::seconds(20)));
+  }
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return store_.count("SELECT count(*) FROM syncs WHERE integration_id = $1 AND state = 'SUCCEEDED'",
+                            {integration}) == kSyncs;
+      },
+      std::chrono::seconds(60)));
+  a->stop();
+  b->stop();
+  other_writer.stop();
+  auto rows = store::syncs::list_for_integration(store_.conn(), integration, std::nullopt, 100);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), static_cast<std::size_t>(kSyncs));
+  std::set<std::string> nodes;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    nodes.insert(rows->at(i).claimed_by.value_or(""));
+    for (std::size_t j = i + 1; j < rows->size(); ++j) {
+      const auto& x = rows->at(i);
+      const auto& y = rows->at(j);
+      const bool apart = *x.ended_at <= *y.started_at || *y.ended_at <= *x.started_at;
+      EXPECT_TRUE(apart) << x.id << " [" << *x.started_at << ", " << *x.ended_at << "] overlaps " << y.id
+                         << " [" << *y.started_at << ", " << *y.ended_at << "]";
+    }
+  }
+  EXPECT_EQ(live_records(integration, "ats_jobs"), 300);
+}
+
+}  // namespace
+}  // namespace tributary::sync

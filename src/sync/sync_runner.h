@@ -1,0 +1,93 @@
+// SyncRunner: the long-lived component that runs syncs. Its scheduler queues a FULL sync for every
+// integration whose next_sync_at is due (moving next_sync_at on by the interval rule of sync/schedule.h, once
+// across nodes); then it claims queued syncs one at a time (leased, so no integration ever has two syncs
+// running, on any node, and a node that dies mid-sync hands it over when the lease ends) and runs each: every
+// scoped model the connector can read is listed page by page through Connector::list_records and upserted
+// in batches (changed_at moves only on a real change), a FULL sync then marks the records it did not see as
+// deleted, one `data-changed` is written per model whose records changed, and `sync-finished` always, with
+// the state: SUCCEEDED, FAILED, PARTIALLY_FAILED (some models listed, some not) or AUTHENTICATION_FAILED (the
+// tool answered 401). Counts (created, updated, deleted, unchanged) and errors go into the sync row.
+// A DELTA sync lists the same way but never marks records deleted: none of the tools' incremental filters is
+// used yet (a delta through them would miss deletions just the same), so a delta is a full listing without
+// the deletion marking.
+// Woken in-process by notify() (an API force-sync, a failed targeted fetch, integration create) and across
+// nodes through the sync channel. Thread-safety: start()/stop() from the owner; notify(), queue() and
+// run_once() from any thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "connectors/registry.h"
+#include "core/config.h"
+#include "core/secret_box.h"
+#include "core/wakeup.h"
+#include "http/client.h"
+#include "store/pool.h"
+#include "store/syncs_repo.h"
+#include "store/writer.h"
+
+namespace tributary::sync {
+
+struct SyncRunnerOptions {
+  SyncConfig schedule;
+  std::string node_id;     // who holds a claim; default: a fresh id per runner
+  std::string public_url;  // for sync-finished's log_url
+  std::chrono::milliseconds api_timeout{15000};
+  // Renewed after every batch and between pages; longer than one page can take (a tool answering 429 is
+  // waited out for up to 2 min per request), so a live runner never loses its claim during a wait.
+  Millis lease_ms = 5 * 60 * 1000;
+  std::size_t batch_size = 250;    // records per write transaction
+  std::size_t max_pages = 100000;  // per model: a tool whose pagination never ends cannot hold a sync forever
+  std::chrono::milliseconds idle_poll{5000};  // looks for work queued by other nodes at least this often
+};
+
+struct SyncStats {
+  std::uint64_t finished = 0;
+  std::uint64_t records = 0;  // records listed
+};
+
+class SyncRunner {
+ public:
+  SyncRunner(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
+             const SecretBox& secrets, http::HttpClient& client, SyncRunnerOptions options);
+  ~SyncRunner();
+
+  // Called after a sync wrote downstream events (the dispatcher's notify).
+  void set_on_events(std::function<void()> fn) { on_events_ = std::move(fn); }
+
+  void start();
+  void stop();
+  void notify() { wakeup_.notify(); }
+
+  // Queues a sync (force-sync) and wakes the runner.
+  Result<store::QueuedSync> queue(const std::string& integration_id, std::string_view type);
+  // Queues the syncs that are due by the schedule; returns how many it queued.
+  Result<int> schedule_due();
+  // Claims one queued sync and runs it to the end on the caller's thread; false when none was due.
+  Result<bool> run_once();
+
+  SyncStats stats() const { return {finished_.load(), records_.load()}; }
+
+ private:
+  struct Run;
+  void run();
+  Status run_sync(store::SyncRow sync);
+
+  store::Pool& pool_;
+  store::Writer& writer_;
+  const connectors::Registry& registry_;
+  const SecretBox& secrets_;
+  http::HttpClient& client_;
+  SyncRunnerOptions options_;
+  std::function<void()> on_events_;
+  Wakeup wakeup_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> finished_{0};
+  std::atomic<std::uint64_t> records_{0};
+};
+
+}  // namespace tributary::sync
