@@ -141,7 +141,10 @@ TEST_F(NodeSmartRecruitersTest, ActivationHandshakeThenSignedDeliveryIsAcceptedW
   node_ = std::make_unique<Node>(config_);
   ASSERT_TRUE(node_->start().ok());
   vendor.set_node(node_->base_url());
-  auto endpoint = api("POST", "/v1/webhook-endpoints", R"({"url":")" + downstream.url() + R"("})");
+  // Only the events an upstream webhook causes (the first sync's sync-finished is not what this test reads).
+  auto endpoint =
+      api("POST", "/v1/webhook-endpoints",
+          R"({"url":")" + downstream.url() + R"(","event_types":["remote-event-received","data-changed"]})");
   ASSERT_EQ(endpoint.status, 201) << endpoint.body;
 
   auto created =

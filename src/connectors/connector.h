@@ -74,6 +74,9 @@ struct RemoteSubscription {
 struct RecordPage {
   std::vector<boost::json::object> records;  // unified records, mapped as fetch_record maps them
   std::string next;                          // opaque continuation; empty = this was the last page
+  // False when the tool can only enumerate part of the model (HiBob lists time off changed in the last six
+  // months): a full sync then does not mark the records it did not see as deleted.
+  bool complete = true;
 };
 
 // Error kinds for subscription calls: kForbidden means "the end customer must grant a permission" and its

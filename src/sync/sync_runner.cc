@@ -194,6 +194,7 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
       std::vector<Listed> pending;
       bool changed = false;
       bool listed = false;
+      bool partial = false;  // the tool listed only part of the model (RecordPage::complete)
       std::optional<Error> failure;
 
       // Writes the pending records (and, at the end of the model, the deletions and data-changed) in one
@@ -230,7 +231,7 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
             }
             model_changed = model_changed || up->changed;
           }
-          if (last && listed && full) {
+          if (last && listed && full && !partial) {
             auto marked =
                 store::records::mark_missing_deleted(c, run.integration.id, model_name, seen, started, now);
             if (!marked) return marked.error();
@@ -277,6 +278,7 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
           failure = got.error();
           break;
         }
+        if (!got->complete) partial = true;
         for (auto& record : got->records) {
           const auto* remote_id = record.if_contains("remote_id");
           if (remote_id == nullptr || !remote_id->is_string() || remote_id->get_string().empty()) continue;

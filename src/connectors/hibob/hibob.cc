@@ -9,6 +9,7 @@
 #include "connectors/common/records.h"
 #include "connectors/common/verify.h"
 #include "connectors/hibob/hibob_records.h"
+#include "core/clock.h"
 #include "core/crypto.h"
 #include "core/json.h"
 
@@ -19,8 +20,10 @@ namespace bj = boost::json;
 
 constexpr std::string_view kVendor = "HiBob";
 constexpr std::string_view kPing = "Ping test";
-// Every time-off change since this instant: the changes feed is the only way to enumerate requests.
-constexpr std::string_view kChangesSince = "2000-01-01T00:00:00.000Z";
+// The changes feed is the only way to enumerate time-off requests, and it reaches back six months at most
+// (https://apidocs.hibob.com/reference/get_timeoff-requests-changes): the listing asks for 180 days, so
+// older requests are known only from events, and a full sync does not mark them deleted.
+constexpr Millis kChangesWindowMs = 180LL * 24 * 3600 * 1000;
 // Time-off requests are read one by one; a page of a full listing reads at most this many.
 constexpr std::size_t kAbsencePageSize = 50;
 constexpr std::size_t kMaxDeliveryIdPart = 100;
@@ -243,6 +246,7 @@ class HiBobConnector final : public Connector {
       return out;
     }
 
+    out.complete = false;  // only the last six months of changes (see kChangesWindowMs)
     std::size_t offset = 0;
     if (!page.empty()) {
       auto [ptr, ec] = std::from_chars(page.data(), page.data() + page.size(), offset);
@@ -275,9 +279,10 @@ class HiBobConnector final : public Connector {
 
   // Every time-off request the changes feed knows, once, in the order first seen; deleted ones left out.
   Result<std::vector<TimeOffRef>> time_off_changes(const ApiContext& ctx, const std::string& auth) const {
-    auto doc =
-        call(ctx, "GET", "/v1/timeoff/requests/changes?since=" + common::encode_path_segment(kChangesSince),
-             auth, "");
+    auto doc = call(ctx, "GET",
+                    "/v1/timeoff/requests/changes?since=" +
+                        common::encode_path_segment(format_iso8601(now_ms() - kChangesWindowMs)),
+                    auth, "");
     if (!doc) return doc.error();
     const bj::value* list = *doc ? json::find(**doc, "changes") : nullptr;
     if (list == nullptr || !list->is_array())
