@@ -132,6 +132,19 @@ Result<bj::object> integration_json(ApiContext& ctx, store::Connection& conn,
   o["created_at"] = format_iso8601(row.created_at);
   o["updated_at"] = format_iso8601(row.updated_at);
   o["last_event_at"] = time_or_null(row.last_event_at);
+  // The newest sync (queued, running or ended), for health at a glance.
+  auto syncs = store::syncs::list_for_integration(conn, row.id, std::nullopt, 1);
+  if (!syncs) return syncs.error();
+  if (syncs->empty()) {
+    o["last_sync"] = nullptr;
+  } else {
+    const auto& last = syncs->front();
+    o["last_sync"] = bj::object{{"id", last.id},
+                                {"type", last.type},
+                                {"state", last.state},
+                                {"started_at", time_or_null(last.started_at)},
+                                {"ended_at", time_or_null(last.ended_at)}};
+  }
   auto subs = store::subscriptions::list_for_integration(conn, row.id);
   if (!subs) return subs.error();
   bj::array arr;

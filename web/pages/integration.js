@@ -295,9 +295,9 @@ export function IntegrationPage({ id }) {
       <div class="field"><dt>Tool API</dt><dd class="mono">${i.remote_base_url ?? 'default'}</dd></div>
       <div class="field"><dt>Last event</dt><dd>${i.last_event_at ? html`<${Time} at=${i.last_event_at} relative />` : 'none yet'}</dd></div>
       <div class="field"><dt>Created</dt><dd><${Time} at=${i.created_at} /></dd></div>
-      ${i.last_sync_at !== undefined
-        ? html`<div class="field"><dt>Last sync</dt><dd><${Time} at=${i.last_sync_at} relative /></dd></div>`
-        : null}
+      <div class="field"><dt>Last sync</dt><dd>${i.last_sync
+        ? html`<${Badge} value=${i.last_sync.state} /> ${i.last_sync.ended_at ? html`<${Time} at=${i.last_sync.ended_at} relative />` : null}`
+        : 'none yet'}</dd></div>
     </dl>
     <${ScopeForm} integration=${i} coverage=${coverage} onSaved=${setData} setNotice=${setNotice} />
     <section class="subscriptions" aria-labelledby="subs-title">

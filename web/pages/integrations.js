@@ -46,7 +46,7 @@ export function IntegrationsPage() {
     body = html`<div class="table-wrap"><table class="integrations">
       <caption class="sr-only">Integrations</caption>
       <thead><tr><th scope="col">Customer</th><th scope="col">Tool</th><th scope="col">Category</th>
-        <th scope="col">Subscriptions</th><th scope="col">Last event</th><th scope="col">Created</th></tr></thead>
+        <th scope="col">Subscriptions</th><th scope="col">Last event</th><th scope="col">Last sync</th><th scope="col">Created</th></tr></thead>
       <tbody>${data.results.map(
         (i) => html`<tr key=${i.id} data-id=${i.id}>
           <td><a href=${`#/integrations/${enc(i.id)}`}>${i.end_user?.organization_name ?? i.id}</a>
@@ -55,6 +55,9 @@ export function IntegrationsPage() {
           <td>${i.category}</td>
           <td><${Health} integration=${i} /></td>
           <td>${i.last_event_at ? html`<${Time} at=${i.last_event_at} relative />` : html`<span class="muted">none yet</span>`}</td>
+          <td>${i.last_sync
+            ? html`<${Badge} value=${i.last_sync.state} /> ${i.last_sync.ended_at ? html`<${Time} at=${i.last_sync.ended_at} relative />` : null}`
+            : html`<span class="muted">none yet</span>`}</td>
           <td><${Time} at=${i.created_at} /></td>
         </tr>`,
       )}</tbody>
