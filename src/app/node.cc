@@ -116,6 +116,11 @@ Status Node::start() {
           {now_ms()});
       if (!r) return r.error();
       if (*r > 0) spdlog::info("recovered {} deliveries that were in flight when the last run stopped", *r);
+      // Likewise inbox rows the processor had claimed: processed again at once, not after the claim's lease.
+      auto inbox = (*conn)->execute(
+          "UPDATE inbox SET claimed_until = NULL WHERE outcome = 'received' AND claimed_until IS NOT NULL");
+      if (!inbox) return inbox.error();
+      if (*inbox > 0) spdlog::info("recovered {} received requests that were being processed", *inbox);
       // Likewise a sync that was running: its lease ends now, so it is taken up again at once.
       auto syncs = (*conn)->execute("UPDATE syncs SET claimed_until = 0 WHERE state = 'RUNNING'");
       if (!syncs) return syncs.error();

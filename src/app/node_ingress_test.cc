@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "app/node.h"
+#include "core/clock.h"
 #include "delivery/test_support.h"
 
 namespace tributary::app {
@@ -296,6 +297,32 @@ TEST_F(NodeIngressTest, DeliveryInFlightAtStopIsSentAfterTheRestart) {
   auto deliveries = bj::parse(event.body).at("data").at("deliveries").as_array();
   ASSERT_EQ(deliveries.size(), 1u);
   EXPECT_EQ(deliveries[0].at("status"), "succeeded");
+}
+
+TEST_F(NodeIngressTest, ARequestClaimedWhenTheProcessCrashedIsProcessedAtOnceAfterTheRestart) {
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  const std::string event_id = "gh-" + crypto::random_token(12);
+  ASSERT_EQ(post_signed(candidate_created("11"), event_id).status, 200);
+  ASSERT_TRUE(wait_until([&] {
+    auto rows = rows_with_delivery_id(event_id);
+    return rows.size() == 1 && rows[0].outcome != "received";
+  }));
+  node_->stop();
+  node_.reset();
+  // As if the process had died right after the processor claimed the row: received, claimed for an hour.
+  {
+    auto db = must(store::open_database(config_.database));
+    auto conn = must(db->connect());
+    must(conn->execute("UPDATE inbox SET outcome = 'received', claimed_until = $2 WHERE delivery_id = $1",
+                       {event_id, now_ms() + 3600 * 1000}));
+  }
+  start_node();
+  // Processed again well before the claim would have run out (wait_until's deadline is seconds).
+  EXPECT_TRUE(wait_until([&] {
+    auto rows = rows_with_delivery_id(event_id);
+    return rows.size() == 1 && rows[0].outcome != "received";
+  }));
 }
 
 }  // namespace
