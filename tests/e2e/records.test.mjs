@@ -14,6 +14,7 @@ import {
   startTributary,
   stopAll,
   waitForFirstSync,
+  waitUntil,
 } from './lib/harness.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 
@@ -223,6 +224,63 @@ describe('greenhouse: the Kombo SDK reads candidates and jobs', () => {
     const j = jobs.find((x) => x.remote_id === jobId);
     assert.ok(j, JSON.stringify(jobs));
     assert.equal(j.name, 'Compiler Engineer');
+  });
+
+  test('a job update is readable with updated_after from inside the webhook handler', async () => {
+    const job = await sim.ctl('POST', '/_sim/ats_jobs', { name: 'Staff Analyst' });
+    assert.equal(job.status, 200, job.text);
+    const jobId = String(job.body.remote_id);
+    // Greenhouse sends no event for a new job: a sync brings it into the store.
+    const forced = await tb.api('POST', '/v1/force-sync', undefined, {
+      headers: { 'X-Integration-Id': integration.id },
+    });
+    assert.equal(forced.status, 200, forced.text);
+    await waitUntil(
+      async () => {
+        const res = await tb.api('GET', '/v1/ats/jobs?page_size=250', undefined, {
+          headers: { 'X-Integration-Id': integration.id },
+        });
+        return res.status === 200 && res.body.data.results.some((r) => r.remote_id === jobId);
+      },
+      { timeoutMs: 10_000, what: 'the new job in the store after a forced sync' },
+    );
+    const reads = new Map();
+    const before = new Date(Date.now() - 1).toISOString();
+    rx.setBehaviour(async (attempt) => {
+      const events = attempt.body?.data?.events ?? [];
+      if (
+        attempt.body?.type === 'remote-event-received' &&
+        events.some((e) => e.model === 'ats_jobs' && e.remote_id === jobId && e.action === 'updated')
+      ) {
+        const res = await tb.api('GET', `/v1/ats/jobs?updated_after=${encodeURIComponent(before)}`, undefined, {
+          headers: { 'X-Integration-Id': integration.id },
+        });
+        reads.set(attempt.id, res);
+      }
+      return { status: 200 };
+    });
+    const patched = await sim.ctl('PATCH', `/_sim/ats_jobs/${jobId}`, { name: 'Principal Analyst' });
+    assert.equal(patched.status, 200, patched.text);
+    const got = await rx.waitFor(
+      () => eventFor(rx, { model: 'ats_jobs', action: 'updated', remote_id: jobId }),
+      10_000,
+    );
+    const res = reads.get(got.id);
+    assert.ok(res, 'the handler read the jobs');
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.data.results.length, 1, JSON.stringify(res.body.data.results));
+    const [record] = res.body.data.results;
+    assert.equal(record.remote_id, jobId);
+    assert.equal(record.name, 'Principal Analyst');
+    assert.equal(record.id, got.data.events[0].id);
+    const changed = await rx.waitFor(
+      () =>
+        rx.events.find(
+          (e) => e.type === 'data-changed' && e.data.changed_models.some((m) => m.name === 'ats_jobs'),
+        ),
+      10_000,
+    );
+    assert.equal(changed.data.integration_category, 'ATS');
   });
 });
 
