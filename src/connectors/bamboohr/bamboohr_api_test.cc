@@ -3,7 +3,7 @@
 
 #include "connectors/bamboohr/bamboohr.h"
 #include "connectors/common/records.h"
-#include "connectors/common/scripted_vendor.h"
+#include "connectors/common/scripted_api.h"
 #include "core/crypto.h"
 #include "core/json.h"
 #include "http/client.h"
@@ -12,7 +12,7 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::ScriptedVendor;
+using testing::ScriptedApi;
 
 constexpr std::string_view kWebhooks = "/api/gateway.php/acme/v1/webhooks/";
 
@@ -41,7 +41,7 @@ class BambooHrApiTest : public ::testing::Test {
 
   Registry registry_;
   const Connector* connector_ = nullptr;
-  ScriptedVendor vendor_;
+  ScriptedApi vendor_;
   http::CurlClient client_{http::CurlClientOptions{}};
   ApiContext ctx_;
   SubscriptionRequest request_;
@@ -58,7 +58,7 @@ TEST_F(BambooHrApiTest, CreatesTheWebhookWithExactlyTheRequestedEvents) {
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].method, "GET");
   EXPECT_EQ(all[0].path, std::string(kWebhooks) + "monitor_fields");
-  std::vector<testing::RecordedRequest> reqs(all.begin() + 1, all.end());
+  std::vector<testing::ScriptedRequest> reqs(all.begin() + 1, all.end());
   EXPECT_EQ(reqs[0].method, "POST");
   EXPECT_EQ(reqs[0].path, kWebhooks);
   EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
@@ -218,7 +218,7 @@ TEST_F(BambooHrApiTest, FetchesAndMapsAnEmployee) {
   EXPECT_EQ(reqs[0].method, "GET");
   EXPECT_EQ(reqs[0].path, "/api/v1/employees/67890");
   EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
-  EXPECT_NE(reqs[0].query_param("fields").find("firstName,lastName"), std::string::npos);
+  EXPECT_NE(reqs[0].param("fields").find("firstName,lastName"), std::string::npos);
 
   EXPECT_EQ(e.at("id").as_string(), common::unified_id("int_1", "hris_employees", "67890"));
   EXPECT_EQ(e.at("remote_id").as_string(), "67890");
@@ -313,9 +313,9 @@ TEST_F(BambooHrApiTest, ListsEmployeesAcrossPages) {
 
   auto reqs = vendor_.requests();
   ASSERT_EQ(reqs.size(), 2u);
-  EXPECT_EQ(reqs[0].query_param("page[limit]"), "100");
-  EXPECT_FALSE(reqs[0].has_query_param("page[after]"));
-  EXPECT_EQ(reqs[1].query_param("page[after]"), "c+2/=");
+  EXPECT_EQ(reqs[0].param("page[limit]"), "100");
+  EXPECT_FALSE(reqs[0].has_param("page[after]"));
+  EXPECT_EQ(reqs[1].param("page[after]"), "c+2/=");
   EXPECT_EQ(reqs[1].header("Authorization"), expected_auth());
 
   // Only a next link: its page[after] is the cursor.
@@ -372,7 +372,7 @@ TEST_F(BambooHrApiTest, ListsAndFetchesTimeOffRequests) {
   ASSERT_TRUE(one.ok()) << one.error().message;
   ASSERT_TRUE(one->has_value());
   EXPECT_EQ((**one).at("remote_id").as_string(), "1343");
-  EXPECT_EQ(vendor_.requests().back().query_param("id"), "1343");
+  EXPECT_EQ(vendor_.requests().back().param("id"), "1343");
   EXPECT_EQ(vendor_.requests().back().header("Authorization"), expected_auth());
 
   auto gone = connector_->fetch_record(ctx_, Model::kHrisAbsences, "999");

@@ -2,7 +2,7 @@
 // the next page only from the Link header, candidates with their applications, errors mapped.
 #include <gtest/gtest.h>
 
-#include "connectors/common/paged_api.h"
+#include "connectors/common/scripted_api.h"
 #include "connectors/greenhouse/greenhouse.h"
 #include "core/json.h"
 
@@ -10,7 +10,7 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::PagedApi;
+using testing::ScriptedApi;
 
 class GreenhouseListTest : public ::testing::Test {
  protected:
@@ -19,8 +19,7 @@ class GreenhouseListTest : public ::testing::Test {
     connector_ = registry_.find("greenhouse");
     ASSERT_NE(connector_, nullptr);
     ASSERT_TRUE(api_.start().ok());
-    api_.set("POST /token",
-             {200, R"({"access_token":"tok-123","token_type":"Bearer","expires_in":3600})", {}});
+    api_.set("POST /token", 200, R"({"access_token":"tok-123","token_type":"Bearer","expires_in":3600})", {});
     ctx_.base_url = api_.base_url() + "/v3";
     ctx_.client = &client_;
     ctx_.timeout = std::chrono::milliseconds(5000);
@@ -30,18 +29,17 @@ class GreenhouseListTest : public ::testing::Test {
 
   Registry registry_;
   const Connector* connector_ = nullptr;
-  PagedApi api_;
+  ScriptedApi api_;
   http::CurlClient client_{http::CurlClientOptions{}};
   ApiContext ctx_;
 };
 
 TEST_F(GreenhouseListTest, FollowsTheLinkHeaderAndAsksPerPageOnlyFirst) {
   const std::string next = api_.base_url() + "/v3/jobs?cursor=abc";
-  api_.set("GET /v3/jobs?per_page=100",
-           {200,
-            R"([{"id": 11, "name": "Engineer", "status": "open"}, {"id": 12, "name": "Designer"}])",
-            {{"Link", "<" + next + ">; rel=\"next\""}}});
-  api_.set("GET /v3/jobs?cursor=abc", {200, R"([{"id": 13, "name": "Writer", "status": "closed"}])", {}});
+  api_.set("GET /v3/jobs?per_page=100", 200,
+           R"([{"id": 11, "name": "Engineer", "status": "open"}, {"id": 12, "name": "Designer"}])",
+           {{"Link", "<" + next + ">; rel=\"next\""}});
+  api_.set("GET /v3/jobs?cursor=abc", 200, R"([{"id": 13, "name": "Writer", "status": "closed"}])", {});
 
   auto first = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_TRUE(first.ok()) << first.error().message;
@@ -60,22 +58,21 @@ TEST_F(GreenhouseListTest, FollowsTheLinkHeaderAndAsksPerPageOnlyFirst) {
   for (const auto& r : api_.requests()) {
     if (r.path == "/v3/jobs") {
       targets.push_back(r.target);
-      EXPECT_EQ(r.header("Authorization").value_or(""), "Bearer tok-123");
+      EXPECT_EQ(r.header("Authorization"), "Bearer tok-123");
     }
   }
   EXPECT_EQ(targets, (std::vector<std::string>{"/v3/jobs?per_page=100", "/v3/jobs?cursor=abc"}));
 }
 
 TEST_F(GreenhouseListTest, CandidatesComeWithTheirApplications) {
-  api_.set("GET /v3/candidates", {200,
-                                  R"([{"id": 1, "first_name": "Ada", "application_ids": [101, 102]},
+  api_.set("GET /v3/candidates", 200,
+           R"([{"id": 1, "first_name": "Ada", "application_ids": [101, 102]},
                      {"id": 2, "first_name": "Bob", "application_ids": []}])",
-                                  {}});
-  api_.set("GET /v3/applications",
-           {200,
-            R"([{"id": 101, "status": "active", "jobs": [{"id": 11, "name": "Engineer"}]},
+           {});
+  api_.set("GET /v3/applications", 200,
+           R"([{"id": 101, "status": "active", "jobs": [{"id": 11, "name": "Engineer"}]},
                      {"id": 102, "status": "rejected"}])",
-            {}});
+           {});
   auto page = connector_->list_records(ctx_, Model::kAtsCandidates, "");
   ASSERT_TRUE(page.ok()) << page.error().message;
   ASSERT_EQ(page->records.size(), 2u);
@@ -91,7 +88,7 @@ TEST_F(GreenhouseListTest, CandidatesComeWithTheirApplications) {
 }
 
 TEST_F(GreenhouseListTest, ErrorsAreMappedAndForeignLinksRefused) {
-  api_.set("GET /v3/jobs", {200, "[]", {{"Link", "<http://198.51.100.7/v3/jobs?cursor=x>; rel=\"next\""}}});
+  api_.set("GET /v3/jobs", 200, "[]", {{"Link", "<http://198.51.100.7/v3/jobs?cursor=x>; rel=\"next\""}});
   auto foreign = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_FALSE(foreign.ok());
   EXPECT_EQ(foreign.error().kind, ErrorKind::kUpstream);
@@ -99,12 +96,12 @@ TEST_F(GreenhouseListTest, ErrorsAreMappedAndForeignLinksRefused) {
   ASSERT_FALSE(forged.ok());
   EXPECT_EQ(forged.error().kind, ErrorKind::kInvalidArgument);
 
-  api_.set("GET /v3/jobs", {401, R"({"error":"bad token"})", {}});
+  api_.set("GET /v3/jobs", 401, R"({"error":"bad token"})", {});
   auto unauthorized = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_FALSE(unauthorized.ok());
   EXPECT_EQ(unauthorized.error().kind, ErrorKind::kUnauthorized);
 
-  api_.set("POST /token", {401, R"({"error":"invalid_client"})", {}});
+  api_.set("POST /token", 401, R"({"error":"invalid_client"})", {});
   auto token = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_FALSE(token.ok());
   EXPECT_EQ(token.error().kind, ErrorKind::kUnauthorized);

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/common/records.h"
-#include "connectors/common/scripted_vendor.h"
+#include "connectors/common/scripted_api.h"
 #include "connectors/hibob/hibob.h"
 #include "core/crypto.h"
 #include "core/json.h"
@@ -12,7 +12,7 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::ScriptedVendor;
+using testing::ScriptedApi;
 
 constexpr std::string_view kPerson = R"({
   "id":"3332883894138569263","firstName":"Ashley","surname":"Adams","email":"ashley.adams@example.com",
@@ -46,7 +46,7 @@ class HiBobApiTest : public ::testing::Test {
 
   Registry registry_;
   const Connector* connector_ = nullptr;
-  ScriptedVendor vendor_;
+  ScriptedApi vendor_;
   http::CurlClient client_{http::CurlClientOptions{}};
   ApiContext ctx_;
 };

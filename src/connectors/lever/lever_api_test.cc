@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/common/records.h"
-#include "connectors/common/scripted_server.h"
+#include "connectors/common/scripted_api.h"
 #include "connectors/lever/lever.h"
 #include "core/crypto.h"
 #include "core/json.h"
@@ -12,7 +12,7 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::ScriptedServer;
+using testing::ScriptedApi;
 
 std::string route_of(const http::Request& r) {
   for (std::string_view prefix : {"/v1/webhooks/", "/v1/opportunities/", "/v1/postings/"})
@@ -47,7 +47,7 @@ class LeverApiTest : public ::testing::Test {
 
   Registry registry_;
   const Connector* connector_ = nullptr;
-  ScriptedServer fake_{route_of};
+  ScriptedApi fake_{route_of};
   http::CurlClient client_{http::CurlClientOptions{}};
   ApiContext ctx_;
   SubscriptionRequest request_;
@@ -152,9 +152,9 @@ TEST_F(LeverApiTest, LooksTheWebhookUpAcrossListingPages) {
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0].method, "GET");
   EXPECT_EQ(reqs[0].path, "/v1/webhooks");
-  EXPECT_EQ(reqs[0].query("offset"), "");
+  EXPECT_EQ(reqs[0].param("offset"), "");
   EXPECT_EQ(reqs[0].header("Authorization"), basic());
-  EXPECT_EQ(reqs[1].query("offset"), "wh-1");
+  EXPECT_EQ(reqs[1].param("offset"), "wh-1");
 
   // Deleted in Lever: on no page.
   fake_.clear_requests();
@@ -310,9 +310,9 @@ TEST_F(LeverApiTest, ListsAcrossPagesWithOffset) {
   EXPECT_EQ(second->next, "");
   auto reqs = fake_.requests();
   ASSERT_EQ(reqs.size(), 2u);
-  EXPECT_EQ(reqs[0].query("limit"), "100");
-  EXPECT_EQ(reqs[0].query("offset"), "");
-  EXPECT_EQ(reqs[1].query("offset"), "0.1700000000000.o2");
+  EXPECT_EQ(reqs[0].param("limit"), "100");
+  EXPECT_EQ(reqs[0].param("offset"), "");
+  EXPECT_EQ(reqs[1].param("offset"), "0.1700000000000.o2");
   EXPECT_EQ(reqs[1].header("Authorization"), basic());
 
   // hasNext without a next cursor ends the listing.

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/common/records.h"
-#include "connectors/common/scripted_server.h"
+#include "connectors/common/scripted_api.h"
 #include "connectors/smartrecruiters/smartrecruiters.h"
 #include "core/json.h"
 #include "http/client.h"
@@ -11,7 +11,7 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::ScriptedServer;
+using testing::ScriptedApi;
 
 constexpr std::string_view kSubs = "/webhooks-api/v201907/subscriptions";
 
@@ -57,7 +57,7 @@ class SmartRecruitersApiTest : public ::testing::Test {
 
   Registry registry_;
   const Connector* connector_ = nullptr;
-  ScriptedServer fake_{route_of};
+  ScriptedApi fake_{route_of};
   http::CurlClient client_{http::CurlClientOptions{}};
   ApiContext ctx_;
   SubscriptionRequest request_;
@@ -340,9 +340,9 @@ TEST_F(SmartRecruitersApiTest, ListsAcrossPages) {
   EXPECT_EQ(second->next, "");
   auto reqs = fake_.requests();
   ASSERT_EQ(reqs.size(), 2u);
-  EXPECT_EQ(reqs[0].query("limit"), "100");
-  EXPECT_EQ(reqs[0].query("pageId"), "");
-  EXPECT_EQ(reqs[1].query("pageId"), "page-2");
+  EXPECT_EQ(reqs[0].param("limit"), "100");
+  EXPECT_EQ(reqs[0].param("pageId"), "");
+  EXPECT_EQ(reqs[1].param("pageId"), "page-2");
   EXPECT_EQ(reqs[1].header("X-SmartToken"), "DCRA1-smart-token-0123456789abcdef");
 
   fake_.set("GET /jobs", 200, std::string(R"({"totalFound":1,"content":[)") + kJob + "]}");
