@@ -75,6 +75,14 @@ Result<std::optional<bj::value>> json_or_gone(std::string_view vendor, const htt
   return std::optional<bj::value>(std::move(*parsed));
 }
 
+Result<std::optional<bj::value>> get_record_json(const ApiContext& ctx, std::string_view vendor,
+                                                 http::ClientRequest request, std::string_view credential,
+                                                 const std::vector<std::string_view>& secrets) {
+  http::ClientResponse resp = get_with_retry(ctx, std::move(request));
+  if (resp.status == 401) return rejected_credential(vendor, credential, resp, secrets);
+  return json_or_gone(vendor, resp, secrets);
+}
+
 bj::value iso_or_null(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
   auto at = parse_iso8601(v->get_string());

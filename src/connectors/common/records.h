@@ -32,6 +32,13 @@ Result<std::optional<boost::json::value>> json_or_gone(std::string_view vendor,
                                                        const http::ClientResponse& response,
                                                        const std::vector<std::string_view>& secrets);
 
+// GETs `request` with get_with_retry and reads the answer as json_or_gone does, except that a 401 is
+// rejected_credential(vendor, credential, ...) with the vendor's own text.
+Result<std::optional<boost::json::value>> get_record_json(const ApiContext& ctx, std::string_view vendor,
+                                                          http::ClientRequest request,
+                                                          std::string_view credential,
+                                                          const std::vector<std::string_view>& secrets);
+
 // An ISO-8601 date-time with an offset ("2026-11-27T10:00:00.000Z") from whatever the tool sent (a date-time
 // with or without offset, or a bare date); null when absent or unparseable.
 boost::json::value iso_or_null(const boost::json::value* v);

@@ -518,13 +518,8 @@ class PersonioConnector final : public Connector {
 
   static http::ClientRequest authorized(const ApiContext& ctx, std::string method, std::string url,
                                         std::string_view token) {
-    http::ClientRequest req;
-    req.method = std::move(method);
-    req.url = std::move(url);
-    req.headers.emplace_back("Authorization", "Bearer " + std::string(token));
-    req.headers.emplace_back("Accept", "application/json");
-    req.timeout = ctx.timeout;
-    return req;
+    return common::authorized_request(ctx, std::move(method), std::move(url),
+                                      {"Authorization", "Bearer " + std::string(token)});
   }
 };
 

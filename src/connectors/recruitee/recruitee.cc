@@ -485,12 +485,9 @@ class RecruiteeConnector final : public Connector {
     if (!key) return key.error();
     auto company = common::credential(ctx, "company_id");
     if (!company) return company.error();
-    http::ClientRequest req;
-    req.method = "GET";
-    req.url = common::join_url(ctx.base_url, "/c/" + common::encode_path_segment(*company) + path);
-    req.headers.emplace_back("Authorization", "Bearer " + *key);
-    req.headers.emplace_back("Accept", "application/json");
-    req.timeout = ctx.timeout;
+    http::ClientRequest req = common::authorized_request(
+        ctx, "GET", common::join_url(ctx.base_url, "/c/" + common::encode_path_segment(*company) + path),
+        {"Authorization", "Bearer " + *key});
     return common::json_or_gone(kDisplayName, common::get_with_retry(ctx, std::move(req)), {*key});
   }
 };

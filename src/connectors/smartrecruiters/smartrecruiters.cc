@@ -70,10 +70,7 @@ std::optional<std::int64_t> parse_seconds(std::string_view text) {
 // webhook permission; anything else: a failure worth retrying later.
 Error api_error(std::string_view what, const http::ClientResponse& response,
                 const std::vector<std::string_view>& secrets) {
-  if (response.status == 401)
-    return make_error(ErrorKind::kUnauthorized, "SmartRecruiters rejected the API key (" +
-                                                    common::describe_failure(kVendor, response, secrets) +
-                                                    ")");
+  if (response.status == 401) return common::rejected_credential(kVendor, "API key", response, secrets);
   if (response.status == 403) return make_error(ErrorKind::kForbidden, std::string(kPermissionMessage));
   return make_error(ErrorKind::kUpstream,
                     std::string(what) + " failed: " + common::describe_failure(kVendor, response, secrets));
@@ -657,23 +654,14 @@ class SmartRecruitersConnector final : public Connector {
 
   static http::ClientRequest authorized(const ApiContext& ctx, std::string method, std::string url,
                                         std::string_view key) {
-    http::ClientRequest req;
-    req.method = std::move(method);
-    req.url = std::move(url);
-    req.headers.emplace_back("X-SmartToken", std::string(key));
-    req.headers.emplace_back("Accept", "application/json");
-    req.timeout = ctx.timeout;
-    return req;
+    return common::authorized_request(ctx, std::move(method), std::move(url),
+                                      {"X-SmartToken", std::string(key)});
   }
 
   static Result<std::optional<bj::value>> get_json(const ApiContext& ctx, std::string url,
                                                    std::string_view key) {
-    http::ClientResponse resp = common::get_with_retry(ctx, authorized(ctx, "GET", std::move(url), key));
-    auto out = common::json_or_gone(kVendor, resp, {key});
-    if (!out && out.error().kind == ErrorKind::kUnauthorized)
-      return make_error(ErrorKind::kUnauthorized, "SmartRecruiters rejected the API key (" +
-                                                      common::describe_failure(kVendor, resp, {key}) + ")");
-    return out;
+    return common::get_record_json(ctx, kVendor, authorized(ctx, "GET", std::move(url), key), "API key",
+                                   {key});
   }
 
   std::function<SystemClock::time_point()> now_;

@@ -785,13 +785,10 @@ class TeamtailorConnector final : public Connector {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();
-    http::ClientRequest req;
-    req.method = "GET";
-    req.url = common::join_url(ctx.base_url, path);
-    req.headers.emplace_back("Authorization", "Token token=" + *key);
+    http::ClientRequest req =
+        common::authorized_request(ctx, "GET", common::join_url(ctx.base_url, path),
+                                   {"Authorization", "Token token=" + *key}, "application/vnd.api+json");
     req.headers.emplace_back("X-Api-Version", std::string(kApiVersion));
-    req.headers.emplace_back("Accept", "application/vnd.api+json");
-    req.timeout = ctx.timeout;
     return common::json_or_gone(kDisplayName, common::get_with_retry(ctx, std::move(req)), {*key});
   }
 

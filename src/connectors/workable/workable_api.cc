@@ -133,13 +133,10 @@ Result<http::ClientRequest> request(const ApiContext& ctx, std::string method,
   if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
   auto key = common::credential(ctx, "api_key");
   if (!key) return key.error();
-  http::ClientRequest req;
-  req.method = std::move(method);
-  req.url = common::join_url(ctx.base_url, std::string(kApiRoot) + std::string(path_and_query));
-  req.headers.emplace_back("Authorization", "Bearer " + *key);
-  req.headers.emplace_back("Accept", "application/json");
-  req.timeout = ctx.timeout;
-  return req;
+  return common::authorized_request(
+      ctx, std::move(method),
+      common::join_url(ctx.base_url, std::string(kApiRoot) + std::string(path_and_query)),
+      {"Authorization", "Bearer " + *key});
 }
 
 Result<std::optional<bj::value>> get(const ApiContext& ctx, std::string_view path_and_query) {
@@ -147,11 +144,7 @@ Result<std::optional<bj::value>> get(const ApiContext& ctx, std::string_view pat
   if (!req) return req.error();
   auto key = common::credential(ctx, "api_key");
   const std::vector<std::string_view> secrets = {*key};
-  http::ClientResponse resp = common::get_with_retry(ctx, std::move(*req));
-  if (resp.status == 401)
-    return make_error(ErrorKind::kUnauthorized, "Workable rejected the API token (" +
-                                                    common::describe_failure(kVendor, resp, secrets) + ")");
-  return common::json_or_gone(kVendor, resp, secrets);
+  return common::get_record_json(ctx, kVendor, std::move(*req), "API token", secrets);
 }
 
 bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::string& remote_id) {
