@@ -1,6 +1,7 @@
 #include "connectors/common/records.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <thread>
 
@@ -101,6 +102,20 @@ bj::value string_or_null(const bj::value* v) {
 bj::value number_or_null(const bj::value* v) {
   if (v == nullptr || !v->is_number()) return nullptr;
   return *v;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+std::string ascii_upper(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out)
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
 }
 
 }  // namespace tributary::connectors::common

@@ -39,6 +39,10 @@ Result<std::optional<boost::json::value>> get_record_json(const ApiContext& ctx,
                                                           std::string_view credential,
                                                           const std::vector<std::string_view>& secrets);
 
+// `s` with ASCII letters lower-cased / upper-cased (vendor enum values are compared case-insensitively).
+std::string ascii_lower(std::string_view s);
+std::string ascii_upper(std::string_view s);
+
 // An ISO-8601 date-time with an offset ("2026-11-27T10:00:00.000Z") from whatever the tool sent (a date-time
 // with or without offset, or a bare date); null when absent or unparseable.
 boost::json::value iso_or_null(const boost::json::value* v);

@@ -92,18 +92,11 @@ bj::value time_of(const bj::value* v) {
   return common::iso_or_null(v);
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out)
-    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 // Posting states (published, internal, closed, draft, pending, rejected) → Kombo's job status; the unified
 // names themselves pass through.
 bj::value job_status(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "published" || s == "internal" || s == "open") return "OPEN";
   if (s == "closed") return "CLOSED";
   if (s == "draft" || s == "pending") return "DRAFT";
@@ -113,7 +106,7 @@ bj::value job_status(const bj::value* v) {
 
 bj::value visibility(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "published") return "PUBLIC";
   if (s == "internal") return "INTERNAL";
   return nullptr;
@@ -121,7 +114,7 @@ bj::value visibility(const bj::value* v) {
 
 bj::value employment_type(const bj::value& commitment) {
   if (!commitment.is_string()) return nullptr;
-  std::string s = lower(commitment.get_string());
+  std::string s = common::ascii_lower(commitment.get_string());
   std::replace(s.begin(), s.end(), '-', ' ');
   if (s.find("full time") != std::string::npos) return "FULL_TIME";
   if (s.find("part time") != std::string::npos) return "PART_TIME";
@@ -133,7 +126,7 @@ bj::value employment_type(const bj::value& commitment) {
 
 bj::value remote_work_status(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "remote") return "REMOTE";
   if (s == "hybrid") return "HYBRID";
   if (s == "onsite" || s == "on-site") return "ON_SITE";
@@ -142,7 +135,7 @@ bj::value remote_work_status(const bj::value* v) {
 
 bj::value salary_period(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "per-year-salary" || s == "year") return "YEAR";
   if (s == "per-month-salary" || s == "month") return "MONTH";
   if (s == "per-week-salary" || s == "week") return "WEEK";
@@ -153,7 +146,7 @@ bj::value salary_period(const bj::value* v) {
 
 bj::value confidential(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "confidential") return true;
   if (s == "non-confidential") return false;
   return nullptr;

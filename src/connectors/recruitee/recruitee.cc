@@ -208,9 +208,7 @@ bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::
 }
 
 bj::value offer_status(std::string_view status) {
-  std::string s(status);
-  for (auto& ch : s)
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const std::string s = common::ascii_upper(status);
   if (s == "PUBLISHED" || s == "INTERNAL" || s == "OPEN") return "OPEN";
   if (s == "CLOSED" || s == "DRAFT" || s == "ARCHIVED") return bj::value(s);
   return nullptr;

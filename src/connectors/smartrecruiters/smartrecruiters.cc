@@ -90,18 +90,11 @@ bj::value label_of(const bj::object& o, std::string_view key) {
   return string_at(object_at(o, key), "label");
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out)
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 // SmartRecruiters job statuses (CREATED, SOURCING, INTERVIEW, OFFER, FILLED, CANCELLED, ON_HOLD) → Kombo's
 // OPEN/CLOSED/DRAFT/ARCHIVED; the unified names themselves pass through.
 bj::value job_status(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = upper(v->get_string());
+  const std::string s = common::ascii_upper(v->get_string());
   if (s == "OPEN" || s == "CLOSED" || s == "DRAFT" || s == "ARCHIVED") return bj::value(s);
   if (s == "SOURCING" || s == "INTERVIEW" || s == "OFFER" || s == "ACTIVE") return "OPEN";
   if (s == "CREATED") return "DRAFT";
@@ -112,7 +105,7 @@ bj::value job_status(const bj::value* v) {
 
 bj::value visibility(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = upper(v->get_string());
+  const std::string s = common::ascii_upper(v->get_string());
   if (s == "PUBLIC") return "PUBLIC";
   if (s == "INTERNAL") return "INTERNAL";
   if (s == "PRIVATE") return "UNLISTED";
@@ -124,7 +117,7 @@ bj::value employment_type(const bj::object* type) {
   bj::value id = string_at(type, "id");
   if (!id.is_string()) id = string_at(type, "label");
   if (!id.is_string()) return nullptr;
-  std::string s = upper(id.get_string());
+  std::string s = common::ascii_upper(id.get_string());
   std::replace(s.begin(), s.end(), '-', '_');
   std::replace(s.begin(), s.end(), ' ', '_');
   if (s == "FULL_TIME" || s == "PERMANENT") return "FULL_TIME";
@@ -156,7 +149,7 @@ bj::value location_of(const bj::object* loc) {
 
 bj::value application_outcome(const bj::value* status) {
   if (status == nullptr || !status->is_string()) return nullptr;
-  const std::string s = upper(status->get_string());
+  const std::string s = common::ascii_upper(status->get_string());
   if (s == "HIRED") return "HIRED";
   if (s == "REJECTED" || s == "WITHDRAWN") return "DECLINED";
   return "PENDING";
@@ -326,7 +319,7 @@ Action postings_action(const bj::value& body) {
   for (std::string_view key : {"postingStatus", "status", "publicationStatus"}) {
     auto s = json::get_string(body, key);
     if (!s) continue;
-    const std::string v = upper(*s);
+    const std::string v = common::ascii_upper(*s);
     if (v == "NOT_PUBLISHED" || v == "UNPUBLISHED" || v == "INACTIVE" || v == "CLOSED")
       return Action::kUnpublished;
     if (v == "PUBLISHED" || v == "PUBLIC" || v == "INTERNAL" || v == "ACTIVE") return Action::kPublished;

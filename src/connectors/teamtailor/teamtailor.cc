@@ -373,13 +373,6 @@ std::optional<std::string> relationship_id(const bj::object& resource, std::stri
   return id;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out)
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 std::string text_of(const bj::value* v) {
   return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
 }
@@ -474,7 +467,7 @@ bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::
 }
 
 bj::value job_status(std::string_view status) {
-  const std::string s = upper(status);
+  const std::string s = common::ascii_upper(status);
   if (s == "OPEN" || s == "CLOSED" || s == "DRAFT" || s == "ARCHIVED") return bj::value(s);
   if (s == "UNLISTED") return "OPEN";    // open, reachable only by its link
   if (s == "SCHEDULED") return "DRAFT";  // not yet published
@@ -669,9 +662,7 @@ class TeamtailorConnector final : public Connector {
     }
 
     // The v2 signature identifies this delivery (same timestamp, same payload): a replay is de-duplicated.
-    std::string digest(common::trim(v2->digests.front()).substr(0, 64));
-    for (auto& ch : digest)
-      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string digest = common::ascii_lower(common::trim(v2->digests.front()).substr(0, 64));
     out.delivery_id = "v2:" + v2->timestamp + ":" + digest;
     if (name == "candidate.create") {
       out.events.push_back({Model::kAtsCandidates, Action::kCreated, id});
