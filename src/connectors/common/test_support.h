@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "connectors/model.h"
+#include "connectors/registry.h"
 #include "http/message.h"
 
 namespace tributary::connectors::testing {
@@ -42,6 +43,37 @@ inline http::Request post_request(std::string body, HeaderList headers) {
   r.remote_address = "127.0.0.1";
   return r;
 }
+
+// The shared fixture of a registered connector's webhook tests: the connector as `register_connector` adds
+// it, its testdata/vectors.json and the string `key_field` of that file (the webhook secret or token).
+class RegisteredConnectorTest : public ::testing::Test {
+ protected:
+  RegisteredConnectorTest(void (*register_connector)(Registry&), std::string tool,
+                          std::string_view key_field = "secret")
+      : tool_(std::move(tool)) {
+    register_connector(registry_);
+    connector_ = registry_.find(tool_);
+    vectors_ = read_testdata_json(tool_ + "/testdata/vectors.json");
+    secret_ = std::string(vectors_.at(key_field).as_string());
+  }
+
+  // A file of the connector's testdata/ folder.
+  std::string body_of(std::string_view file) const {
+    return read_testdata(tool_ + "/testdata/" + std::string(file));
+  }
+  Verification verify(const http::Request& r) const {
+    return connector_->verify(r, VerificationKeys{{secret_}});
+  }
+  Result<ParsedEvent> parse_json(std::string body) const {
+    return connector_->parse(post_request(std::move(body), {}));
+  }
+
+  std::string tool_;
+  Registry registry_;
+  const Connector* connector_ = nullptr;
+  boost::json::value vectors_;
+  std::string secret_;
+};
 
 // `events` are, in order, the `expected` array of a testdata case: each entry's model, action and remote_id.
 inline void expect_events(const std::vector<UnifiedEvent>& events, const boost::json::value& expected) {

@@ -13,29 +13,16 @@ using testing::post_request;
 using testing::read_testdata;
 using testing::read_testdata_json;
 
-class HiBobTest : public ::testing::Test {
+class HiBobTest : public testing::RegisteredConnectorTest {
  protected:
-  HiBobTest() {
-    register_hibob(registry_);
-    connector_ = registry_.find("hibob");
-    vectors_ = read_testdata_json("hibob/testdata/vectors.json");
-    secret_ = std::string(vectors_.at("secret").as_string());
-  }
+  HiBobTest() : RegisteredConnectorTest(register_hibob, "hibob") {}
 
-  static std::string body_of(std::string_view file) {
-    return read_testdata("hibob/testdata/" + std::string(file));
-  }
   static std::string sign(std::string_view key, std::string_view body) {
     return crypto::base64_encode(crypto::hmac_sha512(key, body));
   }
   Verification verify(std::string body, HeaderList headers) const {
     return connector_->verify(post_request(std::move(body), std::move(headers)), VerificationKeys{{secret_}});
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  bj::value vectors_;
-  std::string secret_;
 };
 
 TEST_F(HiBobTest, Declaration) {

@@ -13,31 +13,13 @@ using testing::post_request;
 using testing::read_testdata;
 using testing::read_testdata_json;
 
-class WorkableTest : public ::testing::Test {
+class WorkableTest : public testing::RegisteredConnectorTest {
  protected:
-  WorkableTest() {
-    register_workable(registry_);
-    connector_ = registry_.find("workable");
-    vectors_ = read_testdata_json("workable/testdata/vectors.json");
-    secret_ = std::string(vectors_.at("secret").as_string());
-  }
-
-  static std::string body_of(std::string_view file) {
-    return read_testdata("workable/testdata/" + std::string(file));
-  }
+  WorkableTest() : RegisteredConnectorTest(register_workable, "workable") {}
 
   Verification verify_with(std::string body, HeaderList headers) const {
     return connector_->verify(post_request(std::move(body), std::move(headers)), VerificationKeys{{secret_}});
   }
-
-  Result<ParsedEvent> parse_json(std::string body) const {
-    return connector_->parse(post_request(std::move(body), {}));
-  }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  bj::value vectors_;
-  std::string secret_;
 };
 
 TEST_F(WorkableTest, Declaration) {
