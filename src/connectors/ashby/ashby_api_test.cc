@@ -58,18 +58,13 @@ constexpr std::string_view kPosting = R"({"success":true,"results":{
   "descriptionHtml":"<p>Join us</p>","isListed":true,"workplaceType":"Remote",
   "externalLink":"https://jobs.ashbyhq.com/x/d5a6bc97","applyLink":"https://jobs.ashbyhq.com/x/d5a6bc97/apply"}})";
 
-class AshbyApiTest : public ::testing::Test {
+class AshbyApiTest : public testing::ConnectorApiTest {
  protected:
+  AshbyApiTest() : ConnectorApiTest(register_ashby, "ashby") {}
+
   void SetUp() override {
-    register_ashby(registry_);
-    connector_ = registry_.find("ashby");
-    ASSERT_NE(connector_, nullptr);
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     ctx_.credentials["api_key"] = std::string(kApiKey);
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_ashby_1";
     request_.event_types = {"jobPostingPublish"};
     request_.ingress_url = "https://relay.example.com/ingress/sub_9";
@@ -86,13 +81,6 @@ class AshbyApiTest : public ::testing::Test {
   }
 
   std::string basic() const { return "Basic " + crypto::base64_encode(std::string(kApiKey) + ":"); }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  ScriptedApi fake_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
-  SubscriptionRequest request_;
 };
 
 TEST_F(AshbyApiTest, CreatesOneWebhookWithExactlyTheRequestedType) {

@@ -11,7 +11,10 @@
 // thread; routes, queues and records are guarded by one mutex.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <boost/json.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -21,6 +24,9 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/connector.h"
+#include "connectors/registry.h"
+#include "http/client.h"
 #include "http/message.h"
 #include "http/server.h"
 
@@ -147,6 +153,36 @@ class ScriptedApi {
   std::map<std::string, std::deque<http::Response>> queued_;  // guarded by mu_
   std::vector<ScriptedRequest> requests_;                     // guarded by mu_
   http::Server server_;
+};
+
+// The shared fixture of a connector's API tests: the connector as `register_connector` adds it, a ScriptedApi
+// standing in for the tool, and an ApiContext pointing at it (real HTTP client, 5 s timeout). A test's own
+// SetUp calls this one first (ASSERT_NO_FATAL_FAILURE) and then adds credentials, routes and the request.
+class ConnectorApiTest : public ::testing::Test {
+ protected:
+  ConnectorApiTest(void (*register_connector)(Registry&), std::string tool,
+                   ScriptedApi::Classifier route_of = {})
+      : tool_(std::move(tool)), fake_(std::move(route_of)) {
+    register_connector(registry_);
+  }
+
+  void SetUp() override {
+    connector_ = registry_.find(tool_);
+    ASSERT_NE(connector_, nullptr);
+    auto started = fake_.start();
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    ctx_.base_url = fake_.base_url();
+    ctx_.client = &client_;
+    ctx_.timeout = std::chrono::milliseconds(5000);
+  }
+
+  std::string tool_;
+  Registry registry_;
+  const Connector* connector_ = nullptr;
+  ScriptedApi fake_;
+  http::CurlClient client_{http::CurlClientOptions{}};
+  ApiContext ctx_;
+  SubscriptionRequest request_;
 };
 
 }  // namespace tributary::connectors::testing

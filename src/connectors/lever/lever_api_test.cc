@@ -20,23 +20,18 @@ std::string route_of(const http::Request& r) {
   return r.method + " " + r.path;
 }
 
-class LeverApiTest : public ::testing::Test {
+class LeverApiTest : public testing::ConnectorApiTest {
  protected:
+  LeverApiTest() : ConnectorApiTest(register_lever, "lever", route_of) {}
+
   void SetUp() override {
-    register_lever(registry_);
-    connector_ = registry_.find("lever");
-    ASSERT_NE(connector_, nullptr);
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     fake_.set("POST /v1/webhooks", 200,
               R"({"data":{"id":"a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d","event":"applicationCreated",)"
               R"("url":"https://relay.example.com/ingress/sub_l","createdAt":1700000000000,)"
               R"("configuration":{"conditions":null,"signatureToken":"sigtok-5e6f7a8b9c0d"}}})");
     fake_.set("DELETE /v1/webhooks/{id}", 204, "");
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
     ctx_.credentials["api_key"] = "lever-key-0123456789";
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_lv_1";
     request_.event_types = {"applicationCreated"};
     request_.ingress_url = "https://relay.example.com/ingress/sub_l";
@@ -44,13 +39,6 @@ class LeverApiTest : public ::testing::Test {
   }
 
   std::string basic() const { return "Basic " + crypto::base64_encode("lever-key-0123456789:"); }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  ScriptedApi fake_{route_of};
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
-  SubscriptionRequest request_;
 };
 
 TEST_F(LeverApiTest, CreatesOneWebhookAndKeepsItsSignatureToken) {

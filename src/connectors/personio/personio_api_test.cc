@@ -27,34 +27,22 @@ std::map<std::string, std::string> parse_form(std::string_view body) {
   return out;
 }
 
-class PersonioApiTest : public ::testing::Test {
+class PersonioApiTest : public testing::ConnectorApiTest {
  protected:
+  PersonioApiTest() : ConnectorApiTest(register_personio, "personio") {}
+
   void SetUp() override {
-    register_personio(registry_);
-    connector_ = registry_.find("personio");
-    ASSERT_NE(connector_, nullptr);
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     fake_.set("POST /v2/auth/token", 200,
               R"({"access_token":"at-9f8e7d","token_type":"Bearer","expires_in":86400})");
     fake_.set("POST /v2/webhooks", 201,
               R"({"id":"3c9d2f4e-8a1b-4c5d-9e0f-112233445566","url":"https://x","status":"ENABLED"})");
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
     ctx_.credentials["client_id"] = "papi-client-1";
     ctx_.credentials["client_secret"] = "s3cr+t/&= x";  // needs every kind of form escaping
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     request_.event_types = {"person.created", "person.updated", "absence-period.created"};
     request_.ingress_url = "https://relay.example.com/ingress/sub_4f2a";
     request_.secret = "tok_ChosenByUs_123";
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  testing::ScriptedApi fake_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
-  SubscriptionRequest request_;
 };
 
 TEST_F(PersonioApiTest, CreatesTheWebhookWithExactlyTheRequestedEvents) {

@@ -25,19 +25,14 @@ std::string candidate_json(int id) {
 const std::string kOffer =
     R"({"id":812,"title":"Backend Engineer","status":"published","kind":"job","description":"<p>Build things</p>","department":"Engineering","city":"Amsterdam","country":"Netherlands","location":"Amsterdam, Netherlands","remote":true,"employment_type":"fulltime","careers_url":"https://example.recruitee.com/o/backend-engineer","created_at":"2026-11-01T09:00:00.000000Z","updated_at":"2026-11-02T09:00:00.000000Z"})";
 
-class RecruiteeApiTest : public ::testing::Test {
+class RecruiteeApiTest : public testing::ConnectorApiTest {
  protected:
+  RecruiteeApiTest() : ConnectorApiTest(register_recruitee, "recruitee") {}
+
   void SetUp() override {
-    register_recruitee(registry_);
-    connector_ = registry_.find("recruitee");
-    ASSERT_NE(connector_, nullptr);
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     ctx_.credentials["api_key"] = "rt-api-key-xyz789";
     ctx_.credentials["company_id"] = "77";
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_rt_1";
   }
 
@@ -45,12 +40,6 @@ class RecruiteeApiTest : public ::testing::Test {
     EXPECT_EQ(r.method, "GET");
     EXPECT_EQ(r.header("Authorization"), "Bearer rt-api-key-xyz789");
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  testing::ScriptedApi fake_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
 };
 
 TEST_F(RecruiteeApiTest, FetchesACandidate) {

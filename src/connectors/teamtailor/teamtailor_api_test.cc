@@ -34,18 +34,13 @@ std::string application_json(int candidate_id) {
 const std::string kJob =
     R"({"data":{"id":"2","type":"jobs","links":{"careersite-job-url":"https://career.example.com/jobs/2-it-designer"},"attributes":{"title":"IT Designer 1","body":"<p>Job description...</p>","status":"archived","internal":false,"remote-status":"hybrid","employment-type":"fulltime","employment-level":"senior","min-salary":40000,"max-salary":50000,"currency":"EUR","salary-time-unit":"yearly","created-at":"2023-02-08T10:10:13.611+01:00","updated-at":"2023-02-22T22:10:48.705+01:00","tags":[]}}})";
 
-class TeamtailorApiTest : public ::testing::Test {
+class TeamtailorApiTest : public testing::ConnectorApiTest {
  protected:
+  TeamtailorApiTest() : ConnectorApiTest(register_teamtailor, "teamtailor") {}
+
   void SetUp() override {
-    register_teamtailor(registry_);
-    connector_ = registry_.find("teamtailor");
-    ASSERT_NE(connector_, nullptr);
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     ctx_.credentials["api_key"] = "tt-api-key-abc123";
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_tt_1";
   }
 
@@ -54,12 +49,6 @@ class TeamtailorApiTest : public ::testing::Test {
     EXPECT_EQ(r.header("Authorization"), "Token token=tt-api-key-abc123");
     EXPECT_EQ(r.header("X-Api-Version"), "20240404");
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  testing::ScriptedApi fake_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
 };
 
 TEST_F(TeamtailorApiTest, FetchesACandidateWithItsApplications) {

@@ -41,19 +41,14 @@ constexpr std::string_view kEmployee =
   "start_date":"2022-09-13T16:56:33.000Z","personal_email":[{"value":"okydde0@answers.com","is_primary":true}],
   "phone_group":[{"value":{"phone":"+256 873 655 5527","phone_type":"phone_type_mobile"},"is_primary":true}]})";
 
-class WorkableApiTest : public ::testing::Test {
+class WorkableApiTest : public testing::ConnectorApiTest {
  protected:
+  WorkableApiTest() : ConnectorApiTest(register_workable, "workable") {}
+
   void SetUp() override {
-    register_workable(registry_);
-    connector_ = registry_.find("workable");
-    ASSERT_NE(connector_, nullptr);
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     ctx_.credentials["api_key"] = std::string(kToken);
     ctx_.credentials["subdomain"] = "groove-tech";
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_wk_1";
     request_.event_types = {"employee_created"};
     request_.ingress_url = "https://relay.example.com/ingress/sub_wk_1";
@@ -65,13 +60,6 @@ class WorkableApiTest : public ::testing::Test {
     fake_.set("/spi/v3/jobs/GROOV003", 200, std::string(kJob));
     fake_.set("/spi/v3/employees/4d3", 200, std::string(kEmployee));
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  ScriptedApi fake_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
-  SubscriptionRequest request_;
 };
 
 TEST_F(WorkableApiTest, SubscribesToExactlyOneEventAndVerifiesWithTheAccountToken) {
