@@ -104,6 +104,14 @@ bj::value number_or_null(const bj::value* v) {
   return *v;
 }
 
+std::optional<std::string> first_id(const bj::value& doc, std::initializer_list<std::string_view> paths) {
+  for (std::string_view path : paths) {
+    auto id = json::get_id(doc, path);
+    if (id && !id->empty()) return id;
+  }
+  return std::nullopt;
+}
+
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (auto& ch : out)

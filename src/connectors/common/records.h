@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,10 @@ Result<std::optional<boost::json::value>> get_record_json(const ApiContext& ctx,
                                                           http::ClientRequest request,
                                                           std::string_view credential,
                                                           const std::vector<std::string_view>& secrets);
+
+// The first non-empty id (string or number, as json::get_id reads it) at one of `paths` ("data.id") in `doc`.
+std::optional<std::string> first_id(const boost::json::value& doc,
+                                    std::initializer_list<std::string_view> paths);
 
 // `s` with ASCII letters lower-cased / upper-cased (vendor enum values are compared case-insensitively).
 std::string ascii_lower(std::string_view s);

@@ -34,14 +34,7 @@ Error api_error(std::string_view what, const http::ClientResponse& response,
                     std::string(what) + " failed: " + common::describe_failure(kVendor, response, secrets));
 }
 
-// The first id found at one of `paths` inside the payload.
-std::optional<std::string> first_id(const bj::value& payload, std::initializer_list<std::string_view> paths) {
-  for (std::string_view path : paths) {
-    auto id = json::get_id(payload, path);
-    if (id && !id->empty()) return id;
-  }
-  return std::nullopt;
-}
+using common::first_id;
 
 class PersonioConnector final : public Connector {
  public:
