@@ -176,6 +176,20 @@ class ConnectorApiTest : public ::testing::Test {
     ctx_.timeout = std::chrono::milliseconds(5000);
   }
 
+  // Lists every record of `model` page after page (at most 9 pages) into `all`; `calls` counts the pages.
+  // Call it under ASSERT_NO_FATAL_FAILURE.
+  void list_all(Model model, std::vector<boost::json::object>& all, int& calls) const {
+    std::string page;
+    do {
+      ASSERT_LT(++calls, 10);
+      auto listed = connector_->list_records(ctx_, model, page);
+      ASSERT_TRUE(listed.ok()) << listed.error().message;
+      for (auto& rec : listed->records)
+        all.push_back(std::move(rec));
+      page = listed->next;
+    } while (!page.empty());
+  }
+
   std::string tool_;
   Registry registry_;
   const Connector* connector_ = nullptr;

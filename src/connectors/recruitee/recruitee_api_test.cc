@@ -170,16 +170,8 @@ TEST_F(RecruiteeApiTest, ListsCandidatesByOffset) {
     return http::Response::json(200, R"({"candidates":[)" + items + "]}");
   });
   std::vector<bj::object> all;
-  std::string page;
   int calls = 0;
-  do {
-    ASSERT_LT(++calls, 10);
-    auto listed = connector_->list_records(ctx_, Model::kAtsCandidates, page);
-    ASSERT_TRUE(listed.ok()) << listed.error().message;
-    for (auto& rec : listed->records)
-      all.push_back(std::move(rec));
-    page = listed->next;
-  } while (!page.empty());
+  ASSERT_NO_FATAL_FAILURE(list_all(Model::kAtsCandidates, all, calls));
   EXPECT_EQ(calls, 3);
   ASSERT_EQ(all.size(), 220u);
   EXPECT_EQ(all.front().at("remote_id").as_string(), "1000");

@@ -188,16 +188,8 @@ TEST_F(TeamtailorApiTest, ListsEveryPage) {
                                          R"(],"meta":{"page-count":3},"links":{"next":)" + next + "}}");
   });
   std::vector<bj::object> all;
-  std::string page;
   int calls = 0;
-  do {
-    ASSERT_LT(++calls, 10);
-    auto listed = connector_->list_records(ctx_, Model::kAtsCandidates, page);
-    ASSERT_TRUE(listed.ok()) << listed.error().message;
-    for (auto& rec : listed->records)
-      all.push_back(std::move(rec));
-    page = listed->next;
-  } while (!page.empty());
+  ASSERT_NO_FATAL_FAILURE(list_all(Model::kAtsCandidates, all, calls));
   EXPECT_EQ(calls, 3);
   ASSERT_EQ(all.size(), 65u);
   // Each candidate carries only its own application from the page's `included`.
