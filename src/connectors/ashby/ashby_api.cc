@@ -13,13 +13,6 @@ namespace {
 
 namespace bj = boost::json;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
@@ -39,7 +32,7 @@ std::string error_text(const bj::value& doc) {
 
 std::string error_code(const bj::value& doc) {
   auto c = json::get_string(doc, "errorInfo.code");
-  return c ? lower(*c) : std::string();
+  return c ? common::ascii_lower(*c) : std::string();
 }
 
 const bj::object* object_at(const bj::object& o, std::string_view key) {
@@ -90,7 +83,7 @@ bj::array contacts(const bj::object& c, std::string_view primary_key, std::strin
 
 bj::value outcome_of(const bj::value* status) {
   if (status == nullptr || !status->is_string()) return nullptr;
-  const std::string s = lower(status->get_string());
+  const std::string s = common::ascii_lower(status->get_string());
   if (s == "active" || s == "lead") return "PENDING";
   if (s == "hired") return "HIRED";
   if (s == "archived") return "DECLINED";
@@ -138,7 +131,7 @@ bj::object map_application(const ApiContext& ctx, const bj::object& a) {
 
 bj::value employment_type(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "fulltime") return "FULL_TIME";
   if (s == "parttime") return "PART_TIME";
   if (s == "intern") return "INTERNSHIP";
@@ -149,9 +142,7 @@ bj::value employment_type(const bj::value* v) {
 
 bj::value job_status(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  std::string upper(v->get_string());
-  for (auto& ch : upper)
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const std::string upper = common::ascii_upper(v->get_string());
   if (upper == "OPEN" || upper == "CLOSED" || upper == "DRAFT" || upper == "ARCHIVED")
     return bj::value(upper);
   return nullptr;
@@ -159,7 +150,7 @@ bj::value job_status(const bj::value* v) {
 
 bj::value remote_work_status(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "remote") return "REMOTE";
   if (s == "hybrid") return "HYBRID";
   if (s == "onsite") return "ON_SITE";
@@ -188,7 +179,7 @@ bj::object map_posting(const ApiContext& ctx, const bj::object& p) {
 }
 
 bj::value hiring_team_role(std::string_view role) {
-  const std::string s = lower(role);
+  const std::string s = common::ascii_lower(role);
   if (contains(s, "recruiter")) return "RECRUITER";
   if (contains(s, "hiring manager")) return "HIRING_MANAGER";
   if (contains(s, "coordinator")) return "COORDINATOR";
@@ -291,7 +282,7 @@ Result<std::optional<bj::value>> send_rpc(const ApiContext& ctx, std::string_vie
   // Ashby answers what would be 4xx errors with HTTP 200 and success: false (docs: "Responses & Errors").
   const std::string code = error_code(*doc);
   const std::string text = common::error_excerpt(error_text(*doc), secrets);
-  const std::string low = lower(text);
+  const std::string low = common::ascii_lower(text);
   if (contains(code, "not_found") || contains(low, "not found")) return std::optional<bj::value>{};
   if (contains(code, "permission") || contains(code, "forbidden") || contains(low, "permission"))
     return make_error(ErrorKind::kForbidden, what + ": " + text);

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "connectors/ashby/ashby.h"
-#include "connectors/common/fake_api.h"
 #include "connectors/common/records.h"
+#include "connectors/common/scripted_api.h"
 #include "core/crypto.h"
 #include "core/json.h"
 #include "http/client.h"
@@ -13,9 +13,8 @@ namespace {
 
 namespace bj = boost::json;
 
-using testing::Answer;
-using testing::FakeApi;
-using testing::Recorded;
+using testing::ScriptedApi;
+using testing::ScriptedRequest;
 
 constexpr std::string_view kApiKey = "ashby-key-7f3e9b";
 
@@ -59,41 +58,29 @@ constexpr std::string_view kPosting = R"({"success":true,"results":{
   "descriptionHtml":"<p>Join us</p>","isListed":true,"workplaceType":"Remote",
   "externalLink":"https://jobs.ashbyhq.com/x/d5a6bc97","applyLink":"https://jobs.ashbyhq.com/x/d5a6bc97/apply"}})";
 
-class AshbyApiTest : public ::testing::Test {
+class AshbyApiTest : public testing::ConnectorApiTest {
  protected:
+  AshbyApiTest() : ConnectorApiTest(register_ashby, "ashby") {}
+
   void SetUp() override {
-    register_ashby(registry_);
-    connector_ = registry_.find("ashby");
-    ASSERT_NE(connector_, nullptr);
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     ctx_.credentials["api_key"] = std::string(kApiKey);
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_ashby_1";
     request_.event_types = {"jobPostingPublish"};
     request_.ingress_url = "https://relay.example.com/ingress/sub_9";
     request_.secret = "whsec_ChosenByUs_42";
-    fake_.on("/webhook.create", 200,
-             R"({"success":true,"results":{"id":"3ae2b801-19f6-41ef-ad28-214bd731948f","enabled":true,
+    fake_.set("/webhook.create", 200,
+              R"({"success":true,"results":{"id":"3ae2b801-19f6-41ef-ad28-214bd731948f","enabled":true,
              "requestUrl":"https://relay.example.com/ingress/sub_9","secretToken":"whsec_ChosenByUs_42",
              "webhookType":"jobPostingPublish"}})");
-    fake_.on("/webhook.delete", 200, R"({"success":true,"results":{"webhookId":"3ae2b801"}})");
-    fake_.on("/candidate.info", 200, std::string(kCandidate));
-    fake_.on("/application.info", 200, std::string(kApplication));
-    fake_.on("/job.info", 200, std::string(kJob));
-    fake_.on("/jobPosting.info", 200, std::string(kPosting));
+    fake_.set("/webhook.delete", 200, R"({"success":true,"results":{"webhookId":"3ae2b801"}})");
+    fake_.set("/candidate.info", 200, std::string(kCandidate));
+    fake_.set("/application.info", 200, std::string(kApplication));
+    fake_.set("/job.info", 200, std::string(kJob));
+    fake_.set("/jobPosting.info", 200, std::string(kPosting));
   }
 
   std::string basic() const { return "Basic " + crypto::base64_encode(std::string(kApiKey) + ":"); }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  FakeApi fake_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
-  SubscriptionRequest request_;
 };
 
 TEST_F(AshbyApiTest, CreatesOneWebhookWithExactlyTheRequestedType) {
@@ -121,8 +108,8 @@ TEST_F(AshbyApiTest, CreatesOneWebhookWithExactlyTheRequestedType) {
 
 TEST_F(AshbyApiTest, MissingPermissionSaysWhichOne) {
   // Ashby answers client errors with HTTP 200 and success: false.
-  fake_.on("/webhook.create", 200,
-           R"({"success":false,"errorInfo":{"code":"missing_endpoint_permission",
+  fake_.set("/webhook.create", 200,
+            R"({"success":false,"errorInfo":{"code":"missing_endpoint_permission",
            "message":"The API key is missing the apiKeysWrite permission","requestId":"01J"}})");
   auto created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
@@ -130,7 +117,7 @@ TEST_F(AshbyApiTest, MissingPermissionSaysWhichOne) {
   EXPECT_NE(created.error().message.find("apiKeysWrite"), std::string::npos) << created.error().message;
   EXPECT_NE(created.error().message.find("API Keys"), std::string::npos);
 
-  fake_.on("/webhook.create", 403, R"({"success":false})");
+  fake_.set("/webhook.create", 403, R"({"success":false})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kForbidden);
@@ -138,35 +125,36 @@ TEST_F(AshbyApiTest, MissingPermissionSaysWhichOne) {
 }
 
 TEST_F(AshbyApiTest, UnauthorizedCarriesAshbysTextButNoSecret) {
-  fake_.on("/webhook.create", 401,
-           std::string(R"({"success":false,"errorInfo":{"code":"unauthorized","message":"Invalid API key )") +
-               std::string(kApiKey) + R"("}})");
+  fake_.set(
+      "/webhook.create", 401,
+      std::string(R"({"success":false,"errorInfo":{"code":"unauthorized","message":"Invalid API key )") +
+          std::string(kApiKey) + R"("}})");
   auto created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kUnauthorized);
   EXPECT_NE(created.error().message.find("Invalid API key"), std::string::npos) << created.error().message;
   EXPECT_EQ(created.error().message.find(kApiKey), std::string::npos) << created.error().message;
 
-  fake_.on("/webhook.create", 500, R"({"message":"boom, whsec_ChosenByUs_42"})");
+  fake_.set("/webhook.create", 500, R"({"message":"boom, whsec_ChosenByUs_42"})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
   EXPECT_NE(created.error().message.find("500"), std::string::npos);
   EXPECT_EQ(created.error().message.find("whsec_ChosenByUs_42"), std::string::npos);
 
-  fake_.on("/webhook.create", 200,
-           R"({"success":false,"errorInfo":{"code":"invalid_input","message":"bad url"}})");
+  fake_.set("/webhook.create", 200,
+            R"({"success":false,"errorInfo":{"code":"invalid_input","message":"bad url"}})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
   EXPECT_NE(created.error().message.find("bad url"), std::string::npos);
 
-  fake_.on("/webhook.create", 200, R"({"success":true,"results":{}})");
+  fake_.set("/webhook.create", 200, R"({"success":true,"results":{}})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
 
-  fake_.on("/webhook.create", 200, "not json");
+  fake_.set("/webhook.create", 200, "not json");
   EXPECT_EQ(connector_->create_subscription(ctx_, request_).error().kind, ErrorKind::kUpstream);
 
   ctx_.credentials.erase("api_key");
@@ -183,11 +171,11 @@ TEST_F(AshbyApiTest, DeletesTheWebhookAndToleratesOneAlreadyGone) {
   EXPECT_EQ(reqs[0].header("Authorization"), basic());
   EXPECT_EQ(reqs[0].json(), (bj::object{{"webhookId", "3ae2b801"}}));
 
-  fake_.on("/webhook.delete", 200,
-           R"({"success":false,"errorInfo":{"code":"webhook_not_found","message":"Webhook not found"}})");
+  fake_.set("/webhook.delete", 200,
+            R"({"success":false,"errorInfo":{"code":"webhook_not_found","message":"Webhook not found"}})");
   EXPECT_TRUE(connector_->delete_subscription(ctx_, "3ae2b801").ok());
 
-  fake_.on(
+  fake_.set(
       "/webhook.delete", 200,
       R"({"success":false,"errorInfo":{"code":"missing_endpoint_permission","message":"no permission"}})");
   auto deleted = connector_->delete_subscription(ctx_, "3ae2b801");
@@ -197,8 +185,8 @@ TEST_F(AshbyApiTest, DeletesTheWebhookAndToleratesOneAlreadyGone) {
 }
 
 TEST_F(AshbyApiTest, LooksTheWebhookUpWithWebhookInfo) {
-  fake_.on("/webhook.info", 200,
-           R"({"success":true,"results":{"id":"3ae2b801","enabled":true,
+  fake_.set("/webhook.info", 200,
+            R"({"success":true,"results":{"id":"3ae2b801","enabled":true,
            "requestUrl":"https://relay.example.com/ingress/sub_9","webhookType":"jobPostingPublish"}})");
   auto present = connector_->subscription_exists(ctx_, "3ae2b801");
   ASSERT_TRUE(present.ok()) << present.error().message;
@@ -211,33 +199,34 @@ TEST_F(AshbyApiTest, LooksTheWebhookUpWithWebhookInfo) {
   EXPECT_EQ(reqs[0].json(), (bj::object{{"webhookId", "3ae2b801"}}));
 
   // Deleted in Ashby: HTTP 200 with success: false and a not-found code, or a 404.
-  fake_.on("/webhook.info", 200,
-           R"({"success":false,"errorInfo":{"code":"webhook_not_found","message":"Webhook not found"}})");
+  fake_.set("/webhook.info", 200,
+            R"({"success":false,"errorInfo":{"code":"webhook_not_found","message":"Webhook not found"}})");
   auto absent = connector_->subscription_exists(ctx_, "3ae2b801");
   ASSERT_TRUE(absent.ok()) << absent.error().message;
   EXPECT_FALSE(*absent);
-  fake_.on("/webhook.info", 404, R"({"success":false})");
+  fake_.set("/webhook.info", 404, R"({"success":false})");
   absent = connector_->subscription_exists(ctx_, "3ae2b801");
   ASSERT_TRUE(absent.ok()) << absent.error().message;
   EXPECT_FALSE(*absent);
 
-  fake_.on("/webhook.info", 401,
-           std::string(R"({"success":false,"errorInfo":{"code":"unauthorized","message":"Invalid API key )") +
-               std::string(kApiKey) + R"("}})");
+  fake_.set(
+      "/webhook.info", 401,
+      std::string(R"({"success":false,"errorInfo":{"code":"unauthorized","message":"Invalid API key )") +
+          std::string(kApiKey) + R"("}})");
   auto rejected = connector_->subscription_exists(ctx_, "3ae2b801");
   ASSERT_FALSE(rejected.ok());
   EXPECT_EQ(rejected.error().kind, ErrorKind::kUnauthorized);
   EXPECT_NE(rejected.error().message.find("Invalid API key"), std::string::npos) << rejected.error().message;
   EXPECT_EQ(rejected.error().message.find(kApiKey), std::string::npos) << rejected.error().message;
 
-  fake_.on(
+  fake_.set(
       "/webhook.info", 200,
       R"({"success":false,"errorInfo":{"code":"missing_endpoint_permission","message":"no permission"}})");
   auto refused = connector_->subscription_exists(ctx_, "3ae2b801");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, ErrorKind::kForbidden);
   EXPECT_NE(refused.error().message.find("apiKeysRead"), std::string::npos) << refused.error().message;
-  fake_.on("/webhook.info", 502, "{}");
+  fake_.set("/webhook.info", 502, "{}");
   EXPECT_EQ(connector_->subscription_exists(ctx_, "3ae2b801").error().kind, ErrorKind::kUpstream);
 }
 
@@ -331,8 +320,8 @@ TEST_F(AshbyApiTest, FetchesAJobWithItsPostings) {
   EXPECT_EQ(team[0].at("hiring_team_roles"), (bj::array{"RECRUITER"}));
   EXPECT_EQ(j.size(), 34u);
 
-  fake_.on("/job.info", 200,
-           R"({"success":true,"results":{"id":"j2","title":"Draft role","status":"Draft"}})");
+  fake_.set("/job.info", 200,
+            R"({"success":true,"results":{"id":"j2","title":"Draft role","status":"Draft"}})");
   record = connector_->fetch_record(ctx_, Model::kAtsJobs, "j2");
   ASSERT_TRUE(record.ok());
   EXPECT_EQ((**record).at("status"), bj::value("DRAFT"));
@@ -340,24 +329,25 @@ TEST_F(AshbyApiTest, FetchesAJobWithItsPostings) {
 }
 
 TEST_F(AshbyApiTest, GoneUnauthorizedAndRateLimitedRecords) {
-  fake_.on("/candidate.info", 200,
-           R"({"success":false,"errorInfo":{"code":"candidate_not_found","message":"Candidate not found"}})");
+  fake_.set(
+      "/candidate.info", 200,
+      R"({"success":false,"errorInfo":{"code":"candidate_not_found","message":"Candidate not found"}})");
   auto gone = connector_->fetch_record(ctx_, Model::kAtsCandidates, "nope");
   ASSERT_TRUE(gone.ok()) << gone.error().message;
   EXPECT_FALSE(gone->has_value());
 
-  fake_.on("/job.info", 404, "{}");
+  fake_.set("/job.info", 404, "{}");
   gone = connector_->fetch_record(ctx_, Model::kAtsJobs, "nope");
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
 
-  fake_.on("/candidate.info", 401,
-           R"({"success":false,"errorInfo":{"code":"unauthorized","message":"bad key"}})");
+  fake_.set("/candidate.info", 401,
+            R"({"success":false,"errorInfo":{"code":"unauthorized","message":"bad key"}})");
   auto unauthorized = connector_->fetch_record(ctx_, Model::kAtsCandidates, "c1");
   ASSERT_FALSE(unauthorized.ok());
   EXPECT_EQ(unauthorized.error().kind, ErrorKind::kUnauthorized);
 
-  fake_.on(
+  fake_.set(
       "/candidate.info", 200,
       R"({"success":false,"errorInfo":{"code":"missing_endpoint_permission","message":"missing candidatesRead"}})");
   auto forbidden = connector_->fetch_record(ctx_, Model::kAtsCandidates, "c1");
@@ -367,16 +357,18 @@ TEST_F(AshbyApiTest, GoneUnauthorizedAndRateLimitedRecords) {
 
   // 429 twice, then the record: retried with Retry-After honoured.
   int calls = 0;
-  fake_.on("/job.info", [&calls](const Recorded&) {
+  fake_.on("/job.info", [&calls](const ScriptedRequest&) {
     ++calls;
-    if (calls <= 2) return Answer{429, R"({"success":false})", {{"Retry-After", "0"}}};
-    return Answer{200, std::string(kJob), {}};
+    if (calls <= 2) return ScriptedApi::response(429, R"({"success":false})", {{"Retry-After", "0"}});
+    return ScriptedApi::response(200, std::string(kJob), {});
   });
   auto limited = connector_->fetch_record(ctx_, Model::kAtsJobs, "e1f3c9b0-7c0a-4b0e-9a3e-0c8c6d0e7f55");
   ASSERT_TRUE(limited.ok()) << limited.error().message;
   EXPECT_TRUE(limited->has_value());
   EXPECT_EQ(calls, 3);
-  fake_.on("/job.info", [](const Recorded&) { return Answer{429, "{}", {{"Retry-After", "0"}}}; });
+  fake_.on("/job.info", [](const ScriptedRequest&) {
+    return ScriptedApi::response(429, "{}", {{"Retry-After", "0"}});
+  });
   auto exhausted = connector_->fetch_record(ctx_, Model::kAtsJobs, "j");
   ASSERT_FALSE(exhausted.ok());
   EXPECT_EQ(exhausted.error().kind, ErrorKind::kRateLimited);
@@ -385,20 +377,21 @@ TEST_F(AshbyApiTest, GoneUnauthorizedAndRateLimitedRecords) {
 }
 
 TEST_F(AshbyApiTest, ListsAcrossPagesWithTheCursor) {
-  fake_.on("/job.list", [](const Recorded& r) {
+  fake_.on("/job.list", [](const ScriptedRequest& r) {
     const bj::object body = r.json();
     if (!body.contains("cursor"))
-      return Answer{200,
-                    R"({"success":true,"results":[{"id":"j1","title":"One","status":"Open"},
+      return ScriptedApi::response(200,
+                                   R"({"success":true,"results":[{"id":"j1","title":"One","status":"Open"},
                        {"id":"j2","title":"Two","status":"Closed"}],"moreDataAvailable":true,"nextCursor":"c2"})",
-                    {}};
+                                   {});
     if (body.at("cursor") == bj::value("c2"))
-      return Answer{200,
-                    R"({"success":true,"results":[{"id":"j3","title":"Three","status":"Archived"}],
+      return ScriptedApi::response(
+          200,
+          R"({"success":true,"results":[{"id":"j3","title":"Three","status":"Archived"}],
                        "moreDataAvailable":false,"syncToken":"s1"})",
-                    {}};
-    return Answer{
-        200, R"({"success":false,"errorInfo":{"code":"invalid_cursor","message":"bad cursor"}})", {}};
+          {});
+    return ScriptedApi::response(
+        200, R"({"success":false,"errorInfo":{"code":"invalid_cursor","message":"bad cursor"}})", {});
   });
   auto first = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_TRUE(first.ok()) << first.error().message;
@@ -419,21 +412,21 @@ TEST_F(AshbyApiTest, ListsAcrossPagesWithTheCursor) {
   EXPECT_EQ(reqs[1].header("Authorization"), basic());
 
   // A cursor that does not advance would loop forever: an error instead.
-  fake_.on("/candidate.list", 200,
-           R"({"success":true,"results":[],"moreDataAvailable":true,"nextCursor":"same"})");
+  fake_.set("/candidate.list", 200,
+            R"({"success":true,"results":[],"moreDataAvailable":true,"nextCursor":"same"})");
   auto stuck = connector_->list_records(ctx_, Model::kAtsCandidates, "same");
   ASSERT_FALSE(stuck.ok());
   EXPECT_EQ(stuck.error().kind, ErrorKind::kUpstream);
 
-  fake_.on("/candidate.list", 401, "{}");
+  fake_.set("/candidate.list", 401, "{}");
   auto unauthorized = connector_->list_records(ctx_, Model::kAtsCandidates, "");
   ASSERT_FALSE(unauthorized.ok());
   EXPECT_EQ(unauthorized.error().kind, ErrorKind::kUnauthorized);
 }
 
 TEST_F(AshbyApiTest, ListedCandidatesAreMappedLikeFetchedOnes) {
-  fake_.on("/candidate.list", 200,
-           R"({"success":true,"results":[{"id":"c1","name":"Solo","applicationIds":[]},
+  fake_.set("/candidate.list", 200,
+            R"({"success":true,"results":[{"id":"c1","name":"Solo","applicationIds":[]},
               {"id":"c2","name":"Ana Maria Lopez","primaryEmailAddress":{"value":"ana@x.example","type":"Work"}}],
               "moreDataAvailable":false})");
   auto page = connector_->list_records(ctx_, Model::kAtsCandidates, "");

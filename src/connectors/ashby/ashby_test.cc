@@ -13,36 +13,14 @@ using testing::post_request;
 using testing::read_testdata;
 using testing::read_testdata_json;
 
-class AshbyTest : public ::testing::Test {
+class AshbyTest : public testing::RegisteredConnectorTest {
  protected:
-  AshbyTest() {
-    register_ashby(registry_);
-    connector_ = registry_.find("ashby");
-    vectors_ = read_testdata_json("ashby/testdata/vectors.json");
-    secret_ = std::string(vectors_.at("secret").as_string());
-  }
-
-  static std::string body_of(std::string_view file) {
-    return read_testdata("ashby/testdata/" + std::string(file));
-  }
+  AshbyTest() : RegisteredConnectorTest(register_ashby, "ashby") {}
 
   http::Request signed_request(std::string body) const {
     std::string sig = "sha256=" + crypto::hex_encode(crypto::hmac_sha256(secret_, body));
     return post_request(std::move(body), {{"Content-Type", "application/json"}, {"Ashby-Signature", sig}});
   }
-
-  Verification verify(const http::Request& r) const {
-    return connector_->verify(r, VerificationKeys{{secret_}});
-  }
-
-  Result<ParsedEvent> parse_json(std::string body) const {
-    return connector_->parse(post_request(std::move(body), {}));
-  }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  bj::value vectors_;
-  std::string secret_;
 };
 
 TEST_F(AshbyTest, Declaration) {
@@ -95,13 +73,7 @@ TEST_F(AshbyTest, DocumentedPayloadsVerifyAndParse) {
     EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
     EXPECT_EQ(parsed->is_ping, c.at("is_ping").as_bool());
     EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
-    const auto& expected = c.at("events").as_array();
-    ASSERT_EQ(parsed->events.size(), expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_EQ(to_string(parsed->events[i].model), expected[i].at("model").as_string());
-      EXPECT_EQ(to_string(parsed->events[i].action), expected[i].at("action").as_string());
-      EXPECT_EQ(parsed->events[i].remote_id, expected[i].at("remote_id").as_string());
-    }
+    testing::expect_events(parsed->events, c.at("events"));
   }
 }
 

@@ -472,13 +472,7 @@ class BambooHrConnector final : public Connector {
 
   static http::ClientRequest authorized(const ApiContext& ctx, std::string method, std::string url,
                                         const std::string& auth) {
-    http::ClientRequest req;
-    req.method = std::move(method);
-    req.url = std::move(url);
-    req.headers.emplace_back("Authorization", auth);
-    req.headers.emplace_back("Accept", "application/json");
-    req.timeout = ctx.timeout;
-    return req;
+    return common::authorized_request(ctx, std::move(method), std::move(url), {"Authorization", auth});
   }
 
   // BambooHR explains a refusal in the X-BambooHR-Error-Message header, sometimes in the body.

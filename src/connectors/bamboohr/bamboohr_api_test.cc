@@ -3,7 +3,7 @@
 
 #include "connectors/bamboohr/bamboohr.h"
 #include "connectors/common/records.h"
-#include "connectors/common/scripted_vendor.h"
+#include "connectors/common/scripted_api.h"
 #include "core/crypto.h"
 #include "core/json.h"
 #include "http/client.h"
@@ -12,25 +12,20 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::ScriptedVendor;
+using testing::ScriptedApi;
 
 constexpr std::string_view kWebhooks = "/api/gateway.php/acme/v1/webhooks/";
 
-class BambooHrApiTest : public ::testing::Test {
+class BambooHrApiTest : public testing::ConnectorApiTest {
  protected:
+  BambooHrApiTest() : ConnectorApiTest(register_bamboohr, "bamboohr") {}
+
   void SetUp() override {
-    register_bamboohr(registry_);
-    connector_ = registry_.find("bamboohr");
-    ASSERT_NE(connector_, nullptr);
-    vendor_.set("POST " + std::string(kWebhooks), 201,
-                R"({"id":"42","name":"Tributary","privateKey":"pk_9a8b7c6d5e4f","url":"https://x"})");
-    auto started = vendor_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = vendor_.base_url();
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
+    fake_.set("POST " + std::string(kWebhooks), 201,
+              R"({"id":"42","name":"Tributary","privateKey":"pk_9a8b7c6d5e4f","url":"https://x"})");
     ctx_.credentials["api_key"] = "bhr_api_key_0123456789";
     ctx_.credentials["company_domain"] = "acme";
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_1";
     request_.event_types = {"employee.created", "employee.updated", "employee.deleted"};
     request_.ingress_url = "https://relay.example.com/ingress/sub_1";
@@ -38,13 +33,6 @@ class BambooHrApiTest : public ::testing::Test {
   }
 
   std::string expected_auth() const { return "Basic " + crypto::base64_encode("bhr_api_key_0123456789:x"); }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  ScriptedVendor vendor_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
-  SubscriptionRequest request_;
 };
 
 TEST_F(BambooHrApiTest, CreatesTheWebhookWithExactlyTheRequestedEvents) {
@@ -53,12 +41,12 @@ TEST_F(BambooHrApiTest, CreatesTheWebhookWithExactlyTheRequestedEvents) {
   EXPECT_EQ(created->remote_id, "42");
   EXPECT_EQ(created->secret, "pk_9a8b7c6d5e4f");  // BambooHR's privateKey verifies the deliveries
 
-  auto all = vendor_.requests();
+  auto all = fake_.requests();
   // First the monitorable fields (unscripted here: unreadable, so every wanted field is asked for).
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].method, "GET");
   EXPECT_EQ(all[0].path, std::string(kWebhooks) + "monitor_fields");
-  std::vector<testing::RecordedRequest> reqs(all.begin() + 1, all.end());
+  std::vector<testing::ScriptedRequest> reqs(all.begin() + 1, all.end());
   EXPECT_EQ(reqs[0].method, "POST");
   EXPECT_EQ(reqs[0].path, kWebhooks);
   EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
@@ -75,44 +63,44 @@ TEST_F(BambooHrApiTest, CreatesTheWebhookWithExactlyTheRequestedEvents) {
   EXPECT_EQ(o.size(), 5u) << reqs[0].body;
 
   // Only fields the account offers are monitored.
-  vendor_.set("GET " + std::string(kWebhooks) + "monitor_fields", 200,
-              R"({"fields":[{"id":4,"name":"First Name","alias":"firstName"},)"
-              R"({"id":15,"name":"Work Email","alias":"workEmail"}]})");
+  fake_.set("GET " + std::string(kWebhooks) + "monitor_fields", 200,
+            R"({"fields":[{"id":4,"name":"First Name","alias":"firstName"},)"
+            R"({"id":15,"name":"Work Email","alias":"workEmail"}]})");
   ASSERT_TRUE(connector_->create_subscription(ctx_, request_).ok());
-  bj::value narrowed = bj::parse(vendor_.requests().back().body);
+  bj::value narrowed = bj::parse(fake_.requests().back().body);
   EXPECT_EQ(narrowed.as_object().at("monitorFields").as_array(), (bj::array{"firstName", "workEmail"}));
 
   // Without employee.updated there is nothing to monitor.
   request_.event_types = {"employee.deleted"};
   ASSERT_TRUE(connector_->create_subscription(ctx_, request_).ok());
-  bj::value second = bj::parse(vendor_.requests().back().body);
+  bj::value second = bj::parse(fake_.requests().back().body);
   EXPECT_EQ(second.as_object().at("events").as_array(), (bj::array{"employee.deleted"}));
   EXPECT_FALSE(second.as_object().contains("monitorFields"));
 }
 
 TEST_F(BambooHrApiTest, NumericIdsAndMissingKeys) {
-  vendor_.set("POST " + std::string(kWebhooks), 200, R"({"id":7,"privateKey":"pk"})");
+  fake_.set("POST " + std::string(kWebhooks), 200, R"({"id":7,"privateKey":"pk"})");
   auto created = connector_->create_subscription(ctx_, request_);
   ASSERT_TRUE(created.ok());
   EXPECT_EQ(created->remote_id, "7");
 
-  vendor_.set("POST " + std::string(kWebhooks), 201, R"({"id":8})");
+  fake_.set("POST " + std::string(kWebhooks), 201, R"({"id":8})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
   EXPECT_NE(created.error().message.find("cannot be verified"), std::string::npos);
 
-  vendor_.set("POST " + std::string(kWebhooks), 201, R"({"privateKey":"pk"})");
+  fake_.set("POST " + std::string(kWebhooks), 201, R"({"privateKey":"pk"})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_NE(created.error().message.find("no webhook id"), std::string::npos);
 
-  vendor_.set("POST " + std::string(kWebhooks), 201, "not json");
+  fake_.set("POST " + std::string(kWebhooks), 201, "not json");
   EXPECT_FALSE(connector_->create_subscription(ctx_, request_).ok());
 }
 
 TEST_F(BambooHrApiTest, ErrorsAreMapped) {
-  vendor_.on("POST " + std::string(kWebhooks), [](const http::Request&) {
+  fake_.on("POST " + std::string(kWebhooks), [](const http::Request&) {
     return http::Response::json(401, "").with_header("X-BambooHR-Error-Message",
                                                      "Invalid API key bhr_api_key_0123456789");
   });
@@ -123,13 +111,13 @@ TEST_F(BambooHrApiTest, ErrorsAreMapped) {
   EXPECT_EQ(created.error().message.find("bhr_api_key_0123456789"), std::string::npos)
       << created.error().message;
 
-  vendor_.set("POST " + std::string(kWebhooks), 403, R"({"error":"forbidden"})");
+  fake_.set("POST " + std::string(kWebhooks), 403, R"({"error":"forbidden"})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kForbidden);
   EXPECT_NE(created.error().message.find("access level"), std::string::npos);
 
-  vendor_.set("POST " + std::string(kWebhooks), 500, R"({"error":"boom"})");
+  fake_.set("POST " + std::string(kWebhooks), 500, R"({"error":"boom"})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
@@ -144,47 +132,47 @@ TEST_F(BambooHrApiTest, ErrorsAreMapped) {
 }
 
 TEST_F(BambooHrApiTest, DeletesTheWebhook) {
-  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 200, "{}");
+  fake_.set("DELETE " + std::string(kWebhooks) + "*", 200, "{}");
   ASSERT_TRUE(connector_->delete_subscription(ctx_, "42").ok());
-  auto reqs = vendor_.requests();
+  auto reqs = fake_.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].method, "DELETE");
   EXPECT_EQ(reqs[0].path, std::string(kWebhooks) + "42");
   EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
 
-  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 404, "{}");
+  fake_.set("DELETE " + std::string(kWebhooks) + "*", 404, "{}");
   EXPECT_TRUE(connector_->delete_subscription(ctx_, "42").ok());
-  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 403, "{}");
+  fake_.set("DELETE " + std::string(kWebhooks) + "*", 403, "{}");
   EXPECT_EQ(connector_->delete_subscription(ctx_, "42").error().kind, ErrorKind::kForbidden);
-  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 401, "{}");
+  fake_.set("DELETE " + std::string(kWebhooks) + "*", 401, "{}");
   EXPECT_EQ(connector_->delete_subscription(ctx_, "42").error().kind, ErrorKind::kUnauthorized);
-  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 502, "{}");
+  fake_.set("DELETE " + std::string(kWebhooks) + "*", 502, "{}");
   EXPECT_EQ(connector_->delete_subscription(ctx_, "42").error().kind, ErrorKind::kUpstream);
   EXPECT_FALSE(connector_->delete_subscription(ctx_, "").ok());
-  vendor_.set("DELETE " + std::string(kWebhooks) + "*", 200, "{}");
+  fake_.set("DELETE " + std::string(kWebhooks) + "*", 200, "{}");
   ASSERT_TRUE(connector_->delete_subscription(ctx_, "../../x").ok());
-  EXPECT_EQ(vendor_.requests().back().path.rfind(std::string(kWebhooks), 0), 0u);
+  EXPECT_EQ(fake_.requests().back().path.rfind(std::string(kWebhooks), 0), 0u);
 }
 
 TEST_F(BambooHrApiTest, LooksUpWhetherTheWebhookStillExists) {
-  vendor_.set("GET " + std::string(kWebhooks) + "42", 200,
-              R"({"id":"42","name":"Tributary","url":"https://relay.example.com/ingress/sub_1"})");
+  fake_.set("GET " + std::string(kWebhooks) + "42", 200,
+            R"({"id":"42","name":"Tributary","url":"https://relay.example.com/ingress/sub_1"})");
   auto present = connector_->subscription_exists(ctx_, "42");
   ASSERT_TRUE(present.ok()) << present.error().message;
   EXPECT_TRUE(*present);
-  auto reqs = vendor_.requests();
+  auto reqs = fake_.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].method, "GET");
   EXPECT_EQ(reqs[0].path, std::string(kWebhooks) + "42");
   EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
 
   // Deleted in BambooHR: 404.
-  vendor_.set("GET " + std::string(kWebhooks) + "42", 404, R"({"error":"not found"})");
+  fake_.set("GET " + std::string(kWebhooks) + "42", 404, R"({"error":"not found"})");
   auto absent = connector_->subscription_exists(ctx_, "42");
   ASSERT_TRUE(absent.ok()) << absent.error().message;
   EXPECT_FALSE(*absent);
 
-  vendor_.on("GET " + std::string(kWebhooks) + "42", [](const http::Request&) {
+  fake_.on("GET " + std::string(kWebhooks) + "42", [](const http::Request&) {
     return http::Response::json(401, "").with_header("X-BambooHR-Error-Message",
                                                      "Invalid API key bhr_api_key_0123456789");
   });
@@ -194,14 +182,14 @@ TEST_F(BambooHrApiTest, LooksUpWhetherTheWebhookStillExists) {
   EXPECT_NE(rejected.error().message.find("Invalid API key"), std::string::npos) << rejected.error().message;
   EXPECT_EQ(rejected.error().message.find("bhr_api_key_0123456789"), std::string::npos);
 
-  vendor_.set("GET " + std::string(kWebhooks) + "42", 403, "{}");
+  fake_.set("GET " + std::string(kWebhooks) + "42", 403, "{}");
   EXPECT_EQ(connector_->subscription_exists(ctx_, "42").error().kind, ErrorKind::kForbidden);
-  vendor_.set("GET " + std::string(kWebhooks) + "42", 500, "{}");
+  fake_.set("GET " + std::string(kWebhooks) + "42", 500, "{}");
   EXPECT_EQ(connector_->subscription_exists(ctx_, "42").error().kind, ErrorKind::kUpstream);
 }
 
 TEST_F(BambooHrApiTest, FetchesAndMapsAnEmployee) {
-  vendor_.set("GET /api/v1/employees/67890", 200, R"({
+  fake_.set("GET /api/v1/employees/67890", 200, R"({
     "id":"67890","firstName":"Charlotte","lastName":"Abbott","preferredName":"","displayName":"Charlotte Abbott",
     "employeeNumber":"17","jobTitle":"Sr. HR Administrator","workEmail":"cabbott@efficientoffice.com",
     "homeEmail":"","mobilePhone":"801-724-6600","gender":"Female","maritalStatus":"Single","status":"Active",
@@ -213,12 +201,12 @@ TEST_F(BambooHrApiTest, FetchesAndMapsAnEmployee) {
   ASSERT_TRUE(got.ok()) << got.error().message;
   ASSERT_TRUE(got->has_value());
   const bj::object& e = **got;
-  auto reqs = vendor_.requests();
+  auto reqs = fake_.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].method, "GET");
   EXPECT_EQ(reqs[0].path, "/api/v1/employees/67890");
   EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
-  EXPECT_NE(reqs[0].query_param("fields").find("firstName,lastName"), std::string::npos);
+  EXPECT_NE(reqs[0].param("fields").find("firstName,lastName"), std::string::npos);
 
   EXPECT_EQ(e.at("id").as_string(), common::unified_id("int_1", "hris_employees", "67890"));
   EXPECT_EQ(e.at("remote_id").as_string(), "67890");
@@ -250,17 +238,17 @@ TEST_F(BambooHrApiTest, FetchesAndMapsAnEmployee) {
 }
 
 TEST_F(BambooHrApiTest, MissingEmployeesAndRejectedKeys) {
-  vendor_.set("GET /api/v1/employees/*", 404, "");
+  fake_.set("GET /api/v1/employees/*", 404, "");
   auto got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "1");
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
 
-  vendor_.set("GET /api/v1/employees/*", 401, "");
+  fake_.set("GET /api/v1/employees/*", 401, "");
   got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "1");
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().kind, ErrorKind::kUnauthorized);
 
-  vendor_.set("GET /api/v1/employees/*", 500, "");
+  fake_.set("GET /api/v1/employees/*", 500, "");
   EXPECT_EQ(connector_->fetch_record(ctx_, Model::kHrisEmployees, "1").error().kind, ErrorKind::kUpstream);
   EXPECT_EQ(connector_->fetch_record(ctx_, Model::kAtsJobs, "1").error().kind, ErrorKind::kInvalidArgument);
   ctx_.credentials["company_domain"] = "evil.example.com/";
@@ -270,7 +258,7 @@ TEST_F(BambooHrApiTest, MissingEmployeesAndRejectedKeys) {
 
 TEST_F(BambooHrApiTest, RateLimitsAreRetriedWithinBounds) {
   int calls = 0;
-  vendor_.on("GET /api/v1/employees/*", [&calls](const http::Request&) {
+  fake_.on("GET /api/v1/employees/*", [&calls](const http::Request&) {
     if (++calls == 1) return http::Response::json(429, "{}").with_header("Retry-After", "0");
     return http::Response::json(200, R"({"id":"5","firstName":"A"})");
   });
@@ -280,7 +268,7 @@ TEST_F(BambooHrApiTest, RateLimitsAreRetriedWithinBounds) {
   EXPECT_EQ((**got).at("first_name").as_string(), "A");
   EXPECT_EQ(calls, 2);
 
-  vendor_.on("GET /api/v1/employees/*", [](const http::Request&) {
+  fake_.on("GET /api/v1/employees/*", [](const http::Request&) {
     return http::Response::json(429, "{}").with_header("Retry-After", "0");
   });
   got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "5");
@@ -289,7 +277,7 @@ TEST_F(BambooHrApiTest, RateLimitsAreRetriedWithinBounds) {
 }
 
 TEST_F(BambooHrApiTest, ListsEmployeesAcrossPages) {
-  vendor_.on("GET /api/v1/employees", [](const http::Request& r) {
+  fake_.on("GET /api/v1/employees", [](const http::Request& r) {
     const auto after = r.query_param("page[after]");
     if (!after)
       return http::Response::json(200, R"({"data":[{"id":"1","firstName":"Ann"},{"id":"2","firstName":"Bo"}],
@@ -311,26 +299,26 @@ TEST_F(BambooHrApiTest, ListsEmployeesAcrossPages) {
   EXPECT_EQ(second->records[0].at("id").as_string(), common::unified_id("int_1", "hris_employees", "3"));
   EXPECT_TRUE(second->next.empty());
 
-  auto reqs = vendor_.requests();
+  auto reqs = fake_.requests();
   ASSERT_EQ(reqs.size(), 2u);
-  EXPECT_EQ(reqs[0].query_param("page[limit]"), "100");
-  EXPECT_FALSE(reqs[0].has_query_param("page[after]"));
-  EXPECT_EQ(reqs[1].query_param("page[after]"), "c+2/=");
+  EXPECT_EQ(reqs[0].param("page[limit]"), "100");
+  EXPECT_FALSE(reqs[0].has_param("page[after]"));
+  EXPECT_EQ(reqs[1].param("page[after]"), "c+2/=");
   EXPECT_EQ(reqs[1].header("Authorization"), expected_auth());
 
   // Only a next link: its page[after] is the cursor.
-  vendor_.set(
+  fake_.set(
       "GET /api/v1/employees", 200,
       R"({"data":[],"_links":{"next":{"href":"https://acme.bamboohr.com/api/v1/employees?page%5Blimit%5D=100&page%5Bafter%5D=abc%3D"}}})");
   auto linked = connector_->list_records(ctx_, Model::kHrisEmployees, "");
   ASSERT_TRUE(linked.ok()) << linked.error().message;
   EXPECT_EQ(linked->next, "abc=");
 
-  vendor_.set("GET /api/v1/employees", 200, R"({"data":[],"meta":{"page":{"nextCursor":"same"}}})");
+  fake_.set("GET /api/v1/employees", 200, R"({"data":[],"meta":{"page":{"nextCursor":"same"}}})");
   EXPECT_FALSE(connector_->list_records(ctx_, Model::kHrisEmployees, "same").ok());
-  vendor_.set("GET /api/v1/employees", 200, R"({"items":[]})");
+  fake_.set("GET /api/v1/employees", 200, R"({"items":[]})");
   EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUpstream);
-  vendor_.set("GET /api/v1/employees", 401, "");
+  fake_.set("GET /api/v1/employees", 401, "");
   EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUnauthorized);
 }
 
@@ -344,7 +332,7 @@ constexpr std::string_view kTimeOff = R"([
 ])";
 
 TEST_F(BambooHrApiTest, ListsAndFetchesTimeOffRequests) {
-  vendor_.on("GET /api/v1/time_off/requests", [](const http::Request& r) {
+  fake_.on("GET /api/v1/time_off/requests", [](const http::Request& r) {
     if (!r.query_param("start") || !r.query_param("end")) return http::Response::json(400, "[]");
     return http::Response::json(200, std::string(kTimeOff));
   });
@@ -372,16 +360,16 @@ TEST_F(BambooHrApiTest, ListsAndFetchesTimeOffRequests) {
   ASSERT_TRUE(one.ok()) << one.error().message;
   ASSERT_TRUE(one->has_value());
   EXPECT_EQ((**one).at("remote_id").as_string(), "1343");
-  EXPECT_EQ(vendor_.requests().back().query_param("id"), "1343");
-  EXPECT_EQ(vendor_.requests().back().header("Authorization"), expected_auth());
+  EXPECT_EQ(fake_.requests().back().param("id"), "1343");
+  EXPECT_EQ(fake_.requests().back().header("Authorization"), expected_auth());
 
   auto gone = connector_->fetch_record(ctx_, Model::kHrisAbsences, "999");
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
 
-  vendor_.set("GET /api/v1/time_off/requests", 401, "");
+  fake_.set("GET /api/v1/time_off/requests", 401, "");
   EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisAbsences, "").error().kind, ErrorKind::kUnauthorized);
-  vendor_.set("GET /api/v1/time_off/requests", 200, "{}");
+  fake_.set("GET /api/v1/time_off/requests", 200, "{}");
   EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisAbsences, "").error().kind, ErrorKind::kUpstream);
 }
 

@@ -217,6 +217,25 @@ bool same_origin(std::string_view url, std::string_view base) {
   return !a.empty() && a == url_origin(base);
 }
 
+http::ClientRequest authorized_request(const ApiContext& ctx, std::string method, std::string url,
+                                       std::pair<std::string, std::string> auth, std::string accept) {
+  http::ClientRequest req;
+  req.method = std::move(method);
+  req.url = std::move(url);
+  req.headers.push_back(std::move(auth));
+  req.headers.emplace_back("Accept", std::move(accept));
+  req.timeout = ctx.timeout;
+  return req;
+}
+
+Error rejected_credential(std::string_view vendor, std::string_view credential,
+                          const http::ClientResponse& response,
+                          const std::vector<std::string_view>& secrets) {
+  return make_error(ErrorKind::kUnauthorized, std::string(vendor) + " rejected the " +
+                                                  std::string(credential) + " (" +
+                                                  describe_failure(vendor, response, secrets) + ")");
+}
+
 Result<std::string> fetch_access_token(const ApiContext& ctx, std::string_view vendor,
                                        const TokenRequest& request,
                                        const std::vector<std::string_view>& secrets) {

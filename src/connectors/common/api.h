@@ -49,6 +49,17 @@ std::string url_origin(std::string_view url);
 // so a forged link cannot carry our bearer token to another host.
 bool same_origin(std::string_view url, std::string_view base);
 
+// A request to a tool's API carrying the credential header `auth` (name, value), then `Accept: <accept>`,
+// with the context's timeout.
+http::ClientRequest authorized_request(const ApiContext& ctx, std::string method, std::string url,
+                                       std::pair<std::string, std::string> auth,
+                                       std::string accept = "application/json");
+
+// kUnauthorized "<vendor> rejected the <credential> (<what the vendor answered, secrets removed>)", e.g.
+// "Lever rejected the API key (Lever answered 401: Invalid API key)".
+Error rejected_credential(std::string_view vendor, std::string_view credential,
+                          const http::ClientResponse& response, const std::vector<std::string_view>& secrets);
+
 struct TokenRequest {
   std::string url;
   FormFields form;

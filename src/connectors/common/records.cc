@@ -1,6 +1,7 @@
 #include "connectors/common/records.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <thread>
 
@@ -75,6 +76,14 @@ Result<std::optional<bj::value>> json_or_gone(std::string_view vendor, const htt
   return std::optional<bj::value>(std::move(*parsed));
 }
 
+Result<std::optional<bj::value>> get_record_json(const ApiContext& ctx, std::string_view vendor,
+                                                 http::ClientRequest request, std::string_view credential,
+                                                 const std::vector<std::string_view>& secrets) {
+  http::ClientResponse resp = get_with_retry(ctx, std::move(request));
+  if (resp.status == 401) return rejected_credential(vendor, credential, resp, secrets);
+  return json_or_gone(vendor, resp, secrets);
+}
+
 bj::value iso_or_null(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
   auto at = parse_iso8601(v->get_string());
@@ -93,6 +102,28 @@ bj::value string_or_null(const bj::value* v) {
 bj::value number_or_null(const bj::value* v) {
   if (v == nullptr || !v->is_number()) return nullptr;
   return *v;
+}
+
+std::optional<std::string> first_id(const bj::value& doc, std::initializer_list<std::string_view> paths) {
+  for (std::string_view path : paths) {
+    auto id = json::get_id(doc, path);
+    if (id && !id->empty()) return id;
+  }
+  return std::nullopt;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+std::string ascii_upper(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out)
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
 }
 
 }  // namespace tributary::connectors::common

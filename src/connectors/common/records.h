@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,21 @@ http::ClientResponse get_with_retry(const ApiContext& ctx, http::ClientRequest r
 Result<std::optional<boost::json::value>> json_or_gone(std::string_view vendor,
                                                        const http::ClientResponse& response,
                                                        const std::vector<std::string_view>& secrets);
+
+// GETs `request` with get_with_retry and reads the answer as json_or_gone does, except that a 401 is
+// rejected_credential(vendor, credential, ...) with the vendor's own text.
+Result<std::optional<boost::json::value>> get_record_json(const ApiContext& ctx, std::string_view vendor,
+                                                          http::ClientRequest request,
+                                                          std::string_view credential,
+                                                          const std::vector<std::string_view>& secrets);
+
+// The first non-empty id (string or number, as json::get_id reads it) at one of `paths` ("data.id") in `doc`.
+std::optional<std::string> first_id(const boost::json::value& doc,
+                                    std::initializer_list<std::string_view> paths);
+
+// `s` with ASCII letters lower-cased / upper-cased (vendor enum values are compared case-insensitively).
+std::string ascii_lower(std::string_view s);
+std::string ascii_upper(std::string_view s);
 
 // An ISO-8601 date-time with an offset ("2026-11-27T10:00:00.000Z") from whatever the tool sent (a date-time
 // with or without offset, or a bare date); null when absent or unparseable.

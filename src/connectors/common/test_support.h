@@ -1,6 +1,9 @@
-// Test-only helpers for connector tests: reading files from a connector's testdata/ folder and building
-// requests. Header-only, so nothing here is linked into the library.
+// Test-only helpers for connector tests: reading files from a connector's testdata/ folder, building
+// requests and checking parsed events against a testdata case. Header-only, so nothing here is linked into
+// the library.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <fstream>
@@ -8,7 +11,10 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "connectors/model.h"
+#include "connectors/registry.h"
 #include "http/message.h"
 
 namespace tributary::connectors::testing {
@@ -36,6 +42,48 @@ inline http::Request post_request(std::string body, HeaderList headers) {
   r.body = std::move(body);
   r.remote_address = "127.0.0.1";
   return r;
+}
+
+// The shared fixture of a registered connector's webhook tests: the connector as `register_connector` adds
+// it, its testdata/vectors.json and the string `key_field` of that file (the webhook secret or token).
+class RegisteredConnectorTest : public ::testing::Test {
+ protected:
+  RegisteredConnectorTest(void (*register_connector)(Registry&), std::string tool,
+                          std::string_view key_field = "secret")
+      : tool_(std::move(tool)) {
+    register_connector(registry_);
+    connector_ = registry_.find(tool_);
+    vectors_ = read_testdata_json(tool_ + "/testdata/vectors.json");
+    secret_ = std::string(vectors_.at(key_field).as_string());
+  }
+
+  // A file of the connector's testdata/ folder.
+  std::string body_of(std::string_view file) const {
+    return read_testdata(tool_ + "/testdata/" + std::string(file));
+  }
+  Verification verify(const http::Request& r) const {
+    return connector_->verify(r, VerificationKeys{{secret_}});
+  }
+  Result<ParsedEvent> parse_json(std::string body) const {
+    return connector_->parse(post_request(std::move(body), {}));
+  }
+
+  std::string tool_;
+  Registry registry_;
+  const Connector* connector_ = nullptr;
+  boost::json::value vectors_;
+  std::string secret_;
+};
+
+// `events` are, in order, the `expected` array of a testdata case: each entry's model, action and remote_id.
+inline void expect_events(const std::vector<UnifiedEvent>& events, const boost::json::value& expected) {
+  const auto& want = expected.as_array();
+  ASSERT_EQ(events.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(to_string(events[i].model), want[i].at("model").as_string());
+    EXPECT_EQ(to_string(events[i].action), want[i].at("action").as_string());
+    EXPECT_EQ(events[i].remote_id, want[i].at("remote_id").as_string());
+  }
 }
 
 }  // namespace tributary::connectors::testing

@@ -216,9 +216,7 @@ bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::
 bj::object map_job(const ApiContext& ctx, const bj::object& j, const std::string& remote_id) {
   bj::value status = nullptr;
   if (const auto* s = j.if_contains("status"); s != nullptr && s->is_string()) {
-    std::string upper(s->get_string());
-    for (auto& ch : upper)
-      ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    const std::string upper = common::ascii_upper(s->get_string());
     if (upper == "OPEN" || upper == "CLOSED" || upper == "DRAFT" || upper == "ARCHIVED")
       status = bj::value(upper);
   }

@@ -13,37 +13,15 @@ using testing::post_request;
 using testing::read_testdata;
 using testing::read_testdata_json;
 
-class GreenhouseTest : public ::testing::Test {
+class GreenhouseTest : public testing::RegisteredConnectorTest {
  protected:
-  GreenhouseTest() {
-    register_greenhouse(registry_);
-    connector_ = registry_.find("greenhouse");
-    vectors_ = read_testdata_json("greenhouse/testdata/vectors.json");
-    secret_ = std::string(vectors_.at("secret").as_string());
-  }
-
-  static std::string body_of(std::string_view file) {
-    return read_testdata("greenhouse/testdata/" + std::string(file));
-  }
+  GreenhouseTest() : RegisteredConnectorTest(register_greenhouse, "greenhouse") {}
 
   // A request carrying a correct signature of `body` under the test secret.
   http::Request signed_request(std::string body) const {
     std::string sig = "sha256 " + crypto::hex_encode(crypto::hmac_sha256(secret_, body));
     return post_request(std::move(body), {{"Content-Type", "application/json"}, {"Signature", sig}});
   }
-
-  Verification verify(const http::Request& r) const {
-    return connector_->verify(r, VerificationKeys{{secret_}});
-  }
-
-  Result<ParsedEvent> parse_json(std::string body) const {
-    return connector_->parse(post_request(std::move(body), {}));
-  }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  bj::value vectors_;
-  std::string secret_;
 };
 
 TEST_F(GreenhouseTest, Declaration) {
@@ -81,13 +59,7 @@ TEST_F(GreenhouseTest, DocumentedPayloadsVerifyAndParse) {
     EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
     EXPECT_EQ(parsed->is_ping, c.at("is_ping").as_bool());
     EXPECT_EQ(parsed->delivery_id, c.at("event_id").as_string());
-    const auto& expected = c.at("events").as_array();
-    ASSERT_EQ(parsed->events.size(), expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_EQ(to_string(parsed->events[i].model), expected[i].at("model").as_string());
-      EXPECT_EQ(to_string(parsed->events[i].action), expected[i].at("action").as_string());
-      EXPECT_EQ(parsed->events[i].remote_id, expected[i].at("remote_id").as_string());
-    }
+    testing::expect_events(parsed->events, c.at("events"));
   }
 }
 

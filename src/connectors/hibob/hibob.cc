@@ -51,14 +51,7 @@ bool is_ping_body(std::string_view body) {
   return text && *text == kPing;
 }
 
-// The first id at one of `paths` inside the payload.
-std::optional<std::string> first_id(const bj::value& doc, std::initializer_list<std::string_view> paths) {
-  for (std::string_view path : paths) {
-    auto id = json::get_id(doc, path);
-    if (id && !id->empty()) return id;
-  }
-  return std::nullopt;
-}
+using common::first_id;
 
 class HiBobConnector final : public Connector {
  public:

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/common/records.h"
-#include "connectors/common/scripted_vendor.h"
+#include "connectors/common/scripted_api.h"
 #include "connectors/hibob/hibob.h"
 #include "core/crypto.h"
 #include "core/json.h"
@@ -12,7 +12,7 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::ScriptedVendor;
+using testing::ScriptedApi;
 
 constexpr std::string_view kPerson = R"({
   "id":"3332883894138569263","firstName":"Ashley","surname":"Adams","email":"ashley.adams@example.com",
@@ -24,39 +24,28 @@ constexpr std::string_view kPerson = R"({
   "about":{"avatar":"https://images.example.com/a.png"},
   "home":{"mobilePhone":"+44 7700 900123","privateEmail":""}})";
 
-class HiBobApiTest : public ::testing::Test {
+class HiBobApiTest : public testing::ConnectorApiTest {
  protected:
+  HiBobApiTest() : ConnectorApiTest(register_hibob, "hibob") {}
+
   void SetUp() override {
-    register_hibob(registry_);
-    connector_ = registry_.find("hibob");
-    ASSERT_NE(connector_, nullptr);
-    auto started = vendor_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = vendor_.base_url();
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     ctx_.credentials["service_user_id"] = "SERVICE-4411";
     ctx_.credentials["service_user_token"] = "tok_SecretServiceToken99";
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_h";
   }
 
   std::string expected_auth() const {
     return "Basic " + crypto::base64_encode("SERVICE-4411:tok_SecretServiceToken99");
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  ScriptedVendor vendor_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
 };
 
 TEST_F(HiBobApiTest, FetchesAndMapsAnEmployee) {
-  vendor_.set("POST /v1/people/3332883894138569263", 200, std::string(kPerson));
+  fake_.set("POST /v1/people/3332883894138569263", 200, std::string(kPerson));
   auto got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "3332883894138569263");
   ASSERT_TRUE(got.ok()) << got.error().message;
   ASSERT_TRUE(got->has_value());
-  auto reqs = vendor_.requests();
+  auto reqs = fake_.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].method, "POST");
   EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
@@ -90,8 +79,8 @@ TEST_F(HiBobApiTest, FetchesAndMapsAnEmployee) {
 }
 
 TEST_F(HiBobApiTest, FlatFieldPathsAreUnderstood) {
-  vendor_.set("POST /v1/people/9", 200,
-              R"({"/root/id":"9","/root/firstName":"Flat","root.surname":"Keys","work.title":"Ops"})");
+  fake_.set("POST /v1/people/9", 200,
+            R"({"/root/id":"9","/root/firstName":"Flat","root.surname":"Keys","work.title":"Ops"})");
   auto got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "9");
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((**got).at("first_name").as_string(), "Flat");
@@ -100,26 +89,26 @@ TEST_F(HiBobApiTest, FlatFieldPathsAreUnderstood) {
 }
 
 TEST_F(HiBobApiTest, FetchErrors) {
-  vendor_.set("POST /v1/people/*", 404, R"({"error":"not found"})");
+  fake_.set("POST /v1/people/*", 404, R"({"error":"not found"})");
   auto got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "1");
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
 
-  vendor_.set("POST /v1/people/*", 401, R"({"error":"Invalid token tok_SecretServiceToken99"})");
+  fake_.set("POST /v1/people/*", 401, R"({"error":"Invalid token tok_SecretServiceToken99"})");
   got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "1");
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().kind, ErrorKind::kUnauthorized);
   EXPECT_NE(got.error().message.find("Invalid token"), std::string::npos) << got.error().message;
   EXPECT_EQ(got.error().message.find("tok_SecretServiceToken99"), std::string::npos) << got.error().message;
 
-  vendor_.set("POST /v1/people/*", 403, "{}");
+  fake_.set("POST /v1/people/*", 403, "{}");
   got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "1");
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().kind, ErrorKind::kForbidden);
   EXPECT_NE(got.error().message.find("Service users"), std::string::npos);
 
   int calls = 0;
-  vendor_.on("POST /v1/people/*", [&calls](const http::Request&) {
+  fake_.on("POST /v1/people/*", [&calls](const http::Request&) {
     ++calls;
     return http::Response::json(429, "{}").with_header("Retry-After", "0");
   });
@@ -135,7 +124,7 @@ TEST_F(HiBobApiTest, FetchErrors) {
 
 TEST_F(HiBobApiTest, ListsEveryEmployeeInOnePage) {
   int calls = 0;
-  vendor_.on("POST /v1/people/search", [&calls](const http::Request&) {
+  fake_.on("POST /v1/people/search", [&calls](const http::Request&) {
     if (++calls == 1) return http::Response::json(429, "{}").with_header("Retry-After", "0");
     return http::Response::json(200, R"({"employees":[)" + std::string(kPerson) +
                                          R"(,{"id":"77","firstName":"Bo","surname":"Ng"},{"noid":true},5]})");
@@ -146,16 +135,16 @@ TEST_F(HiBobApiTest, ListsEveryEmployeeInOnePage) {
   EXPECT_TRUE(page->next.empty());
   EXPECT_EQ(page->records[1].at("remote_id").as_string(), "77");
   EXPECT_EQ(page->records[1].at("display_full_name").as_string(), "Bo Ng");
-  auto reqs = vendor_.requests();
+  auto reqs = fake_.requests();
   ASSERT_EQ(reqs.size(), 2u);
   bj::value body = bj::parse(reqs[1].body);
   EXPECT_TRUE(body.as_object().at("fields").is_array());
   EXPECT_EQ(body.as_object().at("showInactive"), true);
   EXPECT_EQ(reqs[1].header("Authorization"), expected_auth());
 
-  vendor_.set("POST /v1/people/search", 200, R"({"people":[]})");
+  fake_.set("POST /v1/people/search", 200, R"({"people":[]})");
   EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUpstream);
-  vendor_.set("POST /v1/people/search", 401, "{}");
+  fake_.set("POST /v1/people/search", 401, "{}");
   EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUnauthorized);
 }
 
@@ -175,11 +164,11 @@ TEST_F(HiBobApiTest, ListsTimeOffThroughTheChangesFeedAcrossPages) {
                std::to_string(i % 3) + R"(","requestId":)" + std::to_string(1000 + i) + "}";
   changes += R"(,{"changeType":"Deleted","employeeId":"E1","requestId":1001})";
   changes += R"(,{"changeType":"Created","employeeId":"E2","requestId":1002}]})";
-  vendor_.on("GET /v1/timeoff/requests/changes", [changes](const http::Request& r) {
+  fake_.on("GET /v1/timeoff/requests/changes", [changes](const http::Request& r) {
     if (!r.query_param("since")) return http::Response::json(400, R"({"error":"since is required"})");
     return http::Response::json(200, changes);
   });
-  vendor_.on("GET /v1/timeoff/employees/*", [](const http::Request& r) {
+  fake_.on("GET /v1/timeoff/employees/*", [](const http::Request& r) {
     // /v1/timeoff/employees/{employee}/requests/{id}
     const std::string rest = r.path.substr(std::string("/v1/timeoff/employees/").size());
     const auto slash = rest.find("/requests/");
@@ -214,17 +203,16 @@ TEST_F(HiBobApiTest, ListsTimeOffThroughTheChangesFeedAcrossPages) {
   EXPECT_TRUE(second->next.empty());
   EXPECT_EQ(second->records.back().at("remote_id").as_string(), "1060");
 
-  for (const auto& r : vendor_.requests())
+  for (const auto& r : fake_.requests())
     EXPECT_EQ(r.header("Authorization"), expected_auth()) << r.path;
   EXPECT_FALSE(connector_->list_records(ctx_, Model::kHrisAbsences, "x1").ok());
 }
 
 TEST_F(HiBobApiTest, FetchesOneTimeOffRequest) {
-  vendor_.set("GET /v1/timeoff/requests/changes", 200,
-              R"({"changes":[{"changeType":"Created","employeeId":"E7","requestId":44623014}]})");
-  vendor_.on("GET /v1/timeoff/employees/E7/requests/44623014", [](const http::Request&) {
-    return http::Response::json(200, time_off_request(44623014, "E7"));
-  });
+  fake_.set("GET /v1/timeoff/requests/changes", 200,
+            R"({"changes":[{"changeType":"Created","employeeId":"E7","requestId":44623014}]})");
+  fake_.on("GET /v1/timeoff/employees/E7/requests/44623014",
+           [](const http::Request&) { return http::Response::json(200, time_off_request(44623014, "E7")); });
   auto got = connector_->fetch_record(ctx_, Model::kHrisAbsences, "44623014");
   ASSERT_TRUE(got.ok()) << got.error().message;
   ASSERT_TRUE(got->has_value());
@@ -232,11 +220,11 @@ TEST_F(HiBobApiTest, FetchesOneTimeOffRequest) {
   EXPECT_EQ((**got).at("employee_id").as_string(), common::unified_id("int_h", "hris_employees", "E7"));
 
   // "employee/request" skips the feed.
-  vendor_.clear_requests();
+  fake_.clear_requests();
   got = connector_->fetch_record(ctx_, Model::kHrisAbsences, "E7/44623014");
   ASSERT_TRUE(got.ok() && got->has_value());
-  ASSERT_EQ(vendor_.requests().size(), 1u);
-  EXPECT_EQ(vendor_.requests()[0].path, "/v1/timeoff/employees/E7/requests/44623014");
+  ASSERT_EQ(fake_.requests().size(), 1u);
+  EXPECT_EQ(fake_.requests()[0].path, "/v1/timeoff/employees/E7/requests/44623014");
 
   // Unknown to the feed, or 404 when read: gone.
   got = connector_->fetch_record(ctx_, Model::kHrisAbsences, "5");
@@ -246,7 +234,7 @@ TEST_F(HiBobApiTest, FetchesOneTimeOffRequest) {
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
 
-  vendor_.set("GET /v1/timeoff/requests/changes", 401, "{}");
+  fake_.set("GET /v1/timeoff/requests/changes", 401, "{}");
   EXPECT_EQ(connector_->fetch_record(ctx_, Model::kHrisAbsences, "44623014").error().kind,
             ErrorKind::kUnauthorized);
 }

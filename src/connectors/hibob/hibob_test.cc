@@ -13,29 +13,16 @@ using testing::post_request;
 using testing::read_testdata;
 using testing::read_testdata_json;
 
-class HiBobTest : public ::testing::Test {
+class HiBobTest : public testing::RegisteredConnectorTest {
  protected:
-  HiBobTest() {
-    register_hibob(registry_);
-    connector_ = registry_.find("hibob");
-    vectors_ = read_testdata_json("hibob/testdata/vectors.json");
-    secret_ = std::string(vectors_.at("secret").as_string());
-  }
+  HiBobTest() : RegisteredConnectorTest(register_hibob, "hibob") {}
 
-  static std::string body_of(std::string_view file) {
-    return read_testdata("hibob/testdata/" + std::string(file));
-  }
   static std::string sign(std::string_view key, std::string_view body) {
     return crypto::base64_encode(crypto::hmac_sha512(key, body));
   }
   Verification verify(std::string body, HeaderList headers) const {
     return connector_->verify(post_request(std::move(body), std::move(headers)), VerificationKeys{{secret_}});
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  bj::value vectors_;
-  std::string secret_;
 };
 
 TEST_F(HiBobTest, Declaration) {
@@ -109,13 +96,7 @@ TEST_F(HiBobTest, DocumentedPayloadsVerifyAndParse) {
     EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
     EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
     EXPECT_FALSE(parsed->is_ping);
-    const auto& expected = c.at("events").as_array();
-    ASSERT_EQ(parsed->events.size(), expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_EQ(to_string(parsed->events[i].model), expected[i].at("model").as_string());
-      EXPECT_EQ(to_string(parsed->events[i].action), expected[i].at("action").as_string());
-      EXPECT_EQ(parsed->events[i].remote_id, expected[i].at("remote_id").as_string());
-    }
+    testing::expect_events(parsed->events, c.at("events"));
   }
 }
 

@@ -68,10 +68,7 @@ std::optional<std::pair<std::int64_t, std::string>> triggered_at(const bj::objec
 
 Error api_error(std::string_view what, const http::ClientResponse& response,
                 const std::vector<std::string_view>& secrets) {
-  if (response.status == 401)
-    return make_error(
-        ErrorKind::kUnauthorized,
-        "Lever rejected the API key (" + common::describe_failure(kVendor, response, secrets) + ")");
+  if (response.status == 401) return common::rejected_credential(kVendor, "API key", response, secrets);
   if (response.status == 403) return make_error(ErrorKind::kForbidden, std::string(kPermissionMessage));
   return make_error(ErrorKind::kUpstream,
                     std::string(what) + " failed: " + common::describe_failure(kVendor, response, secrets));
@@ -95,18 +92,11 @@ bj::value time_of(const bj::value* v) {
   return common::iso_or_null(v);
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out)
-    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 // Posting states (published, internal, closed, draft, pending, rejected) → Kombo's job status; the unified
 // names themselves pass through.
 bj::value job_status(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "published" || s == "internal" || s == "open") return "OPEN";
   if (s == "closed") return "CLOSED";
   if (s == "draft" || s == "pending") return "DRAFT";
@@ -116,7 +106,7 @@ bj::value job_status(const bj::value* v) {
 
 bj::value visibility(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "published") return "PUBLIC";
   if (s == "internal") return "INTERNAL";
   return nullptr;
@@ -124,7 +114,7 @@ bj::value visibility(const bj::value* v) {
 
 bj::value employment_type(const bj::value& commitment) {
   if (!commitment.is_string()) return nullptr;
-  std::string s = lower(commitment.get_string());
+  std::string s = common::ascii_lower(commitment.get_string());
   std::replace(s.begin(), s.end(), '-', ' ');
   if (s.find("full time") != std::string::npos) return "FULL_TIME";
   if (s.find("part time") != std::string::npos) return "PART_TIME";
@@ -136,7 +126,7 @@ bj::value employment_type(const bj::value& commitment) {
 
 bj::value remote_work_status(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "remote") return "REMOTE";
   if (s == "hybrid") return "HYBRID";
   if (s == "onsite" || s == "on-site") return "ON_SITE";
@@ -145,7 +135,7 @@ bj::value remote_work_status(const bj::value* v) {
 
 bj::value salary_period(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "per-year-salary" || s == "year") return "YEAR";
   if (s == "per-month-salary" || s == "month") return "MONTH";
   if (s == "per-week-salary" || s == "week") return "WEEK";
@@ -156,7 +146,7 @@ bj::value salary_period(const bj::value* v) {
 
 bj::value confidential(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "confidential") return true;
   if (s == "non-confidential") return false;
   return nullptr;
@@ -587,23 +577,15 @@ class LeverConnector final : public Connector {
 
   static http::ClientRequest authorized(const ApiContext& ctx, std::string method, std::string url,
                                         std::string_view key) {
-    http::ClientRequest req;
-    req.method = std::move(method);
-    req.url = std::move(url);
-    req.headers.emplace_back("Authorization", "Basic " + crypto::base64_encode(std::string(key) + ":"));
-    req.headers.emplace_back("Accept", "application/json");
-    req.timeout = ctx.timeout;
-    return req;
+    return common::authorized_request(
+        ctx, std::move(method), std::move(url),
+        {"Authorization", "Basic " + crypto::base64_encode(std::string(key) + ":")});
   }
 
   static Result<std::optional<bj::value>> get_json(const ApiContext& ctx, std::string url,
                                                    std::string_view key) {
-    http::ClientResponse resp = common::get_with_retry(ctx, authorized(ctx, "GET", std::move(url), key));
-    auto out = common::json_or_gone(kVendor, resp, {key});
-    if (!out && out.error().kind == ErrorKind::kUnauthorized)
-      return make_error(ErrorKind::kUnauthorized, "Lever rejected the API key (" +
-                                                      common::describe_failure(kVendor, resp, {key}) + ")");
-    return out;
+    return common::get_record_json(ctx, kVendor, authorized(ctx, "GET", std::move(url), key), "API key",
+                                   {key});
   }
 
   std::function<SystemClock::time_point()> now_;

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/common/records.h"
-#include "connectors/common/scripted_server.h"
+#include "connectors/common/scripted_api.h"
 #include "connectors/lever/lever.h"
 #include "core/crypto.h"
 #include "core/json.h"
@@ -12,7 +12,7 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::ScriptedServer;
+using testing::ScriptedApi;
 
 std::string route_of(const http::Request& r) {
   for (std::string_view prefix : {"/v1/webhooks/", "/v1/opportunities/", "/v1/postings/"})
@@ -20,23 +20,18 @@ std::string route_of(const http::Request& r) {
   return r.method + " " + r.path;
 }
 
-class LeverApiTest : public ::testing::Test {
+class LeverApiTest : public testing::ConnectorApiTest {
  protected:
+  LeverApiTest() : ConnectorApiTest(register_lever, "lever", route_of) {}
+
   void SetUp() override {
-    register_lever(registry_);
-    connector_ = registry_.find("lever");
-    ASSERT_NE(connector_, nullptr);
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     fake_.set("POST /v1/webhooks", 200,
               R"({"data":{"id":"a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d","event":"applicationCreated",)"
               R"("url":"https://relay.example.com/ingress/sub_l","createdAt":1700000000000,)"
               R"("configuration":{"conditions":null,"signatureToken":"sigtok-5e6f7a8b9c0d"}}})");
     fake_.set("DELETE /v1/webhooks/{id}", 204, "");
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
     ctx_.credentials["api_key"] = "lever-key-0123456789";
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_lv_1";
     request_.event_types = {"applicationCreated"};
     request_.ingress_url = "https://relay.example.com/ingress/sub_l";
@@ -44,13 +39,6 @@ class LeverApiTest : public ::testing::Test {
   }
 
   std::string basic() const { return "Basic " + crypto::base64_encode("lever-key-0123456789:"); }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  ScriptedServer fake_{route_of};
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
-  SubscriptionRequest request_;
 };
 
 TEST_F(LeverApiTest, CreatesOneWebhookAndKeepsItsSignatureToken) {
@@ -152,9 +140,9 @@ TEST_F(LeverApiTest, LooksTheWebhookUpAcrossListingPages) {
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0].method, "GET");
   EXPECT_EQ(reqs[0].path, "/v1/webhooks");
-  EXPECT_EQ(reqs[0].query("offset"), "");
+  EXPECT_EQ(reqs[0].param("offset"), "");
   EXPECT_EQ(reqs[0].header("Authorization"), basic());
-  EXPECT_EQ(reqs[1].query("offset"), "wh-1");
+  EXPECT_EQ(reqs[1].param("offset"), "wh-1");
 
   // Deleted in Lever: on no page.
   fake_.clear_requests();
@@ -310,9 +298,9 @@ TEST_F(LeverApiTest, ListsAcrossPagesWithOffset) {
   EXPECT_EQ(second->next, "");
   auto reqs = fake_.requests();
   ASSERT_EQ(reqs.size(), 2u);
-  EXPECT_EQ(reqs[0].query("limit"), "100");
-  EXPECT_EQ(reqs[0].query("offset"), "");
-  EXPECT_EQ(reqs[1].query("offset"), "0.1700000000000.o2");
+  EXPECT_EQ(reqs[0].param("limit"), "100");
+  EXPECT_EQ(reqs[0].param("offset"), "");
+  EXPECT_EQ(reqs[1].param("offset"), "0.1700000000000.o2");
   EXPECT_EQ(reqs[1].header("Authorization"), basic());
 
   // hasNext without a next cursor ends the listing.

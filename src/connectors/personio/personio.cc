@@ -34,14 +34,7 @@ Error api_error(std::string_view what, const http::ClientResponse& response,
                     std::string(what) + " failed: " + common::describe_failure(kVendor, response, secrets));
 }
 
-// The first id found at one of `paths` inside the payload.
-std::optional<std::string> first_id(const bj::value& payload, std::initializer_list<std::string_view> paths) {
-  for (std::string_view path : paths) {
-    auto id = json::get_id(payload, path);
-    if (id && !id->empty()) return id;
-  }
-  return std::nullopt;
-}
+using common::first_id;
 
 class PersonioConnector final : public Connector {
  public:
@@ -518,13 +511,8 @@ class PersonioConnector final : public Connector {
 
   static http::ClientRequest authorized(const ApiContext& ctx, std::string method, std::string url,
                                         std::string_view token) {
-    http::ClientRequest req;
-    req.method = std::move(method);
-    req.url = std::move(url);
-    req.headers.emplace_back("Authorization", "Bearer " + std::string(token));
-    req.headers.emplace_back("Accept", "application/json");
-    req.timeout = ctx.timeout;
-    return req;
+    return common::authorized_request(ctx, std::move(method), std::move(url),
+                                      {"Authorization", "Bearer " + std::string(token)});
   }
 };
 

@@ -2,7 +2,7 @@
 // absent, persons with their employment, absence periods, errors mapped.
 #include <gtest/gtest.h>
 
-#include "connectors/common/paged_api.h"
+#include "connectors/common/scripted_api.h"
 #include "connectors/personio/personio.h"
 #include "core/json.h"
 
@@ -10,44 +10,32 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::PagedApi;
+using testing::ScriptedApi;
 
-class PersonioListTest : public ::testing::Test {
+class PersonioListTest : public testing::ConnectorApiTest {
  protected:
+  PersonioListTest() : ConnectorApiTest(register_personio, "personio") {}
+
   void SetUp() override {
-    register_personio(registry_);
-    connector_ = registry_.find("personio");
-    ASSERT_NE(connector_, nullptr);
-    ASSERT_TRUE(api_.start().ok());
-    api_.set("POST /v2/auth/token",
-             {200, R"({"access_token":"at-1","token_type":"Bearer","expires_in":86400})", {}});
-    ctx_.base_url = api_.base_url();
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
+    fake_.set("POST /v2/auth/token", 200,
+              R"({"access_token":"at-1","token_type":"Bearer","expires_in":86400})");
     ctx_.integration_id = "personio:test";
     ctx_.credentials = bj::object{{"client_id", "cid"}, {"client_secret", "csecret"}};
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  PagedApi api_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
 };
 
 TEST_F(PersonioListTest, PersonsPageThroughNextHrefWithTheirEmployment) {
-  const std::string next = api_.base_url() + "/v2/persons?limit=50&cursor=c2";
-  api_.set("GET /v2/persons?limit=50",
-           {200,
+  const std::string next = fake_.base_url() + "/v2/persons?limit=50&cursor=c2";
+  fake_.set("GET /v2/persons?limit=50", 200,
             R"({"_data": [{"id": "1000001", "first_name": "Ada", "last_name": "L", "email": "ada@x.test"}],
                 "_meta": {"links": {"self": {"href": "x"}, "next": {"href": ")" +
-                next + R"("}}}})",
-            {}});
-  api_.set("GET /v2/persons?limit=50&cursor=c2",
-           {200, R"({"_data": [{"id": "1000002", "first_name": "Bob"}], "_meta": {"links": {}}})", {}});
-  api_.set("GET /v2/persons/1000001/employments",
-           {200, R"({"_data": [{"id": "e1", "status": "ACTIVE", "position": {"title": "CTO"}}]})", {}});
-  api_.set("GET /v2/persons/1000002/employments", {200, R"({"_data": []})", {}});
+                next + R"("}}}})");
+  fake_.set("GET /v2/persons?limit=50&cursor=c2", 200,
+            R"({"_data": [{"id": "1000002", "first_name": "Bob"}], "_meta": {"links": {}}})");
+  fake_.set("GET /v2/persons/1000001/employments", 200,
+            R"({"_data": [{"id": "e1", "status": "ACTIVE", "position": {"title": "CTO"}}]})");
+  fake_.set("GET /v2/persons/1000002/employments", 200, R"({"_data": []})");
 
   auto first = connector_->list_records(ctx_, Model::kHrisEmployees, "");
   ASSERT_TRUE(first.ok()) << first.error().message;
@@ -65,11 +53,9 @@ TEST_F(PersonioListTest, PersonsPageThroughNextHrefWithTheirEmployment) {
 }
 
 TEST_F(PersonioListTest, AbsencePeriodsList) {
-  api_.set("GET /v2/absence-periods?limit=100",
-           {200,
+  fake_.set("GET /v2/absence-periods?limit=100", 200,
             R"({"_data": [{"id": "a1", "person": {"id": "1000001"}, "approval": {"status": "APPROVED"},
-                                "starts_from": {"date_time": "2026-12-01T00:00:00"}}], "_meta": {"links": {}}})",
-            {}});
+                                "starts_from": {"date_time": "2026-12-01T00:00:00"}}], "_meta": {"links": {}}})");
   auto page = connector_->list_records(ctx_, Model::kHrisAbsences, "");
   ASSERT_TRUE(page.ok()) << page.error().message;
   ASSERT_EQ(page->records.size(), 1u);
@@ -79,21 +65,19 @@ TEST_F(PersonioListTest, AbsencePeriodsList) {
 }
 
 TEST_F(PersonioListTest, ErrorsAndForeignLinks) {
-  api_.set(
-      "GET /v2/absence-periods",
-      {200,
-       R"({"_data": [], "_meta": {"links": {"next": {"href": "http://203.0.113.9/v2/absence-periods"}}}})",
-       {}});
+  fake_.set(
+      "GET /v2/absence-periods", 200,
+      R"({"_data": [], "_meta": {"links": {"next": {"href": "http://203.0.113.9/v2/absence-periods"}}}})");
   auto foreign = connector_->list_records(ctx_, Model::kHrisAbsences, "");
   ASSERT_FALSE(foreign.ok());
   EXPECT_EQ(foreign.error().kind, ErrorKind::kUpstream);
 
-  api_.set("GET /v2/absence-periods", {200, R"({"data": []})", {}});
+  fake_.set("GET /v2/absence-periods", 200, R"({"data": []})");
   auto shapeless = connector_->list_records(ctx_, Model::kHrisAbsences, "");
   ASSERT_FALSE(shapeless.ok());
   EXPECT_EQ(shapeless.error().kind, ErrorKind::kUpstream);
 
-  api_.set("GET /v2/persons", {401, R"({"errors":[{"title":"Unauthorized"}]})", {}});
+  fake_.set("GET /v2/persons", 401, R"({"errors":[{"title":"Unauthorized"}]})");
   auto unauthorized = connector_->list_records(ctx_, Model::kHrisEmployees, "");
   ASSERT_FALSE(unauthorized.ok());
   EXPECT_EQ(unauthorized.error().kind, ErrorKind::kUnauthorized);
@@ -101,16 +85,17 @@ TEST_F(PersonioListTest, ErrorsAndForeignLinks) {
 
 TEST_F(PersonioListTest, RateLimitedListWaitsForRetryAfter) {
   // Two 429s with Retry-After: 1 and then the page: the listing waits about two seconds and succeeds.
-  api_.set("GET /v2/absence-periods", {200, R"({"_data": [], "_meta": {"links": {}}})", {}});
-  api_.first("GET /v2/absence-periods", 2,
-             {429, R"({"errors":[{"title":"Too Many Requests"}]})", {{"Retry-After", "1"}}});
+  fake_.set("GET /v2/absence-periods", 200, R"({"_data": [], "_meta": {"links": {}}})");
+  for (int i = 0; i < 2; ++i)
+    fake_.push("GET /v2/absence-periods", 429, R"({"errors":[{"title":"Too Many Requests"}]})",
+               {{"Retry-After", "1"}});
   const auto started = std::chrono::steady_clock::now();
   auto page = connector_->list_records(ctx_, Model::kHrisAbsences, "");
   const auto waited = std::chrono::steady_clock::now() - started;
   ASSERT_TRUE(page.ok()) << page.error().message;
   EXPECT_GE(waited, std::chrono::milliseconds(1900));
   int asked = 0;
-  for (const auto& r : api_.requests())
+  for (const auto& r : fake_.requests())
     if (r.path == "/v2/absence-periods") ++asked;
   EXPECT_EQ(asked, 3);
 }

@@ -14,32 +14,14 @@ using testing::post_request;
 using testing::read_testdata;
 using testing::read_testdata_json;
 
-class PersonioTest : public ::testing::Test {
+class PersonioTest : public testing::RegisteredConnectorTest {
  protected:
-  PersonioTest() {
-    register_personio(registry_);
-    connector_ = registry_.find("personio");
-    vectors_ = read_testdata_json("personio/testdata/vectors.json");
-    token_ = std::string(vectors_.at("token").as_string());
-  }
-
-  static std::string body_of(std::string_view file) {
-    return read_testdata("personio/testdata/" + std::string(file));
-  }
+  PersonioTest() : RegisteredConnectorTest(register_personio, "personio", "token") {}
 
   Verification verify_with(HeaderList headers) const {
     return connector_->verify(post_request(body_of("person_created.json"), std::move(headers)),
-                              VerificationKeys{{token_}});
+                              VerificationKeys{{secret_}});
   }
-
-  Result<ParsedEvent> parse_json(std::string body) const {
-    return connector_->parse(post_request(std::move(body), {}));
-  }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  bj::value vectors_;
-  std::string token_;
 };
 
 TEST_F(PersonioTest, Declaration) {
@@ -61,7 +43,7 @@ TEST_F(PersonioTest, DocumentedPayloadsVerifyAndParse) {
     const std::string auth(c.at("authorization").as_string());
     http::Request r =
         post_request(body_of(file), {{"Content-Type", "application/json"}, {"Authorization", auth}});
-    Verification v = connector_->verify(r, VerificationKeys{{token_}});
+    Verification v = connector_->verify(r, VerificationKeys{{secret_}});
     EXPECT_TRUE(v.ok) << v.reason;
     EXPECT_EQ(v.scheme, auth.rfind("Bearer ", 0) == 0 ? "static token in Authorization (Bearer <token>)"
                                                       : "static token in Authorization (verbatim)");
@@ -71,13 +53,7 @@ TEST_F(PersonioTest, DocumentedPayloadsVerifyAndParse) {
     EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
     EXPECT_FALSE(parsed->is_ping);
     EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
-    const auto& expected = c.at("events").as_array();
-    ASSERT_EQ(parsed->events.size(), expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_EQ(to_string(parsed->events[i].model), expected[i].at("model").as_string());
-      EXPECT_EQ(to_string(parsed->events[i].action), expected[i].at("action").as_string());
-      EXPECT_EQ(parsed->events[i].remote_id, expected[i].at("remote_id").as_string());
-    }
+    testing::expect_events(parsed->events, c.at("events"));
   }
 }
 
@@ -88,30 +64,30 @@ TEST_F(PersonioTest, WrongMissingAndDuplicatedTokensAreRejected) {
   };
   const Case cases[] = {
       {{}, "missing Authorization header"},
-      {{{"Authorization", token_}, {"authorization", token_}}, "duplicated Authorization header"},
+      {{{"Authorization", secret_}, {"authorization", secret_}}, "duplicated Authorization header"},
       {{{"Authorization", "wrong-token"}}, "does not carry"},
-      {{{"Authorization", token_.substr(0, token_.size() - 1)}}, "does not carry"},  // truncated
-      {{{"Authorization", token_ + "x"}}, "does not carry"},                         // extended
+      {{{"Authorization", secret_.substr(0, secret_.size() - 1)}}, "does not carry"},  // truncated
+      {{{"Authorization", secret_ + "x"}}, "does not carry"},                          // extended
       {{{"Authorization", "Bearer wrong-token"}}, "does not carry"},
-      {{{"Authorization", "Basic " + token_}}, "does not carry"},
+      {{{"Authorization", "Basic " + secret_}}, "does not carry"},
       {{{"Authorization", "Bearer"}}, "does not carry"},
       {{{"Authorization", ""}}, "does not carry"},
-      {{{"X-Personio-Token", token_}}, "missing Authorization header"},
+      {{{"X-Personio-Token", secret_}}, "missing Authorization header"},
   };
   for (const auto& c : cases) {
     Verification v = verify_with(c.headers);
     EXPECT_FALSE(v.ok);
     EXPECT_NE(v.reason.find(c.reason_part), std::string::npos) << v.reason;
-    EXPECT_EQ(v.reason.find(token_), std::string::npos);
+    EXPECT_EQ(v.reason.find(secret_), std::string::npos);
   }
 }
 
 TEST_F(PersonioTest, TokenFormsAndRotation) {
-  EXPECT_TRUE(verify_with({{"authorization", "bearer " + token_}}).ok);
-  EXPECT_FALSE(connector_->verify(post_request("{}", {{"Authorization", token_}}), VerificationKeys{}).ok);
+  EXPECT_TRUE(verify_with({{"authorization", "bearer " + secret_}}).ok);
+  EXPECT_FALSE(connector_->verify(post_request("{}", {{"Authorization", secret_}}), VerificationKeys{}).ok);
   EXPECT_FALSE(connector_->verify(post_request("{}", {{"Authorization", ""}}), VerificationKeys{{""}}).ok);
-  Verification v = connector_->verify(post_request("{}", {{"Authorization", token_}}),
-                                      VerificationKeys{{"new-token", token_}});
+  Verification v = connector_->verify(post_request("{}", {{"Authorization", secret_}}),
+                                      VerificationKeys{{"new-token", secret_}});
   EXPECT_TRUE(v.ok);
   EXPECT_NE(v.scheme.find("previous secret"), std::string::npos);
 }

@@ -208,9 +208,7 @@ bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::
 }
 
 bj::value offer_status(std::string_view status) {
-  std::string s(status);
-  for (auto& ch : s)
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const std::string s = common::ascii_upper(status);
   if (s == "PUBLISHED" || s == "INTERNAL" || s == "OPEN") return "OPEN";
   if (s == "CLOSED" || s == "DRAFT" || s == "ARCHIVED") return bj::value(s);
   return nullptr;
@@ -485,12 +483,9 @@ class RecruiteeConnector final : public Connector {
     if (!key) return key.error();
     auto company = common::credential(ctx, "company_id");
     if (!company) return company.error();
-    http::ClientRequest req;
-    req.method = "GET";
-    req.url = common::join_url(ctx.base_url, "/c/" + common::encode_path_segment(*company) + path);
-    req.headers.emplace_back("Authorization", "Bearer " + *key);
-    req.headers.emplace_back("Accept", "application/json");
-    req.timeout = ctx.timeout;
+    http::ClientRequest req = common::authorized_request(
+        ctx, "GET", common::join_url(ctx.base_url, "/c/" + common::encode_path_segment(*company) + path),
+        {"Authorization", "Bearer " + *key});
     return common::json_or_gone(kDisplayName, common::get_with_retry(ctx, std::move(req)), {*key});
   }
 };

@@ -2,62 +2,17 @@
 #include <gtest/gtest.h>
 
 #include <functional>
-#include <mutex>
 
 #include "connectors/common/records.h"
+#include "connectors/common/scripted_api.h"
 #include "connectors/recruitee/recruitee.h"
 #include "core/json.h"
 #include "http/client.h"
-#include "http/server.h"
 
 namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-
-// A scripted server: every request is recorded and answered by the current handler.
-class FakeRecruitee {
- public:
-  using Handler = std::function<http::Response(const http::Request&)>;
-
-  FakeRecruitee()
-      : server_(options(), [this](http::Request r, http::Responder respond) {
-          Handler h;
-          {
-            std::lock_guard<std::mutex> lock(mu_);
-            requests_.push_back(r);
-            h = handler_;
-          }
-          respond(h ? h(r)
-                    : http::Response::json(404, R"({"errors":[{"status":"404","title":"not found"}]})"));
-        }) {}
-  ~FakeRecruitee() { server_.stop(); }
-
-  Status start() { return server_.start(); }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
-  void set(Handler h) {
-    std::lock_guard<std::mutex> lock(mu_);
-    handler_ = std::move(h);
-  }
-  std::vector<http::Request> requests() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-
- private:
-  static http::ServerOptions options() {
-    http::ServerOptions o;
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.threads = 1;
-    return o;
-  }
-
-  mutable std::mutex mu_;
-  Handler handler_;
-  std::vector<http::Request> requests_;
-  http::Server server_;
-};
 
 std::string candidate_json(int id) {
   const std::string n = std::to_string(id);
@@ -70,36 +25,25 @@ std::string candidate_json(int id) {
 const std::string kOffer =
     R"({"id":812,"title":"Backend Engineer","status":"published","kind":"job","description":"<p>Build things</p>","department":"Engineering","city":"Amsterdam","country":"Netherlands","location":"Amsterdam, Netherlands","remote":true,"employment_type":"fulltime","careers_url":"https://example.recruitee.com/o/backend-engineer","created_at":"2026-11-01T09:00:00.000000Z","updated_at":"2026-11-02T09:00:00.000000Z"})";
 
-class RecruiteeApiTest : public ::testing::Test {
+class RecruiteeApiTest : public testing::ConnectorApiTest {
  protected:
+  RecruiteeApiTest() : ConnectorApiTest(register_recruitee, "recruitee") {}
+
   void SetUp() override {
-    register_recruitee(registry_);
-    connector_ = registry_.find("recruitee");
-    ASSERT_NE(connector_, nullptr);
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     ctx_.credentials["api_key"] = "rt-api-key-xyz789";
     ctx_.credentials["company_id"] = "77";
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_rt_1";
   }
 
-  void expect_auth(const http::Request& r) const {
+  void expect_auth(const testing::ScriptedRequest& r) const {
     EXPECT_EQ(r.method, "GET");
-    EXPECT_EQ(r.header("Authorization").value_or(""), "Bearer rt-api-key-xyz789");
+    EXPECT_EQ(r.header("Authorization"), "Bearer rt-api-key-xyz789");
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  FakeRecruitee fake_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
 };
 
 TEST_F(RecruiteeApiTest, FetchesACandidate) {
-  fake_.set([](const http::Request& r) {
+  fake_.on("*", [](const http::Request& r) {
     if (r.path != "/c/77/candidates/2345") return http::Response::json(404, R"({"error":"not found"})");
     return http::Response::json(200, R"({"candidate":)" + candidate_json(2345) + R"(,"references":[]})");
   });
@@ -126,7 +70,7 @@ TEST_F(RecruiteeApiTest, FetchesACandidate) {
   EXPECT_EQ(c.size(), 20u);
 
   // Explicit first/last names win over the split of `name`.
-  fake_.set([](const http::Request&) {
+  fake_.on("*", [](const http::Request&) {
     return http::Response::json(
         200, R"({"candidate":{"id":9,"name":"Mary Ann Evans","first_name":"George","last_name":"Eliot"}})");
   });
@@ -137,7 +81,7 @@ TEST_F(RecruiteeApiTest, FetchesACandidate) {
 }
 
 TEST_F(RecruiteeApiTest, FetchesAnOfferAsAJob) {
-  fake_.set([](const http::Request& r) {
+  fake_.on("*", [](const http::Request& r) {
     if (r.path != "/c/77/offers/812") return http::Response::json(404, "{}");
     return http::Response::json(200, R"({"offer":)" + kOffer + "}");
   });
@@ -158,7 +102,7 @@ TEST_F(RecruiteeApiTest, FetchesAnOfferAsAJob) {
   EXPECT_EQ(j.size(), 34u);
   for (const auto& [status, expected] : std::vector<std::pair<std::string, std::string>>{
            {"draft", "DRAFT"}, {"closed", "CLOSED"}, {"archived", "ARCHIVED"}, {"internal", "OPEN"}}) {
-    fake_.set([status = status](const http::Request&) {
+    fake_.on("*", [status = status](const http::Request&) {
       return http::Response::json(200, R"({"offer":{"id":812,"title":"x","status":")" + status + R"("}})");
     });
     fetched = connector_->fetch_record(ctx_, Model::kAtsJobs, "812");
@@ -168,12 +112,12 @@ TEST_F(RecruiteeApiTest, FetchesAnOfferAsAJob) {
 }
 
 TEST_F(RecruiteeApiTest, GoneUnauthorizedForbiddenAndRateLimited) {
-  fake_.set([](const http::Request&) { return http::Response::json(404, R"({"error":"Not found"})"); });
+  fake_.on("*", [](const http::Request&) { return http::Response::json(404, R"({"error":"Not found"})"); });
   auto fetched = connector_->fetch_record(ctx_, Model::kAtsCandidates, "1");
   ASSERT_TRUE(fetched.ok());
   EXPECT_FALSE(fetched->has_value());
 
-  fake_.set([](const http::Request&) {
+  fake_.on("*", [](const http::Request&) {
     return http::Response::json(401, R"({"error":"Unauthorized rt-api-key-xyz789"})");
   });
   fetched = connector_->fetch_record(ctx_, Model::kAtsCandidates, "1");
@@ -181,13 +125,13 @@ TEST_F(RecruiteeApiTest, GoneUnauthorizedForbiddenAndRateLimited) {
   EXPECT_EQ(fetched.error().kind, ErrorKind::kUnauthorized);
   EXPECT_EQ(fetched.error().message.find("rt-api-key-xyz789"), std::string::npos);
 
-  fake_.set([](const http::Request&) { return http::Response::json(403, R"({"error":"Forbidden"})"); });
+  fake_.on("*", [](const http::Request&) { return http::Response::json(403, R"({"error":"Forbidden"})"); });
   fetched = connector_->fetch_record(ctx_, Model::kAtsCandidates, "1");
   ASSERT_FALSE(fetched.ok());
   EXPECT_EQ(fetched.error().kind, ErrorKind::kForbidden);
 
   int calls = 0;
-  fake_.set([&calls](const http::Request&) {
+  fake_.on("*", [&calls](const http::Request&) {
     if (++calls == 1) return http::Response::json(429, "{}").with_header("Retry-After", "0");
     return http::Response::json(200, R"({"offer":)" + kOffer + "}");
   });
@@ -196,8 +140,9 @@ TEST_F(RecruiteeApiTest, GoneUnauthorizedForbiddenAndRateLimited) {
   EXPECT_TRUE(fetched->has_value());
   EXPECT_EQ(calls, 2);
 
-  fake_.set(
-      [](const http::Request&) { return http::Response::json(429, "{}").with_header("Retry-After", "0"); });
+  fake_.on("*", [](const http::Request&) {
+    return http::Response::json(429, "{}").with_header("Retry-After", "0");
+  });
   fetched = connector_->fetch_record(ctx_, Model::kAtsJobs, "812");
   ASSERT_FALSE(fetched.ok());
   EXPECT_EQ(fetched.error().kind, ErrorKind::kRateLimited);
@@ -214,7 +159,7 @@ TEST_F(RecruiteeApiTest, GoneUnauthorizedForbiddenAndRateLimited) {
 
 TEST_F(RecruiteeApiTest, ListsCandidatesByOffset) {
   // 100, 100, then 20 candidates.
-  fake_.set([](const http::Request& r) {
+  fake_.on("*", [](const http::Request& r) {
     if (r.path != "/c/77/candidates") return http::Response::json(404, "{}");
     const int limit = std::stoi(r.query_param("limit").value_or("0"));
     const int offset = std::stoi(r.query_param("offset").value_or("-1"));
@@ -225,16 +170,8 @@ TEST_F(RecruiteeApiTest, ListsCandidatesByOffset) {
     return http::Response::json(200, R"({"candidates":[)" + items + "]}");
   });
   std::vector<bj::object> all;
-  std::string page;
   int calls = 0;
-  do {
-    ASSERT_LT(++calls, 10);
-    auto listed = connector_->list_records(ctx_, Model::kAtsCandidates, page);
-    ASSERT_TRUE(listed.ok()) << listed.error().message;
-    for (auto& rec : listed->records)
-      all.push_back(std::move(rec));
-    page = listed->next;
-  } while (!page.empty());
+  ASSERT_NO_FATAL_FAILURE(list_all(Model::kAtsCandidates, all, calls));
   EXPECT_EQ(calls, 3);
   ASSERT_EQ(all.size(), 220u);
   EXPECT_EQ(all.front().at("remote_id").as_string(), "1000");
@@ -250,7 +187,7 @@ TEST_F(RecruiteeApiTest, ListsCandidatesByOffset) {
 }
 
 TEST_F(RecruiteeApiTest, ListsOffers) {
-  fake_.set([](const http::Request& r) {
+  fake_.on("*", [](const http::Request& r) {
     if (r.path != "/c/77/offers") return http::Response::json(404, "{}");
     return http::Response::json(
         200, R"({"offers":[)" + kOffer + R"(,{"id":813,"title":"Designer","status":"draft"},{"no":"id"}]})");
@@ -262,11 +199,11 @@ TEST_F(RecruiteeApiTest, ListsOffers) {
   EXPECT_TRUE(listed->next.empty());
   expect_auth(fake_.requests().at(0));
 
-  fake_.set([](const http::Request&) { return http::Response::json(401, "{}"); });
+  fake_.on("*", [](const http::Request&) { return http::Response::json(401, "{}"); });
   listed = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_FALSE(listed.ok());
   EXPECT_EQ(listed.error().kind, ErrorKind::kUnauthorized);
-  fake_.set([](const http::Request&) { return http::Response::json(200, R"({"offers":{}})"); });
+  fake_.on("*", [](const http::Request&) { return http::Response::json(200, R"({"offers":{}})"); });
   listed = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_FALSE(listed.ok());
   EXPECT_EQ(listed.error().kind, ErrorKind::kUpstream);

@@ -13,18 +13,10 @@ using testing::post_request;
 using testing::read_testdata;
 using testing::read_testdata_json;
 
-class RecruiteeTest : public ::testing::Test {
+class RecruiteeTest : public testing::RegisteredConnectorTest {
  protected:
-  RecruiteeTest() {
-    register_recruitee(registry_);
-    connector_ = registry_.find("recruitee");
-    vectors_ = read_testdata_json("recruitee/testdata/vectors.json");
-    secret_ = std::string(vectors_.at("secret").as_string());
-  }
+  RecruiteeTest() : RegisteredConnectorTest(register_recruitee, "recruitee") {}
 
-  static std::string body_of(std::string_view file) {
-    return read_testdata("recruitee/testdata/" + std::string(file));
-  }
   std::string sign(std::string_view body) const {
     return crypto::hex_encode(crypto::hmac_sha256(secret_, body));
   }
@@ -33,14 +25,6 @@ class RecruiteeTest : public ::testing::Test {
     return post_request(std::move(body),
                         {{"Content-Type", "application/json"}, {"X-Recruitee-Signature", sig}});
   }
-  Verification verify(const http::Request& r) const {
-    return connector_->verify(r, VerificationKeys{{secret_}});
-  }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  bj::value vectors_;
-  std::string secret_;
 };
 
 TEST_F(RecruiteeTest, Declaration) {
@@ -114,13 +98,7 @@ TEST_F(RecruiteeTest, VectorsVerifyAndParse) {
     EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
     EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
     EXPECT_FALSE(parsed->is_ping);
-    const auto& expected = c.at("events").as_array();
-    ASSERT_EQ(parsed->events.size(), expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_EQ(to_string(parsed->events[i].model), expected[i].at("model").as_string());
-      EXPECT_EQ(to_string(parsed->events[i].action), expected[i].at("action").as_string());
-      EXPECT_EQ(parsed->events[i].remote_id, expected[i].at("remote_id").as_string());
-    }
+    testing::expect_events(parsed->events, c.at("events"));
   }
 }
 

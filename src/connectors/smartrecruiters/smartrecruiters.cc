@@ -70,10 +70,7 @@ std::optional<std::int64_t> parse_seconds(std::string_view text) {
 // webhook permission; anything else: a failure worth retrying later.
 Error api_error(std::string_view what, const http::ClientResponse& response,
                 const std::vector<std::string_view>& secrets) {
-  if (response.status == 401)
-    return make_error(ErrorKind::kUnauthorized, "SmartRecruiters rejected the API key (" +
-                                                    common::describe_failure(kVendor, response, secrets) +
-                                                    ")");
+  if (response.status == 401) return common::rejected_credential(kVendor, "API key", response, secrets);
   if (response.status == 403) return make_error(ErrorKind::kForbidden, std::string(kPermissionMessage));
   return make_error(ErrorKind::kUpstream,
                     std::string(what) + " failed: " + common::describe_failure(kVendor, response, secrets));
@@ -93,18 +90,11 @@ bj::value label_of(const bj::object& o, std::string_view key) {
   return string_at(object_at(o, key), "label");
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out)
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 // SmartRecruiters job statuses (CREATED, SOURCING, INTERVIEW, OFFER, FILLED, CANCELLED, ON_HOLD) → Kombo's
 // OPEN/CLOSED/DRAFT/ARCHIVED; the unified names themselves pass through.
 bj::value job_status(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = upper(v->get_string());
+  const std::string s = common::ascii_upper(v->get_string());
   if (s == "OPEN" || s == "CLOSED" || s == "DRAFT" || s == "ARCHIVED") return bj::value(s);
   if (s == "SOURCING" || s == "INTERVIEW" || s == "OFFER" || s == "ACTIVE") return "OPEN";
   if (s == "CREATED") return "DRAFT";
@@ -115,7 +105,7 @@ bj::value job_status(const bj::value* v) {
 
 bj::value visibility(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = upper(v->get_string());
+  const std::string s = common::ascii_upper(v->get_string());
   if (s == "PUBLIC") return "PUBLIC";
   if (s == "INTERNAL") return "INTERNAL";
   if (s == "PRIVATE") return "UNLISTED";
@@ -127,7 +117,7 @@ bj::value employment_type(const bj::object* type) {
   bj::value id = string_at(type, "id");
   if (!id.is_string()) id = string_at(type, "label");
   if (!id.is_string()) return nullptr;
-  std::string s = upper(id.get_string());
+  std::string s = common::ascii_upper(id.get_string());
   std::replace(s.begin(), s.end(), '-', '_');
   std::replace(s.begin(), s.end(), ' ', '_');
   if (s == "FULL_TIME" || s == "PERMANENT") return "FULL_TIME";
@@ -159,7 +149,7 @@ bj::value location_of(const bj::object* loc) {
 
 bj::value application_outcome(const bj::value* status) {
   if (status == nullptr || !status->is_string()) return nullptr;
-  const std::string s = upper(status->get_string());
+  const std::string s = common::ascii_upper(status->get_string());
   if (s == "HIRED") return "HIRED";
   if (s == "REJECTED" || s == "WITHDRAWN") return "DECLINED";
   return "PENDING";
@@ -329,7 +319,7 @@ Action postings_action(const bj::value& body) {
   for (std::string_view key : {"postingStatus", "status", "publicationStatus"}) {
     auto s = json::get_string(body, key);
     if (!s) continue;
-    const std::string v = upper(*s);
+    const std::string v = common::ascii_upper(*s);
     if (v == "NOT_PUBLISHED" || v == "UNPUBLISHED" || v == "INACTIVE" || v == "CLOSED")
       return Action::kUnpublished;
     if (v == "PUBLISHED" || v == "PUBLIC" || v == "INTERNAL" || v == "ACTIVE") return Action::kPublished;
@@ -657,23 +647,14 @@ class SmartRecruitersConnector final : public Connector {
 
   static http::ClientRequest authorized(const ApiContext& ctx, std::string method, std::string url,
                                         std::string_view key) {
-    http::ClientRequest req;
-    req.method = std::move(method);
-    req.url = std::move(url);
-    req.headers.emplace_back("X-SmartToken", std::string(key));
-    req.headers.emplace_back("Accept", "application/json");
-    req.timeout = ctx.timeout;
-    return req;
+    return common::authorized_request(ctx, std::move(method), std::move(url),
+                                      {"X-SmartToken", std::string(key)});
   }
 
   static Result<std::optional<bj::value>> get_json(const ApiContext& ctx, std::string url,
                                                    std::string_view key) {
-    http::ClientResponse resp = common::get_with_retry(ctx, authorized(ctx, "GET", std::move(url), key));
-    auto out = common::json_or_gone(kVendor, resp, {key});
-    if (!out && out.error().kind == ErrorKind::kUnauthorized)
-      return make_error(ErrorKind::kUnauthorized, "SmartRecruiters rejected the API key (" +
-                                                      common::describe_failure(kVendor, resp, {key}) + ")");
-    return out;
+    return common::get_record_json(ctx, kVendor, authorized(ctx, "GET", std::move(url), key), "API key",
+                                   {key});
   }
 
   std::function<SystemClock::time_point()> now_;

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/common/records.h"
-#include "connectors/common/scripted_server.h"
+#include "connectors/common/scripted_api.h"
 #include "connectors/smartrecruiters/smartrecruiters.h"
 #include "core/json.h"
 #include "http/client.h"
@@ -11,7 +11,7 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::ScriptedServer;
+using testing::ScriptedApi;
 
 constexpr std::string_view kSubs = "/webhooks-api/v201907/subscriptions";
 
@@ -30,12 +30,12 @@ std::string route_of(const http::Request& r) {
   return r.method + " " + path;
 }
 
-class SmartRecruitersApiTest : public ::testing::Test {
+class SmartRecruitersApiTest : public testing::ConnectorApiTest {
  protected:
+  SmartRecruitersApiTest() : ConnectorApiTest(register_smartrecruiters, "smartrecruiters", route_of) {}
+
   void SetUp() override {
-    register_smartrecruiters(registry_);
-    connector_ = registry_.find("smartrecruiters");
-    ASSERT_NE(connector_, nullptr);
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     fake_.set("POST /webhooks-api/v201907/subscriptions", 201,
               R"({"id":"sub-8d7c6b5a","callbackUrl":"https://relay.example.com/ingress/sub_1",)"
               R"("events":[{"name":"candidate.created","version":"v201907"}],"status":"inactive"})");
@@ -43,24 +43,12 @@ class SmartRecruitersApiTest : public ::testing::Test {
               R"({"secretKey":"sk-Generated-0001"})");
     fake_.set("PUT /webhooks-api/v201907/subscriptions/{id}/activation", 204, "");
     fake_.set("DELETE /webhooks-api/v201907/subscriptions/{id}", 204, "");
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
     ctx_.credentials["api_key"] = "DCRA1-smart-token-0123456789abcdef";
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_sr_1";
     request_.event_types = {"candidate.created", "application.created", "job.updated"};
     request_.ingress_url = "https://relay.example.com/ingress/sub_1";
     request_.secret = "ours-unused";
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  ScriptedServer fake_{route_of};
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
-  SubscriptionRequest request_;
 };
 
 TEST_F(SmartRecruitersApiTest, CreatesSetsKeyAndActivates) {
@@ -340,9 +328,9 @@ TEST_F(SmartRecruitersApiTest, ListsAcrossPages) {
   EXPECT_EQ(second->next, "");
   auto reqs = fake_.requests();
   ASSERT_EQ(reqs.size(), 2u);
-  EXPECT_EQ(reqs[0].query("limit"), "100");
-  EXPECT_EQ(reqs[0].query("pageId"), "");
-  EXPECT_EQ(reqs[1].query("pageId"), "page-2");
+  EXPECT_EQ(reqs[0].param("limit"), "100");
+  EXPECT_EQ(reqs[0].param("pageId"), "");
+  EXPECT_EQ(reqs[1].param("pageId"), "page-2");
   EXPECT_EQ(reqs[1].header("X-SmartToken"), "DCRA1-smart-token-0123456789abcdef");
 
   fake_.set("GET /jobs", 200, std::string(R"({"totalFound":1,"content":[)") + kJob + "]}");

@@ -373,13 +373,6 @@ std::optional<std::string> relationship_id(const bj::object& resource, std::stri
   return id;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out)
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 std::string text_of(const bj::value* v) {
   return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
 }
@@ -474,7 +467,7 @@ bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::
 }
 
 bj::value job_status(std::string_view status) {
-  const std::string s = upper(status);
+  const std::string s = common::ascii_upper(status);
   if (s == "OPEN" || s == "CLOSED" || s == "DRAFT" || s == "ARCHIVED") return bj::value(s);
   if (s == "UNLISTED") return "OPEN";    // open, reachable only by its link
   if (s == "SCHEDULED") return "DRAFT";  // not yet published
@@ -669,9 +662,7 @@ class TeamtailorConnector final : public Connector {
     }
 
     // The v2 signature identifies this delivery (same timestamp, same payload): a replay is de-duplicated.
-    std::string digest(common::trim(v2->digests.front()).substr(0, 64));
-    for (auto& ch : digest)
-      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string digest = common::ascii_lower(common::trim(v2->digests.front()).substr(0, 64));
     out.delivery_id = "v2:" + v2->timestamp + ":" + digest;
     if (name == "candidate.create") {
       out.events.push_back({Model::kAtsCandidates, Action::kCreated, id});
@@ -785,13 +776,10 @@ class TeamtailorConnector final : public Connector {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();
-    http::ClientRequest req;
-    req.method = "GET";
-    req.url = common::join_url(ctx.base_url, path);
-    req.headers.emplace_back("Authorization", "Token token=" + *key);
+    http::ClientRequest req =
+        common::authorized_request(ctx, "GET", common::join_url(ctx.base_url, path),
+                                   {"Authorization", "Token token=" + *key}, "application/vnd.api+json");
     req.headers.emplace_back("X-Api-Version", std::string(kApiVersion));
-    req.headers.emplace_back("Accept", "application/vnd.api+json");
-    req.timeout = ctx.timeout;
     return common::json_or_gone(kDisplayName, common::get_with_retry(ctx, std::move(req)), {*key});
   }
 

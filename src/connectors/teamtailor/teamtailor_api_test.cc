@@ -2,63 +2,18 @@
 #include <gtest/gtest.h>
 
 #include <functional>
-#include <mutex>
 
 #include "connectors/common/records.h"
+#include "connectors/common/scripted_api.h"
 #include "connectors/common/test_support.h"
 #include "connectors/teamtailor/teamtailor.h"
 #include "core/json.h"
 #include "http/client.h"
-#include "http/server.h"
 
 namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-
-// A scripted server: every request is recorded and answered by the current handler.
-class FakeTeamtailor {
- public:
-  using Handler = std::function<http::Response(const http::Request&)>;
-
-  FakeTeamtailor()
-      : server_(options(), [this](http::Request r, http::Responder respond) {
-          Handler h;
-          {
-            std::lock_guard<std::mutex> lock(mu_);
-            requests_.push_back(r);
-            h = handler_;
-          }
-          respond(h ? h(r)
-                    : http::Response::json(404, R"({"errors":[{"status":"404","title":"not found"}]})"));
-        }) {}
-  ~FakeTeamtailor() { server_.stop(); }
-
-  Status start() { return server_.start(); }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
-  void set(Handler h) {
-    std::lock_guard<std::mutex> lock(mu_);
-    handler_ = std::move(h);
-  }
-  std::vector<http::Request> requests() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-
- private:
-  static http::ServerOptions options() {
-    http::ServerOptions o;
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.threads = 1;
-    return o;
-  }
-
-  mutable std::mutex mu_;
-  Handler handler_;
-  std::vector<http::Request> requests_;
-  http::Server server_;
-};
 
 std::string candidate_json(int id) {
   return R"({"id":")" + std::to_string(id) +
@@ -79,36 +34,25 @@ std::string application_json(int candidate_id) {
 const std::string kJob =
     R"({"data":{"id":"2","type":"jobs","links":{"careersite-job-url":"https://career.example.com/jobs/2-it-designer"},"attributes":{"title":"IT Designer 1","body":"<p>Job description...</p>","status":"archived","internal":false,"remote-status":"hybrid","employment-type":"fulltime","employment-level":"senior","min-salary":40000,"max-salary":50000,"currency":"EUR","salary-time-unit":"yearly","created-at":"2023-02-08T10:10:13.611+01:00","updated-at":"2023-02-22T22:10:48.705+01:00","tags":[]}}})";
 
-class TeamtailorApiTest : public ::testing::Test {
+class TeamtailorApiTest : public testing::ConnectorApiTest {
  protected:
+  TeamtailorApiTest() : ConnectorApiTest(register_teamtailor, "teamtailor") {}
+
   void SetUp() override {
-    register_teamtailor(registry_);
-    connector_ = registry_.find("teamtailor");
-    ASSERT_NE(connector_, nullptr);
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     ctx_.credentials["api_key"] = "tt-api-key-abc123";
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_tt_1";
   }
 
-  void expect_auth(const http::Request& r) const {
+  void expect_auth(const testing::ScriptedRequest& r) const {
     EXPECT_EQ(r.method, "GET");
-    EXPECT_EQ(r.header("Authorization").value_or(""), "Token token=tt-api-key-abc123");
-    EXPECT_EQ(r.header("X-Api-Version").value_or(""), "20240404");
+    EXPECT_EQ(r.header("Authorization"), "Token token=tt-api-key-abc123");
+    EXPECT_EQ(r.header("X-Api-Version"), "20240404");
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  FakeTeamtailor fake_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
 };
 
 TEST_F(TeamtailorApiTest, FetchesACandidateWithItsApplications) {
-  fake_.set([](const http::Request& r) {
+  fake_.on("*", [](const http::Request& r) {
     if (r.path != "/v1/candidates/12345") return http::Response::json(404, "{}");
     return http::Response::json(
         200, R"({"data":)" + candidate_json(12345) + R"(,"included":[)" + application_json(12345) + "]}");
@@ -147,7 +91,7 @@ TEST_F(TeamtailorApiTest, FetchesACandidateWithItsApplications) {
 }
 
 TEST_F(TeamtailorApiTest, FetchesAJob) {
-  fake_.set([](const http::Request& r) {
+  fake_.on("*", [](const http::Request& r) {
     return r.path == "/v1/jobs/2" ? http::Response::json(200, kJob) : http::Response::json(404, "{}");
   });
   auto fetched = connector_->fetch_record(ctx_, Model::kAtsJobs, "2");
@@ -169,13 +113,14 @@ TEST_F(TeamtailorApiTest, FetchesAJob) {
 }
 
 TEST_F(TeamtailorApiTest, GoneUnauthorizedAndRateLimited) {
-  fake_.set(
-      [](const http::Request&) { return http::Response::json(404, R"({"errors":[{"status":"404"}]})"); });
+  fake_.on("*", [](const http::Request&) {
+    return http::Response::json(404, R"({"errors":[{"status":"404"}]})");
+  });
   auto fetched = connector_->fetch_record(ctx_, Model::kAtsJobs, "2");
   ASSERT_TRUE(fetched.ok());
   EXPECT_FALSE(fetched->has_value());
 
-  fake_.set([](const http::Request&) {
+  fake_.on("*", [](const http::Request&) {
     return http::Response::json(401,
                                 R"({"errors":[{"status":"401","title":"bad token tt-api-key-abc123"}]})");
   });
@@ -184,15 +129,16 @@ TEST_F(TeamtailorApiTest, GoneUnauthorizedAndRateLimited) {
   EXPECT_EQ(fetched.error().kind, ErrorKind::kUnauthorized);
   EXPECT_EQ(fetched.error().message.find("tt-api-key-abc123"), std::string::npos);
 
-  fake_.set(
-      [](const http::Request&) { return http::Response::json(403, R"({"errors":[{"status":"403"}]})"); });
+  fake_.on("*", [](const http::Request&) {
+    return http::Response::json(403, R"({"errors":[{"status":"403"}]})");
+  });
   fetched = connector_->fetch_record(ctx_, Model::kAtsJobs, "2");
   ASSERT_FALSE(fetched.ok());
   EXPECT_EQ(fetched.error().kind, ErrorKind::kForbidden);
 
   // 429 twice, then the record.
   int calls = 0;
-  fake_.set([&calls](const http::Request&) {
+  fake_.on("*", [&calls](const http::Request&) {
     if (++calls <= 2) return http::Response::json(429, "{}").with_header("Retry-After", "0");
     return http::Response::json(200, kJob);
   });
@@ -202,13 +148,14 @@ TEST_F(TeamtailorApiTest, GoneUnauthorizedAndRateLimited) {
   EXPECT_EQ(calls, 3);
 
   // Always 429: bounded, then kRateLimited.
-  fake_.set(
-      [](const http::Request&) { return http::Response::json(429, "{}").with_header("Retry-After", "0"); });
+  fake_.on("*", [](const http::Request&) {
+    return http::Response::json(429, "{}").with_header("Retry-After", "0");
+  });
   fetched = connector_->fetch_record(ctx_, Model::kAtsJobs, "2");
   ASSERT_FALSE(fetched.ok());
   EXPECT_EQ(fetched.error().kind, ErrorKind::kRateLimited);
 
-  fake_.set([](const http::Request&) { return http::Response::json(500, "{}"); });
+  fake_.on("*", [](const http::Request&) { return http::Response::json(500, "{}"); });
   fetched = connector_->fetch_record(ctx_, Model::kAtsJobs, "2");
   ASSERT_FALSE(fetched.ok());
   EXPECT_EQ(fetched.error().kind, ErrorKind::kUpstream);
@@ -223,7 +170,7 @@ TEST_F(TeamtailorApiTest, GoneUnauthorizedAndRateLimited) {
 
 TEST_F(TeamtailorApiTest, ListsEveryPage) {
   // Three pages of candidates: 30, 30, 5.
-  fake_.set([this](const http::Request& r) {
+  fake_.on("*", [this](const http::Request& r) {
     if (r.path != "/v1/candidates") return http::Response::json(404, "{}");
     const int number = std::stoi(r.query_param("page[number]").value_or("0"));
     const int size = std::stoi(r.query_param("page[size]").value_or("0"));
@@ -241,16 +188,8 @@ TEST_F(TeamtailorApiTest, ListsEveryPage) {
                                          R"(],"meta":{"page-count":3},"links":{"next":)" + next + "}}");
   });
   std::vector<bj::object> all;
-  std::string page;
   int calls = 0;
-  do {
-    ASSERT_LT(++calls, 10);
-    auto listed = connector_->list_records(ctx_, Model::kAtsCandidates, page);
-    ASSERT_TRUE(listed.ok()) << listed.error().message;
-    for (auto& rec : listed->records)
-      all.push_back(std::move(rec));
-    page = listed->next;
-  } while (!page.empty());
+  ASSERT_NO_FATAL_FAILURE(list_all(Model::kAtsCandidates, all, calls));
   EXPECT_EQ(calls, 3);
   ASSERT_EQ(all.size(), 65u);
   // Each candidate carries only its own application from the page's `included`.
@@ -271,15 +210,15 @@ TEST_F(TeamtailorApiTest, ListsEveryPage) {
 }
 
 TEST_F(TeamtailorApiTest, ListErrors) {
-  fake_.set([](const http::Request&) { return http::Response::json(401, "{}"); });
+  fake_.on("*", [](const http::Request&) { return http::Response::json(401, "{}"); });
   auto listed = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_FALSE(listed.ok());
   EXPECT_EQ(listed.error().kind, ErrorKind::kUnauthorized);
-  fake_.set([](const http::Request&) { return http::Response::json(200, R"({"data":{}})"); });
+  fake_.on("*", [](const http::Request&) { return http::Response::json(200, R"({"data":{}})"); });
   listed = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_FALSE(listed.ok());
   EXPECT_EQ(listed.error().kind, ErrorKind::kUpstream);
-  fake_.set([](const http::Request& r) {
+  fake_.on("*", [](const http::Request& r) {
     EXPECT_EQ(r.path, "/v1/jobs");
     return http::Response::json(200, R"({"data":[],"links":{}})");
   });
@@ -288,7 +227,7 @@ TEST_F(TeamtailorApiTest, ListErrors) {
   EXPECT_TRUE(listed->records.empty());
   EXPECT_TRUE(listed->next.empty());
   // Without links, meta.page-count tells whether another page follows.
-  fake_.set([](const http::Request& r) {
+  fake_.on("*", [](const http::Request& r) {
     const std::string number = r.query_param("page[number]").value_or("");
     return http::Response::json(200, R"({"data":[{"id":")" + number +
                                          R"(","type":"jobs","attributes":{}}],"meta":{"page-count":2}})");

@@ -119,13 +119,7 @@ TEST_F(TeamtailorTest, VectorsVerifyAndParse) {
     EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
     EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
     EXPECT_FALSE(parsed->is_ping);
-    const auto& expected = c.at("events").as_array();
-    ASSERT_EQ(parsed->events.size(), expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_EQ(to_string(parsed->events[i].model), expected[i].at("model").as_string());
-      EXPECT_EQ(to_string(parsed->events[i].action), expected[i].at("action").as_string());
-      EXPECT_EQ(parsed->events[i].remote_id, expected[i].at("remote_id").as_string());
-    }
+    testing::expect_events(parsed->events, c.at("events"));
   }
 }
 

@@ -454,10 +454,7 @@ class WorkableConnector final : public Connector {
   static Error api_error(const std::string& what, std::string_view event, const http::ClientResponse& resp,
                          std::string_view key) {
     const std::vector<std::string_view> secrets = {key};
-    if (resp.status == 401)
-      return make_error(ErrorKind::kUnauthorized,
-                        "Workable rejected the API token (" +
-                            common::describe_failure(workable::kVendor, resp, secrets) + ")");
+    if (resp.status == 401) return common::rejected_credential(workable::kVendor, "API token", resp, secrets);
     if (resp.status == 403)
       return make_error(ErrorKind::kForbidden, event.empty() ? "Workable refused " + what +
                                                                    ": the API token lacks the scope it needs"

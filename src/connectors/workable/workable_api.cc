@@ -11,13 +11,6 @@ namespace {
 
 namespace bj = boost::json;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The first of several spellings present (Workable writes `firstname`; some answers use `first_name`).
 const bj::value* any_of(const bj::object& o, std::initializer_list<std::string_view> keys) {
   for (std::string_view k : keys)
@@ -81,7 +74,7 @@ bj::value workable_location(const bj::object* loc) {
 
 bj::value job_status(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "published" || s == "open") return "OPEN";
   if (s == "draft") return "DRAFT";
   if (s == "closed") return "CLOSED";
@@ -91,7 +84,7 @@ bj::value job_status(const bj::value* v) {
 
 bj::value job_employment_type(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "full-time" || s == "full_time" || s == "fulltime") return "FULL_TIME";
   if (s == "part-time" || s == "part_time" || s == "parttime") return "PART_TIME";
   if (s == "contract" || s == "contractor") return "CONTRACT";
@@ -102,7 +95,7 @@ bj::value job_employment_type(const bj::value* v) {
 
 bj::value employment_status(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  std::string s = lower(v->get_string());
+  std::string s = common::ascii_lower(v->get_string());
   if (s.rfind("status_", 0) == 0) s = s.substr(7);
   if (s == "active" || s == "published") return "ACTIVE";
   if (s == "draft" || s == "pending" || s == "onboarding" || s == "preboarding") return "PENDING";
@@ -113,7 +106,7 @@ bj::value employment_status(const bj::value* v) {
 
 bj::value absence_status(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return nullptr;
-  const std::string s = lower(v->get_string());
+  const std::string s = common::ascii_lower(v->get_string());
   if (s == "approved") return "APPROVED";
   if (s == "pending" || s == "requested" || s == "submitted") return "REQUESTED";
   if (s == "rejected" || s == "declined" || s == "denied") return "DECLINED";
@@ -133,13 +126,10 @@ Result<http::ClientRequest> request(const ApiContext& ctx, std::string method,
   if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
   auto key = common::credential(ctx, "api_key");
   if (!key) return key.error();
-  http::ClientRequest req;
-  req.method = std::move(method);
-  req.url = common::join_url(ctx.base_url, std::string(kApiRoot) + std::string(path_and_query));
-  req.headers.emplace_back("Authorization", "Bearer " + *key);
-  req.headers.emplace_back("Accept", "application/json");
-  req.timeout = ctx.timeout;
-  return req;
+  return common::authorized_request(
+      ctx, std::move(method),
+      common::join_url(ctx.base_url, std::string(kApiRoot) + std::string(path_and_query)),
+      {"Authorization", "Bearer " + *key});
 }
 
 Result<std::optional<bj::value>> get(const ApiContext& ctx, std::string_view path_and_query) {
@@ -147,11 +137,7 @@ Result<std::optional<bj::value>> get(const ApiContext& ctx, std::string_view pat
   if (!req) return req.error();
   auto key = common::credential(ctx, "api_key");
   const std::vector<std::string_view> secrets = {*key};
-  http::ClientResponse resp = common::get_with_retry(ctx, std::move(*req));
-  if (resp.status == 401)
-    return make_error(ErrorKind::kUnauthorized, "Workable rejected the API token (" +
-                                                    common::describe_failure(kVendor, resp, secrets) + ")");
-  return common::json_or_gone(kVendor, resp, secrets);
+  return common::get_record_json(ctx, kVendor, std::move(*req), "API token", secrets);
 }
 
 bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::string& remote_id) {
@@ -266,7 +252,7 @@ bj::object map_job(const ApiContext& ctx, const bj::object& j, const std::string
     const auto* remote = loc->if_contains("telecommuting");
     if (remote != nullptr && remote->is_bool() && remote->get_bool()) remote_work = "REMOTE";
     if (auto wt = json::get_string(*loc, "workplace_type")) {
-      const std::string w = lower(*wt);
+      const std::string w = common::ascii_lower(*wt);
       if (w == "remote") remote_work = "REMOTE";
       if (w == "hybrid") remote_work = "HYBRID";
       if (w == "on_site" || w == "onsite") remote_work = "ON_SITE";
@@ -403,7 +389,7 @@ bj::object map_absence(const ApiContext& ctx, const bj::object& r, const std::st
   }
   bj::value unit = nullptr;
   if (const auto* u = r.if_contains("unit"); u != nullptr && u->is_string()) {
-    const std::string s = lower(u->get_string());
+    const std::string s = common::ascii_lower(u->get_string());
     if (s == "days" || s == "day") unit = "DAYS";
     if (s == "hours" || s == "hour") unit = "HOURS";
   }

@@ -1,8 +1,8 @@
 // Workable's subscription and record calls against a real local HTTP server standing in for the SPI v3.
 #include <gtest/gtest.h>
 
-#include "connectors/common/fake_api.h"
 #include "connectors/common/records.h"
+#include "connectors/common/scripted_api.h"
 #include "connectors/workable/workable.h"
 #include "core/json.h"
 #include "http/client.h"
@@ -11,9 +11,8 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using testing::Answer;
-using testing::FakeApi;
-using testing::Recorded;
+using testing::ScriptedApi;
+using testing::ScriptedRequest;
 
 constexpr std::string_view kToken = "wk-account-token-5e8d2c71";
 
@@ -42,37 +41,25 @@ constexpr std::string_view kEmployee =
   "start_date":"2022-09-13T16:56:33.000Z","personal_email":[{"value":"okydde0@answers.com","is_primary":true}],
   "phone_group":[{"value":{"phone":"+256 873 655 5527","phone_type":"phone_type_mobile"},"is_primary":true}]})";
 
-class WorkableApiTest : public ::testing::Test {
+class WorkableApiTest : public testing::ConnectorApiTest {
  protected:
+  WorkableApiTest() : ConnectorApiTest(register_workable, "workable") {}
+
   void SetUp() override {
-    register_workable(registry_);
-    connector_ = registry_.find("workable");
-    ASSERT_NE(connector_, nullptr);
-    auto started = fake_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    ctx_.base_url = fake_.base_url();
+    ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
     ctx_.credentials["api_key"] = std::string(kToken);
     ctx_.credentials["subdomain"] = "groove-tech";
-    ctx_.client = &client_;
-    ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = "int_wk_1";
     request_.event_types = {"employee_created"};
     request_.ingress_url = "https://relay.example.com/ingress/sub_wk_1";
     request_.secret = "unused-by-workable";
-    fake_.on("POST /spi/v3/subscriptions", 201,
-             R"({"id":"sub_1234","target":"x","event":"employee_created"})");
-    fake_.on("DELETE /spi/v3/subscriptions/sub_1234", 200, "{}");
-    fake_.on("/spi/v3/candidates/ce4da98", 200, std::string(kCandidate));
-    fake_.on("/spi/v3/jobs/GROOV003", 200, std::string(kJob));
-    fake_.on("/spi/v3/employees/4d3", 200, std::string(kEmployee));
+    fake_.set("POST /spi/v3/subscriptions", 201,
+              R"({"id":"sub_1234","target":"x","event":"employee_created"})");
+    fake_.set("DELETE /spi/v3/subscriptions/sub_1234", 200, "{}");
+    fake_.set("/spi/v3/candidates/ce4da98", 200, std::string(kCandidate));
+    fake_.set("/spi/v3/jobs/GROOV003", 200, std::string(kJob));
+    fake_.set("/spi/v3/employees/4d3", 200, std::string(kEmployee));
   }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  FakeApi fake_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  ApiContext ctx_;
-  SubscriptionRequest request_;
 };
 
 TEST_F(WorkableApiTest, SubscribesToExactlyOneEventAndVerifiesWithTheAccountToken) {
@@ -88,7 +75,7 @@ TEST_F(WorkableApiTest, SubscribesToExactlyOneEventAndVerifiesWithTheAccountToke
   EXPECT_EQ(reqs[0].header("Content-Type"), "application/json");
   EXPECT_EQ(reqs[0].json(), (bj::object{{"target", request_.ingress_url}, {"event", "employee_created"}}));
 
-  fake_.on("POST /spi/v3/subscriptions", 201, R"({"id":987})");
+  fake_.set("POST /spi/v3/subscriptions", 201, R"({"id":987})");
   request_.event_types = {"candidate_created"};
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_TRUE(created.ok());
@@ -102,7 +89,7 @@ TEST_F(WorkableApiTest, SubscribesToExactlyOneEventAndVerifiesWithTheAccountToke
 }
 
 TEST_F(WorkableApiTest, SubscriptionErrors) {
-  fake_.on("POST /spi/v3/subscriptions", 403, R"({"error":"Forbidden"})");
+  fake_.set("POST /spi/v3/subscriptions", 403, R"({"error":"Forbidden"})");
   auto created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kForbidden);
@@ -111,21 +98,21 @@ TEST_F(WorkableApiTest, SubscriptionErrors) {
   created = connector_->create_subscription(ctx_, request_);
   EXPECT_NE(created.error().message.find("r_candidates"), std::string::npos) << created.error().message;
 
-  fake_.on("POST /spi/v3/subscriptions", 401,
-           std::string(R"({"error":"Not authorized: token )") + std::string(kToken) + R"( is invalid"})");
+  fake_.set("POST /spi/v3/subscriptions", 401,
+            std::string(R"({"error":"Not authorized: token )") + std::string(kToken) + R"( is invalid"})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kUnauthorized);
   EXPECT_NE(created.error().message.find("Not authorized"), std::string::npos) << created.error().message;
   EXPECT_EQ(created.error().message.find(kToken), std::string::npos) << created.error().message;
 
-  fake_.on("POST /spi/v3/subscriptions", 409, R"({"error":"Target already registered"})");
+  fake_.set("POST /spi/v3/subscriptions", 409, R"({"error":"Target already registered"})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
   EXPECT_NE(created.error().message.find("already"), std::string::npos);
 
-  fake_.on("POST /spi/v3/subscriptions", 201, R"({"target":"x"})");
+  fake_.set("POST /spi/v3/subscriptions", 201, R"({"target":"x"})");
   EXPECT_EQ(connector_->create_subscription(ctx_, request_).error().kind, ErrorKind::kUpstream);
 
   ctx_.credentials.erase("api_key");
@@ -140,9 +127,9 @@ TEST_F(WorkableApiTest, DeletesAndToleratesGone) {
   EXPECT_EQ(reqs[0].path, "/spi/v3/subscriptions/sub_1234");
   EXPECT_EQ(reqs[0].header("Authorization"), "Bearer " + std::string(kToken));
   EXPECT_TRUE(connector_->delete_subscription(ctx_, "gone").ok());  // 404
-  fake_.on("DELETE /spi/v3/subscriptions/sub_1234", 403, "{}");
+  fake_.set("DELETE /spi/v3/subscriptions/sub_1234", 403, "{}");
   EXPECT_EQ(connector_->delete_subscription(ctx_, "sub_1234").error().kind, ErrorKind::kForbidden);
-  fake_.on("DELETE /spi/v3/subscriptions/sub_1234", 500, "{}");
+  fake_.set("DELETE /spi/v3/subscriptions/sub_1234", 500, "{}");
   EXPECT_EQ(connector_->delete_subscription(ctx_, "sub_1234").error().kind, ErrorKind::kUpstream);
   EXPECT_FALSE(connector_->delete_subscription(ctx_, "").ok());
   // An id with path characters stays one segment.
@@ -151,7 +138,7 @@ TEST_F(WorkableApiTest, DeletesAndToleratesGone) {
 }
 
 TEST_F(WorkableApiTest, LooksTheSubscriptionUpInTheListing) {
-  fake_.on(
+  fake_.set(
       "GET /spi/v3/subscriptions", 200,
       R"({"subscriptions":[{"id":"sub_1234","target":"https://relay.example.com/ingress/sub_wk_1",)"
       R"("event":"employee_created"},{"id":987,"target":"https://other","event":"candidate_created"}]})");
@@ -171,25 +158,25 @@ TEST_F(WorkableApiTest, LooksTheSubscriptionUpInTheListing) {
   auto absent = connector_->subscription_exists(ctx_, "sub_5678");
   ASSERT_TRUE(absent.ok()) << absent.error().message;
   EXPECT_FALSE(*absent);
-  fake_.on("GET /spi/v3/subscriptions", 200, R"({"subscriptions":[]})");
+  fake_.set("GET /spi/v3/subscriptions", 200, R"({"subscriptions":[]})");
   EXPECT_FALSE(*connector_->subscription_exists(ctx_, "sub_1234"));
 
-  fake_.on("GET /spi/v3/subscriptions", 401,
-           std::string(R"({"error":"Not authorized: token )") + std::string(kToken) + R"( is invalid"})");
+  fake_.set("GET /spi/v3/subscriptions", 401,
+            std::string(R"({"error":"Not authorized: token )") + std::string(kToken) + R"( is invalid"})");
   auto rejected = connector_->subscription_exists(ctx_, "sub_1234");
   ASSERT_FALSE(rejected.ok());
   EXPECT_EQ(rejected.error().kind, ErrorKind::kUnauthorized);
   EXPECT_NE(rejected.error().message.find("Not authorized"), std::string::npos) << rejected.error().message;
   EXPECT_EQ(rejected.error().message.find(kToken), std::string::npos) << rejected.error().message;
 
-  fake_.on("GET /spi/v3/subscriptions", 403, R"({"error":"Forbidden"})");
+  fake_.set("GET /spi/v3/subscriptions", 403, R"({"error":"Forbidden"})");
   auto refused = connector_->subscription_exists(ctx_, "sub_1234");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, ErrorKind::kForbidden);
   EXPECT_NE(refused.error().message.find("r_candidates"), std::string::npos) << refused.error().message;
-  fake_.on("GET /spi/v3/subscriptions", 500, "{}");
+  fake_.set("GET /spi/v3/subscriptions", 500, "{}");
   EXPECT_EQ(connector_->subscription_exists(ctx_, "sub_1234").error().kind, ErrorKind::kUpstream);
-  fake_.on("GET /spi/v3/subscriptions", 200, R"({"paging":{}})");
+  fake_.set("GET /spi/v3/subscriptions", 200, R"({"paging":{}})");
   EXPECT_EQ(connector_->subscription_exists(ctx_, "sub_1234").error().kind, ErrorKind::kUpstream);
 }
 
@@ -239,16 +226,17 @@ TEST_F(WorkableApiTest, FetchesAJobEmployeeAndAbsence) {
   EXPECT_EQ(e.size(), 38u);
 
   // Time-off requests have no read-by-id: the list is walked across its pages.
-  fake_.on("/spi/v3/timeoff/requests", [](const Recorded& r) {
-    if (r.query.find("since_id=r2") != std::string::npos)
-      return Answer{200,
-                    R"({"requests":[{"id":"r3","employee_id":"4d3","start_date":"2026-12-22",
+  fake_.on("/spi/v3/timeoff/requests", [](const ScriptedRequest& r) {
+    if (r.query_string().find("since_id=r2") != std::string::npos)
+      return ScriptedApi::response(200,
+                                   R"({"requests":[{"id":"r3","employee_id":"4d3","start_date":"2026-12-22",
                        "end_date":"2026-12-24T00:00:00Z","status":"approved","category":{"id":"pto","name":"Vacation"}}]})",
-                    {}};
-    return Answer{200,
-                  R"({"requests":[{"id":"r1","employee_id":"4d3"},{"id":"r2","employee":{"id":"4d4"}}],
+                                   {});
+    return ScriptedApi::response(
+        200,
+        R"({"requests":[{"id":"r1","employee_id":"4d3"},{"id":"r2","employee":{"id":"4d4"}}],
                      "paging":{"next":"https://groove-tech.workable.com/spi/v3/timeoff/requests?from_date=2000-01-01&since_id=r2"}})",
-                  {}};
+        {});
   });
   auto absence = connector_->fetch_record(ctx_, Model::kHrisAbsences, "r3");
   ASSERT_TRUE(absence.ok()) << absence.error().message;
@@ -262,7 +250,7 @@ TEST_F(WorkableApiTest, FetchesAJobEmployeeAndAbsence) {
   EXPECT_EQ(a.size(), 19u);
   auto reqs = fake_.requests();
   EXPECT_EQ(reqs.back().path, "/spi/v3/timeoff/requests");
-  EXPECT_EQ(reqs.back().query, "from_date=2000-01-01&since_id=r2");
+  EXPECT_EQ(reqs.back().query_string(), "from_date=2000-01-01&since_id=r2");
   auto missing = connector_->fetch_record(ctx_, Model::kHrisAbsences, "nope");
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
@@ -273,44 +261,45 @@ TEST_F(WorkableApiTest, GoneUnauthorizedForbiddenAndRateLimited) {
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
 
-  fake_.on("/spi/v3/employees/4d3", 401, R"({"error":"Not authorized"})");
+  fake_.set("/spi/v3/employees/4d3", 401, R"({"error":"Not authorized"})");
   auto unauthorized = connector_->fetch_record(ctx_, Model::kHrisEmployees, "4d3");
   ASSERT_FALSE(unauthorized.ok());
   EXPECT_EQ(unauthorized.error().kind, ErrorKind::kUnauthorized);
   EXPECT_NE(unauthorized.error().message.find("Not authorized"), std::string::npos);
 
-  fake_.on("/spi/v3/employees/4d3", 403, R"({"error":"Forbidden"})");
+  fake_.set("/spi/v3/employees/4d3", 403, R"({"error":"Forbidden"})");
   auto forbidden = connector_->fetch_record(ctx_, Model::kHrisEmployees, "4d3");
   ASSERT_FALSE(forbidden.ok());
   EXPECT_EQ(forbidden.error().kind, ErrorKind::kForbidden);
   EXPECT_NE(forbidden.error().message.find("r_employees"), std::string::npos);
 
   int calls = 0;
-  fake_.on("/spi/v3/jobs/GROOV003", [&calls](const Recorded&) {
-    if (++calls < 3) return Answer{429, R"({"error":"Too many requests"})", {{"Retry-After", "0"}}};
-    return Answer{200, std::string(kJob), {}};
+  fake_.on("/spi/v3/jobs/GROOV003", [&calls](const ScriptedRequest&) {
+    if (++calls < 3)
+      return ScriptedApi::response(429, R"({"error":"Too many requests"})", {{"Retry-After", "0"}});
+    return ScriptedApi::response(200, std::string(kJob), {});
   });
   auto limited = connector_->fetch_record(ctx_, Model::kAtsJobs, "GROOV003");
   ASSERT_TRUE(limited.ok()) << limited.error().message;
   EXPECT_EQ(calls, 3);
-  fake_.on("/spi/v3/jobs/GROOV003", [](const Recorded&) {
-    return Answer{429, "{}", {{"Retry-After", "0"}}};
+  fake_.on("/spi/v3/jobs/GROOV003", [](const ScriptedRequest&) {
+    return ScriptedApi::response(429, "{}", {{"Retry-After", "0"}});
   });
   EXPECT_EQ(connector_->fetch_record(ctx_, Model::kAtsJobs, "GROOV003").error().kind,
             ErrorKind::kRateLimited);
 }
 
 TEST_F(WorkableApiTest, ListsCandidatesByFollowingPagingNextOnOurHost) {
-  fake_.on("/spi/v3/candidates", [](const Recorded& r) {
-    if (r.query == "limit=100")
-      return Answer{
+  fake_.on("/spi/v3/candidates", [](const ScriptedRequest& r) {
+    if (r.query_string() == "limit=100")
+      return ScriptedApi::response(
           200,
           R"({"candidates":[{"id":"c1","firstname":"A","lastname":"One"},{"id":"c2","firstname":"B"}],
                        "paging":{"next":"https://elsewhere.example/spi/v3/candidates?limit=100&since_id=c2"}})",
-          {}};
-    if (r.query == "limit=100&since_id=c2")
-      return Answer{200, R"({"candidates":[{"id":"c3","firstname":"C"}]})", {}};
-    return Answer{400, R"({"error":"bad query"})", {}};
+          {});
+    if (r.query_string() == "limit=100&since_id=c2")
+      return ScriptedApi::response(200, R"({"candidates":[{"id":"c3","firstname":"C"}]})", {});
+    return ScriptedApi::response(400, R"({"error":"bad query"})", {});
   });
   auto first = connector_->list_records(ctx_, Model::kAtsCandidates, "");
   ASSERT_TRUE(first.ok()) << first.error().message;
@@ -333,8 +322,8 @@ TEST_F(WorkableApiTest, ListsCandidatesByFollowingPagingNextOnOurHost) {
 }
 
 TEST_F(WorkableApiTest, ListsJobsByShortcodeAndEmployeesByOffset) {
-  fake_.on("/spi/v3/jobs", 200,
-           R"({"jobs":[{"id":"61884e2","shortcode":"GROOV003","title":"Sales Intern","state":"closed"},
+  fake_.set("/spi/v3/jobs", 200,
+            R"({"jobs":[{"id":"61884e2","shortcode":"GROOV003","title":"Sales Intern","state":"closed"},
                        {"id":"j9","title":"No shortcode","state":"draft"}],
               "paging":{}})");
   auto jobs = connector_->list_records(ctx_, Model::kAtsJobs, "");
@@ -346,13 +335,13 @@ TEST_F(WorkableApiTest, ListsJobsByShortcodeAndEmployeesByOffset) {
   EXPECT_EQ(jobs->records[1].at("status"), bj::value("DRAFT"));
   EXPECT_EQ(jobs->next, "");
 
-  fake_.on("/spi/v3/employees", [](const Recorded& r) {
+  fake_.on("/spi/v3/employees", [](const ScriptedRequest& r) {
     bj::array page;
-    const bool first = r.query == "limit=100";
+    const bool first = r.query_string() == "limit=100";
     const int count = first ? 100 : 3;
     for (int i = 0; i < count; ++i)
       page.push_back(bj::object{{"id", (first ? "e" : "f") + std::to_string(i)}, {"firstname", "N"}});
-    return Answer{200, json::serialize(bj::object{{"employees", page}}), {}};
+    return ScriptedApi::response(200, json::serialize(bj::object{{"employees", page}}), {});
   });
   auto employees = connector_->list_records(ctx_, Model::kHrisEmployees, "");
   ASSERT_TRUE(employees.ok()) << employees.error().message;
@@ -362,9 +351,9 @@ TEST_F(WorkableApiTest, ListsJobsByShortcodeAndEmployeesByOffset) {
   ASSERT_TRUE(rest.ok()) << rest.error().message;
   EXPECT_EQ(rest->records.size(), 3u);
   EXPECT_EQ(rest->next, "");
-  EXPECT_EQ(fake_.requests().back().query, "limit=100&offset=100");
+  EXPECT_EQ(fake_.requests().back().query_string(), "limit=100&offset=100");
 
-  fake_.on("/spi/v3/employees", 401, "{}");
+  fake_.set("/spi/v3/employees", 401, "{}");
   EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUnauthorized);
 }
 

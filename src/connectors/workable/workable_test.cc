@@ -13,31 +13,13 @@ using testing::post_request;
 using testing::read_testdata;
 using testing::read_testdata_json;
 
-class WorkableTest : public ::testing::Test {
+class WorkableTest : public testing::RegisteredConnectorTest {
  protected:
-  WorkableTest() {
-    register_workable(registry_);
-    connector_ = registry_.find("workable");
-    vectors_ = read_testdata_json("workable/testdata/vectors.json");
-    secret_ = std::string(vectors_.at("secret").as_string());
-  }
-
-  static std::string body_of(std::string_view file) {
-    return read_testdata("workable/testdata/" + std::string(file));
-  }
+  WorkableTest() : RegisteredConnectorTest(register_workable, "workable") {}
 
   Verification verify_with(std::string body, HeaderList headers) const {
     return connector_->verify(post_request(std::move(body), std::move(headers)), VerificationKeys{{secret_}});
   }
-
-  Result<ParsedEvent> parse_json(std::string body) const {
-    return connector_->parse(post_request(std::move(body), {}));
-  }
-
-  Registry registry_;
-  const Connector* connector_ = nullptr;
-  bj::value vectors_;
-  std::string secret_;
 };
 
 TEST_F(WorkableTest, Declaration) {
@@ -94,13 +76,7 @@ TEST_F(WorkableTest, DocumentedPayloadsVerifyAndParse) {
     EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
     EXPECT_FALSE(parsed->is_ping);
     EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
-    const auto& expected = c.at("events").as_array();
-    ASSERT_EQ(parsed->events.size(), expected.size());
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_EQ(to_string(parsed->events[i].model), expected[i].at("model").as_string());
-      EXPECT_EQ(to_string(parsed->events[i].action), expected[i].at("action").as_string());
-      EXPECT_EQ(parsed->events[i].remote_id, expected[i].at("remote_id").as_string());
-    }
+    testing::expect_events(parsed->events, c.at("events"));
   }
 }
 
