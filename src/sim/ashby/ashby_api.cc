@@ -115,7 +115,7 @@ void AshbySimulator::add_api_routes() {
         if (!params.ok()) return respond(ashby_error("invalid_input", params.error().message, 400));
         {
           std::lock_guard lock(mu_);
-          if (!webhooks_permission_)
+          if (!webhooks_permitted())
             return respond(ashby_error("missing_endpoint_permission",
                                        "The API key is missing the apiKeysWrite permission"));
         }
@@ -171,7 +171,7 @@ void AshbySimulator::add_api_routes() {
         auto params = params_of(req);
         if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_)
+        if (!webhooks_permitted())
           return ashby_error("missing_endpoint_permission",
                              "The API key is missing the apiKeysWrite permission");
         auto id = string_param(*params, "webhookId");
@@ -190,7 +190,7 @@ void AshbySimulator::add_api_routes() {
         auto params = params_of(req);
         if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_)
+        if (!webhooks_permitted())
           return ashby_error("missing_endpoint_permission",
                              "The API key is missing the apiKeysRead permission");
         auto id = string_param(*params, "webhookId");

@@ -76,38 +76,23 @@ AshbySimulator::~AshbySimulator() {
 // Control hooks
 
 Result<bj::object> AshbySimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields);
+  });
 }
 
 Result<bj::object> AshbySimulator::sim_update(std::string_view model, std::string_view remote_id,
                                               const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? update_candidate(remote_id, fields)
-                                  : update_job(remote_id, fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? update_candidate(remote_id, fields)
+                                     : update_job(remote_id, fields, events);
+  });
 }
 
 Result<bj::object> AshbySimulator::sim_delete(std::string_view model, std::string_view remote_id) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
+  });
 }
 
 Result<bj::value> AshbySimulator::sim_get(std::string_view model, std::string_view remote_id) {
@@ -154,16 +139,6 @@ Result<bj::object> AshbySimulator::sim_publish(std::string_view remote_id, bool 
   }
   fire(std::move(events));
   return reply;
-}
-
-void AshbySimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool AshbySimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
 }
 
 bj::array AshbySimulator::sim_subscriptions() {

@@ -262,16 +262,6 @@ bj::array BambooHrSimulator::sim_list(std::string_view model) {
   return out;
 }
 
-void BambooHrSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool BambooHrSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
-}
-
 bj::array BambooHrSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
@@ -415,7 +405,7 @@ BambooHrSimulator::Webhook* BambooHrSimulator::find_webhook(std::string_view id)
 
 std::optional<http::Response> BambooHrSimulator::webhooks_gate(const http::Request& request) const {
   if (!basic_auth_ok(request)) return bamboohr_error(401, "Invalid or missing API key");
-  if (!webhooks_permission_)
+  if (!webhooks_permitted())
     return bamboohr_error(403, "The API user's access level does not allow webhooks");
   return std::nullopt;
 }

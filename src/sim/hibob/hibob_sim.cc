@@ -240,16 +240,6 @@ bj::array HiBobSimulator::sim_list(std::string_view model) {
   return out;
 }
 
-void HiBobSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool HiBobSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
-}
-
 bj::array HiBobSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
@@ -460,7 +450,7 @@ void HiBobSimulator::fire(std::vector<Pending> events) {
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_) {
+    if (!webhooks_permitted()) {
       spdlog::info("sim hibob: webhooks disabled by permission; {} event(s) not delivered", events.size());
       return;
     }

@@ -104,7 +104,7 @@ void LeverSimulator::add_api_routes() {
         auto body = parse_object_body(req.body);
         if (!body.ok()) return lever_error(400, "BadRequestError", body.error().message);
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden("webhooks:write:admin");
+        if (!webhooks_permitted()) return forbidden("webhooks:write:admin");
         const auto* url = body->if_contains("url");
         const auto* event = body->if_contains("event");
         if (url == nullptr || !url->is_string() ||
@@ -137,7 +137,7 @@ void LeverSimulator::add_api_routes() {
                     [this, unauthorized, forbidden](const http::Request& req, const http::Params&) {
                       if (!authorized(req)) return unauthorized();
                       std::lock_guard lock(mu_);
-                      if (!webhooks_permission_) return forbidden("webhooks:read:admin");
+                      if (!webhooks_permitted()) return forbidden("webhooks:read:admin");
                       bj::array data;
                       for (const auto& w : webhooks_)
                         data.push_back(webhook_json(w, true));
@@ -148,7 +148,7 @@ void LeverSimulator::add_api_routes() {
                     [this, unauthorized, forbidden](const http::Request& req, const http::Params& params) {
                       if (!authorized(req)) return unauthorized();
                       std::lock_guard lock(mu_);
-                      if (!webhooks_permission_) return forbidden("webhooks:write:admin");
+                      if (!webhooks_permitted()) return forbidden("webhooks:write:admin");
                       auto it = std::find_if(webhooks_.begin(), webhooks_.end(),
                                              [&](const Webhook& w) { return w.id == params.at("id"); });
                       if (it == webhooks_.end())

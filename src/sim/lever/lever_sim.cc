@@ -60,27 +60,17 @@ LeverSimulator::~LeverSimulator() {
 // Control hooks
 
 Result<bj::object> LeverSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? create_opportunity(fields, events) : create_posting(fields);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &LeverSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? create_opportunity(fields, events) : create_posting(fields);
+  });
 }
 
 Result<bj::object> LeverSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                               const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? update_opportunity(remote_id, fields, events, true)
-                                  : update_posting(remote_id, fields);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &LeverSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? update_opportunity(remote_id, fields, events, true)
+                                     : update_posting(remote_id, fields);
+  });
 }
 
 Result<bj::object> LeverSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
@@ -126,16 +116,6 @@ Result<bj::object> LeverSimulator::sim_publish(std::string_view remote_id, bool 
   }
   // Lever sends no posting webhooks.
   return bj::object{{"remote_id", std::string(remote_id)}, {"state", state}};
-}
-
-void LeverSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool LeverSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
 }
 
 bj::array LeverSimulator::sim_subscriptions() {

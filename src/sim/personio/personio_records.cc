@@ -139,7 +139,7 @@ void PersonioSimulator::add_record_routes() {
       Millis now = now_ms();
       std::erase_if(tokens_, [now](const auto& kv) { return kv.second <= now; });
       tokens_[token] = now + kTokenSeconds * 1000;
-      webhooks = webhooks_permission_;
+      webhooks = webhooks_permitted();
     }
     std::string scope = "personio:persons:read personio:absences:read";
     if (webhooks) scope += " personio:webhooks:read personio:webhooks:write";

@@ -117,27 +117,17 @@ PersonioSimulator::~PersonioSimulator() {
 // Control hooks
 
 Result<bj::object> PersonioSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "hris_employees" ? create_person(fields, events) : create_absence(fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &PersonioSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "hris_employees" ? create_person(fields, events) : create_absence(fields, events);
+  });
 }
 
 Result<bj::object> PersonioSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                  const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "hris_employees" ? update_person(remote_id, fields, events, true)
-                                  : update_absence(remote_id, fields, events, true);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &PersonioSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "hris_employees" ? update_person(remote_id, fields, events, true)
+                                     : update_absence(remote_id, fields, events, true);
+  });
 }
 
 Result<bj::object> PersonioSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
@@ -181,16 +171,6 @@ bj::array PersonioSimulator::sim_list(std::string_view model) {
   for (const auto* r : (model == "hris_employees" ? persons_ : absences_).all())
     out.push_back(r->data);
   return out;
-}
-
-void PersonioSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool PersonioSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
 }
 
 bj::array PersonioSimulator::sim_subscriptions() {
@@ -536,7 +516,7 @@ bool PersonioSimulator::token_valid(const http::Request& request) const {
 std::optional<http::Response> PersonioSimulator::webhooks_gate(const http::Request& request,
                                                                bool write) const {
   if (!token_valid(request)) return personio_error(401, "Unauthorized", "missing or invalid access token");
-  if (!webhooks_permission_)
+  if (!webhooks_permitted())
     return personio_error(
         403, "Forbidden",
         write ? "missing scope personio:webhooks:write" : "missing scope personio:webhooks:read");

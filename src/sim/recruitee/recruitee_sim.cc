@@ -124,38 +124,23 @@ bj::object RecruiteeSimulator::stage(std::string_view name) {
 // Control hooks
 
 Result<bj::object> RecruiteeSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? create_candidate(fields, events) : create_offer(fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &RecruiteeSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? create_candidate(fields, events) : create_offer(fields, events);
+  });
 }
 
 Result<bj::object> RecruiteeSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                   const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? update_candidate(remote_id, fields, events)
-                                  : update_offer(remote_id, fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &RecruiteeSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? update_candidate(remote_id, fields, events)
+                                     : update_offer(remote_id, fields, events);
+  });
 }
 
 Result<bj::object> RecruiteeSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_offer(remote_id, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &RecruiteeSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_offer(remote_id, events);
+  });
 }
 
 Result<bj::value> RecruiteeSimulator::sim_get(std::string_view model, std::string_view remote_id) {
@@ -197,16 +182,6 @@ Result<bj::object> RecruiteeSimulator::sim_publish(std::string_view remote_id, b
   return reply;
 }
 
-void RecruiteeSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool RecruiteeSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
-}
-
 bj::array RecruiteeSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
@@ -232,7 +207,7 @@ void RecruiteeSimulator::sim_register_webhook(const bj::object& body,
     return done(st.error());
   {
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_)
+    if (!webhooks_permitted())
       return done(make_error(ErrorKind::kForbidden, "the member lacks the \"Manage webhooks\" ability"));
   }
   const auto* url = body.if_contains("url");
@@ -522,7 +497,7 @@ void RecruiteeSimulator::fire(std::vector<Pending> events) {
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_) {
+    if (!webhooks_permitted()) {
       spdlog::info("sim recruitee: webhooks not permitted; {} event(s) not delivered", events.size());
       return;
     }

@@ -88,7 +88,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
       [this, unauthorized, forbidden](const http::Request& req, const http::Params&) {
         if (!authorized(req)) return unauthorized();
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden();
+        if (!webhooks_permitted()) return forbidden();
         auto body = parse_object_body(req.body);
         if (!body.ok()) return sr_error(400, "BAD_REQUEST", body.error().message);
         const auto* url = body->if_contains("callbackUrl");
@@ -121,7 +121,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
                     [this, unauthorized, forbidden](const http::Request& req, const http::Params&) {
                       if (!authorized(req)) return unauthorized();
                       std::lock_guard lock(mu_);
-                      if (!webhooks_permission_) return forbidden();
+                      if (!webhooks_permitted()) return forbidden();
                       bj::array content;
                       for (const auto& s : subscriptions_)
                         content.push_back(subscription_json(s));
@@ -133,7 +133,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
       [this, unauthorized, forbidden, not_found](const http::Request& req, const http::Params& params) {
         if (!authorized(req)) return unauthorized();
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden();
+        if (!webhooks_permitted()) return forbidden();
         auto* s = find_subscription(params.at("id"));
         return s == nullptr ? not_found() : json_reply(200, subscription_json(*s));
       });
@@ -143,7 +143,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
       [this, unauthorized, forbidden, not_found](const http::Request& req, const http::Params& params) {
         if (!authorized(req)) return unauthorized();
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden();
+        if (!webhooks_permitted()) return forbidden();
         auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
                                [&](const Subscription& s) { return s.id == params.at("id"); });
         if (it == subscriptions_.end()) return not_found();
@@ -162,7 +162,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
         OutboundWebhook handshake;
         {
           std::lock_guard lock(mu_);
-          if (!webhooks_permission_) return respond(forbidden());
+          if (!webhooks_permitted()) return respond(forbidden());
           auto* s = find_subscription(id);
           if (s == nullptr) return respond(not_found());
           if (s->status == "active")
@@ -201,7 +201,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
       [this, unauthorized, forbidden, not_found](const http::Request& req, const http::Params& params) {
         if (!authorized(req)) return unauthorized();
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden();
+        if (!webhooks_permitted()) return forbidden();
         auto* s = find_subscription(params.at("id"));
         if (s == nullptr) return not_found();
         Millis now = now_ms();
@@ -220,7 +220,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
       [this, unauthorized, forbidden, not_found](const http::Request& req, const http::Params& params) {
         if (!authorized(req)) return unauthorized();
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden();
+        if (!webhooks_permitted()) return forbidden();
         auto* s = find_subscription(params.at("id"));
         if (s == nullptr) return not_found();
         if (s->keys.empty()) return sr_error(404, "NOT_FOUND", "The subscription has no secret key");

@@ -75,27 +75,17 @@ SmartRecruitersSimulator::~SmartRecruitersSimulator() {
 // Control hooks
 
 Result<bj::object> SmartRecruitersSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &SmartRecruitersSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
+  });
 }
 
 Result<bj::object> SmartRecruitersSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                         const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? update_candidate(remote_id, fields, events, true)
-                                  : update_job(remote_id, fields, events, true);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &SmartRecruitersSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? update_candidate(remote_id, fields, events, true)
+                                     : update_job(remote_id, fields, events, true);
+  });
 }
 
 Result<bj::object> SmartRecruitersSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
@@ -155,16 +145,6 @@ Result<bj::object> SmartRecruitersSimulator::sim_publish(std::string_view remote
   }
   fire(std::move(events));
   return reply;
-}
-
-void SmartRecruitersSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool SmartRecruitersSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
 }
 
 bj::array SmartRecruitersSimulator::sim_subscriptions() {

@@ -108,38 +108,23 @@ RecordStore* TeamtailorSimulator::store_for(std::string_view model) {
 // Control hooks
 
 Result<bj::object> TeamtailorSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &TeamtailorSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
+  });
 }
 
 Result<bj::object> TeamtailorSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                    const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? update_candidate(remote_id, fields, events)
-                                  : update_job(remote_id, fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &TeamtailorSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? update_candidate(remote_id, fields, events)
+                                     : update_job(remote_id, fields, events);
+  });
 }
 
 Result<bj::object> TeamtailorSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &TeamtailorSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
+  });
 }
 
 Result<bj::value> TeamtailorSimulator::sim_get(std::string_view model, std::string_view remote_id) {
@@ -180,16 +165,6 @@ Result<bj::object> TeamtailorSimulator::sim_publish(std::string_view remote_id, 
   }
   fire(std::move(events));
   return reply;
-}
-
-void TeamtailorSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool TeamtailorSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
 }
 
 bj::array TeamtailorSimulator::sim_subscriptions() {
@@ -468,7 +443,7 @@ void TeamtailorSimulator::fire(std::vector<Pending> events) {
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_) {
+    if (!webhooks_permitted()) {
       spdlog::info("sim teamtailor: webhooks switched off; {} event(s) not delivered", events.size());
       return;
     }

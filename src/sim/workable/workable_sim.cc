@@ -331,16 +331,6 @@ bj::array WorkableSimulator::sim_list(std::string_view model) {
   return out;
 }
 
-void WorkableSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool WorkableSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
-}
-
 bj::array WorkableSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
@@ -535,7 +525,7 @@ void WorkableSimulator::add_subscription_routes() {
     auto token = bearer(req);
     if (!token) return workable_error(401, "Not authorized");
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_) return workable_error(403, "Forbidden");
+    if (!webhooks_permitted()) return workable_error(403, "Forbidden");
     auto body = parse_object_body(req.body);
     if (!body.ok()) return workable_error(400, body.error().message);
     const auto* target = body->if_contains("target");
@@ -584,7 +574,7 @@ void WorkableSimulator::add_subscription_routes() {
   router().add_sync("GET", "/spi/v3/subscriptions", [this](const http::Request& req, const http::Params&) {
     if (!bearer(req)) return workable_error(401, "Not authorized");
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_) return workable_error(403, "Forbidden");
+    if (!webhooks_permitted()) return workable_error(403, "Forbidden");
     bj::array out;
     for (const auto& s : subscriptions_)
       out.push_back(subscription_json(s));
@@ -595,7 +585,7 @@ void WorkableSimulator::add_subscription_routes() {
       "DELETE", "/spi/v3/subscriptions/{id}", [this](const http::Request& req, const http::Params& params) {
         if (!bearer(req)) return workable_error(401, "Not authorized");
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return workable_error(403, "Forbidden");
+        if (!webhooks_permitted()) return workable_error(403, "Forbidden");
         auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
                                [&](const auto& s) { return std::to_string(s.id) == params.at("id"); });
         if (it == subscriptions_.end()) return workable_error(404, "Not found");
