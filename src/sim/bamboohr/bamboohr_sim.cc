@@ -76,17 +76,10 @@ std::string time_off_status(std::string_view unified) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {5, 10, 20, 40, 80})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.0;
-    s->timeout = std::chrono::milliseconds{10000};
-    // 4xx answers are final; 5xx and no answer are retried.
-    s->should_retry = [](const http::ClientResponse& r) { return r.status == 0 || r.status >= 500; };
-    return s;
-  }();
+  // 4xx answers are final; 5xx and no answer are retried.
+  static const auto schedule =
+      make_retry_schedule(delays_in_minutes({5, 10, 20, 40, 80}), 0.0, std::chrono::milliseconds{10000},
+                          [](const http::ClientResponse& r) { return r.status == 0 || r.status >= 500; });
   return schedule;
 }
 
@@ -256,10 +249,7 @@ Result<bj::value> BambooHrSimulator::sim_get(std::string_view model, std::string
 
 bj::array BambooHrSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "hris_employees" ? employees_ : requests_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "hris_employees" ? employees_ : requests_).all_data();
 }
 
 bj::array BambooHrSimulator::sim_subscriptions() {

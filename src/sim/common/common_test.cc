@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include "http/client.h"
 #include "sim/common/fields.h"
 #include "sim/common/form.h"
 #include "sim/common/record_store.h"
@@ -52,6 +53,27 @@ TEST(RecordStore, PagesInCreationOrder) {
   store.put("103", bj::object{{"n", 33}}, 9);
   EXPECT_EQ(store.find("103")->data.at("n").as_int64(), 33);
   EXPECT_EQ(store.size(), 4u);
+}
+
+TEST(RecordStore, AllDataIsEveryRecordInCreationOrder) {
+  RecordStore store;
+  store.put("b", boost::json::object{{"n", 1}}, 0);
+  store.put("a", boost::json::object{{"n", 2}}, 0);
+  store.put("b", boost::json::object{{"n", 3}}, 0);  // replaced in place
+  EXPECT_EQ(boost::json::serialize(store.all_data()), R"([{"n":3},{"n":2}])");
+  store.erase("b");
+  EXPECT_EQ(boost::json::serialize(store.all_data()), R"([{"n":2}])");
+}
+
+TEST(RetrySchedule, BuiltFromMinutes) {
+  auto s = make_retry_schedule(delays_in_minutes({1, 15}), 0.1, std::chrono::milliseconds{3000},
+                               retry_every_failure);
+  ASSERT_EQ(s->max_attempts(), 3u);
+  EXPECT_EQ(s->delays[0], std::chrono::milliseconds{60000});
+  EXPECT_EQ(s->delays[1], std::chrono::milliseconds{900000});
+  EXPECT_DOUBLE_EQ(s->jitter, 0.1);
+  EXPECT_EQ(s->timeout, std::chrono::milliseconds{3000});
+  EXPECT_TRUE(s->should_retry(http::ClientResponse{}));
 }
 
 TEST(Uuid, LooksLikeAVersion4Uuid) {

@@ -66,6 +66,14 @@ std::vector<const StoredRecord*> RecordStore::all() const {
   return out;
 }
 
+boost::json::array RecordStore::all_data() const {
+  boost::json::array out;
+  out.reserve(by_seq_.size());
+  for (const auto& [seq, rec] : by_seq_)
+    out.push_back(rec.data);
+  return out;
+}
+
 std::string new_uuid() {
   std::string b = crypto::random_bytes(16);
   b[6] = static_cast<char>((static_cast<unsigned char>(b[6]) & 0x0F) | 0x40);

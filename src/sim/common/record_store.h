@@ -38,6 +38,8 @@ class RecordStore {
                                         const std::function<bool(const StoredRecord&)>& keep,
                                         bool* more) const;
   std::vector<const StoredRecord*> all() const;
+  // Every record's data, in creation order (the control API's GET /_sim/{model}).
+  boost::json::array all_data() const;
   std::size_t size() const { return by_seq_.size(); }
 
  private:

@@ -92,17 +92,9 @@ Result<bj::array> contact_list(const bj::value& v, std::string_view key, std::st
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {1, 15, 60, 120, 240, 480})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    s->timeout = std::chrono::milliseconds{10000};
-    // Greenhouse retries anything but a 2xx, including no answer at all.
-    s->should_retry = [](const http::ClientResponse&) { return true; };
-    return s;
-  }();
+  // Greenhouse retries anything but a 2xx, including no answer at all.
+  static const auto schedule = make_retry_schedule(delays_in_minutes({1, 15, 60, 120, 240, 480}), 0.1,
+                                                   std::chrono::milliseconds{10000}, retry_every_failure);
   return schedule;
 }
 
@@ -168,10 +160,7 @@ Result<bj::value> GreenhouseSimulator::sim_get(std::string_view model, std::stri
 
 bj::array GreenhouseSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "ats_candidates" ? candidates_ : jobs_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "ats_candidates" ? candidates_ : jobs_).all_data();
 }
 
 Result<bj::object> GreenhouseSimulator::sim_publish(std::string_view remote_id, bool live) {

@@ -49,14 +49,9 @@ std::string request_status(std::string_view unified) {
 std::shared_ptr<const RetrySchedule> retry_schedule() {
   using std::chrono::hours;
   using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    s->delays = {minutes{1}, minutes{5}, minutes{30}, hours{2}, hours{12}, hours{24}, hours{24}};
-    s->jitter = 0.1;
-    s->timeout = std::chrono::milliseconds{10000};
-    s->should_retry = [](const http::ClientResponse&) { return true; };
-    return s;
-  }();
+  static const auto schedule =
+      make_retry_schedule({minutes{1}, minutes{5}, minutes{30}, hours{2}, hours{12}, hours{24}, hours{24}},
+                          0.1, std::chrono::milliseconds{10000}, retry_every_failure);
   return schedule;
 }
 
@@ -234,10 +229,7 @@ Result<bj::value> HiBobSimulator::sim_get(std::string_view model, std::string_vi
 
 bj::array HiBobSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "hris_employees" ? employees_ : requests_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "hris_employees" ? employees_ : requests_).all_data();
 }
 
 bj::array HiBobSimulator::sim_subscriptions() {

@@ -30,16 +30,8 @@ std::string lever_state(std::string_view unified) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {1, 2, 4, 8, 16})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    s->timeout = std::chrono::milliseconds{10000};
-    s->should_retry = [](const http::ClientResponse&) { return true; };
-    return s;
-  }();
+  static const auto schedule = make_retry_schedule(delays_in_minutes({1, 2, 4, 8, 16}), 0.1,
+                                                   std::chrono::milliseconds{10000}, retry_every_failure);
   return schedule;
 }
 
@@ -97,10 +89,7 @@ Result<bj::value> LeverSimulator::sim_get(std::string_view model, std::string_vi
 
 bj::array LeverSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "ats_candidates" ? opportunities_ : postings_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "ats_candidates" ? opportunities_ : postings_).all_data();
 }
 
 Result<bj::object> LeverSimulator::sim_publish(std::string_view remote_id, bool live) {

@@ -62,20 +62,11 @@ std::string custom_type(const bj::value& v) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {1, 5, 30, 120, 720})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    // Personio expects a 2xx within 3 s.
-    s->timeout = std::chrono::milliseconds{3000};
-    // Retried: timeouts (no answer) and 5xx except 501. 4xx and 501 are final.
-    s->should_retry = [](const http::ClientResponse& r) {
-      return r.status == 0 || (r.status >= 500 && r.status != 501);
-    };
-    return s;
-  }();
+  // Personio expects a 2xx within 3 s. Retried: timeouts (no answer) and 5xx except 501. 4xx and 501 are
+  // final.
+  static const auto schedule = make_retry_schedule(
+      delays_in_minutes({1, 5, 30, 120, 720}), 0.1, std::chrono::milliseconds{3000},
+      [](const http::ClientResponse& r) { return r.status == 0 || (r.status >= 500 && r.status != 501); });
   return schedule;
 }
 
@@ -167,10 +158,7 @@ Result<bj::value> PersonioSimulator::sim_get(std::string_view model, std::string
 
 bj::array PersonioSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "hris_employees" ? persons_ : absences_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "hris_employees" ? persons_ : absences_).all_data();
 }
 
 bj::array PersonioSimulator::sim_subscriptions() {

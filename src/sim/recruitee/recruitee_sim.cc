@@ -69,17 +69,10 @@ std::string full_name(const std::string& first, const std::string& last) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {5, 15, 30, 60, 120, 240, 480, 720, 1080})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    s->timeout = std::chrono::milliseconds{10000};
-    // Any response other than 200, and no answer at all, is a failed delivery.
-    s->should_retry = [](const http::ClientResponse&) { return true; };
-    return s;
-  }();
+  // Any response other than 200, and no answer at all, is a failed delivery.
+  static const auto schedule =
+      make_retry_schedule(delays_in_minutes({5, 15, 30, 60, 120, 240, 480, 720, 1080}), 0.1,
+                          std::chrono::milliseconds{10000}, retry_every_failure);
   return schedule;
 }
 
@@ -152,10 +145,7 @@ Result<bj::value> RecruiteeSimulator::sim_get(std::string_view model, std::strin
 
 bj::array RecruiteeSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "ats_candidates" ? candidates_ : offers_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "ats_candidates" ? candidates_ : offers_).all_data();
 }
 
 Result<bj::object> RecruiteeSimulator::sim_publish(std::string_view remote_id, bool live) {

@@ -29,17 +29,10 @@ std::string sr_status(std::string_view unified) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {1, 5, 15, 30, 60, 120, 240, 480, 960, 1440})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    // SmartRecruiters expects the answer within 5 s.
-    s->timeout = std::chrono::milliseconds{5000};
-    s->should_retry = [](const http::ClientResponse&) { return true; };
-    return s;
-  }();
+  // SmartRecruiters expects the answer within 5 s.
+  static const auto schedule =
+      make_retry_schedule(delays_in_minutes({1, 5, 15, 30, 60, 120, 240, 480, 960, 1440}), 0.1,
+                          std::chrono::milliseconds{5000}, retry_every_failure);
   return schedule;
 }
 
@@ -115,10 +108,7 @@ Result<bj::value> SmartRecruitersSimulator::sim_get(std::string_view model, std:
 
 bj::array SmartRecruitersSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "ats_candidates" ? candidates_ : jobs_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "ats_candidates" ? candidates_ : jobs_).all_data();
 }
 
 Result<bj::object> SmartRecruitersSimulator::sim_publish(std::string_view remote_id, bool live) {

@@ -63,13 +63,9 @@ bj::object webhook_data(const bj::object& record) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    s->timeout = std::chrono::milliseconds{10000};
-    // vendors.md: "No retries (failed deliveries are only logged)".
-    s->should_retry = [](const http::ClientResponse&) { return false; };
-    return s;
-  }();
+  // vendors.md: "No retries (failed deliveries are only logged)".
+  static const auto schedule = make_retry_schedule({}, 0.0, std::chrono::milliseconds{10000},
+                                                   [](const http::ClientResponse&) { return false; });
   return schedule;
 }
 
@@ -136,10 +132,7 @@ Result<bj::value> TeamtailorSimulator::sim_get(std::string_view model, std::stri
 
 bj::array TeamtailorSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : store_for(model)->all())
-    out.push_back(r->data);
-  return out;
+  return store_for(model)->all_data();
 }
 
 Result<bj::object> TeamtailorSimulator::sim_publish(std::string_view remote_id, bool live) {

@@ -69,17 +69,10 @@ std::string request_state(std::string_view status) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {1, 5, 15, 60, 240})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    s->timeout = std::chrono::milliseconds{10000};
-    // "Response status should be 200 so that Workable won't consider it an error and replays the request."
-    s->should_retry = [](const http::ClientResponse& r) { return r.status != 200; };
-    return s;
-  }();
+  // "Response status should be 200 so that Workable won't consider it an error and replays the request."
+  static const auto schedule =
+      make_retry_schedule(delays_in_minutes({1, 5, 15, 60, 240}), 0.1, std::chrono::milliseconds{10000},
+                          [](const http::ClientResponse& r) { return r.status != 200; });
   return schedule;
 }
 
@@ -325,10 +318,7 @@ Result<bj::value> WorkableSimulator::sim_get(std::string_view model, std::string
 
 bj::array WorkableSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : store_for(model)->all())
-    out.push_back(r->data);
-  return out;
+  return store_for(model)->all_data();
 }
 
 bj::array WorkableSimulator::sim_subscriptions() {
