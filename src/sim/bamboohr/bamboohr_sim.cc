@@ -62,10 +62,6 @@ const MonitorField* monitor_field(std::string_view alias_or_name) {
   return nullptr;
 }
 
-bj::value str_or_null(const std::string& s) {
-  return s.empty() ? bj::value(nullptr) : bj::value(s);
-}
-
 std::string time_off_status(std::string_view unified) {
   if (unified == "APPROVED") return "approved";
   if (unified == "DECLINED") return "denied";
@@ -242,9 +238,7 @@ Result<bj::object> BambooHrSimulator::sim_delete(std::string_view model, std::st
 
 Result<bj::value> BambooHrSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* rec = model == "hris_employees" ? employees_.find(remote_id) : requests_.find(remote_id);
-  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(rec->data);
+  return (model == "hris_employees" ? employees_ : requests_).data_of(remote_id);
 }
 
 bj::array BambooHrSimulator::sim_list(std::string_view model) {

@@ -65,6 +65,18 @@ TEST(RecordStore, AllDataIsEveryRecordInCreationOrder) {
   EXPECT_EQ(boost::json::serialize(store.all_data()), R"([{"n":2}])");
 }
 
+TEST(RecordStore, DataOfIsACopyOrNotFound) {
+  RecordStore store;
+  store.put("7", boost::json::object{{"n", 1}}, 0);
+  auto found = store.data_of("7");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(boost::json::serialize(*found), R"({"n":1})");
+  auto missing = store.data_of("8");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(missing.error().message, "no record 8");
+}
+
 TEST(RetrySchedule, BuiltFromMinutes) {
   auto s = make_retry_schedule(delays_in_minutes({1, 15}), 0.1, std::chrono::milliseconds{3000},
                                retry_every_failure);
@@ -93,6 +105,16 @@ TEST(Fields, RejectsUnknownKeysAndWrongTypes) {
   EXPECT_EQ(**opt_enum(bj::object{{"s", "open"}}, "s", {"OPEN"}), "OPEN");
   EXPECT_EQ(**opt_date(bj::object{{"d", "2026-03-02T10:00:00Z"}}, "d"), "2026-03-02");
   EXPECT_FALSE(opt_date(bj::object{{"d", "March"}}, "d").ok());
+}
+
+TEST(Fields, EmptyStringsAreNullAndListsAreArrays) {
+  EXPECT_TRUE(str_or_null(std::string{}).is_null());
+  EXPECT_TRUE(str_or_null(std::optional<std::string>{}).is_null());
+  EXPECT_TRUE(str_or_null(std::optional<std::string>{""}).is_null());
+  EXPECT_EQ(str_or_null(std::string{"a"}), boost::json::value("a"));
+  EXPECT_EQ(str_or_null(std::optional<std::string>{"b"}), boost::json::value("b"));
+  EXPECT_EQ(boost::json::serialize(string_array({"x", "y"})), R"(["x","y"])");
+  EXPECT_TRUE(string_array({}).empty());
 }
 
 TEST(Form, ParsesFormsAndCredentials) {

@@ -77,4 +77,19 @@ Result<std::optional<std::string>> opt_date(const boost::json::object& fields, s
   return std::optional<std::string>{format_iso8601(*ms).substr(0, 10)};
 }
 
+boost::json::value str_or_null(const std::string& s) {
+  return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
+}
+
+boost::json::value str_or_null(const std::optional<std::string>& s) {
+  return s ? str_or_null(*s) : boost::json::value(nullptr);
+}
+
+boost::json::array string_array(const std::vector<std::string>& strings) {
+  boost::json::array out;
+  for (const auto& s : strings)
+    out.push_back(boost::json::value(s));
+  return out;
+}
+
 }  // namespace tributary::sim

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -27,5 +28,11 @@ Result<std::optional<std::string>> opt_enum(const boost::json::object& fields, s
                                             std::initializer_list<std::string_view> values);
 // "YYYY-MM-DD" or an ISO-8601 date-time (its date part is kept). Absent or null → nullopt.
 Result<std::optional<std::string>> opt_date(const boost::json::object& fields, std::string_view key);
+
+// Building vendor records: an empty (or absent) string is stored as null.
+boost::json::value str_or_null(const std::string& s);
+boost::json::value str_or_null(const std::optional<std::string>& s);
+// The strings as a JSON array, in order.
+boost::json::array string_array(const std::vector<std::string>& strings);
 
 }  // namespace tributary::sim

@@ -66,6 +66,12 @@ std::vector<const StoredRecord*> RecordStore::all() const {
   return out;
 }
 
+Result<boost::json::value> RecordStore::data_of(std::string_view id) const {
+  const auto* rec = find(id);
+  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(id));
+  return boost::json::value(rec->data);
+}
+
 boost::json::array RecordStore::all_data() const {
   boost::json::array out;
   out.reserve(by_seq_.size());

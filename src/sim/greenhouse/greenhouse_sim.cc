@@ -54,11 +54,6 @@ std::int64_t to_int(std::string_view id) {
   return v;
 }
 
-bj::value str_or_null(const std::optional<std::string>& s) {
-  if (!s || s->empty()) return nullptr;
-  return bj::value(*s);
-}
-
 std::string iso(Millis ms) {
   // Greenhouse renders seconds: "2013-10-04T01:24:48Z".
   std::string t = format_iso8601(ms);
@@ -199,14 +194,11 @@ bj::array GreenhouseSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
-    bj::array events;
-    for (const auto& e : h.event_types)
-      events.push_back(bj::value(e));
     // The secret stays in the simulator, as it stays in Greenhouse's UI.
     out.push_back(bj::object{{"id", h.id},
                              {"name", h.name},
                              {"url", h.url},
-                             {"event_types", std::move(events)},
+                             {"event_types", string_array(h.event_types)},
                              {"active", h.active},
                              {"created_at", format_iso8601(h.created_at)}});
   }

@@ -33,10 +33,6 @@ std::string triggered_at(Millis ms) {
   return t.substr(0, 23) + "000";
 }
 
-bj::value str_or_null(const std::string& s) {
-  return s.empty() ? bj::value(nullptr) : bj::value(s);
-}
-
 std::string request_status(std::string_view unified) {
   if (unified == "APPROVED") return "approved";
   if (unified == "DECLINED") return "declined";
@@ -222,9 +218,7 @@ Result<bj::object> HiBobSimulator::sim_delete(std::string_view model, std::strin
 
 Result<bj::value> HiBobSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* rec = model == "hris_employees" ? employees_.find(remote_id) : requests_.find(remote_id);
-  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(rec->data);
+  return (model == "hris_employees" ? employees_ : requests_).data_of(remote_id);
 }
 
 bj::array HiBobSimulator::sim_list(std::string_view model) {
@@ -236,12 +230,9 @@ bj::array HiBobSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
-    bj::array types;
-    for (const auto& t : h.event_types)
-      types.push_back(bj::value(t));
     out.push_back(bj::object{{"id", h.id},
                              {"url", h.url},
-                             {"event_types", std::move(types)},
+                             {"event_types", string_array(h.event_types)},
                              {"active", h.active},
                              {"created_at", format_iso8601(h.created_at)}});
   }

@@ -82,9 +82,7 @@ Result<bj::object> LeverSimulator::sim_delete(std::string_view model, std::strin
 
 Result<bj::value> LeverSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* r = model == "ats_candidates" ? opportunities_.find(remote_id) : postings_.find(remote_id);
-  if (r == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(r->data);
+  return (model == "ats_candidates" ? opportunities_ : postings_).data_of(remote_id);
 }
 
 bj::array LeverSimulator::sim_list(std::string_view model) {

@@ -35,11 +35,6 @@ constexpr std::array<std::string_view, 7> kNotifyingPersonFields = {
 constexpr std::string_view kDefaultAbsenceTypeId = "5f4b5e2e-8c1d-4a0e-9a57-0c2f5d1e7a01";
 constexpr std::string_view kDefaultAbsenceTypeName = "Paid vacation";
 
-bj::value str_or_null(const std::optional<std::string>& s) {
-  if (!s || s->empty()) return nullptr;
-  return bj::value(*s);
-}
-
 std::string gender_of(std::string_view unified) {
   if (unified == "NON_BINARY") return "DIVERSE";
   if (unified == "NOT_SPECIFIED") return "UNKNOWN";

@@ -138,9 +138,7 @@ Result<bj::object> RecruiteeSimulator::sim_delete(std::string_view model, std::s
 
 Result<bj::value> RecruiteeSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* rec = (model == "ats_candidates" ? candidates_ : offers_).find(remote_id);
-  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(rec->data);
+  return (model == "ats_candidates" ? candidates_ : offers_).data_of(remote_id);
 }
 
 bj::array RecruiteeSimulator::sim_list(std::string_view model) {
@@ -176,14 +174,11 @@ bj::array RecruiteeSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
-    bj::array events;
-    for (const auto& e : h.event_types)
-      events.push_back(bj::value(e));
     // The secret stays in Recruitee's settings page.
     out.push_back(bj::object{{"id", h.id},
                              {"name", h.name},
                              {"url", h.url},
-                             {"event_types", std::move(events)},
+                             {"event_types", string_array(h.event_types)},
                              {"active", true},
                              {"created_at", format_iso8601(h.created_at)}});
   }

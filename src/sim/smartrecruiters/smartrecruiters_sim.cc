@@ -101,9 +101,7 @@ Result<bj::object> SmartRecruitersSimulator::sim_delete(std::string_view model, 
 
 Result<bj::value> SmartRecruitersSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* r = model == "ats_candidates" ? candidates_.find(remote_id) : jobs_.find(remote_id);
-  if (r == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(r->data);
+  return (model == "ats_candidates" ? candidates_ : jobs_).data_of(remote_id);
 }
 
 bj::array SmartRecruitersSimulator::sim_list(std::string_view model) {

@@ -37,11 +37,6 @@ std::string iso(Millis ms) {
   return t;
 }
 
-bj::value str_or_null(const std::optional<std::string>& s) {
-  if (!s || s->empty()) return nullptr;
-  return bj::value(*s);
-}
-
 // Control-API status → Teamtailor's job status. Teamtailor has no "closed": a closed job is archived.
 std::string job_status_of(std::string_view unified) {
   if (unified == "OPEN") return "open";
@@ -125,9 +120,7 @@ Result<bj::object> TeamtailorSimulator::sim_delete(std::string_view model, std::
 
 Result<bj::value> TeamtailorSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* rec = store_for(model)->find(remote_id);
-  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(rec->data);
+  return store_for(model)->data_of(remote_id);
 }
 
 bj::array TeamtailorSimulator::sim_list(std::string_view model) {
@@ -164,14 +157,11 @@ bj::array TeamtailorSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
-    bj::array events;
-    for (const auto& e : h.event_types)
-      events.push_back(bj::value(e));
     // The key is shown once, at creation, as in Teamtailor's settings page.
     out.push_back(bj::object{{"id", h.id},
                              {"name", h.name},
                              {"url", h.url},
-                             {"event_types", std::move(events)},
+                             {"event_types", string_array(h.event_types)},
                              {"signature_version", h.signature_version},
                              {"active", true},
                              {"created_at", format_iso8601(h.created_at)}});

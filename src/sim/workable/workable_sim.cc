@@ -43,10 +43,6 @@ std::string slug(std::string_view stage) {
   return out;
 }
 
-bj::value str_or_null(const std::string& s) {
-  return s.empty() ? bj::value(nullptr) : bj::value(s);
-}
-
 // Workable's "ISO date without timezone": "2024-04-04T00:00:00.000".
 std::string local_date(std::string_view date) {
   return std::string(date) + "T00:00:00.000";
@@ -311,9 +307,7 @@ Result<bj::object> WorkableSimulator::sim_delete(std::string_view model, std::st
 
 Result<bj::value> WorkableSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* rec = store_for(model)->find(remote_id);
-  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(rec->data);
+  return store_for(model)->data_of(remote_id);
 }
 
 bj::array WorkableSimulator::sim_list(std::string_view model) {
