@@ -95,10 +95,7 @@ std::optional<std::string> string_param(const bj::object& params, std::string_vi
 }  // namespace
 
 bool AshbySimulator::authorized(const http::Request& request) const {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto basic = parse_basic_auth(*header);
-  return basic.has_value() && !basic->first.empty();
+  return has_basic_credentials(request, false);
 }
 
 void AshbySimulator::add_api_routes() {

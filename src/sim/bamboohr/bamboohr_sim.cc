@@ -87,10 +87,7 @@ http::Response bamboohr_error(int status, std::string_view message) {
 }
 
 bool basic_auth_ok(const http::Request& request) {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto creds = parse_basic_auth(*header);
-  return creds && !creds->first.empty();
+  return has_basic_credentials(request, false);
 }
 
 std::unique_ptr<Simulator> make_bamboohr_simulator(SimOptions options) {

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "http/client.h"
+#include "http/message.h"
 #include "sim/common/fields.h"
 #include "sim/common/form.h"
 #include "sim/common/record_store.h"
@@ -127,6 +128,12 @@ TEST(Form, ParsesFormsAndCredentials) {
   EXPECT_EQ(basic->first, "user");
   EXPECT_EQ(basic->second, "pass");
   EXPECT_FALSE(parse_basic_auth("Basic !!!").has_value());
+  http::Request with_key;
+  with_key.headers.emplace_back("Authorization", "Basic a2V5Og==");  // "key:"
+  EXPECT_TRUE(has_basic_credentials(with_key, false));
+  EXPECT_FALSE(has_basic_credentials(with_key, true));
+  http::Request without;
+  EXPECT_FALSE(has_basic_credentials(without, false));
   EXPECT_EQ(parse_bearer("bearer abc"), "abc");
   EXPECT_FALSE(parse_bearer("Token abc").has_value());
 }

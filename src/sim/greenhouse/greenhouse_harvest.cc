@@ -157,10 +157,7 @@ bool GreenhouseSimulator::authorized(const http::Request& request) const {
 
 void GreenhouseSimulator::add_harvest_routes() {
   router().add_sync("POST", "/token", [this](const http::Request& req, const http::Params&) {
-    auto header = req.header("Authorization");
-    auto basic = header ? parse_basic_auth(*header) : std::nullopt;
-    if (!basic || basic->first.empty() || basic->second.empty())
-      return json_reply(401, bj::object{{"error", "invalid_client"}});
+    if (!has_basic_credentials(req, true)) return json_reply(401, bj::object{{"error", "invalid_client"}});
     FormFields form = parse_form(req.body);
     if (form_value(form, "grant_type").value_or("") != "client_credentials")
       return json_reply(400, bj::object{{"error", "unsupported_grant_type"}});

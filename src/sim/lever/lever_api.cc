@@ -83,10 +83,7 @@ std::optional<Offset> decode_offset(std::string_view text) {
 }  // namespace
 
 bool LeverSimulator::authorized(const http::Request& request) const {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto basic = parse_basic_auth(*header);
-  return basic.has_value() && !basic->first.empty();
+  return has_basic_credentials(request, false);
 }
 
 void LeverSimulator::add_api_routes() {
