@@ -5,6 +5,7 @@
 #include "core/json.h"
 #include "http/client.h"
 #include "sim/ashby/ashby_sim.h"
+#include "sim/common/fields.h"
 #include "sim/common/form.h"
 
 namespace tributary::sim::ashby {
@@ -122,8 +123,7 @@ void AshbySimulator::add_api_routes() {
         if (!type ||
             std::find(std::begin(kWebhookTypes), std::end(kWebhookTypes), *type) == std::end(kWebhookTypes))
           return respond(ashby_error("invalid_input", "webhookType is missing or not a webhook type"));
-        if (!url || !(url->starts_with("https://") || url->starts_with("http://")) || url->size() > 2048 ||
-            url->find_first_of(" \t\r\n") != std::string::npos)
+        if (!url || !is_plain_http_url(*url))
           return respond(ashby_error("invalid_input", "requestUrl must be an absolute URL"));
         if (secret_v != nullptr && !secret_v->is_string() && !secret_v->is_null())
           return respond(ashby_error("invalid_input", "secretToken must be a string"));

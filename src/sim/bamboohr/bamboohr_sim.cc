@@ -411,9 +411,7 @@ void BambooHrSimulator::add_webhook_routes_at(const std::string& base) {
     w.url = str("url");
     if (w.name.empty()) return bamboohr_error(400, "name is required");
     // BambooHR requires https; the simulator also accepts http so tests can receive on loopback.
-    if (!(w.url.starts_with("https://") || w.url.starts_with("http://")) || w.url.size() > 2048 ||
-        w.url.find_first_of(" \t\r\n") != std::string::npos)
-      return bamboohr_error(400, "url must be an https URL");
+    if (!is_plain_http_url(w.url)) return bamboohr_error(400, "url must be an https URL");
     if (body->contains("format")) {
       w.format = str("format");
       if (w.format != "json")

@@ -118,6 +118,16 @@ TEST(Fields, EmptyStringsAreNullAndListsAreArrays) {
   EXPECT_TRUE(string_array({}).empty());
 }
 
+TEST(Fields, WebhookUrls) {
+  EXPECT_TRUE(has_http_scheme("http://127.0.0.1:1/a"));
+  EXPECT_TRUE(has_http_scheme("https://x.example/a b"));
+  EXPECT_FALSE(has_http_scheme("ftp://x.example/"));
+  EXPECT_TRUE(is_plain_http_url("https://x.example/hook"));
+  EXPECT_FALSE(is_plain_http_url("https://x.example/a b"));
+  EXPECT_FALSE(is_plain_http_url("https://x.example/" + std::string(2048, 'a')));
+  EXPECT_FALSE(is_plain_http_url("mailto:a@b"));
+}
+
 TEST(Form, ParsesFormsAndCredentials) {
   auto form = parse_form("grant_type=client_credentials&client_id=a%2Bb&x=1+2");
   EXPECT_EQ(form_value(form, "client_id"), "a+b");

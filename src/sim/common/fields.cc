@@ -77,6 +77,14 @@ Result<std::optional<std::string>> opt_date(const boost::json::object& fields, s
   return std::optional<std::string>{format_iso8601(*ms).substr(0, 10)};
 }
 
+bool has_http_scheme(std::string_view url) {
+  return url.starts_with("https://") || url.starts_with("http://");
+}
+
+bool is_plain_http_url(std::string_view url) {
+  return has_http_scheme(url) && url.size() <= 2048 && url.find_first_of(" \t\r\n") == std::string_view::npos;
+}
+
 boost::json::value str_or_null(const std::string& s) {
   return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
 }

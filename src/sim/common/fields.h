@@ -29,6 +29,11 @@ Result<std::optional<std::string>> opt_enum(const boost::json::object& fields, s
 // "YYYY-MM-DD" or an ISO-8601 date-time (its date part is kept). Absent or null → nullopt.
 Result<std::optional<std::string>> opt_date(const boost::json::object& fields, std::string_view key);
 
+// Webhook target URLs: an http:// or https:// scheme (the simulators accept http where the vendor requires
+// https, so tests can receive on loopback).
+bool has_http_scheme(std::string_view url);
+// That scheme, at most 2048 bytes and no white space.
+bool is_plain_http_url(std::string_view url);
 // Building vendor records: an empty (or absent) string is stored as null.
 boost::json::value str_or_null(const std::string& s);
 boost::json::value str_or_null(const std::optional<std::string>& s);

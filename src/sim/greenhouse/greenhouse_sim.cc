@@ -211,8 +211,7 @@ void GreenhouseSimulator::sim_register_webhook(const bj::object& body,
   if (auto st = check_keys(body, "web hook", {"url", "secret", "event_types", "name"}); !st.ok())
     return done(st.error());
   const auto* url = body.if_contains("url");
-  if (url == nullptr || !url->is_string() ||
-      !(url->get_string().starts_with("http://") || url->get_string().starts_with("https://")))
+  if (url == nullptr || !url->is_string() || !has_http_scheme(url->get_string()))
     return bad("'url' must be an http(s) URL");
   const auto* secret = body.if_contains("secret");
   if (secret == nullptr || !secret->is_string() || secret->get_string().empty())

@@ -244,8 +244,7 @@ void HiBobSimulator::sim_register_webhook(const bj::object& body,
   auto bad = [&](std::string m) { done(make_error(ErrorKind::kInvalidArgument, std::move(m))); };
   if (auto st = check_keys(body, "webhook", {"url", "event_types"}); !st.ok()) return done(st.error());
   const auto* url = body.if_contains("url");
-  if (url == nullptr || !url->is_string() ||
-      !(url->get_string().starts_with("http://") || url->get_string().starts_with("https://")) ||
+  if (url == nullptr || !url->is_string() || !has_http_scheme(url->get_string()) ||
       url->get_string().size() > 2048)
     return bad("'url' must be an http(s) URL");
   std::vector<std::string> types;

@@ -6,6 +6,7 @@
 
 #include "core/crypto.h"
 #include "core/json.h"
+#include "sim/common/fields.h"
 #include "sim/common/form.h"
 #include "sim/lever/lever_sim.h"
 
@@ -104,8 +105,7 @@ void LeverSimulator::add_api_routes() {
         if (!webhooks_permitted()) return forbidden("webhooks:write:admin");
         const auto* url = body->if_contains("url");
         const auto* event = body->if_contains("event");
-        if (url == nullptr || !url->is_string() ||
-            !(url->get_string().starts_with("https://") || url->get_string().starts_with("http://")) ||
+        if (url == nullptr || !url->is_string() || !has_http_scheme(url->get_string()) ||
             url->get_string().size() > 2048)
           return lever_error(400, "BadRequestError", "url must be an absolute https URL");
         if (event == nullptr || !event->is_string() ||

@@ -434,9 +434,7 @@ Status PersonioSimulator::apply_webhook_fields(Webhook& w, const bj::object& bod
     if (!url->is_string()) return make_error(ErrorKind::kInvalidArgument, "url must be a string");
     std::string_view u = url->get_string();
     // Personio requires https; the simulator also accepts http so tests can receive on loopback.
-    if (!(u.starts_with("https://") || u.starts_with("http://")) || u.size() > 2048 ||
-        u.find_first_of(" \t\r\n") != std::string_view::npos)
-      return unprocessable("url must be an absolute https URL");
+    if (!is_plain_http_url(u)) return unprocessable("url must be an absolute https URL");
     for (const auto& other : webhooks_)
       if (other.id != w.id && other.url == u)
         return make_error(ErrorKind::kConflict, "a webhook for this url already exists");

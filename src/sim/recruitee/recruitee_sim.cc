@@ -197,7 +197,7 @@ void RecruiteeSimulator::sim_register_webhook(const bj::object& body,
   }
   const auto* url = body.if_contains("url");
   if (url == nullptr || !url->is_string() || url->get_string().size() > kMaxUrl ||
-      !(url->get_string().starts_with("http://") || url->get_string().starts_with("https://")))
+      !has_http_scheme(url->get_string()))
     return bad("'url' must be an http(s) URL");
   std::vector<std::string> events;
   if (const auto* types = body.if_contains("event_types"); types != nullptr && !types->is_null()) {

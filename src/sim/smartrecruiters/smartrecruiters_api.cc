@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "core/json.h"
 #include "http/client.h"
+#include "sim/common/fields.h"
 #include "sim/smartrecruiters/smartrecruiters_sim.h"
 
 namespace tributary::sim::smartrecruiters {
@@ -92,8 +93,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
         auto body = parse_object_body(req.body);
         if (!body.ok()) return sr_error(400, "BAD_REQUEST", body.error().message);
         const auto* url = body->if_contains("callbackUrl");
-        if (url == nullptr || !url->is_string() ||
-            !(url->get_string().starts_with("https://") || url->get_string().starts_with("http://")) ||
+        if (url == nullptr || !url->is_string() || !has_http_scheme(url->get_string()) ||
             url->get_string().size() > 2048)
           return sr_error(422, "INVALID_CALLBACK_URL", "callbackUrl must be an absolute URL");
         const auto* events = body->if_contains("events");

@@ -176,7 +176,7 @@ void TeamtailorSimulator::sim_register_webhook(const bj::object& body,
     return done(st.error());
   const auto* url = body.if_contains("url");
   if (url == nullptr || !url->is_string() || url->get_string().size() > kMaxUrl ||
-      !(url->get_string().starts_with("http://") || url->get_string().starts_with("https://")))
+      !has_http_scheme(url->get_string()))
     return bad("'url' must be an http(s) URL");
   std::vector<std::string> events;
   if (const auto* types = body.if_contains("event_types"); types != nullptr && !types->is_null()) {

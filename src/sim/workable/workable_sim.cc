@@ -520,9 +520,7 @@ void WorkableSimulator::add_subscription_routes() {
       return workable_error(400, "event is required");
     std::string_view url = target->get_string();
     // Workable requires https; the simulator also accepts http so tests can receive on loopback.
-    if (!(url.starts_with("https://") || url.starts_with("http://")) || url.size() > 2048 ||
-        url.find_first_of(" \t\r\n") != std::string_view::npos)
-      return workable_error(422, "target must be a valid URL");
+    if (!is_plain_http_url(url)) return workable_error(422, "target must be a valid URL");
     std::string_view ev = event->get_string();
     if (std::find(kKnownEvents.begin(), kKnownEvents.end(), ev) == kKnownEvents.end())
       return workable_error(422, "unknown event " + std::string(ev));
