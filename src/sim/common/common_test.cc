@@ -3,6 +3,7 @@
 
 #include "http/client.h"
 #include "http/message.h"
+#include "sim/common/access_tokens.h"
 #include "sim/common/fields.h"
 #include "sim/common/form.h"
 #include "sim/common/record_store.h"
@@ -87,6 +88,24 @@ TEST(RetrySchedule, BuiltFromMinutes) {
   EXPECT_DOUBLE_EQ(s->jitter, 0.1);
   EXPECT_EQ(s->timeout, std::chrono::milliseconds{3000});
   EXPECT_TRUE(s->should_retry(http::ClientResponse{}));
+}
+
+TEST(AccessTokens, AcceptsIssuedBearerTokensUntilTheyExpire) {
+  AccessTokens tokens;
+  tokens.add("tok-1", 1000, 2);
+  auto with = [](std::string value) {
+    http::Request r;
+    r.headers.emplace_back("Authorization", std::move(value));
+    return r;
+  };
+  EXPECT_TRUE(tokens.accepts(with("Bearer tok-1"), 2999));
+  EXPECT_FALSE(tokens.accepts(with("Bearer tok-1"), 3000));
+  EXPECT_FALSE(tokens.accepts(with("Bearer tok-2"), 1500));
+  EXPECT_FALSE(tokens.accepts(with("Basic tok-1"), 1500));
+  EXPECT_FALSE(tokens.accepts(http::Request{}, 1500));
+  tokens.add("tok-2", 5000, 1);  // drops the expired tok-1
+  EXPECT_TRUE(tokens.accepts(with("Bearer tok-2"), 5500));
+  EXPECT_FALSE(tokens.accepts(with("Bearer tok-1"), 0));
 }
 
 TEST(Uuid, LooksLikeAVersion4Uuid) {

@@ -144,15 +144,7 @@ http::Response GreenhouseSimulator::fault_rate_limited(int retry_after_seconds) 
 }
 
 bool GreenhouseSimulator::authorized(const http::Request& request) const {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto token = parse_bearer(*header);
-  if (!token) return false;
-  Millis now = now_ms();
-  bool found = false;
-  for (const auto& [known, expiry] : tokens_)
-    if (crypto::constant_time_equal(known, *token) && expiry > now) found = true;
-  return found;
+  return tokens_.accepts(request, now_ms());
 }
 
 void GreenhouseSimulator::add_harvest_routes() {
@@ -168,8 +160,7 @@ void GreenhouseSimulator::add_harvest_routes() {
     {
       std::lock_guard lock(mu_);
       Millis now = now_ms();
-      std::erase_if(tokens_, [now](const auto& kv) { return kv.second <= now; });
-      tokens_[token] = now + kTokenSeconds * 1000;
+      tokens_.add(token, now, kTokenSeconds);
     }
     return json_reply(
         200, bj::object{{"access_token", token}, {"token_type", "Bearer"}, {"expires_in", kTokenSeconds}});

@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/common/access_tokens.h"
 #include "sim/common/record_store.h"
 #include "sim/common/sim_base.h"
 
@@ -116,7 +117,7 @@ class GreenhouseSimulator final : public SimulatorBase {
   std::map<std::string, std::int64_t> departments_;  // name → id, guarded by mu_
   std::map<std::string, std::int64_t> offices_;      // name → id, guarded by mu_
   std::vector<Hook> hooks_;                          // guarded by mu_
-  std::map<std::string, Millis> tokens_;             // Harvest access token → expiry, guarded by mu_
+  AccessTokens tokens_;                              // Harvest access token → expiry, guarded by mu_
 };
 
 }  // namespace tributary::sim::greenhouse

@@ -137,8 +137,7 @@ void PersonioSimulator::add_record_routes() {
     {
       std::lock_guard lock(mu_);
       Millis now = now_ms();
-      std::erase_if(tokens_, [now](const auto& kv) { return kv.second <= now; });
-      tokens_[token] = now + kTokenSeconds * 1000;
+      tokens_.add(token, now, kTokenSeconds);
       webhooks = webhooks_permitted();
     }
     std::string scope = "personio:persons:read personio:absences:read";

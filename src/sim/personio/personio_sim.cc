@@ -483,15 +483,7 @@ Status PersonioSimulator::apply_webhook_fields(Webhook& w, const bj::object& bod
 }
 
 bool PersonioSimulator::token_valid(const http::Request& request) const {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto token = parse_bearer(*header);
-  if (!token) return false;
-  Millis now = now_ms();
-  bool found = false;
-  for (const auto& [known, expiry] : tokens_)
-    if (crypto::constant_time_equal(known, *token) && expiry > now) found = true;
-  return found;
+  return tokens_.accepts(request, now_ms());
 }
 
 std::optional<http::Response> PersonioSimulator::webhooks_gate(const http::Request& request,

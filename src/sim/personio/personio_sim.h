@@ -41,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/common/access_tokens.h"
 #include "sim/common/record_store.h"
 #include "sim/common/sim_base.h"
 
@@ -108,7 +109,7 @@ class PersonioSimulator final : public SimulatorBase {
   RecordStore employments_;                // guarded by mu_
   RecordStore absences_;                   // guarded by mu_
   std::vector<Webhook> webhooks_;          // guarded by mu_
-  std::map<std::string, Millis> tokens_;   // access token → expiry, guarded by mu_
+  AccessTokens tokens_;                    // access token → expiry, guarded by mu_
 };
 
 // Personio's v2 error body: {"personio_trace_id", "timestamp", "errors": [{"title", "detail", "type",
