@@ -14,9 +14,7 @@ void AccessTokens::add(std::string token, Millis now, std::int64_t lifetime_seco
 }
 
 bool AccessTokens::accepts(const http::Request& request, Millis now) const {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto token = parse_bearer(*header);
+  auto token = bearer_token(request);
   if (!token) return false;
   bool found = false;
   for (const auto& [known, expiry] : expiry_)

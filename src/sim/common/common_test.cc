@@ -163,6 +163,11 @@ TEST(Form, ParsesFormsAndCredentials) {
   EXPECT_FALSE(has_basic_credentials(with_key, true));
   http::Request without;
   EXPECT_FALSE(has_basic_credentials(without, false));
+  http::Request bearer;
+  bearer.headers.emplace_back("Authorization", "Bearer t-1");
+  EXPECT_EQ(bearer_token(bearer), "t-1");
+  EXPECT_FALSE(bearer_token(with_key).has_value());
+  EXPECT_FALSE(bearer_token(without).has_value());
   EXPECT_EQ(parse_bearer("bearer abc"), "abc");
   EXPECT_FALSE(parse_bearer("Token abc").has_value());
 }

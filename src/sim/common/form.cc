@@ -55,4 +55,11 @@ std::optional<std::string> parse_bearer(std::string_view header) {
   return std::string(token);
 }
 
+std::optional<std::string> bearer_token(const http::Request& request) {
+  auto header = request.header("Authorization");
+  auto token = header ? parse_bearer(*header) : std::nullopt;
+  if (!token || token->empty()) return std::nullopt;
+  return token;
+}
+
 }  // namespace tributary::sim

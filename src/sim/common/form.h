@@ -26,5 +26,7 @@ std::optional<std::pair<std::string, std::string>> parse_basic_auth(std::string_
 bool has_basic_credentials(const http::Request& request, bool password_required);
 // "Bearer <token>" → token; nullopt when malformed. The scheme is case-insensitive.
 std::optional<std::string> parse_bearer(std::string_view header);
+// The request's non-empty Bearer token, if its Authorization header carries one.
+std::optional<std::string> bearer_token(const http::Request& request);
 
 }  // namespace tributary::sim

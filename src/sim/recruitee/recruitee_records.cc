@@ -27,9 +27,7 @@ bool plausible_company(std::string_view id) {
 }
 
 std::optional<http::Response> gate(const http::Request& req, std::string_view company_id) {
-  auto header = req.header("Authorization");
-  auto token = header ? parse_bearer(*header) : std::nullopt;
-  if (!token || token->empty()) return api_error(401, "Unauthorized");
+  if (!bearer_token(req)) return api_error(401, "Unauthorized");
   if (!plausible_company(company_id)) return api_error(404, "Not found");
   return std::nullopt;
 }

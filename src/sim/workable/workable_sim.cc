@@ -480,14 +480,6 @@ WorkableSimulator::Pending WorkableSimulator::timeoff_event(const StoredRecord& 
 // ---------------------------------------------------------------------------------------------------------------
 // Subscriptions API
 
-std::optional<std::string> WorkableSimulator::bearer(const http::Request& request) const {
-  auto header = request.header("Authorization");
-  if (!header) return std::nullopt;
-  auto token = parse_bearer(*header);
-  if (!token || token->empty()) return std::nullopt;
-  return token;
-}
-
 bj::object WorkableSimulator::subscription_json(const Subscription& s) const {
   auto arg = [&](std::string_view k) -> bj::value {
     const auto* v = s.args.if_contains(k);
@@ -506,7 +498,7 @@ bj::object WorkableSimulator::subscription_json(const Subscription& s) const {
 
 void WorkableSimulator::add_subscription_routes() {
   router().add_sync("POST", "/spi/v3/subscriptions", [this](const http::Request& req, const http::Params&) {
-    auto token = bearer(req);
+    auto token = bearer_token(req);
     if (!token) return workable_error(401, "Not authorized");
     std::lock_guard lock(mu_);
     if (!webhooks_permitted()) return workable_error(403, "Forbidden");
@@ -554,7 +546,7 @@ void WorkableSimulator::add_subscription_routes() {
   });
 
   router().add_sync("GET", "/spi/v3/subscriptions", [this](const http::Request& req, const http::Params&) {
-    if (!bearer(req)) return workable_error(401, "Not authorized");
+    if (!bearer_token(req)) return workable_error(401, "Not authorized");
     std::lock_guard lock(mu_);
     if (!webhooks_permitted()) return workable_error(403, "Forbidden");
     bj::array out;
@@ -565,7 +557,7 @@ void WorkableSimulator::add_subscription_routes() {
 
   router().add_sync(
       "DELETE", "/spi/v3/subscriptions/{id}", [this](const http::Request& req, const http::Params& params) {
-        if (!bearer(req)) return workable_error(401, "Not authorized");
+        if (!bearer_token(req)) return workable_error(401, "Not authorized");
         std::lock_guard lock(mu_);
         if (!webhooks_permitted()) return workable_error(403, "Forbidden");
         auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),

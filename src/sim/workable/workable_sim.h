@@ -107,7 +107,6 @@ class WorkableSimulator final : public SimulatorBase {
   Result<boost::json::object> apply_employee(StoredRecord& rec, const boost::json::object& fields);
   Result<boost::json::object> apply_request(StoredRecord& rec, const boost::json::object& fields);
   Pending timeoff_event(const StoredRecord& request) const;
-  std::optional<std::string> bearer(const http::Request& request) const;
   boost::json::object subscription_json(const Subscription& s) const;
 
   void fire(std::vector<Pending> events);
