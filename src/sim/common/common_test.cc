@@ -137,6 +137,15 @@ TEST(Fields, EmptyStringsAreNullAndListsAreArrays) {
   EXPECT_TRUE(string_array({}).empty());
 }
 
+TEST(Fields, ParsesWholeNumbersOnly) {
+  EXPECT_EQ(parse_number<std::size_t>("42"), 42u);
+  EXPECT_EQ(parse_number<std::int64_t>("-7"), -7);
+  EXPECT_FALSE(parse_number<std::size_t>("").has_value());
+  EXPECT_FALSE(parse_number<std::size_t>("4x").has_value());
+  EXPECT_FALSE(parse_number<std::size_t>("-1").has_value());
+  EXPECT_FALSE(parse_number<std::size_t>("99999999999999999999999").has_value());
+}
+
 TEST(Fields, WebhookUrls) {
   EXPECT_TRUE(has_http_scheme("http://127.0.0.1:1/a"));
   EXPECT_TRUE(has_http_scheme("https://x.example/a b"));

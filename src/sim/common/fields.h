@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -28,6 +29,15 @@ Result<std::optional<std::string>> opt_enum(const boost::json::object& fields, s
                                             std::initializer_list<std::string_view> values);
 // "YYYY-MM-DD" or an ISO-8601 date-time (its date part is kept). Absent or null → nullopt.
 Result<std::optional<std::string>> opt_date(const boost::json::object& fields, std::string_view key);
+
+// The whole of `text` as a decimal number (query parameters, cursors); nullopt when it is anything else.
+template <typename T>
+std::optional<T> parse_number(std::string_view text) {
+  T n{};
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
+  return n;
+}
 
 // Webhook target URLs: an http:// or https:// scheme (the simulators accept http where the vendor requires
 // https, so tests can receive on loopback).

@@ -34,13 +34,6 @@ http::Response no_content() {
   return r;
 }
 
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
 // The opaque `offset` token: the creation sequence of the last record returned plus the filters, so a page
 // never depends on the caller repeating them.
 struct Offset {
@@ -161,7 +154,7 @@ void LeverSimulator::add_api_routes() {
           if (!authorized(req)) return unauthorized();
           std::size_t limit = kMaxLimit;
           if (auto l = req.query_param("limit")) {
-            auto n = parse_int(*l);
+            auto n = parse_number<std::int64_t>(*l);
             if (!n || *n < 1 || *n > static_cast<std::int64_t>(kMaxLimit))
               return lever_error(400, "BadRequestError", "limit must be between 1 and 100");
             limit = static_cast<std::size_t>(*n);
@@ -175,7 +168,7 @@ void LeverSimulator::add_api_routes() {
             for (auto [key, target] : {std::pair{"updated_at_start", &o.updated_from},
                                        std::pair{"created_at_start", &o.created_from}}) {
               if (auto v = req.query_param(key)) {
-                auto n = parse_int(*v);
+                auto n = parse_number<std::int64_t>(*v);
                 if (!n || *n < 0)
                   return lever_error(400, "BadRequestError", std::string(key) + " must be a timestamp in ms");
                 *target = *n;

@@ -238,11 +238,10 @@ void SmartRecruitersSimulator::add_record_routes() {
           if (!authorized(req)) return unauthorized();
           std::size_t limit = kDefaultLimit;
           if (auto l = req.query_param("limit")) {
-            std::size_t n = 0;
-            auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), n);
-            if (ec != std::errc{} || ptr != l->data() + l->size() || n < 1 || n > kMaxLimit)
+            auto n = parse_number<std::size_t>(*l);
+            if (!n || *n < 1 || *n > kMaxLimit)
               return sr_error(400, "INVALID_LIMIT", "limit must be between 1 and 100");
-            limit = n;
+            limit = *n;
           }
           std::uint64_t after = 0;
           Millis updated_after = -1;

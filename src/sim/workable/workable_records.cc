@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "core/json.h"
+#include "sim/common/fields.h"
 #include "sim/common/form.h"
 #include "sim/workable/workable_sim.h"
 
@@ -19,19 +20,15 @@ constexpr std::size_t kMaxLimit = 100;
 std::optional<std::size_t> size_param(const http::Request& req, std::string_view name, std::size_t fallback) {
   auto v = req.query_param(name);
   if (!v) return fallback;
-  std::size_t n = 0;
-  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc{} || ptr != v->data() + v->size()) return std::nullopt;
-  return n;
+  return parse_number<std::size_t>(*v);
 }
 
 // An ISO-8601 date-time or a unix timestamp in seconds.
 std::optional<Millis> time_param(std::string_view v) {
   if (auto t = parse_iso8601(v)) return t;
-  std::int64_t secs = 0;
-  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
-  if (ec != std::errc{} || ptr != v.data() + v.size() || secs < 0) return std::nullopt;
-  return secs * 1000;
+  auto secs = parse_number<std::int64_t>(v);
+  if (!secs || *secs < 0) return std::nullopt;
+  return *secs * 1000;
 }
 
 }  // namespace
