@@ -5,6 +5,7 @@
 #include "core/json.h"
 #include "http/client.h"
 #include "sim/ashby/ashby_sim.h"
+#include "sim/common/fields.h"
 #include "sim/common/form.h"
 
 namespace tributary::sim::ashby {
@@ -95,10 +96,7 @@ std::optional<std::string> string_param(const bj::object& params, std::string_vi
 }  // namespace
 
 bool AshbySimulator::authorized(const http::Request& request) const {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto basic = parse_basic_auth(*header);
-  return basic.has_value() && !basic->first.empty();
+  return has_basic_credentials(request, false);
 }
 
 void AshbySimulator::add_api_routes() {
@@ -115,7 +113,7 @@ void AshbySimulator::add_api_routes() {
         if (!params.ok()) return respond(ashby_error("invalid_input", params.error().message, 400));
         {
           std::lock_guard lock(mu_);
-          if (!webhooks_permission_)
+          if (!webhooks_permitted())
             return respond(ashby_error("missing_endpoint_permission",
                                        "The API key is missing the apiKeysWrite permission"));
         }
@@ -125,8 +123,7 @@ void AshbySimulator::add_api_routes() {
         if (!type ||
             std::find(std::begin(kWebhookTypes), std::end(kWebhookTypes), *type) == std::end(kWebhookTypes))
           return respond(ashby_error("invalid_input", "webhookType is missing or not a webhook type"));
-        if (!url || !(url->starts_with("https://") || url->starts_with("http://")) || url->size() > 2048 ||
-            url->find_first_of(" \t\r\n") != std::string::npos)
+        if (!url || !is_plain_http_url(*url))
           return respond(ashby_error("invalid_input", "requestUrl must be an absolute URL"));
         if (secret_v != nullptr && !secret_v->is_string() && !secret_v->is_null())
           return respond(ashby_error("invalid_input", "secretToken must be a string"));
@@ -171,7 +168,7 @@ void AshbySimulator::add_api_routes() {
         auto params = params_of(req);
         if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_)
+        if (!webhooks_permitted())
           return ashby_error("missing_endpoint_permission",
                              "The API key is missing the apiKeysWrite permission");
         auto id = string_param(*params, "webhookId");
@@ -190,7 +187,7 @@ void AshbySimulator::add_api_routes() {
         auto params = params_of(req);
         if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_)
+        if (!webhooks_permitted())
           return ashby_error("missing_endpoint_permission",
                              "The API key is missing the apiKeysRead permission");
         auto id = string_param(*params, "webhookId");

@@ -41,16 +41,16 @@ bj::value email_value(const std::string& email) {
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
   static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
     // Ashby's retries page: retry n waits (2^n − 1) × 10 s; 10 attempts in all.
+    std::vector<std::chrono::milliseconds> delays;
     for (int n = 1; n <= 9; ++n)
-      s->delays.push_back(std::chrono::seconds{((1 << n) - 1) * 10});
-    s->timeout = std::chrono::milliseconds{10000};
+      delays.push_back(std::chrono::seconds{((1 << n) - 1) * 10});
     // 401, 403, 404, 405 and 410 mean "this endpoint will never take it": not retried.
-    s->should_retry = [](const http::ClientResponse& r) {
-      return !(r.status == 401 || r.status == 403 || r.status == 404 || r.status == 405 || r.status == 410);
-    };
-    return s;
+    return make_retry_schedule(std::move(delays), 0.0, std::chrono::milliseconds{10000},
+                               [](const http::ClientResponse& r) {
+                                 return !(r.status == 401 || r.status == 403 || r.status == 404 ||
+                                          r.status == 405 || r.status == 410);
+                               });
   }();
   return schedule;
 }
@@ -76,38 +76,23 @@ AshbySimulator::~AshbySimulator() {
 // Control hooks
 
 Result<bj::object> AshbySimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields);
+  });
 }
 
 Result<bj::object> AshbySimulator::sim_update(std::string_view model, std::string_view remote_id,
                                               const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? update_candidate(remote_id, fields)
-                                  : update_job(remote_id, fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? update_candidate(remote_id, fields)
+                                     : update_job(remote_id, fields, events);
+  });
 }
 
 Result<bj::object> AshbySimulator::sim_delete(std::string_view model, std::string_view remote_id) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
+  });
 }
 
 Result<bj::value> AshbySimulator::sim_get(std::string_view model, std::string_view remote_id) {
@@ -132,10 +117,7 @@ Result<bj::value> AshbySimulator::sim_get(std::string_view model, std::string_vi
 
 bj::array AshbySimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "ats_candidates" ? candidates_ : jobs_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "ats_candidates" ? candidates_ : jobs_).all_data();
 }
 
 Result<bj::object> AshbySimulator::sim_publish(std::string_view remote_id, bool live) {
@@ -154,16 +136,6 @@ Result<bj::object> AshbySimulator::sim_publish(std::string_view remote_id, bool 
   }
   fire(std::move(events));
   return reply;
-}
-
-void AshbySimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool AshbySimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
 }
 
 bj::array AshbySimulator::sim_subscriptions() {

@@ -72,8 +72,6 @@ class AshbySimulator final : public SimulatorBase {
   Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) override;
   boost::json::array sim_list(std::string_view model) override;
   Result<boost::json::object> sim_publish(std::string_view remote_id, bool live) override;
-  void sim_set_webhooks_permission(bool granted) override;
-  bool sim_webhooks_permission() const override;
   boost::json::array sim_subscriptions() override;
 
  private:
@@ -121,7 +119,6 @@ class AshbySimulator final : public SimulatorBase {
       names_;                                  // candidate → first/last, guarded by mu_
   std::vector<Webhook> webhooks_;              // guarded by mu_
   std::map<std::string, Millis> sync_tokens_;  // token → issued at, guarded by mu_
-  bool webhooks_permission_ = true;            // guarded by mu_
 };
 
 }  // namespace tributary::sim::ashby

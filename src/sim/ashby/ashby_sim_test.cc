@@ -11,7 +11,9 @@ namespace {
 namespace bj = boost::json;
 using testing::body_json;
 using testing::call;
+using testing::header_of;
 using testing::Reply;
+using testing::SimFixture;
 using testing::TestReceiver;
 
 constexpr std::string_view kSecret = "ashby-secret-Token_1";
@@ -21,37 +23,19 @@ std::string expected_signature(std::string_view secret, std::string_view body) {
   return "sha256=" + crypto::hex_encode(crypto::hmac_sha256(secret, body));
 }
 
-std::string header_of(const http::Request& r, std::string_view name) {
-  auto h = r.header(name);
-  return h ? std::string(*h) : std::string{};
-}
-
 std::string action_of(const http::Request& r) {
   auto v = body_json(r);
   return v.is_object() && v.as_object().contains("action") ? std::string(v.at("action").as_string()) : "";
-}
-
-std::vector<http::Request> with_action(const std::vector<http::Request>& all, std::string_view action) {
-  std::vector<http::Request> out;
-  for (const auto& r : all)
-    if (action_of(r) == action) out.push_back(r);
-  return out;
 }
 
 std::string basic(std::string_view key) {
   return "Basic " + crypto::base64_encode(std::string(key) + ":");
 }
 
-class AshbySimTest : public ::testing::Test {
+// Vendor delays are scaled by 0.0002 (10 s → 2 ms, 30 s → 6 ms).
+class AshbySimTest : public SimFixture<> {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(receiver_.started());
-    SimOptions options;
-    options.retry_scale = 0.0002;  // 10 s → 2 ms, 30 s → 6 ms
-    sim_ = make_ashby_simulator(options);
-    ASSERT_TRUE(sim_->start().ok());
-  }
-  void TearDown() override { sim_->stop(); }
+  AshbySimTest() : SimFixture(make_ashby_simulator) {}
 
   Reply rpc(std::string method, const bj::value& body, std::string auth = basic("key-123")) {
     HeaderList headers{{"Content-Type", "application/json"}};
@@ -69,13 +53,8 @@ class AshbySimTest : public ::testing::Test {
     return r.json();
   }
   std::vector<http::Request> wait_action(std::string_view action, std::size_t n = 1) {
-    receiver_.wait_until([&](const auto& all) { return with_action(all, action).size() >= n; });
-    return with_action(receiver_.requests(), action);
+    return receiver_.wait_matching([&](const http::Request& r) { return action_of(r) == action; }, n);
   }
-
-  TestReceiver receiver_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  std::unique_ptr<Simulator> sim_;
 };
 
 TEST_F(AshbySimTest, WebhookCreatePingsSignedAndDeleteRemovesIt) {

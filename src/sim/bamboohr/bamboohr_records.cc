@@ -5,6 +5,7 @@
 #include "core/crypto.h"
 #include "core/json.h"
 #include "sim/bamboohr/bamboohr_sim.h"
+#include "sim/common/fields.h"
 
 namespace tributary::sim::bamboohr {
 
@@ -47,9 +48,10 @@ void BambooHrSimulator::add_record_routes() {
     if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
     std::size_t limit = kDefaultLimit;
     if (auto l = req.query_param("page[limit]")) {
-      auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), limit);
-      if (ec != std::errc{} || ptr != l->data() + l->size() || limit == 0 || limit > kMaxLimit)
+      auto n = parse_number<std::size_t>(*l);
+      if (!n || *n == 0 || *n > kMaxLimit)
         return bamboohr_error(400, "page[limit] must be between 1 and " + std::to_string(kMaxLimit));
+      limit = *n;
     }
     std::uint64_t after = 0;
     if (auto a = req.query_param("page[after]")) {

@@ -62,10 +62,6 @@ const MonitorField* monitor_field(std::string_view alias_or_name) {
   return nullptr;
 }
 
-bj::value str_or_null(const std::string& s) {
-  return s.empty() ? bj::value(nullptr) : bj::value(s);
-}
-
 std::string time_off_status(std::string_view unified) {
   if (unified == "APPROVED") return "approved";
   if (unified == "DECLINED") return "denied";
@@ -76,17 +72,10 @@ std::string time_off_status(std::string_view unified) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {5, 10, 20, 40, 80})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.0;
-    s->timeout = std::chrono::milliseconds{10000};
-    // 4xx answers are final; 5xx and no answer are retried.
-    s->should_retry = [](const http::ClientResponse& r) { return r.status == 0 || r.status >= 500; };
-    return s;
-  }();
+  // 4xx answers are final; 5xx and no answer are retried.
+  static const auto schedule =
+      make_retry_schedule(delays_in_minutes({5, 10, 20, 40, 80}), 0.0, std::chrono::milliseconds{10000},
+                          [](const http::ClientResponse& r) { return r.status == 0 || r.status >= 500; });
   return schedule;
 }
 
@@ -98,10 +87,7 @@ http::Response bamboohr_error(int status, std::string_view message) {
 }
 
 bool basic_auth_ok(const http::Request& request) {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto creds = parse_basic_auth(*header);
-  return creds && !creds->first.empty();
+  return has_basic_credentials(request, false);
 }
 
 std::unique_ptr<Simulator> make_bamboohr_simulator(SimOptions options) {
@@ -249,27 +235,12 @@ Result<bj::object> BambooHrSimulator::sim_delete(std::string_view model, std::st
 
 Result<bj::value> BambooHrSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* rec = model == "hris_employees" ? employees_.find(remote_id) : requests_.find(remote_id);
-  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(rec->data);
+  return (model == "hris_employees" ? employees_ : requests_).data_of(remote_id);
 }
 
 bj::array BambooHrSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "hris_employees" ? employees_ : requests_).all())
-    out.push_back(r->data);
-  return out;
-}
-
-void BambooHrSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool BambooHrSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
+  return (model == "hris_employees" ? employees_ : requests_).all_data();
 }
 
 bj::array BambooHrSimulator::sim_subscriptions() {
@@ -415,7 +386,7 @@ BambooHrSimulator::Webhook* BambooHrSimulator::find_webhook(std::string_view id)
 
 std::optional<http::Response> BambooHrSimulator::webhooks_gate(const http::Request& request) const {
   if (!basic_auth_ok(request)) return bamboohr_error(401, "Invalid or missing API key");
-  if (!webhooks_permission_)
+  if (!webhooks_permitted())
     return bamboohr_error(403, "The API user's access level does not allow webhooks");
   return std::nullopt;
 }
@@ -440,9 +411,7 @@ void BambooHrSimulator::add_webhook_routes_at(const std::string& base) {
     w.url = str("url");
     if (w.name.empty()) return bamboohr_error(400, "name is required");
     // BambooHR requires https; the simulator also accepts http so tests can receive on loopback.
-    if (!(w.url.starts_with("https://") || w.url.starts_with("http://")) || w.url.size() > 2048 ||
-        w.url.find_first_of(" \t\r\n") != std::string::npos)
-      return bamboohr_error(400, "url must be an https URL");
+    if (!is_plain_http_url(w.url)) return bamboohr_error(400, "url must be an https URL");
     if (body->contains("format")) {
       w.format = str("format");
       if (w.format != "json")

@@ -78,8 +78,6 @@ class BambooHrSimulator final : public SimulatorBase {
   Result<boost::json::object> sim_delete(std::string_view model, std::string_view remote_id) override;
   Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) override;
   boost::json::array sim_list(std::string_view model) override;
-  void sim_set_webhooks_permission(bool granted) override;
-  bool sim_webhooks_permission() const override;
   boost::json::array sim_subscriptions() override;
 
  private:
@@ -125,7 +123,6 @@ class BambooHrSimulator final : public SimulatorBase {
   RecordStore employees_;                  // guarded by mu_
   RecordStore requests_;                   // guarded by mu_
   std::vector<Webhook> webhooks_;          // guarded by mu_
-  bool webhooks_permission_ = true;        // guarded by mu_
 };
 
 // True when the request carries well-formed Basic credentials with a non-empty user (the API key).

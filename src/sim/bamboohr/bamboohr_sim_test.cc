@@ -14,6 +14,7 @@ namespace bj = boost::json;
 using testing::body_json;
 using testing::call;
 using testing::Reply;
+using testing::SimFixture;
 using testing::TestReceiver;
 
 const std::string kWebhooks = "/api/gateway.php/acme/v1/webhooks/";
@@ -29,16 +30,9 @@ bool signed_with(const http::Request& r, const std::string& key) {
   return !ts.empty() && crypto::constant_time_equal(r.header("X-BambooHR-Signature").value_or(""), expected);
 }
 
-class BambooHrSimTest : public ::testing::Test {
+class BambooHrSimTest : public SimFixture<> {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(receiver_.started());
-    SimOptions options;
-    options.retry_scale = 0.0002;
-    sim_ = make_bamboohr_simulator(options);
-    ASSERT_TRUE(sim_->start().ok());
-  }
-  void TearDown() override { sim_->stop(); }
+  BambooHrSimTest() : SimFixture(make_bamboohr_simulator) {}
 
   Reply api(std::string method, std::string path, const bj::value& body = nullptr,
             std::string auth = basic("api-key-1")) {
@@ -60,10 +54,6 @@ class BambooHrSimTest : public ::testing::Test {
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json();
   }
-
-  TestReceiver receiver_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  std::unique_ptr<Simulator> sim_;
 };
 
 TEST_F(BambooHrSimTest, WebhooksNeedBasicAuthAndReturnThePrivateKeyOnce) {

@@ -77,4 +77,27 @@ Result<std::optional<std::string>> opt_date(const boost::json::object& fields, s
   return std::optional<std::string>{format_iso8601(*ms).substr(0, 10)};
 }
 
+bool has_http_scheme(std::string_view url) {
+  return url.starts_with("https://") || url.starts_with("http://");
+}
+
+bool is_plain_http_url(std::string_view url) {
+  return has_http_scheme(url) && url.size() <= 2048 && url.find_first_of(" \t\r\n") == std::string_view::npos;
+}
+
+boost::json::value str_or_null(const std::string& s) {
+  return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
+}
+
+boost::json::value str_or_null(const std::optional<std::string>& s) {
+  return s ? str_or_null(*s) : boost::json::value(nullptr);
+}
+
+boost::json::array string_array(const std::vector<std::string>& strings) {
+  boost::json::array out;
+  for (const auto& s : strings)
+    out.push_back(boost::json::value(s));
+  return out;
+}
+
 }  // namespace tributary::sim

@@ -40,6 +40,12 @@ std::optional<std::pair<std::string, std::string>> parse_basic_auth(std::string_
   return std::make_pair(decoded->substr(0, colon), decoded->substr(colon + 1));
 }
 
+bool has_basic_credentials(const http::Request& request, bool password_required) {
+  auto header = request.header("Authorization");
+  auto basic = header ? parse_basic_auth(*header) : std::nullopt;
+  return basic && !basic->first.empty() && (!password_required || !basic->second.empty());
+}
+
 std::optional<std::string> parse_bearer(std::string_view header) {
   if (header.size() < 7 || !http::iequals(header.substr(0, 7), "Bearer ")) return std::nullopt;
   std::string_view token = header.substr(7);
@@ -47,6 +53,13 @@ std::optional<std::string> parse_bearer(std::string_view header) {
     token.remove_prefix(1);
   if (token.empty()) return std::nullopt;
   return std::string(token);
+}
+
+std::optional<std::string> bearer_token(const http::Request& request) {
+  auto header = request.header("Authorization");
+  auto token = header ? parse_bearer(*header) : std::nullopt;
+  if (!token || token->empty()) return std::nullopt;
+  return token;
 }
 
 }  // namespace tributary::sim

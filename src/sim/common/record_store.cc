@@ -66,6 +66,20 @@ std::vector<const StoredRecord*> RecordStore::all() const {
   return out;
 }
 
+Result<boost::json::value> RecordStore::data_of(std::string_view id) const {
+  const auto* rec = find(id);
+  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(id));
+  return boost::json::value(rec->data);
+}
+
+boost::json::array RecordStore::all_data() const {
+  boost::json::array out;
+  out.reserve(by_seq_.size());
+  for (const auto& [seq, rec] : by_seq_)
+    out.push_back(rec.data);
+  return out;
+}
+
 std::string new_uuid() {
   std::string b = crypto::random_bytes(16);
   b[6] = static_cast<char>((static_cast<unsigned char>(b[6]) & 0x0F) | 0x40);

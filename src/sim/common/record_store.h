@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/result.h"
 
 namespace tributary::sim {
 
@@ -31,6 +32,8 @@ class RecordStore {
   StoredRecord* find(std::string_view id);
   const StoredRecord* find(std::string_view id) const;
   bool erase(std::string_view id);
+  // A copy of the record's data; kNotFound ("no record <id>") when there is none.
+  Result<boost::json::value> data_of(std::string_view id) const;
 
   // Up to `limit` records created after `after_seq` that pass `keep` (all when empty), in creation order.
   // `more` is set when further matching records exist.
@@ -38,6 +41,8 @@ class RecordStore {
                                         const std::function<bool(const StoredRecord&)>& keep,
                                         bool* more) const;
   std::vector<const StoredRecord*> all() const;
+  // Every record's data, in creation order (the control API's GET /_sim/{model}).
+  boost::json::array all_data() const;
   std::size_t size() const { return by_seq_.size(); }
 
  private:

@@ -30,4 +30,22 @@ std::chrono::milliseconds RetrySchedule::delay_before(std::size_t next_attempt, 
   return std::chrono::milliseconds{static_cast<std::int64_t>(std::llround(ms))};
 }
 
+std::shared_ptr<const RetrySchedule> make_retry_schedule(std::vector<std::chrono::milliseconds> delays,
+                                                         double jitter, std::chrono::milliseconds timeout,
+                                                         RetryPredicate should_retry) {
+  auto s = std::make_shared<RetrySchedule>();
+  s->delays = std::move(delays);
+  s->jitter = jitter;
+  s->timeout = timeout;
+  s->should_retry = std::move(should_retry);
+  return s;
+}
+
+std::vector<std::chrono::milliseconds> delays_in_minutes(std::initializer_list<int> minutes) {
+  std::vector<std::chrono::milliseconds> out;
+  for (int m : minutes)
+    out.push_back(std::chrono::minutes{m});
+  return out;
+}
+
 }  // namespace tributary::sim

@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
+#include <memory>
 #include <vector>
 
 namespace tributary::http {
@@ -35,5 +37,18 @@ struct RetrySchedule {
   // jitter.
   std::chrono::milliseconds delay_before(std::size_t next_attempt, double scale, double unit) const;
 };
+
+using RetryPredicate = std::function<bool(const http::ClientResponse&)>;
+
+// A tool's schedule: its delays (unscaled), its jitter, its per-attempt timeout and what it retries.
+std::shared_ptr<const RetrySchedule> make_retry_schedule(std::vector<std::chrono::milliseconds> delays,
+                                                         double jitter, std::chrono::milliseconds timeout,
+                                                         RetryPredicate should_retry);
+// Delays given in whole minutes, as most vendors document them.
+std::vector<std::chrono::milliseconds> delays_in_minutes(std::initializer_list<int> minutes);
+// Every failed attempt (any answer but the one the tool wants, or none) is retried.
+inline bool retry_every_failure(const http::ClientResponse&) {
+  return true;
+}
 
 }  // namespace tributary::sim

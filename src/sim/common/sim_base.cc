@@ -168,7 +168,7 @@ void SimulatorBase::add_control_routes() {
           if (v == nullptr || !v->is_bool())
             return respond(
                 error_reply(make_error(ErrorKind::kInvalidArgument, "expected {\"webhooks\": true|false}")));
-          sim_set_webhooks_permission(v->get_bool());
+          webhooks_permission_.store(v->get_bool());
           return respond(json_reply(200, bj::object{{"webhooks", v->get_bool()}}));
         }
         if (name == "faults") {
@@ -218,7 +218,7 @@ void SimulatorBase::add_control_routes() {
     const std::string& name = params.at("name");
     if (name == "subscriptions") return json_reply(200, sim_subscriptions());
     if (name == "deliveries") return json_reply(200, deliveries_.to_json());
-    if (name == "permissions") return json_reply(200, bj::object{{"webhooks", sim_webhooks_permission()}});
+    if (name == "permissions") return json_reply(200, bj::object{{"webhooks", webhooks_permitted()}});
     if (name == "faults") {
       std::lock_guard lock(faults_mu_);
       return json_reply(

@@ -14,6 +14,7 @@
 // called on server threads with no lock held and must guard the tool's state themselves.
 #pragma once
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <functional>
 #include <memory>
@@ -45,6 +46,21 @@ http::Response json_reply(int status, const boost::json::value& body);
 // Parses a request body that must be a JSON object; the error says why not (400).
 Result<boost::json::object> parse_object_body(std::string_view body);
 
+// The shape of every control-API record change: runs `change(events)` with `mu` held, collecting the webhooks
+// the change causes, then, only when it succeeded, passes them to the tool's `fire` with the lock released
+// (sending must not hold the tool's lock). `change` returns Result<boost::json::object>, the control answer.
+template <typename Sim, typename Event, typename Change>
+Result<boost::json::object> change_then_fire(Sim* sim, void (Sim::*fire)(std::vector<Event>), std::mutex& mu,
+                                             Change&& change) {
+  std::vector<Event> events;
+  Result<boost::json::object> r = [&]() -> Result<boost::json::object> {
+    std::lock_guard lock(mu);
+    return change(events);
+  }();
+  if (r.ok()) (sim->*fire)(std::move(events));
+  return r;
+}
+
 class SimulatorBase : public Simulator {
  public:
   ~SimulatorBase() override;
@@ -64,8 +80,6 @@ class SimulatorBase : public Simulator {
   virtual boost::json::array sim_list(std::string_view model) = 0;
   // ats_jobs publish/unpublish; the default answers 404.
   virtual Result<boost::json::object> sim_publish(std::string_view remote_id, bool live);
-  virtual void sim_set_webhooks_permission(bool granted) = 0;
-  virtual bool sim_webhooks_permission() const = 0;
   virtual boost::json::array sim_subscriptions() = 0;
   // Manual tools: what the end customer does in the tool's UI. May answer later (after a ping); the default
   // answers 404 ("subscribes through its API").
@@ -80,6 +94,9 @@ class SimulatorBase : public Simulator {
   WebhookSender& sender() { return *sender_; }
   DeliveryLog& deliveries() { return deliveries_; }
   const std::string& tool() const { return tool_; }
+  // Whether the API key may manage webhooks (POST /_sim/permissions; granted at start). Tools answer their
+  // webhook endpoints with their own "forbidden" error while it is withdrawn.
+  bool webhooks_permitted() const { return webhooks_permission_.load(); }
   // "http://<Host header>" when the request names a plausible host, else base_url(): for absolute links.
   std::string public_base(const http::Request& request) const;
 
@@ -94,6 +111,7 @@ class SimulatorBase : public Simulator {
     int rate_limit_count = 0;
     int retry_after_seconds = 0;
   };
+  std::atomic<bool> webhooks_permission_{true};
   std::mutex faults_mu_;
   Faults faults_;  // guarded by faults_mu_
 

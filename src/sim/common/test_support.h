@@ -1,7 +1,8 @@
 // Test support for the simulators: TestReceiver, a webhook receiver on a real http::Server on 127.0.0.1 (port
 // 0) that records every request and answers with programmable statuses ("fail the next 2 requests to /a with
 // 500, then 200"), and call(), a blocking request through a CurlClient. Header-only and used by tests only.
-// Thread-safety: all methods are safe from any thread.
+// SimFixture is the fixture every simulator test derives from. Thread-safety: all methods are safe from any
+// thread.
 #pragma once
 
 #include <chrono>
@@ -13,10 +14,12 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/json.hpp>
 
 #include "http/client.h"
 #include "http/server.h"
+#include "sim/simulator.h"
 
 namespace tributary::sim::testing {
 
@@ -62,6 +65,18 @@ class TestReceiver {
                   std::chrono::milliseconds timeout = std::chrono::milliseconds{5000}) const {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, timeout, [&] { return pred(requests_); });
+  }
+  // Waits (bounded) until `n` received requests pass `keep`; returns those that do.
+  std::vector<http::Request> wait_matching(const std::function<bool(const http::Request&)>& keep,
+                                           std::size_t n = 1) const {
+    auto matching = [&](const std::vector<http::Request>& all) {
+      std::vector<http::Request> out;
+      for (const auto& r : all)
+        if (keep(r)) out.push_back(r);
+      return out;
+    };
+    wait_until([&](const auto& all) { return matching(all).size() >= n; });
+    return matching(requests());
   }
   bool wait_for_count(std::size_t n,
                       std::chrono::milliseconds timeout = std::chrono::milliseconds{5000}) const {
@@ -114,5 +129,39 @@ inline boost::json::value body_json(const http::Request& request) {
   auto v = boost::json::parse(request.body, ec);
   return ec ? boost::json::value() : v;
 }
+
+inline std::string header_of(const http::Request& r, std::string_view name) {
+  auto h = r.header(name);
+  return h ? std::string(*h) : std::string{};
+}
+
+// A webhook receiver, an HTTP client and the tool's simulator (from `make`), started with every vendor delay
+// scaled by `retry_scale` so retries come within milliseconds. `Receiver` needs started() and a default
+// constructor.
+template <typename Receiver = TestReceiver>
+class SimFixture : public ::testing::Test {
+ protected:
+  using Factory = std::unique_ptr<Simulator> (*)(SimOptions);
+  explicit SimFixture(Factory make, double retry_scale = 0.0002) : make_(make), retry_scale_(retry_scale) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(receiver_.started());
+    SimOptions options;
+    options.retry_scale = retry_scale_;
+    sim_ = make_(options);
+    ASSERT_TRUE(sim_->start().ok());
+  }
+  void TearDown() override {
+    if (sim_) sim_->stop();
+  }
+
+  Receiver receiver_;
+  http::CurlClient client_{http::CurlClientOptions{}};
+  std::unique_ptr<Simulator> sim_;
+
+ private:
+  Factory make_;
+  double retry_scale_;
+};
 
 }  // namespace tributary::sim::testing

@@ -144,23 +144,12 @@ http::Response GreenhouseSimulator::fault_rate_limited(int retry_after_seconds) 
 }
 
 bool GreenhouseSimulator::authorized(const http::Request& request) const {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto token = parse_bearer(*header);
-  if (!token) return false;
-  Millis now = now_ms();
-  bool found = false;
-  for (const auto& [known, expiry] : tokens_)
-    if (crypto::constant_time_equal(known, *token) && expiry > now) found = true;
-  return found;
+  return tokens_.accepts(request, now_ms());
 }
 
 void GreenhouseSimulator::add_harvest_routes() {
   router().add_sync("POST", "/token", [this](const http::Request& req, const http::Params&) {
-    auto header = req.header("Authorization");
-    auto basic = header ? parse_basic_auth(*header) : std::nullopt;
-    if (!basic || basic->first.empty() || basic->second.empty())
-      return json_reply(401, bj::object{{"error", "invalid_client"}});
+    if (!has_basic_credentials(req, true)) return json_reply(401, bj::object{{"error", "invalid_client"}});
     FormFields form = parse_form(req.body);
     if (form_value(form, "grant_type").value_or("") != "client_credentials")
       return json_reply(400, bj::object{{"error", "unsupported_grant_type"}});
@@ -171,8 +160,7 @@ void GreenhouseSimulator::add_harvest_routes() {
     {
       std::lock_guard lock(mu_);
       Millis now = now_ms();
-      std::erase_if(tokens_, [now](const auto& kv) { return kv.second <= now; });
-      tokens_[token] = now + kTokenSeconds * 1000;
+      tokens_.add(token, now, kTokenSeconds);
     }
     return json_reply(
         200, bj::object{{"access_token", token}, {"token_type", "Bearer"}, {"expires_in", kTokenSeconds}});

@@ -54,11 +54,6 @@ std::int64_t to_int(std::string_view id) {
   return v;
 }
 
-bj::value str_or_null(const std::optional<std::string>& s) {
-  if (!s || s->empty()) return nullptr;
-  return bj::value(*s);
-}
-
 std::string iso(Millis ms) {
   // Greenhouse renders seconds: "2013-10-04T01:24:48Z".
   std::string t = format_iso8601(ms);
@@ -92,17 +87,9 @@ Result<bj::array> contact_list(const bj::value& v, std::string_view key, std::st
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {1, 15, 60, 120, 240, 480})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    s->timeout = std::chrono::milliseconds{10000};
-    // Greenhouse retries anything but a 2xx, including no answer at all.
-    s->should_retry = [](const http::ClientResponse&) { return true; };
-    return s;
-  }();
+  // Greenhouse retries anything but a 2xx, including no answer at all.
+  static const auto schedule = make_retry_schedule(delays_in_minutes({1, 15, 60, 120, 240, 480}), 0.1,
+                                                   std::chrono::milliseconds{10000}, retry_every_failure);
   return schedule;
 }
 
@@ -127,38 +114,23 @@ std::string GreenhouseSimulator::next_id() {
 // Control hooks
 
 Result<bj::object> GreenhouseSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &GreenhouseSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
+  });
 }
 
 Result<bj::object> GreenhouseSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                    const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? update_candidate(remote_id, fields, events)
-                                  : update_job(remote_id, fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &GreenhouseSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? update_candidate(remote_id, fields, events)
+                                     : update_job(remote_id, fields, events);
+  });
 }
 
 Result<bj::object> GreenhouseSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &GreenhouseSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
+  });
 }
 
 Result<bj::value> GreenhouseSimulator::sim_get(std::string_view model, std::string_view remote_id) {
@@ -183,10 +155,7 @@ Result<bj::value> GreenhouseSimulator::sim_get(std::string_view model, std::stri
 
 bj::array GreenhouseSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "ats_candidates" ? candidates_ : jobs_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "ats_candidates" ? candidates_ : jobs_).all_data();
 }
 
 Result<bj::object> GreenhouseSimulator::sim_publish(std::string_view remote_id, bool live) {
@@ -221,28 +190,15 @@ Result<bj::object> GreenhouseSimulator::sim_publish(std::string_view remote_id, 
   return reply;
 }
 
-void GreenhouseSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool GreenhouseSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
-}
-
 bj::array GreenhouseSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
-    bj::array events;
-    for (const auto& e : h.event_types)
-      events.push_back(bj::value(e));
     // The secret stays in the simulator, as it stays in Greenhouse's UI.
     out.push_back(bj::object{{"id", h.id},
                              {"name", h.name},
                              {"url", h.url},
-                             {"event_types", std::move(events)},
+                             {"event_types", string_array(h.event_types)},
                              {"active", h.active},
                              {"created_at", format_iso8601(h.created_at)}});
   }
@@ -255,8 +211,7 @@ void GreenhouseSimulator::sim_register_webhook(const bj::object& body,
   if (auto st = check_keys(body, "web hook", {"url", "secret", "event_types", "name"}); !st.ok())
     return done(st.error());
   const auto* url = body.if_contains("url");
-  if (url == nullptr || !url->is_string() ||
-      !(url->get_string().starts_with("http://") || url->get_string().starts_with("https://")))
+  if (url == nullptr || !url->is_string() || !has_http_scheme(url->get_string()))
     return bad("'url' must be an http(s) URL");
   const auto* secret = body.if_contains("secret");
   if (secret == nullptr || !secret->is_string() || secret->get_string().empty())
@@ -713,7 +668,7 @@ void GreenhouseSimulator::fire(std::vector<Pending> events) {
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_) {
+    if (!webhooks_permitted()) {
       spdlog::info("sim greenhouse: web hooks disabled by permission; {} event(s) not delivered",
                    events.size());
       return;

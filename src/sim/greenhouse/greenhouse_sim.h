@@ -37,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/common/access_tokens.h"
 #include "sim/common/record_store.h"
 #include "sim/common/sim_base.h"
 
@@ -59,8 +60,6 @@ class GreenhouseSimulator final : public SimulatorBase {
   Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) override;
   boost::json::array sim_list(std::string_view model) override;
   Result<boost::json::object> sim_publish(std::string_view remote_id, bool live) override;
-  void sim_set_webhooks_permission(bool granted) override;
-  bool sim_webhooks_permission() const override;
   boost::json::array sim_subscriptions() override;
   http::Response fault_unauthorized() const override;
   http::Response fault_rate_limited(int retry_after_seconds) const override;
@@ -118,8 +117,7 @@ class GreenhouseSimulator final : public SimulatorBase {
   std::map<std::string, std::int64_t> departments_;  // name → id, guarded by mu_
   std::map<std::string, std::int64_t> offices_;      // name → id, guarded by mu_
   std::vector<Hook> hooks_;                          // guarded by mu_
-  bool webhooks_permission_ = true;                  // guarded by mu_
-  std::map<std::string, Millis> tokens_;             // Harvest access token → expiry, guarded by mu_
+  AccessTokens tokens_;                              // Harvest access token → expiry, guarded by mu_
 };
 
 }  // namespace tributary::sim::greenhouse

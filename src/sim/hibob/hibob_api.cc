@@ -19,10 +19,7 @@ http::Response hibob_error(int status, std::string_view message) {
 }
 
 bool basic_auth_ok(const http::Request& request) {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto creds = parse_basic_auth(*header);
-  return creds && !creds->first.empty() && !creds->second.empty();
+  return has_basic_credentials(request, true);
 }
 
 // An optional JSON object body (empty = {}); nullopt when it is not an object.

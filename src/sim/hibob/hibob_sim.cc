@@ -33,10 +33,6 @@ std::string triggered_at(Millis ms) {
   return t.substr(0, 23) + "000";
 }
 
-bj::value str_or_null(const std::string& s) {
-  return s.empty() ? bj::value(nullptr) : bj::value(s);
-}
-
 std::string request_status(std::string_view unified) {
   if (unified == "APPROVED") return "approved";
   if (unified == "DECLINED") return "declined";
@@ -49,14 +45,9 @@ std::string request_status(std::string_view unified) {
 std::shared_ptr<const RetrySchedule> retry_schedule() {
   using std::chrono::hours;
   using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    s->delays = {minutes{1}, minutes{5}, minutes{30}, hours{2}, hours{12}, hours{24}, hours{24}};
-    s->jitter = 0.1;
-    s->timeout = std::chrono::milliseconds{10000};
-    s->should_retry = [](const http::ClientResponse&) { return true; };
-    return s;
-  }();
+  static const auto schedule =
+      make_retry_schedule({minutes{1}, minutes{5}, minutes{30}, hours{2}, hours{12}, hours{24}, hours{24}},
+                          0.1, std::chrono::milliseconds{10000}, retry_every_failure);
   return schedule;
 }
 
@@ -227,39 +218,21 @@ Result<bj::object> HiBobSimulator::sim_delete(std::string_view model, std::strin
 
 Result<bj::value> HiBobSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* rec = model == "hris_employees" ? employees_.find(remote_id) : requests_.find(remote_id);
-  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(rec->data);
+  return (model == "hris_employees" ? employees_ : requests_).data_of(remote_id);
 }
 
 bj::array HiBobSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "hris_employees" ? employees_ : requests_).all())
-    out.push_back(r->data);
-  return out;
-}
-
-void HiBobSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool HiBobSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
+  return (model == "hris_employees" ? employees_ : requests_).all_data();
 }
 
 bj::array HiBobSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
-    bj::array types;
-    for (const auto& t : h.event_types)
-      types.push_back(bj::value(t));
     out.push_back(bj::object{{"id", h.id},
                              {"url", h.url},
-                             {"event_types", std::move(types)},
+                             {"event_types", string_array(h.event_types)},
                              {"active", h.active},
                              {"created_at", format_iso8601(h.created_at)}});
   }
@@ -271,8 +244,7 @@ void HiBobSimulator::sim_register_webhook(const bj::object& body,
   auto bad = [&](std::string m) { done(make_error(ErrorKind::kInvalidArgument, std::move(m))); };
   if (auto st = check_keys(body, "webhook", {"url", "event_types"}); !st.ok()) return done(st.error());
   const auto* url = body.if_contains("url");
-  if (url == nullptr || !url->is_string() ||
-      !(url->get_string().starts_with("http://") || url->get_string().starts_with("https://")) ||
+  if (url == nullptr || !url->is_string() || !has_http_scheme(url->get_string()) ||
       url->get_string().size() > 2048)
     return bad("'url' must be an http(s) URL");
   std::vector<std::string> types;
@@ -460,7 +432,7 @@ void HiBobSimulator::fire(std::vector<Pending> events) {
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_) {
+    if (!webhooks_permitted()) {
       spdlog::info("sim hibob: webhooks disabled by permission; {} event(s) not delivered", events.size());
       return;
     }

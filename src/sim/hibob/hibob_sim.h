@@ -78,8 +78,6 @@ class HiBobSimulator final : public SimulatorBase {
   Result<boost::json::object> sim_delete(std::string_view model, std::string_view remote_id) override;
   Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) override;
   boost::json::array sim_list(std::string_view model) override;
-  void sim_set_webhooks_permission(bool granted) override;
-  bool sim_webhooks_permission() const override;
   boost::json::array sim_subscriptions() override;
   void sim_register_webhook(const boost::json::object& body,
                             std::function<void(Result<boost::json::object>)> done) override;
@@ -116,7 +114,6 @@ class HiBobSimulator final : public SimulatorBase {
   RecordStore requests_;                                     // guarded by mu_
   boost::json::array changes_;                               // guarded by mu_ (time-off change log, bounded)
   std::vector<Hook> hooks_;                                  // guarded by mu_
-  bool webhooks_permission_ = true;                          // guarded by mu_
 };
 
 }  // namespace tributary::sim::hibob

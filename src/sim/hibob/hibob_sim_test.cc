@@ -12,6 +12,7 @@ namespace bj = boost::json;
 using testing::body_json;
 using testing::call;
 using testing::Reply;
+using testing::SimFixture;
 using testing::TestReceiver;
 
 std::string type_of(const http::Request& r) {
@@ -25,16 +26,9 @@ bool signed_with(const http::Request& r, const std::string& secret) {
   return crypto::constant_time_equal(r.header("Bob-Signature").value_or(""), expected);
 }
 
-class HiBobSimTest : public ::testing::Test {
+class HiBobSimTest : public SimFixture<> {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(receiver_.started());
-    SimOptions options;
-    options.retry_scale = 0.0002;
-    sim_ = make_hibob_simulator(options);
-    ASSERT_TRUE(sim_->start().ok());
-  }
-  void TearDown() override { sim_->stop(); }
+  HiBobSimTest() : SimFixture(make_hibob_simulator) {}
 
   Reply api(std::string method, std::string path, const bj::value& body = nullptr,
             std::string auth = "Basic " + crypto::base64_encode("SERVICE-123:tok-456")) {
@@ -60,19 +54,8 @@ class HiBobSimTest : public ::testing::Test {
     return r.json();
   }
   std::vector<http::Request> wait_type(std::string_view type, std::size_t n = 1) {
-    auto matching = [&](const std::vector<http::Request>& all) {
-      std::vector<http::Request> out;
-      for (const auto& r : all)
-        if (type_of(r) == type) out.push_back(r);
-      return out;
-    };
-    receiver_.wait_until([&](const auto& all) { return matching(all).size() >= n; });
-    return matching(receiver_.requests());
+    return receiver_.wait_matching([&](const http::Request& r) { return type_of(r) == type; }, n);
   }
-
-  TestReceiver receiver_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  std::unique_ptr<Simulator> sim_;
 };
 
 TEST_F(HiBobSimTest, CreatingAWebhookPingsAndReturnsTheGeneratedSecret) {

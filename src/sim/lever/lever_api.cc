@@ -6,6 +6,7 @@
 
 #include "core/crypto.h"
 #include "core/json.h"
+#include "sim/common/fields.h"
 #include "sim/common/form.h"
 #include "sim/lever/lever_sim.h"
 
@@ -31,13 +32,6 @@ http::Response no_content() {
   http::Response r;
   r.status = 204;
   return r;
-}
-
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
-  return v;
 }
 
 // The opaque `offset` token: the creation sequence of the last record returned plus the filters, so a page
@@ -83,10 +77,7 @@ std::optional<Offset> decode_offset(std::string_view text) {
 }  // namespace
 
 bool LeverSimulator::authorized(const http::Request& request) const {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto basic = parse_basic_auth(*header);
-  return basic.has_value() && !basic->first.empty();
+  return has_basic_credentials(request, false);
 }
 
 void LeverSimulator::add_api_routes() {
@@ -104,11 +95,10 @@ void LeverSimulator::add_api_routes() {
         auto body = parse_object_body(req.body);
         if (!body.ok()) return lever_error(400, "BadRequestError", body.error().message);
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden("webhooks:write:admin");
+        if (!webhooks_permitted()) return forbidden("webhooks:write:admin");
         const auto* url = body->if_contains("url");
         const auto* event = body->if_contains("event");
-        if (url == nullptr || !url->is_string() ||
-            !(url->get_string().starts_with("https://") || url->get_string().starts_with("http://")) ||
+        if (url == nullptr || !url->is_string() || !has_http_scheme(url->get_string()) ||
             url->get_string().size() > 2048)
           return lever_error(400, "BadRequestError", "url must be an absolute https URL");
         if (event == nullptr || !event->is_string() ||
@@ -137,7 +127,7 @@ void LeverSimulator::add_api_routes() {
                     [this, unauthorized, forbidden](const http::Request& req, const http::Params&) {
                       if (!authorized(req)) return unauthorized();
                       std::lock_guard lock(mu_);
-                      if (!webhooks_permission_) return forbidden("webhooks:read:admin");
+                      if (!webhooks_permitted()) return forbidden("webhooks:read:admin");
                       bj::array data;
                       for (const auto& w : webhooks_)
                         data.push_back(webhook_json(w, true));
@@ -148,7 +138,7 @@ void LeverSimulator::add_api_routes() {
                     [this, unauthorized, forbidden](const http::Request& req, const http::Params& params) {
                       if (!authorized(req)) return unauthorized();
                       std::lock_guard lock(mu_);
-                      if (!webhooks_permission_) return forbidden("webhooks:write:admin");
+                      if (!webhooks_permitted()) return forbidden("webhooks:write:admin");
                       auto it = std::find_if(webhooks_.begin(), webhooks_.end(),
                                              [&](const Webhook& w) { return w.id == params.at("id"); });
                       if (it == webhooks_.end())
@@ -164,7 +154,7 @@ void LeverSimulator::add_api_routes() {
           if (!authorized(req)) return unauthorized();
           std::size_t limit = kMaxLimit;
           if (auto l = req.query_param("limit")) {
-            auto n = parse_int(*l);
+            auto n = parse_number<std::int64_t>(*l);
             if (!n || *n < 1 || *n > static_cast<std::int64_t>(kMaxLimit))
               return lever_error(400, "BadRequestError", "limit must be between 1 and 100");
             limit = static_cast<std::size_t>(*n);
@@ -178,7 +168,7 @@ void LeverSimulator::add_api_routes() {
             for (auto [key, target] : {std::pair{"updated_at_start", &o.updated_from},
                                        std::pair{"created_at_start", &o.created_from}}) {
               if (auto v = req.query_param(key)) {
-                auto n = parse_int(*v);
+                auto n = parse_number<std::int64_t>(*v);
                 if (!n || *n < 0)
                   return lever_error(400, "BadRequestError", std::string(key) + " must be a timestamp in ms");
                 *target = *n;

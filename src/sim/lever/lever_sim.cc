@@ -30,16 +30,8 @@ std::string lever_state(std::string_view unified) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {1, 2, 4, 8, 16})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    s->timeout = std::chrono::milliseconds{10000};
-    s->should_retry = [](const http::ClientResponse&) { return true; };
-    return s;
-  }();
+  static const auto schedule = make_retry_schedule(delays_in_minutes({1, 2, 4, 8, 16}), 0.1,
+                                                   std::chrono::milliseconds{10000}, retry_every_failure);
   return schedule;
 }
 
@@ -60,27 +52,17 @@ LeverSimulator::~LeverSimulator() {
 // Control hooks
 
 Result<bj::object> LeverSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? create_opportunity(fields, events) : create_posting(fields);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &LeverSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? create_opportunity(fields, events) : create_posting(fields);
+  });
 }
 
 Result<bj::object> LeverSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                               const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? update_opportunity(remote_id, fields, events, true)
-                                  : update_posting(remote_id, fields);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &LeverSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? update_opportunity(remote_id, fields, events, true)
+                                     : update_posting(remote_id, fields);
+  });
 }
 
 Result<bj::object> LeverSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
@@ -100,17 +82,12 @@ Result<bj::object> LeverSimulator::sim_delete(std::string_view model, std::strin
 
 Result<bj::value> LeverSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* r = model == "ats_candidates" ? opportunities_.find(remote_id) : postings_.find(remote_id);
-  if (r == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(r->data);
+  return (model == "ats_candidates" ? opportunities_ : postings_).data_of(remote_id);
 }
 
 bj::array LeverSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "ats_candidates" ? opportunities_ : postings_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "ats_candidates" ? opportunities_ : postings_).all_data();
 }
 
 Result<bj::object> LeverSimulator::sim_publish(std::string_view remote_id, bool live) {
@@ -126,16 +103,6 @@ Result<bj::object> LeverSimulator::sim_publish(std::string_view remote_id, bool 
   }
   // Lever sends no posting webhooks.
   return bj::object{{"remote_id", std::string(remote_id)}, {"state", state}};
-}
-
-void LeverSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool LeverSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
 }
 
 bj::array LeverSimulator::sim_subscriptions() {

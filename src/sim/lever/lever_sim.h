@@ -61,8 +61,6 @@ class LeverSimulator final : public SimulatorBase {
   Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) override;
   boost::json::array sim_list(std::string_view model) override;
   Result<boost::json::object> sim_publish(std::string_view remote_id, bool live) override;
-  void sim_set_webhooks_permission(bool granted) override;
-  bool sim_webhooks_permission() const override;
   boost::json::array sim_subscriptions() override;
 
  private:
@@ -100,7 +98,6 @@ class LeverSimulator final : public SimulatorBase {
   RecordStore postings_;                                              // guarded by mu_
   std::map<std::string, std::pair<std::string, std::string>> names_;  // opportunity → first/last, by mu_
   std::vector<Webhook> webhooks_;                                     // guarded by mu_
-  bool webhooks_permission_ = true;                                   // guarded by mu_
 };
 
 }  // namespace tributary::sim::lever

@@ -12,6 +12,7 @@ namespace bj = boost::json;
 using testing::body_json;
 using testing::call;
 using testing::Reply;
+using testing::SimFixture;
 using testing::TestReceiver;
 
 // Lever's documented check, computed here: hex HMAC-SHA256(signatureToken, token + triggeredAt).
@@ -37,16 +38,10 @@ std::string basic(std::string_view key) {
   return "Basic " + crypto::base64_encode(std::string(key) + ":");
 }
 
-class LeverSimTest : public ::testing::Test {
+// Vendor delays are scaled by 0.0002 (1 min → 12 ms).
+class LeverSimTest : public SimFixture<> {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(receiver_.started());
-    SimOptions options;
-    options.retry_scale = 0.0002;  // 1 min → 12 ms
-    sim_ = make_lever_simulator(options);
-    ASSERT_TRUE(sim_->start().ok());
-  }
-  void TearDown() override { sim_->stop(); }
+  LeverSimTest() : SimFixture(make_lever_simulator) {}
 
   Reply api(std::string method, std::string path, std::string body = {}, std::string auth = basic("key-1")) {
     HeaderList headers;
@@ -69,10 +64,6 @@ class LeverSimTest : public ::testing::Test {
     receiver_.wait_until([&](const auto& all) { return with_event(all, event).size() >= n; });
     return with_event(receiver_.requests(), event);
   }
-
-  TestReceiver receiver_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  std::unique_ptr<Simulator> sim_;
 };
 
 TEST_F(LeverSimTest, WebhooksApiCreatesListsAndDeletesWithAuthAndScopes) {

@@ -5,6 +5,7 @@
 
 #include "core/crypto.h"
 #include "core/json.h"
+#include "sim/common/fields.h"
 #include "sim/common/form.h"
 #include "sim/personio/personio_sim.h"
 
@@ -67,12 +68,11 @@ Result<ListQuery> parse_list_query(const http::Request& req, std::size_t max_lim
                                    std::string_view updated_filter) {
   ListQuery q;
   if (auto limit = req.query_param("limit")) {
-    std::size_t n = 0;
-    auto [ptr, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
-    if (ec != std::errc{} || ptr != limit->data() + limit->size() || n == 0 || n > max_limit)
+    auto n = parse_number<std::size_t>(*limit);
+    if (!n || *n == 0 || *n > max_limit)
       return make_error(ErrorKind::kInvalidArgument,
                         "limit must be between 1 and " + std::to_string(max_limit));
-    q.limit = n;
+    q.limit = *n;
   }
   if (auto cursor = req.query_param("cursor")) return decode_cursor(*cursor, q);
   for (const auto& [key, value] : req.query) {
@@ -137,9 +137,8 @@ void PersonioSimulator::add_record_routes() {
     {
       std::lock_guard lock(mu_);
       Millis now = now_ms();
-      std::erase_if(tokens_, [now](const auto& kv) { return kv.second <= now; });
-      tokens_[token] = now + kTokenSeconds * 1000;
-      webhooks = webhooks_permission_;
+      tokens_.add(token, now, kTokenSeconds);
+      webhooks = webhooks_permitted();
     }
     std::string scope = "personio:persons:read personio:absences:read";
     if (webhooks) scope += " personio:webhooks:read personio:webhooks:write";

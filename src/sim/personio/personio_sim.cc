@@ -35,11 +35,6 @@ constexpr std::array<std::string_view, 7> kNotifyingPersonFields = {
 constexpr std::string_view kDefaultAbsenceTypeId = "5f4b5e2e-8c1d-4a0e-9a57-0c2f5d1e7a01";
 constexpr std::string_view kDefaultAbsenceTypeName = "Paid vacation";
 
-bj::value str_or_null(const std::optional<std::string>& s) {
-  if (!s || s->empty()) return nullptr;
-  return bj::value(*s);
-}
-
 std::string gender_of(std::string_view unified) {
   if (unified == "NON_BINARY") return "DIVERSE";
   if (unified == "NOT_SPECIFIED") return "UNKNOWN";
@@ -62,20 +57,11 @@ std::string custom_type(const bj::value& v) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {1, 5, 30, 120, 720})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    // Personio expects a 2xx within 3 s.
-    s->timeout = std::chrono::milliseconds{3000};
-    // Retried: timeouts (no answer) and 5xx except 501. 4xx and 501 are final.
-    s->should_retry = [](const http::ClientResponse& r) {
-      return r.status == 0 || (r.status >= 500 && r.status != 501);
-    };
-    return s;
-  }();
+  // Personio expects a 2xx within 3 s. Retried: timeouts (no answer) and 5xx except 501. 4xx and 501 are
+  // final.
+  static const auto schedule = make_retry_schedule(
+      delays_in_minutes({1, 5, 30, 120, 720}), 0.1, std::chrono::milliseconds{3000},
+      [](const http::ClientResponse& r) { return r.status == 0 || (r.status >= 500 && r.status != 501); });
   return schedule;
 }
 
@@ -117,27 +103,17 @@ PersonioSimulator::~PersonioSimulator() {
 // Control hooks
 
 Result<bj::object> PersonioSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "hris_employees" ? create_person(fields, events) : create_absence(fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &PersonioSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "hris_employees" ? create_person(fields, events) : create_absence(fields, events);
+  });
 }
 
 Result<bj::object> PersonioSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                  const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "hris_employees" ? update_person(remote_id, fields, events, true)
-                                  : update_absence(remote_id, fields, events, true);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &PersonioSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "hris_employees" ? update_person(remote_id, fields, events, true)
+                                     : update_absence(remote_id, fields, events, true);
+  });
 }
 
 Result<bj::object> PersonioSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
@@ -177,20 +153,7 @@ Result<bj::value> PersonioSimulator::sim_get(std::string_view model, std::string
 
 bj::array PersonioSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "hris_employees" ? persons_ : absences_).all())
-    out.push_back(r->data);
-  return out;
-}
-
-void PersonioSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool PersonioSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
+  return (model == "hris_employees" ? persons_ : absences_).all_data();
 }
 
 bj::array PersonioSimulator::sim_subscriptions() {
@@ -471,9 +434,7 @@ Status PersonioSimulator::apply_webhook_fields(Webhook& w, const bj::object& bod
     if (!url->is_string()) return make_error(ErrorKind::kInvalidArgument, "url must be a string");
     std::string_view u = url->get_string();
     // Personio requires https; the simulator also accepts http so tests can receive on loopback.
-    if (!(u.starts_with("https://") || u.starts_with("http://")) || u.size() > 2048 ||
-        u.find_first_of(" \t\r\n") != std::string_view::npos)
-      return unprocessable("url must be an absolute https URL");
+    if (!is_plain_http_url(u)) return unprocessable("url must be an absolute https URL");
     for (const auto& other : webhooks_)
       if (other.id != w.id && other.url == u)
         return make_error(ErrorKind::kConflict, "a webhook for this url already exists");
@@ -522,21 +483,13 @@ Status PersonioSimulator::apply_webhook_fields(Webhook& w, const bj::object& bod
 }
 
 bool PersonioSimulator::token_valid(const http::Request& request) const {
-  auto header = request.header("Authorization");
-  if (!header) return false;
-  auto token = parse_bearer(*header);
-  if (!token) return false;
-  Millis now = now_ms();
-  bool found = false;
-  for (const auto& [known, expiry] : tokens_)
-    if (crypto::constant_time_equal(known, *token) && expiry > now) found = true;
-  return found;
+  return tokens_.accepts(request, now_ms());
 }
 
 std::optional<http::Response> PersonioSimulator::webhooks_gate(const http::Request& request,
                                                                bool write) const {
   if (!token_valid(request)) return personio_error(401, "Unauthorized", "missing or invalid access token");
-  if (!webhooks_permission_)
+  if (!webhooks_permitted())
     return personio_error(
         403, "Forbidden",
         write ? "missing scope personio:webhooks:write" : "missing scope personio:webhooks:read");

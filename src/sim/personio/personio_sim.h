@@ -41,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/common/access_tokens.h"
 #include "sim/common/record_store.h"
 #include "sim/common/sim_base.h"
 
@@ -62,8 +63,6 @@ class PersonioSimulator final : public SimulatorBase {
   Result<boost::json::object> sim_delete(std::string_view model, std::string_view remote_id) override;
   Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) override;
   boost::json::array sim_list(std::string_view model) override;
-  void sim_set_webhooks_permission(bool granted) override;
-  bool sim_webhooks_permission() const override;
   boost::json::array sim_subscriptions() override;
   http::Response fault_unauthorized() const override;
   http::Response fault_rate_limited(int retry_after_seconds) const override;
@@ -110,8 +109,7 @@ class PersonioSimulator final : public SimulatorBase {
   RecordStore employments_;                // guarded by mu_
   RecordStore absences_;                   // guarded by mu_
   std::vector<Webhook> webhooks_;          // guarded by mu_
-  bool webhooks_permission_ = true;        // guarded by mu_
-  std::map<std::string, Millis> tokens_;   // access token → expiry, guarded by mu_
+  AccessTokens tokens_;                    // access token → expiry, guarded by mu_
 };
 
 // Personio's v2 error body: {"personio_trace_id", "timestamp", "errors": [{"title", "detail", "type",

@@ -11,6 +11,7 @@ namespace bj = boost::json;
 using testing::body_json;
 using testing::call;
 using testing::Reply;
+using testing::SimFixture;
 using testing::TestReceiver;
 
 std::string event_of(const http::Request& r) {
@@ -23,14 +24,12 @@ std::string payload_id(const http::Request& r) {
   return std::string(body_json(r).at("payload").at("id").as_string());
 }
 
-class PersonioSimTest : public ::testing::Test {
+class PersonioSimTest : public SimFixture<> {
  protected:
+  PersonioSimTest() : SimFixture(make_personio_simulator) {}
   void SetUp() override {
-    ASSERT_TRUE(receiver_.started());
-    SimOptions options;
-    options.retry_scale = 0.0002;
-    sim_ = make_personio_simulator(options);
-    ASSERT_TRUE(sim_->start().ok());
+    SimFixture::SetUp();
+    if (HasFatalFailure()) return;
     Reply token = call(client_, "POST", sim_->base_url() + "/v2/auth/token",
                        "grant_type=client_credentials&client_id=abc&client_secret=def",
                        {{"Content-Type", "application/x-www-form-urlencoded"}});
@@ -39,7 +38,6 @@ class PersonioSimTest : public ::testing::Test {
     bearer_ = {{"Authorization", "Bearer " + std::string(token.json().at("access_token").as_string())},
                {"Content-Type", "application/json"}};
   }
-  void TearDown() override { sim_->stop(); }
 
   Reply api(std::string method, std::string path, const bj::value& body = nullptr) {
     return call(client_, std::move(method), path.starts_with("http") ? path : sim_->base_url() + path,
@@ -61,19 +59,9 @@ class PersonioSimTest : public ::testing::Test {
     return r.json();
   }
   std::vector<http::Request> wait_event(std::string_view event, std::size_t n = 1) {
-    auto matching = [&](const std::vector<http::Request>& all) {
-      std::vector<http::Request> out;
-      for (const auto& r : all)
-        if (event_of(r) == event) out.push_back(r);
-      return out;
-    };
-    receiver_.wait_until([&](const auto& all) { return matching(all).size() >= n; });
-    return matching(receiver_.requests());
+    return receiver_.wait_matching([&](const http::Request& r) { return event_of(r) == event; }, n);
   }
 
-  TestReceiver receiver_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  std::unique_ptr<Simulator> sim_;
   HeaderList bearer_;
 };
 

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/json.h"
+#include "sim/common/fields.h"
 #include "sim/common/form.h"
 #include "sim/recruitee/recruitee_sim.h"
 
@@ -27,18 +28,9 @@ bool plausible_company(std::string_view id) {
 }
 
 std::optional<http::Response> gate(const http::Request& req, std::string_view company_id) {
-  auto header = req.header("Authorization");
-  auto token = header ? parse_bearer(*header) : std::nullopt;
-  if (!token || token->empty()) return api_error(401, "Unauthorized");
+  if (!bearer_token(req)) return api_error(401, "Unauthorized");
   if (!plausible_company(company_id)) return api_error(404, "Not found");
   return std::nullopt;
-}
-
-std::optional<std::size_t> to_size(std::string_view s) {
-  std::size_t n = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
-  return n;
 }
 
 bool is_bool_text(std::string_view v) {
@@ -57,11 +49,11 @@ void RecruiteeSimulator::add_record_routes() {
         std::optional<bool> qualified;
         for (const auto& [key, value] : req.query) {
           if (key == "limit") {
-            limit = to_size(value);
+            limit = parse_number<std::size_t>(value);
             if (!limit || *limit == 0 || *limit > kMaxLimit)
               return api_error(400, "limit must be between 1 and 10000");
           } else if (key == "offset") {
-            auto n = to_size(value);
+            auto n = parse_number<std::size_t>(value);
             if (!n) return api_error(400, "offset must be a non-negative integer");
             offset = *n;
           } else if (key == "created_after") {

@@ -69,17 +69,10 @@ std::string full_name(const std::string& first, const std::string& last) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {5, 15, 30, 60, 120, 240, 480, 720, 1080})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    s->timeout = std::chrono::milliseconds{10000};
-    // Any response other than 200, and no answer at all, is a failed delivery.
-    s->should_retry = [](const http::ClientResponse&) { return true; };
-    return s;
-  }();
+  // Any response other than 200, and no answer at all, is a failed delivery.
+  static const auto schedule =
+      make_retry_schedule(delays_in_minutes({5, 15, 30, 60, 120, 240, 480, 720, 1080}), 0.1,
+                          std::chrono::milliseconds{10000}, retry_every_failure);
   return schedule;
 }
 
@@ -124,53 +117,33 @@ bj::object RecruiteeSimulator::stage(std::string_view name) {
 // Control hooks
 
 Result<bj::object> RecruiteeSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? create_candidate(fields, events) : create_offer(fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &RecruiteeSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? create_candidate(fields, events) : create_offer(fields, events);
+  });
 }
 
 Result<bj::object> RecruiteeSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                   const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? update_candidate(remote_id, fields, events)
-                                  : update_offer(remote_id, fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &RecruiteeSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? update_candidate(remote_id, fields, events)
+                                     : update_offer(remote_id, fields, events);
+  });
 }
 
 Result<bj::object> RecruiteeSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_offer(remote_id, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &RecruiteeSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_offer(remote_id, events);
+  });
 }
 
 Result<bj::value> RecruiteeSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* rec = (model == "ats_candidates" ? candidates_ : offers_).find(remote_id);
-  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(rec->data);
+  return (model == "ats_candidates" ? candidates_ : offers_).data_of(remote_id);
 }
 
 bj::array RecruiteeSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "ats_candidates" ? candidates_ : offers_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "ats_candidates" ? candidates_ : offers_).all_data();
 }
 
 Result<bj::object> RecruiteeSimulator::sim_publish(std::string_view remote_id, bool live) {
@@ -197,28 +170,15 @@ Result<bj::object> RecruiteeSimulator::sim_publish(std::string_view remote_id, b
   return reply;
 }
 
-void RecruiteeSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool RecruiteeSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
-}
-
 bj::array RecruiteeSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
-    bj::array events;
-    for (const auto& e : h.event_types)
-      events.push_back(bj::value(e));
     // The secret stays in Recruitee's settings page.
     out.push_back(bj::object{{"id", h.id},
                              {"name", h.name},
                              {"url", h.url},
-                             {"event_types", std::move(events)},
+                             {"event_types", string_array(h.event_types)},
                              {"active", true},
                              {"created_at", format_iso8601(h.created_at)}});
   }
@@ -232,12 +192,12 @@ void RecruiteeSimulator::sim_register_webhook(const bj::object& body,
     return done(st.error());
   {
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_)
+    if (!webhooks_permitted())
       return done(make_error(ErrorKind::kForbidden, "the member lacks the \"Manage webhooks\" ability"));
   }
   const auto* url = body.if_contains("url");
   if (url == nullptr || !url->is_string() || url->get_string().size() > kMaxUrl ||
-      !(url->get_string().starts_with("http://") || url->get_string().starts_with("https://")))
+      !has_http_scheme(url->get_string()))
     return bad("'url' must be an http(s) URL");
   std::vector<std::string> events;
   if (const auto* types = body.if_contains("event_types"); types != nullptr && !types->is_null()) {
@@ -522,7 +482,7 @@ void RecruiteeSimulator::fire(std::vector<Pending> events) {
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_) {
+    if (!webhooks_permitted()) {
       spdlog::info("sim recruitee: webhooks not permitted; {} event(s) not delivered", events.size());
       return;
     }

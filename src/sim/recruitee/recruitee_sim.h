@@ -75,8 +75,6 @@ class RecruiteeSimulator final : public SimulatorBase {
   Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) override;
   boost::json::array sim_list(std::string_view model) override;
   Result<boost::json::object> sim_publish(std::string_view remote_id, bool live) override;
-  void sim_set_webhooks_permission(bool granted) override;
-  bool sim_webhooks_permission() const override;
   boost::json::array sim_subscriptions() override;
   void sim_register_webhook(const boost::json::object& body,
                             std::function<void(Result<boost::json::object>)> done) override;
@@ -128,7 +126,6 @@ class RecruiteeSimulator final : public SimulatorBase {
   std::map<std::string, std::int64_t> stage_ids_;  // stage name → id, guarded by mu_
   std::map<std::string, Names> names_;  // candidate id → the control API's first/last name, guarded by mu_
   std::vector<Hook> hooks_;             // guarded by mu_
-  bool webhooks_permission_ = true;     // guarded by mu_
 };
 
 }  // namespace tributary::sim::recruitee

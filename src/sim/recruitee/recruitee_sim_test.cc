@@ -11,7 +11,9 @@ namespace {
 namespace bj = boost::json;
 using testing::body_json;
 using testing::call;
+using testing::header_of;
 using testing::Reply;
+using testing::SimFixture;
 using testing::TestReceiver;
 
 const HeaderList kAuth{{"Authorization", "Bearer rt-token"}};
@@ -21,27 +23,16 @@ std::string expected_signature(std::string_view secret, std::string_view body) {
   return crypto::hex_encode(crypto::hmac_sha256(secret, body));
 }
 
-std::string header_of(const http::Request& r, std::string_view name) {
-  auto h = r.header(name);
-  return h ? std::string(*h) : std::string{};
-}
-
 std::string event_of(const http::Request& r) {
   auto v = body_json(r);
   const auto* e = v.is_object() ? v.as_object().if_contains("event_type") : nullptr;
   return e != nullptr && e->is_string() ? std::string(e->get_string()) : "";
 }
 
-class RecruiteeSimTest : public ::testing::Test {
+// Vendor delays are scaled by 0.0002 (5 min → 60 ms, 15 min → 180 ms).
+class RecruiteeSimTest : public SimFixture<> {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(receiver_.started());
-    SimOptions options;
-    options.retry_scale = 0.0002;  // 5 min → 60 ms, 15 min → 180 ms
-    sim_ = make_recruitee_simulator(options);
-    ASSERT_TRUE(sim_->start().ok());
-  }
-  void TearDown() override { sim_->stop(); }
+  RecruiteeSimTest() : SimFixture(make_recruitee_simulator) {}
 
   Reply post(std::string path, const bj::value& body) {
     return call(client_, "POST", sim_->base_url() + path, bj::serialize(body));
@@ -65,19 +56,8 @@ class RecruiteeSimTest : public ::testing::Test {
   }
 
   std::vector<http::Request> wait_event(std::string_view name, std::size_t n = 1) {
-    auto matching = [name](const std::vector<http::Request>& all) {
-      std::vector<http::Request> out;
-      for (const auto& r : all)
-        if (event_of(r) == name) out.push_back(r);
-      return out;
-    };
-    receiver_.wait_until([&](const auto& all) { return matching(all).size() >= n; });
-    return matching(receiver_.requests());
+    return receiver_.wait_matching([&](const http::Request& r) { return event_of(r) == name; }, n);
   }
-
-  TestReceiver receiver_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  std::unique_ptr<Simulator> sim_;
 };
 
 TEST_F(RecruiteeSimTest, CreatingAWebhookSendsTheUnsignedTestFirstAndGeneratesTheSecret) {

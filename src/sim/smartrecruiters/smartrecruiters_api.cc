@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "core/json.h"
 #include "http/client.h"
+#include "sim/common/fields.h"
 #include "sim/smartrecruiters/smartrecruiters_sim.h"
 
 namespace tributary::sim::smartrecruiters {
@@ -88,12 +89,11 @@ void SmartRecruitersSimulator::add_subscription_routes() {
       [this, unauthorized, forbidden](const http::Request& req, const http::Params&) {
         if (!authorized(req)) return unauthorized();
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden();
+        if (!webhooks_permitted()) return forbidden();
         auto body = parse_object_body(req.body);
         if (!body.ok()) return sr_error(400, "BAD_REQUEST", body.error().message);
         const auto* url = body->if_contains("callbackUrl");
-        if (url == nullptr || !url->is_string() ||
-            !(url->get_string().starts_with("https://") || url->get_string().starts_with("http://")) ||
+        if (url == nullptr || !url->is_string() || !has_http_scheme(url->get_string()) ||
             url->get_string().size() > 2048)
           return sr_error(422, "INVALID_CALLBACK_URL", "callbackUrl must be an absolute URL");
         const auto* events = body->if_contains("events");
@@ -121,7 +121,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
                     [this, unauthorized, forbidden](const http::Request& req, const http::Params&) {
                       if (!authorized(req)) return unauthorized();
                       std::lock_guard lock(mu_);
-                      if (!webhooks_permission_) return forbidden();
+                      if (!webhooks_permitted()) return forbidden();
                       bj::array content;
                       for (const auto& s : subscriptions_)
                         content.push_back(subscription_json(s));
@@ -133,7 +133,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
       [this, unauthorized, forbidden, not_found](const http::Request& req, const http::Params& params) {
         if (!authorized(req)) return unauthorized();
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden();
+        if (!webhooks_permitted()) return forbidden();
         auto* s = find_subscription(params.at("id"));
         return s == nullptr ? not_found() : json_reply(200, subscription_json(*s));
       });
@@ -143,7 +143,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
       [this, unauthorized, forbidden, not_found](const http::Request& req, const http::Params& params) {
         if (!authorized(req)) return unauthorized();
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden();
+        if (!webhooks_permitted()) return forbidden();
         auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
                                [&](const Subscription& s) { return s.id == params.at("id"); });
         if (it == subscriptions_.end()) return not_found();
@@ -162,7 +162,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
         OutboundWebhook handshake;
         {
           std::lock_guard lock(mu_);
-          if (!webhooks_permission_) return respond(forbidden());
+          if (!webhooks_permitted()) return respond(forbidden());
           auto* s = find_subscription(id);
           if (s == nullptr) return respond(not_found());
           if (s->status == "active")
@@ -201,7 +201,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
       [this, unauthorized, forbidden, not_found](const http::Request& req, const http::Params& params) {
         if (!authorized(req)) return unauthorized();
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden();
+        if (!webhooks_permitted()) return forbidden();
         auto* s = find_subscription(params.at("id"));
         if (s == nullptr) return not_found();
         Millis now = now_ms();
@@ -220,7 +220,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
       [this, unauthorized, forbidden, not_found](const http::Request& req, const http::Params& params) {
         if (!authorized(req)) return unauthorized();
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return forbidden();
+        if (!webhooks_permitted()) return forbidden();
         auto* s = find_subscription(params.at("id"));
         if (s == nullptr) return not_found();
         if (s->keys.empty()) return sr_error(404, "NOT_FOUND", "The subscription has no secret key");
@@ -238,11 +238,10 @@ void SmartRecruitersSimulator::add_record_routes() {
           if (!authorized(req)) return unauthorized();
           std::size_t limit = kDefaultLimit;
           if (auto l = req.query_param("limit")) {
-            std::size_t n = 0;
-            auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), n);
-            if (ec != std::errc{} || ptr != l->data() + l->size() || n < 1 || n > kMaxLimit)
+            auto n = parse_number<std::size_t>(*l);
+            if (!n || *n < 1 || *n > kMaxLimit)
               return sr_error(400, "INVALID_LIMIT", "limit must be between 1 and 100");
-            limit = n;
+            limit = *n;
           }
           std::uint64_t after = 0;
           Millis updated_after = -1;

@@ -29,17 +29,10 @@ std::string sr_status(std::string_view unified) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {1, 5, 15, 30, 60, 120, 240, 480, 960, 1440})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    // SmartRecruiters expects the answer within 5 s.
-    s->timeout = std::chrono::milliseconds{5000};
-    s->should_retry = [](const http::ClientResponse&) { return true; };
-    return s;
-  }();
+  // SmartRecruiters expects the answer within 5 s.
+  static const auto schedule =
+      make_retry_schedule(delays_in_minutes({1, 5, 15, 30, 60, 120, 240, 480, 960, 1440}), 0.1,
+                          std::chrono::milliseconds{5000}, retry_every_failure);
   return schedule;
 }
 
@@ -75,27 +68,17 @@ SmartRecruitersSimulator::~SmartRecruitersSimulator() {
 // Control hooks
 
 Result<bj::object> SmartRecruitersSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &SmartRecruitersSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
+  });
 }
 
 Result<bj::object> SmartRecruitersSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                         const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? update_candidate(remote_id, fields, events, true)
-                                  : update_job(remote_id, fields, events, true);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &SmartRecruitersSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? update_candidate(remote_id, fields, events, true)
+                                     : update_job(remote_id, fields, events, true);
+  });
 }
 
 Result<bj::object> SmartRecruitersSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
@@ -118,17 +101,12 @@ Result<bj::object> SmartRecruitersSimulator::sim_delete(std::string_view model, 
 
 Result<bj::value> SmartRecruitersSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* r = model == "ats_candidates" ? candidates_.find(remote_id) : jobs_.find(remote_id);
-  if (r == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(r->data);
+  return (model == "ats_candidates" ? candidates_ : jobs_).data_of(remote_id);
 }
 
 bj::array SmartRecruitersSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : (model == "ats_candidates" ? candidates_ : jobs_).all())
-    out.push_back(r->data);
-  return out;
+  return (model == "ats_candidates" ? candidates_ : jobs_).all_data();
 }
 
 Result<bj::object> SmartRecruitersSimulator::sim_publish(std::string_view remote_id, bool live) {
@@ -155,16 +133,6 @@ Result<bj::object> SmartRecruitersSimulator::sim_publish(std::string_view remote
   }
   fire(std::move(events));
   return reply;
-}
-
-void SmartRecruitersSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool SmartRecruitersSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
 }
 
 bj::array SmartRecruitersSimulator::sim_subscriptions() {

@@ -73,8 +73,6 @@ class SmartRecruitersSimulator final : public SimulatorBase {
   Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) override;
   boost::json::array sim_list(std::string_view model) override;
   Result<boost::json::object> sim_publish(std::string_view remote_id, bool live) override;
-  void sim_set_webhooks_permission(bool granted) override;
-  bool sim_webhooks_permission() const override;
   boost::json::array sim_subscriptions() override;
 
  private:
@@ -121,7 +119,6 @@ class SmartRecruitersSimulator final : public SimulatorBase {
   RecordStore candidates_;                   // guarded by mu_
   RecordStore jobs_;                         // guarded by mu_
   std::vector<Subscription> subscriptions_;  // guarded by mu_
-  bool webhooks_permission_ = true;          // guarded by mu_
 };
 
 }  // namespace tributary::sim::smartrecruiters

@@ -13,7 +13,9 @@ namespace {
 namespace bj = boost::json;
 using testing::body_json;
 using testing::call;
+using testing::header_of;
 using testing::Reply;
+using testing::SimFixture;
 
 // A callback endpoint that completes SmartRecruiters' handshake (echoes X-Hook-Secret with a 200) unless told
 // not to, and answers deliveries with programmable statuses.
@@ -79,11 +81,6 @@ class CallbackReceiver {
   bool started_ = false;
 };
 
-std::string header_of(const http::Request& r, std::string_view name) {
-  auto h = r.header(name);
-  return h ? std::string(*h) : std::string{};
-}
-
 // The documented v1 signature, computed here: hex HMAC-SHA256(key, ts.body.event-id.event-name.version.link).
 std::string v1(std::string_view key, const http::Request& r) {
   std::string message = header_of(r, "smartrecruiters-timestamp") + "." + r.body + "." +
@@ -115,16 +112,10 @@ TEST(SmartRecruitersSignature, MatchesTheDocumentedExample) {
             "v1=2e9291f10d44ca10204a4cd81b05d73b6a316b2b605d4e2e0e0b37b40198ce1f");
 }
 
-class SmartRecruitersSimTest : public ::testing::Test {
+// Vendor delays are scaled by 0.0002 (1 min → 12 ms).
+class SmartRecruitersSimTest : public SimFixture<CallbackReceiver> {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(receiver_.started());
-    SimOptions options;
-    options.retry_scale = 0.0002;  // 1 min → 12 ms
-    sim_ = make_smartrecruiters_simulator(options);
-    ASSERT_TRUE(sim_->start().ok());
-  }
-  void TearDown() override { sim_->stop(); }
+  SmartRecruitersSimTest() : SimFixture(make_smartrecruiters_simulator) {}
 
   Reply api(std::string method, std::string path, const bj::value& body = nullptr,
             std::string token = "tok-1") {
@@ -155,10 +146,6 @@ class SmartRecruitersSimTest : public ::testing::Test {
     Reply r = api("PUT", "/webhooks-api/v201907/subscriptions/" + id + "/activation");
     ASSERT_EQ(r.status, 204) << r.body;
   }
-
-  CallbackReceiver receiver_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  std::unique_ptr<Simulator> sim_;
 };
 
 TEST_F(SmartRecruitersSimTest, SubscriptionsNeedTheTokenAndThePermission) {

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/json.h"
+#include "sim/common/fields.h"
 #include "sim/teamtailor/teamtailor_sim.h"
 
 namespace tributary::sim::teamtailor {
@@ -55,13 +56,6 @@ std::optional<http::Response> gate(const http::Request& req) {
   return std::nullopt;
 }
 
-std::optional<std::size_t> to_size(std::string_view s) {
-  std::size_t n = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
-  return n;
-}
-
 // JSON:API query keys as Rails writes them in links: brackets percent-encoded.
 std::string encode_key(std::string_view key) {
   std::string out;
@@ -106,11 +100,11 @@ Result<ListQuery> parse_list(const http::Request& req, std::string_view resource
   auto bad = [](std::string m) { return make_error(ErrorKind::kInvalidArgument, std::move(m)); };
   for (const auto& [key, value] : req.query) {
     if (key == "page[size]") {
-      auto n = to_size(value);
+      auto n = parse_number<std::size_t>(value);
       if (!n || *n == 0 || *n > kMaxPageSize) return bad("page[size] must be between 1 and 30");
       q.size = *n;
     } else if (key == "page[number]") {
-      auto n = to_size(value);
+      auto n = parse_number<std::size_t>(value);
       if (!n || *n == 0 || *n > kMaxPageNumber) return bad("page[number] must be a positive integer");
       q.number = *n;
     } else if (key == "filter[updated-at][from]") {

@@ -37,11 +37,6 @@ std::string iso(Millis ms) {
   return t;
 }
 
-bj::value str_or_null(const std::optional<std::string>& s) {
-  if (!s || s->empty()) return nullptr;
-  return bj::value(*s);
-}
-
 // Control-API status → Teamtailor's job status. Teamtailor has no "closed": a closed job is archived.
 std::string job_status_of(std::string_view unified) {
   if (unified == "OPEN") return "open";
@@ -63,13 +58,9 @@ bj::object webhook_data(const bj::object& record) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    s->timeout = std::chrono::milliseconds{10000};
-    // vendors.md: "No retries (failed deliveries are only logged)".
-    s->should_retry = [](const http::ClientResponse&) { return false; };
-    return s;
-  }();
+  // vendors.md: "No retries (failed deliveries are only logged)".
+  static const auto schedule = make_retry_schedule({}, 0.0, std::chrono::milliseconds{10000},
+                                                   [](const http::ClientResponse&) { return false; });
   return schedule;
 }
 
@@ -108,53 +99,33 @@ RecordStore* TeamtailorSimulator::store_for(std::string_view model) {
 // Control hooks
 
 Result<bj::object> TeamtailorSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &TeamtailorSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
+  });
 }
 
 Result<bj::object> TeamtailorSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                    const bj::object& fields) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? update_candidate(remote_id, fields, events)
-                                  : update_job(remote_id, fields, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &TeamtailorSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? update_candidate(remote_id, fields, events)
+                                     : update_job(remote_id, fields, events);
+  });
 }
 
 Result<bj::object> TeamtailorSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
-  std::vector<Pending> events;
-  Result<bj::object> r = make_error(ErrorKind::kInternal, "unreachable");
-  {
-    std::lock_guard lock(mu_);
-    r = model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
-  }
-  if (r.ok()) fire(std::move(events));
-  return r;
+  return change_then_fire(this, &TeamtailorSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+    return model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
+  });
 }
 
 Result<bj::value> TeamtailorSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* rec = store_for(model)->find(remote_id);
-  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(rec->data);
+  return store_for(model)->data_of(remote_id);
 }
 
 bj::array TeamtailorSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : store_for(model)->all())
-    out.push_back(r->data);
-  return out;
+  return store_for(model)->all_data();
 }
 
 Result<bj::object> TeamtailorSimulator::sim_publish(std::string_view remote_id, bool live) {
@@ -182,28 +153,15 @@ Result<bj::object> TeamtailorSimulator::sim_publish(std::string_view remote_id, 
   return reply;
 }
 
-void TeamtailorSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool TeamtailorSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
-}
-
 bj::array TeamtailorSimulator::sim_subscriptions() {
   std::lock_guard lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
-    bj::array events;
-    for (const auto& e : h.event_types)
-      events.push_back(bj::value(e));
     // The key is shown once, at creation, as in Teamtailor's settings page.
     out.push_back(bj::object{{"id", h.id},
                              {"name", h.name},
                              {"url", h.url},
-                             {"event_types", std::move(events)},
+                             {"event_types", string_array(h.event_types)},
                              {"signature_version", h.signature_version},
                              {"active", true},
                              {"created_at", format_iso8601(h.created_at)}});
@@ -218,7 +176,7 @@ void TeamtailorSimulator::sim_register_webhook(const bj::object& body,
     return done(st.error());
   const auto* url = body.if_contains("url");
   if (url == nullptr || !url->is_string() || url->get_string().size() > kMaxUrl ||
-      !(url->get_string().starts_with("http://") || url->get_string().starts_with("https://")))
+      !has_http_scheme(url->get_string()))
     return bad("'url' must be an http(s) URL");
   std::vector<std::string> events;
   if (const auto* types = body.if_contains("event_types"); types != nullptr && !types->is_null()) {
@@ -468,7 +426,7 @@ void TeamtailorSimulator::fire(std::vector<Pending> events) {
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_) {
+    if (!webhooks_permitted()) {
       spdlog::info("sim teamtailor: webhooks switched off; {} event(s) not delivered", events.size());
       return;
     }

@@ -15,6 +15,7 @@ namespace bj = boost::json;
 using testing::body_json;
 using testing::call;
 using testing::Reply;
+using testing::SimFixture;
 using testing::TestReceiver;
 
 const HeaderList kAuth{{"Authorization", "Token token=tt-api-key"}, {"X-Api-Version", "20240404"}};
@@ -40,16 +41,9 @@ std::string event_of(const http::Request& r) {
   return name != nullptr && name->is_string() ? std::string(name->get_string()) : "";
 }
 
-class TeamtailorSimTest : public ::testing::Test {
+class TeamtailorSimTest : public SimFixture<> {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(receiver_.started());
-    SimOptions options;
-    options.retry_scale = 0.0002;
-    sim_ = make_teamtailor_simulator(options);
-    ASSERT_TRUE(sim_->start().ok());
-  }
-  void TearDown() override { sim_->stop(); }
+  TeamtailorSimTest() : SimFixture(make_teamtailor_simulator) {}
 
   Reply post(std::string path, const bj::value& body) {
     return call(client_, "POST", sim_->base_url() + path, bj::serialize(body));
@@ -72,19 +66,8 @@ class TeamtailorSimTest : public ::testing::Test {
   }
 
   std::vector<http::Request> wait_event(std::string_view name, std::size_t n = 1) {
-    auto matching = [name](const std::vector<http::Request>& all) {
-      std::vector<http::Request> out;
-      for (const auto& r : all)
-        if (event_of(r) == name) out.push_back(r);
-      return out;
-    };
-    receiver_.wait_until([&](const auto& all) { return matching(all).size() >= n; });
-    return matching(receiver_.requests());
+    return receiver_.wait_matching([&](const http::Request& r) { return event_of(r) == name; }, n);
   }
-
-  TestReceiver receiver_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  std::unique_ptr<Simulator> sim_;
 };
 
 TEST_F(TeamtailorSimTest, CreatingAWebhookGeneratesTheKeyAndSendsNothing) {

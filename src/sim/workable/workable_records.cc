@@ -4,6 +4,8 @@
 #include <charconv>
 
 #include "core/json.h"
+#include "sim/common/fields.h"
+#include "sim/common/form.h"
 #include "sim/workable/workable_sim.h"
 
 namespace tributary::sim::workable {
@@ -18,19 +20,15 @@ constexpr std::size_t kMaxLimit = 100;
 std::optional<std::size_t> size_param(const http::Request& req, std::string_view name, std::size_t fallback) {
   auto v = req.query_param(name);
   if (!v) return fallback;
-  std::size_t n = 0;
-  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc{} || ptr != v->data() + v->size()) return std::nullopt;
-  return n;
+  return parse_number<std::size_t>(*v);
 }
 
 // An ISO-8601 date-time or a unix timestamp in seconds.
 std::optional<Millis> time_param(std::string_view v) {
   if (auto t = parse_iso8601(v)) return t;
-  std::int64_t secs = 0;
-  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
-  if (ec != std::errc{} || ptr != v.data() + v.size() || secs < 0) return std::nullopt;
-  return secs * 1000;
+  auto secs = parse_number<std::int64_t>(v);
+  if (!secs || *secs < 0) return std::nullopt;
+  return *secs * 1000;
 }
 
 }  // namespace
@@ -39,7 +37,7 @@ void WorkableSimulator::add_record_routes() {
   // GET /candidates and /jobs: since_id paging with an absolute `paging.next`.
   auto list = [this](RecordStore WorkableSimulator::*store, std::string key, std::string path) {
     return [this, store, key, path](const http::Request& req, const http::Params&) {
-      if (!bearer(req)) return workable_error(401, "Not authorized");
+      if (!bearer_token(req)) return workable_error(401, "Not authorized");
       auto limit = size_param(req, "limit", 50);
       if (!limit || *limit == 0) return workable_error(400, "limit must be a positive integer");
       *limit = std::min(*limit, kMaxLimit);
@@ -99,7 +97,7 @@ void WorkableSimulator::add_record_routes() {
 
   router().add_sync("GET", "/spi/v3/candidates/{id}",
                     [this](const http::Request& req, const http::Params& p) {
-                      if (!bearer(req)) return workable_error(401, "Not authorized");
+                      if (!bearer_token(req)) return workable_error(401, "Not authorized");
                       std::lock_guard lock(mu_);
                       const auto* c = candidates_.find(p.at("id"));
                       if (c == nullptr) return workable_error(404, "Not found");
@@ -108,7 +106,7 @@ void WorkableSimulator::add_record_routes() {
 
   router().add_sync("GET", "/spi/v3/jobs/{shortcode}",
                     [this](const http::Request& req, const http::Params& p) {
-                      if (!bearer(req)) return workable_error(401, "Not authorized");
+                      if (!bearer_token(req)) return workable_error(401, "Not authorized");
                       std::lock_guard lock(mu_);
                       const auto* j = jobs_.find(p.at("shortcode"));
                       if (j == nullptr) return workable_error(404, "Not found");
@@ -117,7 +115,7 @@ void WorkableSimulator::add_record_routes() {
 
   // GET /employees: limit (default 10) + offset, {"totalCount", "employees"}.
   router().add_sync("GET", "/spi/v3/employees", [this](const http::Request& req, const http::Params&) {
-    if (!bearer(req)) return workable_error(401, "Not authorized");
+    if (!bearer_token(req)) return workable_error(401, "Not authorized");
     auto limit = size_param(req, "limit", 10);
     auto offset = size_param(req, "offset", 0);
     if (!limit || *limit == 0) return workable_error(400, "limit must be a positive integer");
@@ -132,7 +130,7 @@ void WorkableSimulator::add_record_routes() {
   });
 
   router().add_sync("GET", "/spi/v3/employees/{id}", [this](const http::Request& req, const http::Params& p) {
-    if (!bearer(req)) return workable_error(401, "Not authorized");
+    if (!bearer_token(req)) return workable_error(401, "Not authorized");
     std::lock_guard lock(mu_);
     const auto* e = employees_.find(p.at("id"));
     if (e == nullptr) return workable_error(404, "Not found");
@@ -141,7 +139,7 @@ void WorkableSimulator::add_record_routes() {
 
   // GET /timeoff/requests: from_date required, employee_id required for an account token.
   router().add_sync("GET", "/spi/v3/timeoff/requests", [this](const http::Request& req, const http::Params&) {
-    if (!bearer(req)) return workable_error(401, "Not authorized");
+    if (!bearer_token(req)) return workable_error(401, "Not authorized");
     auto from = req.query_param("from_date");
     if (!from || !parse_iso8601(*from)) return workable_error(400, "from_date is required (ISO date)");
     auto to = req.query_param("to_date");

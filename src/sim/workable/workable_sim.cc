@@ -43,10 +43,6 @@ std::string slug(std::string_view stage) {
   return out;
 }
 
-bj::value str_or_null(const std::string& s) {
-  return s.empty() ? bj::value(nullptr) : bj::value(s);
-}
-
 // Workable's "ISO date without timezone": "2024-04-04T00:00:00.000".
 std::string local_date(std::string_view date) {
   return std::string(date) + "T00:00:00.000";
@@ -69,17 +65,10 @@ std::string request_state(std::string_view status) {
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
-  using std::chrono::minutes;
-  static const auto schedule = [] {
-    auto s = std::make_shared<RetrySchedule>();
-    for (int m : {1, 5, 15, 60, 240})
-      s->delays.push_back(minutes{m});
-    s->jitter = 0.1;
-    s->timeout = std::chrono::milliseconds{10000};
-    // "Response status should be 200 so that Workable won't consider it an error and replays the request."
-    s->should_retry = [](const http::ClientResponse& r) { return r.status != 200; };
-    return s;
-  }();
+  // "Response status should be 200 so that Workable won't consider it an error and replays the request."
+  static const auto schedule =
+      make_retry_schedule(delays_in_minutes({1, 5, 15, 60, 240}), 0.1, std::chrono::milliseconds{10000},
+                          [](const http::ClientResponse& r) { return r.status != 200; });
   return schedule;
 }
 
@@ -318,27 +307,12 @@ Result<bj::object> WorkableSimulator::sim_delete(std::string_view model, std::st
 
 Result<bj::value> WorkableSimulator::sim_get(std::string_view model, std::string_view remote_id) {
   std::lock_guard lock(mu_);
-  const auto* rec = store_for(model)->find(remote_id);
-  if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
-  return bj::value(rec->data);
+  return store_for(model)->data_of(remote_id);
 }
 
 bj::array WorkableSimulator::sim_list(std::string_view model) {
   std::lock_guard lock(mu_);
-  bj::array out;
-  for (const auto* r : store_for(model)->all())
-    out.push_back(r->data);
-  return out;
-}
-
-void WorkableSimulator::sim_set_webhooks_permission(bool granted) {
-  std::lock_guard lock(mu_);
-  webhooks_permission_ = granted;
-}
-
-bool WorkableSimulator::sim_webhooks_permission() const {
-  std::lock_guard lock(mu_);
-  return webhooks_permission_;
+  return store_for(model)->all_data();
 }
 
 bj::array WorkableSimulator::sim_subscriptions() {
@@ -506,14 +480,6 @@ WorkableSimulator::Pending WorkableSimulator::timeoff_event(const StoredRecord& 
 // ---------------------------------------------------------------------------------------------------------------
 // Subscriptions API
 
-std::optional<std::string> WorkableSimulator::bearer(const http::Request& request) const {
-  auto header = request.header("Authorization");
-  if (!header) return std::nullopt;
-  auto token = parse_bearer(*header);
-  if (!token || token->empty()) return std::nullopt;
-  return token;
-}
-
 bj::object WorkableSimulator::subscription_json(const Subscription& s) const {
   auto arg = [&](std::string_view k) -> bj::value {
     const auto* v = s.args.if_contains(k);
@@ -532,10 +498,10 @@ bj::object WorkableSimulator::subscription_json(const Subscription& s) const {
 
 void WorkableSimulator::add_subscription_routes() {
   router().add_sync("POST", "/spi/v3/subscriptions", [this](const http::Request& req, const http::Params&) {
-    auto token = bearer(req);
+    auto token = bearer_token(req);
     if (!token) return workable_error(401, "Not authorized");
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_) return workable_error(403, "Forbidden");
+    if (!webhooks_permitted()) return workable_error(403, "Forbidden");
     auto body = parse_object_body(req.body);
     if (!body.ok()) return workable_error(400, body.error().message);
     const auto* target = body->if_contains("target");
@@ -546,9 +512,7 @@ void WorkableSimulator::add_subscription_routes() {
       return workable_error(400, "event is required");
     std::string_view url = target->get_string();
     // Workable requires https; the simulator also accepts http so tests can receive on loopback.
-    if (!(url.starts_with("https://") || url.starts_with("http://")) || url.size() > 2048 ||
-        url.find_first_of(" \t\r\n") != std::string_view::npos)
-      return workable_error(422, "target must be a valid URL");
+    if (!is_plain_http_url(url)) return workable_error(422, "target must be a valid URL");
     std::string_view ev = event->get_string();
     if (std::find(kKnownEvents.begin(), kKnownEvents.end(), ev) == kKnownEvents.end())
       return workable_error(422, "unknown event " + std::string(ev));
@@ -582,9 +546,9 @@ void WorkableSimulator::add_subscription_routes() {
   });
 
   router().add_sync("GET", "/spi/v3/subscriptions", [this](const http::Request& req, const http::Params&) {
-    if (!bearer(req)) return workable_error(401, "Not authorized");
+    if (!bearer_token(req)) return workable_error(401, "Not authorized");
     std::lock_guard lock(mu_);
-    if (!webhooks_permission_) return workable_error(403, "Forbidden");
+    if (!webhooks_permitted()) return workable_error(403, "Forbidden");
     bj::array out;
     for (const auto& s : subscriptions_)
       out.push_back(subscription_json(s));
@@ -593,9 +557,9 @@ void WorkableSimulator::add_subscription_routes() {
 
   router().add_sync(
       "DELETE", "/spi/v3/subscriptions/{id}", [this](const http::Request& req, const http::Params& params) {
-        if (!bearer(req)) return workable_error(401, "Not authorized");
+        if (!bearer_token(req)) return workable_error(401, "Not authorized");
         std::lock_guard lock(mu_);
-        if (!webhooks_permission_) return workable_error(403, "Forbidden");
+        if (!webhooks_permitted()) return workable_error(403, "Forbidden");
         auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
                                [&](const auto& s) { return std::to_string(s.id) == params.at("id"); });
         if (it == subscriptions_.end()) return workable_error(404, "Not found");

@@ -80,8 +80,6 @@ class WorkableSimulator final : public SimulatorBase {
   Result<boost::json::object> sim_delete(std::string_view model, std::string_view remote_id) override;
   Result<boost::json::value> sim_get(std::string_view model, std::string_view remote_id) override;
   boost::json::array sim_list(std::string_view model) override;
-  void sim_set_webhooks_permission(bool granted) override;
-  bool sim_webhooks_permission() const override;
   boost::json::array sim_subscriptions() override;
 
  private:
@@ -109,7 +107,6 @@ class WorkableSimulator final : public SimulatorBase {
   Result<boost::json::object> apply_employee(StoredRecord& rec, const boost::json::object& fields);
   Result<boost::json::object> apply_request(StoredRecord& rec, const boost::json::object& fields);
   Pending timeoff_event(const StoredRecord& request) const;
-  std::optional<std::string> bearer(const http::Request& request) const;
   boost::json::object subscription_json(const Subscription& s) const;
 
   void fire(std::vector<Pending> events);
@@ -125,7 +122,6 @@ class WorkableSimulator final : public SimulatorBase {
   RecordStore employees_;                    // guarded by mu_
   RecordStore requests_;                     // guarded by mu_ (data carries a private "_employee_id")
   std::vector<Subscription> subscriptions_;  // guarded by mu_
-  bool webhooks_permission_ = true;          // guarded by mu_
 };
 
 // A stored time-off request as the API renders it (without the private employee id).

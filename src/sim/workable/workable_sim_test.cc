@@ -12,6 +12,7 @@ namespace bj = boost::json;
 using testing::body_json;
 using testing::call;
 using testing::Reply;
+using testing::SimFixture;
 using testing::TestReceiver;
 
 constexpr const char* kToken = "acct-token-123";
@@ -22,16 +23,9 @@ std::string event_of(const http::Request& r) {
                                                                : "";
 }
 
-class WorkableSimTest : public ::testing::Test {
+class WorkableSimTest : public SimFixture<> {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(receiver_.started());
-    SimOptions options;
-    options.retry_scale = 0.0002;
-    sim_ = make_workable_simulator(options);
-    ASSERT_TRUE(sim_->start().ok());
-  }
-  void TearDown() override { sim_->stop(); }
+  WorkableSimTest() : SimFixture(make_workable_simulator) {}
 
   Reply api(std::string method, std::string path, const bj::value& body = nullptr,
             std::string token = kToken) {
@@ -56,19 +50,8 @@ class WorkableSimTest : public ::testing::Test {
     return r.json();
   }
   std::vector<http::Request> wait_event(std::string_view event, std::size_t n = 1) {
-    auto matching = [&](const std::vector<http::Request>& all) {
-      std::vector<http::Request> out;
-      for (const auto& r : all)
-        if (event_of(r) == event) out.push_back(r);
-      return out;
-    };
-    receiver_.wait_until([&](const auto& all) { return matching(all).size() >= n; });
-    return matching(receiver_.requests());
+    return receiver_.wait_matching([&](const http::Request& r) { return event_of(r) == event; }, n);
   }
-
-  TestReceiver receiver_;
-  http::CurlClient client_{http::CurlClientOptions{}};
-  std::unique_ptr<Simulator> sim_;
 };
 
 TEST_F(WorkableSimTest, SubscriptionsNeedABearerTokenAndAreUniquePerTarget) {
