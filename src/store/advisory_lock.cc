@@ -14,7 +14,7 @@ AdvisoryLock::AdvisoryLock(AdvisoryLock&& other) noexcept
 
 AdvisoryLock::~AdvisoryLock() {
   if (!lease_) return;
-  auto r = (*lease_)->query("SELECT pg_advisory_unlock($1::int4, hashtext($2))",
+  auto r = (*lease_)->query("SELECT pg_advisory_unlock($1::int4, hashtext(current_schema() || ':' || $2))",
                             {static_cast<std::int64_t>(space_), name_});
   if (!r) spdlog::warn("advisory lock {}: unlock failed: {}", name_, r.error().message);
 }
@@ -25,9 +25,10 @@ Result<std::optional<AdvisoryLock>> AdvisoryLock::try_lock(Pool& pool, LockSpace
   if (!lease) return lease.error();
   if ((*lease)->backend() != Backend::kPostgres)
     return std::optional<AdvisoryLock>(AdvisoryLock(std::nullopt, space, std::string(name)));
-  auto rows =
-      (*lease)->query("SELECT CASE WHEN pg_try_advisory_lock($1::int4, hashtext($2)) THEN 1 ELSE 0 END",
-                      {static_cast<std::int64_t>(space), std::string(name)});
+  auto rows = (*lease)->query(
+      "SELECT CASE WHEN pg_try_advisory_lock($1::int4, hashtext(current_schema() || ':' || $2)) THEN 1 ELSE "
+      "0 END",
+      {static_cast<std::int64_t>(space), std::string(name)});
   if (!rows) return rows.error();
   if (rows->empty() || rows->front().int64(0) != 1) return std::optional<AdvisoryLock>();
   return std::optional<AdvisoryLock>(AdvisoryLock(std::move(*lease), space, std::string(name)));

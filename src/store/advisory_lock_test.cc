@@ -51,7 +51,7 @@ TEST_P(AdvisoryLockTest, ALockDiesWithItsNodesConnection) {
   // Node a takes the lock on its own connection and then dies: the connection closes without an unlock.
   auto node_a = connect();
   ASSERT_NE(node_a, nullptr);
-  ASSERT_TRUE(node_a->query("SELECT pg_advisory_lock(1, hashtext('int_1'))").ok());
+  ASSERT_TRUE(node_a->query("SELECT pg_advisory_lock(1, hashtext(current_schema() || ':int_1'))").ok());
   Pool node_b(*db_);
   auto blocked = AdvisoryLock::try_lock(node_b, LockSpace::kReconcile, "int_1");
   ASSERT_TRUE(blocked.ok()) << blocked.error().message;
