@@ -125,6 +125,12 @@ class Connector {
   // Default: true (the tool offers no way to look a subscription up).
   virtual Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const;
 
+  // Whether this tool's published/unpublished job events only say the job's current state (Teamtailor's
+  // job.update of an open job), so that one is relayed as "published" only when the stored job was not
+  // already open (and "unpublished" only when it was): otherwise it is an update. Default: false (the vendor
+  // event itself is the publication).
+  virtual bool publication_from_status() const { return false; }
+
   // Record side: whether fetch_record can read records of this model. Default: no model.
   virtual bool supports_records(Model /*model*/) const { return false; }
   // Reads one record through the tool's API and maps it to the unified model (every field of the model

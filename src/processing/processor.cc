@@ -178,7 +178,7 @@ Result<std::size_t> Processor::process_batch() {
     }
     outcomes.push_back(decide(row, it->second, registry_, now));
     if (auto& o = outcomes.back(); record_stage_ != nullptr && o.event && it->second) {
-      o.records = record_stage_->prepare(*it->second, o.event->payload, &unreachable);
+      o.records = record_stage_->prepare(*it->second, o.event->payload, &unreachable, &**lease);
       // The upstream log shows the unified events as relayed, with the unified ids the fetch filled in.
       if (auto sent = json::parse(o.event->payload)) {
         if (const auto* events = json::find(*sent, "data.events"))

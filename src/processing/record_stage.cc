@@ -21,12 +21,28 @@ bool fetches(connectors::Action action) {
 
 }  // namespace
 
+namespace {
+
+// Whether a status-only publication event really changed the job's publication: "published" when the stored
+// job was not open (or is not stored yet), "unpublished" when it was open. A failed read keeps the event.
+bool publication_kept(store::Connection& reader, const std::string& integration_id, const std::string& model,
+                      const std::string& remote_id, connectors::Action action) {
+  auto stored = store::records::get(reader, integration_id, model, remote_id);
+  if (!stored || !*stored || (*stored)->remote_deleted_at) return true;
+  auto data = json::parse((*stored)->data);
+  const auto status = data ? json::get_string(*data, "status") : std::nullopt;
+  const bool was_open = status && *status == "OPEN";
+  return action == connectors::Action::kPublished ? !was_open : was_open;
+}
+
+}  // namespace
+
 RecordStage::RecordStage(const connectors::Registry& registry, const SecretBox& secrets,
                          http::HttpClient& client, RecordStageOptions options)
     : registry_(registry), secrets_(secrets), client_(client), options_(options) {}
 
 RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::string& event_payload,
-                                std::set<std::string>* unreachable) const {
+                                std::set<std::string>* unreachable, store::Connection* reader) const {
   RecordWork work;
   work.integration_id = integration.id;
   work.tool = integration.tool;
@@ -97,6 +113,15 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
       if (fetched) {
         // The tool no longer has it (deleted between the event and the fetch): recorded as deleted.
         if (*fetched) op.data = json::serialize(**fetched);
+        if (*fetched && reader != nullptr && connector->publication_from_status() &&
+            (action_value == connectors::Action::kPublished ||
+             action_value == connectors::Action::kUnpublished)) {
+          if (auto kept = publication_kept(*reader, integration.id, *model_name, *remote_id, action_value);
+              !kept) {
+            e["action"] = connectors::to_string(connectors::Action::kUpdated);
+            touched = true;
+          }
+        }
         work.ops.push_back(op);
         done = true;
         break;

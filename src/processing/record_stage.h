@@ -57,8 +57,11 @@ class RecordStage {
   // `unreachable` (optional, one per batch) remembers the integrations whose tool just failed every attempt:
   // their further events in the same batch get a warning without another round of retries, so a dead tool
   // delays a batch by one round of retries, not one per event.
+  // `reader` (optional) reads the stored records: for tools whose publication events only state the job's
+  // status (Connector::publication_from_status), a "published" of a job already open, or an "unpublished"
+  // of one already closed, is relayed as "updated".
   RecordWork prepare(const store::IntegrationRow& integration, std::string& event_payload,
-                     std::set<std::string>* unreachable = nullptr) const;
+                     std::set<std::string>* unreachable = nullptr, store::Connection* reader = nullptr) const;
 
   // Inside the transaction: upserts / marks deleted; returns a data-changed event (not yet inserted) when
   // some record's content changed.

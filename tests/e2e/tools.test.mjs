@@ -308,3 +308,41 @@ for (const tool of coverage) {
     }
   });
 }
+
+// Teamtailor's job.update only states the job's status: "published" is relayed when a job becomes open, "updated"
+// when an open job changes, "unpublished" when it is archived (Connector::publication_from_status).
+describe('teamtailor: a job.update is a publication only when the status changes', () => {
+  const tool = coverage.find((t) => t.tool === 'teamtailor');
+  test('draft → open → renamed → archived → renamed', { skip: tool ? false : 'no teamtailor connector' }, async () => {
+    const [tb, sim] = await Promise.all([startTributary(), startSim('teamtailor')]);
+    const rx = await startReceiver({ secret: 'whsec_placeholder' });
+    try {
+      const endpoint = await createEndpoint(tb, rx.url);
+      rx.setSecrets(endpoint.secret);
+      const integration = await createIntegration(tb, 'teamtailor', sim.url, { upstream_webhooks: true });
+      for (const sub of integration.subscriptions) await setUpManually(tb, sim, integration, sub);
+      const job = await sim.ctl('POST', '/_sim/ats_jobs', { name: 'Draft role', status: 'DRAFT' });
+      assert.equal(job.status, 200, job.text);
+      const jobId = String(job.body.remote_id);
+      const actions = () =>
+        rx.events
+          .filter((e) => e.type === 'remote-event-received')
+          .flatMap((e) => e.data.events)
+          .filter((u) => u.model === 'ats_jobs' && u.remote_id === jobId)
+          .map((u) => u.action);
+      const step = async (method, path, body, expected) => {
+        const seen = actions().length;
+        const res = await sim.ctl(method, path, body);
+        assert.equal(res.status, 200, res.text);
+        await rx.waitFor(() => actions().length > seen, 15_000);
+        assert.equal(actions()[seen], expected, `${method} ${path} ${JSON.stringify(body ?? {})}: ${actions()}`);
+      };
+      await step('PATCH', `/_sim/ats_jobs/${jobId}`, { status: 'OPEN' }, 'published');
+      await step('PATCH', `/_sim/ats_jobs/${jobId}`, { name: 'Open role' }, 'updated');
+      await step('POST', `/_sim/ats_jobs/${jobId}/unpublish`, undefined, 'unpublished');
+      await step('PATCH', `/_sim/ats_jobs/${jobId}`, { name: 'Archived role' }, 'updated');
+    } finally {
+      await rx.close();
+    }
+  });
+});

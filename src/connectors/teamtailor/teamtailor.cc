@@ -590,9 +590,15 @@ class TeamtailorConnector final : public Connector {
         {Model::kAtsJobs,
          Action::kUpdated,
          {"job.update"},
-         "job.update whose status is neither open nor archived"},
-        {Model::kAtsJobs, Action::kPublished, {"job.update"}, "job.update with status open [inferred]"},
-        {Model::kAtsJobs, Action::kUnpublished, {"job.update"}, "job.update with status archived [inferred]"},
+         "job.update that leaves the job's publication as it was"},
+        {Model::kAtsJobs,
+         Action::kPublished,
+         {"job.update"},
+         "job.update with status open, of a job not open before [inferred]"},
+        {Model::kAtsJobs,
+         Action::kUnpublished,
+         {"job.update"},
+         "job.update with status archived, of a job open before [inferred]"},
     };
     return kFeeds;
   }
@@ -710,6 +716,10 @@ class TeamtailorConnector final : public Connector {
       text += "   - " + event + "\n";
     return text;
   }
+
+  // job.update carries the job's status, not what changed: "open" is a publication only when the job was
+  // not open before (the processor compares with the stored job).
+  bool publication_from_status() const override { return true; }
 
   bool supports_records(Model model) const override {
     return model == Model::kAtsCandidates || model == Model::kAtsJobs;
