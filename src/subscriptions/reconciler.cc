@@ -104,9 +104,6 @@ void Reconciler::run() {
 Status Reconciler::reconcile(const std::string& integration_id) {
   auto lease = pool_.acquire();
   if (!lease) return lease.error();
-  auto row = store::integrations::get(**lease, integration_id, /*include_deleted=*/true);
-  if (!row) return row.error();
-  if (!*row) return make_error(ErrorKind::kNotFound, "integration " + integration_id + " not found");
   std::lock_guard lock(reconcile_mu_);
   // One reconcile of an integration at a time across every node: wait (bounded) for one running elsewhere.
   const auto deadline = std::chrono::steady_clock::now() + kExplicitLockWait;
@@ -114,7 +111,7 @@ Status Reconciler::reconcile(const std::string& integration_id) {
     auto held = store::AdvisoryLock::try_lock(pool_, store::LockSpace::kReconcile, integration_id);
     if (!held) return held.error();
     if (*held) {
-      // Read again under the lock: the other node may have changed the subscriptions meanwhile.
+      // Read under the lock: another node may have changed the subscriptions while this one waited.
       auto fresh = store::integrations::get(**lease, integration_id, /*include_deleted=*/true);
       if (!fresh) return fresh.error();
       if (!*fresh) return make_error(ErrorKind::kNotFound, "integration " + integration_id + " not found");
@@ -180,6 +177,19 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     return false;
   };
 
+  // A subscription the tool refused: `missing_permission` for a 403 (the end customer must grant something),
+  // `failed` otherwise; retried with backoff doubling from retry_base_ms up to the hourly re-check.
+  auto record_failure = [&](store::SubscriptionRow& sub, ErrorKind kind, std::string message) {
+    sub.failures += 1;
+    Millis backoff = options_.retry_base_ms << std::min(sub.failures - 1, 10);
+    sub.next_attempt_at = now + std::min(backoff, options_.recheck_interval_ms);
+    next_due = std::min(next_due, *sub.next_attempt_at);
+    sub.status = kind == ErrorKind::kForbidden ? "missing_permission" : "failed";
+    sub.last_error = std::move(message);
+    spdlog::warn("reconciler: {} subscription {}: {}: {}", integration.id, sub.id, sub.status,
+                 *sub.last_error);
+  };
+
   auto create_remote = [&](store::SubscriptionRow& sub) {
     connectors::SubscriptionRequest req;
     req.event_types = sub.event_types;
@@ -199,14 +209,7 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
                    sub.event_types.size(), sub.remote_id.value_or(""));
       return;
     }
-    const Error& e = created.error();
-    sub.failures += 1;
-    Millis backoff = options_.retry_base_ms << std::min(sub.failures - 1, 10);
-    sub.next_attempt_at = now + std::min(backoff, options_.recheck_interval_ms);
-    next_due = std::min(next_due, *sub.next_attempt_at);
-    sub.status = e.kind == ErrorKind::kForbidden ? "missing_permission" : "failed";
-    sub.last_error = e.message;
-    spdlog::warn("reconciler: {} subscription {}: {}: {}", integration.id, sub.id, sub.status, e.message);
+    record_failure(sub, created.error().kind, created.error().message);
   };
 
   enum class RemoteCheck { kPresent, kVanished, kFailed, kUnknown };
@@ -225,17 +228,12 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
                    connector->display_name(), e.message);
       return RemoteCheck::kUnknown;
     }
-    sub.failures += 1;
-    Millis backoff = options_.retry_base_ms << std::min(sub.failures - 1, 10);
-    sub.next_attempt_at = now + std::min(backoff, options_.recheck_interval_ms);
-    next_due = std::min(next_due, *sub.next_attempt_at);
-    sub.status = e.kind == ErrorKind::kForbidden ? "missing_permission" : "failed";
-    sub.last_error =
+    record_failure(
+        sub, e.kind,
         std::string(connector->display_name()) +
-        (e.kind == ErrorKind::kUnauthorized ? " rejected the credentials: " : " refused access: ") +
-        e.message;
+            (e.kind == ErrorKind::kUnauthorized ? " rejected the credentials: " : " refused access: ") +
+            e.message);
     sub.updated_at = now;
-    spdlog::warn("reconciler: {} subscription {}: {}: {}", integration.id, sub.id, sub.status, e.message);
     return RemoteCheck::kFailed;
   };
 
