@@ -228,6 +228,38 @@ TEST_F(NodeIngressTest, BadSignatureIs401AndLoggedAsRejected) {
   EXPECT_EQ(node_->stats().ingress_accepted, 0u);
 }
 
+// Another node (or this node's reconciler, a moment before it drops its cache) stores a new secret: the
+// request signed with it is accepted at once, not refused until the cached subscription expires.
+TEST_F(NodeIngressTest, ASecretStoredElsewhereIsUsedByTheNextRequestTheCachedCopyRefuses) {
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  const std::string body = candidate_created("5");
+  // The first verified request activates the subscription; the second finds it in this node's cache.
+  EXPECT_EQ(post_signed(body, "gh-" + crypto::random_token(12)).status, 200);
+  EXPECT_EQ(post_signed(body, "gh-" + crypto::random_token(12)).status, 200);
+
+  const std::string rotated = "rotated-" + crypto::random_token(16);
+  auto sealed = must(SecretBox::load(config_.master_key, "")).seal(rotated);
+  {
+    auto db = must(store::open_database(config_.database));
+    auto conn = must(db->connect());
+    must(conn->execute("UPDATE subscriptions SET secret = $1 WHERE integration_id = $2",
+                       {sealed, integration_id_}));
+  }
+  const std::string old_secret = secret_;
+  secret_ = rotated;
+  const std::string event_id = "gh-" + crypto::random_token(12);
+  auto reply = post_signed(body, event_id);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(rows_with_delivery_id(event_id).size(), 1u);
+  // And the old secret no longer verifies (the fresh copy replaced the cached one).
+  EXPECT_EQ(post_ingress(ingress_path_, body,
+                         {{"Signature", greenhouse_signature(old_secret, body)},
+                          {"Greenhouse-Event-ID", "gh-" + crypto::random_token(12)}})
+                .status,
+            401);
+}
+
 TEST_F(NodeIngressTest, UnknownTokenIs404AndLogged) {
   start_node();
   ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());

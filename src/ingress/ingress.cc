@@ -19,6 +19,10 @@ namespace bj = boost::json;
 // Subscriptions change rarely; a short cache keeps the hot path free of a lookup per request, and
 // invalidate() makes changes visible at once on this node.
 constexpr std::int64_t kCacheMicros = 5'000'000;
+// A request the cached subscription refuses (no secret, wrong key, disabled) is judged again against a fresh
+// read: another node, or this node's reconciler a moment before it drops the cache, may have stored the
+// tool's key since. A refusal costs a write to the log anyway, so the extra read adds little to a flood of
+// forged requests.
 // Rejected requests are logged with at most this much of their body.
 constexpr std::size_t kRejectedBodyBytes = 64 * 1024;
 
@@ -94,9 +98,9 @@ void Ingress::invalidate() {
   cache_.clear();
 }
 
-std::optional<Ingress::Target> Ingress::lookup(const std::string& token) {
+std::optional<Ingress::Target> Ingress::lookup(const std::string& token, bool fresh) {
   std::int64_t now_us = monotonic_us();
-  {
+  if (!fresh) {
     std::lock_guard lock(mu_);
     auto it = cache_.find(token);
     if (it != cache_.end() && now_us - it->second.loaded_at_us < kCacheMicros) return it->second;
@@ -168,7 +172,17 @@ void Ingress::handle(http::Request request, http::Responder respond) {
     return;
   }
   auto path = parse_ingress_path(request.path);
+  const std::int64_t started_us = monotonic_us();
   std::optional<Target> target = path ? lookup(path->second) : std::nullopt;
+  // Re-reads a subscription that refuses the request, once, when it came from the cache.
+  auto recheck = [&]() -> bool {
+    if (!target || target->loaded_at_us >= started_us) return false;
+    auto again = lookup(path->second, /*fresh=*/true);
+    if (!again || again->tool != path->first) return false;
+    target = std::move(again);
+    return true;
+  };
+  if (target && target->subscription.status == "disabled") recheck();
   if (!target || target->tool != path->first) {
     reject(request, nullptr, 404, "INGRESS.UNKNOWN_URL", "no subscription has this ingress URL", respond);
     return;
@@ -199,6 +213,7 @@ void Ingress::handle(http::Request request, http::Responder respond) {
     return;
   }
 
+  if (target->secrets.empty()) recheck();
   if (target->secrets.empty()) {
     reject(request, &*target, 401, "INGRESS.SECRET_MISSING",
            "this subscription has no secret yet: store the secret the tool shows with PATCH "
@@ -208,6 +223,8 @@ void Ingress::handle(http::Request request, http::Responder respond) {
   }
   connectors::Verification verification =
       connector->verify(request, connectors::VerificationKeys{target->secrets});
+  if (!verification.ok && recheck() && !target->secrets.empty())
+    verification = connector->verify(request, connectors::VerificationKeys{target->secrets});
   if (!verification.ok) {
     reject(request, &*target, 401, "INGRESS.SIGNATURE_INVALID",
            "signature verification failed: " + verification.reason, respond, verification.reason);

@@ -54,7 +54,8 @@ class Ingress {
     std::int64_t loaded_at_us = 0;
   };
 
-  std::optional<Target> lookup(const std::string& token);
+  // fresh: skip the cache (the answer replaces the cached copy).
+  std::optional<Target> lookup(const std::string& token, bool fresh = false);
   void reject(const http::Request& request, const Target* target, int status, std::string code,
               std::string reason, const http::Responder& respond,
               std::optional<std::string> verification = std::nullopt);
