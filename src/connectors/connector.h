@@ -125,11 +125,14 @@ class Connector {
   // Default: true (the tool offers no way to look a subscription up).
   virtual Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const;
 
-  // Whether this tool's published/unpublished job events only say the job's current state (Teamtailor's
-  // job.update of an open job), so that one is relayed as "published" only when the stored job was not
-  // already open (and "unpublished" only when it was): otherwise it is an update. Default: false (the vendor
-  // event itself is the publication).
-  virtual bool publication_from_status() const { return false; }
+  // Whether a unified job (as this connector maps it) is published, for tools whose published/unpublished
+  // job events only state the current state (Teamtailor's job.update of an open job, Greenhouse's
+  // job_post_updated of a live post, sent on every edit): the processor relays such an event as "published"
+  // only when the stored job was not published yet (and "unpublished" only when it was), otherwise as
+  // "updated". Default: nullopt (the vendor event itself is the publication).
+  virtual std::optional<bool> job_published(const boost::json::object& /*unified_job*/) const {
+    return std::nullopt;
+  }
 
   // Record side: whether fetch_record can read records of this model. Default: no model.
   virtual bool supports_records(Model /*model*/) const { return false; }

@@ -23,16 +23,19 @@ bool fetches(connectors::Action action) {
 
 namespace {
 
-// Whether a status-only publication event really changed the job's publication: "published" when the stored
-// job was not open (or is not stored yet), "unpublished" when it was open. A failed read keeps the event.
-bool publication_kept(store::Connection& reader, const std::string& integration_id, const std::string& model,
+// Whether a publication event that only states the job's current state really changed its publication:
+// "published" when the stored job was not published (or is not stored yet), "unpublished" when it was. A
+// failed read keeps the event.
+bool publication_kept(store::Connection& reader, const connectors::Connector& connector,
+                      const std::string& integration_id, const std::string& model,
                       const std::string& remote_id, connectors::Action action) {
   auto stored = store::records::get(reader, integration_id, model, remote_id);
   if (!stored || !*stored || (*stored)->remote_deleted_at) return true;
   auto data = json::parse((*stored)->data);
-  const auto status = data ? json::get_string(*data, "status") : std::nullopt;
-  const bool was_open = status && *status == "OPEN";
-  return action == connectors::Action::kPublished ? !was_open : was_open;
+  if (!data || !data->is_object()) return true;
+  const auto was_published = connector.job_published(data->get_object());
+  if (!was_published) return true;
+  return action == connectors::Action::kPublished ? !*was_published : *was_published;
 }
 
 }  // namespace
@@ -113,10 +116,11 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
       if (fetched) {
         // The tool no longer has it (deleted between the event and the fetch): recorded as deleted.
         if (*fetched) op.data = json::serialize(**fetched);
-        if (*fetched && reader != nullptr && connector->publication_from_status() &&
+        if (*fetched && reader != nullptr && model_value == connectors::Model::kAtsJobs &&
             (action_value == connectors::Action::kPublished ||
              action_value == connectors::Action::kUnpublished)) {
-          if (auto kept = publication_kept(*reader, integration.id, *model_name, *remote_id, action_value);
+          if (auto kept = publication_kept(*reader, *connector, integration.id, *model_name, *remote_id,
+                                           action_value);
               !kept) {
             e["action"] = connectors::to_string(connectors::Action::kUpdated);
             touched = true;

@@ -58,8 +58,8 @@ class RecordStage {
   // their further events in the same batch get a warning without another round of retries, so a dead tool
   // delays a batch by one round of retries, not one per event.
   // `reader` (optional) reads the stored records: for tools whose publication events only state the job's
-  // status (Connector::publication_from_status), a "published" of a job already open, or an "unpublished"
-  // of one already closed, is relayed as "updated".
+  // state (Connector::job_published), a "published" of a job already published, or an "unpublished" of one
+  // that was not, is relayed as "updated".
   RecordWork prepare(const store::IntegrationRow& integration, std::string& event_payload,
                      std::set<std::string>* unreachable = nullptr, store::Connection* reader = nullptr) const;
 

@@ -309,40 +309,63 @@ for (const tool of coverage) {
   });
 }
 
+// Connects a manual tool, creates a job through its simulator and walks it through `steps`: each step is one
+// control-API call and the action expected for the job in the next relayed event.
+async function walkJob(toolName, firstJob, steps) {
+  const [tb, sim] = await Promise.all([startTributary(), startSim(toolName)]);
+  const rx = await startReceiver({ secret: 'whsec_placeholder' });
+  try {
+    const endpoint = await createEndpoint(tb, rx.url);
+    rx.setSecrets(endpoint.secret);
+    const integration = await createIntegration(tb, toolName, sim.url, { upstream_webhooks: true });
+    for (const sub of integration.subscriptions) await setUpManually(tb, sim, integration, sub);
+    const job = await sim.ctl('POST', '/_sim/ats_jobs', firstJob);
+    assert.equal(job.status, 200, job.text);
+    const jobId = String(job.body.remote_id);
+    const actions = () =>
+      rx.events
+        .filter((e) => e.type === 'remote-event-received')
+        .flatMap((e) => e.data.events)
+        .filter((u) => u.model === 'ats_jobs' && u.remote_id === jobId)
+        .map((u) => u.action);
+    for (const [method, path, body, expected] of steps) {
+      const seen = actions().length;
+      const target = path.replace('{id}', jobId);
+      const res = await sim.ctl(method, target, body);
+      assert.equal(res.status, 200, res.text);
+      await rx.waitFor(() => actions().length >= seen + expected.length, 15_000);
+      // Let a straggler arrive, so an extra event is seen rather than counted in the next step.
+      await sleep(300);
+      assert.deepEqual(actions().slice(seen), expected, `${method} ${target} ${JSON.stringify(body ?? {})}`);
+    }
+  } finally {
+    await rx.close();
+  }
+}
+
 // Teamtailor's job.update only states the job's status: "published" is relayed when a job becomes open, "updated"
-// when an open job changes, "unpublished" when it is archived (Connector::publication_from_status).
+// when an open job changes, "unpublished" when it is archived (Connector::job_published).
 describe('teamtailor: a job.update is a publication only when the status changes', () => {
   const tool = coverage.find((t) => t.tool === 'teamtailor');
-  test('draft → open → renamed → archived → renamed', { skip: tool ? false : 'no teamtailor connector' }, async () => {
-    const [tb, sim] = await Promise.all([startTributary(), startSim('teamtailor')]);
-    const rx = await startReceiver({ secret: 'whsec_placeholder' });
-    try {
-      const endpoint = await createEndpoint(tb, rx.url);
-      rx.setSecrets(endpoint.secret);
-      const integration = await createIntegration(tb, 'teamtailor', sim.url, { upstream_webhooks: true });
-      for (const sub of integration.subscriptions) await setUpManually(tb, sim, integration, sub);
-      const job = await sim.ctl('POST', '/_sim/ats_jobs', { name: 'Draft role', status: 'DRAFT' });
-      assert.equal(job.status, 200, job.text);
-      const jobId = String(job.body.remote_id);
-      const actions = () =>
-        rx.events
-          .filter((e) => e.type === 'remote-event-received')
-          .flatMap((e) => e.data.events)
-          .filter((u) => u.model === 'ats_jobs' && u.remote_id === jobId)
-          .map((u) => u.action);
-      const step = async (method, path, body, expected) => {
-        const seen = actions().length;
-        const res = await sim.ctl(method, path, body);
-        assert.equal(res.status, 200, res.text);
-        await rx.waitFor(() => actions().length > seen, 15_000);
-        assert.equal(actions()[seen], expected, `${method} ${path} ${JSON.stringify(body ?? {})}: ${actions()}`);
-      };
-      await step('PATCH', `/_sim/ats_jobs/${jobId}`, { status: 'OPEN' }, 'published');
-      await step('PATCH', `/_sim/ats_jobs/${jobId}`, { name: 'Open role' }, 'updated');
-      await step('POST', `/_sim/ats_jobs/${jobId}/unpublish`, undefined, 'unpublished');
-      await step('PATCH', `/_sim/ats_jobs/${jobId}`, { name: 'Archived role' }, 'updated');
-    } finally {
-      await rx.close();
-    }
-  });
+  test('draft → open → renamed → archived → renamed', { skip: tool ? false : 'no teamtailor connector' }, () =>
+    walkJob('teamtailor', { name: 'Draft role', status: 'DRAFT' }, [
+      ['PATCH', '/_sim/ats_jobs/{id}', { status: 'OPEN' }, ['published']],
+      ['PATCH', '/_sim/ats_jobs/{id}', { name: 'Open role' }, ['updated']],
+      ['POST', '/_sim/ats_jobs/{id}/unpublish', undefined, ['unpublished']],
+      ['PATCH', '/_sim/ats_jobs/{id}', { name: 'Archived role' }, ['updated']],
+    ]));
+});
+
+// Greenhouse sends job_post_updated with the post's `live` flag on every edit of a post: an edit of a live post
+// is an update, not another publication (the stored job's posts say it was live already).
+describe('greenhouse: an edit of a live job post is an update, not a publication', () => {
+  const tool = coverage.find((t) => t.tool === 'greenhouse');
+  test('publish → edit → unpublish → publish', { skip: tool ? false : 'no greenhouse connector' }, () =>
+    walkJob('greenhouse', { name: 'Analyst', status: 'OPEN' }, [
+      ['POST', '/_sim/ats_jobs/{id}/publish', undefined, ['published']],
+      // job_updated and job_post_updated (live: true), in either order.
+      ['PATCH', '/_sim/ats_jobs/{id}', { description: 'Now with numbers' }, ['updated', 'updated']],
+      ['POST', '/_sim/ats_jobs/{id}/unpublish', undefined, ['unpublished']],
+      ['POST', '/_sim/ats_jobs/{id}/publish', undefined, ['published']],
+    ]));
 });

@@ -213,7 +213,32 @@ bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::
   };
 }
 
-bj::object map_job(const ApiContext& ctx, const bj::object& j, const std::string& remote_id) {
+// A Harvest job post → a unified JobPosting: `live` (shown on a job board) is ACTIVE, an external post is
+// PUBLIC, an internal-only one INTERNAL.
+bj::object map_job_post(const ApiContext& ctx, const bj::object& p, const std::string& remote_id) {
+  const auto* live = p.if_contains("live");
+  const auto* external = p.if_contains("external");
+  const auto* internal = p.if_contains("internal");
+  bj::value visibility = nullptr;
+  if (external != nullptr && external->is_bool() && external->get_bool()) {
+    visibility = "PUBLIC";
+  } else if (internal != nullptr && internal->is_bool() && internal->get_bool()) {
+    visibility = "INTERNAL";
+  }
+  return bj::object{
+      {"id", common::unified_id(ctx.integration_id, "ats_job_postings", remote_id)},
+      {"remote_id", remote_id},
+      {"title", common::string_or_null(p.if_contains("title"))},
+      {"description_html", common::string_or_null(p.if_contains("content"))},
+      {"status", live != nullptr && live->is_bool() ? bj::value(live->get_bool() ? "ACTIVE" : "INACTIVE")
+                                                    : bj::value(nullptr)},
+      {"visibility", std::move(visibility)},
+      {"url", nullptr},
+  };
+}
+
+bj::object map_job(const ApiContext& ctx, const bj::object& j, const std::string& remote_id,
+                   bj::array postings) {
   bj::value status = nullptr;
   if (const auto* s = j.if_contains("status"); s != nullptr && s->is_string()) {
     const std::string upper = common::ascii_upper(s->get_string());
@@ -259,13 +284,16 @@ bj::object map_job(const ApiContext& ctx, const bj::object& j, const std::string
       {"remote_deleted_at", nullptr},
       {"stages", bj::array{}},
       {"screening_questions", bj::array{}},
-      {"job_postings", bj::array{}},
+      {"job_postings", std::move(postings)},
       {"hiring_team", bj::array{}},
   };
 }
 
 constexpr int kPerPage = 100;
 constexpr std::size_t kMaxIdsPerRequest = 100;
+// Pages of job posts read for one batch of jobs (a job has a handful of posts; this only bounds a tool
+// that keeps sending next links).
+constexpr int kMaxPostPages = 50;
 
 bool numeric(std::string_view id) {
   return !id.empty() && id.size() <= 20 &&
@@ -380,6 +408,52 @@ Status map_candidates(const Session& session, const bj::array& candidates, std::
   return {};
 }
 
+// Harvest jobs → unified jobs, with their posts (their own resource in Harvest v3, read through the
+// parent-resource filter job_posts?job_ids=…, at most kMaxIdsPerRequest ids per request, following the
+// Link header for more).
+Status map_jobs(const Session& session, const bj::array& jobs, std::vector<bj::object>& out) {
+  std::vector<std::string> job_ids;
+  for (const auto& item : jobs) {
+    if (!item.is_object()) continue;
+    bj::value id = common::string_or_null(item.get_object().if_contains("id"));
+    if (id.is_string() && numeric(id.get_string())) job_ids.emplace_back(id.get_string());
+  }
+  std::map<std::string, bj::array> posts_of_job;
+  for (std::size_t i = 0; i < job_ids.size(); i += kMaxIdsPerRequest) {
+    std::string ids;
+    for (std::size_t j = i; j < std::min(job_ids.size(), i + kMaxIdsPerRequest); ++j)
+      ids += (ids.empty() ? "" : ",") + job_ids[j];
+    std::string url = common::join_url(session.root, "/v3/job_posts") +
+                      "?per_page=" + std::to_string(kPerPage) + "&job_ids=" + ids;
+    for (int page = 0; page < kMaxPostPages && !url.empty(); ++page) {
+      auto posts = session.get_list(url);
+      if (!posts) return posts.error();
+      if (!posts->items) break;
+      for (const auto& p : posts->items->get_array()) {
+        if (!p.is_object()) continue;
+        bj::value post_id = common::string_or_null(p.get_object().if_contains("id"));
+        bj::value job_id = common::string_or_null(p.get_object().if_contains("job_id"));
+        if (!post_id.is_string() || !job_id.is_string()) continue;
+        posts_of_job[std::string(job_id.get_string())].push_back(
+            map_job_post(*session.ctx, p.get_object(), std::string(post_id.get_string())));
+      }
+      std::string next = posts->next.value_or("");
+      if (!next.empty() && !common::same_origin(next, session.root))
+        return make_error(ErrorKind::kUpstream, "Greenhouse sent a next-page link to another host");
+      url = next == url ? "" : next;
+    }
+  }
+  for (const auto& item : jobs) {
+    if (!item.is_object()) continue;
+    const bj::value id = common::string_or_null(item.get_object().if_contains("id"));
+    if (!id.is_string() || id.get_string().empty()) continue;
+    auto posts = posts_of_job.find(std::string(id.get_string()));
+    out.push_back(map_job(*session.ctx, item.get_object(), std::string(id.get_string()),
+                          posts == posts_of_job.end() ? bj::array{} : std::move(posts->second)));
+  }
+  return {};
+}
+
 class GreenhouseConnector final : public Connector {
  public:
   std::string_view tool() const override { return "greenhouse"; }
@@ -394,17 +468,30 @@ class GreenhouseConnector final : public Connector {
         {Model::kAtsJobs,
          Action::kUpdated,
          {"job_updated", "job_post_updated"},
-         "job_post_updated only when the post carries no live flag [inferred]"},
+         "job_post_updated without a live flag, or one that does not change whether the job has a live post "
+         "[inferred]"},
         {Model::kAtsJobs,
          Action::kPublished,
          {"job_post_created", "job_post_updated"},
-         "when live is true [inferred]"},
+         "live true when none of the job's posts was live [inferred]"},
         {Model::kAtsJobs,
          Action::kUnpublished,
          {"job_post_updated", "job_post_deleted"},
-         "live false / deleted [inferred]"},
+         "live false / deleted when the job had a live post [inferred]"},
     };
     return kFeeds;
+  }
+
+  // job_post_updated fires on every edit of a post and carries `live`: a live post's edit is a publication
+  // only when none of the job's stored posts was live (the processor compares with the stored job).
+  std::optional<bool> job_published(const bj::object& unified_job) const override {
+    const auto* postings = unified_job.if_contains("job_postings");
+    if (postings == nullptr || !postings->is_array()) return false;
+    for (const auto& posting : postings->get_array()) {
+      const auto* status = posting.is_object() ? posting.get_object().if_contains("status") : nullptr;
+      if (status != nullptr && status->is_string() && status->get_string() == "ACTIVE") return true;
+    }
+    return false;
   }
 
   std::vector<std::string> credential_keys() const override {
@@ -419,8 +506,8 @@ class GreenhouseConnector final : public Connector {
   }
 
   // Harvest v3: a client-credentials token from POST /token (HTTP Basic client_id:client_secret, sub = the
-  // user to act as), then GET /v3/candidates?ids=<id> or /v3/jobs?ids=<id>; an empty list means the record
-  // is gone.
+  // user to act as), then GET /v3/candidates?ids=<id> or /v3/jobs?ids=<id> (and the job's posts); an empty
+  // list means the record is gone.
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
     if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
@@ -435,11 +522,12 @@ class GreenhouseConnector final : public Connector {
     for (const auto& item : body->items->get_array()) {
       if (!item.is_object()) continue;
       if (common::string_or_null(item.get_object().if_contains("id")) != bj::value(remote_id)) continue;
-      if (model == Model::kAtsJobs)
-        return std::optional<bj::object>(map_job(ctx, item.get_object(), remote_id));
       std::vector<bj::object> mapped;
       bj::array one{item};
-      if (auto st = map_candidates(*session, one, mapped); !st) return st.error();
+      if (auto st = model == Model::kAtsJobs ? map_jobs(*session, one, mapped)
+                                             : map_candidates(*session, one, mapped);
+          !st)
+        return st.error();
       if (mapped.empty()) return std::optional<bj::object>{};
       return std::optional<bj::object>(std::move(mapped.front()));
     }
@@ -448,8 +536,8 @@ class GreenhouseConnector final : public Connector {
 
   // Harvest v3 lists: `per_page` on the first request only; the next page comes only from the Link header's
   // rel="next" URL, whose `cursor` must be the only query parameter, so the URL is followed as it is (and
-  // only on the tool's own origin). Candidates get their applications from /v3/applications?ids=…, at most
-  // kMaxIdsPerRequest ids per request.
+  // only on the tool's own origin). Candidates get their applications from /v3/applications?ids=…, jobs their
+  // posts from /v3/job_posts?job_ids=…, at most kMaxIdsPerRequest ids per request.
   Result<RecordPage> list_records(const ApiContext& ctx, Model model,
                                   const std::string& page) const override {
     if (!supports_records(model)) return Connector::list_records(ctx, model, page);
@@ -471,16 +559,10 @@ class GreenhouseConnector final : public Connector {
     if (!body->items) return out;  // 404: nothing to list
     if (body->next && !common::same_origin(*body->next, session->root))
       return make_error(ErrorKind::kUpstream, "Greenhouse sent a next-page link to another host");
-    if (model == Model::kAtsJobs) {
-      for (const auto& item : body->items->get_array()) {
-        if (!item.is_object()) continue;
-        const bj::value id = common::string_or_null(item.get_object().if_contains("id"));
-        if (!id.is_string() || id.get_string().empty()) continue;
-        out.records.push_back(map_job(ctx, item.get_object(), std::string(id.get_string())));
-      }
-    } else {
-      if (auto st = map_candidates(*session, body->items->get_array(), out.records); !st) return st.error();
-    }
+    if (auto st = model == Model::kAtsJobs ? map_jobs(*session, body->items->get_array(), out.records)
+                                           : map_candidates(*session, body->items->get_array(), out.records);
+        !st)
+      return st.error();
     if (body->next && *body->next != url) out.next = *body->next;
     return out;
   }

@@ -76,6 +76,52 @@ TEST_F(GreenhouseListTest, CandidatesComeWithTheirApplications) {
   EXPECT_TRUE(asked);
 }
 
+// A job's posts are their own resource in Harvest v3: read through the parent-resource filter, one request
+// per page of jobs, and mapped to job_postings (live = ACTIVE); job_published follows them.
+TEST_F(GreenhouseListTest, JobsComeWithTheirPostsAndArePublishedWhenAPostIsLive) {
+  fake_.set("GET /v3/jobs", 200, R"([{"id": 11, "name": "Engineer"}, {"id": 12, "name": "Designer"}])");
+  const std::string more = fake_.base_url() + "/v3/job_posts?cursor=p2";
+  fake_.set("GET /v3/job_posts?per_page=100&job_ids=11,12", 200,
+            R"([{"id": 501, "job_id": 11, "title": "Engineer, Berlin", "live": true, "external": true,
+                 "internal": false, "content": "<p>Build</p>"}])",
+            {{"Link", "<" + more + ">; rel=\"next\""}});
+  fake_.set("GET /v3/job_posts?cursor=p2", 200,
+            R"([{"id": 502, "job_id": 11, "title": "Engineer, internal", "live": false, "external": false,
+                 "internal": true},
+                {"id": 503, "job_id": 12, "title": "Designer", "live": false, "external": true}])");
+  auto page = connector_->list_records(ctx_, Model::kAtsJobs, "");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->records.size(), 2u);
+  const auto& engineer = page->records[0].at("job_postings").as_array();
+  ASSERT_EQ(engineer.size(), 2u);
+  EXPECT_EQ(engineer[0].at("remote_id"), bj::value("501"));
+  EXPECT_EQ(engineer[0].at("status"), bj::value("ACTIVE"));
+  EXPECT_EQ(engineer[0].at("visibility"), bj::value("PUBLIC"));
+  EXPECT_EQ(engineer[0].at("description_html"), bj::value("<p>Build</p>"));
+  EXPECT_EQ(engineer[1].at("status"), bj::value("INACTIVE"));
+  EXPECT_EQ(engineer[1].at("visibility"), bj::value("INTERNAL"));
+  EXPECT_NE(engineer[0].at("id"), engineer[1].at("id"));
+  const auto& designer = page->records[1].at("job_postings").as_array();
+  ASSERT_EQ(designer.size(), 1u);
+  EXPECT_EQ(designer[0].at("remote_id"), bj::value("503"));
+
+  EXPECT_EQ(connector_->job_published(page->records[0]), std::optional<bool>(true));
+  EXPECT_EQ(connector_->job_published(page->records[1]), std::optional<bool>(false));
+
+  int post_requests = 0;
+  for (const auto& r : fake_.requests())
+    if (r.path == "/v3/job_posts") ++post_requests;
+  EXPECT_EQ(post_requests, 2);
+
+  // One job fetched by id gets its posts the same way; a tool without job posts (404) leaves them empty.
+  fake_.set("GET /v3/jobs", 200, R"([{"id": 12, "name": "Designer"}])");
+  fake_.set("GET /v3/job_posts?per_page=100&job_ids=12", 404, R"({"error":"not found"})");
+  auto one = connector_->fetch_record(ctx_, Model::kAtsJobs, "12");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  ASSERT_TRUE(one->has_value());
+  EXPECT_TRUE((**one).at("job_postings").as_array().empty());
+}
+
 TEST_F(GreenhouseListTest, ErrorsAreMappedAndForeignLinksRefused) {
   fake_.set("GET /v3/jobs", 200, "[]", {{"Link", "<http://198.51.100.7/v3/jobs?cursor=x>; rel=\"next\""}});
   auto foreign = connector_->list_records(ctx_, Model::kAtsJobs, "");

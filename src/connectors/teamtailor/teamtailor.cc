@@ -719,7 +719,10 @@ class TeamtailorConnector final : public Connector {
 
   // job.update carries the job's status, not what changed: "open" is a publication only when the job was
   // not open before (the processor compares with the stored job).
-  bool publication_from_status() const override { return true; }
+  std::optional<bool> job_published(const bj::object& unified_job) const override {
+    const auto* status = unified_job.if_contains("status");
+    return status != nullptr && status->is_string() && status->get_string() == "OPEN";
+  }
 
   bool supports_records(Model model) const override {
     return model == Model::kAtsCandidates || model == Model::kAtsJobs;

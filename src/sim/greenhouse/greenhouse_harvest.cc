@@ -30,6 +30,10 @@ struct ListQuery {
   std::uint64_t after = 0;
   std::size_t per_page = kDefaultPerPage;
   std::vector<std::int64_t> ids;
+  // Harvest v3's parent-resource filter (job_posts?job_ids=…, applications?candidate_ids=…): the field it
+  // matches ("job_id", "candidate_id") and the ids.
+  std::string parent_field;
+  std::vector<std::int64_t> parent_ids;
   std::string updated_op;  // "gte", "gt", "lte", "lt" or empty
   Millis updated_at = 0;
 };
@@ -38,8 +42,11 @@ std::string encode_cursor(const ListQuery& q) {
   bj::array ids;
   for (auto id : q.ids)
     ids.push_back(id);
-  bj::object o{
-      {"a", q.after}, {"p", q.per_page}, {"i", std::move(ids)}, {"o", q.updated_op}, {"u", q.updated_at}};
+  bj::array parent_ids;
+  for (auto id : q.parent_ids)
+    parent_ids.push_back(id);
+  bj::object o{{"a", q.after},      {"p", q.per_page},     {"i", std::move(ids)},        {"o", q.updated_op},
+               {"u", q.updated_at}, {"k", q.parent_field}, {"pi", std::move(parent_ids)}};
   return crypto::base64url_encode_nopad(json::serialize(o));
 }
 
@@ -56,8 +63,11 @@ Result<ListQuery> decode_cursor(std::string_view cursor) {
   const auto* i = o.if_contains("i");
   const auto* op = o.if_contains("o");
   const auto* u = o.if_contains("u");
+  const auto* k = o.if_contains("k");
+  const auto* pi = o.if_contains("pi");
   if (a == nullptr || p == nullptr || i == nullptr || op == nullptr || u == nullptr || !i->is_array() ||
-      !op->is_string())
+      !op->is_string() || k == nullptr || !k->is_string() || pi == nullptr || !pi->is_array() ||
+      pi->get_array().size() > kMaxIds)
     return bad;
   auto as_u64 = [](const bj::value& v) -> std::optional<std::uint64_t> {
     if (v.is_uint64()) return v.get_uint64();
@@ -74,12 +84,39 @@ Result<ListQuery> decode_cursor(std::string_view cursor) {
     if (!id.is_int64()) return bad;
     q.ids.push_back(id.get_int64());
   }
+  for (const auto& id : pi->get_array()) {
+    if (!id.is_int64()) return bad;
+    q.parent_ids.push_back(id.get_int64());
+  }
+  q.parent_field = std::string(k->get_string());
   q.updated_op = std::string(op->get_string());
   q.updated_at = u->get_int64();
   return q;
 }
 
-Result<ListQuery> parse_list_query(const http::Request& req) {
+Status parse_id_list(std::string_view rest, std::string_view name, std::vector<std::int64_t>& out) {
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view one = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    std::int64_t id = 0;
+    auto [ptr, ec] = std::from_chars(one.data(), one.data() + one.size(), id);
+    if (ec != std::errc{} || ptr != one.data() + one.size() || out.size() >= kMaxIds)
+      return make_error(ErrorKind::kInvalidArgument,
+                        std::string(name) + " must be a comma-separated list of integers");
+    out.push_back(id);
+  }
+  return {};
+}
+
+// The parent-resource filter each listed resource accepts: {query parameter, field of the record}.
+std::optional<std::pair<std::string_view, std::string_view>> parent_filter_of(std::string_view resource) {
+  if (resource == "job_posts") return std::make_pair("job_ids", "job_id");
+  if (resource == "applications") return std::make_pair("candidate_ids", "candidate_id");
+  return std::nullopt;
+}
+
+Result<ListQuery> parse_list_query(const http::Request& req, std::string_view resource) {
   if (auto cursor = req.query_param("cursor")) {
     // Harvest v3: the next-page URL's cursor must be the only query parameter.
     if (req.query.size() != 1)
@@ -95,17 +132,10 @@ Result<ListQuery> parse_list_query(const http::Request& req) {
         return make_error(ErrorKind::kInvalidArgument, "per_page must be between 1 and 500");
       q.per_page = n;
     } else if (key == "ids") {
-      std::string_view rest = value;
-      while (!rest.empty()) {
-        auto comma = rest.find(',');
-        std::string_view one = rest.substr(0, comma);
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-        std::int64_t id = 0;
-        auto [ptr, ec] = std::from_chars(one.data(), one.data() + one.size(), id);
-        if (ec != std::errc{} || ptr != one.data() + one.size() || q.ids.size() >= kMaxIds)
-          return make_error(ErrorKind::kInvalidArgument, "ids must be a comma-separated list of integers");
-        q.ids.push_back(id);
-      }
+      if (auto st = parse_id_list(value, key, q.ids); !st) return st.error();
+    } else if (auto parent = parent_filter_of(resource); parent && key == parent->first) {
+      if (auto st = parse_id_list(value, key, q.parent_ids); !st) return st.error();
+      q.parent_field = std::string(parent->second);
     } else if (key == "updated_at") {
       auto bar = value.find('|');
       std::string op = value.substr(0, bar == std::string::npos ? 0 : bar);
@@ -125,6 +155,12 @@ Result<ListQuery> parse_list_query(const http::Request& req) {
 bool keep(const ListQuery& q, const StoredRecord& r) {
   if (!q.ids.empty() && std::find(q.ids.begin(), q.ids.end(), r.data.at("id").as_int64()) == q.ids.end())
     return false;
+  if (!q.parent_field.empty()) {
+    const auto* parent = r.data.if_contains(q.parent_field);
+    if (parent == nullptr || !parent->is_int64() ||
+        std::find(q.parent_ids.begin(), q.parent_ids.end(), parent->get_int64()) == q.parent_ids.end())
+      return false;
+  }
   if (q.updated_op == "gte") return r.updated_at >= q.updated_at;
   if (q.updated_op == "gt") return r.updated_at > q.updated_at;
   if (q.updated_op == "lte") return r.updated_at <= q.updated_at;
@@ -176,7 +212,7 @@ void GreenhouseSimulator::add_harvest_routes() {
                                : resource == "job_posts"    ? &job_posts_
                                                             : nullptr;
     if (store == nullptr) return harvest_error(404, "unknown resource");
-    auto q = parse_list_query(req);
+    auto q = parse_list_query(req, resource);
     if (!q.ok()) return harvest_error(400, q.error().message);
     bool more = false;
     auto page = store->page(

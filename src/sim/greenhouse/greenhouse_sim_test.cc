@@ -308,6 +308,38 @@ TEST_F(GreenhouseSimTest, HarvestV3TokenAndCursorPagination) {
   EXPECT_EQ(by_id.json().at(0).at("first_name").as_string(), "B");
 }
 
+// Harvest v3's parent-resource filter: a job's posts by job_ids, kept in the cursor of the next page.
+TEST_F(GreenhouseSimTest, JobPostsAreFilteredByTheirJobsAcrossPages) {
+  std::vector<std::string> jobs;
+  for (const char* name : {"A", "B", "C"}) {
+    Reply job = post("/_sim/ats_jobs", bj::object{{"name", name}});
+    ASSERT_EQ(job.status, 200) << job.body;
+    jobs.emplace_back(job.json().at("remote_id").as_string());
+  }
+  ASSERT_EQ(post("/_sim/ats_jobs/" + jobs[2] + "/publish", bj::object{}).status, 200);
+  Reply token = call(client_, "POST", sim_->base_url() + "/token", "grant_type=client_credentials&sub=42",
+                     {{"Content-Type", "application/x-www-form-urlencoded"},
+                      {"Authorization", "Basic " + crypto::base64_encode("client:secret")}});
+  ASSERT_EQ(token.status, 200) << token.body;
+  HeaderList auth{{"Authorization", "Bearer " + std::string(token.json().at("access_token").as_string())}};
+
+  Reply first = get("/v3/job_posts?per_page=1&job_ids=" + jobs[0] + "," + jobs[2], auth);
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(first.json().as_array().size(), 1u);
+  EXPECT_EQ(std::to_string(first.json().at(0).at("job_id").as_int64()), jobs[0]);
+  std::string link = first.header("Link");
+  ASSERT_NE(link.find("rel=\"next\""), std::string::npos) << link;
+  Reply second = get(link.substr(1, link.find('>') - 1), auth);
+  ASSERT_EQ(second.status, 200) << second.body;
+  ASSERT_EQ(second.json().as_array().size(), 1u);
+  EXPECT_EQ(std::to_string(second.json().at(0).at("job_id").as_int64()), jobs[2]);
+  EXPECT_TRUE(second.json().at(0).at("live").as_bool());
+  EXPECT_TRUE(second.header("Link").empty());
+
+  EXPECT_EQ(get("/v3/job_posts?job_ids=x", auth).status, 400);
+  EXPECT_EQ(get("/v3/jobs?job_ids=" + jobs[0], auth).status, 400);  // jobs have no parent filter
+}
+
 TEST(GreenhouseFormat, EscapesLikeGreenhouseAndSignsTheBytes) {
   bj::value v = bj::object{{"a", "<b>&\xE2\x80\xA8"}};
   std::string wire = to_wire_json(v);
