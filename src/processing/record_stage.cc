@@ -23,19 +23,27 @@ bool fetches(connectors::Action action) {
 
 namespace {
 
-// Whether a publication event that only states the job's current state really changed its publication:
-// "published" when the stored job was not published (or is not stored yet), "unpublished" when it was. A
-// failed read keeps the event.
-bool publication_kept(store::Connection& reader, const connectors::Connector& connector,
-                      const std::string& integration_id, const std::string& model,
-                      const std::string& remote_id, connectors::Action action) {
+// The action a publication event of a tool whose events only state the job's current state
+// (Connector::job_published) is relayed as: the change between the stored job and the fetched one —
+// "published" when it became published, "unpublished" when it stopped being, "updated" when its publication
+// did not change. A job not stored yet is judged by the fetched one alone; a failed read keeps the event's.
+connectors::Action publication_action(store::Connection& reader, const connectors::Connector& connector,
+                                      const std::string& integration_id, const std::string& model,
+                                      const std::string& remote_id, const bj::object& fetched,
+                                      connectors::Action action) {
+  const auto now_published = connector.job_published(fetched);
+  if (!now_published) return action;
+  const auto as_state = [](bool published) {
+    return published ? connectors::Action::kPublished : connectors::Action::kUnpublished;
+  };
   auto stored = store::records::get(reader, integration_id, model, remote_id);
-  if (!stored || !*stored || (*stored)->remote_deleted_at) return true;
+  if (!stored) return action;
+  if (!*stored || (*stored)->remote_deleted_at) return as_state(*now_published);
   auto data = json::parse((*stored)->data);
-  if (!data || !data->is_object()) return true;
+  if (!data || !data->is_object()) return action;
   const auto was_published = connector.job_published(data->get_object());
-  if (!was_published) return true;
-  return action == connectors::Action::kPublished ? !*was_published : *was_published;
+  if (!was_published) return action;
+  return *was_published == *now_published ? connectors::Action::kUpdated : as_state(*now_published);
 }
 
 }  // namespace
@@ -119,10 +127,10 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
         if (*fetched && reader != nullptr && model_value == connectors::Model::kAtsJobs &&
             (action_value == connectors::Action::kPublished ||
              action_value == connectors::Action::kUnpublished)) {
-          if (auto kept = publication_kept(*reader, *connector, integration.id, *model_name, *remote_id,
-                                           action_value);
-              !kept) {
-            e["action"] = connectors::to_string(connectors::Action::kUpdated);
+          const auto relayed = publication_action(*reader, *connector, integration.id, *model_name,
+                                                  *remote_id, **fetched, action_value);
+          if (relayed != action_value) {
+            e["action"] = connectors::to_string(relayed);
             touched = true;
           }
         }

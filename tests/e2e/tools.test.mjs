@@ -309,16 +309,20 @@ for (const tool of coverage) {
   });
 }
 
-// Connects a manual tool, creates a job through its simulator and walks it through `steps`: each step is one
-// control-API call and the action expected for the job in the next relayed event.
+// Connects a tool, creates a job through its simulator and walks it through `steps`: each step is one
+// control-API call and the actions expected for the job in the next relayed events.
 async function walkJob(toolName, firstJob, steps) {
+  const tool = coverage.find((t) => t.tool === toolName);
   const [tb, sim] = await Promise.all([startTributary(), startSim(toolName)]);
   const rx = await startReceiver({ secret: 'whsec_placeholder' });
   try {
     const endpoint = await createEndpoint(tb, rx.url);
     rx.setSecrets(endpoint.secret);
     const integration = await createIntegration(tb, toolName, sim.url, { upstream_webhooks: true });
-    for (const sub of integration.subscriptions) await setUpManually(tb, sim, integration, sub);
+    for (const sub of integration.subscriptions) {
+      if (tool.subscription_mode === 'api') assert.equal(sub.status, 'active', `${sub.event_types}: ${sub.last_error}`);
+      else await setUpManually(tb, sim, integration, sub);
+    }
     const job = await sim.ctl('POST', '/_sim/ats_jobs', firstJob);
     assert.equal(job.status, 200, job.text);
     const jobId = String(job.body.remote_id);
@@ -365,6 +369,19 @@ describe('greenhouse: an edit of a live job post is an update, not a publication
       ['POST', '/_sim/ats_jobs/{id}/publish', undefined, ['published']],
       // job_updated and job_post_updated (live: true), in either order.
       ['PATCH', '/_sim/ats_jobs/{id}', { description: 'Now with numbers' }, ['updated', 'updated']],
+      ['POST', '/_sim/ats_jobs/{id}/unpublish', undefined, ['unpublished']],
+      ['POST', '/_sim/ats_jobs/{id}/publish', undefined, ['published']],
+    ]));
+});
+
+// SmartRecruiters' job.ad.postings.updated carries only {job_id, job_ad_id}: the fetched job's postingStatus,
+// compared with the stored one, says whether the postings update published the job, unpublished it, or neither.
+describe('smartrecruiters: a postings update is a publication or an unpublication by the job it leaves', () => {
+  const tool = coverage.find((t) => t.tool === 'smartrecruiters');
+  test('publish → rename → unpublish → publish', { skip: tool ? false : 'no smartrecruiters connector' }, () =>
+    walkJob('smartrecruiters', { name: 'Analyst', status: 'OPEN' }, [
+      ['POST', '/_sim/ats_jobs/{id}/publish', undefined, ['published']],
+      ['PATCH', '/_sim/ats_jobs/{id}', { name: 'Senior analyst' }, ['updated']],
       ['POST', '/_sim/ats_jobs/{id}/unpublish', undefined, ['unpublished']],
       ['POST', '/_sim/ats_jobs/{id}/publish', undefined, ['published']],
     ]));

@@ -333,6 +333,14 @@ class SmartRecruitersConnector final : public Connector {
  public:
   explicit SmartRecruitersConnector(std::function<SystemClock::time_point()> now) : now_(std::move(now)) {}
 
+  // job.ad.postings.updated says neither way: the job's postingStatus (mapped to a visibility; NOT_PUBLISHED
+  // has none) before and after the change decides whether it was a publication, an unpublication or
+  // neither.
+  std::optional<bool> job_published(const bj::object& unified_job) const override {
+    const auto* visibility = unified_job.if_contains("visibility");
+    return visibility != nullptr && visibility->is_string();
+  }
+
   std::string_view tool() const override { return "smartrecruiters"; }
   std::string_view display_name() const override { return "SmartRecruiters"; }
   Category category() const override { return Category::kAts; }
@@ -342,16 +350,19 @@ class SmartRecruitersConnector final : public Connector {
     static const std::vector<EventFeed> kFeeds = {
         {Model::kAtsCandidates, Action::kCreated, {"candidate.created", "application.created"}, ""},
         {Model::kAtsCandidates, Action::kDeleted, {"candidate.deleted"}, ""},
-        {Model::kAtsJobs, Action::kUpdated, {"job.updated", "job.status.updated"}, ""},
+        {Model::kAtsJobs,
+         Action::kUpdated,
+         {"job.updated", "job.status.updated", "job.ad.postings.updated"},
+         "job.ad.postings.updated when the job's postingStatus did not change [inferred]"},
         {Model::kAtsJobs,
          Action::kPublished,
          {"job.ad.postings.updated"},
-         "[inferred] the body ({job_id, job_ad_id}) carries no publication state: relayed as published "
-         "unless it says otherwise"},
+         "[inferred] the body ({job_id, job_ad_id}) carries no publication state: published when the fetched "
+         "job's postingStatus left NOT_PUBLISHED"},
         {Model::kAtsJobs,
          Action::kUnpublished,
          {"job.ad.postings.updated"},
-         "[inferred] only when the body says the postings were unpublished"},
+         "[inferred] when the fetched job's postingStatus became NOT_PUBLISHED"},
     };
     return kFeeds;
   }

@@ -304,6 +304,18 @@ TEST_F(SmartRecruitersTest, PostingsStateInTheBodyDecidesPublishOrUnpublish) {
   EXPECT_EQ(p->events.at(0).remote_id, "12345");
 }
 
+// The body rarely says: the job's postingStatus (mapped to a visibility) tells the processor whether it is
+// published, before and after the postings update.
+TEST_F(SmartRecruitersTest, AJobIsPublishedWhileItsPostingStatusGivesItAVisibility) {
+  for (const char* visibility : {"PUBLIC", "INTERNAL", "UNLISTED"})
+    EXPECT_EQ(connector_->job_published(boost::json::object{{"visibility", visibility}}),
+              std::optional<bool>(true))
+        << visibility;
+  EXPECT_EQ(connector_->job_published(boost::json::object{{"visibility", nullptr}}),
+            std::optional<bool>(false));
+  EXPECT_EQ(connector_->job_published(boost::json::object{}), std::optional<bool>(false));
+}
+
 TEST_F(SmartRecruitersTest, UnfedEventsMapToNothing) {
   for (const char* event : {"candidate.updated", "application.status.updated", "job.created",
                             "job.ad.created", "position.created", "something.new"}) {
