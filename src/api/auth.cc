@@ -17,7 +17,7 @@ std::string new_api_key() {
 Authenticator::Authenticator(store::Pool& pool, std::string config_key)
     : pool_(pool), config_key_hash_(config_key.empty() ? "" : hash_api_key(config_key)) {}
 
-bool Authenticator::check(const http::Request& request) {
+Result<bool> Authenticator::check(const http::Request& request) {
   auto header = request.header("Authorization");
   if (!header || request.header_count("Authorization") != 1) return false;
   std::string_view value = *header;
@@ -35,9 +35,10 @@ bool Authenticator::check(const http::Request& request) {
     if (it != valid_until_us_.end() && it->second > now) return true;
   }
   auto lease = pool_.acquire();
-  if (!lease) return false;
+  if (!lease) return Error{ErrorKind::kUnavailable, lease.error().message};
   auto row = store::api_keys::find_active(**lease, hash);
-  if (!row || !*row || !crypto::constant_time_equal((*row)->key_hash, hash)) return false;
+  if (!row) return Error{ErrorKind::kUnavailable, row.error().message};
+  if (!*row || !crypto::constant_time_equal((*row)->key_hash, hash)) return false;
   std::lock_guard lock(mu_);
   if (valid_until_us_.size() > 1000) valid_until_us_.clear();
   valid_until_us_[hash] = now + 10'000'000;  // a revoked key stops working within 10 s

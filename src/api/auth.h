@@ -16,7 +16,9 @@ namespace tributary::api {
 class Authenticator {
  public:
   Authenticator(store::Pool& pool, std::string config_key);
-  bool check(const http::Request& request);
+  // true: a valid key; false: missing or invalid; an error (kUnavailable) when the stored keys cannot be read
+  // now (the caller answers 503 rather than calling a valid key invalid).
+  Result<bool> check(const http::Request& request);
 
  private:
   store::Pool& pool_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <optional>
 #include <string>
 
 #include "api/api.h"
@@ -206,6 +207,45 @@ TEST_P(EndpointStatsTest, RefusesUnknownEndpointsBadWindowsAndMissingKeys) {
   EXPECT_EQ(get("/v1/webhook-endpoints/ep_a/stats?since=" + format_iso8601(now_ms() + 60 * kMinute)).status,
             400);
   EXPECT_EQ(get("/v1/webhook-endpoints/ep_a/stats", false).status, 401);
+}
+
+// Every connection of the pool in use for longer than an acquire waits: the API answers 503 with Retry-After
+// (the database is busy), never 500, and never 401 for a key it could not look up.
+TEST_P(EndpointStatsTest, AnExhaustedPoolIsA503NotAnErrorOrAnInvalidKey) {
+  ctx_.pool = nullptr;
+  auth_.reset();
+  pool_ = std::make_unique<store::Pool>(*db_, store::PoolOptions{1, std::chrono::milliseconds(50)});
+  auth_ = std::make_unique<Authenticator>(*pool_, kKey);
+  ctx_.pool = pool_.get();
+  ctx_.auth = auth_.get();
+  std::optional<store::Pool::Lease> held;
+  {
+    auto lease = pool_->acquire();
+    ASSERT_TRUE(lease.ok()) << lease.error().message;
+    held.emplace(std::move(*lease));
+  }
+
+  http::Response busy;
+  http::Request request;
+  request.method = "GET";
+  request.target = request.path = "/v1/webhook-endpoints/ep_a/stats";
+  request.headers.emplace_back("Authorization", std::string("Bearer ") + kKey);
+  router_.dispatch(request, [&busy](http::Response r) { busy = std::move(r); });
+  EXPECT_EQ(busy.status, 503) << busy.body;
+  EXPECT_EQ(busy.header("Retry-After").value_or(""), "1");
+
+  // A key that is not the configured one must be looked up: that cannot happen now, which is not "invalid".
+  http::Request other = request;
+  other.headers = {{"Authorization", "Bearer trib_not_cached_key"}};
+  http::Response unchecked;
+  router_.dispatch(other, [&unchecked](http::Response r) { unchecked = std::move(r); });
+  EXPECT_EQ(unchecked.status, 503) << unchecked.body;
+
+  held.reset();
+  EXPECT_EQ(get("/v1/webhook-endpoints/ep_a/stats").status, 200);
+  http::Response invalid;
+  router_.dispatch(other, [&invalid](http::Response r) { invalid = std::move(r); });
+  EXPECT_EQ(invalid.status, 401) << invalid.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EndpointStatsTest, store::testing_db::kBackends,

@@ -59,6 +59,11 @@ http::Response fail(const Error& error) {
 }
 
 http::Response internal_error(const Error& error) {
+  if (error.kind == ErrorKind::kUnavailable) {
+    // The database pool was exhausted (or shutdown began): a retry will do.
+    spdlog::warn("api: {}", error.message);
+    return fail(ErrorKind::kUnavailable, "the database is busy; retry").with_header("Retry-After", "1");
+  }
   spdlog::error("api: {}", error.message);
   return fail(ErrorKind::kInternal, "internal error; see the server log");
 }

@@ -1,12 +1,19 @@
 // Health, readiness, metrics and the OpenAPI document; and the authentication wrapper used by every route.
 #include "api/api.h"
+
+#include <spdlog/spdlog.h>
 #include "api/respond.h"
 
 namespace tributary::api {
 
 SyncHandler authed(ApiContext& ctx, SyncHandler handler) {
   return [&ctx, handler = std::move(handler)](const http::Request& r, const http::Params& p) {
-    if (!ctx.auth->check(r)) {
+    auto valid = ctx.auth->check(r);
+    if (!valid) {
+      spdlog::warn("api: cannot check an API key: {}", valid.error().message);
+      return fail(ErrorKind::kUnavailable, "cannot check the API key right now: the database is busy; retry");
+    }
+    if (!*valid) {
       return fail(ErrorKind::kUnauthorized,
                   "missing or invalid API key: send Authorization: Bearer <api key>");
     }

@@ -143,7 +143,9 @@ Status Node::start() {
   if (auto s = store::disable_auto_checkpoint(**writer_conn); !s) return s;
   m.writer = std::make_unique<store::Writer>(std::move(*writer_conn));
   m.checkpointer = std::make_unique<store::Checkpointer>(*m.db);
-  m.pool = std::make_unique<store::Pool>(*m.db);
+  store::PoolOptions pool_options;
+  pool_options.size = cfg.database_pool_size;
+  m.pool = std::make_unique<store::Pool>(*m.db, pool_options);
 
   auto guard = http::NetworkGuard::create(cfg.delivery.allow_networks);
   if (!guard) return guard.error();
@@ -351,6 +353,17 @@ std::string Node::metrics_text() const {
     const auto syncs = impl_->sync_runner->stats();
     counter("tributary_syncs_finished_total", "Syncs run to the end by this node", syncs.finished);
     counter("tributary_sync_records_total", "Records listed by this node's syncs", syncs.records);
+  }
+  if (impl_->pool) {
+    const auto pool = impl_->pool->stats();
+    os << "# HELP tributary_db_pool_connections Read-pool database connections of this node\n# TYPE "
+          "tributary_db_pool_connections gauge\n"
+       << "tributary_db_pool_connections{state=\"in_use\"} " << pool.in_use << '\n'
+       << "tributary_db_pool_connections{state=\"idle\"} " << pool.open - pool.in_use << '\n';
+    counter("tributary_db_pool_waits_total", "Acquires that waited for a connection (all were in use)",
+            pool.waits);
+    counter("tributary_db_pool_timeouts_total", "Acquires that gave up after waiting (database_pool_size)",
+            pool.timeouts);
   }
   if (impl_->dispatcher) {
     os << "# HELP tributary_delivery_in_flight Downstream requests in flight\n# TYPE "

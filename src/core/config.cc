@@ -74,6 +74,14 @@ const std::vector<Key>& keys() {
          c.database = v;
          return {};
        }},
+      {"database_pool_size",
+       [](Config& c, const std::string& v) -> Status {
+         std::int64_t n = 0;
+         if (auto s = parse_int("database_pool_size", v, 2, n); !s) return s;
+         if (n > 1000) return bad("database_pool_size", "must be at most 1000");
+         c.database_pool_size = static_cast<int>(n);
+         return {};
+       }},
       {"api_key",
        [](Config& c, const std::string& v) -> Status {
          c.api_key = v;

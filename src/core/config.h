@@ -50,6 +50,10 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string public_url;  // default: http://<listen>
   std::string database = "./var/tributary.db";
+  // Connections this node's read pool opens at most (the group-commit writer and the PostgreSQL listener
+  // have one each besides); an acquire waits up to 5 s for one to come back, then the work fails and is
+  // retried.
+  int database_pool_size = 16;
   std::string api_key;     // optional bootstrap API key
   std::string master_key;  // base64 of 32 bytes; default: a key file beside the database
   std::string master_key_file;

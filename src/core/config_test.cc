@@ -60,6 +60,24 @@ TEST(Config, FetchRetriesAndSyncIntervals) {
   }
 }
 
+TEST(Config, DatabasePoolSize) {
+  std::map<std::string, std::string> env;
+  auto defaults = load_config("", &env);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->database_pool_size, 16);
+  env = {{"TRIBUTARY_DATABASE_POOL_SIZE", "40"}};
+  auto c = load_config("", &env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->database_pool_size, 40);
+  for (const char* value : {"1", "0", "1001", "many"}) {
+    std::map<std::string, std::string> bad = {{"TRIBUTARY_DATABASE_POOL_SIZE", value}};
+    auto refused = load_config("", &bad);
+    ASSERT_FALSE(refused.ok()) << value;
+    EXPECT_NE(refused.error().message.find("database_pool_size"), std::string::npos)
+        << refused.error().message;
+  }
+}
+
 TEST(Config, FileThenEnvironmentOverrides) {
   std::string path = testing::TempDir() + "/tributary_config_test.toml";
   {

@@ -98,19 +98,22 @@ void Ingress::invalidate() {
   cache_.clear();
 }
 
-std::optional<Ingress::Target> Ingress::lookup(const std::string& token, bool fresh) {
+Result<std::optional<Ingress::Target>> Ingress::lookup(const std::string& token, bool fresh) {
   std::int64_t now_us = monotonic_us();
   if (!fresh) {
     std::lock_guard lock(mu_);
     auto it = cache_.find(token);
-    if (it != cache_.end() && now_us - it->second.loaded_at_us < kCacheMicros) return it->second;
+    if (it != cache_.end() && now_us - it->second.loaded_at_us < kCacheMicros)
+      return std::optional<Target>(it->second);
   }
   auto lease = pool_.acquire();
-  if (!lease) return std::nullopt;
+  if (!lease) return lease.error();
   auto sub = store::subscriptions::get_by_token(**lease, token);
-  if (!sub || !*sub) return std::nullopt;
+  if (!sub) return sub.error();
+  if (!*sub) return std::optional<Target>{};
   auto integration = store::integrations::get(**lease, (*sub)->integration_id);
-  if (!integration || !*integration) return std::nullopt;
+  if (!integration) return integration.error();
+  if (!*integration) return std::optional<Target>{};
   Target target{**sub, (*integration)->tool, {}, now_us};
   Millis now = now_ms();
   if (target.subscription.secret) {
@@ -123,7 +126,7 @@ std::optional<Ingress::Target> Ingress::lookup(const std::string& token, bool fr
   std::lock_guard lock(mu_);
   if (cache_.size() > 10000) cache_.clear();
   cache_[token] = target;
-  return target;
+  return std::optional<Target>(std::move(target));
 }
 
 void Ingress::reject(const http::Request& request, const Target* target, int status, std::string code,
@@ -156,7 +159,10 @@ void Ingress::reject(const http::Request& request, const Target* target, int sta
 
 void Ingress::log_rejected(const http::Request& request, int status, std::string_view reason) {
   auto path = parse_ingress_path(request.path);
-  std::optional<Target> target = path ? lookup(path->second) : std::nullopt;
+  std::optional<Target> target;
+  if (path) {
+    if (auto found = lookup(path->second)) target = std::move(*found);
+  }
   reject(request, target ? &*target : nullptr, status, error_code_for(status), std::string(reason),
          [](auto) {});
 }
@@ -173,13 +179,25 @@ void Ingress::handle(http::Request request, http::Responder respond) {
   }
   auto path = parse_ingress_path(request.path);
   const std::int64_t started_us = monotonic_us();
-  std::optional<Target> target = path ? lookup(path->second) : std::nullopt;
+  std::optional<Target> target;
+  if (path) {
+    auto found = lookup(path->second);
+    if (!found) {
+      // Not a verdict on the URL: a 404 could make the tool give up on the webhook, a 503 is retried.
+      spdlog::warn("ingress {} {}: cannot look the subscription up: {}", request.method, request.path,
+                   found.error().message);
+      respond(http::error_response(503, "INGRESS.UNAVAILABLE", "cannot look the subscription up now; retry")
+                  .with_header("Retry-After", "1"));
+      return;
+    }
+    target = std::move(*found);
+  }
   // Re-reads a subscription that refuses the request, once, when it came from the cache.
   auto recheck = [&]() -> bool {
     if (!target || target->loaded_at_us >= started_us) return false;
     auto again = lookup(path->second, /*fresh=*/true);
-    if (!again || again->tool != path->first) return false;
-    target = std::move(again);
+    if (!again || !*again || (*again)->tool != path->first) return false;
+    target = std::move(*again);
     return true;
   };
   if (target && target->subscription.status == "disabled") recheck();

@@ -55,7 +55,8 @@ class Ingress {
   };
 
   // fresh: skip the cache (the answer replaces the cached copy).
-  std::optional<Target> lookup(const std::string& token, bool fresh = false);
+  // nullopt: no such subscription; an error: the database could not be read (not a verdict on the URL).
+  Result<std::optional<Target>> lookup(const std::string& token, bool fresh = false);
   void reject(const http::Request& request, const Target* target, int status, std::string code,
               std::string reason, const http::Responder& respond,
               std::optional<std::string> verification = std::nullopt);
