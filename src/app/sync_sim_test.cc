@@ -1,7 +1,8 @@
 // The sync runner against the simulated tools over loopback: thousands of records paged through, a record
 // deleted remotely between two full syncs, 401 → AUTHENTICATION_FAILED with sync-finished delivered, 429 +
-// Retry-After waited out, force-sync's already_queued, and two runners on one database never running two
-// syncs of one integration at once.
+// Retry-After waited out, force-sync's already_queued, two runners on one database never running two syncs of
+// one integration at once, and delta syncs that list only what changed through each tool's incremental
+// filter.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -34,8 +35,10 @@ class SyncSimTest : public ::testing::Test {
     if (sim_) sim_->stop();
   }
 
-  std::unique_ptr<SyncRunner> make_runner(store::Writer& writer, std::string node = "node-a") {
+  std::unique_ptr<SyncRunner> make_runner(store::Writer& writer, std::string node = "node-a",
+                                          Millis delta_overlap_ms = 5 * 60 * 1000) {
     SyncRunnerOptions options;
+    options.delta_overlap_ms = delta_overlap_ms;
     options.node_id = std::move(node);
     options.public_url = "http://tributary.test";
     options.api_timeout = std::chrono::milliseconds(5000);
@@ -339,6 +342,82 @@ TEST_F(SyncSimTest, TwoRunnersOnOneDatabaseNeverRunTwoSyncsOfOneIntegrationAtOnc
   }
   EXPECT_EQ(live_records(integration, "ats_jobs"), 300);
 }
+
+}  // namespace
+}  // namespace tributary::sync
+
+namespace tributary::sync {
+namespace {
+
+// A tool whose connector lists changes, the model its delta reads, and the test's way in.
+struct DeltaCase {
+  std::string tool;
+  std::string category;
+  std::string model;
+  std::string scope;
+  std::string credentials;
+  std::string create_body;
+  std::string change_body;
+};
+
+void PrintTo(const DeltaCase& c, std::ostream* os) {
+  *os << c.tool;
+}
+
+class SyncDeltaTest : public SyncSimTest, public ::testing::WithParamInterface<DeltaCase> {};
+
+// Three records fully synced; one changes: a DELTA through the tool's filter lists that one only (no overlap
+// in this test, so "since" is exactly the full sync's start). Once the integration itself changes, a DELTA
+// lists everything again: a model enabled since would otherwise never be read.
+TEST_P(SyncDeltaTest, ADeltaListsOnlyWhatChangedSinceTheLastSuccessfulSync) {
+  const DeltaCase& c = GetParam();
+  start_tool(c.tool);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i)
+    ids.push_back(sim_create(c.model, c.create_body));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const std::string integration =
+      store_.add_integration(c.tool, c.category, c.scope, sim_->base_url(), c.credentials);
+  auto runner = make_runner(store_.writer(), "node-a", /*delta_overlap_ms=*/0);
+  auto full = sync_now(*runner, integration);
+  ASSERT_EQ(full.state, "SUCCEEDED") << full.errors;
+  ASSERT_EQ(full.created, 3);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto patched = call(*client_, "PATCH", sim_->base_url() + "/_sim/" + c.model + "/" + ids[1], c.change_body);
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  auto delta = sync_now(*runner, integration, "DELTA");
+  EXPECT_EQ(delta.state, "SUCCEEDED") << delta.errors;
+  EXPECT_EQ(delta.updated, 1);
+  EXPECT_EQ(delta.created + delta.unchanged + delta.deleted, 0) << "only the changed record is listed";
+
+  // The integration changed after the last successful sync: the next delta lists everything.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  must(store_.conn().execute("UPDATE integrations SET updated_at = $2 WHERE id = $1",
+                             {integration, now_ms()}));
+  auto after_change = sync_now(*runner, integration, "DELTA");
+  EXPECT_EQ(after_change.state, "SUCCEEDED") << after_change.errors;
+  EXPECT_EQ(after_change.unchanged, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Tools, SyncDeltaTest,
+    ::testing::Values(
+        DeltaCase{"greenhouse", "ATS", "ats_jobs", std::string(kJobsScope),
+                  std::string(pipeline_testing::kGreenhouseCredentials), R"({"name":"Analyst"})",
+                  R"({"name":"Senior analyst"})"},
+        DeltaCase{"personio", "HRIS", "hris_employees",
+                  R"({"models":{"hris_employees":true,"hris_absences":false}})",
+                  std::string(pipeline_testing::kPersonioCredentials),
+                  R"({"first_name":"Ada","last_name":"Lovelace"})", R"({"first_name":"Augusta"})"},
+        DeltaCase{"workable", "ATS", "ats_jobs", std::string(kJobsScope),
+                  R"({"api_key":"test-key","subdomain":"acme"})", R"({"name":"Analyst"})",
+                  R"({"name":"Senior analyst"})"},
+        DeltaCase{"lever", "ATS", "ats_jobs", std::string(kJobsScope), R"({"api_key":"test-key"})",
+                  R"({"name":"Analyst"})", R"({"name":"Senior analyst"})"},
+        DeltaCase{"smartrecruiters", "ATS", "ats_jobs", std::string(kJobsScope), R"({"api_key":"test-key"})",
+                  R"({"name":"Analyst"})", R"({"name":"Senior analyst"})"}),
+    [](const ::testing::TestParamInfo<DeltaCase>& info) { return info.param.tool; });
 
 }  // namespace
 }  // namespace tributary::sync

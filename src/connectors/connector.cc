@@ -66,6 +66,13 @@ Result<RecordPage> Connector::list_records(const ApiContext& /*ctx*/, Model mode
                                                      " records is not supported");
 }
 
+Result<RecordPage> Connector::list_changed_records(const ApiContext& /*ctx*/, Model model,
+                                                   const std::string& /*page*/, Millis /*since*/) const {
+  return make_error(ErrorKind::kInvalidArgument, std::string(display_name()) + ": listing changed " +
+                                                     std::string(to_string(model)) +
+                                                     " records is not supported");
+}
+
 Result<bool> Connector::subscription_exists(const ApiContext& /*ctx*/,
                                             const std::string& /*remote_id*/) const {
   return true;

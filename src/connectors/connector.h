@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "connectors/model.h"
+#include "core/clock.h"
 #include "core/result.h"
 #include "http/client.h"
 #include "http/message.h"
@@ -148,6 +149,15 @@ class Connector {
   // fetch_record maps them. Honours the tool's pagination (cursor, offset, Link header, next URL) and its
   // rate limits (429 + Retry-After, bounded). Errors as fetch_record. Default: kInvalidArgument.
   virtual Result<RecordPage> list_records(const ApiContext& ctx, Model model, const std::string& page) const;
+
+  // Incremental listing, for delta syncs: whether the tool can list only the records of the model changed
+  // since a time (its own filter: Greenhouse's updated_at=gte|…, Workable's updated_after, …); default: no.
+  virtual bool lists_changes(Model /*model*/) const { return false; }
+  // The records of the model changed at or after `since` (a few may be older: the filters differ in
+  // precision), one page per call exactly like list_records. Records deleted at the tool are not listed.
+  // Default: kInvalidArgument.
+  virtual Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
+                                                  Millis since) const;
 };
 
 // The vendor events that feed the enabled models, de-duplicated, in declaration order.

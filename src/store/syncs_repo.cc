@@ -152,6 +152,12 @@ Result<std::optional<Millis>> first_succeeded_at(Connection& c, const std::strin
       c.query("SELECT first_sync_succeeded_at FROM integrations WHERE id = $1", {integration_id}));
 }
 
+Result<std::optional<Millis>> last_succeeded_start(Connection& c, const std::string& integration_id) {
+  return optional_millis(
+      c.query("SELECT MAX(started_at) FROM syncs WHERE integration_id = $1 AND state = 'SUCCEEDED'",
+              {integration_id}));
+}
+
 Result<std::vector<DueSchedule>> due(Connection& c, Millis now, int limit) {
   auto rows = c.query(
       "SELECT id, next_sync_at FROM integrations WHERE deleted_at IS NULL AND next_sync_at IS NOT NULL AND "

@@ -72,6 +72,9 @@ Result<std::vector<SyncRow>> list_for_integration(Connection& c, const std::stri
 Status set_next_sync_at(Connection& c, const std::string& integration_id, std::optional<Millis> at);
 Result<std::optional<Millis>> next_sync_at(Connection& c, const std::string& integration_id);
 Result<std::optional<Millis>> first_succeeded_at(Connection& c, const std::string& integration_id);
+// When the integration's latest SUCCEEDED sync (every scoped model listed) started, if it had one: a delta
+// sync lists what changed since then.
+Result<std::optional<Millis>> last_succeeded_start(Connection& c, const std::string& integration_id);
 // Live integrations whose next sync is due, earliest first (at most `limit`).
 Result<std::vector<DueSchedule>> due(Connection& c, Millis now, int limit);
 // Moves an integration's next sync from `expected` to `next`; false when another node moved it first.

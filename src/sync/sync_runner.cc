@@ -33,6 +33,7 @@ struct SyncRunner::Run {
   std::vector<store::EndpointRow> endpoints;
   bj::array errors;
   bool wrote_events = false;
+  std::optional<Millis> changed_since;  // a delta through the tools' incremental filters
 };
 
 SyncRunner::SyncRunner(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
@@ -156,8 +157,22 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
     auto endpoints = store::endpoints::list(**lease);
     if (!endpoints) return endpoints.error();
     run.endpoints = std::move(*endpoints);
+    if (!full && *integration) {
+      // A delta lists what changed since the last sync that listed every model, where the tool has a filter
+      // for it, and only while the integration (its scope, credentials, base URL) is as it was then: a
+      // model enabled since has records no delta would ever list.
+      auto last = store::syncs::last_succeeded_start(**lease, run.sync.integration_id);
+      if (!last) return last.error();
+      if (*last && run.integration.updated_at <= **last)
+        run.changed_since = **last - options_.delta_overlap_ms;
+    }
   }
-  spdlog::info("sync {} ({}) of {} started", run.sync.id, run.sync.type, run.sync.integration_id);
+  if (run.changed_since) {
+    spdlog::info("sync {} ({}) of {} started: changes since {}", run.sync.id, run.sync.type,
+                 run.sync.integration_id, format_iso8601(*run.changed_since));
+  } else {
+    spdlog::info("sync {} ({}) of {} started", run.sync.id, run.sync.type, run.sync.integration_id);
+  }
 
   const connectors::Connector* connector =
       run.integration.id.empty() ? nullptr : registry_.find(run.integration.tool);
@@ -273,7 +288,9 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
       std::size_t pages = 0;
       for (; pages < options_.max_pages && !stopping_; ++pages) {
         const Millis listed_at = now_ms();
-        auto got = connector->list_records(ctx, model, page);
+        auto got = run.changed_since && connector->lists_changes(model)
+                       ? connector->list_changed_records(ctx, model, page, *run.changed_since)
+                       : connector->list_records(ctx, model, page);
         if (!got) {
           failure = got.error();
           break;

@@ -7,9 +7,10 @@
 // deleted, one `data-changed` is written per model whose records changed, and `sync-finished` always, with
 // the state: SUCCEEDED, FAILED, PARTIALLY_FAILED (some models listed, some not) or AUTHENTICATION_FAILED (the
 // tool answered 401). Counts (created, updated, deleted, unchanged) and errors go into the sync row.
-// A DELTA sync lists the same way but never marks records deleted: none of the tools' incremental filters is
-// used yet (a delta through them would miss deletions just the same), so a delta is a full listing without
-// the deletion marking.
+// A DELTA sync never marks records deleted, and lists through the tool's incremental filter
+// (Connector::list_changed_records) only what changed since the integration's last SUCCEEDED sync began
+// (less delta_overlap_ms, for clocks and filter precision), for the models whose tool has one; otherwise —
+// no such filter, no earlier successful sync, or the integration changed since — it lists everything.
 // Woken in-process by notify() (an API force-sync, a failed targeted fetch, integration create) and across
 // nodes through the sync channel. Thread-safety: start()/stop() from the owner; notify(), queue() and
 // run_once() from any thread.
@@ -42,6 +43,7 @@ struct SyncRunnerOptions {
   std::size_t batch_size = 250;    // records per write transaction
   std::size_t max_pages = 100000;  // per model: a tool whose pagination never ends cannot hold a sync forever
   std::chrono::milliseconds idle_poll{5000};  // looks for work queued by other nodes at least this often
+  Millis delta_overlap_ms = 5 * 60 * 1000;    // a delta starts this long before the last successful sync
 };
 
 struct SyncStats {

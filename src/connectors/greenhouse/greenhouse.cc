@@ -541,12 +541,27 @@ class GreenhouseConnector final : public Connector {
   Result<RecordPage> list_records(const ApiContext& ctx, Model model,
                                   const std::string& page) const override {
     if (!supports_records(model)) return Connector::list_records(ctx, model, page);
+    return list_page(ctx, model, page, std::nullopt);
+  }
+
+  // Harvest v3's updated_at filter (gte) on the first request; the Link header's cursor carries it on.
+  bool lists_changes(Model model) const override { return supports_records(model); }
+  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
+                                          Millis since) const override {
+    if (!lists_changes(model)) return Connector::list_changed_records(ctx, model, page, since);
+    return list_page(ctx, model, page, since);
+  }
+
+ private:
+  Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
+                               std::optional<Millis> since) const {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     auto session = open_session(ctx);
     if (!session) return session.error();
     std::string url;
     if (page.empty()) {
       url = common::join_url(session->root, resource_of(model)) + "?per_page=" + std::to_string(kPerPage);
+      if (since) url += "&updated_at=gte%7C" + format_iso8601(*since);
     } else {
       if (!common::same_origin(page, session->root))
         return make_error(ErrorKind::kInvalidArgument,
@@ -567,6 +582,7 @@ class GreenhouseConnector final : public Connector {
     return out;
   }
 
+ public:
   Verification verify(const http::Request& request, const VerificationKeys& keys) const override {
     static const common::HmacHeaderScheme kScheme = {
         "Signature",

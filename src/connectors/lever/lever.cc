@@ -535,10 +535,25 @@ class LeverConnector final : public Connector {
   Result<RecordPage> list_records(const ApiContext& ctx, Model model,
                                   const std::string& page) const override {
     if (!supports_records(model)) return Connector::list_records(ctx, model, page);
+    return list_page(ctx, model, page, std::nullopt);
+  }
+
+  // updated_at_start (ms) on every request of the listing.
+  bool lists_changes(Model model) const override { return supports_records(model); }
+  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
+                                          Millis since) const override {
+    if (!lists_changes(model)) return Connector::list_changed_records(ctx, model, page, since);
+    return list_page(ctx, model, page, since);
+  }
+
+ private:
+  Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
+                               std::optional<Millis> since) const {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();
     std::string url = common::join_url(ctx.base_url, resource(model)) + "?limit=" + std::to_string(kPageSize);
+    if (since) url += "&updated_at_start=" + std::to_string(std::max<Millis>(0, *since));
     if (!page.empty()) url += "&offset=" + common::encode_path_segment(page);
     auto body = get_json(ctx, url, *key);
     if (!body) return body.error();
@@ -564,7 +579,6 @@ class LeverConnector final : public Connector {
     return out;
   }
 
- private:
   static std::string_view resource(Model model) {
     return model == Model::kAtsCandidates ? "/v1/opportunities" : "/v1/postings";
   }

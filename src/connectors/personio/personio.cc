@@ -252,11 +252,29 @@ class PersonioConnector final : public Connector {
   Result<RecordPage> list_records(const ApiContext& ctx, Model model,
                                   const std::string& page) const override {
     if (!supports_records(model)) return Connector::list_records(ctx, model, page);
+    return list_page(ctx, model, page, std::nullopt);
+  }
+
+  // updated_at.gt on persons, updated_at.gte on absence periods [3rd], on the first request; the next links
+  // carry it on.
+  bool lists_changes(Model model) const override { return supports_records(model); }
+  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
+                                          Millis since) const override {
+    if (!lists_changes(model)) return Connector::list_changed_records(ctx, model, page, since);
+    return list_page(ctx, model, page, since);
+  }
+
+ private:
+  Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
+                               std::optional<Millis> since) const {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     std::string url;
     if (page.empty()) {
       url = common::join_url(ctx.base_url, model == Model::kHrisAbsences ? "/v2/absence-periods?limit=100"
                                                                          : "/v2/persons?limit=50");
+      if (since)
+        url += std::string(model == Model::kHrisAbsences ? "&updated_at.gte=" : "&updated_at.gt=") +
+               format_iso8601(*since);
     } else {
       if (!common::same_origin(page, ctx.base_url))
         return make_error(ErrorKind::kInvalidArgument,
@@ -308,7 +326,6 @@ class PersonioConnector final : public Connector {
     return out;
   }
 
- private:
   static Result<std::optional<bj::value>> get_json(const ApiContext& ctx, const std::string& path,
                                                    std::string_view token,
                                                    const std::vector<std::string_view>& secrets) {

@@ -619,12 +619,27 @@ class SmartRecruitersConnector final : public Connector {
   Result<RecordPage> list_records(const ApiContext& ctx, Model model,
                                   const std::string& page) const override {
     if (!supports_records(model)) return Connector::list_records(ctx, model, page);
+    return list_page(ctx, model, page, std::nullopt);
+  }
+
+  // Jobs only: updatedAfter on every request of the listing (candidates have no such filter).
+  bool lists_changes(Model model) const override { return model == Model::kAtsJobs; }
+  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
+                                          Millis since) const override {
+    if (!lists_changes(model)) return Connector::list_changed_records(ctx, model, page, since);
+    return list_page(ctx, model, page, since);
+  }
+
+ private:
+  Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
+                               std::optional<Millis> since) const {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();
     std::string url =
         common::join_url(ctx.base_url, model == Model::kAtsCandidates ? "/candidates" : "/jobs") +
         "?limit=" + std::to_string(kPageSize);
+    if (since) url += "&updatedAfter=" + format_iso8601(*since);
     if (!page.empty()) url += "&pageId=" + common::encode_path_segment(page);
     auto body = get_json(ctx, url, *key);
     if (!body) return body.error();
@@ -645,7 +660,6 @@ class SmartRecruitersConnector final : public Connector {
     return out;
   }
 
- private:
   static bj::object map(const ApiContext& ctx, Model model, const bj::object& o,
                         const std::string& remote_id) {
     return model == Model::kAtsCandidates ? map_candidate(ctx, o, remote_id) : map_job(ctx, o, remote_id);

@@ -302,11 +302,28 @@ class WorkableConnector final : public Connector {
   // list (following `paging.next` when it is there). The page token is the path and query below /spi/v3.
   Result<RecordPage> list_records(const ApiContext& ctx, Model model,
                                   const std::string& page) const override {
+    return list_page(ctx, model, page, std::nullopt);
+  }
+
+  // Candidates and jobs: updated_after on the first request; paging.next carries it on.
+  bool lists_changes(Model model) const override {
+    return model == Model::kAtsCandidates || model == Model::kAtsJobs;
+  }
+  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
+                                          Millis since) const override {
+    if (!lists_changes(model)) return Connector::list_changed_records(ctx, model, page, since);
+    return list_page(ctx, model, page, since);
+  }
+
+ private:
+  Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
+                               std::optional<Millis> since) const {
     const std::string_view listing = listing_of(model);
     std::string path = page;
     if (path.empty()) {
       path = model == Model::kHrisAbsences ? std::string(listing) + "?from_date=" + std::string(kAbsencesFrom)
                                            : std::string(listing) + "?limit=" + std::to_string(kPageSize);
+      if (since) path += "&updated_after=" + format_iso8601(*since);
     } else if (!continuation(std::string(workable::kApiRoot) + page, listing)) {
       return invalid("not a continuation of " + std::string(listing) + ": " + page.substr(0, 100));
     }
@@ -345,7 +362,6 @@ class WorkableConnector final : public Connector {
     return out;
   }
 
- private:
   static std::string_view listing_of(Model model) {
     switch (model) {
       case Model::kAtsCandidates:
