@@ -260,6 +260,27 @@ TEST_F(NodeIngressTest, ASecretStoredElsewhereIsUsedByTheNextRequestTheCachedCop
             401);
 }
 
+// A signed request naming a record id no fetch URL or index should hold is refused with the reason and
+// logged, rather than accepted and left to fail the processor's batch over and over.
+TEST_F(NodeIngressTest, ASignedEventWithAnUnusableRemoteIdIs400AndLogged) {
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  const std::string body = candidate_created("\"" + std::string(300, '7') + "\"");
+  const std::string event_id = "gh-" + crypto::random_token(12);
+  auto reply = post_signed(body, event_id);
+  EXPECT_EQ(reply.status, 400) << reply.body;
+  EXPECT_NE(reply.body.find("300 bytes"), std::string::npos) << reply.body;
+  std::vector<store::InboxRow> rows;
+  ASSERT_TRUE(wait_until([&] {
+    rows = inbox_rows("integration_id = $1 AND outcome = 'rejected'", {integration_id_});
+    return rows.size() == 1;
+  }));
+  EXPECT_EQ(rows[0].http_status, 400);
+  EXPECT_EQ(rows[0].body, body);  // kept for the operator to see
+  // A usable id right after is accepted and relayed as usual.
+  EXPECT_EQ(post_signed(candidate_created("5"), "gh-" + crypto::random_token(12)).status, 200);
+}
+
 TEST_F(NodeIngressTest, UnknownTokenIs404AndLogged) {
   start_node();
   ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());

@@ -8,6 +8,16 @@ std::string_view to_string(SubscriptionMode m) {
   return m == SubscriptionMode::kApi ? "api" : "manual";
 }
 
+std::optional<std::string> remote_id_problem(std::string_view remote_id) {
+  if (remote_id.empty()) return "the remote id is empty";
+  if (remote_id.size() > kMaxRemoteIdBytes)
+    return "the remote id is " + std::to_string(remote_id.size()) + " bytes long (at most " +
+           std::to_string(kMaxRemoteIdBytes) + ")";
+  for (unsigned char ch : remote_id)
+    if (ch < 0x20 || ch == 0x7f) return "the remote id contains a control character";
+  return std::nullopt;
+}
+
 std::vector<std::string> vendor_events_for(const Connector& connector, const std::set<Model>& enabled) {
   std::vector<std::string> out;
   for (const EventFeed& feed : connector.feeds()) {

@@ -163,4 +163,10 @@ class Connector {
 // The vendor events that feed the enabled models, de-duplicated, in declaration order.
 std::vector<std::string> vendor_events_for(const Connector& connector, const std::set<Model>& enabled);
 
+// Remote ids go into fetch URLs, index keys and downstream payloads: at most this long, and without control
+// characters. A tool's id that breaks the rule is refused where it enters (ingress, sync), never stored.
+inline constexpr std::size_t kMaxRemoteIdBytes = 256;
+// Why `remote_id` cannot be used, or nullopt when it can.
+std::optional<std::string> remote_id_problem(std::string_view remote_id);
+
 }  // namespace tributary::connectors

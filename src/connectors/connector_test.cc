@@ -121,3 +121,25 @@ TEST(Registry, EveryFeedIsAPromisedUnifiedEventOfTheConnectorsCategory) {
 
 }  // namespace
 }  // namespace tributary::connectors
+
+namespace tributary::connectors {
+namespace {
+
+TEST(RemoteIdProblem, ShortPrintableIdsAreUsableOthersSayWhyNot) {
+  EXPECT_FALSE(remote_id_problem("12345"));
+  EXPECT_FALSE(remote_id_problem("a1b2-c3/d4"));  // encoded wherever it goes into a URL
+  EXPECT_FALSE(remote_id_problem(std::string(kMaxRemoteIdBytes, '9')));
+  EXPECT_EQ(remote_id_problem(""), std::optional<std::string>("the remote id is empty"));
+  auto long_id = remote_id_problem(std::string(kMaxRemoteIdBytes + 1, '9'));
+  ASSERT_TRUE(long_id);
+  EXPECT_NE(long_id->find("257 bytes"), std::string::npos) << *long_id;
+  EXPECT_TRUE(remote_id_problem(std::string("12\n34")));
+  EXPECT_TRUE(remote_id_problem(std::string("12\x7f")));
+  EXPECT_TRUE(
+      remote_id_problem(std::string("12\0"
+                                    "3",
+                                    4)));
+}
+
+}  // namespace
+}  // namespace tributary::connectors

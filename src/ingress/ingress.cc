@@ -253,6 +253,14 @@ void Ingress::handle(http::Request request, http::Responder respond) {
     reject(request, &*target, 400, "INGRESS.MALFORMED", parsed.error().message, respond, verification.scheme);
     return;
   }
+  for (const auto& event : parsed->events) {
+    if (auto problem = connectors::remote_id_problem(event.remote_id)) {
+      reject(request, &*target, 400, "INGRESS.MALFORMED",
+             std::string(connectors::to_string(event.model)) + " event: " + *problem, respond,
+             verification.scheme);
+      return;
+    }
+  }
 
   row.verification = verification.scheme;
   row.body = std::move(request.body);

@@ -286,6 +286,7 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
 
       std::string page;
       std::size_t pages = 0;
+      std::size_t skipped_ids = 0;
       for (; pages < options_.max_pages && !stopping_; ++pages) {
         const Millis listed_at = now_ms();
         auto got = run.changed_since && connector->lists_changes(model)
@@ -300,6 +301,12 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
           const auto* remote_id = record.if_contains("remote_id");
           if (remote_id == nullptr || !remote_id->is_string() || remote_id->get_string().empty()) continue;
           std::string rid(remote_id->get_string());
+          if (auto problem = connectors::remote_id_problem(rid)) {
+            // One unusable record is reported and skipped; the rest of the listing is stored.
+            if (skipped_ids++ == 0)
+              run.errors.push_back(error_entry(model_name, "a record was skipped: " + *problem));
+            continue;
+          }
           seen.insert(rid);
           pending.push_back(Listed{std::move(rid), std::move(record), listed_at});
         }
