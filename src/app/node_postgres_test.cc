@@ -178,6 +178,28 @@ TEST_F(NodePostgresTest, SignedGreenhouseWebhookIsRecordedAndRelayed) {
   EXPECT_EQ(bj::parse(logs.body).at("data").at("results").as_array().size(), 3u) << logs.body;
 }
 
+// PostgreSQL's text columns refuse bytes that are not UTF-8 (SQLite stores them): a signed webhook whose
+// headers carry such bytes, and one whose JSON carries an escaped NUL, are still accepted and relayed.
+TEST_F(NodePostgresTest, BytesPostgresTextRefusesDoNotCostAnAcceptedWebhook) {
+  FakeEndpoint downstream;
+  start_node();
+  create_endpoint(downstream.url());
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  const std::string body = candidate_created("77");
+  const std::string event_id = "gh-" + crypto::random_token(12);
+  auto reply = call(*client_, "POST", node_->base_url() + ingress_path_, body,
+                    {{"Signature", greenhouse_signature(secret_, body)},
+                     {"Greenhouse-Event-ID", event_id},
+                     {"X-Proxy-Note", std::string("caf\xe9 \xc3\x28")}});
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  const std::string nul_body =
+      R"({"action":"new_candidate_application","payload":{"application":{"id":1002,"note":"a\u0000b",)"
+      R"("candidate":{"id":78}}}})";
+  auto nul = post_signed(nul_body, "gh-" + crypto::random_token(12));
+  EXPECT_EQ(nul.status, 200) << nul.body;
+  ASSERT_TRUE(downstream.wait_for_count(2));
+}
+
 TEST_F(NodePostgresTest, RestartsOnTheSameDatabase) {
   FakeEndpoint downstream;
   start_node();
