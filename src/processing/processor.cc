@@ -29,6 +29,15 @@ struct Outcome {
   std::optional<RecordWork> records;  // the RecordStage's fetched records, applied in the transaction
 };
 
+struct Written {
+  bool events = false;  // downstream deliveries were written
+  bool sync = false;    // a sync was queued
+};
+
+struct Isolated : Written {
+  std::size_t written = 0;  // rows completed (accepted or ignored)
+};
+
 std::string join_models(const std::set<std::string>& names) {
   std::string out;
   for (const auto& n : names) {
@@ -111,6 +120,112 @@ Outcome decide(const store::InboxRow& row, const std::optional<store::Integratio
   return out;
 }
 
+// Writes the outcomes of a batch in one transaction: each inbox row completed (unless another node completed
+// it first), its downstream event with one delivery per subscribed endpoint, the fetched records and their
+// data-changed, a delta sync when a fetch failed.
+Result<Written> write_outcomes(store::Writer& writer, const RecordStage* record_stage,
+                               const std::vector<const Outcome*>& batch,
+                               const std::vector<store::EndpointRow>& endpoints, Millis now) {
+  Written out;
+  Status written = writer.run([&](store::Connection& c) -> Status {
+    out = Written{};
+    for (const Outcome* o : batch) {
+      // A row another node completed first (our claim ran out meanwhile) is left as that node recorded it.
+      auto completed = store::inbox::complete_received(c, o->inbox);
+      if (!completed) return completed.error();
+      if (!*completed || !o->event) continue;
+      if (auto s = store::events::insert(c, *o->event); !s) return s;
+      for (const auto& ep : endpoints) {
+        if (!ep.enabled || !ep.wants(o->event->type)) continue;
+        if (auto s = store::deliveries::insert(c, o->event->id, ep.id, now); !s) return s;
+        out.events = true;
+      }
+      if (o->records && o->records->fetch_failed) {
+        // The event went out without its record: a delta sync fetches it once the tool answers again (one
+        // queued sync per integration at most, so a dead tool does not pile syncs up).
+        auto queued = store::syncs::queue(c, o->records->integration_id, store::kSyncDelta, now);
+        if (!queued) return queued.error();
+        out.sync = true;
+      }
+      if (o->records && record_stage != nullptr) {
+        auto changed = record_stage->apply(c, *o->records, o->inbox.id, now);
+        if (!changed) return changed.error();
+        if (*changed) {
+          if (auto s = store::events::insert(c, **changed); !s) return s;
+          for (const auto& ep : endpoints) {
+            if (!ep.enabled || !ep.wants((*changed)->type)) continue;
+            if (auto s = store::deliveries::insert(c, (*changed)->id, ep.id, now); !s) return s;
+            out.events = true;
+          }
+        }
+      }
+      if (o->inbox.integration_id) {
+        if (auto s = store::integrations::touch_last_event(c, *o->inbox.integration_id, now); !s) return s;
+      }
+    }
+    // Wakes a dispatcher (and a sync runner) on every node when the batch commits (PostgreSQL; nothing on
+    // SQLite).
+    if (out.sync) {
+      if (auto s = store::notify(c, store::kSyncChannel); !s) return s;
+    }
+    if (out.events) return store::notify(c, store::kOutboxChannel);
+    return {};
+  });
+  if (!written) return written.error();
+  return out;
+}
+
+// After a batch's transaction failed: writes each row alone. A row whose write fails again is written without
+// its fetched records (the event still goes out, with a warning); failing that, it is put back for a while
+// (claimed_until, doubling from 1 s to 10 min per attempt, counted in `attempts`) with the database's reason
+// among its warnings, so it holds up no other row and is tried again until the database takes it. Nothing is
+// dropped: a fault of the database itself (every row refused) looks the same and heals the same way. Errors:
+// only when even putting a row back fails (the database is unavailable), as `batch_error`.
+Result<Isolated> write_one_by_one(store::Writer& writer, const RecordStage* record_stage,
+                                  std::vector<Outcome>& outcomes,
+                                  const std::vector<store::EndpointRow>& endpoints, Millis now,
+                                  const Error& batch_error, std::map<std::string, int>& attempts) {
+  Isolated total;
+  for (auto& o : outcomes) {
+    auto one = write_outcomes(writer, record_stage, {&o}, endpoints, now);
+    if (!one && o.records && !o.records->ops.empty()) {
+      // The fetched records may be what the database refuses: the event still goes out, with a warning.
+      Outcome without = o;
+      without.records.reset();
+      without.inbox.warnings = RecordStage::merge_warnings(
+          without.inbox.warnings, {"the fetched records could not be stored: " + one.error().message});
+      if (auto retried = write_outcomes(writer, record_stage, {&without}, endpoints, now)) {
+        spdlog::warn("processor: inbox {}: the fetched records could not be stored: {}", o.inbox.id,
+                     one.error().message);
+        one = std::move(retried);
+      }
+    }
+    if (one) {
+      total.events = total.events || one->events;
+      total.sync = total.sync || one->sync;
+      ++total.written;
+      attempts.erase(o.inbox.id);
+      continue;
+    }
+    const int attempt = ++attempts[o.inbox.id];
+    const Millis delay = std::min<Millis>(Millis{1000} << std::min(attempt - 1, 10), 10 * 60 * 1000);
+    const std::string warnings = RecordStage::merge_warnings(
+        o.inbox.warnings, {"could not be recorded (attempt " + std::to_string(attempt) +
+                           "), tried again at " + format_iso8601(now + delay) + ": " + one.error().message});
+    Status put_back = writer.run([&](store::Connection& c) -> Status {
+      auto r = c.execute(
+          "UPDATE inbox SET claimed_until = $2, warnings = $3 WHERE id = $1 AND outcome = 'received'",
+          {o.inbox.id, now + delay, warnings});
+      return r ? Status{} : Status{r.error()};
+    });
+    if (!put_back) return batch_error;
+    spdlog::error("processor: inbox {} could not be recorded (attempt {}), trying again in {} s: {}",
+                  o.inbox.id, attempt, delay / 1000, one.error().message);
+  }
+  if (attempts.size() > 10000) attempts.clear();  // bounded; a row put back again starts its count anew
+  return total;
+}
+
 }  // namespace
 
 Processor::Processor(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
@@ -191,53 +306,28 @@ Result<std::size_t> Processor::process_batch() {
   auto endpoints = store::endpoints::list(**lease);
   if (!endpoints) return endpoints.error();
 
-  bool wrote_events = false;
-  bool queued_sync = false;
-  Status written = writer_.run([&](store::Connection& c) -> Status {
-    wrote_events = queued_sync = false;
-    for (const auto& o : outcomes) {
-      // A row another node completed first (our claim ran out meanwhile) is left as that node recorded it.
-      auto completed = store::inbox::complete_received(c, o.inbox);
-      if (!completed) return completed.error();
-      if (!*completed || !o.event) continue;
-      if (auto s = store::events::insert(c, *o.event); !s) return s;
-      for (const auto& ep : *endpoints) {
-        if (!ep.enabled || !ep.wants(o.event->type)) continue;
-        if (auto s = store::deliveries::insert(c, o.event->id, ep.id, now); !s) return s;
-        wrote_events = true;
-      }
-      if (o.records && o.records->fetch_failed) {
-        // The event went out without its record: a delta sync fetches it once the tool answers again (one
-        // queued sync per integration at most, so a dead tool does not pile syncs up).
-        auto queued = store::syncs::queue(c, o.records->integration_id, store::kSyncDelta, now);
-        if (!queued) return queued.error();
-        queued_sync = true;
-      }
-      if (o.records) {
-        auto changed = record_stage_->apply(c, *o.records, o.inbox.id, now);
-        if (!changed) return changed.error();
-        if (*changed) {
-          if (auto s = store::events::insert(c, **changed); !s) return s;
-          for (const auto& ep : *endpoints) {
-            if (!ep.enabled || !ep.wants((*changed)->type)) continue;
-            if (auto s = store::deliveries::insert(c, (*changed)->id, ep.id, now); !s) return s;
-            wrote_events = true;
-          }
-        }
-      }
-      if (o.inbox.integration_id) {
-        if (auto s = store::integrations::touch_last_event(c, *o.inbox.integration_id, now); !s) return s;
-      }
-    }
-    // Wakes a dispatcher (and a sync runner) on every node when the batch commits (PostgreSQL; nothing on
-    // SQLite).
-    if (queued_sync) {
-      if (auto s = store::notify(c, store::kSyncChannel); !s) return s;
-    }
-    if (wrote_events) return store::notify(c, store::kOutboxChannel);
-    return {};
-  });
-  if (!written) return written.error();
+  std::vector<const Outcome*> batch;
+  batch.reserve(outcomes.size());
+  for (const auto& o : outcomes)
+    batch.push_back(&o);
+  auto written = write_outcomes(writer_, record_stage_, batch, *endpoints, now);
+  if (!written) {
+    // One row the database refuses must not hold every row behind it: the rows are written one by one.
+    auto isolated = write_one_by_one(writer_, record_stage_, outcomes, *endpoints, now, written.error(),
+                                     put_back_attempts_);
+    if (!isolated) return isolated.error();
+    written = static_cast<Written>(*isolated);
+    processed_ += isolated->written;
+    if (written->events && on_events_) on_events_();
+    if (written->sync && on_sync_queued_) on_sync_queued_();
+    return outcomes.size();
+  }
+  const bool wrote_events = written->events;
+  const bool queued_sync = written->sync;
+  if (!put_back_attempts_.empty()) {
+    for (const auto& o : outcomes)
+      put_back_attempts_.erase(o.inbox.id);
+  }
   for (const auto& o : outcomes) {
     if (o.inbox.outcome == "ignored") {
       spdlog::info("inbox {} ignored: {}", o.inbox.id, o.inbox.reason.value_or(""));

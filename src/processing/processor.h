@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -60,6 +61,7 @@ class Processor {
   Wakeup wakeup_;
   std::thread thread_;
   std::atomic<std::uint64_t> processed_{0};
+  std::map<std::string, int> put_back_attempts_;  // inbox rows the database refused, by id (processor thread)
 };
 
 }  // namespace tributary::processing

@@ -180,21 +180,21 @@ TEST_F(ProcessorTest, OutcomesEventsAndDeliveriesCommitTogetherOrNotAtAll) {
   store_.add_endpoint("http://127.0.0.1:9/hook");
   auto accepted = store_.add_inbox(integration, kEmployeeCreated);
   auto ignored = store_.add_inbox(integration, kAbsenceCreated);
-  // Any delivery insert fails: the whole batch — outcomes, the event, the deliveries — must roll back.
+  // Any delivery insert fails: the accepted row's outcome, event and deliveries must roll back together.
   must(store_.writer().run([](store::Connection& c) {
     return c.exec_script(
         "CREATE TRIGGER test_fail_deliveries BEFORE INSERT ON deliveries "
         "BEGIN SELECT RAISE(ABORT, 'test: deliveries unavailable'); END;");
   }));
-  const auto jobs_before = store_.writer().jobs();
 
   start();
-  // The processor's batch ran (and failed) once the writer has run another job.
-  ASSERT_TRUE(wait_until([&] { return store_.writer().jobs() > jobs_before; }));
-  EXPECT_EQ(store_.inbox(accepted).outcome, "received");
-  EXPECT_EQ(store_.inbox(ignored).outcome, "received");  // even the ignored row's outcome was rolled back
-  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 0);
-  EXPECT_EQ(processor_->processed(), 0u);
+  // The ignored row needs no delivery: written on its own once the batch failed.
+  ASSERT_TRUE(wait_until([&] { return store_.inbox(ignored).outcome == "ignored"; }));
+  auto waiting = store_.inbox(accepted);
+  EXPECT_EQ(waiting.outcome, "received");
+  ASSERT_TRUE(waiting.warnings.has_value());
+  EXPECT_NE(waiting.warnings->find("deliveries unavailable"), std::string::npos) << *waiting.warnings;
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 0);  // nothing of the accepted row's attempt
 
   must(store_.writer().run(
       [](store::Connection& c) { return c.exec_script("DROP TRIGGER test_fail_deliveries"); }));
@@ -204,6 +204,41 @@ TEST_F(ProcessorTest, OutcomesEventsAndDeliveriesCommitTogetherOrNotAtAll) {
   // Exactly one event: nothing of the failed attempt survived.
   EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 1);
   EXPECT_EQ(store_.count("SELECT COUNT(*) FROM deliveries"), 1);
+}
+
+// One row the database refuses (here: a trigger on that row's event) must not hold up the rows behind it:
+// they are relayed, it is put back with the reason among its warnings and tried again later, and it goes
+// through once the database takes it.
+TEST_F(ProcessorTest, ARowTheDatabaseRefusesIsPutBackWithoutHoldingUpTheOthers) {
+  auto integration = store_.add_integration("personio", "HRIS", kWebhooksOnNoAbsences);
+  store_.add_endpoint("http://127.0.0.1:9/hook");
+  auto poison = store_.add_inbox(integration, kEmployeeCreated);
+  auto first = store_.add_inbox(integration, kEmployeeCreated);
+  auto second = store_.add_inbox(integration, kEmployeeCreated);
+  must(store_.writer().run([&](store::Connection& c) {
+    return c.exec_script("CREATE TRIGGER test_poison BEFORE INSERT ON events WHEN NEW.inbox_id = '" + poison +
+                         "' BEGIN SELECT RAISE(ABORT, 'test: this row is refused'); END;");
+  }));
+
+  start();
+  ASSERT_TRUE(wait_until([&] {
+    return store_.inbox(first).outcome == "accepted" && store_.inbox(second).outcome == "accepted";
+  }));
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM deliveries"), 2);
+  auto refused = store_.inbox(poison);
+  EXPECT_EQ(refused.outcome, "received");
+  ASSERT_TRUE(refused.warnings.has_value());
+  EXPECT_NE(refused.warnings->find("could not be recorded (attempt 1)"), std::string::npos)
+      << *refused.warnings;
+  EXPECT_NE(refused.warnings->find("this row is refused"), std::string::npos) << *refused.warnings;
+  EXPECT_EQ(
+      store_.count("SELECT COUNT(*) FROM inbox WHERE id = $1 AND claimed_until > $2", {poison, now_ms()}), 1)
+      << "put back for a while, not retried in a tight loop";
+
+  must(store_.writer().run([](store::Connection& c) { return c.exec_script("DROP TRIGGER test_poison"); }));
+  ASSERT_TRUE(
+      wait_until([&] { return store_.inbox(poison).outcome == "accepted"; }, std::chrono::seconds(10)));
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM deliveries"), 3);
 }
 
 TEST_F(ProcessorTest, StopDrainsRowsAlreadyDurable) {
