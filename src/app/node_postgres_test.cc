@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <thread>
 
 #include "app/node.h"
 #include "delivery/test_support.h"
@@ -198,6 +199,35 @@ TEST_F(NodePostgresTest, BytesPostgresTextRefusesDoNotCostAnAcceptedWebhook) {
   auto nul = post_signed(nul_body, "gh-" + crypto::random_token(12));
   EXPECT_EQ(nul.status, 200) << nul.body;
   ASSERT_TRUE(downstream.wait_for_count(2));
+}
+
+// What an endpoint answers is kept as an excerpt in PostgreSQL text: a binary answer, one with NUL bytes, and
+// one cut by the excerpt limit in the middle of a character are all recorded (as valid text), and the
+// delivery's outcome with them, so the event is not sent again and again.
+TEST_F(NodePostgresTest, WhateverBytesAnEndpointAnswersTheAttemptIsRecorded) {
+  FakeEndpoint downstream;
+  downstream.then({500, {}, std::string("\xff\xfe\x00\x01 binary", 11)})
+      .then({200, {}, std::string(1023, 'a') + "\xc3\xa9\xc3\xa9 accents cut at the limit"});
+  start_node();
+  create_endpoint(downstream.url());
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  ASSERT_EQ(post_signed(candidate_created("88"), "gh-" + crypto::random_token(12)).status, 200);
+  ASSERT_TRUE(downstream.wait_for_count(2, std::chrono::seconds(10)));
+
+  auto db = must(store::open_database(config_.database));
+  auto conn = must(db->connect());
+  std::vector<store::Row> attempts;
+  ASSERT_TRUE(wait_until([&] {
+    attempts =
+        must(conn->query("SELECT status_code, response_excerpt FROM attempts ORDER BY attempted_at", {}));
+    return attempts.size() == 2;
+  }));
+  EXPECT_EQ(attempts[0].int64(0), 500);
+  EXPECT_EQ(attempts[1].int64(0), 200);
+  EXPECT_EQ(
+      must(conn->query("SELECT COUNT(*) FROM deliveries WHERE status = 'succeeded'", {})).at(0).int64(0), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(downstream.received().size(), 2u) << "delivered again: the outcome was not recorded";
 }
 
 TEST_F(NodePostgresTest, RestartsOnTheSameDatabase) {
