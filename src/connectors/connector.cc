@@ -8,6 +8,18 @@ std::string_view to_string(SubscriptionMode m) {
   return m == SubscriptionMode::kApi ? "api" : "manual";
 }
 
+Result<RecordPage> ListingConnector::list_records(const ApiContext& ctx, Model model,
+                                                  const std::string& page) const {
+  if (!supports_records(model)) return Connector::list_records(ctx, model, page);
+  return list_page(ctx, model, page, std::nullopt);
+}
+
+Result<RecordPage> ListingConnector::list_changed_records(const ApiContext& ctx, Model model,
+                                                          const std::string& page, Millis since) const {
+  if (!lists_changes(model)) return Connector::list_changed_records(ctx, model, page, since);
+  return list_page(ctx, model, page, since);
+}
+
 std::optional<std::string> remote_id_problem(std::string_view remote_id) {
   if (remote_id.empty()) return "the remote id is empty";
   if (remote_id.size() > kMaxRemoteIdBytes)

@@ -160,6 +160,20 @@ class Connector {
                                                   Millis since) const;
 };
 
+// A connector whose full and incremental listings are one request with or without the tool's filter: it
+// implements list_page (and lists_changes), and both listings go through it, for the models it supports.
+class ListingConnector : public Connector {
+ public:
+  Result<RecordPage> list_records(const ApiContext& ctx, Model model, const std::string& page) const final;
+  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
+                                          Millis since) const final;
+
+ protected:
+  // One page; `since` set for an incremental listing (only asked for models lists_changes accepts).
+  virtual Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
+                                       std::optional<Millis> since) const = 0;
+};
+
 // The vendor events that feed the enabled models, de-duplicated, in declaration order.
 std::vector<std::string> vendor_events_for(const Connector& connector, const std::set<Model>& enabled);
 

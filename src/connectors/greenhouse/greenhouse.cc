@@ -362,6 +362,18 @@ Result<Session> open_session(const ApiContext& ctx) {
   return session;
 }
 
+// The ids as comma-separated lists of at most kMaxIdsPerRequest, one per request.
+std::vector<std::string> id_batches(const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < ids.size(); i += kMaxIdsPerRequest) {
+    std::string batch;
+    for (std::size_t j = i; j < std::min(ids.size(), i + kMaxIdsPerRequest); ++j)
+      batch += (batch.empty() ? "" : ",") + ids[j];
+    out.push_back(std::move(batch));
+  }
+  return out;
+}
+
 // Harvest candidates → unified candidates, with their applications (Harvest v3 lists them as their own
 // resource) read in batches of ids.
 Status map_candidates(const Session& session, const bj::array& candidates, std::vector<bj::object>& out) {
@@ -376,10 +388,7 @@ Status map_candidates(const Session& session, const bj::array& candidates, std::
     }
   }
   std::map<std::string, bj::object> applications;
-  for (std::size_t i = 0; i < app_ids.size(); i += kMaxIdsPerRequest) {
-    std::string ids;
-    for (std::size_t j = i; j < std::min(app_ids.size(), i + kMaxIdsPerRequest); ++j)
-      ids += (ids.empty() ? "" : ",") + app_ids[j];
+  for (const std::string& ids : id_batches(app_ids)) {
     auto apps = session.get_list(common::join_url(session.root, "/v3/applications") + "?ids=" + ids);
     if (!apps) return apps.error();
     if (!apps->items) continue;
@@ -419,10 +428,7 @@ Status map_jobs(const Session& session, const bj::array& jobs, std::vector<bj::o
     if (id.is_string() && numeric(id.get_string())) job_ids.emplace_back(id.get_string());
   }
   std::map<std::string, bj::array> posts_of_job;
-  for (std::size_t i = 0; i < job_ids.size(); i += kMaxIdsPerRequest) {
-    std::string ids;
-    for (std::size_t j = i; j < std::min(job_ids.size(), i + kMaxIdsPerRequest); ++j)
-      ids += (ids.empty() ? "" : ",") + job_ids[j];
+  for (const std::string& ids : id_batches(job_ids)) {
     std::string url = common::join_url(session.root, "/v3/job_posts") +
                       "?per_page=" + std::to_string(kPerPage) + "&job_ids=" + ids;
     for (int page = 0; page < kMaxPostPages && !url.empty(); ++page) {
@@ -454,7 +460,7 @@ Status map_jobs(const Session& session, const bj::array& jobs, std::vector<bj::o
   return {};
 }
 
-class GreenhouseConnector final : public Connector {
+class GreenhouseConnector final : public ListingConnector {
  public:
   std::string_view tool() const override { return "greenhouse"; }
   std::string_view display_name() const override { return "Greenhouse"; }
@@ -534,27 +540,16 @@ class GreenhouseConnector final : public Connector {
     return std::optional<bj::object>{};
   }
 
+  // Harvest v3's updated_at filter (gte) on the first request; the Link header's cursor carries it on.
+  bool lists_changes(Model model) const override { return supports_records(model); }
+
+ private:
   // Harvest v3 lists: `per_page` on the first request only; the next page comes only from the Link header's
   // rel="next" URL, whose `cursor` must be the only query parameter, so the URL is followed as it is (and
   // only on the tool's own origin). Candidates get their applications from /v3/applications?ids=…, jobs their
   // posts from /v3/job_posts?job_ids=…, at most kMaxIdsPerRequest ids per request.
-  Result<RecordPage> list_records(const ApiContext& ctx, Model model,
-                                  const std::string& page) const override {
-    if (!supports_records(model)) return Connector::list_records(ctx, model, page);
-    return list_page(ctx, model, page, std::nullopt);
-  }
-
-  // Harvest v3's updated_at filter (gte) on the first request; the Link header's cursor carries it on.
-  bool lists_changes(Model model) const override { return supports_records(model); }
-  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
-                                          Millis since) const override {
-    if (!lists_changes(model)) return Connector::list_changed_records(ctx, model, page, since);
-    return list_page(ctx, model, page, since);
-  }
-
- private:
   Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
-                               std::optional<Millis> since) const {
+                               std::optional<Millis> since) const override {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     auto session = open_session(ctx);
     if (!session) return session.error();

@@ -320,7 +320,7 @@ bj::object map_posting(const ApiContext& ctx, const bj::object& p, const std::st
   };
 }
 
-class LeverConnector final : public Connector {
+class LeverConnector final : public ListingConnector {
  public:
   explicit LeverConnector(std::function<SystemClock::time_point()> now) : now_(std::move(now)) {}
 
@@ -530,25 +530,14 @@ class LeverConnector final : public Connector {
     return std::optional<bj::object>(map(ctx, model, data->get_object(), remote_id));
   }
 
-  // GET /v1/opportunities or /v1/postings with limit and offset (the previous page's `next`) →
-  // {data, hasNext, next}.
-  Result<RecordPage> list_records(const ApiContext& ctx, Model model,
-                                  const std::string& page) const override {
-    if (!supports_records(model)) return Connector::list_records(ctx, model, page);
-    return list_page(ctx, model, page, std::nullopt);
-  }
-
   // updated_at_start (ms) on every request of the listing.
   bool lists_changes(Model model) const override { return supports_records(model); }
-  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
-                                          Millis since) const override {
-    if (!lists_changes(model)) return Connector::list_changed_records(ctx, model, page, since);
-    return list_page(ctx, model, page, since);
-  }
 
  private:
+  // GET /v1/opportunities or /v1/postings with limit and offset (the previous page's `next`) →
+  // {data, hasNext, next}.
   Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
-                               std::optional<Millis> since) const {
+                               std::optional<Millis> since) const override {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();

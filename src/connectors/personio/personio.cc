@@ -36,7 +36,7 @@ Error api_error(std::string_view what, const http::ClientResponse& response,
 
 using common::first_id;
 
-class PersonioConnector final : public Connector {
+class PersonioConnector final : public ListingConnector {
  public:
   std::string_view tool() const override { return "personio"; }
   std::string_view display_name() const override { return "Personio"; }
@@ -245,28 +245,17 @@ class PersonioConnector final : public Connector {
     return std::optional<bj::object>(map_person(ctx, (*person)->get_object(), employment, remote_id));
   }
 
+  // updated_at.gt on persons, updated_at.gte on absence periods [3rd], on the first request; the next links
+  // carry it on.
+  bool lists_changes(Model model) const override { return supports_records(model); }
+
+ private:
   // Personio v2 lists: GET /v2/persons (limit ≤ 50) and /v2/absence-periods (limit ≤ 100), envelope
   // {"_data": [...], "_meta": {"links": {"next": {"href"}}}}; the next page is the absolute `next.href`
   // (followed only on the API's own origin) until it is absent. A person's job title, status and dates live
   // on its employments, read per person as fetch_record does.
-  Result<RecordPage> list_records(const ApiContext& ctx, Model model,
-                                  const std::string& page) const override {
-    if (!supports_records(model)) return Connector::list_records(ctx, model, page);
-    return list_page(ctx, model, page, std::nullopt);
-  }
-
-  // updated_at.gt on persons, updated_at.gte on absence periods [3rd], on the first request; the next links
-  // carry it on.
-  bool lists_changes(Model model) const override { return supports_records(model); }
-  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
-                                          Millis since) const override {
-    if (!lists_changes(model)) return Connector::list_changed_records(ctx, model, page, since);
-    return list_page(ctx, model, page, since);
-  }
-
- private:
   Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
-                               std::optional<Millis> since) const {
+                               std::optional<Millis> since) const override {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     std::string url;
     if (page.empty()) {

@@ -329,7 +329,7 @@ Action postings_action(const bj::value& body) {
   return Action::kPublished;
 }
 
-class SmartRecruitersConnector final : public Connector {
+class SmartRecruitersConnector final : public ListingConnector {
  public:
   explicit SmartRecruitersConnector(std::function<SystemClock::time_point()> now) : now_(std::move(now)) {}
 
@@ -615,24 +615,13 @@ class SmartRecruitersConnector final : public Connector {
     return std::optional<bj::object>(map(ctx, model, (*body)->get_object(), remote_id));
   }
 
-  // GET /candidates or /jobs with limit and pageId → {content, totalFound, nextPageId}.
-  Result<RecordPage> list_records(const ApiContext& ctx, Model model,
-                                  const std::string& page) const override {
-    if (!supports_records(model)) return Connector::list_records(ctx, model, page);
-    return list_page(ctx, model, page, std::nullopt);
-  }
-
   // Jobs only: updatedAfter on every request of the listing (candidates have no such filter).
   bool lists_changes(Model model) const override { return model == Model::kAtsJobs; }
-  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
-                                          Millis since) const override {
-    if (!lists_changes(model)) return Connector::list_changed_records(ctx, model, page, since);
-    return list_page(ctx, model, page, since);
-  }
 
  private:
+  // GET /candidates or /jobs with limit and pageId → {content, totalFound, nextPageId}.
   Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
-                               std::optional<Millis> since) const {
+                               std::optional<Millis> since) const override {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();

@@ -77,7 +77,7 @@ const bj::object* unwrap(const bj::value& v, std::string_view key) {
   return &v.get_object();
 }
 
-class WorkableConnector final : public Connector {
+class WorkableConnector final : public ListingConnector {
  public:
   std::string_view tool() const override { return "workable"; }
   std::string_view display_name() const override { return "Workable"; }
@@ -298,26 +298,16 @@ class WorkableConnector final : public Connector {
     return std::optional<bj::object>(map(ctx, model, *raw, remote_id));
   }
 
-  // Candidates and jobs follow `paging.next`; employees use limit/offset [3rd]; time-off requests come as one
-  // list (following `paging.next` when it is there). The page token is the path and query below /spi/v3.
-  Result<RecordPage> list_records(const ApiContext& ctx, Model model,
-                                  const std::string& page) const override {
-    return list_page(ctx, model, page, std::nullopt);
-  }
-
   // Candidates and jobs: updated_after on the first request; paging.next carries it on.
   bool lists_changes(Model model) const override {
     return model == Model::kAtsCandidates || model == Model::kAtsJobs;
   }
-  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
-                                          Millis since) const override {
-    if (!lists_changes(model)) return Connector::list_changed_records(ctx, model, page, since);
-    return list_page(ctx, model, page, since);
-  }
 
  private:
+  // Candidates and jobs follow `paging.next`; employees use limit/offset [3rd]; time-off requests come as one
+  // list (following `paging.next` when it is there). The page token is the path and query below /spi/v3.
   Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
-                               std::optional<Millis> since) const {
+                               std::optional<Millis> since) const override {
     const std::string_view listing = listing_of(model);
     std::string path = page;
     if (path.empty()) {
