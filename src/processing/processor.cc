@@ -20,8 +20,11 @@ namespace {
 
 namespace bj = boost::json;
 
-// How long a claim on inbox rows lasts: far longer than processing a batch takes.
-constexpr Millis kClaimMs = 60 * 1000;
+// How long a claim on inbox rows lasts (PostgreSQL), and how often a batch still being prepared extends it:
+// one row's fetch takes at most about 10 s, so a live processor always extends in time, and a dead node's
+// rows are taken over by another within kClaimMs.
+constexpr Millis kClaimMs = 30 * 1000;
+constexpr auto kExtendClaimEvery = std::chrono::seconds(5);
 
 struct Outcome {
   store::InboxRow inbox;  // with outcome, reason, unified_events, event_ids set
@@ -273,11 +276,30 @@ Result<std::size_t> Processor::process_batch() {
   // over when a node dies) so that no row is processed by two at once. SQLite has one node and one processor,
   // which reads the pending rows without claiming them.
   Millis now = now_ms();
-  auto rows = (*lease)->backend() == store::Backend::kPostgres
-                  ? store::inbox::claim_pending(**lease, options_.batch_size, now, now + kClaimMs)
-                  : store::inbox::pending(**lease, options_.batch_size);
+  const bool claims = (*lease)->backend() == store::Backend::kPostgres;
+  Millis claimed_until = now + kClaimMs;
+  auto rows = claims ? store::inbox::claim_pending(**lease, options_.batch_size, now, claimed_until)
+                     : store::inbox::pending(**lease, options_.batch_size);
   if (!rows) return rows.error();
   if (rows->empty()) return std::size_t{0};
+  std::vector<std::string> claimed_ids;
+  if (claims) {
+    for (const auto& row : *rows)
+      claimed_ids.push_back(row.id);
+  }
+  auto extended_at = std::chrono::steady_clock::now();
+  auto extend_claim = [&] {
+    if (!claims || std::chrono::steady_clock::now() - extended_at < kExtendClaimEvery) return;
+    const Millis until = now_ms() + kClaimMs;
+    auto extended = store::inbox::extend_claim(**lease, claimed_ids, claimed_until, until);
+    if (!extended) {
+      spdlog::warn("processor: could not extend the claim on {} rows: {}", claimed_ids.size(),
+                   extended.error().message);
+      return;
+    }
+    claimed_until = until;
+    extended_at = std::chrono::steady_clock::now();
+  };
 
   std::map<std::string, std::optional<store::IntegrationRow>> integrations;
   std::vector<Outcome> outcomes;
@@ -291,6 +313,7 @@ Result<std::size_t> Processor::process_batch() {
       if (!got) return got.error();
       it = integrations.emplace(iid, std::move(*got)).first;
     }
+    extend_claim();
     outcomes.push_back(decide(row, it->second, registry_, now));
     if (auto& o = outcomes.back(); record_stage_ != nullptr && o.event && it->second) {
       o.records = record_stage_->prepare(*it->second, o.event->payload, &unreachable, &**lease);

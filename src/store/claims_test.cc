@@ -126,6 +126,36 @@ TEST_P(ClaimsTest, InboxClaimHidesRowsUntilTheLeaseEnds) {
   EXPECT_EQ((*got)->outcome, "accepted");
 }
 
+// A processor still preparing its batch extends its claim; only the rows it still holds (claimed until the
+// value it set, still received) are extended, so a claim taken over after it ran out stays the new holder's.
+TEST_P(ClaimsTest, AClaimIsExtendedOnlyOnTheRowsItStillHolds) {
+  add_inbox(3);
+  auto claimed = inbox::claim_pending(c(), 3, 5000, 35000);
+  ASSERT_TRUE(claimed.ok()) << claimed.error().message;
+  ASSERT_EQ(claimed->size(), 3u);
+  auto extended = inbox::extend_claim(c(), ids_of(*claimed), 35000, 40000);
+  ASSERT_TRUE(extended.ok()) << extended.error().message;
+  EXPECT_EQ(*extended, 3);
+  auto still_hidden = inbox::claim_pending(c(), 10, 36000, 66000);
+  ASSERT_TRUE(still_hidden.ok());
+  EXPECT_TRUE(still_hidden->empty()) << "the extended claim still holds at 36 s";
+
+  // One row is completed, the claim runs out and another processor takes the rest over.
+  auto row = claimed->front();
+  row.outcome = "accepted";
+  ASSERT_TRUE(inbox::complete_received(c(), row).ok());
+  auto taken = inbox::claim_pending(c(), 10, 40001, 70001);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_THAT(ids_of(*taken), ElementsAre("in_1001", "in_1002"));
+  // The first processor's late extension (with its old value) changes nothing.
+  auto late = inbox::extend_claim(c(), ids_of(*claimed), 40000, 45000);
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(*late, 0);
+  auto none = inbox::extend_claim(c(), {}, 40000, 45000);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0);
+}
+
 TEST_P(ClaimsTest, PendingSkipsRowsUnderALiveClaim) {
   add_inbox(2);
   const Millis now = now_ms();

@@ -122,6 +122,20 @@ Result<std::vector<InboxRow>> claim_pending(Connection& c, int limit, Millis now
   return rows;
 }
 
+Result<std::int64_t> extend_claim(Connection& c, const std::vector<std::string>& ids, Millis claimed_until,
+                                  Millis extended_until) {
+  if (ids.empty()) return std::int64_t{0};
+  std::string sql =
+      "UPDATE inbox SET claimed_until = $2 WHERE outcome = 'received' AND claimed_until = $1 AND id IN (";
+  std::vector<Value> params = {claimed_until, extended_until};
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    sql += (i == 0 ? "$" : ", $") + std::to_string(i + 3);
+    params.emplace_back(ids[i]);
+  }
+  sql += ")";
+  return c.execute(sql, params);
+}
+
 Status complete(Connection& c, const InboxRow& row) {
   return done(c.execute(
       "UPDATE inbox SET outcome = $2, reason = $3, unified_events = $4, warnings = $5, event_ids = $6, "

@@ -59,6 +59,11 @@ Result<std::vector<InboxRow>> pending(Connection& c, int limit);
 // the rows are pending again once it ends) and returns them, oldest first. On PostgreSQL rows another node is
 // claiming at the same moment are skipped (FOR UPDATE SKIP LOCKED), so no row goes to two processors at once.
 Result<std::vector<InboxRow>> claim_pending(Connection& c, int limit, Millis now, Millis claimed_until);
+// Extends a claim while its rows are still being processed: the rows of `ids` still "received" and still
+// claimed until `claimed_until` (the claim's own value: a row another processor claimed since has another)
+// are claimed until `extended_until`. Returns how many were.
+Result<std::int64_t> extend_claim(Connection& c, const std::vector<std::string>& ids, Millis claimed_until,
+                                  Millis extended_until);
 Status complete(Connection& c, const InboxRow& row);  // outcome, reason, unified_events, warnings, event_ids
 // As complete(), only while the row is still "received": false when another processor completed it first
 // (its lease ended and the row was claimed again), and then nothing is changed.

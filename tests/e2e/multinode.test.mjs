@@ -19,7 +19,7 @@ const N = 300;
 const CONCURRENCY = 24;
 const KILL_AFTER_ACKS = 100;
 const FIRST_CANDIDATE = 900_000;
-// Deliveries time out after 2 s, so a dead node's delivery leases (timeout + 30 s) and inbox claims (60 s) end
+// Deliveries time out after 2 s, so a dead node's delivery leases (timeout + 10 s) and inbox claims (30 s) end
 // within the wait below.
 const DELIVERY_TIMEOUT_MS = 2000;
 const DELIVERED_WITHIN_MS = 150_000;
