@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <thread>
 
+#include "connectors/common/scripted_api.h"
 #include "connectors/registry.h"
 #include "delivery/dispatcher.h"
 #include "delivery/test_support.h"
@@ -118,6 +119,26 @@ TEST_F(SyncSimTest, ThousandsOfRecordsArePagedThroughAndASecondSyncChangesNothin
   EXPECT_EQ(second.created + second.updated + second.deleted, 0);
   EXPECT_EQ(events_of(integration, "data-changed").size(), 1u);  // nothing changed: no new data-changed
   EXPECT_EQ(events_of(integration, "sync-finished").size(), 2u);
+}
+
+// A tool listing a record whose id no URL or index should hold: that record is skipped and named among the
+// sync's errors; the others are stored.
+TEST_F(SyncSimTest, ARecordWithAnUnusableRemoteIdIsSkippedAndTheRestStored) {
+  connectors::testing::ScriptedApi harvest;
+  ASSERT_TRUE(harvest.start().ok());
+  harvest.set("POST /token", 200, R"({"access_token":"tok","token_type":"Bearer","expires_in":3600})");
+  harvest.set(
+      "GET /v3/jobs", 200,
+      R"([{"id": 11, "name": "Engineer"}, {"id": ")" + std::string(300, '7') + R"(", "name": "Odd"}])");
+  harvest.set("GET /v3/job_posts", 200, "[]");
+  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
+                                                         harvest.base_url() + "/v3", kGreenhouseCredentials);
+  auto runner = make_runner(store_.writer());
+  auto sync = sync_now(*runner, integration);
+  EXPECT_EQ(sync.state, "PARTIALLY_FAILED") << sync.errors;
+  EXPECT_EQ(sync.created, 1);
+  EXPECT_NE(sync.errors.find("300 bytes"), std::string::npos) << sync.errors;
+  EXPECT_EQ(live_records(integration, "ats_jobs"), 1);
 }
 
 TEST_F(SyncSimTest, ARecordDeletedRemotelyBetweenTwoFullSyncsIsMarkedDeleted) {
