@@ -9,8 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "app/node.h"
-#include "delivery/test_support.h"
+#include "app/node_test_support.h"
 
 namespace tributary::app {
 namespace {
@@ -105,34 +104,7 @@ class FakeSmartRecruiters {
   std::map<std::string, Subscription> subscriptions_;
 };
 
-class NodeSmartRecruitersTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    config_.listen = "127.0.0.1:0";
-    config_.database = (dir_.path() / "tributary.db").string();
-    config_.api_key = "trib_test_" + crypto::random_token(24);
-    config_.master_key = crypto::base64_encode(crypto::random_bytes(32));
-    config_.delivery.allow_networks = {"127.0.0.0/8"};
-    config_.delivery.timeout_ms = 3000;
-    config_.retry = RetryConfig{50, 2.0, 3, 0.0};
-    config_.shutdown_grace_ms = 300;
-    client_ = loopback_client();
-  }
-  void TearDown() override {
-    if (node_) node_->stop();
-    node_.reset();
-  }
-
-  Reply api(const std::string& method, const std::string& path, const std::string& body = {}) {
-    return call(*client_, method, node_->base_url() + path, body,
-                {{"Authorization", "Bearer " + config_.api_key}});
-  }
-
-  TempDir dir_;
-  Config config_;
-  std::unique_ptr<http::CurlClient> client_;
-  std::unique_ptr<Node> node_;
-};
+class NodeSmartRecruitersTest : public node_testing::NodeTest {};
 
 TEST_F(NodeSmartRecruitersTest, ActivationHandshakeThenSignedDeliveryIsAcceptedWith202AndRelayed) {
   FakeSmartRecruiters vendor;
