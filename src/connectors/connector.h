@@ -135,6 +135,19 @@ class Connector {
     return std::nullopt;
   }
 
+  // A delivery made redundant by related ones the tool sends beside it (Ashby's jobPostingUpdate next to the
+  // jobPostingPublish or -Unpublish of the same webhookActionId): the delivery ids (ParsedEvent::delivery_id)
+  // that supersede it, and how long after it arrived to wait for them. The processor holds the delivery that
+  // long, then ignores it if one of them was received for the integration, on any node. Default: none.
+  struct Supersession {
+    std::vector<std::string> by_delivery_ids;
+    std::int64_t wait_ms = 0;
+  };
+  virtual std::optional<Supersession> superseded_by(std::string_view /*vendor_event*/,
+                                                    std::string_view /*delivery_id*/) const {
+    return std::nullopt;
+  }
+
   // Record side: whether fetch_record can read records of this model. Default: no model.
   virtual bool supports_records(Model /*model*/) const { return false; }
   // Reads one record through the tool's API and maps it to the unified model (every field of the model

@@ -173,9 +173,11 @@ class TestStore {
   }
 
   // An inbox row as the ingress leaves it for the processor: outcome "received" with the mapped events.
+  // `delivery_id`: the vendor's delivery id (the dedupe key is made of it, as the ingress does).
   std::string add_inbox(const std::optional<std::string>& integration_id,
                         const std::string& unified_events_json,
-                        const std::string& vendor_event = "person.created") {
+                        const std::string& vendor_event = "person.created",
+                        const std::optional<std::string>& delivery_id = std::nullopt) {
     store::InboxRow row;
     row.id = new_id("in");
     row.received_at = now_ms();
@@ -190,7 +192,8 @@ class TestStore {
     row.verification = "test";
     row.outcome = "received";
     row.vendor_event = vendor_event;
-    row.dedupe_key = "id:" + row.id;
+    row.delivery_id = delivery_id;
+    row.dedupe_key = "id:" + delivery_id.value_or(row.id);
     row.unified_events = unified_events_json;
     must(writer_->run([&](store::Connection& c) { return store::inbox::insert(c, row); }),
          "insert inbox row");

@@ -302,6 +302,16 @@ Result<std::size_t> Processor::process_batch() {
   };
 
   std::map<std::string, std::optional<store::IntegrationRow>> integrations;
+  std::vector<std::pair<std::string, Millis>>
+      held_back;  // rows waiting for related deliveries, and until when
+  auto supersession_of = [&](const store::InboxRow& row,
+                             const std::optional<store::IntegrationRow>& integration)
+      -> std::optional<connectors::Connector::Supersession> {
+    if (!integration || !row.vendor_event || !row.delivery_id) return std::nullopt;
+    const connectors::Connector* connector = registry_.find(integration->tool);
+    if (connector == nullptr) return std::nullopt;
+    return connector->superseded_by(*row.vendor_event, *row.delivery_id);
+  };
   std::vector<Outcome> outcomes;
   outcomes.reserve(rows->size());
   std::set<std::string> unreachable;  // integrations whose tool failed every fetch attempt in this batch
@@ -314,6 +324,24 @@ Result<std::size_t> Processor::process_batch() {
       it = integrations.emplace(iid, std::move(*got)).first;
     }
     extend_claim();
+    if (auto held = supersession_of(row, it->second); held && !held->by_delivery_ids.empty()) {
+      // A delivery that related ones may make redundant waits for them, then goes only if none came.
+      if (now < row.received_at + held->wait_ms) {
+        held_back.emplace_back(row.id, row.received_at + held->wait_ms);
+        continue;
+      }
+      auto superseded = store::inbox::has_delivery(**lease, iid, held->by_delivery_ids);
+      if (!superseded) return superseded.error();
+      if (*superseded) {
+        Outcome out{row, std::nullopt, std::nullopt};
+        out.inbox.processed_at = now;
+        out.inbox.outcome = "ignored";
+        out.inbox.reason = "relayed as part of a related delivery (" +
+                           join_models({held->by_delivery_ids.begin(), held->by_delivery_ids.end()}) + ")";
+        outcomes.push_back(std::move(out));
+        continue;
+      }
+    }
     outcomes.push_back(decide(row, it->second, registry_, now));
     if (auto& o = outcomes.back(); record_stage_ != nullptr && o.event && it->second) {
       o.records = record_stage_->prepare(*it->second, o.event->payload, &unreachable, &**lease);
@@ -325,6 +353,18 @@ Result<std::size_t> Processor::process_batch() {
       if (!o.records->warnings.empty())
         o.inbox.warnings = RecordStage::merge_warnings(o.inbox.warnings, o.records->warnings);
     }
+  }
+  if (!held_back.empty()) {
+    Status held = writer_.run([&](store::Connection& c) -> Status {
+      for (const auto& [id, until] : held_back) {
+        auto r = c.execute("UPDATE inbox SET claimed_until = $2 WHERE id = $1 AND outcome = 'received'",
+                           {id, until});
+        if (!r) return r.error();
+      }
+      return {};
+    });
+    if (!held) return held.error();
+    if (outcomes.empty()) return held_back.size();
   }
   auto endpoints = store::endpoints::list(**lease);
   if (!endpoints) return endpoints.error();

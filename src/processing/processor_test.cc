@@ -241,6 +241,34 @@ TEST_F(ProcessorTest, ARowTheDatabaseRefusesIsPutBackWithoutHoldingUpTheOthers) 
   EXPECT_EQ(store_.count("SELECT COUNT(*) FROM deliveries"), 3);
 }
 
+// Ashby sends a jobPostingUpdate beside each jobPostingPublish with the same webhookActionId: the update
+// waits for its companion, and is ignored once the publish was received (in either order, on any node); an
+// update without one is relayed after the wait.
+TEST_F(ProcessorTest, AnUpdateWaitsForTheRelatedPublishAndIsDroppedWhenItCame) {
+  auto integration = store_.add_integration("ashby", "ATS", R"({"upstream_webhooks":true})");
+  store_.add_endpoint("http://127.0.0.1:9/hook");
+  constexpr const char* kJobUpdated = R"([{"model":"ats_jobs","action":"updated","remote_id":"j1"}])";
+  constexpr const char* kJobPublished = R"([{"model":"ats_jobs","action":"published","remote_id":"j1"}])";
+  auto companion = store_.add_inbox(integration, kJobUpdated, "jobPostingUpdate", "act-1:jobPostingUpdate");
+  auto publish = store_.add_inbox(integration, kJobPublished, "jobPostingPublish", "act-1:jobPostingPublish");
+  auto alone = store_.add_inbox(integration, kJobUpdated, "jobPostingUpdate", "act-2:jobPostingUpdate");
+  const auto started = std::chrono::steady_clock::now();
+
+  start();
+  ASSERT_TRUE(wait_until([&] { return store_.inbox(publish).outcome == "accepted"; }));
+  EXPECT_EQ(store_.inbox(companion).outcome, "received") << "waiting for a related delivery";
+  EXPECT_EQ(store_.inbox(alone).outcome, "received");
+  ASSERT_TRUE(
+      wait_until([&] { return store_.inbox(alone).outcome == "accepted"; }, std::chrono::seconds(10)));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2500));
+  ASSERT_TRUE(wait_until([&] { return store_.inbox(companion).outcome != "received"; }));
+  auto dropped = store_.inbox(companion);
+  EXPECT_EQ(dropped.outcome, "ignored");
+  ASSERT_TRUE(dropped.reason.has_value());
+  EXPECT_NE(dropped.reason->find("act-1:jobPostingPublish"), std::string::npos) << *dropped.reason;
+  EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 2);  // the publish and the lone update
+}
+
 TEST_F(ProcessorTest, StopDrainsRowsAlreadyDurable) {
   auto integration = store_.add_integration("personio", "HRIS", kWebhooksOnNoAbsences);
   start();

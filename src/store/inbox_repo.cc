@@ -136,6 +136,18 @@ Result<std::int64_t> extend_claim(Connection& c, const std::vector<std::string>&
   return c.execute(sql, params);
 }
 
+Result<bool> has_delivery(Connection& c, const std::string& integration_id,
+                          const std::vector<std::string>& delivery_ids) {
+  // The ingress keeps a vendor's delivery id as dedupe_key "id:<id>" (unique per integration, indexed).
+  for (const auto& id : delivery_ids) {
+    auto rows = c.query("SELECT 1 FROM inbox WHERE integration_id = $1 AND dedupe_key = $2",
+                        {integration_id, "id:" + id});
+    if (!rows) return rows.error();
+    if (!rows->empty()) return true;
+  }
+  return false;
+}
+
 Status complete(Connection& c, const InboxRow& row) {
   return done(c.execute(
       "UPDATE inbox SET outcome = $2, reason = $3, unified_events = $4, warnings = $5, event_ids = $6, "

@@ -64,6 +64,9 @@ Result<std::vector<InboxRow>> claim_pending(Connection& c, int limit, Millis now
 // are claimed until `extended_until`. Returns how many were.
 Result<std::int64_t> extend_claim(Connection& c, const std::vector<std::string>& ids, Millis claimed_until,
                                   Millis extended_until);
+// Whether the integration received (and kept) a delivery with one of the vendor's delivery ids.
+Result<bool> has_delivery(Connection& c, const std::string& integration_id,
+                          const std::vector<std::string>& delivery_ids);
 Status complete(Connection& c, const InboxRow& row);  // outcome, reason, unified_events, warnings, event_ids
 // As complete(), only while the row is still "received": false when another processor completed it first
 // (its lease ended and the row was claimed again), and then nothing is changed.

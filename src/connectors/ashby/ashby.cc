@@ -1,9 +1,6 @@
 #include "connectors/ashby/ashby.h"
 
-#include <deque>
 #include <memory>
-#include <mutex>
-#include <unordered_set>
 
 #include "connectors/ashby/ashby_api.h"
 #include "connectors/common/api.h"
@@ -17,7 +14,9 @@ namespace bj = boost::json;
 
 constexpr std::size_t kMaxActionIdLength = 200;
 // Related deliveries arrive within seconds of each other; a few thousand ids cover far more than that.
-constexpr std::size_t kRememberedActions = 4096;
+// How long a jobPostingUpdate waits for a publish or unpublish of the same webhookActionId (Ashby sends them
+// together, in no stated order).
+constexpr std::int64_t kCompanionWaitMs = 3000;
 // Each candidate's applications and each job's postings are read one by one; these bound the calls per
 // record.
 constexpr std::size_t kMaxApplicationsPerCandidate = 50;
@@ -65,29 +64,6 @@ Result<std::string> required_id(const bj::value& doc, std::string_view path) {
   return std::move(*id);
 }
 
-// webhookActionIds seen on jobPostingPublish / jobPostingUnpublish, oldest dropped first.
-class RelatedActions {
- public:
-  void remember(const std::string& id) {
-    std::lock_guard lock(mu_);
-    if (!seen_.insert(id).second) return;
-    order_.push_back(id);
-    if (order_.size() > kRememberedActions) {
-      seen_.erase(order_.front());
-      order_.pop_front();
-    }
-  }
-  bool seen(const std::string& id) const {
-    std::lock_guard lock(mu_);
-    return seen_.count(id) != 0;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::unordered_set<std::string> seen_;  // guarded by mu_
-  std::deque<std::string> order_;         // guarded by mu_
-};
-
 class AshbyConnector final : public Connector {
  public:
   std::string_view tool() const override { return "ashby"; }
@@ -102,8 +78,8 @@ class AshbyConnector final : public Connector {
         {Model::kAtsJobs,
          Action::kUpdated,
          {"jobPostingUpdate"},
-         "not relayed when it shares its webhookActionId with a publish/unpublish already received; "
-         "jobUpdate "
+         "not relayed when a publish/unpublish with its webhookActionId arrives within 3 s (it waits that "
+         "long); jobUpdate "
          "[unconfirmed] is parsed when it arrives but cannot be subscribed (not in webhook.create's "
          "webhookType enum)"},
         {Model::kAtsJobs, Action::kPublished, {"jobPostingPublish"}, ""},
@@ -181,17 +157,28 @@ class AshbyConnector final : public Connector {
       // Job postings: the unified model is ats_jobs, so the remote id is the posting's job.
       auto id = required_id(*data, "jobPosting.jobId");
       if (!id) return id.error();
-      if (*action == "jobPostingPublish" || *action == "jobPostingUnpublish") {
-        if (!action_id.empty()) related_.remember(action_id);
-        out.events.push_back({Model::kAtsJobs,
-                              *action == "jobPostingPublish" ? Action::kPublished : Action::kUnpublished,
-                              std::move(*id)});
-      } else if (action_id.empty() || !related_.seen(action_id)) {
-        out.events.push_back({Model::kAtsJobs, Action::kUpdated, std::move(*id)});
-      }
-      // else: the companion update of a publish/unpublish already relayed: nothing more to say.
+      // A jobPostingUpdate that accompanies a publish or unpublish is dropped by the processor
+      // (superseded_by).
+      out.events.push_back({Model::kAtsJobs,
+                            *action == "jobPostingPublish"     ? Action::kPublished
+                            : *action == "jobPostingUnpublish" ? Action::kUnpublished
+                                                               : Action::kUpdated,
+                            std::move(*id)});
     }
     return out;
+  }
+
+  // jobPostingPublish / jobPostingUnpublish also fire jobPostingUpdate with the same webhookActionId: that
+  // update says nothing the publication does not, so it is dropped when one of them arrives with it.
+  std::optional<Supersession> superseded_by(std::string_view vendor_event,
+                                            std::string_view delivery_id) const override {
+    constexpr std::string_view kSuffix = ":jobPostingUpdate";
+    if (vendor_event != "jobPostingUpdate" || delivery_id.size() <= kSuffix.size() ||
+        delivery_id.substr(delivery_id.size() - kSuffix.size()) != kSuffix)
+      return std::nullopt;
+    const std::string action_id(delivery_id.substr(0, delivery_id.size() - kSuffix.size()));
+    return Supersession{{action_id + ":jobPostingPublish", action_id + ":jobPostingUnpublish"},
+                        kCompanionWaitMs};
   }
 
   Result<RemoteSubscription> create_subscription(const ApiContext& ctx,
@@ -299,8 +286,6 @@ class AshbyConnector final : public Connector {
     return candidates ? ashby::map_candidate(ctx, raw, remote_id, related)
                       : ashby::map_job(ctx, raw, remote_id, related);
   }
-
-  mutable RelatedActions related_;
 };
 
 }  // namespace
