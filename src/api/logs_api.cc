@@ -34,6 +34,7 @@ bj::object inbox_json(const store::InboxRow& row, bool with_body) {
   o["event_ids"] = row.event_ids ? json_or_null(row.event_ids) : bj::value(bj::array{});
   o["processed_at"] = time_or_null(row.processed_at);
   o["body_size"] = row.body_size;
+  if (row.failed_deliveries) o["failed_deliveries"] = *row.failed_deliveries;
   if (with_body) {
     bj::array headers;
     auto parsed = json_or_null(row.headers);

@@ -12,6 +12,7 @@ constexpr const char* kColumns =
     "http_status, verification, outcome, reason, vendor_event, delivery_id, dedupe_key, unified_events, "
     "warnings, "
     "event_ids, processed_at";
+constexpr int kColumnCount = 22;  // the columns above
 
 InboxRow to_row(const Row& r) {
   InboxRow row;
@@ -176,19 +177,31 @@ Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& f) {
   // prepared once and cached. The CASTs give PostgreSQL a type for a parameter that is NULL when the
   // statement is prepared (it cannot infer one from `$1 IS NULL`); SQLite takes them as they are. Lists carry
   // no bodies (NULL in the body column); GET /v1/logs/upstream/{id} has it.
+  // Outcome "failed" is not an inbox outcome: it selects the requests whose downstream events have a delivery
+  // that failed (every retry used), counted per row in failed_deliveries.
   std::string columns = kColumns;
   columns.replace(columns.find(" body,"), 6, " NULL,");
+  const std::string failed =
+      "(SELECT COUNT(*) FROM events e JOIN deliveries d ON d.event_id = e.id "
+      "WHERE e.inbox_id = inbox.id AND d.status = 'failed')";
   std::string sql =
-      "SELECT " + columns +
+      "SELECT " + columns + ", " + failed +
       " FROM inbox WHERE (CAST($1 AS TEXT) IS NULL OR integration_id = $1) "
-      "AND (CAST($2 AS TEXT) IS NULL OR tool = $2) AND (CAST($3 AS TEXT) IS NULL OR outcome = $3) "
+      "AND (CAST($2 AS TEXT) IS NULL OR tool = $2) AND (CAST($3 AS TEXT) IS NULL OR outcome = $3 OR "
+      "(CAST($3 AS TEXT) = 'failed' AND " +
+      failed +
+      " > 0)) "
       "AND (CAST($4 AS BIGINT) IS NULL OR received_at >= $4) "
       "AND (CAST($5 AS BIGINT) IS NULL OR received_at < $5) "
       "AND (CAST($6 AS BIGINT) IS NULL OR seq < $6) ORDER BY seq DESC LIMIT $7";
   auto rows =
       c.query(sql, {opt_text(f.integration_id), opt_text(f.tool), opt_text(f.outcome), opt_int(f.since),
                     opt_int(f.until), opt_int(f.before_seq), std::int64_t{f.limit}});
-  return all_rows<InboxRow>(std::move(rows), to_row);
+  return all_rows<InboxRow>(std::move(rows), [](const Row& r) {
+    InboxRow row = to_row(r);
+    row.failed_deliveries = r.int64(kColumnCount);
+    return row;
+  });
 }
 
 }  // namespace inbox

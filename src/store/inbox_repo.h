@@ -35,12 +35,13 @@ struct InboxRow {
   std::optional<std::string> warnings;        // JSON array of strings
   std::optional<std::string> event_ids;       // JSON array of downstream event ids
   std::optional<Millis> processed_at;
+  std::optional<std::int64_t> failed_deliveries;  // list() only: its downstream deliveries that failed
 };
 
 struct InboxFilter {
   std::optional<std::string> integration_id;
   std::optional<std::string> tool;
-  std::optional<std::string> outcome;
+  std::optional<std::string> outcome;  // "failed": the requests with a failed downstream delivery
   std::optional<Millis> since;
   std::optional<Millis> until;
   std::optional<std::int64_t> before_seq;  // cursor: rows older than this

@@ -10,6 +10,7 @@
 #include "store/api_keys_repo.h"
 #include "store/inbox_repo.h"
 #include "store/integrations_repo.h"
+#include "store/outbox_repo.h"
 #include "store/pool.h"
 #include "store/schema.h"
 #include "store/test_db.h"
@@ -611,6 +612,48 @@ TEST_P(InboxListTest, FiltersByIntegrationOutcomeAndTool) {
   EXPECT_TRUE(ids(by_tool).empty());
   by_tool.tool = "personio";
   EXPECT_EQ(ids(by_tool).size(), 6u);
+}
+
+// "failed" selects the requests whose downstream deliveries failed (the inbox row itself stays "accepted"),
+// and every listed row says how many of its deliveries failed.
+TEST_P(InboxListTest, FailedListsTheRequestsWhoseDeliveriesFailed) {
+  EndpointRow ep;
+  ep.id = "ep_1";
+  ep.url = "http://127.0.0.1:9/hook";
+  ep.secret = "sealed";
+  ep.created_at = ep.updated_at = 1;
+  ASSERT_TRUE(endpoints::insert(c(), ep).ok());
+  auto event_with_delivery = [&](const std::string& event_id, const std::string& inbox_id,
+                                 const std::string& status) {
+    EventRow event;
+    event.id = event_id;
+    event.type = "remote-event-received";
+    event.inbox_id = inbox_id;
+    event.payload = "{}";
+    event.created_at = 7000;
+    ASSERT_TRUE(events::insert(c(), event).ok());
+    ASSERT_TRUE(deliveries::insert(c(), event_id, "ep_1", 7000).ok());
+    auto rows = deliveries::for_event(c(), event_id);
+    ASSERT_TRUE(rows.ok() && rows->size() == 1);
+    DeliveryRow d = rows->front();
+    d.status = status;
+    ASSERT_TRUE(deliveries::record_result(c(), d).ok());
+  };
+  event_with_delivery("evt_3", "in_3", "failed");
+  event_with_delivery("evt_6", "in_6", "succeeded");
+
+  InboxFilter failed;
+  failed.outcome = "failed";
+  EXPECT_THAT(ids(failed), ElementsAre("in_3"));
+  auto rows = inbox::list(c(), InboxFilter{});
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  for (const auto& r : *rows) {
+    ASSERT_TRUE(r.failed_deliveries.has_value()) << r.id;
+    EXPECT_EQ(*r.failed_deliveries, r.id == "in_3" ? 1 : 0) << r.id;
+    if (r.id == "in_3") {
+      EXPECT_EQ(r.outcome, "accepted");
+    }
+  }
 }
 
 TEST_P(InboxListTest, SinceIsInclusiveUntilIsExclusive) {

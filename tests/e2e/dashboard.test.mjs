@@ -209,6 +209,17 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIU
     assert.match(await delivery.innerText(), /3 attempts, 2 retries/);
     await shot(page, 'event-detail-failed');
 
+    // The events log finds the request under the "failed" outcome, marked on its row; back to its story.
+    await page.evaluate(() => {
+      location.hash = '#/events?outcome=failed';
+    });
+    const failedRow = page.locator(`tr[data-id="${log.id}"]`);
+    await failedRow.getByText(/^\d+ deliver(y|ies) failed$/).waitFor();
+    await shot(page, 'events-failed');
+    await failedRow.click();
+    await page.waitForURL(`**/#/events/${log.id}`);
+    await delivery.locator('.badge', { hasText: /^failed$/ }).waitFor();
+
     failing = false;
     const eventId = await relayed().getAttribute('data-event');
     await relayed().getByRole('button', { name: 'Redeliver' }).click();

@@ -73,6 +73,9 @@ function EventRow({ row, integrations, fresh }) {
     <td>
       <${Badge} value=${row.outcome} title=${row.reason ?? undefined} />
       ${warnings ? html` <span class="badge warn" title=${row.warnings.join('\n')}>${warnings} warning${warnings > 1 ? 's' : ''}</span>` : null}
+      ${row.failed_deliveries > 0
+        ? html` <span class="badge bad" title="Every retry of these deliveries failed: open the request to redeliver">${row.failed_deliveries} ${row.failed_deliveries > 1 ? 'deliveries' : 'delivery'} failed</span>`
+        : null}
     </td>
     <td>${unifiedSummary(row.unified_events)}</td>
     <td class="num">${Array.isArray(row.event_ids) ? row.event_ids.length : 0}</td>
@@ -100,7 +103,7 @@ function Filters({ filters, setFilter, clear, integrations, tools }) {
     <label>Outcome
       <select value=${filters.outcome} onChange=${(e) => setFilter('outcome', e.currentTarget.value)}>
         <option value="">All outcomes</option>
-        ${OUTCOMES.map((o) => html`<option value=${o}>${o}</option>`)}
+        ${OUTCOMES.map((o) => html`<option value=${o}>${o === 'failed' ? 'failed (a delivery failed)' : o}</option>`)}
       </select>
     </label>
     <label>Time
