@@ -192,10 +192,8 @@ http::Response redeliver(ApiContext& ctx, const std::string& id) {
   Millis now = now_ms();
   auto s = ctx.writer->run([&](store::Connection& c) -> Status {
     // Endpoints subscribed now but without a delivery of this event (added later) get one too.
-    for (const auto& ep : *endpoints) {
-      if (!ep.enabled || !ep.wants((*row)->type)) continue;
-      if (auto st = store::deliveries::insert(c, id, ep.id, now); !st) return st;
-    }
+    if (auto added = store::deliveries::insert_for_subscribed(c, id, (*row)->type, *endpoints, now); !added)
+      return added.error();
     auto n = store::deliveries::redeliver_event(c, id, now);
     if (!n) return n.error();
     count = *n;

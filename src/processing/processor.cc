@@ -41,7 +41,7 @@ struct Isolated : Written {
   std::size_t written = 0;  // rows completed (accepted or ignored)
 };
 
-std::string join_models(const std::set<std::string>& names) {
+std::string join_sorted(const std::set<std::string>& names) {
   std::string out;
   for (const auto& n : names) {
     if (!out.empty()) out += ", ";
@@ -94,7 +94,7 @@ Outcome decide(const store::InboxRow& row, const std::optional<store::Integratio
   if (!scope->upstream_webhooks) return ignore("upstream webhooks are disabled in the scope config");
   if (in_scope.empty() && dropped.empty()) return ignore("no unified event with a known model");
   if (in_scope.empty()) {
-    return ignore("out of scope: " + join_models(dropped) + " disabled in the scope config");
+    return ignore("out of scope: " + join_sorted(dropped) + " disabled in the scope config");
   }
 
   store::EventRow event;
@@ -116,7 +116,7 @@ Outcome decide(const store::InboxRow& row, const std::optional<store::Integratio
   event.payload = bj::serialize(envelope);
 
   out.inbox.outcome = "accepted";
-  if (!dropped.empty()) out.inbox.reason = "partly out of scope: " + join_models(dropped) + " not relayed";
+  if (!dropped.empty()) out.inbox.reason = "partly out of scope: " + join_sorted(dropped) + " not relayed";
   out.inbox.unified_events = bj::serialize(in_scope);
   out.inbox.event_ids = bj::serialize(bj::array{bj::value(event.id)});
   out.event = std::move(event);
@@ -137,12 +137,9 @@ Result<Written> write_outcomes(store::Writer& writer, const RecordStage* record_
       auto completed = store::inbox::complete_received(c, o->inbox);
       if (!completed) return completed.error();
       if (!*completed || !o->event) continue;
-      if (auto s = store::events::insert(c, *o->event); !s) return s;
-      for (const auto& ep : endpoints) {
-        if (!ep.enabled || !ep.wants(o->event->type)) continue;
-        if (auto s = store::deliveries::insert(c, o->event->id, ep.id, now); !s) return s;
-        out.events = true;
-      }
+      auto relayed = store::events::insert_with_deliveries(c, *o->event, endpoints, now);
+      if (!relayed) return relayed.error();
+      out.events = out.events || *relayed;
       if (o->records && o->records->fetch_failed) {
         // The event went out without its record: a delta sync fetches it once the tool answers again (one
         // queued sync per integration at most, so a dead tool does not pile syncs up).
@@ -154,12 +151,9 @@ Result<Written> write_outcomes(store::Writer& writer, const RecordStage* record_
         auto changed = record_stage->apply(c, *o->records, o->inbox.id, now);
         if (!changed) return changed.error();
         if (*changed) {
-          if (auto s = store::events::insert(c, **changed); !s) return s;
-          for (const auto& ep : endpoints) {
-            if (!ep.enabled || !ep.wants((*changed)->type)) continue;
-            if (auto s = store::deliveries::insert(c, (*changed)->id, ep.id, now); !s) return s;
-            out.events = true;
-          }
+          auto relayed = store::events::insert_with_deliveries(c, **changed, endpoints, now);
+          if (!relayed) return relayed.error();
+          out.events = out.events || *relayed;
         }
       }
       if (o->inbox.integration_id) {
@@ -215,12 +209,8 @@ Result<Isolated> write_one_by_one(store::Writer& writer, const RecordStage* reco
     const std::string warnings = RecordStage::merge_warnings(
         o.inbox.warnings, {"could not be recorded (attempt " + std::to_string(attempt) +
                            "), tried again at " + format_iso8601(now + delay) + ": " + one.error().message});
-    Status put_back = writer.run([&](store::Connection& c) -> Status {
-      auto r = c.execute(
-          "UPDATE inbox SET claimed_until = $2, warnings = $3 WHERE id = $1 AND outcome = 'received'",
-          {o.inbox.id, now + delay, warnings});
-      return r ? Status{} : Status{r.error()};
-    });
+    Status put_back = writer.run(
+        [&](store::Connection& c) { return store::inbox::hold(c, o.inbox.id, now + delay, warnings); });
     if (!put_back) return batch_error;
     spdlog::error("processor: inbox {} could not be recorded (attempt {}), trying again in {} s: {}",
                   o.inbox.id, attempt, delay / 1000, one.error().message);
@@ -337,7 +327,7 @@ Result<std::size_t> Processor::process_batch() {
         out.inbox.processed_at = now;
         out.inbox.outcome = "ignored";
         out.inbox.reason = "relayed as part of a related delivery (" +
-                           join_models({held->by_delivery_ids.begin(), held->by_delivery_ids.end()}) + ")";
+                           join_sorted({held->by_delivery_ids.begin(), held->by_delivery_ids.end()}) + ")";
         outcomes.push_back(std::move(out));
         continue;
       }
@@ -357,9 +347,7 @@ Result<std::size_t> Processor::process_batch() {
   if (!held_back.empty()) {
     Status held = writer_.run([&](store::Connection& c) -> Status {
       for (const auto& [id, until] : held_back) {
-        auto r = c.execute("UPDATE inbox SET claimed_until = $2 WHERE id = $1 AND outcome = 'received'",
-                           {id, until});
-        if (!r) return r.error();
+        if (auto s = store::inbox::hold(c, id, until); !s) return s;
       }
       return {};
     });
@@ -374,20 +362,15 @@ Result<std::size_t> Processor::process_batch() {
   for (const auto& o : outcomes)
     batch.push_back(&o);
   auto written = write_outcomes(writer_, record_stage_, batch, *endpoints, now);
+  std::size_t completed = outcomes.size();
   if (!written) {
     // One row the database refuses must not hold every row behind it: the rows are written one by one.
     auto isolated = write_one_by_one(writer_, record_stage_, outcomes, *endpoints, now, written.error(),
                                      put_back_attempts_);
     if (!isolated) return isolated.error();
     written = static_cast<Written>(*isolated);
-    processed_ += isolated->written;
-    if (written->events && on_events_) on_events_();
-    if (written->sync && on_sync_queued_) on_sync_queued_();
-    return outcomes.size();
-  }
-  const bool wrote_events = written->events;
-  const bool queued_sync = written->sync;
-  if (!put_back_attempts_.empty()) {
+    completed = isolated->written;
+  } else if (!put_back_attempts_.empty()) {
     for (const auto& o : outcomes)
       put_back_attempts_.erase(o.inbox.id);
   }
@@ -396,9 +379,9 @@ Result<std::size_t> Processor::process_batch() {
       spdlog::info("inbox {} ignored: {}", o.inbox.id, o.inbox.reason.value_or(""));
     }
   }
-  processed_ += outcomes.size();
-  if (wrote_events && on_events_) on_events_();
-  if (queued_sync && on_sync_queued_) on_sync_queued_();
+  processed_ += completed;
+  if (written->events && on_events_) on_events_();
+  if (written->sync && on_sync_queued_) on_sync_queued_();
   return outcomes.size();
 }
 

@@ -137,6 +137,13 @@ Result<std::int64_t> extend_claim(Connection& c, const std::vector<std::string>&
   return c.execute(sql, params);
 }
 
+Status hold(Connection& c, const std::string& id, Millis until, const std::optional<std::string>& warnings) {
+  return done(c.execute(
+      "UPDATE inbox SET claimed_until = $2, warnings = COALESCE($3, warnings) WHERE id = $1 AND outcome = "
+      "'received'",
+      {id, until, storable_opt_text(c, warnings)}));
+}
+
 Result<bool> has_delivery(Connection& c, const std::string& integration_id,
                           const std::vector<std::string>& delivery_ids) {
   // The ingress keeps a vendor's delivery id as dedupe_key "id:<id>" (unique per integration, indexed).

@@ -65,6 +65,10 @@ Result<std::vector<InboxRow>> claim_pending(Connection& c, int limit, Millis now
 // are claimed until `extended_until`. Returns how many were.
 Result<std::int64_t> extend_claim(Connection& c, const std::vector<std::string>& ids, Millis claimed_until,
                                   Millis extended_until);
+// Puts a row still "received" back until `until` (neither pending nor claimable before), with new warnings
+// when given: a row waiting for related deliveries, or one the database refused.
+Status hold(Connection& c, const std::string& id, Millis until,
+            const std::optional<std::string>& warnings = std::nullopt);
 // Whether the integration received (and kept) a delivery with one of the vendor's delivery ids.
 Result<bool> has_delivery(Connection& c, const std::string& integration_id,
                           const std::vector<std::string>& delivery_ids);

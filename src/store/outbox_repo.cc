@@ -179,6 +179,12 @@ Result<std::vector<EventRow>> for_inbox(Connection& c, const std::string& inbox_
       to_event);
 }
 
+Result<bool> insert_with_deliveries(Connection& c, const EventRow& row,
+                                    const std::vector<EndpointRow>& endpoints, Millis now) {
+  if (auto s = insert(c, row); !s) return s.error();
+  return deliveries::insert_for_subscribed(c, row.id, row.type, endpoints, now);
+}
+
 }  // namespace events
 
 namespace deliveries {
@@ -190,6 +196,17 @@ Status insert(Connection& c, const std::string& event_id, const std::string& end
                 "updated_at) VALUES ($1, $2, 'pending', 0, 0, $3, $3, $3) ON CONFLICT (event_id, "
                 "endpoint_id) DO NOTHING",
                 {event_id, endpoint_id, now}));
+}
+
+Result<bool> insert_for_subscribed(Connection& c, const std::string& event_id, const std::string& event_type,
+                                   const std::vector<EndpointRow>& endpoints, Millis now) {
+  bool subscribed = false;
+  for (const auto& ep : endpoints) {
+    if (!ep.enabled || !ep.wants(event_type)) continue;
+    if (auto s = insert(c, event_id, ep.id, now); !s) return s.error();
+    subscribed = true;
+  }
+  return subscribed;
 }
 
 Result<std::vector<DeliveryRow>> for_event(Connection& c, const std::string& event_id) {

@@ -89,10 +89,17 @@ Status insert(Connection& c, const EventRow& row);
 Result<std::optional<EventRow>> get(Connection& c, const std::string& id);
 Result<std::vector<EventRow>> list(Connection& c, const EventFilter& filter);  // newest first
 Result<std::vector<EventRow>> for_inbox(Connection& c, const std::string& inbox_id);
+// Inserts the event and a delivery to every enabled endpoint subscribed to its type; true when there is one.
+Result<bool> insert_with_deliveries(Connection& c, const EventRow& row,
+                                    const std::vector<EndpointRow>& endpoints, Millis now);
 }  // namespace events
 
 namespace deliveries {
 Status insert(Connection& c, const std::string& event_id, const std::string& endpoint_id, Millis now);
+// A delivery of the event to every enabled endpoint subscribed to `event_type` that has none yet; true when
+// some endpoint is subscribed.
+Result<bool> insert_for_subscribed(Connection& c, const std::string& event_id, const std::string& event_type,
+                                   const std::vector<EndpointRow>& endpoints, Millis now);
 Result<std::vector<DeliveryRow>> for_event(Connection& c, const std::string& event_id);
 // Claims up to `limit` due deliveries of one endpoint (pending and due, or sending with an expired lease).
 Result<std::vector<DeliveryRow>> claim_due(Connection& c, const std::string& endpoint_id, Millis now,

@@ -63,16 +63,4 @@ store::EventRow sync_finished_event(const store::IntegrationRow& integration, co
                   ended);
 }
 
-Result<bool> write_event(store::Connection& c, const store::EventRow& event,
-                         const std::vector<store::EndpointRow>& endpoints, Millis now) {
-  if (auto s = store::events::insert(c, event); !s) return s.error();
-  bool delivered = false;
-  for (const auto& ep : endpoints) {
-    if (!ep.enabled || !ep.wants(event.type)) continue;
-    if (auto s = store::deliveries::insert(c, event.id, ep.id, now); !s) return s.error();
-    delivered = true;
-  }
-  return delivered;
-}
-
 }  // namespace tributary::sync

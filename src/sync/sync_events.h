@@ -1,7 +1,6 @@
 // The downstream events a sync writes to the outbox: `data-changed` (DESIGN §2: changed_models) and
-// `sync-finished` (sync_id, sync_state, times, duration, integration, end_user, log_url), with one delivery
-// per enabled endpoint subscribed to the type. Thread-safety: stateless functions over the caller's
-// Connection.
+// `sync-finished` (sync_id, sync_state, times, duration, integration, end_user, log_url); written with
+// store::events::insert_with_deliveries. Thread-safety: stateless functions.
 #pragma once
 
 #include <string>
@@ -17,8 +16,5 @@ store::EventRow data_changed_event(const store::IntegrationRow& integration,
                                    const std::vector<std::string>& models, Millis now);
 store::EventRow sync_finished_event(const store::IntegrationRow& integration, const store::SyncRow& sync,
                                     const std::string& public_url);
-// Inserts the event and its deliveries; true when some endpoint will receive it.
-Result<bool> write_event(store::Connection& c, const store::EventRow& event,
-                         const std::vector<store::EndpointRow>& endpoints, Millis now);
 
 }  // namespace tributary::sync

@@ -254,8 +254,8 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
             model_changed = model_changed || deleted > 0;
           }
           if (last && (changed || model_changed)) {
-            auto wrote =
-                write_event(c, data_changed_event(run.integration, {model_name}, now), run.endpoints, now);
+            auto wrote = store::events::insert_with_deliveries(
+                c, data_changed_event(run.integration, {model_name}, now), run.endpoints, now);
             if (!wrote) return wrote.error();
             delivered = *wrote;
           }
@@ -374,8 +374,9 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
     auto finished = store::syncs::finish(c, run.sync);
     if (!finished) return finished.error();
     if (!*finished || run.integration.id.empty()) return {};
-    auto wrote = write_event(c, sync_finished_event(run.integration, run.sync, options_.public_url),
-                             run.endpoints, *run.sync.ended_at);
+    auto wrote = store::events::insert_with_deliveries(
+        c, sync_finished_event(run.integration, run.sync, options_.public_url), run.endpoints,
+        *run.sync.ended_at);
     if (!wrote) return wrote.error();
     delivered = *wrote;
     if (delivered) return store::notify(c, store::kOutboxChannel);
