@@ -271,18 +271,7 @@ class BambooHrConnector final : public Connector {
     auto auth = basic_auth(ctx);
     if (!auth) return auth.error();
 
-    if (model == Model::kHrisEmployees) {
-      auto doc = get_json(ctx,
-                          "/api/v1/employees/" + common::encode_path_segment(remote_id) +
-                              "?fields=" + query_value(kEmployeeFieldsView()),
-                          *auth);
-      if (!doc) return doc.error();
-      if (!*doc || !(*doc)->is_object()) return std::optional<bj::object>{};
-      const bj::object* employee = &(*doc)->get_object();
-      if (const bj::value* data = employee->if_contains("data"); data != nullptr && data->is_object())
-        employee = &data->get_object();
-      return std::optional<bj::object>(bamboohr::map_employee(ctx, *employee, remote_id));
-    }
+    if (model == Model::kHrisEmployees) return fetch_employee(ctx, remote_id, *auth);
 
     auto doc = get_json(ctx, time_off_path() + "&id=" + query_value(remote_id), *auth);
     if (!doc) return doc.error();
@@ -322,8 +311,11 @@ class BambooHrConnector final : public Connector {
       return out;
     }
 
-    std::string path = "/api/v1/employees?page%5Blimit%5D=" + std::to_string(kEmployeePageSize) +
-                       "&fields=" + query_value(kEmployeeFieldsView());
+    // GET /api/v1/employees carries only a fixed summary (employeeId, names, photoUrl, jobTitleName, status)
+    // plus a short list of contact fields; anything else in `fields` is silently ignored (BambooHR's OpenAPI
+    // document, operation list-employees). So the list only enumerates ids, and each record is read the way a
+    // webhook's targeted fetch reads it: a synced and a fetched employee are the same record.
+    std::string path = "/api/v1/employees?page%5Blimit%5D=" + std::to_string(kEmployeePageSize);
     if (!page.empty()) path += "&page%5Bafter%5D=" + query_value(page);
     auto doc = get_json(ctx, path, *auth);
     if (!doc) return doc.error();
@@ -333,9 +325,16 @@ class BambooHrConnector final : public Connector {
       return make_error(ErrorKind::kUpstream, "BambooHR's employee list has no \"data\" array");
     for (const auto& item : data->get_array()) {
       if (!item.is_object()) continue;
-      auto id = json::get_id(item, "id");
-      if (!id || id->empty()) continue;
-      out.records.push_back(bamboohr::map_employee(ctx, item.get_object(), *id));
+      auto id = json::get_id(item, "employeeId");
+      if (!id || id->empty()) {
+        // An entry without its key is a listing we cannot read, not an employee that is gone: fail the page
+        // rather than let a full sync take the employee for deleted.
+        return make_error(ErrorKind::kUpstream,
+                          "BambooHR's employee list has an entry without \"employeeId\"");
+      }
+      auto employee = fetch_employee(ctx, *id, *auth);
+      if (!employee) return employee.error();
+      if (*employee) out.records.push_back(std::move(**employee));  // deleted since it was listed
     }
     std::optional<std::string> next = json::get_string(**doc, "meta.page.nextCursor");
     if (!next || next->empty()) next = cursor_from_link(**doc);
@@ -350,6 +349,21 @@ class BambooHrConnector final : public Connector {
 
  private:
   static std::string_view kEmployeeFieldsView() { return bamboohr::kEmployeeFields; }
+
+  // GET /api/v1/employees/{id}?fields=…: {"id", <each requested field the caller may see>}; 404 = gone.
+  static Result<std::optional<bj::object>> fetch_employee(const ApiContext& ctx, const std::string& remote_id,
+                                                          const std::string& auth) {
+    auto doc = get_json(ctx,
+                        "/api/v1/employees/" + common::encode_path_segment(remote_id) +
+                            "?fields=" + query_value(kEmployeeFieldsView()),
+                        auth);
+    if (!doc) return doc.error();
+    if (!*doc || !(*doc)->is_object()) return std::optional<bj::object>{};
+    const bj::object* employee = &(*doc)->get_object();
+    if (const bj::value* data = employee->if_contains("data"); data != nullptr && data->is_object())
+      employee = &data->get_object();
+    return std::optional<bj::object>(bamboohr::map_employee(ctx, *employee, remote_id));
+  }
 
   // The cursor inside `_links.next` ({"href": URL} or the URL itself), for answers without
   // meta.page.nextCursor.

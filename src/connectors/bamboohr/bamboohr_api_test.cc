@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "connectors/bamboohr/bamboohr.h"
+#include "connectors/bamboohr/bamboohr_records.h"
 #include "connectors/common/records.h"
 #include "connectors/common/scripted_api.h"
+#include "connectors/common/test_support.h"
 #include "core/crypto.h"
 #include "core/json.h"
 #include "http/client.h"
@@ -280,17 +282,22 @@ TEST_F(BambooHrApiTest, ListsEmployeesAcrossPages) {
   fake_.on("GET /api/v1/employees", [](const http::Request& r) {
     const auto after = r.query_param("page[after]");
     if (!after)
-      return http::Response::json(200, R"({"data":[{"id":"1","firstName":"Ann"},{"id":"2","firstName":"Bo"}],
+      return http::Response::json(200, R"({"data":[{"employeeId":"1","firstName":"Ann"},{"employeeId":"2"}],
         "meta":{"page":{"nextCursor":"c+2/="}},"_links":{}})");
     if (*after == "c+2/=")
-      return http::Response::json(200, R"({"data":[{"id":3,"firstName":"Cy"}],
+      return http::Response::json(200, R"({"data":[{"employeeId":3,"firstName":"Cy"}],
         "meta":{"page":{"nextCursor":null}}})");
     return http::Response::json(400, "{}");
   });
+  fake_.on("GET /api/v1/employees/*", [](const http::Request& r) {
+    const std::string id = r.path.substr(r.path.rfind('/') + 1);
+    if (id == "2") return http::Response::json(404, "");  // deleted between the listing and the read
+    return http::Response::json(200, R"({"id":")" + id + R"(","firstName":"Name)" + id + R"("})");
+  });
   auto first = connector_->list_records(ctx_, Model::kHrisEmployees, "");
   ASSERT_TRUE(first.ok()) << first.error().message;
-  ASSERT_EQ(first->records.size(), 2u);
-  EXPECT_EQ(first->records[1].at("first_name").as_string(), "Bo");
+  ASSERT_EQ(first->records.size(), 1u);
+  EXPECT_EQ(first->records[0].at("first_name").as_string(), "Name1");
   EXPECT_EQ(first->next, "c+2/=");
   auto second = connector_->list_records(ctx_, Model::kHrisEmployees, first->next);
   ASSERT_TRUE(second.ok()) << second.error().message;
@@ -300,11 +307,14 @@ TEST_F(BambooHrApiTest, ListsEmployeesAcrossPages) {
   EXPECT_TRUE(second->next.empty());
 
   auto reqs = fake_.requests();
-  ASSERT_EQ(reqs.size(), 2u);
+  ASSERT_EQ(reqs.size(), 5u);  // list, 1, 2, list, 3
   EXPECT_EQ(reqs[0].param("page[limit]"), "100");
   EXPECT_FALSE(reqs[0].has_param("page[after]"));
-  EXPECT_EQ(reqs[1].param("page[after]"), "c+2/=");
-  EXPECT_EQ(reqs[1].header("Authorization"), expected_auth());
+  EXPECT_FALSE(reqs[0].has_param("fields"));  // the list ignores every field the unified record needs
+  EXPECT_EQ(reqs[1].path, "/api/v1/employees/1");
+  EXPECT_EQ(reqs[1].param("fields"), bamboohr::kEmployeeFields);
+  EXPECT_EQ(reqs[3].param("page[after]"), "c+2/=");
+  EXPECT_EQ(reqs[3].header("Authorization"), expected_auth());
 
   // Only a next link: its page[after] is the cursor.
   fake_.set(
@@ -318,8 +328,73 @@ TEST_F(BambooHrApiTest, ListsEmployeesAcrossPages) {
   EXPECT_FALSE(connector_->list_records(ctx_, Model::kHrisEmployees, "same").ok());
   fake_.set("GET /api/v1/employees", 200, R"({"items":[]})");
   EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUpstream);
+  // An entry keyed some other way is a listing we cannot read: the page fails, no employee is dropped.
+  fake_.set("GET /api/v1/employees", 200, R"({"data":[{"id":"1"}]})");
+  EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUpstream);
   fake_.set("GET /api/v1/employees", 401, "");
   EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUnauthorized);
+}
+
+// The vendor's own example answer of list-employees (testdata/contract/list_employees.json): both employees
+// are listed, and each listed record is exactly the record a webhook's targeted fetch stores.
+TEST_F(BambooHrApiTest, TheVendorsListExampleYieldsTheSameRecordsAsTargetedFetches) {
+  fake_.set("GET /api/v1/employees", 200,
+            testing::read_testdata("bamboohr/testdata/contract/list_employees.json"));
+  fake_.on("GET /api/v1/employees/*", [](const http::Request& r) {
+    const std::string id = r.path.substr(r.path.rfind('/') + 1);
+    return http::Response::json(200, R"({"id":")" + id + R"(","firstName":"F)" + id +
+                                         R"(","lastName":"L","jobTitle":"Engineer","workEmail":"e)" + id +
+                                         R"(@example.com","status":"Active","department":"R&D"})");
+  });
+  auto listed = connector_->list_records(ctx_, Model::kHrisEmployees, "");
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_EQ(listed->records.size(), 2u);
+  EXPECT_EQ(listed->records[0].at("remote_id").as_string(), "123");
+  EXPECT_EQ(listed->records[1].at("remote_id").as_string(), "124");
+  EXPECT_EQ(listed->next, "eyJjdXJzb3IiOiAiYWZ0ZXItMTI0In0=");
+  for (const auto& record : listed->records) {
+    auto fetched = connector_->fetch_record(ctx_, Model::kHrisEmployees,
+                                            std::string(record.at("remote_id").as_string()));
+    ASSERT_TRUE(fetched.ok() && fetched->has_value());
+    EXPECT_EQ(record, **fetched);
+    EXPECT_EQ(record.at("job_title").as_string(), "Engineer");
+  }
+}
+
+// The time-off schema gives ids and amounts as JSON numbers (testdata/contract/time_off_requests.json).
+TEST_F(BambooHrApiTest, TimeOffRequestsWithNumericIdsFromTheVendorSchemaMap) {
+  fake_.set("GET /api/v1/time_off/requests", 200,
+            testing::read_testdata("bamboohr/testdata/contract/time_off_requests.json"));
+  auto page = connector_->list_records(ctx_, Model::kHrisAbsences, "");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->records.size(), 1u);
+  const bj::object& r = page->records[0];
+  EXPECT_EQ(r.at("remote_id").as_string(), "1348");
+  EXPECT_EQ(r.at("employee_id").as_string(), common::unified_id("int_1", "hris_employees", "5"));
+  EXPECT_EQ(r.at("type").at("remote_id").as_string(), "78");
+  EXPECT_EQ(r.at("amount").to_number<double>(), 3.0);
+  EXPECT_EQ(r.at("status").as_string(), "APPROVED");
+  EXPECT_EQ(r.at("start_date").as_string(), "2026-02-10");
+}
+
+TEST_F(BambooHrApiTest, TheVendorsGetEmployeeShapeMaps) {
+  fake_.set("GET /api/v1/employees/123", 200,
+            testing::read_testdata("bamboohr/testdata/contract/get_employee.json"));
+  auto got = connector_->fetch_record(ctx_, Model::kHrisEmployees, "123");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  const bj::object& e = **got;
+  EXPECT_EQ(e.at("job_title").as_string(), "Engineering Manager");
+  EXPECT_EQ(e.at("employment_status").as_string(), "ACTIVE");
+  EXPECT_EQ(e.at("manager_id").as_string(), common::unified_id("int_1", "hris_employees", "98"));
+  EXPECT_TRUE(e.at("termination_date").is_null());
+  EXPECT_EQ(e.at("groups").as_array().size(), 2u);
+}
+
+TEST_F(BambooHrApiTest, AJobTitleOnlyAsJobTitleNameIsMapped) {
+  fake_.set("GET /api/v1/employees/7", 200, R"({"id":"7","jobTitleName":"Product Designer"})");
+  auto fetched = connector_->fetch_record(ctx_, Model::kHrisEmployees, "7");
+  ASSERT_TRUE(fetched.ok() && fetched->has_value());
+  EXPECT_EQ((*fetched)->at("job_title").as_string(), "Product Designer");
 }
 
 constexpr std::string_view kTimeOff = R"([

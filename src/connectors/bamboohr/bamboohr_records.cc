@@ -51,6 +51,13 @@ bj::value number_from(const bj::value* v) {
   return out;
 }
 
+// `jobTitle` is the field name GET /api/v1/employees/{id}?fields= answers to; BambooHR's newer employee
+// endpoints name the current title `jobTitleName`.
+bj::value job_title(const bj::object& e) {
+  bj::value title = text(e.if_contains("jobTitle"));
+  return title.is_null() ? text(e.if_contains("jobTitleName")) : title;
+}
+
 }  // namespace
 
 bj::object map_employee(const ApiContext& ctx, const bj::object& e, const std::string& remote_id) {
@@ -103,7 +110,7 @@ bj::object map_employee(const ApiContext& ctx, const bj::object& e, const std::s
       {"last_name", last},
       {"nationality", nullptr},
       {"display_full_name", std::move(display)},
-      {"job_title", text(e.if_contains("jobTitle"))},
+      {"job_title", job_title(e)},
       {"work_email", text(e.if_contains("workEmail"))},
       {"personal_email", text(e.if_contains("homeEmail"))},
       {"mobile_phone_number", text(e.if_contains("mobilePhone"))},

@@ -13,10 +13,38 @@ namespace bj = boost::json;
 
 namespace {
 
-constexpr std::size_t kDefaultLimit = 100;
+// list-employees in BambooHR's OpenAPI document (BambooHR/bhr-api-python, specs/public.yaml): `page[limit]`
+// defaults to 250 and is at most 2500; every entry carries the same summary, and `fields` adds only optional
+// contact and job fields from a fixed list, silently ignoring every other name.
+constexpr std::size_t kDefaultLimit = 250;
 constexpr std::size_t kMaxLimit = 2500;
-constexpr std::string_view kDefaultListFields[] = {"id",        "firstName", "lastName",   "displayName",
-                                                   "workEmail", "jobTitle",  "department", "status"};
+constexpr std::string_view kListOptionalFields[] = {
+    "workEmail",   "homeEmail",    "bestEmail",     "middleName",   "workPhone",      "workPhoneExtension",
+    "mobilePhone", "homePhone",    "skypeUsername", "linkedinUrl",  "facebookUrl",    "instagramUrl",
+    "twitterUrl",  "pinterestUrl", "hireDate",      "divisionName", "departmentName", "locationName"};
+
+// One entry of the list, as the vendor's example shows it: keyed `employeeId`, the title as `jobTitleName`.
+bj::object list_entry(const bj::object& employee, const std::vector<std::string>& fields) {
+  auto get = [&](std::string_view key) -> bj::value {
+    const bj::value* v = employee.if_contains(key);
+    return v == nullptr ? bj::value(nullptr) : *v;
+  };
+  bj::object out{{"employeeId", get("id")},     {"firstName", get("firstName")},
+                 {"lastName", get("lastName")}, {"preferredName", get("preferredName")},
+                 {"photoUrl", get("photoUrl")}, {"jobTitleName", get("jobTitle")},
+                 {"status", get("status")}};
+  for (const auto& f : fields) {
+    if (std::find(std::begin(kListOptionalFields), std::end(kListOptionalFields), f) ==
+        std::end(kListOptionalFields))
+      continue;
+    const std::string_view source = f == "divisionName"     ? "division"
+                                    : f == "departmentName" ? "department"
+                                    : f == "locationName"   ? "location"
+                                                            : std::string_view(f);
+    out[f] = get(source);
+  }
+  return out;
+}
 
 std::vector<std::string> split_fields(std::string_view list) {
   std::vector<std::string> out;
@@ -61,14 +89,14 @@ void BambooHrSimulator::add_record_routes() {
       if (!raw || s.empty() || ec != std::errc{} || ptr != s.data() + s.size())
         return bamboohr_error(400, "page[after] is not a valid cursor");
     }
-    std::vector<std::string> fields(std::begin(kDefaultListFields), std::end(kDefaultListFields));
+    std::vector<std::string> fields;
     if (auto f = req.query_param("fields")) fields = split_fields(*f);
     std::lock_guard lock(mu_);
     bool more = false;
     auto page = employees_.page(after, limit, {}, &more);
     bj::array data;
     for (const auto* r : page)
-      data.push_back(project(r->data, fields));
+      data.push_back(list_entry(r->data, fields));
     std::string base = public_base(req) + "/api/v1/employees";
     bj::value next_cursor = nullptr;
     bj::object links{{"self", bj::object{{"href", public_base(req) + req.target}}}};
@@ -80,9 +108,10 @@ void BambooHrSimulator::add_record_routes() {
       links["next"] = bj::object{{"href", next}};
     }
     return json_reply(200, bj::object{{"data", std::move(data)},
-                                      {"meta", bj::object{{"page", bj::object{{"limit", limit},
+                                      {"meta", bj::object{{"total", employees_.size()},
+                                                          {"page", bj::object{{"limit", limit},
                                                                               {"nextCursor", next_cursor},
-                                                                              {"hasMore", more}}}}},
+                                                                              {"prevCursor", nullptr}}}}},
                                       {"_links", std::move(links)}});
   });
 

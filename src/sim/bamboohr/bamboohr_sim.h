@@ -31,12 +31,14 @@
 // 4xx answers are final; 5xx and no answer are retried 5 times after 5, 10, 20, 40 and 80 min (scaled), with
 // the same body and headers. Time off fires nothing (BambooHR has no time-off webhooks).
 //
-// Records (https://{companyDomain}.bamboohr.com): GET /api/v1/employees (`page[limit]` ≤ 2500, default 100;
-// `page[after]` = meta.page.nextCursor; `fields` = comma-separated aliases, default id, firstName, lastName,
-// displayName, workEmail, jobTitle, department, status) → {"data": [...], "meta": {"page": {"limit",
-// "nextCursor" (null on the last page), "hasMore"}}, "_links": {"self", "next"?}}. GET
-// /api/v1/employees/{id}?fields=… → {"id", <requested fields>} (without `fields` only the id); 404 unknown.
-// GET /api/v1/time_off/requests?start=YYYY-MM-DD&end=YYYY-MM-DD (both required; employeeId, status, type
+// Records (https://{companyDomain}.bamboohr.com), as BambooHR's OpenAPI document (BambooHR/bhr-api-python,
+// specs/public.yaml) describes them: GET /api/v1/employees (`page[limit]` ≤ 2500, default 250; `page[after]`
+// = meta.page.nextCursor; `fields` adds only the optional contact/job fields of list-employees and ignores
+// every other name) → {"data": [{"employeeId", "firstName", "lastName", "preferredName", "photoUrl",
+// "jobTitleName", "status", <optional fields>}], "meta": {"total", "page": {"limit", "nextCursor" (null on
+// the last page), "prevCursor"}}, "_links": {"self", "next"?}}. GET /api/v1/employees/{id}?fields=… → {"id",
+// <requested fields>} (without `fields` only the id); 404 unknown. GET
+// /api/v1/time_off/requests?start=YYYY-MM-DD&end=YYYY-MM-DD (both required; employeeId, status, type
 // optional) → a bare array of requests overlapping [start, end], unpaginated.
 //
 // Control API keys: hris_employees first_name, last_name, preferred_name, work_email, personal_email,

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <set>
 
 #include "core/crypto.h"
 #include "sim/common/test_support.h"
@@ -231,13 +234,42 @@ TEST_F(BambooHrSimTest, ListsEmployeesWithCursorsAndGetsWithFields) {
   std::string next(page1.json().at("_links").at("next").at("href").as_string());
   EXPECT_EQ(api("GET", next).json().at("data").at(0).at("firstName").as_string(), "C");
 
-  std::string id(page2.json().at("data").at(0).at("id").as_string());
+  std::string id(page2.json().at("data").at(0).at("employeeId").as_string());
   Reply bare = api("GET", "/api/v1/employees/" + id);
   ASSERT_EQ(bare.status, 200);
   EXPECT_EQ(bare.json().as_object().size(), 1u);
   Reply full = api("GET", "/api/v1/employees/" + id + "?fields=firstName,workEmail");
   EXPECT_EQ(full.json().at("workEmail").as_string(), "C@acme.com");
   EXPECT_EQ(api("GET", "/api/v1/employees/999").status, 404);
+}
+
+// The list answers like the vendor's own example (connectors/bamboohr/testdata/contract/list_employees.json):
+// the same envelope and entry keys, and `fields` cannot add what list-employees does not offer.
+TEST_F(BambooHrSimTest, TheEmployeeListHasTheShapeOfTheVendorsExample) {
+  create("hris_employees", {{"first_name", "A"}, {"job_title", "Engineer"}, {"work_email", "a@acme.com"}});
+  std::ifstream file(std::string(TRIBUTARY_SOURCE_DIR) +
+                     "/src/connectors/bamboohr/testdata/contract/list_employees.json");
+  ASSERT_TRUE(file) << "the contract example is missing";
+  const bj::value contract = bj::parse(std::string(std::istreambuf_iterator<char>(file), {}));
+  Reply listed = api("GET", "/api/v1/employees?fields=department,jobTitle,supervisorEId");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  auto keys = [](const bj::object& o) {
+    std::set<std::string> out;
+    for (const auto& kv : o)
+      if (kv.key() != "_restrictedFields") out.emplace(kv.key());
+    return out;
+  };
+  const bj::value parsed = listed.json();
+  const bj::object& doc = parsed.as_object();
+  EXPECT_EQ(keys(doc), keys(contract.as_object()));
+  EXPECT_EQ(keys(doc.at("meta").as_object()), keys(contract.at("meta").as_object()));
+  EXPECT_EQ(keys(doc.at("meta").at("page").as_object()), keys(contract.at("meta").at("page").as_object()));
+  const bj::object& entry = doc.at("data").at(0).as_object();
+  EXPECT_EQ(keys(entry), keys(contract.at("data").at(0).as_object()));
+  EXPECT_EQ(entry.at("jobTitleName").as_string(), "Engineer");
+  EXPECT_FALSE(entry.contains("id"));
+  Reply with_email = api("GET", "/api/v1/employees?fields=workEmail");
+  EXPECT_EQ(with_email.json().at("data").at(0).at("workEmail").as_string(), "a@acme.com");
 }
 
 TEST_F(BambooHrSimTest, TimeOffRequestsAreABareArrayWithoutWebhooks) {
