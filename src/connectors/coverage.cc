@@ -95,8 +95,13 @@ std::string coverage_markdown(const Registry& registry) {
     out += (models.empty() ? "–" : models) + " |";
     for (const auto& kind : unified_event_kinds()) {
       Cell cell = cell_for(*c, kind);
-      if (cell.vendor_events.empty()) {
+      if (cell.vendor_events.empty() && cell.note.empty()) {
         out += " – |";
+        continue;
+      }
+      if (cell.vendor_events.empty()) {  // no webhook, declared with how the change is found instead
+        notes.push_back(std::string(c->display_name()) + ", " + std::string(kind.label) + ": " + cell.note);
+        out += " by sync [" + std::to_string(notes.size()) + "] |";
         continue;
       }
       std::string text;

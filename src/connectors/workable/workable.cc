@@ -1,6 +1,8 @@
 #include "connectors/workable/workable.h"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <memory>
 
 #include "connectors/common/api.h"
@@ -19,7 +21,14 @@ constexpr int kPageSize = 100;
 constexpr int kMaxAbsencePages = 50;
 constexpr std::size_t kMaxDeliveryIdPart = 200;
 // The earliest day asked for when listing time-off requests (from_date is how the list is filtered).
-constexpr std::string_view kAbsencesFrom = "2000-01-01";
+// An ISO date-time without zone, as GET /timeoff/requests takes it
+// (workable.readme.io/reference/timeoffrequests-1).
+constexpr std::string_view kAbsencesFrom = "2000-01-01T00:00:00.000";
+// Time-off requests are read per employee (an account token must name employee_id): the employees of one
+// page.
+constexpr int kAbsenceEmployeesPerPage = 20;
+// The page token of an absence listing: the offset into the employee list.
+constexpr std::string_view kAbsencePagePrefix = "employees:";
 
 Error invalid(std::string reason) {
   return make_error(ErrorKind::kInvalidArgument, "Workable: " + std::move(reason));
@@ -43,8 +52,9 @@ std::string_view records_scope(Model model) {
     case Model::kAtsJobs:
       return "r_jobs";
     case Model::kHrisEmployees:
-    case Model::kHrisAbsences:
       return "r_employees";
+    case Model::kHrisAbsences:
+      return "r_timeoff";  // and r_employees, to enumerate the employees whose requests are read
   }
   return "r_candidates";
 }
@@ -87,7 +97,14 @@ class WorkableConnector final : public ListingConnector {
   const std::vector<EventFeed>& feeds() const override {
     static const std::vector<EventFeed> kFeeds = {
         {Model::kAtsCandidates, Action::kCreated, {"candidate_created"}, ""},
-        {Model::kAtsCandidates, Action::kDeleted, {"candidate_deleted"}, ""},
+        // Not subscribable: POST /spi/v3/subscriptions takes candidate_created, candidate_moved,
+        // employee_created, employee_updated, employee_published, onboarding_completed and timeoff_updated
+        // (workable.readme.io/reference/webhook-subscriptions-candidates-employees;
+        // testdata/contract/README.md).
+        {Model::kAtsCandidates,
+         Action::kDeleted,
+         {},
+         "Workable offers no deletion webhook: a full sync finds the candidate gone"},
         {Model::kHrisEmployees, Action::kCreated, {"employee_created"}, ""},
         {Model::kHrisEmployees, Action::kUpdated, {"employee_updated"}, ""},
         {Model::kHrisAbsences,
@@ -308,6 +325,7 @@ class WorkableConnector final : public ListingConnector {
   // list (following `paging.next` when it is there). The page token is the path and query below /spi/v3.
   Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
                                std::optional<Millis> since) const override {
+    if (model == Model::kHrisAbsences) return list_absences(ctx, page);
     const std::string_view listing = listing_of(model);
     std::string path = page;
     if (path.empty()) {
@@ -349,6 +367,53 @@ class WorkableConnector final : public ListingConnector {
       out.next = std::string(listing) + "?limit=" + std::to_string(kPageSize) +
                  "&offset=" + std::to_string(offset_of(path) + kPageSize);
     }
+    return out;
+  }
+
+  // GET /timeoff/requests needs employee_id with an account token and answers {"requests": [...]} without the
+  // employee's id and without paging: a page of employees (limit/offset), then each one's requests, each
+  // request given the employee it was asked for.
+  Result<RecordPage> list_absences(const ApiContext& ctx, const std::string& page) const {
+    std::int64_t offset = 0;
+    if (!page.empty()) {
+      const std::string_view digits =
+          std::string_view(page).substr(std::min(page.size(), kAbsencePagePrefix.size()));
+      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), offset);
+      if (page.rfind(kAbsencePagePrefix, 0) != 0 || digits.empty() || ec != std::errc{} ||
+          ptr != digits.data() + digits.size() || offset < 0)
+        return invalid("not a continuation of the time-off listing: " + page.substr(0, 100));
+    }
+    auto employees = workable::get(ctx, "/employees?limit=" + std::to_string(kAbsenceEmployeesPerPage) +
+                                            "&offset=" + std::to_string(offset));
+    if (!employees) return with_scope(Model::kHrisEmployees, employees.error());
+    RecordPage out;
+    if (!*employees) return out;
+    const bj::value* items = json::find(**employees, "employees");
+    if (items == nullptr || !items->is_array())
+      return make_error(ErrorKind::kUpstream, "Workable's employee list has no \"employees\" array");
+    for (const auto& employee : items->get_array()) {
+      auto employee_id = json::get_id(employee, "id");
+      if (!employee_id || employee_id->empty())
+        return make_error(ErrorKind::kUpstream, "Workable's employee list has an entry without \"id\"");
+      auto requests =
+          workable::get(ctx, "/timeoff/requests?employee_id=" + common::encode_path_segment(*employee_id) +
+                                 "&from_date=" + std::string(kAbsencesFrom));
+      if (!requests) return with_scope(Model::kHrisAbsences, requests.error());
+      if (!*requests) continue;  // the employee is gone since the employee page was read
+      const bj::value* list = json::find(**requests, "requests");
+      if (list == nullptr || !list->is_array())
+        return make_error(ErrorKind::kUpstream, "Workable's time-off list has no \"requests\" array");
+      for (const auto& item : list->get_array()) {
+        if (!item.is_object()) continue;
+        auto id = json::get_id(item, "id");
+        if (!id || id->empty()) continue;
+        bj::object request = item.get_object();
+        request["employee_id"] = *employee_id;
+        out.records.push_back(map(ctx, Model::kHrisAbsences, request, *id));
+      }
+    }
+    if (items->get_array().size() == static_cast<std::size_t>(kAbsenceEmployeesPerPage))
+      out.next = std::string(kAbsencePagePrefix) + std::to_string(offset + kAbsenceEmployeesPerPage);
     return out;
   }
 

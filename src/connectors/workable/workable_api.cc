@@ -376,9 +376,12 @@ bj::object map_absence(const ApiContext& ctx, const bj::object& r, const std::st
   const bj::object* category = object_at(r, "category");
   if (category == nullptr) category = object_at(r, "type");
   bj::value category_id = common::string_or_null(category != nullptr ? category->if_contains("id") : nullptr);
-  bj::value category_name = category != nullptr
-                                ? common::string_or_null(category->if_contains("name"))
-                                : common::string_or_null(any_of(r, {"category", "type", "policy_name"}));
+  // GET /timeoff/requests names the category only (`category_name`,
+  // workable.readme.io/reference/timeoffrequests-1).
+  bj::value category_name =
+      category != nullptr
+          ? common::string_or_null(category->if_contains("name"))
+          : common::string_or_null(any_of(r, {"category_name", "category", "type", "policy_name"}));
   if (!category_id.is_string() && category_name.is_string()) category_id = category_name;
   if (category_id.is_string()) {
     type_id = common::unified_id(ctx.integration_id, "hris_absence_types", category_id.get_string());
@@ -388,9 +391,10 @@ bj::object map_absence(const ApiContext& ctx, const bj::object& r, const std::st
         {"changed_at", nullptr}, {"remote_deleted_at", nullptr}};
   }
   bj::value unit = nullptr;
-  if (const auto* u = r.if_contains("unit"); u != nullptr && u->is_string()) {
+  if (const auto* u = any_of(r, {"unit", "timeoff_tracking_unit"}); u != nullptr && u->is_string()) {
     const std::string s = common::ascii_lower(u->get_string());
-    if (s == "days" || s == "day") unit = "DAYS";
+    // timeoff_tracking_unit: full_days or half_days; requesting_total counts days either way.
+    if (s == "days" || s == "day" || s == "full_days" || s == "half_days") unit = "DAYS";
     if (s == "hours" || s == "hour") unit = "HOURS";
   }
   return bj::object{
@@ -405,9 +409,9 @@ bj::object map_absence(const ApiContext& ctx, const bj::object& r, const std::st
       {"end_half_day", bool_or_null(r.if_contains("end_half_day"))},
       {"start_time", nullptr},
       {"end_time", nullptr},
-      {"amount", common::number_or_null(any_of(r, {"amount", "duration", "days"}))},
+      {"amount", common::number_or_null(any_of(r, {"amount", "duration", "days", "requesting_total"}))},
       {"unit", std::move(unit)},
-      {"status", absence_status(r.if_contains("status"))},
+      {"status", absence_status(any_of(r, {"status", "state"}))},
       {"employee_note", common::string_or_null(any_of(r, {"note", "comment", "reason"}))},
       {"type_id", type_id.empty() ? bj::value(nullptr) : bj::value(type_id)},
       {"remote_created_at", common::iso_or_null(r.if_contains("created_at"))},

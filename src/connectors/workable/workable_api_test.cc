@@ -3,6 +3,7 @@
 
 #include "connectors/common/records.h"
 #include "connectors/common/scripted_api.h"
+#include "connectors/common/test_support.h"
 #include "connectors/workable/workable.h"
 #include "core/json.h"
 #include "http/client.h"
@@ -81,7 +82,7 @@ TEST_F(WorkableApiTest, SubscribesToExactlyOneEventAndVerifiesWithTheAccountToke
   ASSERT_TRUE(created.ok());
   EXPECT_EQ(created->remote_id, "987");
 
-  request_.event_types = {"candidate_created", "candidate_deleted"};
+  request_.event_types = {"candidate_created", "candidate_moved"};
   auto two = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(two.ok());
   EXPECT_EQ(two.error().kind, ErrorKind::kInvalidArgument);
@@ -224,36 +225,65 @@ TEST_F(WorkableApiTest, FetchesAJobEmployeeAndAbsence) {
   EXPECT_EQ(e.at("employment_status"), bj::value("ACTIVE"));
   EXPECT_EQ(e.at("display_full_name"), bj::value("Obediah Kydde"));
   EXPECT_EQ(e.size(), 38u);
+}
 
-  // Time-off requests have no read-by-id: the list is walked across its pages.
-  fake_.on("/spi/v3/timeoff/requests", [](const ScriptedRequest& r) {
-    if (r.query_string().find("since_id=r2") != std::string::npos)
-      return ScriptedApi::response(200,
-                                   R"({"requests":[{"id":"r3","employee_id":"4d3","start_date":"2026-12-22",
-                       "end_date":"2026-12-24T00:00:00Z","status":"approved","category":{"id":"pto","name":"Vacation"}}]})",
-                                   {});
-    return ScriptedApi::response(
-        200,
-        R"({"requests":[{"id":"r1","employee_id":"4d3"},{"id":"r2","employee":{"id":"4d4"}}],
-                     "paging":{"next":"https://groove-tech.workable.com/spi/v3/timeoff/requests?from_date=2000-01-01&since_id=r2"}})",
-        {});
+// GET /spi/v3/timeoff/requests (workable.readme.io/reference/timeoffrequests-1): an account token must name
+// employee_id, from_date is an ISO date-time without zone, the answer (testdata/contract/
+// timeoff_requests_response.json, the vendor's example) has no employee id and no paging. So the listing
+// reads a page of employees, then each one's requests, and gives each request the employee it was asked for.
+TEST_F(WorkableApiTest, TimeOffIsListedPerEmployeeFromTheVendorsExample) {
+  fake_.on("/spi/v3/employees", [](const ScriptedRequest& r) {
+    if (r.param("offset") == "0")
+      return ScriptedApi::response(200, R"({"totalCount":2,"employees":[{"id":"2fbc"},{"id":"2fbd"}]})", {});
+    return ScriptedApi::response(200, R"({"totalCount":2,"employees":[]})", {});
   });
-  auto absence = connector_->fetch_record(ctx_, Model::kHrisAbsences, "r3");
-  ASSERT_TRUE(absence.ok()) << absence.error().message;
-  ASSERT_TRUE(absence->has_value());
-  const bj::object& a = **absence;
-  EXPECT_EQ(a.at("employee_id"), bj::value(common::unified_id("int_wk_1", "hris_employees", "4d3")));
-  EXPECT_EQ(a.at("start_date"), bj::value("2026-12-22"));
-  EXPECT_EQ(a.at("end_date"), bj::value("2026-12-24"));
+  fake_.on("/spi/v3/timeoff/requests", [](const ScriptedRequest& r) {
+    if (!r.has_param("employee_id"))
+      return ScriptedApi::response(400, R"({"error":"employee_id is required"})", {});
+    if (r.param("employee_id") == "2fbc")
+      return ScriptedApi::response(
+          200, testing::read_testdata("workable/testdata/contract/timeoff_requests_response.json"), {});
+    return ScriptedApi::response(200, R"({"requests":[]})", {});
+  });
+  auto page = connector_->list_records(ctx_, Model::kHrisAbsences, "");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->records.size(), 2u);
+  EXPECT_TRUE(page->next.empty());
+  const bj::object& a = page->records[0];
+  EXPECT_EQ(a.at("remote_id"), bj::value("135b"));
+  EXPECT_EQ(a.at("employee_id"), bj::value(common::unified_id("int_wk_1", "hris_employees", "2fbc")));
+  EXPECT_EQ(a.at("start_date"), bj::value("2024-04-04"));
+  EXPECT_EQ(a.at("end_date"), bj::value("2024-04-12"));
   EXPECT_EQ(a.at("status"), bj::value("APPROVED"));
-  EXPECT_EQ(a.at("type").at("name"), bj::value("Vacation"));
+  EXPECT_EQ(a.at("amount").to_number<double>(), 7.0);
+  EXPECT_EQ(a.at("unit"), bj::value("DAYS"));
+  EXPECT_EQ(a.at("type").at("name"), bj::value("Paid time off "));
+  EXPECT_EQ(page->records[1].at("status"), bj::value("REQUESTED"));
   EXPECT_EQ(a.size(), 19u);
-  auto reqs = fake_.requests();
-  EXPECT_EQ(reqs.back().path, "/spi/v3/timeoff/requests");
-  EXPECT_EQ(reqs.back().query_string(), "from_date=2000-01-01&since_id=r2");
+
+  std::vector<std::string> timeoff_queries;
+  for (const auto& r : fake_.requests())
+    if (r.path == "/spi/v3/timeoff/requests") timeoff_queries.push_back(r.query_string());
+  EXPECT_EQ(timeoff_queries,
+            (std::vector<std::string>{"employee_id=2fbc&from_date=2000-01-01T00:00:00.000",
+                                      "employee_id=2fbd&from_date=2000-01-01T00:00:00.000"}));
+
+  // No read by id: one request is found by walking the listing.
+  auto one = connector_->fetch_record(ctx_, Model::kHrisAbsences, "135c");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ((**one).at("employee_id"), bj::value(common::unified_id("int_wk_1", "hris_employees", "2fbc")));
   auto missing = connector_->fetch_record(ctx_, Model::kHrisAbsences, "nope");
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
+
+  // A full page of employees continues at the next offset; a foreign page token is refused.
+  EXPECT_FALSE(connector_->list_records(ctx_, Model::kHrisAbsences, "/timeoff/requests?x=1").ok());
+  fake_.set("/spi/v3/timeoff/requests", 403, R"({"error":"Forbidden"})");
+  auto forbidden = connector_->list_records(ctx_, Model::kHrisAbsences, "");
+  ASSERT_FALSE(forbidden.ok());
+  EXPECT_EQ(forbidden.error().kind, ErrorKind::kForbidden);
+  EXPECT_NE(forbidden.error().message.find("r_timeoff"), std::string::npos) << forbidden.error().message;
 }
 
 TEST_F(WorkableApiTest, GoneUnauthorizedForbiddenAndRateLimited) {

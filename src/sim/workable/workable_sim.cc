@@ -23,9 +23,11 @@ constexpr std::string_view kSubdomain = "acme";
 // Subscriptions list a valid_until a year after their creation.
 constexpr Millis kValidityMs = 365LL * 24 * 3600 * 1000;
 
-constexpr std::array<std::string_view, 8> kKnownEvents = {
-    "candidate_created", "candidate_deleted",  "candidate_moved",      "employee_created",
-    "employee_updated",  "employee_published", "onboarding_completed", "timeoff_updated"};
+// The events POST /spi/v3/subscriptions takes (workable.readme.io/reference/webhook-subscriptions-candidates-
+// employees): candidate deletion is not among them.
+constexpr std::array<std::string_view, 7> kKnownEvents = {
+    "candidate_created",  "candidate_moved",      "employee_created", "employee_updated",
+    "employee_published", "onboarding_completed", "timeoff_updated"};
 
 bool is_candidate_event(std::string_view e) {
   return e.starts_with("candidate_");
@@ -287,7 +289,7 @@ Result<bj::object> WorkableSimulator::sim_delete(std::string_view model, std::st
     auto* rec = store->find(remote_id);
     if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
     if (model == "ats_candidates") {
-      events.push_back({"candidate_deleted", "candidate", rec->id, rec->data});
+      // No webhook: Workable offers none for a deleted candidate.
     } else if (model == "hris_absences") {
       Pending p = timeoff_event(*rec);
       p.data["timeoff_request"].as_object()["state"] = "canceled";

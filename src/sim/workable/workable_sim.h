@@ -22,9 +22,9 @@
 // subscription (https://workable.readme.io/reference/webhooks). Workable wants 200; any other answer (4xx
 // included) or none is replayed (the shared WebhookSender counts every 2xx as delivered). The schedule is
 // undocumented: we retry after 1, 5, 15, 60 and 240 min (scaled) with the same body.
-//   ats_candidates create → candidate_created; update of `stage` → candidate_moved; delete →
-//   candidate_deleted
-//     (resource_type "candidate"; args filter on job_shortcode and stage_slug).
+//   ats_candidates create → candidate_created; update of `stage` → candidate_moved (resource_type
+//     "candidate"; args filter on job_shortcode and stage_slug); delete → nothing (no such subscribable
+//     event; subscribing to candidate_deleted answers 422).
 //   hris_employees create → employee_created; update → employee_updated (resource_type "employee").
 //   hris_absences create / update / delete → timeoff_updated: resource_type "employee", id = the employee,
 //     data = {"id": employee id, "timeoff_request": <the request>} (our reading: the docs list the resource
