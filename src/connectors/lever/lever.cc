@@ -25,10 +25,11 @@ constexpr std::string_view kPermissionMessage =
     "Lever refused to manage webhooks: in Lever, open Settings › Integrations and API › API credentials "
     "and give the API key used for this integration the webhook permissions (OAuth apps: the scopes "
     "webhooks:read:admin and webhooks:write:admin), then reconnect.";
-// triggeredAt is when the event happened. A delivery older than this, or this far in the future, is refused:
-// the signature covers only token + triggeredAt, so a captured delivery could otherwise be replayed with
-// other data for as long as it is accepted.
-constexpr std::chrono::milliseconds kMaxAge = std::chrono::minutes(10);
+// triggeredAt is when the event happened, and a retry repeats it: Lever publishes no retry schedule, so a
+// retry hours later must still be accepted. Replays are stopped by the dedupe key instead, which is the
+// signed pair token + triggeredAt (a captured delivery resent with other data has the same key and is a
+// duplicate); the window only bounds how long that key must be remembered.
+constexpr std::chrono::milliseconds kMaxAge = std::chrono::hours(72);
 constexpr std::chrono::milliseconds kMaxSkew = std::chrono::minutes(5);
 constexpr std::size_t kMaxTokenLength = 512;
 constexpr std::size_t kMaxDeliveryIdLength = 200;
@@ -369,7 +370,7 @@ class LeverConnector final : public ListingConnector {
     const auto now = now_();
     if (sent < now - kMaxAge || sent > now + kMaxSkew)
       return common::rejected(
-          "triggeredAt is outside the accepted window (older than 10 minutes or in the future)");
+          "triggeredAt is outside the accepted window (older than 72 hours or in the future)");
     auto provided = common::decode_hex_digest(common::trim(signature->get_string()), 32);
     if (!provided) return common::rejected("\"signature\" " + provided.error().message);
 
@@ -394,16 +395,13 @@ class LeverConnector final : public ListingConnector {
 
     ParsedEvent out;
     out.vendor_event = *event;
-    auto id = json::get_id(*doc, "id");
-    if (id && !id->empty() && id->size() <= kMaxDeliveryIdLength && printable_ascii(*id)) {
-      out.delivery_id = std::move(*id);
-    } else {
-      // Without a delivery id, the signed pair identifies a delivery (a redelivery repeats both).
-      auto token = json::get_string(*doc, "token");
-      auto at = triggered_at(doc->get_object());
-      if (token && at && token->size() <= kMaxTokenLength && printable_ascii(*token))
-        out.delivery_id = *event + ":" + *token + ":" + at->second;
-    }
+    // The signed pair identifies a delivery (a retry repeats both); an unsigned `id` or event name could be
+    // changed by whoever replays a captured delivery, so neither is part of the key.
+    auto token = json::get_string(*doc, "token");
+    auto at = triggered_at(doc->get_object());
+    if (token && at && token->size() <= kMaxTokenLength && printable_ascii(*token) &&
+        token->size() + at->second.size() + 1 <= kMaxDeliveryIdLength)
+      out.delivery_id = *token + ":" + at->second;
 
     const bool created = *event == "applicationCreated";
     const bool deleted = *event == "candidateDeleted";
@@ -413,7 +411,14 @@ class LeverConnector final : public ListingConnector {
     // Candidates are opportunities; payloads from before the opportunities migration name it candidateId.
     auto opportunity = json::get_id(*data, "opportunityId");
     if (!opportunity || opportunity->empty()) opportunity = json::get_id(*data, "candidateId");
-    if (!opportunity || opportunity->empty()) return invalid("data has no opportunityId");
+    if (!opportunity || opportunity->empty()) {
+      // Lever's connection test posts the event with no record in it: answered as a test, never relayed.
+      if (!data->get_object().contains("opportunityId") && !data->get_object().contains("candidateId")) {
+        out.is_ping = true;
+        return out;
+      }
+      return invalid("data.opportunityId is not an id");
+    }
     out.events.push_back(
         {Model::kAtsCandidates, created ? Action::kCreated : Action::kDeleted, std::move(*opportunity)});
     return out;

@@ -136,11 +136,14 @@ TEST_F(LeverTest, RejectsForgeries) {
   EXPECT_FALSE(connector_->verify(post_request(body, {}), VerificationKeys{{""}}).ok);
 }
 
+// A retry Lever sends hours later still verifies (replays are stopped by the dedupe key instead).
 TEST_F(LeverTest, FreshnessWindow) {
   const std::string body = body_of("application_created.json");
-  set_now_ms(1480114256364 + 9 * 60 * 1000);
-  EXPECT_TRUE(verify(body).ok);
   set_now_ms(1480114256364 + 11 * 60 * 1000);
+  EXPECT_TRUE(verify(body).ok);
+  set_now_ms(1480114256364 + 71LL * 3600 * 1000);
+  EXPECT_TRUE(verify(body).ok);
+  set_now_ms(1480114256364 + 73LL * 3600 * 1000);
   auto v = verify(body);
   EXPECT_FALSE(v.ok);
   EXPECT_NE(v.reason.find("triggeredAt"), std::string::npos);
@@ -158,7 +161,14 @@ TEST_F(LeverTest, ParsesEveryFedEvent) {
   auto p = parse(body_of("application_created.json"));
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->vendor_event, "applicationCreated");
-  EXPECT_EQ(p->delivery_id, "6a4f3c2e-0b1d-4e8f-9a7b-1c2d3e4f5a6b");
+  // The signed pair is the dedupe key, not the unsigned id or event name.
+  EXPECT_EQ(p->delivery_id, "5a0b8e3c1d2f4e6a9b7c0d1e2f3a4b5c:1480114256364");
+  auto renamed = parse(with("event", "candidateDeleted"));
+  ASSERT_TRUE(renamed.ok());
+  EXPECT_EQ(renamed->delivery_id, p->delivery_id);
+  auto reid = parse(with("id", "another-id"));
+  ASSERT_TRUE(reid.ok());
+  EXPECT_EQ(reid->delivery_id, p->delivery_id);
   ASSERT_EQ(p->events.size(), 1u);
   EXPECT_EQ(p->events[0].model, Model::kAtsCandidates);
   EXPECT_EQ(p->events[0].action, Action::kCreated);
@@ -175,7 +185,7 @@ TEST_F(LeverTest, ParsesEveryFedEvent) {
   ASSERT_TRUE(p.ok()) << p.error().message;
   ASSERT_EQ(p->events.size(), 1u);
   EXPECT_EQ(p->events[0].remote_id, "250d8f03-738a-4bba-a671-8a3d73477145");
-  EXPECT_EQ(p->delivery_id, "applicationCreated:5a0b8e3c1d2f4e6a9b7c0d1e2f3a4b5c:1480114256364");
+  EXPECT_EQ(p->delivery_id, "5a0b8e3c1d2f4e6a9b7c0d1e2f3a4b5c:1480114256364");
 }
 
 TEST_F(LeverTest, UnfedEventsMapToNothing) {
@@ -198,7 +208,11 @@ TEST_F(LeverTest, MalformedBodiesAreErrors) {
   EXPECT_FALSE(parse(with("event", 3)).ok());
   EXPECT_FALSE(parse(with("data", nullptr)).ok());
   EXPECT_FALSE(parse(with("data", "x")).ok());
-  EXPECT_FALSE(parse(with("data", bj::object{{"applicationId", "a"}})).ok());
+  // Lever's connection test: the event without a record in it is answered as a test, not refused.
+  auto test_delivery = parse(with("data", bj::object{{"applicationId", "a"}}));
+  ASSERT_TRUE(test_delivery.ok());
+  EXPECT_TRUE(test_delivery->is_ping);
+  EXPECT_TRUE(test_delivery->events.empty());
   EXPECT_FALSE(parse(with("data", bj::object{{"opportunityId", bj::array{}}})).ok());
   // A hostile id is not used as a dedupe key.
   auto p = parse(with("id", bj::value(std::string(500, 'x'))));

@@ -312,8 +312,8 @@ Verification check_v1(const SignatureValue& sig, const Envelope& envelope, const
                           *matched);
 }
 
-Verification check_v2(const SignatureValue& sig, const Envelope& envelope, const VerificationKeys& keys,
-                      std::int64_t now_seconds) {
+Verification check_v2(const SignatureValue& sig, const Envelope& envelope, std::string_view body,
+                      const VerificationKeys& keys, std::int64_t now_seconds) {
   auto parts = split_v2(sig.decoded, sig.where);
   if (!parts) return common::rejected(parts.error().message);
   const std::int64_t t = std::stoll(parts->timestamp);
@@ -329,10 +329,13 @@ Verification check_v2(const SignatureValue& sig, const Envelope& envelope, const
     if (!bytes) return common::rejected(sig.where + " v2: " + bytes.error().message);
     provided.push_back(std::move(*bytes));
   }
-  // The exact serialisation Teamtailor signs is not documented: the payload's bytes as sent first, then the
-  // compact re-serialisation, then Rails' escaping of it.
+  // Teamtailor's documentation signs "<t>." + the raw request body (partner.teamtailor.com/company_webhooks,
+  // Signatures, corrected 2025-11-10; testdata/contract/README.md); it used to say the payload's JSON. No
+  // real v2 delivery is published, so the payload's bytes as sent, its compact re-serialisation and Rails'
+  // escaping of that are tried after the body.
   const std::string compact = json::serialize(bj::value(envelope.payload));
   const std::vector<SignedForm> forms = {
+      {"the request body as sent", std::string(body)},
       {"the payload bytes as sent", envelope.payload_raw},
       {"the compact re-serialised payload", compact},
       {"the re-serialised payload with Rails escaping", rails_json(compact)},
@@ -624,7 +627,7 @@ class TeamtailorConnector final : public Connector {
     const std::int64_t now_seconds = clock_.now_ms() / 1000;
     for (const auto& sig : *signatures) {
       Verification one =
-          sig.v2 ? check_v2(sig, *envelope, keys, now_seconds) : check_v1(sig, *envelope, keys);
+          sig.v2 ? check_v2(sig, *envelope, request.body, keys, now_seconds) : check_v1(sig, *envelope, keys);
       if (!one.ok) return one;
       if (!result.ok) {
         result = std::move(one);

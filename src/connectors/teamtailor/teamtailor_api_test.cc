@@ -112,6 +112,42 @@ TEST_F(TeamtailorApiTest, FetchesAJob) {
   EXPECT_EQ(j.size(), 34u);
 }
 
+// Teamtailor's own examples (testdata/contract/get_job.json, list_jobs.json, get_candidate.json): a published
+// open job, the list's JSON:API envelope, and a candidate whose relationships carry links only.
+TEST_F(TeamtailorApiTest, TheVendorsExamplesMap) {
+  fake_.on("*", [](const http::Request& r) {
+    if (r.path == "/v1/jobs/7199")
+      return http::Response::json(200, testing::read_testdata("teamtailor/testdata/contract/get_job.json"));
+    if (r.path == "/v1/jobs")
+      return http::Response::json(200, testing::read_testdata("teamtailor/testdata/contract/list_jobs.json"));
+    if (r.path.rfind("/v1/candidates/", 0) == 0)
+      return http::Response::json(200,
+                                  testing::read_testdata("teamtailor/testdata/contract/get_candidate.json"));
+    return http::Response::json(404, "{}");
+  });
+  auto job = connector_->fetch_record(ctx_, Model::kAtsJobs, "7199");
+  ASSERT_TRUE(job.ok()) << job.error().message;
+  ASSERT_TRUE(job->has_value());
+  EXPECT_EQ((**job).at("name").as_string(), "My new job");
+  EXPECT_EQ((**job).at("status").as_string(), "OPEN");
+  EXPECT_EQ((**job).at("post_url").as_string(), "http://career.teamtailor.com/jobs/7263-yay-horray-3");
+
+  auto listed = connector_->list_records(ctx_, Model::kAtsJobs, "");
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_FALSE(listed->records.empty());
+  for (const auto& r : listed->records)
+    EXPECT_FALSE(r.at("remote_id").as_string().empty());
+
+  const bj::value candidate_doc =
+      bj::parse(testing::read_testdata("teamtailor/testdata/contract/get_candidate.json"));
+  const std::string candidate_id(candidate_doc.at("data").at("id").as_string());
+  auto candidate = connector_->fetch_record(ctx_, Model::kAtsCandidates, candidate_id);
+  ASSERT_TRUE(candidate.ok()) << candidate.error().message;
+  ASSERT_TRUE(candidate->has_value());
+  EXPECT_EQ((**candidate).at("remote_id").as_string(), candidate_id);
+  EXPECT_TRUE((**candidate).at("first_name").is_string());
+}
+
 TEST_F(TeamtailorApiTest, GoneUnauthorizedAndRateLimited) {
   fake_.on("*", [](const http::Request&) {
     return http::Response::json(404, R"({"errors":[{"status":"404"}]})");

@@ -182,6 +182,20 @@ TEST_F(TeamtailorTest, TamperedV2PayloadIsRejected) {
   EXPECT_TRUE(verify_body("{\"extra\":1," + body_with(kPayload, sig).substr(1)).ok);
 }
 
+// The current documentation: v2 = base64("t=<unix>,v2=" + hex HMAC("<t>." + raw request body)), the signature
+// then travelling in the TT-Signature header (a body cannot hold its own signature).
+TEST_F(TeamtailorTest, AV2SignatureOverTheWholeBodyAsDocumentedVerifies) {
+  const std::string body = R"({"payload":)" + std::string(kPayload) + "}";
+  const std::string sig =
+      b64("t=" + std::to_string(now_) + ",v2=" + hmac_hex(std::to_string(now_) + "." + body));
+  Verification v = verify_body(body, {{"TT-Signature", sig}});
+  EXPECT_TRUE(v.ok) << v.reason;
+  EXPECT_NE(v.scheme.find("request body as sent"), std::string::npos) << v.scheme;
+  std::string tampered = body;
+  tampered.replace(tampered.find("12345"), 5, "12346");
+  EXPECT_FALSE(verify_body(tampered, {{"TT-Signature", sig}}).ok);
+}
+
 TEST_F(TeamtailorTest, WrongKeyAndEmptyKeysAreRejectedWithoutLeakingTheKey) {
   const std::string body = body_with(kPayload, v2(kPayload, now_));
   Verification v = connector_->verify(post_request(body, {}), VerificationKeys{{"some-other-key"}});
