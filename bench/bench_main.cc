@@ -293,6 +293,7 @@ class Bench {
         {"credentials", bj::object{{"client_id", "bench"}, {"client_secret", "bench"}, {"user_id", "1"}}},
         // Loopback and closed: nothing in the benchmark may reach beyond this machine.
         {"remote_base_url", "http://127.0.0.1:9"},
+        {"remote_auth_url", "http://127.0.0.1:9"},
         {"scope", bj::object{{"upstream_webhooks", true}}}};
     auto integration = api_.call("POST", "/v1/integrations", &body);
     if (!integration) return failed(integration.error().message);

@@ -59,12 +59,15 @@ Result<std::string> validate_end_user(const bj::value* value) {
   return bj::serialize(out);
 }
 
-Result<std::optional<std::string>> validate_base_url(const bj::value* value) {
+// remote_base_url and remote_auth_url: an http(s) URL, or null for the tool's own host.
+Result<std::optional<std::string>> validate_base_url(const bj::value* value,
+                                                     std::string_view field = "remote_base_url") {
   if (value == nullptr || value->is_null()) return std::optional<std::string>{};
-  if (!value->is_string()) return make_error(ErrorKind::kInvalidArgument, "remote_base_url must be a string");
+  if (!value->is_string())
+    return make_error(ErrorKind::kInvalidArgument, std::string(field) + " must be a string");
   std::string url(value->get_string());
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-    return make_error(ErrorKind::kInvalidArgument, "remote_base_url must be an http(s) URL");
+    return make_error(ErrorKind::kInvalidArgument, std::string(field) + " must be an http(s) URL");
   }
   while (!url.empty() && url.back() == '/')
     url.pop_back();
@@ -127,6 +130,7 @@ Result<bj::object> integration_json(ApiContext& ctx, store::Connection& conn,
   o["category"] = row.category;
   o["end_user"] = json_or_null(row.end_user);
   o["remote_base_url"] = row.remote_base_url ? bj::value(*row.remote_base_url) : bj::value(nullptr);
+  o["remote_auth_url"] = row.remote_auth_url ? bj::value(*row.remote_auth_url) : bj::value(nullptr);
   o["scope"] = json_or_null(row.scope);
   o["sync"] = json_or_null(row.sync);
   o["created_at"] = format_iso8601(row.created_at);
@@ -184,6 +188,8 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   if (!end_user) return fail(end_user.error());
   auto base_url = validate_base_url(body->if_contains("remote_base_url"));
   if (!base_url) return fail(base_url.error());
+  auto auth_url = validate_base_url(body->if_contains("remote_auth_url"), "remote_auth_url");
+  if (!auth_url) return fail(auth_url.error());
   auto sync = validate_sync(body->if_contains("sync"));
   if (!sync) return fail(sync.error());
   std::string scope_text;
@@ -191,8 +197,8 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   auto scope = processing::parse_scope(scope_text, *connector);
   if (!scope) return fail(scope.error());
   for (const auto& [k, v] : *body) {
-    if (k != "tool" && k != "credentials" && k != "end_user" && k != "remote_base_url" && k != "sync" &&
-        k != "scope") {
+    if (k != "tool" && k != "credentials" && k != "end_user" && k != "remote_base_url" &&
+        k != "remote_auth_url" && k != "sync" && k != "scope") {
       return fail(ErrorKind::kInvalidArgument, "unknown field '" + std::string(k) + "'");
     }
   }
@@ -204,6 +210,7 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   row.end_user = *end_user;
   row.credentials = ctx.secrets->seal(bj::serialize(*creds));
   row.remote_base_url = *base_url;
+  row.remote_auth_url = *auth_url;
   row.scope = scope->to_json();
   row.sync = *sync;
   row.created_at = now;
@@ -264,6 +271,10 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
       auto url = validate_base_url(&v);
       if (!url) return fail(url.error());
       row.remote_base_url = *url;
+    } else if (k == "remote_auth_url") {
+      auto url = validate_base_url(&v, k);
+      if (!url) return fail(url.error());
+      row.remote_auth_url = *url;
     } else if (k == "sync") {
       auto sync = validate_sync(&v);
       if (!sync) return fail(sync.error());

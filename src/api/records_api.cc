@@ -3,6 +3,7 @@
 // fetch keeps (store/records_repo.h); pages run in (changed_at, seq) order with an opaque cursor.
 #include <boost/json.hpp>
 #include <charconv>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ namespace {
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 250;
 constexpr std::size_t kMaxIdFilter = 250;
+// How long a read waits for transactions writing records to end before answering 503; they take milliseconds.
+constexpr std::chrono::milliseconds kWriterWait{10000};
 
 http::Response kombo_error(int status, std::string_view code, std::string_view message) {
   return http::error_response(status, code, message);
@@ -126,6 +129,12 @@ http::Response list_records(ApiContext& ctx, const http::Request& req, connector
   }
   filter.limit = page_size + 1;  // one more tells whether there is a next page
 
+  // Every change stamped before this read started is visible to it, and nothing stamped later is returned
+  // yet, so "updated_after = when my previous read started" (and the cursor) never skips a change that was
+  // still committing (store/records_repo.h).
+  auto horizon = store::records::read_horizon(**lease, kWriterWait);
+  if (!horizon) return internal_error(horizon.error());
+  filter.visible_before = *horizon;
   auto rows = store::records::list(**lease, filter);
   if (!rows) return internal_error(rows.error());
   std::optional<std::string> next;

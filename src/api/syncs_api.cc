@@ -1,7 +1,8 @@
 // Syncs through the API: POST /v1/force-sync (Kombo's shape: X-Integration-Id, optional {"type": "FULL" |
 // "DELTA"}, answer {already_queued, sync_id, type}), the sync logs of an integration (GET
 // /v1/integrations/{id}/syncs, newest first, cursor) and one sync (GET /v1/syncs/{id}) with its state, times,
-// counts and errors.
+// counts and errors; POST /v1/integrations/{id}/confirm-deletions queues a FULL sync that applies the
+// deletions the mass-deletion guard held back (sync/sync_runner.h).
 #include <spdlog/spdlog.h>
 
 #include "api/api.h"
@@ -30,7 +31,36 @@ bj::object sync_json(const store::SyncRow& s) {
       {"created", s.created}, {"updated", s.updated}, {"deleted", s.deleted}, {"unchanged", s.unchanged}};
   auto errors = json::parse(s.errors);
   o["errors"] = errors && errors->is_array() ? *errors : bj::value(bj::array{});
+  o["confirm_deletions"] = s.confirm_deletions;
   return o;
+}
+
+// Queues a sync of an existing integration (404 otherwise) and wakes the runners.
+http::Response queue_sync(ApiContext& ctx, const std::string& id, const std::string& type,
+                          bool confirm_deletions, std::string_view not_found_reason) {
+  {
+    auto lease = ctx.pool->acquire();
+    if (!lease) return internal_error(lease.error());
+    auto integration = store::integrations::get(**lease, id);
+    if (!integration) return internal_error(integration.error());
+    if (!*integration)
+      return http::error_response(404, "PLATFORM.INTEGRATION_NOT_FOUND", std::string(not_found_reason));
+  }
+  std::optional<store::QueuedSync> queued;
+  Status s = ctx.writer->run([&](store::Connection& c) -> Status {
+    auto q = store::syncs::queue(c, id, type, now_ms(), confirm_deletions);
+    if (!q) return q.error();
+    queued = std::move(*q);
+    return store::notify(c, store::kSyncChannel);
+  });
+  if (!s) return internal_error(s.error());
+  if (ctx.sync_queued) ctx.sync_queued();
+  spdlog::info("{} of {}: {} {}{}", confirm_deletions ? "confirm-deletions" : "force-sync", id,
+               queued->row.type, queued->row.id, queued->already_queued ? " (already queued)" : "");
+  bj::object out{
+      {"already_queued", queued->already_queued}, {"sync_id", queued->row.id}, {"type", queued->row.type}};
+  if (confirm_deletions) out["confirm_deletions"] = true;
+  return ok(std::move(out));
 }
 
 http::Response force_sync(ApiContext& ctx, const http::Request& req) {
@@ -49,29 +79,8 @@ http::Response force_sync(ApiContext& ctx, const http::Request& req) {
       type = std::string(v.get_string());
     }
   }
-  const std::string id(*integration_id);
-  {
-    auto lease = ctx.pool->acquire();
-    if (!lease) return internal_error(lease.error());
-    auto integration = store::integrations::get(**lease, id);
-    if (!integration) return internal_error(integration.error());
-    if (!*integration)
-      return http::error_response(404, "PLATFORM.INTEGRATION_NOT_FOUND",
-                                  "no integration with the id given in X-Integration-Id");
-  }
-  std::optional<store::QueuedSync> queued;
-  Status s = ctx.writer->run([&](store::Connection& c) -> Status {
-    auto q = store::syncs::queue(c, id, type, now_ms());
-    if (!q) return q.error();
-    queued = std::move(*q);
-    return store::notify(c, store::kSyncChannel);
-  });
-  if (!s) return internal_error(s.error());
-  if (ctx.sync_queued) ctx.sync_queued();
-  spdlog::info("force-sync of {}: {} {}{}", id, queued->row.type, queued->row.id,
-               queued->already_queued ? " (already queued)" : "");
-  return ok(bj::object{
-      {"already_queued", queued->already_queued}, {"sync_id", queued->row.id}, {"type", queued->row.type}});
+  return queue_sync(ctx, std::string(*integration_id), type, false,
+                    "no integration with the id given in X-Integration-Id");
 }
 
 http::Response list_syncs(ApiContext& ctx, const http::Request& req, const std::string& integration_id) {
@@ -109,6 +118,17 @@ void add_sync_routes(http::Router& router, ApiContext& ctx) {
   router.add_sync("GET", "/v1/integrations/{id}/syncs",
                   authed(ctx, [&ctx](const http::Request& r, const http::Params& p) {
                     return list_syncs(ctx, r, p.at("id"));
+                  }));
+  router.add_sync("POST", "/v1/integrations/{id}/confirm-deletions",
+                  authed(ctx, [&ctx](const http::Request& r, const http::Params& p) {
+                    if (!r.body.empty()) {
+                      auto body = body_object(r);
+                      if (!body) return fail(body.error());
+                      if (!body->empty())
+                        return fail(ErrorKind::kInvalidArgument, "the body must be empty or {}");
+                    }
+                    return queue_sync(ctx, p.at("id"), std::string(store::kSyncFull), true,
+                                      "no integration with id " + p.at("id"));
                   }));
   router.add_sync("GET", "/v1/syncs/{id}", authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
                     return get_sync(ctx, p.at("id"));

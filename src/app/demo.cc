@@ -165,6 +165,7 @@ int run_demo(Config config, const DemoOptions& options, const std::function<void
           {"end_user", end_user},
           {"credentials", bj::object{{"client_id", "demo"}, {"client_secret", "demo"}, {"user_id", "1"}}},
           {"remote_base_url", greenhouse->base_url()},
+          {"remote_auth_url", greenhouse->auth_base_url()},
           {"scope", bj::object{{"upstream_webhooks", true}}}});
   if (!g) return fail(g.error());
   // Greenhouse is set up by hand: do what the end customer does in Greenhouse's Dev Center.

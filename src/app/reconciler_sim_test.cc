@@ -279,7 +279,7 @@ TEST(ReconcilerManualTest, GreenhouseGetsOnePendingSubscriptionWithAGeneratedSec
   Reconciler reconciler(store.pool(), store.writer(), connectors::builtin_registry(), store.secrets(),
                         *client, options);
   auto id = store.add_integration("greenhouse", "ATS", R"({"upstream_webhooks":true})", tool_api.url(""),
-                                  kGreenhouseCredentials);
+                                  kGreenhouseCredentials, tool_api.url(""));
   ASSERT_TRUE(reconciler.reconcile(id).ok());
 
   auto subs = must(store::subscriptions::list_for_integration(store.conn(), id));

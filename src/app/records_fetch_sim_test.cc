@@ -121,6 +121,7 @@ class RecordFetchTest : public ::testing::Test {
     ASSERT_NE(connector_, nullptr);
     ctx_.client = client_.get();
     ctx_.base_url = sim_->base_url();
+    ctx_.auth_url = sim_->auth_base_url();
     ctx_.timeout = std::chrono::milliseconds(5000);
     ctx_.integration_id = tool + ":test";
     ctx_.credentials = bj::parse(credentials).as_object();

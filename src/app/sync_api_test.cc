@@ -52,7 +52,8 @@ class SyncApiTest : public ::testing::Test {
         api("POST", "/v1/integrations",
             R"({"tool":"greenhouse","end_user":{"organization_name":"Acme","origin_id":"acme-1"},)"
             R"("credentials":{"client_id":"c","client_secret":"s","user_id":"7"},"remote_base_url":")" +
-                sim_->base_url() + R"(","scope":{"models":{"ats_jobs":true,"ats_candidates":false}}})");
+                sim_->base_url() + R"(","remote_auth_url":")" + sim_->auth_base_url() +
+                R"(","scope":{"models":{"ats_jobs":true,"ats_candidates":false}}})");
     EXPECT_EQ(reply.status, 201) << reply.body;
     return std::string(bj::parse(reply.body).at("data").at("id").as_string());
   }

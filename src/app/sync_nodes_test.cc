@@ -24,7 +24,7 @@ using pipeline_testing::wait_until;
 
 class SyncNodesTest : public store::testing_db::MigratedDbTest {
  protected:
-  std::string add_integration(const std::string& base_url) {
+  std::string add_integration(const std::string& base_url, const std::string& auth_url) {
     store::IntegrationRow row;
     row.id = "greenhouse:" + crypto::random_token(8);
     row.tool = "greenhouse";
@@ -32,6 +32,7 @@ class SyncNodesTest : public store::testing_db::MigratedDbTest {
     row.end_user = R"({"organization_name":"Acme"})";
     row.credentials = secrets_.seal(std::string(kGreenhouseCredentials));
     row.remote_base_url = base_url;
+    row.remote_auth_url = auth_url;
     row.scope = R"({"models":{"ats_jobs":true,"ats_candidates":false}})";
     row.sync = "{}";
     row.created_at = row.updated_at = now_ms();
@@ -53,7 +54,7 @@ TEST_P(SyncNodesTest, NoIntegrationEverHasTwoSyncsRunningAtOnce) {
               200);
   std::vector<std::string> integrations;
   for (int i = 0; i < 3; ++i)
-    integrations.push_back(add_integration(sim->base_url()));
+    integrations.push_back(add_integration(sim->base_url(), sim->auth_base_url()));
 
   store::Pool pool(*db_);
   store::Writer writer_a(connect());

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <mutex>
 #include <thread>
 
 #include "connectors/common/scripted_api.h"
@@ -97,8 +98,9 @@ TEST_F(SyncSimTest, ThousandsOfRecordsArePagedThroughAndASecondSyncChangesNothin
   constexpr int kJobs = 2100;  // 22 pages of Harvest's 100
   for (int i = 0; i < kJobs; ++i)
     sim_create("ats_jobs", R"({"name":"Job )" + std::to_string(i) + R"("})");
-  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
-                                                         sim_->base_url(), kGreenhouseCredentials);
+  const std::string integration =
+      store_.add_integration("greenhouse", "ATS", std::string(kJobsScope), sim_->base_url(),
+                             kGreenhouseCredentials, sim_->auth_base_url());
   auto runner = make_runner(store_.writer());
   auto first = sync_now(*runner, integration);
   EXPECT_EQ(first.state, "SUCCEEDED") << first.errors;
@@ -121,6 +123,88 @@ TEST_F(SyncSimTest, ThousandsOfRecordsArePagedThroughAndASecondSyncChangesNothin
   EXPECT_EQ(events_of(integration, "sync-finished").size(), 2u);
 }
 
+// The mass-deletion guard, on the BambooHR case: a listing that comes back empty (as every BambooHR listing
+// did while entries keyed `employeeId` were read for `id`) must not mark the stored employees deleted; nor
+// may one that loses most of them. The sync says what it held back; a confirmed sync applies it.
+TEST_F(SyncSimTest, AListingThatDropsEverythingDeletesNothingUntilTheOperatorConfirms) {
+  connectors::testing::ScriptedApi bamboo;
+  ASSERT_TRUE(bamboo.start().ok());
+  std::mutex mu;
+  std::vector<std::string> listed;  // the employee ids the list answers with, guarded by mu
+  bamboo.on("GET /api/v1/employees", [&](const connectors::testing::ScriptedRequest&) {
+    std::lock_guard lock(mu);
+    bj::array data;
+    for (const auto& id : listed)
+      data.push_back(bj::object{{"employeeId", id}, {"firstName", "F" + id}});
+    return http::Response::json(200, bj::serialize(bj::object{{"data", std::move(data)}}));
+  });
+  bamboo.on("GET /api/v1/employees/*", [](const connectors::testing::ScriptedRequest& r) {
+    const std::string id = r.path.substr(r.path.rfind('/') + 1);
+    return http::Response::json(200, R"({"id":")" + id + R"(","firstName":"F)" + id + R"("})");
+  });
+  auto set_listed = [&](std::vector<std::string> ids) {
+    std::lock_guard lock(mu);
+    listed = std::move(ids);
+  };
+  const std::string integration = store_.add_integration(
+      "bamboohr", "HRIS", R"({"models":{"hris_employees":true,"hris_absences":false}})", bamboo.base_url(),
+      R"({"api_key":"k","company_domain":"acme"})");
+  auto runner = make_runner(store_.writer());
+  auto held_entry = [](const store::SyncRow& sync) -> bj::object {
+    const bj::value errors = bj::parse(sync.errors);
+    for (const auto& e : errors.as_array())
+      if (e.as_object().contains("held_deletions")) return e.as_object();
+    return {};
+  };
+
+  set_listed({"1", "2", "3", "4", "5", "6"});
+  EXPECT_EQ(sync_now(*runner, integration).state, "SUCCEEDED");
+  ASSERT_EQ(live_records(integration, "hris_employees"), 6);
+
+  set_listed({});  // a listing that drops everything
+  auto empty = sync_now(*runner, integration);
+  EXPECT_EQ(empty.state, "PARTIALLY_FAILED") << empty.errors;
+  EXPECT_EQ(empty.deleted, 0);
+  EXPECT_EQ(live_records(integration, "hris_employees"), 6);
+  bj::object entry = held_entry(empty);
+  ASSERT_FALSE(entry.empty()) << empty.errors;
+  EXPECT_EQ(entry.at("model"), "hris_employees");
+  EXPECT_EQ(entry.at("held_deletions").as_int64(), 6);
+  EXPECT_EQ(entry.at("stored").as_int64(), 6);
+  EXPECT_NE(std::string(entry.at("message").as_string()).find("confirm-deletions"), std::string::npos);
+
+  set_listed({"1"});  // five of six would go: more than 20 % and at least five
+  auto most = sync_now(*runner, integration);
+  EXPECT_EQ(most.state, "PARTIALLY_FAILED") << most.errors;
+  EXPECT_EQ(live_records(integration, "hris_employees"), 6);
+  EXPECT_EQ(held_entry(most).at("held_deletions").as_int64(), 5);
+
+  // The operator confirms: the next full sync applies what its own listing finds missing.
+  auto confirmed = store::syncs::queue(store_.conn(), integration, store::kSyncFull, now_ms(), true);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.error().message;
+  ASSERT_TRUE(runner->run_once().ok());
+  auto applied = store::syncs::get(store_.conn(), confirmed->row.id);
+  ASSERT_TRUE(applied.ok() && *applied);
+  EXPECT_EQ((*applied)->state, "SUCCEEDED") << (*applied)->errors;
+  EXPECT_EQ((*applied)->deleted, 5);
+  EXPECT_EQ(live_records(integration, "hris_employees"), 1);
+
+  set_listed({});  // the last one stored, and an empty listing: held again
+  EXPECT_EQ(sync_now(*runner, integration).state, "PARTIALLY_FAILED");
+  EXPECT_EQ(live_records(integration, "hris_employees"), 1);
+}
+
+TEST(MassDeletionGuard, JudgesEmptyListingsAlwaysAndSharesFromFiveRecords) {
+  EXPECT_FALSE(looks_like_mass_deletion(0, 0, 0, 20));      // nothing stored
+  EXPECT_TRUE(looks_like_mass_deletion(1, 0, 1, 20));       // the one stored, and an empty listing
+  EXPECT_TRUE(looks_like_mass_deletion(1, 0, 1, 100));      // an empty listing even with the share rule off
+  EXPECT_FALSE(looks_like_mass_deletion(3, 2, 1, 20));      // a small company deleting one
+  EXPECT_FALSE(looks_like_mass_deletion(6, 2, 4, 20));      // four is below the minimum
+  EXPECT_TRUE(looks_like_mass_deletion(100, 79, 21, 20));   // 21 %
+  EXPECT_FALSE(looks_like_mass_deletion(100, 80, 20, 20));  // 20 % is allowed
+  EXPECT_FALSE(looks_like_mass_deletion(100, 1, 99, 100));  // the share rule off
+}
+
 // A tool listing a record whose id no URL or index should hold: that record is skipped and named among the
 // sync's errors; the others are stored.
 TEST_F(SyncSimTest, ARecordWithAnUnusableRemoteIdIsSkippedAndTheRestStored) {
@@ -131,8 +215,9 @@ TEST_F(SyncSimTest, ARecordWithAnUnusableRemoteIdIsSkippedAndTheRestStored) {
       "GET /v3/jobs", 200,
       R"([{"id": 11, "name": "Engineer"}, {"id": ")" + std::string(300, '7') + R"(", "name": "Odd"}])");
   harvest.set("GET /v3/job_posts", 200, "[]");
-  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
-                                                         harvest.base_url() + "/v3", kGreenhouseCredentials);
+  const std::string integration =
+      store_.add_integration("greenhouse", "ATS", std::string(kJobsScope), harvest.base_url() + "/v3",
+                             kGreenhouseCredentials, harvest.base_url());
   auto runner = make_runner(store_.writer());
   auto sync = sync_now(*runner, integration);
   EXPECT_EQ(sync.state, "PARTIALLY_FAILED") << sync.errors;
@@ -146,8 +231,9 @@ TEST_F(SyncSimTest, ARecordDeletedRemotelyBetweenTwoFullSyncsIsMarkedDeleted) {
   const std::string keep = sim_create("ats_jobs", R"({"name":"Keep"})");
   const std::string gone = sim_create("ats_jobs", R"({"name":"Gone"})");
   const std::string edit = sim_create("ats_jobs", R"({"name":"Edit"})");
-  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
-                                                         sim_->base_url(), kGreenhouseCredentials);
+  const std::string integration =
+      store_.add_integration("greenhouse", "ATS", std::string(kJobsScope), sim_->base_url(),
+                             kGreenhouseCredentials, sim_->auth_base_url());
   auto runner = make_runner(store_.writer());
   EXPECT_EQ(sync_now(*runner, integration).created, 3);
 
@@ -250,8 +336,9 @@ TEST_F(SyncSimTest, RateLimitedToolIsWaitedForAsRetryAfterSays) {
 TEST_F(SyncSimTest, ARecordAnEventChangedWhileThePageWasReadKeepsTheEventsVersion) {
   start_tool("greenhouse");
   const std::string job = sim_create("ats_jobs", R"({"name":"As listed"})");
-  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
-                                                         sim_->base_url(), kGreenhouseCredentials);
+  const std::string integration =
+      store_.add_integration("greenhouse", "ATS", std::string(kJobsScope), sim_->base_url(),
+                             kGreenhouseCredentials, sim_->auth_base_url());
   auto runner = make_runner(store_.writer());
   ASSERT_TRUE(runner->queue(integration, "FULL").ok());
   // The listing waits out one Retry-After of 1 s; meanwhile an event's targeted fetch stores a newer version.
@@ -278,8 +365,9 @@ TEST_F(SyncSimTest, ARecordAnEventChangedWhileThePageWasReadKeepsTheEventsVersio
 
 TEST_F(SyncSimTest, ForceSyncAnswersAlreadyQueuedWhileOneWaits) {
   start_tool("greenhouse");
-  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
-                                                         sim_->base_url(), kGreenhouseCredentials);
+  const std::string integration =
+      store_.add_integration("greenhouse", "ATS", std::string(kJobsScope), sim_->base_url(),
+                             kGreenhouseCredentials, sim_->auth_base_url());
   auto runner = make_runner(store_.writer());
   auto first = runner->queue(integration, "DELTA");
   ASSERT_TRUE(first.ok());
@@ -298,8 +386,9 @@ TEST_F(SyncSimTest, ForceSyncAnswersAlreadyQueuedWhileOneWaits) {
 
 TEST_F(SyncSimTest, TheScheduleQueuesDueSyncsOnceAndMovesNextSyncAtOn) {
   start_tool("greenhouse");
-  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
-                                                         sim_->base_url(), kGreenhouseCredentials);
+  const std::string integration =
+      store_.add_integration("greenhouse", "ATS", std::string(kJobsScope), sim_->base_url(),
+                             kGreenhouseCredentials, sim_->auth_base_url());
   auto runner = make_runner(store_.writer());
   const Millis now = now_ms();
   must(store_.writer().run(
@@ -319,8 +408,9 @@ TEST_F(SyncSimTest, TwoRunnersOnOneDatabaseNeverRunTwoSyncsOfOneIntegrationAtOnc
   start_tool("greenhouse");
   for (int i = 0; i < 300; ++i)
     sim_create("ats_jobs", R"({"name":"J)" + std::to_string(i) + R"("})");
-  const std::string integration = store_.add_integration("greenhouse", "ATS", std::string(kJobsScope),
-                                                         sim_->base_url(), kGreenhouseCredentials);
+  const std::string integration =
+      store_.add_integration("greenhouse", "ATS", std::string(kJobsScope), sim_->base_url(),
+                             kGreenhouseCredentials, sim_->auth_base_url());
   store::Writer other_writer(must(store_.db().connect(), "connect"));
   other_writer.start();
   auto a = make_runner(store_.writer(), "node-a");
@@ -397,8 +487,8 @@ TEST_P(SyncDeltaTest, ADeltaListsOnlyWhatChangedSinceTheLastSuccessfulSync) {
   for (int i = 0; i < 3; ++i)
     ids.push_back(sim_create(c.model, c.create_body));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  const std::string integration =
-      store_.add_integration(c.tool, c.category, c.scope, sim_->base_url(), c.credentials);
+  const std::string integration = store_.add_integration(c.tool, c.category, c.scope, sim_->base_url(),
+                                                         c.credentials, sim_->auth_base_url());
   auto runner = make_runner(store_.writer(), "node-a", /*delta_overlap_ms=*/0);
   auto full = sync_now(*runner, integration);
   ASSERT_EQ(full.state, "SUCCEEDED") << full.errors;

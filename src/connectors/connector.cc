@@ -107,4 +107,16 @@ Status Connector::delete_subscription(const ApiContext& /*ctx*/, const std::stri
                         "manual tools");
 }
 
+void resolve_urls(ApiContext& ctx, const Connector& connector,
+                  const std::optional<std::string>& base_override,
+                  const std::optional<std::string>& auth_override) {
+  auto trimmed = [](std::string url) {
+    while (!url.empty() && url.back() == '/')
+      url.pop_back();
+    return url;
+  };
+  ctx.base_url = trimmed(base_override.value_or(connector.default_base_url(ctx.credentials)));
+  ctx.auth_url = trimmed(auth_override.value_or(connector.default_auth_url(ctx.credentials)));
+}
+
 }  // namespace tributary::connectors

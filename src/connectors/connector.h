@@ -28,6 +28,7 @@ std::string_view to_string(SubscriptionMode m);  // "api" | "manual"
 struct EventFeed {
   Model model;
   Action action;
+  // Empty: the tool has no webhook for this change (nothing is subscribed); `note` then says how it is found.
   std::vector<std::string> vendor_events;
   std::string note;
 };
@@ -53,7 +54,8 @@ struct ParsedEvent {
 
 // Everything a connector needs to call the tool's API for one integration.
 struct ApiContext {
-  std::string base_url;             // remote_base_url of the integration, or the tool's default
+  std::string base_url;  // remote_base_url of the integration, or the tool's default
+  std::string auth_url;  // remote_auth_url, or default_auth_url(); empty: the tool has no auth host
   boost::json::object credentials;  // decrypted; never log it
   http::HttpClient* client = nullptr;
   std::chrono::milliseconds timeout{15000};
@@ -96,6 +98,9 @@ class Connector {
   // The credential keys this tool needs (shared/vendors.md); the API rejects an integration missing any.
   virtual std::vector<std::string> credential_keys() const = 0;
   virtual std::string default_base_url(const boost::json::object& credentials) const = 0;
+  // The tool's own authorization host where it is not the API host (Greenhouse issues Harvest tokens at
+  // https://auth.greenhouse.io); empty when tokens come from the API host or the tool has none.
+  virtual std::string default_auth_url(const boost::json::object& /*credentials*/) const { return ""; }
 
   // Vendor event types to subscribe to for the enabled models, grouped into subscriptions: one group per
   // subscription. Default: one subscription carrying every vendor event that feeds an enabled model.
@@ -195,5 +200,11 @@ std::vector<std::string> vendor_events_for(const Connector& connector, const std
 inline constexpr std::size_t kMaxRemoteIdBytes = 256;
 // Why `remote_id` cannot be used, or nullopt when it can.
 std::optional<std::string> remote_id_problem(std::string_view remote_id);
+
+// Sets ctx.base_url and ctx.auth_url from an integration's overrides (remote_base_url, remote_auth_url) or
+// the connector's defaults for ctx.credentials, without trailing slashes. Set ctx.credentials first.
+void resolve_urls(ApiContext& ctx, const Connector& connector,
+                  const std::optional<std::string>& base_override,
+                  const std::optional<std::string>& auth_override);
 
 }  // namespace tributary::connectors

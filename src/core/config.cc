@@ -173,6 +173,14 @@ const std::vector<Key>& keys() {
        [](Config& c, const std::string& v) {
          return set_int("sync.interval_without_webhooks", v, 1, c.sync.interval_without_webhooks);
        }},
+      {"sync.max_deletion_percent",
+       [](Config& c, const std::string& v) -> Status {
+         std::int64_t n = 0;
+         if (auto s = parse_int("sync.max_deletion_percent", v, 0, n); !s) return s;
+         if (n > 100) return bad("sync.max_deletion_percent", "must be at most 100");
+         c.sync.max_deletion_percent = n;
+         return {};
+       }},
   };
   return kKeys;
 }

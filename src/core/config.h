@@ -44,6 +44,10 @@ struct SyncConfig {
   // and of one whose don't (or that has them off). An integration's `sync.interval_seconds` overrides both.
   std::int64_t interval_with_webhooks = 3 * 3600;
   std::int64_t interval_without_webhooks = 600;
+  // Mass-deletion guard: a FULL sync does not mark a model's records deleted when its listing is empty while
+  // records are stored, or when it would delete more than this share (percent) of them — at least
+  // kMassDeletionMinimum records — in one go; the operator confirms instead. 100 keeps only the empty rule.
+  std::int64_t max_deletion_percent = 20;
 };
 
 struct Config {

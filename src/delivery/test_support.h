@@ -115,7 +115,8 @@ class TestStore {
   std::string add_integration(const std::string& tool, const std::string& category,
                               const std::string& scope_json,
                               std::optional<std::string> remote_base_url = std::nullopt,
-                              std::string_view credentials = kPersonioCredentials) {
+                              std::string_view credentials = kPersonioCredentials,
+                              const std::string& remote_auth_url = "") {
     store::IntegrationRow row;
     row.id = tool + ":" + crypto::random_token(8);
     row.tool = tool;
@@ -123,6 +124,7 @@ class TestStore {
     row.end_user = R"({"organization_name":"Acme","creator_email":"ops@acme.test","origin_id":"acme-1"})";
     row.credentials = secrets_.seal(credentials);
     row.remote_base_url = std::move(remote_base_url);
+    if (!remote_auth_url.empty()) row.remote_auth_url = remote_auth_url;
     row.scope = scope_json;
     row.sync = "{}";
     row.created_at = now_ms();

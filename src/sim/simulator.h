@@ -13,9 +13,12 @@
 // subscription. Simulators accept any well-formed credentials.
 // Extra control endpoints: GET /_sim/deliveries (every delivery attempt: [{url, event, delivery_id, status,
 // attempt, at, error?}]), GET /_sim/{model}[/{remote_id}] (the stored vendor representation), GET
-// /_sim/permissions. Retries follow the vendor's schedule multiplied by TRIBUTARY_SIM_RETRY_SCALE (default
-// 0.001: "1 min" → 60 ms), or by SimOptions::retry_scale when set. Thread-safety: start()/stop() from the
-// owner; the server threads serialise access to the simulated state.
+// /_sim/permissions, GET /_sim/hosts ({"api": base URL, "auth": the authorization host's base URL or null}).
+// A tool whose vendor issues tokens from a host of its own (Greenhouse: auth.greenhouse.io) serves them from
+// a second listener, auth_base_url(), and not from the API host, so a connector that asks the wrong host
+// fails. Retries follow the vendor's schedule multiplied by TRIBUTARY_SIM_RETRY_SCALE (default 0.001: "1 min"
+// → 60 ms), or by SimOptions::retry_scale when set. Thread-safety: start()/stop() from the owner; the server
+// threads serialise access to the simulated state.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +45,8 @@ class Simulator {
   virtual std::uint16_t port() const = 0;
   virtual void stop() = 0;
   std::string base_url() const;  // "http://127.0.0.1:<port>"
+  // The authorization host's base URL, "" when the tool has none of its own.
+  virtual std::string auth_base_url() const { return ""; }
 };
 
 // nullptr for an unknown tool.

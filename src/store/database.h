@@ -54,6 +54,13 @@ class Connection {
   virtual Status release(std::string_view name) = 0;
   virtual Status rollback_to(std::string_view name) = 0;
   virtual Backend backend() const = 0;
+
+  // The record-write fence (store/records_repo.h). Inside a transaction: announces that it writes records;
+  // the announcement ends with the transaction. Outside one: waits until every transaction announced before
+  // the call has ended, on every connection to the database (every node on PostgreSQL); kUnavailable after
+  // `timeout`. Waiting never blocks a writer.
+  virtual Status announce_record_write() = 0;
+  virtual Status await_record_writes(std::chrono::milliseconds timeout) = 0;
 };
 
 // Wake-ups between nodes: notifications on named channels (PostgreSQL LISTEN/NOTIFY), on a connection of the

@@ -19,6 +19,9 @@ struct IntegrationRow {
   std::string end_user;     // JSON object
   std::string credentials;  // sealed JSON object
   std::optional<std::string> remote_base_url;
+  // The tool's authorization host where it has its own (Greenhouse's token endpoint), for simulators and
+  // self-hosted tools; unset = the connector's default_auth_url().
+  std::optional<std::string> remote_auth_url;
   std::string scope;  // JSON {"models": {...}, "upstream_webhooks": bool}
   std::string sync;   // JSON {"interval_seconds": n}
   Millis created_at = 0;

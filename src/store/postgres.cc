@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <functional>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -209,7 +211,49 @@ class PgConnection final : public Connection {
   Status rollback_to(std::string_view name) override { return named("ROLLBACK TO SAVEPOINT ", name); }
   Backend backend() const override { return Backend::kPostgres; }
 
+  // A shared transaction-level advisory lock (released when the transaction ends, on any node), keyed by the
+  // schema so that databases sharing a server through schemas do not wait for each other.
+  Status announce_record_write() override {
+    if (!in_transaction_)
+      return make_error(ErrorKind::kInternal, "a record write is announced inside a transaction");
+    auto r = query(std::string("SELECT pg_advisory_xact_lock_shared(") + kRecordWriteLock + ")", {});
+    if (!r) return r.error();
+    return {};
+  }
+
+  // Polls pg_locks for the transactions holding the lock when it was called: a waiter never queues on the
+  // lock itself, so it can neither stall nor deadlock the writers.
+  Status await_record_writes(std::chrono::milliseconds timeout) override {
+    const std::string holders =
+        std::string("FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ") +
+        kRecordWriteLockClass + "::oid AND objsubid = 2 AND objid::text::int8 = (" + kRecordWriteLockObject +
+        "::int8 & 4294967295) AND database = (SELECT oid FROM pg_database WHERE datname = "
+        "current_database()) AND pid <> pg_backend_pid()";
+    auto first = query("SELECT COALESCE(string_agg(virtualtransaction, ','), '') " + holders, {});
+    if (!first) return first.error();
+    const std::string waiting_for = first->empty() ? std::string() : first->front().text(0);
+    if (waiting_for.empty()) return {};
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto pause = std::chrono::microseconds(250);
+    for (;;) {
+      auto left =
+          query("SELECT count(*) " + holders + " AND virtualtransaction = ANY(string_to_array($1, ','))",
+                {waiting_for});
+      if (!left) return left.error();
+      if (left->empty() || left->front().int64(0) == 0) return {};
+      if (std::chrono::steady_clock::now() >= deadline)
+        return make_error(ErrorKind::kUnavailable, "a transaction writing records has not ended in time");
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(10000));
+    }
+  }
+
  private:
+  // LockSpace::kRecordWrites (store/advisory_lock.h) and the schema.
+  static constexpr const char* kRecordWriteLockClass = "3";
+  static constexpr const char* kRecordWriteLockObject = "hashtext(current_schema() || ':records')";
+  static constexpr const char* kRecordWriteLock = "3, hashtext(current_schema() || ':records')";
+
   struct Prepared {
     std::string name;
     int params = 0;

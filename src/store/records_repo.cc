@@ -1,6 +1,8 @@
 #include "store/records_repo.h"
 
+#include <algorithm>
 #include <charconv>
+#include <thread>
 
 #include "core/crypto.h"
 #include "store/value_util.h"
@@ -44,6 +46,22 @@ std::string placeholders(std::size_t first, std::size_t count) {
 }  // namespace
 
 namespace records {
+
+Status begin_write(Connection& c) {
+  return c.announce_record_write();
+}
+
+Result<Millis> read_horizon(Connection& c, std::chrono::milliseconds timeout) {
+  const Millis started = now_ms();
+  while (now_ms() <= started)
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  if (auto s = await_writers(c, timeout); !s) return s.error();
+  return started + 1;
+}
+
+Status await_writers(Connection& c, std::chrono::milliseconds timeout) {
+  return c.await_record_writes(timeout);
+}
 
 Result<std::optional<RecordRow>> get(Connection& c, const std::string& integration_id,
                                      const std::string& model, const std::string& remote_id) {
@@ -105,19 +123,31 @@ Result<bool> mark_deleted(Connection& c, const std::string& integration_id, cons
   return *n > 0;
 }
 
+Result<MissingRecords> find_missing(Connection& c, const std::string& integration_id,
+                                    const std::string& model, const std::set<std::string>& seen,
+                                    Millis changed_before) {
+  auto rows = c.query(
+      "SELECT remote_id FROM records WHERE integration_id = $1 AND model = $2 AND remote_deleted_at IS NULL "
+      "AND changed_at < $3",
+      {integration_id, model, changed_before});
+  if (!rows) return rows.error();
+  MissingRecords out;
+  for (const auto& r : *rows) {
+    ++out.live;
+    std::string remote_id = r.text(0);
+    if (seen.count(remote_id) > 0 || seen.count(storable_text(c, remote_id)) > 0) continue;
+    out.remote_ids.push_back(std::move(remote_id));
+  }
+  return out;
+}
+
 Result<std::int64_t> mark_missing_deleted(Connection& c, const std::string& integration_id,
                                           const std::string& model, const std::set<std::string>& seen,
                                           Millis changed_before, Millis now) {
-  auto rows = c.query(
-      "SELECT remote_id FROM records WHERE integration_id = $1 AND model = $2 AND remote_deleted_at IS NULL "
-      "AND "
-      "changed_at < $3",
-      {integration_id, model, changed_before});
-  if (!rows) return rows.error();
+  auto missing = find_missing(c, integration_id, model, seen, changed_before);
+  if (!missing) return missing.error();
   std::int64_t marked = 0;
-  for (const auto& r : *rows) {
-    std::string remote_id = r.text(0);
-    if (seen.count(remote_id) > 0 || seen.count(storable_text(c, remote_id)) > 0) continue;
+  for (const auto& remote_id : missing->remote_ids) {
     auto del = mark_deleted(c, integration_id, model, remote_id, now);
     if (!del) return del.error();
     if (*del) ++marked;
@@ -132,6 +162,10 @@ Result<std::vector<RecordRow>> list(Connection& c, const RecordFilter& filter) {
   if (filter.updated_after) {
     params.emplace_back(*filter.updated_after);
     sql += " AND changed_at >= $" + std::to_string(params.size());
+  }
+  if (filter.visible_before) {
+    params.emplace_back(*filter.visible_before);
+    sql += " AND changed_at < $" + std::to_string(params.size());
   }
   if (filter.after) {
     params.emplace_back(filter.after->changed_at);

@@ -3,9 +3,25 @@
 // takes a new `seq` from a monotonic sequence, so the read API can page in (changed_at, seq) order with an
 // opaque cursor: a record that changes while a client pages through moves behind the cursor's position and
 // is seen again with its new content; records that do not change are never skipped or repeated.
+//
+// Reading by position never misses a change. A record's changed_at is stamped inside its transaction, before
+// the commit, so a reader whose query runs between the stamp and the commit does not see the row, and its
+// next query ("updated_after = when my previous query started", the Kombo pattern) would pass over it for
+// good. Two rules close that gap:
+//   - a transaction that writes records calls begin_write() first, and only then takes the time it stamps
+//     (PostgreSQL: a shared advisory lock held until the transaction ends; SQLite: the write lock that BEGIN
+//     IMMEDIATE already holds);
+//   - a positional read calls read_horizon() first, which returns once every transaction that was writing
+//     records when it was called has ended, and lists only rows stamped no later than the millisecond it was
+//     called in (RecordFilter::visible_before).
+// So every change stamped before a read's start is visible to that read, and every later one is stamped at or
+// after it and returned by the next read that starts from it. Readers never take a lock writers queue behind
+// (PostgreSQL: pg_locks is polled), so a reader cannot deadlock or stall the writers. The guarantee is in the
+// server's clock; nodes and clients are assumed to keep their clocks in sync (NTP).
 // Thread-safety: stateless functions over the caller's Connection.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <set>
 #include <string>
@@ -42,8 +58,9 @@ struct RecordCursor {
 struct RecordFilter {
   std::string integration_id;
   std::string model;
-  std::optional<Millis> updated_after;  // inclusive, on changed_at
-  std::optional<RecordCursor> after;    // strictly after this position
+  std::optional<Millis> updated_after;   // inclusive, on changed_at
+  std::optional<Millis> visible_before;  // exclusive, on changed_at: from read_horizon()
+  std::optional<RecordCursor> after;     // strictly after this position
   bool include_deleted = false;
   std::vector<std::string> ids;         // empty = any
   std::vector<std::string> remote_ids;  // empty = any
@@ -51,6 +68,15 @@ struct RecordFilter {
 };
 
 namespace records {
+// First thing in a transaction that writes records, before taking the time to stamp them (see above).
+Status begin_write(Connection& c);
+// Before a positional read, outside any transaction: waits until every transaction that was writing records
+// when it was called has ended. kUnavailable after `timeout`.
+Status await_writers(Connection& c, std::chrono::milliseconds timeout);
+// The horizon of a positional read that starts now: waits for the millisecond to pass (so that whatever
+// stamps later stamps a later millisecond), then await_writers(); returns the RecordFilter::visible_before
+// under which every record version is committed and visible. Takes at most a millisecond plus the wait.
+Result<Millis> read_horizon(Connection& c, std::chrono::milliseconds timeout);
 // Inserts or updates the record. content_hash is computed here from `data`. changed_at (= now) and a new seq
 // are written only when the hash differs from the stored one, or when a deleted record comes back (its
 // remote_deleted_at is cleared).
@@ -61,9 +87,17 @@ Result<UpsertResult> upsert(Connection& c, const std::string& integration_id, co
 // changed something.
 Result<bool> mark_deleted(Connection& c, const std::string& integration_id, const std::string& model,
                           const std::string& remote_id, Millis now);
-// After a full listing: marks deleted (as mark_deleted does) every live record of the model whose remote id
-// is not in `seen`, except records that changed at or after `changed_before` (written by an event while the
-// listing ran: the listing may have passed them before they existed). Returns how many it marked.
+struct MissingRecords {
+  std::int64_t live = 0;                // live records of the model that changed before `changed_before`
+  std::vector<std::string> remote_ids;  // those of them whose remote id is not in `seen`
+};
+// After a full listing: the live records of the model a listing that saw `seen` no longer lists, except
+// records that changed at or after `changed_before` (written by an event while the listing ran: the listing
+// may have passed them before they existed).
+Result<MissingRecords> find_missing(Connection& c, const std::string& integration_id,
+                                    const std::string& model, const std::set<std::string>& seen,
+                                    Millis changed_before);
+// Marks deleted (as mark_deleted does) every record find_missing() names. Returns how many it marked.
 Result<std::int64_t> mark_missing_deleted(Connection& c, const std::string& integration_id,
                                           const std::string& model, const std::set<std::string>& seen,
                                           Millis changed_before, Millis now);

@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <optional>
+#include <random>
 #include <set>
+#include <thread>
 
 #include "core/crypto.h"
 #include "store/test_db.h"
@@ -147,6 +152,126 @@ TEST_P(RecordsRepoTest, MalformedCursorsAreRejected) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->changed_at, 123);
   EXPECT_EQ(ok->seq, 45);
+}
+
+// The Kombo pattern — "give me what changed since my previous read started" — run against writers whose
+// transactions commit a while after they stamp their records (as a processor batch or a sync page does). The
+// reader must end with exactly the stored state of every record, on every run: without the fence of
+// begin_write / await_writers / visible_before it misses changes for good.
+TEST_P(RecordsRepoTest, AReaderPollingUpdatedAfterNeverMissesAConcurrentChange) {
+  constexpr int kRecords = 12;
+  constexpr int kWriters = 3;
+  constexpr int kWritesPerWriter = 120;
+  for (int i = 0; i < kRecords; ++i)
+    put(std::to_string(i), R"({"v":"initial"})", now_ms());
+
+  std::atomic<int> writers_left{kWriters};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      auto conn = connect();
+      std::mt19937 rng(static_cast<unsigned>(w) * 7919u + 1u);
+      for (int i = 0; i < kWritesPerWriter; ++i) {
+        const std::string remote_id = std::to_string(rng() % kRecords);
+        Status s = in_transaction(*conn, [&]() -> Status {
+          if (auto b = records::begin_write(*conn); !b) return b;
+          const Millis stamp = now_ms();
+          auto up =
+              records::upsert(*conn, "personio:a", "hris_employees", "id_" + remote_id, remote_id,
+                              R"({"v":")" + std::to_string(w) + "-" + std::to_string(i) + R"("})", stamp);
+          if (!up) return up.error();
+          // Work between the stamp and the commit: a batch's other rows, an fsync.
+          std::this_thread::sleep_for(std::chrono::microseconds(rng() % 6000));
+          return {};
+        });
+        EXPECT_TRUE(s.ok()) << s.error().message;
+      }
+      --writers_left;
+    });
+  }
+
+  std::map<std::string, std::string> seen;  // remote id -> data, as the reader holds it
+  auto reader = connect();
+  auto poll = [&](std::optional<Millis> updated_after) {
+    const Millis started = now_ms();
+    auto horizon = records::read_horizon(*reader, std::chrono::seconds(10));
+    EXPECT_TRUE(horizon.ok()) << horizon.error().message;
+    RecordFilter f;
+    f.integration_id = "personio:a";
+    f.model = "hris_employees";
+    f.updated_after = updated_after;
+    f.visible_before = horizon.ok() ? *horizon : started;
+    f.limit = 1000;
+    auto rows = records::list(*reader, f);
+    EXPECT_TRUE(rows.ok()) << rows.error().message;
+    if (rows.ok())
+      for (const auto& row : *rows)
+        seen[row.remote_id] = row.data;
+    return started;
+  };
+  std::optional<Millis> since;
+  int polls = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (writers_left.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    since = poll(since);
+    ++polls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  for (auto& t : writers)
+    t.join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // past the last stamp, on this clock
+  since = poll(since);
+
+  RecordFilter all;
+  all.integration_id = "personio:a";
+  all.model = "hris_employees";
+  all.limit = 1000;
+  auto stored = records::list(c(), all);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), static_cast<std::size_t>(kRecords));
+  int stale = 0;
+  for (const auto& row : *stored) {
+    EXPECT_EQ(seen[row.remote_id], row.data)
+        << "the reader holds a stale version of record " << row.remote_id;
+    stale += seen[row.remote_id] != row.data ? 1 : 0;
+  }
+  EXPECT_GT(polls, 10) << "the reader must have polled while the writers ran";
+  EXPECT_EQ(stale, 0);
+}
+
+// A reader waits for a transaction that stamped records before it asked, however long that takes, and not for
+// one that begins afterwards.
+TEST_P(RecordsRepoTest, AwaitWritersWaitsForATransactionWritingRecords) {
+  auto writer = connect();
+  ASSERT_TRUE(writer->begin().ok());
+  ASSERT_TRUE(records::begin_write(*writer).ok());
+  ASSERT_TRUE(
+      records::upsert(*writer, "personio:a", "hris_employees", "id_1", "1", R"({"v":1})", now_ms()).ok());
+  std::atomic<bool> committed{false};
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    committed = true;
+    EXPECT_TRUE(writer->commit().ok());
+  });
+  const auto began = std::chrono::steady_clock::now();
+  auto fenced = records::await_writers(c(), std::chrono::seconds(10));
+  const auto waited = std::chrono::steady_clock::now() - began;
+  later.join();
+  ASSERT_TRUE(fenced.ok()) << fenced.error().message;
+  EXPECT_TRUE(committed.load());
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_EQ(list({}).size(), 1u);
+
+  // Nothing writing: no wait. And a bounded wait gives up with kUnavailable.
+  EXPECT_TRUE(records::await_writers(c(), std::chrono::seconds(10)).ok());
+  ASSERT_TRUE(writer->begin().ok());
+  ASSERT_TRUE(records::begin_write(*writer).ok());
+  auto timed_out = records::await_writers(c(), std::chrono::milliseconds(50));
+  ASSERT_FALSE(timed_out.ok());
+  EXPECT_EQ(timed_out.error().kind, ErrorKind::kUnavailable);
+  ASSERT_TRUE(writer->rollback().ok());
+  EXPECT_TRUE(
+      records::await_writers(c(), std::chrono::milliseconds(50)).ok());  // rolled back: nothing to wait for
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RecordsRepoTest, testing_db::kBackends, testing_db::BackendParamName());

@@ -14,7 +14,7 @@ namespace {
 // documents are TEXT; request bodies and sealed secrets are BLOB / BYTEA. `seq` columns give a stable order
 // and cursor for lists. Migration n of one list is migration n of the other: the same tables, columns and
 // indexes, in each backend's types.
-constexpr std::array<std::string_view, 4> kSqliteMigrations = {
+constexpr std::array<std::string_view, 5> kSqliteMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -198,9 +198,16 @@ ALTER TABLE integrations ADD COLUMN first_sync_succeeded_at INTEGER;
 -- Integrations that exist already are due for their first sync at once.
 UPDATE integrations SET next_sync_at = 0 WHERE deleted_at IS NULL;
 )sql",
+    // 5: the tool's authorization host, where it is not the API host (Greenhouse: auth.greenhouse.io); syncs
+    // that apply held deletions.
+    R"sql(
+ALTER TABLE integrations ADD COLUMN remote_auth_url TEXT;
+-- 1: a FULL sync the operator queued to apply deletions the mass-deletion guard held back.
+ALTER TABLE syncs ADD COLUMN confirm_deletions INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
-constexpr std::array<std::string_view, 4> kPostgresMigrations = {
+constexpr std::array<std::string_view, 5> kPostgresMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -384,6 +391,13 @@ ALTER TABLE integrations ADD COLUMN next_sync_at BIGINT;
 ALTER TABLE integrations ADD COLUMN first_sync_succeeded_at BIGINT;
 -- Integrations that exist already are due for their first sync at once.
 UPDATE integrations SET next_sync_at = 0 WHERE deleted_at IS NULL;
+)sql",
+    // 5: the tool's authorization host, where it is not the API host (Greenhouse: auth.greenhouse.io); syncs
+    // that apply held deletions.
+    R"sql(
+ALTER TABLE integrations ADD COLUMN remote_auth_url TEXT;
+-- 1: a FULL sync the operator queued to apply deletions the mass-deletion guard held back.
+ALTER TABLE syncs ADD COLUMN confirm_deletions INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -5,7 +5,15 @@
 #include <sqlite3.h>
 
 #include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -88,11 +96,61 @@ class StatementUse {
   sqlite3_stmt* stmt_;
 };
 
+// The record-write fence of one SQLite file: the process owns the database, so the transactions that write
+// records are counted here, in memory, and a reader waits for those announced before it on a condition
+// variable (fair to readers, unlike waiting for SQLite's write lock, which a busy writer can hold on to).
+class RecordWriteFence {
+ public:
+  std::uint64_t enter() {
+    std::lock_guard lock(mu_);
+    const std::uint64_t id = ++last_;
+    open_.insert(id);
+    return id;
+  }
+  void leave(std::uint64_t id) {
+    {
+      std::lock_guard lock(mu_);
+      open_.erase(id);
+    }
+    cv_.notify_all();
+  }
+  bool await(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    const std::uint64_t horizon = last_;
+    return cv_.wait_for(lock, timeout, [&] { return open_.empty() || *open_.begin() > horizon; });
+  }
+
+  // One fence per database file in this process, however many Database objects open it.
+  static std::shared_ptr<RecordWriteFence> for_path(const std::string& path) {
+    static std::mutex mu;
+    static std::map<std::string, std::weak_ptr<RecordWriteFence>> fences;
+    std::error_code ec;
+    std::string key = std::filesystem::weakly_canonical(path, ec).string();
+    if (ec || key.empty()) key = path;
+    std::lock_guard lock(mu);
+    auto& slot = fences[key];
+    auto fence = slot.lock();
+    if (!fence) {
+      fence = std::make_shared<RecordWriteFence>();
+      slot = fence;
+    }
+    return fence;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::uint64_t last_ = 0;
+  std::set<std::uint64_t> open_;  // guarded by mu_
+};
+
 class SqliteConnection final : public Connection {
  public:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(sqlite3* db, std::shared_ptr<RecordWriteFence> fence)
+      : db_(db), fence_(std::move(fence)) {}
 
   ~SqliteConnection() override {
+    end_record_write();
     clear_cache();
     // Rolls back an open transaction, if any.
     sqlite3_close_v2(db_);
@@ -111,7 +169,7 @@ class SqliteConnection final : public Connection {
       return error;
     }
     sqlite3_extended_result_codes(db, 1);
-    auto conn = std::make_unique<SqliteConnection>(db);
+    auto conn = std::make_unique<SqliteConnection>(db, RecordWriteFence::for_path(path));
 
     if (auto s = conn->exec_script(kConnectionPragmas); !s) return s.error();
     // journal_mode answers with the mode actually in force: a file system or VFS that cannot do WAL silently
@@ -175,12 +233,33 @@ class SqliteConnection final : public Connection {
   }
 
   Status begin() override { return run("BEGIN IMMEDIATE"); }
-  Status commit() override { return run("COMMIT"); }
+  Status commit() override {
+    Status s = run("COMMIT");
+    if (s || sqlite3_get_autocommit(db_) != 0) end_record_write();  // committed, or rolled back by SQLite
+    return s;
+  }
   Status rollback() override {
     // SQLite rolls back by itself after some errors (I/O, out of memory, disk full); there is nothing left
     // to undo then, and that is not a failure of rollback().
-    if (sqlite3_get_autocommit(db_) != 0) return {};
-    return run("ROLLBACK");
+    if (sqlite3_get_autocommit(db_) != 0) {
+      end_record_write();
+      return {};
+    }
+    Status s = run("ROLLBACK");
+    end_record_write();
+    return s;
+  }
+  Status announce_record_write() override {
+    if (sqlite3_get_autocommit(db_) != 0)
+      return make_error(ErrorKind::kInternal, "a record write is announced inside a transaction");
+    if (!announced_) announced_ = fence_->enter();
+    return {};
+  }
+  Status await_record_writes(std::chrono::milliseconds timeout) override {
+    if (announced_) return make_error(ErrorKind::kInternal, "a reader cannot wait for its own record write");
+    if (!fence_->await(timeout))
+      return make_error(ErrorKind::kUnavailable, "a transaction writing records has not ended in time");
+    return {};
   }
   Status savepoint(std::string_view name) override { return named("SAVEPOINT ", name); }
   Status release(std::string_view name) override { return named("RELEASE SAVEPOINT ", name); }
@@ -188,6 +267,11 @@ class SqliteConnection final : public Connection {
   Backend backend() const override { return Backend::kSqlite; }
 
  private:
+  void end_record_write() {
+    if (announced_) fence_->leave(*announced_);
+    announced_.reset();
+  }
+
   Status run(std::string_view sql) {
     auto changed = execute(sql, {});
     if (!changed) return changed.error();
@@ -305,6 +389,8 @@ class SqliteConnection final : public Connection {
 
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*, StringHash, std::equal_to<>> cache_;
+  std::shared_ptr<RecordWriteFence> fence_;
+  std::optional<std::uint64_t> announced_;  // this transaction's place in the fence, while it writes records
 };
 
 class SqliteDatabase final : public Database {

@@ -8,7 +8,7 @@ namespace {
 
 constexpr const char* kColumns =
     "seq, id, integration_id, type, state, queued_at, started_at, ended_at, created, updated, deleted, "
-    "unchanged, errors, claimed_by, claimed_until";
+    "unchanged, errors, claimed_by, claimed_until, confirm_deletions";
 
 SyncRow to_sync(const Row& r) {
   SyncRow row;
@@ -27,6 +27,7 @@ SyncRow to_sync(const Row& r) {
   row.errors = r.text(12);
   row.claimed_by = col_opt_text(r, 13);
   row.claimed_until = col_opt_int(r, 14);
+  row.confirm_deletions = r.int64(15) != 0;
   return row;
 }
 
@@ -47,19 +48,22 @@ Result<std::optional<Millis>> optional_millis(Result<std::vector<Row>> rows) {
 
 namespace syncs {
 
-Result<QueuedSync> queue(Connection& c, const std::string& integration_id, std::string_view type,
-                         Millis now) {
+Result<QueuedSync> queue(Connection& c, const std::string& integration_id, std::string_view type, Millis now,
+                         bool confirm_deletions) {
   if (type != kSyncFull && type != kSyncDelta)
     return make_error(ErrorKind::kInvalidArgument, "sync type must be FULL or DELTA");
+  if (confirm_deletions && type != kSyncFull)
+    return make_error(ErrorKind::kInvalidArgument, "only a FULL sync confirms deletions");
   // A queued sync claimed between the insert and the read leaves none queued: then insert again (bounded).
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto inserted = first_row<SyncRow>(
         c.query(
-            std::string("INSERT INTO syncs (id, integration_id, type, state, queued_at) VALUES ($1, $2, $3, "
-                        "'QUEUED', $4) ON CONFLICT (integration_id) WHERE state = 'QUEUED' DO NOTHING "
-                        "RETURNING ") +
+            std::string("INSERT INTO syncs (id, integration_id, type, state, queued_at, confirm_deletions) "
+                        "VALUES ($1, $2, $3, 'QUEUED', $4, $5) ON CONFLICT (integration_id) WHERE state = "
+                        "'QUEUED' DO NOTHING RETURNING ") +
                 kColumns,
-            {new_id("sync"), integration_id, std::string(type), now}),
+            {new_id("sync"), integration_id, std::string(type), now,
+             static_cast<std::int64_t>(confirm_deletions ? 1 : 0)}),
         to_sync);
     if (!inserted) return inserted.error();
     if (*inserted) return QueuedSync{false, std::move(**inserted)};
@@ -71,6 +75,12 @@ Result<QueuedSync> queue(Connection& c, const std::string& integration_id, std::
           c.execute("UPDATE syncs SET type = 'FULL' WHERE id = $1 AND state = 'QUEUED'", {(*existing)->id});
       if (!up) return up.error();
       if (*up > 0) (*existing)->type = std::string(kSyncFull);
+    }
+    if (confirm_deletions && !(*existing)->confirm_deletions) {
+      auto up = c.execute("UPDATE syncs SET confirm_deletions = 1 WHERE id = $1 AND state = 'QUEUED'",
+                          {(*existing)->id});
+      if (!up) return up.error();
+      if (*up > 0) (*existing)->confirm_deletions = true;
     }
     return QueuedSync{true, std::move(**existing)};
   }

@@ -36,6 +36,8 @@ struct SyncRow {
   std::string errors = "[]";  // JSON array of {"model"?, "message"}
   std::optional<std::string> claimed_by;
   std::optional<Millis> claimed_until;
+  // Queued by the operator to apply the deletions the mass-deletion guard held back (sync/sync_runner.h).
+  bool confirm_deletions = false;
 };
 
 struct QueuedSync {
@@ -51,7 +53,9 @@ struct DueSchedule {
 namespace syncs {
 // Queues a sync unless one is QUEUED for the integration already: then that one comes back with
 // already_queued (a queued DELTA becomes FULL when FULL is asked for: a full listing covers a delta).
-Result<QueuedSync> queue(Connection& c, const std::string& integration_id, std::string_view type, Millis now);
+// confirm_deletions (FULL only) also marks a sync already queued.
+Result<QueuedSync> queue(Connection& c, const std::string& integration_id, std::string_view type, Millis now,
+                         bool confirm_deletions = false);
 // Claims the oldest due sync — a QUEUED one of an integration with no RUNNING sync, or a RUNNING one whose
 // lease expired (its node died) — for `node`, until `lease_until`.
 Result<std::optional<SyncRow>> claim_next(Connection& c, const std::string& node, Millis now,

@@ -141,9 +141,7 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     auto parsed = json::parse(*creds);
     if (parsed && parsed->is_object()) ctx.credentials = parsed->get_object();
   }
-  ctx.base_url = integration.remote_base_url.value_or(connector->default_base_url(ctx.credentials));
-  while (!ctx.base_url.empty() && ctx.base_url.back() == '/')
-    ctx.base_url.pop_back();
+  connectors::resolve_urls(ctx, *connector, integration.remote_base_url, integration.remote_auth_url);
 
   const bool api = connector->subscription_mode() == connectors::SubscriptionMode::kApi;
   std::vector<std::vector<std::string>> desired;

@@ -26,6 +26,13 @@ bj::object error_entry(std::optional<std::string> model, const std::string& mess
 
 }  // namespace
 
+bool looks_like_mass_deletion(std::int64_t stored, std::int64_t listed, std::int64_t missing,
+                              std::int64_t max_percent) {
+  if (stored <= 0 || missing <= 0) return false;
+  if (listed == 0) return true;  // everything would go
+  return missing >= kMassDeletionMinimum && missing * 100 > stored * max_percent;
+}
+
 // The state of one sync being run: counts, errors, and what it needs to write.
 struct SyncRunner::Run {
   store::SyncRow sync;
@@ -192,9 +199,8 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
       auto parsed = json::parse(*creds);
       if (parsed && parsed->is_object()) ctx.credentials = parsed->get_object();
     }
-    ctx.base_url = run.integration.remote_base_url.value_or(connector->default_base_url(ctx.credentials));
-    while (!ctx.base_url.empty() && ctx.base_url.back() == '/')
-      ctx.base_url.pop_back();
+    connectors::resolve_urls(ctx, *connector, run.integration.remote_base_url,
+                             run.integration.remote_auth_url);
 
     auto last_beat = std::chrono::steady_clock::now();
     for (connectors::Model model : synced_models(run.integration, *connector)) {
@@ -211,6 +217,11 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
       bool listed = false;
       bool partial = false;  // the tool listed only part of the model (RecordPage::complete)
       std::optional<Error> failure;
+      struct HeldDeletions {
+        std::int64_t stored = 0;
+        std::int64_t missing = 0;
+      };
+      std::optional<HeldDeletions> held;  // deletions the mass-deletion guard did not apply
 
       // Writes the pending records (and, at the end of the model, the deletions and data-changed) in one
       // transaction that also renews the claim.
@@ -218,10 +229,13 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
         std::int64_t created = 0, updated = 0, unchanged = 0, deleted = 0;
         bool model_changed = false;
         bool delivered = false;
+        held = std::nullopt;
         store::SyncRow progress = run.sync;
         Status s = writer_.run([&](store::Connection& c) -> Status {
           created = updated = unchanged = deleted = 0;
           model_changed = delivered = false;
+          // Stamped after this transaction announced itself to readers (store/records_repo.h).
+          if (auto s = store::records::begin_write(c); !s) return s;
           const Millis now = now_ms();
           for (const auto& [remote_id, record, listed_at] : pending) {
             // A record an event changed after this page was read is newer than what the page says: keep it.
@@ -247,10 +261,20 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
             model_changed = model_changed || up->changed;
           }
           if (last && listed && full && !partial) {
-            auto marked =
-                store::records::mark_missing_deleted(c, run.integration.id, model_name, seen, started, now);
-            if (!marked) return marked.error();
-            deleted = *marked;
+            auto missing = store::records::find_missing(c, run.integration.id, model_name, seen, started);
+            if (!missing) return missing.error();
+            const auto count = static_cast<std::int64_t>(missing->remote_ids.size());
+            if (!run.sync.confirm_deletions &&
+                looks_like_mass_deletion(missing->live, static_cast<std::int64_t>(seen.size()), count,
+                                         options_.schedule.max_deletion_percent)) {
+              held = HeldDeletions{missing->live, count};
+            } else {
+              for (const auto& remote_id : missing->remote_ids) {
+                auto del = store::records::mark_deleted(c, run.integration.id, model_name, remote_id, now);
+                if (!del) return del.error();
+                if (*del) ++deleted;
+              }
+            }
             model_changed = model_changed || deleted > 0;
           }
           if (last && (changed || model_changed)) {
@@ -342,6 +366,21 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
           break;
         }
         if (!failure) failure = s.error();
+      }
+      if (held) {
+        const std::string message =
+            "deletions held: the listing " +
+            (static_cast<std::int64_t>(seen.size()) == 0
+                 ? std::string("returned no records")
+                 : "returned " + std::to_string(seen.size()) + " records") +
+            " and would mark " + std::to_string(held->missing) + " of " + std::to_string(held->stored) +
+            " stored records deleted; if they are really gone at the tool, confirm with POST "
+            "/v1/integrations/{id}/confirm-deletions (or Confirm deletions in the dashboard)";
+        bj::object entry = error_entry(model_name, message);
+        entry["held_deletions"] = held->missing;
+        entry["stored"] = held->stored;
+        run.errors.push_back(std::move(entry));
+        spdlog::warn("sync {}: {}: {}", run.sync.id, model_name, message);
       }
       if (failure) {
         if (failure->kind == ErrorKind::kUnauthorized) unauthorized = true;

@@ -7,13 +7,19 @@
 // deleted, one `data-changed` is written per model whose records changed, and `sync-finished` always, with
 // the state: SUCCEEDED, FAILED, PARTIALLY_FAILED (some models listed, some not) or AUTHENTICATION_FAILED (the
 // tool answered 401). Counts (created, updated, deleted, unchanged) and errors go into the sync row.
-// A DELTA sync never marks records deleted, and lists through the tool's incremental filter
-// (Connector::list_changed_records) only what changed since the integration's last SUCCEEDED sync began
-// (less delta_overlap_ms, for clocks and filter precision), for the models whose tool has one; otherwise —
-// no such filter, no earlier successful sync, or the integration changed since — it lists everything.
-// Woken in-process by notify() (an API force-sync, a failed targeted fetch, integration create) and across
-// nodes through the sync channel. Thread-safety: start()/stop() from the owner; notify(), queue() and
-// run_once() from any thread.
+// Mass-deletion guard: a FULL sync applies no deletions to a model whose listing looks broken rather than
+// emptied — it lists nothing while records are stored, or it would delete more than
+// SyncConfig::max_deletion_percent of the stored records (and at least kMassDeletionMinimum of them) at once.
+// Its records are still stored; the sync ends PARTIALLY_FAILED with an error entry that names the model and
+// carries `held_deletions` and `stored`, and the operator confirms (POST
+// /v1/integrations/{id}/confirm-deletions queues a FULL sync with SyncRow::confirm_deletions, which applies
+// what its own listing finds missing). A DELTA sync never marks records deleted, and lists through the tool's
+// incremental filter (Connector::list_changed_records) only what changed since the integration's last
+// SUCCEEDED sync began (less delta_overlap_ms, for clocks and filter precision), for the models whose tool
+// has one; otherwise — no such filter, no earlier successful sync, or the integration changed since — it
+// lists everything. Woken in-process by notify() (an API force-sync, a failed targeted fetch, integration
+// create) and across nodes through the sync channel. Thread-safety: start()/stop() from the owner; notify(),
+// queue() and run_once() from any thread.
 #pragma once
 
 #include <atomic>
@@ -31,6 +37,14 @@
 #include "store/writer.h"
 
 namespace tributary::sync {
+
+// Fewer deletions than this are never held for their share alone (a company of five deleting two is normal).
+inline constexpr std::int64_t kMassDeletionMinimum = 5;
+
+// Whether deleting `missing` of `stored` live records after a listing that saw `listed` looks like a broken
+// listing rather than real deletions.
+bool looks_like_mass_deletion(std::int64_t stored, std::int64_t listed, std::int64_t missing,
+                              std::int64_t max_percent);
 
 struct SyncRunnerOptions {
   SyncConfig schedule;

@@ -20,6 +20,7 @@ import {
   startTributary,
   stopAll,
   upstreamLogs,
+  waitForFirstSync,
   waitUntil,
 } from './lib/harness.mjs';
 import { startReceiver } from './lib/receiver.mjs';
@@ -335,6 +336,49 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIU
     await card.getByRole('button', { name: 'Disable' }).click();
     await card.locator('.badge', { hasText: /^disabled$/ }).waitFor();
     await shot(page, 'endpoints');
+  });
+
+  test('a sync whose listing drops everything holds the deletions, and "Confirm deletions" applies them', async () => {
+    // An integration of a tool of its own, without webhooks: only syncs keep its records.
+    const tool = await startSim('personio');
+    for (const name of ['Ada', 'Grace', 'Linus']) {
+      const made = await tool.ctl('POST', '/_sim/hris_employees', { first_name: name, last_name: 'Quiet' });
+      assert.equal(made.status, 200, made.text);
+    }
+    const quiet = await createIntegration(tb, 'personio', tool.url, { upstream_webhooks: false });
+    await waitForFirstSync(tb, quiet.id);
+    const live = async () => {
+      const res = await tb.api('GET', '/v1/hris/employees?page_size=250', undefined, {
+        headers: { 'X-Integration-Id': quiet.id },
+      });
+      assert.equal(res.status, 200, res.text);
+      return res.body.data.results.length;
+    };
+    const stored = await live();
+    assert.equal(stored, 3, 'the first sync stored the employees');
+    // Every employee disappears from the tool's listing at once.
+    const people = await tool.ctl('GET', '/_sim/hris_employees');
+    for (const p of people.body) {
+      const gone = await tool.ctl('DELETE', `/_sim/hris_employees/${p.id}`);
+      assert.equal(gone.status, 200, gone.text);
+    }
+    await page.goto(`${tb.url}/#/integrations/${encodeURIComponent(quiet.id)}`);
+    await page.getByRole('heading', { name: 'Syncs' }).waitFor();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    const banner = page.locator('.held-deletions');
+    await banner.waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.match(await banner.innerText(), new RegExp(`hris_employees: ${stored} of ${stored} stored records`));
+    assert.equal(await live(), stored, 'nothing was deleted');
+    await shot(page, 'integration-held-deletions');
+    await banner.getByRole('button', { name: 'Confirm deletions' }).click();
+    await page.getByText(/applies the deletions is queued/).waitFor();
+    await banner.waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
+    await waitUntil(async () => (await live()) === 0, { timeoutMs: UI_TIMEOUT_MS, what: 'the confirmed deletions' });
+    const syncs = await tb.api('GET', `/v1/integrations/${encodeURIComponent(quiet.id)}/syncs`);
+    const [confirmed] = syncs.body.data.results;
+    assert.equal(confirmed.confirm_deletions, true);
+    assert.equal(confirmed.state, 'SUCCEEDED', JSON.stringify(confirmed.errors));
+    assert.equal(confirmed.counts.deleted, stored);
   });
 
   test('the coverage grid lists the tools and their events', async () => {

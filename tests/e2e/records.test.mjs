@@ -156,6 +156,87 @@ describe('personio: records filled by targeted fetch', () => {
     assert.ok(gone?.remote_deleted_at instanceof Date, JSON.stringify(gone));
   });
 
+  // The Kombo pattern: "give me what changed since my previous read started", polled while the tool changes
+  // records as fast as it can. A change that was still committing when a read ran must come in a later read;
+  // the reader must end with exactly what Tributary holds, every run (store/records_repo.h).
+  test('a reader polling updated_after ends with the final version of every record', { timeout: 120_000 }, async () => {
+    const kRecords = 20;
+    const kChanges = 240;
+    const ids = [];
+    for (let i = 0; i < kRecords; i += 1) {
+      const created = await sim.ctl('POST', '/_sim/hris_employees', { first_name: `P${i}`, last_name: 'Poll' });
+      assert.equal(created.status, 200, created.text);
+      ids.push(String(created.body.remote_id));
+    }
+    const held = new Map(); // remote id → first_name, as the reader holds it
+    let reads = 0;
+    const poll = async (since) => {
+      const started = new Date();
+      let cursor = null;
+      for (let page = 0; page < 100; page += 1) {
+        const query = new URLSearchParams({ page_size: '250' });
+        if (since) query.set('updated_after', since.toISOString());
+        if (cursor) query.set('cursor', cursor);
+        const res = await tb.api('GET', `/v1/hris/employees?${query}`, undefined, {
+          headers: { 'X-Integration-Id': integration.id },
+        });
+        assert.equal(res.status, 200, res.text);
+        for (const r of res.body.data.results) held.set(r.remote_id, r.first_name);
+        cursor = res.body.data.next;
+        if (!cursor) break;
+      }
+      reads += 1;
+      return started;
+    };
+    let writing = true;
+    const reader = (async () => {
+      let since = null;
+      const deadline = Date.now() + 90_000;
+      while (writing && Date.now() < deadline) {
+        since = await poll(since);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      return since;
+    })();
+    // Four changes in flight at a time, each a new first name for a record picked in turn.
+    let next = 0;
+    const writer = async () => {
+      while (next < kChanges) {
+        const i = next;
+        next += 1;
+        const res = await sim.ctl('PATCH', `/_sim/hris_employees/${ids[(i * 7) % kRecords]}`, { first_name: `v${i}` });
+        assert.equal(res.status, 200, res.text);
+      }
+    };
+    await Promise.all([writer(), writer(), writer(), writer()]);
+    // Tributary holds the tool's final state once every webhook is processed.
+    const finalNames = new Map();
+    for (const id of ids) {
+      const got = await sim.ctl('GET', `/_sim/hris_employees/${id}`);
+      finalNames.set(id, got.body.first_name);
+    }
+    await waitUntil(
+      async () => {
+        const res = await tb.api('GET', '/v1/hris/employees?page_size=250', undefined, {
+          headers: { 'X-Integration-Id': integration.id },
+        });
+        const stored = new Map(res.body.data.results.map((r) => [r.remote_id, r.first_name]));
+        return ids.every((id) => stored.get(id) === finalNames.get(id));
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: "Tributary's records to reach the tool's final state" },
+    );
+    writing = false;
+    const since = await reader;
+    await poll(since); // one more read, as the user's next poll
+    assert.ok(reads > 10, `the reader polled while records changed (${reads} reads)`);
+    const stale = ids.filter((id) => held.get(id) !== finalNames.get(id));
+    assert.deepEqual(
+      stale.map((id) => `${id}: held ${held.get(id)}, final ${finalNames.get(id)}`),
+      [],
+      'the reader holds a stale version',
+    );
+  });
+
   test('the read API answers Kombo-style errors', async () => {
     const unknown = await tb.api('GET', '/v1/hris/employees', undefined, {
       headers: { 'X-Integration-Id': 'personio:nope' },

@@ -213,6 +213,15 @@ function Syncs({ integration, setNotice }) {
   const [busy, run] = useAction(setNotice);
   const syncs = data?.results ?? [];
   const active = syncs.some((s) => s.state === 'QUEUED' || s.state === 'RUNNING');
+  // The mass-deletion guard's word in the newest finished sync: deletions it did not apply.
+  const lastEnded = syncs.find((s) => s.state !== 'QUEUED' && s.state !== 'RUNNING');
+  const held = (lastEnded?.errors ?? []).filter((e) => typeof e === 'object' && e && e.held_deletions > 0);
+  const confirmDeletions = () =>
+    run('confirm', async () => {
+      await api('POST', `/v1/integrations/${enc(integration.id)}/confirm-deletions`, {});
+      setNotice({ kind: 'ok', text: 'A full sync that applies the deletions is queued; it starts within seconds.' });
+      reload();
+    });
   useInterval(reload, active ? 1000 : 5000, busy === null);
   const syncNow = () =>
     run('sync', async () => {
@@ -244,6 +253,13 @@ function Syncs({ integration, setNotice }) {
       <h2 id="syncs-title">Syncs</h2>
       <button type="button" onClick=${syncNow} disabled=${busy !== null}>${busy ? 'Queueing…' : 'Sync now'}</button>
     </div>
+    ${held.length
+      ? html`<div class="notice warn held-deletions" role="alert">
+          <p><strong>Deletions held back.</strong> ${held.map((e) => `${e.model}: ${e.held_deletions} of ${e.stored} stored records would have been marked deleted`).join('; ')}.
+            The tool's listing looks broken rather than emptied, so nothing was deleted. If these records are really gone at the tool, confirm.</p>
+          <button type="button" onClick=${confirmDeletions} disabled=${busy !== null || active}>${busy === 'confirm' ? 'Queueing…' : 'Confirm deletions'}</button>
+        </div>`
+      : null}
     ${body}
   </section>`;
 }

@@ -20,6 +20,8 @@ namespace bj = boost::json;
 constexpr std::string_view kEventIdHeader = "Greenhouse-Event-ID";
 // Longer or stranger values are not Greenhouse's ids; they are ignored rather than stored as dedupe keys.
 constexpr std::size_t kMaxDeliveryIdLength = 200;
+// Greenhouse's authorization host: Harvest v3 tokens come from POST <host>/token.
+constexpr std::string_view kAuthHost = "https://auth.greenhouse.io";
 
 // The labels Greenhouse shows in the web hook's "When" menu, for the setup instructions.
 struct EventLabel {
@@ -71,7 +73,7 @@ Result<std::string> required_id(const bj::value& payload, std::string_view path)
   return std::move(**id);
 }
 
-// The host that serves /token and /v3/...: the base URL without a trailing "/v3".
+// The host that serves /v3/...: the base URL without a trailing "/v3".
 std::string api_root(std::string base) {
   while (!base.empty() && base.back() == '/')
     base.pop_back();
@@ -352,7 +354,10 @@ Result<Session> open_session(const ApiContext& ctx) {
   session.root = api_root(ctx.base_url);
   session.client_secret = *client_secret;
   common::TokenRequest token_request;
-  token_request.url = common::join_url(session.root, "/token");
+  // The token comes from Greenhouse's authorization host, not the Harvest host
+  // (https://harvestdocs.greenhouse.io/docs/authentication; testdata/contract/token_request.txt).
+  token_request.url =
+      common::join_url(ctx.auth_url.empty() ? std::string(kAuthHost) : ctx.auth_url, "/token");
   token_request.form = {{"grant_type", "client_credentials"}, {"sub", *user_id}};
   token_request.extra_headers.emplace_back(
       "Authorization", "Basic " + crypto::base64_encode(*client_id + ":" + *client_secret));
@@ -506,14 +511,17 @@ class GreenhouseConnector final : public ListingConnector {
   std::string default_base_url(const boost::json::object& /*credentials*/) const override {
     return "https://harvest.greenhouse.io/v3";
   }
+  std::string default_auth_url(const boost::json::object& /*credentials*/) const override {
+    return std::string(kAuthHost);
+  }
 
   bool supports_records(Model model) const override {
     return model == Model::kAtsCandidates || model == Model::kAtsJobs;
   }
 
-  // Harvest v3: a client-credentials token from POST /token (HTTP Basic client_id:client_secret, sub = the
-  // user to act as), then GET /v3/candidates?ids=<id> or /v3/jobs?ids=<id> (and the job's posts); an empty
-  // list means the record is gone.
+  // Harvest v3: a client-credentials token from POST https://auth.greenhouse.io/token (HTTP Basic
+  // client_id:client_secret, sub = the user to act as), then GET /v3/candidates?ids=<id> or /v3/jobs?ids=<id>
+  // (and the job's posts); an empty list means the record is gone.
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
     if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);

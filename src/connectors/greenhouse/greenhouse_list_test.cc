@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "connectors/common/scripted_api.h"
+#include "connectors/common/test_support.h"
 #include "connectors/greenhouse/greenhouse.h"
+#include "core/crypto.h"
 #include "core/json.h"
+#include "http/message.h"
 
 namespace tributary::connectors {
 namespace {
@@ -18,12 +21,60 @@ class GreenhouseListTest : public testing::ConnectorApiTest {
 
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
-    fake_.set("POST /token", 200, R"({"access_token":"tok-123","token_type":"Bearer","expires_in":3600})");
+    // Greenhouse's authorization host is not the Harvest host: a scripted server of its own.
+    ASSERT_TRUE(auth_.start().ok());
+    auth_.set("POST /token", 200, R"({"access_token":"tok-123","token_type":"Bearer","expires_in":3600})");
+    ctx_.auth_url = auth_.base_url();
     ctx_.base_url = fake_.base_url() + "/v3";
     ctx_.integration_id = "greenhouse:test";
     ctx_.credentials = bj::object{{"client_id", "cid"}, {"client_secret", "csecret"}, {"user_id", "42"}};
   }
+
+  ScriptedApi auth_;
 };
+
+// https://harvestdocs.greenhouse.io/docs/authentication (testdata/contract/token_request.txt): POST
+// https://auth.greenhouse.io/token, HTTP Basic client_id:client_secret, form grant_type=client_credentials
+// and sub=<user id>; then Bearer calls to https://harvest.greenhouse.io/v3/…. The token must be asked of the
+// authorization host, never of the Harvest host.
+TEST_F(GreenhouseListTest, TheTokenComesFromTheAuthorizationHostAndHarvestGetsOnlyBearerCalls) {
+  EXPECT_EQ(connector_->default_auth_url({}), "https://auth.greenhouse.io");
+  EXPECT_EQ(connector_->default_base_url({}), "https://harvest.greenhouse.io/v3");
+  fake_.set("GET /v3/jobs", 200, R"([{"id": 11, "name": "Engineer"}])");
+  fake_.set("GET /v3/job_posts", 200, "[]");
+  auto listed = connector_->list_records(ctx_, Model::kAtsJobs, "");
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+
+  auto tokens = auth_.requests();
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0].method, "POST");
+  EXPECT_EQ(tokens[0].path, "/token");
+  EXPECT_EQ(tokens[0].header("Authorization"), "Basic " + crypto::base64_encode("cid:csecret"));
+  EXPECT_EQ(tokens[0].header("Content-Type"), "application/x-www-form-urlencoded");
+  const auto form = http::parse_query(tokens[0].body);
+  EXPECT_EQ(form, (std::vector<std::pair<std::string, std::string>>{{"grant_type", "client_credentials"},
+                                                                    {"sub", "42"}}));
+  for (const auto& r : fake_.requests()) {
+    EXPECT_NE(r.path, "/token") << "the token was asked of the Harvest host";
+    EXPECT_EQ(r.header("Authorization"), "Bearer tok-123");
+  }
+}
+
+// Both answers third-party clients report for the token endpoint carry access_token; either works.
+TEST_F(GreenhouseListTest, EitherDocumentedTokenAnswerIsAccepted) {
+  fake_.set("GET /v3/jobs", 200, "[]");
+  for (const char* file : {"token_response.json", "token_response_expires_at.json"}) {
+    auth_.set("POST /token", 200,
+              testing::read_testdata(std::string("greenhouse/testdata/contract/") + file));
+    auto listed = connector_->list_records(ctx_, Model::kAtsJobs, "");
+    EXPECT_TRUE(listed.ok()) << file << ": " << listed.error().message;
+  }
+  auth_.set("POST /token", 401,
+            testing::read_testdata("greenhouse/testdata/contract/token_error_invalid_client.json"));
+  auto refused = connector_->list_records(ctx_, Model::kAtsJobs, "");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kUnauthorized);
+}
 
 TEST_F(GreenhouseListTest, FollowsTheLinkHeaderAndAsksPerPageOnlyFirst) {
   const std::string next = fake_.base_url() + "/v3/jobs?cursor=abc";
@@ -136,7 +187,7 @@ TEST_F(GreenhouseListTest, ErrorsAreMappedAndForeignLinksRefused) {
   ASSERT_FALSE(unauthorized.ok());
   EXPECT_EQ(unauthorized.error().kind, ErrorKind::kUnauthorized);
 
-  fake_.set("POST /token", 401, R"({"error":"invalid_client"})");
+  auth_.set("POST /token", 401, R"({"error":"invalid_client"})");
   auto token = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_FALSE(token.ok());
   EXPECT_EQ(token.error().kind, ErrorKind::kUnauthorized);

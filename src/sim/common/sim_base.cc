@@ -84,6 +84,25 @@ Status SimulatorBase::start() {
     sender_->stop();
     return st;
   }
+  if (has_auth_host_) {
+    http::ServerOptions ao;
+    ao.host = options_.host;
+    ao.port = 0;
+    ao.threads = 1;
+    ao.read_timeout = std::chrono::milliseconds{10000};
+    ao.shutdown_grace = std::chrono::milliseconds{2000};
+    auto auth =
+        std::make_unique<http::Server>(std::move(ao), [this](http::Request r, http::Responder respond) {
+          if (auto fault = take_fault(r)) return respond(std::move(*fault));
+          auth_router_.dispatch(std::move(r), std::move(respond));
+        });
+    if (auto st = auth->start(); !st.ok()) {
+      server->stop();
+      sender_->stop();
+      return st;
+    }
+    auth_server_ = std::move(auth);
+  }
   server_ = std::move(server);
   spdlog::info("sim {}: listening on {} (retry scale {})", tool_, base_url(), sender_->retry_scale());
   return {};
@@ -99,6 +118,13 @@ void SimulatorBase::stop() {
   sender_->stop();
   if (server_) server_->stop();
   server_.reset();
+  if (auth_server_) auth_server_->stop();
+  auth_server_.reset();
+}
+
+std::string SimulatorBase::auth_base_url() const {
+  if (!auth_server_) return "";
+  return "http://127.0.0.1:" + std::to_string(auth_server_->port());
 }
 
 std::string SimulatorBase::public_base(const http::Request& request) const {
@@ -219,6 +245,11 @@ void SimulatorBase::add_control_routes() {
     if (name == "subscriptions") return json_reply(200, sim_subscriptions());
     if (name == "deliveries") return json_reply(200, deliveries_.to_json());
     if (name == "permissions") return json_reply(200, bj::object{{"webhooks", webhooks_permitted()}});
+    if (name == "hosts") {
+      const std::string auth = auth_base_url();
+      return json_reply(200, bj::object{{"api", base_url()},
+                                        {"auth", auth.empty() ? bj::value(nullptr) : bj::value(auth)}});
+    }
     if (name == "faults") {
       std::lock_guard lock(faults_mu_);
       return json_reply(

@@ -67,6 +67,7 @@ class SimulatorBase : public Simulator {
   Status start() override;
   std::uint16_t port() const override;
   void stop() override;
+  std::string auth_base_url() const override;
 
  protected:
   SimulatorBase(std::string tool, SimOptions options, std::vector<std::string> models);
@@ -91,6 +92,12 @@ class SimulatorBase : public Simulator {
   virtual http::Response fault_rate_limited(int retry_after_seconds) const;
 
   http::Router& router() { return router_; }
+  // The routes of the tool's separate authorization host; using it (in the constructor) makes start() open a
+  // second listener for them, on an ephemeral port of the same address. Faults apply there too.
+  http::Router& auth_router() {
+    has_auth_host_ = true;
+    return auth_router_;
+  }
   WebhookSender& sender() { return *sender_; }
   DeliveryLog& deliveries() { return deliveries_; }
   const std::string& tool() const { return tool_; }
@@ -122,6 +129,9 @@ class SimulatorBase : public Simulator {
   std::unique_ptr<WebhookSender> sender_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
+  bool has_auth_host_ = false;
+  http::Router auth_router_;
+  std::unique_ptr<http::Server> auth_server_;
 };
 
 }  // namespace tributary::sim

@@ -184,7 +184,8 @@ bool GreenhouseSimulator::authorized(const http::Request& request) const {
 }
 
 void GreenhouseSimulator::add_harvest_routes() {
-  router().add_sync("POST", "/token", [this](const http::Request& req, const http::Params&) {
+  // Tokens come from the authorization host (auth.greenhouse.io), never from the Harvest host.
+  auth_router().add_sync("POST", "/token", [this](const http::Request& req, const http::Params&) {
     if (!has_basic_credentials(req, true)) return json_reply(401, bj::object{{"error", "invalid_client"}});
     FormFields form = parse_form(req.body);
     if (form_value(form, "grant_type").value_or("") != "client_credentials")

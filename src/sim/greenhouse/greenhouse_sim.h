@@ -20,7 +20,8 @@
 // Headers: Content-Type application/json, Signature "sha256 <hex>", Greenhouse-Event-ID <uuid>. Retries any
 // non-2xx or no answer at 1, 15, 60, 120, 240, 480 min (scaled, ±10% jitter): 7 attempts at most.
 //
-// Harvest v3: POST /token (HTTP Basic client_id:client_secret, form grant_type=client_credentials, sub) →
+// Harvest v3: POST /token on the separate authorization host, auth_base_url() (HTTP Basic
+// client_id:client_secret, form grant_type=client_credentials, sub) →
 // {access_token, token_type, expires_in 3600}; GET /v3/candidates, /v3/applications, /v3/jobs, /v3/job_posts
 // with Bearer, per_page (≤ 500, default 100), ids=1,2 and updated_at=gte|<ISO>; the next page only through
 // Link: <…?cursor=…>; rel="next", whose cursor is the only query parameter.

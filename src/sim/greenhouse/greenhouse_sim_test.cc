@@ -276,12 +276,24 @@ TEST_F(GreenhouseSimTest, HarvestV3TokenAndCursorPagination) {
     ASSERT_EQ(post("/_sim/ats_candidates", bj::object{{"first_name", name}}).status, 200);
 
   EXPECT_EQ(get("/v3/candidates").status, 401);
-  Reply no_basic = call(client_, "POST", sim_->base_url() + "/token", "grant_type=client_credentials&sub=1",
-                        {{"Content-Type", "application/x-www-form-urlencoded"}});
+  // As at Greenhouse, tokens come from the authorization host only: the Harvest host has no /token.
+  ASSERT_FALSE(sim_->auth_base_url().empty());
+  ASSERT_NE(sim_->auth_base_url(), sim_->base_url());
+  Reply on_harvest =
+      call(client_, "POST", sim_->base_url() + "/token", "grant_type=client_credentials&sub=42",
+           {{"Content-Type", "application/x-www-form-urlencoded"},
+            {"Authorization", "Basic " + crypto::base64_encode("client:secret")}});
+  EXPECT_EQ(on_harvest.status, 404);
+  Reply hosts = get("/_sim/hosts");
+  EXPECT_EQ(hosts.json().at("auth").as_string(), sim_->auth_base_url());
+  Reply no_basic =
+      call(client_, "POST", sim_->auth_base_url() + "/token", "grant_type=client_credentials&sub=1",
+           {{"Content-Type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(no_basic.status, 401);
-  Reply token = call(client_, "POST", sim_->base_url() + "/token", "grant_type=client_credentials&sub=42",
-                     {{"Content-Type", "application/x-www-form-urlencoded"},
-                      {"Authorization", "Basic " + crypto::base64_encode("client:secret")}});
+  Reply token =
+      call(client_, "POST", sim_->auth_base_url() + "/token", "grant_type=client_credentials&sub=42",
+           {{"Content-Type", "application/x-www-form-urlencoded"},
+            {"Authorization", "Basic " + crypto::base64_encode("client:secret")}});
   ASSERT_EQ(token.status, 200) << token.body;
   EXPECT_EQ(token.json().at("expires_in").as_int64(), 3600);
   HeaderList auth{{"Authorization", "Bearer " + std::string(token.json().at("access_token").as_string())}};
@@ -317,9 +329,10 @@ TEST_F(GreenhouseSimTest, JobPostsAreFilteredByTheirJobsAcrossPages) {
     jobs.emplace_back(job.json().at("remote_id").as_string());
   }
   ASSERT_EQ(post("/_sim/ats_jobs/" + jobs[2] + "/publish", bj::object{}).status, 200);
-  Reply token = call(client_, "POST", sim_->base_url() + "/token", "grant_type=client_credentials&sub=42",
-                     {{"Content-Type", "application/x-www-form-urlencoded"},
-                      {"Authorization", "Basic " + crypto::base64_encode("client:secret")}});
+  Reply token =
+      call(client_, "POST", sim_->auth_base_url() + "/token", "grant_type=client_credentials&sub=42",
+           {{"Content-Type", "application/x-www-form-urlencoded"},
+            {"Authorization", "Basic " + crypto::base64_encode("client:secret")}});
   ASSERT_EQ(token.status, 200) << token.body;
   HeaderList auth{{"Authorization", "Bearer " + std::string(token.json().at("access_token").as_string())}};
 

@@ -249,8 +249,11 @@ export async function startTributary({ env = {}, dir } = {}) {
   return tb;
 }
 
+// A simulator's API base URL → its authorization host's base URL, for the simulators that have one.
+const SIM_AUTH_URLS = new Map();
+
 // Starts `tributary sim <tool> --listen 127.0.0.1:0` and reads its base URL from stdout.
-// Returns {url, tool, firstLine, ctl(method, path, body), kill(signal), proc, logs()}.
+// Returns {url, authUrl, tool, firstLine, ctl(method, path, body), kill(signal), proc, logs()}.
 export async function startSim(tool, { env = {} } = {}) {
   const fullEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
   const { proc, state } = spawnTracked(['sim', tool, '--listen', '127.0.0.1:0'], fullEnv, `sim-${tool}`);
@@ -270,8 +273,13 @@ export async function startSim(tool, { env = {} } = {}) {
     },
     { timeoutMs: START_TIMEOUT_MS, intervalMs: 10, what: `the base URL on the stdout of sim ${tool}` },
   );
+  // A tool with an authorization host of its own (Greenhouse) serves it on a second port, named here.
+  const hosts = await request('GET', `${found.url}/_sim/hosts`);
+  const authUrl = hosts.status === 200 ? hosts.body?.auth ?? null : null;
+  if (authUrl) SIM_AUTH_URLS.set(found.url, authUrl);
   return {
     url: found.url,
+    authUrl,
     tool,
     firstLine: found.firstLine,
     proc,
@@ -381,6 +389,7 @@ export async function createIntegration(tb, tool, simUrl, scope = { upstream_web
     end_user: END_USER,
     credentials,
     remote_base_url: simUrl,
+    ...(SIM_AUTH_URLS.has(simUrl) ? { remote_auth_url: SIM_AUTH_URLS.get(simUrl) } : {}),
     scope,
   });
   if (res.status !== 201) throw new Error(`creating a ${tool} integration: ${res.status} ${res.text}`);
