@@ -119,4 +119,22 @@ void resolve_urls(ApiContext& ctx, const Connector& connector,
   ctx.auth_url = trimmed(auth_override.value_or(connector.default_auth_url(ctx.credentials)));
 }
 
+std::string_view to_string(Evidence evidence) {
+  switch (evidence) {
+    case Evidence::kVendorExample:
+      return "vendor example";
+    case Evidence::kVendorSchema:
+      return "vendor schema";
+    case Evidence::kOfficialSdk:
+      return "official SDK";
+    case Evidence::kThirdParty:
+      return "third-party client";
+    case Evidence::kInferred:
+      return "inferred";
+    case Evidence::kNotUsed:
+      return "–";
+  }
+  return "inferred";
+}
+
 }  // namespace tributary::connectors

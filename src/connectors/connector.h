@@ -33,6 +33,23 @@ struct EventFeed {
   std::string note;
 };
 
+// The strongest evidence held that a connector does what the real tool expects
+// (src/connectors/<tool>/testdata/ contract/README.md says which file holds it): an example the vendor
+// published, the vendor's schema or text, the vendor's official SDK, a client someone else wrote against the
+// real API, or our own inference. kNotUsed: the connector does not do this (a manual tool subscribes through
+// its customer; a tool without an incremental filter is listed in full).
+enum class Evidence { kVendorExample, kVendorSchema, kOfficialSdk, kThirdParty, kInferred, kNotUsed };
+std::string_view to_string(Evidence evidence);
+
+struct Fidelity {
+  Evidence subscribe = Evidence::kInferred;    // creating, finding and deleting the tool's webhook
+  Evidence verify = Evidence::kInferred;       // the signature or token on a delivery
+  Evidence events = Evidence::kInferred;       // delivery bodies: event names and where the record's id is
+  Evidence get = Evidence::kInferred;          // reading one record
+  Evidence list = Evidence::kInferred;         // listing every record
+  Evidence incremental = Evidence::kInferred;  // listing what changed since
+};
+
 // What the ingress needs to verify a request for one subscription.
 struct VerificationKeys {
   std::vector<std::string> secrets;  // the current secret first; more while a rotation overlaps
@@ -98,6 +115,8 @@ class Connector {
   // The credential keys this tool needs (shared/vendors.md); the API rejects an integration missing any.
   virtual std::vector<std::string> credential_keys() const = 0;
   virtual std::string default_base_url(const boost::json::object& credentials) const = 0;
+  // What each part of this connector is proven against (the README's evidence table is generated from it).
+  virtual Fidelity fidelity() const { return {}; }
   // The tool's own authorization host where it is not the API host (Greenhouse issues Harvest tokens at
   // https://auth.greenhouse.io); empty when tokens come from the API host or the tool has none.
   virtual std::string default_auth_url(const boost::json::object& /*credentials*/) const { return ""; }

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <string>
 
+#include "connectors/model.h"
 #include "connectors/registry.h"
 
 namespace tributary::connectors {
@@ -40,6 +41,26 @@ TEST(VendorContracts, EveryToolHasAContractFolderWhoseReadmeNamesEveryExample) {
         EXPECT_FALSE(ec) << name << " is not JSON: " << ec.message();
       }
     }
+  }
+}
+
+// The evidence declarations match what each connector does: only API tools subscribe, and only tools with an
+// incremental filter list incrementally; every connector declares its own (none left at the default).
+TEST(VendorContracts, EveryConnectorDeclaresTheEvidenceOfWhatItDoes) {
+  for (const Connector* c : builtin_registry().all()) {
+    SCOPED_TRACE(std::string(c->tool()));
+    const Fidelity f = c->fidelity();
+    EXPECT_EQ(f.subscribe == Evidence::kNotUsed, c->subscription_mode() == SubscriptionMode::kManual);
+    bool incremental = false;
+    for (Model m : kAllModels)
+      incremental = incremental || (c->supports_records(m) && c->lists_changes(m));
+    EXPECT_EQ(f.incremental == Evidence::kNotUsed, !incremental);
+    for (Evidence e : {f.verify, f.events, f.get, f.list})
+      EXPECT_NE(e, Evidence::kNotUsed) << "every tool verifies, parses, gets and lists";
+    const Fidelity unset;
+    EXPECT_FALSE(f.subscribe == unset.subscribe && f.verify == unset.verify && f.events == unset.events &&
+                 f.get == unset.get && f.list == unset.list && f.incremental == unset.incremental)
+        << "no evidence declared";
   }
 }
 

@@ -65,6 +65,11 @@ bj::object coverage_json(const Registry& registry) {
       events.push_back(std::move(e));
     }
     t["events"] = std::move(events);
+    const Fidelity f = c->fidelity();
+    t["evidence"] =
+        bj::object{{"subscribe", to_string(f.subscribe)}, {"verify", to_string(f.verify)},
+                   {"events", to_string(f.events)},       {"get", to_string(f.get)},
+                   {"list", to_string(f.list)},           {"incremental", to_string(f.incremental)}};
     tools.push_back(std::move(t));
   }
   bj::object data;
@@ -119,6 +124,17 @@ std::string coverage_markdown(const Registry& registry) {
     out += "\n";
     for (std::size_t i = 0; i < notes.size(); ++i)
       out += "[" + std::to_string(i + 1) + "] " + notes[i] + (i + 1 < notes.size() ? "<br>\n" : "\n");
+  }
+  // The evidence each part of each connector is proven against (Connector::fidelity; the sources are in
+  // src/connectors/<tool>/testdata/contract/README.md).
+  out +=
+      "\n| tool | subscribe | verify | events | get | list | incremental |\n|---|---|---|---|---|---|---|\n";
+  for (const auto* c : registry.all()) {
+    const Fidelity f = c->fidelity();
+    out += "| " + std::string(c->display_name()) + " |";
+    for (Evidence e : {f.subscribe, f.verify, f.events, f.get, f.list, f.incremental})
+      out += " " + std::string(to_string(e)) + " |";
+    out += "\n";
   }
   return out;
 }

@@ -88,6 +88,17 @@ class AshbyConnector final : public Connector {
     return kFeeds;
   }
 
+  // The sources: testdata/contract/README.md.
+
+  Fidelity fidelity() const override {
+    return {.subscribe = Evidence::kVendorSchema,
+            .verify = Evidence::kVendorSchema,
+            .events = Evidence::kVendorSchema,
+            .get = Evidence::kVendorSchema,
+            .list = Evidence::kVendorSchema,
+            .incremental = Evidence::kNotUsed};
+  }
+
   std::vector<std::string> credential_keys() const override { return {"api_key"}; }
   std::string default_base_url(const boost::json::object& /*credentials*/) const override {
     return "https://api.ashbyhq.com";

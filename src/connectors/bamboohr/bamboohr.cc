@@ -105,6 +105,17 @@ class BambooHrConnector final : public Connector {
     return kFeeds;
   }
 
+  // The sources: testdata/contract/README.md.
+
+  Fidelity fidelity() const override {
+    return {.subscribe = Evidence::kVendorSchema,
+            .verify = Evidence::kVendorSchema,
+            .events = Evidence::kVendorExample,
+            .get = Evidence::kVendorSchema,
+            .list = Evidence::kVendorExample,
+            .incremental = Evidence::kNotUsed};
+  }
+
   std::vector<std::string> credential_keys() const override { return {"api_key", "company_domain"}; }
 
   std::string default_base_url(const bj::object& credentials) const override {

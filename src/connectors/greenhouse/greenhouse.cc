@@ -505,6 +505,17 @@ class GreenhouseConnector final : public ListingConnector {
     return false;
   }
 
+  // The sources: testdata/contract/README.md.
+
+  Fidelity fidelity() const override {
+    return {.subscribe = Evidence::kNotUsed,
+            .verify = Evidence::kVendorSchema,
+            .events = Evidence::kVendorExample,
+            .get = Evidence::kVendorSchema,
+            .list = Evidence::kVendorSchema,
+            .incremental = Evidence::kVendorSchema};
+  }
+
   std::vector<std::string> credential_keys() const override {
     return {"client_id", "client_secret", "user_id"};
   }

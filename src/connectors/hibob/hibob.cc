@@ -75,6 +75,17 @@ class HiBobConnector final : public Connector {
     return kFeeds;
   }
 
+  // The sources: testdata/contract/README.md.
+
+  Fidelity fidelity() const override {
+    return {.subscribe = Evidence::kNotUsed,
+            .verify = Evidence::kInferred,
+            .events = Evidence::kVendorSchema,
+            .get = Evidence::kThirdParty,
+            .list = Evidence::kThirdParty,
+            .incremental = Evidence::kNotUsed};
+  }
+
   std::vector<std::string> credential_keys() const override {
     return {"service_user_id", "service_user_token"};
   }

@@ -338,6 +338,17 @@ class LeverConnector final : public ListingConnector {
     return kFeeds;
   }
 
+  // The sources: testdata/contract/README.md.
+
+  Fidelity fidelity() const override {
+    return {.subscribe = Evidence::kVendorSchema,
+            .verify = Evidence::kThirdParty,
+            .events = Evidence::kInferred,
+            .get = Evidence::kInferred,
+            .list = Evidence::kInferred,
+            .incremental = Evidence::kInferred};
+  }
+
   std::vector<std::string> credential_keys() const override { return {"api_key"}; }
   std::string default_base_url(const boost::json::object& /*credentials*/) const override {
     return "https://api.lever.co";

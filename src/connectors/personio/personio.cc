@@ -60,6 +60,17 @@ class PersonioConnector final : public ListingConnector {
     return kFeeds;
   }
 
+  // The sources: testdata/contract/README.md.
+
+  Fidelity fidelity() const override {
+    return {.subscribe = Evidence::kVendorSchema,
+            .verify = Evidence::kVendorSchema,
+            .events = Evidence::kInferred,
+            .get = Evidence::kThirdParty,
+            .list = Evidence::kThirdParty,
+            .incremental = Evidence::kVendorSchema};
+  }
+
   std::vector<std::string> credential_keys() const override { return {"client_id", "client_secret"}; }
   std::string default_base_url(const boost::json::object& /*credentials*/) const override {
     return "https://api.personio.de";

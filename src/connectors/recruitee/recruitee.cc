@@ -318,6 +318,17 @@ class RecruiteeConnector final : public Connector {
     return kFeeds;
   }
 
+  // The sources: testdata/contract/README.md.
+
+  Fidelity fidelity() const override {
+    return {.subscribe = Evidence::kNotUsed,
+            .verify = Evidence::kThirdParty,
+            .events = Evidence::kInferred,
+            .get = Evidence::kInferred,
+            .list = Evidence::kInferred,
+            .incremental = Evidence::kNotUsed};
+  }
+
   std::vector<std::string> credential_keys() const override { return {"api_key", "company_id"}; }
   std::string default_base_url(const bj::object& /*credentials*/) const override {
     return "https://api.recruitee.com";

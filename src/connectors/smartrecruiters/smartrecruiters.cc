@@ -367,6 +367,17 @@ class SmartRecruitersConnector final : public ListingConnector {
     return kFeeds;
   }
 
+  // The sources: testdata/contract/README.md.
+
+  Fidelity fidelity() const override {
+    return {.subscribe = Evidence::kVendorExample,
+            .verify = Evidence::kVendorExample,
+            .events = Evidence::kVendorExample,
+            .get = Evidence::kThirdParty,
+            .list = Evidence::kThirdParty,
+            .incremental = Evidence::kInferred};
+  }
+
   std::vector<std::string> credential_keys() const override { return {"api_key"}; }
   std::string default_base_url(const boost::json::object& /*credentials*/) const override {
     return "https://api.smartrecruiters.com";

@@ -606,6 +606,17 @@ class TeamtailorConnector final : public Connector {
     return kFeeds;
   }
 
+  // The sources: testdata/contract/README.md.
+
+  Fidelity fidelity() const override {
+    return {.subscribe = Evidence::kNotUsed,
+            .verify = Evidence::kVendorSchema,
+            .events = Evidence::kVendorExample,
+            .get = Evidence::kVendorExample,
+            .list = Evidence::kVendorExample,
+            .incremental = Evidence::kNotUsed};
+  }
+
   std::vector<std::string> credential_keys() const override { return {"api_key"}; }
   std::string default_base_url(const bj::object& /*credentials*/) const override {
     return "https://api.teamtailor.com";

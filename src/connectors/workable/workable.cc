@@ -116,6 +116,17 @@ class WorkableConnector final : public ListingConnector {
     return kFeeds;
   }
 
+  // The sources: testdata/contract/README.md.
+
+  Fidelity fidelity() const override {
+    return {.subscribe = Evidence::kVendorSchema,
+            .verify = Evidence::kVendorSchema,
+            .events = Evidence::kVendorExample,
+            .get = Evidence::kVendorSchema,
+            .list = Evidence::kVendorExample,
+            .incremental = Evidence::kVendorSchema};
+  }
+
   std::vector<std::string> credential_keys() const override { return {"api_key", "subdomain"}; }
 
   // https://{subdomain}.workable.com; a subdomain that is not a DNS label gives no URL (calls then fail).

@@ -66,36 +66,31 @@ SimulatorBase::~SimulatorBase() {
   SimulatorBase::stop();
 }
 
+// A listener on the simulator's address for `router`, faults applied to every vendor request.
+std::unique_ptr<http::Server> SimulatorBase::listener(std::uint16_t port, int threads, http::Router& router) {
+  http::ServerOptions so;
+  so.host = options_.host;
+  so.port = port;
+  so.threads = threads;
+  so.read_timeout = std::chrono::milliseconds{10000};
+  so.shutdown_grace = std::chrono::milliseconds{2000};
+  return std::make_unique<http::Server>(std::move(so),
+                                        [this, &router](http::Request r, http::Responder respond) {
+                                          if (auto fault = take_fault(r)) return respond(std::move(*fault));
+                                          router.dispatch(std::move(r), std::move(respond));
+                                        });
+}
+
 Status SimulatorBase::start() {
   if (server_) return {};
   if (auto st = sender_->start(); !st.ok()) return st;
-  http::ServerOptions so;
-  so.host = options_.host;
-  so.port = options_.port;
-  so.threads = 2;
-  so.read_timeout = std::chrono::milliseconds{10000};
-  so.shutdown_grace = std::chrono::milliseconds{2000};
-  auto server =
-      std::make_unique<http::Server>(std::move(so), [this](http::Request r, http::Responder respond) {
-        if (auto fault = take_fault(r)) return respond(std::move(*fault));
-        router_.dispatch(std::move(r), std::move(respond));
-      });
+  auto server = listener(options_.port, 2, router_);
   if (auto st = server->start(); !st.ok()) {
     sender_->stop();
     return st;
   }
   if (has_auth_host_) {
-    http::ServerOptions ao;
-    ao.host = options_.host;
-    ao.port = 0;
-    ao.threads = 1;
-    ao.read_timeout = std::chrono::milliseconds{10000};
-    ao.shutdown_grace = std::chrono::milliseconds{2000};
-    auto auth =
-        std::make_unique<http::Server>(std::move(ao), [this](http::Request r, http::Responder respond) {
-          if (auto fault = take_fault(r)) return respond(std::move(*fault));
-          auth_router_.dispatch(std::move(r), std::move(respond));
-        });
+    auto auth = listener(0, 1, auth_router_);
     if (auto st = auth->start(); !st.ok()) {
       server->stop();
       sender_->stop();

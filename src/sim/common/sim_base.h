@@ -109,6 +109,7 @@ class SimulatorBase : public Simulator {
 
  private:
   void add_control_routes();
+  std::unique_ptr<http::Server> listener(std::uint16_t port, int threads, http::Router& router);
   Status check_model(std::string_view model) const;
   // The injected fault for a vendor request, if one applies (a rate-limit fault is used up by it).
   std::optional<http::Response> take_fault(const http::Request& request);
