@@ -131,12 +131,13 @@ TEST_F(SyncSimTest, AListingThatDropsEverythingDeletesNothingUntilTheOperatorCon
   ASSERT_TRUE(bamboo.start().ok());
   std::mutex mu;
   std::vector<std::string> listed;  // the employee ids the list answers with, guarded by mu
-  bamboo.on("GET /api/v1/employees", [&](const connectors::testing::ScriptedRequest&) {
+  bamboo.on("GET /api/v1/employees/changed", [&](const connectors::testing::ScriptedRequest&) {
     std::lock_guard lock(mu);
-    bj::array data;
+    bj::object employees;
     for (const auto& id : listed)
-      data.push_back(bj::object{{"employeeId", id}, {"firstName", "F" + id}});
-    return http::Response::json(200, bj::serialize(bj::object{{"data", std::move(data)}}));
+      employees[id] = bj::object{{"id", id}, {"action", "Updated"}, {"lastChanged", "2026-12-01T10:00:00Z"}};
+    return http::Response::json(
+        200, bj::serialize(bj::object{{"latest", nullptr}, {"employees", std::move(employees)}}));
   });
   bamboo.on("GET /api/v1/employees/*", [](const connectors::testing::ScriptedRequest& r) {
     const std::string id = r.path.substr(r.path.rfind('/') + 1);

@@ -133,7 +133,7 @@ const VENDOR_DELETE = {
     });
   },
   bamboohr: (simUrl, id) =>
-    request('DELETE', `${simUrl}/api/gateway.php/acme/v1/webhooks/${encodeURIComponent(id)}`, {
+    request('DELETE', `${simUrl}/api/v1/webhooks/${encodeURIComponent(id)}`, {
       headers: { Authorization: basic('e2e-api-key', 'x'), Accept: 'application/json' },
     }),
   workable: (simUrl, id) =>

@@ -25,11 +25,12 @@ constexpr std::string_view kTimestampHeader = "X-BambooHR-Timestamp";
 // come minutes apart and are signed anew), so a delivery older than this is a replay.
 constexpr Millis kFreshnessWindowMs = 5 * 60 * 1000;
 constexpr std::size_t kMaxTimestampLength = 40;
-constexpr std::string_view kWebhookHost = "https://api.bamboohr.com";
 // The whole time-off history: BambooHR requires a date range and has no "all" form.
 constexpr std::string_view kTimeOffStart = "1900-01-01";
 constexpr std::string_view kTimeOffEnd = "2100-12-31";
 constexpr int kEmployeePageSize = 100;
+// The page token of an employee listing: the last employee id read.
+constexpr std::string_view kEmployeePagePrefix = "after:";
 // employee.updated fires only for monitored fields; these are the ones the unified employee is built from.
 constexpr std::string_view kMonitorFields[] = {"firstName", "lastName",   "preferredName",   "workEmail",
                                                "jobTitle",  "department", "division",        "location",
@@ -112,8 +113,8 @@ class BambooHrConnector final : public Connector {
             .verify = Evidence::kVendorSchema,
             .events = Evidence::kVendorExample,
             .get = Evidence::kVendorSchema,
-            .list = Evidence::kVendorExample,
-            .incremental = Evidence::kNotUsed};
+            .list = Evidence::kVendorSchema,
+            .incremental = Evidence::kVendorSchema};
   }
 
   std::vector<std::string> credential_keys() const override { return {"api_key", "company_domain"}; }
@@ -322,40 +323,19 @@ class BambooHrConnector final : public Connector {
       return out;
     }
 
-    // GET /api/v1/employees carries only a fixed summary (employeeId, names, photoUrl, jobTitleName, status)
-    // plus a short list of contact fields; anything else in `fields` is silently ignored (BambooHR's OpenAPI
-    // document, operation list-employees). So the list only enumerates ids, and each record is read the way a
-    // webhook's targeted fetch reads it: a synced and a fetched employee are the same record.
-    std::string path = "/api/v1/employees?page%5Blimit%5D=" + std::to_string(kEmployeePageSize);
-    if (!page.empty()) path += "&page%5Bafter%5D=" + query_value(page);
-    auto doc = get_json(ctx, path, *auth);
-    if (!doc) return doc.error();
-    if (!*doc) return make_error(ErrorKind::kUpstream, "BambooHR answered 404 to listing employees");
-    const bj::value* data = json::find(**doc, "data");
-    if (data == nullptr || !data->is_array())
-      return make_error(ErrorKind::kUpstream, "BambooHR's employee list has no \"data\" array");
-    for (const auto& item : data->get_array()) {
-      if (!item.is_object()) continue;
-      auto id = json::get_id(item, "employeeId");
-      if (!id || id->empty()) {
-        // An entry without its key is a listing we cannot read, not an employee that is gone: fail the page
-        // rather than let a full sync take the employee for deleted.
-        return make_error(ErrorKind::kUpstream,
-                          "BambooHR's employee list has an entry without \"employeeId\"");
-      }
-      auto employee = fetch_employee(ctx, *id, *auth);
-      if (!employee) return employee.error();
-      if (*employee) out.records.push_back(std::move(**employee));  // deleted since it was listed
-    }
-    std::optional<std::string> next = json::get_string(**doc, "meta.page.nextCursor");
-    if (!next || next->empty()) next = cursor_from_link(**doc);
-    if (next && !next->empty()) {
-      // A cursor that does not move would loop a sync forever.
-      if (*next == page)
-        return make_error(ErrorKind::kUpstream, "BambooHR returned the same page cursor twice");
-      out.next = std::move(*next);
-    }
-    return out;
+    return list_employees(ctx, page, std::nullopt, *auth);
+  }
+
+  // GET /api/v1/employees/changed takes `since`: a delta lists only the employees changed since then.
+  bool lists_changes(Model model) const override { return model == Model::kHrisEmployees; }
+
+  Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
+                                          Millis since) const override {
+    if (model != Model::kHrisEmployees) return Connector::list_changed_records(ctx, model, page, since);
+    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+    auto auth = basic_auth(ctx);
+    if (!auth) return auth.error();
+    return list_employees(ctx, page, since, *auth);
   }
 
  private:
@@ -376,15 +356,56 @@ class BambooHrConnector final : public Connector {
     return std::optional<bj::object>(bamboohr::map_employee(ctx, *employee, remote_id));
   }
 
-  // The cursor inside `_links.next` ({"href": URL} or the URL itself), for answers without
-  // meta.page.nextCursor.
-  static std::optional<std::string> cursor_from_link(const bj::value& doc) {
-    const bj::value* link = json::find(doc, "_links.next");
-    if (link != nullptr && link->is_object()) link = link->get_object().if_contains("href");
-    if (link == nullptr || !link->is_string()) return std::nullopt;
-    for (auto& [key, value] : http::parse_query(http::target_query(link->get_string())))
-      if (key == "page[after]" && !value.empty()) return value;
-    return std::nullopt;
+  // Every employee BambooHR has (since the epoch), or those changed since `since`, through
+  // GET /api/v1/employees/changed?since=… — {"latest", "employees": {"<id>": {"id", "action",
+  // "lastChanged"}}}, unpaginated. BambooHR's OpenAPI document offers the other listing, GET
+  // /api/v1/employees, to OAuth apps only (an integration authenticates with an API key), and that one
+  // carries a fixed summary, not the record. The ids are taken in order, kEmployeePageSize per page, each
+  // read through the same GET /api/v1/employees/{id} a webhook's fetch uses; the page token is the last id
+  // read, so an employee added or deleted meanwhile does not shift the others. Employees marked Deleted are
+  // not listed (a full sync finds them missing).
+  Result<RecordPage> list_employees(const ApiContext& ctx, const std::string& page,
+                                    std::optional<Millis> since, const std::string& auth) const {
+    std::string after;
+    if (!page.empty()) {
+      if (page.rfind(kEmployeePagePrefix, 0) != 0 || page.size() == kEmployeePagePrefix.size())
+        return invalid("not a continuation of the employee listing: " + page.substr(0, 100));
+      after = page.substr(kEmployeePagePrefix.size());
+    }
+    std::string stamp = format_iso8601(since.value_or(0));
+    if (stamp.size() == 24) stamp = stamp.substr(0, 19) + "Z";  // whole seconds, as the examples write it
+    auto doc = get_json(ctx, "/api/v1/employees/changed?since=" + query_value(stamp), auth);
+    if (!doc) return doc.error();
+    if (!*doc) return make_error(ErrorKind::kUpstream, "BambooHR answered 404 to listing changed employees");
+    const bj::value* employees = json::find(**doc, "employees");
+    if (employees == nullptr || !employees->is_object())
+      return make_error(ErrorKind::kUpstream,
+                        "BambooHR's changed-employees answer has no \"employees\" object");
+    std::vector<std::string> ids;
+    for (const auto& [key, entry] : employees->get_object()) {
+      std::string id(key);
+      if (entry.is_object()) {
+        if (auto inner = json::get_id(entry, "id"); inner && !inner->empty()) id = *inner;
+        if (auto action = json::get_string(entry, "action"); action && http::iequals(*action, "Deleted"))
+          continue;
+      }
+      if (!id.empty()) ids.push_back(std::move(id));
+    }
+    // Numeric ids in numeric order (shorter first), anything else after them in byte order.
+    auto before = [](const std::string& a, const std::string& b) {
+      return a.size() != b.size() ? a.size() < b.size() : a < b;
+    };
+    std::sort(ids.begin(), ids.end(), before);
+    RecordPage out;
+    auto it = after.empty() ? ids.begin() : std::upper_bound(ids.begin(), ids.end(), after, before);
+    for (int n = 0; it != ids.end() && n < kEmployeePageSize; ++it, ++n) {
+      auto employee = fetch_employee(ctx, *it, auth);
+      if (!employee) return employee.error();
+      if (*employee) out.records.push_back(std::move(**employee));  // deleted since it was listed
+      after = *it;
+    }
+    if (it != ids.end()) out.next = std::string(kEmployeePagePrefix) + after;
+    return out;
   }
 
   static std::string time_off_path() {
@@ -450,7 +471,6 @@ class BambooHrConnector final : public Connector {
     return out;
   }
 
-  // The webhooks API lives on the legacy gateway host; an integration's remote_base_url replaces both hosts.
   // The aliases of GET …/webhooks/monitor_fields ({"fields": [{"id", "name", "alias"}]}); empty when
   // unreadable.
   std::set<std::string> monitorable_fields(const ApiContext& ctx, const std::string& domain,
@@ -471,13 +491,13 @@ class BambooHrConnector final : public Connector {
     return out;
   }
 
-  std::string webhooks_url(const ApiContext& ctx, const std::string& domain, const std::string& id) const {
-    std::string origin = ctx.base_url;
-    while (!origin.empty() && origin.back() == '/')
-      origin.pop_back();
-    if (origin.empty() || origin == default_base_url(ctx.credentials)) origin = std::string(kWebhookHost);
-    std::string url = common::join_url(origin, "/api/gateway.php/" + domain + "/v1/webhooks/");
-    return id.empty() ? url : url + id;
+  // The webhooks API on the company's host, as BambooHR's OpenAPI document gives it (/api/v1/webhooks,
+  // …/{id}, …/monitor_fields; HTTP Basic with the API key). The legacy gateway form
+  // (api.bamboohr.com/api/gateway.php/{companyDomain}/v1/webhooks/) is no longer used.
+  static std::string webhooks_url(const ApiContext& ctx, const std::string& /*domain*/,
+                                  const std::string& id) {
+    const std::string url = common::join_url(ctx.base_url, "/api/v1/webhooks");
+    return id.empty() ? url : url + "/" + id;
   }
 
   // The Authorization value; also checks company_domain, which names the host of every production call.

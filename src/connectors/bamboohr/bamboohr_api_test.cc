@@ -16,7 +16,9 @@ namespace {
 namespace bj = boost::json;
 using testing::ScriptedApi;
 
-constexpr std::string_view kWebhooks = "/api/gateway.php/acme/v1/webhooks/";
+// BambooHR's OpenAPI document: the webhooks API on the company's host, /api/v1/webhooks[/{id}].
+constexpr std::string_view kWebhooksBase = "/api/v1/webhooks";
+constexpr std::string_view kWebhooks = "/api/v1/webhooks/";
 
 class BambooHrApiTest : public testing::ConnectorApiTest {
  protected:
@@ -24,7 +26,7 @@ class BambooHrApiTest : public testing::ConnectorApiTest {
 
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
-    fake_.set("POST " + std::string(kWebhooks), 201,
+    fake_.set("POST " + std::string(kWebhooksBase), 201,
               R"({"id":"42","name":"Tributary","privateKey":"pk_9a8b7c6d5e4f","url":"https://x"})");
     ctx_.credentials["api_key"] = "bhr_api_key_0123456789";
     ctx_.credentials["company_domain"] = "acme";
@@ -50,7 +52,7 @@ TEST_F(BambooHrApiTest, CreatesTheWebhookWithExactlyTheRequestedEvents) {
   EXPECT_EQ(all[0].path, std::string(kWebhooks) + "monitor_fields");
   std::vector<testing::ScriptedRequest> reqs(all.begin() + 1, all.end());
   EXPECT_EQ(reqs[0].method, "POST");
-  EXPECT_EQ(reqs[0].path, kWebhooks);
+  EXPECT_EQ(reqs[0].path, kWebhooksBase);
   EXPECT_EQ(reqs[0].header("Authorization"), expected_auth());
   EXPECT_EQ(reqs[0].header("Content-Type"), "application/json");
   bj::value body = bj::parse(reqs[0].body);
@@ -81,28 +83,28 @@ TEST_F(BambooHrApiTest, CreatesTheWebhookWithExactlyTheRequestedEvents) {
 }
 
 TEST_F(BambooHrApiTest, NumericIdsAndMissingKeys) {
-  fake_.set("POST " + std::string(kWebhooks), 200, R"({"id":7,"privateKey":"pk"})");
+  fake_.set("POST " + std::string(kWebhooksBase), 200, R"({"id":7,"privateKey":"pk"})");
   auto created = connector_->create_subscription(ctx_, request_);
   ASSERT_TRUE(created.ok());
   EXPECT_EQ(created->remote_id, "7");
 
-  fake_.set("POST " + std::string(kWebhooks), 201, R"({"id":8})");
+  fake_.set("POST " + std::string(kWebhooksBase), 201, R"({"id":8})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
   EXPECT_NE(created.error().message.find("cannot be verified"), std::string::npos);
 
-  fake_.set("POST " + std::string(kWebhooks), 201, R"({"privateKey":"pk"})");
+  fake_.set("POST " + std::string(kWebhooksBase), 201, R"({"privateKey":"pk"})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_NE(created.error().message.find("no webhook id"), std::string::npos);
 
-  fake_.set("POST " + std::string(kWebhooks), 201, "not json");
+  fake_.set("POST " + std::string(kWebhooksBase), 201, "not json");
   EXPECT_FALSE(connector_->create_subscription(ctx_, request_).ok());
 }
 
 TEST_F(BambooHrApiTest, ErrorsAreMapped) {
-  fake_.on("POST " + std::string(kWebhooks), [](const http::Request&) {
+  fake_.on("POST " + std::string(kWebhooksBase), [](const http::Request&) {
     return http::Response::json(401, "").with_header("X-BambooHR-Error-Message",
                                                      "Invalid API key bhr_api_key_0123456789");
   });
@@ -113,13 +115,13 @@ TEST_F(BambooHrApiTest, ErrorsAreMapped) {
   EXPECT_EQ(created.error().message.find("bhr_api_key_0123456789"), std::string::npos)
       << created.error().message;
 
-  fake_.set("POST " + std::string(kWebhooks), 403, R"({"error":"forbidden"})");
+  fake_.set("POST " + std::string(kWebhooksBase), 403, R"({"error":"forbidden"})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kForbidden);
   EXPECT_NE(created.error().message.find("access level"), std::string::npos);
 
-  fake_.set("POST " + std::string(kWebhooks), 500, R"({"error":"boom"})");
+  fake_.set("POST " + std::string(kWebhooksBase), 500, R"({"error":"boom"})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
@@ -278,90 +280,78 @@ TEST_F(BambooHrApiTest, RateLimitsAreRetriedWithinBounds) {
   EXPECT_EQ(got.error().kind, ErrorKind::kRateLimited);
 }
 
-TEST_F(BambooHrApiTest, ListsEmployeesAcrossPages) {
-  fake_.on("GET /api/v1/employees", [](const http::Request& r) {
-    const auto after = r.query_param("page[after]");
-    if (!after)
-      return http::Response::json(200, R"({"data":[{"employeeId":"1","firstName":"Ann"},{"employeeId":"2"}],
-        "meta":{"page":{"nextCursor":"c+2/="}},"_links":{}})");
-    if (*after == "c+2/=")
-      return http::Response::json(200, R"({"data":[{"employeeId":3,"firstName":"Cy"}],
-        "meta":{"page":{"nextCursor":null}}})");
-    return http::Response::json(400, "{}");
-  });
+// GET /api/v1/employees/changed?since=… (BambooHR's OpenAPI document; HTTP Basic allowed, where the other
+// listing, GET /api/v1/employees, is for OAuth apps only): every employee since the epoch, ids in order, 100
+// per page, each read through the targeted fetch; Deleted ones are not listed; the page token is the last id
+// read.
+TEST_F(BambooHrApiTest, ListsEmployeesThroughTheChangedFeedAndFillsThemLikeATargetedFetch) {
+  std::string changed = R"({"latest":"2026-12-01T10:00:00+00:00","employees":{)";
+  for (int i = 1; i <= 205; ++i)
+    changed += (i > 1 ? "," : "") + std::string(R"(")") + std::to_string(i) + R"(":{"id":")" +
+               std::to_string(i) + R"(","action":")" + (i == 7 ? "Deleted" : "Updated") +
+               R"(","lastChanged":"2026-12-01T10:00:00+00:00"})";
+  changed += "}}";
+  fake_.set("GET /api/v1/employees/changed", 200, changed);
   fake_.on("GET /api/v1/employees/*", [](const http::Request& r) {
     const std::string id = r.path.substr(r.path.rfind('/') + 1);
-    if (id == "2") return http::Response::json(404, "");  // deleted between the listing and the read
-    return http::Response::json(200, R"({"id":")" + id + R"(","firstName":"Name)" + id + R"("})");
+    if (id == "3") return http::Response::json(404, "");  // deleted between the listing and the read
+    return http::Response::json(200,
+                                R"({"id":")" + id + R"(","firstName":"Name)" + id + R"(","jobTitle":"Eng"})");
   });
-  auto first = connector_->list_records(ctx_, Model::kHrisEmployees, "");
-  ASSERT_TRUE(first.ok()) << first.error().message;
-  ASSERT_EQ(first->records.size(), 1u);
-  EXPECT_EQ(first->records[0].at("first_name").as_string(), "Name1");
-  EXPECT_EQ(first->next, "c+2/=");
-  auto second = connector_->list_records(ctx_, Model::kHrisEmployees, first->next);
-  ASSERT_TRUE(second.ok()) << second.error().message;
-  ASSERT_EQ(second->records.size(), 1u);
-  EXPECT_EQ(second->records[0].at("remote_id").as_string(), "3");
-  EXPECT_EQ(second->records[0].at("id").as_string(), common::unified_id("int_1", "hris_employees", "3"));
-  EXPECT_TRUE(second->next.empty());
+  std::vector<bj::object> all;
+  int calls = 0;
+  ASSERT_NO_FATAL_FAILURE(list_all(Model::kHrisEmployees, all, calls));
+  EXPECT_EQ(calls, 3);          // 100 + 100 + 3 ids
+  ASSERT_EQ(all.size(), 203u);  // 205, less the Deleted one and the one gone before its read
+  EXPECT_EQ(all[0].at("remote_id").as_string(), "1");
+  EXPECT_EQ(all[1].at("remote_id").as_string(), "2");
+  EXPECT_EQ(all[2].at("remote_id").as_string(), "4");
+  EXPECT_EQ(all.back().at("remote_id").as_string(), "205");  // numeric order, not "99" after "205"
+  for (const auto& r : all)
+    ASSERT_NE(r.at("remote_id").as_string(), "7");
+  EXPECT_EQ(all[0].at("job_title").as_string(), "Eng");
 
-  auto reqs = fake_.requests();
-  ASSERT_EQ(reqs.size(), 5u);  // list, 1, 2, list, 3
-  EXPECT_EQ(reqs[0].param("page[limit]"), "100");
-  EXPECT_FALSE(reqs[0].has_param("page[after]"));
-  EXPECT_FALSE(reqs[0].has_param("fields"));  // the list ignores every field the unified record needs
-  EXPECT_EQ(reqs[1].path, "/api/v1/employees/1");
-  EXPECT_EQ(reqs[1].param("fields"), bamboohr::kEmployeeFields);
-  EXPECT_EQ(reqs[3].param("page[after]"), "c+2/=");
-  EXPECT_EQ(reqs[3].header("Authorization"), expected_auth());
+  std::vector<std::string> since;
+  for (const auto& r : fake_.requests()) {
+    if (r.path == "/api/v1/employees/changed") since.push_back(r.param("since"));
+    EXPECT_EQ(r.header("Authorization"), expected_auth());
+  }
+  EXPECT_EQ(since, (std::vector<std::string>(3, "1970-01-01T00:00:00Z")));
 
-  // Only a next link: its page[after] is the cursor.
-  fake_.set(
-      "GET /api/v1/employees", 200,
-      R"({"data":[],"_links":{"next":{"href":"https://acme.bamboohr.com/api/v1/employees?page%5Blimit%5D=100&page%5Bafter%5D=abc%3D"}}})");
-  auto linked = connector_->list_records(ctx_, Model::kHrisEmployees, "");
-  ASSERT_TRUE(linked.ok()) << linked.error().message;
-  EXPECT_EQ(linked->next, "abc=");
+  // A delta asks for what changed since the time given.
+  fake_.clear_requests();
+  auto delta = connector_->list_changed_records(ctx_, Model::kHrisEmployees, "", 1764583200000);
+  ASSERT_TRUE(delta.ok()) << delta.error().message;
+  EXPECT_EQ(fake_.requests().front().param("since"), "2025-12-01T10:00:00Z");
+  EXPECT_TRUE(connector_->lists_changes(Model::kHrisEmployees));
+  EXPECT_FALSE(connector_->lists_changes(Model::kHrisAbsences));
 
-  fake_.set("GET /api/v1/employees", 200, R"({"data":[],"meta":{"page":{"nextCursor":"same"}}})");
-  EXPECT_FALSE(connector_->list_records(ctx_, Model::kHrisEmployees, "same").ok());
-  fake_.set("GET /api/v1/employees", 200, R"({"items":[]})");
+  // Continuations are ours; answers that are not the feed are errors, never an empty listing.
+  EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "cursor=x").error().kind,
+            ErrorKind::kInvalidArgument);
+  fake_.set("GET /api/v1/employees/changed", 200, R"({"data":[]})");
   EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUpstream);
-  // An entry keyed some other way is a listing we cannot read: the page fails, no employee is dropped.
-  fake_.set("GET /api/v1/employees", 200, R"({"data":[{"id":"1"}]})");
-  EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUpstream);
-  fake_.set("GET /api/v1/employees", 401, "");
+  fake_.set("GET /api/v1/employees/changed", 401, "");
   EXPECT_EQ(connector_->list_records(ctx_, Model::kHrisEmployees, "").error().kind, ErrorKind::kUnauthorized);
 }
 
-// The vendor's own example answer of list-employees (testdata/contract/list_employees.json): both employees
-// are listed, and each listed record is exactly the record a webhook's targeted fetch stores.
-TEST_F(BambooHrApiTest, TheVendorsListExampleYieldsTheSameRecordsAsTargetedFetches) {
-  fake_.set("GET /api/v1/employees", 200,
-            testing::read_testdata("bamboohr/testdata/contract/list_employees.json"));
-  fake_.on("GET /api/v1/employees/*", [](const http::Request& r) {
-    const std::string id = r.path.substr(r.path.rfind('/') + 1);
-    return http::Response::json(200, R"({"id":")" + id + R"(","firstName":"F)" + id +
-                                         R"(","lastName":"L","jobTitle":"Engineer","workEmail":"e)" + id +
-                                         R"(@example.com","status":"Active","department":"R&D"})");
-  });
+// A listed employee is exactly the record a webhook's targeted fetch stores (the vendor's get-employee shape,
+// testdata/contract/get_employee.json).
+TEST_F(BambooHrApiTest, AListedEmployeeIsTheRecordATargetedFetchStores) {
+  fake_.set("GET /api/v1/employees/changed", 200,
+            R"({"latest":"2026-12-01T10:00:00+00:00","employees":{"123":{"id":"123","action":"Inserted",)"
+            R"("lastChanged":"2026-12-01T10:00:00+00:00"}}})");
+  fake_.set("GET /api/v1/employees/123", 200,
+            testing::read_testdata("bamboohr/testdata/contract/get_employee.json"));
   auto listed = connector_->list_records(ctx_, Model::kHrisEmployees, "");
   ASSERT_TRUE(listed.ok()) << listed.error().message;
-  ASSERT_EQ(listed->records.size(), 2u);
-  EXPECT_EQ(listed->records[0].at("remote_id").as_string(), "123");
-  EXPECT_EQ(listed->records[1].at("remote_id").as_string(), "124");
-  EXPECT_EQ(listed->next, "eyJjdXJzb3IiOiAiYWZ0ZXItMTI0In0=");
-  for (const auto& record : listed->records) {
-    auto fetched = connector_->fetch_record(ctx_, Model::kHrisEmployees,
-                                            std::string(record.at("remote_id").as_string()));
-    ASSERT_TRUE(fetched.ok() && fetched->has_value());
-    EXPECT_EQ(record, **fetched);
-    EXPECT_EQ(record.at("job_title").as_string(), "Engineer");
-  }
+  ASSERT_EQ(listed->records.size(), 1u);
+  auto fetched = connector_->fetch_record(ctx_, Model::kHrisEmployees, "123");
+  ASSERT_TRUE(fetched.ok() && fetched->has_value());
+  EXPECT_EQ(listed->records[0], **fetched);
+  EXPECT_EQ(listed->records[0].at("job_title").as_string(), "Engineering Manager");
 }
 
-// The time-off schema gives ids and amounts as JSON numbers (testdata/contract/time_off_requests.json).
 TEST_F(BambooHrApiTest, TimeOffRequestsWithNumericIdsFromTheVendorSchemaMap) {
   fake_.set("GET /api/v1/time_off/requests", 200,
             testing::read_testdata("bamboohr/testdata/contract/time_off_requests.json"));

@@ -115,6 +115,31 @@ void BambooHrSimulator::add_record_routes() {
                                       {"_links", std::move(links)}});
   });
 
+  router().add_sync(
+      "GET", "/api/v1/employees/changed", [this](const http::Request& req, const http::Params&) {
+        if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
+        auto since_text = req.query_param("since");
+        const auto since = since_text ? parse_iso8601(*since_text) : std::nullopt;
+        if (!since) return bamboohr_error(400, "since (an ISO 8601 date-time) is required");
+        std::lock_guard lock(mu_);
+        bj::object employees;
+        Millis latest = 0;
+        auto add = [&](const std::string& id, std::string_view action, Millis at) {
+          employees[id] = bj::object{{"id", id}, {"action", action}, {"lastChanged", format_iso8601(at)}};
+          latest = std::max(latest, at);
+        };
+        for (const auto* r : employees_.all()) {
+          const Millis at = std::max(r->created_at, r->updated_at);
+          if (at < *since) continue;
+          add(r->id, r->created_at >= *since ? "Inserted" : "Updated", at);
+        }
+        for (const auto& [id, at] : deleted_employees_)
+          if (at >= *since) add(id, "Deleted", at);
+        return json_reply(
+            200, bj::object{{"latest", latest > 0 ? bj::value(format_iso8601(latest)) : bj::value(nullptr)},
+                            {"employees", std::move(employees)}});
+      });
+
   router().add_sync("GET", "/api/v1/employees/{id}", [this](const http::Request& req, const http::Params& p) {
     if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
     std::vector<std::string> fields;

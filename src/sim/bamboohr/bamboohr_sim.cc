@@ -225,6 +225,7 @@ Result<bj::object> BambooHrSimulator::sim_delete(std::string_view model, std::st
       for (const auto& id : owned)
         requests_.erase(id);
       employees_.erase(remote_id);
+      deleted_employees_[std::string(remote_id)] = now_ms();
     } else if (!requests_.erase(remote_id)) {
       return make_error(ErrorKind::kNotFound, "no time-off request " + std::string(remote_id));
     }

@@ -37,7 +37,9 @@
 // every other name) → {"data": [{"employeeId", "firstName", "lastName", "preferredName", "photoUrl",
 // "jobTitleName", "status", <optional fields>}], "meta": {"total", "page": {"limit", "nextCursor" (null on
 // the last page), "prevCursor"}}, "_links": {"self", "next"?}}. GET /api/v1/employees/{id}?fields=… → {"id",
-// <requested fields>} (without `fields` only the id); 404 unknown. GET
+// <requested fields>} (without `fields` only the id); 404 unknown. GET /api/v1/employees/changed?since=<ISO>
+// (required) → {"latest", "employees": {"<id>": {"id", "action": Inserted|Updated|Deleted, "lastChanged"}}}
+// for every employee created, changed or deleted at or after `since`, unpaginated. GET
 // /api/v1/time_off/requests?start=YYYY-MM-DD&end=YYYY-MM-DD (both required; employeeId, status, type
 // optional) → a bare array of requests overlapping [start, end], unpaginated.
 //
@@ -119,12 +121,13 @@ class BambooHrSimulator final : public SimulatorBase {
   void add_record_routes();  // bamboohr_records.cc
 
   mutable std::mutex mu_;
-  std::int64_t next_employee_id_ = 40001;  // guarded by mu_
-  std::int64_t next_request_id_ = 9001;    // guarded by mu_
-  std::int64_t next_webhook_id_ = 1;       // guarded by mu_
-  RecordStore employees_;                  // guarded by mu_
-  RecordStore requests_;                   // guarded by mu_
-  std::vector<Webhook> webhooks_;          // guarded by mu_
+  std::int64_t next_employee_id_ = 40001;            // guarded by mu_
+  std::int64_t next_request_id_ = 9001;              // guarded by mu_
+  std::int64_t next_webhook_id_ = 1;                 // guarded by mu_
+  RecordStore employees_;                            // guarded by mu_
+  RecordStore requests_;                             // guarded by mu_
+  std::vector<Webhook> webhooks_;                    // guarded by mu_
+  std::map<std::string, Millis> deleted_employees_;  // id → when, for /employees/changed; guarded by mu_
 };
 
 // True when the request carries well-formed Basic credentials with a non-empty user (the API key).
