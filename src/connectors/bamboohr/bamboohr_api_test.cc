@@ -339,13 +339,14 @@ TEST_F(BambooHrApiTest, ListsEmployeesThroughTheChangedFeedAndFillsThemLikeATarg
 // testdata/contract/get_employee.json).
 TEST_F(BambooHrApiTest, AListedEmployeeIsTheRecordATargetedFetchStores) {
   fake_.set("GET /api/v1/employees/changed", 200,
-            R"({"latest":"2026-12-01T10:00:00+00:00","employees":{"123":{"id":"123","action":"Inserted",)"
-            R"("lastChanged":"2026-12-01T10:00:00+00:00"}}})");
-  fake_.set("GET /api/v1/employees/123", 200,
+            testing::read_testdata("bamboohr/testdata/contract/employees_changed.json"));
+  fake_.set("GET /api/v1/employees/*", 200,
             testing::read_testdata("bamboohr/testdata/contract/get_employee.json"));
   auto listed = connector_->list_records(ctx_, Model::kHrisEmployees, "");
   ASSERT_TRUE(listed.ok()) << listed.error().message;
-  ASSERT_EQ(listed->records.size(), 1u);
+  ASSERT_EQ(listed->records.size(), 2u);  // 123 and 124; 98 is Deleted
+  EXPECT_EQ(listed->records[0].at("remote_id").as_string(), "123");
+  EXPECT_EQ(listed->records[1].at("remote_id").as_string(), "124");
   auto fetched = connector_->fetch_record(ctx_, Model::kHrisEmployees, "123");
   ASSERT_TRUE(fetched.ok() && fetched->has_value());
   EXPECT_EQ(listed->records[0], **fetched);

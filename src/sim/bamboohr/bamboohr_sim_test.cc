@@ -272,6 +272,35 @@ TEST_F(BambooHrSimTest, TheEmployeeListHasTheShapeOfTheVendorsExample) {
   EXPECT_EQ(with_email.json().at("data").at(0).at("workEmail").as_string(), "a@acme.com");
 }
 
+// /employees/changed answers in the shape of the vendor's schema (contract/employees_changed.json): every
+// employee since `since`, Inserted, Updated or Deleted; `since` is required.
+TEST_F(BambooHrSimTest, TheChangedFeedHasTheShapeOfTheVendorsSchema) {
+  const std::string a = create("hris_employees", {{"first_name", "A"}});
+  const std::string b = create("hris_employees", {{"first_name", "B"}});
+  ASSERT_EQ(control("DELETE", "/_sim/hris_employees/" + b).status, 200);
+  EXPECT_EQ(api("GET", "/api/v1/employees/changed").status, 400);
+  Reply changed = api("GET", "/api/v1/employees/changed?since=1970-01-01T00:00:00Z");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  std::ifstream file(std::string(TRIBUTARY_SOURCE_DIR) +
+                     "/src/connectors/bamboohr/testdata/contract/employees_changed.json");
+  ASSERT_TRUE(file);
+  const bj::value contract = bj::parse(std::string(std::istreambuf_iterator<char>(file), {}));
+  const bj::value got = changed.json();
+  auto keys = [](const bj::object& o) {
+    std::set<std::string> out;
+    for (const auto& kv : o)
+      out.emplace(kv.key());
+    return out;
+  };
+  EXPECT_EQ(keys(got.as_object()), keys(contract.as_object()));
+  const bj::object& entry = got.at("employees").at(a).as_object();
+  EXPECT_EQ(keys(entry), keys(contract.at("employees").at("123").as_object()));
+  EXPECT_EQ(entry.at("action").as_string(), "Inserted");
+  EXPECT_EQ(got.at("employees").at(b).at("action").as_string(), "Deleted");
+  Reply later = api("GET", "/api/v1/employees/changed?since=2999-01-01T00:00:00Z");
+  EXPECT_TRUE(later.json().at("employees").as_object().empty());
+}
+
 TEST_F(BambooHrSimTest, TimeOffRequestsAreABareArrayWithoutWebhooks) {
   webhook(bj::object{{"name", "a"},
                      {"url", receiver_.url("/all")},
