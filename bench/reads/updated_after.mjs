@@ -55,6 +55,8 @@ try {
   const fmt = (xs) => `p50 ${percentile(xs, 50).toFixed(2)} ms / p99 ${percentile(xs, 99).toFixed(2)} ms (${xs.length} reads)`;
   console.log(`updated_after read (${backend}), idle:                ${fmt(idle)}`);
   console.log(`updated_after read (${backend}), 4 writers changing: ${fmt(loaded)}; ${changes} changes meanwhile`);
+  const long = (tb.logs?.() ?? '').split('\n').filter((l) => l.includes('records read: waited'));
+  if (long.length) console.log(`reads that waited 100 ms or more for record writers: ${long.length}; the longest lines:\n${long.slice(-3).join('\n')}`);
 } finally {
   await stopAll();
 }

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 
@@ -14,7 +13,6 @@
 #include "store/inbox_repo.h"
 #include "store/integrations_repo.h"
 #include "store/outbox_repo.h"
-#include "store/records_repo.h"
 #include "store/syncs_repo.h"
 
 namespace tributary::processing {
@@ -134,14 +132,6 @@ Result<Written> write_outcomes(store::Writer& writer, const RecordStage* record_
   Written out;
   Status written = writer.run([&](store::Connection& c) -> Status {
     out = Written{};
-    // Records are stamped with a time taken after this transaction announced itself to readers
-    // (store/records_repo.h): `now` was taken before the fetches, seconds ago perhaps.
-    Millis stamped = now;
-    if (record_stage != nullptr &&
-        std::any_of(batch.begin(), batch.end(), [](const Outcome* o) { return o->records.has_value(); })) {
-      if (auto s = store::records::begin_write(c); !s) return s;
-      stamped = std::max(now, now_ms());
-    }
     for (const Outcome* o : batch) {
       // A row another node completed first (our claim ran out meanwhile) is left as that node recorded it.
       auto completed = store::inbox::complete_received(c, o->inbox);
@@ -158,7 +148,9 @@ Result<Written> write_outcomes(store::Writer& writer, const RecordStage* record_
         out.sync = true;
       }
       if (o->records && record_stage != nullptr) {
-        auto changed = record_stage->apply(c, *o->records, o->inbox.id, stamped);
+        // The records' changed_at is the commit's time (store/records_repo.h), not `now`, which was taken
+        // before the fetches.
+        auto changed = record_stage->apply(c, *o->records, o->inbox.id, now);
         if (!changed) return changed.error();
         if (*changed) {
           auto relayed = store::events::insert_with_deliveries(c, **changed, endpoints, now);

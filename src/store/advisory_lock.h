@@ -14,7 +14,7 @@
 namespace tributary::store {
 
 // The kinds of work locked this way; each has its own key space. kRecordWrites is taken per transaction by
-// records::begin_write (store/records_repo.h), not through this class.
+// the record stamps at commit (store/records_repo.h), not through this class.
 enum class LockSpace : int { kReconcile = 1, kSync = 2, kRecordWrites = 3 };
 
 class AdvisoryLock {

@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +63,32 @@ class Connection {
   // `timeout`. Waiting never blocks a writer.
   virtual Status announce_record_write() = 0;
   virtual Status await_record_writes(std::chrono::milliseconds timeout) = 0;
+
+  // State that lives as long as the current transaction, by key (empty until set; dropped when the
+  // transaction commits or rolls back), and actions run inside it right before its COMMIT, in the order
+  // added. An action that fails fails the commit (the transaction is rolled back). Used by store functions
+  // that must act last in a transaction whatever else it holds (the record stamps, store/records_repo.h).
+  std::shared_ptr<void>& transaction_state(std::string_view key) { return tx_state_[std::string(key)]; }
+  void before_commit(std::function<Status()> action) { before_commit_.push_back(std::move(action)); }
+
+ protected:
+  // For the backends: run by commit() before COMMIT; the first failure is returned.
+  Status run_before_commit() {
+    auto actions = std::move(before_commit_);
+    before_commit_.clear();
+    for (auto& action : actions)
+      if (auto s = action(); !s) return s;
+    return {};
+  }
+  // For the backends: when the transaction has ended, however it ended.
+  void end_transaction_state() {
+    tx_state_.clear();
+    before_commit_.clear();
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<void>> tx_state_;
+  std::vector<std::function<Status()>> before_commit_;
 };
 
 // Wake-ups between nodes: notifications on named channels (PostgreSQL LISTEN/NOTIFY), on a connection of the

@@ -179,12 +179,18 @@ class PgConnection final : public Connection {
 
   Status begin() override {
     if (auto s = ensure_connected(); !s) return s;
+    end_transaction_state();  // whatever a lost or abandoned transaction left
     if (auto s = command("BEGIN ISOLATION LEVEL READ COMMITTED"); !s) return s;
     in_transaction_ = true;
     return {};
   }
 
   Status commit() override {
+    if (auto s = run_before_commit(); !s) {
+      (void)rollback();
+      return s;
+    }
+    end_transaction_state();
     // COMMIT ends the transaction block whatever its outcome (a deferred constraint failing, a lost
     // connection), so there is nothing left to roll back afterwards.
     in_transaction_ = false;
@@ -199,6 +205,7 @@ class PgConnection final : public Connection {
   }
 
   Status rollback() override {
+    end_transaction_state();
     in_transaction_ = false;
     // As on SQLite, nothing to undo is not a failure: no transaction open, or the connection (and with it
     // the transaction) is gone.

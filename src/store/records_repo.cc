@@ -1,5 +1,7 @@
 #include "store/records_repo.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
 #include <thread>
@@ -43,19 +45,54 @@ std::string placeholders(std::size_t first, std::size_t count) {
   return out;
 }
 
+// The seqs of the record versions this transaction wrote: stamped again right before its COMMIT.
+constexpr std::string_view kStampsKey = "records.stamps";
+constexpr std::size_t kStampsPerStatement = 500;
+
+Status stamp_at_commit_now(Connection& c, const std::vector<std::int64_t>& seqs) {
+  if (seqs.empty()) return {};
+  if (auto s = c.announce_record_write(); !s) return s;
+  const Millis now = now_ms();
+  for (std::size_t i = 0; i < seqs.size(); i += kStampsPerStatement) {
+    const std::size_t n = std::min(kStampsPerStatement, seqs.size() - i);
+    std::vector<Value> params{now};
+    for (std::size_t j = 0; j < n; ++j)
+      params.emplace_back(seqs[i + j]);
+    auto done = c.execute(
+        "UPDATE records SET changed_at = CASE WHEN changed_at > $1 THEN changed_at ELSE $1 END "
+        "WHERE seq IN (" +
+            placeholders(2, n) + ")",
+        params);
+    if (!done) return done.error();
+  }
+  return {};
+}
+
+// Registers a written version for the stamp at commit (store/records_repo.h).
+void stamp_at_commit(Connection& c, std::int64_t seq) {
+  auto& slot = c.transaction_state(kStampsKey);
+  if (!slot) {
+    auto seqs = std::make_shared<std::vector<std::int64_t>>();
+    slot = seqs;
+    c.before_commit([&c, seqs]() { return stamp_at_commit_now(c, *seqs); });
+  }
+  std::static_pointer_cast<std::vector<std::int64_t>>(slot)->push_back(seq);
+}
+
 }  // namespace
 
 namespace records {
-
-Status begin_write(Connection& c) {
-  return c.announce_record_write();
-}
 
 Result<Millis> read_horizon(Connection& c, std::chrono::milliseconds timeout) {
   const Millis started = now_ms();
   while (now_ms() <= started)
     std::this_thread::sleep_for(std::chrono::microseconds(100));
+  const auto waiting = std::chrono::steady_clock::now();
   if (auto s = await_writers(c, timeout); !s) return s.error();
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - waiting);
+  if (waited >= std::chrono::milliseconds(100))
+    spdlog::info("records read: waited {} ms for transactions writing records to end", waited.count());
   return started + 1;
 }
 
@@ -88,6 +125,7 @@ Result<UpsertResult> upsert(Connection& c, const std::string& integration_id, co
     out.created = true;
     out.changed = true;
     out.row = to_record(rows->front());
+    stamp_at_commit(c, out.row.seq);
     return out;
   }
   const RecordRow& old = **existing;
@@ -107,20 +145,23 @@ Result<UpsertResult> upsert(Connection& c, const std::string& integration_id, co
   if (rows->empty()) return make_error(ErrorKind::kInternal, "record vanished during upsert");
   out.changed = true;
   out.row = to_record(rows->front());
+  stamp_at_commit(c, out.row.seq);
   return out;
 }
 
 Result<bool> mark_deleted(Connection& c, const std::string& integration_id, const std::string& model,
                           const std::string& remote_id, Millis now) {
-  auto n = c.execute(
+  auto rows = c.query(
       "UPDATE records SET remote_deleted_at = $4, changed_at = CASE WHEN changed_at > $4 "
       "THEN changed_at ELSE $4 END, seq = " +
           next_seq_sql(c) +
           " WHERE integration_id = $1 AND model = $2 AND remote_id = $3 AND "
-          "remote_deleted_at IS NULL",
+          "remote_deleted_at IS NULL RETURNING seq",
       {integration_id, model, storable_text(c, remote_id), now});
-  if (!n) return n.error();
-  return *n > 0;
+  if (!rows) return rows.error();
+  if (rows->empty()) return false;
+  stamp_at_commit(c, rows->front().int64(0));
+  return true;
 }
 
 Result<MissingRecords> find_missing(Connection& c, const std::string& integration_id,

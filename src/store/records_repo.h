@@ -4,20 +4,22 @@
 // opaque cursor: a record that changes while a client pages through moves behind the cursor's position and
 // is seen again with its new content; records that do not change are never skipped or repeated.
 //
-// Reading by position never misses a change. A record's changed_at is stamped inside its transaction, before
-// the commit, so a reader whose query runs between the stamp and the commit does not see the row, and its
-// next query ("updated_after = when my previous query started", the Kombo pattern) would pass over it for
-// good. Two rules close that gap:
-//   - a transaction that writes records calls begin_write() first, and only then takes the time it stamps
-//     (PostgreSQL: a shared advisory lock held until the transaction ends; SQLite: the write lock that BEGIN
-//     IMMEDIATE already holds);
-//   - a positional read calls read_horizon() first, which returns once every transaction that was writing
-//     records when it was called has ended, and lists only rows stamped no later than the millisecond it was
-//     called in (RecordFilter::visible_before).
-// So every change stamped before a read's start is visible to that read, and every later one is stamped at or
-// after it and returned by the next read that starts from it. Readers never take a lock writers queue behind
-// (PostgreSQL: pg_locks is polled), so a reader cannot deadlock or stall the writers. The guarantee is in the
-// server's clock; nodes and clients are assumed to keep their clocks in sync (NTP).
+// Reading by position never misses a change. A version stamped before its transaction commits is invisible to
+// a read that runs in between, and the next read ("updated_after = when my previous read started", the Kombo
+// pattern) would pass over it for good. So:
+//   - every version upsert() or mark_deleted() writes inside a transaction is stamped again right before that
+//     transaction's COMMIT (Connection::before_commit), after announcing the write to readers
+//     (Connection::announce_record_write: PostgreSQL, a shared transaction-level advisory lock; SQLite, an
+//     in-process fence per database file). The announcement is held only from that last statement to the
+//     commit. Record writes outside a transaction (autocommit) are not fenced: production writes none.
+//   - a positional read calls read_horizon() first, which waits for the millisecond to pass and for every
+//   write
+//     announced before it to end, and lists only versions stamped up to the millisecond it began
+//     (RecordFilter::visible_before).
+// So every version stamped before a read's start is committed and visible to that read, and every later one
+// is stamped at or after it and returned by the next read that starts from it. Readers never take a lock
+// writers queue behind (PostgreSQL: pg_locks is polled), so a reader cannot stall or deadlock the writers.
+// The guarantee is in the server's clock; nodes and clients are assumed to keep their clocks in sync (NTP).
 // Thread-safety: stateless functions over the caller's Connection.
 #pragma once
 
@@ -68,8 +70,6 @@ struct RecordFilter {
 };
 
 namespace records {
-// First thing in a transaction that writes records, before taking the time to stamp them (see above).
-Status begin_write(Connection& c);
 // Before a positional read, outside any transaction: waits until every transaction that was writing records
 // when it was called has ended. kUnavailable after `timeout`.
 Status await_writers(Connection& c, std::chrono::milliseconds timeout);
@@ -77,9 +77,9 @@ Status await_writers(Connection& c, std::chrono::milliseconds timeout);
 // stamps later stamps a later millisecond), then await_writers(); returns the RecordFilter::visible_before
 // under which every record version is committed and visible. Takes at most a millisecond plus the wait.
 Result<Millis> read_horizon(Connection& c, std::chrono::milliseconds timeout);
-// Inserts or updates the record. content_hash is computed here from `data`. changed_at (= now) and a new seq
-// are written only when the hash differs from the stored one, or when a deleted record comes back (its
-// remote_deleted_at is cleared).
+// Inserts or updates the record. content_hash is computed here from `data`. changed_at (= now, and again the
+// commit's time when in a transaction) and a new seq are written only when the hash differs from the stored
+// one, or when a deleted record comes back (its remote_deleted_at is cleared).
 Result<UpsertResult> upsert(Connection& c, const std::string& integration_id, const std::string& model,
                             const std::string& id, const std::string& remote_id, const std::string& data,
                             Millis now);

@@ -155,9 +155,9 @@ TEST_P(RecordsRepoTest, MalformedCursorsAreRejected) {
 }
 
 // The Kombo pattern — "give me what changed since my previous read started" — run against writers whose
-// transactions commit a while after they stamp their records (as a processor batch or a sync page does). The
-// reader must end with exactly the stored state of every record, on every run: without the fence of
-// begin_write / await_writers / visible_before it misses changes for good.
+// transactions commit a while after they write their records with a time taken then (as a processor batch or
+// a sync page does). The reader must end with exactly the stored state of every record, on every run: without
+// the stamp at commit and the read horizon it misses changes for good.
 TEST_P(RecordsRepoTest, AReaderPollingUpdatedAfterNeverMissesAConcurrentChange) {
   constexpr int kRecords = 12;
   constexpr int kWriters = 3;
@@ -174,7 +174,6 @@ TEST_P(RecordsRepoTest, AReaderPollingUpdatedAfterNeverMissesAConcurrentChange) 
       for (int i = 0; i < kWritesPerWriter; ++i) {
         const std::string remote_id = std::to_string(rng() % kRecords);
         Status s = in_transaction(*conn, [&]() -> Status {
-          if (auto b = records::begin_write(*conn); !b) return b;
           const Millis stamp = now_ms();
           auto up =
               records::upsert(*conn, "personio:a", "hris_employees", "id_" + remote_id, remote_id,
@@ -239,14 +238,23 @@ TEST_P(RecordsRepoTest, AReaderPollingUpdatedAfterNeverMissesAConcurrentChange) 
   EXPECT_EQ(stale, 0);
 }
 
-// A reader waits for a transaction that stamped records before it asked, however long that takes, and not for
-// one that begins afterwards.
-TEST_P(RecordsRepoTest, AwaitWritersWaitsForATransactionWritingRecords) {
+// A version written in a transaction is stamped when the transaction commits, not when it was written; a
+// reader waits for a record write announced before it, however long that takes, and only for those.
+TEST_P(RecordsRepoTest, VersionsAreStampedAtCommitAndReadersWaitForAnnouncedWrites) {
   auto writer = connect();
   ASSERT_TRUE(writer->begin().ok());
-  ASSERT_TRUE(records::begin_write(*writer).ok());
-  ASSERT_TRUE(
-      records::upsert(*writer, "personio:a", "hris_employees", "id_1", "1", R"({"v":1})", now_ms()).ok());
+  ASSERT_TRUE(records::upsert(*writer, "personio:a", "hris_employees", "id_1", "1", R"({"v":1})", 1000).ok());
+  ASSERT_TRUE(records::mark_deleted(*writer, "personio:a", "hris_employees", "1", 1000).ok());
+  const Millis before_commit = now_ms();
+  ASSERT_TRUE(writer->commit().ok());
+  auto stored = records::get(c(), "personio:a", "hris_employees", "1");
+  ASSERT_TRUE(stored.ok() && *stored);
+  EXPECT_GE((*stored)->changed_at, before_commit) << "stamped when written, not at commit";
+  EXPECT_EQ((*stored)->remote_deleted_at, std::optional<Millis>(1000));
+
+  // The fence itself: a reader waits for an announced write until it ends.
+  ASSERT_TRUE(writer->begin().ok());
+  ASSERT_TRUE(writer->announce_record_write().ok());
   std::atomic<bool> committed{false};
   std::thread later([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -260,18 +268,16 @@ TEST_P(RecordsRepoTest, AwaitWritersWaitsForATransactionWritingRecords) {
   ASSERT_TRUE(fenced.ok()) << fenced.error().message;
   EXPECT_TRUE(committed.load());
   EXPECT_GE(waited, std::chrono::milliseconds(250));
-  EXPECT_EQ(list({}).size(), 1u);
 
-  // Nothing writing: no wait. And a bounded wait gives up with kUnavailable.
+  // Nothing announced: no wait. A bounded wait gives up with kUnavailable; a rolled-back write is no wait.
   EXPECT_TRUE(records::await_writers(c(), std::chrono::seconds(10)).ok());
   ASSERT_TRUE(writer->begin().ok());
-  ASSERT_TRUE(records::begin_write(*writer).ok());
+  ASSERT_TRUE(writer->announce_record_write().ok());
   auto timed_out = records::await_writers(c(), std::chrono::milliseconds(50));
   ASSERT_FALSE(timed_out.ok());
   EXPECT_EQ(timed_out.error().kind, ErrorKind::kUnavailable);
   ASSERT_TRUE(writer->rollback().ok());
-  EXPECT_TRUE(
-      records::await_writers(c(), std::chrono::milliseconds(50)).ok());  // rolled back: nothing to wait for
+  EXPECT_TRUE(records::await_writers(c(), std::chrono::milliseconds(50)).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RecordsRepoTest, testing_db::kBackends, testing_db::BackendParamName());

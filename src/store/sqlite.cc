@@ -232,13 +232,24 @@ class SqliteConnection final : public Connection {
     return static_cast<std::int64_t>(sqlite3_changes64(db_));
   }
 
-  Status begin() override { return run("BEGIN IMMEDIATE"); }
+  Status begin() override {
+    end_transaction_state();  // whatever an abandoned transaction (or autocommit writes) left
+    return run("BEGIN IMMEDIATE");
+  }
   Status commit() override {
+    if (auto s = run_before_commit(); !s) {
+      (void)rollback();
+      return s;
+    }
     Status s = run("COMMIT");
-    if (s || sqlite3_get_autocommit(db_) != 0) end_record_write();  // committed, or rolled back by SQLite
+    if (s || sqlite3_get_autocommit(db_) != 0) {  // committed, or rolled back by SQLite
+      end_record_write();
+      end_transaction_state();
+    }
     return s;
   }
   Status rollback() override {
+    end_transaction_state();
     // SQLite rolls back by itself after some errors (I/O, out of memory, disk full); there is nothing left
     // to undo then, and that is not a failure of rollback().
     if (sqlite3_get_autocommit(db_) != 0) {

@@ -234,8 +234,6 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
         Status s = writer_.run([&](store::Connection& c) -> Status {
           created = updated = unchanged = deleted = 0;
           model_changed = delivered = false;
-          // Stamped after this transaction announced itself to readers (store/records_repo.h).
-          if (auto s = store::records::begin_write(c); !s) return s;
           const Millis now = now_ms();
           for (const auto& [remote_id, record, listed_at] : pending) {
             // A record an event changed after this page was read is newer than what the page says: keep it.
