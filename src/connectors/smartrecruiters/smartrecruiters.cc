@@ -630,7 +630,12 @@ class SmartRecruitersConnector final : public ListingConnector {
   bool lists_changes(Model model) const override { return model == Model::kAtsJobs; }
 
  private:
-  // GET /candidates or /jobs with limit and pageId → {content, totalFound, nextPageId}.
+  // GET /candidates or /jobs with limit and pageId → {content, totalFound, nextPageId}. A listing's entries
+  // are summaries (the vendor's examples, testdata/contract/list_jobs.json and list_candidates.json, leave
+  // out the job's typeOfEmployment, function, experienceLevel, compensation and properties, the candidate's
+  // web, experience and phone), so the listing only enumerates ids and each record is read the way a
+  // webhook's fetch reads it: otherwise every full sync would blank what the last fetch stored, and back
+  // again.
   Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
                                std::optional<Millis> since) const override {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
@@ -652,7 +657,9 @@ class SmartRecruitersConnector final : public ListingConnector {
       if (!item.is_object()) continue;
       auto id = json::get_id(item, "id");
       if (!id || id->empty()) continue;
-      out.records.push_back(map(ctx, model, item.get_object(), *id));
+      auto record = fetch_record(ctx, model, *id);
+      if (!record) return record.error();
+      if (*record) out.records.push_back(std::move(**record));  // deleted since it was listed
     }
     auto next = json::get_string(**body, "nextPageId");
     // An empty page ends the listing even if a cursor came back, so a looping cursor cannot run forever.

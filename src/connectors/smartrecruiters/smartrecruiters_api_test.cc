@@ -3,6 +3,7 @@
 
 #include "connectors/common/records.h"
 #include "connectors/common/scripted_api.h"
+#include "connectors/common/test_support.h"
 #include "connectors/smartrecruiters/smartrecruiters.h"
 #include "core/json.h"
 #include "http/client.h"
@@ -311,34 +312,48 @@ TEST_F(SmartRecruitersApiTest, RecordErrors) {
   EXPECT_FALSE(connector_->fetch_record(ctx_, Model::kHrisEmployees, "x").ok());
 }
 
-TEST_F(SmartRecruitersApiTest, ListsAcrossPages) {
+// Listings are summaries (the vendor's examples, testdata/contract/list_jobs.json and list_candidates.json):
+// the listing enumerates ids across pages and each record is read like a webhook's fetch, so a synced record
+// is the fetched one.
+TEST_F(SmartRecruitersApiTest, ListsAcrossPagesAndReadsEachRecordLikeAFetch) {
   fake_.push("GET /candidates", 200,
              R"({"totalFound":3,"nextPageId":"page-2","content":[{"id":"c1","firstName":"A"},{"id":"c2"}]})");
   fake_.push("GET /candidates", 200, R"({"totalFound":3,"content":[{"id":"c3","lastName":"C"}]})");
+  fake_.on("GET /candidates/{id}", [](const http::Request& r) {
+    const std::string id = r.path.substr(r.path.rfind('/') + 1);
+    if (id == "c2") return http::Response::json(404, R"({"message":"not found"})");  // gone since the listing
+    return http::Response::json(200, R"({"id":")" + id + R"(","firstName":"F)" + id +
+                                         R"(","lastName":"L","web":{"linkedin":"https://linkedin.example/)" +
+                                         id + R"("}})");
+  });
   auto first = connector_->list_records(ctx_, Model::kAtsCandidates, "");
   ASSERT_TRUE(first.ok()) << first.error().message;
-  ASSERT_EQ(first->records.size(), 2u);
+  ASSERT_EQ(first->records.size(), 1u);
   EXPECT_EQ(first->records[0].at("remote_id"), bj::value("c1"));
+  EXPECT_EQ(first->records[0].at("first_name"), bj::value("Fc1"));  // from the record, not the summary
   EXPECT_EQ(first->next, "page-2");
-  EXPECT_TRUE(first->records[0].at("location").is_null());  // no location at all: null, not empty fields
+  auto fetched = connector_->fetch_record(ctx_, Model::kAtsCandidates, "c1");
+  ASSERT_TRUE(fetched.ok() && fetched->has_value());
+  EXPECT_EQ(first->records[0], **fetched);
   auto second = connector_->list_records(ctx_, Model::kAtsCandidates, first->next);
   ASSERT_TRUE(second.ok()) << second.error().message;
   ASSERT_EQ(second->records.size(), 1u);
-  EXPECT_EQ(second->records[0].at("last_name"), bj::value("C"));
   EXPECT_EQ(second->next, "");
-  auto reqs = fake_.requests();
-  ASSERT_EQ(reqs.size(), 2u);
-  EXPECT_EQ(reqs[0].param("limit"), "100");
-  EXPECT_EQ(reqs[0].param("pageId"), "");
-  EXPECT_EQ(reqs[1].param("pageId"), "page-2");
-  EXPECT_EQ(reqs[1].header("X-SmartToken"), "DCRA1-smart-token-0123456789abcdef");
+  std::vector<std::string> listings;
+  for (const auto& r : fake_.requests()) {
+    if (r.path == "/candidates") listings.push_back(r.param("pageId"));
+    EXPECT_EQ(r.header("X-SmartToken"), "DCRA1-smart-token-0123456789abcdef");
+  }
+  EXPECT_EQ(listings, (std::vector<std::string>{"", "page-2"}));
 
-  fake_.set("GET /jobs", 200, std::string(R"({"totalFound":1,"content":[)") + kJob + "]}");
+  // The vendor's job list example: its summaries lack what the full job carries.
+  fake_.set("GET /jobs", 200, testing::read_testdata("smartrecruiters/testdata/contract/list_jobs.json"));
+  fake_.set("GET /jobs/{id}", 200, kJob);
   auto jobs = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_TRUE(jobs.ok()) << jobs.error().message;
-  ASSERT_EQ(jobs->records.size(), 1u);
+  ASSERT_FALSE(jobs->records.empty());
   EXPECT_EQ(jobs->records[0].at("name"), bj::value("Analyst"));
-  EXPECT_EQ(fake_.requests().back().path, "/jobs");
+  EXPECT_FALSE(jobs->records[0].at("employment_type").is_null());
 
   fake_.set("GET /jobs", 401, R"({"message":"bad key"})");
   jobs = connector_->list_records(ctx_, Model::kAtsJobs, "");

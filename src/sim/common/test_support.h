@@ -8,9 +8,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <mutex>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,6 +26,22 @@
 #include "sim/simulator.h"
 
 namespace tributary::sim::testing {
+
+// A vendor example from src/connectors/<tool>/testdata/contract/ (its README gives the source), parsed.
+inline boost::json::value contract_example(const std::string& tool, const std::string& file) {
+  std::ifstream in(std::string(TRIBUTARY_SOURCE_DIR) + "/src/connectors/" + tool + "/testdata/contract/" +
+                   file);
+  if (!in) throw std::runtime_error("no contract example " + tool + "/" + file);
+  return boost::json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+}
+
+// The keys of an object, to hold a simulator's answer against the vendor's example.
+inline std::set<std::string> keys_of(const boost::json::value& v) {
+  std::set<std::string> out;
+  for (const auto& kv : v.as_object())
+    out.emplace(kv.key());
+  return out;
+}
 
 class TestReceiver {
  public:

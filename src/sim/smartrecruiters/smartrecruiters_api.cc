@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <set>
 
 #include "core/crypto.h"
 #include "core/json.h"
@@ -277,10 +278,35 @@ void SmartRecruitersSimulator::add_record_routes() {
                                       },
                                       nullptr)
                                   .size();
+          // A listing carries summaries, as the vendor's examples show (connectors/smartrecruiters/testdata/
+          // contract/list_jobs.json, list_candidates.json): the full record only through GET …/{id}.
+          static const std::set<std::string_view> kJobSummary = {
+              "actions",  "createdOn",     "department", "id",     "language", "lastActivityOn",
+              "location", "postingStatus", "refNumber",  "status", "title",    "updatedOn"};
+          static const std::set<std::string_view> kCandidateSummary = {"actions",
+                                                                       "averageRating",
+                                                                       "consent",
+                                                                       "createdOn",
+                                                                       "email",
+                                                                       "firstName",
+                                                                       "id",
+                                                                       "internal",
+                                                                       "lastName",
+                                                                       "location",
+                                                                       "primaryAssignment",
+                                                                       "secondaryAssignments",
+                                                                       "tags",
+                                                                       "updatedOn"};
+          const auto& summary = updated_filter ? kJobSummary : kCandidateSummary;
           bj::array content;
-          for (const auto* r : page)
-            content.push_back(r->data);
-          bj::object out{{"totalFound", total}, {"content", std::move(content)}};
+          for (const auto* r : page) {
+            bj::object entry;
+            for (const auto& kv : r->data)
+              if (summary.count(kv.key()) > 0) entry[kv.key()] = kv.value();
+            content.push_back(std::move(entry));
+          }
+          bj::object out{
+              {"totalFound", total}, {"offset", 0}, {"limit", limit}, {"content", std::move(content)}};
           if (more)
             out["nextPageId"] = crypto::base64url_encode_nopad(std::to_string(page.back()->seq) + "." +
                                                                std::to_string(updated_after));

@@ -303,6 +303,32 @@ TEST_F(SmartRecruitersSimTest, RecordsPageWithNextPageIdAndAnswer404) {
   EXPECT_EQ(api("GET", "/jobs/unknown").status, 404);
 }
 
+// Listings answer with summaries in the shape of the vendor's examples (connectors/smartrecruiters/testdata/
+// contract/list_*.json): no key the vendor's summary lacks, so a connector that maps a listing where it
+// should read the record finds nothing to map.
+TEST_F(SmartRecruitersSimTest, ListingsAnswerWithTheVendorsSummaries) {
+  ASSERT_EQ(control("POST", "/_sim/ats_candidates", bj::object{{"first_name", "Ada"}}).status, 200);
+  ASSERT_EQ(control("POST", "/_sim/ats_jobs", bj::object{{"name", "Analyst"}}).status, 200);
+  for (const char* kind : {"candidates", "jobs"}) {
+    SCOPED_TRACE(kind);
+    const bj::value contract =
+        testing::contract_example("smartrecruiters", std::string("list_") + kind + ".json");
+    Reply listed = api("GET", std::string("/") + kind);
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    const bj::value got = listed.json();
+    for (const auto& key : testing::keys_of(got))
+      EXPECT_TRUE(contract.as_object().contains(key)) << "envelope key " << key;
+    const auto vendor_keys = testing::keys_of(contract.at("content").at(0));
+    const bj::value entry = got.at("content").at(0);
+    for (const auto& key : testing::keys_of(entry))
+      EXPECT_TRUE(vendor_keys.count(key) > 0) << "summary key " << key << " is not in the vendor's summary";
+    const std::string id(entry.at("id").as_string());
+    Reply full = api("GET", std::string("/") + kind + "/" + id);
+    ASSERT_EQ(full.status, 200);
+    EXPECT_GT(full.json().as_object().size(), entry.as_object().size());
+  }
+}
+
 TEST_F(SmartRecruitersSimTest, AtMostSixteenLiveKeysAndHostileParametersGetErrors) {
   std::string id = subscribe("candidate.created");
   for (int i = 0; i < 16; ++i)

@@ -213,6 +213,10 @@ TEST_F(WorkableSimTest, EmployeeAndTimeoffEvents) {
   EXPECT_EQ(r.at("to_date").as_string(), "2026-03-06T00:00:00.000");
   EXPECT_EQ(r.at("state").as_string(), "approved");
   EXPECT_FALSE(r.as_object().contains("_employee_id"));
+  // The same keys as the vendor's own example (contract/timeoff_requests_response.json), and no more.
+  const bj::value contract = testing::contract_example("workable", "timeoff_requests_response.json");
+  EXPECT_EQ(testing::keys_of(list.json()), testing::keys_of(contract));
+  EXPECT_EQ(testing::keys_of(r), testing::keys_of(contract.at("requests").at(0)));
   Reply later = api("GET", "/spi/v3/timeoff/requests?from_date=2026-04-01T00:00:00.000&employee_id=" + emp);
   EXPECT_TRUE(later.json().at("requests").as_array().empty());
 }
