@@ -50,6 +50,19 @@ struct Fidelity {
   Evidence incremental = Evidence::kInferred;  // listing what changed since
 };
 
+// One call a connector makes to the tool's API, as the vendor documents it. Connector::api_calls() declares
+// every call; testdata/contract/endpoints.json holds the vendor's own table, a source per row;
+// contract_test.cc holds the declaration against that table, and the requests the connector really sends
+// against the declaration.
+struct ApiCall {
+  std::string method;              // "GET"
+  std::string host;                // the vendor's origin: "https://{companyDomain}.bamboohr.com"
+  std::string path;                // "/api/v1/employees/{id}" ({…}: one path segment)
+  std::vector<std::string> query;  // the query parameters the vendor requires
+  std::vector<std::string> body;   // the body keys the vendor requires (JSON object or form)
+  std::string auth;                // "basic" or "bearer"
+};
+
 // What the ingress needs to verify a request for one subscription.
 struct VerificationKeys {
   std::vector<std::string> secrets;  // the current secret first; more while a rotation overlaps
@@ -117,6 +130,8 @@ class Connector {
   virtual std::string default_base_url(const boost::json::object& credentials) const = 0;
   // What each part of this connector is proven against (the README's evidence table is generated from it).
   virtual Fidelity fidelity() const { return {}; }
+  // Every call this connector makes to the tool's API; empty while not declared yet.
+  virtual std::vector<ApiCall> api_calls() const { return {}; }
   // The tool's own authorization host where it is not the API host (Greenhouse issues Harvest tokens at
   // https://auth.greenhouse.io); empty when tokens come from the API host or the tool has none.
   virtual std::string default_auth_url(const boost::json::object& /*credentials*/) const { return ""; }

@@ -106,6 +106,19 @@ class BambooHrConnector final : public Connector {
     return kFeeds;
   }
 
+  // Every call, as the vendor documents it (testdata/contract/endpoints.json).
+
+  std::vector<ApiCall> api_calls() const override {
+    const std::string h = "https://{companyDomain}.bamboohr.com";
+    return {{"GET", h, "/api/v1/employees/changed", {"since"}, {}, "basic"},
+            {"GET", h, "/api/v1/employees/{id}", {}, {}, "basic"},
+            {"GET", h, "/api/v1/time_off/requests", {"start", "end"}, {}, "basic"},
+            {"POST", h, "/api/v1/webhooks", {}, {"name", "url", "format"}, "basic"},
+            {"GET", h, "/api/v1/webhooks/monitor_fields", {}, {}, "basic"},
+            {"GET", h, "/api/v1/webhooks/{id}", {}, {}, "basic"},
+            {"DELETE", h, "/api/v1/webhooks/{id}", {}, {}, "basic"}};
+  }
+
   // The sources: testdata/contract/README.md.
 
   Fidelity fidelity() const override {

@@ -505,6 +505,17 @@ class GreenhouseConnector final : public ListingConnector {
     return false;
   }
 
+  // Every call, as the vendor documents it (testdata/contract/endpoints.json).
+
+  std::vector<ApiCall> api_calls() const override {
+    const std::string harvest = "https://harvest.greenhouse.io";
+    return {{"POST", std::string(kAuthHost), "/token", {}, {"grant_type", "sub"}, "basic"},
+            {"GET", harvest, "/v3/candidates", {}, {}, "bearer"},
+            {"GET", harvest, "/v3/applications", {}, {}, "bearer"},
+            {"GET", harvest, "/v3/jobs", {}, {}, "bearer"},
+            {"GET", harvest, "/v3/job_posts", {}, {}, "bearer"}};
+  }
+
   // The sources: testdata/contract/README.md.
 
   Fidelity fidelity() const override {

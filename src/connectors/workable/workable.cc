@@ -116,6 +116,22 @@ class WorkableConnector final : public ListingConnector {
     return kFeeds;
   }
 
+  // Every call, as the vendor documents it (testdata/contract/endpoints.json).
+
+  std::vector<ApiCall> api_calls() const override {
+    const std::string h = "https://{subdomain}.workable.com";
+    return {{"GET", h, "/spi/v3/candidates", {}, {}, "bearer"},
+            {"GET", h, "/spi/v3/candidates/{id}", {}, {}, "bearer"},
+            {"GET", h, "/spi/v3/jobs", {}, {}, "bearer"},
+            {"GET", h, "/spi/v3/jobs/{shortcode}", {}, {}, "bearer"},
+            {"GET", h, "/spi/v3/employees", {}, {}, "bearer"},
+            {"GET", h, "/spi/v3/employees/{id}", {}, {}, "bearer"},
+            {"GET", h, "/spi/v3/timeoff/requests", {"employee_id", "from_date"}, {}, "bearer"},
+            {"POST", h, "/spi/v3/subscriptions", {}, {"target", "event"}, "bearer"},
+            {"GET", h, "/spi/v3/subscriptions", {}, {}, "bearer"},
+            {"DELETE", h, "/spi/v3/subscriptions/{id}", {}, {}, "bearer"}};
+  }
+
   // The sources: testdata/contract/README.md.
 
   Fidelity fidelity() const override {
