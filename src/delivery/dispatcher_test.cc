@@ -133,6 +133,8 @@ TEST_F(DispatcherTest, ProcessedEventIsDeliveredSignedWithBothSchemes) {
   EXPECT_EQ(attempts[0].status_code, 200);
   EXPECT_EQ(attempts[0].response_excerpt, R"({"ok":true})");
   EXPECT_FALSE(attempts[0].next_retry_at.has_value());
+  // The counters are added after the batch's write returns, a moment after the row is visible.
+  EXPECT_TRUE(wait_until([&] { return dispatcher_->stats().succeeded >= 1u; }));
   EXPECT_EQ(dispatcher_->stats().succeeded, 1u);
 }
 
