@@ -104,14 +104,10 @@ std::string coverage_markdown(const Registry& registry) {
         out += " – |";
         continue;
       }
-      if (cell.vendor_events.empty()) {  // no webhook, declared with how the change is found instead
-        notes.push_back(std::string(c->display_name()) + ", " + std::string(kind.label) + ": " + cell.note);
-        out += " by sync [" + std::to_string(notes.size()) + "] |";
-        continue;
-      }
       std::string text;
       for (const auto& v : cell.vendor_events)
         text += (text.empty() ? "" : ", ") + ("`" + v + "`");
+      if (text.empty()) text = "by sync";  // no webhook: the note says how the change is found instead
       if (!cell.note.empty()) {
         notes.push_back(std::string(c->display_name()) + ", " + std::string(kind.label) + ": " + cell.note);
         text += " [" + std::to_string(notes.size()) + "]";

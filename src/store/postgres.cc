@@ -222,8 +222,10 @@ class PgConnection final : public Connection {
   // schema so that databases sharing a server through schemas do not wait for each other.
   Status announce_record_write() override {
     if (!in_transaction_)
-      return make_error(ErrorKind::kInternal, "a record write is announced inside a transaction");
-    auto r = query(std::string("SELECT pg_advisory_xact_lock_shared(") + kRecordWriteLock + ")", {});
+      return make_error(ErrorKind::kInternal, "a record write must be announced inside a transaction");
+    auto r = query(std::string("SELECT pg_advisory_xact_lock_shared(") + kRecordWriteLockClass + ", " +
+                       kRecordWriteLockObject + ")",
+                   {});
     if (!r) return r.error();
     return {};
   }
@@ -259,7 +261,6 @@ class PgConnection final : public Connection {
   // LockSpace::kRecordWrites (store/advisory_lock.h) and the schema.
   static constexpr const char* kRecordWriteLockClass = "3";
   static constexpr const char* kRecordWriteLockObject = "hashtext(current_schema() || ':records')";
-  static constexpr const char* kRecordWriteLock = "3, hashtext(current_schema() || ':records')";
 
   struct Prepared {
     std::string name;

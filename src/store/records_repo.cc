@@ -182,13 +182,11 @@ Result<MissingRecords> find_missing(Connection& c, const std::string& integratio
   return out;
 }
 
-Result<std::int64_t> mark_missing_deleted(Connection& c, const std::string& integration_id,
-                                          const std::string& model, const std::set<std::string>& seen,
-                                          Millis changed_before, Millis now) {
-  auto missing = find_missing(c, integration_id, model, seen, changed_before);
-  if (!missing) return missing.error();
+Result<std::int64_t> mark_all_deleted(Connection& c, const std::string& integration_id,
+                                      const std::string& model, const std::vector<std::string>& remote_ids,
+                                      Millis now) {
   std::int64_t marked = 0;
-  for (const auto& remote_id : missing->remote_ids) {
+  for (const auto& remote_id : remote_ids) {
     auto del = mark_deleted(c, integration_id, model, remote_id, now);
     if (!del) return del.error();
     if (*del) ++marked;

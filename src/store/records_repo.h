@@ -97,10 +97,11 @@ struct MissingRecords {
 Result<MissingRecords> find_missing(Connection& c, const std::string& integration_id,
                                     const std::string& model, const std::set<std::string>& seen,
                                     Millis changed_before);
-// Marks deleted (as mark_deleted does) every record find_missing() names. Returns how many it marked.
-Result<std::int64_t> mark_missing_deleted(Connection& c, const std::string& integration_id,
-                                          const std::string& model, const std::set<std::string>& seen,
-                                          Millis changed_before, Millis now);
+// Marks each of the records deleted, as mark_deleted does (after a full listing: what find_missing() names).
+// Returns how many it marked.
+Result<std::int64_t> mark_all_deleted(Connection& c, const std::string& integration_id,
+                                      const std::string& model, const std::vector<std::string>& remote_ids,
+                                      Millis now);
 Result<std::optional<RecordRow>> get(Connection& c, const std::string& integration_id,
                                      const std::string& model, const std::string& remote_id);
 // In (changed_at, seq) order.

@@ -262,7 +262,7 @@ class SqliteConnection final : public Connection {
   }
   Status announce_record_write() override {
     if (sqlite3_get_autocommit(db_) != 0)
-      return make_error(ErrorKind::kInternal, "a record write is announced inside a transaction");
+      return make_error(ErrorKind::kInternal, "a record write must be announced inside a transaction");
     if (!announced_) announced_ = fence_->enter();
     return {};
   }

@@ -206,7 +206,9 @@ TEST_P(SyncsRepoTest, MissingRecordsAreMarkedDeletedUnlessChangedDuringTheListin
   }
   // "3" was written by an event after the listing started at 2000.
   ASSERT_TRUE(records::upsert(c(), "personio:a", "hris_employees", "u3", "3", R"({"x":1})", 2500).ok());
-  auto marked = records::mark_missing_deleted(c(), "personio:a", "hris_employees", {"1"}, 2000, 3000);
+  auto missing = records::find_missing(c(), "personio:a", "hris_employees", {"1"}, 2000);
+  ASSERT_TRUE(missing.ok()) << missing.error().message;
+  auto marked = records::mark_all_deleted(c(), "personio:a", "hris_employees", missing->remote_ids, 3000);
   ASSERT_TRUE(marked.ok()) << marked.error().message;
   EXPECT_EQ(*marked, 1);
   auto two = records::get(c(), "personio:a", "hris_employees", "2");
@@ -214,7 +216,9 @@ TEST_P(SyncsRepoTest, MissingRecordsAreMarkedDeletedUnlessChangedDuringTheListin
   EXPECT_EQ((*two)->remote_deleted_at, std::optional<Millis>(3000));
   auto three = records::get(c(), "personio:a", "hris_employees", "3");
   EXPECT_FALSE((*three)->remote_deleted_at);
-  EXPECT_EQ(*records::mark_missing_deleted(c(), "personio:a", "hris_employees", {"1"}, 2000, 3000), 0);
+  auto again = records::find_missing(c(), "personio:a", "hris_employees", {"1"}, 2000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*records::mark_all_deleted(c(), "personio:a", "hris_employees", again->remote_ids, 3000), 0);
 }
 
 TEST_P(SyncsRepoTest, IntegrationsFromBeforeSyncsAreDueAtOnce) {

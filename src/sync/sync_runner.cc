@@ -267,11 +267,10 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
                                          options_.schedule.max_deletion_percent)) {
               held = HeldDeletions{missing->live, count};
             } else {
-              for (const auto& remote_id : missing->remote_ids) {
-                auto del = store::records::mark_deleted(c, run.integration.id, model_name, remote_id, now);
-                if (!del) return del.error();
-                if (*del) ++deleted;
-              }
+              auto marked = store::records::mark_all_deleted(c, run.integration.id, model_name,
+                                                             missing->remote_ids, now);
+              if (!marked) return marked.error();
+              deleted = *marked;
             }
             model_changed = model_changed || deleted > 0;
           }

@@ -199,9 +199,7 @@ class BambooHrConnector final : public Connector {
   Result<RemoteSubscription> create_subscription(const ApiContext& ctx,
                                                  const SubscriptionRequest& request) const override {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
-    auto domain = company_domain(ctx);
-    if (!domain) return domain.error();
-    auto auth = basic_auth(ctx);
+    auto auth = basic_auth(ctx);  // checks company_domain too
     if (!auth) return auth.error();
     const auto secrets = secrets_of(ctx);
 
@@ -219,14 +217,14 @@ class BambooHrConnector final : public Connector {
     if (updated) {
       // Only fields the account offers (GET …/webhooks/monitor_fields) may be monitored: BambooHR answers 400
       // for any other. When the list cannot be read, ask for all and let BambooHR say what is wrong.
-      const std::set<std::string> offered = monitorable_fields(ctx, *domain, *auth);
+      const std::set<std::string> offered = monitorable_fields(ctx, *auth);
       bj::array fields;
       for (std::string_view f : kMonitorFields)
         if (offered.empty() || offered.count(std::string(f)) > 0) fields.emplace_back(f);
       body["monitorFields"] = std::move(fields);
     }
 
-    http::ClientRequest req = authorized(ctx, "POST", webhooks_url(ctx, *domain, ""), *auth);
+    http::ClientRequest req = authorized(ctx, "POST", webhooks_url(ctx, ""), *auth);
     req.headers.emplace_back("Content-Type", "application/json");
     req.body = json::serialize(body);
     http::ClientResponse resp = ctx.client->send_sync(std::move(req));
@@ -255,12 +253,10 @@ class BambooHrConnector final : public Connector {
   Status delete_subscription(const ApiContext& ctx, const std::string& remote_id) const override {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     if (remote_id.empty()) return invalid("empty webhook id");
-    auto domain = company_domain(ctx);
-    if (!domain) return domain.error();
-    auto auth = basic_auth(ctx);
+    auto auth = basic_auth(ctx);  // checks company_domain too
     if (!auth) return auth.error();
     http::ClientRequest req =
-        authorized(ctx, "DELETE", webhooks_url(ctx, *domain, common::encode_path_segment(remote_id)), *auth);
+        authorized(ctx, "DELETE", webhooks_url(ctx, common::encode_path_segment(remote_id)), *auth);
     http::ClientResponse resp = ctx.client->send_sync(std::move(req));
     // 404: already gone (deleted in BambooHR, or an earlier attempt succeeded): the goal is reached.
     if ((resp.status >= 200 && resp.status <= 299) || resp.status == 404) return {};
@@ -272,13 +268,10 @@ class BambooHrConnector final : public Connector {
   Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const override {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     if (remote_id.empty()) return false;
-    auto domain = company_domain(ctx);
-    if (!domain) return domain.error();
-    auto auth = basic_auth(ctx);
+    auto auth = basic_auth(ctx);  // checks company_domain too
     if (!auth) return auth.error();
     http::ClientResponse resp = common::get_with_retry(
-        ctx,
-        authorized(ctx, "GET", webhooks_url(ctx, *domain, common::encode_path_segment(remote_id)), *auth));
+        ctx, authorized(ctx, "GET", webhooks_url(ctx, common::encode_path_segment(remote_id)), *auth));
     if (resp.status == 404) return false;
     if (resp.status >= 200 && resp.status <= 299) return true;
     return api_error("looking up the webhook", resp, secrets_of(ctx));
@@ -486,11 +479,10 @@ class BambooHrConnector final : public Connector {
 
   // The aliases of GET …/webhooks/monitor_fields ({"fields": [{"id", "name", "alias"}]}); empty when
   // unreadable.
-  std::set<std::string> monitorable_fields(const ApiContext& ctx, const std::string& domain,
-                                           const std::string& auth) const {
+  static std::set<std::string> monitorable_fields(const ApiContext& ctx, const std::string& auth) {
     std::set<std::string> out;
     http::ClientResponse resp =
-        ctx.client->send_sync(authorized(ctx, "GET", webhooks_url(ctx, domain, "monitor_fields"), auth));
+        ctx.client->send_sync(authorized(ctx, "GET", webhooks_url(ctx, "monitor_fields"), auth));
     if (resp.status < 200 || resp.status > 299) return out;
     auto parsed = json::parse(resp.body);
     if (!parsed || !parsed->is_object()) return out;
@@ -507,8 +499,7 @@ class BambooHrConnector final : public Connector {
   // The webhooks API on the company's host, as BambooHR's OpenAPI document gives it (/api/v1/webhooks,
   // …/{id}, …/monitor_fields; HTTP Basic with the API key). The legacy gateway form
   // (api.bamboohr.com/api/gateway.php/{companyDomain}/v1/webhooks/) is no longer used.
-  static std::string webhooks_url(const ApiContext& ctx, const std::string& /*domain*/,
-                                  const std::string& id) {
+  static std::string webhooks_url(const ApiContext& ctx, const std::string& id) {
     const std::string url = common::join_url(ctx.base_url, "/api/v1/webhooks");
     return id.empty() ? url : url + "/" + id;
   }
