@@ -8,6 +8,7 @@
 #include "api/respond.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "delivery/events.h"
 #include "delivery/signing.h"
 #include "store/outbox_repo.h"
 
@@ -15,7 +16,6 @@ namespace tributary::api {
 namespace {
 
 constexpr Millis kRotationOverlapMs = 24 * 3600 * 1000;
-const std::vector<std::string> kEventTypes = {"remote-event-received", "data-changed", "sync-finished"};
 
 Result<std::string> validate_url(const bj::value* v) {
   if (v == nullptr || !v->is_string()) return make_error(ErrorKind::kInvalidArgument, "url is required");
@@ -35,8 +35,7 @@ Result<std::vector<std::string>> validate_types(const bj::value* v) {
   if (v == nullptr || v->is_null()) return out;
   if (!v->is_array()) return make_error(ErrorKind::kInvalidArgument, "event_types must be an array");
   for (const auto& el : v->get_array()) {
-    if (!el.is_string() || std::find(kEventTypes.begin(), kEventTypes.end(), std::string(el.get_string())) ==
-                               kEventTypes.end()) {
+    if (!el.is_string() || !delivery::parse_event_type(el.get_string())) {
       return make_error(ErrorKind::kInvalidArgument,
                         "event_types: expected remote-event-received, data-changed or sync-finished");
     }

@@ -1,5 +1,7 @@
 #include "processing/processor.h"
 
+#include "delivery/events.h"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
@@ -8,6 +10,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "delivery/events.h"
 #include "processing/record_stage.h"
 #include "processing/scope.h"
 #include "store/inbox_repo.h"
@@ -48,11 +51,6 @@ std::string join_sorted(const std::set<std::string>& names) {
     out += n;
   }
   return out;
-}
-
-bj::value end_user_value(const std::string& text) {
-  auto parsed = json::parse(text);
-  return parsed ? *parsed : bj::value(bj::object{});
 }
 
 Outcome decide(const store::InboxRow& row, const std::optional<store::IntegrationRow>& integration,
@@ -97,23 +95,7 @@ Outcome decide(const store::InboxRow& row, const std::optional<store::Integratio
     return ignore("out of scope: " + join_sorted(dropped) + " disabled in the scope config");
   }
 
-  store::EventRow event;
-  event.id = new_id("evt");
-  event.type = "remote-event-received";
-  event.integration_id = integration->id;
-  event.inbox_id = row.id;
-  event.created_at = now;
-  bj::object data;
-  data["integration_id"] = integration->id;
-  data["integration_tool"] = integration->tool;
-  data["integration_category"] = integration->category;
-  data["end_user"] = end_user_value(integration->end_user);
-  data["events"] = in_scope;
-  bj::object envelope;
-  envelope["id"] = event.id;
-  envelope["type"] = event.type;
-  envelope["data"] = std::move(data);
-  event.payload = bj::serialize(envelope);
+  store::EventRow event = delivery::remote_event_received(*integration, in_scope, row.id, now);
 
   out.inbox.outcome = "accepted";
   if (!dropped.empty()) out.inbox.reason = "partly out of scope: " + join_sorted(dropped) + " not relayed";

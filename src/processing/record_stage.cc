@@ -7,6 +7,7 @@
 #include "connectors/common/records.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "delivery/events.h"
 #include "store/records_repo.h"
 
 namespace tributary::processing {
@@ -174,21 +175,8 @@ Result<std::optional<store::EventRow>> RecordStage::apply(store::Connection& c, 
     }
   }
   if (changed_models.empty()) return std::optional<store::EventRow>{};
-  store::EventRow event;
-  event.id = new_id("evt");
-  event.type = "data-changed";
-  event.integration_id = work.integration_id;
-  event.inbox_id = inbox_id;
-  event.created_at = now;
-  bj::array models;
-  for (const auto& m : changed_models)
-    models.push_back(bj::object{{"name", m}});
-  bj::object data{{"integration_id", work.integration_id},
-                  {"integration_tool", work.tool},
-                  {"integration_category", work.category},
-                  {"changed_models", std::move(models)}};
-  event.payload =
-      json::serialize(bj::object{{"id", event.id}, {"type", event.type}, {"data", std::move(data)}});
+  store::EventRow event =
+      delivery::data_changed({work.integration_id, work.tool, work.category}, changed_models, inbox_id, now);
   return std::optional<store::EventRow>(std::move(event));
 }
 

@@ -7,9 +7,9 @@
 
 #include "core/ids.h"
 #include "core/json.h"
+#include "delivery/events.h"
 #include "store/records_repo.h"
 #include "sync/schedule.h"
-#include "sync/sync_events.h"
 
 namespace tributary::sync {
 namespace {
@@ -276,7 +276,10 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
           }
           if (last && (changed || model_changed)) {
             auto wrote = store::events::insert_with_deliveries(
-                c, data_changed_event(run.integration, {model_name}, now), run.endpoints, now);
+                c,
+                delivery::data_changed(delivery::EventSource::of(run.integration), {model_name}, std::nullopt,
+                                       now),
+                run.endpoints, now);
             if (!wrote) return wrote.error();
             delivered = *wrote;
           }
@@ -411,7 +414,7 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
     if (!finished) return finished.error();
     if (!*finished || run.integration.id.empty()) return {};
     auto wrote = store::events::insert_with_deliveries(
-        c, sync_finished_event(run.integration, run.sync, options_.public_url), run.endpoints,
+        c, delivery::sync_finished(run.integration, run.sync, options_.public_url), run.endpoints,
         *run.sync.ended_at);
     if (!wrote) return wrote.error();
     delivered = *wrote;

@@ -447,6 +447,7 @@ describe('syncs: the simulated Greenhouse listed page by page', () => {
     );
     assert.equal(finished.data.sync_state, 'SUCCEEDED');
     assert.equal(finished.data.integration_id, integration.id);
+    assert.deepEqual(rx.schemaErrors, [], 'the Kombo SDK reads every event it has a schema for');
   });
   after(async () => rx?.close());
 
@@ -506,6 +507,7 @@ describe('syncs: the simulated Greenhouse listed page by page', () => {
       (e) => e.type === 'data-changed' && e.data.changed_models.some((m) => m.name === 'ats_jobs'),
     );
     assert.ok(changed.length >= 2, 'the syncs that changed jobs sent data-changed');
+    assert.deepEqual(rx.schemaErrors, [], 'the Kombo SDK reads every sync-finished and data-changed');
   });
 
   test('a tool answering 401 ends the sync AUTHENTICATION_FAILED and says so in sync-finished', async () => {
@@ -520,6 +522,8 @@ describe('syncs: the simulated Greenhouse listed page by page', () => {
       );
       assert.equal(finished.data.sync_state, 'AUTHENTICATION_FAILED');
       assert.ok(finished.data.log_url.endsWith(`/v1/syncs/${forced.sync_id}`), finished.data.log_url);
+      assert.ok(Number.isInteger(finished.data.sync_duration_seconds), String(finished.data.sync_duration_seconds));
+      assert.deepEqual(rx.schemaErrors, []);
     } finally {
       await sim.ctl('POST', '/_sim/faults', { unauthorized: false });
     }

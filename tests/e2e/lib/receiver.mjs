@@ -23,10 +23,13 @@
 //   {delayMs: 100, body: "...", headers: {...}}  applies to every answer
 //   (attempt) => ({status, headers, body, delayMs, hang})   a function, may be async; `attempt` is the record above
 //                                        plus `nForId` (the 1-based count of verified attempts for its id).
+// schemaErrors: one {id, type, error} per acknowledged event that the official Kombo SDK's webhook schema for
+//           its type rejects (data-changed and sync-finished; the SDK has no schema for remote-event-received).
 // Signature failures are answered 401 before any behaviour applies and do not count as attempts for failTimes.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import { dataChangedWebhookPayloadFromJSON, syncFinishedWebhookPayloadFromJSON } from '@kombo-api/sdk/models';
 import { Webhook } from 'standardwebhooks';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -80,6 +83,19 @@ function parseJson(text) {
   }
 }
 
+// The SDK's parser for each event type it describes (@kombo-api/sdk src/models/*webhookpayload.ts).
+const SDK_PARSERS = {
+  'data-changed': dataChangedWebhookPayloadFromJSON,
+  'sync-finished': syncFinishedWebhookPayloadFromJSON,
+};
+
+function sdkError(type, raw) {
+  const parse = SDK_PARSERS[type];
+  if (!parse) return null;
+  const parsed = parse(raw);
+  return parsed.ok ? null : String(parsed.error?.message ?? parsed.error);
+}
+
 function specToFunction(spec) {
   const failing =
     spec.hang === true || spec.status !== undefined || spec.retryAfter !== undefined || spec.failTimes !== undefined;
@@ -120,6 +136,7 @@ export async function startReceiver({ secret, port = 0 } = {}) {
   const events = [];
   const eventsById = new Map();
   const attempts = [];
+  const schemaErrors = [];
   const hanging = new Set();
   const timers = new Map();
   let closed = false;
@@ -202,6 +219,8 @@ export async function startReceiver({ secret, port = 0 } = {}) {
         };
         eventsById.set(attempt.id, event);
         events.push(event);
+        const error = sdkError(event.type, attempt.raw);
+        if (error) schemaErrors.push({ id: event.id, type: event.type, error });
       }
     }
     return reply(status, plan.headers ?? {}, plan.body ?? '');
@@ -225,6 +244,7 @@ export async function startReceiver({ secret, port = 0 } = {}) {
     events,
     attempts,
     eventsById,
+    schemaErrors,
     // A spec object or a function; resets the failTimes counters.
     setBehaviour(next) {
       behaviour = typeof next === 'function' ? next : specToFunction(next ?? {});

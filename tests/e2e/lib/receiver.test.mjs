@@ -215,3 +215,48 @@ test('non-POST requests are refused and not recorded', async () => {
   await res.text();
   assert.equal(receiver.attempts.length, 0);
 });
+
+test('events the Kombo SDK schema rejects are listed in schemaErrors, with the reason', async () => {
+  const secret = newSecret();
+  receiver = await startReceiver({ secret });
+  const data = {
+    sync_id: 'sync_1',
+    sync_state: 'SUCCEEDED',
+    sync_started_at: '2026-12-07T10:00:00.000Z',
+    sync_ended_at: '2026-12-07T10:00:02.500Z',
+    sync_duration_seconds: 2,
+    integration_id: 'int_1',
+    integration_tool: 'personio',
+    integration_category: 'HRIS',
+    end_user: { organization_name: 'Acme', creator_email: null, origin_id: null },
+    log_url: 'http://127.0.0.1/v1/syncs/sync_1',
+  };
+  const bodies = {
+    evt_ok: JSON.stringify({ id: 'evt_ok', type: 'sync-finished', data }),
+    evt_fraction: JSON.stringify({
+      id: 'evt_fraction',
+      type: 'sync-finished',
+      data: { ...data, sync_duration_seconds: 2.5 },
+    }),
+    evt_null_org: JSON.stringify({
+      id: 'evt_null_org',
+      type: 'sync-finished',
+      data: { ...data, end_user: { organization_name: null, creator_email: null, origin_id: null } },
+    }),
+    evt_model: JSON.stringify({
+      id: 'evt_model',
+      type: 'data-changed',
+      data: { integration_id: 'int_1', integration_tool: 'x', integration_category: 'ATS', changed_models: [{}] },
+    }),
+  };
+  for (const [id, body] of Object.entries(bodies)) {
+    const res = await post(receiver.url, signedHeaders({ secrets: [secret], id, body }), body);
+    assert.equal(res.status, 200);
+  }
+  assert.equal(receiver.events.length, 4, 'rejected by the schema, still acknowledged and recorded');
+  assert.deepEqual(
+    receiver.schemaErrors.map((e) => e.id),
+    ['evt_fraction', 'evt_null_org', 'evt_model'],
+  );
+  assert.match(receiver.schemaErrors[0].error, /sync_duration_seconds|integer/i);
+});

@@ -1,0 +1,104 @@
+#include "delivery/events.h"
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/json.h"
+
+namespace tributary::delivery {
+namespace {
+
+namespace bj = boost::json;
+
+store::EventRow envelope(EventType type, const std::string& integration_id, bj::object data, Millis now) {
+  store::EventRow event;
+  event.id = new_id("evt");
+  event.type = std::string(to_string(type));
+  event.integration_id = integration_id;
+  event.created_at = now;
+  event.payload =
+      json::serialize(bj::object{{"id", event.id}, {"type", event.type}, {"data", std::move(data)}});
+  return event;
+}
+
+bj::object integration_fields(const EventSource& source) {
+  return bj::object{{"integration_id", source.integration_id},
+                    {"integration_tool", source.tool},
+                    {"integration_category", source.category}};
+}
+
+}  // namespace
+
+std::string_view to_string(EventType t) {
+  switch (t) {
+    case EventType::kRemoteEventReceived:
+      return "remote-event-received";
+    case EventType::kDataChanged:
+      return "data-changed";
+    case EventType::kSyncFinished:
+      return "sync-finished";
+  }
+  return "unknown";
+}
+
+std::optional<EventType> parse_event_type(std::string_view text) {
+  for (EventType t : kAllEventTypes)
+    if (to_string(t) == text) return t;
+  return std::nullopt;
+}
+
+EventSource EventSource::of(const store::IntegrationRow& integration) {
+  return EventSource{integration.id, integration.tool, integration.category};
+}
+
+bj::object end_user_of(const store::IntegrationRow& integration) {
+  bj::object out{{"organization_name", ""}, {"creator_email", nullptr}, {"origin_id", nullptr}};
+  auto parsed = json::parse(integration.end_user);
+  if (!parsed || !parsed->is_object()) return out;
+  for (auto& [key, value] : out) {
+    const bj::value* stored = parsed->get_object().if_contains(key);
+    if (stored != nullptr && stored->is_string()) value = *stored;
+  }
+  return out;
+}
+
+store::EventRow remote_event_received(const store::IntegrationRow& integration, bj::array events,
+                                      const std::string& inbox_id, Millis now) {
+  bj::object data = integration_fields(EventSource::of(integration));
+  data["end_user"] = end_user_of(integration);
+  data["events"] = std::move(events);
+  store::EventRow event = envelope(EventType::kRemoteEventReceived, integration.id, std::move(data), now);
+  event.inbox_id = inbox_id;
+  return event;
+}
+
+store::EventRow data_changed(const EventSource& source, const std::set<std::string>& models,
+                             const std::optional<std::string>& inbox_id, Millis now) {
+  bj::array changed;
+  for (const auto& m : models)
+    changed.push_back(bj::object{{"name", m}});
+  bj::object data = integration_fields(source);
+  data["changed_models"] = std::move(changed);
+  store::EventRow event = envelope(EventType::kDataChanged, source.integration_id, std::move(data), now);
+  event.inbox_id = inbox_id;
+  return event;
+}
+
+store::EventRow sync_finished(const store::IntegrationRow& integration, const store::SyncRow& sync,
+                              std::string_view public_url) {
+  const Millis started = sync.started_at.value_or(sync.queued_at);
+  const Millis ended = std::max(sync.ended_at.value_or(started), started);
+  while (!public_url.empty() && public_url.back() == '/')
+    public_url.remove_suffix(1);
+  bj::object data{{"sync_id", sync.id},
+                  {"sync_state", sync.state},
+                  {"sync_started_at", format_iso8601(started)},
+                  {"sync_ended_at", format_iso8601(ended)},
+                  {"sync_duration_seconds", static_cast<std::int64_t>((ended - started) / 1000)}};
+  for (auto& [key, value] : integration_fields(EventSource::of(integration)))
+    data[key] = value;
+  data["end_user"] = end_user_of(integration);
+  data["log_url"] = std::string(public_url) + "/v1/syncs/" + sync.id;
+  return envelope(EventType::kSyncFinished, integration.id, std::move(data), ended);
+}
+
+}  // namespace tributary::delivery

@@ -1,0 +1,57 @@
+// The downstream events: one builder per type, so every body of a type has the same keys and value types.
+// The shapes follow the Kombo SDK's webhook schemas (@kombo-api/sdk 1.1.3, src/models/*webhookpayload.ts):
+//   remote-event-received  {integration_id, integration_tool, integration_category, end_user, events[]}
+//   data-changed           {integration_id, integration_tool, integration_category, changed_models[{name}]}
+//   sync-finished          {sync_id, sync_state, sync_started_at, sync_ended_at, sync_duration_seconds (an
+//                           integer), integration_id, integration_tool, integration_category, end_user,
+//                           log_url}
+// each inside {id, type, data}. Thread-safety: stateless functions.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "store/integrations_repo.h"
+#include "store/outbox_repo.h"
+#include "store/syncs_repo.h"
+
+namespace tributary::delivery {
+
+enum class EventType { kRemoteEventReceived, kDataChanged, kSyncFinished };
+inline constexpr EventType kAllEventTypes[] = {EventType::kRemoteEventReceived, EventType::kDataChanged,
+                                               EventType::kSyncFinished};
+std::string_view to_string(EventType t);  // "remote-event-received" | "data-changed" | "sync-finished"
+std::optional<EventType> parse_event_type(std::string_view text);
+
+// What every event says about its integration.
+struct EventSource {
+  std::string integration_id;
+  std::string tool;
+  std::string category;  // "HRIS" | "ATS"
+  static EventSource of(const store::IntegrationRow& integration);
+};
+
+// The integration's end user as the SDK reads it: {organization_name: string, creator_email: string|null,
+// origin_id: string|null}. A stored value that is missing or unreadable gives "" and nulls, so a receiver
+// validating with the SDK never rejects the event for it.
+boost::json::object end_user_of(const store::IntegrationRow& integration);
+
+// `events` are the unified events relayed ({model, action, remote_id, id}); `inbox_id` the request they came
+// in.
+store::EventRow remote_event_received(const store::IntegrationRow& integration, boost::json::array events,
+                                      const std::string& inbox_id, Millis now);
+// `models` are the unified model names whose records changed; `inbox_id` when a webhook's fetch changed them.
+store::EventRow data_changed(const EventSource& source, const std::set<std::string>& models,
+                             const std::optional<std::string>& inbox_id, Millis now);
+// `public_url` is where this deployment's API is reached (log_url points at the sync there). Written at the
+// sync's end; a duration under a second is 0.
+store::EventRow sync_finished(const store::IntegrationRow& integration, const store::SyncRow& sync,
+                              std::string_view public_url);
+
+}  // namespace tributary::delivery
