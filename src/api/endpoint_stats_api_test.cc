@@ -76,7 +76,7 @@ class EndpointStatsTest : public ::testing::TestWithParam<store::Backend> {
     auto rows = store::deliveries::for_event(*conn_, event.id);
     EXPECT_TRUE(rows.ok() && rows->size() == 1);
     store::DeliveryRow d = rows->front();
-    d.status = status;
+    d.status = store::parse_state<store::DeliveryStatus>(status).value();
     EXPECT_TRUE(store::deliveries::record_result(*conn_, d).ok());
     last_event_ = event.id;
     return d.seq;

@@ -92,7 +92,7 @@ bj::object subscription_json(const ApiContext& ctx, const store::IntegrationRow&
   bj::object o;
   o["id"] = sub.id;
   o["mode"] = sub.mode;
-  o["status"] = sub.status;
+  o["status"] = store::to_string(sub.status);
   bj::array types;
   for (const auto& t : sub.event_types)
     types.emplace_back(t);
@@ -145,7 +145,7 @@ Result<bj::object> integration_json(ApiContext& ctx, store::Connection& conn,
     const auto& last = syncs->front();
     o["last_sync"] = bj::object{{"id", last.id},
                                 {"type", last.type},
-                                {"state", last.state},
+                                {"state", store::to_string(last.state)},
                                 {"started_at", time_or_null(last.started_at)},
                                 {"ended_at", time_or_null(last.ended_at)}};
   }
@@ -351,7 +351,8 @@ http::Response patch_subscription(ApiContext& ctx, const http::Request& req, con
   }
   row.secret = ctx.secrets->seal(std::string(secret_v->get_string()));
   row.updated_at = now;
-  if (row.status == "failed" && row.mode == "manual") row.status = "pending";
+  if (row.status == store::SubscriptionStatus::kFailed && row.mode == "manual")
+    row.status = store::SubscriptionStatus::kPending;
   if (auto s = ctx.writer->run([&](store::Connection& c) { return store::subscriptions::update(c, row); });
       !s) {
     return internal_error(s.error());

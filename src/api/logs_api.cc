@@ -11,9 +11,6 @@
 namespace tributary::api {
 namespace {
 
-const std::set<std::string> kOutcomes = {"received", "accepted", "ignored", "duplicate",
-                                         "ping",     "rejected", "failed"};
-
 bj::object inbox_json(const store::InboxRow& row, bool with_body) {
   bj::object o;
   o["id"] = row.id;
@@ -25,7 +22,7 @@ bj::object inbox_json(const store::InboxRow& row, bool with_body) {
   o["path"] = row.path;
   o["http_status"] = row.http_status;
   o["verification"] = row.verification ? bj::value(*row.verification) : bj::value(nullptr);
-  o["outcome"] = row.outcome;
+  o["outcome"] = store::to_string(row.outcome);
   o["reason"] = row.reason ? bj::value(*row.reason) : bj::value(nullptr);
   o["vendor_event"] = row.vendor_event ? bj::value(*row.vendor_event) : bj::value(nullptr);
   o["delivery_id"] = row.delivery_id ? bj::value(*row.delivery_id) : bj::value(nullptr);
@@ -75,10 +72,11 @@ Result<bj::array> deliveries_json(store::Connection& c, const std::string& event
   for (const auto& d : *deliveries) {
     bj::object o;
     o["endpoint_id"] = d.endpoint_id;
-    o["status"] = d.status;
+    o["status"] = store::to_string(d.status);
     o["attempts"] = d.attempts;
     o["retries"] = d.retries;
-    o["next_attempt_at"] = d.status == "pending" ? time_or_null(d.next_attempt_at) : bj::value(nullptr);
+    o["next_attempt_at"] =
+        d.status == store::DeliveryStatus::kPending ? time_or_null(d.next_attempt_at) : bj::value(nullptr);
     o["last_status"] = d.last_status ? bj::value(*d.last_status) : bj::value(nullptr);
     o["last_error"] = d.last_error ? bj::value(*d.last_error) : bj::value(nullptr);
     o["updated_at"] = format_iso8601(d.updated_at);
@@ -104,10 +102,15 @@ http::Response list_upstream(ApiContext& ctx, const http::Request& req) {
   store::InboxFilter f;
   f.integration_id = req.query_param("integration_id");
   f.tool = req.query_param("tool");
-  f.outcome = req.query_param("outcome");
-  if (f.outcome && !kOutcomes.count(*f.outcome)) {
-    return fail(ErrorKind::kInvalidArgument,
-                "outcome must be one of received, accepted, ignored, duplicate, ping, rejected, failed");
+  // "failed" is not an inbox outcome: it selects the requests with a downstream delivery that failed.
+  if (auto outcome = req.query_param("outcome"); outcome && *outcome == "failed") {
+    f.with_failed_deliveries = true;
+  } else if (outcome) {
+    f.outcome = store::parse_state<store::InboxOutcome>(*outcome);
+    if (!f.outcome) {
+      return fail(ErrorKind::kInvalidArgument,
+                  "outcome must be one of " + store::allowed_states<store::InboxOutcome>() + ", failed");
+    }
   }
   auto since = time_param(req, "since");
   if (!since) return fail(since.error());

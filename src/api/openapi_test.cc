@@ -19,6 +19,7 @@
 #include "http/router.h"
 #include "store/database.h"
 #include "store/pool.h"
+#include "store/states.h"
 
 namespace tributary::api {
 namespace {
@@ -316,6 +317,45 @@ TEST_F(OpenApiTest, DescribesTheDownstreamWebhooks) {
   for (const char* field : {"model", "action", "id", "remote_id"}) {
     EXPECT_TRUE(item.at("properties").as_object().contains(field)) << "data.events[]." << field;
   }
+}
+
+template <store::StoredState E>
+std::vector<std::string> names_of() {
+  std::vector<std::string> out;
+  for (E value : store::all_states<E>())
+    out.emplace_back(store::to_string(value));
+  return out;
+}
+
+std::vector<std::string> enum_of(const bj::value& schema) {
+  std::vector<std::string> out;
+  for (const auto& v : schema.at("enum").as_array())
+    out.emplace_back(v.as_string());
+  return out;
+}
+
+// The states the document lists are the store's, value for value.
+TEST_F(OpenApiTest, StateEnumsAreTheStoresStates) {
+  const auto& schemas = doc().at("components").at("schemas");
+  EXPECT_EQ(enum_of(schemas.at("UpstreamLog").at("properties").at("outcome")),
+            names_of<store::InboxOutcome>());
+  EXPECT_EQ(enum_of(schemas.at("Delivery").at("properties").at("status")), names_of<store::DeliveryStatus>());
+  EXPECT_EQ(enum_of(schemas.at("Subscription").at("properties").at("status")),
+            names_of<store::SubscriptionStatus>());
+  EXPECT_EQ(enum_of(schemas.at("SyncState")), names_of<store::SyncState>());
+  EXPECT_EQ(enum_of(schemas.at("Integration").at("properties").at("last_sync").at("properties").at("state")),
+            names_of<store::SyncState>());
+  // The upstream log's filter takes every outcome and "failed" (requests with a failed downstream delivery).
+  auto filter = names_of<store::InboxOutcome>();
+  filter.emplace_back("failed");
+  bool found = false;
+  for (const auto& p : doc().at("paths").at("/v1/logs/upstream").at("get").at("parameters").as_array()) {
+    const bj::value* name = p.as_object().if_contains("name");
+    if (name == nullptr || *name != "outcome") continue;
+    found = true;
+    EXPECT_EQ(enum_of(p.at("schema")), filter);
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(RouterRoutesTest, ListsMethodAndPatternInOrder) {

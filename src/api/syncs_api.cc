@@ -20,7 +20,7 @@ bj::object sync_json(const store::SyncRow& s) {
   o["id"] = s.id;
   o["integration_id"] = s.integration_id;
   o["type"] = s.type;
-  o["state"] = s.state;
+  o["state"] = store::to_string(s.state);
   o["queued_at"] = format_iso8601(s.queued_at);
   o["started_at"] = time_or_null(s.started_at);
   o["ended_at"] = time_or_null(s.ended_at);

@@ -40,7 +40,9 @@ TEST_F(NodeIngressTest, SignedWebhookIsDurableBeforeThe200AndRelayedOnce) {
   // Right after the 200, with no waiting: the row is in the database file.
   auto rows = rows_with_delivery_id(event_id);
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_TRUE(rows[0].outcome == "received" || rows[0].outcome == "accepted") << rows[0].outcome;
+  EXPECT_TRUE(rows[0].outcome == store::InboxOutcome::kReceived ||
+              rows[0].outcome == store::InboxOutcome::kAccepted)
+      << rows[0].outcome;
   EXPECT_EQ(rows[0].http_status, 200);
   EXPECT_EQ(rows[0].integration_id, integration_id_);
   EXPECT_EQ(rows[0].tool, "greenhouse");
@@ -86,7 +88,7 @@ TEST_F(NodeIngressTest, RedeliveryWithTheSameEventIdIsADuplicateAndNotRelayedAga
 
   auto rows = rows_with_delivery_id(event_id);
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[1].outcome, "duplicate");
+  EXPECT_EQ(rows[1].outcome, store::InboxOutcome::kDuplicate);
   ASSERT_TRUE(rows[1].reason.has_value());
   EXPECT_NE(rows[1].reason->find("not forwarded"), std::string::npos);
 
@@ -265,7 +267,7 @@ TEST_F(NodeIngressTest, ARequestClaimedWhenTheProcessCrashedIsProcessedAtOnceAft
   ASSERT_EQ(post_signed(candidate_created("11"), event_id).status, 200);
   ASSERT_TRUE(wait_until([&] {
     auto rows = rows_with_delivery_id(event_id);
-    return rows.size() == 1 && rows[0].outcome != "received";
+    return rows.size() == 1 && rows[0].outcome != store::InboxOutcome::kReceived;
   }));
   node_->stop();
   node_.reset();
@@ -280,7 +282,7 @@ TEST_F(NodeIngressTest, ARequestClaimedWhenTheProcessCrashedIsProcessedAtOnceAft
   // Processed again well before the claim would have run out (wait_until's deadline is seconds).
   EXPECT_TRUE(wait_until([&] {
     auto rows = rows_with_delivery_id(event_id);
-    return rows.size() == 1 && rows[0].outcome != "received";
+    return rows.size() == 1 && rows[0].outcome != store::InboxOutcome::kReceived;
   }));
 }
 

@@ -46,7 +46,9 @@ TEST_F(NodePostgresTest, SignedGreenhouseWebhookIsRecordedAndRelayed) {
   // Right after the 200: the row is in PostgreSQL, body intact.
   auto rows = rows_with_delivery_id(event_id);
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_TRUE(rows[0].outcome == "received" || rows[0].outcome == "accepted") << rows[0].outcome;
+  EXPECT_TRUE(rows[0].outcome == store::InboxOutcome::kReceived ||
+              rows[0].outcome == store::InboxOutcome::kAccepted)
+      << rows[0].outcome;
   EXPECT_EQ(rows[0].integration_id, integration_id_);
   EXPECT_EQ(rows[0].tool, "greenhouse");
   EXPECT_EQ(rows[0].body, body);

@@ -92,7 +92,7 @@ TEST_F(ReconcilerSimTest, CreatesExactlyOneWebhookWithTheEnabledEvents) {
   auto subs = subscriptions(id);
   ASSERT_EQ(subs.size(), 1u);
   const store::SubscriptionRow sub = subs[0];
-  EXPECT_EQ(sub.status, "active");
+  EXPECT_EQ(sub.status, store::SubscriptionStatus::kActive);
   EXPECT_EQ(sub.mode, "api");
   EXPECT_FALSE(sub.last_error.has_value());
   ASSERT_TRUE(sub.remote_id.has_value());
@@ -132,7 +132,7 @@ TEST_F(ReconcilerSimTest, NarrowingTheScopeReplacesTheWebhook) {
 
   auto subs = subscriptions(id);
   ASSERT_EQ(subs.size(), 1u);
-  EXPECT_EQ(subs[0].status, "active");
+  EXPECT_EQ(subs[0].status, store::SubscriptionStatus::kActive);
   EXPECT_EQ(as_set(subs[0].event_types), kEmployeeEvents);
   EXPECT_EQ(subs[0].remote_id.value_or(""), std::string(remote[0].at("id").as_string()));
 }
@@ -147,7 +147,7 @@ TEST_F(ReconcilerSimTest, WebhooksOffRemovesTheRemoteWebhookAndKeepsADisabledRow
   EXPECT_EQ(remote_webhooks().size(), 0u);
   auto subs = subscriptions(id);
   ASSERT_EQ(subs.size(), 1u);
-  EXPECT_EQ(subs[0].status, "disabled");
+  EXPECT_EQ(subs[0].status, store::SubscriptionStatus::kDisabled);
   EXPECT_FALSE(subs[0].remote_id.has_value());
   ASSERT_TRUE(subs[0].last_error.has_value());
   EXPECT_NE(subs[0].last_error->find("disabled in the scope config"), std::string::npos);
@@ -159,7 +159,7 @@ TEST_F(ReconcilerSimTest, WebhooksOffRemovesTheRemoteWebhookAndKeepsADisabledRow
   ASSERT_EQ(remote.size(), 1u);
   subs = subscriptions(id);
   ASSERT_EQ(subs.size(), 1u);
-  EXPECT_EQ(subs[0].status, "active");
+  EXPECT_EQ(subs[0].status, store::SubscriptionStatus::kActive);
   EXPECT_EQ(subs[0].remote_id.value_or(""), std::string(remote[0].at("id").as_string()));
 }
 
@@ -178,7 +178,7 @@ TEST_F(ReconcilerSimTest, MissingPermissionIsReportedAndRetriedAfterTheBackoff) 
   EXPECT_EQ(remote_webhooks().size(), 0u);
   auto subs = subscriptions(id);
   ASSERT_EQ(subs.size(), 1u);
-  EXPECT_EQ(subs[0].status, "missing_permission");
+  EXPECT_EQ(subs[0].status, store::SubscriptionStatus::kMissingPermission);
   EXPECT_FALSE(subs[0].remote_id.has_value());
   EXPECT_EQ(subs[0].failures, 1);
   ASSERT_TRUE(subs[0].last_error.has_value());
@@ -194,7 +194,8 @@ TEST_F(ReconcilerSimTest, MissingPermissionIsReportedAndRetriedAfterTheBackoff) 
   // Granted: the reconciler's own loop retries once the backoff is over, with no notify.
   set_permission(true);
   reconciler_->start();
-  ASSERT_TRUE(wait_until([&] { return subscriptions(id).at(0).status == "active"; }, 5000ms));
+  ASSERT_TRUE(wait_until([&] { return subscriptions(id).at(0).status == store::SubscriptionStatus::kActive; },
+                         5000ms));
   auto remote = remote_webhooks();
   ASSERT_EQ(remote.size(), 1u);
   subs = subscriptions(id);
@@ -213,11 +214,11 @@ TEST_F(ReconcilerSimTest, ReconcileNowRetriesAtOnceWithoutWaitingForTheBackoff) 
   set_permission(false);
   auto id = personio(R"({"upstream_webhooks":true})");
   ASSERT_TRUE(reconciler_->reconcile(id).ok());
-  ASSERT_EQ(subscriptions(id).at(0).status, "missing_permission");
+  ASSERT_EQ(subscriptions(id).at(0).status, store::SubscriptionStatus::kMissingPermission);
 
   set_permission(true);
   ASSERT_TRUE(reconciler_->reconcile(id).ok());
-  EXPECT_EQ(subscriptions(id).at(0).status, "active");
+  EXPECT_EQ(subscriptions(id).at(0).status, store::SubscriptionStatus::kActive);
   EXPECT_EQ(remote_webhooks().size(), 1u);
 }
 
@@ -228,7 +229,7 @@ TEST_F(ReconcilerSimTest, BackoffDoublesWhileThePermissionIsMissing) {
   Millis before = now_ms();
   ASSERT_TRUE(reconciler_->reconcile(id).ok());
   auto second = subscriptions(id).at(0);
-  EXPECT_EQ(second.status, "missing_permission");
+  EXPECT_EQ(second.status, store::SubscriptionStatus::kMissingPermission);
   EXPECT_EQ(second.failures, 2);
   ASSERT_TRUE(second.next_attempt_at.has_value());
   EXPECT_GE(*second.next_attempt_at - before, 200);  // 100 ms × 2
@@ -286,7 +287,7 @@ TEST(ReconcilerManualTest, GreenhouseGetsOnePendingSubscriptionWithAGeneratedSec
   ASSERT_EQ(subs.size(), 1u);
   const store::SubscriptionRow sub = subs[0];
   EXPECT_EQ(sub.mode, "manual");
-  EXPECT_EQ(sub.status, "pending");
+  EXPECT_EQ(sub.status, store::SubscriptionStatus::kPending);
   EXPECT_FALSE(sub.remote_id.has_value());
   EXPECT_EQ(as_set(sub.event_types),
             (std::set<std::string>{"new_candidate_application", "delete_candidate", "job_updated",
@@ -372,7 +373,7 @@ TEST(ReconcilerHandshakeTest, TheRowExistsWhileTheToolCallsTheIngressDuringCreat
   EXPECT_EQ(connector->rows_seen_during_create, std::vector<bool>{true});
   auto subs = must(store::subscriptions::list_for_integration(store.conn(), id));
   ASSERT_EQ(subs.size(), 1u);
-  EXPECT_EQ(subs[0].status, "active");
+  EXPECT_EQ(subs[0].status, store::SubscriptionStatus::kActive);
   EXPECT_EQ(subs[0].remote_id, std::optional<std::string>("remote-1"));
   ASSERT_TRUE(subs[0].secret.has_value());
   EXPECT_EQ(store.secrets().open(*subs[0].secret), std::optional<std::string>("vendor-generated-key"));

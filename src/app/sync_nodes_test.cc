@@ -103,7 +103,7 @@ TEST_P(SyncNodesTest, NoIntegrationEverHasTwoSyncsRunningAtOnce) {
     ASSERT_EQ(rows->size(), static_cast<std::size_t>(kRounds));
     for (std::size_t i = 0; i < rows->size(); ++i) {
       const auto& x = rows->at(i);
-      EXPECT_EQ(x.state, "SUCCEEDED") << x.errors;
+      EXPECT_EQ(x.state, store::SyncState::kSucceeded) << x.errors;
       nodes.insert(x.claimed_by.value_or(""));
       for (std::size_t j = i + 1; j < rows->size(); ++j) {
         const auto& y = rows->at(j);

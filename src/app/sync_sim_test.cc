@@ -103,7 +103,7 @@ TEST_F(SyncSimTest, ThousandsOfRecordsArePagedThroughAndASecondSyncChangesNothin
                              kGreenhouseCredentials, sim_->auth_base_url());
   auto runner = make_runner(store_.writer());
   auto first = sync_now(*runner, integration);
-  EXPECT_EQ(first.state, "SUCCEEDED") << first.errors;
+  EXPECT_EQ(first.state, store::SyncState::kSucceeded) << first.errors;
   EXPECT_EQ(first.type, "FULL");
   EXPECT_EQ(first.created, kJobs);
   EXPECT_EQ(first.updated + first.deleted + first.unchanged, 0);
@@ -116,7 +116,7 @@ TEST_F(SyncSimTest, ThousandsOfRecordsArePagedThroughAndASecondSyncChangesNothin
   ASSERT_TRUE(first_ok.ok() && *first_ok);
 
   auto second = sync_now(*runner, integration);
-  EXPECT_EQ(second.state, "SUCCEEDED");
+  EXPECT_EQ(second.state, store::SyncState::kSucceeded);
   EXPECT_EQ(second.unchanged, kJobs);
   EXPECT_EQ(second.created + second.updated + second.deleted, 0);
   EXPECT_EQ(events_of(integration, "data-changed").size(), 1u);  // nothing changed: no new data-changed
@@ -159,12 +159,12 @@ TEST_F(SyncSimTest, AListingThatDropsEverythingDeletesNothingUntilTheOperatorCon
   };
 
   set_listed({"1", "2", "3", "4", "5", "6"});
-  EXPECT_EQ(sync_now(*runner, integration).state, "SUCCEEDED");
+  EXPECT_EQ(sync_now(*runner, integration).state, store::SyncState::kSucceeded);
   ASSERT_EQ(live_records(integration, "hris_employees"), 6);
 
   set_listed({});  // a listing that drops everything
   auto empty = sync_now(*runner, integration);
-  EXPECT_EQ(empty.state, "PARTIALLY_FAILED") << empty.errors;
+  EXPECT_EQ(empty.state, store::SyncState::kPartiallyFailed) << empty.errors;
   EXPECT_EQ(empty.deleted, 0);
   EXPECT_EQ(live_records(integration, "hris_employees"), 6);
   bj::object entry = held_entry(empty);
@@ -176,7 +176,7 @@ TEST_F(SyncSimTest, AListingThatDropsEverythingDeletesNothingUntilTheOperatorCon
 
   set_listed({"1"});  // five of six would go: more than 20 % and at least five
   auto most = sync_now(*runner, integration);
-  EXPECT_EQ(most.state, "PARTIALLY_FAILED") << most.errors;
+  EXPECT_EQ(most.state, store::SyncState::kPartiallyFailed) << most.errors;
   EXPECT_EQ(live_records(integration, "hris_employees"), 6);
   EXPECT_EQ(held_entry(most).at("held_deletions").as_int64(), 5);
 
@@ -186,12 +186,12 @@ TEST_F(SyncSimTest, AListingThatDropsEverythingDeletesNothingUntilTheOperatorCon
   ASSERT_TRUE(runner->run_once().ok());
   auto applied = store::syncs::get(store_.conn(), confirmed->row.id);
   ASSERT_TRUE(applied.ok() && *applied);
-  EXPECT_EQ((*applied)->state, "SUCCEEDED") << (*applied)->errors;
+  EXPECT_EQ((*applied)->state, store::SyncState::kSucceeded) << (*applied)->errors;
   EXPECT_EQ((*applied)->deleted, 5);
   EXPECT_EQ(live_records(integration, "hris_employees"), 1);
 
   set_listed({});  // the last one stored, and an empty listing: held again
-  EXPECT_EQ(sync_now(*runner, integration).state, "PARTIALLY_FAILED");
+  EXPECT_EQ(sync_now(*runner, integration).state, store::SyncState::kPartiallyFailed);
   EXPECT_EQ(live_records(integration, "hris_employees"), 1);
 }
 
@@ -221,7 +221,7 @@ TEST_F(SyncSimTest, ARecordWithAnUnusableRemoteIdIsSkippedAndTheRestStored) {
                              kGreenhouseCredentials, harvest.base_url());
   auto runner = make_runner(store_.writer());
   auto sync = sync_now(*runner, integration);
-  EXPECT_EQ(sync.state, "PARTIALLY_FAILED") << sync.errors;
+  EXPECT_EQ(sync.state, store::SyncState::kPartiallyFailed) << sync.errors;
   EXPECT_EQ(sync.created, 1);
   EXPECT_NE(sync.errors.find("300 bytes"), std::string::npos) << sync.errors;
   EXPECT_EQ(live_records(integration, "ats_jobs"), 1);
@@ -244,13 +244,13 @@ TEST_F(SyncSimTest, ARecordDeletedRemotelyBetweenTwoFullSyncsIsMarkedDeleted) {
       200);
   // A delta sync lists but never marks deletions.
   auto delta = sync_now(*runner, integration, "DELTA");
-  EXPECT_EQ(delta.state, "SUCCEEDED");
+  EXPECT_EQ(delta.state, store::SyncState::kSucceeded);
   EXPECT_EQ(delta.deleted, 0);
   EXPECT_EQ(delta.updated, 1);
   EXPECT_EQ(live_records(integration, "ats_jobs"), 3);
 
   auto full = sync_now(*runner, integration);
-  EXPECT_EQ(full.state, "SUCCEEDED");
+  EXPECT_EQ(full.state, store::SyncState::kSucceeded);
   EXPECT_EQ(full.deleted, 1);
   EXPECT_EQ(full.unchanged, 2);
   auto row = store::records::get(store_.conn(), integration, "ats_jobs", gone);
@@ -278,7 +278,7 @@ TEST_F(SyncSimTest, UnauthorizedIsAuthenticationFailedAndSyncFinishedIsDelivered
 
   fault(R"({"unauthorized": true})");
   auto failed = sync_now(*runner, integration);
-  EXPECT_EQ(failed.state, "AUTHENTICATION_FAILED");
+  EXPECT_EQ(failed.state, store::SyncState::kAuthenticationFailed);
   EXPECT_NE(failed.errors.find("hris_"), std::string::npos) << failed.errors;
   EXPECT_EQ(failed.errors.find("test-secret"), std::string::npos);
   auto first_ok = store::syncs::first_succeeded_at(store_.conn(), integration);
@@ -301,7 +301,7 @@ TEST_F(SyncSimTest, UnauthorizedIsAuthenticationFailedAndSyncFinishedIsDelivered
   EXPECT_TRUE(data.at("sync_ended_at").is_string());
 
   fault(R"({"unauthorized": false})");
-  EXPECT_EQ(sync_now(*runner, integration).state, "SUCCEEDED");
+  EXPECT_EQ(sync_now(*runner, integration).state, store::SyncState::kSucceeded);
   ASSERT_TRUE(endpoint.wait_for_count(2));
   EXPECT_EQ(bj::parse(endpoint.received().back().request.body).at("data").at("sync_state"),
             bj::value("SUCCEEDED"));
@@ -320,7 +320,7 @@ TEST_F(SyncSimTest, RateLimitedToolIsWaitedForAsRetryAfterSays) {
   const auto started = std::chrono::steady_clock::now();
   auto row = sync_now(*runner, integration);
   const auto took = std::chrono::steady_clock::now() - started;
-  EXPECT_EQ(row.state, "SUCCEEDED") << row.errors;
+  EXPECT_EQ(row.state, store::SyncState::kSucceeded) << row.errors;
   EXPECT_EQ(row.created, 1);
   EXPECT_GE(took, std::chrono::milliseconds(1900));  // two answers of Retry-After: 1
   auto record = store::records::get(store_.conn(), integration, "hris_employees", person);
@@ -330,7 +330,7 @@ TEST_F(SyncSimTest, RateLimitedToolIsWaitedForAsRetryAfterSays) {
   // A tool that keeps answering 429 fails the sync with the reason.
   fault(R"({"rate_limit": {"count": 100, "retry_after_seconds": 0}})");
   auto limited = sync_now(*runner, integration);
-  EXPECT_EQ(limited.state, "FAILED");
+  EXPECT_EQ(limited.state, store::SyncState::kFailed);
   EXPECT_NE(limited.errors.find("429"), std::string::npos) << limited.errors;
 }
 
@@ -357,7 +357,7 @@ TEST_F(SyncSimTest, ARecordAnEventChangedWhileThePageWasReadKeepsTheEventsVersio
   sync.join();
   auto rows = store::syncs::list_for_integration(store_.conn(), integration, std::nullopt, 1);
   ASSERT_TRUE(rows.ok() && rows->size() == 1);
-  EXPECT_EQ(rows->front().state, "SUCCEEDED") << rows->front().errors;
+  EXPECT_EQ(rows->front().state, store::SyncState::kSucceeded) << rows->front().errors;
   EXPECT_EQ(rows->front().unchanged, 1);
   auto record = store::records::get(store_.conn(), integration, "ats_jobs", job);
   ASSERT_TRUE(record.ok() && *record);
@@ -492,14 +492,14 @@ TEST_P(SyncDeltaTest, ADeltaListsOnlyWhatChangedSinceTheLastSuccessfulSync) {
                                                          c.credentials, sim_->auth_base_url());
   auto runner = make_runner(store_.writer(), "node-a", /*delta_overlap_ms=*/0);
   auto full = sync_now(*runner, integration);
-  ASSERT_EQ(full.state, "SUCCEEDED") << full.errors;
+  ASSERT_EQ(full.state, store::SyncState::kSucceeded) << full.errors;
   ASSERT_EQ(full.created, 3);
 
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   auto patched = call(*client_, "PATCH", sim_->base_url() + "/_sim/" + c.model + "/" + ids[1], c.change_body);
   ASSERT_EQ(patched.status, 200) << patched.body;
   auto delta = sync_now(*runner, integration, "DELTA");
-  EXPECT_EQ(delta.state, "SUCCEEDED") << delta.errors;
+  EXPECT_EQ(delta.state, store::SyncState::kSucceeded) << delta.errors;
   EXPECT_EQ(delta.updated, 1);
   EXPECT_EQ(delta.created + delta.unchanged + delta.deleted, 0) << "only the changed record is listed";
 
@@ -508,7 +508,7 @@ TEST_P(SyncDeltaTest, ADeltaListsOnlyWhatChangedSinceTheLastSuccessfulSync) {
   must(store_.conn().execute("UPDATE integrations SET updated_at = $2 WHERE id = $1",
                              {integration, now_ms()}));
   auto after_change = sync_now(*runner, integration, "DELTA");
-  EXPECT_EQ(after_change.state, "SUCCEEDED") << after_change.errors;
+  EXPECT_EQ(after_change.state, store::SyncState::kSucceeded) << after_change.errors;
   EXPECT_EQ(after_change.unchanged, 3);
 }
 

@@ -149,12 +149,12 @@ std::vector<Dispatcher::Outcome> Dispatcher::take_outcomes(DispatcherStats& delt
     ++delta.attempts;
     switch (classify(r.status)) {
       case AttemptVerdict::kSucceeded:
-        d.status = "succeeded";
+        d.status = store::DeliveryStatus::kSucceeded;
         d.next_attempt_at.reset();
         ++delta.succeeded;
         break;
       case AttemptVerdict::kDisableEndpoint:
-        d.status = "failed";
+        d.status = store::DeliveryStatus::kFailed;
         d.next_attempt_at.reset();
         d.last_error = "410 Gone: the endpoint asked to be disabled";
         o.disable_reason = "the endpoint answered 410 Gone";
@@ -166,12 +166,12 @@ std::vector<Dispatcher::Outcome> Dispatcher::take_outcomes(DispatcherStats& delt
         if (auto h = r.header("Retry-After")) retry_after = parse_retry_after(*h, now);
         auto wait = policy_.delay(d.retries + 1, unit(rng_), retry_after);
         if (wait) {
-          d.status = "pending";
+          d.status = store::DeliveryStatus::kPending;
           d.retries += 1;
           d.next_attempt_at = now + *wait;
           o.attempt.next_retry_at = d.next_attempt_at;
         } else {
-          d.status = "failed";
+          d.status = store::DeliveryStatus::kFailed;
           d.next_attempt_at.reset();
         }
         if (!d.last_error) d.last_error = "HTTP " + std::to_string(r.status);

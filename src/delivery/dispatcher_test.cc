@@ -75,7 +75,12 @@ class DispatcherTest : public ::testing::Test {
 
   bool delivery_status_is(const std::string& event_id, const std::string& endpoint_id,
                           const std::string& status, std::chrono::milliseconds timeout = 5000ms) {
-    return wait_until([&] { return store_.delivery(event_id, endpoint_id).status == status; }, timeout);
+    return wait_until(
+        [&] {
+          return store_.delivery(event_id, endpoint_id).status ==
+                 store::parse_state<store::DeliveryStatus>(status).value();
+        },
+        timeout);
   }
 
   TestStore store_;
@@ -312,7 +317,7 @@ TEST_F(DispatcherTest, DeliveriesOfADisabledEndpointWaitIdleUntilItIsEnabled) {
   start();
   ASSERT_TRUE(delivery_status_is(event, healthy_ep.id, "succeeded"));
   EXPECT_EQ(paused.count(), 0u);
-  EXPECT_EQ(store_.delivery(event, paused_ep.id).status, "pending");
+  EXPECT_EQ(store_.delivery(event, paused_ep.id).status, store::DeliveryStatus::kPending);
   auto idle = activity_over(300ms, store_.writer());
   EXPECT_LT(idle.cpu_share, 0.3) << idle.writer_batches;
   EXPECT_LE(idle.writer_batches, 2u) << idle.cpu_share;
@@ -354,7 +359,7 @@ TEST_F(DispatcherTest, StopLeavesClaimedWorkForTheNextStart) {
 
   // Claimed and unanswered: neither lost nor failed, but leased.
   auto d = store_.delivery(event, ep.id);
-  EXPECT_EQ(d.status, "sending");
+  EXPECT_EQ(d.status, store::DeliveryStatus::kSending);
   EXPECT_EQ(d.attempts, 0);
   ASSERT_TRUE(d.lease_until.has_value());
   EXPECT_GT(*d.lease_until, now_ms());
@@ -388,7 +393,7 @@ TEST_F(DispatcherTest, UnexpiredLeaseIsNotTakenOver) {
   start();
   ASSERT_TRUE(delivery_status_is(free, ep.id, "succeeded"));
   EXPECT_EQ(endpoint.count(), 1u);
-  EXPECT_EQ(store_.delivery(leased, ep.id).status, "sending");
+  EXPECT_EQ(store_.delivery(leased, ep.id).status, store::DeliveryStatus::kSending);
 }
 
 }  // namespace

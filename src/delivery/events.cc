@@ -90,7 +90,7 @@ store::EventRow sync_finished(const store::IntegrationRow& integration, const st
   while (!public_url.empty() && public_url.back() == '/')
     public_url.remove_suffix(1);
   bj::object data{{"sync_id", sync.id},
-                  {"sync_state", sync.state},
+                  {"sync_state", store::to_string(sync.state)},
                   {"sync_started_at", format_iso8601(started)},
                   {"sync_ended_at", format_iso8601(ended)},
                   {"sync_duration_seconds", static_cast<std::int64_t>((ended - started) / 1000)}};

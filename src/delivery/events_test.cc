@@ -50,7 +50,7 @@ TEST(DownstreamEvents, EveryTypeNameRoundTrips) {
 TEST(DownstreamEvents, SyncFinishedHasTheSdkKeysAndAWholeNumberOfSeconds) {
   store::SyncRow sync;
   sync.id = "sync_1";
-  sync.state = "SUCCEEDED";
+  sync.state = store::SyncState::kSucceeded;
   sync.queued_at = 1'000;
   sync.started_at = 2'000;
   sync.ended_at = 4'999;  // 2.999 s
@@ -76,7 +76,7 @@ TEST(DownstreamEvents, SyncFinishedHasTheSdkKeysAndAWholeNumberOfSeconds) {
 TEST(DownstreamEvents, ASyncThatNeverStartedLastsZeroSeconds) {
   store::SyncRow sync;
   sync.id = "sync_2";
-  sync.state = "FAILED";
+  sync.state = store::SyncState::kFailed;
   sync.queued_at = 5'000;
   const bj::object data = body_of(sync_finished(integration("{}"), sync, ""));
   EXPECT_EQ(data.at("sync_duration_seconds"), bj::value(0));

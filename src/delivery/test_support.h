@@ -192,7 +192,7 @@ class TestStore {
     row.body_size = 2;
     row.http_status = 200;
     row.verification = "test";
-    row.outcome = "received";
+    row.outcome = store::InboxOutcome::kReceived;
     row.vendor_event = vendor_event;
     row.delivery_id = delivery_id;
     row.dedupe_key = "id:" + delivery_id.value_or(row.id);

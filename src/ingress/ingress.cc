@@ -134,7 +134,7 @@ void Ingress::reject(const http::Request& request, const Target* target, int sta
                      std::optional<std::string> verification) {
   store::InboxRow row = base_row(request);
   row.http_status = status;
-  row.outcome = "rejected";
+  row.outcome = store::InboxOutcome::kRejected;
   row.reason = reason;
   row.verification = std::move(verification);
   row.body = request.body.substr(0, kRejectedBodyBytes);
@@ -200,7 +200,7 @@ void Ingress::handle(http::Request request, http::Responder respond) {
     target = std::move(*again);
     return true;
   };
-  if (target && target->subscription.status == "disabled") recheck();
+  if (target && target->subscription.status == store::SubscriptionStatus::kDisabled) recheck();
   if (!target || target->tool != path->first) {
     reject(request, nullptr, 404, "INGRESS.UNKNOWN_URL", "no subscription has this ingress URL", respond);
     return;
@@ -210,7 +210,7 @@ void Ingress::handle(http::Request request, http::Responder respond) {
     reject(request, &*target, 404, "INGRESS.UNKNOWN_URL", "no connector for tool " + target->tool, respond);
     return;
   }
-  if (target->subscription.status == "disabled") {
+  if (target->subscription.status == store::SubscriptionStatus::kDisabled) {
     reject(request, &*target, 404, "INGRESS.UNKNOWN_URL", "the subscription is disabled", respond);
     return;
   }
@@ -222,7 +222,7 @@ void Ingress::handle(http::Request request, http::Responder respond) {
 
   if (auto handshake = connector->handshake(request)) {
     row.http_status = handshake->status;
-    row.outcome = "ping";
+    row.outcome = store::InboxOutcome::kPing;
     row.reason = "handshake answered";
     row.body = request.body;
     row.processed_at = row.received_at;
@@ -267,12 +267,12 @@ void Ingress::handle(http::Request request, http::Responder respond) {
   row.vendor_event = parsed->vendor_event;
   if (!parsed->delivery_id.empty()) row.delivery_id = parsed->delivery_id;
   const std::string sub_id = target->subscription.id;
-  const bool activate = target->subscription.status == "pending";
+  const bool activate = target->subscription.status == store::SubscriptionStatus::kPending;
   if (activate) invalidate();
 
   if (parsed->is_ping) {
     row.http_status = 200;
-    row.outcome = "ping";
+    row.outcome = store::InboxOutcome::kPing;
     row.reason = "ping answered";
     row.processed_at = row.received_at;
     writer_.submit(
@@ -298,7 +298,7 @@ void Ingress::handle(http::Request request, http::Responder respond) {
   row.dedupe_key = parsed->delivery_id.empty() ? "sha256:" + crypto::hex_encode(crypto::sha256(row.body))
                                                : "id:" + parsed->delivery_id;
   row.unified_events = events_json(parsed->events);
-  row.outcome = "received";
+  row.outcome = store::InboxOutcome::kReceived;
   int accepted_status = connector->accepted_status();
   row.http_status = accepted_status;
   auto duplicate = std::make_shared<bool>(false);

@@ -58,7 +58,7 @@ Outcome decide(const store::InboxRow& row, const std::optional<store::Integratio
   Outcome out{row, std::nullopt};
   out.inbox.processed_at = now;
   auto ignore = [&](std::string reason) {
-    out.inbox.outcome = "ignored";
+    out.inbox.outcome = store::InboxOutcome::kIgnored;
     out.inbox.reason = std::move(reason);
     return out;
   };
@@ -97,7 +97,7 @@ Outcome decide(const store::InboxRow& row, const std::optional<store::Integratio
 
   store::EventRow event = delivery::remote_event_received(*integration, in_scope, row.id, now);
 
-  out.inbox.outcome = "accepted";
+  out.inbox.outcome = store::InboxOutcome::kAccepted;
   if (!dropped.empty()) out.inbox.reason = "partly out of scope: " + join_sorted(dropped) + " not relayed";
   out.inbox.unified_events = bj::serialize(in_scope);
   out.inbox.event_ids = bj::serialize(bj::array{bj::value(event.id)});
@@ -309,7 +309,7 @@ Result<std::size_t> Processor::process_batch() {
       if (*superseded) {
         Outcome out{row, std::nullopt, std::nullopt};
         out.inbox.processed_at = now;
-        out.inbox.outcome = "ignored";
+        out.inbox.outcome = store::InboxOutcome::kIgnored;
         out.inbox.reason = "relayed as part of a related delivery (" +
                            join_sorted({held->by_delivery_ids.begin(), held->by_delivery_ids.end()}) + ")";
         outcomes.push_back(std::move(out));
@@ -359,7 +359,7 @@ Result<std::size_t> Processor::process_batch() {
       put_back_attempts_.erase(o.inbox.id);
   }
   for (const auto& o : outcomes) {
-    if (o.inbox.outcome == "ignored") {
+    if (o.inbox.outcome == store::InboxOutcome::kIgnored) {
       spdlog::info("inbox {} ignored: {}", o.inbox.id, o.inbox.reason.value_or(""));
     }
   }

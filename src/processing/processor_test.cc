@@ -54,7 +54,7 @@ TEST_F(ProcessorTest, InScopeRowBecomesOneEventWithADeliveryPerSubscribedEndpoin
   ASSERT_TRUE(drained());
 
   auto row = store_.inbox(inbox_id);
-  EXPECT_EQ(row.outcome, "accepted");
+  EXPECT_EQ(row.outcome, store::InboxOutcome::kAccepted);
   EXPECT_FALSE(row.reason.has_value()) << *row.reason;
   ASSERT_TRUE(row.processed_at.has_value());
   ASSERT_TRUE(row.event_ids.has_value());
@@ -87,7 +87,7 @@ TEST_F(ProcessorTest, InScopeRowBecomesOneEventWithADeliveryPerSubscribedEndpoin
   std::set<std::string> endpoints;
   for (const auto& d : deliveries) {
     endpoints.insert(d.endpoint_id);
-    EXPECT_EQ(d.status, "pending");
+    EXPECT_EQ(d.status, store::DeliveryStatus::kPending);
     EXPECT_EQ(d.attempts, 0);
     ASSERT_TRUE(d.next_attempt_at.has_value());
     EXPECT_LE(*d.next_attempt_at, now_ms());
@@ -120,7 +120,7 @@ TEST_F(ProcessorTest, RowsThatAreNotRelayedAreIgnoredWithTheirReason) {
 
   auto expect_ignored = [&](const std::string& id, std::vector<std::string> words) {
     auto row = store_.inbox(id);
-    EXPECT_EQ(row.outcome, "ignored") << id;
+    EXPECT_EQ(row.outcome, store::InboxOutcome::kIgnored) << id;
     ASSERT_TRUE(row.reason.has_value()) << id;
     for (const auto& w : words)
       EXPECT_NE(row.reason->find(w), std::string::npos) << *row.reason;
@@ -149,7 +149,7 @@ TEST_F(ProcessorTest, PartlyOutOfScopeRowRelaysOnlyTheEnabledModels) {
   ASSERT_TRUE(drained());
 
   auto row = store_.inbox(id);
-  EXPECT_EQ(row.outcome, "accepted");
+  EXPECT_EQ(row.outcome, store::InboxOutcome::kAccepted);
   ASSERT_TRUE(row.reason.has_value());
   EXPECT_NE(row.reason->find("partly out of scope: hris_absences"), std::string::npos) << *row.reason;
   auto events = must(store::events::for_inbox(store_.conn(), id));
@@ -171,7 +171,7 @@ TEST_F(ProcessorTest, RowsWaitingAtStartAreProcessedWithoutANotify) {
   processor_->start();  // crash recovery: no notify for rows written before the start
   ASSERT_TRUE(wait_until([&] { return processor_->processed() == 5; }));
   for (const auto& id : ids)
-    EXPECT_EQ(store_.inbox(id).outcome, "accepted");
+    EXPECT_EQ(store_.inbox(id).outcome, store::InboxOutcome::kAccepted);
   EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 5);
 }
 
@@ -189,9 +189,9 @@ TEST_F(ProcessorTest, OutcomesEventsAndDeliveriesCommitTogetherOrNotAtAll) {
 
   start();
   // The ignored row needs no delivery: written on its own once the batch failed.
-  ASSERT_TRUE(wait_until([&] { return store_.inbox(ignored).outcome == "ignored"; }));
+  ASSERT_TRUE(wait_until([&] { return store_.inbox(ignored).outcome == store::InboxOutcome::kIgnored; }));
   auto waiting = store_.inbox(accepted);
-  EXPECT_EQ(waiting.outcome, "received");
+  EXPECT_EQ(waiting.outcome, store::InboxOutcome::kReceived);
   ASSERT_TRUE(waiting.warnings.has_value());
   EXPECT_NE(waiting.warnings->find("deliveries unavailable"), std::string::npos) << *waiting.warnings;
   EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 0);  // nothing of the accepted row's attempt
@@ -199,8 +199,8 @@ TEST_F(ProcessorTest, OutcomesEventsAndDeliveriesCommitTogetherOrNotAtAll) {
   must(store_.writer().run(
       [](store::Connection& c) { return c.exec_script("DROP TRIGGER test_fail_deliveries"); }));
   ASSERT_TRUE(drained());
-  EXPECT_EQ(store_.inbox(accepted).outcome, "accepted");
-  EXPECT_EQ(store_.inbox(ignored).outcome, "ignored");
+  EXPECT_EQ(store_.inbox(accepted).outcome, store::InboxOutcome::kAccepted);
+  EXPECT_EQ(store_.inbox(ignored).outcome, store::InboxOutcome::kIgnored);
   // Exactly one event: nothing of the failed attempt survived.
   EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 1);
   EXPECT_EQ(store_.count("SELECT COUNT(*) FROM deliveries"), 1);
@@ -222,11 +222,12 @@ TEST_F(ProcessorTest, ARowTheDatabaseRefusesIsPutBackWithoutHoldingUpTheOthers) 
 
   start();
   ASSERT_TRUE(wait_until([&] {
-    return store_.inbox(first).outcome == "accepted" && store_.inbox(second).outcome == "accepted";
+    return store_.inbox(first).outcome == store::InboxOutcome::kAccepted &&
+           store_.inbox(second).outcome == store::InboxOutcome::kAccepted;
   }));
   EXPECT_EQ(store_.count("SELECT COUNT(*) FROM deliveries"), 2);
   auto refused = store_.inbox(poison);
-  EXPECT_EQ(refused.outcome, "received");
+  EXPECT_EQ(refused.outcome, store::InboxOutcome::kReceived);
   ASSERT_TRUE(refused.warnings.has_value());
   EXPECT_NE(refused.warnings->find("could not be recorded (attempt 1)"), std::string::npos)
       << *refused.warnings;
@@ -236,8 +237,8 @@ TEST_F(ProcessorTest, ARowTheDatabaseRefusesIsPutBackWithoutHoldingUpTheOthers) 
       << "put back for a while, not retried in a tight loop";
 
   must(store_.writer().run([](store::Connection& c) { return c.exec_script("DROP TRIGGER test_poison"); }));
-  ASSERT_TRUE(
-      wait_until([&] { return store_.inbox(poison).outcome == "accepted"; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(wait_until([&] { return store_.inbox(poison).outcome == store::InboxOutcome::kAccepted; },
+                         std::chrono::seconds(10)));
   EXPECT_EQ(store_.count("SELECT COUNT(*) FROM deliveries"), 3);
 }
 
@@ -255,15 +256,16 @@ TEST_F(ProcessorTest, AnUpdateWaitsForTheRelatedPublishAndIsDroppedWhenItCame) {
   const auto started = std::chrono::steady_clock::now();
 
   start();
-  ASSERT_TRUE(wait_until([&] { return store_.inbox(publish).outcome == "accepted"; }));
-  EXPECT_EQ(store_.inbox(companion).outcome, "received") << "waiting for a related delivery";
-  EXPECT_EQ(store_.inbox(alone).outcome, "received");
-  ASSERT_TRUE(
-      wait_until([&] { return store_.inbox(alone).outcome == "accepted"; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(wait_until([&] { return store_.inbox(publish).outcome == store::InboxOutcome::kAccepted; }));
+  EXPECT_EQ(store_.inbox(companion).outcome, store::InboxOutcome::kReceived)
+      << "waiting for a related delivery";
+  EXPECT_EQ(store_.inbox(alone).outcome, store::InboxOutcome::kReceived);
+  ASSERT_TRUE(wait_until([&] { return store_.inbox(alone).outcome == store::InboxOutcome::kAccepted; },
+                         std::chrono::seconds(10)));
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2500));
-  ASSERT_TRUE(wait_until([&] { return store_.inbox(companion).outcome != "received"; }));
+  ASSERT_TRUE(wait_until([&] { return store_.inbox(companion).outcome != store::InboxOutcome::kReceived; }));
   auto dropped = store_.inbox(companion);
-  EXPECT_EQ(dropped.outcome, "ignored");
+  EXPECT_EQ(dropped.outcome, store::InboxOutcome::kIgnored);
   ASSERT_TRUE(dropped.reason.has_value());
   EXPECT_NE(dropped.reason->find("act-1:jobPostingPublish"), std::string::npos) << *dropped.reason;
   EXPECT_EQ(store_.count("SELECT COUNT(*) FROM events"), 2);  // the publish and the lone update
@@ -276,7 +278,7 @@ TEST_F(ProcessorTest, StopDrainsRowsAlreadyDurable) {
   // Written without a notify while the processor sleeps: stop() must still process it.
   auto id = store_.add_inbox(integration, kEmployeeCreated);
   processor_->stop();
-  EXPECT_EQ(store_.inbox(id).outcome, "accepted");
+  EXPECT_EQ(store_.inbox(id).outcome, store::InboxOutcome::kAccepted);
 }
 
 }  // namespace

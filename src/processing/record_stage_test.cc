@@ -130,7 +130,7 @@ TEST_F(RecordStageTest, AFetchThatKeepsFailingLeavesAWarningAndTheEventIsRelayed
   EXPECT_NE(of_type(events, "remote-event-received"), nullptr);
   EXPECT_EQ(of_type(events, "data-changed"), nullptr);
   auto row = store_.inbox(last_inbox_);
-  EXPECT_EQ(row.outcome, "accepted");
+  EXPECT_EQ(row.outcome, store::InboxOutcome::kAccepted);
   ASSERT_TRUE(row.warnings.has_value());
   EXPECT_NE(row.warnings->find("could not fetch hris_employees 7"), std::string::npos) << *row.warnings;
   // Three attempts, each a token request (500 already there).

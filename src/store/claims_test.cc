@@ -34,7 +34,7 @@ InboxRow received(const std::string& id) {
   row.body = "{}";
   row.body_size = 2;
   row.http_status = 200;
-  row.outcome = "received";
+  row.outcome = store::InboxOutcome::kReceived;
   return row;
 }
 
@@ -112,18 +112,18 @@ TEST_P(ClaimsTest, InboxClaimHidesRowsUntilTheLeaseEnds) {
 
   // Completing is once only: the late processor finds the row done and changes nothing.
   auto row = taken->front();
-  row.outcome = "accepted";
+  row.outcome = store::InboxOutcome::kAccepted;
   row.processed_at = 70000;
   auto done_first = inbox::complete_received(c(), row);
   ASSERT_TRUE(done_first.ok()) << done_first.error().message;
   EXPECT_TRUE(*done_first);
-  row.outcome = "ignored";
+  row.outcome = store::InboxOutcome::kIgnored;
   auto done_late = inbox::complete_received(c(), row);
   ASSERT_TRUE(done_late.ok());
   EXPECT_FALSE(*done_late);
   auto got = inbox::get(c(), row.id);
   ASSERT_TRUE(got.ok() && got->has_value());
-  EXPECT_EQ((*got)->outcome, "accepted");
+  EXPECT_EQ((*got)->outcome, store::InboxOutcome::kAccepted);
 }
 
 // A processor still preparing its batch extends its claim; only the rows it still holds (claimed until the
@@ -142,7 +142,7 @@ TEST_P(ClaimsTest, AClaimIsExtendedOnlyOnTheRowsItStillHolds) {
 
   // One row is completed, the claim runs out and another processor takes the rest over.
   auto row = claimed->front();
-  row.outcome = "accepted";
+  row.outcome = store::InboxOutcome::kAccepted;
   ASSERT_TRUE(inbox::complete_received(c(), row).ok());
   auto taken = inbox::claim_pending(c(), 10, 40001, 70001);
   ASSERT_TRUE(taken.ok());

@@ -29,7 +29,7 @@ InboxRow to_row(const Row& r) {
   row.body_size = r.int64(10);
   row.http_status = static_cast<int>(r.int64(11));
   row.verification = col_opt_text(r, 12);
-  row.outcome = r.text(13);
+  row.outcome = col_state(r, 13, InboxOutcome::kIgnored);
   row.reason = col_opt_text(r, 14);
   row.vendor_event = col_opt_text(r, 15);
   row.delivery_id = col_opt_text(r, 16);
@@ -57,7 +57,7 @@ std::vector<Value> insert_params(const Connection& c, const InboxRow& row) {
           row.body_size,
           std::int64_t{row.http_status},
           opt(row.verification),
-          row.outcome,
+          state_value(row.outcome),
           opt(row.reason),
           opt(row.vendor_event),
           opt(row.delivery_id),
@@ -86,7 +86,7 @@ Result<bool> insert_received(Connection& c, InboxRow row) {
                            insert_params(c, row));
   if (!changed) return changed.error();
   if (*changed == 1) return false;
-  row.outcome = "duplicate";
+  row.outcome = InboxOutcome::kDuplicate;
   row.reason =
       "redelivery of an event already received (" + row.dedupe_key.value_or("") + "): not forwarded again";
   row.dedupe_key.reset();
@@ -160,16 +160,18 @@ Status complete(Connection& c, const InboxRow& row) {
   return done(c.execute(
       "UPDATE inbox SET outcome = $2, reason = $3, unified_events = $4, warnings = $5, event_ids = $6, "
       "processed_at = $7, claimed_until = NULL WHERE id = $1",
-      {row.id, row.outcome, storable_opt_text(c, row.reason), storable_opt_text(c, row.unified_events),
-       storable_opt_text(c, row.warnings), storable_opt_text(c, row.event_ids), opt_int(row.processed_at)}));
+      {row.id, state_value(row.outcome), storable_opt_text(c, row.reason),
+       storable_opt_text(c, row.unified_events), storable_opt_text(c, row.warnings),
+       storable_opt_text(c, row.event_ids), opt_int(row.processed_at)}));
 }
 
 Result<bool> complete_received(Connection& c, const InboxRow& row) {
   auto changed = c.execute(
       "UPDATE inbox SET outcome = $2, reason = $3, unified_events = $4, warnings = $5, event_ids = $6, "
       "processed_at = $7, claimed_until = NULL WHERE id = $1 AND outcome = 'received'",
-      {row.id, row.outcome, storable_opt_text(c, row.reason), storable_opt_text(c, row.unified_events),
-       storable_opt_text(c, row.warnings), storable_opt_text(c, row.event_ids), opt_int(row.processed_at)});
+      {row.id, state_value(row.outcome), storable_opt_text(c, row.reason),
+       storable_opt_text(c, row.unified_events), storable_opt_text(c, row.warnings),
+       storable_opt_text(c, row.event_ids), opt_int(row.processed_at)});
   if (!changed) return changed.error();
   return *changed > 0;
 }
@@ -184,8 +186,8 @@ Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& f) {
   // prepared once and cached. The CASTs give PostgreSQL a type for a parameter that is NULL when the
   // statement is prepared (it cannot infer one from `$1 IS NULL`); SQLite takes them as they are. Lists carry
   // no bodies (NULL in the body column); GET /v1/logs/upstream/{id} has it.
-  // Outcome "failed" is not an inbox outcome: it selects the requests whose downstream events have a delivery
-  // that failed (every retry used), counted per row in failed_deliveries.
+  // with_failed_deliveries selects the requests whose downstream events have a delivery that failed (every
+  // retry used), counted per row in failed_deliveries.
   std::string columns = kColumns;
   columns.replace(columns.find(" body,"), 6, " NULL,");
   const std::string failed =
@@ -194,16 +196,17 @@ Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& f) {
   std::string sql =
       "SELECT " + columns + ", " + failed +
       " FROM inbox WHERE (CAST($1 AS TEXT) IS NULL OR integration_id = $1) "
-      "AND (CAST($2 AS TEXT) IS NULL OR tool = $2) AND (CAST($3 AS TEXT) IS NULL OR outcome = $3 OR "
-      "(CAST($3 AS TEXT) = 'failed' AND " +
+      "AND (CAST($2 AS TEXT) IS NULL OR tool = $2) AND (CAST($3 AS TEXT) IS NULL OR outcome = $3) "
+      "AND ($8 = 0 OR " +
       failed +
-      " > 0)) "
+      " > 0) "
       "AND (CAST($4 AS BIGINT) IS NULL OR received_at >= $4) "
       "AND (CAST($5 AS BIGINT) IS NULL OR received_at < $5) "
       "AND (CAST($6 AS BIGINT) IS NULL OR seq < $6) ORDER BY seq DESC LIMIT $7";
-  auto rows =
-      c.query(sql, {opt_text(f.integration_id), opt_text(f.tool), opt_text(f.outcome), opt_int(f.since),
-                    opt_int(f.until), opt_int(f.before_seq), std::int64_t{f.limit}});
+  auto rows = c.query(
+      sql, {opt_text(f.integration_id), opt_text(f.tool),
+            f.outcome ? state_value(*f.outcome) : Value{nullptr}, opt_int(f.since), opt_int(f.until),
+            opt_int(f.before_seq), std::int64_t{f.limit}, std::int64_t{f.with_failed_deliveries ? 1 : 0}});
   return all_rows<InboxRow>(std::move(rows), [](const Row& r) {
     InboxRow row = to_row(r);
     row.failed_deliveries = r.int64(kColumnCount);

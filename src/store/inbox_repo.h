@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "store/database.h"
+#include "store/states.h"
 
 namespace tributary::store {
 
@@ -26,7 +27,7 @@ struct InboxRow {
   std::int64_t body_size = 0;
   int http_status = 0;                      // what we answered
   std::optional<std::string> verification;  // scheme that matched, or why it failed
-  std::string outcome;  // received | accepted | ignored | duplicate | ping | rejected | failed
+  InboxOutcome outcome = InboxOutcome::kReceived;
   std::optional<std::string> reason;
   std::optional<std::string> vendor_event;
   std::optional<std::string> delivery_id;
@@ -41,7 +42,8 @@ struct InboxRow {
 struct InboxFilter {
   std::optional<std::string> integration_id;
   std::optional<std::string> tool;
-  std::optional<std::string> outcome;  // "failed": the requests with a failed downstream delivery
+  std::optional<InboxOutcome> outcome;
+  bool with_failed_deliveries = false;  // only requests with a downstream delivery that failed
   std::optional<Millis> since;
   std::optional<Millis> until;
   std::optional<std::int64_t> before_seq;  // cursor: rows older than this

@@ -43,7 +43,7 @@ SubscriptionRow to_subscription(const Row& r) {
   row.integration_id = r.text(1);
   row.ingress_token = r.text(2);
   row.mode = r.text(3);
-  row.status = r.text(4);
+  row.status = col_state(r, 4, SubscriptionStatus::kFailed);
   row.event_types = parse_string_array(r.text(5));
   row.secret = col_opt_text(r, 6);
   row.previous_secret = col_opt_text(r, 7);
@@ -156,7 +156,7 @@ Status insert(Connection& c, const SubscriptionRow& row) {
       "INSERT INTO subscriptions (id, integration_id, ingress_token, mode, status, event_types, secret, "
       "previous_secret, previous_secret_until, remote_id, last_error, failures, next_attempt_at, created_at, "
       "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-      {row.id, row.integration_id, row.ingress_token, row.mode, row.status,
+      {row.id, row.integration_id, row.ingress_token, row.mode, state_value(row.status),
        json_string_array(row.event_types), opt_blob(row.secret), opt_blob(row.previous_secret),
        opt_int(row.previous_secret_until), storable_opt_text(c, row.remote_id),
        storable_opt_text(c, row.last_error), std::int64_t{row.failures}, opt_int(row.next_attempt_at),
@@ -168,7 +168,7 @@ Status update(Connection& c, const SubscriptionRow& row) {
       "UPDATE subscriptions SET status = $2, event_types = $3, secret = $4, previous_secret = $5, "
       "previous_secret_until = $6, remote_id = $7, last_error = $8, failures = $9, next_attempt_at = $10, "
       "updated_at = $11 WHERE id = $1",
-      {row.id, row.status, json_string_array(row.event_types), opt_blob(row.secret),
+      {row.id, state_value(row.status), json_string_array(row.event_types), opt_blob(row.secret),
        opt_blob(row.previous_secret), opt_int(row.previous_secret_until), storable_opt_text(c, row.remote_id),
        storable_opt_text(c, row.last_error), std::int64_t{row.failures}, opt_int(row.next_attempt_at),
        row.updated_at}));

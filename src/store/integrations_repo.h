@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "store/database.h"
+#include "store/states.h"
 
 namespace tributary::store {
 
@@ -35,8 +36,8 @@ struct SubscriptionRow {
   std::string id;
   std::string integration_id;
   std::string ingress_token;
-  std::string mode;    // "api" | "manual"
-  std::string status;  // "active" | "pending" | "missing_permission" | "failed" | "disabled"
+  std::string mode;  // "api" | "manual"
+  SubscriptionStatus status = SubscriptionStatus::kPending;
   std::vector<std::string> event_types;
   std::optional<std::string> secret;           // sealed
   std::optional<std::string> previous_secret;  // sealed, valid until previous_secret_until

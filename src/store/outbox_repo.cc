@@ -54,7 +54,7 @@ DeliveryRow to_delivery(const Row& r) {
   row.seq = r.int64(0);
   row.event_id = r.text(1);
   row.endpoint_id = r.text(2);
-  row.status = r.text(3);
+  row.status = col_state(r, 3, DeliveryStatus::kFailed);
   row.attempts = static_cast<int>(r.int64(4));
   row.retries = static_cast<int>(r.int64(5));
   row.next_attempt_at = col_opt_int(r, 6);
@@ -288,7 +288,7 @@ Status record_result(Connection& c, const DeliveryRow& row) {
       "UPDATE deliveries SET status = $2, attempts = $3, retries = $4, next_attempt_at = $5, lease_until = "
       "NULL, "
       "last_status = $6, last_error = $7, updated_at = $8 WHERE seq = $1",
-      {row.seq, row.status, std::int64_t{row.attempts}, std::int64_t{row.retries},
+      {row.seq, state_value(row.status), std::int64_t{row.attempts}, std::int64_t{row.retries},
        opt_int(row.next_attempt_at), row.last_status ? Value{std::int64_t{*row.last_status}} : Value{nullptr},
        storable_opt_text(c, row.last_error), row.updated_at}));
 }

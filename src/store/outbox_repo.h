@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "store/database.h"
+#include "store/states.h"
 
 namespace tributary::store {
 
@@ -43,9 +44,9 @@ struct DeliveryRow {
   std::int64_t seq = 0;
   std::string event_id;
   std::string endpoint_id;
-  std::string status;  // pending | sending | succeeded | failed
-  int attempts = 0;    // attempts made, all rounds
-  int retries = 0;     // retries used in the current round (manual redelivery starts a new round)
+  DeliveryStatus status = DeliveryStatus::kPending;
+  int attempts = 0;  // attempts made, all rounds
+  int retries = 0;   // retries used in the current round (manual redelivery starts a new round)
   std::optional<Millis> next_attempt_at;
   std::optional<Millis> lease_until;
   std::optional<int> last_status;

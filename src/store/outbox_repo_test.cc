@@ -68,7 +68,7 @@ class OutboxTest : public MigratedDbTest {
   void set_status(const std::string& event_id, const std::string& endpoint_id, const std::string& status,
                   std::optional<Millis> next_attempt_at = std::nullopt, int retries = 0) {
     auto row = delivery(event_id, endpoint_id);
-    row.status = status;
+    row.status = parse_state<DeliveryStatus>(status).value();
     row.next_attempt_at = next_attempt_at;
     row.retries = retries;
     row.attempts = retries + 1;
@@ -156,8 +156,8 @@ TEST_P(OutboxTest, RemoveDropsUnsentDeliveriesButKeepsHistory) {
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
   EXPECT_EQ(scalar("SELECT count(*) FROM deliveries WHERE endpoint_id = 'ep_1'"), 1);  // the succeeded one
-  EXPECT_EQ(delivery("ev_2", "ep_1").status, "succeeded");
-  EXPECT_EQ(delivery("ev_1", "ep_2").status, "pending");  // other endpoints untouched
+  EXPECT_EQ(delivery("ev_2", "ep_1").status, store::DeliveryStatus::kSucceeded);
+  EXPECT_EQ(delivery("ev_1", "ep_2").status, store::DeliveryStatus::kPending);  // other endpoints untouched
 }
 
 TEST_P(OutboxTest, DisableFailsUnsentDeliveriesOfThatEndpointOnly) {
@@ -181,15 +181,15 @@ TEST_P(OutboxTest, DisableFailsUnsentDeliveriesOfThatEndpointOnly) {
   EXPECT_EQ((*ep)->updated_at, 5000);
 
   auto pending = delivery("ev_1", "ep_1");
-  EXPECT_EQ(pending.status, "failed");
+  EXPECT_EQ(pending.status, store::DeliveryStatus::kFailed);
   EXPECT_THAT(pending.last_error.value_or(""), HasSubstr("410 Gone"));
   EXPECT_FALSE(pending.next_attempt_at);
   EXPECT_EQ(pending.updated_at, 5000);
   auto sending = delivery("ev_3", "ep_1");
-  EXPECT_EQ(sending.status, "failed");
+  EXPECT_EQ(sending.status, store::DeliveryStatus::kFailed);
   EXPECT_FALSE(sending.lease_until);
-  EXPECT_EQ(delivery("ev_2", "ep_1").status, "succeeded");
-  EXPECT_EQ(delivery("ev_1", "ep_2").status, "pending");
+  EXPECT_EQ(delivery("ev_2", "ep_1").status, store::DeliveryStatus::kSucceeded);
+  EXPECT_EQ(delivery("ev_1", "ep_2").status, store::DeliveryStatus::kPending);
   EXPECT_EQ(next_due(), 100);  // only ep_2's delivery is left due
 }
 
@@ -254,9 +254,9 @@ TEST_P(OutboxTest, InsertIgnoresASecondDeliveryOfTheSamePair) {
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ(rows->at(0).endpoint_id, "ep_1");
-  EXPECT_EQ(rows->at(0).status, "succeeded");
+  EXPECT_EQ(rows->at(0).status, store::DeliveryStatus::kSucceeded);
   EXPECT_EQ(rows->at(1).endpoint_id, "ep_2");
-  EXPECT_EQ(rows->at(1).status, "pending");
+  EXPECT_EQ(rows->at(1).status, store::DeliveryStatus::kPending);
   EXPECT_EQ(rows->at(1).next_attempt_at, 200);
   EXPECT_EQ(rows->at(1).attempts, 0);
   EXPECT_EQ(rows->at(1).created_at, 200);
@@ -286,12 +286,12 @@ TEST_P(OutboxTest, ClaimDueTakesDueRowsOfOneEndpointInDueOrder) {
   ASSERT_TRUE(claimed.ok()) << claimed.error().message;
   EXPECT_THAT(event_ids(*claimed), ElementsAre("ev_b", "ev_c"));  // limit and order by next_attempt_at
   for (const auto& r : *claimed) {
-    EXPECT_EQ(r.status, "sending");
+    EXPECT_EQ(r.status, store::DeliveryStatus::kSending);
     EXPECT_EQ(r.lease_until, 31000);
     EXPECT_EQ(r.updated_at, 1000);
     EXPECT_EQ(r.endpoint_id, "ep_1");
   }
-  EXPECT_EQ(delivery("ev_b", "ep_1").status, "sending");  // stored, not just returned
+  EXPECT_EQ(delivery("ev_b", "ep_1").status, store::DeliveryStatus::kSending);  // stored, not just returned
 
   // The rest: ev_a is due, ev_d is not, the claimed ones have live leases.
   claimed = deliveries::claim_due(c(), "ep_1", 1000, 31000, 10);
@@ -300,7 +300,7 @@ TEST_P(OutboxTest, ClaimDueTakesDueRowsOfOneEndpointInDueOrder) {
   claimed = deliveries::claim_due(c(), "ep_1", 2000, 32000, 10);
   ASSERT_TRUE(claimed.ok());
   EXPECT_TRUE(claimed->empty());
-  EXPECT_EQ(delivery("ev_e", "ep_2").status, "pending");
+  EXPECT_EQ(delivery("ev_e", "ep_2").status, store::DeliveryStatus::kPending);
 
   // ev_d becomes due exactly at its next_attempt_at.
   claimed = deliveries::claim_due(c(), "ep_1", 5000, 35000, 10);
@@ -347,7 +347,7 @@ TEST_P(OutboxTest, ClaimDueTakesOverExpiredLeasesOnly) {
   ASSERT_TRUE(taken.ok()) << taken.error().message;
   ASSERT_THAT(event_ids(*taken), ElementsAre("ev_1"));
   EXPECT_EQ(taken->front().lease_until, 61000);
-  EXPECT_EQ(taken->front().status, "sending");
+  EXPECT_EQ(taken->front().status, store::DeliveryStatus::kSending);
 
   auto both = deliveries::claim_due(c(), "ep_1", 61000, 62000, 10);
   ASSERT_TRUE(both.ok());
@@ -388,7 +388,7 @@ TEST_P(OutboxTest, NextDueAtIsTheEarliestPendingTimeOrLeaseExpiry) {
   EXPECT_EQ(next_due(), 400);
 
   auto ended = claimed->front();
-  ended.status = "succeeded";
+  ended.status = store::DeliveryStatus::kSucceeded;
   ended.attempts = 1;
   ended.next_attempt_at.reset();
   ended.updated_at = 350;
@@ -456,7 +456,7 @@ TEST_P(OutboxTest, RecordResultStoresTheOutcomeAndReleasesTheLease) {
   ASSERT_TRUE(claimed.ok());
   ASSERT_EQ(claimed->size(), 1u);
   auto row = claimed->front();
-  row.status = "pending";
+  row.status = store::DeliveryStatus::kPending;
   row.attempts = 1;
   row.retries = 1;
   row.next_attempt_at = 2100;
@@ -465,7 +465,7 @@ TEST_P(OutboxTest, RecordResultStoresTheOutcomeAndReleasesTheLease) {
   row.updated_at = 150;
   ASSERT_TRUE(deliveries::record_result(c(), row).ok());
   auto got = delivery("ev_1", "ep_1");
-  EXPECT_EQ(got.status, "pending");
+  EXPECT_EQ(got.status, store::DeliveryStatus::kPending);
   EXPECT_EQ(got.attempts, 1);
   EXPECT_EQ(got.retries, 1);
   EXPECT_EQ(got.next_attempt_at, 2100);
@@ -475,13 +475,13 @@ TEST_P(OutboxTest, RecordResultStoresTheOutcomeAndReleasesTheLease) {
   EXPECT_EQ(got.updated_at, 150);
   EXPECT_EQ(got.created_at, 100);
 
-  row.status = "failed";
+  row.status = store::DeliveryStatus::kFailed;
   row.last_status.reset();
   row.last_error = "connection refused";
   row.next_attempt_at.reset();
   ASSERT_TRUE(deliveries::record_result(c(), row).ok());
   got = delivery("ev_1", "ep_1");
-  EXPECT_EQ(got.status, "failed");
+  EXPECT_EQ(got.status, store::DeliveryStatus::kFailed);
   EXPECT_FALSE(got.last_status);
   EXPECT_FALSE(got.next_attempt_at);
 }
@@ -506,15 +506,15 @@ TEST_P(OutboxTest, RedeliverEventStartsANewRound) {
   EXPECT_EQ(*n, 2);
   for (const char* ep : {"ep_1", "ep_2"}) {
     auto d = delivery("ev_1", ep);
-    EXPECT_EQ(d.status, "pending") << ep;
+    EXPECT_EQ(d.status, store::DeliveryStatus::kPending) << ep;
     EXPECT_EQ(d.retries, 0) << ep;
     EXPECT_EQ(d.next_attempt_at, 7000) << ep;
     EXPECT_FALSE(d.lease_until) << ep;
     EXPECT_EQ(d.updated_at, 7000) << ep;
   }
   EXPECT_EQ(delivery("ev_1", "ep_1").attempts, 9);  // attempt history is kept across rounds
-  EXPECT_EQ(delivery("ev_1", "ep_3").status, "sending");
-  EXPECT_EQ(delivery("ev_2", "ep_1").status, "failed");  // other events untouched
+  EXPECT_EQ(delivery("ev_1", "ep_3").status, store::DeliveryStatus::kSending);
+  EXPECT_EQ(delivery("ev_2", "ep_1").status, store::DeliveryStatus::kFailed);  // other events untouched
 
   auto claimed = deliveries::claim_due(c(), "ep_1", 7000, 9000, 10);
   ASSERT_TRUE(claimed.ok());
@@ -534,8 +534,8 @@ TEST_P(OutboxTest, RedeliverEventSkipsDeletedEndpoints) {
   auto n = deliveries::redeliver_event(c(), "ev_1", 7000);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 1);
-  EXPECT_EQ(delivery("ev_1", "ep_1").status, "pending");
-  EXPECT_EQ(delivery("ev_1", "ep_2").status, "failed");
+  EXPECT_EQ(delivery("ev_1", "ep_1").status, store::DeliveryStatus::kPending);
+  EXPECT_EQ(delivery("ev_1", "ep_2").status, store::DeliveryStatus::kFailed);
   EXPECT_EQ(next_due(), 7000);
 }
 
@@ -560,15 +560,15 @@ TEST_P(OutboxTest, RecoverTouchesOnlyFailedDeliveriesOfTheEndpointInTheWindow) {
   EXPECT_EQ(*n, 2);
   for (const char* ev : {"ev_since", "ev_inside"}) {
     auto d = delivery(ev, "ep_1");
-    EXPECT_EQ(d.status, "pending") << ev;
+    EXPECT_EQ(d.status, store::DeliveryStatus::kPending) << ev;
     EXPECT_EQ(d.retries, 0) << ev;
     EXPECT_EQ(d.next_attempt_at, 9000) << ev;
   }
-  EXPECT_EQ(delivery("ev_before", "ep_1").status, "failed");  // before since
-  EXPECT_EQ(delivery("ev_until", "ep_1").status, "failed");   // until is exclusive
-  EXPECT_EQ(delivery("ev_ok", "ep_1").status, "succeeded");   // not failed
+  EXPECT_EQ(delivery("ev_before", "ep_1").status, store::DeliveryStatus::kFailed);  // before since
+  EXPECT_EQ(delivery("ev_until", "ep_1").status, store::DeliveryStatus::kFailed);   // until is exclusive
+  EXPECT_EQ(delivery("ev_ok", "ep_1").status, store::DeliveryStatus::kSucceeded);   // not failed
   for (const char* ev : {"ev_before", "ev_since", "ev_inside", "ev_until", "ev_ok"}) {
-    EXPECT_EQ(delivery(ev, "ep_2").status, "failed") << ev;  // another endpoint
+    EXPECT_EQ(delivery(ev, "ep_2").status, store::DeliveryStatus::kFailed) << ev;  // another endpoint
   }
 }
 
@@ -637,7 +637,7 @@ TEST_P(OutboxTest, AnyResponseExcerptCanBeRecorded) {
   auto s = attempts::insert(c(), a);
   ASSERT_TRUE(s.ok()) << s.error().message;
   auto d = delivery("ev_1", "ep_1");
-  d.status = "failed";
+  d.status = store::DeliveryStatus::kFailed;
   d.last_error = std::string("\x80", 1);
   ASSERT_TRUE(deliveries::record_result(c(), d).ok());
 

@@ -111,7 +111,7 @@ SubscriptionRow subscription(const std::string& id, const std::string& integrati
   row.integration_id = integration_id;
   row.ingress_token = token;
   row.mode = "api";
-  row.status = "active";
+  row.status = store::SubscriptionStatus::kActive;
   row.event_types = {"employee.created", "employee.updated"};
   row.secret = std::string("s\0c", 3);
   row.created_at = 1000;
@@ -279,7 +279,7 @@ TEST_P(IntegrationsRepoTest, SubscriptionUpdateListRemoveAndCascade) {
   ASSERT_TRUE(subscriptions::insert(c(), s1).ok());
   ASSERT_TRUE(subscriptions::insert(c(), subscription("sub_3", "personio:b", "t3")).ok());
 
-  s1.status = "failed";
+  s1.status = store::SubscriptionStatus::kFailed;
   s1.last_error = "boom";
   s1.failures = 3;
   s1.next_attempt_at = 9000;
@@ -291,7 +291,7 @@ TEST_P(IntegrationsRepoTest, SubscriptionUpdateListRemoveAndCascade) {
   ASSERT_TRUE(subscriptions::update(c(), s1).ok());
   auto got = subscriptions::get(c(), "sub_1");
   ASSERT_TRUE(got.ok() && got->has_value());
-  EXPECT_EQ((*got)->status, "failed");
+  EXPECT_EQ((*got)->status, store::SubscriptionStatus::kFailed);
   EXPECT_EQ((*got)->last_error, "boom");
   EXPECT_EQ((*got)->failures, 3);
   EXPECT_EQ((*got)->next_attempt_at, 9000);
@@ -388,7 +388,7 @@ InboxRow received(const std::string& id, Millis at, const std::optional<std::str
   row.body_size = static_cast<std::int64_t>(row.body.size());
   row.http_status = 200;
   row.verification = "hmac-sha256";
-  row.outcome = "received";
+  row.outcome = store::InboxOutcome::kReceived;
   row.vendor_event = "employee.created";
   row.delivery_id = "d-" + id;
   row.dedupe_key = dedupe_key;
@@ -417,7 +417,7 @@ TEST_P(InboxRepoTest, InsertReceivedRoundTrips) {
   EXPECT_EQ(row.body_size, in.body_size);
   EXPECT_EQ(row.http_status, 200);
   EXPECT_EQ(row.verification, "hmac-sha256");
-  EXPECT_EQ(row.outcome, "received");
+  EXPECT_EQ(row.outcome, store::InboxOutcome::kReceived);
   EXPECT_EQ(row.vendor_event, "employee.created");
   EXPECT_EQ(row.delivery_id, "d-in_1");
   EXPECT_EQ(row.dedupe_key, "evt-1");
@@ -434,7 +434,7 @@ TEST_P(InboxRepoTest, InsertReceivedDeduplicatesPerIntegration) {
   EXPECT_TRUE(*second);
   auto dup = inbox::get(c(), "in_2");
   ASSERT_TRUE(dup.ok() && dup->has_value());
-  EXPECT_EQ((*dup)->outcome, "duplicate");
+  EXPECT_EQ((*dup)->outcome, store::InboxOutcome::kDuplicate);
   EXPECT_FALSE((*dup)->dedupe_key);  // NULL, so the unique index keeps pointing at the original
   EXPECT_EQ((*dup)->processed_at, 2000);
   EXPECT_THAT((*dup)->reason.value_or(""), HasSubstr("evt-1"));
@@ -451,7 +451,7 @@ TEST_P(InboxRepoTest, InsertReceivedDeduplicatesPerIntegration) {
   EXPECT_FALSE(*other);
   auto got = inbox::get(c(), "in_4");
   ASSERT_TRUE(got.ok() && got->has_value());
-  EXPECT_EQ((*got)->outcome, "received");
+  EXPECT_EQ((*got)->outcome, store::InboxOutcome::kReceived);
 
   // Without a key nothing is de-duplicated.
   for (const char* id : {"in_5", "in_6"}) {
@@ -474,7 +474,7 @@ TEST_P(InboxRepoTest, KeyIsFreeAgainOnlyForItsOwnIntegration) {
   // After the original is processed its key still de-duplicates: completing a row must not release the key.
   ASSERT_TRUE(inbox::insert_received(c(), received("in_1", 1000, "personio:a", "evt-1")).ok());
   auto row = received("in_1", 1000, "personio:a", "evt-1");
-  row.outcome = "accepted";
+  row.outcome = store::InboxOutcome::kAccepted;
   row.processed_at = 1500;
   ASSERT_TRUE(inbox::complete(c(), row).ok());
   auto again = inbox::insert_received(c(), received("in_2", 2000, "personio:a", "evt-1"));
@@ -486,11 +486,11 @@ TEST_P(InboxRepoTest, PendingReturnsOnlyReceivedInSeqOrder) {
   // Insert out of received_at order: pending follows arrival (seq), not the timestamp.
   ASSERT_TRUE(inbox::insert_received(c(), received("in_1", 3000, "personio:a")).ok());
   auto ping = received("in_2", 1000, "personio:a");
-  ping.outcome = "ping";
+  ping.outcome = store::InboxOutcome::kPing;
   ASSERT_TRUE(inbox::insert(c(), ping).ok());
   ASSERT_TRUE(inbox::insert_received(c(), received("in_3", 1000, "personio:a")).ok());
   auto rejected = received("in_4", 1000, std::nullopt);
-  rejected.outcome = "rejected";
+  rejected.outcome = store::InboxOutcome::kRejected;
   rejected.http_status = 401;
   ASSERT_TRUE(inbox::insert(c(), rejected).ok());
   ASSERT_TRUE(inbox::insert_received(c(), received("in_5", 2000, "personio:b")).ok());
@@ -511,7 +511,7 @@ TEST_P(InboxRepoTest, PendingReturnsOnlyReceivedInSeqOrder) {
 
   // Completing a row takes it off the pending list and records the processing result.
   auto done_row = pending->front();
-  done_row.outcome = "accepted";
+  done_row.outcome = store::InboxOutcome::kAccepted;
   done_row.unified_events = R"([{"model":"hris_employees","action":"created"}])";
   done_row.warnings = R"(["w"])";
   done_row.event_ids = R"(["ev_1"])";
@@ -523,7 +523,7 @@ TEST_P(InboxRepoTest, PendingReturnsOnlyReceivedInSeqOrder) {
   EXPECT_EQ(pending->front().id, "in_3");
   auto got = inbox::get(c(), "in_1");
   ASSERT_TRUE(got.ok() && got->has_value());
-  EXPECT_EQ((*got)->outcome, "accepted");
+  EXPECT_EQ((*got)->outcome, store::InboxOutcome::kAccepted);
   EXPECT_EQ((*got)->unified_events, done_row.unified_events);
   EXPECT_EQ((*got)->warnings, done_row.warnings);
   EXPECT_EQ((*got)->event_ids, done_row.event_ids);
@@ -570,7 +570,7 @@ class InboxListTest : public MigratedDbTest {
 
   void add(const std::string& id, Millis at, const std::string& integration_id, const std::string& outcome) {
     auto row = received(id, at, integration_id);
-    row.outcome = outcome;
+    row.outcome = parse_state<InboxOutcome>(outcome).value();
     ASSERT_TRUE(inbox::insert(c(), row).ok());
   }
 
@@ -602,10 +602,10 @@ TEST_P(InboxListTest, FiltersByIntegrationOutcomeAndTool) {
   InboxFilter f;
   f.integration_id = "personio:a";
   EXPECT_THAT(ids(f), ElementsAre("in_6", "in_4", "in_3", "in_1"));
-  f.outcome = "accepted";
+  f.outcome = store::InboxOutcome::kAccepted;
   EXPECT_THAT(ids(f), ElementsAre("in_6", "in_3"));
   InboxFilter by_outcome;
-  by_outcome.outcome = "received";
+  by_outcome.outcome = store::InboxOutcome::kReceived;
   EXPECT_THAT(ids(by_outcome), ElementsAre("in_5", "in_1"));
   InboxFilter by_tool;
   by_tool.tool = "greenhouse";
@@ -636,14 +636,14 @@ TEST_P(InboxListTest, FailedListsTheRequestsWhoseDeliveriesFailed) {
     auto rows = deliveries::for_event(c(), event_id);
     ASSERT_TRUE(rows.ok() && rows->size() == 1);
     DeliveryRow d = rows->front();
-    d.status = status;
+    d.status = parse_state<DeliveryStatus>(status).value();
     ASSERT_TRUE(deliveries::record_result(c(), d).ok());
   };
   event_with_delivery("evt_3", "in_3", "failed");
   event_with_delivery("evt_6", "in_6", "succeeded");
 
   InboxFilter failed;
-  failed.outcome = "failed";
+  failed.with_failed_deliveries = true;
   EXPECT_THAT(ids(failed), ElementsAre("in_3"));
   auto rows = inbox::list(c(), InboxFilter{});
   ASSERT_TRUE(rows.ok()) << rows.error().message;
@@ -651,7 +651,7 @@ TEST_P(InboxListTest, FailedListsTheRequestsWhoseDeliveriesFailed) {
     ASSERT_TRUE(r.failed_deliveries.has_value()) << r.id;
     EXPECT_EQ(*r.failed_deliveries, r.id == "in_3" ? 1 : 0) << r.id;
     if (r.id == "in_3") {
-      EXPECT_EQ(r.outcome, "accepted");
+      EXPECT_EQ(r.outcome, store::InboxOutcome::kAccepted);
     }
   }
 }

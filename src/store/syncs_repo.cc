@@ -16,7 +16,7 @@ SyncRow to_sync(const Row& r) {
   row.id = r.text(1);
   row.integration_id = r.text(2);
   row.type = r.text(3);
-  row.state = r.text(4);
+  row.state = col_state(r, 4, SyncState::kFailed);
   row.queued_at = r.int64(5);
   row.started_at = col_opt_int(r, 6);
   row.ended_at = col_opt_int(r, 7);
@@ -116,11 +116,11 @@ Result<bool> finish(Connection& c, const SyncRow& row) {
   auto n = c.execute(
       "UPDATE syncs SET state = $3, ended_at = $4, created = $5, updated = $6, deleted = $7, unchanged = $8, "
       "errors = $9, claimed_until = NULL WHERE id = $1 AND claimed_by = $2 AND state = 'RUNNING'",
-      {row.id, row.claimed_by.value_or(""), row.state, opt_int(row.ended_at), row.created, row.updated,
-       row.deleted, row.unchanged, storable_text(c, row.errors)});
+      {row.id, row.claimed_by.value_or(""), state_value(row.state), opt_int(row.ended_at), row.created,
+       row.updated, row.deleted, row.unchanged, storable_text(c, row.errors)});
   if (!n) return n.error();
   if (*n == 0) return false;
-  if (row.state == "SUCCEEDED" || row.state == "PARTIALLY_FAILED") {
+  if (row.state == SyncState::kSucceeded || row.state == SyncState::kPartiallyFailed) {
     auto up = c.execute(
         "UPDATE integrations SET first_sync_succeeded_at = $2 WHERE id = $1 AND first_sync_succeeded_at IS "
         "NULL",

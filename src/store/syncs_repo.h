@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "store/database.h"
+#include "store/states.h"
 
 namespace tributary::store {
 
@@ -24,8 +25,8 @@ struct SyncRow {
   std::int64_t seq = 0;
   std::string id;  // "sync_…"
   std::string integration_id;
-  std::string type;   // FULL | DELTA
-  std::string state;  // QUEUED | RUNNING | SUCCEEDED | FAILED | PARTIALLY_FAILED | AUTHENTICATION_FAILED
+  std::string type;  // FULL | DELTA
+  SyncState state = SyncState::kQueued;
   Millis queued_at = 0;
   std::optional<Millis> started_at;
   std::optional<Millis> ended_at;

@@ -47,7 +47,7 @@ TEST_P(SyncsRepoTest, AtMostOneQueuedPerIntegrationAndFullWinsOverDelta) {
   auto first = queue("personio:a", kSyncDelta);
   EXPECT_FALSE(first.already_queued);
   EXPECT_EQ(first.row.id.rfind("sync_", 0), 0u);
-  EXPECT_EQ(first.row.state, "QUEUED");
+  EXPECT_EQ(first.row.state, store::SyncState::kQueued);
   auto again = queue("personio:a", kSyncFull);
   EXPECT_TRUE(again.already_queued);
   EXPECT_EQ(again.row.id, first.row.id);
@@ -66,7 +66,7 @@ TEST_P(SyncsRepoTest, ClaimNeverStartsASecondSyncOfOneIntegration) {
   auto running = claim("node-1", 2000);
   ASSERT_TRUE(running);
   EXPECT_EQ(running->id, q.row.id);
-  EXPECT_EQ(running->state, "RUNNING");
+  EXPECT_EQ(running->state, store::SyncState::kRunning);
   EXPECT_EQ(running->claimed_by, std::optional<std::string>("node-1"));
   // A new sync can be queued while one runs, but it is not claimed until the running one ends.
   auto next = queue("personio:a", kSyncDelta, 2100);
@@ -74,7 +74,7 @@ TEST_P(SyncsRepoTest, ClaimNeverStartsASecondSyncOfOneIntegration) {
   EXPECT_FALSE(claim("node-2", 2200));
 
   SyncRow done = *running;
-  done.state = "SUCCEEDED";
+  done.state = store::SyncState::kSucceeded;
   done.ended_at = 2300;
   done.created = 5;
   auto finished = syncs::finish(c(), done);
@@ -97,7 +97,7 @@ TEST_P(SyncsRepoTest, OnlyASyncThatListedDataEndsTheSetupSync) {
     auto running = claim("n", 2000);
     ASSERT_TRUE(running);
     SyncRow done = *running;
-    done.state = state;
+    done.state = parse_state<SyncState>(state).value();
     done.ended_at = 2500;
     ASSERT_TRUE(*syncs::finish(c(), done));
     auto first = syncs::first_succeeded_at(c(), id);
@@ -121,12 +121,12 @@ TEST_P(SyncsRepoTest, AnExpiredLeaseIsTakenOverAndTheOldClaimLosesItsWrites) {
   EXPECT_EQ(theirs->id, mine->id);
   EXPECT_FALSE(*syncs::heartbeat(c(), *mine, 5000));
   SyncRow late = *mine;
-  late.state = "SUCCEEDED";
+  late.state = store::SyncState::kSucceeded;
   late.ended_at = 2100;
   EXPECT_FALSE(*syncs::finish(c(), late));
   auto got = syncs::get(c(), mine->id);
   ASSERT_TRUE(got.ok() && *got);
-  EXPECT_EQ((*got)->state, "RUNNING");
+  EXPECT_EQ((*got)->state, store::SyncState::kRunning);
   EXPECT_EQ((*got)->claimed_by, std::optional<std::string>("node-2"));
 }
 
@@ -165,7 +165,7 @@ TEST_P(SyncsRepoTest, ListsNewestFirstWithACursor) {
     auto r = claim("n", 1000 + i);
     ASSERT_TRUE(r);
     SyncRow done = *r;
-    done.state = i % 2 ? "FAILED" : "SUCCEEDED";
+    done.state = i % 2 ? SyncState::kFailed : SyncState::kSucceeded;
     done.ended_at = 1000 + i;
     done.errors = R"([{"message":"x"}])";
     ASSERT_TRUE(*syncs::finish(c(), done));
@@ -174,7 +174,7 @@ TEST_P(SyncsRepoTest, ListsNewestFirstWithACursor) {
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->size(), 3u);
   EXPECT_EQ(page->at(0).id, ids[4]);
-  EXPECT_EQ(page->at(1).state, "FAILED");
+  EXPECT_EQ(page->at(1).state, store::SyncState::kFailed);
   EXPECT_EQ(page->at(1).errors, R"([{"message":"x"}])");
   auto rest = syncs::list_for_integration(c(), "personio:a", page->back().seq, 3);
   ASSERT_TRUE(rest.ok());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/database.h"
+#include "store/states.h"
 
 namespace tributary::store {
 
@@ -24,6 +25,17 @@ inline std::optional<std::string> col_opt_text(const Row& r, std::size_t i) {
 }
 inline std::optional<std::int64_t> col_opt_int(const Row& r, std::size_t i) {
   return r.is_null(i) ? std::nullopt : std::optional<std::int64_t>(r.int64(i));
+}
+
+// A state column: its name as stored, and read back. A name this build does not know (a newer version wrote
+// it) reads as `unknown`, a state the caller chooses so that the row is left alone.
+template <StoredState E>
+Value state_value(E state) {
+  return Value{std::string(to_string(state))};
+}
+template <StoredState E>
+E col_state(const Row& r, std::size_t i, E unknown) {
+  return parse_state<E>(r.text(i)).value_or(unknown);
 }
 
 // Text that comes from the network and must be stored whatever it holds (request paths and headers, vendor

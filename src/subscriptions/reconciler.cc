@@ -182,10 +182,11 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     Millis backoff = options_.retry_base_ms << std::min(sub.failures - 1, 10);
     sub.next_attempt_at = now + std::min(backoff, options_.recheck_interval_ms);
     next_due = std::min(next_due, *sub.next_attempt_at);
-    sub.status = kind == ErrorKind::kForbidden ? "missing_permission" : "failed";
+    sub.status = kind == ErrorKind::kForbidden ? store::SubscriptionStatus::kMissingPermission
+                                               : store::SubscriptionStatus::kFailed;
     sub.last_error = std::move(message);
-    spdlog::warn("reconciler: {} subscription {}: {}: {}", integration.id, sub.id, sub.status,
-                 *sub.last_error);
+    spdlog::warn("reconciler: {} subscription {}: {}: {}", integration.id, sub.id,
+                 store::to_string(sub.status), *sub.last_error);
   };
 
   auto create_remote = [&](store::SubscriptionRow& sub) {
@@ -196,7 +197,7 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     auto created = connector->create_subscription(ctx, req);
     sub.updated_at = now;
     if (created) {
-      sub.status = "active";
+      sub.status = store::SubscriptionStatus::kActive;
       sub.remote_id = created->remote_id;
       if (!created->secret.empty() && created->secret != req.secret)
         sub.secret = secrets_.seal(created->secret);
@@ -281,14 +282,14 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
       bool gone = remote_delete(sub);
       changed = true;
       if (!gone) {
-        sub.status = "failed";
+        sub.status = store::SubscriptionStatus::kFailed;
         sub.updated_at = now;
         sub.next_attempt_at = now + options_.retry_base_ms;
         next_due = std::min(next_due, *sub.next_attempt_at);
         to_update.push_back(sub);
       } else if (desired.empty() && !integration.deleted_at) {
-        if (sub.status != "disabled") {
-          sub.status = "disabled";
+        if (sub.status != store::SubscriptionStatus::kDisabled) {
+          sub.status = store::SubscriptionStatus::kDisabled;
           sub.last_error = "upstream webhooks are disabled in the scope config";
           sub.updated_at = now;
           to_update.push_back(sub);
@@ -299,15 +300,18 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
       continue;
     }
     matched[match] = true;
-    bool retry_due = sub.status == "failed" || sub.status == "missing_permission" || sub.status == "disabled";
+    bool retry_due = sub.status == store::SubscriptionStatus::kFailed ||
+                     sub.status == store::SubscriptionStatus::kMissingPermission ||
+                     sub.status == store::SubscriptionStatus::kDisabled;
     const bool attempt_due = retry_now || !sub.next_attempt_at || *sub.next_attempt_at <= now;
-    if (api && sub.remote_id && (sub.status == "active" || (retry_due && attempt_due))) {
+    if (api && sub.remote_id &&
+        (sub.status == store::SubscriptionStatus::kActive || (retry_due && attempt_due))) {
       // Still there? A subscription deleted at the tool (by hand, or by the tool after failed deliveries) is
       // created again; credentials that stopped working turn it `failed` with the tool's answer.
       switch (check_remote(sub)) {
         case RemoteCheck::kPresent:
-          if (sub.status != "active") {
-            sub.status = "active";
+          if (sub.status != store::SubscriptionStatus::kActive) {
+            sub.status = store::SubscriptionStatus::kActive;
             sub.last_error.reset();
             sub.failures = 0;
             sub.next_attempt_at.reset();
@@ -330,12 +334,12 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
           break;
       }
     }
-    if (api && (sub.status == "disabled" || (retry_due && attempt_due))) {
+    if (api && (sub.status == store::SubscriptionStatus::kDisabled || (retry_due && attempt_due))) {
       create_remote(sub);
       to_update.push_back(sub);
       changed = true;
-    } else if (!api && sub.status == "disabled") {
-      sub.status = "pending";
+    } else if (!api && sub.status == store::SubscriptionStatus::kDisabled) {
+      sub.status = store::SubscriptionStatus::kPending;
       sub.last_error.reset();
       sub.updated_at = now;
       to_update.push_back(sub);
@@ -357,7 +361,7 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     sub.updated_at = now;
     if (connector->we_choose_secret())
       sub.secret = secrets_.seal(crypto::base64_encode(crypto::random_bytes(32)));
-    sub.status = "pending";
+    sub.status = store::SubscriptionStatus::kPending;
     if (api) {
       // The row (and its ingress URL) exists before the tool is asked: tools ping the URL while the
       // subscription is being created (Ashby's ping, SmartRecruiters' activation handshake), and the ingress

@@ -399,13 +399,13 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
   run.sync.ended_at = std::max(now_ms(), started);
   run.sync.errors = json::serialize(run.errors);
   if (unauthorized) {
-    run.sync.state = "AUTHENTICATION_FAILED";
+    run.sync.state = store::SyncState::kAuthenticationFailed;
   } else if (run.errors.empty()) {
-    run.sync.state = "SUCCEEDED";
+    run.sync.state = store::SyncState::kSucceeded;
   } else if (models_done > 0) {
-    run.sync.state = "PARTIALLY_FAILED";
+    run.sync.state = store::SyncState::kPartiallyFailed;
   } else {
-    run.sync.state = "FAILED";
+    run.sync.state = store::SyncState::kFailed;
   }
   bool delivered = false;
   Status s = writer_.run([&](store::Connection& c) -> Status {
@@ -424,8 +424,8 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
   if (!s) return s;
   ++finished_;
   spdlog::info("sync {} of {}: {} (created {}, updated {}, deleted {}, unchanged {})", run.sync.id,
-               run.sync.integration_id, run.sync.state, run.sync.created, run.sync.updated, run.sync.deleted,
-               run.sync.unchanged);
+               run.sync.integration_id, store::to_string(run.sync.state), run.sync.created, run.sync.updated,
+               run.sync.deleted, run.sync.unchanged);
   if ((delivered || run.wrote_events) && on_events_) on_events_();
   return {};
 }
