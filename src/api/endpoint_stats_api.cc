@@ -19,17 +19,6 @@ double round_tenth(double v) {
   return std::round(v * 10.0) / 10.0;
 }
 
-// The latency at rank `offset` (0-based, ascending) among the window's attempts.
-Result<double> latency_at(store::Connection& c, const std::string& id, Millis since, Millis until,
-                          std::int64_t offset) {
-  auto rows = c.query(
-      "SELECT latency_ms FROM attempts WHERE endpoint_id = $1 AND attempted_at >= $2 AND attempted_at <= $3 "
-      "ORDER BY latency_ms LIMIT 1 OFFSET $4",
-      {id, since, until, offset});
-  if (!rows) return rows.error();
-  return rows->empty() ? 0.0 : rows->front().real(0);
-}
-
 http::Response endpoint_stats(ApiContext& ctx, const http::Request& req, const std::string& id) {
   auto since_param = time_param(req, "since");
   if (!since_param) return fail(since_param.error());
@@ -44,43 +33,23 @@ http::Response endpoint_stats(ApiContext& ctx, const http::Request& req, const s
   if (!endpoint) return internal_error(endpoint.error());
   if (!*endpoint) return fail(ErrorKind::kNotFound, "webhook endpoint " + id + " not found");
 
-  auto totals = c.query(
-      "SELECT COUNT(*), SUM(CASE WHEN status_code >= 200 AND status_code <= 299 THEN 1 ELSE 0 END), "
-      "AVG(latency_ms), MAX(latency_ms) FROM attempts "
-      "WHERE endpoint_id = $1 AND attempted_at >= $2 AND attempted_at <= $3",
-      {id, since, until});
-  if (!totals) return internal_error(totals.error());
-  const store::Row& t = totals->front();
-  const std::int64_t attempts = t.int64(0);
-  const std::int64_t succeeded = t.is_null(1) ? 0 : t.int64(1);
-
-  bj::object latency;
-  latency["avg"] = nullptr;
-  latency["p50"] = nullptr;
-  latency["p95"] = nullptr;
-  latency["max"] = nullptr;
+  auto stats = store::attempts::window_stats(c, id, since, until);
+  if (!stats) return internal_error(stats.error());
+  const std::int64_t attempts = stats->attempts;
+  const std::int64_t succeeded = stats->succeeded;
+  bj::object latency{{"avg", nullptr}, {"p50", nullptr}, {"p95", nullptr}, {"max", nullptr}};
   if (attempts > 0) {
-    auto p50 = latency_at(c, id, since, until, (attempts - 1) / 2);
-    if (!p50) return internal_error(p50.error());
-    auto p95 = latency_at(c, id, since, until, (attempts - 1) * 95 / 100);
-    if (!p95) return internal_error(p95.error());
-    latency["avg"] = round_tenth(t.real(2));
-    latency["p50"] = round_tenth(*p50);
-    latency["p95"] = round_tenth(*p95);
-    latency["max"] = round_tenth(t.real(3));
+    latency["avg"] = round_tenth(stats->avg_ms);
+    latency["p50"] = round_tenth(stats->p50_ms);
+    latency["p95"] = round_tenth(stats->p95_ms);
+    latency["max"] = round_tenth(stats->max_ms);
   }
 
-  auto waiting = c.query(
-      "SELECT status, COUNT(*) FROM deliveries WHERE endpoint_id = $1 AND status IN ('pending', 'sending', "
-      "'failed') GROUP BY status",
-      {id});
+  auto waiting = store::deliveries::count_waiting(c, id);
   if (!waiting) return internal_error(waiting.error());
   bj::object deliveries;
-  deliveries["pending"] = 0;
-  deliveries["sending"] = 0;
-  deliveries["failed"] = 0;
-  for (const auto& row : *waiting)
-    deliveries[row.text(0)] = row.int64(1);
+  for (const auto& [status, count] : *waiting)
+    deliveries[store::to_string(status)] = count;
 
   bj::object out;
   out["endpoint_id"] = id;

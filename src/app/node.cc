@@ -23,8 +23,11 @@
 #include "processing/record_stage.h"
 #include "store/api_keys_repo.h"
 #include "store/checkpointer.h"
+#include "store/inbox_repo.h"
+#include "store/outbox_repo.h"
 #include "store/pool.h"
 #include "store/schema.h"
+#include "store/syncs_repo.h"
 #include "store/writer.h"
 #include "subscriptions/reconciler.h"
 #include "sync/sync_runner.h"
@@ -109,20 +112,15 @@ Status Node::start() {
     if (m.db->backend() == store::Backend::kSqlite) {
       // One process owns a SQLite database: whatever it had claimed before a crash is free again now. On
       // PostgreSQL another node may be sending those deliveries right now; their leases expire instead.
-      auto r = (*conn)->execute(
-          "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = "
-          "COALESCE(next_attempt_at, "
-          "$1) WHERE status = 'sending'",
-          {now_ms()});
+      auto r = store::deliveries::release_all_sending(**conn, now_ms());
       if (!r) return r.error();
       if (*r > 0) spdlog::info("recovered {} deliveries that were in flight when the last run stopped", *r);
       // Likewise inbox rows the processor had claimed: processed again at once, not after the claim's lease.
-      auto inbox = (*conn)->execute(
-          "UPDATE inbox SET claimed_until = NULL WHERE outcome = 'received' AND claimed_until IS NOT NULL");
+      auto inbox = store::inbox::release_all_claims(**conn);
       if (!inbox) return inbox.error();
       if (*inbox > 0) spdlog::info("recovered {} received requests that were being processed", *inbox);
       // Likewise a sync that was running: its lease ends now, so it is taken up again at once.
-      auto syncs = (*conn)->execute("UPDATE syncs SET claimed_until = 0 WHERE state = 'RUNNING'");
+      auto syncs = store::syncs::release_all_running(**conn);
       if (!syncs) return syncs.error();
       if (*syncs > 0) spdlog::info("resuming {} syncs that were running when the last run stopped", *syncs);
     }

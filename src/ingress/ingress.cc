@@ -279,11 +279,7 @@ void Ingress::handle(http::Request request, http::Responder respond) {
         [row = std::move(row), sub_id, activate](store::Connection& c) -> Status {
           if (auto s = store::inbox::insert(c, row); !s) return s;
           if (!activate) return {};
-          auto r = c.execute(
-              "UPDATE subscriptions SET status = 'active', last_error = NULL WHERE id = $1 AND "
-              "status = 'pending'",
-              {sub_id});
-          return r ? Status{} : Status{r.error()};
+          return store::subscriptions::activate_if_pending(c, sub_id);
         },
         [respond](Status s) {
           respond(
@@ -312,11 +308,7 @@ void Ingress::handle(http::Request request, http::Responder respond) {
           if (auto s = store::notify(c, store::kInboxChannel); !s) return s;
         }
         if (!activate) return {};
-        auto r = c.execute(
-            "UPDATE subscriptions SET status = 'active', last_error = NULL WHERE id = $1 AND status = "
-            "'pending'",
-            {sub_id});
-        return r ? Status{} : Status{r.error()};
+        return store::subscriptions::activate_if_pending(c, sub_id);
       },
       [this, respond, accepted_status, duplicate](Status s) {
         if (!s) {

@@ -8,6 +8,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "delivery/events.h"
+#include "pipeline/api_context.h"
 #include "store/records_repo.h"
 
 namespace tributary::processing {
@@ -68,15 +69,8 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
       data != nullptr && data->is_object() ? data->get_object().if_contains("events") : nullptr;
   if (events == nullptr || !events->is_array()) return work;
 
-  connectors::ApiContext ctx;
-  ctx.client = &client_;
-  ctx.timeout = options_.api_timeout;
-  ctx.integration_id = integration.id;
-  if (auto creds = secrets_.open(integration.credentials)) {
-    auto parsed = json::parse(*creds);
-    if (parsed && parsed->is_object()) ctx.credentials = parsed->get_object();
-  }
-  connectors::resolve_urls(ctx, *connector, integration.remote_base_url, integration.remote_auth_url);
+  const connectors::ApiContext ctx =
+      pipeline::api_context(integration, *connector, secrets_, client_, options_.api_timeout);
 
   bool touched = false;
   for (auto& ev : events->get_array()) {

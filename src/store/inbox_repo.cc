@@ -176,6 +176,11 @@ Result<bool> complete_received(Connection& c, const InboxRow& row) {
   return *changed > 0;
 }
 
+Result<std::int64_t> release_all_claims(Connection& c) {
+  return c.execute(
+      "UPDATE inbox SET claimed_until = NULL WHERE outcome = 'received' AND claimed_until IS NOT NULL");
+}
+
 Result<std::optional<InboxRow>> get(Connection& c, const std::string& id) {
   return first_row<InboxRow>(c.query(std::string("SELECT ") + kColumns + " FROM inbox WHERE id = $1", {id}),
                              to_row);

@@ -78,6 +78,8 @@ Status complete(Connection& c, const InboxRow& row);  // outcome, reason, unifie
 // As complete(), only while the row is still "received": false when another processor completed it first
 // (its lease ended and the row was claimed again), and then nothing is changed.
 Result<bool> complete_received(Connection& c, const InboxRow& row);
+// SQLite start-up: rows the last run had claimed are pending again at once. Returns how many.
+Result<std::int64_t> release_all_claims(Connection& c);
 Result<std::optional<InboxRow>> get(Connection& c, const std::string& id);
 Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& filter);  // newest first, without bodies
 }  // namespace inbox

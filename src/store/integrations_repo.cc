@@ -147,6 +147,21 @@ Status touch_last_event(Connection& c, const std::string& id, Millis at) {
   return done(c.execute("UPDATE integrations SET last_event_at = $2 WHERE id = $1", {id, at}));
 }
 
+Status make_all_due(Connection& c, Millis now) {
+  return done(c.execute("UPDATE integrations SET reconcile_due_at = $1 WHERE reconcile_due_at > $1", {now}));
+}
+
+Result<std::optional<Millis>> next_reconcile_due(Connection& c, Millis now) {
+  auto rows = c.query("SELECT MIN(reconcile_due_at) FROM integrations WHERE reconcile_due_at > $1", {now});
+  if (!rows) return rows.error();
+  if (rows->empty() || rows->front().is_null(0)) return std::optional<Millis>{};
+  return std::optional<Millis>(rows->front().int64(0));
+}
+
+Status set_reconcile_due(Connection& c, const std::string& id, Millis at) {
+  return done(c.execute("UPDATE integrations SET reconcile_due_at = $2 WHERE id = $1", {id, at}));
+}
+
 }  // namespace integrations
 
 namespace subscriptions {
@@ -197,6 +212,12 @@ Result<std::vector<SubscriptionRow>> list_for_integration(Connection& c, const s
                   " FROM subscriptions WHERE integration_id = $1 ORDER BY created_at, id",
               {integration_id}),
       to_subscription);
+}
+
+Status activate_if_pending(Connection& c, const std::string& id) {
+  return done(c.execute(
+      "UPDATE subscriptions SET status = 'active', last_error = NULL WHERE id = $1 AND status = 'pending'",
+      {id}));
 }
 
 }  // namespace subscriptions

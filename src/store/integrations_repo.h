@@ -66,6 +66,11 @@ Result<std::vector<IntegrationRow>> due_for_reconcile(Connection& c, Millis now)
 // reconciled by two nodes at once. SQLite (one node) selects without claiming, as due_for_reconcile().
 Result<std::vector<IntegrationRow>> claim_due_for_reconcile(Connection& c, Millis now, Millis lease_until);
 Status touch_last_event(Connection& c, const std::string& id, Millis at);
+// Every integration due later than `now` becomes due at `now` (a start-up check of all of them).
+Status make_all_due(Connection& c, Millis now);
+// The earliest reconcile due time after `now`, if any integration has one.
+Result<std::optional<Millis>> next_reconcile_due(Connection& c, Millis now);
+Status set_reconcile_due(Connection& c, const std::string& id, Millis at);
 }  // namespace integrations
 
 namespace subscriptions {
@@ -75,6 +80,9 @@ Status remove(Connection& c, const std::string& id);
 Result<std::optional<SubscriptionRow>> get(Connection& c, const std::string& id);
 Result<std::optional<SubscriptionRow>> get_by_token(Connection& c, const std::string& ingress_token);
 Result<std::vector<SubscriptionRow>> list_for_integration(Connection& c, const std::string& integration_id);
+// A pending subscription that has just received its first verified request becomes active (its last error
+// cleared); any other status is left as it is.
+Status activate_if_pending(Connection& c, const std::string& id);
 }  // namespace subscriptions
 
 }  // namespace tributary::store

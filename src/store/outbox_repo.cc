@@ -293,6 +293,27 @@ Status record_result(Connection& c, const DeliveryRow& row) {
        storable_opt_text(c, row.last_error), row.updated_at}));
 }
 
+Result<std::map<DeliveryStatus, std::int64_t>> count_waiting(Connection& c, const std::string& endpoint_id) {
+  auto rows = c.query(
+      "SELECT status, COUNT(*) FROM deliveries WHERE endpoint_id = $1 AND status IN ('pending', 'sending', "
+      "'failed') GROUP BY status",
+      {endpoint_id});
+  if (!rows) return rows.error();
+  std::map<DeliveryStatus, std::int64_t> out{
+      {DeliveryStatus::kPending, 0}, {DeliveryStatus::kSending, 0}, {DeliveryStatus::kFailed, 0}};
+  for (const auto& row : *rows)
+    if (auto status = parse_state<DeliveryStatus>(row.text(0))) out[*status] = row.int64(1);
+  return out;
+}
+
+Result<std::int64_t> release_all_sending(Connection& c, Millis now) {
+  return c.execute(
+      "UPDATE deliveries SET status = 'pending', lease_until = NULL, next_attempt_at = "
+      "COALESCE(next_attempt_at, "
+      "$1) WHERE status = 'sending'",
+      {now});
+}
+
 Result<std::int64_t> redeliver_event(Connection& c, const std::string& event_id, Millis now) {
   return c.execute(
       "UPDATE deliveries SET status = 'pending', retries = 0, next_attempt_at = $2, lease_until = NULL, "
@@ -328,6 +349,44 @@ Result<std::vector<AttemptRow>> for_event(Connection& c, const std::string& even
       c.query(std::string("SELECT ") + kAttemptColumns + " FROM attempts WHERE event_id = $1 ORDER BY seq",
               {event_id}),
       to_attempt);
+}
+
+namespace {
+
+// The latency at rank `offset` (0-based, ascending) among the window's attempts.
+Result<double> latency_at(Connection& c, const std::string& endpoint_id, Millis since, Millis until,
+                          std::int64_t offset) {
+  auto rows = c.query(
+      "SELECT latency_ms FROM attempts WHERE endpoint_id = $1 AND attempted_at >= $2 AND attempted_at <= $3 "
+      "ORDER BY latency_ms LIMIT 1 OFFSET $4",
+      {endpoint_id, since, until, offset});
+  if (!rows) return rows.error();
+  return rows->empty() ? 0.0 : rows->front().real(0);
+}
+
+}  // namespace
+
+Result<WindowStats> window_stats(Connection& c, const std::string& endpoint_id, Millis since, Millis until) {
+  auto totals = c.query(
+      "SELECT COUNT(*), SUM(CASE WHEN status_code >= 200 AND status_code <= 299 THEN 1 ELSE 0 END), "
+      "AVG(latency_ms), MAX(latency_ms) FROM attempts "
+      "WHERE endpoint_id = $1 AND attempted_at >= $2 AND attempted_at <= $3",
+      {endpoint_id, since, until});
+  if (!totals) return totals.error();
+  const Row& t = totals->front();
+  WindowStats out;
+  out.attempts = t.int64(0);
+  if (out.attempts == 0) return out;
+  out.succeeded = t.is_null(1) ? 0 : t.int64(1);
+  out.avg_ms = t.real(2);
+  out.max_ms = t.real(3);
+  auto p50 = latency_at(c, endpoint_id, since, until, (out.attempts - 1) / 2);
+  if (!p50) return p50.error();
+  auto p95 = latency_at(c, endpoint_id, since, until, (out.attempts - 1) * 95 / 100);
+  if (!p95) return p95.error();
+  out.p50_ms = *p50;
+  out.p95_ms = *p95;
+  return out;
 }
 
 }  // namespace attempts

@@ -4,6 +4,7 @@
 // stateless functions over the caller's Connection.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -115,6 +116,11 @@ Result<std::optional<Millis>> next_due_after(Connection& c, Millis after);
 // Endpoints with at least one delivery due now.
 Result<std::vector<std::string>> endpoints_with_due(Connection& c, Millis now);
 Status record_result(Connection& c, const DeliveryRow& row);  // status, attempts, retries, next, last_*
+// How many of the endpoint's deliveries are pending, sending and failed now (0 for a state with none).
+Result<std::map<DeliveryStatus, std::int64_t>> count_waiting(Connection& c, const std::string& endpoint_id);
+// SQLite start-up (one process owns the file): every delivery left "sending" by the last run is pending
+// again, due at once unless it had a due time. Returns how many.
+Result<std::int64_t> release_all_sending(Connection& c, Millis now);
 // Manual redelivery: every delivery of the event back to pending, due now, in a new round of retries.
 Result<std::int64_t> redeliver_event(Connection& c, const std::string& event_id, Millis now);
 // Failed deliveries of an endpoint whose event was created in [since, until) back to pending.
@@ -125,6 +131,13 @@ Result<std::int64_t> recover(Connection& c, const std::string& endpoint_id, Mill
 namespace attempts {
 Status insert(Connection& c, const AttemptRow& row);
 Result<std::vector<AttemptRow>> for_event(Connection& c, const std::string& event_id);
+// The endpoint's attempts made in [since, until]: how many, how many got a 2xx, and their latency.
+struct WindowStats {
+  std::int64_t attempts = 0;
+  std::int64_t succeeded = 0;
+  double avg_ms = 0, p50_ms = 0, p95_ms = 0, max_ms = 0;  // 0 without attempts
+};
+Result<WindowStats> window_stats(Connection& c, const std::string& endpoint_id, Millis since, Millis until);
 }  // namespace attempts
 
 }  // namespace tributary::store

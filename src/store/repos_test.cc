@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <string>
 #include <vector>
 
@@ -267,6 +269,52 @@ TEST_P(IntegrationsRepoTest, SubscriptionsByIdAndToken) {
   // Tokens are unique.
   auto dup = subscriptions::insert(c(), subscription("sub_2", "personio:a", "tok_abc"));
   EXPECT_FALSE(dup.ok());
+}
+
+TEST_P(IntegrationsRepoTest, OnlyAPendingSubscriptionIsActivatedByItsFirstRequest) {
+  ASSERT_TRUE(integrations::insert(c(), integration("personio:a")).ok());
+  std::map<std::string, SubscriptionStatus> before = {{"sub_p", SubscriptionStatus::kPending},
+                                                      {"sub_f", SubscriptionStatus::kFailed},
+                                                      {"sub_d", SubscriptionStatus::kDisabled}};
+  for (const auto& [id, status] : before) {
+    auto sub = subscription(id, "personio:a", "tok_" + id);
+    sub.status = status;
+    sub.last_error = "not verified yet";
+    ASSERT_TRUE(subscriptions::insert(c(), sub).ok());
+  }
+  for (const auto& [id, status] : before)
+    ASSERT_TRUE(subscriptions::activate_if_pending(c(), id).ok());
+  auto pending = subscriptions::get(c(), "sub_p");
+  ASSERT_TRUE(pending.ok() && pending->has_value());
+  EXPECT_EQ((*pending)->status, SubscriptionStatus::kActive);
+  EXPECT_FALSE((*pending)->last_error);
+  for (const char* id : {"sub_f", "sub_d"}) {
+    auto other = subscriptions::get(c(), id);
+    ASSERT_TRUE(other.ok() && other->has_value());
+    EXPECT_EQ((*other)->status, before[id]) << id;
+    EXPECT_EQ((*other)->last_error, "not verified yet") << id;
+  }
+}
+
+TEST_P(IntegrationsRepoTest, ReconcileDueTimes) {
+  for (const char* id : {"personio:a", "personio:b", "personio:c"})
+    ASSERT_TRUE(integrations::insert(c(), integration(id)).ok());
+  ASSERT_TRUE(integrations::set_reconcile_due(c(), "personio:a", 5000).ok());
+  ASSERT_TRUE(integrations::set_reconcile_due(c(), "personio:b", 9000).ok());
+  ASSERT_TRUE(integrations::set_reconcile_due(c(), "personio:c", 100).ok());
+  auto next = integrations::next_reconcile_due(c(), 1000);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, 5000);
+  next = integrations::next_reconcile_due(c(), 9000);
+  ASSERT_TRUE(next.ok());
+  EXPECT_FALSE(*next);
+  ASSERT_TRUE(integrations::make_all_due(c(), 2000).ok());
+  for (const auto& [id, due] :
+       std::map<std::string, Millis>{{"personio:a", 2000}, {"personio:b", 2000}, {"personio:c", 100}}) {
+    auto row = integrations::get(c(), id);
+    ASSERT_TRUE(row.ok() && row->has_value());
+    EXPECT_EQ((*row)->reconcile_due_at, due) << id;
+  }
 }
 
 TEST_P(IntegrationsRepoTest, SubscriptionUpdateListRemoveAndCascade) {

@@ -112,6 +112,10 @@ Result<bool> heartbeat(Connection& c, const SyncRow& row, Millis lease_until) {
   return *n > 0;
 }
 
+Result<std::int64_t> release_all_running(Connection& c) {
+  return c.execute("UPDATE syncs SET claimed_until = 0 WHERE state = 'RUNNING'");
+}
+
 Result<bool> finish(Connection& c, const SyncRow& row) {
   auto n = c.execute(
       "UPDATE syncs SET state = $3, ended_at = $4, created = $5, updated = $6, deleted = $7, unchanged = $8, "

@@ -68,6 +68,9 @@ Result<bool> heartbeat(Connection& c, const SyncRow& row, Millis lease_until);
 // first_sync_succeeded_at (once): the setup sync is over, as Kombo's SETUP_SYNC_PENDING means "the initial
 // sync is still running"; a FAILED or AUTHENTICATION_FAILED one leaves it unset.
 Result<bool> finish(Connection& c, const SyncRow& row);
+// SQLite start-up: syncs the last run left RUNNING have their lease ended, so they are taken up again at
+// once.
+Result<std::int64_t> release_all_running(Connection& c);
 Result<std::optional<SyncRow>> get(Connection& c, const std::string& id);
 // Newest first; `before_seq` continues a listing.
 Result<std::vector<SyncRow>> list_for_integration(Connection& c, const std::string& integration_id,

@@ -10,6 +10,7 @@
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "pipeline/api_context.h"
 #include "processing/scope.h"
 #include "store/advisory_lock.h"
 
@@ -57,11 +58,8 @@ void Reconciler::stop() {
 void Reconciler::run() {
   // At start-up every integration is checked once: subscriptions may have vanished or credentials stopped
   // working while no node was running.
-  if (auto s = writer_.run([](store::Connection& c) -> Status {
-        auto r = c.execute("UPDATE integrations SET reconcile_due_at = $1 WHERE reconcile_due_at > $1",
-                           {now_ms()});
-        return r ? Status{} : Status{r.error()};
-      });
+  if (auto s = writer_.run(
+          [](store::Connection& c) -> Status { return store::integrations::make_all_due(c, now_ms()); });
       !s)
     spdlog::error("reconciler: start-up check: {}", s.error().message);
   while (!wakeup_.stopped()) {
@@ -77,10 +75,8 @@ void Reconciler::run() {
       } else {
         spdlog::error("reconciler: {}", rows.error().message);
       }
-      auto next = (*lease)->query(
-          "SELECT MIN(reconcile_due_at) FROM integrations WHERE reconcile_due_at > $1", {now});
-      if (next && !next->empty() && !next->front().is_null(0))
-        next_wake = std::min(next_wake, next->front().int64(0));
+      auto next = store::integrations::next_reconcile_due(**lease, now);
+      if (next && *next) next_wake = std::min(next_wake, **next);
     }
     for (const auto& integration : due) {
       if (wakeup_.stopped()) break;
@@ -134,14 +130,8 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
   if (!existing) return existing.error();
 
   Millis now = now_ms();
-  connectors::ApiContext ctx;
-  ctx.client = &client_;
-  ctx.timeout = options_.api_timeout;
-  if (auto creds = secrets_.open(integration.credentials)) {
-    auto parsed = json::parse(*creds);
-    if (parsed && parsed->is_object()) ctx.credentials = parsed->get_object();
-  }
-  connectors::resolve_urls(ctx, *connector, integration.remote_base_url, integration.remote_auth_url);
+  const connectors::ApiContext ctx =
+      pipeline::api_context(integration, *connector, secrets_, client_, options_.api_timeout);
 
   const bool api = connector->subscription_mode() == connectors::SubscriptionMode::kApi;
   std::vector<std::vector<std::string>> desired;
@@ -387,9 +377,7 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
     for (const auto& id : to_remove)
       if (auto st = store::subscriptions::remove(c, id); !st) return st;
     if (hard_delete) return store::integrations::hard_delete(c, integration.id);
-    auto r =
-        c.execute("UPDATE integrations SET reconcile_due_at = $2 WHERE id = $1", {integration.id, next_due});
-    return r ? Status{} : Status{r.error()};
+    return store::integrations::set_reconcile_due(c, integration.id, next_due);
   });
   if (s && changed && on_changed_) on_changed_();
   return s;

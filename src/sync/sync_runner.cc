@@ -8,6 +8,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "delivery/events.h"
+#include "pipeline/api_context.h"
 #include "store/records_repo.h"
 #include "sync/schedule.h"
 
@@ -191,16 +192,8 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
   } else if (connector == nullptr) {
     run.errors.push_back(error_entry(std::nullopt, "no connector for tool " + run.integration.tool));
   } else {
-    connectors::ApiContext ctx;
-    ctx.client = &client_;
-    ctx.timeout = options_.api_timeout;
-    ctx.integration_id = run.integration.id;
-    if (auto creds = secrets_.open(run.integration.credentials)) {
-      auto parsed = json::parse(*creds);
-      if (parsed && parsed->is_object()) ctx.credentials = parsed->get_object();
-    }
-    connectors::resolve_urls(ctx, *connector, run.integration.remote_base_url,
-                             run.integration.remote_auth_url);
+    const connectors::ApiContext ctx =
+        pipeline::api_context(run.integration, *connector, secrets_, client_, options_.api_timeout);
 
     auto last_beat = std::chrono::steady_clock::now();
     for (connectors::Model model : synced_models(run.integration, *connector)) {

@@ -1,0 +1,22 @@
+#include "pipeline/api_context.h"
+
+#include "core/json.h"
+
+namespace tributary::pipeline {
+
+connectors::ApiContext api_context(const store::IntegrationRow& integration,
+                                   const connectors::Connector& connector, const SecretBox& secrets,
+                                   http::HttpClient& client, std::chrono::milliseconds timeout) {
+  connectors::ApiContext ctx;
+  ctx.client = &client;
+  ctx.timeout = timeout;
+  ctx.integration_id = integration.id;
+  if (auto creds = secrets.open(integration.credentials)) {
+    auto parsed = json::parse(*creds);
+    if (parsed && parsed->is_object()) ctx.credentials = parsed->get_object();
+  }
+  connectors::resolve_urls(ctx, connector, integration.remote_base_url, integration.remote_auth_url);
+  return ctx;
+}
+
+}  // namespace tributary::pipeline
