@@ -16,98 +16,15 @@ namespace {
 namespace bj = boost::json;
 using namespace pipeline_testing;
 
-// The keys Kombo's SDK requires (shared/kombo-models.md, the fields without "?").
-const std::vector<std::string> kEmployeeKeys = {"id",
-                                                "remote_id",
-                                                "employee_number",
-                                                "first_name",
-                                                "last_name",
-                                                "nationality",
-                                                "display_full_name",
-                                                "job_title",
-                                                "mobile_phone_number",
-                                                "ssn",
-                                                "tax_id",
-                                                "weekly_hours",
-                                                "avatar",
-                                                "work_location_id",
-                                                "legal_entity_id",
-                                                "manager_id",
-                                                "date_of_birth",
-                                                "start_date",
-                                                "termination_date",
-                                                "remote_created_at",
-                                                "changed_at",
-                                                "remote_deleted_at",
-                                                "custom_fields",
-                                                "employments",
-                                                "time_off_balances",
-                                                "manager",
-                                                "groups",
-                                                "legal_entity",
-                                                "work_location"};
-const std::vector<std::string> kAbsenceKeys = {"id",
-                                               "remote_id",
-                                               "employee_id",
-                                               "start_half_day",
-                                               "end_half_day",
-                                               "amount",
-                                               "unit",
-                                               "employee_note",
-                                               "type_id",
-                                               "remote_created_at",
-                                               "remote_updated_at",
-                                               "changed_at",
-                                               "remote_deleted_at",
-                                               "type"};
-const std::vector<std::string> kCandidateKeys = {"id",
-                                                 "remote_id",
-                                                 "first_name",
-                                                 "last_name",
-                                                 "company",
-                                                 "title",
-                                                 "confidential",
-                                                 "source",
-                                                 "custom_fields",
-                                                 "remote_url",
-                                                 "remote_created_at",
-                                                 "remote_updated_at",
-                                                 "changed_at",
-                                                 "remote_deleted_at",
-                                                 "applications",
-                                                 "tags"};
-const std::vector<std::string> kJobKeys = {"id",
-                                           "remote_id",
-                                           "name",
-                                           "job_code",
-                                           "description",
-                                           "confidential",
-                                           "weekly_hours",
-                                           "category",
-                                           "department",
-                                           "post_url",
-                                           "experience_level",
-                                           "salary_amount",
-                                           "salary_amount_from",
-                                           "salary_amount_to",
-                                           "salary_currency",
-                                           "custom_fields",
-                                           "remote_url",
-                                           "opened_at",
-                                           "closed_at",
-                                           "remote_created_at",
-                                           "remote_updated_at",
-                                           "contact_id",
-                                           "changed_at",
-                                           "remote_deleted_at",
-                                           "stages",
-                                           "screening_questions",
-                                           "job_postings",
-                                           "hiring_team"};
-
-void expect_keys(const bj::object& record, const std::vector<std::string>& keys) {
-  for (const auto& k : keys)
-    EXPECT_TRUE(record.contains(k)) << "missing " << k << " in " << bj::serialize(record);
+// Every field the Kombo SDK requires (connectors::model_fields, from shared/kombo-models.md) is present, and
+// no key the model does not have (a misspelt field would be silently ignored by the SDK).
+void expect_keys(const bj::object& record, Model model) {
+  for (const ModelField& f : model_fields(model)) {
+    if (!f.required) continue;
+    EXPECT_TRUE(record.contains(f.name)) << "missing " << f.name << " in " << bj::serialize(record);
+  }
+  for (const auto& key : check_record(model, record).unknown)
+    ADD_FAILURE() << to_string(model) << " has no field " << key << ": " << bj::serialize(record);
 }
 
 class RecordFetchTest : public ::testing::Test {
@@ -160,7 +77,7 @@ TEST_F(RecordFetchTest, PersonioEmployeeAndAbsenceMapToTheUnifiedModels) {
       "hris_employees",
       R"({"first_name":"Ada","last_name":"Lovelace","work_email":"ada@acme.test","job_title":"Engineer"})");
   bj::object e = fetch(Model::kHrisEmployees, person);
-  expect_keys(e, kEmployeeKeys);
+  expect_keys(e, Model::kHrisEmployees);
   EXPECT_EQ(e.at("id"), bj::value(common::unified_id("personio:test", "hris_employees", person)));
   EXPECT_EQ(e.at("remote_id"), bj::value(person));
   EXPECT_EQ(e.at("first_name"), bj::value("Ada"));
@@ -175,7 +92,7 @@ TEST_F(RecordFetchTest, PersonioEmployeeAndAbsenceMapToTheUnifiedModels) {
       "hris_absences", R"({"employee_remote_id":")" + person +
                            R"(","start_date":"2026-12-01","end_date":"2026-12-03","status":"APPROVED"})");
   bj::object a = fetch(Model::kHrisAbsences, absence);
-  expect_keys(a, kAbsenceKeys);
+  expect_keys(a, Model::kHrisAbsences);
   EXPECT_EQ(a.at("employee_id"), e.at("id"));
   EXPECT_EQ(a.at("start_date"), bj::value("2026-12-01"));
   EXPECT_EQ(a.at("end_date"), bj::value("2026-12-03"));
@@ -193,7 +110,7 @@ TEST_F(RecordFetchTest, GreenhouseCandidateAndJobMapToTheUnifiedModels) {
   start("greenhouse", kGreenhouseCredentials);
   const std::string job = create("ats_jobs", R"({"name":"Platform Engineer","job_code":"ENG-7"})");
   bj::object j = fetch(Model::kAtsJobs, job);
-  expect_keys(j, kJobKeys);
+  expect_keys(j, Model::kAtsJobs);
   EXPECT_EQ(j.at("name"), bj::value("Platform Engineer"));
   EXPECT_EQ(j.at("job_code"), bj::value("ENG-7"));
   EXPECT_EQ(j.at("status"), bj::value("OPEN"));
@@ -203,7 +120,7 @@ TEST_F(RecordFetchTest, GreenhouseCandidateAndJobMapToTheUnifiedModels) {
              R"({"first_name":"Grace","last_name":"Hopper","email":"grace@x.test","job_remote_id":")" + job +
                  R"("})");
   bj::object c = fetch(Model::kAtsCandidates, candidate);
-  expect_keys(c, kCandidateKeys);
+  expect_keys(c, Model::kAtsCandidates);
   EXPECT_EQ(c.at("first_name"), bj::value("Grace"));
   ASSERT_EQ(c.at("email_addresses").as_array().size(), 1u);
   EXPECT_EQ(c.at("email_addresses").at(0).at("email_address"), bj::value("grace@x.test"));

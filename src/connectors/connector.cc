@@ -107,6 +107,28 @@ Status Connector::delete_subscription(const ApiContext& /*ctx*/, const std::stri
                         "manual tools");
 }
 
+Result<std::optional<boost::json::object>> Connector::fetch(const ApiContext& ctx, Model model,
+                                                            const std::string& remote_id) const {
+  if (!supports_records(model)) return fetch_record(ctx, model, remote_id);  // the "not supported" error
+  if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+  if (remote_id.empty())
+    return make_error(ErrorKind::kInvalidArgument, std::string(display_name()) + ": empty record id");
+  auto record = fetch_record(ctx, model, remote_id);
+  if (!record || !*record) return record;
+  return std::optional<boost::json::object>(complete_record(model, std::move(**record)));
+}
+
+Result<RecordPage> Connector::list(const ApiContext& ctx, Model model, const std::string& page,
+                                   std::optional<Millis> since) const {
+  if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+  auto got = since && lists_changes(model) ? list_changed_records(ctx, model, page, *since)
+                                           : list_records(ctx, model, page);
+  if (!got) return got;
+  for (auto& record : got->records)
+    record = complete_record(model, std::move(record));
+  return got;
+}
+
 void resolve_urls(ApiContext& ctx, const Connector& connector,
                   const std::optional<std::string>& base_override,
                   const std::optional<std::string>& auth_override) {

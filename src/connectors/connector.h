@@ -210,6 +210,15 @@ class Connector {
   // Default: kInvalidArgument.
   virtual Result<RecordPage> list_changed_records(const ApiContext& ctx, Model model, const std::string& page,
                                                   Millis since) const;
+
+  // The record side as the pipeline calls it. fetch: the guards every tool shares (a model it reads, an HTTP
+  // client, a record id), then fetch_record, and the record completed to its model (complete_record: every
+  // required field present). list: list_changed_records when `since` is given and the tool lists changes of
+  // the model, else list_records, with every record completed.
+  Result<std::optional<boost::json::object>> fetch(const ApiContext& ctx, Model model,
+                                                   const std::string& remote_id) const;
+  Result<RecordPage> list(const ApiContext& ctx, Model model, const std::string& page,
+                          std::optional<Millis> since) const;
 };
 
 // A connector whose full and incremental listings are one request with or without the tool's filter: it

@@ -113,7 +113,7 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
     std::optional<Error> last_error;
     bool done = false;
     for (int attempt = 1; attempt <= std::max(1, options_.fetch_attempts) && !done; ++attempt) {
-      auto fetched = connector->fetch_record(ctx, model_value, *remote_id);
+      auto fetched = connector->fetch(ctx, model_value, *remote_id);
       if (fetched) {
         // The tool no longer has it (deleted between the event and the fetch): recorded as deleted.
         if (*fetched) op.data = json::serialize(**fetched);

@@ -306,9 +306,7 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
       std::size_t skipped_ids = 0;
       for (; pages < options_.max_pages && !stopping_; ++pages) {
         const Millis listed_at = now_ms();
-        auto got = run.changed_since && connector->lists_changes(model)
-                       ? connector->list_changed_records(ctx, model, page, *run.changed_since)
-                       : connector->list_records(ctx, model, page);
+        auto got = connector->list(ctx, model, page, run.changed_since);
         if (!got) {
           failure = got.error();
           break;
