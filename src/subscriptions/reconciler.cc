@@ -9,7 +9,6 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/ids.h"
-#include "core/json.h"
 #include "pipeline/api_context.h"
 #include "processing/scope.h"
 #include "store/advisory_lock.h"
