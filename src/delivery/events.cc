@@ -1,5 +1,6 @@
 #include "delivery/events.h"
 
+#include "connectors/common/api.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -87,8 +88,6 @@ store::EventRow sync_finished(const store::IntegrationRow& integration, const st
                               std::string_view public_url) {
   const Millis started = sync.started_at.value_or(sync.queued_at);
   const Millis ended = std::max(sync.ended_at.value_or(started), started);
-  while (!public_url.empty() && public_url.back() == '/')
-    public_url.remove_suffix(1);
   bj::object data{{"sync_id", sync.id},
                   {"sync_state", store::to_string(sync.state)},
                   {"sync_started_at", format_iso8601(started)},
@@ -97,7 +96,7 @@ store::EventRow sync_finished(const store::IntegrationRow& integration, const st
   for (auto& [key, value] : integration_fields(EventSource::of(integration)))
     data[key] = value;
   data["end_user"] = end_user_of(integration);
-  data["log_url"] = std::string(public_url) + "/v1/syncs/" + sync.id;
+  data["log_url"] = connectors::common::join_url(public_url, "v1/syncs/" + sync.id);
   return envelope(EventType::kSyncFinished, integration.id, std::move(data), ended);
 }
 

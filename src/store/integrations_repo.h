@@ -70,6 +70,7 @@ Status touch_last_event(Connection& c, const std::string& id, Millis at);
 Status make_all_due(Connection& c, Millis now);
 // The earliest reconcile due time after `now`, if any integration has one.
 Result<std::optional<Millis>> next_reconcile_due(Connection& c, Millis now);
+// Sets the due time as given, later or earlier (request_reconcile only ever brings it forward).
 Status set_reconcile_due(Connection& c, const std::string& id, Millis at);
 }  // namespace integrations
 
