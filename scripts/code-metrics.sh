@@ -4,6 +4,10 @@
 # outside src/store/states.h (tests and simulators excluded).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if ! ctags --version 2>/dev/null | grep -q "Universal Ctags"; then
+  echo "code-metrics: needs Universal Ctags (sudo apt-get install universal-ctags)" >&2
+  exit 2
+fi
 mapfile -t sources < <(git ls-files 'src/*.cc' | grep -v '_test\.cc$')
 
 echo "== functions over 80 lines (src/, tests excluded)"
