@@ -1,8 +1,10 @@
-# tributary_module(name [DIRS d1 d2 ...] DEPS ...)
+# tributary_module(name [DIRS d1 d2 ...] DEPS ... [TEST_DEPS ...])
 # Builds src/<dir>/**.cc (minus *_test.cc) into the static library tributary_<name>, and the *_test.cc files
-# into the test executable <name>_tests, registered with CTest.
+# into the test executable <name>_tests, registered with CTest. TEST_DEPS are linked into the tests only (the
+# tool simulators a stage's tests talk to, for example), so tests stay beside the code they test without the
+# module itself depending on more. Shared test fixtures are header-only, in src/testing/.
 function(tributary_module name)
-  cmake_parse_arguments(M "" "" "DIRS;DEPS" ${ARGN})
+  cmake_parse_arguments(M "" "" "DIRS;DEPS;TEST_DEPS" ${ARGN})
   if(NOT M_DIRS)
     set(M_DIRS ${name})
   endif()
@@ -27,7 +29,8 @@ function(tributary_module name)
   target_compile_definitions(tributary_${name} PUBLIC TRIBUTARY_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   if(tests)
     add_executable(${name}_tests ${tests})
-    target_link_libraries(${name}_tests PRIVATE tributary_${name} GTest::gtest GTest::gmock GTest::gtest_main)
+    target_link_libraries(${name}_tests PRIVATE tributary_${name} ${M_TEST_DEPS} GTest::gtest GTest::gmock
+                                                GTest::gtest_main)
     gtest_discover_tests(${name}_tests DISCOVERY_MODE PRE_TEST PROPERTIES TIMEOUT 120)
   endif()
 endfunction()

@@ -24,11 +24,9 @@ struct ApiContext {
   const SecretBox* secrets = nullptr;
   const connectors::Registry* registry = nullptr;
   Authenticator* auth = nullptr;
-  std::function<void()> integration_changed;    // wakes the reconciler
-  std::function<void()> subscriptions_changed;  // drops the ingress cache
-  std::function<void()> deliveries_changed;     // wakes the dispatcher
+  // The API wakes the stages through the store (store::notify in its writes); only a reconcile the answer
+  // waits for is called directly.
   std::function<Status(const std::string&)> reconcile_now;
-  std::function<void()> sync_queued;  // wakes the sync runner
   std::function<std::string()> metrics_text;
   std::function<bool()> ready;
 };

@@ -30,7 +30,7 @@ Result<bool> Authenticator::check(const http::Request& request) {
   if (!config_key_hash_.empty() && crypto::constant_time_equal(hash, config_key_hash_)) return true;
   std::int64_t now = monotonic_us();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = valid_until_us_.find(hash);
     if (it != valid_until_us_.end() && it->second > now) return true;
   }
@@ -39,7 +39,7 @@ Result<bool> Authenticator::check(const http::Request& request) {
   auto row = store::api_keys::find_active(**lease, hash);
   if (!row) return Error{ErrorKind::kUnavailable, row.error().message};
   if (!*row || !crypto::constant_time_equal((*row)->key_hash, hash)) return false;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (valid_until_us_.size() > 1000) valid_until_us_.clear();
   valid_until_us_[hash] = now + 10'000'000;  // a revoked key stops working within 10 s
   return true;

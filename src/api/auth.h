@@ -5,9 +5,9 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <string>
 
+#include "core/mutex.h"
 #include "http/message.h"
 #include "store/pool.h"
 
@@ -23,8 +23,8 @@ class Authenticator {
  private:
   store::Pool& pool_;
   std::string config_key_hash_;  // empty when no key is configured
-  std::mutex mu_;
-  std::map<std::string, std::int64_t> valid_until_us_;  // key hash → cache expiry; guarded by mu_
+  Mutex mu_;
+  std::map<std::string, std::int64_t> valid_until_us_ GUARDED_BY(mu_);  // key hash → cache expiry
 };
 
 std::string hash_api_key(std::string_view key);

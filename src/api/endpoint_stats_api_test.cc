@@ -13,7 +13,7 @@
 #include "store/outbox_repo.h"
 #include "store/pool.h"
 #include "store/schema.h"
-#include "store/test_db.h"
+#include "testing/test_db.h"
 
 namespace tributary::api {
 namespace {

@@ -129,10 +129,14 @@ http::Response patch(ApiContext& ctx, const http::Request& req, const std::strin
     }
   }
   row->updated_at = now_ms();
-  if (auto s = ctx.writer->run([&](store::Connection& c) { return store::endpoints::update(c, *row); }); !s) {
+  // A re-enabled endpoint's waiting deliveries are due: the dispatchers are woken.
+  if (auto s = ctx.writer->run([&](store::Connection& c) -> Status {
+        if (auto st = store::endpoints::update(c, *row); !st) return st;
+        return store::notify(c, store::kOutboxChannel);
+      });
+      !s) {
     return internal_error(s.error());
   }
-  if (ctx.deliveries_changed) ctx.deliveries_changed();
   return ok(endpoint_json(*row));
 }
 
@@ -180,10 +184,9 @@ http::Response recover(ApiContext& ctx, const http::Request& req, const std::str
     auto n = store::deliveries::recover(c, id, *since, *until, now);
     if (!n) return n.error();
     count = *n;
-    return {};
+    return store::notify(c, store::kOutboxChannel);
   });
   if (!s) return internal_error(s.error());
-  if (ctx.deliveries_changed) ctx.deliveries_changed();
   bj::object out;
   out["endpoint_id"] = id;
   out["recovered"] = count;

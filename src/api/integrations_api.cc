@@ -230,13 +230,11 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
       !s) {
     return internal_error(s.error());
   }
-  if (ctx.sync_queued) ctx.sync_queued();
   spdlog::info("integration {} created ({})", row.id, tool);
   // Subscribe before answering, so the answer already lists the subscriptions and their ingress URLs.
   if (ctx.reconcile_now) {
     if (auto s = ctx.reconcile_now(row.id); !s) spdlog::warn("integration {}: {}", row.id, s.error().message);
   }
-  if (ctx.subscriptions_changed) ctx.subscriptions_changed();
   return respond_integration(ctx, row.id, 201);
 }
 
@@ -302,7 +300,6 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
   if (ctx.reconcile_now) {
     if (auto s = ctx.reconcile_now(row.id); !s) spdlog::warn("integration {}: {}", row.id, s.error().message);
   }
-  if (ctx.subscriptions_changed) ctx.subscriptions_changed();
   return respond_integration(ctx, id);
 }
 
@@ -313,13 +310,13 @@ http::Response delete_integration(ApiContext& ctx, const std::string& id) {
   if (!found) return internal_error(found.error());
   if (!*found) return fail(ErrorKind::kNotFound, "integration " + id + " not found");
   Millis now = now_ms();
+  // Marking it deleted wakes the reconcilers (they remove its remote subscriptions) and drops the ingress
+  // caches.
   if (auto s = ctx.writer->run(
           [&](store::Connection& c) { return store::integrations::mark_deleted(c, id, now); });
       !s) {
     return internal_error(s.error());
   }
-  if (ctx.subscriptions_changed) ctx.subscriptions_changed();
-  if (ctx.integration_changed) ctx.integration_changed();  // the reconciler removes the remote subscriptions
   bj::object data;
   data["id"] = id;
   data["deleted"] = true;
@@ -357,7 +354,6 @@ http::Response patch_subscription(ApiContext& ctx, const http::Request& req, con
       !s) {
     return internal_error(s.error());
   }
-  if (ctx.subscriptions_changed) ctx.subscriptions_changed();
   return respond_integration(ctx, id);
 }
 
@@ -410,7 +406,6 @@ void add_integration_routes(http::Router& router, ApiContext& ctx) {
                       if (s.error().kind == ErrorKind::kNotFound) return fail(s.error());
                       return internal_error(s.error());
                     }
-                    if (ctx.subscriptions_changed) ctx.subscriptions_changed();
                     return respond_integration(ctx, id);
                   }));
   router.add_sync("GET", "/v1/coverage",

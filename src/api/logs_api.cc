@@ -200,10 +200,9 @@ http::Response redeliver(ApiContext& ctx, const std::string& id) {
     auto n = store::deliveries::redeliver_event(c, id, now);
     if (!n) return n.error();
     count = *n;
-    return {};
+    return store::notify(c, store::kOutboxChannel);
   });
   if (!s) return internal_error(s.error());
-  if (ctx.deliveries_changed) ctx.deliveries_changed();
   bj::object out;
   out["event_id"] = id;
   out["deliveries_queued"] = count;

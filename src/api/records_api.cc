@@ -64,6 +64,39 @@ bj::value render(const store::RecordRow& row) {
   return record;
 }
 
+// The list's query parameters into `filter` and `page_size`; a 400 naming the first bad one.
+std::optional<http::Response> read_list_query(const http::Request& req, store::RecordFilter& filter,
+                                              int& page_size) {
+  auto updated_after = time_param(req, "updated_after");
+  if (!updated_after) return kombo_error(400, "PLATFORM.INPUT_INVALID", updated_after.error().message);
+  filter.updated_after = *updated_after;
+  if (auto cursor = req.query_param("cursor"); cursor && !cursor->empty()) {
+    auto decoded = store::records::decode_cursor(*cursor);
+    if (!decoded) return kombo_error(400, "PLATFORM.INPUT_INVALID", "cursor is not a cursor this API issued");
+    filter.after = decoded;
+  }
+  if (auto text = req.query_param("page_size"); text && !text->empty()) {
+    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), page_size);
+    if (ec != std::errc{} || ptr != text->data() + text->size() || page_size < 1 ||
+        page_size > kMaxPageSize) {
+      return kombo_error(400, "PLATFORM.INPUT_INVALID",
+                         "page_size must be a whole number from 1 to " + std::to_string(kMaxPageSize));
+    }
+  }
+  if (auto text = req.query_param("include_deleted"); text && !text->empty()) {
+    if (*text != "true" && *text != "false")
+      return kombo_error(400, "PLATFORM.INPUT_INVALID", "include_deleted must be true or false");
+    filter.include_deleted = *text == "true";
+  }
+  if (auto text = req.query_param("ids")) filter.ids = split_list(*text);
+  if (auto text = req.query_param("remote_ids")) filter.remote_ids = split_list(*text);
+  if (filter.ids.size() > kMaxIdFilter || filter.remote_ids.size() > kMaxIdFilter) {
+    return kombo_error(400, "PLATFORM.INPUT_INVALID",
+                       "ids and remote_ids take at most " + std::to_string(kMaxIdFilter) + " values");
+  }
+  return std::nullopt;
+}
+
 http::Response list_records(ApiContext& ctx, const http::Request& req, connectors::Model model) {
   auto integration_id = req.header("X-Integration-Id");
   if (!integration_id || integration_id->empty()) {
@@ -99,34 +132,8 @@ http::Response list_records(ApiContext& ctx, const http::Request& req, connector
   store::RecordFilter filter;
   filter.integration_id = (*integration)->id;
   filter.model = std::string(connectors::to_string(model));
-  auto updated_after = time_param(req, "updated_after");
-  if (!updated_after) return kombo_error(400, "PLATFORM.INPUT_INVALID", updated_after.error().message);
-  filter.updated_after = *updated_after;
-  if (auto cursor = req.query_param("cursor"); cursor && !cursor->empty()) {
-    auto decoded = store::records::decode_cursor(*cursor);
-    if (!decoded) return kombo_error(400, "PLATFORM.INPUT_INVALID", "cursor is not a cursor this API issued");
-    filter.after = decoded;
-  }
   int page_size = kDefaultPageSize;
-  if (auto text = req.query_param("page_size"); text && !text->empty()) {
-    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), page_size);
-    if (ec != std::errc{} || ptr != text->data() + text->size() || page_size < 1 ||
-        page_size > kMaxPageSize) {
-      return kombo_error(400, "PLATFORM.INPUT_INVALID",
-                         "page_size must be a whole number from 1 to " + std::to_string(kMaxPageSize));
-    }
-  }
-  if (auto text = req.query_param("include_deleted"); text && !text->empty()) {
-    if (*text != "true" && *text != "false")
-      return kombo_error(400, "PLATFORM.INPUT_INVALID", "include_deleted must be true or false");
-    filter.include_deleted = *text == "true";
-  }
-  if (auto text = req.query_param("ids")) filter.ids = split_list(*text);
-  if (auto text = req.query_param("remote_ids")) filter.remote_ids = split_list(*text);
-  if (filter.ids.size() > kMaxIdFilter || filter.remote_ids.size() > kMaxIdFilter) {
-    return kombo_error(400, "PLATFORM.INPUT_INVALID",
-                       "ids and remote_ids take at most " + std::to_string(kMaxIdFilter) + " values");
-  }
+  if (auto refused = read_list_query(req, filter, page_size)) return std::move(*refused);
   filter.limit = page_size + 1;  // one more tells whether there is a next page
 
   // Every change stamped before this read started is visible to it, and nothing stamped later is returned

@@ -54,7 +54,6 @@ http::Response queue_sync(ApiContext& ctx, const std::string& id, const std::str
     return store::notify(c, store::kSyncChannel);
   });
   if (!s) return internal_error(s.error());
-  if (ctx.sync_queued) ctx.sync_queued();
   spdlog::info("{} of {}: {} {}{}", confirm_deletions ? "confirm-deletions" : "force-sync", id,
                queued->row.type, queued->row.id, queued->already_queued ? " (already queued)" : "");
   bj::object out{

@@ -69,6 +69,7 @@ struct Node::Impl {
   Config config;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<store::Writer> writer;
+  std::vector<store::Writer::Subscription> wakeups;  // ended before the writer goes
   std::unique_ptr<store::Checkpointer> checkpointer;
   std::unique_ptr<store::Pool> pool;
   std::optional<SecretBox> secrets;
@@ -88,6 +89,15 @@ struct Node::Impl {
   std::unique_ptr<store::Listener> listener;
   std::thread listener_thread;
   Wakeup listener_stop;
+
+  // The steps of Node::start, in order.
+  Status open_store();
+  Status open_client();
+  void build_stages();
+  void build_api(const Node& node);
+  void build_server();
+  void start_listener();
+  void wake(std::string_view channel);
 };
 
 Node::Node(Config config) : impl_(std::make_unique<Impl>()) {
@@ -98,136 +108,187 @@ Node::~Node() {
   stop();
 }
 
-Status Node::start() {
-  Impl& m = *impl_;
-  const Config& cfg = m.config;
-  auto db = store::open_database(cfg.database);
-  if (!db) return db.error();
-  m.db = std::move(*db);
+namespace {
+
+// One process owns a SQLite database: whatever it had claimed before a crash is free again now. On
+// PostgreSQL another node may be working on those claims right now; their leases expire instead.
+Status release_claims_of_last_run(store::Connection& conn) {
+  auto sending = store::deliveries::release_all_sending(conn, now_ms());
+  if (!sending) return sending.error();
+  if (*sending > 0)
+    spdlog::info("recovered {} deliveries that were in flight when the last run stopped", *sending);
+  // Likewise inbox rows the processor had claimed: processed again at once, not after the claim's lease.
+  auto inbox = store::inbox::release_all_claims(conn);
+  if (!inbox) return inbox.error();
+  if (*inbox > 0) spdlog::info("recovered {} received requests that were being processed", *inbox);
+  // Likewise a sync that was running: its lease ends now, so it is taken up again at once.
+  auto syncs = store::syncs::release_all_running(conn);
+  if (!syncs) return syncs.error();
+  if (*syncs > 0) spdlog::info("resuming {} syncs that were running when the last run stopped", *syncs);
+  return {};
+}
+
+bool is_ingress_path(std::string_view path) {
+  return path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix;
+}
+
+}  // namespace
+
+// What a notified channel wakes on this node, whether this node's writer or another node committed it.
+void Node::Impl::wake(std::string_view channel) {
+  if (channel == store::kInboxChannel) processor->notify();
+  if (channel == store::kOutboxChannel) dispatcher->notify();
+  if (channel == store::kSyncChannel) sync_runner->notify();
+  if (channel == store::kSubscriptionsChannel) ingress->invalidate();
+  if (channel == store::kIntegrationsChannel) reconciler->notify();
+}
+
+Status Node::Impl::open_store() {
+  auto opened = store::open_database(config.database);
+  if (!opened) return opened.error();
+  db = std::move(*opened);
   {
-    auto conn = m.db->connect();
+    auto conn = db->connect();
     if (!conn) return conn.error();
     if (auto s = store::migrate(**conn); !s) return s;
     if (auto s = store::check_schema(**conn); !s) return s;
-    if (m.db->backend() == store::Backend::kSqlite) {
-      // One process owns a SQLite database: whatever it had claimed before a crash is free again now. On
-      // PostgreSQL another node may be sending those deliveries right now; their leases expire instead.
-      auto r = store::deliveries::release_all_sending(**conn, now_ms());
-      if (!r) return r.error();
-      if (*r > 0) spdlog::info("recovered {} deliveries that were in flight when the last run stopped", *r);
-      // Likewise inbox rows the processor had claimed: processed again at once, not after the claim's lease.
-      auto inbox = store::inbox::release_all_claims(**conn);
-      if (!inbox) return inbox.error();
-      if (*inbox > 0) spdlog::info("recovered {} received requests that were being processed", *inbox);
-      // Likewise a sync that was running: its lease ends now, so it is taken up again at once.
-      auto syncs = store::syncs::release_all_running(**conn);
-      if (!syncs) return syncs.error();
-      if (*syncs > 0) spdlog::info("resuming {} syncs that were running when the last run stopped", *syncs);
-    }
+    if (db->backend() == store::Backend::kSqlite)
+      if (auto s = release_claims_of_last_run(**conn); !s) return s;
   }
-  // Every node processes and delivers: a row written by one wakes the processors and dispatchers of all.
-  auto listener = m.db->listen({std::string(store::kInboxChannel), std::string(store::kOutboxChannel),
-                                std::string(store::kSyncChannel)});
-  if (!listener) return listener.error();
-  m.listener = std::move(*listener);
+  // Every node processes and delivers: a row written by one wakes the stages of all.
+  auto listening =
+      db->listen(std::vector<std::string>(std::begin(store::kAllChannels), std::end(store::kAllChannels)));
+  if (!listening) return listening.error();
+  listener = std::move(*listening);
 
-  auto secrets = SecretBox::load(cfg.master_key, default_master_key_file(cfg));
-  if (!secrets) return secrets.error();
-  m.secrets.emplace(std::move(*secrets));
-
-  auto writer_conn = m.db->connect();
+  auto writer_conn = db->connect();
   if (!writer_conn) return writer_conn.error();
   // Checkpoints run on their own thread (Checkpointer), never inside the writer's commits.
   if (auto s = store::disable_auto_checkpoint(**writer_conn); !s) return s;
-  m.writer = std::make_unique<store::Writer>(std::move(*writer_conn));
-  m.checkpointer = std::make_unique<store::Checkpointer>(*m.db);
+  writer = std::make_unique<store::Writer>(std::move(*writer_conn));
+  checkpointer = std::make_unique<store::Checkpointer>(*db);
   store::PoolOptions pool_options;
-  pool_options.size = cfg.database_pool_size;
-  m.pool = std::make_unique<store::Pool>(*m.db, pool_options);
+  pool_options.size = config.database_pool_size;
+  pool = std::make_unique<store::Pool>(*db, pool_options);
+  return {};
+}
 
-  auto guard = http::NetworkGuard::create(cfg.delivery.allow_networks);
+Status Node::Impl::open_client() {
+  auto guard = http::NetworkGuard::create(config.delivery.allow_networks);
   if (!guard) return guard.error();
   http::CurlClientOptions client_options;
   client_options.guard = *guard;
-  client_options.max_host_connections = cfg.delivery.per_endpoint_concurrency;
-  client_options.max_total_connections = cfg.delivery.max_in_flight;
-  m.client = std::make_unique<http::CurlClient>(client_options);
+  client_options.max_host_connections = config.delivery.per_endpoint_concurrency;
+  client_options.max_total_connections = config.delivery.max_in_flight;
+  client = std::make_unique<http::CurlClient>(client_options);
+  return {};
+}
 
+void Node::Impl::build_stages() {
   const auto& registry = connectors::builtin_registry();
-  m.ingress = std::make_unique<ingress::Ingress>(*m.pool, *m.writer, registry, *m.secrets);
-  m.processor = std::make_unique<processing::Processor>(*m.pool, *m.writer, registry);
-  if (cfg.processing.targeted_fetch) {
+  ingress = std::make_unique<ingress::Ingress>(*pool, *writer, registry, *secrets);
+  processor = std::make_unique<processing::Processor>(*pool, *writer, registry);
+  if (config.processing.targeted_fetch) {
     // processing.fetch_retries: backoff doubling from 0.1 s (with three retries an event whose tool is down
     // is still relayed within a second), no attempt started after about 10 s.
     processing::RecordStageOptions fetch_options;
-    fetch_options.fetch_attempts = 1 + cfg.processing.fetch_retries;
+    fetch_options.fetch_attempts = 1 + config.processing.fetch_retries;
     fetch_options.backoff = std::chrono::milliseconds(100);
     fetch_options.retry_budget = std::chrono::milliseconds(10000);
-    m.record_stage =
-        std::make_unique<processing::RecordStage>(registry, *m.secrets, *m.client, fetch_options);
-    m.processor->set_record_stage(m.record_stage.get());
+    record_stage = std::make_unique<processing::RecordStage>(registry, *secrets, *client, fetch_options);
+    processor->set_record_stage(record_stage.get());
   }
   delivery::DispatcherOptions dopts;
-  dopts.retry = cfg.retry;
-  dopts.timeout = std::chrono::milliseconds(cfg.delivery.timeout_ms);
-  dopts.max_in_flight = cfg.delivery.max_in_flight;
-  dopts.per_endpoint_concurrency = cfg.delivery.per_endpoint_concurrency;
-  m.dispatcher = std::make_unique<delivery::Dispatcher>(*m.pool, *m.writer, *m.client, *m.secrets, dopts);
+  dopts.retry = config.retry;
+  dopts.timeout = std::chrono::milliseconds(config.delivery.timeout_ms);
+  dopts.max_in_flight = config.delivery.max_in_flight;
+  dopts.per_endpoint_concurrency = config.delivery.per_endpoint_concurrency;
+  dispatcher = std::make_unique<delivery::Dispatcher>(*pool, *writer, *client, *secrets, dopts);
   subscriptions::ReconcilerOptions ropts;
-  ropts.public_url = cfg.effective_public_url();
-  m.reconciler =
-      std::make_unique<subscriptions::Reconciler>(*m.pool, *m.writer, registry, *m.secrets, *m.client, ropts);
+  ropts.public_url = config.effective_public_url();
+  reconciler =
+      std::make_unique<subscriptions::Reconciler>(*pool, *writer, registry, *secrets, *client, ropts);
+  sync::SyncRunnerOptions sync_options;
+  sync_options.schedule = config.sync;
+  sync_options.public_url = config.effective_public_url();
+  sync_runner = std::make_unique<sync::SyncRunner>(*pool, *writer, registry, *secrets, *client, sync_options);
 
-  sync::SyncRunnerOptions sopts_sync;
-  sopts_sync.schedule = cfg.sync;
-  sopts_sync.public_url = cfg.effective_public_url();
-  m.sync_runner =
-      std::make_unique<sync::SyncRunner>(*m.pool, *m.writer, registry, *m.secrets, *m.client, sopts_sync);
+  // The stages wake each other through the store: this node's writer after each commit, the listener for
+  // what other nodes commit. No polling delay on one node or across nodes.
+  for (std::string_view channel : store::kAllChannels)
+    wakeups.push_back(writer->subscribe(channel, [this, channel] { wake(channel); }));
+}
 
-  // In-process wake-ups between the stages: no polling delay on one node.
-  m.sync_runner->set_on_events([d = m.dispatcher.get()] { d->notify(); });
-  m.processor->set_on_sync_queued([r = m.sync_runner.get()] { r->notify(); });
-  m.ingress->set_on_received([p = m.processor.get()] { p->notify(); });
-  m.processor->set_on_events([d = m.dispatcher.get()] { d->notify(); });
-  m.reconciler->set_on_changed([i = m.ingress.get()] { i->invalidate(); });
+void Node::Impl::build_api(const Node& node) {
+  auth = std::make_unique<api::Authenticator>(*pool, config.api_key);
+  api_ctx.config = &config;
+  api_ctx.pool = pool.get();
+  api_ctx.writer = writer.get();
+  api_ctx.secrets = &*secrets;
+  api_ctx.registry = &connectors::builtin_registry();
+  api_ctx.auth = auth.get();
+  api_ctx.reconcile_now = [r = reconciler.get()](const std::string& id) { return r->reconcile(id); };
+  api_ctx.metrics_text = [&node] { return node.metrics_text(); };
+  api_ctx.ready = [this] { return running.load(); };
+  api::add_routes(router, api_ctx);
+  web::add_web_routes(router);
+}
 
-  m.auth = std::make_unique<api::Authenticator>(*m.pool, cfg.api_key);
-  m.api_ctx.config = &m.config;
-  m.api_ctx.pool = m.pool.get();
-  m.api_ctx.writer = m.writer.get();
-  m.api_ctx.secrets = &*m.secrets;
-  m.api_ctx.registry = &registry;
-  m.api_ctx.auth = m.auth.get();
-  m.api_ctx.integration_changed = [r = m.reconciler.get()] { r->notify(); };
-  m.api_ctx.subscriptions_changed = [i = m.ingress.get()] { i->invalidate(); };
-  m.api_ctx.deliveries_changed = [d = m.dispatcher.get()] { d->notify(); };
-  m.api_ctx.reconcile_now = [r = m.reconciler.get()](const std::string& id) { return r->reconcile(id); };
-  m.api_ctx.sync_queued = [r = m.sync_runner.get()] { r->notify(); };
-  m.api_ctx.metrics_text = [this] { return metrics_text(); };
-  m.api_ctx.ready = [this] { return impl_->running.load(); };
-  api::add_routes(m.router, m.api_ctx);
-  web::add_web_routes(m.router);
-
+void Node::Impl::build_server() {
   http::ServerOptions sopts;
-  sopts.host = cfg.listen_host();
-  sopts.port = cfg.listen_port();
-  sopts.shutdown_grace = std::chrono::milliseconds(cfg.shutdown_grace_ms);
-  const std::size_t ingress_limit = static_cast<std::size_t>(cfg.ingress.max_body_bytes);
+  sopts.host = config.listen_host();
+  sopts.port = config.listen_port();
+  sopts.shutdown_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
+  const std::size_t ingress_limit = static_cast<std::size_t>(config.ingress.max_body_bytes);
   sopts.max_body_bytes = 1024 * 1024;
   sopts.body_limit_for = [ingress_limit](std::string_view path) -> std::size_t {
-    return path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix ? ingress_limit : 0;
+    return is_ingress_path(path) ? ingress_limit : 0;
   };
-  sopts.on_rejected = [i = m.ingress.get()](const http::Request& r, int status, std::string_view reason) {
-    if (r.path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix)
-      i->log_rejected(r, status, reason);
+  sopts.on_rejected = [i = ingress.get()](const http::Request& r, int status, std::string_view reason) {
+    if (is_ingress_path(r.path)) i->log_rejected(r, status, reason);
   };
-  m.server = std::make_unique<http::Server>(sopts, [&m](http::Request r, http::Responder respond) {
-    if (r.path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix) {
-      m.ingress->handle(std::move(r), std::move(respond));
+  server = std::make_unique<http::Server>(sopts, [this](http::Request r, http::Responder respond) {
+    if (is_ingress_path(r.path)) {
+      ingress->handle(std::move(r), std::move(respond));
     } else {
-      m.router.dispatch(std::move(r), std::move(respond));
+      router.dispatch(std::move(r), std::move(respond));
     }
   });
+}
+
+// Wake-ups committed by the other nodes on one PostgreSQL database.
+void Node::Impl::start_listener() {
+  if (!listener) return;
+  listener_stop.reset();
+  listener_thread = std::thread([this] {
+    bool failing = false;
+    while (!listener_stop.stopped()) {
+      auto got = listener->wait(std::chrono::milliseconds(500));
+      if (!got) {
+        // The stages still look for work every second meanwhile.
+        if (!failing) spdlog::warn("listener: {}; retrying", got.error().message);
+        failing = true;
+        listener_stop.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+        continue;
+      }
+      if (failing) spdlog::info("listener: listening again");
+      failing = false;
+      for (const auto& channel : *got)
+        wake(channel);
+    }
+  });
+}
+
+Status Node::start() {
+  Impl& m = *impl_;
+  if (auto s = m.open_store(); !s) return s;
+  auto secrets = SecretBox::load(m.config.master_key, default_master_key_file(m.config));
+  if (!secrets) return secrets.error();
+  m.secrets.emplace(std::move(*secrets));
+  if (auto s = m.open_client(); !s) return s;
+  m.build_stages();
+  m.build_api(*this);
+  m.build_server();
 
   m.writer->start();
   if (auto s = m.checkpointer->start(); !s) return s;
@@ -235,36 +296,14 @@ Status Node::start() {
   m.dispatcher->start();
   m.reconciler->start();
   m.sync_runner->start();
-  if (m.listener) {
-    m.listener_stop.reset();
-    m.listener_thread = std::thread([&m] {
-      bool failing = false;
-      while (!m.listener_stop.stopped()) {
-        auto got = m.listener->wait(std::chrono::milliseconds(500));
-        if (!got) {
-          // The stages still look for work every second meanwhile.
-          if (!failing) spdlog::warn("listener: {}; retrying", got.error().message);
-          failing = true;
-          m.listener_stop.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
-          continue;
-        }
-        if (failing) spdlog::info("listener: listening again");
-        failing = false;
-        for (const auto& channel : *got) {
-          if (channel == store::kInboxChannel) m.processor->notify();
-          if (channel == store::kOutboxChannel) m.dispatcher->notify();
-          if (channel == store::kSyncChannel) m.sync_runner->notify();
-        }
-      }
-    });
-  }
+  m.start_listener();
   if (auto s = m.server->start(); !s) {
     stop();
     return s;
   }
   m.running = true;
   spdlog::info("tributary listening on {} (database {}, public URL {})", base_url(), m.db->describe(),
-               cfg.effective_public_url());
+               m.config.effective_public_url());
   return {};
 }
 
@@ -281,6 +320,7 @@ void Node::stop() {
   if (m.dispatcher)
     m.dispatcher->stop(std::chrono::milliseconds(std::min<std::int64_t>(m.config.shutdown_grace_ms, 5000)));
   if (m.writer) m.writer->stop();  // flushes every queued write
+  m.wakeups.clear();
   if (m.checkpointer) m.checkpointer->stop();
   m.server.reset();
   m.reconciler.reset();

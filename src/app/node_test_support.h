@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "app/node.h"
-#include "delivery/test_support.h"
+#include "testing/test_support.h"
 #include "store/inbox_repo.h"
-#include "store/test_db.h"
+#include "testing/test_db.h"
 
 namespace tributary::app::node_testing {
 

@@ -7,7 +7,7 @@
 
 #include "connectors/common/records.h"
 #include "connectors/registry.h"
-#include "delivery/test_support.h"
+#include "testing/test_support.h"
 #include "sim/simulator.h"
 
 namespace tributary::connectors {

@@ -7,7 +7,7 @@
 #include <boost/json.hpp>
 
 #include "app/node.h"
-#include "delivery/test_support.h"
+#include "testing/test_support.h"
 #include "sim/simulator.h"
 
 namespace tributary::app {

@@ -6,10 +6,10 @@
 #include <boost/json.hpp>
 
 #include "connectors/registry.h"
-#include "delivery/test_support.h"
+#include "testing/test_support.h"
 #include "sim/simulator.h"
 #include "store/syncs_repo.h"
-#include "store/test_db.h"
+#include "testing/test_db.h"
 #include "sync/sync_runner.h"
 
 namespace tributary::sync {

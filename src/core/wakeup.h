@@ -5,7 +5,8 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
+
+#include "core/mutex.h"
 
 namespace tributary {
 
@@ -13,38 +14,38 @@ class Wakeup {
  public:
   void notify() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       pending_ = true;
     }
     cv_.notify_one();
   }
   // Returns when notified (or already notified since the last wait), at `deadline`, or after stop().
   void wait_until(std::chrono::steady_clock::time_point deadline) {
-    std::unique_lock lock(mu_);
-    cv_.wait_until(lock, deadline, [this] { return pending_ || stopped_; });
+    MutexLock lock(mu_);
+    lock.wait_until(cv_, deadline, [this]() REQUIRES(mu_) { return pending_ || stopped_; });
     pending_ = false;
   }
   void stop() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopped_ = true;
     }
     cv_.notify_all();
   }
   bool stopped() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return stopped_;
   }
   void reset() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopped_ = false;
   }
 
  private:
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  bool pending_ = false;  // guarded by mu_
-  bool stopped_ = false;  // guarded by mu_
+  bool pending_ GUARDED_BY(mu_) = false;
+  bool stopped_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace tributary

@@ -53,12 +53,12 @@ void Dispatcher::stop(std::chrono::milliseconds grace) {
 }
 
 DispatcherStats Dispatcher::stats() const {
-  std::lock_guard lock(const_cast<std::mutex&>(mu_));
+  MutexLock lock(mu_);
   return stats_;
 }
 
 int Dispatcher::in_flight() const {
-  std::lock_guard lock(const_cast<std::mutex&>(mu_));
+  MutexLock lock(mu_);
   return total_in_flight_;
 }
 
@@ -78,7 +78,7 @@ void Dispatcher::run() {
     }
     bool has_completions;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       has_completions = !completions_.empty();
     }
     if (!has_completions && wait.count() > 0) wakeup_.wait_until(std::chrono::steady_clock::now() + wait);
@@ -106,13 +106,13 @@ void Dispatcher::send(const store::DeliveryRow& delivery, const store::EndpointR
   request.guard_ssrf = true;
   request.max_response_bytes = options_.response_excerpt_bytes;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ++in_flight_[endpoint.id];
     ++total_in_flight_;
   }
   client_.send(std::move(request), [this, delivery, now](http::ClientResponse response) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       completions_.push_back(Completion{delivery, now, std::move(response)});
     }
     wakeup_.notify();
@@ -122,7 +122,7 @@ void Dispatcher::send(const store::DeliveryRow& delivery, const store::EndpointR
 std::vector<Dispatcher::Outcome> Dispatcher::take_outcomes(DispatcherStats& delta) {
   std::deque<Completion> batch;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     batch.swap(completions_);
   }
   std::vector<Outcome> outcomes;
@@ -187,8 +187,7 @@ std::vector<Dispatcher::Outcome> Dispatcher::take_outcomes(DispatcherStats& delt
 void Dispatcher::cycle(bool claim) {
   DispatcherStats delta;
   std::vector<Outcome> outcomes = take_outcomes(delta);
-  Millis now = now_ms();
-
+  const Millis now = now_ms();
   auto lease = pool_.acquire();
   if (!lease) {
     spdlog::error("dispatcher: {}", lease.error().message);
@@ -203,29 +202,54 @@ void Dispatcher::cycle(bool claim) {
       endpoints = std::move(*list);
     }
   }
-  // Free capacity per endpoint, counting the completions about to be recorded as already freed.
-  std::vector<std::pair<const store::EndpointRow*, int>> wanted;
-  {
-    std::lock_guard lock(mu_);
-    std::map<std::string, int> finishing;
-    for (const auto& o : outcomes)
-      ++finishing[o.delivery.endpoint_id];
-    int global_free = options_.max_in_flight - total_in_flight_ + static_cast<int>(outcomes.size());
-    for (const auto& ep : endpoints) {
-      if (!ep.enabled || global_free <= 0) continue;
-      auto it = in_flight_.find(ep.id);
-      int busy = (it == in_flight_.end() ? 0 : it->second) - finishing[ep.id];
-      int free = std::min(options_.per_endpoint_concurrency - busy, global_free);
-      if (free <= 0) continue;
-      wanted.emplace_back(&ep, free);
-      global_free -= free;
-    }
-  }
+  const std::vector<Wanted> wanted = free_capacity(outcomes, endpoints);
   if (outcomes.empty() && wanted.empty()) return;
 
-  // One transaction per round: the outcomes of the attempts that completed, and the claim of what to send
-  // next.
-  std::vector<std::pair<const store::EndpointRow*, store::DeliveryRow>> claimed;
+  auto claimed = record_and_claim(outcomes, wanted, now);
+  if (!claimed) {
+    // Nothing of the round is stored: the completed deliveries stay claimed until their lease ends and are
+    // sent again then (at least once), and nothing new was claimed.
+    spdlog::error("dispatcher: recording {} attempts and claiming failed: {}", outcomes.size(),
+                  claimed.error().message);
+  }
+  settle(outcomes, delta, /*recorded=*/claimed.ok());
+  if (!claimed) return;
+  for (const auto& [ep, delivery] : *claimed) {
+    auto event = store::events::get(**lease, delivery.event_id);
+    if (!event || !*event) {
+      spdlog::error("dispatcher: event {} of a claimed delivery is missing", delivery.event_id);
+      continue;
+    }
+    send(delivery, *ep, (*event)->payload);
+  }
+}
+
+// Free capacity per endpoint, counting the completions about to be recorded as already freed.
+std::vector<Dispatcher::Wanted> Dispatcher::free_capacity(const std::vector<Outcome>& outcomes,
+                                                          const std::vector<store::EndpointRow>& endpoints) {
+  std::vector<Wanted> wanted;
+  MutexLock lock(mu_);
+  std::map<std::string, int> finishing;
+  for (const auto& o : outcomes)
+    ++finishing[o.delivery.endpoint_id];
+  int global_free = options_.max_in_flight - total_in_flight_ + static_cast<int>(outcomes.size());
+  for (const auto& ep : endpoints) {
+    if (!ep.enabled || global_free <= 0) continue;
+    auto it = in_flight_.find(ep.id);
+    const int busy = (it == in_flight_.end() ? 0 : it->second) - finishing[ep.id];
+    const int free = std::min(options_.per_endpoint_concurrency - busy, global_free);
+    if (free <= 0) continue;
+    wanted.push_back(Wanted{&ep, free});
+    global_free -= free;
+  }
+  return wanted;
+}
+
+// One transaction per round: the outcomes of the attempts that completed, and the claim of what to send next.
+Result<std::vector<Dispatcher::Claimed>> Dispatcher::record_and_claim(const std::vector<Outcome>& outcomes,
+                                                                      const std::vector<Wanted>& wanted,
+                                                                      Millis now) {
+  std::vector<Claimed> claimed;
   Status s = writer_.run([&](store::Connection& c) -> Status {
     claimed.clear();
     for (const auto& o : outcomes) {
@@ -240,39 +264,27 @@ void Dispatcher::cycle(bool claim) {
       auto rows = store::deliveries::claim_due(c, ep->id, now, now + lease_for(options_.timeout), free);
       if (!rows) return rows.error();
       for (auto& r : *rows)
-        claimed.emplace_back(ep, std::move(r));
+        claimed.push_back(Claimed{ep, std::move(r)});
     }
     return {};
   });
-  if (!s) {
-    // Nothing of the round is stored: the completed deliveries stay claimed until their lease ends and are
-    // sent again then (at least once), and nothing new was claimed.
-    spdlog::error("dispatcher: recording {} attempts and claiming failed: {}", outcomes.size(),
-                  s.error().message);
-    claimed.clear();
+  if (!s) return s.error();
+  return claimed;
+}
+
+// The completed attempts no longer count as in flight, whether or not their outcomes could be recorded.
+void Dispatcher::settle(const std::vector<Outcome>& outcomes, const DispatcherStats& delta, bool recorded) {
+  MutexLock lock(mu_);
+  for (const auto& o : outcomes) {
+    auto it = in_flight_.find(o.delivery.endpoint_id);
+    if (it != in_flight_.end() && --it->second <= 0) in_flight_.erase(it);
+    --total_in_flight_;
+    if (recorded && o.disable_reason)
+      spdlog::warn("endpoint {} disabled: {}", o.delivery.endpoint_id, *o.disable_reason);
   }
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& o : outcomes) {
-      auto it = in_flight_.find(o.delivery.endpoint_id);
-      if (it != in_flight_.end() && --it->second <= 0) in_flight_.erase(it);
-      --total_in_flight_;
-      if (s && o.disable_reason) {
-        spdlog::warn("endpoint {} disabled: {}", o.delivery.endpoint_id, *o.disable_reason);
-      }
-    }
-    stats_.attempts += delta.attempts;
-    stats_.succeeded += delta.succeeded;
-    stats_.failed_attempts += delta.failed_attempts;
-  }
-  for (const auto& [ep, delivery] : claimed) {
-    auto event = store::events::get(**lease, delivery.event_id);
-    if (!event || !*event) {
-      spdlog::error("dispatcher: event {} of a claimed delivery is missing", delivery.event_id);
-      continue;
-    }
-    send(delivery, *ep, (*event)->payload);
-  }
+  stats_.attempts += delta.attempts;
+  stats_.succeeded += delta.succeeded;
+  stats_.failed_attempts += delta.failed_attempts;
 }
 
 }  // namespace tributary::delivery

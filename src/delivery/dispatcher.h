@@ -13,11 +13,11 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <random>
 #include <thread>
 
 #include "core/config.h"
+#include "core/mutex.h"
 #include "core/secret_box.h"
 #include "core/wakeup.h"
 #include "delivery/retry_policy.h"
@@ -74,6 +74,19 @@ class Dispatcher {
   // One round: records the attempts that completed and claims what to send next, in one transaction, then
   // sends what it claimed.
   void cycle(bool claim);
+  struct Wanted {
+    const store::EndpointRow* endpoint;
+    int free;  // deliveries it may take now
+  };
+  struct Claimed {
+    const store::EndpointRow* endpoint;
+    store::DeliveryRow delivery;
+  };
+  std::vector<Wanted> free_capacity(const std::vector<Outcome>& outcomes,
+                                    const std::vector<store::EndpointRow>& endpoints);
+  Result<std::vector<Claimed>> record_and_claim(const std::vector<Outcome>& outcomes,
+                                                const std::vector<Wanted>& wanted, Millis now);
+  void settle(const std::vector<Outcome>& outcomes, const DispatcherStats& delta, bool recorded);
   std::vector<Outcome> take_outcomes(DispatcherStats& delta);
   void send(const store::DeliveryRow& delivery, const store::EndpointRow& endpoint,
             const std::string& payload);
@@ -89,11 +102,11 @@ class Dispatcher {
   std::thread thread_;
   std::atomic<bool> stopping_{false};
 
-  std::mutex mu_;
-  std::deque<Completion> completions_;           // guarded by mu_
-  std::map<std::string, int> in_flight_;         // endpoint id → requests in flight; guarded by mu_
-  int total_in_flight_ = 0;                      // guarded by mu_
-  DispatcherStats stats_;                        // guarded by mu_
+  mutable Mutex mu_;
+  std::deque<Completion> completions_ GUARDED_BY(mu_);
+  std::map<std::string, int> in_flight_ GUARDED_BY(mu_);  // endpoint id → requests in flight
+  int total_in_flight_ GUARDED_BY(mu_) = 0;
+  DispatcherStats stats_ GUARDED_BY(mu_);
   std::mt19937_64 rng_{std::random_device{}()};  // dispatcher thread only
 };
 

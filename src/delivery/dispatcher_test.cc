@@ -7,7 +7,7 @@
 #include <boost/json.hpp>
 
 #include "connectors/registry.h"
-#include "delivery/test_support.h"
+#include "testing/test_support.h"
 #include "processing/processor.h"
 
 namespace tributary::delivery {
@@ -98,7 +98,7 @@ TEST_F(DispatcherTest, ProcessedEventIsDeliveredSignedWithBothSchemes) {
 
   processing::Processor processor(store_.pool(), store_.writer(), connectors::builtin_registry());
   start();
-  processor.set_on_events([this] { dispatcher_->notify(); });
+  auto wake = store_.writer().subscribe(store::kOutboxChannel, [this] { dispatcher_->notify(); });
   processor.start();
 
   ASSERT_TRUE(endpoint.wait_for_count(1));

@@ -12,13 +12,13 @@
 #include <cstring>
 #include <exception>
 #include <future>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "core/mutex.h"
 #include "http/message.h"
 
 namespace tributary::http {
@@ -139,7 +139,7 @@ struct CurlClient::Impl {
 
   ~Impl() {
     {
-      std::lock_guard lock(mutex);
+      MutexLock lock(mutex);
       stopping = true;
     }
     curl_multi_wakeup(multi);
@@ -157,7 +157,7 @@ struct CurlClient::Impl {
     bool wake = false;
     bool rejected = false;
     {
-      std::lock_guard lock(mutex);
+      MutexLock lock(mutex);
       if (stopping) {
         rejected = true;
       } else {
@@ -195,7 +195,7 @@ struct CurlClient::Impl {
     std::vector<Pending> arrived;
     while (true) {
       {
-        std::lock_guard lock(mutex);
+        MutexLock lock(mutex);
         if (stopping) break;
         arrived.swap(incoming);
       }
@@ -472,7 +472,7 @@ struct CurlClient::Impl {
     }
     std::vector<Pending> rest;
     {
-      std::lock_guard lock(mutex);
+      MutexLock lock(mutex);
       rest.swap(incoming);  // stopping is set: nothing is added after this
     }
     take(rest);
@@ -548,9 +548,9 @@ struct CurlClient::Impl {
   std::size_t max_pooled = 0;
   std::atomic<std::size_t> in_flight{0};
 
-  std::mutex mutex;
-  std::vector<Pending> incoming;  // guarded by mutex
-  bool stopping = false;          // guarded by mutex
+  Mutex mutex;
+  std::vector<Pending> incoming GUARDED_BY(mutex);
+  bool stopping GUARDED_BY(mutex) = false;
 
   // Owned by the client thread.
   std::vector<Pending> backlog;  // accepted but not yet handed to curl (max_active reached)

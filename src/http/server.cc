@@ -11,12 +11,12 @@
 #include <exception>
 #include <future>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "core/mutex.h"
 #include "http/router.h"
 
 namespace tributary::http {
@@ -45,8 +45,8 @@ enum class Phase { kIdle, kReading, kRejecting, kHandling, kWriting };
 
 // Lets Responders that outlive the server become no-ops instead of posting into a destroyed io_context.
 struct Gate {
-  std::mutex mu;
-  bool open = true;  // guarded by mu
+  Mutex mu;
+  bool open GUARDED_BY(mu) = true;
 };
 
 // One connection. Every member is touched only on `strand`, except the immutable ones.
@@ -56,6 +56,7 @@ struct Session {
 
   const Strand strand;
   beast::tcp_stream stream;
+  beast::flat_buffer buffer;  // bytes read ahead of the request being parsed
   asio::steady_timer signal;  // woken when the handler's answer arrives
   const std::string remote_address;
   Phase phase = Phase::kIdle;
@@ -85,6 +86,14 @@ struct Session {
     stream.socket().close(ec);
     signal.cancel();
   }
+};
+
+// A request read off a connection, with what its answer needs to know of it.
+struct Incoming {
+  Request request;
+  bool keep_alive = false;
+  unsigned version = 11;
+  bool head = false;
 };
 
 // The session whose handler is running on this thread right now (see PendingAnswer::send).
@@ -123,7 +132,7 @@ class PendingAnswer {
       tl_handling->deliver(seq_, std::move(response));
       return;
     }
-    std::lock_guard lock(gate_->mu);
+    MutexLock lock(gate_->mu);
     if (!gate_->open) return;
     std::shared_ptr<Session> session = session_.lock();
     if (!session) return;  // the connection is gone
@@ -288,7 +297,7 @@ struct Server::Impl {
   Impl(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {}
   ~Impl() {
     stop();
-    std::lock_guard lock(gate->mu);
+    MutexLock lock(gate->mu);
     gate->open = false;
   }
 
@@ -298,6 +307,11 @@ struct Server::Impl {
   void start_session(Strand strand, tcp::socket socket);
   void session_ended(Session* session);
   asio::awaitable<void> serve(std::shared_ptr<Session> s);
+  // The steps of serve() for one request: wait for it (keep-alive), read it, have it handled.
+  asio::awaitable<bool> await_next(std::shared_ptr<Session> s);
+  asio::awaitable<std::optional<Incoming>> read_request(std::shared_ptr<Session> s,
+                                                        SteadyClock::time_point read_deadline);
+  asio::awaitable<std::optional<Response>> handle(std::shared_ptr<Session> s, Request request);
   asio::awaitable<void> reject(std::shared_ptr<Session> s, Request partial, Rejection rejection);
   std::vector<std::shared_ptr<Session>> live_sessions();
   bool wait_until_drained(SteadyClock::time_point deadline);
@@ -310,10 +324,10 @@ struct Server::Impl {
   bool started = false;  // owner thread only
   bool stopped = false;  // owner thread only
 
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable drained;
-  bool stopping = false;                                          // guarded by mu
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by mu
+  bool stopping GUARDED_BY(mu) = false;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions GUARDED_BY(mu);
 
   // Destroyed before everything above: destroying the io_context destroys suspended connections and queued
   // handlers, which must find the rest of the server still intact.
@@ -407,7 +421,7 @@ void Server::Impl::start_session(Strand strand, tcp::socket socket) {
   if (ec) return;  // already disconnected
   auto session = std::make_shared<Session>(std::move(strand), std::move(socket), address_text(remote));
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     if (stopping) return;
     sessions.emplace(session.get(), session);
   }
@@ -420,114 +434,29 @@ void Server::Impl::start_session(Strand strand, tcp::socket socket) {
 }
 
 void Server::Impl::session_ended(Session* session) {
-  std::lock_guard lock(mu);
+  MutexLock lock(mu);
   sessions.erase(session);
   if (sessions.empty()) drained.notify_all();
 }
 
 asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Session> s) {
-  beast::flat_buffer buffer;
-  bool first = true;
   // The first request's deadline runs from the accept, so a client that connects and trickles bytes is cut
   // off.
   auto read_deadline = SteadyClock::now() + options.read_timeout;
-  for (;;) {
+  for (bool first = true;; first = false) {
     s->phase = Phase::kIdle;
     if (s->closing) break;
     if (!first) {
-      if (buffer.size() == 0) {
-        // Between keep-alive requests: wait for the first byte of the next one with the idle deadline.
-        s->stream.expires_after(options.idle_timeout);
-        auto [ec, n] = co_await s->stream.async_read_some(buffer.prepare(kReadChunk), kNoThrow);
-        if (ec) break;
-        buffer.commit(n);
-      }
+      if (!co_await await_next(s)) break;
       read_deadline = SteadyClock::now() + options.read_timeout;
     }
-    first = false;
-    s->phase = Phase::kReading;
-    s->stream.expires_at(read_deadline);
-
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-    parser.body_limit(boost::none);  // the real limit depends on the path, known once the header is in
-    {
-      auto [ec, n] = co_await bhttp::async_read_header(s->stream, buffer, parser, kNoThrow);
-      if (ec) {
-        if (auto rejection = rejection_for(ec)) {
-          co_await reject(s, request_from_raw(buffer, parser.get(), s->remote_address), *rejection);
-        }
-        break;
-      }
-    }
-
-    Request request = request_from_header(parser.get(), s->remote_address);
-    std::size_t limit = options.body_limit_for ? options.body_limit_for(request.path) : 0;
-    if (limit == 0) limit = options.max_body_bytes;
-    if (const auto length = parser.content_length(); length && *length > limit) {
-      // Refuse on the announced length alone, before reading a byte of the body.
-      co_await reject(s, std::move(request),
-                      Rejection{413, "PAYLOAD_TOO_LARGE", "The request body exceeds the size limit"});
-      break;
-    }
-    parser.body_limit(limit);
-    if (!parser.is_done()) {
-      if (expects_continue(parser.get())) {
-        s->stream.expires_after(options.write_timeout);
-        auto [ec, n] = co_await asio::async_write(s->stream, asio::buffer(kContinue), kNoThrow);
-        if (ec) break;
-        s->stream.expires_at(read_deadline);
-      }
-      auto [ec, n] = co_await bhttp::async_read(s->stream, buffer, parser, kNoThrow);
-      if (ec) {
-        if (auto rejection = rejection_for(ec)) co_await reject(s, std::move(request), *rejection);
-        break;
-      }
-    }
-    auto& message = parser.get();
-    request.body = std::move(message.body());
-    bool keep_alive = message.keep_alive();
-    const unsigned version = message.version();
-    const bool head = message.method() == bhttp::verb::head;
-
-    // Hand the request over and wait for the answer, which may come from any thread.
-    s->phase = Phase::kHandling;
-    const std::uint64_t seq = ++s->seq;
-    s->answer.reset();
-    s->stream.expires_never();
-    {
-      Responder responder = [pending = std::make_shared<PendingAnswer>(gate, s, seq)](Response response) {
-        pending->answer(std::move(response));
-      };
-      tl_handling = s.get();
-      try {
-        handler(std::move(request), std::move(responder));
-      } catch (const std::exception& e) {
-        spdlog::error("http server: handler threw: {}", e.what());
-      } catch (...) {
-        spdlog::error("http server: handler threw an unknown exception");
-      }
-    }
-    tl_handling = nullptr;
-    const auto handler_deadline = SteadyClock::now() + options.handler_timeout;
-    while (!s->answer && !s->forced && SteadyClock::now() < handler_deadline) {
-      s->signal.expires_at(handler_deadline);
-      co_await s->signal.async_wait(kNoThrow);
-    }
-    if (s->forced) break;
-    Response response;
-    if (s->answer) {
-      response = std::move(*s->answer);
-      s->answer.reset();
-    } else {
-      spdlog::warn("http server: no answer within {} ms; sending 503", options.handler_timeout.count());
-      response = error_response(503, "HANDLER_TIMEOUT", "The request was not answered in time");
-    }
-
+    auto incoming = co_await read_request(s, read_deadline);
+    if (!incoming) break;
+    auto response = co_await handle(s, std::move(incoming->request));
+    if (!response) break;
     s->phase = Phase::kWriting;
-    keep_alive = keep_alive && !s->closing;
-    auto out = to_beast(std::move(response), version, keep_alive, head);
+    const bool keep_alive = incoming->keep_alive && !s->closing;
+    auto out = to_beast(std::move(*response), incoming->version, keep_alive, incoming->head);
     s->stream.expires_after(options.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(s->stream, out, kNoThrow);
     if (ec || !keep_alive) break;
@@ -535,6 +464,100 @@ asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Session> s) {
   beast::error_code ec;
   s->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   s->stream.socket().close(ec);
+}
+
+// Between keep-alive requests: waits for the first byte of the next one with the idle deadline (unless it
+// was read ahead already); false when none came.
+asio::awaitable<bool> Server::Impl::await_next(std::shared_ptr<Session> s) {
+  if (s->buffer.size() != 0) co_return true;
+  s->stream.expires_after(options.idle_timeout);
+  auto [ec, n] = co_await s->stream.async_read_some(s->buffer.prepare(kReadChunk), kNoThrow);
+  if (ec) co_return false;
+  s->buffer.commit(n);
+  co_return true;
+}
+
+// Reads one request, its body within the limit of its path, by `read_deadline`. nullopt: the connection ends
+// here (closed, timed out, or refused, the refusal already answered).
+asio::awaitable<std::optional<Incoming>> Server::Impl::read_request(std::shared_ptr<Session> s,
+                                                                    SteadyClock::time_point read_deadline) {
+  s->phase = Phase::kReading;
+  s->stream.expires_at(read_deadline);
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  parser.body_limit(boost::none);  // the real limit depends on the path, known once the header is in
+  {
+    auto [ec, n] = co_await bhttp::async_read_header(s->stream, s->buffer, parser, kNoThrow);
+    if (ec) {
+      if (auto rejection = rejection_for(ec))
+        co_await reject(s, request_from_raw(s->buffer, parser.get(), s->remote_address), *rejection);
+      co_return std::nullopt;
+    }
+  }
+  Request request = request_from_header(parser.get(), s->remote_address);
+  std::size_t limit = options.body_limit_for ? options.body_limit_for(request.path) : 0;
+  if (limit == 0) limit = options.max_body_bytes;
+  if (const auto length = parser.content_length(); length && *length > limit) {
+    // Refuse on the announced length alone, before reading a byte of the body.
+    co_await reject(s, std::move(request),
+                    Rejection{413, "PAYLOAD_TOO_LARGE", "The request body exceeds the size limit"});
+    co_return std::nullopt;
+  }
+  parser.body_limit(limit);
+  if (!parser.is_done()) {
+    if (expects_continue(parser.get())) {
+      s->stream.expires_after(options.write_timeout);
+      auto [ec, n] = co_await asio::async_write(s->stream, asio::buffer(kContinue), kNoThrow);
+      if (ec) co_return std::nullopt;
+      s->stream.expires_at(read_deadline);
+    }
+    auto [ec, n] = co_await bhttp::async_read(s->stream, s->buffer, parser, kNoThrow);
+    if (ec) {
+      if (auto rejection = rejection_for(ec)) co_await reject(s, std::move(request), *rejection);
+      co_return std::nullopt;
+    }
+  }
+  auto& message = parser.get();
+  request.body = std::move(message.body());
+  co_return Incoming{std::move(request), message.keep_alive(), message.version(),
+                     message.method() == bhttp::verb::head};
+}
+
+// Hands the request over and waits for the answer, which may come from any thread: a 503 when none came
+// within the handler timeout, nullopt when the connection is being dropped (the shutdown grace is over).
+asio::awaitable<std::optional<Response>> Server::Impl::handle(std::shared_ptr<Session> s, Request request) {
+  s->phase = Phase::kHandling;
+  const std::uint64_t seq = ++s->seq;
+  s->answer.reset();
+  s->stream.expires_never();
+  {
+    Responder responder = [pending = std::make_shared<PendingAnswer>(gate, s, seq)](Response response) {
+      pending->answer(std::move(response));
+    };
+    tl_handling = s.get();
+    try {
+      handler(std::move(request), std::move(responder));
+    } catch (const std::exception& e) {
+      spdlog::error("http server: handler threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("http server: handler threw an unknown exception");
+    }
+  }
+  tl_handling = nullptr;
+  const auto handler_deadline = SteadyClock::now() + options.handler_timeout;
+  while (!s->answer && !s->forced && SteadyClock::now() < handler_deadline) {
+    s->signal.expires_at(handler_deadline);
+    co_await s->signal.async_wait(kNoThrow);
+  }
+  if (s->forced) co_return std::nullopt;
+  if (!s->answer) {
+    spdlog::warn("http server: no answer within {} ms; sending 503", options.handler_timeout.count());
+    co_return error_response(503, "HANDLER_TIMEOUT", "The request was not answered in time");
+  }
+  std::optional<Response> response = std::move(s->answer);
+  s->answer.reset();
+  co_return response;
 }
 
 asio::awaitable<void> Server::Impl::reject(std::shared_ptr<Session> s, Request partial, Rejection rejection) {
@@ -566,7 +589,7 @@ asio::awaitable<void> Server::Impl::reject(std::shared_ptr<Session> s, Request p
 
 std::vector<std::shared_ptr<Session>> Server::Impl::live_sessions() {
   std::vector<std::shared_ptr<Session>> out;
-  std::lock_guard lock(mu);
+  MutexLock lock(mu);
   out.reserve(sessions.size());
   for (auto& [key, weak] : sessions) {
     if (auto s = weak.lock()) out.push_back(std::move(s));
@@ -575,8 +598,8 @@ std::vector<std::shared_ptr<Session>> Server::Impl::live_sessions() {
 }
 
 bool Server::Impl::wait_until_drained(SteadyClock::time_point deadline) {
-  std::unique_lock lock(mu);
-  return drained.wait_until(lock, deadline, [this] { return sessions.empty(); });
+  MutexLock lock(mu);
+  return lock.wait_until(drained, deadline, [this]() REQUIRES(mu) { return sessions.empty(); });
 }
 
 void Server::Impl::stop() {
@@ -584,7 +607,7 @@ void Server::Impl::stop() {
   stopped = true;
   const auto grace_deadline = SteadyClock::now() + options.shutdown_grace;
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     stopping = true;
   }
 

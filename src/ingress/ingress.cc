@@ -19,10 +19,6 @@ namespace bj = boost::json;
 // Subscriptions change rarely; a short cache keeps the hot path free of a lookup per request, and
 // invalidate() makes changes visible at once on this node.
 constexpr std::int64_t kCacheMicros = 5'000'000;
-// A request the cached subscription refuses (no secret, wrong key, disabled) is judged again against a fresh
-// read: another node, or this node's reconciler a moment before it drops the cache, may have stored the
-// tool's key since. A refusal costs a write to the log anyway, so the extra read adds little to a flood of
-// forged requests.
 // Rejected requests are logged with at most this much of their body.
 constexpr std::size_t kRejectedBodyBytes = 64 * 1024;
 
@@ -89,19 +85,19 @@ Ingress::Ingress(store::Pool& pool, store::Writer& writer, const connectors::Reg
     : pool_(pool), writer_(writer), registry_(registry), secrets_(secrets) {}
 
 IngressStats Ingress::stats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return stats_;
 }
 
 void Ingress::invalidate() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   cache_.clear();
 }
 
 Result<std::optional<Ingress::Target>> Ingress::lookup(const std::string& token, bool fresh) {
   std::int64_t now_us = monotonic_us();
   if (!fresh) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = cache_.find(token);
     if (it != cache_.end() && now_us - it->second.loaded_at_us < kCacheMicros)
       return std::optional<Target>(it->second);
@@ -123,7 +119,7 @@ Result<std::optional<Ingress::Target>> Ingress::lookup(const std::string& token,
       *target.subscription.previous_secret_until > now) {
     if (auto s = secrets_.open(*target.subscription.previous_secret)) target.secrets.push_back(*s);
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (cache_.size() > 10000) cache_.clear();
   cache_[token] = target;
   return std::optional<Target>(std::move(target));
@@ -146,7 +142,7 @@ void Ingress::reject(const http::Request& request, const Target* target, int sta
   }
   spdlog::warn("ingress {} {} rejected {}: {}", request.method, request.path, status, reason);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ++stats_.rejected;
   }
   // The rejection is logged without waiting for durability: nothing was accepted, so nothing can be lost.
@@ -167,6 +163,15 @@ void Ingress::log_rejected(const http::Request& request, int status, std::string
          [](auto) {});
 }
 
+// One request on its way through handle(): what its URL names and the subscription that resolves to.
+struct Ingress::Arrival {
+  http::Request request;
+  http::Responder respond;
+  std::optional<std::pair<std::string, std::string>> path;  // tool, token
+  std::optional<Target> target;
+  std::int64_t started_us = 0;
+};
+
 void Ingress::handle(http::Request request, http::Responder respond) {
   if (request.method != "POST") {
     // Some tools probe the URL with GET/HEAD when it is saved; answer without recording anything.
@@ -177,140 +182,174 @@ void Ingress::handle(http::Request request, http::Responder respond) {
     respond(http::error_response(405, "INGRESS.METHOD_NOT_ALLOWED", "ingress URLs accept POST only"));
     return;
   }
-  auto path = parse_ingress_path(request.path);
-  const std::int64_t started_us = monotonic_us();
-  std::optional<Target> target;
-  if (path) {
-    auto found = lookup(path->second);
-    if (!found) {
-      // Not a verdict on the URL: a 404 could make the tool give up on the webhook, a 503 is retried.
-      spdlog::warn("ingress {} {}: cannot look the subscription up: {}", request.method, request.path,
-                   found.error().message);
-      respond(http::error_response(503, "INGRESS.UNAVAILABLE", "cannot look the subscription up now; retry")
-                  .with_header("Retry-After", "1"));
-      return;
-    }
-    target = std::move(*found);
-  }
-  // Re-reads a subscription that refuses the request, once, when it came from the cache.
-  auto recheck = [&]() -> bool {
-    if (!target || target->loaded_at_us >= started_us) return false;
-    auto again = lookup(path->second, /*fresh=*/true);
-    if (!again || !*again || (*again)->tool != path->first) return false;
-    target = std::move(*again);
-    return true;
-  };
-  if (target && target->subscription.status == store::SubscriptionStatus::kDisabled) recheck();
-  if (!target || target->tool != path->first) {
-    reject(request, nullptr, 404, "INGRESS.UNKNOWN_URL", "no subscription has this ingress URL", respond);
-    return;
-  }
-  const connectors::Connector* connector = registry_.find(target->tool);
-  if (connector == nullptr) {
-    reject(request, &*target, 404, "INGRESS.UNKNOWN_URL", "no connector for tool " + target->tool, respond);
-    return;
-  }
-  if (target->subscription.status == store::SubscriptionStatus::kDisabled) {
-    reject(request, &*target, 404, "INGRESS.UNKNOWN_URL", "the subscription is disabled", respond);
-    return;
-  }
+  Arrival a{std::move(request), std::move(respond)};
+  a.started_us = monotonic_us();
+  a.path = parse_ingress_path(a.request.path);
+  const connectors::Connector* connector = admit(a);
+  if (connector == nullptr) return;
 
-  store::InboxRow row = base_row(request);
-  row.integration_id = target->subscription.integration_id;
-  row.subscription_id = target->subscription.id;
-  row.tool = target->tool;
-
-  if (auto handshake = connector->handshake(request)) {
+  store::InboxRow row = base_row(a.request);
+  row.integration_id = a.target->subscription.integration_id;
+  row.subscription_id = a.target->subscription.id;
+  row.tool = a.target->tool;
+  if (auto handshake = connector->handshake(a.request)) {
     row.http_status = handshake->status;
     row.outcome = store::InboxOutcome::kPing;
     row.reason = "handshake answered";
-    row.body = request.body;
+    row.body = a.request.body;
     row.processed_at = row.received_at;
     writer_.submit([row](store::Connection& c) { return store::inbox::insert(c, row); }, [](Status) {});
-    respond(std::move(*handshake));
+    a.respond(std::move(*handshake));
     return;
   }
+  auto verification = authenticate(a, *connector);
+  if (!verification) return;
+  auto parsed = parse(a, *connector, verification->scheme);
+  if (!parsed) return;
 
-  if (target->secrets.empty()) recheck();
-  if (target->secrets.empty()) {
-    reject(request, &*target, 401, "INGRESS.SECRET_MISSING",
+  row.verification = verification->scheme;
+  row.body = std::move(a.request.body);
+  row.vendor_event = parsed->vendor_event;
+  if (!parsed->delivery_id.empty()) row.delivery_id = parsed->delivery_id;
+  // The first verified request activates a pending subscription.
+  const std::optional<std::string> activate =
+      a.target->subscription.status == store::SubscriptionStatus::kPending
+          ? std::optional<std::string>(a.target->subscription.id)
+          : std::nullopt;
+  if (parsed->is_ping) {
+    record_ping(std::move(row), activate, std::move(a.respond));
+  } else {
+    record_event(std::move(row), *parsed, connector->accepted_status(), activate, std::move(a.respond));
+  }
+}
+
+// Resolves the URL to an enabled subscription of a known tool, or answers (and logs) the request.
+const connectors::Connector* Ingress::admit(Arrival& a) {
+  if (a.path) {
+    auto found = lookup(a.path->second);
+    if (!found) {
+      // Not a verdict on the URL: a 404 could make the tool give up on the webhook, a 503 is retried.
+      spdlog::warn("ingress {} {}: cannot look the subscription up: {}", a.request.method, a.request.path,
+                   found.error().message);
+      a.respond(http::error_response(503, "INGRESS.UNAVAILABLE", "cannot look the subscription up now; retry")
+                    .with_header("Retry-After", "1"));
+      return nullptr;
+    }
+    a.target = std::move(*found);
+  }
+  if (a.target && a.target->subscription.status == store::SubscriptionStatus::kDisabled) recheck(a);
+  if (!a.target || a.target->tool != a.path->first) {
+    reject(a.request, nullptr, 404, "INGRESS.UNKNOWN_URL", "no subscription has this ingress URL", a.respond);
+    return nullptr;
+  }
+  const connectors::Connector* connector = registry_.find(a.target->tool);
+  if (connector == nullptr) {
+    reject(a.request, &*a.target, 404, "INGRESS.UNKNOWN_URL", "no connector for tool " + a.target->tool,
+           a.respond);
+    return nullptr;
+  }
+  if (a.target->subscription.status == store::SubscriptionStatus::kDisabled) {
+    reject(a.request, &*a.target, 404, "INGRESS.UNKNOWN_URL", "the subscription is disabled", a.respond);
+    return nullptr;
+  }
+  return connector;
+}
+
+// A request the cached subscription refuses (no secret, wrong key, disabled) is judged again against a fresh
+// read, once: another node, or this node's reconciler a moment before the store's notification drops the
+// cache, may have stored the tool's key since. A refusal costs a write to the log anyway, so the extra read
+// adds little to a flood of forged requests. True when a fresh read replaced the target.
+bool Ingress::recheck(Arrival& a) {
+  if (!a.target || a.target->loaded_at_us >= a.started_us) return false;
+  auto again = lookup(a.path->second, /*fresh=*/true);
+  if (!again || !*again || (*again)->tool != a.path->first) return false;
+  a.target = std::move(*again);
+  return true;
+}
+
+// Verifies the request with the subscription's keys (current and, during a rotation, previous).
+std::optional<connectors::Verification> Ingress::authenticate(Arrival& a,
+                                                              const connectors::Connector& connector) {
+  if (a.target->secrets.empty()) recheck(a);
+  if (a.target->secrets.empty()) {
+    reject(a.request, &*a.target, 401, "INGRESS.SECRET_MISSING",
            "this subscription has no secret yet: store the secret the tool shows with PATCH "
            "/v1/integrations/{id}/subscriptions/{sid}",
-           respond);
-    return;
+           a.respond);
+    return std::nullopt;
   }
   connectors::Verification verification =
-      connector->verify(request, connectors::VerificationKeys{target->secrets});
-  if (!verification.ok && recheck() && !target->secrets.empty())
-    verification = connector->verify(request, connectors::VerificationKeys{target->secrets});
+      connector.verify(a.request, connectors::VerificationKeys{a.target->secrets});
+  if (!verification.ok && recheck(a) && !a.target->secrets.empty())
+    verification = connector.verify(a.request, connectors::VerificationKeys{a.target->secrets});
   if (!verification.ok) {
-    reject(request, &*target, 401, "INGRESS.SIGNATURE_INVALID",
-           "signature verification failed: " + verification.reason, respond, verification.reason);
-    return;
+    reject(a.request, &*a.target, 401, "INGRESS.SIGNATURE_INVALID",
+           "signature verification failed: " + verification.reason, a.respond, verification.reason);
+    return std::nullopt;
   }
-  auto parsed = connector->parse(request);
+  return verification;
+}
+
+// The connector's reading of a verified body; a body it cannot read, or an event whose record id could not be
+// stored, is refused whole.
+std::optional<connectors::ParsedEvent> Ingress::parse(Arrival& a, const connectors::Connector& connector,
+                                                      const std::string& scheme) {
+  auto parsed = connector.parse(a.request);
   if (!parsed) {
-    reject(request, &*target, 400, "INGRESS.MALFORMED", parsed.error().message, respond, verification.scheme);
-    return;
+    reject(a.request, &*a.target, 400, "INGRESS.MALFORMED", parsed.error().message, a.respond, scheme);
+    return std::nullopt;
   }
   for (const auto& event : parsed->events) {
     if (auto problem = connectors::remote_id_problem(event.remote_id)) {
-      reject(request, &*target, 400, "INGRESS.MALFORMED",
-             std::string(connectors::to_string(event.model)) + " event: " + *problem, respond,
-             verification.scheme);
-      return;
+      reject(a.request, &*a.target, 400, "INGRESS.MALFORMED",
+             std::string(connectors::to_string(event.model)) + " event: " + *problem, a.respond, scheme);
+      return std::nullopt;
     }
   }
+  return std::move(*parsed);
+}
 
-  row.verification = verification.scheme;
-  row.body = std::move(request.body);
-  row.vendor_event = parsed->vendor_event;
-  if (!parsed->delivery_id.empty()) row.delivery_id = parsed->delivery_id;
-  const std::string sub_id = target->subscription.id;
-  const bool activate = target->subscription.status == store::SubscriptionStatus::kPending;
-  if (activate) invalidate();
+void Ingress::record_ping(store::InboxRow row, std::optional<std::string> activate, http::Responder respond) {
+  row.http_status = 200;
+  row.outcome = store::InboxOutcome::kPing;
+  row.reason = "ping answered";
+  row.processed_at = row.received_at;
+  writer_.submit(
+      [row = std::move(row), activate](store::Connection& c) -> Status {
+        if (auto s = store::inbox::insert(c, row); !s) return s;
+        if (!activate) return {};
+        return store::subscriptions::activate_if_pending(c, *activate);
+      },
+      [respond = std::move(respond)](Status s) {
+        respond(s ? http::Response::json(200, R"({"status":"success","data":{"ping":"ok"}})")
+                  : http::error_response(503, "INGRESS.UNAVAILABLE", "could not record the request; retry"));
+      });
+}
 
-  if (parsed->is_ping) {
-    row.http_status = 200;
-    row.outcome = store::InboxOutcome::kPing;
-    row.reason = "ping answered";
-    row.processed_at = row.received_at;
-    writer_.submit(
-        [row = std::move(row), sub_id, activate](store::Connection& c) -> Status {
-          if (auto s = store::inbox::insert(c, row); !s) return s;
-          if (!activate) return {};
-          return store::subscriptions::activate_if_pending(c, sub_id);
-        },
-        [respond](Status s) {
-          respond(
-              s ? http::Response::json(200, R"({"status":"success","data":{"ping":"ok"}})")
-                : http::error_response(503, "INGRESS.UNAVAILABLE", "could not record the request; retry"));
-        });
-    return;
-  }
-
+// Writes the event to the inbox and acknowledges it once the write is durable.
+void Ingress::record_event(store::InboxRow row, const connectors::ParsedEvent& parsed, int accepted_status,
+                           std::optional<std::string> activate, http::Responder respond) {
   // De-duplication: the vendor's delivery id when it sends one, else the body's hash (a redelivery repeats
   // it).
-  row.dedupe_key = parsed->delivery_id.empty() ? "sha256:" + crypto::hex_encode(crypto::sha256(row.body))
-                                               : "id:" + parsed->delivery_id;
-  row.unified_events = events_json(parsed->events);
+  row.dedupe_key = parsed.delivery_id.empty() ? "sha256:" + crypto::hex_encode(crypto::sha256(row.body))
+                                              : "id:" + parsed.delivery_id;
+  row.unified_events = events_json(parsed.events);
   row.outcome = store::InboxOutcome::kReceived;
-  int accepted_status = connector->accepted_status();
   row.http_status = accepted_status;
   auto duplicate = std::make_shared<bool>(false);
   writer_.submit(
-      [row = std::move(row), sub_id, activate, duplicate](store::Connection& c) -> Status {
+      [row = std::move(row), activate, duplicate](store::Connection& c) -> Status {
         auto dup = store::inbox::insert_received(c, row);
         if (!dup) return dup.error();
         *duplicate = *dup;
-        // Wakes a processor on every node when the batch commits (PostgreSQL; nothing on SQLite).
+        // Wakes a processor when the batch commits: this node's through the writer, others' through NOTIFY.
         if (!*dup) {
           if (auto s = store::notify(c, store::kInboxChannel); !s) return s;
         }
         if (!activate) return {};
-        return store::subscriptions::activate_if_pending(c, sub_id);
+        return store::subscriptions::activate_if_pending(c, *activate);
       },
-      [this, respond, accepted_status, duplicate](Status s) {
+      [this, respond = std::move(respond), accepted_status, duplicate](Status s) {
         if (!s) {
           spdlog::error("ingress: could not store an event: {}", s.error().message);
           respond(
@@ -318,7 +357,7 @@ void Ingress::handle(http::Request request, http::Responder respond) {
           return;
         }
         {
-          std::lock_guard lock(mu_);
+          MutexLock lock(mu_);
           if (*duplicate) {
             ++stats_.duplicates;
           } else {
@@ -328,7 +367,6 @@ void Ingress::handle(http::Request request, http::Responder respond) {
         respond(http::Response::json(accepted_status,
                                      *duplicate ? R"({"status":"success","data":{"duplicate":true}})"
                                                 : R"({"status":"success","data":{}})"));
-        if (!*duplicate && on_received_) on_received_();
       });
 }
 

@@ -11,13 +11,14 @@
 
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "connectors/registry.h"
+#include "core/mutex.h"
 #include "core/secret_box.h"
 #include "http/message.h"
+#include "store/inbox_repo.h"
 #include "store/integrations_repo.h"
 #include "store/pool.h"
 #include "store/writer.h"
@@ -37,11 +38,11 @@ class Ingress {
   Ingress(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
           const SecretBox& secrets);
 
-  void set_on_received(std::function<void()> fn) { on_received_ = std::move(fn); }
   void handle(http::Request request, http::Responder respond);
   // Logs a request the HTTP server rejected before it reached handle() (413, 431, 400).
   void log_rejected(const http::Request& request, int status, std::string_view reason);
-  // Drops cached subscription lookups (after the reconciler or the API changed subscriptions).
+  // Drops cached subscription lookups: a node calls it when the store's subscriptions channel is notified
+  // (store::kSubscriptionsChannel: the reconciler, the API or an activation changed a subscription).
   void invalidate();
 
   IngressStats stats() const;
@@ -54,6 +55,17 @@ class Ingress {
     std::int64_t loaded_at_us = 0;
   };
 
+  struct Arrival;
+  // The steps of handle(): resolve the URL, verify, parse, record.
+  const connectors::Connector* admit(Arrival& a);
+  bool recheck(Arrival& a);
+  std::optional<connectors::Verification> authenticate(Arrival& a, const connectors::Connector& connector);
+  std::optional<connectors::ParsedEvent> parse(Arrival& a, const connectors::Connector& connector,
+                                               const std::string& scheme);
+  void record_ping(store::InboxRow row, std::optional<std::string> activate, http::Responder respond);
+  void record_event(store::InboxRow row, const connectors::ParsedEvent& parsed, int accepted_status,
+                    std::optional<std::string> activate, http::Responder respond);
+
   // fresh: skip the cache (the answer replaces the cached copy).
   // nullopt: no such subscription; an error: the database could not be read (not a verdict on the URL).
   Result<std::optional<Target>> lookup(const std::string& token, bool fresh = false);
@@ -65,11 +77,10 @@ class Ingress {
   store::Writer& writer_;
   const connectors::Registry& registry_;
   const SecretBox& secrets_;
-  std::function<void()> on_received_;
 
-  mutable std::mutex mu_;
-  std::map<std::string, Target> cache_;  // guarded by mu_
-  IngressStats stats_;                   // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::string, Target> cache_ GUARDED_BY(mu_);
+  IngressStats stats_ GUARDED_BY(mu_);
 };
 
 // Splits "/ingress/{tool}/{token}"; nullopt when the path has another shape.

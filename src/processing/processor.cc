@@ -1,7 +1,5 @@
 #include "processing/processor.h"
 
-#include "delivery/events.h"
-
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
@@ -33,15 +31,6 @@ struct Outcome {
   store::InboxRow inbox;  // with outcome, reason, unified_events, event_ids set
   std::optional<store::EventRow> event;
   std::optional<RecordWork> records;  // the RecordStage's fetched records, applied in the transaction
-};
-
-struct Written {
-  bool events = false;  // downstream deliveries were written
-  bool sync = false;    // a sync was queued
-};
-
-struct Isolated : Written {
-  std::size_t written = 0;  // rows completed (accepted or ignored)
 };
 
 std::string join_sorted(const std::set<std::string>& names) {
@@ -108,12 +97,12 @@ Outcome decide(const store::InboxRow& row, const std::optional<store::Integratio
 // Writes the outcomes of a batch in one transaction: each inbox row completed (unless another node completed
 // it first), its downstream event with one delivery per subscribed endpoint, the fetched records and their
 // data-changed, a delta sync when a fetch failed.
-Result<Written> write_outcomes(store::Writer& writer, const RecordStage* record_stage,
-                               const std::vector<const Outcome*>& batch,
-                               const std::vector<store::EndpointRow>& endpoints, Millis now) {
-  Written out;
-  Status written = writer.run([&](store::Connection& c) -> Status {
-    out = Written{};
+Status write_outcomes(store::Writer& writer, const RecordStage* record_stage,
+                      const std::vector<const Outcome*>& batch,
+                      const std::vector<store::EndpointRow>& endpoints, Millis now) {
+  return writer.run([&](store::Connection& c) -> Status {
+    bool events = false;  // downstream deliveries were written
+    bool sync = false;    // a sync was queued
     for (const Outcome* o : batch) {
       // A row another node completed first (our claim ran out meanwhile) is left as that node recorded it.
       auto completed = store::inbox::complete_received(c, o->inbox);
@@ -121,13 +110,13 @@ Result<Written> write_outcomes(store::Writer& writer, const RecordStage* record_
       if (!*completed || !o->event) continue;
       auto relayed = store::events::insert_with_deliveries(c, *o->event, endpoints, now);
       if (!relayed) return relayed.error();
-      out.events = out.events || *relayed;
+      events = events || *relayed;
       if (o->records && o->records->fetch_failed) {
         // The event went out without its record: a delta sync fetches it once the tool answers again (one
         // queued sync per integration at most, so a dead tool does not pile syncs up).
         auto queued = store::syncs::queue(c, o->records->integration_id, store::kSyncDelta, now);
         if (!queued) return queued.error();
-        out.sync = true;
+        sync = true;
       }
       if (o->records && record_stage != nullptr) {
         // The records' changed_at is the commit's time (store/records_repo.h), not `now`, which was taken
@@ -137,23 +126,20 @@ Result<Written> write_outcomes(store::Writer& writer, const RecordStage* record_
         if (*changed) {
           auto relayed = store::events::insert_with_deliveries(c, **changed, endpoints, now);
           if (!relayed) return relayed.error();
-          out.events = out.events || *relayed;
+          events = events || *relayed;
         }
       }
       if (o->inbox.integration_id) {
         if (auto s = store::integrations::touch_last_event(c, *o->inbox.integration_id, now); !s) return s;
       }
     }
-    // Wakes a dispatcher (and a sync runner) on every node when the batch commits (PostgreSQL; nothing on
-    // SQLite).
-    if (out.sync) {
+    // Wakes the dispatchers (and the sync runners) when the batch commits.
+    if (sync) {
       if (auto s = store::notify(c, store::kSyncChannel); !s) return s;
     }
-    if (out.events) return store::notify(c, store::kOutboxChannel);
+    if (events) return store::notify(c, store::kOutboxChannel);
     return {};
   });
-  if (!written) return written.error();
-  return out;
 }
 
 // After a batch's transaction failed: writes each row alone. A row whose write fails again is written without
@@ -161,12 +147,13 @@ Result<Written> write_outcomes(store::Writer& writer, const RecordStage* record_
 // (claimed_until, doubling from 1 s to 10 min per attempt, counted in `attempts`) with the database's reason
 // among its warnings, so it holds up no other row and is tried again until the database takes it. Nothing is
 // dropped: a fault of the database itself (every row refused) looks the same and heals the same way. Errors:
-// only when even putting a row back fails (the database is unavailable), as `batch_error`.
-Result<Isolated> write_one_by_one(store::Writer& writer, const RecordStage* record_stage,
-                                  std::vector<Outcome>& outcomes,
-                                  const std::vector<store::EndpointRow>& endpoints, Millis now,
-                                  const Error& batch_error, std::map<std::string, int>& attempts) {
-  Isolated total;
+// only when even putting a row back fails (the database is unavailable), as `batch_error`; otherwise the
+// number of rows completed (accepted or ignored).
+Result<std::size_t> write_one_by_one(store::Writer& writer, const RecordStage* record_stage,
+                                     std::vector<Outcome>& outcomes,
+                                     const std::vector<store::EndpointRow>& endpoints, Millis now,
+                                     const Error& batch_error, std::map<std::string, int>& attempts) {
+  std::size_t completed = 0;
   for (auto& o : outcomes) {
     auto one = write_outcomes(writer, record_stage, {&o}, endpoints, now);
     if (!one && o.records && !o.records->ops.empty()) {
@@ -182,9 +169,7 @@ Result<Isolated> write_one_by_one(store::Writer& writer, const RecordStage* reco
       }
     }
     if (one) {
-      total.events = total.events || one->events;
-      total.sync = total.sync || one->sync;
-      ++total.written;
+      ++completed;
       attempts.erase(o.inbox.id);
       continue;
     }
@@ -200,7 +185,139 @@ Result<Isolated> write_one_by_one(store::Writer& writer, const RecordStage* reco
                   o.inbox.id, attempt, delay / 1000, one.error().message);
   }
   if (attempts.size() > 10000) attempts.clear();  // bounded; a row put back again starts its count anew
-  return total;
+  return completed;
+}
+
+// The rows of one batch. On PostgreSQL several nodes may process the same inbox: each claims its rows for a
+// while (a lease, taken over when a node dies) so that no row is processed by two at once, and extends the
+// claim while the batch is being prepared. SQLite has one node and one processor, which reads the pending
+// rows without claiming them.
+class BatchClaim {
+ public:
+  explicit BatchClaim(store::Connection& conn)
+      : conn_(conn), claims_(conn.backend() == store::Backend::kPostgres) {}
+
+  Result<std::vector<store::InboxRow>> take(int batch_size, Millis now) {
+    if (!claims_) return store::inbox::pending(conn_, batch_size);
+    until_ = now + kClaimMs;
+    auto rows = store::inbox::claim_pending(conn_, batch_size, now, until_);
+    if (!rows) return rows.error();
+    for (const auto& row : *rows)
+      ids_.push_back(row.id);
+    extended_at_ = std::chrono::steady_clock::now();
+    return rows;
+  }
+
+  // Extends the claim when it is due for it; a failure is logged (the rows may then be taken over).
+  void extend() {
+    if (!claims_ || std::chrono::steady_clock::now() - extended_at_ < kExtendClaimEvery) return;
+    const Millis until = now_ms() + kClaimMs;
+    auto extended = store::inbox::extend_claim(conn_, ids_, until_, until);
+    if (!extended) {
+      spdlog::warn("processor: could not extend the claim on {} rows: {}", ids_.size(),
+                   extended.error().message);
+      return;
+    }
+    until_ = until;
+    extended_at_ = std::chrono::steady_clock::now();
+  }
+
+ private:
+  store::Connection& conn_;
+  const bool claims_;
+  std::vector<std::string> ids_;
+  Millis until_ = 0;
+  std::chrono::steady_clock::time_point extended_at_;
+};
+
+// What becomes of each row of a batch: an outcome to write, or held back until a time.
+struct Decisions {
+  std::vector<Outcome> outcomes;
+  std::vector<std::pair<std::string, Millis>> held_back;  // rows waiting for related deliveries
+};
+
+// A delivery that related ones may make redundant waits for them (held back), then is ignored if one came.
+// True when the row was settled so (held back or ignored); false when it is decided as usual.
+Result<bool> settle_superseded(store::Connection& conn, const store::InboxRow& row,
+                               const std::optional<store::IntegrationRow>& integration,
+                               const connectors::Registry& registry, Millis now, Decisions& decisions) {
+  if (!integration || !row.vendor_event || !row.delivery_id) return false;
+  const connectors::Connector* connector = registry.find(integration->tool);
+  if (connector == nullptr) return false;
+  auto held = connector->superseded_by(*row.vendor_event, *row.delivery_id);
+  if (!held || held->by_delivery_ids.empty()) return false;
+  if (now < row.received_at + held->wait_ms) {
+    decisions.held_back.emplace_back(row.id, row.received_at + held->wait_ms);
+    return true;
+  }
+  auto superseded = store::inbox::has_delivery(conn, integration->id, held->by_delivery_ids);
+  if (!superseded) return superseded.error();
+  if (!*superseded) return false;
+  Outcome& out = decisions.outcomes.emplace_back(Outcome{row, std::nullopt, std::nullopt});
+  out.inbox.processed_at = now;
+  out.inbox.outcome = store::InboxOutcome::kIgnored;
+  out.inbox.reason = "relayed as part of a related delivery (" +
+                     join_sorted({held->by_delivery_ids.begin(), held->by_delivery_ids.end()}) + ")";
+  return true;
+}
+
+// The targeted fetch of an accepted row's records; the upstream log then shows the unified events as
+// relayed, with the unified ids the fetch filled in.
+void fetch_records(Outcome& o, const store::IntegrationRow& integration, const RecordStage& record_stage,
+                   std::set<std::string>& unreachable, store::Connection& conn) {
+  o.records = record_stage.prepare(integration, o.event->payload, &unreachable, &conn);
+  if (auto sent = json::parse(o.event->payload)) {
+    if (const auto* events = json::find(*sent, "data.events"))
+      o.inbox.unified_events = json::serialize(*events);
+  }
+  if (!o.records->warnings.empty())
+    o.inbox.warnings = RecordStage::merge_warnings(o.inbox.warnings, o.records->warnings);
+}
+
+// Decides every row (each integration read once), fetching the records of accepted ones.
+Result<Decisions> decide_batch(store::Connection& conn, const std::vector<store::InboxRow>& rows, Millis now,
+                               BatchClaim& claim, const connectors::Registry& registry,
+                               const RecordStage* record_stage) {
+  Decisions decisions;
+  decisions.outcomes.reserve(rows.size());
+  std::map<std::string, std::optional<store::IntegrationRow>> integrations;
+  std::set<std::string> unreachable;  // integrations whose tool failed every fetch attempt in this batch
+  for (const auto& row : rows) {
+    std::string iid = row.integration_id.value_or("");
+    auto it = integrations.find(iid);
+    if (it == integrations.end()) {
+      auto got = store::integrations::get(conn, iid, /*include_deleted=*/true);
+      if (!got) return got.error();
+      it = integrations.emplace(iid, std::move(*got)).first;
+    }
+    claim.extend();
+    auto settled = settle_superseded(conn, row, it->second, registry, now, decisions);
+    if (!settled) return settled.error();
+    if (*settled) continue;
+    Outcome& o = decisions.outcomes.emplace_back(decide(row, it->second, registry, now));
+    if (record_stage != nullptr && o.event && it->second)
+      fetch_records(o, *it->second, *record_stage, unreachable, conn);
+  }
+  return decisions;
+}
+
+// Writes a batch's outcomes in one transaction; if the database refuses it, row by row. Returns the number
+// of rows completed.
+Result<std::size_t> write_batch(store::Writer& writer, const RecordStage* record_stage,
+                                std::vector<Outcome>& outcomes,
+                                const std::vector<store::EndpointRow>& endpoints, Millis now,
+                                std::map<std::string, int>& attempts) {
+  std::vector<const Outcome*> batch;
+  batch.reserve(outcomes.size());
+  for (const auto& o : outcomes)
+    batch.push_back(&o);
+  if (auto written = write_outcomes(writer, record_stage, batch, endpoints, now); !written) {
+    // One row the database refuses must not hold every row behind it: the rows are written one by one.
+    return write_one_by_one(writer, record_stage, outcomes, endpoints, now, written.error(), attempts);
+  }
+  for (const auto& o : outcomes)
+    attempts.erase(o.inbox.id);
+  return outcomes.size();
 }
 
 }  // namespace
@@ -246,127 +363,34 @@ void Processor::run() {
 Result<std::size_t> Processor::process_batch() {
   auto lease = pool_.acquire();
   if (!lease) return lease.error();
-  // On PostgreSQL several nodes may process the same inbox: each claims its rows for a while (a lease, taken
-  // over when a node dies) so that no row is processed by two at once. SQLite has one node and one processor,
-  // which reads the pending rows without claiming them.
-  Millis now = now_ms();
-  const bool claims = (*lease)->backend() == store::Backend::kPostgres;
-  Millis claimed_until = now + kClaimMs;
-  auto rows = claims ? store::inbox::claim_pending(**lease, options_.batch_size, now, claimed_until)
-                     : store::inbox::pending(**lease, options_.batch_size);
+  const Millis now = now_ms();
+  BatchClaim claim(**lease);
+  auto rows = claim.take(options_.batch_size, now);
   if (!rows) return rows.error();
   if (rows->empty()) return std::size_t{0};
-  std::vector<std::string> claimed_ids;
-  if (claims) {
-    for (const auto& row : *rows)
-      claimed_ids.push_back(row.id);
-  }
-  auto extended_at = std::chrono::steady_clock::now();
-  auto extend_claim = [&] {
-    if (!claims || std::chrono::steady_clock::now() - extended_at < kExtendClaimEvery) return;
-    const Millis until = now_ms() + kClaimMs;
-    auto extended = store::inbox::extend_claim(**lease, claimed_ids, claimed_until, until);
-    if (!extended) {
-      spdlog::warn("processor: could not extend the claim on {} rows: {}", claimed_ids.size(),
-                   extended.error().message);
-      return;
-    }
-    claimed_until = until;
-    extended_at = std::chrono::steady_clock::now();
-  };
 
-  std::map<std::string, std::optional<store::IntegrationRow>> integrations;
-  std::vector<std::pair<std::string, Millis>>
-      held_back;  // rows waiting for related deliveries, and until when
-  auto supersession_of = [&](const store::InboxRow& row,
-                             const std::optional<store::IntegrationRow>& integration)
-      -> std::optional<connectors::Connector::Supersession> {
-    if (!integration || !row.vendor_event || !row.delivery_id) return std::nullopt;
-    const connectors::Connector* connector = registry_.find(integration->tool);
-    if (connector == nullptr) return std::nullopt;
-    return connector->superseded_by(*row.vendor_event, *row.delivery_id);
-  };
-  std::vector<Outcome> outcomes;
-  outcomes.reserve(rows->size());
-  std::set<std::string> unreachable;  // integrations whose tool failed every fetch attempt in this batch
-  for (const auto& row : *rows) {
-    std::string iid = row.integration_id.value_or("");
-    auto it = integrations.find(iid);
-    if (it == integrations.end()) {
-      auto got = store::integrations::get(**lease, iid, /*include_deleted=*/true);
-      if (!got) return got.error();
-      it = integrations.emplace(iid, std::move(*got)).first;
-    }
-    extend_claim();
-    if (auto held = supersession_of(row, it->second); held && !held->by_delivery_ids.empty()) {
-      // A delivery that related ones may make redundant waits for them, then goes only if none came.
-      if (now < row.received_at + held->wait_ms) {
-        held_back.emplace_back(row.id, row.received_at + held->wait_ms);
-        continue;
-      }
-      auto superseded = store::inbox::has_delivery(**lease, iid, held->by_delivery_ids);
-      if (!superseded) return superseded.error();
-      if (*superseded) {
-        Outcome out{row, std::nullopt, std::nullopt};
-        out.inbox.processed_at = now;
-        out.inbox.outcome = store::InboxOutcome::kIgnored;
-        out.inbox.reason = "relayed as part of a related delivery (" +
-                           join_sorted({held->by_delivery_ids.begin(), held->by_delivery_ids.end()}) + ")";
-        outcomes.push_back(std::move(out));
-        continue;
-      }
-    }
-    outcomes.push_back(decide(row, it->second, registry_, now));
-    if (auto& o = outcomes.back(); record_stage_ != nullptr && o.event && it->second) {
-      o.records = record_stage_->prepare(*it->second, o.event->payload, &unreachable, &**lease);
-      // The upstream log shows the unified events as relayed, with the unified ids the fetch filled in.
-      if (auto sent = json::parse(o.event->payload)) {
-        if (const auto* events = json::find(*sent, "data.events"))
-          o.inbox.unified_events = json::serialize(*events);
-      }
-      if (!o.records->warnings.empty())
-        o.inbox.warnings = RecordStage::merge_warnings(o.inbox.warnings, o.records->warnings);
-    }
-  }
-  if (!held_back.empty()) {
+  auto decisions = decide_batch(**lease, *rows, now, claim, registry_, record_stage_);
+  if (!decisions) return decisions.error();
+  if (!decisions->held_back.empty()) {
     Status held = writer_.run([&](store::Connection& c) -> Status {
-      for (const auto& [id, until] : held_back) {
+      for (const auto& [id, until] : decisions->held_back)
         if (auto s = store::inbox::hold(c, id, until); !s) return s;
-      }
       return {};
     });
     if (!held) return held.error();
-    if (outcomes.empty()) return held_back.size();
+    if (decisions->outcomes.empty()) return decisions->held_back.size();
   }
   auto endpoints = store::endpoints::list(**lease);
   if (!endpoints) return endpoints.error();
-
-  std::vector<const Outcome*> batch;
-  batch.reserve(outcomes.size());
-  for (const auto& o : outcomes)
-    batch.push_back(&o);
-  auto written = write_outcomes(writer_, record_stage_, batch, *endpoints, now);
-  std::size_t completed = outcomes.size();
-  if (!written) {
-    // One row the database refuses must not hold every row behind it: the rows are written one by one.
-    auto isolated = write_one_by_one(writer_, record_stage_, outcomes, *endpoints, now, written.error(),
-                                     put_back_attempts_);
-    if (!isolated) return isolated.error();
-    written = static_cast<Written>(*isolated);
-    completed = isolated->written;
-  } else if (!put_back_attempts_.empty()) {
-    for (const auto& o : outcomes)
-      put_back_attempts_.erase(o.inbox.id);
-  }
-  for (const auto& o : outcomes) {
-    if (o.inbox.outcome == store::InboxOutcome::kIgnored) {
+  auto completed =
+      write_batch(writer_, record_stage_, decisions->outcomes, *endpoints, now, put_back_attempts_);
+  if (!completed) return completed.error();
+  for (const auto& o : decisions->outcomes) {
+    if (o.inbox.outcome == store::InboxOutcome::kIgnored)
       spdlog::info("inbox {} ignored: {}", o.inbox.id, o.inbox.reason.value_or(""));
-    }
   }
-  processed_ += completed;
-  if (written->events && on_events_) on_events_();
-  if (written->sync && on_sync_queued_) on_sync_queued_();
-  return outcomes.size();
+  processed_ += *completed;
+  return decisions->outcomes.size();
 }
 
 }  // namespace tributary::processing

@@ -1,8 +1,8 @@
 // The processor: turns received inbox rows into downstream events. For each row it applies the integration's
 // scope config to the unified events the connector mapped, then — in ONE transaction — marks the inbox row
 // done (accepted / ignored, with the reason) and writes `remote-event-received` to the outbox with one
-// delivery per enabled endpoint subscribed to the type. Woken in-process by the ingress after each group
-// commit; at start-up it picks up every row still "received" (crash recovery). The seam for record fetching
+// delivery per enabled endpoint subscribed to the type. Woken when the ingress's group commit notifies the
+// inbox channel (store::kInboxChannel; it wakes the dispatcher and the sync runner the same way); at start-up it picks up every row still "received" (crash recovery). The seam for record fetching
 // (targeted fetch, `data-changed`) is RecordStage: the data-store work plugs in there; until then events
 // carry "id": null. Thread-safety: start()/stop() from the owner; notify() from any thread.
 #pragma once
@@ -32,10 +32,6 @@ class Processor {
             ProcessorOptions options = {});
   ~Processor();
 
-  // Called after a batch wrote downstream events (the dispatcher's notify).
-  void set_on_events(std::function<void()> fn) { on_events_ = std::move(fn); }
-  // Called after a batch queued a sync (a targeted fetch failed; the sync runner's notify).
-  void set_on_sync_queued(std::function<void()> fn) { on_sync_queued_ = std::move(fn); }
   // Targeted fetch into the unified records (optional; without it events carry "id": null). Must outlive the
   // processor; set before start().
   void set_record_stage(const RecordStage* stage) { record_stage_ = stage; }
@@ -55,8 +51,6 @@ class Processor {
   store::Writer& writer_;
   const connectors::Registry& registry_;
   ProcessorOptions options_;
-  std::function<void()> on_events_;
-  std::function<void()> on_sync_queued_;
   const RecordStage* record_stage_ = nullptr;
   Wakeup wakeup_;
   std::thread thread_;

@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 
 #include "connectors/registry.h"
-#include "delivery/test_support.h"
+#include "testing/test_support.h"
 
 namespace tributary::processing {
 namespace {
@@ -26,7 +26,7 @@ class ProcessorTest : public ::testing::Test {
 
   void start() {
     processor_ = std::make_unique<Processor>(store_.pool(), store_.writer(), connectors::builtin_registry());
-    processor_->set_on_events([this] { ++on_events_; });
+    events_sub_ = store_.writer().subscribe(store::kOutboxChannel, [this] { ++on_events_; });
     processor_->start();
   }
 
@@ -39,7 +39,8 @@ class ProcessorTest : public ::testing::Test {
 
   TestStore store_;
   std::unique_ptr<Processor> processor_;
-  std::atomic<int> on_events_{0};
+  std::atomic<int> on_events_{0};  // the outbox channel's notifications
+  store::Writer::Subscription events_sub_;
 };
 
 TEST_F(ProcessorTest, InScopeRowBecomesOneEventWithADeliveryPerSubscribedEndpoint) {

@@ -48,6 +48,47 @@ connectors::Action publication_action(store::Connection& reader, const connector
   return *was_published == *now_published ? connectors::Action::kUpdated : as_state(*now_published);
 }
 
+// One unified event of the payload, when it names a known model and action and a record.
+struct EventRef {
+  connectors::Model model;
+  connectors::Action action;
+  std::string model_name;
+  std::string remote_id;
+};
+
+std::optional<EventRef> event_ref(const bj::value& ev) {
+  auto model_name = json::get_string(ev, "model");
+  auto action_name = json::get_string(ev, "action");
+  auto remote_id = json::get_string(ev, "remote_id");
+  if (!model_name || !action_name || !remote_id || remote_id->empty()) return std::nullopt;
+  auto model = connectors::parse_model(*model_name);
+  auto action = connectors::parse_action(*action_name);
+  if (!model || !action) return std::nullopt;
+  return EventRef{*model, *action, std::string(*model_name), std::string(*remote_id)};
+}
+
+// Fetches one record, retrying with a doubling backoff within the retry budget; an answer that retrying
+// cannot change (401, 403, a refused id) ends it at once. nullopt inside: the tool no longer has it.
+Result<std::optional<bj::object>> fetch_with_retries(const connectors::Connector& connector,
+                                                     const connectors::ApiContext& ctx, const EventRef& ref,
+                                                     const RecordStageOptions& options) {
+  std::chrono::milliseconds backoff = options.backoff;
+  const auto started = std::chrono::steady_clock::now();
+  for (int attempt = 1;; ++attempt) {
+    auto fetched = connector.fetch(ctx, ref.model, ref.remote_id);
+    if (fetched) return fetched;
+    const auto kind = fetched.error().kind;
+    if (kind == ErrorKind::kUnauthorized || kind == ErrorKind::kForbidden ||
+        kind == ErrorKind::kInvalidArgument)
+      return fetched;  // retrying cannot help
+    if (attempt >= std::max(1, options.fetch_attempts) ||
+        std::chrono::steady_clock::now() - started + backoff > options.retry_budget)
+      return fetched;
+    std::this_thread::sleep_for(backoff);
+    backoff *= 2;
+  }
+}
+
 }  // namespace
 
 RecordStage::RecordStage(const connectors::Registry& registry, const SecretBox& secrets,
@@ -71,83 +112,44 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
 
   const connectors::ApiContext ctx =
       pipeline::api_context(integration, *connector, secrets_, client_, options_.api_timeout);
-
   bool touched = false;
   for (auto& ev : events->get_array()) {
     if (!ev.is_object()) continue;
-    auto& e = ev.get_object();
-    auto model_name = json::get_string(ev, "model");
-    auto action_name = json::get_string(ev, "action");
-    auto remote_id = json::get_string(ev, "remote_id");
-    if (!model_name || !action_name || !remote_id || remote_id->empty()) continue;
-    connectors::Model model_value = connectors::Model::kHrisEmployees;
-    connectors::Action action_value = connectors::Action::kCreated;
-    if (auto m = connectors::parse_model(*model_name)) {
-      model_value = *m;
-    } else {
-      continue;
-    }
-    if (auto a = connectors::parse_action(*action_name)) {
-      action_value = *a;
-    } else {
-      continue;
-    }
-    if (!connector->supports_records(model_value)) continue;
-    RecordWork::Op op{*model_name, *remote_id,
-                      connectors::common::unified_id(integration.id, *model_name, *remote_id), std::nullopt};
-    e["id"] = op.id;
+    auto ref = event_ref(ev);
+    if (!ref || !connector->supports_records(ref->model)) continue;
+    RecordWork::Op op{ref->model_name, ref->remote_id,
+                      connectors::common::unified_id(integration.id, ref->model_name, ref->remote_id),
+                      std::nullopt};
+    ev.get_object()["id"] = op.id;
     touched = true;
-    if (!fetches(action_value)) {
+    if (!fetches(ref->action)) {
       work.ops.push_back(std::move(op));  // a deletion
       continue;
     }
     if (unreachable != nullptr && unreachable->count(integration.id)) {
       work.fetch_failed = true;
-      work.warnings.push_back("did not fetch " + *model_name + " " + *remote_id + ": " +
+      work.warnings.push_back("did not fetch " + ref->model_name + " " + ref->remote_id + ": " +
                               std::string(connector->display_name()) +
                               " failed every attempt for an earlier event of this batch");
       continue;
     }
-    std::chrono::milliseconds backoff = options_.backoff;
-    const auto started = std::chrono::steady_clock::now();
-    std::optional<Error> last_error;
-    bool done = false;
-    for (int attempt = 1; attempt <= std::max(1, options_.fetch_attempts) && !done; ++attempt) {
-      auto fetched = connector->fetch(ctx, model_value, *remote_id);
-      if (fetched) {
-        // The tool no longer has it (deleted between the event and the fetch): recorded as deleted.
-        if (*fetched) op.data = json::serialize(**fetched);
-        if (*fetched && reader != nullptr && model_value == connectors::Model::kAtsJobs &&
-            (action_value == connectors::Action::kPublished ||
-             action_value == connectors::Action::kUnpublished)) {
-          const auto relayed = publication_action(*reader, *connector, integration.id, *model_name,
-                                                  *remote_id, **fetched, action_value);
-          if (relayed != action_value) {
-            e["action"] = connectors::to_string(relayed);
-            touched = true;
-          }
-        }
-        work.ops.push_back(op);
-        done = true;
-        break;
-      }
-      last_error = fetched.error();
-      const auto kind = fetched.error().kind;
-      if (kind == ErrorKind::kUnauthorized || kind == ErrorKind::kForbidden ||
-          kind == ErrorKind::kInvalidArgument)
-        break;  // retrying cannot help
-      if (std::chrono::steady_clock::now() - started + backoff > options_.retry_budget) break;
-      if (attempt < options_.fetch_attempts) {
-        std::this_thread::sleep_for(backoff);
-        backoff *= 2;
-      }
-    }
-    if (!done && last_error && unreachable != nullptr) unreachable->insert(integration.id);
-    if (!done && last_error) {
+    auto fetched = fetch_with_retries(*connector, ctx, *ref, options_);
+    if (!fetched) {
+      if (unreachable != nullptr) unreachable->insert(integration.id);
       work.fetch_failed = true;
-      work.warnings.push_back("could not fetch " + *model_name + " " + *remote_id + " from " +
-                              std::string(connector->display_name()) + ": " + last_error->message);
+      work.warnings.push_back("could not fetch " + ref->model_name + " " + ref->remote_id + " from " +
+                              std::string(connector->display_name()) + ": " + fetched.error().message);
+      continue;
     }
+    // The tool no longer has it (deleted between the event and the fetch): recorded as deleted.
+    if (*fetched) op.data = json::serialize(**fetched);
+    if (*fetched && reader != nullptr && ref->model == connectors::Model::kAtsJobs &&
+        (ref->action == connectors::Action::kPublished || ref->action == connectors::Action::kUnpublished)) {
+      const auto relayed = publication_action(*reader, *connector, integration.id, ref->model_name,
+                                              ref->remote_id, **fetched, ref->action);
+      if (relayed != ref->action) ev.get_object()["action"] = connectors::to_string(relayed);
+    }
+    work.ops.push_back(std::move(op));
   }
   if (touched) event_payload = json::serialize(*envelope);
   return work;

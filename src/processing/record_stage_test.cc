@@ -8,7 +8,7 @@
 #include <boost/json.hpp>
 
 #include "connectors/common/records.h"
-#include "delivery/test_support.h"
+#include "testing/test_support.h"
 #include "processing/processor.h"
 #include "store/records_repo.h"
 

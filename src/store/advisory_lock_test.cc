@@ -8,7 +8,7 @@
 #include <chrono>
 #include <thread>
 
-#include "store/test_db.h"
+#include "testing/test_db.h"
 
 namespace tributary::store {
 namespace {

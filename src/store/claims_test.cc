@@ -12,7 +12,7 @@
 #include "store/inbox_repo.h"
 #include "store/integrations_repo.h"
 #include "store/outbox_repo.h"
-#include "store/test_db.h"
+#include "testing/test_db.h"
 
 namespace tributary::store {
 namespace {

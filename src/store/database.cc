@@ -1,6 +1,7 @@
 // Row accessors and the backend choice behind open_database().
 #include "store/database.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -74,10 +75,17 @@ std::string Row::text(std::size_t i) const {
   return {};
 }
 
+void Connection::add_notified(std::string_view channel) {
+  if (std::find(notified_.begin(), notified_.end(), channel) == notified_.end())
+    notified_.emplace_back(channel);
+}
+
 Status notify(Connection& conn, std::string_view channel) {
-  if (conn.backend() != Backend::kPostgres) return {};
-  auto r = conn.query("SELECT pg_notify($1, '')", {std::string(channel)});
-  if (!r) return r.error();
+  if (conn.backend() == Backend::kPostgres) {
+    auto r = conn.query("SELECT pg_notify($1, '')", {std::string(channel)});
+    if (!r) return r.error();
+  }
+  conn.add_notified(channel);
   return {};
 }
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -71,6 +72,11 @@ class Connection {
   std::shared_ptr<void>& transaction_state(std::string_view key) { return tx_state_[std::string(key)]; }
   void before_commit(std::function<Status()> action) { before_commit_.push_back(std::move(action)); }
 
+  // The channels store::notify named since the last take_notified(), each once, in the order first named:
+  // the writer takes them after each job and wakes its in-process subscribers once the batch has committed.
+  std::vector<std::string> take_notified() { return std::exchange(notified_, {}); }
+  void add_notified(std::string_view channel);
+
  protected:
   // For the backends: run by commit() before COMMIT; the first failure is returned.
   Status run_before_commit() {
@@ -84,11 +90,13 @@ class Connection {
   void end_transaction_state() {
     tx_state_.clear();
     before_commit_.clear();
+    notified_.clear();
   }
 
  private:
   std::map<std::string, std::shared_ptr<void>> tx_state_;
   std::vector<std::function<Status()>> before_commit_;
+  std::vector<std::string> notified_;
 };
 
 // Wake-ups between nodes: notifications on named channels (PostgreSQL LISTEN/NOTIFY), on a connection of the
@@ -122,14 +130,24 @@ class Database {
 // use READ COMMITTED transactions and cached prepared statements.
 Result<std::unique_ptr<Database>> open_database(const std::string& url);
 
-// The channels between nodes: new inbox rows for the processors, new deliveries for the dispatchers.
+// The channels the stages wake each other on, in-process (Writer::subscribe) and between nodes (Listener):
+// new inbox rows for the processors, new or re-opened deliveries for the dispatchers.
 inline constexpr std::string_view kInboxChannel = "tributary_inbox";
 inline constexpr std::string_view kOutboxChannel = "tributary_outbox";
 // Syncs queued (force-sync, schedule, failed fetches) for the sync runners.
 inline constexpr std::string_view kSyncChannel = "tributary_sync";
+// Subscriptions inserted, changed or removed (store/subscriptions_repo.h notifies it itself): the ingress
+// drops its cache of them.
+inline constexpr std::string_view kSubscriptionsChannel = "tributary_subscriptions";
+// Integrations whose remote subscriptions need reconciling (a deleted integration) for the reconcilers.
+inline constexpr std::string_view kIntegrationsChannel = "tributary_integrations";
+// Every channel above, for a node's listener.
+inline constexpr std::string_view kAllChannels[] = {kInboxChannel, kOutboxChannel, kSyncChannel,
+                                                    kSubscriptionsChannel, kIntegrationsChannel};
 
-// Notifies the listeners of `channel` on every node (PostgreSQL NOTIFY); inside a transaction the
-// notification is sent when it commits, and dropped if it rolls back. Does nothing on SQLite.
+// Notifies the subscribers of `channel`: on this node through the Writer that commits the transaction
+// (Writer::subscribe), on every node through PostgreSQL NOTIFY. Inside a transaction the notification is
+// sent when it commits, and dropped if it (or the writer's job) rolls back.
 Status notify(Connection& conn, std::string_view channel);
 
 // Runs `fn` in a transaction on `conn`: commit when it returns ok, roll back otherwise.

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <string>
 
-#include "store/test_db.h"
+#include "testing/test_db.h"
 
 namespace tributary::store {
 namespace {

@@ -57,6 +57,12 @@ SubscriptionRow to_subscription(const Row& r) {
   return row;
 }
 
+// A change the ingress must see at once: its cached subscriptions are dropped, on every node.
+Status subscriptions_changed(Connection& c, const Status& written) {
+  if (!written) return written;
+  return notify(c, kSubscriptionsChannel);
+}
+
 }  // namespace
 
 namespace integrations {
@@ -93,12 +99,15 @@ Result<std::vector<IntegrationRow>> list(Connection& c) {
 }
 
 Status mark_deleted(Connection& c, const std::string& id, Millis now) {
-  return done(
-      c.execute("UPDATE integrations SET deleted_at = $2, reconcile_due_at = $2 WHERE id = $1", {id, now}));
+  Status s = subscriptions_changed(
+      c, done(c.execute("UPDATE integrations SET deleted_at = $2, reconcile_due_at = $2 WHERE id = $1",
+                        {id, now})));
+  if (!s) return s;
+  return notify(c, kIntegrationsChannel);  // the reconcilers remove its remote subscriptions
 }
 
 Status hard_delete(Connection& c, const std::string& id) {
-  return done(c.execute("DELETE FROM integrations WHERE id = $1", {id}));
+  return subscriptions_changed(c, done(c.execute("DELETE FROM integrations WHERE id = $1", {id})));
 }
 
 Status request_reconcile(Connection& c, const std::string& id, Millis at) {
@@ -167,30 +176,35 @@ Status set_reconcile_due(Connection& c, const std::string& id, Millis at) {
 namespace subscriptions {
 
 Status insert(Connection& c, const SubscriptionRow& row) {
-  return done(c.execute(
-      "INSERT INTO subscriptions (id, integration_id, ingress_token, mode, status, event_types, secret, "
-      "previous_secret, previous_secret_until, remote_id, last_error, failures, next_attempt_at, created_at, "
-      "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-      {row.id, row.integration_id, row.ingress_token, row.mode, state_value(row.status),
-       json_string_array(row.event_types), opt_blob(row.secret), opt_blob(row.previous_secret),
-       opt_int(row.previous_secret_until), storable_opt_text(c, row.remote_id),
-       storable_opt_text(c, row.last_error), std::int64_t{row.failures}, opt_int(row.next_attempt_at),
-       row.created_at, row.updated_at}));
+  return subscriptions_changed(
+      c,
+      done(c.execute(
+          "INSERT INTO subscriptions (id, integration_id, ingress_token, mode, status, event_types, secret, "
+          "previous_secret, previous_secret_until, remote_id, last_error, failures, next_attempt_at, "
+          "created_at, "
+          "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+          {row.id, row.integration_id, row.ingress_token, row.mode, state_value(row.status),
+           json_string_array(row.event_types), opt_blob(row.secret), opt_blob(row.previous_secret),
+           opt_int(row.previous_secret_until), storable_opt_text(c, row.remote_id),
+           storable_opt_text(c, row.last_error), std::int64_t{row.failures}, opt_int(row.next_attempt_at),
+           row.created_at, row.updated_at})));
 }
 
 Status update(Connection& c, const SubscriptionRow& row) {
-  return done(c.execute(
-      "UPDATE subscriptions SET status = $2, event_types = $3, secret = $4, previous_secret = $5, "
-      "previous_secret_until = $6, remote_id = $7, last_error = $8, failures = $9, next_attempt_at = $10, "
-      "updated_at = $11 WHERE id = $1",
-      {row.id, state_value(row.status), json_string_array(row.event_types), opt_blob(row.secret),
-       opt_blob(row.previous_secret), opt_int(row.previous_secret_until), storable_opt_text(c, row.remote_id),
-       storable_opt_text(c, row.last_error), std::int64_t{row.failures}, opt_int(row.next_attempt_at),
-       row.updated_at}));
+  return subscriptions_changed(
+      c, done(c.execute(
+             "UPDATE subscriptions SET status = $2, event_types = $3, secret = $4, previous_secret = $5, "
+             "previous_secret_until = $6, remote_id = $7, last_error = $8, failures = $9, next_attempt_at = "
+             "$10, "
+             "updated_at = $11 WHERE id = $1",
+             {row.id, state_value(row.status), json_string_array(row.event_types), opt_blob(row.secret),
+              opt_blob(row.previous_secret), opt_int(row.previous_secret_until),
+              storable_opt_text(c, row.remote_id), storable_opt_text(c, row.last_error),
+              std::int64_t{row.failures}, opt_int(row.next_attempt_at), row.updated_at})));
 }
 
 Status remove(Connection& c, const std::string& id) {
-  return done(c.execute("DELETE FROM subscriptions WHERE id = $1", {id}));
+  return subscriptions_changed(c, done(c.execute("DELETE FROM subscriptions WHERE id = $1", {id})));
 }
 
 Result<std::optional<SubscriptionRow>> get(Connection& c, const std::string& id) {
@@ -215,9 +229,9 @@ Result<std::vector<SubscriptionRow>> list_for_integration(Connection& c, const s
 }
 
 Status activate_if_pending(Connection& c, const std::string& id) {
-  return done(c.execute(
-      "UPDATE subscriptions SET status = 'active', last_error = NULL WHERE id = $1 AND status = 'pending'",
-      {id}));
+  return subscriptions_changed(c, done(c.execute("UPDATE subscriptions SET status = 'active', last_error = "
+                                                 "NULL WHERE id = $1 AND status = 'pending'",
+                                                 {id})));
 }
 
 }  // namespace subscriptions

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "store/test_db.h"
+#include "testing/test_db.h"
 
 namespace tributary::store {
 namespace {

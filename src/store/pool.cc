@@ -9,12 +9,12 @@ Pool::Pool(Database& db, PoolOptions options) : db_(db), options_(options) {}
 
 Result<Pool::Lease> Pool::acquire() {
   {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     const int size = std::max(1, options_.size);
     if (idle_.empty() && open_ >= size) {
       ++waits_;
-      const bool got =
-          returned_.wait_for(lock, options_.wait, [&] { return !idle_.empty() || open_ < size; });
+      const bool got = lock.wait_for(returned_, options_.wait,
+                                     [&]() REQUIRES(mu_) { return !idle_.empty() || open_ < size; });
       if (!got) {
         ++timeouts_;
         return make_error(ErrorKind::kUnavailable,
@@ -33,7 +33,7 @@ Result<Pool::Lease> Pool::acquire() {
   auto conn = db_.connect();
   if (!conn) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       --open_;
     }
     returned_.notify_one();
@@ -44,14 +44,14 @@ Result<Pool::Lease> Pool::acquire() {
 
 void Pool::give_back(std::unique_ptr<Connection> conn) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     idle_.push_back(std::move(conn));
   }
   returned_.notify_one();
 }
 
 PoolStats Pool::stats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   PoolStats s;
   s.open = open_;
   s.in_use = open_ - static_cast<int>(idle_.size());

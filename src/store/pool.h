@@ -12,9 +12,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <vector>
 
+#include "core/mutex.h"
 #include "store/database.h"
 
 namespace tributary::store {
@@ -59,12 +59,12 @@ class Pool {
 
   Database& db_;
   const PoolOptions options_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable returned_;
-  std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mu_
-  int open_ = 0;                                   // guarded by mu_; includes connections being opened
-  std::uint64_t waits_ = 0;                        // guarded by mu_
-  std::uint64_t timeouts_ = 0;                     // guarded by mu_
+  std::vector<std::unique_ptr<Connection>> idle_ GUARDED_BY(mu_);
+  int open_ GUARDED_BY(mu_) = 0;  // includes connections being opened
+  std::uint64_t waits_ GUARDED_BY(mu_) = 0;
+  std::uint64_t timeouts_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace tributary::store

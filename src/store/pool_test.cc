@@ -10,7 +10,7 @@
 #include <optional>
 #include <thread>
 
-#include "store/test_db.h"
+#include "testing/test_db.h"
 
 namespace tributary::store {
 namespace {

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "core/crypto.h"
-#include "store/test_db.h"
+#include "testing/test_db.h"
 
 namespace tributary::store {
 namespace {

@@ -15,8 +15,8 @@
 #include "store/outbox_repo.h"
 #include "store/pool.h"
 #include "store/schema.h"
-#include "store/test_db.h"
 #include "store/value_util.h"
+#include "testing/test_db.h"
 
 namespace tributary::store {
 namespace {

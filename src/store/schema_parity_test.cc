@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "store/schema.h"
-#include "store/test_db.h"
+#include "testing/test_db.h"
 
 namespace tributary::store {
 namespace {

@@ -11,12 +11,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+
+#include "core/mutex.h"
 
 namespace tributary::store {
 namespace {
@@ -102,32 +103,33 @@ class StatementUse {
 class RecordWriteFence {
  public:
   std::uint64_t enter() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const std::uint64_t id = ++last_;
     open_.insert(id);
     return id;
   }
   void leave(std::uint64_t id) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       open_.erase(id);
     }
     cv_.notify_all();
   }
   bool await(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     const std::uint64_t horizon = last_;
-    return cv_.wait_for(lock, timeout, [&] { return open_.empty() || *open_.begin() > horizon; });
+    return lock.wait_for(cv_, timeout,
+                         [&]() REQUIRES(mu_) { return open_.empty() || *open_.begin() > horizon; });
   }
 
   // One fence per database file in this process, however many Database objects open it.
   static std::shared_ptr<RecordWriteFence> for_path(const std::string& path) {
-    static std::mutex mu;
+    static Mutex mu;
     static std::map<std::string, std::weak_ptr<RecordWriteFence>> fences;
     std::error_code ec;
     std::string key = std::filesystem::weakly_canonical(path, ec).string();
     if (ec || key.empty()) key = path;
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     auto& slot = fences[key];
     auto fence = slot.lock();
     if (!fence) {
@@ -138,10 +140,10 @@ class RecordWriteFence {
   }
 
  private:
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
   std::uint64_t last_ = 0;
-  std::set<std::uint64_t> open_;  // guarded by mu_
+  std::set<std::uint64_t> open_ GUARDED_BY(mu_);
 };
 
 class SqliteConnection final : public Connection {

@@ -7,7 +7,7 @@
 
 #include "store/integrations_repo.h"
 #include "store/records_repo.h"
-#include "store/test_db.h"
+#include "testing/test_db.h"
 
 namespace tributary::store {
 namespace {

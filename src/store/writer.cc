@@ -14,6 +14,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/mutex.h"
+
 namespace tributary::store {
 namespace {
 
@@ -75,16 +77,25 @@ struct Writer::Impl {
   std::unique_ptr<Connection> conn;
   WriterOptions options;
 
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable cv;
-  std::deque<Pending> queue;  // guarded by mu
-  bool stopping = false;      // guarded by mu
-  bool started = false;       // guarded by mu
+  std::deque<Pending> queue GUARDED_BY(mu);
+  bool stopping GUARDED_BY(mu) = false;
+  bool started GUARDED_BY(mu) = false;
   std::thread thread;
   std::atomic<std::thread::id> thread_id{};
 
   std::atomic<std::uint64_t> batches{0};
   std::atomic<std::uint64_t> jobs{0};
+
+  struct Subscriber {
+    std::uint64_t id;
+    std::string channel;
+    std::function<void()> fn;
+  };
+  Mutex subscribers_mu;
+  std::vector<Subscriber> subscribers GUARDED_BY(subscribers_mu);
+  std::uint64_t next_subscriber GUARDED_BY(subscribers_mu) = 1;
 
   // Runs batches until stop() is requested and the queue is empty.
   void loop() {
@@ -92,8 +103,8 @@ struct Writer::Impl {
     for (;;) {
       std::vector<Pending> batch;
       {
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        MutexLock lock(mu);
+        lock.wait(cv, [&]() REQUIRES(mu) { return stopping || !queue.empty(); });
         if (queue.empty()) break;
         const std::size_t n = std::min(options.max_batch, queue.size());
         batch.reserve(n);
@@ -109,35 +120,58 @@ struct Writer::Impl {
 
   void run_batch(std::vector<Pending>& batch) {
     std::vector<Status> results(batch.size());
+    std::vector<std::string> notified;
     Status outcome = with_lock_retry([&] { return conn->begin(); });
-    if (outcome) outcome = run_jobs(batch, results);
+    if (outcome) outcome = run_jobs(batch, results, notified);
     if (outcome) outcome = with_lock_retry([&] { return conn->commit(); });
     if (!outcome) {
       (void)conn->rollback();
       spdlog::warn("writer: batch of {} jobs failed: {}", batch.size(), outcome.error().message);
       for (Status& r : results)
         r = outcome;
+      notified.clear();
     }
     batches.fetch_add(1, std::memory_order_relaxed);
     jobs.fetch_add(batch.size(), std::memory_order_relaxed);
+    wake(notified);
     // Only now is the batch durable (or known to be lost): report in submission order.
     for (std::size_t i = 0; i < batch.size(); ++i)
       call_done(batch[i].done, std::move(results[i]));
   }
 
-  // Runs each job in its own savepoint. A failing job is rolled back alone; a failure of the savepoint
-  // commands themselves means the transaction is in an unknown state, and the whole batch fails.
-  Status run_jobs(std::vector<Pending>& batch, std::vector<Status>& results) {
+  // Runs each job in its own savepoint. A failing job is rolled back alone, with the channels it notified;
+  // a failure of the savepoint commands themselves means the transaction is in an unknown state, and the
+  // whole batch fails.
+  Status run_jobs(std::vector<Pending>& batch, std::vector<Status>& results,
+                  std::vector<std::string>& notified) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (auto s = conn->savepoint(kSavepoint); !s) return s;
       Status result = run_job(batch[i].job, *conn);
+      std::vector<std::string> channels = conn->take_notified();
       if (!result) {
         if (auto s = conn->rollback_to(kSavepoint); !s) return s;
         results[i] = std::move(result);
+      } else {
+        for (auto& channel : channels)
+          if (std::find(notified.begin(), notified.end(), channel) == notified.end())
+            notified.push_back(std::move(channel));
       }
       if (auto s = conn->release(kSavepoint); !s) return s;
     }
     return {};
+  }
+
+  void wake(const std::vector<std::string>& notified) {
+    if (notified.empty()) return;
+    MutexLock lock(subscribers_mu);
+    for (const auto& subscriber : subscribers) {
+      if (std::find(notified.begin(), notified.end(), subscriber.channel) == notified.end()) continue;
+      try {
+        subscriber.fn();
+      } catch (const std::exception& e) {
+        spdlog::error("writer: subscriber of {} threw: {}", subscriber.channel, e.what());
+      }
+    }
   }
 };
 
@@ -149,7 +183,7 @@ Writer::~Writer() {
 }
 
 void Writer::start() {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (impl_->started || impl_->stopping) return;
   impl_->started = true;
   impl_->thread = std::thread([impl = impl_.get()] { impl->loop(); });
@@ -158,7 +192,7 @@ void Writer::start() {
 void Writer::stop() {
   bool started = false;
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     impl_->stopping = true;
     started = impl_->started;
   }
@@ -173,7 +207,7 @@ void Writer::stop() {
 
 void Writer::submit(Job job, Done done) {
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     if (!impl_->stopping) {
       impl_->queue.push_back(Impl::Pending{std::move(job), std::move(done)});
       impl_->cv.notify_one();
@@ -192,6 +226,33 @@ Status Writer::run(Job job) {
   std::future<Status> future = promise.get_future();
   submit(std::move(job), [&promise](Status s) { promise.set_value(std::move(s)); });
   return future.get();
+}
+
+Writer::Subscription Writer::subscribe(std::string_view channel, std::function<void()> fn) {
+  MutexLock lock(impl_->subscribers_mu);
+  const std::uint64_t id = impl_->next_subscriber++;
+  impl_->subscribers.push_back(Impl::Subscriber{id, std::string(channel), std::move(fn)});
+  return Subscription(this, id);
+}
+
+Writer::Subscription::Subscription(Subscription&& other) noexcept
+    : writer_(std::exchange(other.writer_, nullptr)), id_(other.id_) {}
+
+Writer::Subscription& Writer::Subscription::operator=(Subscription&& other) noexcept {
+  if (this != &other) {
+    reset();
+    writer_ = std::exchange(other.writer_, nullptr);
+    id_ = other.id_;
+  }
+  return *this;
+}
+
+void Writer::Subscription::reset() {
+  if (writer_ == nullptr) return;
+  Impl& impl = *writer_->impl_;
+  writer_ = nullptr;
+  MutexLock lock(impl.subscribers_mu);
+  std::erase_if(impl.subscribers, [this](const Impl::Subscriber& s) { return s.id == id_; });
 }
 
 std::uint64_t Writer::batches() const {

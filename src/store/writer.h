@@ -3,14 +3,19 @@
 // acknowledges an upstream webhook from that report, so "2xx only after the write is durable" costs one fsync
 // per batch, not per request. Each job runs inside its own SAVEPOINT: a failing job is rolled back alone and
 // reported as failed, the rest of the batch commits. If the commit itself fails, every job of the batch
-// reports the error. Thread-safety: submit() and run() from any thread; start()/stop() from the owner.
+// reports the error. After a commit the writer wakes the in-process subscribers of every channel a committed
+// job notified (store::notify), as PostgreSQL's LISTEN/NOTIFY wakes the other nodes: the stages of one node
+// wake each other through the store rather than through callbacks of their own.
+// Thread-safety: submit(), run() and subscribe() from any thread; start()/stop() from the owner.
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "store/database.h"
@@ -36,6 +41,27 @@ class Writer {
   void stop();
 
   void submit(Job job, Done done);
+
+  // A subscription ends when its handle is destroyed or reset; once that returns, its function is not running
+  // and is never called again. The handle must not outlive the writer, nor be reset from inside its function.
+  class Subscription {
+   public:
+    Subscription() = default;
+    Subscription(Subscription&& other) noexcept;
+    Subscription& operator=(Subscription&& other) noexcept;
+    ~Subscription() { reset(); }
+    void reset();
+
+   private:
+    friend class Writer;
+    Subscription(Writer* writer, std::uint64_t id) : writer_(writer), id_(id) {}
+    Writer* writer_ = nullptr;
+    std::uint64_t id_ = 0;
+  };
+
+  // Runs `fn` on the writer thread after every committed batch in which a job that succeeded notified
+  // `channel`, once per batch. Keep it short (a Wakeup::notify): the next batch waits for it.
+  [[nodiscard]] Subscription subscribe(std::string_view channel, std::function<void()> fn);
   // Blocking: submit and wait until the job's batch is durable.
   Status run(Job job);
 

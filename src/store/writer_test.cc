@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "store/test_db.h"
+#include "testing/test_db.h"
 
 namespace tributary::store {
 namespace {
@@ -258,6 +258,72 @@ TEST_P(WriterTest, DoneRunsAfterCommit) {
   }
   ASSERT_TRUE(outcomes.wait_all());
   EXPECT_EQ(seen.load(), static_cast<int>(kJobs));
+}
+
+// A job that names `channel` with store::notify, then runs `then` (which may fail the job).
+Writer::Job notifying(std::string name, std::string_view channel, Status then = {}) {
+  return [name = std::move(name), channel, then](Connection& conn) -> Status {
+    if (auto s = insert(name)(conn); !s) return s;
+    if (auto s = notify(conn, channel); !s) return s;
+    return then;
+  };
+}
+
+TEST_P(WriterTest, SubscribersAreWokenOncePerCommittedBatchAfterTheCommit) {
+  make_writer();
+  std::atomic<int> inbox{0};
+  std::atomic<int> outbox{0};
+  std::atomic<int> committed_when_woken{0};
+  auto on_inbox = writer_->subscribe(kInboxChannel, [&] {
+    ++inbox;
+    // Another connection already sees the batch's rows: the wake-up follows the commit.
+    if (has("i1") && has("i2")) ++committed_when_woken;
+  });
+  auto on_outbox = writer_->subscribe(kOutboxChannel, [&] { ++outbox; });
+  // Submitted before start(): one batch, two jobs naming the inbox channel, one plain job.
+  Outcomes outcomes(3);
+  writer_->submit(notifying("i1", kInboxChannel), outcomes.done(0));
+  writer_->submit(notifying("i2", kInboxChannel), outcomes.done(1));
+  writer_->submit(insert("plain"), outcomes.done(2));
+  writer_->start();
+  ASSERT_TRUE(outcomes.wait_all());
+  EXPECT_EQ(writer_->batches(), 1u);
+  EXPECT_EQ(inbox.load(), 1);
+  EXPECT_EQ(committed_when_woken.load(), 1);
+  EXPECT_EQ(outbox.load(), 0);
+
+  ASSERT_TRUE(writer_->run(insert("plain2")).ok());
+  EXPECT_EQ(inbox.load(), 1);  // a batch that notified nothing wakes nobody
+}
+
+TEST_P(WriterTest, ARolledBackJobWakesNobody) {
+  make_writer();
+  std::atomic<int> woken{0};
+  auto sub = writer_->subscribe(kOutboxChannel, [&] { ++woken; });
+  writer_->start();
+  Status failed = writer_->run(
+      notifying("f", kOutboxChannel, make_error(ErrorKind::kInvalidArgument, "rejected after notifying")));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_FALSE(has("f"));
+  EXPECT_EQ(woken.load(), 0);
+  // The next job that notifies and commits does wake it.
+  ASSERT_TRUE(writer_->run(notifying("g", kOutboxChannel)).ok());
+  EXPECT_EQ(woken.load(), 1);
+}
+
+TEST_P(WriterTest, AnEndedSubscriptionIsNeverCalledAgain) {
+  make_writer();
+  std::atomic<int> woken{0};
+  auto sub = writer_->subscribe(kSyncChannel, [&] { ++woken; });
+  writer_->start();
+  ASSERT_TRUE(writer_->run(notifying("s1", kSyncChannel)).ok());
+  EXPECT_EQ(woken.load(), 1);
+  Writer::Subscription moved = std::move(sub);
+  ASSERT_TRUE(writer_->run(notifying("s2", kSyncChannel)).ok());
+  EXPECT_EQ(woken.load(), 2);  // the moved handle still holds the subscription
+  moved.reset();
+  ASSERT_TRUE(writer_->run(notifying("s3", kSyncChannel)).ok());
+  EXPECT_EQ(woken.load(), 2);
 }
 
 TEST_P(WriterTest, StopDrainsQueuedJobs) {

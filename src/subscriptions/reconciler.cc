@@ -79,7 +79,7 @@ void Reconciler::run() {
     }
     for (const auto& integration : due) {
       if (wakeup_.stopped()) break;
-      std::lock_guard lock(reconcile_mu_);
+      MutexLock lock(reconcile_mu_);
       auto held = store::AdvisoryLock::try_lock(pool_, store::LockSpace::kReconcile, integration.id);
       if (!held) {
         spdlog::error("reconciler: integration {}: {}", integration.id, held.error().message);
@@ -99,7 +99,7 @@ void Reconciler::run() {
 Status Reconciler::reconcile(const std::string& integration_id) {
   auto lease = pool_.acquire();
   if (!lease) return lease.error();
-  std::lock_guard lock(reconcile_mu_);
+  MutexLock lock(reconcile_mu_);
   // One reconcile of an integration at a time across every node: wait (bounded) for one running elsewhere.
   const auto deadline = std::chrono::steady_clock::now() + kExplicitLockWait;
   for (;;) {
@@ -119,6 +119,302 @@ Status Reconciler::reconcile(const std::string& integration_id) {
   }
 }
 
+namespace {
+
+enum class RemoteCheck { kPresent, kVanished, kFailed, kUnknown };
+
+// One reconcile of one integration: pairs its stored subscriptions with the event groups its scope wants,
+// acts on the tool for each (create, check, delete), and collects the rows to write in one transaction.
+class Pass {
+ public:
+  Pass(const store::IntegrationRow& integration, const connectors::Connector& connector,
+       const connectors::ApiContext& ctx, const SecretBox& secrets, const ReconcilerOptions& options,
+       bool retry_now)
+      : integration_(integration),
+        connector_(connector),
+        ctx_(ctx),
+        secrets_(secrets),
+        options_(options),
+        retry_now_(retry_now),
+        api_(connector.subscription_mode() == connectors::SubscriptionMode::kApi),
+        now_(now_ms()),
+        next_due_(now_ + options.recheck_interval_ms) {}
+
+  // The event groups to subscribe: one per subscription the connector plans for the enabled models; none
+  // when upstream webhooks are off or the integration is deleted.
+  Status plan() {
+    if (integration_.deleted_at) return {};
+    auto scope = processing::parse_scope(integration_.scope, connector_);
+    if (!scope) return scope.error();
+    if (!scope->upstream_webhooks) return {};
+    for (auto& group : connector_.plan_subscriptions(scope->models))
+      if (!group.empty()) desired_.push_back(std::move(group));
+    return {};
+  }
+
+  // Settles every stored subscription against the plan.
+  void settle(const std::vector<store::SubscriptionRow>& existing) {
+    const std::vector<std::size_t> match_of = pair(existing);
+    matched_.assign(desired_.size(), false);
+    for (std::size_t k = 0; k < existing.size(); ++k) {
+      store::SubscriptionRow sub = existing[k];
+      const std::size_t match = match_of[k];
+      if (match == desired_.size()) {
+        settle_unwanted(std::move(sub));
+        continue;
+      }
+      matched_[match] = true;
+      if (as_set(sub.event_types) != as_set(desired_[match])) {
+        sub.event_types = desired_[match];
+        sub.updated_at = now_;
+        spdlog::info("reconciler: {} subscription {}: events now {}", integration_.id, sub.id,
+                     sub.event_types.size());
+        settle_wanted(std::move(sub), /*changed=*/true);
+      } else {
+        settle_wanted(std::move(sub), /*changed=*/false);
+      }
+    }
+  }
+
+  // Creates a subscription for every planned group no stored one took. An API tool's row is written before
+  // the tool is asked (`write_now`): tools ping the URL while the subscription is being created (Ashby's
+  // ping, SmartRecruiters' activation handshake), and the ingress must know it by then.
+  Status create_missing(const std::function<Status(const store::SubscriptionRow&)>& write_now) {
+    for (std::size_t i = 0; i < desired_.size(); ++i) {
+      if (matched_[i]) continue;
+      store::SubscriptionRow sub = new_subscription(desired_[i]);
+      if (!api_) {
+        to_insert_.push_back(std::move(sub));
+        continue;
+      }
+      if (auto st = write_now(sub); !st) return st;
+      create_remote(sub);
+      to_update_.push_back(std::move(sub));
+    }
+    return {};
+  }
+
+  // Writes what the pass decided; a deleted integration whose remote subscriptions are all gone goes too.
+  Status write(store::Connection& c) const {
+    for (const auto& sub : to_insert_)
+      if (auto st = store::subscriptions::insert(c, sub); !st) return st;
+    for (const auto& sub : to_update_)
+      if (auto st = store::subscriptions::update(c, sub); !st) return st;
+    for (const auto& id : to_remove_)
+      if (auto st = store::subscriptions::remove(c, id); !st) return st;
+    if (integration_.deleted_at && to_update_.empty())
+      return store::integrations::hard_delete(c, integration_.id);
+    return store::integrations::set_reconcile_due(c, integration_.id, next_due_);
+  }
+
+ private:
+  // Pairs stored subscriptions with the planned groups (the index of its group, or desired_.size() for
+  // none): exact matches first; then, for manual tools, a subscription whose events changed keeps its ingress
+  // URL and secret and only takes the new event list (the end customer's webhook in the tool keeps working;
+  // events out of scope are ignored at processing).
+  std::vector<std::size_t> pair(const std::vector<store::SubscriptionRow>& existing) const {
+    std::vector<bool> taken(desired_.size(), false);
+    std::vector<std::size_t> match_of(existing.size(), desired_.size());
+    for (std::size_t k = 0; k < existing.size(); ++k) {
+      const auto set = as_set(existing[k].event_types);
+      for (std::size_t i = 0; i < desired_.size(); ++i) {
+        if (taken[i] || as_set(desired_[i]) != set) continue;
+        match_of[k] = i;
+        taken[i] = true;
+        break;
+      }
+    }
+    if (api_) return match_of;
+    for (std::size_t k = 0; k < existing.size(); ++k) {
+      if (match_of[k] != desired_.size()) continue;
+      for (std::size_t i = 0; i < desired_.size(); ++i) {
+        if (taken[i]) continue;
+        match_of[k] = i;
+        taken[i] = true;
+        break;
+      }
+    }
+    return match_of;
+  }
+
+  // Not wanted any more: scope narrowed (remove it), or upstream webhooks turned off / integration deleted
+  // (keep it as "disabled" so the operator sees what happened).
+  void settle_unwanted(store::SubscriptionRow sub) {
+    if (!remote_delete(sub)) {
+      sub.status = store::SubscriptionStatus::kFailed;
+      sub.updated_at = now_;
+      sub.next_attempt_at = now_ + options_.retry_base_ms;
+      next_due_ = std::min(next_due_, *sub.next_attempt_at);
+      to_update_.push_back(std::move(sub));
+    } else if (desired_.empty() && !integration_.deleted_at) {
+      if (sub.status != store::SubscriptionStatus::kDisabled) {
+        sub.status = store::SubscriptionStatus::kDisabled;
+        sub.last_error = "upstream webhooks are disabled in the scope config";
+        sub.updated_at = now_;
+        to_update_.push_back(std::move(sub));
+      }
+    } else {
+      to_remove_.push_back(sub.id);
+    }
+  }
+
+  // A wanted subscription: checked at the tool when it should be live, created again where it is not.
+  // `changed`: its row changed already (new event list) and is written whatever happens here.
+  void settle_wanted(store::SubscriptionRow sub, bool changed) {
+    const bool retry_due = sub.status == store::SubscriptionStatus::kFailed ||
+                           sub.status == store::SubscriptionStatus::kMissingPermission ||
+                           sub.status == store::SubscriptionStatus::kDisabled;
+    const bool attempt_due = retry_now_ || !sub.next_attempt_at || *sub.next_attempt_at <= now_;
+    if (api_ && sub.remote_id &&
+        (sub.status == store::SubscriptionStatus::kActive || (retry_due && attempt_due))) {
+      // Still there? A subscription deleted at the tool (by hand, or by the tool after failed deliveries) is
+      // created again; credentials that stopped working turn it `failed` with the tool's answer.
+      switch (check_remote(sub)) {
+        case RemoteCheck::kPresent:
+          if (sub.status != store::SubscriptionStatus::kActive) {
+            mark_active(sub);
+            changed = true;
+          }
+          if (changed) to_update_.push_back(std::move(sub));
+          return;
+        case RemoteCheck::kVanished:
+          sub.remote_id.reset();
+          create_remote(sub);
+          to_update_.push_back(std::move(sub));
+          return;
+        case RemoteCheck::kFailed:
+          to_update_.push_back(std::move(sub));
+          return;
+        case RemoteCheck::kUnknown:
+          break;
+      }
+    }
+    if (api_ && (sub.status == store::SubscriptionStatus::kDisabled || (retry_due && attempt_due))) {
+      create_remote(sub);
+      changed = true;
+    } else if (!api_ && sub.status == store::SubscriptionStatus::kDisabled) {
+      sub.status = store::SubscriptionStatus::kPending;
+      sub.last_error.reset();
+      sub.updated_at = now_;
+      changed = true;
+    } else if (sub.next_attempt_at) {
+      next_due_ = std::min(next_due_, *sub.next_attempt_at);
+    }
+    if (changed) to_update_.push_back(std::move(sub));
+  }
+
+  store::SubscriptionRow new_subscription(const std::vector<std::string>& event_types) const {
+    store::SubscriptionRow sub;
+    sub.id = new_id("sub");
+    sub.integration_id = integration_.id;
+    sub.ingress_token = crypto::random_token(32);
+    sub.mode = std::string(connectors::to_string(connector_.subscription_mode()));
+    sub.event_types = event_types;
+    sub.created_at = now_;
+    sub.updated_at = now_;
+    if (connector_.we_choose_secret())
+      sub.secret = secrets_.seal(crypto::base64_encode(crypto::random_bytes(32)));
+    sub.status = store::SubscriptionStatus::kPending;
+    return sub;
+  }
+
+  void mark_active(store::SubscriptionRow& sub) const {
+    sub.status = store::SubscriptionStatus::kActive;
+    sub.last_error.reset();
+    sub.failures = 0;
+    sub.next_attempt_at.reset();
+    sub.updated_at = now_;
+  }
+
+  // True when the tool no longer has the subscription (or never had one).
+  bool remote_delete(store::SubscriptionRow& sub) const {
+    if (!api_ || !sub.remote_id) return true;
+    Status s = connector_.delete_subscription(ctx_, *sub.remote_id);
+    if (s) {
+      sub.remote_id.reset();
+      return true;
+    }
+    sub.last_error = "could not delete the subscription in " + std::string(connector_.display_name()) + ": " +
+                     s.error().message;
+    spdlog::warn("reconciler: {} subscription {}: {}", integration_.id, sub.id, *sub.last_error);
+    return false;
+  }
+
+  // A subscription the tool refused: `missing_permission` for a 403 (the end customer must grant something),
+  // `failed` otherwise; retried with backoff doubling from retry_base_ms up to the hourly re-check.
+  void record_failure(store::SubscriptionRow& sub, ErrorKind kind, std::string message) {
+    sub.failures += 1;
+    const Millis backoff = options_.retry_base_ms << std::min(sub.failures - 1, 10);
+    sub.next_attempt_at = now_ + std::min(backoff, options_.recheck_interval_ms);
+    next_due_ = std::min(next_due_, *sub.next_attempt_at);
+    sub.status = kind == ErrorKind::kForbidden ? store::SubscriptionStatus::kMissingPermission
+                                               : store::SubscriptionStatus::kFailed;
+    sub.last_error = std::move(message);
+    spdlog::warn("reconciler: {} subscription {}: {}: {}", integration_.id, sub.id,
+                 store::to_string(sub.status), *sub.last_error);
+  }
+
+  void create_remote(store::SubscriptionRow& sub) {
+    connectors::SubscriptionRequest req;
+    req.event_types = sub.event_types;
+    req.ingress_url = ingress_url(options_.public_url, integration_.tool, sub.ingress_token);
+    if (sub.secret) req.secret = secrets_.open(*sub.secret).value_or("");
+    auto created = connector_.create_subscription(ctx_, req);
+    sub.updated_at = now_;
+    if (!created) {
+      record_failure(sub, created.error().kind, created.error().message);
+      return;
+    }
+    mark_active(sub);
+    sub.remote_id = created->remote_id;
+    if (!created->secret.empty() && created->secret != req.secret)
+      sub.secret = secrets_.seal(created->secret);
+    spdlog::info("reconciler: {} subscribed to {} event types (remote id {})", integration_.id,
+                 sub.event_types.size(), sub.remote_id.value_or(""));
+  }
+
+  RemoteCheck check_remote(store::SubscriptionRow& sub) {
+    auto exists = connector_.subscription_exists(ctx_, *sub.remote_id);
+    if (exists) {
+      if (*exists) return RemoteCheck::kPresent;
+      spdlog::warn("reconciler: {} subscription {}: deleted at {} (remote id {}); creating it again",
+                   integration_.id, sub.id, connector_.display_name(), *sub.remote_id);
+      return RemoteCheck::kVanished;
+    }
+    const Error& e = exists.error();
+    if (e.kind != ErrorKind::kUnauthorized && e.kind != ErrorKind::kForbidden) {
+      // A transient failure says nothing about the subscription: leave it as it is until the next check.
+      spdlog::warn("reconciler: {} subscription {}: could not check it at {}: {}", integration_.id, sub.id,
+                   connector_.display_name(), e.message);
+      return RemoteCheck::kUnknown;
+    }
+    record_failure(
+        sub, e.kind,
+        std::string(connector_.display_name()) +
+            (e.kind == ErrorKind::kUnauthorized ? " rejected the credentials: " : " refused access: ") +
+            e.message);
+    sub.updated_at = now_;
+    return RemoteCheck::kFailed;
+  }
+
+  const store::IntegrationRow& integration_;
+  const connectors::Connector& connector_;
+  const connectors::ApiContext& ctx_;
+  const SecretBox& secrets_;
+  const ReconcilerOptions& options_;
+  const bool retry_now_;
+  const bool api_;
+  const Millis now_;
+  Millis next_due_;
+  std::vector<std::vector<std::string>> desired_;
+  std::vector<bool> matched_;
+  std::vector<store::SubscriptionRow> to_insert_;
+  std::vector<store::SubscriptionRow> to_update_;
+  std::vector<std::string> to_remove_;
+};
+
+}  // namespace
+
 Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool retry_now) {
   ++runs_;
   const connectors::Connector* connector = registry_.find(integration.tool);
@@ -128,258 +424,17 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
   auto existing = store::subscriptions::list_for_integration(**lease, integration.id);
   if (!existing) return existing.error();
 
-  Millis now = now_ms();
   const connectors::ApiContext ctx =
       pipeline::api_context(integration, *connector, secrets_, client_, options_.api_timeout);
-
-  const bool api = connector->subscription_mode() == connectors::SubscriptionMode::kApi;
-  std::vector<std::vector<std::string>> desired;
-  if (!integration.deleted_at) {
-    auto scope = processing::parse_scope(integration.scope, *connector);
-    if (!scope) return scope.error();
-    if (scope->upstream_webhooks) {
-      for (auto& group : connector->plan_subscriptions(scope->models)) {
-        if (!group.empty()) desired.push_back(std::move(group));
-      }
-    }
-  }
-
-  std::vector<store::SubscriptionRow> to_update;
-  std::vector<std::string> to_remove;
-  std::vector<store::SubscriptionRow> to_insert;
-  std::vector<bool> matched(desired.size(), false);
-  Millis next_due = now + options_.recheck_interval_ms;
-  bool changed = false;
-
-  auto remote_delete = [&](store::SubscriptionRow& sub) -> bool {
-    if (!api || !sub.remote_id) return true;
-    Status s = connector->delete_subscription(ctx, *sub.remote_id);
-    if (s) {
-      sub.remote_id.reset();
-      return true;
-    }
-    sub.last_error = "could not delete the subscription in " + std::string(connector->display_name()) + ": " +
-                     s.error().message;
-    spdlog::warn("reconciler: {} subscription {}: {}", integration.id, sub.id, *sub.last_error);
-    return false;
-  };
-
-  // A subscription the tool refused: `missing_permission` for a 403 (the end customer must grant something),
-  // `failed` otherwise; retried with backoff doubling from retry_base_ms up to the hourly re-check.
-  auto record_failure = [&](store::SubscriptionRow& sub, ErrorKind kind, std::string message) {
-    sub.failures += 1;
-    Millis backoff = options_.retry_base_ms << std::min(sub.failures - 1, 10);
-    sub.next_attempt_at = now + std::min(backoff, options_.recheck_interval_ms);
-    next_due = std::min(next_due, *sub.next_attempt_at);
-    sub.status = kind == ErrorKind::kForbidden ? store::SubscriptionStatus::kMissingPermission
-                                               : store::SubscriptionStatus::kFailed;
-    sub.last_error = std::move(message);
-    spdlog::warn("reconciler: {} subscription {}: {}: {}", integration.id, sub.id,
-                 store::to_string(sub.status), *sub.last_error);
-  };
-
-  auto create_remote = [&](store::SubscriptionRow& sub) {
-    connectors::SubscriptionRequest req;
-    req.event_types = sub.event_types;
-    req.ingress_url = ingress_url(options_.public_url, integration.tool, sub.ingress_token);
-    if (sub.secret) req.secret = secrets_.open(*sub.secret).value_or("");
-    auto created = connector->create_subscription(ctx, req);
-    sub.updated_at = now;
-    if (created) {
-      sub.status = store::SubscriptionStatus::kActive;
-      sub.remote_id = created->remote_id;
-      if (!created->secret.empty() && created->secret != req.secret)
-        sub.secret = secrets_.seal(created->secret);
-      sub.last_error.reset();
-      sub.failures = 0;
-      sub.next_attempt_at.reset();
-      spdlog::info("reconciler: {} subscribed to {} event types (remote id {})", integration.id,
-                   sub.event_types.size(), sub.remote_id.value_or(""));
-      return;
-    }
-    record_failure(sub, created.error().kind, created.error().message);
-  };
-
-  enum class RemoteCheck { kPresent, kVanished, kFailed, kUnknown };
-  auto check_remote = [&](store::SubscriptionRow& sub) -> RemoteCheck {
-    auto exists = connector->subscription_exists(ctx, *sub.remote_id);
-    if (exists) {
-      if (*exists) return RemoteCheck::kPresent;
-      spdlog::warn("reconciler: {} subscription {}: deleted at {} (remote id {}); creating it again",
-                   integration.id, sub.id, connector->display_name(), *sub.remote_id);
-      return RemoteCheck::kVanished;
-    }
-    const Error& e = exists.error();
-    if (e.kind != ErrorKind::kUnauthorized && e.kind != ErrorKind::kForbidden) {
-      // A transient failure says nothing about the subscription: leave it as it is until the next check.
-      spdlog::warn("reconciler: {} subscription {}: could not check it at {}: {}", integration.id, sub.id,
-                   connector->display_name(), e.message);
-      return RemoteCheck::kUnknown;
-    }
-    record_failure(
-        sub, e.kind,
-        std::string(connector->display_name()) +
-            (e.kind == ErrorKind::kUnauthorized ? " rejected the credentials: " : " refused access: ") +
-            e.message);
-    sub.updated_at = now;
-    return RemoteCheck::kFailed;
-  };
-
-  // Pair existing subscriptions with the desired groups: exact matches first; then, for manual tools, a
-  // subscription whose events changed keeps its ingress URL and secret and only takes the new event list (the
-  // end customer's webhook in the tool keeps working; events out of scope are ignored at processing).
-  std::vector<std::size_t> match_of(existing->size(), desired.size());
-  for (std::size_t k = 0; k < existing->size(); ++k) {
-    auto set = as_set((*existing)[k].event_types);
-    for (std::size_t i = 0; i < desired.size(); ++i) {
-      if (!matched[i] && as_set(desired[i]) == set) {
-        match_of[k] = i;
-        matched[i] = true;
-        break;
-      }
-    }
-  }
-  std::vector<bool> retyped(existing->size(), false);
-  if (!api) {
-    for (std::size_t k = 0; k < existing->size(); ++k) {
-      if (match_of[k] != desired.size()) continue;
-      for (std::size_t i = 0; i < desired.size(); ++i) {
-        if (matched[i]) continue;
-        match_of[k] = i;
-        matched[i] = true;
-        retyped[k] = true;
-        break;
-      }
-    }
-  }
-  std::fill(matched.begin(), matched.end(), false);
-
-  for (std::size_t k = 0; k < existing->size(); ++k) {
-    auto sub = (*existing)[k];
-    const std::size_t match = match_of[k];
-    if (retyped[k]) {
-      sub.event_types = desired[match];
-      sub.updated_at = now;
-      to_update.push_back(sub);
-      changed = true;
-      spdlog::info("reconciler: {} subscription {}: events now {}", integration.id, sub.id,
-                   sub.event_types.size());
-    }
-    if (match == desired.size()) {
-      // Not wanted any more: scope narrowed (remove it), or upstream webhooks turned off / integration
-      // deleted (keep it as "disabled" so the operator sees what happened).
-      bool gone = remote_delete(sub);
-      changed = true;
-      if (!gone) {
-        sub.status = store::SubscriptionStatus::kFailed;
-        sub.updated_at = now;
-        sub.next_attempt_at = now + options_.retry_base_ms;
-        next_due = std::min(next_due, *sub.next_attempt_at);
-        to_update.push_back(sub);
-      } else if (desired.empty() && !integration.deleted_at) {
-        if (sub.status != store::SubscriptionStatus::kDisabled) {
-          sub.status = store::SubscriptionStatus::kDisabled;
-          sub.last_error = "upstream webhooks are disabled in the scope config";
-          sub.updated_at = now;
-          to_update.push_back(sub);
-        }
-      } else {
-        to_remove.push_back(sub.id);
-      }
-      continue;
-    }
-    matched[match] = true;
-    bool retry_due = sub.status == store::SubscriptionStatus::kFailed ||
-                     sub.status == store::SubscriptionStatus::kMissingPermission ||
-                     sub.status == store::SubscriptionStatus::kDisabled;
-    const bool attempt_due = retry_now || !sub.next_attempt_at || *sub.next_attempt_at <= now;
-    if (api && sub.remote_id &&
-        (sub.status == store::SubscriptionStatus::kActive || (retry_due && attempt_due))) {
-      // Still there? A subscription deleted at the tool (by hand, or by the tool after failed deliveries) is
-      // created again; credentials that stopped working turn it `failed` with the tool's answer.
-      switch (check_remote(sub)) {
-        case RemoteCheck::kPresent:
-          if (sub.status != store::SubscriptionStatus::kActive) {
-            sub.status = store::SubscriptionStatus::kActive;
-            sub.last_error.reset();
-            sub.failures = 0;
-            sub.next_attempt_at.reset();
-            sub.updated_at = now;
-            to_update.push_back(sub);
-            changed = true;
-          }
-          continue;
-        case RemoteCheck::kVanished:
-          sub.remote_id.reset();
-          create_remote(sub);
-          to_update.push_back(sub);
-          changed = true;
-          continue;
-        case RemoteCheck::kFailed:
-          to_update.push_back(sub);
-          changed = true;
-          continue;
-        case RemoteCheck::kUnknown:
-          break;
-      }
-    }
-    if (api && (sub.status == store::SubscriptionStatus::kDisabled || (retry_due && attempt_due))) {
-      create_remote(sub);
-      to_update.push_back(sub);
-      changed = true;
-    } else if (!api && sub.status == store::SubscriptionStatus::kDisabled) {
-      sub.status = store::SubscriptionStatus::kPending;
-      sub.last_error.reset();
-      sub.updated_at = now;
-      to_update.push_back(sub);
-      changed = true;
-    } else if (sub.next_attempt_at) {
-      next_due = std::min(next_due, *sub.next_attempt_at);
-    }
-  }
-
-  for (std::size_t i = 0; i < desired.size(); ++i) {
-    if (matched[i]) continue;
-    store::SubscriptionRow sub;
-    sub.id = new_id("sub");
-    sub.integration_id = integration.id;
-    sub.ingress_token = crypto::random_token(32);
-    sub.mode = std::string(connectors::to_string(connector->subscription_mode()));
-    sub.event_types = desired[i];
-    sub.created_at = now;
-    sub.updated_at = now;
-    if (connector->we_choose_secret())
-      sub.secret = secrets_.seal(crypto::base64_encode(crypto::random_bytes(32)));
-    sub.status = store::SubscriptionStatus::kPending;
-    if (api) {
-      // The row (and its ingress URL) exists before the tool is asked: tools ping the URL while the
-      // subscription is being created (Ashby's ping, SmartRecruiters' activation handshake), and the ingress
-      // must know it by then.
-      if (auto st = writer_.run([&](store::Connection& c) { return store::subscriptions::insert(c, sub); });
-          !st)
-        return st;
-      if (on_changed_) on_changed_();
-      create_remote(sub);
-      to_update.push_back(std::move(sub));
-    } else {
-      to_insert.push_back(std::move(sub));
-    }
-    changed = true;
-  }
-
-  const bool hard_delete = integration.deleted_at && to_update.empty();
-  Status s = writer_.run([&](store::Connection& c) -> Status {
-    for (const auto& sub : to_insert)
-      if (auto st = store::subscriptions::insert(c, sub); !st) return st;
-    for (const auto& sub : to_update)
-      if (auto st = store::subscriptions::update(c, sub); !st) return st;
-    for (const auto& id : to_remove)
-      if (auto st = store::subscriptions::remove(c, id); !st) return st;
-    if (hard_delete) return store::integrations::hard_delete(c, integration.id);
-    return store::integrations::set_reconcile_due(c, integration.id, next_due);
-  });
-  if (s && changed && on_changed_) on_changed_();
-  return s;
+  Pass pass(integration, *connector, ctx, secrets_, options_, retry_now);
+  if (auto s = pass.plan(); !s) return s;
+  pass.settle(*existing);
+  if (auto s = pass.create_missing([this](const store::SubscriptionRow& sub) {
+        return writer_.run([&sub](store::Connection& c) { return store::subscriptions::insert(c, sub); });
+      });
+      !s)
+    return s;
+  return writer_.run([&pass](store::Connection& c) { return pass.write(c); });
 }
 
 }  // namespace tributary::subscriptions

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "connectors/registry.h"
+#include "core/mutex.h"
 #include "core/secret_box.h"
 #include "core/wakeup.h"
 #include "http/client.h"
@@ -37,9 +38,6 @@ class Reconciler {
              const SecretBox& secrets, http::HttpClient& client, ReconcilerOptions options);
   ~Reconciler();
 
-  // Called after subscriptions changed (the ingress drops its cache).
-  void set_on_changed(std::function<void()> fn) { on_changed_ = std::move(fn); }
-
   void start();
   void stop();
   void notify() { wakeup_.notify(); }
@@ -60,10 +58,9 @@ class Reconciler {
   const SecretBox& secrets_;
   http::HttpClient& client_;
   ReconcilerOptions options_;
-  std::function<void()> on_changed_;
   Wakeup wakeup_;
   std::thread thread_;
-  std::mutex reconcile_mu_;  // one reconcile at a time (thread and "reconcile now")
+  Mutex reconcile_mu_;  // one reconcile at a time (thread and "reconcile now")
   std::atomic<std::uint64_t> runs_{0};
 };
 

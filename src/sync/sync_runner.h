@@ -23,6 +23,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <functional>
 #include <string>
 #include <thread>
@@ -71,9 +72,6 @@ class SyncRunner {
              const SecretBox& secrets, http::HttpClient& client, SyncRunnerOptions options);
   ~SyncRunner();
 
-  // Called after a sync wrote downstream events (the dispatcher's notify).
-  void set_on_events(std::function<void()> fn) { on_events_ = std::move(fn); }
-
   void start();
   void stop();
   void notify() { wakeup_.notify(); }
@@ -89,8 +87,22 @@ class SyncRunner {
 
  private:
   struct Run;
+  struct ModelSync;
+  struct Written;
   void run();
+  // The steps of one sync: load what it needs, list and store each model, finish with its state.
   Status run_sync(store::SyncRow sync);
+  Status load(Run& run) const;
+  void sync_model(Run& run, const connectors::Connector& connector, const connectors::ApiContext& ctx,
+                  connectors::Model model);
+  void list_pages(Run& run, ModelSync& m, const connectors::Connector& connector,
+                  const connectors::ApiContext& ctx);
+  void take_listed(Run& run, ModelSync& m, boost::json::object record, Millis listed_at);
+  Status flush(Run& run, ModelSync& m, bool last);
+  Status write_listed(store::Connection& c, const Run& run, const ModelSync& m, Millis now, Written& w) const;
+  Status apply_deletions(store::Connection& c, const Run& run, ModelSync& m, Millis now, Written& w) const;
+  void report_held_deletions(Run& run, const ModelSync& m) const;
+  Status finish(Run& run);
 
   store::Pool& pool_;
   store::Writer& writer_;
@@ -98,7 +110,6 @@ class SyncRunner {
   const SecretBox& secrets_;
   http::HttpClient& client_;
   SyncRunnerOptions options_;
-  std::function<void()> on_events_;
   Wakeup wakeup_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};

@@ -12,7 +12,7 @@
 #include "connectors/common/scripted_api.h"
 #include "connectors/registry.h"
 #include "delivery/dispatcher.h"
-#include "delivery/test_support.h"
+#include "testing/test_support.h"
 #include "sim/simulator.h"
 #include "store/records_repo.h"
 #include "store/syncs_repo.h"
@@ -274,7 +274,7 @@ TEST_F(SyncSimTest, UnauthorizedIsAuthenticationFailedAndSyncFinishedIsDelivered
                                   dopts);
   dispatcher.start();
   auto runner = make_runner(store_.writer());
-  runner->set_on_events([&dispatcher] { dispatcher.notify(); });
+  auto wake = store_.writer().subscribe(store::kOutboxChannel, [&dispatcher] { dispatcher.notify(); });
 
   fault(R"({"unauthorized": true})");
   auto failed = sync_now(*runner, integration);

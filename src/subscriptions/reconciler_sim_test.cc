@@ -5,9 +5,9 @@
 #include <boost/json.hpp>
 
 #include "connectors/registry.h"
-#include "delivery/test_support.h"
 #include "sim/simulator.h"
 #include "subscriptions/reconciler.h"
+#include "testing/test_support.h"
 
 namespace tributary::subscriptions {
 namespace {
@@ -47,7 +47,7 @@ class ReconcilerSimTest : public ::testing::Test {
     options.retry_base_ms = 100;
     reconciler_ = std::make_unique<Reconciler>(store_.pool(), store_.writer(), connectors::builtin_registry(),
                                                store_.secrets(), *client_, options);
-    reconciler_->set_on_changed([this] { ++changed_; });
+    changed_sub_ = store_.writer().subscribe(store::kSubscriptionsChannel, [this] { ++changed_; });
   }
   void TearDown() override {
     if (reconciler_) reconciler_->stop();
@@ -79,6 +79,7 @@ class ReconcilerSimTest : public ::testing::Test {
   std::unique_ptr<http::CurlClient> client_;
   std::unique_ptr<Reconciler> reconciler_;
   std::atomic<int> changed_{0};
+  store::Writer::Subscription changed_sub_;  // counts the store's notifications of changed subscriptions
 };
 
 TEST_F(ReconcilerSimTest, CreatesExactlyOneWebhookWithTheEnabledEvents) {

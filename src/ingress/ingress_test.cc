@@ -1,0 +1,149 @@
+// The ingress on its own, against a real SQLite store and its group-commit writer: what each answer means
+// in the inbox, and the wake-ups it leaves in the store (the inbox channel for the processors, the
+// subscriptions channel that drops every ingress cache). Requests are signed as Greenhouse signs them.
+// Through a whole node (HTTP, limits, relaying) the ingress is tested in app/node_ingress_test.cc.
+#include "ingress/ingress.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <string>
+
+#include "connectors/registry.h"
+#include "core/crypto.h"
+#include "core/ids.h"
+#include "store/inbox_repo.h"
+#include "testing/test_support.h"
+
+namespace tributary::ingress {
+namespace {
+
+using pipeline_testing::must;
+
+std::string greenhouse_signature(const std::string& secret, const std::string& body) {
+  return "sha256 " + crypto::hex_encode(crypto::hmac_sha256(secret, body));
+}
+
+std::string candidate_applied(int candidate_id) {
+  return R"({"action":"new_candidate_application","payload":{"application":{"id":1001,"candidate":{"id":)" +
+         std::to_string(candidate_id) + "}}}}";
+}
+
+class IngressTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    integration_ = store_.add_integration("greenhouse", "ATS", R"({"upstream_webhooks":true})", std::nullopt,
+                                          pipeline_testing::kGreenhouseCredentials);
+    sub_.id = new_id("sub");
+    sub_.integration_id = integration_;
+    sub_.ingress_token = crypto::random_token(32);
+    sub_.mode = "manual";
+    sub_.status = store::SubscriptionStatus::kActive;
+    sub_.event_types = {"new_candidate_application"};
+    sub_.secret = store_.secrets().seal(secret_);
+    sub_.created_at = now_ms();
+    sub_.updated_at = sub_.created_at;
+    must(store_.writer().run([&](store::Connection& c) { return store::subscriptions::insert(c, sub_); }));
+  }
+
+  http::Response post(const std::string& body, const std::string& signature, const std::string& event_id,
+                      std::string token = {}) {
+    http::Request request;
+    request.method = "POST";
+    request.path = "/ingress/greenhouse/" + (token.empty() ? sub_.ingress_token : token);
+    request.target = request.path;
+    request.headers = {{"Signature", signature}, {"Greenhouse-Event-ID", event_id}};
+    request.body = body;
+    std::promise<http::Response> answered;
+    auto answer = answered.get_future();
+    ingress_.handle(std::move(request), [&answered](http::Response r) { answered.set_value(std::move(r)); });
+    if (answer.wait_for(std::chrono::seconds(30)) != std::future_status::ready)
+      throw std::runtime_error("the ingress did not answer");
+    return answer.get();
+  }
+
+  http::Response post_signed(const std::string& body, const std::string& event_id) {
+    return post(body, greenhouse_signature(secret_, body), event_id);
+  }
+
+  void update_subscription() {
+    sub_.updated_at = now_ms();
+    must(store_.writer().run([&](store::Connection& c) { return store::subscriptions::update(c, sub_); }));
+  }
+
+  std::int64_t inbox_rows(const std::string& outcome) {
+    return store_.count("SELECT COUNT(*) FROM inbox WHERE outcome = $1", {outcome});
+  }
+
+  pipeline_testing::TestStore store_;
+  Ingress ingress_{store_.pool(), store_.writer(), connectors::builtin_registry(), store_.secrets()};
+  std::string integration_;
+  std::string secret_ = "greenhouse-secret-" + crypto::random_token(8);
+  store::SubscriptionRow sub_;
+};
+
+TEST_F(IngressTest, AVerifiedEventIsInTheInboxWhenAnsweredAndWakesTheProcessorsOnce) {
+  std::atomic<int> woken{0};
+  auto wake = store_.writer().subscribe(store::kInboxChannel, [&] { ++woken; });
+  const std::string body = candidate_applied(77);
+  auto first = post_signed(body, "gh-1");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(inbox_rows("received"), 1);  // durable before the answer
+  EXPECT_EQ(woken.load(), 1);
+
+  // The tool's redelivery is acknowledged, recorded once, and wakes nobody.
+  auto again = post_signed(body, "gh-1");
+  ASSERT_EQ(again.status, 200);
+  EXPECT_NE(again.body.find("duplicate"), std::string::npos) << again.body;
+  EXPECT_EQ(inbox_rows("received"), 1);
+  EXPECT_EQ(woken.load(), 1);
+}
+
+TEST_F(IngressTest, TheFirstVerifiedRequestActivatesAPendingSubscriptionOnEveryIngress) {
+  sub_.status = store::SubscriptionStatus::kPending;
+  update_subscription();
+  std::atomic<int> changed{0};
+  auto wake = store_.writer().subscribe(store::kSubscriptionsChannel, [&] { ++changed; });
+  ASSERT_EQ(post_signed(candidate_applied(5), "gh-2").status, 200);
+  auto row = must(store::subscriptions::get(store_.conn(), sub_.id));
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->status, store::SubscriptionStatus::kActive);
+  EXPECT_GE(changed.load(), 1);  // every node's ingress drops its cached "pending" copy
+}
+
+// The cache would keep accepting for seconds after a subscription is disabled; the store's notification
+// of the change (wired to invalidate() as a node wires it) makes the next request see it.
+TEST_F(IngressTest, ASubscriptionDisabledInTheStoreIsRefusedAtOnce) {
+  auto wake = store_.writer().subscribe(store::kSubscriptionsChannel, [this] { ingress_.invalidate(); });
+  ASSERT_EQ(post_signed(candidate_applied(1), "gh-3").status, 200);  // cached as active now
+  sub_.status = store::SubscriptionStatus::kDisabled;
+  update_subscription();
+  auto refused = post_signed(candidate_applied(2), "gh-4");
+  EXPECT_EQ(refused.status, 404) << refused.body;
+  EXPECT_NE(refused.body.find("disabled"), std::string::npos) << refused.body;
+  EXPECT_EQ(inbox_rows("received"), 1);
+}
+
+TEST_F(IngressTest, AForgedRequestIs401AndLoggedButNeverReceived) {
+  std::atomic<int> woken{0};
+  auto wake = store_.writer().subscribe(store::kInboxChannel, [&] { ++woken; });
+  const std::string body = candidate_applied(9);
+  auto reply = post(body, greenhouse_signature("not-the-secret", body), "gh-5");
+  EXPECT_EQ(reply.status, 401);
+  EXPECT_TRUE(pipeline_testing::wait_until([&] { return inbox_rows("rejected") == 1; }));
+  EXPECT_EQ(inbox_rows("received"), 0);
+  EXPECT_EQ(woken.load(), 0);
+  EXPECT_EQ(ingress_.stats().rejected, 1u);
+}
+
+TEST_F(IngressTest, AnUnknownTokenIs404AndLogged) {
+  const std::string body = candidate_applied(3);
+  auto reply = post(body, greenhouse_signature(secret_, body), "gh-6", crypto::random_token(32));
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_TRUE(pipeline_testing::wait_until([&] { return inbox_rows("rejected") == 1; }));
+  EXPECT_EQ(inbox_rows("received"), 0);
+}
+
+}  // namespace
+}  // namespace tributary::ingress
