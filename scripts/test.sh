@@ -11,6 +11,9 @@ echo "== format check"
 mapfile -t sources < <(git ls-files 'src/*.h' 'src/*.cc' 'bench/*.h' 'bench/*.cc')
 clang-format --dry-run --Werror "${sources[@]}"
 
+echo "== thread-safety analysis (clang -Wthread-safety)"
+scripts/thread-safety.sh
+
 echo "== C++ tests"
 scripts/with-postgres.sh ctest --preset default -j"$(nproc)"
 

@@ -1,7 +1,9 @@
 // The API's envelope and error mapping, in one place:
 //   success {"status": "success", "data": …}
 //   error   {"status": "error", "error": {"code", "title", "message"}}
-// ErrorKind → HTTP status is decided here and nowhere else.
+// ErrorKind → HTTP status is decided here (fail() in respond.cc) for every route that fails with an
+// Error. The Kombo-compatible read routes (records_api.cc, and the force-sync answers of syncs_api.cc) reply
+// with Kombo's own error codes, whose statuses are Kombo's contract and are named beside each code.
 #pragma once
 
 #include <boost/json.hpp>

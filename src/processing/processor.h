@@ -1,10 +1,12 @@
 // The processor: turns received inbox rows into downstream events. For each row it applies the integration's
-// scope config to the unified events the connector mapped, then — in ONE transaction — marks the inbox row
-// done (accepted / ignored, with the reason) and writes `remote-event-received` to the outbox with one
-// delivery per enabled endpoint subscribed to the type. Woken when the ingress's group commit notifies the
-// inbox channel (store::kInboxChannel; it wakes the dispatcher and the sync runner the same way); at start-up it picks up every row still "received" (crash recovery). The seam for record fetching
-// (targeted fetch, `data-changed`) is RecordStage: the data-store work plugs in there; until then events
-// carry "id": null. Thread-safety: start()/stop() from the owner; notify() from any thread.
+// scope config to the unified events the connector mapped, fetches the changed records through the
+// RecordStage when one is set (filling each event's unified `id`, which is null without it), then — in ONE
+// transaction — marks the inbox row done (accepted / ignored, with the reason) and writes
+// `remote-event-received` (and `data-changed` for the records that changed) to the outbox with one delivery
+// per enabled endpoint subscribed to the type. Woken when a commit notifies the inbox channel
+// (store::kInboxChannel), on this node through the writer and on others through LISTEN; its own commits
+// wake the dispatchers and sync runners the same way. At start-up it picks up every row still "received"
+// (crash recovery). Thread-safety: start()/stop() from the owner; notify() from any thread.
 #pragma once
 
 #include <atomic>
