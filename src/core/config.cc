@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 #include <cstdlib>
 #include <functional>
+#include <iterator>
 #include <sstream>
 
 extern char** environ;
@@ -55,8 +56,9 @@ Status set_int(const char* key, const std::string& v, std::int64_t min, std::int
   return parse_int(key, v, min, field);
 }
 
-const std::vector<Key>& keys() {
-  static const std::vector<Key> kKeys = {
+// The top-level keys: the listener, the database, secrets, logging and shutdown.
+std::vector<Key> top_level_keys() {
+  return {
       {"listen",
        [](Config& c, const std::string& v) -> Status {
          c.listen = v;
@@ -106,6 +108,12 @@ const std::vector<Key>& keys() {
        [](Config& c, const std::string& v) {
          return set_int("shutdown_grace_ms", v, 0, c.shutdown_grace_ms);
        }},
+  };
+}
+
+// [retry]: the delivery retry schedule.
+std::vector<Key> retry_keys() {
+  return {
       {"retry.base_ms",
        [](Config& c, const std::string& v) { return set_int("retry.base_ms", v, 0, c.retry.base_ms); }},
       {"retry.factor",
@@ -124,6 +132,12 @@ const std::vector<Key>& keys() {
        [](Config& c, const std::string& v) {
          return parse_double("retry.jitter", v, 0.0, 1.0, c.retry.jitter);
        }},
+  };
+}
+
+// [delivery]: requests to the operators' webhook endpoints.
+std::vector<Key> delivery_keys() {
+  return {
       {"delivery.timeout_ms",
        [](Config& c, const std::string& v) {
          return set_int("delivery.timeout_ms", v, 1, c.delivery.timeout_ms);
@@ -147,10 +161,22 @@ const std::vector<Key>& keys() {
          c.delivery.per_endpoint_concurrency = static_cast<int>(n);
          return {};
        }},
+  };
+}
+
+// [ingress]: the webhooks the tools send.
+std::vector<Key> ingress_keys() {
+  return {
       {"ingress.max_body_bytes",
        [](Config& c, const std::string& v) {
          return set_int("ingress.max_body_bytes", v, 1, c.ingress.max_body_bytes);
        }},
+  };
+}
+
+// [processing]: the targeted fetch of the changed record before an event is relayed.
+std::vector<Key> processing_keys() {
+  return {
       {"processing.targeted_fetch",
        [](Config& c, const std::string& v) -> Status {
          if (v != "true" && v != "false") return bad("processing.targeted_fetch", "expected true or false");
@@ -165,6 +191,12 @@ const std::vector<Key>& keys() {
          c.processing.fetch_retries = static_cast<int>(n);
          return {};
        }},
+  };
+}
+
+// [sync]: scheduled syncs and the mass-deletion guard.
+std::vector<Key> sync_keys() {
+  return {
       {"sync.interval_with_webhooks",
        [](Config& c, const std::string& v) {
          return set_int("sync.interval_with_webhooks", v, 1, c.sync.interval_with_webhooks);
@@ -182,6 +214,20 @@ const std::vector<Key>& keys() {
          return {};
        }},
   };
+}
+
+// Every key, section by section: the file and the environment are read in this order, and config_keys()
+// lists them in it.
+const std::vector<Key>& keys() {
+  static const std::vector<Key> kKeys = [] {
+    std::vector<Key> all;
+    for (auto section :
+         {top_level_keys, retry_keys, delivery_keys, ingress_keys, processing_keys, sync_keys}) {
+      std::vector<Key> keys = section();
+      all.insert(all.end(), std::make_move_iterator(keys.begin()), std::make_move_iterator(keys.end()));
+    }
+    return all;
+  }();
   return kKeys;
 }
 

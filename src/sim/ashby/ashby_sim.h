@@ -106,9 +106,22 @@ class AshbySimulator final : public SimulatorBase {
   // Sends with no lock held.
   void fire(std::vector<Pending> events);
 
-  // The RPC routes (ashby_api.cc).
+  // The RPC routes (ashby_api.cc): the webhooks API, then the record reads.
   void add_api_routes();
+  void add_webhook_routes();
+  void add_record_routes();
   bool authorized(const http::Request& request) const;
+  // Answers after the ping it sends to the new webhook's URL.
+  void create_webhook(const http::Request& req, http::Responder respond);
+  http::Response delete_webhook(const http::Request& req);
+  http::Response webhook_info(const http::Request& req);
+  // Caller holds mu_.
+  std::vector<Webhook>::iterator find_webhook(std::string_view id);
+  // The webhook as webhook.create and webhook.info answer it.
+  static boost::json::object webhook_json(const Webhook& w);
+  http::Response list_records(const http::Request& req, const RecordStore& store);
+  http::Response list_job_postings(const http::Request& req);
+  http::Response record_info(const http::Request& req, const std::string& id_key, const RecordStore& store);
 
   mutable std::mutex mu_;
   RecordStore candidates_;    // guarded by mu_

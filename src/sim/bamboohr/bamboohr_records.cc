@@ -72,74 +72,11 @@ bj::object project(const bj::object& employee, const std::vector<std::string>& f
 }  // namespace
 
 void BambooHrSimulator::add_record_routes() {
-  router().add_sync("GET", "/api/v1/employees", [this](const http::Request& req, const http::Params&) {
-    if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
-    std::size_t limit = kDefaultLimit;
-    if (auto l = req.query_param("page[limit]")) {
-      auto n = parse_number<std::size_t>(*l);
-      if (!n || *n == 0 || *n > kMaxLimit)
-        return bamboohr_error(400, "page[limit] must be between 1 and " + std::to_string(kMaxLimit));
-      limit = *n;
-    }
-    std::uint64_t after = 0;
-    if (auto a = req.query_param("page[after]")) {
-      auto raw = crypto::base64url_decode(*a);
-      std::string_view s = raw ? std::string_view(*raw) : std::string_view{};
-      auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), after);
-      if (!raw || s.empty() || ec != std::errc{} || ptr != s.data() + s.size())
-        return bamboohr_error(400, "page[after] is not a valid cursor");
-    }
-    std::vector<std::string> fields;
-    if (auto f = req.query_param("fields")) fields = split_fields(*f);
-    std::lock_guard lock(mu_);
-    bool more = false;
-    auto page = employees_.page(after, limit, {}, &more);
-    bj::array data;
-    for (const auto* r : page)
-      data.push_back(list_entry(r->data, fields));
-    std::string base = public_base(req) + "/api/v1/employees";
-    bj::value next_cursor = nullptr;
-    bj::object links{{"self", bj::object{{"href", public_base(req) + req.target}}}};
-    if (more && !page.empty()) {
-      std::string cursor = crypto::base64url_encode_nopad(std::to_string(page.back()->seq));
-      next_cursor = cursor;
-      std::string next = base + "?page%5Blimit%5D=" + std::to_string(limit) + "&page%5Bafter%5D=" + cursor;
-      if (auto f = req.query_param("fields")) next += "&fields=" + *f;
-      links["next"] = bj::object{{"href", next}};
-    }
-    return json_reply(200, bj::object{{"data", std::move(data)},
-                                      {"meta", bj::object{{"total", employees_.size()},
-                                                          {"page", bj::object{{"limit", limit},
-                                                                              {"nextCursor", next_cursor},
-                                                                              {"prevCursor", nullptr}}}}},
-                                      {"_links", std::move(links)}});
-  });
-
+  router().add_sync("GET", "/api/v1/employees",
+                    [this](const http::Request& req, const http::Params&) { return list_employees(req); });
   router().add_sync(
-      "GET", "/api/v1/employees/changed", [this](const http::Request& req, const http::Params&) {
-        if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
-        auto since_text = req.query_param("since");
-        const auto since = since_text ? parse_iso8601(*since_text) : std::nullopt;
-        if (!since) return bamboohr_error(400, "since (an ISO 8601 date-time) is required");
-        std::lock_guard lock(mu_);
-        bj::object employees;
-        Millis latest = 0;
-        auto add = [&](const std::string& id, std::string_view action, Millis at) {
-          employees[id] = bj::object{{"id", id}, {"action", action}, {"lastChanged", format_iso8601(at)}};
-          latest = std::max(latest, at);
-        };
-        for (const auto* r : employees_.all()) {
-          const Millis at = std::max(r->created_at, r->updated_at);
-          if (at < *since) continue;
-          add(r->id, r->created_at >= *since ? "Inserted" : "Updated", at);
-        }
-        for (const auto& [id, at] : deleted_employees_)
-          if (at >= *since) add(id, "Deleted", at);
-        return json_reply(
-            200, bj::object{{"latest", latest > 0 ? bj::value(format_iso8601(latest)) : bj::value(nullptr)},
-                            {"employees", std::move(employees)}});
-      });
-
+      "GET", "/api/v1/employees/changed",
+      [this](const http::Request& req, const http::Params&) { return list_changed_employees(req); });
   router().add_sync("GET", "/api/v1/employees/{id}", [this](const http::Request& req, const http::Params& p) {
     if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
     std::vector<std::string> fields;
@@ -149,31 +86,100 @@ void BambooHrSimulator::add_record_routes() {
     if (e == nullptr) return bamboohr_error(404, "Employee not found");
     return json_reply(200, project(e->data, fields));
   });
+  router().add_sync(
+      "GET", "/api/v1/time_off/requests",
+      [this](const http::Request& req, const http::Params&) { return list_time_off_requests(req); });
+}
 
-  router().add_sync("GET", "/api/v1/time_off/requests",
-                    [this](const http::Request& req, const http::Params&) {
-                      if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
-                      auto start = req.query_param("start");
-                      auto end = req.query_param("end");
-                      if (!start || !end || !parse_iso8601(*start) || !parse_iso8601(*end))
-                        return bamboohr_error(400, "start and end (YYYY-MM-DD) are required");
-                      auto employee = req.query_param("employeeId");
-                      auto status = req.query_param("status");
-                      auto type = req.query_param("type");
-                      std::string from = start->substr(0, 10);
-                      std::string to = end->substr(0, 10);
-                      std::lock_guard lock(mu_);
-                      bj::array out;
-                      for (const auto* r : requests_.all()) {
-                        const auto& d = r->data;
-                        if (d.at("end").as_string() < from || d.at("start").as_string() > to) continue;
-                        if (employee && d.at("employeeId") != bj::value(*employee)) continue;
-                        if (status && d.at("status").at("status") != bj::value(*status)) continue;
-                        if (type && d.at("type").at("id") != bj::value(*type)) continue;
-                        out.push_back(d);
-                      }
-                      return json_reply(200, out);
-                    });
+http::Response BambooHrSimulator::list_employees(const http::Request& req) {
+  if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
+  std::size_t limit = kDefaultLimit;
+  if (auto l = req.query_param("page[limit]")) {
+    auto n = parse_number<std::size_t>(*l);
+    if (!n || *n == 0 || *n > kMaxLimit)
+      return bamboohr_error(400, "page[limit] must be between 1 and " + std::to_string(kMaxLimit));
+    limit = *n;
+  }
+  std::uint64_t after = 0;
+  if (auto a = req.query_param("page[after]")) {
+    auto raw = crypto::base64url_decode(*a);
+    std::string_view s = raw ? std::string_view(*raw) : std::string_view{};
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), after);
+    if (!raw || s.empty() || ec != std::errc{} || ptr != s.data() + s.size())
+      return bamboohr_error(400, "page[after] is not a valid cursor");
+  }
+  std::vector<std::string> fields;
+  if (auto f = req.query_param("fields")) fields = split_fields(*f);
+  std::lock_guard lock(mu_);
+  bool more = false;
+  auto page = employees_.page(after, limit, {}, &more);
+  bj::array data;
+  for (const auto* r : page)
+    data.push_back(list_entry(r->data, fields));
+  std::string base = public_base(req) + "/api/v1/employees";
+  bj::value next_cursor = nullptr;
+  bj::object links{{"self", bj::object{{"href", public_base(req) + req.target}}}};
+  if (more && !page.empty()) {
+    std::string cursor = crypto::base64url_encode_nopad(std::to_string(page.back()->seq));
+    next_cursor = cursor;
+    std::string next = base + "?page%5Blimit%5D=" + std::to_string(limit) + "&page%5Bafter%5D=" + cursor;
+    if (auto f = req.query_param("fields")) next += "&fields=" + *f;
+    links["next"] = bj::object{{"href", next}};
+  }
+  return json_reply(200, bj::object{{"data", std::move(data)},
+                                    {"meta", bj::object{{"total", employees_.size()},
+                                                        {"page", bj::object{{"limit", limit},
+                                                                            {"nextCursor", next_cursor},
+                                                                            {"prevCursor", nullptr}}}}},
+                                    {"_links", std::move(links)}});
+}
+
+http::Response BambooHrSimulator::list_changed_employees(const http::Request& req) {
+  if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
+  auto since_text = req.query_param("since");
+  const auto since = since_text ? parse_iso8601(*since_text) : std::nullopt;
+  if (!since) return bamboohr_error(400, "since (an ISO 8601 date-time) is required");
+  std::lock_guard lock(mu_);
+  bj::object employees;
+  Millis latest = 0;
+  auto add = [&](const std::string& id, std::string_view action, Millis at) {
+    employees[id] = bj::object{{"id", id}, {"action", action}, {"lastChanged", format_iso8601(at)}};
+    latest = std::max(latest, at);
+  };
+  for (const auto* r : employees_.all()) {
+    const Millis at = std::max(r->created_at, r->updated_at);
+    if (at < *since) continue;
+    add(r->id, r->created_at >= *since ? "Inserted" : "Updated", at);
+  }
+  for (const auto& [id, at] : deleted_employees_)
+    if (at >= *since) add(id, "Deleted", at);
+  return json_reply(
+      200, bj::object{{"latest", latest > 0 ? bj::value(format_iso8601(latest)) : bj::value(nullptr)},
+                      {"employees", std::move(employees)}});
+}
+
+http::Response BambooHrSimulator::list_time_off_requests(const http::Request& req) {
+  if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
+  auto start = req.query_param("start");
+  auto end = req.query_param("end");
+  if (!start || !end || !parse_iso8601(*start) || !parse_iso8601(*end))
+    return bamboohr_error(400, "start and end (YYYY-MM-DD) are required");
+  auto employee = req.query_param("employeeId");
+  auto status = req.query_param("status");
+  auto type = req.query_param("type");
+  std::string from = start->substr(0, 10);
+  std::string to = end->substr(0, 10);
+  std::lock_guard lock(mu_);
+  bj::array out;
+  for (const auto* r : requests_.all()) {
+    const auto& d = r->data;
+    if (d.at("end").as_string() < from || d.at("start").as_string() > to) continue;
+    if (employee && d.at("employeeId") != bj::value(*employee)) continue;
+    if (status && d.at("status").at("status") != bj::value(*status)) continue;
+    if (type && d.at("type").at("id") != bj::value(*type)) continue;
+    out.push_back(d);
+  }
+  return json_reply(200, out);
 }
 
 }  // namespace tributary::sim::bamboohr

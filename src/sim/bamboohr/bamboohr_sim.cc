@@ -113,76 +113,10 @@ Result<bj::object> BambooHrSimulator::sim_create(std::string_view model, const b
   {
     std::lock_guard lock(mu_);
     Millis now = now_ms();
-    if (model == "hris_employees") {
-      id = std::to_string(next_employee_id_++);
-      bj::object e{{"id", id},
-                   {"firstName", nullptr},
-                   {"lastName", nullptr},
-                   {"preferredName", nullptr},
-                   {"displayName", ""},
-                   {"workEmail", nullptr},
-                   {"homeEmail", nullptr},
-                   {"jobTitle", nullptr},
-                   {"department", nullptr},
-                   {"division", nullptr},
-                   {"location", nullptr},
-                   {"status", "Active"},
-                   {"hireDate", nullptr},
-                   {"terminationDate", nullptr},
-                   {"employeeNumber", std::to_string(employees_.size() + 1)},
-                   {"lastChanged", format_iso8601(now).substr(0, 19) + "+00:00"}};
-      auto& rec = employees_.put(id, std::move(e), now);
-      auto changed = apply_employee(rec, fields);
-      if (!changed.ok()) {
-        employees_.erase(id);
-        return changed.error();
-      }
-      changes.push_back({"Created", id, std::move(*changed), rec.data});
-    } else {
-      auto employee =
-          opt_id(fields, fields.contains("employee_remote_id") ? "employee_remote_id" : "employee_id");
-      if (!employee.ok()) return employee.error();
-      if (!*employee) return make_error(ErrorKind::kInvalidArgument, "employee_id is required");
-      if (employees_.find(**employee) == nullptr)
-        return make_error(ErrorKind::kInvalidArgument, "no employee " + **employee);
-      id = std::to_string(next_request_id_++);
-      std::string created = format_iso8601(now).substr(0, 10);
-      bj::object r{
-          {"id", id},
-          {"employeeId", **employee},
-          {"name", ""},
-          {"status",
-           bj::object{{"lastChanged", created}, {"lastChangedByUserId", "2369"}, {"status", "requested"}}},
-          {"start", nullptr},
-          {"end", nullptr},
-          {"created", created},
-          {"type", bj::object{{"id", "78"}, {"name", "Vacation"}, {"icon", "palm-trees"}}},
-          {"amount", bj::object{{"unit", "days"}, {"amount", "1"}}},
-          {"actions", bj::object{{"view", true},
-                                 {"edit", true},
-                                 {"cancel", true},
-                                 {"approve", true},
-                                 {"deny", true},
-                                 {"bypass", true}}},
-          {"dates", bj::object{}},
-          {"notes", bj::object{}}};
-      auto& rec = requests_.put(id, std::move(r), now);
-      bj::object rest = fields;
-      rest.erase("employee_id");
-      rest.erase("employee_remote_id");
-      if (auto st = apply_request(rec, rest); !st.ok()) {
-        requests_.erase(id);
-        return st.error();
-      }
-      if (rec.data.at("start").is_null()) {
-        requests_.erase(id);
-        return make_error(ErrorKind::kInvalidArgument, "start_date is required");
-      }
-      if (rec.data.at("end").is_null()) {
-        bj::object more{{"end_date", rec.data.at("start")}};
-        (void)apply_request(rec, more);
-      }
-    }
+    auto created =
+        model == "hris_employees" ? create_employee(now, fields, changes) : create_request(now, fields);
+    if (!created.ok()) return created.error();
+    id = std::move(*created);
   }
   fire(std::move(changes));
   return bj::object{{"remote_id", id}};
@@ -254,6 +188,83 @@ bj::array BambooHrSimulator::sim_subscriptions() {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Records (the caller holds mu_)
+
+Result<std::string> BambooHrSimulator::create_employee(Millis now, const bj::object& fields,
+                                                       std::vector<Change>& out) {
+  std::string id = std::to_string(next_employee_id_++);
+  bj::object e{{"id", id},
+               {"firstName", nullptr},
+               {"lastName", nullptr},
+               {"preferredName", nullptr},
+               {"displayName", ""},
+               {"workEmail", nullptr},
+               {"homeEmail", nullptr},
+               {"jobTitle", nullptr},
+               {"department", nullptr},
+               {"division", nullptr},
+               {"location", nullptr},
+               {"status", "Active"},
+               {"hireDate", nullptr},
+               {"terminationDate", nullptr},
+               {"employeeNumber", std::to_string(employees_.size() + 1)},
+               {"lastChanged", format_iso8601(now).substr(0, 19) + "+00:00"}};
+  auto& rec = employees_.put(id, std::move(e), now);
+  auto changed = apply_employee(rec, fields);
+  if (!changed.ok()) {
+    employees_.erase(id);
+    return changed.error();
+  }
+  out.push_back({"Created", id, std::move(*changed), rec.data});
+  return id;
+}
+
+// A new time-off request fires no webhook (BambooHR has none for time off).
+Result<std::string> BambooHrSimulator::create_request(Millis now, const bj::object& fields) {
+  auto employee =
+      opt_id(fields, fields.contains("employee_remote_id") ? "employee_remote_id" : "employee_id");
+  if (!employee.ok()) return employee.error();
+  if (!*employee) return make_error(ErrorKind::kInvalidArgument, "employee_id is required");
+  if (employees_.find(**employee) == nullptr)
+    return make_error(ErrorKind::kInvalidArgument, "no employee " + **employee);
+  std::string id = std::to_string(next_request_id_++);
+  std::string created = format_iso8601(now).substr(0, 10);
+  bj::object r{
+      {"id", id},
+      {"employeeId", **employee},
+      {"name", ""},
+      {"status",
+       bj::object{{"lastChanged", created}, {"lastChangedByUserId", "2369"}, {"status", "requested"}}},
+      {"start", nullptr},
+      {"end", nullptr},
+      {"created", created},
+      {"type", bj::object{{"id", "78"}, {"name", "Vacation"}, {"icon", "palm-trees"}}},
+      {"amount", bj::object{{"unit", "days"}, {"amount", "1"}}},
+      {"actions", bj::object{{"view", true},
+                             {"edit", true},
+                             {"cancel", true},
+                             {"approve", true},
+                             {"deny", true},
+                             {"bypass", true}}},
+      {"dates", bj::object{}},
+      {"notes", bj::object{}}};
+  auto& rec = requests_.put(id, std::move(r), now);
+  bj::object rest = fields;
+  rest.erase("employee_id");
+  rest.erase("employee_remote_id");
+  if (auto st = apply_request(rec, rest); !st.ok()) {
+    requests_.erase(id);
+    return st.error();
+  }
+  if (rec.data.at("start").is_null()) {
+    requests_.erase(id);
+    return make_error(ErrorKind::kInvalidArgument, "start_date is required");
+  }
+  if (rec.data.at("end").is_null()) {
+    bj::object more{{"end_date", rec.data.at("start")}};
+    (void)apply_request(rec, more);
+  }
+  return id;
+}
 
 Result<std::vector<std::string>> BambooHrSimulator::apply_employee(StoredRecord& rec,
                                                                    const bj::object& fields) {
@@ -398,67 +409,7 @@ void BambooHrSimulator::add_webhook_routes() {
 }
 
 void BambooHrSimulator::add_webhook_routes_at(const std::string& base) {
-  auto create = [this](const http::Request& req, const http::Params&) {
-    std::lock_guard lock(mu_);
-    if (auto denied = webhooks_gate(req)) return *denied;
-    auto body = parse_object_body(req.body);
-    if (!body.ok()) return bamboohr_error(400, body.error().message);
-    auto str = [&](std::string_view k) -> std::string {
-      const auto* v = body->if_contains(k);
-      return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string{};
-    };
-    Webhook w;
-    w.name = str("name");
-    w.url = str("url");
-    if (w.name.empty()) return bamboohr_error(400, "name is required");
-    // BambooHR requires https; the simulator also accepts http so tests can receive on loopback.
-    if (!is_plain_http_url(w.url)) return bamboohr_error(400, "url must be an https URL");
-    if (body->contains("format")) {
-      w.format = str("format");
-      if (w.format != "json")
-        return bamboohr_error(400, "format must be json (the simulator sends JSON only)");
-    }
-    if (const auto* m = body->if_contains("monitorFields"); m != nullptr && !m->is_null()) {
-      if (!m->is_array()) return bamboohr_error(400, "monitorFields must be a list");
-      for (const auto& f : m->get_array()) {
-        const MonitorField* known = f.is_string() ? monitor_field(f.get_string()) : nullptr;
-        if (known == nullptr) return bamboohr_error(400, "invalid monitor field " + json::serialize(f));
-        w.monitor_fields.emplace_back(known->alias);
-      }
-    }
-    if (const auto* p = body->if_contains("postFields"); p != nullptr && !p->is_null()) {
-      if (!p->is_object()) return bamboohr_error(400, "postFields must be an object");
-      for (const auto& kv : p->get_object()) {
-        if (monitor_field(kv.key()) == nullptr && kv.key() != "displayName" && kv.key() != "terminationDate")
-          return bamboohr_error(400, "invalid post field " + std::string(kv.key()));
-        if (!kv.value().is_string()) return bamboohr_error(400, "postFields values must be strings");
-      }
-      w.post_fields = p->get_object();
-    }
-    if (const auto* e = body->if_contains("events"); e != nullptr && !e->is_null()) {
-      if (!e->is_array()) return bamboohr_error(400, "events must be a list");
-      for (const auto& ev : e->get_array()) {
-        if (!ev.is_string() ||
-            std::find(kEvents.begin(), kEvents.end(), std::string_view(ev.get_string())) == kEvents.end())
-          return bamboohr_error(400, "unknown event " + json::serialize(ev));
-        w.events.emplace_back(ev.get_string());
-      }
-    }
-    bool legacy = w.events.empty() || is_legacy_event(w.events.front());
-    for (const auto& e : w.events)
-      if (is_legacy_event(e) != legacy)
-        return bamboohr_error(400, "employee.* and employee_with_fields.* events cannot be combined");
-    if (w.monitor_fields.empty() && (legacy || has(w.events, "employee.updated")))
-      return bamboohr_error(400, "monitorFields must name at least one field");
-    w.frequency = body->contains("frequency") ? body->at("frequency") : bj::value(nullptr);
-    w.limit = body->contains("limit") ? body->at("limit") : bj::value(nullptr);
-    w.id = std::to_string(next_webhook_id_++);
-    w.private_key = crypto::hex_encode(crypto::random_bytes(32));
-    w.created_at = now_ms();
-    webhooks_.push_back(w);
-    spdlog::info("sim bamboohr: webhook {} created for {}", w.id, w.url);
-    return json_reply(201, webhook_json(w, true));
-  };
+  auto create = [this](const http::Request& req, const http::Params&) { return create_webhook(req); };
   router().add_sync("POST", base + "/", create);
   router().add_sync("POST", base, create);
 
@@ -500,6 +451,77 @@ void BambooHrSimulator::add_webhook_routes_at(const std::string& base) {
     webhooks_.erase(it);
     return json_reply(200, bj::object{});
   });
+}
+
+http::Response BambooHrSimulator::create_webhook(const http::Request& req) {
+  std::lock_guard lock(mu_);
+  if (auto denied = webhooks_gate(req)) return *denied;
+  auto body = parse_object_body(req.body);
+  if (!body.ok()) return bamboohr_error(400, body.error().message);
+  auto parsed = webhook_from(*body);
+  if (!parsed.ok()) return bamboohr_error(400, parsed.error().message);
+  Webhook& w = *parsed;
+  w.id = std::to_string(next_webhook_id_++);
+  w.private_key = crypto::hex_encode(crypto::random_bytes(32));
+  w.created_at = now_ms();
+  webhooks_.push_back(w);
+  spdlog::info("sim bamboohr: webhook {} created for {}", w.id, w.url);
+  return json_reply(201, webhook_json(w, true));
+}
+
+// The webhook a create request describes (without id, key and creation time); the error message is answered
+// with a 400.
+Result<BambooHrSimulator::Webhook> BambooHrSimulator::webhook_from(const bj::object& body) {
+  auto bad = [](std::string m) { return make_error(ErrorKind::kInvalidArgument, std::move(m)); };
+  auto str = [&](std::string_view k) -> std::string {
+    const auto* v = body.if_contains(k);
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string{};
+  };
+  Webhook w;
+  w.name = str("name");
+  w.url = str("url");
+  if (w.name.empty()) return bad("name is required");
+  // BambooHR requires https; the simulator also accepts http so tests can receive on loopback.
+  if (!is_plain_http_url(w.url)) return bad("url must be an https URL");
+  if (body.contains("format")) {
+    w.format = str("format");
+    if (w.format != "json") return bad("format must be json (the simulator sends JSON only)");
+  }
+  if (const auto* m = body.if_contains("monitorFields"); m != nullptr && !m->is_null()) {
+    if (!m->is_array()) return bad("monitorFields must be a list");
+    for (const auto& f : m->get_array()) {
+      const MonitorField* known = f.is_string() ? monitor_field(f.get_string()) : nullptr;
+      if (known == nullptr) return bad("invalid monitor field " + json::serialize(f));
+      w.monitor_fields.emplace_back(known->alias);
+    }
+  }
+  if (const auto* p = body.if_contains("postFields"); p != nullptr && !p->is_null()) {
+    if (!p->is_object()) return bad("postFields must be an object");
+    for (const auto& kv : p->get_object()) {
+      if (monitor_field(kv.key()) == nullptr && kv.key() != "displayName" && kv.key() != "terminationDate")
+        return bad("invalid post field " + std::string(kv.key()));
+      if (!kv.value().is_string()) return bad("postFields values must be strings");
+    }
+    w.post_fields = p->get_object();
+  }
+  if (const auto* e = body.if_contains("events"); e != nullptr && !e->is_null()) {
+    if (!e->is_array()) return bad("events must be a list");
+    for (const auto& ev : e->get_array()) {
+      if (!ev.is_string() ||
+          std::find(kEvents.begin(), kEvents.end(), std::string_view(ev.get_string())) == kEvents.end())
+        return bad("unknown event " + json::serialize(ev));
+      w.events.emplace_back(ev.get_string());
+    }
+  }
+  bool legacy = w.events.empty() || is_legacy_event(w.events.front());
+  for (const auto& e : w.events)
+    if (is_legacy_event(e) != legacy)
+      return bad("employee.* and employee_with_fields.* events cannot be combined");
+  if (w.monitor_fields.empty() && (legacy || has(w.events, "employee.updated")))
+    return bad("monitorFields must name at least one field");
+  w.frequency = body.contains("frequency") ? body.at("frequency") : bj::value(nullptr);
+  w.limit = body.contains("limit") ? body.at("limit") : bj::value(nullptr);
+  return w;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

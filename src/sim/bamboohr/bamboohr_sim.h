@@ -107,6 +107,10 @@ class BambooHrSimulator final : public SimulatorBase {
   };
 
   // Caller holds mu_.
+  // sim_create per model: the new record's id; a new employee adds its change to `out`.
+  Result<std::string> create_employee(Millis now, const boost::json::object& fields,
+                                      std::vector<Change>& out);
+  Result<std::string> create_request(Millis now, const boost::json::object& fields);
   Result<std::vector<std::string>> apply_employee(StoredRecord& rec, const boost::json::object& fields);
   Status apply_request(StoredRecord& rec, const boost::json::object& fields);
   boost::json::object webhook_json(const Webhook& w, bool with_key) const;
@@ -118,7 +122,13 @@ class BambooHrSimulator final : public SimulatorBase {
 
   void add_webhook_routes();
   void add_webhook_routes_at(const std::string& base);
-  void add_record_routes();  // bamboohr_records.cc
+  http::Response create_webhook(const http::Request& req);
+  static Result<Webhook> webhook_from(const boost::json::object& body);
+  // The record reads (bamboohr_records.cc), one handler per list.
+  void add_record_routes();
+  http::Response list_employees(const http::Request& req);
+  http::Response list_changed_employees(const http::Request& req);
+  http::Response list_time_off_requests(const http::Request& req);
 
   mutable std::mutex mu_;
   std::int64_t next_employee_id_ = 40001;            // guarded by mu_

@@ -178,84 +178,92 @@ Status SimulatorBase::check_model(std::string_view model) const {
 }
 
 void SimulatorBase::add_control_routes() {
-  // POST /_sim/{name}: the fixed names first, then a model.
-  router_.add(
-      "POST", "/_sim/{name}", [this](http::Request req, http::Params params, http::Responder respond) {
-        const std::string& name = params["name"];
-        auto body = parse_object_body(req.body);
-        if (!body.ok()) return respond(error_reply(body.error()));
-        if (name == "permissions") {
-          const auto* v = body->if_contains("webhooks");
-          if (v == nullptr || !v->is_bool())
-            return respond(
-                error_reply(make_error(ErrorKind::kInvalidArgument, "expected {\"webhooks\": true|false}")));
-          webhooks_permission_.store(v->get_bool());
-          return respond(json_reply(200, bj::object{{"webhooks", v->get_bool()}}));
-        }
-        if (name == "faults") {
-          Faults next;
-          if (const auto* u = body->if_contains("unauthorized")) {
-            if (!u->is_bool())
-              return respond(
-                  error_reply(make_error(ErrorKind::kInvalidArgument, "unauthorized must be a boolean")));
-            next.unauthorized = u->get_bool();
-          }
-          if (const auto* rl = body->if_contains("rate_limit"); rl != nullptr && !rl->is_null()) {
-            const auto* count = rl->is_object() ? rl->get_object().if_contains("count") : nullptr;
-            const auto* after =
-                rl->is_object() ? rl->get_object().if_contains("retry_after_seconds") : nullptr;
-            if (count == nullptr || !count->is_int64() || count->get_int64() < 0 ||
-                count->get_int64() > 1000000 ||
-                (after != nullptr &&
-                 (!after->is_int64() || after->get_int64() < 0 || after->get_int64() > 86400)))
-              return respond(error_reply(make_error(
-                  ErrorKind::kInvalidArgument,
-                  "rate_limit must be {\"count\": 0..1000000, \"retry_after_seconds\": 0..86400}")));
-            next.rate_limit_count = static_cast<int>(count->get_int64());
-            next.retry_after_seconds = after != nullptr ? static_cast<int>(after->get_int64()) : 1;
-          }
-          {
-            std::lock_guard lock(faults_mu_);
-            faults_ = next;
-          }
-          return respond(json_reply(
-              200,
-              bj::object{{"unauthorized", next.unauthorized},
-                         {"rate_limit", bj::object{{"count", next.rate_limit_count},
-                                                   {"retry_after_seconds", next.retry_after_seconds}}}}));
-        }
-        if (name == "webhooks") {
-          sim_register_webhook(*body, [respond](Result<bj::object> r) {
-            respond(r.ok() ? json_reply(200, *r) : error_reply(r.error()));
-          });
-          return;
-        }
-        if (auto st = check_model(name); !st.ok()) return respond(error_reply(st.error()));
-        auto r = sim_create(name, *body);
-        respond(r.ok() ? json_reply(200, *r) : error_reply(r.error()));
-      });
-
+  router_.add("POST", "/_sim/{name}",
+              [this](http::Request req, http::Params params, http::Responder respond) {
+                post_control(params.at("name"), req, std::move(respond));
+              });
   router_.add_sync("GET", "/_sim/{name}", [this](const http::Request&, const http::Params& params) {
-    const std::string& name = params.at("name");
-    if (name == "subscriptions") return json_reply(200, sim_subscriptions());
-    if (name == "deliveries") return json_reply(200, deliveries_.to_json());
-    if (name == "permissions") return json_reply(200, bj::object{{"webhooks", webhooks_permitted()}});
-    if (name == "hosts") {
-      const std::string auth = auth_base_url();
-      return json_reply(200, bj::object{{"api", base_url()},
-                                        {"auth", auth.empty() ? bj::value(nullptr) : bj::value(auth)}});
-    }
-    if (name == "faults") {
-      std::lock_guard lock(faults_mu_);
-      return json_reply(
-          200, bj::object{{"unauthorized", faults_.unauthorized},
-                          {"rate_limit", bj::object{{"count", faults_.rate_limit_count},
-                                                    {"retry_after_seconds", faults_.retry_after_seconds}}}});
-    }
-    if (auto st = check_model(name); !st.ok()) return error_reply(st.error());
-    return json_reply(200, sim_list(name));
+    return get_control(params.at("name"));
   });
+  add_control_record_routes();
+}
 
+// POST /_sim/{name}: the fixed names first, then a model.
+void SimulatorBase::post_control(const std::string& name, const http::Request& req, http::Responder respond) {
+  auto body = parse_object_body(req.body);
+  if (!body.ok()) return respond(error_reply(body.error()));
+  if (name == "permissions") return respond(set_permissions(*body));
+  if (name == "faults") return respond(set_faults(*body));
+  if (name == "webhooks") {
+    sim_register_webhook(*body, [respond](Result<bj::object> r) {
+      respond(r.ok() ? json_reply(200, *r) : error_reply(r.error()));
+    });
+    return;
+  }
+  if (auto st = check_model(name); !st.ok()) return respond(error_reply(st.error()));
+  auto r = sim_create(name, *body);
+  respond(r.ok() ? json_reply(200, *r) : error_reply(r.error()));
+}
+
+http::Response SimulatorBase::set_permissions(const bj::object& body) {
+  const auto* v = body.if_contains("webhooks");
+  if (v == nullptr || !v->is_bool())
+    return error_reply(make_error(ErrorKind::kInvalidArgument, "expected {\"webhooks\": true|false}"));
+  webhooks_permission_.store(v->get_bool());
+  return json_reply(200, bj::object{{"webhooks", v->get_bool()}});
+}
+
+http::Response SimulatorBase::set_faults(const bj::object& body) {
+  Faults next;
+  if (const auto* u = body.if_contains("unauthorized")) {
+    if (!u->is_bool())
+      return error_reply(make_error(ErrorKind::kInvalidArgument, "unauthorized must be a boolean"));
+    next.unauthorized = u->get_bool();
+  }
+  if (const auto* rl = body.if_contains("rate_limit"); rl != nullptr && !rl->is_null()) {
+    const auto* count = rl->is_object() ? rl->get_object().if_contains("count") : nullptr;
+    const auto* after = rl->is_object() ? rl->get_object().if_contains("retry_after_seconds") : nullptr;
+    if (count == nullptr || !count->is_int64() || count->get_int64() < 0 || count->get_int64() > 1000000 ||
+        (after != nullptr && (!after->is_int64() || after->get_int64() < 0 || after->get_int64() > 86400)))
+      return error_reply(
+          make_error(ErrorKind::kInvalidArgument,
+                     "rate_limit must be {\"count\": 0..1000000, \"retry_after_seconds\": 0..86400}"));
+    next.rate_limit_count = static_cast<int>(count->get_int64());
+    next.retry_after_seconds = after != nullptr ? static_cast<int>(after->get_int64()) : 1;
+  }
+  {
+    std::lock_guard lock(faults_mu_);
+    faults_ = next;
+  }
+  return json_reply(200, faults_json(next));
+}
+
+bj::object SimulatorBase::faults_json(const Faults& faults) {
+  return bj::object{{"unauthorized", faults.unauthorized},
+                    {"rate_limit", bj::object{{"count", faults.rate_limit_count},
+                                              {"retry_after_seconds", faults.retry_after_seconds}}}};
+}
+
+// GET /_sim/{name}: the fixed names first, then a model's records.
+http::Response SimulatorBase::get_control(const std::string& name) {
+  if (name == "subscriptions") return json_reply(200, sim_subscriptions());
+  if (name == "deliveries") return json_reply(200, deliveries_.to_json());
+  if (name == "permissions") return json_reply(200, bj::object{{"webhooks", webhooks_permitted()}});
+  if (name == "hosts") {
+    const std::string auth = auth_base_url();
+    return json_reply(
+        200, bj::object{{"api", base_url()}, {"auth", auth.empty() ? bj::value(nullptr) : bj::value(auth)}});
+  }
+  if (name == "faults") {
+    std::lock_guard lock(faults_mu_);
+    return json_reply(200, faults_json(faults_));
+  }
+  if (auto st = check_model(name); !st.ok()) return error_reply(st.error());
+  return json_reply(200, sim_list(name));
+}
+
+// One record of a model: read, change, delete, and (jobs) publish or unpublish.
+void SimulatorBase::add_control_record_routes() {
   router_.add_sync("GET", "/_sim/{model}/{remote_id}",
                    [this](const http::Request&, const http::Params& params) {
                      const std::string& model = params.at("model");

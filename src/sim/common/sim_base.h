@@ -119,6 +119,14 @@ class SimulatorBase : public Simulator {
     int rate_limit_count = 0;
     int retry_after_seconds = 0;
   };
+  // The control API's handlers: POST and GET /_sim/{name}, then the routes of one record.
+  void post_control(const std::string& name, const http::Request& req, http::Responder respond);
+  http::Response set_permissions(const boost::json::object& body);
+  http::Response set_faults(const boost::json::object& body);
+  static boost::json::object faults_json(const Faults& faults);
+  http::Response get_control(const std::string& name);
+  void add_control_record_routes();
+
   std::atomic<bool> webhooks_permission_{true};
   std::mutex faults_mu_;
   Faults faults_;  // guarded by faults_mu_

@@ -84,6 +84,60 @@ Result<bj::array> contact_list(const bj::value& v, std::string_view key, std::st
   return out;
 }
 
+// A new candidate with nothing set yet, applied through `app_id`.
+bj::object new_candidate(const std::string& cand_id, const std::string& app_id, Millis now) {
+  return bj::object{{"id", to_int(cand_id)},
+                    {"first_name", nullptr},
+                    {"last_name", nullptr},
+                    {"company", nullptr},
+                    {"title", nullptr},
+                    {"created_at", iso(now)},
+                    {"updated_at", iso(now)},
+                    {"last_activity", iso(now)},
+                    {"is_private", false},
+                    {"can_email", true},
+                    {"external_id", nullptr},
+                    {"photo_url", nullptr},
+                    {"url", "https://app.greenhouse.io/people/" + cand_id},
+                    {"phone_numbers", bj::array{}},
+                    {"email_addresses", bj::array{}},
+                    {"addresses", bj::array{}},
+                    {"website_addresses", bj::array{}},
+                    {"social_media_addresses", bj::array{}},
+                    {"recruiter", nullptr},
+                    {"coordinator", nullptr},
+                    {"attachments", bj::array{}},
+                    {"tags", bj::array{}},
+                    {"custom_fields", bj::object{}},
+                    {"application_ids", bj::array{to_int(app_id)}}};
+}
+
+// A new candidate's application, for `job` when it applies to one.
+bj::object new_application(const std::string& cand_id, const std::string& app_id, const StoredRecord* job,
+                           const std::string& source, Millis now) {
+  bj::array app_jobs;
+  if (job != nullptr)
+    app_jobs.push_back(bj::object{{"id", job->data.at("id")}, {"name", job->data.at("name")}});
+  return bj::object{{"id", to_int(app_id)},
+                    {"candidate_id", to_int(cand_id)},
+                    {"prospect", false},
+                    {"applied_at", iso(now)},
+                    {"rejected_at", nullptr},
+                    {"last_activity_at", iso(now)},
+                    {"url", "https://app.greenhouse.io/people/" + cand_id + "?application_id=" + app_id},
+                    {"location", nullptr},
+                    {"source", bj::object{{"id", 27}, {"public_name", source}}},
+                    {"credited_to", nullptr},
+                    {"rejection_reason", nullptr},
+                    {"rejection_details", nullptr},
+                    {"jobs", std::move(app_jobs)},
+                    {"job_post_id", job != nullptr ? job->data.at("job_post_id") : bj::value(nullptr)},
+                    {"status", "active"},
+                    {"current_stage", bj::object{{"id", 678901}, {"name", "Application Review"}}},
+                    {"answers", bj::array{}},
+                    {"custom_fields", bj::object{}}};
+}
+
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
@@ -295,31 +349,7 @@ Result<bj::object> GreenhouseSimulator::create_candidate(const bj::object& field
   Millis now = now_ms();
   std::string cand_id = next_id();
   std::string app_id = next_id();
-  bj::object cand{{"id", to_int(cand_id)},
-                  {"first_name", nullptr},
-                  {"last_name", nullptr},
-                  {"company", nullptr},
-                  {"title", nullptr},
-                  {"created_at", iso(now)},
-                  {"updated_at", iso(now)},
-                  {"last_activity", iso(now)},
-                  {"is_private", false},
-                  {"can_email", true},
-                  {"external_id", nullptr},
-                  {"photo_url", nullptr},
-                  {"url", "https://app.greenhouse.io/people/" + cand_id},
-                  {"phone_numbers", bj::array{}},
-                  {"email_addresses", bj::array{}},
-                  {"addresses", bj::array{}},
-                  {"website_addresses", bj::array{}},
-                  {"social_media_addresses", bj::array{}},
-                  {"recruiter", nullptr},
-                  {"coordinator", nullptr},
-                  {"attachments", bj::array{}},
-                  {"tags", bj::array{}},
-                  {"custom_fields", bj::object{}},
-                  {"application_ids", bj::array{to_int(app_id)}}};
-  candidates_.put(cand_id, std::move(cand), now);
+  candidates_.put(cand_id, new_candidate(cand_id, app_id, now), now);
   // Reuse the update path for the field mapping; it fires nothing for a record that is not yet announced.
   std::vector<Pending> ignored;
   if (auto r = update_candidate(
@@ -337,28 +367,8 @@ Result<bj::object> GreenhouseSimulator::create_candidate(const bj::object& field
     return r.error();
   }
 
-  bj::array app_jobs;
-  if (job != nullptr)
-    app_jobs.push_back(bj::object{{"id", job->data.at("id")}, {"name", job->data.at("name")}});
-  bj::object app{{"id", to_int(app_id)},
-                 {"candidate_id", to_int(cand_id)},
-                 {"prospect", false},
-                 {"applied_at", iso(now)},
-                 {"rejected_at", nullptr},
-                 {"last_activity_at", iso(now)},
-                 {"url", "https://app.greenhouse.io/people/" + cand_id + "?application_id=" + app_id},
-                 {"location", nullptr},
-                 {"source", bj::object{{"id", 27}, {"public_name", source->value_or("Jobs page")}}},
-                 {"credited_to", nullptr},
-                 {"rejection_reason", nullptr},
-                 {"rejection_details", nullptr},
-                 {"jobs", std::move(app_jobs)},
-                 {"job_post_id", job != nullptr ? job->data.at("job_post_id") : bj::value(nullptr)},
-                 {"status", "active"},
-                 {"current_stage", bj::object{{"id", 678901}, {"name", "Application Review"}}},
-                 {"answers", bj::array{}},
-                 {"custom_fields", bj::object{}}};
-  const StoredRecord& app_rec = applications_.put(app_id, std::move(app), now);
+  const StoredRecord& app_rec = applications_.put(
+      app_id, new_application(cand_id, app_id, job, source->value_or("Jobs page"), now), now);
   out.push_back({"new_candidate_application", bj::object{{"application", webhook_application(app_rec)}}});
   return bj::object{{"remote_id", cand_id}, {"application_id", app_id}};
 }

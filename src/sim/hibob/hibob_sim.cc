@@ -77,68 +77,10 @@ Result<bj::object> HiBobSimulator::sim_create(std::string_view model, const bj::
   {
     std::lock_guard lock(mu_);
     Millis now = now_ms();
-    if (model == "hris_employees") {
-      id = std::to_string(next_employee_id_++);
-      bj::object e{
-          {"id", id},
-          {"firstName", nullptr},
-          {"surname", nullptr},
-          {"displayName", ""},
-          {"email", nullptr},
-          {"companyId", kCompanyId},
-          {"work",
-           bj::object{
-               {"title", nullptr}, {"department", nullptr}, {"startDate", nullptr}, {"site", "London"}}},
-          {"internal", bj::object{{"status", "Active"}, {"lifecycleStatus", "employed"}}},
-          {"creationDate", format_iso8601(now).substr(0, 10)}};
-      auto& rec = employees_.put(id, std::move(e), now);
-      if (auto r = apply_employee(rec, fields); !r.ok()) {
-        employees_.erase(id);
-        return r.error();
-      }
-      events.push_back({"employee.created", bj::object{{"employeeId", id}}});
-    } else {
-      auto employee =
-          opt_id(fields, fields.contains("employee_remote_id") ? "employee_remote_id" : "employee_id");
-      if (!employee.ok()) return employee.error();
-      if (!*employee) return make_error(ErrorKind::kInvalidArgument, "employee_id is required");
-      if (employees_.find(**employee) == nullptr)
-        return make_error(ErrorKind::kInvalidArgument, "no employee " + **employee);
-      std::int64_t request_id = next_request_id_++;
-      id = std::to_string(request_id);
-      bj::object r{{"requestId", request_id},
-                   {"employeeId", **employee},
-                   {"policyTypeDisplayName", "Holiday"},
-                   {"type", "days"},
-                   {"requestRangeType", "days"},
-                   {"startDate", nullptr},
-                   {"startDatePortion", "all_day"},
-                   {"endDate", nullptr},
-                   {"endDatePortion", "all_day"},
-                   {"status", "pending"},
-                   {"description", nullptr},
-                   {"createdOn", format_iso8601(now).substr(0, 19)}};
-      auto& rec = requests_.put(id, std::move(r), now);
-      bj::object rest = fields;
-      rest.erase("employee_id");
-      rest.erase("employee_remote_id");
-      if (rest.if_contains("end_date") == nullptr && rest.if_contains("start_date") != nullptr)
-        rest["end_date"] = rest.at("start_date");
-      auto changed = apply_request(rec, rest);
-      if (!changed.ok()) {
-        requests_.erase(id);
-        return changed.error();
-      }
-      if (rec.data.at("startDate").is_null()) {
-        requests_.erase(id);
-        return make_error(ErrorKind::kInvalidArgument, "start_date is required");
-      }
-      log_change("Created", rec);
-      events.push_back(timeoff_event("timeoff.request.requested", rec));
-      // Requests approved at once send "submitted, then approved".
-      if (rec.data.at("status") == bj::value("approved"))
-        events.push_back(timeoff_event("timeoff.request.approved", rec));
-    }
+    auto created = model == "hris_employees" ? create_employee(now, fields, events)
+                                             : create_request(now, fields, events);
+    if (!created.ok()) return created.error();
+    id = std::move(*created);
   }
   fire(std::move(events));
   return bj::object{{"remote_id", id}};
@@ -303,6 +245,74 @@ void HiBobSimulator::ping(const Hook& hook, bool json_form, std::function<void(R
 
 // ---------------------------------------------------------------------------------------------------------------
 // Records (the caller holds mu_)
+
+Result<std::string> HiBobSimulator::create_employee(Millis now, const bj::object& fields,
+                                                    std::vector<Pending>& out) {
+  std::string id = std::to_string(next_employee_id_++);
+  bj::object e{
+      {"id", id},
+      {"firstName", nullptr},
+      {"surname", nullptr},
+      {"displayName", ""},
+      {"email", nullptr},
+      {"companyId", kCompanyId},
+      {"work",
+       bj::object{{"title", nullptr}, {"department", nullptr}, {"startDate", nullptr}, {"site", "London"}}},
+      {"internal", bj::object{{"status", "Active"}, {"lifecycleStatus", "employed"}}},
+      {"creationDate", format_iso8601(now).substr(0, 10)}};
+  auto& rec = employees_.put(id, std::move(e), now);
+  if (auto r = apply_employee(rec, fields); !r.ok()) {
+    employees_.erase(id);
+    return r.error();
+  }
+  out.push_back({"employee.created", bj::object{{"employeeId", id}}});
+  return id;
+}
+
+Result<std::string> HiBobSimulator::create_request(Millis now, const bj::object& fields,
+                                                   std::vector<Pending>& out) {
+  auto employee =
+      opt_id(fields, fields.contains("employee_remote_id") ? "employee_remote_id" : "employee_id");
+  if (!employee.ok()) return employee.error();
+  if (!*employee) return make_error(ErrorKind::kInvalidArgument, "employee_id is required");
+  if (employees_.find(**employee) == nullptr)
+    return make_error(ErrorKind::kInvalidArgument, "no employee " + **employee);
+  std::int64_t request_id = next_request_id_++;
+  std::string id = std::to_string(request_id);
+  bj::object r{{"requestId", request_id},
+               {"employeeId", **employee},
+               {"policyTypeDisplayName", "Holiday"},
+               {"type", "days"},
+               {"requestRangeType", "days"},
+               {"startDate", nullptr},
+               {"startDatePortion", "all_day"},
+               {"endDate", nullptr},
+               {"endDatePortion", "all_day"},
+               {"status", "pending"},
+               {"description", nullptr},
+               {"createdOn", format_iso8601(now).substr(0, 19)}};
+  auto& rec = requests_.put(id, std::move(r), now);
+  bj::object rest = fields;
+  rest.erase("employee_id");
+  rest.erase("employee_remote_id");
+  if (rest.if_contains("end_date") == nullptr && rest.if_contains("start_date") != nullptr)
+    rest["end_date"] = rest.at("start_date");
+  auto changed = apply_request(rec, rest);
+  if (!changed.ok()) {
+    requests_.erase(id);
+    return changed.error();
+  }
+  if (rec.data.at("startDate").is_null()) {
+    requests_.erase(id);
+    return make_error(ErrorKind::kInvalidArgument, "start_date is required");
+  }
+  log_change("Created", rec);
+  out.push_back(timeoff_event("timeoff.request.requested", rec));
+  // Requests approved at once send "submitted, then approved".
+  if (rec.data.at("status") == bj::value("approved"))
+    out.push_back(timeoff_event("timeoff.request.approved", rec));
+  return id;
+}
 
 Result<std::vector<std::string>> HiBobSimulator::apply_employee(StoredRecord& rec, const bj::object& fields) {
   if (auto st = check_keys(

@@ -97,6 +97,11 @@ class HiBobSimulator final : public SimulatorBase {
   };
 
   // Caller holds mu_.
+  // sim_create per model: the new record's id; the webhooks the creation causes go to `out`.
+  Result<std::string> create_employee(Millis now, const boost::json::object& fields,
+                                      std::vector<Pending>& out);
+  Result<std::string> create_request(Millis now, const boost::json::object& fields,
+                                     std::vector<Pending>& out);
   Result<std::vector<std::string>> apply_employee(StoredRecord& rec, const boost::json::object& fields);
   Result<std::vector<std::string>> apply_request(StoredRecord& rec, const boost::json::object& fields);
   Pending timeoff_event(std::string type, const StoredRecord& request) const;
@@ -104,7 +109,12 @@ class HiBobSimulator final : public SimulatorBase {
 
   void ping(const Hook& hook, bool json_form, std::function<void(Result<boost::json::object>)> done);
   void fire(std::vector<Pending> events);
-  void add_api_routes();  // hibob_api.cc
+  // The public API (hibob_api.cc): people, then time off.
+  void add_api_routes();
+  void add_people_routes();
+  void add_timeoff_routes();
+  http::Response search_people(const http::Request& req);
+  http::Response list_timeoff_changes(const http::Request& req);
 
   mutable std::mutex mu_;
   std::uint64_t next_employee_id_ = 3332883804594370001ULL;  // guarded by mu_

@@ -89,9 +89,17 @@ class LeverSimulator final : public SimulatorBase {
 
   void fire(std::vector<Pending> events);
 
-  // Webhooks API and record reads (lever_api.cc).
+  // Webhooks API and record reads (lever_api.cc), one handler per route.
   void add_api_routes();
+  void add_webhook_routes();
+  void add_record_routes();
   bool authorized(const http::Request& request) const;
+  http::Response create_webhook(const http::Request& req);
+  http::Response list_webhooks(const http::Request& req);
+  http::Response delete_webhook(const http::Request& req, std::string_view id);
+  http::Response list_records(const http::Request& req, const RecordStore& store);
+  http::Response get_record(const http::Request& req, const RecordStore& store, const std::string& noun,
+                            std::string_view id);
 
   mutable std::mutex mu_;
   RecordStore opportunities_;                                         // guarded by mu_

@@ -110,79 +110,43 @@ bool keep(const ListQuery& q, const StoredRecord& r) {
   return true;
 }
 
+// The token request's fields, from a JSON object or a form body.
+FormFields token_request_fields(const http::Request& req) {
+  FormFields form;
+  auto content_type = req.header("Content-Type");
+  if (content_type && content_type->find("json") != std::string_view::npos) {
+    auto body = parse_object_body(req.body);
+    if (body.ok())
+      for (const auto& kv : *body)
+        if (kv.value().is_string())
+          form.emplace_back(std::string(kv.key()), std::string(kv.value().get_string()));
+  } else {
+    form = parse_form(req.body);
+  }
+  return form;
+}
+
+http::Response unauthorized() {
+  return personio_error(401, "Unauthorized", "missing or invalid access token");
+}
+
 }  // namespace
 
 void PersonioSimulator::add_record_routes() {
-  router().add_sync("POST", "/v2/auth/token", [this](const http::Request& req, const http::Params&) {
-    FormFields form;
-    auto content_type = req.header("Content-Type");
-    if (content_type && content_type->find("json") != std::string_view::npos) {
-      auto body = parse_object_body(req.body);
-      if (body.ok())
-        for (const auto& kv : *body)
-          if (kv.value().is_string())
-            form.emplace_back(std::string(kv.key()), std::string(kv.value().get_string()));
-    } else {
-      form = parse_form(req.body);
-    }
-    if (form_value(form, "grant_type").value_or("") != "client_credentials")
-      return json_reply(400, bj::object{{"error", "unsupported_grant_type"},
-                                        {"error_description", "grant_type must be client_credentials"}});
-    if (form_value(form, "client_id").value_or("").empty() ||
-        form_value(form, "client_secret").value_or("").empty())
-      return json_reply(401, bj::object{{"error", "invalid_client"},
-                                        {"error_description", "client_id and client_secret are required"}});
-    std::string token = crypto::random_token(48);
-    bool webhooks = false;
-    {
-      std::lock_guard lock(mu_);
-      Millis now = now_ms();
-      tokens_.add(token, now, kTokenSeconds);
-      webhooks = webhooks_permitted();
-    }
-    std::string scope = "personio:persons:read personio:absences:read";
-    if (webhooks) scope += " personio:webhooks:read personio:webhooks:write";
-    return json_reply(200, bj::object{{"access_token", token},
-                                      {"token_type", "Bearer"},
-                                      {"expires_in", kTokenSeconds},
-                                      {"scope", scope}});
-  });
+  router().add_sync("POST", "/v2/auth/token",
+                    [this](const http::Request& req, const http::Params&) { return issue_token(req); });
+  add_person_routes();
+  add_absence_routes();
+}
 
-  auto list = [this](RecordStore PersonioSimulator::*store, std::size_t max_limit, std::string_view path,
-                     std::string_view updated_filter) {
-    return [this, store, max_limit, path = std::string(path), updated_filter = std::string(updated_filter)](
-               const http::Request& req, const http::Params&) {
-      std::lock_guard lock(mu_);
-      if (!token_valid(req)) return personio_error(401, "Unauthorized", "missing or invalid access token");
-      auto q = parse_list_query(req, max_limit, updated_filter);
-      if (!q.ok()) return personio_error(400, "Bad Request", q.error().message);
-      bool more = false;
-      auto page = (this->*store)
-                      .page(
-                          q->after, q->limit, [&](const StoredRecord& r) { return keep(*q, r); }, &more);
-      bj::array data;
-      for (const auto* r : page)
-        data.push_back(r->data);
-      std::string base = public_base(req);
-      bj::object links{{"self", bj::object{{"href", base + req.target}}}};
-      if (more && !page.empty()) {
-        ListQuery next = *q;
-        next.after = page.back()->seq;
-        links["next"] = bj::object{
-            {"href", base + path + "?limit=" + std::to_string(q->limit) + "&cursor=" + encode_cursor(next)}};
-      }
-      return json_reply(
-          200, bj::object{{"_data", std::move(data)}, {"_meta", bj::object{{"links", std::move(links)}}}});
-    };
-  };
-  router().add_sync("GET", "/v2/persons",
-                    list(&PersonioSimulator::persons_, 50, "/v2/persons", "updated_at.gt"));
-  router().add_sync("GET", "/v2/absence-periods",
-                    list(&PersonioSimulator::absences_, 100, "/v2/absence-periods", "updated_at.gte"));
+void PersonioSimulator::add_person_routes() {
+  router().add_sync("GET", "/v2/persons", [this](const http::Request& req, const http::Params&) {
+    return list_records(req, persons_, 50, "/v2/persons", "updated_at.gt");
+  });
 
   router().add_sync("GET", "/v2/persons/{id}", [this](const http::Request& req, const http::Params& params) {
     std::lock_guard lock(mu_);
-    if (!token_valid(req)) return personio_error(401, "Unauthorized", "missing or invalid access token");
+    if (!token_valid(req)) return unauthorized();
     const auto* p = persons_.find(params.at("id"));
     if (p == nullptr) return personio_error(404, "Not Found", "person not found");
     bj::object out = p->data;
@@ -195,7 +159,7 @@ void PersonioSimulator::add_record_routes() {
   router().add_sync(
       "GET", "/v2/persons/{id}/employments", [this](const http::Request& req, const http::Params& params) {
         std::lock_guard lock(mu_);
-        if (!token_valid(req)) return personio_error(401, "Unauthorized", "missing or invalid access token");
+        if (!token_valid(req)) return unauthorized();
         const auto* p = persons_.find(params.at("id"));
         if (p == nullptr) return personio_error(404, "Not Found", "person not found");
         bj::array data;
@@ -209,16 +173,71 @@ void PersonioSimulator::add_record_routes() {
                  bj::object{
                      {"links", bj::object{{"self", bj::object{{"href", public_base(req) + req.target}}}}}}}});
       });
+}
+
+void PersonioSimulator::add_absence_routes() {
+  router().add_sync("GET", "/v2/absence-periods", [this](const http::Request& req, const http::Params&) {
+    return list_records(req, absences_, 100, "/v2/absence-periods", "updated_at.gte");
+  });
 
   router().add_sync("GET", "/v2/absence-periods/{id}",
                     [this](const http::Request& req, const http::Params& params) {
                       std::lock_guard lock(mu_);
-                      if (!token_valid(req))
-                        return personio_error(401, "Unauthorized", "missing or invalid access token");
+                      if (!token_valid(req)) return unauthorized();
                       const auto* a = absences_.find(params.at("id"));
                       if (a == nullptr) return personio_error(404, "Not Found", "absence period not found");
                       return json_reply(200, a->data);
                     });
+}
+
+http::Response PersonioSimulator::issue_token(const http::Request& req) {
+  FormFields form = token_request_fields(req);
+  if (form_value(form, "grant_type").value_or("") != "client_credentials")
+    return json_reply(400, bj::object{{"error", "unsupported_grant_type"},
+                                      {"error_description", "grant_type must be client_credentials"}});
+  if (form_value(form, "client_id").value_or("").empty() ||
+      form_value(form, "client_secret").value_or("").empty())
+    return json_reply(401, bj::object{{"error", "invalid_client"},
+                                      {"error_description", "client_id and client_secret are required"}});
+  std::string token = crypto::random_token(48);
+  bool webhooks = false;
+  {
+    std::lock_guard lock(mu_);
+    Millis now = now_ms();
+    tokens_.add(token, now, kTokenSeconds);
+    webhooks = webhooks_permitted();
+  }
+  std::string scope = "personio:persons:read personio:absences:read";
+  if (webhooks) scope += " personio:webhooks:read personio:webhooks:write";
+  return json_reply(200, bj::object{{"access_token", token},
+                                    {"token_type", "Bearer"},
+                                    {"expires_in", kTokenSeconds},
+                                    {"scope", scope}});
+}
+
+http::Response PersonioSimulator::list_records(const http::Request& req, const RecordStore& store,
+                                               std::size_t max_limit, std::string_view path,
+                                               std::string_view updated_filter) {
+  std::lock_guard lock(mu_);
+  if (!token_valid(req)) return unauthorized();
+  auto q = parse_list_query(req, max_limit, updated_filter);
+  if (!q.ok()) return personio_error(400, "Bad Request", q.error().message);
+  bool more = false;
+  auto page = store.page(
+      q->after, q->limit, [&](const StoredRecord& r) { return keep(*q, r); }, &more);
+  bj::array data;
+  for (const auto* r : page)
+    data.push_back(r->data);
+  std::string base = public_base(req);
+  bj::object links{{"self", bj::object{{"href", base + req.target}}}};
+  if (more && !page.empty()) {
+    ListQuery next = *q;
+    next.after = page.back()->seq;
+    links["next"] = bj::object{{"href", base + std::string(path) + "?limit=" + std::to_string(q->limit) +
+                                            "&cursor=" + encode_cursor(next)}};
+  }
+  return json_reply(
+      200, bj::object{{"_data", std::move(data)}, {"_meta", bj::object{{"links", std::move(links)}}}});
 }
 
 }  // namespace tributary::sim::personio

@@ -54,6 +54,81 @@ std::string custom_type(const bj::value& v) {
   return "string";
 }
 
+// Sets or replaces one custom attribute per key of the control API's custom_fields.
+Status merge_custom_fields(bj::object& person, const bj::value& custom) {
+  if (!custom.is_object())
+    return make_error(ErrorKind::kInvalidArgument, "field 'custom_fields' must be an object");
+  bj::array attrs = person.at("custom_attributes").as_array();
+  for (const auto& kv : custom.get_object()) {
+    std::string attr_id = "custom_" + std::string(kv.key());
+    auto it = std::find_if(attrs.begin(), attrs.end(),
+                           [&](const bj::value& a) { return a.at("id").as_string() == attr_id; });
+    bj::object attr{
+        {"id", attr_id}, {"label", kv.key()}, {"type", custom_type(kv.value())}, {"value", kv.value()}};
+    if (it != attrs.end())
+      *it = std::move(attr);
+    else
+      attrs.push_back(std::move(attr));
+  }
+  person["custom_attributes"] = std::move(attrs);
+  return {};
+}
+
+// The person's own attributes from the control API's fields (the employment status aside).
+Status apply_person_fields(bj::object& p, const bj::object& fields) {
+  for (std::string_view key : {"first_name", "last_name", "preferred_name"}) {
+    auto v = opt_string(fields, key);
+    if (!v.ok()) return v.error();
+    if (*v) p[key] = str_or_null(*v);
+  }
+  auto email = opt_string(fields, "work_email");
+  if (!email.ok()) return email.error();
+  if (*email) p["email"] = str_or_null(*email);
+  auto gender = opt_enum(
+      fields, "gender", {"MALE", "FEMALE", "NON_BINARY", "NOT_SPECIFIED", "DIVERSE", "UNKNOWN", "UNDEFINED"});
+  if (!gender.ok()) return gender.error();
+  if (*gender) p["gender"] = gender_of(**gender);
+  auto language = opt_string(fields, "language_code");
+  if (!language.ok()) return language.error();
+  if (*language) p["language_code"] = str_or_null(*language);
+  if (const auto* custom = fields.if_contains("custom_fields"))
+    if (auto st = merge_custom_fields(p, *custom); !st.ok()) return st;
+  return {};
+}
+
+// The employment's attributes from the control API's fields (the employment status aside).
+Status apply_employment_fields(bj::object& e, const bj::object& fields) {
+  auto title = opt_string(fields, "job_title");
+  if (!title.ok()) return title.error();
+  if (*title) e["position"] = bj::object{{"title", str_or_null(*title)}};
+  auto start = opt_date(fields, "start_date");
+  if (!start.ok()) return start.error();
+  if (*start) e["start_date"] = **start;
+  auto end = opt_date(fields, "termination_date");
+  if (!end.ok()) return end.error();
+  if (*end) e["termination_date"] = **end;
+  if (const auto* hours = fields.if_contains("weekly_hours")) {
+    if (!hours->is_number() && !hours->is_null())
+      return make_error(ErrorKind::kInvalidArgument, "field 'weekly_hours' must be a number");
+    e["weekly_working_hours"] = *hours;
+  }
+  return {};
+}
+
+// The webhooks API's error body for a rejected create or update.
+http::Response webhook_error_reply(const Error& e) {
+  switch (e.kind) {
+    case ErrorKind::kInvalidArgument:
+      return personio_error(400, "Bad Request", e.message);
+    case ErrorKind::kConflict:
+      return personio_error(409, "Conflict", e.message);
+    case ErrorKind::kUpstream:
+      return personio_error(422, "Unprocessable Entity", e.message);
+    default:
+      return personio_error(http_status(e.kind), "Error", e.message);
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const RetrySchedule> retry_schedule() {
@@ -216,38 +291,7 @@ Result<bj::object> PersonioSimulator::update_person(std::string_view id, const b
       !st.ok())
     return st.error();
   bj::object p = rec->data;
-  for (std::string_view key : {"first_name", "last_name", "preferred_name"}) {
-    auto v = opt_string(fields, key);
-    if (!v.ok()) return v.error();
-    if (*v) p[key] = str_or_null(*v);
-  }
-  auto email = opt_string(fields, "work_email");
-  if (!email.ok()) return email.error();
-  if (*email) p["email"] = str_or_null(*email);
-  auto gender = opt_enum(
-      fields, "gender", {"MALE", "FEMALE", "NON_BINARY", "NOT_SPECIFIED", "DIVERSE", "UNKNOWN", "UNDEFINED"});
-  if (!gender.ok()) return gender.error();
-  if (*gender) p["gender"] = gender_of(**gender);
-  auto language = opt_string(fields, "language_code");
-  if (!language.ok()) return language.error();
-  if (*language) p["language_code"] = str_or_null(*language);
-  if (const auto* custom = fields.if_contains("custom_fields")) {
-    if (!custom->is_object())
-      return make_error(ErrorKind::kInvalidArgument, "field 'custom_fields' must be an object");
-    bj::array attrs = p.at("custom_attributes").as_array();
-    for (const auto& kv : custom->get_object()) {
-      std::string attr_id = "custom_" + std::string(kv.key());
-      auto it = std::find_if(attrs.begin(), attrs.end(),
-                             [&](const bj::value& a) { return a.at("id").as_string() == attr_id; });
-      bj::object attr{
-          {"id", attr_id}, {"label", kv.key()}, {"type", custom_type(kv.value())}, {"value", kv.value()}};
-      if (it != attrs.end())
-        *it = std::move(attr);
-      else
-        attrs.push_back(std::move(attr));
-    }
-    p["custom_attributes"] = std::move(attrs);
-  }
+  if (auto st = apply_person_fields(p, fields); !st.ok()) return st.error();
   auto status = opt_enum(fields, "employment_status", {"ACTIVE", "PENDING", "INACTIVE", "LEAVE"});
   if (!status.ok()) return status.error();
   std::optional<std::string> personio_status;
@@ -259,20 +303,7 @@ Result<bj::object> PersonioSimulator::update_person(std::string_view id, const b
   auto* emp = employments_.find(employment_id);
   if (emp == nullptr) return make_error(ErrorKind::kInternal, "person without an employment");
   bj::object e = emp->data;
-  auto title = opt_string(fields, "job_title");
-  if (!title.ok()) return title.error();
-  if (*title) e["position"] = bj::object{{"title", str_or_null(*title)}};
-  auto start = opt_date(fields, "start_date");
-  if (!start.ok()) return start.error();
-  if (*start) e["start_date"] = **start;
-  auto end = opt_date(fields, "termination_date");
-  if (!end.ok()) return end.error();
-  if (*end) e["termination_date"] = **end;
-  if (const auto* hours = fields.if_contains("weekly_hours")) {
-    if (!hours->is_number() && !hours->is_null())
-      return make_error(ErrorKind::kInvalidArgument, "field 'weekly_hours' must be a number");
-    e["weekly_working_hours"] = *hours;
-  }
+  if (auto st = apply_employment_fields(e, fields); !st.ok()) return st.error();
   if (personio_status) e["status"] = *personio_status;
 
   bool notifying = false;
@@ -497,34 +528,8 @@ std::optional<http::Response> PersonioSimulator::webhooks_gate(const http::Reque
 }
 
 void PersonioSimulator::add_webhook_routes() {
-  auto reply_error = [](const Error& e) {
-    switch (e.kind) {
-      case ErrorKind::kInvalidArgument:
-        return personio_error(400, "Bad Request", e.message);
-      case ErrorKind::kConflict:
-        return personio_error(409, "Conflict", e.message);
-      case ErrorKind::kUpstream:
-        return personio_error(422, "Unprocessable Entity", e.message);
-      default:
-        return personio_error(http_status(e.kind), "Error", e.message);
-    }
-  };
-
   router().add_sync("POST", "/v2/webhooks",
-                    [this, reply_error](const http::Request& req, const http::Params&) {
-                      std::lock_guard lock(mu_);
-                      if (auto denied = webhooks_gate(req, true)) return *denied;
-                      auto body = parse_object_body(req.body);
-                      if (!body.ok()) return personio_error(400, "Bad Request", body.error().message);
-                      Webhook w;
-                      w.id = new_uuid();
-                      if (auto st = apply_webhook_fields(w, *body, true); !st.ok())
-                        return reply_error(st.error());
-                      w.created_at = w.updated_at = now_ms();
-                      webhooks_.push_back(w);
-                      spdlog::info("sim personio: webhook {} created for {} ({})", w.id, w.url, w.status);
-                      return json_reply(201, webhook_json(w, true));
-                    });
+                    [this](const http::Request& req, const http::Params&) { return create_webhook(req); });
 
   router().add_sync("GET", "/v2/webhooks", [this](const http::Request& req, const http::Params&) {
     std::lock_guard lock(mu_);
@@ -545,19 +550,8 @@ void PersonioSimulator::add_webhook_routes() {
   });
 
   router().add_sync("PATCH", "/v2/webhooks/{id}",
-                    [this, reply_error](const http::Request& req, const http::Params& params) {
-                      std::lock_guard lock(mu_);
-                      if (auto denied = webhooks_gate(req, true)) return *denied;
-                      auto* w = find_webhook(params.at("id"));
-                      if (w == nullptr) return personio_error(404, "Not Found", "webhook not found");
-                      auto body = parse_object_body(req.body);
-                      if (!body.ok()) return personio_error(400, "Bad Request", body.error().message);
-                      Webhook updated = *w;
-                      if (auto st = apply_webhook_fields(updated, *body, false); !st.ok())
-                        return reply_error(st.error());
-                      updated.updated_at = now_ms();
-                      *w = std::move(updated);
-                      return json_reply(200, webhook_json(*w, true));
+                    [this](const http::Request& req, const http::Params& params) {
+                      return update_webhook(req, params.at("id"));
                     });
 
   router().add_sync("DELETE", "/v2/webhooks/{id}",
@@ -573,6 +567,34 @@ void PersonioSimulator::add_webhook_routes() {
                       r.status = 204;
                       return r;
                     });
+}
+
+http::Response PersonioSimulator::create_webhook(const http::Request& req) {
+  std::lock_guard lock(mu_);
+  if (auto denied = webhooks_gate(req, true)) return *denied;
+  auto body = parse_object_body(req.body);
+  if (!body.ok()) return personio_error(400, "Bad Request", body.error().message);
+  Webhook w;
+  w.id = new_uuid();
+  if (auto st = apply_webhook_fields(w, *body, true); !st.ok()) return webhook_error_reply(st.error());
+  w.created_at = w.updated_at = now_ms();
+  webhooks_.push_back(w);
+  spdlog::info("sim personio: webhook {} created for {} ({})", w.id, w.url, w.status);
+  return json_reply(201, webhook_json(w, true));
+}
+
+http::Response PersonioSimulator::update_webhook(const http::Request& req, std::string_view id) {
+  std::lock_guard lock(mu_);
+  if (auto denied = webhooks_gate(req, true)) return *denied;
+  auto* w = find_webhook(id);
+  if (w == nullptr) return personio_error(404, "Not Found", "webhook not found");
+  auto body = parse_object_body(req.body);
+  if (!body.ok()) return personio_error(400, "Bad Request", body.error().message);
+  Webhook updated = *w;
+  if (auto st = apply_webhook_fields(updated, *body, false); !st.ok()) return webhook_error_reply(st.error());
+  updated.updated_at = now_ms();
+  *w = std::move(updated);
+  return json_reply(200, webhook_json(*w, true));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -101,7 +101,16 @@ class PersonioSimulator final : public SimulatorBase {
   void fire(std::vector<Pending> events);
 
   void add_webhook_routes();
-  void add_record_routes();  // personio_records.cc
+  http::Response create_webhook(const http::Request& req);
+  http::Response update_webhook(const http::Request& req, std::string_view id);
+  // The auth endpoint and the record reads (personio_records.cc): persons, then absence periods.
+  void add_record_routes();
+  void add_person_routes();
+  void add_absence_routes();
+  http::Response issue_token(const http::Request& req);
+  // `updated_filter` is the one incremental filter the list at `path` supports.
+  http::Response list_records(const http::Request& req, const RecordStore& store, std::size_t max_limit,
+                              std::string_view path, std::string_view updated_filter);
 
   mutable std::mutex mu_;
   std::int64_t next_person_id_ = 1000001;  // guarded by mu_

@@ -37,112 +37,117 @@ bool is_bool_text(std::string_view v) {
   return v == "true" || v == "false";
 }
 
+struct CandidateQuery {
+  std::optional<std::size_t> limit;
+  std::size_t offset = 0;
+  std::optional<Millis> created_after;
+  std::optional<bool> qualified;
+
+  // Whether a candidate passes the filters (limit and offset aside).
+  bool keep(const StoredRecord& r) const {
+    if (created_after && r.created_at <= *created_after) return false;
+    if (qualified) {
+      bool disq = false;
+      for (const auto& p : r.data.at("placements").as_array())
+        disq = disq || !p.at("disqualified_at").is_null();
+      if (disq == *qualified) return false;
+    }
+    return true;
+  }
+};
+
+// The candidates list's query; the error message is answered with a 400.
+Result<CandidateQuery> parse_candidate_query(const http::Request& req) {
+  auto bad = [](std::string m) { return make_error(ErrorKind::kInvalidArgument, std::move(m)); };
+  CandidateQuery q;
+  for (const auto& [key, value] : req.query) {
+    if (key == "limit") {
+      q.limit = parse_number<std::size_t>(value);
+      if (!q.limit || *q.limit == 0 || *q.limit > kMaxLimit) return bad("limit must be between 1 and 10000");
+    } else if (key == "offset") {
+      auto n = parse_number<std::size_t>(value);
+      if (!n) return bad("offset must be a non-negative integer");
+      q.offset = *n;
+    } else if (key == "created_after") {
+      auto at = parse_iso8601(value);
+      if (!at) return bad("created_after must be an ISO-8601 date-time");
+      q.created_after = *at;
+    } else if (key == "sort") {
+      if (value != "by_date" && value != "by_last_message")
+        return bad("sort must be by_date or by_last_message");
+    } else if (key == "qualified" || key == "disqualified") {
+      if (!is_bool_text(value)) return bad(key + " must be true or false");
+      bool v = value == "true";
+      q.qualified = key == "qualified" ? v : !v;
+    } else if (key == "query" || key == "offer_id") {
+      // Accepted; the simulator does not search.
+    } else {
+      return bad("unsupported parameter '" + key + "'");
+    }
+  }
+  return q;
+}
+
+// The offers list's scope ("" for all); the error message is answered with a 400.
+Result<std::string> parse_offer_scope(const http::Request& req) {
+  auto bad = [](std::string m) { return make_error(ErrorKind::kInvalidArgument, std::move(m)); };
+  std::string scope;
+  for (const auto& [key, value] : req.query) {
+    if (key == "scope") {
+      if (value != "active" && value != "archived" && value != "not_archived")
+        return bad("scope must be active, archived or not_archived");
+      scope = value;
+    } else if (key == "kind") {
+      if (value != "job" && value != "talent_pool") return bad("kind must be job or talent_pool");
+    } else if (key == "view_mode") {
+      if (value != "brief" && value != "default") return bad("view_mode must be brief or default");
+    } else {
+      return bad("unsupported parameter '" + key + "'");
+    }
+  }
+  return scope;
+}
+
+bool in_scope(std::string_view scope, const StoredRecord& offer) {
+  std::string_view status = offer.data.at("status").as_string();
+  bool archived = status == "archived";
+  bool active = status == "published" || status == "internal";
+  if (scope == "active" && !active) return false;
+  if (scope == "archived" && !archived) return false;
+  if (scope == "not_archived" && archived) return false;
+  return true;
+}
+
 }  // namespace
 
 void RecruiteeSimulator::add_record_routes() {
-  router().add_sync(
-      "GET", "/c/{company_id}/candidates", [this](const http::Request& req, const http::Params& params) {
-        if (auto denied = gate(req, params.at("company_id"))) return *denied;
-        std::optional<std::size_t> limit;
-        std::size_t offset = 0;
-        std::optional<Millis> created_after;
-        std::optional<bool> qualified;
-        for (const auto& [key, value] : req.query) {
-          if (key == "limit") {
-            limit = parse_number<std::size_t>(value);
-            if (!limit || *limit == 0 || *limit > kMaxLimit)
-              return api_error(400, "limit must be between 1 and 10000");
-          } else if (key == "offset") {
-            auto n = parse_number<std::size_t>(value);
-            if (!n) return api_error(400, "offset must be a non-negative integer");
-            offset = *n;
-          } else if (key == "created_after") {
-            auto at = parse_iso8601(value);
-            if (!at) return api_error(400, "created_after must be an ISO-8601 date-time");
-            created_after = *at;
-          } else if (key == "sort") {
-            if (value != "by_date" && value != "by_last_message")
-              return api_error(400, "sort must be by_date or by_last_message");
-          } else if (key == "qualified" || key == "disqualified") {
-            if (!is_bool_text(value)) return api_error(400, key + " must be true or false");
-            bool v = value == "true";
-            qualified = key == "qualified" ? v : !v;
-          } else if (key == "query" || key == "offer_id") {
-            // Accepted; the simulator does not search.
-          } else {
-            return api_error(400, "unsupported parameter '" + key + "'");
-          }
-        }
-        std::lock_guard lock(mu_);
-        bj::array out;
-        std::size_t skipped = 0;
-        for (const auto* r : candidates_.all()) {
-          if (created_after && r->created_at <= *created_after) continue;
-          if (qualified) {
-            bool disq = false;
-            for (const auto& p : r->data.at("placements").as_array())
-              disq = disq || !p.at("disqualified_at").is_null();
-            if (disq == *qualified) continue;
-          }
-          if (skipped < offset) {
-            ++skipped;
-            continue;
-          }
-          if (limit && out.size() >= *limit) break;
-          out.push_back(r->data);
-        }
-        return json_reply(200, bj::object{{"candidates", std::move(out)},
-                                          {"generated_at", format_iso8601(now_ms()).substr(0, 19) + "Z"}});
-      });
+  add_candidate_routes();
+  add_offer_routes();
+}
 
-  router().add_sync(
-      "GET", "/c/{company_id}/candidates/{id}", [this](const http::Request& req, const http::Params& params) {
-        if (auto denied = gate(req, params.at("company_id"))) return *denied;
-        std::lock_guard lock(mu_);
-        const auto* r = candidates_.find(params.at("id"));
-        if (r == nullptr) return api_error(404, "Not found");
-        bj::array references;
-        for (const auto& p : r->data.at("placements").as_array()) {
-          const auto* offer = offers_.find(std::to_string(p.at("offer_id").as_int64()));
-          if (offer != nullptr)
-            references.push_back(bj::object{{"type", "Offer"},
-                                            {"id", offer->data.at("id")},
-                                            {"title", offer->data.at("title")},
-                                            {"status", offer->data.at("status")}});
-        }
-        return json_reply(200, bj::object{{"candidate", r->data}, {"references", std::move(references)}});
-      });
+void RecruiteeSimulator::add_candidate_routes() {
+  router().add_sync("GET", "/c/{company_id}/candidates",
+                    [this](const http::Request& req, const http::Params& params) {
+                      if (auto denied = gate(req, params.at("company_id"))) return *denied;
+                      return list_candidates(req);
+                    });
+  router().add_sync("GET", "/c/{company_id}/candidates/{id}",
+                    [this](const http::Request& req, const http::Params& params) {
+                      if (auto denied = gate(req, params.at("company_id"))) return *denied;
+                      return get_candidate(params.at("id"));
+                    });
+}
 
+void RecruiteeSimulator::add_offer_routes() {
   router().add_sync("GET", "/c/{company_id}/offers",
                     [this](const http::Request& req, const http::Params& params) {
                       if (auto denied = gate(req, params.at("company_id"))) return *denied;
-                      std::string scope;
-                      for (const auto& [key, value] : req.query) {
-                        if (key == "scope") {
-                          if (value != "active" && value != "archived" && value != "not_archived")
-                            return api_error(400, "scope must be active, archived or not_archived");
-                          scope = value;
-                        } else if (key == "kind") {
-                          if (value != "job" && value != "talent_pool")
-                            return api_error(400, "kind must be job or talent_pool");
-                        } else if (key == "view_mode") {
-                          if (value != "brief" && value != "default")
-                            return api_error(400, "view_mode must be brief or default");
-                        } else {
-                          return api_error(400, "unsupported parameter '" + key + "'");
-                        }
-                      }
+                      auto scope = parse_offer_scope(req);
+                      if (!scope.ok()) return api_error(400, scope.error().message);
                       std::lock_guard lock(mu_);
                       bj::array out;
-                      for (const auto* r : offers_.all()) {
-                        std::string_view status = r->data.at("status").as_string();
-                        bool archived = status == "archived";
-                        bool active = status == "published" || status == "internal";
-                        if (scope == "active" && !active) continue;
-                        if (scope == "archived" && !archived) continue;
-                        if (scope == "not_archived" && archived) continue;
-                        out.push_back(r->data);
-                      }
+                      for (const auto* r : offers_.all())
+                        if (in_scope(*scope, *r)) out.push_back(r->data);
                       return json_reply(200, bj::object{{"offers", std::move(out)}});
                     });
 
@@ -154,6 +159,42 @@ void RecruiteeSimulator::add_record_routes() {
                       if (r == nullptr) return api_error(404, "Not found");
                       return json_reply(200, bj::object{{"offer", r->data}});
                     });
+}
+
+http::Response RecruiteeSimulator::list_candidates(const http::Request& req) {
+  auto q = parse_candidate_query(req);
+  if (!q.ok()) return api_error(400, q.error().message);
+  std::lock_guard lock(mu_);
+  bj::array out;
+  std::size_t skipped = 0;
+  for (const auto* r : candidates_.all()) {
+    if (!q->keep(*r)) continue;
+    if (skipped < q->offset) {
+      ++skipped;
+      continue;
+    }
+    if (q->limit && out.size() >= *q->limit) break;
+    out.push_back(r->data);
+  }
+  return json_reply(200, bj::object{{"candidates", std::move(out)},
+                                    {"generated_at", format_iso8601(now_ms()).substr(0, 19) + "Z"}});
+}
+
+// The candidate with a reference to each offer it is placed on.
+http::Response RecruiteeSimulator::get_candidate(std::string_view id) {
+  std::lock_guard lock(mu_);
+  const auto* r = candidates_.find(id);
+  if (r == nullptr) return api_error(404, "Not found");
+  bj::array references;
+  for (const auto& p : r->data.at("placements").as_array()) {
+    const auto* offer = offers_.find(std::to_string(p.at("offer_id").as_int64()));
+    if (offer != nullptr)
+      references.push_back(bj::object{{"type", "Offer"},
+                                      {"id", offer->data.at("id")},
+                                      {"title", offer->data.at("title")},
+                                      {"status", offer->data.at("status")}});
+  }
+  return json_reply(200, bj::object{{"candidate", r->data}, {"references", std::move(references)}});
 }
 
 }  // namespace tributary::sim::recruitee

@@ -114,8 +114,12 @@ class RecruiteeSimulator final : public SimulatorBase {
 
   void fire(std::vector<Pending> events);
 
-  // Records API (recruitee_records.cc).
+  // Records API (recruitee_records.cc): candidates, then offers.
   void add_record_routes();
+  void add_candidate_routes();
+  void add_offer_routes();
+  http::Response list_candidates(const http::Request& req);
+  http::Response get_candidate(std::string_view id);
 
   mutable std::mutex mu_;
   std::int64_t next_id_ = 8100001;                 // guarded by mu_

@@ -110,10 +110,23 @@ class SmartRecruitersSimulator final : public SimulatorBase {
 
   void fire(std::vector<Pending> events);
 
-  // Subscriptions API and record reads (smartrecruiters_api.cc).
+  // Subscriptions API and record reads (smartrecruiters_api.cc), one handler per route.
   void add_subscription_routes();
   void add_record_routes();
   bool authorized(const http::Request& request) const;
+  http::Response create_subscription(const http::Request& req);
+  http::Response list_subscriptions(const http::Request& req);
+  http::Response get_subscription(const http::Request& req, std::string_view id);
+  http::Response delete_subscription(const http::Request& req, std::string_view id);
+  // Answers when the handshake with the callback URL completes (finish_activation).
+  void activate_subscription(const http::Request& req, std::string id, http::Responder respond);
+  void finish_activation(const std::string& id, const std::string& hook_secret, const http::ClientResponse& r,
+                         const http::Responder& respond);
+  http::Response create_secret_key(const http::Request& req, std::string_view id);
+  http::Response get_secret_key(const http::Request& req, std::string_view id);
+  http::Response list_records(const http::Request& req, const RecordStore& store, bool job);
+  http::Response get_record(const http::Request& req, const RecordStore& store, const std::string& noun,
+                            std::string_view id);
 
   mutable std::mutex mu_;
   RecordStore candidates_;                   // guarded by mu_

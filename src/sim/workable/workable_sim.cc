@@ -121,121 +121,12 @@ Result<bj::object> WorkableSimulator::sim_create(std::string_view model, const b
     std::lock_guard lock(mu_);
     Millis now = now_ms();
     std::string id = next_id();
-    if (model == "ats_jobs") {
-      std::string shortcode = id;
-      std::transform(shortcode.begin(), shortcode.end(), shortcode.begin(),
-                     [](unsigned char c) { return std::toupper(c); });
-      bj::object job{{"id", id},
-                     {"title", ""},
-                     {"full_title", ""},
-                     {"shortcode", shortcode},
-                     {"code", nullptr},
-                     {"state", "draft"},
-                     {"department", nullptr},
-                     {"department_hierarchy", bj::array{}},
-                     {"url", "https://" + std::string(kSubdomain) + ".workable.com/jobs/" + shortcode},
-                     {"application_url", "https://" + std::string(kSubdomain) + ".workable.com/jobs/" +
-                                             shortcode + "/candidates/new"},
-                     {"shortlink", "https://apply.workable.com/j/" + shortcode},
-                     {"location", bj::object{{"location_str", "Athens, Greece"},
-                                             {"country", "Greece"},
-                                             {"country_code", "GR"},
-                                             {"region", "Attica"},
-                                             {"region_code", "I"},
-                                             {"city", "Athens"},
-                                             {"zip_code", nullptr},
-                                             {"telecommuting", false}}},
-                     {"created_at", format_iso8601(now)}};
-      auto& rec = jobs_.put(shortcode, std::move(job), now);
-      if (auto r = apply_job(rec, fields); !r.ok()) {
-        jobs_.erase(shortcode);
-        return r.error();
-      }
-      return bj::object{{"remote_id", shortcode}};
-    }
-    if (model == "ats_candidates") {
-      bj::object c{
-          {"id", id},
-          {"name", ""},
-          {"firstname", nullptr},
-          {"lastname", nullptr},
-          {"headline", nullptr},
-          {"account", bj::object{{"subdomain", kSubdomain}, {"name", "Acme"}}},
-          {"job", bj::object{{"shortcode", nullptr}, {"title", nullptr}}},
-          {"stage", "Applied"},
-          {"disqualified", false},
-          {"disqualification_reason", nullptr},
-          {"hired_at", nullptr},
-          {"sourced", false},
-          {"profile_url", "https://" + std::string(kSubdomain) + ".workable.com/backend/candidates/" + id},
-          {"address", nullptr},
-          {"phone", nullptr},
-          {"email", nullptr},
-          {"domain", nullptr},
-          {"created_at", format_iso8601(now)},
-          {"updated_at", format_iso8601(now)}};
-      auto& rec = candidates_.put(id, std::move(c), now);
-      bool moved = false;
-      if (auto r = apply_candidate(rec, fields, &moved); !r.ok()) {
-        candidates_.erase(id);
-        return r.error();
-      }
-      events.push_back({"candidate_created", "candidate", id, rec.data});
-    } else if (model == "hris_employees") {
-      bj::object e{{"id", id},
-                   {"firstname", nullptr},
-                   {"lastname", nullptr},
-                   {"name", ""},
-                   {"email", nullptr},
-                   {"personal_email", bj::array{}},
-                   {"state", "published"},
-                   {"status", "status_active"},
-                   {"job_title", nullptr},
-                   {"department", nullptr},
-                   {"start_date", nullptr},
-                   {"employee_number", std::to_string(employees_.size() + 1)},
-                   {"created_at", format_iso8601(now)},
-                   {"updated_at", format_iso8601(now)}};
-      auto& rec = employees_.put(id, std::move(e), now);
-      if (auto r = apply_employee(rec, fields); !r.ok()) {
-        employees_.erase(id);
-        return r.error();
-      }
-      events.push_back({"employee_created", "employee", id, rec.data});
-    } else {
-      auto employee =
-          opt_id(fields, fields.contains("employee_remote_id") ? "employee_remote_id" : "employee_id");
-      if (!employee.ok()) return employee.error();
-      if (!*employee) return make_error(ErrorKind::kInvalidArgument, "employee_id is required");
-      if (employees_.find(**employee) == nullptr)
-        return make_error(ErrorKind::kInvalidArgument, "no employee " + **employee);
-      bj::object r{{"id", id},
-                   {"from_date", nullptr},
-                   {"to_date", nullptr},
-                   {"formatted_period", ""},
-                   {"state", "pending"},
-                   {"requesting_total", 1},
-                   {"timeoff_tracking_unit", "full_days"},
-                   {"half_days", bj::array{}},
-                   {"updated_by", ""},
-                   {"updated_at", format_iso8601(now)},
-                   {"category_name", "Paid time off"},
-                   {"_employee_id", **employee}};
-      auto& rec = requests_.put(id, std::move(r), now);
-      bj::object rest = fields;
-      rest.erase("employee_id");
-      rest.erase("employee_remote_id");
-      if (auto res = apply_request(rec, rest); !res.ok()) {
-        requests_.erase(id);
-        return res.error();
-      }
-      if (rec.data.at("from_date").is_null()) {
-        requests_.erase(id);
-        return make_error(ErrorKind::kInvalidArgument, "start_date is required");
-      }
-      if (rec.data.at("to_date").is_null()) rec.data["to_date"] = rec.data.at("from_date");
-      events.push_back(timeoff_event(rec));
-    }
+    // A new job fires no webhook.
+    if (model == "ats_jobs") return create_job(id, now, fields);
+    Status created = model == "ats_candidates"   ? create_candidate(id, now, fields, events)
+                     : model == "hris_employees" ? create_employee(id, now, fields, events)
+                                                 : create_request(id, now, fields, events);
+    if (!created.ok()) return created.error();
   }
   std::string id = events.front().event == "timeoff_updated"
                        ? std::string(events.front().data.at("timeoff_request").at("id").as_string())
@@ -327,6 +218,135 @@ bj::array WorkableSimulator::sim_subscriptions() {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Records (the caller holds mu_)
+
+// Jobs are keyed by their shortcode: the id in upper case.
+Result<bj::object> WorkableSimulator::create_job(const std::string& id, Millis now,
+                                                 const bj::object& fields) {
+  std::string shortcode = id;
+  std::transform(shortcode.begin(), shortcode.end(), shortcode.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
+  bj::object job{{"id", id},
+                 {"title", ""},
+                 {"full_title", ""},
+                 {"shortcode", shortcode},
+                 {"code", nullptr},
+                 {"state", "draft"},
+                 {"department", nullptr},
+                 {"department_hierarchy", bj::array{}},
+                 {"url", "https://" + std::string(kSubdomain) + ".workable.com/jobs/" + shortcode},
+                 {"application_url", "https://" + std::string(kSubdomain) + ".workable.com/jobs/" +
+                                         shortcode + "/candidates/new"},
+                 {"shortlink", "https://apply.workable.com/j/" + shortcode},
+                 {"location", bj::object{{"location_str", "Athens, Greece"},
+                                         {"country", "Greece"},
+                                         {"country_code", "GR"},
+                                         {"region", "Attica"},
+                                         {"region_code", "I"},
+                                         {"city", "Athens"},
+                                         {"zip_code", nullptr},
+                                         {"telecommuting", false}}},
+                 {"created_at", format_iso8601(now)}};
+  auto& rec = jobs_.put(shortcode, std::move(job), now);
+  if (auto r = apply_job(rec, fields); !r.ok()) {
+    jobs_.erase(shortcode);
+    return r.error();
+  }
+  return bj::object{{"remote_id", shortcode}};
+}
+
+Status WorkableSimulator::create_candidate(const std::string& id, Millis now, const bj::object& fields,
+                                           std::vector<Pending>& out) {
+  bj::object c{
+      {"id", id},
+      {"name", ""},
+      {"firstname", nullptr},
+      {"lastname", nullptr},
+      {"headline", nullptr},
+      {"account", bj::object{{"subdomain", kSubdomain}, {"name", "Acme"}}},
+      {"job", bj::object{{"shortcode", nullptr}, {"title", nullptr}}},
+      {"stage", "Applied"},
+      {"disqualified", false},
+      {"disqualification_reason", nullptr},
+      {"hired_at", nullptr},
+      {"sourced", false},
+      {"profile_url", "https://" + std::string(kSubdomain) + ".workable.com/backend/candidates/" + id},
+      {"address", nullptr},
+      {"phone", nullptr},
+      {"email", nullptr},
+      {"domain", nullptr},
+      {"created_at", format_iso8601(now)},
+      {"updated_at", format_iso8601(now)}};
+  auto& rec = candidates_.put(id, std::move(c), now);
+  bool moved = false;
+  if (auto r = apply_candidate(rec, fields, &moved); !r.ok()) {
+    candidates_.erase(id);
+    return r.error();
+  }
+  out.push_back({"candidate_created", "candidate", id, rec.data});
+  return {};
+}
+
+Status WorkableSimulator::create_employee(const std::string& id, Millis now, const bj::object& fields,
+                                          std::vector<Pending>& out) {
+  bj::object e{{"id", id},
+               {"firstname", nullptr},
+               {"lastname", nullptr},
+               {"name", ""},
+               {"email", nullptr},
+               {"personal_email", bj::array{}},
+               {"state", "published"},
+               {"status", "status_active"},
+               {"job_title", nullptr},
+               {"department", nullptr},
+               {"start_date", nullptr},
+               {"employee_number", std::to_string(employees_.size() + 1)},
+               {"created_at", format_iso8601(now)},
+               {"updated_at", format_iso8601(now)}};
+  auto& rec = employees_.put(id, std::move(e), now);
+  if (auto r = apply_employee(rec, fields); !r.ok()) {
+    employees_.erase(id);
+    return r.error();
+  }
+  out.push_back({"employee_created", "employee", id, rec.data});
+  return {};
+}
+
+Status WorkableSimulator::create_request(const std::string& id, Millis now, const bj::object& fields,
+                                         std::vector<Pending>& out) {
+  auto employee =
+      opt_id(fields, fields.contains("employee_remote_id") ? "employee_remote_id" : "employee_id");
+  if (!employee.ok()) return employee.error();
+  if (!*employee) return make_error(ErrorKind::kInvalidArgument, "employee_id is required");
+  if (employees_.find(**employee) == nullptr)
+    return make_error(ErrorKind::kInvalidArgument, "no employee " + **employee);
+  bj::object r{{"id", id},
+               {"from_date", nullptr},
+               {"to_date", nullptr},
+               {"formatted_period", ""},
+               {"state", "pending"},
+               {"requesting_total", 1},
+               {"timeoff_tracking_unit", "full_days"},
+               {"half_days", bj::array{}},
+               {"updated_by", ""},
+               {"updated_at", format_iso8601(now)},
+               {"category_name", "Paid time off"},
+               {"_employee_id", **employee}};
+  auto& rec = requests_.put(id, std::move(r), now);
+  bj::object rest = fields;
+  rest.erase("employee_id");
+  rest.erase("employee_remote_id");
+  if (auto res = apply_request(rec, rest); !res.ok()) {
+    requests_.erase(id);
+    return res.error();
+  }
+  if (rec.data.at("from_date").is_null()) {
+    requests_.erase(id);
+    return make_error(ErrorKind::kInvalidArgument, "start_date is required");
+  }
+  if (rec.data.at("to_date").is_null()) rec.data["to_date"] = rec.data.at("from_date");
+  out.push_back(timeoff_event(rec));
+  return {};
+}
 
 Result<bj::object> WorkableSimulator::apply_candidate(StoredRecord& rec, const bj::object& fields,
                                                       bool* moved) {
@@ -498,53 +518,57 @@ bj::object WorkableSimulator::subscription_json(const Subscription& s) const {
                     {"job_shortcode", arg("job_shortcode")}};
 }
 
+http::Response WorkableSimulator::create_subscription(const http::Request& req) {
+  auto token = bearer_token(req);
+  if (!token) return workable_error(401, "Not authorized");
+  std::lock_guard lock(mu_);
+  if (!webhooks_permitted()) return workable_error(403, "Forbidden");
+  auto body = parse_object_body(req.body);
+  if (!body.ok()) return workable_error(400, body.error().message);
+  const auto* target = body->if_contains("target");
+  const auto* event = body->if_contains("event");
+  if (target == nullptr || !target->is_string() || target->get_string().empty())
+    return workable_error(400, "target is required");
+  if (event == nullptr || !event->is_string() || event->get_string().empty())
+    return workable_error(400, "event is required");
+  std::string_view url = target->get_string();
+  // Workable requires https; the simulator also accepts http so tests can receive on loopback.
+  if (!is_plain_http_url(url)) return workable_error(422, "target must be a valid URL");
+  std::string_view ev = event->get_string();
+  if (std::find(kKnownEvents.begin(), kKnownEvents.end(), ev) == kKnownEvents.end())
+    return workable_error(422, "unknown event " + std::string(ev));
+  bj::object args;
+  if (const auto* a = body->if_contains("args"); a != nullptr && !a->is_null()) {
+    if (!a->is_object()) return workable_error(400, "args must be an object");
+    for (const auto& kv : a->get_object()) {
+      if (kv.key() != "account_id" && kv.key() != "job_shortcode" && kv.key() != "stage_slug")
+        return workable_error(422, "unknown argument " + std::string(kv.key()));
+      if (!kv.value().is_string()) return workable_error(422, std::string(kv.key()) + " must be a string");
+      if (!is_candidate_event(ev) && !kv.value().get_string().empty())
+        return workable_error(422, "arguments only apply to candidate events");
+    }
+    // "If the args object is present, job_shortcode and stage_slug are required" ("" = all).
+    if (!a->get_object().contains("job_shortcode") || !a->get_object().contains("stage_slug"))
+      return workable_error(422, "args needs job_shortcode and stage_slug (\"\" for all)");
+    args = a->get_object();
+  }
+  for (const auto& s : subscriptions_)
+    if (s.target == url) return workable_error(409, "target already subscribed");
+  Subscription s;
+  s.id = next_subscription_id_++;
+  s.target = std::string(url);
+  s.event = std::string(ev);
+  s.args = std::move(args);
+  s.key = *token;
+  s.created_at = now_ms();
+  subscriptions_.push_back(s);
+  spdlog::info("sim workable: subscription {} to {} for {}", s.id, s.event, s.target);
+  return json_reply(201, subscription_json(s));
+}
+
 void WorkableSimulator::add_subscription_routes() {
   router().add_sync("POST", "/spi/v3/subscriptions", [this](const http::Request& req, const http::Params&) {
-    auto token = bearer_token(req);
-    if (!token) return workable_error(401, "Not authorized");
-    std::lock_guard lock(mu_);
-    if (!webhooks_permitted()) return workable_error(403, "Forbidden");
-    auto body = parse_object_body(req.body);
-    if (!body.ok()) return workable_error(400, body.error().message);
-    const auto* target = body->if_contains("target");
-    const auto* event = body->if_contains("event");
-    if (target == nullptr || !target->is_string() || target->get_string().empty())
-      return workable_error(400, "target is required");
-    if (event == nullptr || !event->is_string() || event->get_string().empty())
-      return workable_error(400, "event is required");
-    std::string_view url = target->get_string();
-    // Workable requires https; the simulator also accepts http so tests can receive on loopback.
-    if (!is_plain_http_url(url)) return workable_error(422, "target must be a valid URL");
-    std::string_view ev = event->get_string();
-    if (std::find(kKnownEvents.begin(), kKnownEvents.end(), ev) == kKnownEvents.end())
-      return workable_error(422, "unknown event " + std::string(ev));
-    bj::object args;
-    if (const auto* a = body->if_contains("args"); a != nullptr && !a->is_null()) {
-      if (!a->is_object()) return workable_error(400, "args must be an object");
-      for (const auto& kv : a->get_object()) {
-        if (kv.key() != "account_id" && kv.key() != "job_shortcode" && kv.key() != "stage_slug")
-          return workable_error(422, "unknown argument " + std::string(kv.key()));
-        if (!kv.value().is_string()) return workable_error(422, std::string(kv.key()) + " must be a string");
-        if (!is_candidate_event(ev) && !kv.value().get_string().empty())
-          return workable_error(422, "arguments only apply to candidate events");
-      }
-      // "If the args object is present, job_shortcode and stage_slug are required" ("" = all).
-      if (!a->get_object().contains("job_shortcode") || !a->get_object().contains("stage_slug"))
-        return workable_error(422, "args needs job_shortcode and stage_slug (\"\" for all)");
-      args = a->get_object();
-    }
-    for (const auto& s : subscriptions_)
-      if (s.target == url) return workable_error(409, "target already subscribed");
-    Subscription s;
-    s.id = next_subscription_id_++;
-    s.target = std::string(url);
-    s.event = std::string(ev);
-    s.args = std::move(args);
-    s.key = *token;
-    s.created_at = now_ms();
-    subscriptions_.push_back(s);
-    spdlog::info("sim workable: subscription {} to {} for {}", s.id, s.event, s.target);
-    return json_reply(201, subscription_json(s));
+    return create_subscription(req);
   });
 
   router().add_sync("GET", "/spi/v3/subscriptions", [this](const http::Request& req, const http::Params&) {

@@ -106,13 +106,30 @@ class WorkableSimulator final : public SimulatorBase {
   Result<boost::json::object> apply_job(StoredRecord& rec, const boost::json::object& fields);
   Result<boost::json::object> apply_employee(StoredRecord& rec, const boost::json::object& fields);
   Result<boost::json::object> apply_request(StoredRecord& rec, const boost::json::object& fields);
+  // sim_create per model; all but a job add the webhook the creation causes to `out`.
+  Result<boost::json::object> create_job(const std::string& id, Millis now,
+                                         const boost::json::object& fields);
+  Status create_candidate(const std::string& id, Millis now, const boost::json::object& fields,
+                          std::vector<Pending>& out);
+  Status create_employee(const std::string& id, Millis now, const boost::json::object& fields,
+                         std::vector<Pending>& out);
+  Status create_request(const std::string& id, Millis now, const boost::json::object& fields,
+                        std::vector<Pending>& out);
   Pending timeoff_event(const StoredRecord& request) const;
   boost::json::object subscription_json(const Subscription& s) const;
 
   void fire(std::vector<Pending> events);
 
   void add_subscription_routes();
-  void add_record_routes();  // workable_records.cc
+  http::Response create_subscription(const http::Request& req);
+  // The record reads (workable_records.cc): the ATS side (candidates, jobs), then the HRIS side.
+  void add_record_routes();
+  void add_ats_record_routes();
+  void add_hris_record_routes();
+  http::Response list_records(const http::Request& req, const RecordStore& store, const std::string& key,
+                              const std::string& path);
+  http::Response list_employees(const http::Request& req);
+  http::Response list_timeoff_requests(const http::Request& req);
 
   mutable std::mutex mu_;
   std::uint64_t next_id_ = 0x3a1c0;          // guarded by mu_
