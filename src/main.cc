@@ -1,11 +1,16 @@
-// tributary: the command line. Subcommands are thin: each parses its flags and calls into app/.
+// tributary: the command line. Subcommands are thin: each parses its flags and calls into app/ (or, for the
+// generated documents, into connectors/ and api/).
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include <boost/json.hpp>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "api/api.h"
+#include "api/openapi_generated.h"
 #include "app/demo.h"
 #include "app/node.h"
 #include "connectors/coverage.h"
@@ -56,6 +61,7 @@ struct Options {
   std::string sim_listen = "127.0.0.1:0";
   tributary::app::DemoOptions demo;
   bool coverage_markdown = false;
+  std::string openapi_file;
 };
 
 struct Subcommands {
@@ -65,6 +71,7 @@ struct Subcommands {
   CLI::App* sim = nullptr;
   CLI::App* demo = nullptr;
   CLI::App* coverage = nullptr;
+  CLI::App* openapi = nullptr;
 };
 
 Subcommands add_subcommands(CLI::App& app, Options& options) {
@@ -92,6 +99,10 @@ Subcommands add_subcommands(CLI::App& app, Options& options) {
   s.coverage->add_flag("--markdown", options.coverage_markdown,
                        "As the README's Markdown table (default: JSON)");
 
+  s.openapi = app.add_subcommand(
+      "openapi", "Print openapi.json with its per-tool and per-model schemas generated from the connectors");
+  s.openapi->add_option("file", options.openapi_file,
+                        "The document to regenerate (default: the one built into this binary)");
   return s;
 }
 
@@ -102,6 +113,28 @@ int print_coverage(bool markdown) {
   } else {
     std::cout << boost::json::serialize(tributary::connectors::coverage_json(registry)) << "\n";
   }
+  return 0;
+}
+
+int print_openapi(const std::string& file) {
+  std::string document = tributary::api::openapi_document();
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::cerr << "tributary openapi: cannot read " << file << "\n";
+      return 1;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    document = text.str();
+  }
+  auto regenerated =
+      tributary::api::regenerate_openapi_text(document, tributary::connectors::builtin_registry());
+  if (!regenerated) {
+    std::cerr << "tributary openapi: " << regenerated.error().message << "\n";
+    return 1;
+  }
+  std::cout << *regenerated;
   return 0;
 }
 
@@ -168,8 +201,9 @@ int main(int argc, char** argv) {
   const Subcommands run = add_subcommands(app, options);
   CLI11_PARSE(app, argc, argv);
 
-  // The generated coverage grid needs neither configuration nor signals.
+  // The generated documents need neither configuration nor signals.
   if (*run.coverage) return print_coverage(options.coverage_markdown);
+  if (*run.openapi) return print_openapi(options.openapi_file);
 
   block_signals();
   Config config = load_or_exit(options.config_path);
