@@ -14,6 +14,7 @@
 #include "app/node.h"
 #include "core/crypto.h"
 #include "core/json.h"
+#include "core/mutex.h"
 #include "delivery/signing.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -66,7 +67,7 @@ class SampleEndpoint {
     server_ = std::make_unique<http::Server>(opts, [this](http::Request r, http::Responder respond) {
       std::string secret;
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         secret = secret_;
       }
       auto sig = r.header("X-Kombo-Signature");
@@ -91,7 +92,7 @@ class SampleEndpoint {
     return server_->start();
   }
   void set_secret(std::string s) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     secret_ = std::move(s);
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/webhooks"; }
@@ -101,7 +102,7 @@ class SampleEndpoint {
 
  private:
   std::unique_ptr<http::Server> server_;
-  std::mutex mu_;
+  Mutex mu_;
   std::string secret_;
 };
 
@@ -310,7 +311,7 @@ int run_demo(Config config, const DemoOptions& options, const std::function<void
   print_banner(node, config, *integrations, *personio, *greenhouse, options);
 
   std::atomic<bool> stop{false};
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable cv;
   std::thread changer([&] {
     ToolChanges changes(client, personio->base_url(), greenhouse->base_url());
@@ -318,14 +319,14 @@ int run_demo(Config config, const DemoOptions& options, const std::function<void
       auto what = changes.make(step);
       if (!what) continue;
       std::cout << "→ " << *what << std::endl;
-      std::unique_lock lock(mu);
-      cv.wait_for(lock, std::chrono::milliseconds(options.change_interval_ms), [&] { return stop.load(); });
+      MutexLock lock(mu);
+      lock.wait_for(cv, std::chrono::milliseconds(options.change_interval_ms), [&] { return stop.load(); });
     }
   });
 
   wait();
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     stop = true;
   }
   cv.notify_all();

@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -27,6 +26,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "core/mutex.h"
 #include "core/secret_box.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -274,7 +274,7 @@ class FakeEndpoint {
     server_ = std::make_unique<http::Server>(options, [this](http::Request request, http::Responder respond) {
       Reply reply;
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         if (!script_.empty()) {
           reply = std::move(script_.front());
           script_.pop_front();
@@ -303,7 +303,7 @@ class FakeEndpoint {
 
   // The next requests get these replies, in order; later ones get the default (200 unless set).
   FakeEndpoint& then(Reply reply) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     script_.push_back(std::move(reply));
     return *this;
   }
@@ -313,7 +313,7 @@ class FakeEndpoint {
     return *this;
   }
   void set_default(Reply reply) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     default_ = std::move(reply);
   }
   void hold_everything() { set_default(Reply{200, {}, "{}", true}); }
@@ -321,7 +321,7 @@ class FakeEndpoint {
   void release_held(int status = 200, bool stop_holding = true) {
     std::vector<http::Responder> held;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       held.swap(held_);
       if (stop_holding) default_.hold = false;
     }
@@ -330,20 +330,20 @@ class FakeEndpoint {
   }
 
   std::vector<Received> received() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return received_;
   }
   std::size_t count() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return received_.size();
   }
   std::size_t held() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return held_.size();
   }
   bool wait_for_count(std::size_t n, std::chrono::milliseconds timeout = 5000ms) const {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return received_.size() >= n; });
+    MutexLock lock(mu_);
+    return lock.wait_for(cv_, timeout, [&]() REQUIRES(mu_) { return received_.size() >= n; });
   }
 
  private:
@@ -354,12 +354,12 @@ class FakeEndpoint {
     return response;
   }
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   mutable std::condition_variable cv_;
-  std::deque<Reply> script_;           // guarded by mu_
-  Reply default_;                      // guarded by mu_
-  std::vector<Received> received_;     // guarded by mu_
-  std::vector<http::Responder> held_;  // guarded by mu_
+  std::deque<Reply> script_ GUARDED_BY(mu_);
+  Reply default_ GUARDED_BY(mu_);
+  std::vector<Received> received_ GUARDED_BY(mu_);
+  std::vector<http::Responder> held_ GUARDED_BY(mu_);
   std::unique_ptr<http::Server> server_;
 };
 
