@@ -15,7 +15,7 @@ packages=(
 # Node.js (with npm) runs the end-to-end checks; some machines carry a newer Node.js that bundles npm.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql chromium chromium-driver clang-14)
+  packages+=(postgresql chromium chromium-driver clang-14 universal-ctags)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(nginx-light wrk)

@@ -11,6 +11,9 @@ echo "== format check"
 mapfile -t sources < <(git ls-files 'src/*.h' 'src/*.cc' 'bench/*.h' 'bench/*.cc')
 clang-format --dry-run --Werror "${sources[@]}"
 
+echo "== code shape: no function over 80 lines, SQL only in src/store/"
+scripts/code-metrics.sh --check
+
 echo "== thread-safety analysis (clang -Wthread-safety)"
 scripts/thread-safety.sh
 
