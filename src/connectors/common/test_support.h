@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
@@ -15,6 +16,7 @@
 
 #include "connectors/model.h"
 #include "connectors/registry.h"
+#include "core/clock.h"
 #include "http/message.h"
 
 namespace tributary::connectors::testing {
@@ -32,6 +34,18 @@ inline std::string read_testdata(std::string_view relative) {
 inline boost::json::value read_testdata_json(std::string_view relative) {
   return boost::json::parse(read_testdata(relative));
 }
+
+// A clock that reads what a test set it to (freshness checks of signed send times).
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(Millis now = 0) : now_(now) {}
+  Millis now_ms() const override { return now_.load(); }
+  void set(Millis now) { now_.store(now); }
+  void advance(Millis by) { now_.fetch_add(by); }
+
+ private:
+  std::atomic<Millis> now_;
+};
 
 inline http::Request post_request(std::string body, HeaderList headers) {
   http::Request r;

@@ -13,18 +13,17 @@ namespace bj = boost::json;
 using testing::post_request;
 using testing::read_testdata;
 using testing::read_testdata_json;
-using Clock = std::chrono::system_clock;
 
 class LeverTest : public ::testing::Test {
  protected:
   LeverTest() {
     vectors_ = read_testdata_json("lever/testdata/vectors.json");
     key_ = std::string(vectors_.at("signature_token").as_string());
-    connector_ = make_lever_connector([this] { return now_; });
+    connector_ = make_lever_connector(clock_);
     set_now_ms(1480114256364 + 1000);
   }
 
-  void set_now_ms(std::int64_t ms) { now_ = Clock::time_point(std::chrono::milliseconds(ms)); }
+  void set_now_ms(Millis ms) { clock_.set(ms); }
 
   static std::string body_of(std::string_view file) {
     return read_testdata("lever/testdata/" + std::string(file));
@@ -45,8 +44,8 @@ class LeverTest : public ::testing::Test {
     return json::serialize(o);
   }
 
+  testing::ManualClock clock_;
   std::unique_ptr<Connector> connector_;
-  Clock::time_point now_;
   bj::value vectors_;
   std::string key_;
 };

@@ -12,7 +12,6 @@ namespace bj = boost::json;
 using testing::post_request;
 using testing::read_testdata;
 using testing::read_testdata_json;
-using Clock = std::chrono::system_clock;
 
 std::string str(const bj::value& v, std::string_view key) {
   return std::string(v.at(key).as_string());
@@ -24,11 +23,11 @@ class SmartRecruitersTest : public ::testing::Test {
     vectors_ = read_testdata_json("smartrecruiters/testdata/vectors.json");
     secret_ = str(vectors_, "secret");
     newer_ = str(vectors_, "newer_secret");
-    connector_ = make_smartrecruiters_connector([this] { return now_; });
+    connector_ = make_smartrecruiters_connector(clock_);
     set_now(1574080897 + 10);
   }
 
-  void set_now(std::int64_t seconds) { now_ = Clock::time_point(std::chrono::seconds(seconds)); }
+  void set_now(std::int64_t seconds) { clock_.set(seconds * 1000); }
 
   static std::string body_of(std::string_view file) {
     return read_testdata("smartrecruiters/testdata/" + std::string(file));
@@ -49,8 +48,7 @@ class SmartRecruitersTest : public ::testing::Test {
 
   // A delivery of `body` signed now under `key` for `event`.
   http::Request signed_request(std::string body, std::string event, const std::string& key) const {
-    const std::string ts =
-        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count());
+    const std::string ts = std::to_string(clock_.now_ms() / 1000);
     const std::string link = "<https://api.smartrecruiters.com/candidates/x>; rel=self";
     const std::string message = ts + "." + body + ".evt-1." + event + ".v201907." + link;
     const std::string sig = "v1=" + crypto::hex_encode(crypto::hmac_sha256(key, message));
@@ -79,8 +77,8 @@ class SmartRecruitersTest : public ::testing::Test {
         post_request(body_of(file), {{"event-name", std::move(event)}, {"event-id", std::move(event_id)}}));
   }
 
+  testing::ManualClock clock_;
   std::unique_ptr<Connector> connector_;
-  Clock::time_point now_;
   bj::value vectors_;
   std::string secret_;
   std::string newer_;

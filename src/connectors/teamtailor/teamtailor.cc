@@ -22,7 +22,7 @@ constexpr std::size_t kMaxSignatureLength = 1024;
 constexpr std::size_t kMaxIdLength = 100;
 constexpr std::size_t kMaxSignatureParts = 8;
 // Teamtailor does not retry, so a genuine delivery arrives within seconds of being signed.
-constexpr std::int64_t kToleranceSeconds = 300;
+constexpr common::FreshnessWindow kFreshness{.max_age_ms = 5 * 60 * 1000, .max_ahead_ms = 5 * 60 * 1000};
 // JSON:API page size (Teamtailor's maximum is 30) and the API version every request names.
 constexpr int kPageSize = 30;
 constexpr int kMaxPageNumber = 100000;
@@ -313,16 +313,12 @@ Verification check_v1(const SignatureValue& sig, const Envelope& envelope, const
 }
 
 Verification check_v2(const SignatureValue& sig, const Envelope& envelope, std::string_view body,
-                      const VerificationKeys& keys, std::int64_t now_seconds) {
+                      const VerificationKeys& keys, const Clock& clock) {
   auto parts = split_v2(sig.decoded, sig.where);
   if (!parts) return common::rejected(parts.error().message);
-  const std::int64_t t = std::stoll(parts->timestamp);
-  if (now_seconds - t > kToleranceSeconds)
-    return common::rejected(sig.where + " timestamp is " + std::to_string(now_seconds - t) +
-                            " s old (more than " + std::to_string(kToleranceSeconds) + " s)");
-  if (t - now_seconds > kToleranceSeconds)
-    return common::rejected(sig.where + " timestamp is " + std::to_string(t - now_seconds) +
-                            " s in the future");
+  const auto fresh = common::check_timestamp(clock, sig.where + " timestamp", parts->timestamp,
+                                             common::TimestampFormat::kUnixSeconds, kFreshness);
+  if (!fresh) return common::rejected(fresh.error().message);
   std::vector<std::string> provided;
   for (const auto& hex : parts->digests) {
     auto bytes = common::decode_hex_digest(hex, 32);
@@ -635,10 +631,9 @@ class TeamtailorConnector final : public Connector {
       return common::rejected("no signature: neither a body field \"signature\" nor a TT-Signature header");
     // Every signature present must hold, so a valid v1 cannot vouch for a body whose v2 was tampered with.
     Verification result;
-    const std::int64_t now_seconds = clock_.now_ms() / 1000;
     for (const auto& sig : *signatures) {
       Verification one =
-          sig.v2 ? check_v2(sig, *envelope, request.body, keys, now_seconds) : check_v1(sig, *envelope, keys);
+          sig.v2 ? check_v2(sig, *envelope, request.body, keys, clock_) : check_v1(sig, *envelope, keys);
       if (!one.ok) return one;
       if (!result.ok) {
         result = std::move(one);

@@ -13,16 +13,6 @@ using testing::post_request;
 using testing::read_testdata;
 using testing::read_testdata_json;
 
-class FixedClock final : public Clock {
- public:
-  explicit FixedClock(Millis now) : now_(now) {}
-  Millis now_ms() const override { return now_; }
-  void set(Millis now) { now_ = now; }
-
- private:
-  Millis now_;
-};
-
 class TeamtailorTest : public ::testing::Test {
  protected:
   TeamtailorTest()
@@ -62,7 +52,7 @@ class TeamtailorTest : public ::testing::Test {
   bj::value vectors_;
   std::string key_;
   std::int64_t now_;
-  FixedClock clock_;
+  testing::ManualClock clock_;
   std::unique_ptr<Connector> connector_;
 };
 
