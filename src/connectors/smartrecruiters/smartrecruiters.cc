@@ -595,9 +595,6 @@ class SmartRecruitersConnector final : public ListingConnector {
 
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
-    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
-    if (remote_id.empty()) return invalid("empty record id");
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();
     const std::string path = std::string(model == Model::kAtsCandidates ? "/candidates/" : "/jobs/") +

@@ -656,7 +656,6 @@ class TeamtailorConnector final : public Connector {
 
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
     if (!acceptable_id(remote_id)) return invalid("record ids are short alphanumeric strings");
     std::string path = resource_path(model) + "/" + common::encode_path_segment(remote_id);
     if (model == Model::kAtsCandidates) path += "?include=job-applications";
