@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "connectors/ashby/ashby_api.h"
+#include "connectors/ashby/ashby_records.h"
 #include "connectors/common/api.h"
 #include "connectors/common/verify.h"
 #include "core/json.h"

@@ -8,7 +8,7 @@
 #include "connectors/common/api.h"
 #include "connectors/common/records.h"
 #include "connectors/common/verify.h"
-#include "connectors/workable/workable_api.h"
+#include "connectors/workable/workable_records.h"
 #include "core/json.h"
 
 namespace tributary::connectors {

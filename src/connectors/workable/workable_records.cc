@@ -1,4 +1,4 @@
-#include "connectors/workable/workable_api.h"
+#include "connectors/workable/workable_records.h"
 
 #include <cctype>
 
