@@ -59,16 +59,14 @@ inline http::Request post_request(std::string body, HeaderList headers) {
 }
 
 // The shared fixture of a registered connector's webhook tests: the connector as `register_connector` adds
-// it, its testdata/vectors.json and the string `key_field` of that file (the webhook secret or token).
+// it, its testdata/vectors.json and that file's `secret` (the webhook secret or token).
 class RegisteredConnectorTest : public ::testing::Test {
  protected:
-  RegisteredConnectorTest(void (*register_connector)(Registry&), std::string tool,
-                          std::string_view key_field = "secret")
-      : tool_(std::move(tool)) {
+  RegisteredConnectorTest(void (*register_connector)(Registry&), std::string tool) : tool_(std::move(tool)) {
     register_connector(registry_);
     connector_ = registry_.find(tool_);
     vectors_ = read_testdata_json(tool_ + "/testdata/vectors.json");
-    secret_ = std::string(vectors_.at(key_field).as_string());
+    secret_ = std::string(vectors_.at("secret").as_string());
   }
 
   // A file of the connector's testdata/ folder.
