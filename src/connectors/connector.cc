@@ -109,7 +109,7 @@ Status Connector::delete_subscription(const ApiContext& /*ctx*/, const std::stri
 
 Result<std::optional<boost::json::object>> Connector::fetch(const ApiContext& ctx, Model model,
                                                             const std::string& remote_id) const {
-  if (!supports_records(model)) return fetch_record(ctx, model, remote_id);  // the "not supported" error
+  if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);  // "not supported"
   if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
   if (remote_id.empty())
     return make_error(ErrorKind::kInvalidArgument, std::string(display_name()) + ": empty record id");

@@ -193,6 +193,8 @@ class Connector {
   // present, null where the tool cannot fill it; "id" is the unified id; "changed_at" and
   // "remote_deleted_at" are left null for the store to fill). nullopt = the record no longer exists (404).
   // Errors: kUnauthorized (credentials rejected), kRateLimited (429 after bounded retries), kUpstream.
+  // Called through fetch(), which has checked what every tool needs: the model is one supports_records()
+  // accepts, ctx.client is set and remote_id is not empty; an override checks only the tool's own rules.
   // Default: kInvalidArgument "not supported".
   virtual Result<std::optional<boost::json::object>> fetch_record(const ApiContext& ctx, Model model,
                                                                   const std::string& remote_id) const;

@@ -10,7 +10,7 @@ namespace tributary::connectors {
 namespace {
 
 // A minimal manual connector to exercise the defaults.
-class FakeConnector final : public Connector {
+class FakeConnector : public Connector {
  public:
   std::string_view tool() const override { return "fake"; }
   std::string_view display_name() const override { return "Fake"; }
@@ -74,6 +74,48 @@ TEST(Connector, Defaults) {
   auto deleted = c.delete_subscription(ApiContext{}, "x");
   ASSERT_FALSE(deleted.ok());
   EXPECT_NE(deleted.error().message.find("not supported for manual tools"), std::string::npos);
+}
+
+// The fake reading jobs, counting the calls that reach its fetch_record.
+class RecordingConnector final : public FakeConnector {
+ public:
+  bool supports_records(Model model) const override { return model == Model::kAtsJobs; }
+  Result<std::optional<boost::json::object>> fetch_record(const ApiContext&, Model,
+                                                          const std::string& remote_id) const override {
+    ++calls;
+    if (remote_id == "gone") return std::optional<boost::json::object>{};
+    return std::optional<boost::json::object>(boost::json::object{{"remote_id", remote_id}});
+  }
+  mutable int calls = 0;
+};
+
+TEST(Connector, FetchGuardsOnceForEveryToolAndCompletesTheRecord) {
+  RecordingConnector c;
+  http::CurlClient client{http::CurlClientOptions{}};
+  ApiContext ctx;
+  ctx.client = &client;
+
+  auto unsupported = c.fetch(ctx, Model::kAtsCandidates, "7");
+  ASSERT_FALSE(unsupported.ok());
+  EXPECT_EQ(unsupported.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_EQ(unsupported.error().message, "Fake: reading ats_candidates records is not supported");
+  auto empty = c.fetch(ctx, Model::kAtsJobs, "");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_EQ(empty.error().message, "Fake: empty record id");
+  auto no_client = c.fetch(ApiContext{}, Model::kAtsJobs, "7");
+  ASSERT_FALSE(no_client.ok());
+  EXPECT_EQ(no_client.error().kind, ErrorKind::kInternal);
+  EXPECT_EQ(c.calls, 0) << "a guarded call reached the connector";
+
+  auto gone = c.fetch(ctx, Model::kAtsJobs, "gone");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+  auto got = c.fetch(ctx, Model::kAtsJobs, "7");
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_TRUE(check_record(Model::kAtsJobs, **got).missing.empty());
+  EXPECT_EQ(c.calls, 2);
 }
 
 TEST(Registry, AddFindAll) {

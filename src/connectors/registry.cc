@@ -31,21 +31,25 @@ std::vector<const Connector*> Registry::all() const {
   return out;
 }
 
+void register_builtin(Registry& registry, const Clock& clock) {
+  register_personio(registry);
+  registry.add(make_bamboohr_connector(clock));
+  register_hibob(registry);
+  register_workable(registry);
+  register_ashby(registry);
+  register_greenhouse(registry);
+  registry.add(make_smartrecruiters_connector(clock));
+  registry.add(make_lever_connector(clock));
+  register_recruitee(registry);
+  registry.add(make_teamtailor_connector(clock));
+}
+
 const Registry& builtin_registry() {
   // Built on first use (thread-safe since C++11); each connector is registered by an explicit call, so none
   // depends on a static initialiser the linker could drop.
   static const Registry kRegistry = [] {
     Registry r;
-    register_personio(r);
-    register_bamboohr(r);
-    register_hibob(r);
-    register_workable(r);
-    register_ashby(r);
-    register_greenhouse(r);
-    register_smartrecruiters(r);
-    register_lever(r);
-    register_recruitee(r);
-    register_teamtailor(r);
+    register_builtin(r, SystemClock::instance());
     return r;
   }();
   return kRegistry;

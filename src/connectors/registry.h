@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "connectors/connector.h"
+#include "core/clock.h"
 
 namespace tributary::connectors {
 
@@ -21,7 +22,11 @@ class Registry {
   std::vector<std::unique_ptr<Connector>> connectors_;
 };
 
-// The registry with every built-in connector.
+// Adds every built-in connector to `registry`, in a fixed order; the connectors that check how fresh a signed
+// send time is read it from `clock`, which must outlive the registry (tests pass a clock they set).
+void register_builtin(Registry& registry, const Clock& clock);
+
+// The registry with every built-in connector, on the system clock.
 const Registry& builtin_registry();
 
 }  // namespace tributary::connectors

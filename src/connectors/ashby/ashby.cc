@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "connectors/ashby/ashby_api.h"
+#include "connectors/ashby/ashby_records.h"
 #include "connectors/common/api.h"
 #include "connectors/common/verify.h"
 #include "core/json.h"
@@ -235,8 +235,6 @@ class AshbyConnector final : public Connector {
 
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
-    if (remote_id.empty()) return invalid("empty record id");
     const bool candidates = model == Model::kAtsCandidates;
     auto answer = ashby::call(ctx, candidates ? "candidate.info" : "job.info", bj::object{{"id", remote_id}});
     if (!answer) return permission_for(model, answer.error());

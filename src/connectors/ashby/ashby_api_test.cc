@@ -373,7 +373,7 @@ TEST_F(AshbyApiTest, GoneUnauthorizedAndRateLimitedRecords) {
   ASSERT_FALSE(exhausted.ok());
   EXPECT_EQ(exhausted.error().kind, ErrorKind::kRateLimited);
 
-  EXPECT_FALSE(connector_->fetch_record(ctx_, Model::kHrisEmployees, "x").ok());
+  EXPECT_FALSE(connector_->fetch(ctx_, Model::kHrisEmployees, "x").ok());
 }
 
 TEST_F(AshbyApiTest, ListsAcrossPagesWithTheCursor) {

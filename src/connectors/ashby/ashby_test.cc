@@ -23,60 +23,6 @@ class AshbyTest : public testing::RegisteredConnectorTest {
   }
 };
 
-TEST_F(AshbyTest, Declaration) {
-  ASSERT_NE(connector_, nullptr);
-  EXPECT_EQ(connector_->tool(), "ashby");
-  EXPECT_EQ(connector_->display_name(), "Ashby");
-  EXPECT_EQ(connector_->category(), Category::kAts);
-  EXPECT_EQ(connector_->subscription_mode(), SubscriptionMode::kApi);
-  EXPECT_TRUE(connector_->we_choose_secret());
-  EXPECT_EQ(connector_->credential_keys(), (std::vector<std::string>{"api_key"}));
-  EXPECT_EQ(connector_->default_base_url({}), "https://api.ashbyhq.com");
-  EXPECT_EQ(connector_->accepted_status(), 200);
-  EXPECT_TRUE(connector_->supports_records(Model::kAtsCandidates));
-  EXPECT_TRUE(connector_->supports_records(Model::kAtsJobs));
-  EXPECT_FALSE(connector_->supports_records(Model::kHrisEmployees));
-  // The ping is signed like every other delivery: it is parsed after verification, not answered before it.
-  EXPECT_FALSE(connector_->handshake(signed_request(body_of("ping.json"))).has_value());
-}
-
-TEST_F(AshbyTest, OneSubscriptionPerWebhookType) {
-  auto plan = connector_->plan_subscriptions({Model::kAtsCandidates, Model::kAtsJobs});
-  EXPECT_EQ(plan, (std::vector<std::vector<std::string>>{{"applicationSubmit"},
-                                                         {"candidateDelete"},
-                                                         {"jobPostingUpdate"},
-                                                         {"jobPostingPublish"},
-                                                         {"jobPostingUnpublish"}}));
-  EXPECT_EQ(connector_->plan_subscriptions({Model::kAtsCandidates}),
-            (std::vector<std::vector<std::string>>{{"applicationSubmit"}, {"candidateDelete"}}));
-  EXPECT_TRUE(connector_->plan_subscriptions({Model::kHrisEmployees}).empty());
-  // jobUpdate is not a webhookType webhook.create accepts: it must never be planned.
-  for (const auto& group : connector_->plan_subscriptions({Model::kAtsJobs}))
-    EXPECT_NE(group.front(), "jobUpdate");
-}
-
-TEST_F(AshbyTest, DocumentedPayloadsVerifyAndParse) {
-  const auto& cases = vectors_.at("cases").as_array();
-  ASSERT_GE(cases.size(), 9u);
-  for (const auto& c : cases) {
-    const std::string file(c.at("body_file").as_string());
-    SCOPED_TRACE(file);
-    http::Request r =
-        post_request(body_of(file), {{"Content-Type", "application/json"},
-                                     {"Ashby-Signature", std::string(c.at("signature").as_string())}});
-    Verification v = verify(r);
-    EXPECT_TRUE(v.ok) << v.reason;
-    EXPECT_EQ(v.scheme, "hmac-sha256 hex in Ashby-Signature (sha256=<hex>)");
-
-    auto parsed = connector_->parse(r);
-    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
-    EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
-    EXPECT_EQ(parsed->is_ping, c.at("is_ping").as_bool());
-    EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
-    testing::expect_events(parsed->events, c.at("events"));
-  }
-}
-
 TEST_F(AshbyTest, PublishAndItsCompanionUpdateAreOneUnifiedEvent) {
   // Both parse to their own event; the update names the deliveries that make it redundant (the processor
   // waits for them and drops the update when one came), whatever came first and on whichever node.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <memory>
 #include <set>
 
@@ -23,8 +22,7 @@ constexpr std::string_view kSignatureHeader = "X-BambooHR-Signature";
 constexpr std::string_view kTimestampHeader = "X-BambooHR-Timestamp";
 // How far X-BambooHR-Timestamp may lie from our clock. BambooHR signs each attempt when it sends it (retries
 // come minutes apart and are signed anew), so a delivery older than this is a replay.
-constexpr Millis kFreshnessWindowMs = 5 * 60 * 1000;
-constexpr std::size_t kMaxTimestampLength = 40;
+constexpr common::FreshnessWindow kFreshness{.max_age_ms = 5 * 60 * 1000, .max_ahead_ms = 5 * 60 * 1000};
 // The whole time-off history: BambooHR requires a date range and has no "all" form.
 constexpr std::string_view kTimeOffStart = "1900-01-01";
 constexpr std::string_view kTimeOffEnd = "2100-12-31";
@@ -59,27 +57,6 @@ Result<std::string> company_domain(const ApiContext& ctx) {
   if (!valid_company_domain(*domain))
     return invalid("company_domain must be the account's subdomain (letters, digits, '-')");
   return domain;
-}
-
-// X-BambooHR-Timestamp: Unix seconds (milliseconds tolerated) or an ISO-8601 date-time, whose offset may be
-// written "+0000" as in BambooHR's payloads.
-std::optional<Millis> parse_timestamp(std::string_view text) {
-  text = common::trim(text);
-  if (text.empty() || text.size() > kMaxTimestampLength) return std::nullopt;
-  if (std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
-    std::int64_t value = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
-    return text.size() >= 13 ? value : value * 1000;
-  }
-  std::string iso(text);
-  const std::size_t n = iso.size();
-  if (n > 5 && (iso[n - 5] == '+' || iso[n - 5] == '-') &&
-      std::all_of(iso.end() - 4, iso.end(), [](unsigned char c) { return std::isdigit(c) != 0; }) &&
-      iso.find('T') != std::string::npos)
-    iso.insert(n - 2, ":");
-  if (iso.find('T') == std::string::npos) return std::nullopt;  // a bare date is not a send time
-  return parse_iso8601(iso);
 }
 
 class BambooHrConnector final : public Connector {
@@ -150,9 +127,11 @@ class BambooHrConnector final : public Connector {
     auto provided = common::decode_hex_digest(common::trim(*signature), 32);
     if (!provided) return common::rejected(std::string(kSignatureHeader) + ": " + provided.error().message);
 
-    auto sent_at = parse_timestamp(*timestamp);
-    if (!sent_at)
-      return common::rejected(std::string(kTimestampHeader) + " is not a Unix time or ISO-8601 date-time");
+    // Public code sends the timestamp as Unix seconds (milliseconds tolerated), one example as ISO-8601 with
+    // the offset written "+0000" as in BambooHR's payloads.
+    const auto fresh = common::check_timestamp(clock_, kTimestampHeader, *timestamp,
+                                               common::TimestampFormat::kUnixOrIso8601, kFreshness);
+    if (!fresh) return common::rejected(fresh.error().message);
 
     // The signature covers the body followed by the timestamp exactly as sent.
     std::string message = request.body;
@@ -163,12 +142,7 @@ class BambooHrConnector final : public Connector {
       return common::rejected(std::string(kSignatureHeader) +
                               " does not match the body and timestamp signed with the webhook's private key");
 
-    const Millis skew = clock_.now_ms() - *sent_at;
-    if (skew > kFreshnessWindowMs)
-      return common::rejected(std::string(kTimestampHeader) + " is older than 5 minutes");
-    if (skew < -kFreshnessWindowMs)
-      return common::rejected(std::string(kTimestampHeader) + " is more than 5 minutes in the future");
-    // Public code sends the timestamp as Unix seconds, one example as ISO-8601: say which form arrived.
+    // Say which form arrived.
     const std::string_view ts = common::trim(*timestamp);
     const bool numeric =
         std::all_of(ts.begin(), ts.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
@@ -283,9 +257,6 @@ class BambooHrConnector final : public Connector {
 
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
-    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
-    if (remote_id.empty()) return invalid("empty record id");
     auto auth = basic_auth(ctx);
     if (!auth) return auth.error();
 

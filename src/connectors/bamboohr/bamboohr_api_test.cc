@@ -254,7 +254,7 @@ TEST_F(BambooHrApiTest, MissingEmployeesAndRejectedKeys) {
 
   fake_.set("GET /api/v1/employees/*", 500, "");
   EXPECT_EQ(connector_->fetch_record(ctx_, Model::kHrisEmployees, "1").error().kind, ErrorKind::kUpstream);
-  EXPECT_EQ(connector_->fetch_record(ctx_, Model::kAtsJobs, "1").error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_EQ(connector_->fetch(ctx_, Model::kAtsJobs, "1").error().kind, ErrorKind::kInvalidArgument);
   ctx_.credentials["company_domain"] = "evil.example.com/";
   EXPECT_EQ(connector_->fetch_record(ctx_, Model::kHrisEmployees, "1").error().kind,
             ErrorKind::kInvalidArgument);

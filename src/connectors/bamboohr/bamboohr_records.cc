@@ -58,93 +58,112 @@ bj::value job_title(const bj::object& e) {
   return title.is_null() ? text(e.if_contains("jobTitleName")) : title;
 }
 
-}  // namespace
-
-bj::object map_employee(const ApiContext& ctx, const bj::object& e, const std::string& remote_id) {
+// displayName, or the preferred (else first) name followed by the last name.
+bj::value display_name(const bj::object& e) {
+  bj::value display = text(e.if_contains("displayName"));
   const bj::value first = text(e.if_contains("firstName"));
   const bj::value last = text(e.if_contains("lastName"));
-  bj::value display = text(e.if_contains("displayName"));
-  if (display.is_null() && (first.is_string() || last.is_string())) {
-    const bj::value preferred = text(e.if_contains("preferredName"));
-    std::string name = preferred.is_string() ? std::string(preferred.get_string())
-                       : first.is_string()   ? std::string(first.get_string())
-                                             : std::string();
-    if (last.is_string()) name += (name.empty() ? "" : " ") + std::string(last.get_string());
-    display = bj::value(name);
-  }
-  bj::value manager_id = nullptr;
-  if (const bj::value supervisor = text(e.if_contains("supervisorEId")); supervisor.is_string())
-    manager_id = common::unified_id(ctx.integration_id, "hris_employees", supervisor.get_string());
+  if (!display.is_null() || (!first.is_string() && !last.is_string())) return display;
+  const bj::value preferred = text(e.if_contains("preferredName"));
+  std::string name = preferred.is_string() ? std::string(preferred.get_string())
+                     : first.is_string()   ? std::string(first.get_string())
+                                           : std::string();
+  if (last.is_string()) name += (name.empty() ? "" : " ") + std::string(last.get_string());
+  return bj::value(name);
+}
 
-  bj::array groups;
+bj::value manager_id(const ApiContext& ctx, const bj::object& e) {
+  const bj::value supervisor = text(e.if_contains("supervisorEId"));
+  if (!supervisor.is_string()) return nullptr;
+  return bj::value(common::unified_id(ctx.integration_id, "hris_employees", supervisor.get_string()));
+}
+
+// The department and the division the employee belongs to.
+bj::array groups(const ApiContext& ctx, const bj::object& e) {
+  bj::array out;
   auto add_group = [&](std::string_view key, std::string_view kind, const char* type) {
     const bj::value name = text(e.if_contains(key));
     if (!name.is_string()) return;
     // BambooHR names departments and divisions by their label only; the label is their remote id.
     const std::string remote = std::string(kind) + ":" + std::string(name.get_string());
-    groups.push_back(bj::object{{"id", common::unified_id(ctx.integration_id, "hris_groups", remote)},
-                                {"remote_id", name},
-                                {"name", name},
-                                {"type", type == nullptr ? bj::value(nullptr) : bj::value(type)}});
+    out.push_back(bj::object{{"id", common::unified_id(ctx.integration_id, "hris_groups", remote)},
+                             {"remote_id", name},
+                             {"name", name},
+                             {"type", type == nullptr ? bj::value(nullptr) : bj::value(type)}});
   };
   add_group("department", "department", "DEPARTMENT");
   add_group("division", "division", nullptr);
+  return out;
+}
 
-  bj::value home = nullptr;
-  {
-    bj::object address{
-        {"street_1", text(e.if_contains("address1"))}, {"street_2", text(e.if_contains("address2"))},
-        {"city", text(e.if_contains("city"))},         {"state", text(e.if_contains("state"))},
-        {"zip_code", text(e.if_contains("zipcode"))},  {"country", text(e.if_contains("country"))}};
-    bool any = false;
-    for (const auto& kv : address)
-      any = any || !kv.value().is_null();
-    if (any) home = std::move(address);
-  }
+// The home address, or null when none of its fields is filled in.
+bj::value home_address(const bj::object& e) {
+  bj::object address{
+      {"street_1", text(e.if_contains("address1"))}, {"street_2", text(e.if_contains("address2"))},
+      {"city", text(e.if_contains("city"))},         {"state", text(e.if_contains("state"))},
+      {"zip_code", text(e.if_contains("zipcode"))},  {"country", text(e.if_contains("country"))}};
+  for (const auto& kv : address)
+    if (!kv.value().is_null()) return bj::value(std::move(address));
+  return nullptr;
+}
 
+bj::value gender(const bj::object& e) {
+  return one_of(e.if_contains("gender"), {{"Male", "MALE"},
+                                          {"Female", "FEMALE"},
+                                          {"Nonbinary", "NON_BINARY"},
+                                          {"Non-binary", "NON_BINARY"},
+                                          {"Non-Binary", "NON_BINARY"}});
+}
+
+bj::value marital_status(const bj::object& e) {
+  return one_of(e.if_contains("maritalStatus"), {{"Single", "SINGLE"},
+                                                 {"Married", "MARRIED"},
+                                                 {"Domestic Partnership", "DOMESTIC_PARTNERSHIP"},
+                                                 {"Widowed", "WIDOWED"},
+                                                 {"Divorced", "DIVORCED"},
+                                                 {"Separated", "SEPARATED"}});
+}
+
+bj::value employment_type(const bj::object& e) {
+  return one_of(e.if_contains("employmentHistoryStatus"), {{"Full-Time", "FULL_TIME"},
+                                                           {"Full Time", "FULL_TIME"},
+                                                           {"Part-Time", "PART_TIME"},
+                                                           {"Part Time", "PART_TIME"},
+                                                           {"Contractor", "CONTRACT"},
+                                                           {"Contract", "CONTRACT"},
+                                                           {"Intern", "INTERNSHIP"},
+                                                           {"Freelance", "FREELANCE"}});
+}
+
+}  // namespace
+
+bj::object map_employee(const ApiContext& ctx, const bj::object& e, const std::string& remote_id) {
   return bj::object{
       {"id", common::unified_id(ctx.integration_id, "hris_employees", remote_id)},
       {"remote_id", remote_id},
       {"employee_number", text(e.if_contains("employeeNumber"))},
-      {"first_name", first},
-      {"last_name", last},
+      {"first_name", text(e.if_contains("firstName"))},
+      {"last_name", text(e.if_contains("lastName"))},
       {"nationality", nullptr},
-      {"display_full_name", std::move(display)},
+      {"display_full_name", display_name(e)},
       {"job_title", job_title(e)},
       {"work_email", text(e.if_contains("workEmail"))},
       {"personal_email", text(e.if_contains("homeEmail"))},
       {"mobile_phone_number", text(e.if_contains("mobilePhone"))},
       {"ssn", nullptr},
       {"tax_id", nullptr},
-      {"gender", one_of(e.if_contains("gender"), {{"Male", "MALE"},
-                                                  {"Female", "FEMALE"},
-                                                  {"Nonbinary", "NON_BINARY"},
-                                                  {"Non-binary", "NON_BINARY"},
-                                                  {"Non-Binary", "NON_BINARY"}})},
+      {"gender", gender(e)},
       {"ethnicity", nullptr},
-      {"marital_status",
-       one_of(e.if_contains("maritalStatus"), {{"Single", "SINGLE"},
-                                               {"Married", "MARRIED"},
-                                               {"Domestic Partnership", "DOMESTIC_PARTNERSHIP"},
-                                               {"Widowed", "WIDOWED"},
-                                               {"Divorced", "DIVORCED"},
-                                               {"Separated", "SEPARATED"}})},
+      {"marital_status", marital_status(e)},
       {"employment_status",
        one_of(e.if_contains("status"), {{"Active", "ACTIVE"}, {"Inactive", "INACTIVE"}})},
-      {"employment_type", one_of(e.if_contains("employmentHistoryStatus"), {{"Full-Time", "FULL_TIME"},
-                                                                            {"Full Time", "FULL_TIME"},
-                                                                            {"Part-Time", "PART_TIME"},
-                                                                            {"Part Time", "PART_TIME"},
-                                                                            {"Contractor", "CONTRACT"},
-                                                                            {"Contract", "CONTRACT"},
-                                                                            {"Intern", "INTERNSHIP"},
-                                                                            {"Freelance", "FREELANCE"}})},
+      {"employment_type", employment_type(e)},
       {"weekly_hours", nullptr},
       {"avatar", text(e.if_contains("photoUrl"))},
       {"work_location_id", nullptr},
       {"legal_entity_id", nullptr},
-      {"manager_id", std::move(manager_id)},
-      {"home_address", std::move(home)},
+      {"manager_id", manager_id(ctx, e)},
+      {"home_address", home_address(e)},
       {"bank_accounts", nullptr},
       {"date_of_birth", date(e.if_contains("dateOfBirth"))},
       {"start_date", date(e.if_contains("hireDate"))},
@@ -156,7 +175,7 @@ bj::object map_employee(const ApiContext& ctx, const bj::object& e, const std::s
       {"employments", bj::array{}},
       {"time_off_balances", bj::array{}},
       {"manager", nullptr},
-      {"groups", std::move(groups)},
+      {"groups", groups(ctx, e)},
       {"legal_entity", nullptr},
       {"work_location", nullptr},
   };

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
@@ -15,6 +16,7 @@
 
 #include "connectors/model.h"
 #include "connectors/registry.h"
+#include "core/clock.h"
 #include "http/message.h"
 
 namespace tributary::connectors::testing {
@@ -33,6 +35,18 @@ inline boost::json::value read_testdata_json(std::string_view relative) {
   return boost::json::parse(read_testdata(relative));
 }
 
+// A clock that reads what a test set it to (freshness checks of signed send times).
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(Millis now = 0) : now_(now) {}
+  Millis now_ms() const override { return now_.load(); }
+  void set(Millis now) { now_.store(now); }
+  void advance(Millis by) { now_.fetch_add(by); }
+
+ private:
+  std::atomic<Millis> now_;
+};
+
 inline http::Request post_request(std::string body, HeaderList headers) {
   http::Request r;
   r.method = "POST";
@@ -45,16 +59,14 @@ inline http::Request post_request(std::string body, HeaderList headers) {
 }
 
 // The shared fixture of a registered connector's webhook tests: the connector as `register_connector` adds
-// it, its testdata/vectors.json and the string `key_field` of that file (the webhook secret or token).
+// it, its testdata/vectors.json and that file's `secret` (the webhook secret or token).
 class RegisteredConnectorTest : public ::testing::Test {
  protected:
-  RegisteredConnectorTest(void (*register_connector)(Registry&), std::string tool,
-                          std::string_view key_field = "secret")
-      : tool_(std::move(tool)) {
+  RegisteredConnectorTest(void (*register_connector)(Registry&), std::string tool) : tool_(std::move(tool)) {
     register_connector(registry_);
     connector_ = registry_.find(tool_);
     vectors_ = read_testdata_json(tool_ + "/testdata/vectors.json");
-    secret_ = std::string(vectors_.at(key_field).as_string());
+    secret_ = std::string(vectors_.at("secret").as_string());
   }
 
   // A file of the connector's testdata/ folder.

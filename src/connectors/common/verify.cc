@@ -1,6 +1,8 @@
 #include "connectors/common/verify.h"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "core/crypto.h"
 
@@ -82,6 +84,85 @@ std::string compute_hmac(DigestAlgorithm algorithm, std::string_view key, std::s
 
 std::size_t digest_size(DigestAlgorithm algorithm) {
   return algorithm == DigestAlgorithm::kSha512 ? 64 : 32;
+}
+
+namespace {
+
+// Digits only, at most 16 of them (milliseconds until the year 318857): nullopt otherwise.
+std::optional<std::int64_t> parse_unix(std::string_view text) {
+  if (text.empty() || text.size() > 16 ||
+      !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
+    return std::nullopt;
+  std::int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// Unix seconds must fit 12 digits (year 33658); more is a misread unit.
+constexpr std::size_t kMaxSecondsDigits = 12;
+constexpr std::size_t kMinMillisecondsDigits = 13;
+
+std::optional<Millis> parse_send_time(std::string_view text, TimestampFormat format) {
+  switch (format) {
+    case TimestampFormat::kUnixSeconds: {
+      if (text.size() > kMaxSecondsDigits) return std::nullopt;
+      auto seconds = parse_unix(text);
+      return seconds ? std::optional<Millis>(*seconds * 1000) : std::nullopt;
+    }
+    case TimestampFormat::kUnixMilliseconds:
+      return parse_unix(text);
+    case TimestampFormat::kUnixOrIso8601:
+      if (auto number = parse_unix(text))
+        return text.size() >= kMinMillisecondsDigits ? *number : *number * 1000;
+      if (text.find('T') == std::string_view::npos) return std::nullopt;  // a bare date is not a send time
+      return parse_iso8601(text);
+  }
+  return std::nullopt;
+}
+
+std::string_view format_name(TimestampFormat format) {
+  switch (format) {
+    case TimestampFormat::kUnixSeconds:
+      return "a Unix time in seconds";
+    case TimestampFormat::kUnixMilliseconds:
+      return "a Unix time in milliseconds";
+    case TimestampFormat::kUnixOrIso8601:
+      return "a Unix time or ISO-8601 date-time";
+  }
+  return "a time";
+}
+
+// "72 hours", "5 minutes", "90 s".
+std::string duration_text(Millis ms) {
+  constexpr Millis kHour = 3600 * 1000;
+  constexpr Millis kMinute = 60 * 1000;
+  auto plural = [](Millis n, std::string_view unit) {
+    return std::to_string(n) + " " + std::string(unit) + (n == 1 ? "" : "s");
+  };
+  if (ms >= kHour && ms % kHour == 0) return plural(ms / kHour, "hour");
+  if (ms >= kMinute && ms % kMinute == 0) return plural(ms / kMinute, "minute");
+  return std::to_string(ms / 1000) + " s";
+}
+
+}  // namespace
+
+Result<Millis> check_timestamp(const Clock& clock, std::string_view what, std::string_view text,
+                               TimestampFormat format, FreshnessWindow window) {
+  const auto sent = parse_send_time(trim(text), format);
+  if (!sent)
+    return make_error(ErrorKind::kUnauthorized,
+                      std::string(what) + " is not " + std::string(format_name(format)));
+  const Millis age = clock.now_ms() - *sent;
+  if (age > window.max_age_ms)
+    return make_error(ErrorKind::kUnauthorized, std::string(what) + " is older than " +
+                                                    duration_text(window.max_age_ms) + " (" +
+                                                    std::to_string(age / 1000) + " s old)");
+  if (-age > window.max_ahead_ms)
+    return make_error(ErrorKind::kUnauthorized, std::string(what) + " is more than " +
+                                                    duration_text(window.max_ahead_ms) + " in the future (" +
+                                                    std::to_string(-age / 1000) + " s ahead)");
+  return *sent;
 }
 
 Verification verified(std::string scheme, std::size_t secret_index) {

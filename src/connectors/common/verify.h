@@ -1,8 +1,9 @@
 // Shared building blocks for verifying inbound webhooks: single-header extraction (missing and duplicated
 // headers are both rejected, so an attacker cannot smuggle a second signature past a proxy that keeps only
 // one), prefix parsing, digest decoding with exact length checks, and secret matching across a rotation
-// window. Every comparison of a signature or token goes through crypto::constant_time_equal. Thread-safety:
-// stateless free functions.
+// window, and the freshness check of a signed send time. Every comparison of a signature or token goes
+// through crypto::constant_time_equal. Thread-safety: stateless free functions (the clock given must be
+// thread-safe).
 #pragma once
 
 #include <cstddef>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "connectors/connector.h"
+#include "core/clock.h"
 #include "core/result.h"
 #include "http/message.h"
 
@@ -78,6 +80,30 @@ Verification verify_hmac_header(const HmacHeaderScheme& scheme, const http::Requ
 
 std::string compute_hmac(DigestAlgorithm algorithm, std::string_view key, std::string_view message);
 std::size_t digest_size(DigestAlgorithm algorithm);
+
+// How a vendor writes the send time it signs.
+enum class TimestampFormat {
+  kUnixSeconds,       // "1574080897"
+  kUnixMilliseconds,  // "1480114256364"
+  // Unix seconds (milliseconds from 13 digits on) or an ISO-8601 date-time with an offset ("+00:00" or
+  // "+0000"); a bare date is not a send time.
+  kUnixOrIso8601,
+};
+
+// How far a signed send time may lie from our clock: older than max_age_ms it is a replay (or a retry past
+// the vendor's schedule), further ahead than max_ahead_ms it comes from a clock too wrong to trust. Both
+// limits are accepted.
+struct FreshnessWindow {
+  Millis max_age_ms = 0;
+  Millis max_ahead_ms = 0;
+};
+
+// The send time in `text` (as the vendor sent it; spaces and tabs around it ignored) when it is readable in
+// `format` and lies within `window` of clock.now_ms(). Otherwise kUnauthorized, with `what` (the header or
+// field) named: "<what> is not a Unix time in seconds", "<what> is older than 5 minutes (301 s old)",
+// "<what> is more than 5 minutes in the future (301 s ahead)".
+Result<Millis> check_timestamp(const Clock& clock, std::string_view what, std::string_view text,
+                               TimestampFormat format, FreshnessWindow window);
 
 // Builds Verification values.
 Verification verified(std::string scheme, std::size_t secret_index);

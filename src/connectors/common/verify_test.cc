@@ -94,5 +94,81 @@ TEST(Verify, HmacHeaderSchemeBase64Sha512) {
   EXPECT_NE(v.reason.find("32 bytes, expected 64"), std::string::npos) << v.reason;
 }
 
+TEST(Verify, CheckTimestampAcceptsAFreshSendTime) {
+  testing::ManualClock clock(1'700'000'000'000);
+  const FreshnessWindow window{.max_age_ms = 5 * 60 * 1000, .max_ahead_ms = 60 * 1000};
+  auto at = check_timestamp(clock, "X-Time", " 1700000000 ", TimestampFormat::kUnixSeconds, window);
+  ASSERT_TRUE(at.ok()) << at.error().message;
+  EXPECT_EQ(*at, 1'700'000'000'000);
+  // Both limits are accepted.
+  EXPECT_TRUE(check_timestamp(clock, "X-Time", "1699999700", TimestampFormat::kUnixSeconds, window).ok());
+  EXPECT_TRUE(check_timestamp(clock, "X-Time", "1700000060", TimestampFormat::kUnixSeconds, window).ok());
+  EXPECT_EQ(*check_timestamp(clock, "X-Time", "1699999999123", TimestampFormat::kUnixMilliseconds, window),
+            1'699'999'999'123);
+  // Unix or ISO-8601: 13 digits and more are milliseconds; "+0000" is an offset.
+  EXPECT_EQ(*check_timestamp(clock, "X-Time", "1700000000", TimestampFormat::kUnixOrIso8601, window),
+            1'700'000'000'000);
+  EXPECT_EQ(*check_timestamp(clock, "X-Time", "1700000000001", TimestampFormat::kUnixOrIso8601, window),
+            1'700'000'000'001);
+  EXPECT_EQ(
+      *check_timestamp(clock, "X-Time", "2023-11-14T22:13:20+0000", TimestampFormat::kUnixOrIso8601, window),
+      1'700'000'000'000);
+  EXPECT_EQ(
+      *check_timestamp(clock, "X-Time", "2023-11-14T23:13:20+01:00", TimestampFormat::kUnixOrIso8601, window),
+      1'700'000'000'000);
+}
+
+TEST(Verify, CheckTimestampRejectsTooOldAndTooFarInTheFuture) {
+  testing::ManualClock clock(1'700'000'000'000);
+  const FreshnessWindow window{.max_age_ms = 72LL * 3600 * 1000, .max_ahead_ms = 5 * 60 * 1000};
+  auto old =
+      check_timestamp(clock, "triggeredAt", "1699740799999", TimestampFormat::kUnixMilliseconds, window);
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_EQ(old.error().message, "triggeredAt is older than 72 hours (259200 s old)");
+  auto ahead =
+      check_timestamp(clock, "triggeredAt", "1700000301000", TimestampFormat::kUnixMilliseconds, window);
+  ASSERT_FALSE(ahead.ok());
+  EXPECT_EQ(ahead.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_EQ(ahead.error().message, "triggeredAt is more than 5 minutes in the future (301 s ahead)");
+  // The clock moves on: what was fresh goes stale.
+  ASSERT_TRUE(check_timestamp(clock, "t", "1700000000000", TimestampFormat::kUnixMilliseconds, window).ok());
+  clock.advance(73LL * 3600 * 1000);
+  EXPECT_FALSE(check_timestamp(clock, "t", "1700000000000", TimestampFormat::kUnixMilliseconds, window).ok());
+  // A window that is not whole minutes is said in seconds.
+  auto odd = check_timestamp(clock, "t", "1", TimestampFormat::kUnixSeconds, {.max_age_ms = 90'000});
+  ASSERT_FALSE(odd.ok());
+  EXPECT_NE(odd.error().message.find("older than 90 s"), std::string::npos) << odd.error().message;
+}
+
+TEST(Verify, CheckTimestampRejectsUnparsableText) {
+  testing::ManualClock clock(1'700'000'000'000);
+  const FreshnessWindow window{.max_age_ms = 300'000, .max_ahead_ms = 300'000};
+  struct Case {
+    std::string text;
+    TimestampFormat format;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"", TimestampFormat::kUnixSeconds, "X-Time is not a Unix time in seconds"},
+      {"yesterday", TimestampFormat::kUnixSeconds, "X-Time is not a Unix time in seconds"},
+      {"-1700000000", TimestampFormat::kUnixSeconds, "X-Time is not a Unix time in seconds"},
+      {"1700000000.5", TimestampFormat::kUnixSeconds, "X-Time is not a Unix time in seconds"},
+      {"1700000000000", TimestampFormat::kUnixSeconds, "X-Time is not a Unix time in seconds"},
+      {"12a", TimestampFormat::kUnixMilliseconds, "X-Time is not a Unix time in milliseconds"},
+      {std::string(17, '1'), TimestampFormat::kUnixMilliseconds, "X-Time is not a Unix time in milliseconds"},
+      {"2023-11-14", TimestampFormat::kUnixOrIso8601, "X-Time is not a Unix time or ISO-8601 date-time"},
+      {"2023-11-14T22:13:20+0", TimestampFormat::kUnixOrIso8601,
+       "X-Time is not a Unix time or ISO-8601 date-time"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto got = check_timestamp(clock, "X-Time", c.text, c.format, window);
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.error().kind, ErrorKind::kUnauthorized);
+    EXPECT_EQ(got.error().message, c.message);
+  }
+}
+
 }  // namespace
 }  // namespace tributary::connectors::common

@@ -546,8 +546,6 @@ class GreenhouseConnector final : public ListingConnector {
   // (and the job's posts); an empty list means the record is gone.
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
-    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
     if (!numeric(remote_id))
       return make_error(ErrorKind::kInvalidArgument, "Greenhouse: record ids are numbers");
     auto session = open_session(ctx);

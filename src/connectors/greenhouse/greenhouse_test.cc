@@ -24,45 +24,6 @@ class GreenhouseTest : public testing::RegisteredConnectorTest {
   }
 };
 
-TEST_F(GreenhouseTest, Declaration) {
-  ASSERT_NE(connector_, nullptr);
-  EXPECT_EQ(connector_->tool(), "greenhouse");
-  EXPECT_EQ(connector_->display_name(), "Greenhouse");
-  EXPECT_EQ(connector_->category(), Category::kAts);
-  EXPECT_EQ(connector_->subscription_mode(), SubscriptionMode::kManual);
-  EXPECT_TRUE(connector_->we_choose_secret());
-  EXPECT_EQ(connector_->credential_keys(),
-            (std::vector<std::string>{"client_id", "client_secret", "user_id"}));
-  EXPECT_EQ(connector_->default_base_url({}), "https://harvest.greenhouse.io/v3");
-  EXPECT_EQ(connector_->accepted_status(), 200);
-  EXPECT_FALSE(connector_->handshake(signed_request(body_of("ping.json"))).has_value());
-}
-
-// The table: every documented payload verifies with its independently computed signature and parses to the
-// expected unified events.
-TEST_F(GreenhouseTest, DocumentedPayloadsVerifyAndParse) {
-  const auto& cases = vectors_.at("cases").as_array();
-  ASSERT_GE(cases.size(), 10u);
-  for (const auto& c : cases) {
-    const std::string file(c.at("body_file").as_string());
-    SCOPED_TRACE(file);
-    http::Request r =
-        post_request(body_of(file), {{"Content-Type", "application/json"},
-                                     {"Signature", std::string(c.at("signature").as_string())},
-                                     {"Greenhouse-Event-ID", std::string(c.at("event_id").as_string())}});
-    Verification v = verify(r);
-    EXPECT_TRUE(v.ok) << v.reason;
-    EXPECT_EQ(v.scheme, "hmac-sha256 hex in Signature (sha256 <hex>)");
-
-    auto parsed = connector_->parse(r);
-    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
-    EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
-    EXPECT_EQ(parsed->is_ping, c.at("is_ping").as_bool());
-    EXPECT_EQ(parsed->delivery_id, c.at("event_id").as_string());
-    testing::expect_events(parsed->events, c.at("events"));
-  }
-}
-
 TEST_F(GreenhouseTest, TamperedBodyIsRejected) {
   http::Request r = signed_request(body_of("delete_candidate.json"));
   ASSERT_TRUE(verify(r).ok);
@@ -263,24 +224,6 @@ TEST_F(GreenhouseTest, MalformedBodiesAreInvalidArgument) {
     EXPECT_EQ(parsed.error().kind, ErrorKind::kInvalidArgument);
     EXPECT_FALSE(parsed.error().message.empty());
   }
-}
-
-TEST_F(GreenhouseTest, PlansOnlyTheEventsOfEnabledModels) {
-  using Events = std::vector<std::string>;
-  EXPECT_EQ(vendor_events_for(*connector_, {Model::kAtsJobs}),
-            (Events{"job_updated", "job_post_updated", "job_post_created", "job_post_deleted"}));
-  EXPECT_EQ(vendor_events_for(*connector_, {Model::kAtsCandidates}),
-            (Events{"new_candidate_application", "delete_candidate"}));
-  EXPECT_EQ(vendor_events_for(*connector_, {Model::kAtsCandidates, Model::kAtsJobs}),
-            (Events{"new_candidate_application", "delete_candidate", "job_updated", "job_post_updated",
-                    "job_post_created", "job_post_deleted"}));
-  EXPECT_TRUE(vendor_events_for(*connector_, {Model::kHrisEmployees, Model::kHrisAbsences}).empty());
-
-  auto plan = connector_->plan_subscriptions({Model::kAtsJobs});
-  ASSERT_EQ(plan.size(), 1u);
-  EXPECT_EQ(plan[0], vendor_events_for(*connector_, {Model::kAtsJobs}));
-  EXPECT_TRUE(connector_->plan_subscriptions({}).empty());
-  EXPECT_TRUE(connector_->plan_subscriptions({Model::kHrisEmployees}).empty());
 }
 
 TEST_F(GreenhouseTest, SetupInstructionsWalkThroughTheDevCenter) {

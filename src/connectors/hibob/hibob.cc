@@ -183,9 +183,6 @@ class HiBobConnector final : public Connector {
 
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
-    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
-    if (remote_id.empty()) return invalid("empty record id");
     auto auth = basic_auth(ctx);
     if (!auth) return auth.error();
 

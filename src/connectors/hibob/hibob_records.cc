@@ -73,48 +73,57 @@ bj::value day(const bj::value* v) {
   return bj::value(std::string(std::string_view(v->get_string()).substr(0, 10)));
 }
 
+// root.displayName, or the first name followed by the surname.
+bj::value display_name(const bj::object& e) {
+  bj::value display = text(lookup(e, "root.displayName"));
+  const bj::value first = text(lookup(e, "root.firstName"));
+  const bj::value last = text(lookup(e, "root.surname"));
+  if (!display.is_null() || (!first.is_string() && !last.is_string())) return display;
+  std::string name = first.is_string() ? std::string(first.get_string()) : std::string();
+  if (last.is_string()) name += (name.empty() ? "" : " ") + std::string(last.get_string());
+  return bj::value(name);
+}
+
+// work.reportsTo is the manager as an object ({id, displayName, …}) or, in some answers, the id itself.
+bj::value manager_id(const ApiContext& ctx, const bj::object& e) {
+  const bj::value* reports = lookup(e, "work.reportsTo");
+  if (reports == nullptr) return nullptr;
+  const bj::value id = reports->is_object() ? text(reports->get_object().if_contains("id")) : text(reports);
+  if (!id.is_string()) return nullptr;
+  return bj::value(common::unified_id(ctx.integration_id, "hris_employees", id.get_string()));
+}
+
+bj::array groups(const ApiContext& ctx, const bj::object& e) {
+  bj::array out;
+  if (const bj::value department = text(lookup(e, "work.department")); department.is_string()) {
+    out.push_back(bj::object{{"id", common::unified_id(ctx.integration_id, "hris_groups",
+                                                       "department:" + std::string(department.get_string()))},
+                             {"remote_id", department},
+                             {"name", department},
+                             {"type", "DEPARTMENT"}});
+  }
+  return out;
+}
+
+// personal.nationality: one value, or a list whose first entry counts.
+bj::value nationality(const bj::object& e) {
+  const bj::value* n = lookup(e, "personal.nationality");
+  if (n == nullptr) return nullptr;
+  if (n->is_array() && !n->get_array().empty()) return text(&n->get_array().front());
+  return text(n);
+}
+
 }  // namespace
 
 bj::object map_employee(const ApiContext& ctx, const bj::object& e, const std::string& remote_id) {
-  const bj::value first = text(lookup(e, "root.firstName"));
-  const bj::value last = text(lookup(e, "root.surname"));
-  bj::value display = text(lookup(e, "root.displayName"));
-  if (display.is_null() && (first.is_string() || last.is_string())) {
-    std::string name = first.is_string() ? std::string(first.get_string()) : std::string();
-    if (last.is_string()) name += (name.empty() ? "" : " ") + std::string(last.get_string());
-    display = bj::value(name);
-  }
-  // work.reportsTo is the manager as an object ({id, displayName, …}) or, in some answers, the id itself.
-  bj::value manager_id = nullptr;
-  if (const bj::value* reports = lookup(e, "work.reportsTo"); reports != nullptr) {
-    const bj::value id = reports->is_object() ? text(reports->get_object().if_contains("id")) : text(reports);
-    if (id.is_string())
-      manager_id = common::unified_id(ctx.integration_id, "hris_employees", id.get_string());
-  }
-  bj::array groups;
-  if (const bj::value department = text(lookup(e, "work.department")); department.is_string()) {
-    groups.push_back(
-        bj::object{{"id", common::unified_id(ctx.integration_id, "hris_groups",
-                                             "department:" + std::string(department.get_string()))},
-                   {"remote_id", department},
-                   {"name", department},
-                   {"type", "DEPARTMENT"}});
-  }
-  bj::value nationality = nullptr;
-  if (const bj::value* n = lookup(e, "personal.nationality"); n != nullptr) {
-    if (n->is_array() && !n->get_array().empty())
-      nationality = text(&n->get_array().front());
-    else
-      nationality = text(n);
-  }
   return bj::object{
       {"id", common::unified_id(ctx.integration_id, "hris_employees", remote_id)},
       {"remote_id", remote_id},
       {"employee_number", text(lookup(e, "work.employeeIdInCompany"))},
-      {"first_name", first},
-      {"last_name", last},
-      {"nationality", std::move(nationality)},
-      {"display_full_name", std::move(display)},
+      {"first_name", text(lookup(e, "root.firstName"))},
+      {"last_name", text(lookup(e, "root.surname"))},
+      {"nationality", nationality(e)},
+      {"display_full_name", display_name(e)},
       {"job_title", text(lookup(e, "work.title"))},
       {"work_email", text(lookup(e, "root.email"))},
       {"personal_email", text(lookup(e, "home.privateEmail"))},
@@ -131,7 +140,7 @@ bj::object map_employee(const ApiContext& ctx, const bj::object& e, const std::s
       {"avatar", text(lookup(e, "about.avatar"))},
       {"work_location_id", nullptr},
       {"legal_entity_id", nullptr},
-      {"manager_id", std::move(manager_id)},
+      {"manager_id", manager_id(ctx, e)},
       {"home_address", nullptr},
       {"bank_accounts", nullptr},
       // personal.shortBirthDate is "MM-DD" (no year): not a date the model can hold.
@@ -145,7 +154,7 @@ bj::object map_employee(const ApiContext& ctx, const bj::object& e, const std::s
       {"employments", bj::array{}},
       {"time_off_balances", bj::array{}},
       {"manager", nullptr},
-      {"groups", std::move(groups)},
+      {"groups", groups(ctx, e)},
       {"legal_entity", nullptr},
       {"work_location", nullptr},
   };

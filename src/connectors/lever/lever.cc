@@ -16,7 +16,6 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using SystemClock = std::chrono::system_clock;
 
 constexpr std::string_view kVendor = "Lever";
 // Bounds the pages read when looking a webhook up (Lever pages its listings).
@@ -29,8 +28,7 @@ constexpr std::string_view kPermissionMessage =
 // retry hours later must still be accepted. Replays are stopped by the dedupe key instead, which is the
 // signed pair token + triggeredAt (a captured delivery resent with other data has the same key and is a
 // duplicate); the window only bounds how long that key must be remembered.
-constexpr std::chrono::milliseconds kMaxAge = std::chrono::hours(72);
-constexpr std::chrono::milliseconds kMaxSkew = std::chrono::minutes(5);
+constexpr common::FreshnessWindow kFreshness{.max_age_ms = 72LL * 3600 * 1000, .max_ahead_ms = 5 * 60 * 1000};
 constexpr std::size_t kMaxTokenLength = 512;
 constexpr std::size_t kMaxDeliveryIdLength = 200;
 constexpr int kPageSize = 100;
@@ -46,9 +44,9 @@ bool printable_ascii(std::string_view s) {
   });
 }
 
-// triggeredAt as Lever sends it (an integer of milliseconds; a string of digits is tolerated), with its
-// decimal text, which is what the signature covers.
-std::optional<std::pair<std::int64_t, std::string>> triggered_at(const bj::object& body) {
+// The decimal text of triggeredAt (an integer of milliseconds; a string of digits is tolerated), which is
+// what the signature covers.
+std::optional<std::string> triggered_at(const bj::object& body) {
   const bj::value* v = body.if_contains("triggeredAt");
   if (v == nullptr) return std::nullopt;
   std::string text;
@@ -64,7 +62,7 @@ std::optional<std::pair<std::int64_t, std::string>> triggered_at(const bj::objec
   if (text.empty() || text.size() > 16 ||
       !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
-  return std::make_pair(static_cast<std::int64_t>(std::stoll(text)), text);
+  return text;
 }
 
 Error api_error(std::string_view what, const http::ClientResponse& response,
@@ -323,7 +321,7 @@ bj::object map_posting(const ApiContext& ctx, const bj::object& p, const std::st
 
 class LeverConnector final : public ListingConnector {
  public:
-  explicit LeverConnector(std::function<SystemClock::time_point()> now) : now_(std::move(now)) {}
+  explicit LeverConnector(const Clock& clock) : clock_(clock) {}
 
   std::string_view tool() const override { return "lever"; }
   std::string_view display_name() const override { return "Lever"; }
@@ -377,15 +375,13 @@ class LeverConnector final : public ListingConnector {
       return common::rejected("body has no usable \"token\" string");
     const auto at = triggered_at(body);
     if (!at) return common::rejected("body has no \"triggeredAt\" integer of milliseconds");
-    const auto sent = SystemClock::time_point(std::chrono::milliseconds(at->first));
-    const auto now = now_();
-    if (sent < now - kMaxAge || sent > now + kMaxSkew)
-      return common::rejected(
-          "triggeredAt is outside the accepted window (older than 72 hours or in the future)");
+    const auto fresh = common::check_timestamp(clock_, "triggeredAt", *at,
+                                               common::TimestampFormat::kUnixMilliseconds, kFreshness);
+    if (!fresh) return common::rejected(fresh.error().message);
     auto provided = common::decode_hex_digest(common::trim(signature->get_string()), 32);
     if (!provided) return common::rejected("\"signature\" " + provided.error().message);
 
-    const std::string message = std::string(token->get_string()) + at->second;
+    const std::string message = std::string(token->get_string()) + *at;
     auto matched = common::match_secret(keys, *provided, [&](std::string_view secret) {
       return common::compute_hmac(common::DigestAlgorithm::kSha256, secret, message);
     });
@@ -411,8 +407,8 @@ class LeverConnector final : public ListingConnector {
     auto token = json::get_string(*doc, "token");
     auto at = triggered_at(doc->get_object());
     if (token && at && token->size() <= kMaxTokenLength && printable_ascii(*token) &&
-        token->size() + at->second.size() + 1 <= kMaxDeliveryIdLength)
-      out.delivery_id = *token + ":" + at->second;
+        token->size() + at->size() + 1 <= kMaxDeliveryIdLength)
+      out.delivery_id = *token + ":" + *at;
 
     const bool created = *event == "applicationCreated";
     const bool deleted = *event == "candidateDeleted";
@@ -527,9 +523,6 @@ class LeverConnector final : public ListingConnector {
 
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
-    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
-    if (remote_id.empty()) return invalid("empty record id");
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();
     const std::string path = std::string(resource(model)) + "/" + common::encode_path_segment(remote_id);
@@ -607,17 +600,17 @@ class LeverConnector final : public ListingConnector {
                                    {key});
   }
 
-  std::function<SystemClock::time_point()> now_;
+  const Clock& clock_;
 };
 
 }  // namespace
 
-std::unique_ptr<Connector> make_lever_connector(std::function<SystemClock::time_point()> now) {
-  return std::make_unique<LeverConnector>(std::move(now));
+std::unique_ptr<Connector> make_lever_connector(const Clock& clock) {
+  return std::make_unique<LeverConnector>(clock);
 }
 
 void register_lever(Registry& registry) {
-  registry.add(make_lever_connector([] { return SystemClock::now(); }));
+  registry.add(make_lever_connector(SystemClock::instance()));
 }
 
 }  // namespace tributary::connectors

@@ -7,17 +7,17 @@
 // Thread-safety: the connector is stateless; every method may be called from any thread.
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <memory>
 
 #include "connectors/registry.h"
+#include "core/clock.h"
 
 namespace tributary::connectors {
 
 void register_lever(Registry& registry);
 
-// The connector with an injected clock (for the freshness check of triggeredAt in tests).
-std::unique_ptr<Connector> make_lever_connector(std::function<std::chrono::system_clock::time_point()> now);
+// The connector reading the time from `clock` (the freshness check of triggeredAt); for tests. The clock must
+// outlive the connector.
+std::unique_ptr<Connector> make_lever_connector(const Clock& clock);
 
 }  // namespace tributary::connectors

@@ -227,9 +227,6 @@ class PersonioConnector final : public ListingConnector {
 
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
-    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
-    if (remote_id.empty()) return make_error(ErrorKind::kInvalidArgument, "Personio: empty record id");
     auto token = access_token(ctx);
     if (!token) return token.error();
     const std::vector<std::string_view> secrets = secrets_of(ctx, *token, {});

@@ -16,46 +16,13 @@ using testing::read_testdata_json;
 
 class PersonioTest : public testing::RegisteredConnectorTest {
  protected:
-  PersonioTest() : RegisteredConnectorTest(register_personio, "personio", "token") {}
+  PersonioTest() : RegisteredConnectorTest(register_personio, "personio") {}
 
   Verification verify_with(HeaderList headers) const {
     return connector_->verify(post_request(body_of("person_created.json"), std::move(headers)),
                               VerificationKeys{{secret_}});
   }
 };
-
-TEST_F(PersonioTest, Declaration) {
-  ASSERT_NE(connector_, nullptr);
-  EXPECT_EQ(connector_->tool(), "personio");
-  EXPECT_EQ(connector_->display_name(), "Personio");
-  EXPECT_EQ(connector_->category(), Category::kHris);
-  EXPECT_EQ(connector_->subscription_mode(), SubscriptionMode::kApi);
-  EXPECT_EQ(connector_->credential_keys(), (std::vector<std::string>{"client_id", "client_secret"}));
-  EXPECT_EQ(connector_->default_base_url({}), "https://api.personio.de");
-}
-
-TEST_F(PersonioTest, DocumentedPayloadsVerifyAndParse) {
-  const auto& cases = vectors_.at("cases").as_array();
-  ASSERT_GE(cases.size(), 8u);
-  for (const auto& c : cases) {
-    const std::string file(c.at("body_file").as_string());
-    SCOPED_TRACE(file);
-    const std::string auth(c.at("authorization").as_string());
-    http::Request r =
-        post_request(body_of(file), {{"Content-Type", "application/json"}, {"Authorization", auth}});
-    Verification v = connector_->verify(r, VerificationKeys{{secret_}});
-    EXPECT_TRUE(v.ok) << v.reason;
-    EXPECT_EQ(v.scheme, auth.rfind("Bearer ", 0) == 0 ? "static token in Authorization (Bearer <token>)"
-                                                      : "static token in Authorization (verbatim)");
-
-    auto parsed = connector_->parse(r);
-    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
-    EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
-    EXPECT_FALSE(parsed->is_ping);
-    EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
-    testing::expect_events(parsed->events, c.at("events"));
-  }
-}
 
 TEST_F(PersonioTest, WrongMissingAndDuplicatedTokensAreRejected) {
   struct Case {
@@ -150,24 +117,6 @@ TEST_F(PersonioTest, MalformedBodiesAreInvalidArgument) {
   // Events we do not relay need no id.
   EXPECT_TRUE(parse_json(R"({"event_name":"absence-period.deleted","payload":{}})").ok());
   EXPECT_TRUE(parse_json(R"({"event_name":"document.created","payload":{}})").ok());
-}
-
-TEST_F(PersonioTest, PlansOnlyTheEventsOfEnabledModels) {
-  using Events = std::vector<std::string>;
-  EXPECT_EQ(vendor_events_for(*connector_, {Model::kHrisEmployees}),
-            (Events{"person.created", "person.updated", "person.deleted"}));
-  EXPECT_EQ(vendor_events_for(*connector_, {Model::kHrisAbsences}),
-            (Events{"absence-period.created", "absence-period.updated.timerange",
-                    "absence-period.updated.status"}));
-  EXPECT_TRUE(vendor_events_for(*connector_, {Model::kAtsJobs, Model::kAtsCandidates}).empty());
-  auto all = vendor_events_for(*connector_, {std::begin(kAllModels), std::end(kAllModels)});
-  EXPECT_EQ(all.size(), 6u);
-  EXPECT_EQ(std::find(all.begin(), all.end(), "absence-period.deleted"), all.end());
-
-  auto plan = connector_->plan_subscriptions({Model::kHrisEmployees, Model::kHrisAbsences});
-  ASSERT_EQ(plan.size(), 1u);
-  EXPECT_EQ(plan[0], all);
-  EXPECT_TRUE(connector_->plan_subscriptions({}).empty());
 }
 
 }  // namespace

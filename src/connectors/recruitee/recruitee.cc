@@ -436,7 +436,6 @@ class RecruiteeConnector final : public Connector {
   // GET /c/{company_id}/candidates/{id} → {"candidate":{…}}; /offers/{id} → {"offer":{…}}.
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
     if (!acceptable_id(remote_id)) return invalid("record ids are short alphanumeric strings");
     auto doc = get(ctx, "/" + resource(model) + "/" + common::encode_path_segment(remote_id));
     if (!doc) return doc.error();

@@ -14,7 +14,6 @@ namespace tributary::connectors {
 namespace {
 
 namespace bj = boost::json;
-using SystemClock = std::chrono::system_clock;
 
 constexpr std::string_view kVendor = "SmartRecruiters";
 constexpr std::string_view kSubscriptions = "/webhooks-api/v201907/subscriptions";
@@ -27,7 +26,7 @@ constexpr std::string_view kPermissionMessage =
     "(for an OAuth app, grant its webhook scopes), then reconnect.";
 // smartrecruiters-timestamp is the time of the request (redeliveries are new requests), so a delivery older
 // or newer than this is a replay or a badly wrong clock.
-constexpr std::chrono::seconds kFreshness{300};
+constexpr common::FreshnessWindow kFreshness{.max_age_ms = 5 * 60 * 1000, .max_ahead_ms = 5 * 60 * 1000};
 // SmartRecruiters keeps at most 16 live keys and may add schemes; anything far beyond that is not theirs.
 constexpr std::size_t kMaxSignatureSegments = 64;
 constexpr std::size_t kMaxHookSecretLength = 512;
@@ -53,17 +52,6 @@ Result<std::string_view> optional_header(const http::Request& request, std::stri
     return make_error(ErrorKind::kUnauthorized,
                       "duplicated " + std::string(name) + " header (" + std::to_string(count) + " copies)");
   return *request.header(name);
-}
-
-std::optional<std::int64_t> parse_seconds(std::string_view text) {
-  text = common::trim(text);
-  if (text.empty() || text.size() > 12) return std::nullopt;
-  std::int64_t out = 0;
-  for (char ch : text) {
-    if (ch < '0' || ch > '9') return std::nullopt;
-    out = out * 10 + (ch - '0');
-  }
-  return out;
 }
 
 // Secret-free API errors. 401: the API key does not work (the vendor's own text, redacted); 403: the missing
@@ -331,7 +319,7 @@ Action postings_action(const bj::value& body) {
 
 class SmartRecruitersConnector final : public ListingConnector {
  public:
-  explicit SmartRecruitersConnector(std::function<SystemClock::time_point()> now) : now_(std::move(now)) {}
+  explicit SmartRecruitersConnector(const Clock& clock) : clock_(clock) {}
 
   // job.ad.postings.updated says neither way: the job's postingStatus (mapped to a visibility; NOT_PUBLISHED
   // has none) before and after the change decides whether it was a publication, an unpublication or
@@ -416,13 +404,9 @@ class SmartRecruitersConnector final : public ListingConnector {
     if (!signature) return common::rejected(signature.error().message);
     auto timestamp = common::single_header(request, kTimestampHeader);
     if (!timestamp) return common::rejected(timestamp.error().message);
-    const auto seconds = parse_seconds(*timestamp);
-    if (!seconds) return common::rejected("smartrecruiters-timestamp is not a number of seconds");
-    const auto sent = SystemClock::time_point(std::chrono::seconds(*seconds));
-    const auto now = now_();
-    if (sent < now - kFreshness || sent > now + kFreshness)
-      return common::rejected(
-          "smartrecruiters-timestamp is more than 5 minutes away from now (stale or replayed)");
+    const auto fresh = common::check_timestamp(clock_, kTimestampHeader, *timestamp,
+                                               common::TimestampFormat::kUnixSeconds, kFreshness);
+    if (!fresh) return common::rejected(fresh.error().message);
 
     // The signed string: timestamp.body.event-id.event-name.event-version.link, absent headers as "".
     std::string message(common::trim(*timestamp));
@@ -611,9 +595,6 @@ class SmartRecruitersConnector final : public ListingConnector {
 
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
-    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
-    if (remote_id.empty()) return invalid("empty record id");
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();
     const std::string path = std::string(model == Model::kAtsCandidates ? "/candidates/" : "/jobs/") +
@@ -689,17 +670,17 @@ class SmartRecruitersConnector final : public ListingConnector {
                                    {key});
   }
 
-  std::function<SystemClock::time_point()> now_;
+  const Clock& clock_;
 };
 
 }  // namespace
 
-std::unique_ptr<Connector> make_smartrecruiters_connector(std::function<SystemClock::time_point()> now) {
-  return std::make_unique<SmartRecruitersConnector>(std::move(now));
+std::unique_ptr<Connector> make_smartrecruiters_connector(const Clock& clock) {
+  return std::make_unique<SmartRecruitersConnector>(clock);
 }
 
 void register_smartrecruiters(Registry& registry) {
-  registry.add(make_smartrecruiters_connector([] { return SystemClock::now(); }));
+  registry.add(make_smartrecruiters_connector(SystemClock::instance()));
 }
 
 }  // namespace tributary::connectors

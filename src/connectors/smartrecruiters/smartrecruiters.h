@@ -7,18 +7,17 @@
 // Thread-safety: the connector is stateless; every method may be called from any thread.
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <memory>
 
 #include "connectors/registry.h"
+#include "core/clock.h"
 
 namespace tributary::connectors {
 
 void register_smartrecruiters(Registry& registry);
 
-// The connector with an injected clock (for the freshness check of smartrecruiters-timestamp in tests).
-std::unique_ptr<Connector> make_smartrecruiters_connector(
-    std::function<std::chrono::system_clock::time_point()> now);
+// The connector reading the time from `clock` (the freshness check of smartrecruiters-timestamp); for tests.
+// The clock must outlive the connector.
+std::unique_ptr<Connector> make_smartrecruiters_connector(const Clock& clock);
 
 }  // namespace tributary::connectors

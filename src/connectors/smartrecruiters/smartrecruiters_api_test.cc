@@ -309,7 +309,7 @@ TEST_F(SmartRecruitersApiTest, RecordErrors) {
   EXPECT_EQ(rec.error().kind, ErrorKind::kRateLimited);
   EXPECT_LE(fake_.requests().size(), 3u);
 
-  EXPECT_FALSE(connector_->fetch_record(ctx_, Model::kHrisEmployees, "x").ok());
+  EXPECT_FALSE(connector_->fetch(ctx_, Model::kHrisEmployees, "x").ok());
 }
 
 // Listings are summaries (the vendor's examples, testdata/contract/list_jobs.json and list_candidates.json):

@@ -22,7 +22,7 @@ constexpr std::size_t kMaxSignatureLength = 1024;
 constexpr std::size_t kMaxIdLength = 100;
 constexpr std::size_t kMaxSignatureParts = 8;
 // Teamtailor does not retry, so a genuine delivery arrives within seconds of being signed.
-constexpr std::int64_t kToleranceSeconds = 300;
+constexpr common::FreshnessWindow kFreshness{.max_age_ms = 5 * 60 * 1000, .max_ahead_ms = 5 * 60 * 1000};
 // JSON:API page size (Teamtailor's maximum is 30) and the API version every request names.
 constexpr int kPageSize = 30;
 constexpr int kMaxPageNumber = 100000;
@@ -33,98 +33,15 @@ Error invalid(std::string reason) {
   return make_error(ErrorKind::kInvalidArgument, "Teamtailor: " + std::move(reason));
 }
 
-// ---- Raw JSON scanning. The v2 signature covers the bytes of the `payload` member as sent, which a parsed
-// document no longer has; these helpers find a member's raw value in text that has already been validated
-// by a full parse, and report duplicated keys (a second "payload" or "id" could otherwise make the bytes we
-// verify differ from the values we read).
-
-std::size_t skip_ws(std::string_view s, std::size_t i) {
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-    ++i;
-  return i;
-}
-
-// One past the closing quote of the string starting at s[i] == '"'; npos when unterminated.
-std::size_t skip_string(std::string_view s, std::size_t i) {
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-      continue;
-    }
-    if (s[i] == '"') return i + 1;
-  }
-  return npos;
-}
-
-// One past the end of the value starting at s[i]; npos when it does not end.
-std::size_t skip_value(std::string_view s, std::size_t i) {
-  if (i >= s.size()) return npos;
-  if (s[i] == '"') return skip_string(s, i);
-  if (s[i] == '{' || s[i] == '[') {
-    std::size_t depth = 0;
-    while (i < s.size()) {
-      const char c = s[i];
-      if (c == '"') {
-        i = skip_string(s, i);
-        if (i == npos) return npos;
-        continue;
-      }
-      if (c == '{' || c == '[') {
-        ++depth;
-      } else if (c == '}' || c == ']') {
-        if (--depth == 0) return i + 1;
-      }
-      ++i;
-    }
-    return npos;
-  }
-  const std::size_t start = i;
-  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\t' &&
-         s[i] != '\n' && s[i] != '\r')
-    ++i;
-  return i == start ? npos : i;
-}
-
-struct RawMember {
-  std::string key;  // decoded
-  std::string_view value;
-};
-
-// The members of the JSON object in `text`, keys decoded, values as raw bytes; nullopt when `text` is not an
-// object.
-std::optional<std::vector<RawMember>> raw_members(std::string_view text) {
-  std::size_t i = skip_ws(text, 0);
-  if (i >= text.size() || text[i] != '{') return std::nullopt;
-  std::vector<RawMember> out;
-  i = skip_ws(text, i + 1);
-  if (i < text.size() && text[i] == '}') return out;
-  while (i < text.size()) {
-    if (text[i] != '"') return std::nullopt;
-    const std::size_t key_end = skip_string(text, i);
-    if (key_end == npos) return std::nullopt;
-    auto key = json::parse(text.substr(i, key_end - i));
-    if (!key || !key->is_string()) return std::nullopt;
-    i = skip_ws(text, key_end);
-    if (i >= text.size() || text[i] != ':') return std::nullopt;
-    i = skip_ws(text, i + 1);
-    const std::size_t value_end = skip_value(text, i);
-    if (value_end == npos) return std::nullopt;
-    out.push_back({std::string(key->get_string()), text.substr(i, value_end - i)});
-    i = skip_ws(text, value_end);
-    if (i < text.size() && text[i] == ',') {
-      i = skip_ws(text, i + 1);
-      continue;
-    }
-    if (i < text.size() && text[i] == '}') return out;
-    return std::nullopt;
-  }
-  return std::nullopt;
-}
+// ---- The v2 signature covers the bytes of the `payload` member as sent, which a parsed document no longer
+// has: members are read as raw bytes (json::raw_members) from text already validated by a full parse, and a
+// duplicated key is refused (a second "payload" or "id" could otherwise make the bytes we verify differ from
+// the values we read).
 
 // The raw value of `key` in the object `text`: nullopt when absent, an error when duplicated.
 Result<std::optional<std::string_view>> unique_member(std::string_view text, std::string_view key,
                                                       std::string_view where) {
-  auto members = raw_members(text);
+  auto members = json::raw_members(text);
   if (!members) return invalid(std::string(where) + " is not a JSON object");
   std::optional<std::string_view> found;
   for (const auto& m : *members) {
@@ -313,16 +230,12 @@ Verification check_v1(const SignatureValue& sig, const Envelope& envelope, const
 }
 
 Verification check_v2(const SignatureValue& sig, const Envelope& envelope, std::string_view body,
-                      const VerificationKeys& keys, std::int64_t now_seconds) {
+                      const VerificationKeys& keys, const Clock& clock) {
   auto parts = split_v2(sig.decoded, sig.where);
   if (!parts) return common::rejected(parts.error().message);
-  const std::int64_t t = std::stoll(parts->timestamp);
-  if (now_seconds - t > kToleranceSeconds)
-    return common::rejected(sig.where + " timestamp is " + std::to_string(now_seconds - t) +
-                            " s old (more than " + std::to_string(kToleranceSeconds) + " s)");
-  if (t - now_seconds > kToleranceSeconds)
-    return common::rejected(sig.where + " timestamp is " + std::to_string(t - now_seconds) +
-                            " s in the future");
+  const auto fresh = common::check_timestamp(clock, sig.where + " timestamp", parts->timestamp,
+                                             common::TimestampFormat::kUnixSeconds, kFreshness);
+  if (!fresh) return common::rejected(fresh.error().message);
   std::vector<std::string> provided;
   for (const auto& hex : parts->digests) {
     auto bytes = common::decode_hex_digest(hex, 32);
@@ -635,10 +548,9 @@ class TeamtailorConnector final : public Connector {
       return common::rejected("no signature: neither a body field \"signature\" nor a TT-Signature header");
     // Every signature present must hold, so a valid v1 cannot vouch for a body whose v2 was tampered with.
     Verification result;
-    const std::int64_t now_seconds = clock_.now_ms() / 1000;
     for (const auto& sig : *signatures) {
       Verification one =
-          sig.v2 ? check_v2(sig, *envelope, request.body, keys, now_seconds) : check_v1(sig, *envelope, keys);
+          sig.v2 ? check_v2(sig, *envelope, request.body, keys, clock_) : check_v1(sig, *envelope, keys);
       if (!one.ok) return one;
       if (!result.ok) {
         result = std::move(one);
@@ -744,7 +656,6 @@ class TeamtailorConnector final : public Connector {
 
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);
     if (!acceptable_id(remote_id)) return invalid("record ids are short alphanumeric strings");
     std::string path = resource_path(model) + "/" + common::encode_path_segment(remote_id);
     if (model == Model::kAtsCandidates) path += "?include=job-applications";

@@ -199,7 +199,7 @@ TEST_F(TeamtailorApiTest, GoneUnauthorizedAndRateLimited) {
   // Ids that are not Teamtailor's never reach the network.
   const std::size_t before = fake_.requests().size();
   EXPECT_FALSE(connector_->fetch_record(ctx_, Model::kAtsJobs, "../v1/candidates").ok());
-  EXPECT_FALSE(connector_->fetch_record(ctx_, Model::kAtsJobs, "").ok());
+  EXPECT_FALSE(connector_->fetch(ctx_, Model::kAtsJobs, "").ok());
   EXPECT_EQ(fake_.requests().size(), before);
   EXPECT_FALSE(connector_->fetch_record(ctx_, Model::kHrisEmployees, "2").ok());
 }

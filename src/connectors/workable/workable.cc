@@ -8,7 +8,7 @@
 #include "connectors/common/api.h"
 #include "connectors/common/records.h"
 #include "connectors/common/verify.h"
-#include "connectors/workable/workable_api.h"
+#include "connectors/workable/workable_records.h"
 #include "core/json.h"
 
 namespace tributary::connectors {
@@ -317,7 +317,6 @@ class WorkableConnector final : public ListingConnector {
 
   Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
                                                  const std::string& remote_id) const override {
-    if (remote_id.empty()) return invalid("empty record id");
     const std::string id = common::encode_path_segment(remote_id);
     if (model == Model::kHrisAbsences) return find_absence(ctx, remote_id);
     std::string_view path;

@@ -22,61 +22,22 @@ class WorkableTest : public testing::RegisteredConnectorTest {
   }
 };
 
-TEST_F(WorkableTest, Declaration) {
-  ASSERT_NE(connector_, nullptr);
-  EXPECT_EQ(connector_->tool(), "workable");
-  EXPECT_EQ(connector_->display_name(), "Workable");
-  EXPECT_EQ(connector_->category(), Category::kAts);
-  EXPECT_EQ(connector_->subscription_mode(), SubscriptionMode::kApi);
-  EXPECT_EQ(connector_->credential_keys(), (std::vector<std::string>{"api_key", "subdomain"}));
-  EXPECT_EQ(connector_->default_base_url({{"api_key", "k"}, {"subdomain", "groove-tech"}}),
-            "https://groove-tech.workable.com");
-  // A subdomain that would change the host gives no URL at all.
+// A subdomain that would change the host gives no URL at all.
+TEST_F(WorkableTest, DefaultBaseUrlNeedsAPlainSubdomain) {
   EXPECT_EQ(connector_->default_base_url({{"subdomain", "evil.com/x"}}), "");
   EXPECT_EQ(connector_->default_base_url({{"subdomain", "a@b"}}), "");
   EXPECT_EQ(connector_->default_base_url({}), "");
-  EXPECT_EQ(connector_->accepted_status(), 200);
-  for (Model m : kAllModels)
-    EXPECT_TRUE(connector_->supports_records(m));
-  EXPECT_FALSE(connector_->handshake(post_request(body_of("employee_created.json"), {})).has_value());
 }
 
-TEST_F(WorkableTest, OneSubscriptionPerEvent) {
-  EXPECT_EQ(connector_->plan_subscriptions(
-                {Model::kAtsCandidates, Model::kAtsJobs, Model::kHrisEmployees, Model::kHrisAbsences}),
-            (std::vector<std::vector<std::string>>{
-                {"candidate_created"}, {"employee_created"}, {"employee_updated"}, {"timeoff_updated"}}));
-  // candidate_deleted is not among the events Workable's subscription API takes: never asked for.
-  EXPECT_EQ(connector_->plan_subscriptions({Model::kAtsCandidates}),
-            (std::vector<std::vector<std::string>>{{"candidate_created"}}));
-  // Jobs have no webhooks: records only.
-  EXPECT_TRUE(connector_->plan_subscriptions({Model::kAtsJobs}).empty());
-  EXPECT_EQ(connector_->plan_subscriptions({Model::kHrisAbsences}),
-            (std::vector<std::vector<std::string>>{{"timeoff_updated"}}));
-}
-
-TEST_F(WorkableTest, DocumentedPayloadsVerifyAndParse) {
-  const auto& cases = vectors_.at("cases").as_array();
-  ASSERT_GE(cases.size(), 9u);
-  for (const auto& c : cases) {
+// Workable also sends the digest in base64: every vector's base64 form verifies.
+TEST_F(WorkableTest, Base64FormOfEveryVectorVerifies) {
+  for (const auto& c : vectors_.at("cases").as_array()) {
     const std::string file(c.at("body_file").as_string());
     SCOPED_TRACE(file);
-    const std::string body = body_of(file);
-    Verification hex =
-        verify_with(body, {{"X-Workable-Signature", std::string(c.at("signature").as_string())}});
-    EXPECT_TRUE(hex.ok) << hex.reason;
-    EXPECT_EQ(hex.scheme, "hmac-sha256 hex in X-Workable-Signature");
-    Verification b64 =
-        verify_with(body, {{"X-Workable-Signature", std::string(c.at("signature_base64").as_string())}});
+    Verification b64 = verify_with(
+        body_of(file), {{"X-Workable-Signature", std::string(c.at("signature_base64").as_string())}});
     EXPECT_TRUE(b64.ok) << b64.reason;
     EXPECT_EQ(b64.scheme, "hmac-sha256 base64 in X-Workable-Signature");
-
-    auto parsed = parse_json(body);
-    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
-    EXPECT_EQ(parsed->vendor_event, c.at("vendor_event").as_string());
-    EXPECT_FALSE(parsed->is_ping);
-    EXPECT_EQ(parsed->delivery_id, c.at("delivery_id").as_string());
-    testing::expect_events(parsed->events, c.at("events"));
   }
 }
 

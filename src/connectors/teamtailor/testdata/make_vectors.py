@@ -5,7 +5,7 @@
 #   v2: signature = base64("t=<unix>,v2=" + hex HMAC-SHA256(key, "<unix>." + signed payload text))
 # where the signed payload text is the payload's bytes as they appear in the body ("raw"), its compact
 # re-serialisation ("compact"), or the compact form with Rails' escaping of < > & ("rails").
-import base64, json, subprocess
+import base64, datetime, json, subprocess
 
 KEY = "tt-signature-key-5c1e0b7a93"
 T = 1795000000  # 2026-11-19T12:26:40Z; the tests' clock stands at T + 30 s
@@ -45,7 +45,9 @@ CASES = [
 FORM_LABEL = {"raw": "the payload bytes as sent", "compact": "the compact re-serialised payload",
               "rails": "the re-serialised payload with Rails escaping"}
 
-vectors = {"key": KEY, "now_unix": T + 30, "note": "see make_vectors.py: HMACs by openssl dgst -sha256 -hmac",
+NOW = datetime.datetime.fromtimestamp(T + 30, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+vectors = {"secret": KEY, "now": NOW, "note": "see make_vectors.py: HMACs by openssl dgst -sha256 -hmac",
+           "signed": {"headers": ["TT-Signature"], "body": False, "fields": ["signature", "payload.data.id"]},
            "cases": []}
 for name, file, version, form, where, events in CASES:
     payload_text = open("payloads/" + file).read().rstrip("\n")
@@ -69,9 +71,12 @@ for name, file, version, form, where, events in CASES:
         body = '{"payload":' + payload_text + '}\n'
         header = signature
     open(f"deliveries/{name}.json", "w").write(body)
+    headers = {"Content-Type": "application/json"}
+    if header is not None:
+        headers["TT-Signature"] = header
     vectors["cases"].append({
-        "body_file": f"deliveries/{name}.json", "tt_signature_header": header, "scheme": scheme,
-        "vendor_event": payload["event_name"],
+        "body_file": f"deliveries/{name}.json", "headers": headers, "scheme": scheme,
+        "vendor_event": payload["event_name"], "is_ping": False,
         "delivery_id": f"v2:{T}:{digest}" if version == "v2" else "",
         "events": [{"model": m, "action": a, "remote_id": r} for m, a, r in events]})
 open("vectors.json", "w").write(json.dumps(vectors, indent=2) + "\n")

@@ -15,9 +15,9 @@ namespace {
 namespace bj = boost::json;
 using testing::ScriptedApi;
 
-class GreenhouseListTest : public testing::ConnectorApiTest {
+class GreenhouseApiTest : public testing::ConnectorApiTest {
  protected:
-  GreenhouseListTest() : ConnectorApiTest(register_greenhouse, "greenhouse") {}
+  GreenhouseApiTest() : ConnectorApiTest(register_greenhouse, "greenhouse") {}
 
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(ConnectorApiTest::SetUp());
@@ -37,7 +37,7 @@ class GreenhouseListTest : public testing::ConnectorApiTest {
 // https://auth.greenhouse.io/token, HTTP Basic client_id:client_secret, form grant_type=client_credentials
 // and sub=<user id>; then Bearer calls to https://harvest.greenhouse.io/v3/…. The token must be asked of the
 // authorization host, never of the Harvest host.
-TEST_F(GreenhouseListTest, TheTokenComesFromTheAuthorizationHostAndHarvestGetsOnlyBearerCalls) {
+TEST_F(GreenhouseApiTest, TheTokenComesFromTheAuthorizationHostAndHarvestGetsOnlyBearerCalls) {
   EXPECT_EQ(connector_->default_auth_url({}), "https://auth.greenhouse.io");
   EXPECT_EQ(connector_->default_base_url({}), "https://harvest.greenhouse.io/v3");
   fake_.set("GET /v3/jobs", 200, R"([{"id": 11, "name": "Engineer"}])");
@@ -61,7 +61,7 @@ TEST_F(GreenhouseListTest, TheTokenComesFromTheAuthorizationHostAndHarvestGetsOn
 }
 
 // Both answers third-party clients report for the token endpoint carry access_token; either works.
-TEST_F(GreenhouseListTest, EitherDocumentedTokenAnswerIsAccepted) {
+TEST_F(GreenhouseApiTest, EitherDocumentedTokenAnswerIsAccepted) {
   fake_.set("GET /v3/jobs", 200, "[]");
   for (const char* file : {"token_response.json", "token_response_expires_at.json"}) {
     auth_.set("POST /token", 200,
@@ -76,7 +76,7 @@ TEST_F(GreenhouseListTest, EitherDocumentedTokenAnswerIsAccepted) {
   EXPECT_EQ(refused.error().kind, ErrorKind::kUnauthorized);
 }
 
-TEST_F(GreenhouseListTest, FollowsTheLinkHeaderAndAsksPerPageOnlyFirst) {
+TEST_F(GreenhouseApiTest, FollowsTheLinkHeaderAndAsksPerPageOnlyFirst) {
   const std::string next = fake_.base_url() + "/v3/jobs?cursor=abc";
   fake_.set("GET /v3/jobs?per_page=100", 200,
             R"([{"id": 11, "name": "Engineer", "status": "open"}, {"id": 12, "name": "Designer"}])",
@@ -106,7 +106,7 @@ TEST_F(GreenhouseListTest, FollowsTheLinkHeaderAndAsksPerPageOnlyFirst) {
   EXPECT_EQ(targets, (std::vector<std::string>{"/v3/jobs?per_page=100", "/v3/jobs?cursor=abc"}));
 }
 
-TEST_F(GreenhouseListTest, CandidatesComeWithTheirApplications) {
+TEST_F(GreenhouseApiTest, CandidatesComeWithTheirApplications) {
   fake_.set("GET /v3/candidates", 200,
             R"([{"id": 1, "first_name": "Ada", "application_ids": [101, 102]},
                      {"id": 2, "first_name": "Bob", "application_ids": []}])");
@@ -129,7 +129,7 @@ TEST_F(GreenhouseListTest, CandidatesComeWithTheirApplications) {
 
 // A job's posts are their own resource in Harvest v3: read through the parent-resource filter, one request
 // per page of jobs, and mapped to job_postings (live = ACTIVE); job_published follows them.
-TEST_F(GreenhouseListTest, JobsComeWithTheirPostsAndArePublishedWhenAPostIsLive) {
+TEST_F(GreenhouseApiTest, JobsComeWithTheirPostsAndArePublishedWhenAPostIsLive) {
   fake_.set("GET /v3/jobs", 200, R"([{"id": 11, "name": "Engineer"}, {"id": 12, "name": "Designer"}])");
   const std::string more = fake_.base_url() + "/v3/job_posts?cursor=p2";
   fake_.set("GET /v3/job_posts?per_page=100&job_ids=11,12", 200,
@@ -173,7 +173,7 @@ TEST_F(GreenhouseListTest, JobsComeWithTheirPostsAndArePublishedWhenAPostIsLive)
   EXPECT_TRUE((**one).at("job_postings").as_array().empty());
 }
 
-TEST_F(GreenhouseListTest, ErrorsAreMappedAndForeignLinksRefused) {
+TEST_F(GreenhouseApiTest, ErrorsAreMappedAndForeignLinksRefused) {
   fake_.set("GET /v3/jobs", 200, "[]", {{"Link", "<http://198.51.100.7/v3/jobs?cursor=x>; rel=\"next\""}});
   auto foreign = connector_->list_records(ctx_, Model::kAtsJobs, "");
   ASSERT_FALSE(foreign.ok());

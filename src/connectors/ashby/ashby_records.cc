@@ -1,4 +1,4 @@
-#include "connectors/ashby/ashby_api.h"
+#include "connectors/ashby/ashby_records.h"
 
 #include <algorithm>
 #include <cctype>

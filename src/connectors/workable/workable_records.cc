@@ -1,4 +1,4 @@
-#include "connectors/workable/workable_api.h"
+#include "connectors/workable/workable_records.h"
 
 #include <cctype>
 
@@ -140,106 +140,125 @@ Result<std::optional<bj::value>> get(const ApiContext& ctx, std::string_view pat
   return common::get_record_json(ctx, kVendor, std::move(*req), "API token", secrets);
 }
 
+namespace {
+
+// The candidate's social profiles that carry a URL.
+bj::array candidate_social_media(const bj::object& c) {
+  bj::array social;
+  const auto* s = c.if_contains("social_profiles");
+  if (s == nullptr || !s->is_array()) return social;
+  for (const auto& p : s->get_array()) {
+    if (!p.is_object()) continue;
+    bj::value url = common::string_or_null(p.get_object().if_contains("url"));
+    if (!url.is_string()) continue;
+    social.push_back(
+        bj::object{{"link", url},
+                   {"type", common::string_or_null(p.get_object().if_contains("type"))},
+                   {"username", common::string_or_null(p.get_object().if_contains("username"))}});
+  }
+  return social;
+}
+
+// Workable's tags are bare names: the unified tag's id is derived from the name.
+bj::array candidate_tags(const ApiContext& ctx, const bj::object& c) {
+  bj::array tags;
+  const auto* t = c.if_contains("tags");
+  if (t == nullptr || !t->is_array()) return tags;
+  for (const auto& tag : t->get_array()) {
+    bj::value name = common::string_or_null(&tag);
+    if (!name.is_string()) continue;
+    tags.push_back(bj::object{{"id", common::unified_id(ctx.integration_id, "ats_tags", name.get_string())},
+                              {"name", name},
+                              {"remote_id", nullptr}});
+  }
+  return tags;
+}
+
+// The structured location, or the free-text address when there is none.
+bj::value candidate_location(const bj::object& c) {
+  bj::value location = workable_location(object_at(c, "location"));
+  if (location.is_null()) {
+    if (bj::value address = common::string_or_null(c.if_contains("address")); address.is_string())
+      location = bj::object{{"raw", address}};
+  }
+  return location;
+}
+
+// The stage of the candidate in the job `shortcode`; stages have no id of their own in Workable.
+bj::value candidate_stage(const ApiContext& ctx, const bj::object& c, std::string_view shortcode) {
+  bj::value stage_name = common::string_or_null(any_of(c, {"stage", "stage_name"}));
+  if (!stage_name.is_string()) return nullptr;
+  const std::string stage_remote = std::string(shortcode) + ":" + std::string(stage_name.get_string());
+  return bj::object{{"id", common::unified_id(ctx.integration_id, "ats_stages", stage_remote)},
+                    {"name", stage_name},
+                    {"remote_id", nullptr},
+                    {"index", nullptr}};
+}
+
+// A Workable candidate belongs to one job: its application is the candidate in that job (none without a
+// job shortcode).
+bj::array candidate_applications(const ApiContext& ctx, const bj::object& c, const std::string& remote_id) {
+  bj::array applications;
+  const bj::object* job = object_at(c, "job");
+  const bj::value shortcode =
+      common::string_or_null(job != nullptr ? job->if_contains("shortcode") : nullptr);
+  if (!shortcode.is_string()) return applications;
+  const auto* disqualified = c.if_contains("disqualified");
+  const bool is_disqualified = disqualified != nullptr && disqualified->is_bool() && disqualified->get_bool();
+  const bj::value hired_at = common::iso_or_null(c.if_contains("hired_at"));
+  applications.push_back(bj::object{
+      {"id", common::unified_id(ctx.integration_id, "ats_applications", remote_id)},
+      {"remote_id", remote_id},
+      {"outcome", !hired_at.is_null() ? bj::value("HIRED")
+                  : is_disqualified   ? bj::value("DECLINED")
+                                      : bj::value("PENDING")},
+      {"rejection_reason_name", is_disqualified
+                                    ? common::string_or_null(c.if_contains("disqualification_reason"))
+                                    : bj::value(nullptr)},
+      {"rejected_at",
+       is_disqualified ? common::iso_or_null(c.if_contains("disqualified_at")) : bj::value(nullptr)},
+      {"remote_url", common::string_or_null(c.if_contains("profile_url"))},
+      {"changed_at", nullptr},
+      {"remote_created_at", common::iso_or_null(c.if_contains("created_at"))},
+      {"remote_updated_at", common::iso_or_null(c.if_contains("updated_at"))},
+      {"current_stage", candidate_stage(ctx, c, shortcode.get_string())},
+      {"job", bj::object{{"id", common::unified_id(ctx.integration_id, "ats_jobs", shortcode.get_string())},
+                         {"name", common::string_or_null(job->if_contains("title"))},
+                         {"remote_id", shortcode}}},
+  });
+  return applications;
+}
+
+}  // namespace
+
 bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::string& remote_id) {
-  bj::value first = common::string_or_null(any_of(c, {"firstname", "first_name"}));
-  bj::value last = common::string_or_null(any_of(c, {"lastname", "last_name"}));
   bj::array emails;
   if (bj::value email = string_or_primary(c.if_contains("email")); email.is_string())
     emails.push_back(bj::object{{"email_address", email}, {"type", nullptr}});
   bj::array phones;
   if (bj::value phone = string_or_primary(c.if_contains("phone")); phone.is_string())
     phones.push_back(bj::object{{"phone_number", phone}, {"type", nullptr}});
-  bj::array social;
-  if (const auto* s = c.if_contains("social_profiles"); s != nullptr && s->is_array()) {
-    for (const auto& p : s->get_array()) {
-      if (!p.is_object()) continue;
-      bj::value url = common::string_or_null(p.get_object().if_contains("url"));
-      if (!url.is_string()) continue;
-      social.push_back(
-          bj::object{{"link", url},
-                     {"type", common::string_or_null(p.get_object().if_contains("type"))},
-                     {"username", common::string_or_null(p.get_object().if_contains("username"))}});
-    }
-  }
-  bj::array tags;
-  if (const auto* t = c.if_contains("tags"); t != nullptr && t->is_array()) {
-    for (const auto& tag : t->get_array()) {
-      bj::value name = common::string_or_null(&tag);
-      if (!name.is_string()) continue;
-      tags.push_back(bj::object{{"id", common::unified_id(ctx.integration_id, "ats_tags", name.get_string())},
-                                {"name", name},
-                                {"remote_id", nullptr}});
-    }
-  }
-  bj::value location = workable_location(object_at(c, "location"));
-  if (location.is_null()) {
-    if (bj::value address = common::string_or_null(c.if_contains("address")); address.is_string())
-      location = bj::object{{"raw", address}};
-  }
-
-  // A Workable candidate belongs to one job: its application is the candidate in that job.
-  bj::array applications;
-  const bj::object* job = object_at(c, "job");
-  const bj::value shortcode =
-      common::string_or_null(job != nullptr ? job->if_contains("shortcode") : nullptr);
-  if (shortcode.is_string()) {
-    const auto* disqualified = c.if_contains("disqualified");
-    const bool is_disqualified =
-        disqualified != nullptr && disqualified->is_bool() && disqualified->get_bool();
-    const bj::value hired_at = common::iso_or_null(c.if_contains("hired_at"));
-    bj::value stage = nullptr;
-    bj::value stage_name = common::string_or_null(any_of(c, {"stage", "stage_name"}));
-    if (stage_name.is_string()) {
-      const std::string stage_remote =
-          std::string(shortcode.get_string()) + ":" + std::string(stage_name.get_string());
-      stage = bj::object{{"id", common::unified_id(ctx.integration_id, "ats_stages", stage_remote)},
-                         {"name", stage_name},
-                         {"remote_id", nullptr},
-                         {"index", nullptr}};
-    }
-    applications.push_back(bj::object{
-        {"id", common::unified_id(ctx.integration_id, "ats_applications", remote_id)},
-        {"remote_id", remote_id},
-        {"outcome", !hired_at.is_null() ? bj::value("HIRED")
-                    : is_disqualified   ? bj::value("DECLINED")
-                                        : bj::value("PENDING")},
-        {"rejection_reason_name", is_disqualified
-                                      ? common::string_or_null(c.if_contains("disqualification_reason"))
-                                      : bj::value(nullptr)},
-        {"rejected_at",
-         is_disqualified ? common::iso_or_null(c.if_contains("disqualified_at")) : bj::value(nullptr)},
-        {"remote_url", common::string_or_null(c.if_contains("profile_url"))},
-        {"changed_at", nullptr},
-        {"remote_created_at", common::iso_or_null(c.if_contains("created_at"))},
-        {"remote_updated_at", common::iso_or_null(c.if_contains("updated_at"))},
-        {"current_stage", std::move(stage)},
-        {"job", bj::object{{"id", common::unified_id(ctx.integration_id, "ats_jobs", shortcode.get_string())},
-                           {"name", common::string_or_null(job->if_contains("title"))},
-                           {"remote_id", shortcode}}},
-    });
-  }
-
   return bj::object{
       {"id", common::unified_id(ctx.integration_id, "ats_candidates", remote_id)},
       {"remote_id", remote_id},
-      {"first_name", std::move(first)},
-      {"last_name", std::move(last)},
+      {"first_name", common::string_or_null(any_of(c, {"firstname", "first_name"}))},
+      {"last_name", common::string_or_null(any_of(c, {"lastname", "last_name"}))},
       {"company", nullptr},
       {"title", common::string_or_null(c.if_contains("headline"))},
       {"confidential", nullptr},
       {"source", nullptr},
       {"phone_numbers", std::move(phones)},
       {"email_addresses", std::move(emails)},
-      {"social_media", std::move(social)},
-      {"location", std::move(location)},
+      {"social_media", candidate_social_media(c)},
+      {"location", candidate_location(c)},
       {"custom_fields", nullptr},
       {"remote_url", common::string_or_null(c.if_contains("profile_url"))},
       {"remote_created_at", common::iso_or_null(c.if_contains("created_at"))},
       {"remote_updated_at", common::iso_or_null(c.if_contains("updated_at"))},
       {"changed_at", nullptr},
       {"remote_deleted_at", nullptr},
-      {"applications", std::move(applications)},
-      {"tags", std::move(tags)},
+      {"applications", candidate_applications(ctx, c, remote_id)},
+      {"tags", candidate_tags(ctx, c)},
   };
 }
 
