@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "app/node.h"
-#include "testing/test_support.h"
 #include "store/inbox_repo.h"
 #include "testing/test_db.h"
+#include "testing/test_support.h"
 
 namespace tributary::app::node_testing {
 

@@ -7,8 +7,8 @@
 
 #include "connectors/common/records.h"
 #include "connectors/registry.h"
-#include "testing/test_support.h"
 #include "sim/simulator.h"
+#include "testing/test_support.h"
 
 namespace tributary::connectors {
 namespace {

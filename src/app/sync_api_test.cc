@@ -7,8 +7,8 @@
 #include <boost/json.hpp>
 
 #include "app/node.h"
-#include "testing/test_support.h"
 #include "sim/simulator.h"
+#include "testing/test_support.h"
 
 namespace tributary::app {
 namespace {

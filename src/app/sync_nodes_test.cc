@@ -6,11 +6,11 @@
 #include <boost/json.hpp>
 
 #include "connectors/registry.h"
-#include "testing/test_support.h"
 #include "sim/simulator.h"
 #include "store/syncs_repo.h"
-#include "testing/test_db.h"
 #include "sync/sync_runner.h"
+#include "testing/test_db.h"
+#include "testing/test_support.h"
 
 namespace tributary::sync {
 namespace {

@@ -7,8 +7,8 @@
 #include <boost/json.hpp>
 
 #include "connectors/registry.h"
-#include "testing/test_support.h"
 #include "processing/processor.h"
+#include "testing/test_support.h"
 
 namespace tributary::delivery {
 namespace {

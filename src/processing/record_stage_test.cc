@@ -8,9 +8,9 @@
 #include <boost/json.hpp>
 
 #include "connectors/common/records.h"
-#include "testing/test_support.h"
 #include "processing/processor.h"
 #include "store/records_repo.h"
+#include "testing/test_support.h"
 
 namespace tributary::processing {
 namespace {

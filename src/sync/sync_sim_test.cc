@@ -12,11 +12,11 @@
 #include "connectors/common/scripted_api.h"
 #include "connectors/registry.h"
 #include "delivery/dispatcher.h"
-#include "testing/test_support.h"
 #include "sim/simulator.h"
 #include "store/records_repo.h"
 #include "store/syncs_repo.h"
 #include "sync/sync_runner.h"
+#include "testing/test_support.h"
 
 namespace tributary::sync {
 namespace {
