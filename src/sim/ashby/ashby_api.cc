@@ -202,7 +202,7 @@ void AshbySimulator::create_webhook(const http::Request& req, http::Responder re
   auto params = params_of(req);
   if (!params.ok()) return respond(ashby_error("invalid_input", params.error().message, 400));
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!webhooks_permitted())
       return respond(
           ashby_error("missing_endpoint_permission", "The API key is missing the apiKeysWrite permission"));
@@ -219,7 +219,7 @@ void AshbySimulator::create_webhook(const http::Request& req, http::Responder re
                        // "If it gets no answer or a status above 400, the webhook is created disabled."
                        w.enabled = r.status != 0 && r.status <= 400;
                        {
-                         std::lock_guard lock(mu_);
+                         MutexLock lock(mu_);
                          webhooks_.push_back(w);
                        }
                        spdlog::info("sim ashby: webhook {} ({}) created, enabled {}", w.id, w.type,
@@ -232,7 +232,7 @@ http::Response AshbySimulator::delete_webhook(const http::Request& req) {
   if (!authorized(req)) return unauthenticated();
   auto params = params_of(req);
   if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted())
     return ashby_error("missing_endpoint_permission", "The API key is missing the apiKeysWrite permission");
   auto id = string_param(*params, "webhookId");
@@ -248,7 +248,7 @@ http::Response AshbySimulator::webhook_info(const http::Request& req) {
   if (!authorized(req)) return unauthenticated();
   auto params = params_of(req);
   if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted())
     return ashby_error("missing_endpoint_permission", "The API key is missing the apiKeysRead permission");
   auto id = string_param(*params, "webhookId");
@@ -276,7 +276,7 @@ http::Response AshbySimulator::list_records(const http::Request& req, const Reco
   if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
   auto limit = page_limit(*params);
   if (!limit.ok()) return ashby_error("invalid_input", limit.error().message);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Cursor c;
   c.started = now_ms();
   if (auto cursor = string_param(*params, "cursor")) {
@@ -317,7 +317,7 @@ http::Response AshbySimulator::list_job_postings(const http::Request& req) {
   bool listed_only = false;
   if (const auto* v = params->if_contains("listedOnly"); v != nullptr && v->is_bool())
     listed_only = v->get_bool();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array results;
   for (const auto* p : postings_.all())
     if (!listed_only || p->data.at("isListed").as_bool()) results.push_back(p->data);
@@ -332,7 +332,7 @@ http::Response AshbySimulator::record_info(const http::Request& req, const std::
   if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
   auto id = string_param(*params, id_key);
   if (!id) return ashby_error("invalid_input", id_key + " is required");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const auto* r = store.find(*id);
   if (r == nullptr) return ashby_error("not_found", "no record with this " + id_key);
   return ashby_ok(r->data);

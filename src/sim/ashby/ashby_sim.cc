@@ -76,27 +76,27 @@ AshbySimulator::~AshbySimulator() {
 // Control hooks
 
 Result<bj::object> AshbySimulator::sim_create(std::string_view model, const bj::object& fields) {
-  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) {
+  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
     return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields);
   });
 }
 
 Result<bj::object> AshbySimulator::sim_update(std::string_view model, std::string_view remote_id,
                                               const bj::object& fields) {
-  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) {
+  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
     return model == "ats_candidates" ? update_candidate(remote_id, fields)
                                      : update_job(remote_id, fields, events);
   });
 }
 
 Result<bj::object> AshbySimulator::sim_delete(std::string_view model, std::string_view remote_id) {
-  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) {
+  return change_then_fire(this, &AshbySimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
     return model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
   });
 }
 
 Result<bj::value> AshbySimulator::sim_get(std::string_view model, std::string_view remote_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (model == "ats_candidates") {
     const auto* c = candidates_.find(remote_id);
     if (c == nullptr) return make_error(ErrorKind::kNotFound, "no candidate " + std::string(remote_id));
@@ -116,7 +116,7 @@ Result<bj::value> AshbySimulator::sim_get(std::string_view model, std::string_vi
 }
 
 bj::array AshbySimulator::sim_list(std::string_view model) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "ats_candidates" ? candidates_ : jobs_).all_data();
 }
 
@@ -124,7 +124,7 @@ Result<bj::object> AshbySimulator::sim_publish(std::string_view remote_id, bool 
   std::vector<Pending> events;
   bj::object reply;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto* job = jobs_.find(remote_id);
     if (job == nullptr) return make_error(ErrorKind::kNotFound, "no job " + std::string(remote_id));
     if (live && job->data.at("status").as_string() != "Open")
@@ -139,7 +139,7 @@ Result<bj::object> AshbySimulator::sim_publish(std::string_view remote_id, bool 
 }
 
 bj::array AshbySimulator::sim_subscriptions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto& w : webhooks_)
     out.push_back(
@@ -420,7 +420,7 @@ void AshbySimulator::fire(std::vector<Pending> events) {
   };
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto& e : events) {
       std::vector<Target> targets;
       for (const auto& w : webhooks_)

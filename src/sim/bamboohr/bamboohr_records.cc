@@ -81,7 +81,7 @@ void BambooHrSimulator::add_record_routes() {
     if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
     std::vector<std::string> fields;
     if (auto f = req.query_param("fields")) fields = split_fields(*f);
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const auto* e = employees_.find(p.at("id"));
     if (e == nullptr) return bamboohr_error(404, "Employee not found");
     return json_reply(200, project(e->data, fields));
@@ -110,7 +110,7 @@ http::Response BambooHrSimulator::list_employees(const http::Request& req) {
   }
   std::vector<std::string> fields;
   if (auto f = req.query_param("fields")) fields = split_fields(*f);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bool more = false;
   auto page = employees_.page(after, limit, {}, &more);
   bj::array data;
@@ -139,7 +139,7 @@ http::Response BambooHrSimulator::list_changed_employees(const http::Request& re
   auto since_text = req.query_param("since");
   const auto since = since_text ? parse_iso8601(*since_text) : std::nullopt;
   if (!since) return bamboohr_error(400, "since (an ISO 8601 date-time) is required");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::object employees;
   Millis latest = 0;
   auto add = [&](const std::string& id, std::string_view action, Millis at) {
@@ -169,7 +169,7 @@ http::Response BambooHrSimulator::list_time_off_requests(const http::Request& re
   auto type = req.query_param("type");
   std::string from = start->substr(0, 10);
   std::string to = end->substr(0, 10);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto* r : requests_.all()) {
     const auto& d = r->data;

@@ -111,7 +111,7 @@ Result<bj::object> BambooHrSimulator::sim_create(std::string_view model, const b
   std::vector<Change> changes;
   std::string id;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     Millis now = now_ms();
     auto created =
         model == "hris_employees" ? create_employee(now, fields, changes) : create_request(now, fields);
@@ -126,7 +126,7 @@ Result<bj::object> BambooHrSimulator::sim_update(std::string_view model, std::st
                                                  const bj::object& fields) {
   std::vector<Change> changes;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (model == "hris_employees") {
       auto* rec = employees_.find(remote_id);
       if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no employee " + std::string(remote_id));
@@ -148,7 +148,7 @@ Result<bj::object> BambooHrSimulator::sim_update(std::string_view model, std::st
 Result<bj::object> BambooHrSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
   std::vector<Change> changes;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (model == "hris_employees") {
       const auto* rec = employees_.find(remote_id);
       if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no employee " + std::string(remote_id));
@@ -169,17 +169,17 @@ Result<bj::object> BambooHrSimulator::sim_delete(std::string_view model, std::st
 }
 
 Result<bj::value> BambooHrSimulator::sim_get(std::string_view model, std::string_view remote_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "hris_employees" ? employees_ : requests_).data_of(remote_id);
 }
 
 bj::array BambooHrSimulator::sim_list(std::string_view model) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "hris_employees" ? employees_ : requests_).all_data();
 }
 
 bj::array BambooHrSimulator::sim_subscriptions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto& w : webhooks_)
     out.push_back(webhook_json(w, false));
@@ -414,7 +414,7 @@ void BambooHrSimulator::add_webhook_routes_at(const std::string& base) {
   router().add_sync("POST", base, create);
 
   auto list = [this](const http::Request& req, const http::Params&) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto denied = webhooks_gate(req)) return *denied;
     bj::array out;
     for (const auto& w : webhooks_)
@@ -425,7 +425,7 @@ void BambooHrSimulator::add_webhook_routes_at(const std::string& base) {
   router().add_sync("GET", base, list);
 
   router().add_sync("GET", base + "/monitor_fields", [this](const http::Request& req, const http::Params&) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto denied = webhooks_gate(req)) return *denied;
     bj::array out;
     for (const auto& f : kMonitorFields)
@@ -434,7 +434,7 @@ void BambooHrSimulator::add_webhook_routes_at(const std::string& base) {
   });
 
   router().add_sync("GET", base + "/{id}", [this](const http::Request& req, const http::Params& params) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto denied = webhooks_gate(req)) return *denied;
     auto* w = find_webhook(params.at("id"));
     if (w == nullptr) return bamboohr_error(404, "Webhook not found");
@@ -442,7 +442,7 @@ void BambooHrSimulator::add_webhook_routes_at(const std::string& base) {
   });
 
   router().add_sync("DELETE", base + "/{id}", [this](const http::Request& req, const http::Params& params) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto denied = webhooks_gate(req)) return *denied;
     auto it = std::find_if(webhooks_.begin(), webhooks_.end(),
                            [&](const Webhook& w) { return w.id == params.at("id"); });
@@ -454,7 +454,7 @@ void BambooHrSimulator::add_webhook_routes_at(const std::string& base) {
 }
 
 http::Response BambooHrSimulator::create_webhook(const http::Request& req) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (auto denied = webhooks_gate(req)) return *denied;
   auto body = parse_object_body(req.body);
   if (!body.ok()) return bamboohr_error(400, body.error().message);
@@ -537,7 +537,7 @@ void BambooHrSimulator::fire(std::vector<Change> changes) {
   };
   std::vector<Out> out;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     Millis now = now_ms();
     for (const auto& c : changes) {
       std::string event = "employee." + std::string(c.action == "Created"   ? "created"

@@ -55,10 +55,10 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "sim/common/record_store.h"
 #include "sim/common/sim_base.h"
 
@@ -108,17 +108,18 @@ class BambooHrSimulator final : public SimulatorBase {
 
   // Caller holds mu_.
   // sim_create per model: the new record's id; a new employee adds its change to `out`.
-  Result<std::string> create_employee(Millis now, const boost::json::object& fields,
-                                      std::vector<Change>& out);
-  Result<std::string> create_request(Millis now, const boost::json::object& fields);
-  Result<std::vector<std::string>> apply_employee(StoredRecord& rec, const boost::json::object& fields);
-  Status apply_request(StoredRecord& rec, const boost::json::object& fields);
-  boost::json::object webhook_json(const Webhook& w, bool with_key) const;
-  Webhook* find_webhook(std::string_view id);
+  Result<std::string> create_employee(Millis now, const boost::json::object& fields, std::vector<Change>& out)
+      REQUIRES(mu_);
+  Result<std::string> create_request(Millis now, const boost::json::object& fields) REQUIRES(mu_);
+  Result<std::vector<std::string>> apply_employee(StoredRecord& rec, const boost::json::object& fields)
+      REQUIRES(mu_);
+  Status apply_request(StoredRecord& rec, const boost::json::object& fields) REQUIRES(mu_);
+  boost::json::object webhook_json(const Webhook& w, bool with_key) const REQUIRES(mu_);
+  Webhook* find_webhook(std::string_view id) REQUIRES(mu_);
   // 401 / 403 for the webhooks API; nullopt when the request may use it.
-  std::optional<http::Response> webhooks_gate(const http::Request& request) const;
+  std::optional<http::Response> webhooks_gate(const http::Request& request) const REQUIRES(mu_);
 
-  void fire(std::vector<Change> changes);
+  void fire(std::vector<Change> changes) EXCLUDES(mu_);
 
   void add_webhook_routes();
   void add_webhook_routes_at(const std::string& base);
@@ -130,14 +131,14 @@ class BambooHrSimulator final : public SimulatorBase {
   http::Response list_changed_employees(const http::Request& req);
   http::Response list_time_off_requests(const http::Request& req);
 
-  mutable std::mutex mu_;
-  std::int64_t next_employee_id_ = 40001;            // guarded by mu_
-  std::int64_t next_request_id_ = 9001;              // guarded by mu_
-  std::int64_t next_webhook_id_ = 1;                 // guarded by mu_
-  RecordStore employees_;                            // guarded by mu_
-  RecordStore requests_;                             // guarded by mu_
-  std::vector<Webhook> webhooks_;                    // guarded by mu_
-  std::map<std::string, Millis> deleted_employees_;  // id → when, for /employees/changed; guarded by mu_
+  mutable Mutex mu_;
+  std::int64_t next_employee_id_ GUARDED_BY(mu_) = 40001;
+  std::int64_t next_request_id_ GUARDED_BY(mu_) = 9001;
+  std::int64_t next_webhook_id_ GUARDED_BY(mu_) = 1;
+  RecordStore employees_ GUARDED_BY(mu_);
+  RecordStore requests_ GUARDED_BY(mu_);
+  std::vector<Webhook> webhooks_ GUARDED_BY(mu_);
+  std::map<std::string, Millis> deleted_employees_ GUARDED_BY(mu_);  // id → when, for /employees/changed
 };
 
 // True when the request carries well-formed Basic credentials with a non-empty user (the API key).

@@ -3,14 +3,14 @@
 namespace tributary::sim {
 
 void DeliveryLog::record(DeliveryAttempt attempt) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   entries_.push_back(std::move(attempt));
   while (entries_.size() > kMaxEntries)
     entries_.pop_front();
 }
 
 boost::json::array DeliveryLog::to_json() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   boost::json::array out;
   out.reserve(entries_.size());
   for (const auto& e : entries_) {
@@ -28,7 +28,7 @@ boost::json::array DeliveryLog::to_json() const {
 }
 
 std::size_t DeliveryLog::size() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return entries_.size();
 }
 

@@ -6,10 +6,10 @@
 #include <boost/json.hpp>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 
 namespace tributary::sim {
 
@@ -32,8 +32,8 @@ class DeliveryLog {
   std::size_t size() const;
 
  private:
-  mutable std::mutex mu_;
-  std::deque<DeliveryAttempt> entries_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::deque<DeliveryAttempt> entries_ GUARDED_BY(mu_);
 };
 
 }  // namespace tributary::sim

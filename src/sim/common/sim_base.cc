@@ -151,7 +151,7 @@ std::optional<http::Response> SimulatorBase::take_fault(const http::Request& req
   if (request.path == "/_sim" || request.path.rfind("/_sim/", 0) == 0) return std::nullopt;
   int retry_after = 0;
   {
-    std::lock_guard lock(faults_mu_);
+    MutexLock lock(faults_mu_);
     if (faults_.unauthorized) {
       retry_after = -1;
     } else if (faults_.rate_limit_count > 0) {
@@ -232,7 +232,7 @@ http::Response SimulatorBase::set_faults(const bj::object& body) {
     next.retry_after_seconds = after != nullptr ? static_cast<int>(after->get_int64()) : 1;
   }
   {
-    std::lock_guard lock(faults_mu_);
+    MutexLock lock(faults_mu_);
     faults_ = next;
   }
   return json_reply(200, faults_json(next));
@@ -255,7 +255,7 @@ http::Response SimulatorBase::get_control(const std::string& name) {
         200, bj::object{{"api", base_url()}, {"auth", auth.empty() ? bj::value(nullptr) : bj::value(auth)}});
   }
   if (name == "faults") {
-    std::lock_guard lock(faults_mu_);
+    MutexLock lock(faults_mu_);
     return json_reply(200, faults_json(faults_));
   }
   if (auto st = check_model(name); !st.ok()) return error_reply(st.error());

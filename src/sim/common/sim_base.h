@@ -18,12 +18,12 @@
 #include <boost/json.hpp>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/result.h"
 #include "http/message.h"
 #include "http/router.h"
@@ -48,13 +48,16 @@ Result<boost::json::object> parse_object_body(std::string_view body);
 
 // The shape of every control-API record change: runs `change(events)` with `mu` held, collecting the webhooks
 // the change causes, then, only when it succeeded, passes them to the tool's `fire` with the lock released
-// (sending must not hold the tool's lock). `change` returns Result<boost::json::object>, the control answer.
+// (sending must not hold the tool's lock). `change` returns Result<boost::json::object>, the control answer;
+// a lambda is declared `REQUIRES(mu_)`, the tool's mutex that is passed here as `mu`.
 template <typename Sim, typename Event, typename Change>
-Result<boost::json::object> change_then_fire(Sim* sim, void (Sim::*fire)(std::vector<Event>), std::mutex& mu,
+Result<boost::json::object> change_then_fire(Sim* sim, void (Sim::*fire)(std::vector<Event>), Mutex& mu,
                                              Change&& change) {
   std::vector<Event> events;
-  Result<boost::json::object> r = [&]() -> Result<boost::json::object> {
-    std::lock_guard lock(mu);
+  // Unchecked: the analysis cannot tell that `mu` is the member the change's REQUIRES names (it sees the
+  // lambda's captured `this`, not the reference passed in), though `mu` is held here when `change` runs.
+  Result<boost::json::object> r = [&]() NO_THREAD_SAFETY_ANALYSIS -> Result<boost::json::object> {
+    MutexLock lock(mu);
     return change(events);
   }();
   if (r.ok()) (sim->*fire)(std::move(events));
@@ -128,8 +131,8 @@ class SimulatorBase : public Simulator {
   void add_control_record_routes();
 
   std::atomic<bool> webhooks_permission_{true};
-  std::mutex faults_mu_;
-  Faults faults_;  // guarded by faults_mu_
+  Mutex faults_mu_;
+  Faults faults_ GUARDED_BY(faults_mu_);
 
   const std::string tool_;
   const SimOptions options_;

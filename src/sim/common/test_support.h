@@ -12,7 +12,6 @@
 #include <functional>
 #include <iterator>
 #include <map>
-#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -21,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include "core/mutex.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "sim/simulator.h"
@@ -51,7 +51,7 @@ class TestReceiver {
     server_ = std::make_unique<http::Server>(options, [this](http::Request request, http::Responder respond) {
       int status = 200;
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         auto& queue = planned_[request.path];
         if (!queue.empty()) {
           status = queue.front();
@@ -72,19 +72,19 @@ class TestReceiver {
   }
   // The next `n` requests to `path` get `status`; later ones 200.
   void fail_next(std::string_view path, int n, int status) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (int i = 0; i < n; ++i)
       planned_[std::string(path)].push_back(status);
   }
   std::vector<http::Request> requests() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return requests_;
   }
   // Waits (bounded) until `pred` holds over the requests received so far.
   bool wait_until(const std::function<bool(const std::vector<http::Request>&)>& pred,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds{5000}) const {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return pred(requests_); });
+    MutexLock lock(mu_);
+    return lock.wait_for(cv_, timeout, [&]() REQUIRES(mu_) { return pred(requests_); });
   }
   // Waits (bounded) until `n` received requests pass `keep`; returns those that do.
   std::vector<http::Request> wait_matching(const std::function<bool(const http::Request&)>& keep,
@@ -104,10 +104,10 @@ class TestReceiver {
   }
 
  private:
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   mutable std::condition_variable cv_;
-  std::vector<http::Request> requests_;             // guarded by mu_
-  std::map<std::string, std::deque<int>> planned_;  // guarded by mu_
+  std::vector<http::Request> requests_ GUARDED_BY(mu_);
+  std::map<std::string, std::deque<int>> planned_ GUARDED_BY(mu_);
   std::unique_ptr<http::Server> server_;
   bool started_ = false;
 };

@@ -23,14 +23,14 @@ WebhookSender::~WebhookSender() {
 }
 
 Status WebhookSender::start() {
-  std::lock_guard lock(client_mu_);
+  MutexLock lock(client_mu_);
   if (client_) return {};
   http::CurlClientOptions options;
   options.user_agent = "Tributary-Sim/" + tool_;
   client_ = std::make_unique<http::CurlClient>(std::move(options));
   stopping_ = false;
   {
-    std::lock_guard tlock(timer_mu_);
+    MutexLock tlock(timer_mu_);
     timer_stop_ = false;
   }
   timer_thread_ = std::thread([this] { timer_loop(); });
@@ -40,7 +40,7 @@ Status WebhookSender::start() {
 void WebhookSender::stop() {
   stopping_ = true;
   {
-    std::lock_guard lock(timer_mu_);
+    MutexLock lock(timer_mu_);
     timer_stop_ = true;
     pending_ -= std::min(pending_.load(), timers_.size());
     timers_.clear();
@@ -49,7 +49,7 @@ void WebhookSender::stop() {
   if (timer_thread_.joinable()) timer_thread_.join();
   std::unique_ptr<http::HttpClient> client;
   {
-    std::lock_guard lock(client_mu_);
+    MutexLock lock(client_mu_);
     client = std::move(client_);
   }
   // Destroying the client completes what is in flight (error "client stopped"); on_result sees stopping_.
@@ -82,16 +82,18 @@ void WebhookSender::attempt(std::shared_ptr<Job> job) {
   request.body = job->webhook.body;
   request.timeout = job->once_done ? job->once_timeout : job->schedule->timeout;
   Millis sent_at = now_ms();
-  std::unique_lock lock(client_mu_);
-  if (!client_ || stopping_) {
-    lock.unlock();
-    http::ClientResponse stopped;
-    stopped.error = "simulator stopped";
-    on_result(job, sent_at, stopped);
-    return;
+  {
+    MutexLock lock(client_mu_);
+    if (client_ && !stopping_) {
+      client_->send(std::move(request), [this, job, sent_at](http::ClientResponse response) {
+        on_result(job, sent_at, response);
+      });
+      return;
+    }
   }
-  client_->send(std::move(request),
-                [this, job, sent_at](http::ClientResponse response) { on_result(job, sent_at, response); });
+  http::ClientResponse stopped;
+  stopped.error = "simulator stopped";
+  on_result(job, sent_at, stopped);
 }
 
 void WebhookSender::on_result(const std::shared_ptr<Job>& job, Millis sent_at,
@@ -127,7 +129,7 @@ void WebhookSender::on_result(const std::shared_ptr<Job>& job, Millis sent_at,
   ++job->attempt;
   double unit = 0.0;
   {
-    std::lock_guard lock(timer_mu_);
+    MutexLock lock(timer_mu_);
     unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   }
   auto delay = job->schedule->delay_before(job->attempt, retry_scale_, unit);
@@ -136,7 +138,7 @@ void WebhookSender::on_result(const std::shared_ptr<Job>& job, Millis sent_at,
 
 void WebhookSender::schedule(std::chrono::milliseconds delay, std::function<void()> task) {
   {
-    std::lock_guard lock(timer_mu_);
+    MutexLock lock(timer_mu_);
     if (timer_stop_) {
       --pending_;
       return;
@@ -146,23 +148,31 @@ void WebhookSender::schedule(std::chrono::milliseconds delay, std::function<void
   timer_cv_.notify_all();
 }
 
+// The lock is held throughout except while a task runs.
 void WebhookSender::timer_loop() {
-  std::unique_lock lock(timer_mu_);
-  while (!timer_stop_) {
-    if (timers_.empty()) {
-      timer_cv_.wait(lock, [this] { return timer_stop_ || !timers_.empty(); });
-      continue;
+  for (;;) {
+    std::function<void()> task;
+    {
+      MutexLock lock(timer_mu_);
+      while (!task) {
+        if (timer_stop_) return;
+        if (timers_.empty()) {
+          lock.wait(timer_cv_, [this]() REQUIRES(timer_mu_) { return timer_stop_ || !timers_.empty(); });
+          continue;
+        }
+        auto due = timers_.begin()->first;
+        if (std::chrono::steady_clock::now() < due) {
+          // Until the first timer is due, or stop() or an earlier timer comes first.
+          lock.wait_until(timer_cv_, due, [&]() REQUIRES(timer_mu_) {
+            return timer_stop_ || timers_.empty() || timers_.begin()->first < due;
+          });
+          continue;
+        }
+        task = std::move(timers_.begin()->second);
+        timers_.erase(timers_.begin());
+      }
     }
-    auto due = timers_.begin()->first;
-    if (std::chrono::steady_clock::now() < due) {
-      timer_cv_.wait_until(lock, due);
-      continue;
-    }
-    auto task = std::move(timers_.begin()->second);
-    timers_.erase(timers_.begin());
-    lock.unlock();
     task();
-    lock.lock();
   }
 }
 

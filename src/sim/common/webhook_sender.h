@@ -11,12 +11,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
 
 #include "core/log.h"
+#include "core/mutex.h"
 #include "core/result.h"
 #include "sim/common/delivery_log.h"
 #include "sim/common/retry_schedule.h"
@@ -69,15 +69,14 @@ class WebhookSender {
   std::atomic<std::size_t> pending_{0};
   std::atomic<bool> stopping_{false};
 
-  std::mutex client_mu_;
-  std::unique_ptr<http::HttpClient> client_;  // guarded by client_mu_
+  Mutex client_mu_;
+  std::unique_ptr<http::HttpClient> client_ GUARDED_BY(client_mu_);
 
-  std::mutex timer_mu_;
+  Mutex timer_mu_;
   std::condition_variable timer_cv_;
-  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>>
-      timers_;               // guarded by timer_mu_
-  std::mt19937_64 rng_;      // guarded by timer_mu_
-  bool timer_stop_ = false;  // guarded by timer_mu_
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> timers_ GUARDED_BY(timer_mu_);
+  std::mt19937_64 rng_ GUARDED_BY(timer_mu_);
+  bool timer_stop_ GUARDED_BY(timer_mu_) = false;
   std::thread timer_thread_;
 };
 

@@ -195,7 +195,7 @@ void GreenhouseSimulator::add_harvest_routes() {
                                         {"error_description", "sub (the Greenhouse user id) is required"}});
     std::string token = crypto::random_token(48);
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       Millis now = now_ms();
       tokens_.add(token, now, kTokenSeconds);
     }
@@ -205,7 +205,7 @@ void GreenhouseSimulator::add_harvest_routes() {
 
   router().add_sync("GET", "/v3/{resource}", [this](const http::Request& req, const http::Params& params) {
     const std::string& resource = params.at("resource");
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!authorized(req)) return harvest_error(401, "missing or invalid bearer token");
     const RecordStore* store = resource == "candidates"     ? &candidates_
                                : resource == "applications" ? &applications_

@@ -168,27 +168,31 @@ std::string GreenhouseSimulator::next_id() {
 // Control hooks
 
 Result<bj::object> GreenhouseSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  return change_then_fire(this, &GreenhouseSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
-  });
+  return change_then_fire(
+      this, &GreenhouseSimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
+        return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
+      });
 }
 
 Result<bj::object> GreenhouseSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                    const bj::object& fields) {
-  return change_then_fire(this, &GreenhouseSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "ats_candidates" ? update_candidate(remote_id, fields, events)
-                                     : update_job(remote_id, fields, events);
-  });
+  return change_then_fire(this, &GreenhouseSimulator::fire, mu_,
+                          [&](std::vector<Pending>& events) REQUIRES(mu_) {
+                            return model == "ats_candidates" ? update_candidate(remote_id, fields, events)
+                                                             : update_job(remote_id, fields, events);
+                          });
 }
 
 Result<bj::object> GreenhouseSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
-  return change_then_fire(this, &GreenhouseSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
-  });
+  return change_then_fire(this, &GreenhouseSimulator::fire, mu_,
+                          [&](std::vector<Pending>& events) REQUIRES(mu_) {
+                            return model == "ats_candidates" ? delete_candidate(remote_id, events)
+                                                             : delete_job(remote_id, events);
+                          });
 }
 
 Result<bj::value> GreenhouseSimulator::sim_get(std::string_view model, std::string_view remote_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (model == "ats_candidates") {
     const auto* c = candidates_.find(remote_id);
     if (c == nullptr) return make_error(ErrorKind::kNotFound, "no candidate " + std::string(remote_id));
@@ -208,7 +212,7 @@ Result<bj::value> GreenhouseSimulator::sim_get(std::string_view model, std::stri
 }
 
 bj::array GreenhouseSimulator::sim_list(std::string_view model) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "ats_candidates" ? candidates_ : jobs_).all_data();
 }
 
@@ -216,7 +220,7 @@ Result<bj::object> GreenhouseSimulator::sim_publish(std::string_view remote_id, 
   std::vector<Pending> events;
   bj::object reply;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto* job = jobs_.find(remote_id);
     if (job == nullptr) return make_error(ErrorKind::kNotFound, "no job " + std::string(remote_id));
     std::string post_id = std::to_string(job->data.at("job_post_id").as_int64());
@@ -245,7 +249,7 @@ Result<bj::object> GreenhouseSimulator::sim_publish(std::string_view remote_id, 
 }
 
 bj::array GreenhouseSimulator::sim_subscriptions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
     // The secret stays in the simulator, as it stays in Greenhouse's UI.
@@ -286,7 +290,7 @@ void GreenhouseSimulator::sim_register_webhook(const bj::object& body,
 
   Hook hook;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     hook.id = std::to_string(next_hook_id_++);
     hook.name = name.empty() ? "Web hook " + hook.id : name;
     hook.url = std::string(url->get_string());
@@ -313,7 +317,7 @@ void GreenhouseSimulator::sim_register_webhook(const bj::object& body,
                      [this, hook_id, done = std::move(done)](const http::ClientResponse& response) {
                        bool ok = response.status >= 200 && response.status < 300;
                        {
-                         std::lock_guard lock(mu_);
+                         MutexLock lock(mu_);
                          for (auto& h : hooks_)
                            if (h.id == hook_id) h.active = ok;
                        }
@@ -677,7 +681,7 @@ void GreenhouseSimulator::fire(std::vector<Pending> events) {
   };
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!webhooks_permitted()) {
       spdlog::info("sim greenhouse: web hooks disabled by permission; {} event(s) not delivered",
                    events.size());

@@ -33,11 +33,11 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "sim/common/access_tokens.h"
 #include "sim/common/record_store.h"
 #include "sim/common/sim_base.h"
@@ -84,41 +84,44 @@ class GreenhouseSimulator final : public SimulatorBase {
   };
 
   // Caller holds mu_.
-  std::string next_id();
-  Result<boost::json::object> create_candidate(const boost::json::object& fields, std::vector<Pending>& out);
+  std::string next_id() REQUIRES(mu_);
+  Result<boost::json::object> create_candidate(const boost::json::object& fields, std::vector<Pending>& out)
+      REQUIRES(mu_);
   Result<boost::json::object> update_candidate(std::string_view id, const boost::json::object& fields,
-                                               std::vector<Pending>& out);
-  Result<boost::json::object> delete_candidate(std::string_view id, std::vector<Pending>& out);
-  Result<boost::json::object> create_job(const boost::json::object& fields, std::vector<Pending>& out);
+                                               std::vector<Pending>& out) REQUIRES(mu_);
+  Result<boost::json::object> delete_candidate(std::string_view id, std::vector<Pending>& out) REQUIRES(mu_);
+  Result<boost::json::object> create_job(const boost::json::object& fields, std::vector<Pending>& out)
+      REQUIRES(mu_);
   Result<boost::json::object> update_job(std::string_view id, const boost::json::object& fields,
-                                         std::vector<Pending>& out);
-  Result<boost::json::object> delete_job(std::string_view id, std::vector<Pending>& out);
+                                         std::vector<Pending>& out) REQUIRES(mu_);
+  Result<boost::json::object> delete_job(std::string_view id, std::vector<Pending>& out) REQUIRES(mu_);
   Status apply_job_fields(boost::json::object& job, boost::json::object& post,
-                          const boost::json::object& fields, bool* post_changed);
-  boost::json::array department_list(std::string_view name);
-  boost::json::array office_list(std::string_view name);
-  boost::json::object webhook_job(const StoredRecord& job) const;
-  boost::json::object webhook_application(const StoredRecord& application) const;
-  boost::json::object job_post_of(std::string_view job_id) const;
+                          const boost::json::object& fields, bool* post_changed) REQUIRES(mu_);
+  boost::json::array department_list(std::string_view name) REQUIRES(mu_);
+  boost::json::array office_list(std::string_view name) REQUIRES(mu_);
+  boost::json::object webhook_job(const StoredRecord& job) const REQUIRES(mu_);
+  boost::json::object webhook_application(const StoredRecord& application) const REQUIRES(mu_);
+  boost::json::object job_post_of(std::string_view job_id) const REQUIRES(mu_);
 
   // Sends with no lock held.
-  void fire(std::vector<Pending> events);
+  void fire(std::vector<Pending> events) EXCLUDES(mu_);
 
   // Harvest v3 (greenhouse_harvest.cc).
   void add_harvest_routes();
-  bool authorized(const http::Request& request) const;
+  // Caller holds mu_.
+  bool authorized(const http::Request& request) const REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::int64_t next_id_ = 4000001;                   // guarded by mu_
-  std::int64_t next_hook_id_ = 100001;               // guarded by mu_
-  RecordStore candidates_;                           // guarded by mu_
-  RecordStore applications_;                         // guarded by mu_
-  RecordStore jobs_;                                 // guarded by mu_
-  RecordStore job_posts_;                            // guarded by mu_
-  std::map<std::string, std::int64_t> departments_;  // name → id, guarded by mu_
-  std::map<std::string, std::int64_t> offices_;      // name → id, guarded by mu_
-  std::vector<Hook> hooks_;                          // guarded by mu_
-  AccessTokens tokens_;                              // Harvest access token → expiry, guarded by mu_
+  mutable Mutex mu_;
+  std::int64_t next_id_ GUARDED_BY(mu_) = 4000001;
+  std::int64_t next_hook_id_ GUARDED_BY(mu_) = 100001;
+  RecordStore candidates_ GUARDED_BY(mu_);
+  RecordStore applications_ GUARDED_BY(mu_);
+  RecordStore jobs_ GUARDED_BY(mu_);
+  RecordStore job_posts_ GUARDED_BY(mu_);
+  std::map<std::string, std::int64_t> departments_ GUARDED_BY(mu_);  // name → id
+  std::map<std::string, std::int64_t> offices_ GUARDED_BY(mu_);      // name → id
+  std::vector<Hook> hooks_ GUARDED_BY(mu_);
+  AccessTokens tokens_ GUARDED_BY(mu_);  // Harvest access token → expiry
 };
 
 }  // namespace tributary::sim::greenhouse

@@ -159,7 +159,7 @@ void HiBobSimulator::add_people_routes() {
     if (!body) return hibob_error(400, "the body must be a JSON object");
     auto fields = fields_of(*body);
     if (!fields.ok()) return hibob_error(400, fields.error().message);
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const auto* e = employees_.find(p.at("id"));
     if (e == nullptr) return hibob_error(404, "Employee not found");
     return json_reply(200, project(e->data, *fields));
@@ -174,7 +174,7 @@ void HiBobSimulator::add_timeoff_routes() {
   router().add_sync("GET", "/v1/timeoff/employees/{employeeId}/requests/{requestId}",
                     [this](const http::Request& req, const http::Params& p) {
                       if (!basic_auth_ok(req)) return unauthorized();
-                      std::lock_guard lock(mu_);
+                      MutexLock lock(mu_);
                       const auto* r = requests_.find(p.at("requestId"));
                       if (r == nullptr || r->data.at("employeeId") != bj::value(p.at("employeeId")))
                         return hibob_error(404, "Time off request not found");
@@ -195,7 +195,7 @@ http::Response HiBobSimulator::search_people(const http::Request& req) {
   }
   auto filters = filters_of(*body);
   if (!filters.ok()) return hibob_error(400, filters.error().message);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto* r : employees_.all()) {
     if (!show_inactive && r->data.at("internal").at("status") != bj::value("Active")) continue;
@@ -211,7 +211,7 @@ http::Response HiBobSimulator::list_timeoff_changes(const http::Request& req) {
   auto window = change_window_of(req);
   if (!window.ok()) return hibob_error(400, window.error().message);
   bool include_pending = req.query_param("includePending").value_or("false") == "true";
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto& c : changes_) {
     auto at = parse_iso8601(c.at("changedAt").as_string());

@@ -75,7 +75,7 @@ Result<bj::object> HiBobSimulator::sim_create(std::string_view model, const bj::
   std::vector<Pending> events;
   std::string id;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     Millis now = now_ms();
     auto created = model == "hris_employees" ? create_employee(now, fields, events)
                                              : create_request(now, fields, events);
@@ -90,7 +90,7 @@ Result<bj::object> HiBobSimulator::sim_update(std::string_view model, std::strin
                                               const bj::object& fields) {
   std::vector<Pending> events;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (model == "hris_employees") {
       auto* rec = employees_.find(remote_id);
       if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no employee " + std::string(remote_id));
@@ -134,7 +134,7 @@ Result<bj::object> HiBobSimulator::sim_update(std::string_view model, std::strin
 Result<bj::object> HiBobSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
   std::vector<Pending> events;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (model == "hris_employees") {
       if (employees_.find(remote_id) == nullptr)
         return make_error(ErrorKind::kNotFound, "no employee " + std::string(remote_id));
@@ -159,17 +159,17 @@ Result<bj::object> HiBobSimulator::sim_delete(std::string_view model, std::strin
 }
 
 Result<bj::value> HiBobSimulator::sim_get(std::string_view model, std::string_view remote_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "hris_employees" ? employees_ : requests_).data_of(remote_id);
 }
 
 bj::array HiBobSimulator::sim_list(std::string_view model) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "hris_employees" ? employees_ : requests_).all_data();
 }
 
 bj::array HiBobSimulator::sim_subscriptions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
     out.push_back(bj::object{{"id", h.id},
@@ -203,7 +203,7 @@ void HiBobSimulator::sim_register_webhook(const bj::object& body,
   }
   Hook hook;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     hook.id = std::to_string(next_hook_id_++);
     hook.url = std::string(url->get_string());
     // Bob generates the signing secret and shows it in the webhook's settings.
@@ -230,7 +230,7 @@ void HiBobSimulator::ping(const Hook& hook, bool json_form, std::function<void(R
         bool ok = response.status >= 200 && response.status < 300;
         if (!ok && !json_form) return ping(hook, true, std::move(done));
         {
-          std::lock_guard lock(mu_);
+          MutexLock lock(mu_);
           for (auto& h : hooks_)
             if (h.id == hook.id) h.active = ok;
         }
@@ -441,7 +441,7 @@ void HiBobSimulator::fire(std::vector<Pending> events) {
   };
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!webhooks_permitted()) {
       spdlog::info("sim hibob: webhooks disabled by permission; {} event(s) not delivered", events.size());
       return;

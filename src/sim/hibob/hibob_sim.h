@@ -51,10 +51,10 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "sim/common/record_store.h"
 #include "sim/common/sim_base.h"
 
@@ -99,16 +99,18 @@ class HiBobSimulator final : public SimulatorBase {
   // Caller holds mu_.
   // sim_create per model: the new record's id; the webhooks the creation causes go to `out`.
   Result<std::string> create_employee(Millis now, const boost::json::object& fields,
-                                      std::vector<Pending>& out);
-  Result<std::string> create_request(Millis now, const boost::json::object& fields,
-                                     std::vector<Pending>& out);
-  Result<std::vector<std::string>> apply_employee(StoredRecord& rec, const boost::json::object& fields);
-  Result<std::vector<std::string>> apply_request(StoredRecord& rec, const boost::json::object& fields);
-  Pending timeoff_event(std::string type, const StoredRecord& request) const;
-  void log_change(std::string_view change_type, const StoredRecord& request);
+                                      std::vector<Pending>& out) REQUIRES(mu_);
+  Result<std::string> create_request(Millis now, const boost::json::object& fields, std::vector<Pending>& out)
+      REQUIRES(mu_);
+  Result<std::vector<std::string>> apply_employee(StoredRecord& rec, const boost::json::object& fields)
+      REQUIRES(mu_);
+  Result<std::vector<std::string>> apply_request(StoredRecord& rec, const boost::json::object& fields)
+      REQUIRES(mu_);
+  Pending timeoff_event(std::string type, const StoredRecord& request) const REQUIRES(mu_);
+  void log_change(std::string_view change_type, const StoredRecord& request) REQUIRES(mu_);
 
   void ping(const Hook& hook, bool json_form, std::function<void(Result<boost::json::object>)> done);
-  void fire(std::vector<Pending> events);
+  void fire(std::vector<Pending> events) EXCLUDES(mu_);
   // The public API (hibob_api.cc): people, then time off.
   void add_api_routes();
   void add_people_routes();
@@ -116,14 +118,14 @@ class HiBobSimulator final : public SimulatorBase {
   http::Response search_people(const http::Request& req);
   http::Response list_timeoff_changes(const http::Request& req);
 
-  mutable std::mutex mu_;
-  std::uint64_t next_employee_id_ = 3332883804594370001ULL;  // guarded by mu_
-  std::int64_t next_request_id_ = 24587001;                  // guarded by mu_
-  std::int64_t next_hook_id_ = 1;                            // guarded by mu_
-  RecordStore employees_;                                    // guarded by mu_
-  RecordStore requests_;                                     // guarded by mu_
-  boost::json::array changes_;                               // guarded by mu_ (time-off change log, bounded)
-  std::vector<Hook> hooks_;                                  // guarded by mu_
+  mutable Mutex mu_;
+  std::uint64_t next_employee_id_ GUARDED_BY(mu_) = 3332883804594370001ULL;
+  std::int64_t next_request_id_ GUARDED_BY(mu_) = 24587001;
+  std::int64_t next_hook_id_ GUARDED_BY(mu_) = 1;
+  RecordStore employees_ GUARDED_BY(mu_);
+  RecordStore requests_ GUARDED_BY(mu_);
+  boost::json::array changes_ GUARDED_BY(mu_);  // time-off change log, bounded
+  std::vector<Hook> hooks_ GUARDED_BY(mu_);
 };
 
 }  // namespace tributary::sim::hibob

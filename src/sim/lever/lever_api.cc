@@ -169,7 +169,7 @@ http::Response LeverSimulator::create_webhook(const http::Request& req) {
   if (!authorized(req)) return unauthorized();
   auto body = parse_object_body(req.body);
   if (!body.ok()) return lever_error(400, "BadRequestError", body.error().message);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted()) return forbidden("webhooks:write:admin");
   const auto* url = body->if_contains("url");
   const auto* event = body->if_contains("event");
@@ -200,7 +200,7 @@ http::Response LeverSimulator::create_webhook(const http::Request& req) {
 
 http::Response LeverSimulator::list_webhooks(const http::Request& req) {
   if (!authorized(req)) return unauthorized();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted()) return forbidden("webhooks:read:admin");
   bj::array data;
   for (const auto& w : webhooks_)
@@ -210,7 +210,7 @@ http::Response LeverSimulator::list_webhooks(const http::Request& req) {
 
 http::Response LeverSimulator::delete_webhook(const http::Request& req, std::string_view id) {
   if (!authorized(req)) return unauthorized();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted()) return forbidden("webhooks:write:admin");
   auto it = std::find_if(webhooks_.begin(), webhooks_.end(), [&](const Webhook& w) { return w.id == id; });
   if (it == webhooks_.end()) return lever_error(404, "ResourceNotFound", "Webhook not found");
@@ -224,7 +224,7 @@ http::Response LeverSimulator::list_records(const http::Request& req, const Reco
   if (const auto* rejected = std::get_if<http::Response>(&query)) return *rejected;
   const auto& q = std::get<ListQuery>(query);
   const Offset& o = q.offset;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bool more = false;
   auto page = store.page(
       o.after, q.limit, [&o](const StoredRecord& r) { return matches(o, r); }, &more);
@@ -243,7 +243,7 @@ http::Response LeverSimulator::list_records(const http::Request& req, const Reco
 http::Response LeverSimulator::get_record(const http::Request& req, const RecordStore& store,
                                           const std::string& noun, std::string_view id) {
   if (!authorized(req)) return unauthorized();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const auto* r = store.find(id);
   if (r == nullptr) return lever_error(404, "ResourceNotFound", noun + " not found");
   return json_reply(200, bj::object{{"data", r->data}});

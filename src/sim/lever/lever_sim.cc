@@ -52,14 +52,14 @@ LeverSimulator::~LeverSimulator() {
 // Control hooks
 
 Result<bj::object> LeverSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  return change_then_fire(this, &LeverSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+  return change_then_fire(this, &LeverSimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
     return model == "ats_candidates" ? create_opportunity(fields, events) : create_posting(fields);
   });
 }
 
 Result<bj::object> LeverSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                               const bj::object& fields) {
-  return change_then_fire(this, &LeverSimulator::fire, mu_, [&](std::vector<Pending>& events) {
+  return change_then_fire(this, &LeverSimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
     return model == "ats_candidates" ? update_opportunity(remote_id, fields, events, true)
                                      : update_posting(remote_id, fields);
   });
@@ -68,7 +68,7 @@ Result<bj::object> LeverSimulator::sim_update(std::string_view model, std::strin
 Result<bj::object> LeverSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
   std::vector<Pending> events;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (model == "ats_candidates") {
       auto r = delete_opportunity(remote_id, events);
       if (!r.ok()) return r;
@@ -81,17 +81,17 @@ Result<bj::object> LeverSimulator::sim_delete(std::string_view model, std::strin
 }
 
 Result<bj::value> LeverSimulator::sim_get(std::string_view model, std::string_view remote_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "ats_candidates" ? opportunities_ : postings_).data_of(remote_id);
 }
 
 bj::array LeverSimulator::sim_list(std::string_view model) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "ats_candidates" ? opportunities_ : postings_).all_data();
 }
 
 Result<bj::object> LeverSimulator::sim_publish(std::string_view remote_id, bool live) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto* p = postings_.find(remote_id);
   if (p == nullptr) return make_error(ErrorKind::kNotFound, "no posting " + std::string(remote_id));
   std::string state = live ? "published" : "internal";
@@ -106,7 +106,7 @@ Result<bj::object> LeverSimulator::sim_publish(std::string_view remote_id, bool 
 }
 
 bj::array LeverSimulator::sim_subscriptions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto& w : webhooks_)
     out.push_back(webhook_json(w, false));
@@ -305,7 +305,7 @@ void LeverSimulator::fire(std::vector<Pending> events) {
   if (events.empty()) return;
   std::vector<std::pair<Pending, std::vector<Webhook>>> plan;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto& e : events) {
       std::vector<Webhook> targets;
       for (const auto& w : webhooks_)

@@ -140,12 +140,15 @@ void PersonioSimulator::add_record_routes() {
 }
 
 void PersonioSimulator::add_person_routes() {
-  router().add_sync("GET", "/v2/persons", [this](const http::Request& req, const http::Params&) {
-    return list_records(req, persons_, 50, "/v2/persons", "updated_at.gt");
-  });
+  // Unchecked: hands list_records the store by reference without reading it (list_records reads it under
+  // mu_), which the analysis counts as an access.
+  router().add_sync("GET", "/v2/persons",
+                    [this](const http::Request& req, const http::Params&) NO_THREAD_SAFETY_ANALYSIS {
+                      return list_records(req, persons_, 50, "/v2/persons", "updated_at.gt");
+                    });
 
   router().add_sync("GET", "/v2/persons/{id}", [this](const http::Request& req, const http::Params& params) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!token_valid(req)) return unauthorized();
     const auto* p = persons_.find(params.at("id"));
     if (p == nullptr) return personio_error(404, "Not Found", "person not found");
@@ -158,7 +161,7 @@ void PersonioSimulator::add_person_routes() {
 
   router().add_sync(
       "GET", "/v2/persons/{id}/employments", [this](const http::Request& req, const http::Params& params) {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         if (!token_valid(req)) return unauthorized();
         const auto* p = persons_.find(params.at("id"));
         if (p == nullptr) return personio_error(404, "Not Found", "person not found");
@@ -176,13 +179,16 @@ void PersonioSimulator::add_person_routes() {
 }
 
 void PersonioSimulator::add_absence_routes() {
-  router().add_sync("GET", "/v2/absence-periods", [this](const http::Request& req, const http::Params&) {
-    return list_records(req, absences_, 100, "/v2/absence-periods", "updated_at.gte");
-  });
+  // Unchecked: hands list_records the store by reference without reading it (list_records reads it under
+  // mu_), which the analysis counts as an access.
+  router().add_sync("GET", "/v2/absence-periods",
+                    [this](const http::Request& req, const http::Params&) NO_THREAD_SAFETY_ANALYSIS {
+                      return list_records(req, absences_, 100, "/v2/absence-periods", "updated_at.gte");
+                    });
 
   router().add_sync("GET", "/v2/absence-periods/{id}",
                     [this](const http::Request& req, const http::Params& params) {
-                      std::lock_guard lock(mu_);
+                      MutexLock lock(mu_);
                       if (!token_valid(req)) return unauthorized();
                       const auto* a = absences_.find(params.at("id"));
                       if (a == nullptr) return personio_error(404, "Not Found", "absence period not found");
@@ -202,7 +208,7 @@ http::Response PersonioSimulator::issue_token(const http::Request& req) {
   std::string token = crypto::random_token(48);
   bool webhooks = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     Millis now = now_ms();
     tokens_.add(token, now, kTokenSeconds);
     webhooks = webhooks_permitted();
@@ -218,7 +224,7 @@ http::Response PersonioSimulator::issue_token(const http::Request& req) {
 http::Response PersonioSimulator::list_records(const http::Request& req, const RecordStore& store,
                                                std::size_t max_limit, std::string_view path,
                                                std::string_view updated_filter) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!token_valid(req)) return unauthorized();
   auto q = parse_list_query(req, max_limit, updated_filter);
   if (!q.ok()) return personio_error(400, "Bad Request", q.error().message);

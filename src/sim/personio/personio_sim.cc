@@ -178,23 +178,25 @@ PersonioSimulator::~PersonioSimulator() {
 // Control hooks
 
 Result<bj::object> PersonioSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  return change_then_fire(this, &PersonioSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "hris_employees" ? create_person(fields, events) : create_absence(fields, events);
-  });
+  return change_then_fire(
+      this, &PersonioSimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
+        return model == "hris_employees" ? create_person(fields, events) : create_absence(fields, events);
+      });
 }
 
 Result<bj::object> PersonioSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                  const bj::object& fields) {
-  return change_then_fire(this, &PersonioSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "hris_employees" ? update_person(remote_id, fields, events, true)
-                                     : update_absence(remote_id, fields, events, true);
-  });
+  return change_then_fire(
+      this, &PersonioSimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
+        return model == "hris_employees" ? update_person(remote_id, fields, events, true)
+                                         : update_absence(remote_id, fields, events, true);
+      });
 }
 
 Result<bj::object> PersonioSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
   std::vector<Pending> events;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (model == "hris_employees") {
       const auto* p = persons_.find(remote_id);
       if (p == nullptr) return make_error(ErrorKind::kNotFound, "no person " + std::string(remote_id));
@@ -213,7 +215,7 @@ Result<bj::object> PersonioSimulator::sim_delete(std::string_view model, std::st
 }
 
 Result<bj::value> PersonioSimulator::sim_get(std::string_view model, std::string_view remote_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const auto* r = model == "hris_employees" ? persons_.find(remote_id) : absences_.find(remote_id);
   if (r == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
   bj::object out = r->data;
@@ -227,12 +229,12 @@ Result<bj::value> PersonioSimulator::sim_get(std::string_view model, std::string
 }
 
 bj::array PersonioSimulator::sim_list(std::string_view model) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "hris_employees" ? persons_ : absences_).all_data();
 }
 
 bj::array PersonioSimulator::sim_subscriptions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto& w : webhooks_)
     out.push_back(webhook_json(w, false));
@@ -532,7 +534,7 @@ void PersonioSimulator::add_webhook_routes() {
                     [this](const http::Request& req, const http::Params&) { return create_webhook(req); });
 
   router().add_sync("GET", "/v2/webhooks", [this](const http::Request& req, const http::Params&) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto denied = webhooks_gate(req, false)) return *denied;
     bj::array data;
     for (const auto& w : webhooks_)
@@ -542,7 +544,7 @@ void PersonioSimulator::add_webhook_routes() {
   });
 
   router().add_sync("GET", "/v2/webhooks/{id}", [this](const http::Request& req, const http::Params& params) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto denied = webhooks_gate(req, false)) return *denied;
     auto* w = find_webhook(params.at("id"));
     if (w == nullptr) return personio_error(404, "Not Found", "webhook not found");
@@ -556,7 +558,7 @@ void PersonioSimulator::add_webhook_routes() {
 
   router().add_sync("DELETE", "/v2/webhooks/{id}",
                     [this](const http::Request& req, const http::Params& params) {
-                      std::lock_guard lock(mu_);
+                      MutexLock lock(mu_);
                       if (auto denied = webhooks_gate(req, true)) return *denied;
                       auto it = std::find_if(webhooks_.begin(), webhooks_.end(),
                                              [&](const Webhook& w) { return w.id == params.at("id"); });
@@ -570,7 +572,7 @@ void PersonioSimulator::add_webhook_routes() {
 }
 
 http::Response PersonioSimulator::create_webhook(const http::Request& req) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (auto denied = webhooks_gate(req, true)) return *denied;
   auto body = parse_object_body(req.body);
   if (!body.ok()) return personio_error(400, "Bad Request", body.error().message);
@@ -584,7 +586,7 @@ http::Response PersonioSimulator::create_webhook(const http::Request& req) {
 }
 
 http::Response PersonioSimulator::update_webhook(const http::Request& req, std::string_view id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (auto denied = webhooks_gate(req, true)) return *denied;
   auto* w = find_webhook(id);
   if (w == nullptr) return personio_error(404, "Not Found", "webhook not found");
@@ -609,7 +611,7 @@ void PersonioSimulator::fire(std::vector<Pending> events) {
   };
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto& e : events) {
       std::vector<Target> targets;
       for (const auto& w : webhooks_) {

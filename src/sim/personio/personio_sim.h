@@ -37,10 +37,10 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "sim/common/access_tokens.h"
 #include "sim/common/record_store.h"
 #include "sim/common/sim_base.h"
@@ -85,20 +85,22 @@ class PersonioSimulator final : public SimulatorBase {
   };
 
   // Caller holds mu_.
-  Result<boost::json::object> create_person(const boost::json::object& fields, std::vector<Pending>& out);
+  Result<boost::json::object> create_person(const boost::json::object& fields, std::vector<Pending>& out)
+      REQUIRES(mu_);
   Result<boost::json::object> update_person(std::string_view id, const boost::json::object& fields,
-                                            std::vector<Pending>& out, bool announce);
-  Result<boost::json::object> create_absence(const boost::json::object& fields, std::vector<Pending>& out);
+                                            std::vector<Pending>& out, bool announce) REQUIRES(mu_);
+  Result<boost::json::object> create_absence(const boost::json::object& fields, std::vector<Pending>& out)
+      REQUIRES(mu_);
   Result<boost::json::object> update_absence(std::string_view id, const boost::json::object& fields,
-                                             std::vector<Pending>& out, bool announce);
-  boost::json::object webhook_json(const Webhook& w, bool with_token) const;
-  Status apply_webhook_fields(Webhook& w, const boost::json::object& body, bool creating);
-  Webhook* find_webhook(std::string_view id);
-  bool token_valid(const http::Request& request) const;
+                                             std::vector<Pending>& out, bool announce) REQUIRES(mu_);
+  boost::json::object webhook_json(const Webhook& w, bool with_token) const REQUIRES(mu_);
+  Status apply_webhook_fields(Webhook& w, const boost::json::object& body, bool creating) REQUIRES(mu_);
+  Webhook* find_webhook(std::string_view id) REQUIRES(mu_);
+  bool token_valid(const http::Request& request) const REQUIRES(mu_);
   // 401 / 403 when the request may not use the webhooks API; nullopt when it may.
-  std::optional<http::Response> webhooks_gate(const http::Request& request, bool write) const;
+  std::optional<http::Response> webhooks_gate(const http::Request& request, bool write) const REQUIRES(mu_);
 
-  void fire(std::vector<Pending> events);
+  void fire(std::vector<Pending> events) EXCLUDES(mu_);
 
   void add_webhook_routes();
   http::Response create_webhook(const http::Request& req);
@@ -112,13 +114,13 @@ class PersonioSimulator final : public SimulatorBase {
   http::Response list_records(const http::Request& req, const RecordStore& store, std::size_t max_limit,
                               std::string_view path, std::string_view updated_filter);
 
-  mutable std::mutex mu_;
-  std::int64_t next_person_id_ = 1000001;  // guarded by mu_
-  RecordStore persons_;                    // guarded by mu_
-  RecordStore employments_;                // guarded by mu_
-  RecordStore absences_;                   // guarded by mu_
-  std::vector<Webhook> webhooks_;          // guarded by mu_
-  AccessTokens tokens_;                    // access token → expiry, guarded by mu_
+  mutable Mutex mu_;
+  std::int64_t next_person_id_ GUARDED_BY(mu_) = 1000001;
+  RecordStore persons_ GUARDED_BY(mu_);
+  RecordStore employments_ GUARDED_BY(mu_);
+  RecordStore absences_ GUARDED_BY(mu_);
+  std::vector<Webhook> webhooks_ GUARDED_BY(mu_);
+  AccessTokens tokens_ GUARDED_BY(mu_);  // access token → expiry
 };
 
 // Personio's v2 error body: {"personio_trace_id", "timestamp", "errors": [{"title", "detail", "type",

@@ -144,7 +144,7 @@ void RecruiteeSimulator::add_offer_routes() {
                       if (auto denied = gate(req, params.at("company_id"))) return *denied;
                       auto scope = parse_offer_scope(req);
                       if (!scope.ok()) return api_error(400, scope.error().message);
-                      std::lock_guard lock(mu_);
+                      MutexLock lock(mu_);
                       bj::array out;
                       for (const auto* r : offers_.all())
                         if (in_scope(*scope, *r)) out.push_back(r->data);
@@ -154,7 +154,7 @@ void RecruiteeSimulator::add_offer_routes() {
   router().add_sync("GET", "/c/{company_id}/offers/{id}",
                     [this](const http::Request& req, const http::Params& params) {
                       if (auto denied = gate(req, params.at("company_id"))) return *denied;
-                      std::lock_guard lock(mu_);
+                      MutexLock lock(mu_);
                       const auto* r = offers_.find(params.at("id"));
                       if (r == nullptr) return api_error(404, "Not found");
                       return json_reply(200, bj::object{{"offer", r->data}});
@@ -164,7 +164,7 @@ void RecruiteeSimulator::add_offer_routes() {
 http::Response RecruiteeSimulator::list_candidates(const http::Request& req) {
   auto q = parse_candidate_query(req);
   if (!q.ok()) return api_error(400, q.error().message);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   std::size_t skipped = 0;
   for (const auto* r : candidates_.all()) {
@@ -182,7 +182,7 @@ http::Response RecruiteeSimulator::list_candidates(const http::Request& req) {
 
 // The candidate with a reference to each offer it is placed on.
 http::Response RecruiteeSimulator::get_candidate(std::string_view id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const auto* r = candidates_.find(id);
   if (r == nullptr) return api_error(404, "Not found");
   bj::array references;

@@ -117,32 +117,36 @@ bj::object RecruiteeSimulator::stage(std::string_view name) {
 // Control hooks
 
 Result<bj::object> RecruiteeSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  return change_then_fire(this, &RecruiteeSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "ats_candidates" ? create_candidate(fields, events) : create_offer(fields, events);
-  });
+  return change_then_fire(
+      this, &RecruiteeSimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
+        return model == "ats_candidates" ? create_candidate(fields, events) : create_offer(fields, events);
+      });
 }
 
 Result<bj::object> RecruiteeSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                   const bj::object& fields) {
-  return change_then_fire(this, &RecruiteeSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "ats_candidates" ? update_candidate(remote_id, fields, events)
-                                     : update_offer(remote_id, fields, events);
-  });
+  return change_then_fire(this, &RecruiteeSimulator::fire, mu_,
+                          [&](std::vector<Pending>& events) REQUIRES(mu_) {
+                            return model == "ats_candidates" ? update_candidate(remote_id, fields, events)
+                                                             : update_offer(remote_id, fields, events);
+                          });
 }
 
 Result<bj::object> RecruiteeSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
-  return change_then_fire(this, &RecruiteeSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_offer(remote_id, events);
-  });
+  return change_then_fire(this, &RecruiteeSimulator::fire, mu_,
+                          [&](std::vector<Pending>& events) REQUIRES(mu_) {
+                            return model == "ats_candidates" ? delete_candidate(remote_id, events)
+                                                             : delete_offer(remote_id, events);
+                          });
 }
 
 Result<bj::value> RecruiteeSimulator::sim_get(std::string_view model, std::string_view remote_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "ats_candidates" ? candidates_ : offers_).data_of(remote_id);
 }
 
 bj::array RecruiteeSimulator::sim_list(std::string_view model) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "ats_candidates" ? candidates_ : offers_).all_data();
 }
 
@@ -150,7 +154,7 @@ Result<bj::object> RecruiteeSimulator::sim_publish(std::string_view remote_id, b
   std::vector<Pending> events;
   bj::object reply;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto* rec = offers_.find(remote_id);
     if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no offer " + std::string(remote_id));
     std::string status = live ? "published" : "internal";
@@ -171,7 +175,7 @@ Result<bj::object> RecruiteeSimulator::sim_publish(std::string_view remote_id, b
 }
 
 bj::array RecruiteeSimulator::sim_subscriptions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
     // The secret stays in Recruitee's settings page.
@@ -191,7 +195,7 @@ void RecruiteeSimulator::sim_register_webhook(const bj::object& body,
   if (auto st = check_keys(body, "webhook", {"url", "event_types", "name"}); !st.ok())
     return done(st.error());
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!webhooks_permitted())
       return done(make_error(ErrorKind::kForbidden, "the member lacks the \"Manage webhooks\" ability"));
   }
@@ -240,7 +244,7 @@ void RecruiteeSimulator::sim_register_webhook(const bj::object& body,
                        hook->secret = crypto::random_token(kSecretLength);
                        hook->created_at = now_ms();
                        {
-                         std::lock_guard lock(mu_);
+                         MutexLock lock(mu_);
                          hook->id = std::to_string(next_hook_id_++);
                          hooks_.push_back(*hook);
                        }
@@ -481,7 +485,7 @@ void RecruiteeSimulator::fire(std::vector<Pending> events) {
   };
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!webhooks_permitted()) {
       spdlog::info("sim recruitee: webhooks not permitted; {} event(s) not delivered", events.size());
       return;

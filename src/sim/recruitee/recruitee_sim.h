@@ -47,10 +47,10 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "sim/common/record_store.h"
 #include "sim/common/sim_base.h"
 
@@ -99,20 +99,22 @@ class RecruiteeSimulator final : public SimulatorBase {
   };
 
   // Caller holds mu_.
-  std::string next_id();
-  Result<boost::json::object> create_candidate(const boost::json::object& fields, std::vector<Pending>& out);
+  std::string next_id() REQUIRES(mu_);
+  Result<boost::json::object> create_candidate(const boost::json::object& fields, std::vector<Pending>& out)
+      REQUIRES(mu_);
   Result<boost::json::object> update_candidate(std::string_view id, const boost::json::object& fields,
-                                               std::vector<Pending>& out);
-  Result<boost::json::object> delete_candidate(std::string_view id, std::vector<Pending>& out);
-  Result<boost::json::object> create_offer(const boost::json::object& fields, std::vector<Pending>& out);
+                                               std::vector<Pending>& out) REQUIRES(mu_);
+  Result<boost::json::object> delete_candidate(std::string_view id, std::vector<Pending>& out) REQUIRES(mu_);
+  Result<boost::json::object> create_offer(const boost::json::object& fields, std::vector<Pending>& out)
+      REQUIRES(mu_);
   Result<boost::json::object> update_offer(std::string_view id, const boost::json::object& fields,
-                                           std::vector<Pending>& out);
-  Result<boost::json::object> delete_offer(std::string_view id, std::vector<Pending>& out);
-  Status apply_offer_fields(boost::json::object& offer, const boost::json::object& fields);
-  boost::json::object company() const;
-  boost::json::object stage(std::string_view name);
+                                           std::vector<Pending>& out) REQUIRES(mu_);
+  Result<boost::json::object> delete_offer(std::string_view id, std::vector<Pending>& out) REQUIRES(mu_);
+  Status apply_offer_fields(boost::json::object& offer, const boost::json::object& fields) REQUIRES(mu_);
+  boost::json::object company() const REQUIRES(mu_);
+  boost::json::object stage(std::string_view name) REQUIRES(mu_);
 
-  void fire(std::vector<Pending> events);
+  void fire(std::vector<Pending> events) EXCLUDES(mu_);
 
   // Records API (recruitee_records.cc): candidates, then offers.
   void add_record_routes();
@@ -121,15 +123,15 @@ class RecruiteeSimulator final : public SimulatorBase {
   http::Response list_candidates(const http::Request& req);
   http::Response get_candidate(std::string_view id);
 
-  mutable std::mutex mu_;
-  std::int64_t next_id_ = 8100001;                 // guarded by mu_
-  std::int64_t next_hook_id_ = 2201;               // guarded by mu_
-  std::int64_t next_request_id_ = 1;               // webhook request ids, guarded by mu_
-  RecordStore candidates_;                         // guarded by mu_
-  RecordStore offers_;                             // guarded by mu_
-  std::map<std::string, std::int64_t> stage_ids_;  // stage name → id, guarded by mu_
-  std::map<std::string, Names> names_;  // candidate id → the control API's first/last name, guarded by mu_
-  std::vector<Hook> hooks_;             // guarded by mu_
+  mutable Mutex mu_;
+  std::int64_t next_id_ GUARDED_BY(mu_) = 8100001;
+  std::int64_t next_hook_id_ GUARDED_BY(mu_) = 2201;
+  std::int64_t next_request_id_ GUARDED_BY(mu_) = 1;  // webhook request ids
+  RecordStore candidates_ GUARDED_BY(mu_);
+  RecordStore offers_ GUARDED_BY(mu_);
+  std::map<std::string, std::int64_t> stage_ids_ GUARDED_BY(mu_);  // stage name → id
+  std::map<std::string, Names> names_ GUARDED_BY(mu_);  // candidate id → the control API's first/last name
+  std::vector<Hook> hooks_ GUARDED_BY(mu_);
 };
 
 }  // namespace tributary::sim::recruitee

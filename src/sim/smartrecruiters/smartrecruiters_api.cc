@@ -182,7 +182,7 @@ void SmartRecruitersSimulator::add_subscription_routes() {
 
 http::Response SmartRecruitersSimulator::create_subscription(const http::Request& req) {
   if (!authorized(req)) return unauthorized();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted()) return forbidden();
   auto body = parse_object_body(req.body);
   if (!body.ok()) return sr_error(400, "BAD_REQUEST", body.error().message);
@@ -212,7 +212,7 @@ http::Response SmartRecruitersSimulator::create_subscription(const http::Request
 
 http::Response SmartRecruitersSimulator::list_subscriptions(const http::Request& req) {
   if (!authorized(req)) return unauthorized();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted()) return forbidden();
   bj::array content;
   for (const auto& s : subscriptions_)
@@ -222,7 +222,7 @@ http::Response SmartRecruitersSimulator::list_subscriptions(const http::Request&
 
 http::Response SmartRecruitersSimulator::get_subscription(const http::Request& req, std::string_view id) {
   if (!authorized(req)) return unauthorized();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted()) return forbidden();
   auto* s = find_subscription(id);
   return s == nullptr ? not_found() : json_reply(200, subscription_json(*s));
@@ -230,7 +230,7 @@ http::Response SmartRecruitersSimulator::get_subscription(const http::Request& r
 
 http::Response SmartRecruitersSimulator::delete_subscription(const http::Request& req, std::string_view id) {
   if (!authorized(req)) return unauthorized();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted()) return forbidden();
   auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
                          [&](const Subscription& s) { return s.id == id; });
@@ -246,7 +246,7 @@ void SmartRecruitersSimulator::activate_subscription(const http::Request& req, s
   std::string hook_secret = crypto::hex_encode(crypto::random_bytes(16));
   OutboundWebhook handshake;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!webhooks_permitted()) return respond(forbidden());
     auto* s = find_subscription(id);
     if (s == nullptr) return respond(not_found());
@@ -272,7 +272,7 @@ void SmartRecruitersSimulator::finish_activation(const std::string& id, const st
   auto echoed = r.header("X-Hook-Secret");
   bool ok = r.status == 200 && echoed.has_value() && crypto::constant_time_equal(*echoed, hook_secret);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto* s = find_subscription(id);
     if (s == nullptr) return respond(not_found());
     s->activating = false;
@@ -286,7 +286,7 @@ void SmartRecruitersSimulator::finish_activation(const std::string& id, const st
 
 http::Response SmartRecruitersSimulator::create_secret_key(const http::Request& req, std::string_view id) {
   if (!authorized(req)) return unauthorized();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted()) return forbidden();
   auto* s = find_subscription(id);
   if (s == nullptr) return not_found();
@@ -303,7 +303,7 @@ http::Response SmartRecruitersSimulator::create_secret_key(const http::Request& 
 
 http::Response SmartRecruitersSimulator::get_secret_key(const http::Request& req, std::string_view id) {
   if (!authorized(req)) return unauthorized();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted()) return forbidden();
   auto* s = find_subscription(id);
   if (s == nullptr) return not_found();
@@ -335,7 +335,7 @@ http::Response SmartRecruitersSimulator::list_records(const http::Request& req, 
   auto matches = [updated_after = q.updated_after](const StoredRecord& r) {
     return updated_after < 0 || r.updated_at > updated_after;
   };
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bool more = false;
   auto page = store.page(q.after, q.limit, matches, &more);
   std::size_t total = store.page(0, SIZE_MAX, matches, nullptr).size();
@@ -352,7 +352,7 @@ http::Response SmartRecruitersSimulator::list_records(const http::Request& req, 
 http::Response SmartRecruitersSimulator::get_record(const http::Request& req, const RecordStore& store,
                                                     const std::string& noun, std::string_view id) {
   if (!authorized(req)) return unauthorized();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const auto* r = store.find(id);
   if (r == nullptr) return sr_error(404, "NOT_FOUND", noun + " not found");
   return json_reply(200, r->data);

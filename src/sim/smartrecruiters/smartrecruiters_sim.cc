@@ -68,23 +68,25 @@ SmartRecruitersSimulator::~SmartRecruitersSimulator() {
 // Control hooks
 
 Result<bj::object> SmartRecruitersSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  return change_then_fire(this, &SmartRecruitersSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
-  });
+  return change_then_fire(
+      this, &SmartRecruitersSimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
+        return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
+      });
 }
 
 Result<bj::object> SmartRecruitersSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                         const bj::object& fields) {
-  return change_then_fire(this, &SmartRecruitersSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "ats_candidates" ? update_candidate(remote_id, fields, events, true)
-                                     : update_job(remote_id, fields, events, true);
-  });
+  return change_then_fire(
+      this, &SmartRecruitersSimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
+        return model == "ats_candidates" ? update_candidate(remote_id, fields, events, true)
+                                         : update_job(remote_id, fields, events, true);
+      });
 }
 
 Result<bj::object> SmartRecruitersSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
   std::vector<Pending> events;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (model == "ats_candidates") {
       if (!candidates_.erase(remote_id))
         return make_error(ErrorKind::kNotFound, "no candidate " + std::string(remote_id));
@@ -100,12 +102,12 @@ Result<bj::object> SmartRecruitersSimulator::sim_delete(std::string_view model, 
 }
 
 Result<bj::value> SmartRecruitersSimulator::sim_get(std::string_view model, std::string_view remote_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "ats_candidates" ? candidates_ : jobs_).data_of(remote_id);
 }
 
 bj::array SmartRecruitersSimulator::sim_list(std::string_view model) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return (model == "ats_candidates" ? candidates_ : jobs_).all_data();
 }
 
@@ -113,7 +115,7 @@ Result<bj::object> SmartRecruitersSimulator::sim_publish(std::string_view remote
   std::vector<Pending> events;
   bj::object reply;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto* job = jobs_.find(remote_id);
     if (job == nullptr) return make_error(ErrorKind::kNotFound, "no job " + std::string(remote_id));
     std::string posting = live ? "PUBLIC" : "NOT_PUBLISHED";
@@ -136,7 +138,7 @@ Result<bj::object> SmartRecruitersSimulator::sim_publish(std::string_view remote
 }
 
 bj::array SmartRecruitersSimulator::sim_subscriptions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   Millis now = now_ms();
   for (const auto& s : subscriptions_) {
@@ -306,7 +308,7 @@ void SmartRecruitersSimulator::fire(std::vector<Pending> events) {
   };
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     Millis now = now_ms();
     for (auto& e : events) {
       std::vector<Target> targets;

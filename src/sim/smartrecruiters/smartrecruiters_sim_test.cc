@@ -27,7 +27,7 @@ class CallbackReceiver {
     server_ = std::make_unique<http::Server>(options, [this](http::Request request, http::Responder respond) {
       http::Response response = http::Response::json(200, "{}");
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         if (auto secret = request.header("X-Hook-Secret")) {
           if (echo_) response.with_header("X-Hook-Secret", std::string(*secret));
         } else if (!planned_.empty()) {
@@ -46,37 +46,37 @@ class CallbackReceiver {
   bool started() const { return started_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/sr"; }
   void set_echo(bool echo) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     echo_ = echo;
   }
   void fail_next(int n, int status) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (int i = 0; i < n; ++i)
       planned_.push_back(status);
   }
   // Deliveries (not handshakes) of `event`, waiting (bounded) until there are at least `n`.
   std::vector<http::Request> deliveries(std::string_view event, std::size_t n = 1) {
-    auto matching = [&] {
+    auto matching = [&]() REQUIRES(mu_) {
       std::vector<http::Request> out;
       for (const auto& r : requests_)
         if (auto e = r.header("event-name"); e && *e == event) out.push_back(r);
       return out;
     };
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds{5}, [&] { return matching().size() >= n; });
+    MutexLock lock(mu_);
+    lock.wait_for(cv_, std::chrono::seconds{5}, [&]() REQUIRES(mu_) { return matching().size() >= n; });
     return matching();
   }
   std::vector<http::Request> requests() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return requests_;
   }
 
  private:
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  std::vector<http::Request> requests_;  // guarded by mu_
-  std::deque<int> planned_;              // guarded by mu_
-  bool echo_ = true;                     // guarded by mu_
+  std::vector<http::Request> requests_ GUARDED_BY(mu_);
+  std::deque<int> planned_ GUARDED_BY(mu_);
+  bool echo_ GUARDED_BY(mu_) = true;
   std::unique_ptr<http::Server> server_;
   bool started_ = false;
 };

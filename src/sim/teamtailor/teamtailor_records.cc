@@ -180,7 +180,7 @@ void TeamtailorSimulator::add_record_routes() {
       "GET", "/v1/{resource}", [this, store_of](const http::Request& req, const http::Params& params) {
         const std::string& resource = params.at("resource");
         if (auto denied = gate(req)) return *denied;
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         RecordStore* store = store_of(resource);
         if (store == nullptr) return api_error(404, "Not Found", "unknown resource");
         auto q = parse_list(req, resource);
@@ -208,7 +208,7 @@ void TeamtailorSimulator::add_record_routes() {
                     [this, store_of](const http::Request& req, const http::Params& params) {
                       const std::string& resource = params.at("resource");
                       if (auto denied = gate(req)) return *denied;
-                      std::lock_guard lock(mu_);
+                      MutexLock lock(mu_);
                       RecordStore* store = store_of(resource);
                       if (store == nullptr) return api_error(404, "Not Found", "unknown resource");
                       const auto* r = store->find(params.at("id"));

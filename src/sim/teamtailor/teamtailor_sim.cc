@@ -99,32 +99,36 @@ RecordStore* TeamtailorSimulator::store_for(std::string_view model) {
 // Control hooks
 
 Result<bj::object> TeamtailorSimulator::sim_create(std::string_view model, const bj::object& fields) {
-  return change_then_fire(this, &TeamtailorSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
-  });
+  return change_then_fire(
+      this, &TeamtailorSimulator::fire, mu_, [&](std::vector<Pending>& events) REQUIRES(mu_) {
+        return model == "ats_candidates" ? create_candidate(fields, events) : create_job(fields, events);
+      });
 }
 
 Result<bj::object> TeamtailorSimulator::sim_update(std::string_view model, std::string_view remote_id,
                                                    const bj::object& fields) {
-  return change_then_fire(this, &TeamtailorSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "ats_candidates" ? update_candidate(remote_id, fields, events)
-                                     : update_job(remote_id, fields, events);
-  });
+  return change_then_fire(this, &TeamtailorSimulator::fire, mu_,
+                          [&](std::vector<Pending>& events) REQUIRES(mu_) {
+                            return model == "ats_candidates" ? update_candidate(remote_id, fields, events)
+                                                             : update_job(remote_id, fields, events);
+                          });
 }
 
 Result<bj::object> TeamtailorSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
-  return change_then_fire(this, &TeamtailorSimulator::fire, mu_, [&](std::vector<Pending>& events) {
-    return model == "ats_candidates" ? delete_candidate(remote_id, events) : delete_job(remote_id, events);
-  });
+  return change_then_fire(this, &TeamtailorSimulator::fire, mu_,
+                          [&](std::vector<Pending>& events) REQUIRES(mu_) {
+                            return model == "ats_candidates" ? delete_candidate(remote_id, events)
+                                                             : delete_job(remote_id, events);
+                          });
 }
 
 Result<bj::value> TeamtailorSimulator::sim_get(std::string_view model, std::string_view remote_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return store_for(model)->data_of(remote_id);
 }
 
 bj::array TeamtailorSimulator::sim_list(std::string_view model) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return store_for(model)->all_data();
 }
 
@@ -132,7 +136,7 @@ Result<bj::object> TeamtailorSimulator::sim_publish(std::string_view remote_id, 
   std::vector<Pending> events;
   bj::object reply;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto* job = jobs_.find(remote_id);
     if (job == nullptr) return make_error(ErrorKind::kNotFound, "no job " + std::string(remote_id));
     bj::object& attributes = job->data["attributes"].as_object();
@@ -154,7 +158,7 @@ Result<bj::object> TeamtailorSimulator::sim_publish(std::string_view remote_id, 
 }
 
 bj::array TeamtailorSimulator::sim_subscriptions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto& h : hooks_) {
     // The key is shown once, at creation, as in Teamtailor's settings page.
@@ -211,7 +215,7 @@ void TeamtailorSimulator::sim_register_webhook(const bj::object& body,
   bj::object answer{
       {"id", ""}, {"secret", hook.key}, {"signature_version", version}, {"event_types", std::move(types)}};
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     hook.id = std::to_string(next_hook_id_++);
     answer["id"] = hook.id;
     spdlog::info("sim teamtailor: webhook {} created for {} (signature v{})", hook.id, hook.url, version);
@@ -425,7 +429,7 @@ void TeamtailorSimulator::fire(std::vector<Pending> events) {
   };
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!webhooks_permitted()) {
       spdlog::info("sim teamtailor: webhooks switched off; {} event(s) not delivered", events.size());
       return;

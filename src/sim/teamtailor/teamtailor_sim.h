@@ -36,10 +36,10 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/mutex.h"
 #include "sim/common/record_store.h"
 #include "sim/common/sim_base.h"
 
@@ -87,31 +87,34 @@ class TeamtailorSimulator final : public SimulatorBase {
   };
 
   // Caller holds mu_.
-  std::string next_id();
-  Result<boost::json::object> create_candidate(const boost::json::object& fields, std::vector<Pending>& out);
+  std::string next_id() REQUIRES(mu_);
+  Result<boost::json::object> create_candidate(const boost::json::object& fields, std::vector<Pending>& out)
+      REQUIRES(mu_);
   Result<boost::json::object> update_candidate(std::string_view id, const boost::json::object& fields,
-                                               std::vector<Pending>& out);
-  Result<boost::json::object> delete_candidate(std::string_view id, std::vector<Pending>& out);
-  Result<boost::json::object> create_job(const boost::json::object& fields, std::vector<Pending>& out);
+                                               std::vector<Pending>& out) REQUIRES(mu_);
+  Result<boost::json::object> delete_candidate(std::string_view id, std::vector<Pending>& out) REQUIRES(mu_);
+  Result<boost::json::object> create_job(const boost::json::object& fields, std::vector<Pending>& out)
+      REQUIRES(mu_);
   Result<boost::json::object> update_job(std::string_view id, const boost::json::object& fields,
-                                         std::vector<Pending>& out);
-  Result<boost::json::object> delete_job(std::string_view id, std::vector<Pending>& out);
-  Status apply_candidate_fields(boost::json::object& attributes, const boost::json::object& fields);
-  Status apply_job_fields(boost::json::object& attributes, const boost::json::object& fields);
-  RecordStore* store_for(std::string_view model);
+                                         std::vector<Pending>& out) REQUIRES(mu_);
+  Result<boost::json::object> delete_job(std::string_view id, std::vector<Pending>& out) REQUIRES(mu_);
+  Status apply_candidate_fields(boost::json::object& attributes, const boost::json::object& fields)
+      REQUIRES(mu_);
+  Status apply_job_fields(boost::json::object& attributes, const boost::json::object& fields) REQUIRES(mu_);
+  RecordStore* store_for(std::string_view model) REQUIRES(mu_);
 
-  void fire(std::vector<Pending> events);
+  void fire(std::vector<Pending> events) EXCLUDES(mu_);
 
   // Records API (teamtailor_records.cc).
   void add_record_routes();
 
-  mutable std::mutex mu_;
-  std::int64_t next_id_ = 31000001;  // guarded by mu_
-  std::int64_t next_hook_id_ = 501;  // guarded by mu_
-  RecordStore candidates_;           // {"id","type","attributes","relationships"}, guarded by mu_
-  RecordStore jobs_;                 // guarded by mu_
-  RecordStore applications_;         // guarded by mu_
-  std::vector<Hook> hooks_;          // guarded by mu_
+  mutable Mutex mu_;
+  std::int64_t next_id_ GUARDED_BY(mu_) = 31000001;
+  std::int64_t next_hook_id_ GUARDED_BY(mu_) = 501;
+  RecordStore candidates_ GUARDED_BY(mu_);  // {"id","type","attributes","relationships"}
+  RecordStore jobs_ GUARDED_BY(mu_);
+  RecordStore applications_ GUARDED_BY(mu_);
+  std::vector<Hook> hooks_ GUARDED_BY(mu_);
 };
 
 }  // namespace tributary::sim::teamtailor

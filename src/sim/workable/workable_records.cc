@@ -94,7 +94,7 @@ void WorkableSimulator::add_ats_record_routes() {
   router().add_sync("GET", "/spi/v3/candidates/{id}",
                     [this](const http::Request& req, const http::Params& p) {
                       if (!bearer_token(req)) return workable_error(401, "Not authorized");
-                      std::lock_guard lock(mu_);
+                      MutexLock lock(mu_);
                       const auto* c = candidates_.find(p.at("id"));
                       if (c == nullptr) return workable_error(404, "Not found");
                       return json_reply(200, bj::object{{"candidate", c->data}});
@@ -103,7 +103,7 @@ void WorkableSimulator::add_ats_record_routes() {
   router().add_sync("GET", "/spi/v3/jobs/{shortcode}",
                     [this](const http::Request& req, const http::Params& p) {
                       if (!bearer_token(req)) return workable_error(401, "Not authorized");
-                      std::lock_guard lock(mu_);
+                      MutexLock lock(mu_);
                       const auto* j = jobs_.find(p.at("shortcode"));
                       if (j == nullptr) return workable_error(404, "Not found");
                       return json_reply(200, j->data);
@@ -116,7 +116,7 @@ void WorkableSimulator::add_hris_record_routes() {
 
   router().add_sync("GET", "/spi/v3/employees/{id}", [this](const http::Request& req, const http::Params& p) {
     if (!bearer_token(req)) return workable_error(401, "Not authorized");
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const auto* e = employees_.find(p.at("id"));
     if (e == nullptr) return workable_error(404, "Not found");
     return json_reply(200, e->data);
@@ -136,7 +136,7 @@ http::Response WorkableSimulator::list_records(const http::Request& req, const R
   *limit = std::min(*limit, kMaxLimit);
   auto filter = parse_list_filter(req);
   if (!filter.ok()) return workable_error(400, filter.error().message);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::uint64_t after = 0;
   if (auto since = req.query_param("since_id")) {
     const auto* r = store.find(*since);
@@ -168,7 +168,7 @@ http::Response WorkableSimulator::list_employees(const http::Request& req) {
   if (!limit || *limit == 0) return workable_error(400, "limit must be a positive integer");
   if (!offset) return workable_error(400, "offset must be a non-negative integer");
   *limit = std::min(*limit, kMaxLimit);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto all = employees_.all();
   bj::array items;
   for (std::size_t i = *offset; i < all.size() && items.size() < *limit; ++i)
@@ -191,7 +191,7 @@ http::Response WorkableSimulator::list_timeoff_requests(const http::Request& req
     if (k == "states" || k == "states[]") states.push_back(v);
   std::string from_day = from->substr(0, 10);
   std::string to_day = to ? to->substr(0, 10) : std::string("9999-12-31");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (employees_.find(*employee) == nullptr) return workable_error(404, "Employee not found");
   bj::array out;
   for (const auto* r : requests_.all()) {

@@ -118,7 +118,7 @@ RecordStore* WorkableSimulator::store_for(std::string_view model) {
 Result<bj::object> WorkableSimulator::sim_create(std::string_view model, const bj::object& fields) {
   std::vector<Pending> events;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     Millis now = now_ms();
     std::string id = next_id();
     // A new job fires no webhook.
@@ -139,7 +139,7 @@ Result<bj::object> WorkableSimulator::sim_update(std::string_view model, std::st
                                                  const bj::object& fields) {
   std::vector<Pending> events;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto* rec = store_for(model)->find(remote_id);
     if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
     bj::object before = rec->data;
@@ -175,7 +175,7 @@ Result<bj::object> WorkableSimulator::sim_update(std::string_view model, std::st
 Result<bj::object> WorkableSimulator::sim_delete(std::string_view model, std::string_view remote_id) {
   std::vector<Pending> events;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto* store = store_for(model);
     auto* rec = store->find(remote_id);
     if (rec == nullptr) return make_error(ErrorKind::kNotFound, "no record " + std::string(remote_id));
@@ -199,17 +199,17 @@ Result<bj::object> WorkableSimulator::sim_delete(std::string_view model, std::st
 }
 
 Result<bj::value> WorkableSimulator::sim_get(std::string_view model, std::string_view remote_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return store_for(model)->data_of(remote_id);
 }
 
 bj::array WorkableSimulator::sim_list(std::string_view model) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return store_for(model)->all_data();
 }
 
 bj::array WorkableSimulator::sim_subscriptions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   bj::array out;
   for (const auto& s : subscriptions_)
     out.push_back(subscription_json(s));
@@ -521,7 +521,7 @@ bj::object WorkableSimulator::subscription_json(const Subscription& s) const {
 http::Response WorkableSimulator::create_subscription(const http::Request& req) {
   auto token = bearer_token(req);
   if (!token) return workable_error(401, "Not authorized");
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!webhooks_permitted()) return workable_error(403, "Forbidden");
   auto body = parse_object_body(req.body);
   if (!body.ok()) return workable_error(400, body.error().message);
@@ -573,7 +573,7 @@ void WorkableSimulator::add_subscription_routes() {
 
   router().add_sync("GET", "/spi/v3/subscriptions", [this](const http::Request& req, const http::Params&) {
     if (!bearer_token(req)) return workable_error(401, "Not authorized");
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!webhooks_permitted()) return workable_error(403, "Forbidden");
     bj::array out;
     for (const auto& s : subscriptions_)
@@ -584,7 +584,7 @@ void WorkableSimulator::add_subscription_routes() {
   router().add_sync(
       "DELETE", "/spi/v3/subscriptions/{id}", [this](const http::Request& req, const http::Params& params) {
         if (!bearer_token(req)) return workable_error(401, "Not authorized");
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         if (!webhooks_permitted()) return workable_error(403, "Forbidden");
         auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
                                [&](const auto& s) { return std::to_string(s.id) == params.at("id"); });
@@ -606,7 +606,7 @@ void WorkableSimulator::fire(std::vector<Pending> events) {
   };
   std::vector<std::pair<Pending, std::vector<Target>>> plan;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto& e : events) {
       std::vector<Target> targets;
       for (const auto& s : subscriptions_) {
