@@ -131,6 +131,12 @@ std::string canned_answer(std::string_view tool, const http::Request& r) {
     if (r.path == "/v2/persons" || r.path == "/v2/absence-periods") return R"({"_data":[{"id":"1"}]})";
     return R"({"id":"1","_data":[]})";
   }
+  if (tool == "hibob") {
+    if (r.path == "/v1/people/search") return R"({"employees":[{"id":"1"}]})";
+    if (r.path == "/v1/timeoff/requests/changes")
+      return R"({"changes":[{"requestId":"1","employeeId":"e1","changeType":"Created"}]})";
+    return R"({"id":"1"})";
+  }
   return "{}";
 }
 
@@ -249,7 +255,7 @@ TEST(VendorContracts, EveryDeclaredCallIsTheVendorsAndEveryRequestADeclaredCall)
     for (const auto& r : auth.requests())
       check(r, true);
   }
-  EXPECT_GE(declared_tools, 4);  // BambooHR, Greenhouse, Workable and Personio so far
+  EXPECT_GE(declared_tools, 5);  // BambooHR, Greenhouse, Workable, Personio and HiBob so far
 }
 
 }  // namespace
