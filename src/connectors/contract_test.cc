@@ -137,6 +137,12 @@ std::string canned_answer(std::string_view tool, const http::Request& r) {
       return R"({"changes":[{"requestId":"1","employeeId":"e1","changeType":"Created"}]})";
     return R"({"id":"1"})";
   }
+  if (tool == "ashby") {
+    const std::string record = R"({"id":"1","applicationIds":["a1"],"jobPostingIds":["p1"]})";
+    if (r.path == "/candidate.list" || r.path == "/job.list")
+      return R"({"success":true,"moreDataAvailable":false,"results":[)" + record + "]}";
+    return R"({"success":true,"results":)" + record + "}";
+  }
   return "{}";
 }
 
@@ -255,7 +261,7 @@ TEST(VendorContracts, EveryDeclaredCallIsTheVendorsAndEveryRequestADeclaredCall)
     for (const auto& r : auth.requests())
       check(r, true);
   }
-  EXPECT_GE(declared_tools, 5);  // BambooHR, Greenhouse, Workable, Personio and HiBob so far
+  EXPECT_GE(declared_tools, 6);  // BambooHR, Greenhouse, Workable, Personio, HiBob and Ashby so far
 }
 
 }  // namespace
