@@ -143,6 +143,13 @@ std::string canned_answer(std::string_view tool, const http::Request& r) {
       return R"({"success":true,"moreDataAvailable":false,"results":[)" + record + "]}";
     return R"({"success":true,"results":)" + record + "}";
   }
+  if (tool == "lever") {
+    if (r.method == "POST") return R"({"data":{"id":"1","configuration":{"signatureToken":"t"}}})";
+    if (r.path == "/v1/webhooks") return R"({"data":[],"hasNext":false})";
+    if (r.path == "/v1/opportunities" || r.path == "/v1/postings")
+      return R"({"data":[{"id":"1"}],"hasNext":false})";
+    return R"({"data":{"id":"1"}})";
+  }
   return "{}";
 }
 
@@ -261,7 +268,7 @@ TEST(VendorContracts, EveryDeclaredCallIsTheVendorsAndEveryRequestADeclaredCall)
     for (const auto& r : auth.requests())
       check(r, true);
   }
-  EXPECT_GE(declared_tools, 6);  // BambooHR, Greenhouse, Workable, Personio, HiBob and Ashby so far
+  EXPECT_GE(declared_tools, 7);  // BambooHR, Greenhouse, Workable, Personio, HiBob, Ashby and Lever so far
 }
 
 }  // namespace
