@@ -88,6 +88,20 @@ class AshbyConnector final : public Connector {
     return kFeeds;
   }
 
+  // Every call, as the vendor documents it (testdata/contract/endpoints.json): RPC-style, each a POST.
+  std::vector<ApiCall> api_calls() const override {
+    const std::string h = "https://api.ashbyhq.com";
+    return {{"POST", h, "/webhook.create", {}, {"webhookType", "requestUrl", "secretToken"}, "basic"},
+            {"POST", h, "/webhook.delete", {}, {"webhookId"}, "basic"},
+            {"POST", h, "/webhook.info", {}, {"webhookId"}, "basic"},
+            {"POST", h, "/candidate.info", {}, {"id"}, "basic"},
+            {"POST", h, "/candidate.list", {}, {}, "basic"},
+            {"POST", h, "/application.info", {}, {"applicationId"}, "basic"},
+            {"POST", h, "/job.info", {}, {"id"}, "basic"},
+            {"POST", h, "/job.list", {}, {}, "basic"},
+            {"POST", h, "/jobPosting.info", {}, {"jobPostingId"}, "basic"}};
+  }
+
   // The sources: testdata/contract/README.md.
 
   Fidelity fidelity() const override {

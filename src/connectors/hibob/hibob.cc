@@ -75,6 +75,16 @@ class HiBobConnector final : public Connector {
     return kFeeds;
   }
 
+  // Every call, as the vendor documents it (testdata/contract/endpoints.json).
+
+  std::vector<ApiCall> api_calls() const override {
+    const std::string h = "https://api.hibob.com";
+    return {{"POST", h, "/v1/people/search", {}, {}, "basic"},
+            {"POST", h, "/v1/people/{identifier}", {}, {}, "basic"},
+            {"GET", h, "/v1/timeoff/requests/changes", {"since"}, {}, "basic"},
+            {"GET", h, "/v1/timeoff/employees/{id}/requests/{requestId}", {}, {}, "basic"}};
+  }
+
   // The sources: testdata/contract/README.md.
 
   Fidelity fidelity() const override {

@@ -336,6 +336,19 @@ class LeverConnector final : public ListingConnector {
     return kFeeds;
   }
 
+  // Every call, as the vendor's API is described (testdata/contract/endpoints.json; third-party evidence).
+
+  std::vector<ApiCall> api_calls() const override {
+    const std::string h = "https://api.lever.co";
+    return {{"POST", h, "/v1/webhooks", {}, {"event", "url"}, "basic"},
+            {"GET", h, "/v1/webhooks", {}, {}, "basic"},
+            {"DELETE", h, "/v1/webhooks/{id}", {}, {}, "basic"},
+            {"GET", h, "/v1/opportunities", {}, {}, "basic"},
+            {"GET", h, "/v1/opportunities/{id}", {}, {}, "basic"},
+            {"GET", h, "/v1/postings", {}, {}, "basic"},
+            {"GET", h, "/v1/postings/{id}", {}, {}, "basic"}};
+  }
+
   // The sources: testdata/contract/README.md.
 
   Fidelity fidelity() const override {

@@ -60,6 +60,20 @@ class PersonioConnector final : public ListingConnector {
     return kFeeds;
   }
 
+  // Every call, as the vendor documents it (testdata/contract/endpoints.json).
+
+  std::vector<ApiCall> api_calls() const override {
+    const std::string h = "https://api.personio.de";
+    return {{"POST", h, "/v2/auth/token", {}, {"grant_type", "client_id", "client_secret"}, "none"},
+            {"POST", h, "/v2/webhooks", {}, {"url", "description", "enabled_events"}, "bearer"},
+            {"GET", h, "/v2/webhooks/{id}", {}, {}, "bearer"},
+            {"DELETE", h, "/v2/webhooks/{id}", {}, {}, "bearer"},
+            {"GET", h, "/v2/persons", {}, {}, "bearer"},
+            {"GET", h, "/v2/persons/{id}", {}, {}, "bearer"},
+            {"GET", h, "/v2/persons/{person_id}/employments", {}, {}, "bearer"},
+            {"GET", h, "/v2/absence-periods", {}, {}, "bearer"}};
+  }
+
   // The sources: testdata/contract/README.md.
 
   Fidelity fidelity() const override {
@@ -232,10 +246,21 @@ class PersonioConnector final : public ListingConnector {
     const std::vector<std::string_view> secrets = secrets_of(ctx, *token, {});
     const std::string id = common::encode_path_segment(remote_id);
     if (model == Model::kHrisAbsences) {
-      auto absence = get_json(ctx, "/v2/absence-periods/" + id, *token, secrets);
-      if (!absence) return absence.error();
-      if (!*absence || !(*absence)->is_object()) return std::optional<bj::object>{};
-      return std::optional<bj::object>(map_absence(ctx, (*absence)->get_object(), remote_id));
+      // Personio documents no GET /v2/absence-periods/{id}: one absence period is read through the list's
+      // `id` filter, and an empty page means it is gone.
+      auto page =
+          get_json(ctx, "/v2/absence-periods?" + common::form_encode({{"id", remote_id}}), *token, secrets);
+      if (!page) return page.error();
+      if (!*page) return std::optional<bj::object>{};
+      const bj::value* data = json::find(**page, "_data");
+      if (data == nullptr || !data->is_array())
+        return make_error(ErrorKind::kUpstream, "Personio's absence-periods answer has no \"_data\" list");
+      for (const auto& item : data->get_array()) {
+        const bj::value* item_id = item.is_object() ? item.get_object().if_contains("id") : nullptr;
+        if (item_id != nullptr && item_id->is_string() && item_id->get_string() == remote_id)
+          return std::optional<bj::object>(map_absence(ctx, item.get_object(), remote_id));
+      }
+      return std::optional<bj::object>{};
     }
     auto person = get_json(ctx, "/v2/persons/" + id, *token, secrets);
     if (!person) return person.error();

@@ -186,14 +186,9 @@ void PersonioSimulator::add_absence_routes() {
                       return list_records(req, absences_, 100, "/v2/absence-periods", "updated_at.gte");
                     });
 
-  router().add_sync("GET", "/v2/absence-periods/{id}",
-                    [this](const http::Request& req, const http::Params& params) {
-                      MutexLock lock(mu_);
-                      if (!token_valid(req)) return unauthorized();
-                      const auto* a = absences_.find(params.at("id"));
-                      if (a == nullptr) return personio_error(404, "Not Found", "absence period not found");
-                      return json_reply(200, a->data);
-                    });
+  // Personio documents no GET /v2/absence-periods/{id} (its reference has the list with an `id` filter and
+  // /v2/absence-periods/{id}/breakdowns), so the simulator serves none: a single period is read by the
+  // filter.
 }
 
 http::Response PersonioSimulator::issue_token(const http::Request& req) {

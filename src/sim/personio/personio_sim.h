@@ -26,7 +26,8 @@
 // (scaled; Personio documents only "up to 6 attempts over days": the spacing is our reading).
 //
 // Records API: GET /v2/persons (limit ≤ 50, default 10), /v2/persons/{id}, /v2/persons/{id}/employments,
-// /v2/absence-periods (limit ≤ 100, default 10), /v2/absence-periods/{id}; lists are
+// /v2/absence-periods (limit ≤ 100, default 10; no /{id}: one period is read through the `id` filter); lists
+// are
 // {"_data": [...], "_meta": {"links": {"self": {"href"}, "next": {"href": absolute URL}}}} with `next` absent
 // on the last page; filters updated_at.gt (persons), updated_at.gte (absence periods), id, email, person.id.
 //
