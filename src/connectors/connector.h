@@ -60,7 +60,7 @@ struct ApiCall {
   std::string path;                // "/api/v1/employees/{id}" ({…}: one path segment)
   std::vector<std::string> query;  // the query parameters the vendor requires
   std::vector<std::string> body;   // the body keys the vendor requires (JSON object or form)
-  std::string auth;                // "basic" or "bearer"
+  std::string auth;                // "basic", "bearer" or "header:<Name>" (the key in that header)
 };
 
 // What the ingress needs to verify a request for one subscription.
