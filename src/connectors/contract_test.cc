@@ -130,6 +130,12 @@ std::string canned_answer(std::string_view tool, const http::Request& r) {
     if (r.path.ends_with("/secret-key")) return R"({"secretKey":"k"})";
     return R"({"id":"1"})";
   }
+  if (tool == "recruitee") {
+    if (r.path.ends_with("/candidates")) return R"({"candidates":[{"id":1}]})";
+    if (r.path.ends_with("/offers")) return R"({"offers":[{"id":1}]})";
+    if (r.path.find("/candidates/") != std::string::npos) return R"({"candidate":{"id":1}})";
+    return R"({"offer":{"id":1}})";
+  }
   return "{}";
 }
 
@@ -198,9 +204,9 @@ TEST(VendorContracts, EveryDeclaredCallIsTheVendorsAndEveryRequestADeclaredCall)
     ctx.client = &client;
     ctx.timeout = std::chrono::milliseconds(5000);
     ctx.integration_id = "int_1";
-    ctx.credentials =
-        boost::json::object{{"api_key", "key-123"}, {"company_domain", "acme"},  {"subdomain", "acme"},
-                            {"client_id", "cid"},   {"client_secret", "secret"}, {"user_id", "42"}};
+    ctx.credentials = boost::json::object{
+        {"api_key", "key-123"},      {"company_domain", "acme"}, {"subdomain", "acme"}, {"client_id", "cid"},
+        {"client_secret", "secret"}, {"user_id", "42"},          {"company_id", "42"}};
     ctx.base_url = api.base_url();
     ctx.auth_url = auth.base_url();
     for (Model m : kAllModels) {
@@ -248,7 +254,7 @@ TEST(VendorContracts, EveryDeclaredCallIsTheVendorsAndEveryRequestADeclaredCall)
     for (const auto& r : auth.requests())
       check(r, true);
   }
-  EXPECT_GE(declared_tools, 4);  // BambooHR, Greenhouse, Workable and SmartRecruiters so far
+  EXPECT_GE(declared_tools, 5);  // BambooHR, Greenhouse, Workable, SmartRecruiters and Recruitee so far
 }
 
 }  // namespace
