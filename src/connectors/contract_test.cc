@@ -136,6 +136,11 @@ std::string canned_answer(std::string_view tool, const http::Request& r) {
     if (r.path.find("/candidates/") != std::string::npos) return R"({"candidate":{"id":1}})";
     return R"({"offer":{"id":1}})";
   }
+  if (tool == "teamtailor") {
+    if (r.path == "/v1/candidates" || r.path == "/v1/jobs")
+      return R"({"data":[{"id":"1","type":"x","attributes":{}}],"links":{}})";
+    return R"({"data":{"id":"1","type":"x","attributes":{}}})";
+  }
   return "{}";
 }
 
@@ -244,7 +249,9 @@ TEST(VendorContracts, EveryDeclaredCallIsTheVendorsAndEveryRequestADeclaredCall)
         return;
       }
       const std::string authorization = r.header("Authorization");
-      const std::string_view prefix = match->auth == "basic" ? "Basic " : "Bearer ";
+      const std::string_view prefix = match->auth == "basic"   ? "Basic "
+                                      : match->auth == "token" ? "Token token="
+                                                               : "Bearer ";
       EXPECT_EQ(authorization.rfind(prefix, 0), 0u) << authorization;
     };
     const auto sent = api.requests();
@@ -254,7 +261,7 @@ TEST(VendorContracts, EveryDeclaredCallIsTheVendorsAndEveryRequestADeclaredCall)
     for (const auto& r : auth.requests())
       check(r, true);
   }
-  EXPECT_GE(declared_tools, 5);  // BambooHR, Greenhouse, Workable, SmartRecruiters and Recruitee so far
+  EXPECT_GE(declared_tools, 6);  // BambooHR, Greenhouse, Workable, SmartRecruiters, Recruitee, Teamtailor
 }
 
 }  // namespace
