@@ -60,7 +60,9 @@ struct ApiCall {
   std::string path;                // "/api/v1/employees/{id}" ({…}: one path segment)
   std::vector<std::string> query;  // the query parameters the vendor requires
   std::vector<std::string> body;   // the body keys the vendor requires (JSON object or form)
-  std::string auth;                // "basic", "bearer", or "none" (credentials in the body, e.g. OAuth)
+  // "basic", "bearer", "token" (Authorization: Token token=<key>), "header:<Name>" (the key in that header
+  // instead of Authorization) or "none" (no Authorization header: credentials in the body, e.g. OAuth)
+  std::string auth;
 };
 
 // What the ingress needs to verify a request for one subscription.

@@ -318,6 +318,16 @@ class RecruiteeConnector final : public Connector {
     return kFeeds;
   }
 
+  // Every call, as the vendor documents it (testdata/contract/endpoints.json); {company_id} is the
+  // credential of that name.
+  std::vector<ApiCall> api_calls() const override {
+    const std::string h = "https://api.recruitee.com";
+    return {{"GET", h, "/c/{company_id}/candidates", {}, {}, "bearer"},
+            {"GET", h, "/c/{company_id}/candidates/{id}", {}, {}, "bearer"},
+            {"GET", h, "/c/{company_id}/offers", {}, {}, "bearer"},
+            {"GET", h, "/c/{company_id}/offers/{id}", {}, {}, "bearer"}};
+  }
+
   // The sources: testdata/contract/README.md.
 
   Fidelity fidelity() const override {

@@ -355,6 +355,23 @@ class SmartRecruitersConnector final : public ListingConnector {
     return kFeeds;
   }
 
+  // Every call, as the vendor documents it (testdata/contract/endpoints.json). The API key goes in the
+  // X-SmartToken header, not in Authorization.
+  std::vector<ApiCall> api_calls() const override {
+    const std::string h = "https://api.smartrecruiters.com";
+    const std::string subs = std::string(kSubscriptions);
+    const std::string auth = "header:X-SmartToken";
+    return {{"POST", h, subs, {}, {"callbackUrl", "events"}, auth},
+            {"POST", h, subs + "/{id}/secret-key", {}, {}, auth},
+            {"PUT", h, subs + "/{id}/activation", {}, {}, auth},
+            {"GET", h, subs + "/{id}", {}, {}, auth},
+            {"DELETE", h, subs + "/{id}", {}, {}, auth},
+            {"GET", h, "/candidates", {}, {}, auth},
+            {"GET", h, "/candidates/{id}", {}, {}, auth},
+            {"GET", h, "/jobs", {}, {}, auth},
+            {"GET", h, "/jobs/{id}", {}, {}, auth}};
+  }
+
   // The sources: testdata/contract/README.md.
 
   Fidelity fidelity() const override {

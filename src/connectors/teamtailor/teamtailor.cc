@@ -519,6 +519,16 @@ class TeamtailorConnector final : public Connector {
     return kFeeds;
   }
 
+  // Every call, as the vendor documents it (testdata/contract/endpoints.json). "token": the key goes in
+  // `Authorization: Token token=<key>`; every request also carries X-Api-Version.
+  std::vector<ApiCall> api_calls() const override {
+    const std::string h = "https://api.teamtailor.com";
+    return {{"GET", h, "/v1/candidates", {}, {}, "token"},
+            {"GET", h, "/v1/candidates/{id}", {}, {}, "token"},
+            {"GET", h, "/v1/jobs", {}, {}, "token"},
+            {"GET", h, "/v1/jobs/{id}", {}, {}, "token"}};
+  }
+
   // The sources: testdata/contract/README.md.
 
   Fidelity fidelity() const override {
