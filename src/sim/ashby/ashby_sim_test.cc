@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/crypto.h"
 #include "sim/common/test_support.h"
 
@@ -282,6 +284,61 @@ TEST_F(AshbySimTest, HostileParametersGetErrorsNotCrashes) {
           .as_bool());
   // A limit above 100 is served as 100.
   EXPECT_TRUE(rpc("job.list", bj::object{{"limit", 1000}}).json().at("success").as_bool());
+}
+
+// Every record answer has the shape of Ashby's own example (connectors/ashby/testdata/contract/, from Ashby's
+// OpenAPI document): no envelope or record key the vendor's answer does not have. The simulator may leave
+// out optional keys (the last page's nextCursor, for one); it must not invent any a connector could come to
+// rely on.
+TEST_F(AshbySimTest, RecordAnswersHaveTheShapeOfTheVendorsExamples) {
+  auto keys = [](const bj::object& o) {
+    std::set<std::string> out;
+    for (const auto& kv : o)
+      out.emplace(kv.key());
+    return out;
+  };
+  auto subset = [](const std::set<std::string>& a, const std::set<std::string>& b) {
+    std::set<std::string> extra;
+    for (const auto& k : a)
+      if (!b.count(k)) extra.insert(k);
+    return extra;
+  };
+  Reply job = control("POST", "/_sim/ats_jobs", bj::object{{"name", "Engineer"}, {"status", "OPEN"}});
+  ASSERT_EQ(job.status, 200) << job.body;
+  const std::string job_id(job.json().at("remote_id").as_string());
+  Reply cand = control("POST", "/_sim/ats_candidates",
+                       bj::object{{"first_name", "Ada"}, {"last_name", "L"}, {"job_remote_id", job_id}});
+  ASSERT_EQ(cand.status, 200) << cand.body;
+  const std::string cand_id(cand.json().at("remote_id").as_string());
+
+  struct Case {
+    std::string method;
+    bj::object params;
+    std::string example;
+  };
+  const std::vector<Case> cases = {{"candidate.info", {{"id", cand_id}}, "candidate_info_response.json"},
+                                   {"job.info", {{"id", job_id}}, "job_info_response.json"},
+                                   {"candidate.list", {}, "candidate_list_response.json"},
+                                   {"job.list", {}, "job_list_response.json"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.method);
+    const bj::value vendor = testing::contract_example("ashby", c.example);
+    Reply r = rpc(c.method, c.params);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const bj::value got = r.json();
+    ASSERT_TRUE(got.at("success").as_bool()) << r.body;
+    EXPECT_EQ(subset(keys(got.as_object()), keys(vendor.as_object())), std::set<std::string>{})
+        << "envelope keys Ashby's answer does not have";
+    EXPECT_TRUE(got.as_object().contains("results"));
+    const bj::value& results = got.at("results");
+    const bj::value& vendor_results = vendor.at("results");
+    const bj::object& record = results.is_array() ? results.at(0).as_object() : results.as_object();
+    const bj::object& vendor_record =
+        vendor_results.is_array() ? vendor_results.at(0).as_object() : vendor_results.as_object();
+    EXPECT_EQ(subset(keys(record), keys(vendor_record)), std::set<std::string>{})
+        << "keys Ashby's record does not have";
+    EXPECT_TRUE(record.contains("id"));
+  }
 }
 
 }  // namespace
