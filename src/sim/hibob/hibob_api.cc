@@ -214,10 +214,9 @@ http::Response HiBobSimulator::list_timeoff_changes(const http::Request& req) {
   MutexLock lock(mu_);
   bj::array out;
   for (const auto& c : changes_) {
-    auto at = parse_iso8601(c.at("changedAt").as_string());
-    if (!at || *at < window->since || (window->to && *at > *window->to)) continue;
-    if (!include_pending && c.at("status") == bj::value("pending")) continue;
-    out.push_back(c);
+    if (c.at < window->since || (window->to && c.at > *window->to)) continue;
+    if (!include_pending && c.pending) continue;
+    out.push_back(c.entry);
   }
   return json_reply(200, bj::object{{"changes", std::move(out)}});
 }

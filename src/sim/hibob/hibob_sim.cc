@@ -415,19 +415,18 @@ void HiBobSimulator::log_change(std::string_view change_type, const StoredRecord
   const auto& r = request.data;
   const auto* emp = employees_.find(r.at("employeeId").as_string());
   if (changes_.size() >= kMaxChanges) changes_.erase(changes_.begin());
-  changes_.push_back(bj::object{{"changeType", change_type},
-                                {"changedAt", format_iso8601(now_ms())},
-                                {"employeeId", r.at("employeeId")},
-                                {"employeeDisplayName", emp ? emp->data.at("displayName") : bj::value("")},
-                                {"employeeEmail", emp ? emp->data.at("email") : bj::value(nullptr)},
-                                {"requestId", r.at("requestId")},
-                                {"policyTypeDisplayName", r.at("policyTypeDisplayName")},
-                                {"type", r.at("type")},
-                                {"startDate", r.at("startDate")},
-                                {"startPortion", r.at("startDatePortion")},
-                                {"endDate", r.at("endDate")},
-                                {"endPortion", r.at("endDatePortion")},
-                                {"status", r.at("status")}});
+  changes_.push_back({now_ms(), r.at("status") == bj::value("pending"),
+                      bj::object{{"changeType", change_type},
+                                 {"employeeId", r.at("employeeId")},
+                                 {"employeeDisplayName", emp ? emp->data.at("displayName") : bj::value("")},
+                                 {"employeeEmail", emp ? emp->data.at("email") : bj::value(nullptr)},
+                                 {"requestId", r.at("requestId")},
+                                 {"policyTypeDisplayName", r.at("policyTypeDisplayName")},
+                                 {"type", r.at("type")},
+                                 {"startDate", r.at("startDate")},
+                                 {"startPortion", r.at("startDatePortion")},
+                                 {"endDate", r.at("endDate")},
+                                 {"endPortion", r.at("endDatePortion")}}});
 }
 
 // ---------------------------------------------------------------------------------------------------------------

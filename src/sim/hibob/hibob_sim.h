@@ -33,9 +33,10 @@
 //     named paths ("root.x" is the top-level x) plus id.
 //   GET /v1/timeoff/requests/changes?since=ISO[&to=ISO][&includePending=true] (since required; at most 6
 //     months back without `to`; `to` after `since`, at most 6 months later) → {"changes": [{changeType
-//     ("Created" for a new snapshot, "Deleted" when declined, cancelled or deleted), changedAt, employeeId,
+//     ("Created" for a new snapshot, "Deleted" when declined, cancelled or deleted), employeeId,
 //     employeeDisplayName, employeeEmail, requestId, policyTypeDisplayName, type: "days", startDate,
-//     startPortion, endDate, endPortion, status}]}; snapshots with status pending only with includePending.
+//     startPortion, endDate, endPortion}]} (only keys of HiBob's schema); pending submissions only with
+//     includePending.
 //   GET /v1/timeoff/employees/{employeeId}/requests/{requestId} → {requestId, employeeId,
 //   policyTypeDisplayName,
 //     type, requestRangeType, startDate, startDatePortion, endDate, endDatePortion, status ("pending" |
@@ -124,7 +125,14 @@ class HiBobSimulator final : public SimulatorBase {
   std::int64_t next_hook_id_ GUARDED_BY(mu_) = 1;
   RecordStore employees_ GUARDED_BY(mu_);
   RecordStore requests_ GUARDED_BY(mu_);
-  boost::json::array changes_ GUARDED_BY(mu_);  // time-off change log, bounded
+  // One entry of the time-off change log: what GET /v1/timeoff/requests/changes answers (only the keys of
+  // HiBob's schema), and what the simulator filters it by, kept beside it.
+  struct TimeOffChange {
+    Millis at = 0;
+    bool pending = false;  // a submission not yet approved: listed only with includePending
+    boost::json::object entry;
+  };
+  std::vector<TimeOffChange> changes_ GUARDED_BY(mu_);  // bounded
   std::vector<Hook> hooks_ GUARDED_BY(mu_);
 };
 
