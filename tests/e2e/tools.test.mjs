@@ -332,6 +332,10 @@ async function walkJob(toolName, firstJob, steps) {
         .flatMap((e) => e.data.events)
         .filter((u) => u.model === 'ats_jobs' && u.remote_id === jobId)
         .map((u) => u.action);
+    // The creation's own event (where the tool sends one) is relayed before the first step: its fetch must not
+    // read the job as the first step leaves it, or that step would be judged against itself.
+    await rx.waitFor(() => actions().length >= 1, 5_000).catch(() => {});
+    await sleep(300);
     for (const [method, path, body, expected] of steps) {
       const seen = actions().length;
       const target = path.replace('{id}', jobId);
