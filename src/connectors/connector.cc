@@ -81,6 +81,11 @@ Result<std::optional<boost::json::object>> Connector::fetch_record(const ApiCont
                                                      " records is not supported");
 }
 
+Result<std::optional<boost::json::object>> Connector::fetch_record_with_hint(
+    const ApiContext& ctx, Model model, const std::string& remote_id, const std::string& /*hint*/) const {
+  return fetch_record(ctx, model, remote_id);
+}
+
 Result<RecordPage> Connector::list_records(const ApiContext& /*ctx*/, Model model,
                                            const std::string& /*page*/) const {
   return make_error(ErrorKind::kInvalidArgument, std::string(display_name()) + ": listing " +
@@ -108,12 +113,14 @@ Status Connector::delete_subscription(const ApiContext& /*ctx*/, const std::stri
 }
 
 Result<std::optional<boost::json::object>> Connector::fetch(const ApiContext& ctx, Model model,
-                                                            const std::string& remote_id) const {
+                                                            const std::string& remote_id,
+                                                            const std::string& hint) const {
   if (!supports_records(model)) return Connector::fetch_record(ctx, model, remote_id);  // "not supported"
   if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
   if (remote_id.empty())
     return make_error(ErrorKind::kInvalidArgument, std::string(display_name()) + ": empty record id");
-  auto record = fetch_record(ctx, model, remote_id);
+  auto record = hint.empty() ? fetch_record(ctx, model, remote_id)
+                             : fetch_record_with_hint(ctx, model, remote_id, hint);
   if (!record || !*record) return record;
   return std::optional<boost::json::object>(complete_record(model, std::move(**record)));
 }

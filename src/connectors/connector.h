@@ -200,6 +200,12 @@ class Connector {
   // Default: kInvalidArgument "not supported".
   virtual Result<std::optional<boost::json::object>> fetch_record(const ApiContext& ctx, Model model,
                                                                   const std::string& remote_id) const;
+  // fetch_record with the delivery's UnifiedEvent::fetch_hint (not empty), for tools whose record is read
+  // faster or only through it. Default: fetch_record, the hint unused.
+  virtual Result<std::optional<boost::json::object>> fetch_record_with_hint(const ApiContext& ctx,
+                                                                            Model model,
+                                                                            const std::string& remote_id,
+                                                                            const std::string& hint) const;
   // Lists every record of the model through the tool's API, one page per call, for full syncs: `page` is
   // empty for the first page and then the previous answer's `next`. Records are mapped exactly as
   // fetch_record maps them. Honours the tool's pagination (cursor, offset, Link header, next URL) and its
@@ -219,8 +225,10 @@ class Connector {
   // client, a record id), then fetch_record, and the record completed to its model (complete_record: every
   // required field present). list: list_changed_records when `since` is given and the tool lists changes of
   // the model, else list_records, with every record completed.
+  // `hint`: the delivery's UnifiedEvent::fetch_hint, empty when there is none.
   Result<std::optional<boost::json::object>> fetch(const ApiContext& ctx, Model model,
-                                                   const std::string& remote_id) const;
+                                                   const std::string& remote_id,
+                                                   const std::string& hint = {}) const;
   Result<RecordPage> list(const ApiContext& ctx, Model model, const std::string& page,
                           std::optional<Millis> since) const;
 };

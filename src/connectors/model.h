@@ -51,6 +51,10 @@ struct UnifiedEvent {
   Model model;
   Action action;
   std::string remote_id;
+  // What the delivery says beside the record's id that lets the record be read directly (HiBob and Workable
+  // time off: the employee the request belongs to, under whom the tool files it); empty when the id alone
+  // does. Kept with the inbox row for the targeted fetch, never relayed.
+  std::string fetch_hint;
 };
 
 // The ten unified events the product promises (shared/vendors.md "Unified events"), in display order.

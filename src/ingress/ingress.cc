@@ -36,6 +36,7 @@ std::string events_json(const std::vector<connectors::UnifiedEvent>& events) {
     o["model"] = connectors::to_string(e.model);
     o["action"] = connectors::to_string(e.action);
     o["remote_id"] = e.remote_id;
+    if (!e.fetch_hint.empty()) o["fetch_hint"] = e.fetch_hint;
     arr.push_back(std::move(o));
   }
   return bj::serialize(arr);
@@ -299,12 +300,14 @@ std::optional<connectors::ParsedEvent> Ingress::parse(Arrival& a, const connecto
     reject(a.request, &*a.target, 400, "INGRESS.MALFORMED", parsed.error().message, a.respond, scheme);
     return std::nullopt;
   }
-  for (const auto& event : parsed->events) {
+  for (auto& event : parsed->events) {
     if (auto problem = connectors::remote_id_problem(event.remote_id)) {
       reject(a.request, &*a.target, 400, "INGRESS.MALFORMED",
              std::string(connectors::to_string(event.model)) + " event: " + *problem, a.respond, scheme);
       return std::nullopt;
     }
+    // A hint the rule refuses is only a shortcut lost: the record is then read by its id alone.
+    if (connectors::remote_id_problem(event.fetch_hint)) event.fetch_hint.clear();
   }
   return std::move(*parsed);
 }

@@ -145,5 +145,44 @@ TEST_F(IngressTest, AnUnknownTokenIs404AndLogged) {
   EXPECT_EQ(inbox_rows("received"), 0);
 }
 
+// What a delivery says beside the record's id (HiBob's time-off events name the employee) is kept with the
+// inbox row for the targeted fetch; a hint no record id could be is dropped, the delivery still accepted.
+TEST_F(IngressTest, ADeliverysFetchHintIsKeptWithTheInboxRow) {
+  const std::string hibob =
+      store_.add_integration("hibob", "HRIS", R"({"upstream_webhooks":true})", std::nullopt,
+                             R"({"service_user_id":"SERVICE-1","service_user_token":"tok"})");
+  store::SubscriptionRow sub = sub_;
+  sub.id = new_id("sub");
+  sub.integration_id = hibob;
+  sub.ingress_token = crypto::random_token(32);
+  sub.event_types = {"timeoff.request.requested"};
+  must(store_.writer().run([&](store::Connection& c) { return store::subscriptions::insert(c, sub); }));
+  auto deliver = [&](const std::string& body) {
+    http::Request request;
+    request.method = "POST";
+    request.path = "/ingress/hibob/" + sub.ingress_token;
+    request.target = request.path;
+    request.headers = {{"Bob-Signature", crypto::base64_encode(crypto::hmac_sha512(secret_, body))}};
+    request.body = body;
+    std::promise<http::Response> answered;
+    auto answer = answered.get_future();
+    ingress_.handle(std::move(request), [&answered](http::Response r) { answered.set_value(std::move(r)); });
+    EXPECT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    return answer.get();
+  };
+  auto event = [](const std::string& employee, const std::string& at) {
+    return R"({"companyId":639423,"type":"timeoff.request.requested","triggeredAt":")" + at +
+           R"(","version":"v2","data":{"timeoffRequestId":44623014,"employeeId":")" + employee + R"("}})";
+  };
+  ASSERT_EQ(deliver(event("3332883894138569263", "2025-03-12T10:02:11")).status, 200);
+  ASSERT_EQ(deliver(event(R"(E\n7)", "2025-03-12T10:02:12")).status, 200);
+  std::vector<std::string> stored;
+  for (const auto& row : must(store::inbox::pending(store_.conn(), 10)))
+    if (row.integration_id == hibob) stored.push_back(row.unified_events.value_or(""));
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_NE(stored[0].find(R"("fetch_hint":"3332883894138569263")"), std::string::npos) << stored[0];
+  EXPECT_EQ(stored[1].find("fetch_hint"), std::string::npos) << stored[1];
+}
+
 }  // namespace
 }  // namespace tributary::ingress

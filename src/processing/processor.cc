@@ -31,6 +31,7 @@ struct Outcome {
   store::InboxRow inbox;  // with outcome, reason, unified_events, event_ids set
   std::optional<store::EventRow> event;
   std::optional<RecordWork> records;  // the RecordStage's fetched records, applied in the transaction
+  FetchHints hints;                   // the deliveries' fetch hints, for the RecordStage; never relayed
 };
 
 std::string join_sorted(const std::set<std::string>& names) {
@@ -68,6 +69,9 @@ Outcome decide(const store::InboxRow& row, const std::optional<store::Integratio
       if (scope->enabled(*model)) {
         bj::object e = ev.as_object();
         if (!e.contains("id")) e["id"] = nullptr;  // RecordStage fills the unified id once records exist
+        if (auto hint = json::get_string(ev, "fetch_hint"); hint && !hint->empty())
+          out.hints[{*model_name, json::get_string(ev, "remote_id").value_or("")}] = *hint;
+        e.erase("fetch_hint");
         in_scope.push_back(std::move(e));
       } else {
         dropped.insert(*model_name);
@@ -265,7 +269,7 @@ Result<bool> settle_superseded(store::Connection& conn, const store::InboxRow& r
 // relayed, with the unified ids the fetch filled in.
 void fetch_records(Outcome& o, const store::IntegrationRow& integration, const RecordStage& record_stage,
                    std::set<std::string>& unreachable, store::Connection& conn) {
-  o.records = record_stage.prepare(integration, o.event->payload, &unreachable, &conn);
+  o.records = record_stage.prepare(integration, o.event->payload, &unreachable, &conn, &o.hints);
   if (auto sent = json::parse(o.event->payload)) {
     if (const auto* events = json::find(*sent, "data.events"))
       o.inbox.unified_events = json::serialize(*events);

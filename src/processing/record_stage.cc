@@ -71,11 +71,12 @@ std::optional<EventRef> event_ref(const bj::value& ev) {
 // cannot change (401, 403, a refused id) ends it at once. nullopt inside: the tool no longer has it.
 Result<std::optional<bj::object>> fetch_with_retries(const connectors::Connector& connector,
                                                      const connectors::ApiContext& ctx, const EventRef& ref,
+                                                     const std::string& hint,
                                                      const RecordStageOptions& options) {
   std::chrono::milliseconds backoff = options.backoff;
   const auto started = std::chrono::steady_clock::now();
   for (int attempt = 1;; ++attempt) {
-    auto fetched = connector.fetch(ctx, ref.model, ref.remote_id);
+    auto fetched = connector.fetch(ctx, ref.model, ref.remote_id, hint);
     if (fetched) return fetched;
     const auto kind = fetched.error().kind;
     if (kind == ErrorKind::kUnauthorized || kind == ErrorKind::kForbidden ||
@@ -96,7 +97,8 @@ RecordStage::RecordStage(const connectors::Registry& registry, const SecretBox& 
     : registry_(registry), secrets_(secrets), client_(client), options_(options) {}
 
 RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::string& event_payload,
-                                std::set<std::string>* unreachable, store::Connection* reader) const {
+                                std::set<std::string>* unreachable, store::Connection* reader,
+                                const FetchHints* hints) const {
   RecordWork work;
   work.integration_id = integration.id;
   work.tool = integration.tool;
@@ -133,7 +135,10 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
                               " failed every attempt for an earlier event of this batch");
       continue;
     }
-    auto fetched = fetch_with_retries(*connector, ctx, *ref, options_);
+    std::string hint;
+    if (hints != nullptr)
+      if (auto it = hints->find({ref->model_name, ref->remote_id}); it != hints->end()) hint = it->second;
+    auto fetched = fetch_with_retries(*connector, ctx, *ref, hint, options_);
     if (!fetched) {
       if (unreachable != nullptr) unreachable->insert(integration.id);
       work.fetch_failed = true;

@@ -9,9 +9,11 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "connectors/registry.h"
@@ -47,6 +49,9 @@ struct RecordWork {
   bool fetch_failed = false;  // some record could not be fetched: a delta sync is queued to catch up
 };
 
+// The deliveries' fetch hints (connectors::UnifiedEvent::fetch_hint), by model and remote id.
+using FetchHints = std::map<std::pair<std::string, std::string>, std::string>;
+
 class RecordStage {
  public:
   RecordStage(const connectors::Registry& registry, const SecretBox& secrets, http::HttpClient& client,
@@ -60,8 +65,10 @@ class RecordStage {
   // `reader` (optional) reads the stored records: for tools whose publication events only state the job's
   // state (Connector::job_published), a "published" of a job already published, or an "unpublished" of one
   // that was not, is relayed as "updated".
+  // `hints` (optional): what the deliveries said beside the records' ids, handed to Connector::fetch.
   RecordWork prepare(const store::IntegrationRow& integration, std::string& event_payload,
-                     std::set<std::string>* unreachable = nullptr, store::Connection* reader = nullptr) const;
+                     std::set<std::string>* unreachable = nullptr, store::Connection* reader = nullptr,
+                     const FetchHints* hints = nullptr) const;
 
   // Inside the transaction: upserts / marks deleted; returns a data-changed event (not yet inserted) when
   // some record's content changed.

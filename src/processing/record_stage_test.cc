@@ -146,6 +146,38 @@ TEST_F(RecordStageTest, AFetchThatKeepsFailingLeavesAWarningAndTheEventIsRelayed
   EXPECT_EQ(store_.count("SELECT COUNT(*) FROM syncs WHERE integration_id = $1", {integration_}), 1);
 }
 
+// The hint a delivery carried beside the record's id (HiBob: the employee of a time-off request) reaches the
+// fetch from the stored inbox row, and stays out of what is relayed.
+TEST_F(RecordStageTest, TheDeliverysFetchHintReachesTheFetchAndIsNotRelayed) {
+  const std::string hibob =
+      store_.add_integration("hibob", "HRIS", R"({"models":{"hris_absences":true},"upstream_webhooks":true})",
+                             tool_.url(""), R"({"service_user_id":"SERVICE-1","service_user_token":"tok"})");
+  tool_.then({200,
+              {},
+              R"({"id":44623014,"employeeId":"E7","status":"approved","startDate":"2026-03-02",)"
+              R"("endDate":"2026-03-03","type":"days","policyTypeDisplayName":"Holiday"})"});
+  const std::string inbox = store_.add_inbox(
+      hibob, R"([{"model":"hris_absences","action":"created","remote_id":"44623014","fetch_hint":"E7"}])");
+  processor_->notify();
+  ASSERT_TRUE(
+      wait_until([&] { return store_.count("SELECT COUNT(*) FROM inbox WHERE outcome = 'received'") == 0; }));
+  const auto received = tool_.received();
+  ASSERT_FALSE(received.empty());
+  EXPECT_EQ(received[0].request.path, "/v1/timeoff/employees/E7/requests/44623014");
+  auto record = must(store::records::get(store_.conn(), hibob, "hris_absences", "44623014"));
+  ASSERT_TRUE(record);
+  EXPECT_EQ(bj::parse(record->data).at("employee_id"),
+            bj::value(connectors::common::unified_id(hibob, "hris_employees", "E7")));
+
+  auto events = must(store::events::for_inbox(store_.conn(), inbox));
+  const auto* relayed = of_type(events, "remote-event-received");
+  ASSERT_NE(relayed, nullptr);
+  const bj::value payload = bj::parse(relayed->payload);
+  const auto& relayed_event = payload.at("data").at("events").at(0).as_object();
+  EXPECT_FALSE(relayed_event.contains("fetch_hint")) << relayed->payload;
+  EXPECT_EQ(store_.inbox(inbox).unified_events->find("fetch_hint"), std::string::npos);
+}
+
 TEST_F(RecordStageTest, ASuccessfulFetchQueuesNoSync) {
   script_person("Ada");
   process("created");

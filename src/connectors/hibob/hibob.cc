@@ -177,6 +177,10 @@ class HiBobConnector final : public Connector {
     if (event) {
       if (!id) return invalid("payload has no id for " + t);
       event->remote_id = *id;
+      // v2 time-off events name the employee, under whom the request is read (the changes feed, the only
+      // other way to find it, reaches back six months).
+      if (event->model == Model::kHrisAbsences)
+        event->fetch_hint = first_id(*doc, {"data.employeeId"}).value_or("");
       out.events.push_back(std::move(*event));
     }
     // Bob documents no delivery id; the event, its record and when it was triggered identify it across
@@ -227,6 +231,20 @@ class HiBobConnector final : public Connector {
       if (employee.empty()) return std::optional<bj::object>{};
     }
     return read_time_off(ctx, *auth, employee, request);
+  }
+
+  // A time-off request whose delivery named its employee is read under that employee at once; the changes
+  // feed only when it is not there.
+  Result<std::optional<bj::object>> fetch_record_with_hint(const ApiContext& ctx, Model model,
+                                                           const std::string& remote_id,
+                                                           const std::string& hint) const override {
+    if (model != Model::kHrisAbsences || remote_id.find('/') != std::string::npos)
+      return fetch_record(ctx, model, remote_id);
+    auto auth = basic_auth(ctx);
+    if (!auth) return auth.error();
+    auto record = read_time_off(ctx, *auth, hint, remote_id);
+    if (!record || *record) return record;
+    return fetch_record(ctx, model, remote_id);
   }
 
   Result<RecordPage> list_records(const ApiContext& ctx, Model model,

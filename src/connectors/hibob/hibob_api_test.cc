@@ -3,6 +3,7 @@
 
 #include "connectors/common/records.h"
 #include "connectors/common/scripted_api.h"
+#include "connectors/common/test_support.h"
 #include "connectors/hibob/hibob.h"
 #include "core/crypto.h"
 #include "core/json.h"
@@ -237,6 +238,47 @@ TEST_F(HiBobApiTest, FetchesOneTimeOffRequest) {
   fake_.set("GET /v1/timeoff/requests/changes", 401, "{}");
   EXPECT_EQ(connector_->fetch_record(ctx_, Model::kHrisAbsences, "44623014").error().kind,
             ErrorKind::kUnauthorized);
+}
+
+// HiBob's v2 time-off events name the employee (testdata/contract/webhook_timeoff_request_requested.json,
+// from apidocs.hibob.com/reference/post_webhook_timeoff-request-requested): the request is read under that
+// employee at once, also when the changes feed, which reaches back six months, no longer lists it.
+TEST_F(HiBobApiTest, TimeOffIsReadUnderTheEmployeeTheDeliveryNames) {
+  auto parsed = connector_->parse(testing::post_request(
+      testing::read_testdata("hibob/testdata/contract/webhook_timeoff_request_requested.json"), {}));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ASSERT_EQ(parsed->events.size(), 1u);
+  const UnifiedEvent& event = parsed->events[0];
+  EXPECT_EQ(event.remote_id, "44623014");
+  EXPECT_EQ(event.fetch_hint, "3332883894138569263");
+
+  fake_.set("GET /v1/timeoff/requests/changes", 200, R"({"changes":[]})");
+  fake_.on("GET /v1/timeoff/employees/3332883894138569263/requests/44623014", [](const http::Request&) {
+    return http::Response::json(200, time_off_request(44623014, "3332883894138569263"));
+  });
+  auto got = connector_->fetch(ctx_, event.model, event.remote_id, event.fetch_hint);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((**got).at("remote_id").as_string(), "44623014");
+  EXPECT_EQ((**got).at("employee_id").as_string(),
+            common::unified_id("int_h", "hris_employees", "3332883894138569263"));
+  ASSERT_EQ(fake_.requests().size(), 1u);
+  EXPECT_EQ(fake_.requests()[0].path, "/v1/timeoff/employees/3332883894138569263/requests/44623014");
+
+  // Not under the named employee: the changes feed decides (here: gone).
+  fake_.clear_requests();
+  got = connector_->fetch(ctx_, Model::kHrisAbsences, "5", "3332883894138569263");
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_FALSE(got->has_value());
+  ASSERT_EQ(fake_.requests().size(), 2u);
+  EXPECT_EQ(fake_.requests()[1].path, "/v1/timeoff/requests/changes");
+
+  // Employee events carry no hint: the employee's id is the record's id.
+  auto employee = connector_->parse(testing::post_request(
+      R"({"type":"employee.updated","triggeredAt":"2025-03-12T10:02:11","data":{"employeeId":"E1"}})", {}));
+  ASSERT_TRUE(employee.ok()) << employee.error().message;
+  ASSERT_EQ(employee->events.size(), 1u);
+  EXPECT_EQ(employee->events[0].fetch_hint, "");
 }
 
 }  // namespace

@@ -341,6 +341,19 @@ class WorkableConnector final : public ListingConnector {
     return std::optional<bj::object>(map(ctx, model, *raw, remote_id));
   }
 
+  // A time-off request whose delivery named its employee: that employee's requests, one call, instead of
+  // every employee's; the walk only when the request is not among them.
+  Result<std::optional<bj::object>> fetch_record_with_hint(const ApiContext& ctx, Model model,
+                                                           const std::string& remote_id,
+                                                           const std::string& hint) const override {
+    if (model != Model::kHrisAbsences) return fetch_record(ctx, model, remote_id);
+    auto requests = absences_of(ctx, hint);
+    if (!requests) return requests.error();
+    for (auto& record : *requests)
+      if (record.at("remote_id") == bj::value(remote_id)) return std::optional<bj::object>(std::move(record));
+    return find_absence(ctx, remote_id);
+  }
+
   // Candidates and jobs: updated_after on the first request; paging.next carries it on.
   bool lists_changes(Model model) const override {
     return model == Model::kAtsCandidates || model == Model::kAtsJobs;
@@ -421,22 +434,10 @@ class WorkableConnector final : public ListingConnector {
       auto employee_id = json::get_id(employee, "id");
       if (!employee_id || employee_id->empty())
         return make_error(ErrorKind::kUpstream, "Workable's employee list has an entry without \"id\"");
-      auto requests =
-          workable::get(ctx, "/timeoff/requests?employee_id=" + common::encode_path_segment(*employee_id) +
-                                 "&from_date=" + std::string(kAbsencesFrom));
-      if (!requests) return with_scope(Model::kHrisAbsences, requests.error());
-      if (!*requests) continue;  // the employee is gone since the employee page was read
-      const bj::value* list = json::find(**requests, "requests");
-      if (list == nullptr || !list->is_array())
-        return make_error(ErrorKind::kUpstream, "Workable's time-off list has no \"requests\" array");
-      for (const auto& item : list->get_array()) {
-        if (!item.is_object()) continue;
-        auto id = json::get_id(item, "id");
-        if (!id || id->empty()) continue;
-        bj::object request = item.get_object();
-        request["employee_id"] = *employee_id;
-        out.records.push_back(map(ctx, Model::kHrisAbsences, request, *id));
-      }
+      auto requests = absences_of(ctx, *employee_id);
+      if (!requests) return requests.error();
+      for (auto& record : *requests)
+        out.records.push_back(std::move(record));
     }
     if (items->get_array().size() == static_cast<std::size_t>(kAbsenceEmployeesPerPage))
       out.next = std::string(kAbsencePagePrefix) + std::to_string(offset + kAbsenceEmployeesPerPage);
@@ -502,6 +503,29 @@ class WorkableConnector final : public ListingConnector {
     return e;
   }
 
+  // One employee's time-off requests, mapped, each given the employee it was asked for (the answer does not
+  // name it); none when the employee is gone.
+  Result<std::vector<bj::object>> absences_of(const ApiContext& ctx, const std::string& employee_id) const {
+    auto requests =
+        workable::get(ctx, "/timeoff/requests?employee_id=" + common::encode_path_segment(employee_id) +
+                               "&from_date=" + std::string(kAbsencesFrom));
+    if (!requests) return with_scope(Model::kHrisAbsences, requests.error());
+    std::vector<bj::object> out;
+    if (!*requests) return out;
+    const bj::value* list = json::find(**requests, "requests");
+    if (list == nullptr || !list->is_array())
+      return make_error(ErrorKind::kUpstream, "Workable's time-off list has no \"requests\" array");
+    for (const auto& item : list->get_array()) {
+      if (!item.is_object()) continue;
+      auto id = json::get_id(item, "id");
+      if (!id || id->empty()) continue;
+      bj::object request = item.get_object();
+      request["employee_id"] = employee_id;
+      out.push_back(map(ctx, Model::kHrisAbsences, request, *id));
+    }
+    return out;
+  }
+
   Result<std::optional<bj::object>> find_absence(const ApiContext& ctx, const std::string& remote_id) const {
     std::string page;
     for (int i = 0; i < kMaxAbsencePages; ++i) {
@@ -545,7 +569,17 @@ class WorkableConnector final : public ListingConnector {
     auto created = json::get_string(*request, "created_at");
     auto updated = json::get_string(*request, "updated_at");
     const Action action = created && updated && *created == *updated ? Action::kCreated : Action::kUpdated;
-    return std::optional<UnifiedEvent>(UnifiedEvent{Model::kHrisAbsences, action, std::move(*id)});
+    // The employee the request belongs to: GET /timeoff/requests reads one employee's requests.
+    auto employee = json::get_id(*request, "employee_id");
+    if (!employee) employee = json::get_id(*request, "employee.id");
+    if (!employee && request != &data) {
+      employee = json::get_id(data, "employee_id");
+      // Resource "employee" (the documented resource of timeoff_updated): `data` is the employee itself.
+      if (!employee && json::get_string(doc, "resource_type").value_or("") == "employee")
+        employee = json::get_id(data, "id");
+    }
+    return std::optional<UnifiedEvent>(
+        UnifiedEvent{Model::kHrisAbsences, action, std::move(*id), employee.value_or("")});
   }
 
   static Error api_error(const std::string& what, std::string_view event, const http::ClientResponse& resp,

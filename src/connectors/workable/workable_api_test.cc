@@ -286,6 +286,52 @@ TEST_F(WorkableApiTest, TimeOffIsListedPerEmployeeFromTheVendorsExample) {
   EXPECT_NE(forbidden.error().message.find("r_timeoff"), std::string::npos) << forbidden.error().message;
 }
 
+// timeoff_updated names the employee (its documented resource is the employee, the request inside): the
+// request is then read from that employee's requests, one call instead of a walk over every employee.
+TEST_F(WorkableApiTest, TimeOffIsReadFromTheEmployeeTheDeliveryNames) {
+  fake_.on("/spi/v3/timeoff/requests", [](const ScriptedRequest& r) {
+    if (r.param("employee_id") == "2fbc")
+      return ScriptedApi::response(
+          200, testing::read_testdata("workable/testdata/contract/timeoff_requests_response.json"), {});
+    return ScriptedApi::response(200, R"({"requests":[]})", {});
+  });
+  fake_.on("/spi/v3/employees", [](const ScriptedRequest&) {
+    return ScriptedApi::response(200, R"({"totalCount":2,"employees":[{"id":"2fbc"},{"id":"2fbd"}]})", {});
+  });
+  auto parsed = connector_->parse(testing::post_request(
+      R"({"event_type":"timeoff_updated","resource_type":"employee","fired_at":"2024-04-01T10:00:00Z",)"
+      R"("data":{"id":"2fbc","timeoff_request":{"id":"135c","state":"pending",)"
+      R"("created_at":"2024-03-01T10:00:00Z","updated_at":"2024-04-01T10:00:00Z"}}})",
+      {}));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ASSERT_EQ(parsed->events.size(), 1u);
+  const UnifiedEvent& event = parsed->events[0];
+  EXPECT_EQ(event.remote_id, "135c");
+  EXPECT_EQ(event.fetch_hint, "2fbc");
+
+  fake_.clear_requests();
+  auto one = connector_->fetch(ctx_, event.model, event.remote_id, event.fetch_hint);
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ((**one).at("employee_id"), bj::value(common::unified_id("int_wk_1", "hris_employees", "2fbc")));
+  ASSERT_EQ(fake_.requests().size(), 1u);
+  EXPECT_EQ(fake_.requests()[0].query_string(), "employee_id=2fbc&from_date=2000-01-01T00:00:00.000");
+
+  // A request the named employee does not have: the walk over every employee decides.
+  fake_.clear_requests();
+  auto moved = connector_->fetch(ctx_, Model::kHrisAbsences, "135c", "2fbd");
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  ASSERT_TRUE(moved->has_value());
+  EXPECT_GT(fake_.requests().size(), 2u);
+
+  // A request body naming its employee_id carries it too.
+  auto flat = connector_->parse(testing::post_request(
+      R"({"event_type":"timeoff_updated","fired_at":"x","data":{"id":"135b","employee_id":"2fbc"}})", {}));
+  ASSERT_TRUE(flat.ok()) << flat.error().message;
+  ASSERT_EQ(flat->events.size(), 1u);
+  EXPECT_EQ(flat->events[0].fetch_hint, "2fbc");
+}
+
 TEST_F(WorkableApiTest, GoneUnauthorizedForbiddenAndRateLimited) {
   auto gone = connector_->fetch_record(ctx_, Model::kAtsCandidates, "unknown");
   ASSERT_TRUE(gone.ok());
