@@ -42,6 +42,16 @@ std::string events_json(const std::vector<connectors::UnifiedEvent>& events) {
   return bj::serialize(arr);
 }
 
+// A request's path as logged: never the ingress token (a credential: whoever has it can post events), the
+// subscription's id instead when the URL was resolved; whatever else, escaped.
+std::string path_for_log(std::string_view path, const std::string* subscription_id) {
+  auto parsed = parse_ingress_path(path);
+  if (!parsed) return log_safe(path);
+  std::string out = "/ingress/" + log_safe(parsed->first, 64) + "/…";
+  if (subscription_id != nullptr) out += " (subscription " + *subscription_id + ")";
+  return out;
+}
+
 store::InboxRow base_row(const http::Request& request) {
   store::InboxRow row;
   row.id = new_id("in");
@@ -141,7 +151,9 @@ void Ingress::reject(const http::Request& request, const Target* target, int sta
     row.subscription_id = target->subscription.id;
     row.tool = target->tool;
   }
-  spdlog::warn("ingress {} {} rejected {}: {}", request.method, request.path, status, reason);
+  spdlog::warn("ingress {} {} rejected {}: {}", request.method,
+               path_for_log(request.path, target != nullptr ? &target->subscription.id : nullptr), status,
+               log_safe(reason));
   {
     MutexLock lock(mu_);
     ++stats_.rejected;
@@ -230,8 +242,8 @@ const connectors::Connector* Ingress::admit(Arrival& a) {
     auto found = lookup(a.path->second);
     if (!found) {
       // Not a verdict on the URL: a 404 could make the tool give up on the webhook, a 503 is retried.
-      spdlog::warn("ingress {} {}: cannot look the subscription up: {}", a.request.method, a.request.path,
-                   found.error().message);
+      spdlog::warn("ingress {} {}: cannot look the subscription up: {}", a.request.method,
+                   path_for_log(a.request.path, nullptr), found.error().message);
       a.respond(http::error_response(503, "INGRESS.UNAVAILABLE", "cannot look the subscription up now; retry")
                     .with_header("Retry-After", "1"));
       return nullptr;

@@ -5,6 +5,8 @@
 #include "ingress/ingress.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <future>
@@ -182,6 +184,28 @@ TEST_F(IngressTest, ADeliverysFetchHintIsKeptWithTheInboxRow) {
   ASSERT_EQ(stored.size(), 2u);
   EXPECT_NE(stored[0].find(R"("fetch_hint":"3332883894138569263")"), std::string::npos) << stored[0];
   EXPECT_EQ(stored[1].find("fetch_hint"), std::string::npos) << stored[1];
+}
+
+// The ingress token is a credential (whoever holds it may post events): a log line names the subscription,
+// never the token, and nothing from the request can start a log line of its own.
+TEST_F(IngressTest, LogLinesNameTheSubscriptionNotItsTokenAndEscapeWhatTheRequestSent) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
+  spdlog::default_logger()->sinks().push_back(sink);
+  const std::string body = candidate_applied(5);
+  auto forged = post(body, "sha256 00", "gh-7");
+  EXPECT_EQ(forged.status, 401);
+  auto unknown = post(body, "sha256 00", "gh-8", "tok\n2026-12-07 [info] all fine");
+  EXPECT_EQ(unknown.status, 404);
+  spdlog::default_logger()->sinks().pop_back();
+  const auto lines = sink->last_formatted();
+  std::string all;
+  for (const auto& line : lines)
+    all += line;
+  EXPECT_EQ(all.find(sub_.ingress_token), std::string::npos) << all;
+  EXPECT_NE(all.find("subscription " + sub_.id), std::string::npos) << all;
+  EXPECT_EQ(all.find("all fine"), std::string::npos) << all;
+  for (const auto& line : lines)
+    EXPECT_EQ(line.find('\n'), line.size() - 1) << line;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "delivery/events.h"
 #include "processing/record_stage.h"
 #include "processing/scope.h"
@@ -391,7 +392,7 @@ Result<std::size_t> Processor::process_batch() {
   if (!completed) return completed.error();
   for (const auto& o : decisions->outcomes) {
     if (o.inbox.outcome == store::InboxOutcome::kIgnored)
-      spdlog::info("inbox {} ignored: {}", o.inbox.id, o.inbox.reason.value_or(""));
+      spdlog::info("inbox {} ignored: {}", o.inbox.id, log_safe(o.inbox.reason.value_or("")));
   }
   processed_ += *completed;
   return decisions->outcomes.size();
