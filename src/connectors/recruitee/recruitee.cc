@@ -128,7 +128,9 @@ bj::object map_placement(const ApiContext& ctx, const bj::object& p, const std::
   bj::value outcome = "PENDING";
   if (hired_at.is_string()) {
     outcome = "HIRED";
-  } else if (disqualified_at.is_string()) {
+  } else if (disqualified_at.is_string() || common::string_or_null(field(p, "disqualify_kind")).is_string()) {
+    // Real answers mark a disqualified placement with disqualify_kind (and disqualify_reason), without a
+    // disqualified_at (testdata/contract/candidates_list_response.sample.json).
     outcome = "DECLINED";
   }
   bj::value reason = nullptr;

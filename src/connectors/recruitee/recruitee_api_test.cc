@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 
 #include "connectors/common/records.h"
 #include "connectors/common/scripted_api.h"
+#include "connectors/common/test_support.h"
 #include "connectors/recruitee/recruitee.h"
 #include "core/json.h"
 #include "http/client.h"
@@ -184,6 +186,24 @@ TEST_F(RecruiteeApiTest, ListsCandidatesByOffset) {
     EXPECT_EQ(reqs[i].query_param("offset").value_or(""), std::to_string(i * 100));
   }
   EXPECT_FALSE(connector_->list_records(ctx_, Model::kAtsCandidates, "x1").ok());
+}
+
+// A real answer (Recruitee's sample candidates, testdata/contract/candidates_list_response.sample.json): John
+// Doe's placement is disqualified (disqualify_kind, disqualify_reason, no disqualified_at), Wilma
+// Roelendsen's hired.
+TEST_F(RecruiteeApiTest, ReadsOutcomesOfARealAnswer) {
+  fake_.set("GET /c/77/candidates", 200,
+            testing::read_testdata("recruitee/testdata/contract/candidates_list_response.sample.json"));
+  auto page = connector_->list_records(ctx_, Model::kAtsCandidates, "");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->records.size(), 3u);
+  std::map<std::string, std::string> outcome_of;
+  for (const auto& c : page->records)
+    outcome_of[std::string(c.at("remote_id").as_string())] =
+        std::string(c.at("applications").at(0).at("outcome").as_string());
+  EXPECT_EQ(outcome_of["46044144"], "HIRED");
+  EXPECT_EQ(outcome_of["46044126"], "DECLINED");
+  EXPECT_EQ(outcome_of["46044140"], "PENDING");
 }
 
 TEST_F(RecruiteeApiTest, ListsOffers) {

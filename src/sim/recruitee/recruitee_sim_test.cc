@@ -313,5 +313,34 @@ TEST(RecruiteeRetrySchedule, NineRetriesOverAboutTwoDays) {
   EXPECT_EQ(signature("k", "{}"), crypto::hex_encode(crypto::hmac_sha256("k", "{}")));
 }
 
+// Every key the candidate routes answer (envelope and record, recursively) appears in real Recruitee answers
+// (connectors/recruitee/testdata/contract/*.sample.json, Recruitee's own sample candidates as a third party
+// saved them). No offers answer was found, so the offer routes are not held here.
+TEST_F(RecruiteeSimTest, CandidateAnswersHaveTheShapeOfTheVendorsExamples) {
+  Reply job = post("/_sim/ats_jobs", bj::object{{"name", "Engineer"}, {"status", "OPEN"}});
+  ASSERT_EQ(job.status, 200) << job.body;
+  Reply cand = post("/_sim/ats_candidates", bj::object{{"first_name", "Ada"},
+                                                       {"email", "ada@example.com"},
+                                                       {"job_remote_id", job.json().at("remote_id")}});
+  ASSERT_EQ(cand.status, 200) << cand.body;
+  const std::string id(cand.json().at("remote_id").as_string());
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/c/61234/candidates/" + id, "candidate_get_response.sample.json"},
+      {"/c/61234/candidates", "candidates_list_response.sample.json"}};
+  for (const auto& [path, example] : cases) {
+    SCOPED_TRACE(path);
+    Reply r = get(path);
+    ASSERT_EQ(r.status, 200) << r.body;
+    // Known, not yet fixed: the simulator keeps a placement's state in disqualified_at and a stage name,
+    // which real answers lack (they carry disqualify_kind/disqualify_reason and stage_id), and lists tags
+    // that only the by-id answer shows (contract README).
+    const std::string c = path.ends_with("/candidates") ? "candidates[]" : "candidate";
+    std::set<std::string> known{c + ".placements[].disqualified_at", c + ".placements[].stage"};
+    if (c == "candidates[]") known.insert(c + ".tags");
+    EXPECT_EQ(testing::keys_not_in(r.json(), testing::contract_example("recruitee", example)), known)
+        << "keys Recruitee's answer does not have";
+  }
+}
+
 }  // namespace
 }  // namespace tributary::sim::recruitee
