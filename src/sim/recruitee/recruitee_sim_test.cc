@@ -331,15 +331,21 @@ TEST_F(RecruiteeSimTest, CandidateAnswersHaveTheShapeOfTheVendorsExamples) {
     SCOPED_TRACE(path);
     Reply r = get(path);
     ASSERT_EQ(r.status, 200) << r.body;
-    // Known, not yet fixed: the simulator keeps a placement's state in disqualified_at and a stage name,
-    // which real answers lack (they carry disqualify_kind/disqualify_reason and stage_id), and lists tags
-    // that only the by-id answer shows (contract README).
-    const std::string c = path.ends_with("/candidates") ? "candidates[]" : "candidate";
-    std::set<std::string> known{c + ".placements[].disqualified_at", c + ".placements[].stage"};
-    if (c == "candidates[]") known.insert(c + ".tags");
-    EXPECT_EQ(testing::keys_not_in(r.json(), testing::contract_example("recruitee", example)), known)
+    EXPECT_EQ(testing::keys_not_in(r.json(), testing::contract_example("recruitee", example)),
+              std::set<std::string>{})
         << "keys Recruitee's answer does not have";
   }
+  ASSERT_EQ(patch("/_sim/ats_candidates/" + id, bj::object{{"disqualified", true}}).status, 200);
+  Reply disqualified = get("/c/61234/candidates/" + id);
+  ASSERT_EQ(disqualified.status, 200) << disqualified.body;
+  const bj::value answer = disqualified.json();
+  const bj::value& placement = answer.at("candidate").at("placements").at(0);
+  EXPECT_EQ(placement.at("disqualify_kind").as_string(), "admin");
+  EXPECT_TRUE(placement.at("stage_id").is_int64());
+  // Against the real disqualified placement (John Doe's, the list example's second candidate).
+  const bj::value real = testing::contract_example("recruitee", "candidates_list_response.sample.json");
+  EXPECT_EQ(testing::keys_not_in(placement, real.at("candidates").at(1).at("placements").at(0)),
+            std::set<std::string>{});
 }
 
 }  // namespace
