@@ -355,9 +355,9 @@ class LeverConnector final : public ListingConnector {
     return {.subscribe = Evidence::kVendorSchema,
             .verify = Evidence::kThirdParty,
             .events = Evidence::kInferred,
-            .get = Evidence::kInferred,
-            .list = Evidence::kInferred,
-            .incremental = Evidence::kInferred};
+            .get = Evidence::kVendorExample,
+            .list = Evidence::kVendorExample,
+            .incremental = Evidence::kVendorSchema};
   }
 
   std::vector<std::string> credential_keys() const override { return {"api_key"}; }

@@ -336,8 +336,8 @@ class RecruiteeConnector final : public Connector {
     return {.subscribe = Evidence::kNotUsed,
             .verify = Evidence::kThirdParty,
             .events = Evidence::kInferred,
-            .get = Evidence::kInferred,
-            .list = Evidence::kInferred,
+            .get = Evidence::kThirdParty,
+            .list = Evidence::kThirdParty,
             .incremental = Evidence::kNotUsed};
   }
 
