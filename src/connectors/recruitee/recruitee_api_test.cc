@@ -197,13 +197,18 @@ TEST_F(RecruiteeApiTest, ReadsOutcomesOfARealAnswer) {
   auto page = connector_->list_records(ctx_, Model::kAtsCandidates, "");
   ASSERT_TRUE(page.ok()) << page.error().message;
   ASSERT_EQ(page->records.size(), 3u);
-  std::map<std::string, std::string> outcome_of;
+  std::map<std::string, bj::object> application_of;
   for (const auto& c : page->records)
-    outcome_of[std::string(c.at("remote_id").as_string())] =
-        std::string(c.at("applications").at(0).at("outcome").as_string());
-  EXPECT_EQ(outcome_of["46044144"], "HIRED");
-  EXPECT_EQ(outcome_of["46044126"], "DECLINED");
-  EXPECT_EQ(outcome_of["46044140"], "PENDING");
+    application_of[std::string(c.at("remote_id").as_string())] = c.at("applications").at(0).as_object();
+  EXPECT_EQ(application_of["46044144"].at("outcome").as_string(), "HIRED");
+  EXPECT_EQ(application_of["46044126"].at("outcome").as_string(), "DECLINED");
+  EXPECT_EQ(application_of["46044126"].at("rejection_reason_name").as_string(), "Wrong skill set");
+  EXPECT_EQ(application_of["46044140"].at("outcome").as_string(), "PENDING");
+  // Stage and job names come from the answer's "references".
+  EXPECT_EQ(application_of["46044144"].at("current_stage").at("name").as_string(), "Hired");
+  EXPECT_EQ(application_of["46044144"].at("job").at("name").as_string(), "Recruiter (Sample)");
+  EXPECT_EQ(application_of["46044126"].at("current_stage").at("name").as_string(), "Applied");
+  EXPECT_EQ(application_of["46044126"].at("job").at("name").as_string(), "Senior Marketer (Sample)");
 }
 
 TEST_F(RecruiteeApiTest, ListsOffers) {
