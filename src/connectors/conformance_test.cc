@@ -9,7 +9,7 @@
 //   byte, body fields by dotted path) and the cases: body_file, headers, the Verification scheme, and what
 //   parse() makes of it (vendor_event, is_ping, delivery_id or a delivery_id_pattern regex, events). Extra
 //   keys are the connector's own tests' business.
-// records.json (where the folder holds vendor examples of the tool's answers) — `credentials` and
+// records.json (every connector has one; its answers are vendor examples in contract/) — `credentials` and
 //   `examples`: a model, the answers a scripted API gives (route → file under testdata/) and a `remote_id`
 //   to fetch, or `list`: true for the first page of a listing. Every record read must be one of the model
 //   (check_record: every required field, no key the model does not have).
@@ -341,8 +341,8 @@ TEST_P(ConformanceTest, FetchRefusesWhatNoToolCanRead) {
 
 TEST_P(ConformanceTest, VendorExampleRecordsAreRecordsOfTheirModel) {
   const std::string file = GetParam() + "/testdata/records.json";
-  if (!std::filesystem::exists(std::filesystem::path(TRIBUTARY_SOURCE_DIR) / "src/connectors" / file))
-    GTEST_SKIP() << "no vendor example answers in " << file;
+  ASSERT_TRUE(std::filesystem::exists(std::filesystem::path(TRIBUTARY_SOURCE_DIR) / "src/connectors" / file))
+      << "every connector reads vendor example answers: " << file << " is missing";
   const bj::value table = testing::read_testdata_json(file);
   for (const auto& example : table.at("examples").as_array()) {
     SCOPED_TRACE(bj::serialize(example));

@@ -103,12 +103,18 @@ bj::value job_status(const bj::value* v) {
   return nullptr;
 }
 
-bj::value visibility(const bj::value* v) {
+// A published posting is public only when it is on the public job site: Lever's own example
+// (testdata/contract/postings_list_response.json) has a published posting whose distributionChannels are
+// ["internal"], and its reference says list requests for published postings return those with "public" only.
+bj::value visibility(const bj::value* v, const bj::value* channels) {
   if (v == nullptr || !v->is_string()) return nullptr;
   const std::string s = common::ascii_lower(v->get_string());
-  if (s == "published") return "PUBLIC";
   if (s == "internal") return "INTERNAL";
-  return nullptr;
+  if (s != "published") return nullptr;
+  if (channels == nullptr || !channels->is_array()) return "PUBLIC";
+  for (const auto& c : channels->get_array())
+    if (c.is_string() && c.get_string() == "public") return "PUBLIC";
+  return "INTERNAL";
 }
 
 bj::value employment_type(const bj::value& commitment) {
@@ -291,7 +297,7 @@ bj::object map_posting(const ApiContext& ctx, const bj::object& p, const std::st
       {"weekly_hours", nullptr},
       {"employment_type", employment_type(string_at(categories, "commitment"))},
       {"status", job_status(state)},
-      {"visibility", visibility(state)},
+      {"visibility", visibility(state, p.if_contains("distributionChannels"))},
       {"category", string_at(categories, "team")},
       {"department", string_at(categories, "department")},
       {"post_url", string_at(urls, "show")},
@@ -355,9 +361,9 @@ class LeverConnector final : public ListingConnector {
     return {.subscribe = Evidence::kVendorSchema,
             .verify = Evidence::kThirdParty,
             .events = Evidence::kInferred,
-            .get = Evidence::kInferred,
-            .list = Evidence::kInferred,
-            .incremental = Evidence::kInferred};
+            .get = Evidence::kVendorExample,
+            .list = Evidence::kVendorExample,
+            .incremental = Evidence::kVendorSchema};
   }
 
   std::vector<std::string> credential_keys() const override { return {"api_key"}; }

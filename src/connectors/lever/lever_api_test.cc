@@ -3,6 +3,7 @@
 
 #include "connectors/common/records.h"
 #include "connectors/common/scripted_api.h"
+#include "connectors/common/test_support.h"
 #include "connectors/lever/lever.h"
 #include "core/crypto.h"
 #include "core/json.h"
@@ -244,6 +245,19 @@ TEST_F(LeverApiTest, FetchesAndMapsAPosting) {
     ASSERT_TRUE(r.ok() && r->has_value());
     EXPECT_EQ((**r).at("status"), bj::value(unified)) << state;
   }
+}
+
+// Lever's own "List all postings" example (testdata/contract/postings_list_response.json): the second posting
+// is published on the internal job site only.
+TEST_F(LeverApiTest, APublishedPostingOffThePublicSiteIsInternal) {
+  fake_.set("GET /v1/postings", 200,
+            testing::read_testdata("lever/testdata/contract/postings_list_response.json"));
+  auto page = connector_->list_records(ctx_, Model::kAtsJobs, "");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->records.size(), 2u);
+  EXPECT_EQ(page->records[0].at("visibility").as_string(), "PUBLIC");
+  EXPECT_EQ(page->records[1].at("visibility").as_string(), "INTERNAL");
+  EXPECT_EQ(page->records[1].at("status").as_string(), "OPEN");
 }
 
 TEST_F(LeverApiTest, RecordErrors) {

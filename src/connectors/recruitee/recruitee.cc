@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
 #include <memory>
 
 #include "connectors/common/api.h"
@@ -110,25 +111,59 @@ std::pair<bj::value, bj::value> split_name(const bj::object& c) {
   return {bj::value(name.substr(0, space)), bj::value(std::string(common::trim(name.substr(space + 1))))};
 }
 
-bj::object map_placement(const ApiContext& ctx, const bj::object& p, const std::string& remote_id) {
+// The names an answer's top-level "references" give by id: stages ({type:"Stage", id, name}) and offers
+// ({type:"Offer", id, title}); a placement carries only stage_id and offer_id
+// (testdata/contract/candidates_list_response.sample.json).
+struct References {
+  std::map<std::string, bj::value> stages;
+  std::map<std::string, bj::value> offers;
+};
+
+References references_of(const bj::value& answer) {
+  References out;
+  const bj::value* list = answer.is_object() ? answer.get_object().if_contains("references") : nullptr;
+  if (list == nullptr || !list->is_array()) return out;
+  for (const auto& r : list->get_array()) {
+    auto id = json::get_id(r, "id");
+    auto type = json::get_string(r, "type");
+    if (!id || id->empty() || !type) continue;
+    if (*type == "Stage") out.stages[*id] = common::string_or_null(json::find(r, "name"));
+    if (*type == "Offer") out.offers[*id] = common::string_or_null(json::find(r, "title"));
+  }
+  return out;
+}
+
+bj::value name_in(const std::map<std::string, bj::value>& names, const std::string& id) {
+  auto it = names.find(id);
+  return it == names.end() ? bj::value(nullptr) : it->second;
+}
+
+bj::object map_placement(const ApiContext& ctx, const bj::object& p, const std::string& remote_id,
+                         const References& refs) {
   const bj::value placement(p);
   bj::value stage = nullptr;
   if (auto stage_id = json::get_id(placement, "stage_id"); stage_id && !stage_id->empty())
     stage = bj::object{{"id", common::unified_id(ctx.integration_id, "ats_stages", *stage_id)},
-                       {"name", common::string_or_null(json::find(placement, "stage.name"))},
+                       {"name", json::find(placement, "stage.name") != nullptr
+                                    ? common::string_or_null(json::find(placement, "stage.name"))
+                                    : name_in(refs.stages, *stage_id)},
                        {"remote_id", *stage_id},
                        {"index", nullptr}};
   bj::value job = nullptr;
   if (auto offer_id = json::get_id(placement, "offer_id"); offer_id && !offer_id->empty())
     job = bj::object{{"id", common::unified_id(ctx.integration_id, "ats_jobs", *offer_id)},
-                     {"name", common::string_or_null(json::find(placement, "offer.title"))},
+                     {"name", json::find(placement, "offer.title") != nullptr
+                                  ? common::string_or_null(json::find(placement, "offer.title"))
+                                  : name_in(refs.offers, *offer_id)},
                      {"remote_id", *offer_id}};
   bj::value hired_at = common::iso_or_null(field(p, "hired_at"));
   bj::value disqualified_at = common::iso_or_null(field(p, "disqualified_at"));
   bj::value outcome = "PENDING";
   if (hired_at.is_string()) {
     outcome = "HIRED";
-  } else if (disqualified_at.is_string()) {
+  } else if (disqualified_at.is_string() || common::string_or_null(field(p, "disqualify_kind")).is_string()) {
+    // Real answers mark a disqualified placement with disqualify_kind (and disqualify_reason), without a
+    // disqualified_at (testdata/contract/candidates_list_response.sample.json).
     outcome = "DECLINED";
   }
   bj::value reason = nullptr;
@@ -149,7 +184,8 @@ bj::object map_placement(const ApiContext& ctx, const bj::object& p, const std::
                     {"job", std::move(job)}};
 }
 
-bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::string& remote_id) {
+bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::string& remote_id,
+                         const References& refs) {
   auto [first, last] = split_name(c);
   bj::array emails;
   for (auto& e : strings_of(field(c, "emails"), {"email", "value"}))
@@ -180,7 +216,7 @@ bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::
       if (!p.is_object()) continue;
       auto id = json::get_id(p, "id");
       if (!id || id->empty()) continue;
-      applications.push_back(map_placement(ctx, p.get_object(), *id));
+      applications.push_back(map_placement(ctx, p.get_object(), *id, refs));
     }
   }
   return bj::object{
@@ -292,12 +328,13 @@ bj::object map_offer(const ApiContext& ctx, const bj::object& o, const std::stri
   };
 }
 
-std::optional<bj::object> map_resource(const ApiContext& ctx, Model model, const bj::value& resource) {
+std::optional<bj::object> map_resource(const ApiContext& ctx, Model model, const bj::value& resource,
+                                       const References& refs = {}) {
   if (!resource.is_object()) return std::nullopt;
   auto id = json::get_id(resource, "id");
   if (!id || !acceptable_id(*id)) return std::nullopt;
   if (model == Model::kAtsJobs) return map_offer(ctx, resource.get_object(), *id);
-  return map_candidate(ctx, resource.get_object(), *id);
+  return map_candidate(ctx, resource.get_object(), *id, refs);
 }
 
 class RecruiteeConnector final : public Connector {
@@ -334,8 +371,8 @@ class RecruiteeConnector final : public Connector {
     return {.subscribe = Evidence::kNotUsed,
             .verify = Evidence::kThirdParty,
             .events = Evidence::kInferred,
-            .get = Evidence::kInferred,
-            .list = Evidence::kInferred,
+            .get = Evidence::kThirdParty,
+            .list = Evidence::kThirdParty,
             .incremental = Evidence::kNotUsed};
   }
 
@@ -456,7 +493,7 @@ class RecruiteeConnector final : public Connector {
             : nullptr;
     if (item == nullptr || !item->is_object())
       return make_error(ErrorKind::kUpstream, "Recruitee answered without the record");
-    auto mapped = map_resource(ctx, model, *item);
+    auto mapped = map_resource(ctx, model, *item, references_of(**doc));
     if (!mapped) return make_error(ErrorKind::kUpstream, "Recruitee answered with a record without an id");
     return mapped;
   }
@@ -485,8 +522,9 @@ class RecruiteeConnector final : public Connector {
     if (items == nullptr || !items->is_array())
       return make_error(ErrorKind::kUpstream, "Recruitee answered a list without its array");
     RecordPage out;
+    const References refs = references_of(**doc);
     for (const auto& item : items->get_array())
-      if (auto mapped = map_resource(ctx, model, item)) out.records.push_back(std::move(*mapped));
+      if (auto mapped = map_resource(ctx, model, item, refs)) out.records.push_back(std::move(*mapped));
     // A full page may have a successor; a longer one means the limit was ignored (everything came back).
     if (model == Model::kAtsCandidates && items->get_array().size() == kPageSize &&
         offset + kPageSize <= kMaxOffset)

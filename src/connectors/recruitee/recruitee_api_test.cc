@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 
 #include "connectors/common/records.h"
 #include "connectors/common/scripted_api.h"
+#include "connectors/common/test_support.h"
 #include "connectors/recruitee/recruitee.h"
 #include "core/json.h"
 #include "http/client.h"
@@ -184,6 +186,29 @@ TEST_F(RecruiteeApiTest, ListsCandidatesByOffset) {
     EXPECT_EQ(reqs[i].query_param("offset").value_or(""), std::to_string(i * 100));
   }
   EXPECT_FALSE(connector_->list_records(ctx_, Model::kAtsCandidates, "x1").ok());
+}
+
+// A real answer (Recruitee's sample candidates, testdata/contract/candidates_list_response.sample.json): John
+// Doe's placement is disqualified (disqualify_kind, disqualify_reason, no disqualified_at), Wilma
+// Roelendsen's hired.
+TEST_F(RecruiteeApiTest, ReadsOutcomesOfARealAnswer) {
+  fake_.set("GET /c/77/candidates", 200,
+            testing::read_testdata("recruitee/testdata/contract/candidates_list_response.sample.json"));
+  auto page = connector_->list_records(ctx_, Model::kAtsCandidates, "");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->records.size(), 3u);
+  std::map<std::string, bj::object> application_of;
+  for (const auto& c : page->records)
+    application_of[std::string(c.at("remote_id").as_string())] = c.at("applications").at(0).as_object();
+  EXPECT_EQ(application_of["46044144"].at("outcome").as_string(), "HIRED");
+  EXPECT_EQ(application_of["46044126"].at("outcome").as_string(), "DECLINED");
+  EXPECT_EQ(application_of["46044126"].at("rejection_reason_name").as_string(), "Wrong skill set");
+  EXPECT_EQ(application_of["46044140"].at("outcome").as_string(), "PENDING");
+  // Stage and job names come from the answer's "references".
+  EXPECT_EQ(application_of["46044144"].at("current_stage").at("name").as_string(), "Hired");
+  EXPECT_EQ(application_of["46044144"].at("job").at("name").as_string(), "Recruiter (Sample)");
+  EXPECT_EQ(application_of["46044126"].at("current_stage").at("name").as_string(), "Applied");
+  EXPECT_EQ(application_of["46044126"].at("job").at("name").as_string(), "Senior Marketer (Sample)");
 }
 
 TEST_F(RecruiteeApiTest, ListsOffers) {

@@ -43,6 +43,34 @@ inline std::set<std::string> keys_of(const boost::json::value& v) {
   return out;
 }
 
+// The keys of `got` (dotted paths, "[]" for an array's items) that the vendor's example `vendor` lacks: an
+// object's keys must all be in the example's object, recursively where both hold an object, or an array whose
+// first item is an object (every item of `got` against the example's first item). A key the example has with
+// a null or scalar value is not looked into.
+inline std::set<std::string> keys_not_in(const boost::json::value& got, const boost::json::value& vendor,
+                                         const std::string& path = "") {
+  std::set<std::string> out;
+  if (got.is_array() && vendor.is_array()) {
+    if (vendor.as_array().empty()) return out;
+    for (const auto& item : got.as_array())
+      for (auto& k : keys_not_in(item, vendor.as_array().front(), path + "[]"))
+        out.insert(std::move(k));
+    return out;
+  }
+  if (!got.is_object() || !vendor.is_object()) return out;
+  for (const auto& kv : got.as_object()) {
+    const std::string key = path.empty() ? std::string(kv.key()) : path + "." + std::string(kv.key());
+    const boost::json::value* theirs = vendor.as_object().if_contains(kv.key());
+    if (theirs == nullptr) {
+      out.insert(key);
+      continue;
+    }
+    for (auto& k : keys_not_in(kv.value(), *theirs, key))
+      out.insert(std::move(k));
+  }
+  return out;
+}
+
 class TestReceiver {
  public:
   TestReceiver() {

@@ -210,5 +210,40 @@ TEST_F(LeverSimTest, HostileParametersGetErrorsNotCrashes) {
   EXPECT_EQ(api("GET", "/v1/opportunities?updated_at_start=yesterday").status, 400);
 }
 
+// Every key the simulator answers (envelope and record, recursively) appears in Lever's own examples
+// (connectors/lever/testdata/contract/, copied from Lever's API reference). The list envelope may also carry
+// hasNext and next, which the reference's pagination section documents though its list examples leave them
+// out.
+TEST_F(LeverSimTest, RecordAnswersHaveTheShapeOfTheVendorsExamples) {
+  Reply job = control("POST", "/_sim/ats_jobs", bj::object{{"name", "Engineer"}, {"status", "OPEN"}});
+  ASSERT_EQ(job.status, 200) << job.body;
+  const std::string job_id(job.json().at("remote_id").as_string());
+  Reply cand =
+      control("POST", "/_sim/ats_candidates",
+              bj::object{{"first_name", "Ada"}, {"email", "ada@example.com"}, {"job_remote_id", job_id}});
+  ASSERT_EQ(cand.status, 200) << cand.body;
+  const std::string cand_id(cand.json().at("remote_id").as_string());
+
+  const bj::value opportunity = testing::contract_example("lever", "opportunity_get_response.json");
+  const bj::value posting = testing::contract_example("lever", "posting_get_response.json");
+  bj::value opportunities =
+      bj::object{{"data", bj::array{opportunity.at("data")}}, {"hasNext", false}, {"next", ""}};
+  bj::value postings = testing::contract_example("lever", "postings_list_response.json");
+  postings.as_object()["hasNext"] = false;
+  postings.as_object()["next"] = "";
+  const std::vector<std::pair<std::string, const bj::value*>> cases = {
+      {"/v1/opportunities/" + cand_id, &opportunity},
+      {"/v1/postings/" + job_id, &posting},
+      {"/v1/opportunities?limit=1", &opportunities},
+      {"/v1/postings", &postings}};
+  for (const auto& [path, vendor] : cases) {
+    SCOPED_TRACE(path);
+    Reply r = api("GET", path);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(testing::keys_not_in(r.json(), *vendor), std::set<std::string>{})
+        << "keys Lever's answer does not have";
+  }
+}
+
 }  // namespace
 }  // namespace tributary::sim::lever

@@ -284,5 +284,36 @@ TEST_F(PersonioSimTest, ControlApiCoversOnlyHrisModels) {
   EXPECT_EQ(control("POST", "/_sim/ats_jobs/1/publish").status, 404);
 }
 
+// The person routes answer Personio's envelope as real answers show it
+// (connectors/personio/testdata/contract/
+// *.forum.json, captured by a user whose token had no attribute scopes): `_data` and `_meta` on a list,
+// `_meta.links` with `href` links on a person. A person's attribute keys are not held here: no answer with
+// attributes was found.
+TEST_F(PersonioSimTest, PersonAnswersHaveTheEnvelopeOfRealAnswers) {
+  Reply created = control("POST", "/_sim/hris_employees", bj::object{{"first_name", "Ada"}});
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string id(created.json().at("remote_id").as_string());
+  const bj::value one_example = testing::contract_example("personio", "person_get_response.forum.json");
+  const bj::value list_example = testing::contract_example("personio", "persons_list_response.forum.json");
+
+  Reply one = api("GET", "/v2/persons/" + id);
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(testing::keys_not_in(one.json().at("_meta"), one_example.at("_meta")), std::set<std::string>{});
+  EXPECT_EQ(one.json().at("employments").at(0).as_object().size(), 1u) << "an employment reference is {id}";
+  for (const char* key : {"id", "employments", "_meta"})
+    EXPECT_TRUE(one.json().as_object().contains(key)) << key;
+
+  Reply list = api("GET", "/v2/persons");
+  ASSERT_EQ(list.status, 200) << list.body;
+  for (const auto& key : testing::keys_of(list_example))
+    EXPECT_TRUE(list.json().as_object().contains(key)) << key;
+  // The capture cut the top-level _meta off; _meta.links.next.href is what vendors.md and the reference
+  // describe.
+  std::set<std::string> extra = testing::keys_of(list.json());
+  extra.erase("_data");
+  extra.erase("_meta");
+  EXPECT_EQ(extra, std::set<std::string>{});
+}
+
 }  // namespace
 }  // namespace tributary::sim::personio

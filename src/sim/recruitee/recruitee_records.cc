@@ -174,10 +174,30 @@ http::Response RecruiteeSimulator::list_candidates(const http::Request& req) {
       continue;
     }
     if (q->limit && out.size() >= *q->limit) break;
-    out.push_back(r->data);
+    out.push_back(answer_candidate(r->data, true));
   }
   return json_reply(200, bj::object{{"candidates", std::move(out)},
                                     {"generated_at", format_iso8601(now_ms()).substr(0, 19) + "Z"}});
+}
+
+bj::object RecruiteeSimulator::answer_candidate(const bj::object& stored, bool listed) {
+  bj::object out = stored;
+  if (listed) out.erase("tags");
+  bj::array placements;
+  for (const auto& item : stored.at("placements").as_array()) {
+    bj::object p = item.as_object();
+    if (const auto* name = p.if_contains("stage"); name != nullptr && name->is_string())
+      p["stage_id"] = stage(name->get_string()).at("id");
+    p.erase("stage");
+    if (const auto* at = p.if_contains("disqualified_at"); at != nullptr && !at->is_null()) {
+      p["disqualify_kind"] = "admin";
+      p["disqualify_reason"] = nullptr;
+    }
+    p.erase("disqualified_at");
+    placements.push_back(std::move(p));
+  }
+  out["placements"] = std::move(placements);
+  return out;
 }
 
 // The candidate with a reference to each offer it is placed on.
@@ -194,7 +214,8 @@ http::Response RecruiteeSimulator::get_candidate(std::string_view id) {
                                       {"title", offer->data.at("title")},
                                       {"status", offer->data.at("status")}});
   }
-  return json_reply(200, bj::object{{"candidate", r->data}, {"references", std::move(references)}});
+  return json_reply(200, bj::object{{"candidate", answer_candidate(r->data, false)},
+                                    {"references", std::move(references)}});
 }
 
 }  // namespace tributary::sim::recruitee

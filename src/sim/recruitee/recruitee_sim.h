@@ -37,9 +37,11 @@
 //   GET offers?scope=active|archived|not_archived&kind=job|talent_pool&view_mode=brief|default → {"offers"}
 //   GET offers/{id} → {"offer": {...}}
 // Candidates have ONE "name" (the control API's first_name + " " + last_name), "emails" and "phones" as
-// lists of strings, "placements" [{id, offer_id, stage, disqualified_at, …}]. Offers: "title", "status"
-// (control OPEN → "published", CLOSED → "closed", DRAFT → "draft", ARCHIVED → "archived"; unpublish →
-// "internal", open but not on the careers site), "kind": "job".
+// lists of strings, "placements" [{id, offer_id, stage_id, disqualify_kind/disqualify_reason once
+// disqualified, …}] as real answers have them (webhook payloads carry the stored form: stage name,
+// disqualified_at); "tags" only in the by-id answer. Offers: "title", "status" (control OPEN → "published",
+// CLOSED → "closed", DRAFT → "draft", ARCHIVED → "archived"; unpublish → "internal", open but not on the
+// careers site), "kind": "job".
 //
 // Remote ids are integers from one counter starting at 8100001 (candidates, offers, placements never share
 // an id). Thread-safety: every hook and route locks mu_; webhooks are sent after the lock is released.
@@ -113,6 +115,10 @@ class RecruiteeSimulator final : public SimulatorBase {
   Status apply_offer_fields(boost::json::object& offer, const boost::json::object& fields) REQUIRES(mu_);
   boost::json::object company() const REQUIRES(mu_);
   boost::json::object stage(std::string_view name) REQUIRES(mu_);
+  // A stored candidate as Recruitee's API answers it (connectors/recruitee/testdata/contract/*.sample.json):
+  // each placement's stage as `stage_id`, a disqualification as `disqualify_kind`/`disqualify_reason` (no
+  // disqualified_at); the list leaves `tags` out, as only the by-id answer has them.
+  boost::json::object answer_candidate(const boost::json::object& stored, bool listed) REQUIRES(mu_);
 
   void fire(std::vector<Pending> events) EXCLUDES(mu_);
 

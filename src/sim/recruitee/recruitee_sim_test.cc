@@ -313,5 +313,40 @@ TEST(RecruiteeRetrySchedule, NineRetriesOverAboutTwoDays) {
   EXPECT_EQ(signature("k", "{}"), crypto::hex_encode(crypto::hmac_sha256("k", "{}")));
 }
 
+// Every key the candidate routes answer (envelope and record, recursively) appears in real Recruitee answers
+// (connectors/recruitee/testdata/contract/*.sample.json, Recruitee's own sample candidates as a third party
+// saved them). No offers answer was found, so the offer routes are not held here.
+TEST_F(RecruiteeSimTest, CandidateAnswersHaveTheShapeOfTheVendorsExamples) {
+  Reply job = post("/_sim/ats_jobs", bj::object{{"name", "Engineer"}, {"status", "OPEN"}});
+  ASSERT_EQ(job.status, 200) << job.body;
+  Reply cand = post("/_sim/ats_candidates", bj::object{{"first_name", "Ada"},
+                                                       {"email", "ada@example.com"},
+                                                       {"job_remote_id", job.json().at("remote_id")}});
+  ASSERT_EQ(cand.status, 200) << cand.body;
+  const std::string id(cand.json().at("remote_id").as_string());
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/c/61234/candidates/" + id, "candidate_get_response.sample.json"},
+      {"/c/61234/candidates", "candidates_list_response.sample.json"}};
+  for (const auto& [path, example] : cases) {
+    SCOPED_TRACE(path);
+    Reply r = get(path);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(testing::keys_not_in(r.json(), testing::contract_example("recruitee", example)),
+              std::set<std::string>{})
+        << "keys Recruitee's answer does not have";
+  }
+  ASSERT_EQ(patch("/_sim/ats_candidates/" + id, bj::object{{"disqualified", true}}).status, 200);
+  Reply disqualified = get("/c/61234/candidates/" + id);
+  ASSERT_EQ(disqualified.status, 200) << disqualified.body;
+  const bj::value answer = disqualified.json();
+  const bj::value& placement = answer.at("candidate").at("placements").at(0);
+  EXPECT_EQ(placement.at("disqualify_kind").as_string(), "admin");
+  EXPECT_TRUE(placement.at("stage_id").is_int64());
+  // Against the real disqualified placement (John Doe's, the list example's second candidate).
+  const bj::value real = testing::contract_example("recruitee", "candidates_list_response.sample.json");
+  EXPECT_EQ(testing::keys_not_in(placement, real.at("candidates").at(1).at("placements").at(0)),
+            std::set<std::string>{});
+}
+
 }  // namespace
 }  // namespace tributary::sim::recruitee
