@@ -35,4 +35,5 @@ fi
 
 if [ "${1:-}" = "--test" ] && [ -f tests/e2e/package.json ]; then
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  scripts/fetch-clients.sh
 fi

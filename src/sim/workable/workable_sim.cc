@@ -547,10 +547,13 @@ http::Response WorkableSimulator::create_subscription(const http::Request& req) 
       if (!is_candidate_event(ev) && !kv.value().get_string().empty())
         return workable_error(422, "arguments only apply to candidate events");
     }
-    // "If the args object is present, job_shortcode and stage_slug are required" ("" = all).
-    if (!a->get_object().contains("job_shortcode") || !a->get_object().contains("stage_slug"))
-      return workable_error(422, "args needs job_shortcode and stage_slug (\"\" for all)");
+    // The reference says "If the args object is present, job_shortcode and stage_slug are required" ("" =
+    // all), yet n8n's Workable Trigger (n8n-nodes-base 2.41.2), in production use, sends args with account_id
+    // alone when it filters on nothing (tests/e2e/clients.test.mjs). So an argument left out means "" here,
+    // as the tool evidently takes it; Tributary itself sends both, as documented.
     args = a->get_object();
+    for (std::string_view key : {"job_shortcode", "stage_slug"})
+      if (!args.contains(key)) args[key] = "";
   }
   for (const auto& s : subscriptions_)
     if (s.target == url) return workable_error(409, "target already subscribed");

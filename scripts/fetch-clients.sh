@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Brings the clients others wrote against the real tools, which tests/e2e/clients.test.mjs runs against our
+# simulators: only the files the test loads, from the npm registry's tarball of a pinned version (npm checks
+# the tarball against the registry's integrity hash). They land in tests/e2e/clients/ (not in the repository).
+set -euo pipefail
+cd "$(dirname "$0")/../tests/e2e"
+
+N8N_VERSION=2.41.2  # n8n-nodes-base: the Workable Trigger node
+dest="clients/n8n-nodes-base-${N8N_VERSION}"
+if [ ! -f "${dest}/dist/nodes/Workable/WorkableTrigger.node.js" ]; then
+  work="$(mktemp -d)"
+  trap 'rm -rf "${work}"' EXIT
+  (cd "${work}" && npm pack --silent --loglevel=error "n8n-nodes-base@${N8N_VERSION}" >/dev/null)
+  mkdir -p "${dest}"
+  tar -xzf "${work}/n8n-nodes-base-${N8N_VERSION}.tgz" -C "${dest}" --strip-components=1 \
+    package/package.json package/LICENSE.md package/dist/nodes/Workable/GenericFunctions.js \
+    package/dist/nodes/Workable/WorkableTrigger.node.js
+fi
