@@ -234,14 +234,22 @@ void add_endpoint_routes(http::Router& router, ApiContext& ctx) {
         out["deleted"] = true;
         return ok(std::move(out));
       }));
-  router.add_sync("GET", "/v1/webhook-endpoints/{id}/secret",
-                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
-                    auto row = load(ctx, p.at("id"));
-                    if (!row) return fail_or_internal(row.error());
-                    bj::object out;
-                    out["secret"] = ctx.secrets->open(row->secret).value_or("");
-                    return ok(std::move(out));
-                  }));
+  router.add_sync(
+      "GET", "/v1/webhook-endpoints/{id}/secret",
+      authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+        auto row = load(ctx, p.at("id"));
+        if (!row) return fail_or_internal(row.error());
+        auto secret = ctx.secrets->open(row->secret);
+        if (!secret) {
+          // Never an empty string that looks like a secret.
+          spdlog::error("api: endpoint {}: its secret cannot be opened with this node's master key", row->id);
+          return fail(ErrorKind::kInternal,
+                      "the endpoint's secret cannot be opened with this node's master key; rotate it");
+        }
+        bj::object out;
+        out["secret"] = std::move(*secret);
+        return ok(std::move(out));
+      }));
   router.add_sync(
       "POST", "/v1/webhook-endpoints/{id}/rotate-secret",
       authed(ctx, [&ctx](const http::Request&, const http::Params& p) { return rotate(ctx, p.at("id")); }));

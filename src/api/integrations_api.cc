@@ -111,7 +111,12 @@ bj::object subscription_json(const ApiContext& ctx, const store::IntegrationRow&
     setup["instructions"] = connector->setup_instructions(req);
     setup["secret_chosen_by"] = connector->we_choose_secret() ? "tributary" : "tool";
     if (connector->we_choose_secret() && sub.secret) {
-      setup["secret"] = ctx.secrets->open(*sub.secret).value_or("");
+      // null rather than an empty string that looks like a secret; the node logs why.
+      auto secret = ctx.secrets->open(*sub.secret);
+      if (!secret)
+        spdlog::error("api: subscription {}: its secret cannot be opened with this node's master key",
+                      sub.id);
+      setup["secret"] = secret ? bj::value(*secret) : bj::value(nullptr);
     } else {
       setup["secret"] = nullptr;
       setup["secret_stored"] = sub.secret.has_value();
