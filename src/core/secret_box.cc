@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,41 +13,56 @@
 #include "core/crypto.h"
 
 namespace tributary {
+namespace {
 
-Result<SecretBox> SecretBox::load(const std::string& master_key_base64, const std::string& key_file) {
-  if (!master_key_base64.empty()) {
-    auto key = crypto::base64_decode(master_key_base64);
-    if (!key || key->size() != 32) {
-      return make_error(ErrorKind::kInvalidArgument,
-                        "config master_key: expected base64 of exactly 32 bytes");
-    }
-    return SecretBox(*key);
+// Versioned, so that a later key check scheme can be told apart from this one.
+constexpr std::string_view kCheckLabel = "tributary master key check v1";
+
+}  // namespace
+
+Result<SecretBox> SecretBox::from_base64(std::string_view text, const std::string& what) {
+  auto key = crypto::base64_decode(text);
+  if (!key || key->size() != 32) {
+    return make_error(ErrorKind::kInvalidArgument, what + ": expected base64 of exactly 32 bytes");
   }
+  return SecretBox(*key);
+}
+
+Result<SecretBox> SecretBox::read_key_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error(ErrorKind::kNotFound, "cannot read master key file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.pop_back();
+  return from_base64(text, "master key file " + path);
+}
+
+Result<SecretBox> SecretBox::create_key_file(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::exists(key_file, ec)) {
-    std::ifstream in(key_file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-      text.pop_back();
-    auto key = crypto::base64_decode(text);
-    if (!key || key->size() != 32) {
-      return make_error(ErrorKind::kInvalidArgument,
-                        "master key file " + key_file + " is not base64 of 32 bytes");
-    }
-    return SecretBox(*key);
-  }
-  auto parent = std::filesystem::path(key_file).parent_path();
+  auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   std::string key = crypto::random_bytes(32);
-  int fd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return make_error(ErrorKind::kInternal, "cannot create master key file " + key_file);
+  // O_EXCL: never overwrites a key, whoever created it meanwhile. Mode 0600 whatever the umask allows.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return make_error(ErrorKind::kInternal,
+                      "cannot create master key file " + path + ": " + std::strerror(errno));
+  }
   std::string text = crypto::base64_encode(key) + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  bool ok = ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok) return make_error(ErrorKind::kInternal, "cannot write master key file " + key_file);
+  if (!ok) {
+    std::filesystem::remove(path, ec);
+    return make_error(ErrorKind::kInternal, "cannot write master key file " + path);
+  }
   return SecretBox(key);
+}
+
+std::string SecretBox::check_value() const {
+  return crypto::hex_encode(crypto::hmac_sha256(key_, kCheckLabel));
 }
 
 std::string SecretBox::seal(std::string_view plaintext) const {

@@ -1,10 +1,12 @@
 // SecretBox seals secrets at rest (tool credentials, subscription secrets, endpoint secrets) with AES-256-GCM
 // under the master key. The master key comes from configuration (base64 of 32 bytes) or a key file created
-// with mode 0600 on first start. Thread-safety: immutable after construction; safe from any thread.
+// with mode 0600 on first start; which of them a node uses, and whether it matches the database's, is decided
+// at start-up (app/master_key.h). Thread-safety: immutable after construction; safe from any thread.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 
@@ -13,8 +15,17 @@ namespace tributary {
 class SecretBox {
  public:
   explicit SecretBox(std::string key) : key_(std::move(key)) {}
-  // From `master_key` (base64) when given, else from `key_file` (created when missing).
-  static Result<SecretBox> load(const std::string& master_key_base64, const std::string& key_file);
+  // The key given as base64 of 32 bytes; `what` names where it came from, for the error message.
+  static Result<SecretBox> from_base64(std::string_view text, const std::string& what);
+  // The key in an existing key file (base64 of 32 bytes and an optional line end). An error when it is
+  // missing.
+  static Result<SecretBox> read_key_file(const std::string& path);
+  // A new random key, written to `path` with mode 0600; an error when the file exists already.
+  static Result<SecretBox> create_key_file(const std::string& path);
+
+  // The key check value: HMAC-SHA256 of a fixed label under the key, hex. It identifies the key without
+  // revealing it, so the database can hold it and a node with another key can be told so at start-up.
+  std::string check_value() const;
 
   std::string seal(std::string_view plaintext) const;
   // nullopt when the ciphertext was tampered with or sealed under another key.
