@@ -1,5 +1,5 @@
 // /v1/webhook-endpoints: the operator's receivers. The secret is returned on create and rotate (and on the
-// explicit reveal call); rotation keeps the previous secret signing for 24 h.
+// explicit reveal call); rotation keeps each previous secret signing for 24 h after it was replaced.
 #include <spdlog/spdlog.h>
 
 #include <boost/url/parse.hpp>
@@ -145,8 +145,11 @@ http::Response rotate(ApiContext& ctx, const std::string& id) {
   if (!row) return fail_or_internal(row.error());
   Millis now = now_ms();
   std::string secret = delivery::new_endpoint_secret();
-  row->previous_secret = row->secret;
-  row->previous_secret_until = now + kRotationOverlapMs;
+  // Every secret retired less than the overlap ago keeps signing, however often the secret is rotated.
+  auto retired = ctx.secrets->retire(row->secret, row->previous_secret, row->previous_secret_until, now,
+                                     kRotationOverlapMs);
+  row->previous_secret = retired ? std::optional<std::string>(retired->sealed) : std::nullopt;
+  row->previous_secret_until = retired ? std::optional<Millis>(retired->until) : std::nullopt;
   row->secret = ctx.secrets->seal(secret);
   row->updated_at = now;
   if (auto s = ctx.writer->run([&](store::Connection& c) { return store::endpoints::update(c, *row); }); !s) {
@@ -154,7 +157,7 @@ http::Response rotate(ApiContext& ctx, const std::string& id) {
   }
   auto out = endpoint_json(*row);
   out["secret"] = secret;
-  out["previous_secret_valid_until"] = format_iso8601(*row->previous_secret_until);
+  out["previous_secret_valid_until"] = format_iso8601(now + kRotationOverlapMs);
   return ok(std::move(out));
 }
 

@@ -346,11 +346,12 @@ http::Response patch_subscription(ApiContext& ctx, const http::Request& req, con
   }
   store::SubscriptionRow row = **sub;
   Millis now = now_ms();
-  if (row.secret) {
-    // Keep the old secret valid for a day so requests signed with it during the switch still verify.
-    row.previous_secret = row.secret;
-    row.previous_secret_until = now + kSecretOverlapMs;
-  }
+  // Keep each old secret valid for a day so requests signed with it during the switch still verify, however
+  // often the secret changes meanwhile.
+  auto retired =
+      ctx.secrets->retire(row.secret, row.previous_secret, row.previous_secret_until, now, kSecretOverlapMs);
+  row.previous_secret = retired ? std::optional<std::string>(retired->sealed) : std::nullopt;
+  row.previous_secret_until = retired ? std::optional<Millis>(retired->until) : std::nullopt;
   row.secret = ctx.secrets->seal(std::string(secret_v->get_string()));
   row.updated_at = now;
   if (row.status == store::SubscriptionStatus::kFailed && row.mode == "manual")

@@ -4,9 +4,11 @@
 // at start-up (app/master_key.h). Thread-safety: immutable after construction; safe from any thread.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -30,6 +32,24 @@ class SecretBox {
   std::string seal(std::string_view plaintext) const;
   // nullopt when the ciphertext was tampered with or sealed under another key.
   std::optional<std::string> open(std::string_view sealed) const;
+
+  // Secrets retired by rotations (an endpoint's, a subscription's) stay in force for an overlap each, however
+  // often the secret is rotated meanwhile. They are sealed together in one value (the previous_secret
+  // column), a JSON list of {"secret", "until"}, with the latest end beside it (previous_secret_until). A
+  // value sealed before lists existed holds one secret, in force until `until`.
+  struct Retired {
+    std::string sealed;
+    std::int64_t until = 0;  // unix ms: the latest end of the secrets in it
+  };
+  // After a rotation at `now`: the current secret (sealed) retired until now + overlap, together with the
+  // retired secrets still in force. nullopt when there is none. A value that cannot be opened is left out.
+  std::optional<Retired> retire(const std::optional<std::string>& current,
+                                const std::optional<std::string>& retired, std::optional<std::int64_t> until,
+                                std::int64_t now, std::int64_t overlap) const;
+  // The retired secrets in force at `now`, opened (newest first); nullopt when the value cannot be opened.
+  std::optional<std::vector<std::string>> retired_in_force(const std::optional<std::string>& retired,
+                                                           std::optional<std::int64_t> until,
+                                                           std::int64_t now) const;
 
  private:
   std::string key_;

@@ -95,11 +95,10 @@ std::optional<std::vector<std::string>> Dispatcher::signing_secrets(const store:
   auto current = secrets_.open(endpoint.secret);
   if (!current) return std::nullopt;
   out.push_back(std::move(*current));
-  if (endpoint.previous_secret && endpoint.previous_secret_until && *endpoint.previous_secret_until > now) {
-    auto previous = secrets_.open(*endpoint.previous_secret);
-    if (!previous) return std::nullopt;
-    out.push_back(std::move(*previous));
-  }
+  auto previous = secrets_.retired_in_force(endpoint.previous_secret, endpoint.previous_secret_until, now);
+  if (!previous) return std::nullopt;
+  for (auto& s : *previous)
+    out.push_back(std::move(s));
   return out;
 }
 
