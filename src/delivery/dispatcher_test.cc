@@ -242,6 +242,8 @@ TEST_F(DispatcherTest, FailuresAreRetriedOnTheScheduleUntilTheEndpointAccepts) {
   EXPECT_GE(received[1].at - received[0].at, 45ms);
   EXPECT_GE(received[2].at - received[1].at, 95ms);
 
+  // The counters are settled after the round's transaction commits, so a moment after the row shows it.
+  ASSERT_TRUE(wait_until([&] { return dispatcher_->stats().attempts == 3u; }));
   auto stats = dispatcher_->stats();
   EXPECT_EQ(stats.attempts, 3u);
   EXPECT_EQ(stats.succeeded, 1u);
