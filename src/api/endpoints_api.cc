@@ -1,5 +1,5 @@
 // /v1/webhook-endpoints: the operator's receivers. The secret is returned on create and rotate (and on the
-// explicit reveal call); rotation keeps the previous secret signing for 24 h.
+// explicit reveal call); rotation keeps each previous secret signing for 24 h after it was replaced.
 #include <spdlog/spdlog.h>
 
 #include <boost/url/parse.hpp>
@@ -145,8 +145,11 @@ http::Response rotate(ApiContext& ctx, const std::string& id) {
   if (!row) return fail_or_internal(row.error());
   Millis now = now_ms();
   std::string secret = delivery::new_endpoint_secret();
-  row->previous_secret = row->secret;
-  row->previous_secret_until = now + kRotationOverlapMs;
+  // Every secret retired less than the overlap ago keeps signing, however often the secret is rotated.
+  auto retired = ctx.secrets->retire(row->secret, row->previous_secret, row->previous_secret_until, now,
+                                     kRotationOverlapMs);
+  row->previous_secret = retired ? std::optional<std::string>(retired->sealed) : std::nullopt;
+  row->previous_secret_until = retired ? std::optional<Millis>(retired->until) : std::nullopt;
   row->secret = ctx.secrets->seal(secret);
   row->updated_at = now;
   if (auto s = ctx.writer->run([&](store::Connection& c) { return store::endpoints::update(c, *row); }); !s) {
@@ -154,7 +157,7 @@ http::Response rotate(ApiContext& ctx, const std::string& id) {
   }
   auto out = endpoint_json(*row);
   out["secret"] = secret;
-  out["previous_secret_valid_until"] = format_iso8601(*row->previous_secret_until);
+  out["previous_secret_valid_until"] = format_iso8601(now + kRotationOverlapMs);
   return ok(std::move(out));
 }
 
@@ -234,14 +237,22 @@ void add_endpoint_routes(http::Router& router, ApiContext& ctx) {
         out["deleted"] = true;
         return ok(std::move(out));
       }));
-  router.add_sync("GET", "/v1/webhook-endpoints/{id}/secret",
-                  authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
-                    auto row = load(ctx, p.at("id"));
-                    if (!row) return fail_or_internal(row.error());
-                    bj::object out;
-                    out["secret"] = ctx.secrets->open(row->secret).value_or("");
-                    return ok(std::move(out));
-                  }));
+  router.add_sync(
+      "GET", "/v1/webhook-endpoints/{id}/secret",
+      authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
+        auto row = load(ctx, p.at("id"));
+        if (!row) return fail_or_internal(row.error());
+        auto secret = ctx.secrets->open(row->secret);
+        if (!secret) {
+          // Never an empty string that looks like a secret.
+          spdlog::error("api: endpoint {}: its secret cannot be opened with this node's master key", row->id);
+          return fail(ErrorKind::kInternal,
+                      "the endpoint's secret cannot be opened with this node's master key; rotate it");
+        }
+        bj::object out;
+        out["secret"] = std::move(*secret);
+        return ok(std::move(out));
+      }));
   router.add_sync(
       "POST", "/v1/webhook-endpoints/{id}/rotate-secret",
       authed(ctx, [&ctx](const http::Request&, const http::Params& p) { return rotate(ctx, p.at("id")); }));

@@ -111,7 +111,12 @@ bj::object subscription_json(const ApiContext& ctx, const store::IntegrationRow&
     setup["instructions"] = connector->setup_instructions(req);
     setup["secret_chosen_by"] = connector->we_choose_secret() ? "tributary" : "tool";
     if (connector->we_choose_secret() && sub.secret) {
-      setup["secret"] = ctx.secrets->open(*sub.secret).value_or("");
+      // null rather than an empty string that looks like a secret; the node logs why.
+      auto secret = ctx.secrets->open(*sub.secret);
+      if (!secret)
+        spdlog::error("api: subscription {}: its secret cannot be opened with this node's master key",
+                      sub.id);
+      setup["secret"] = secret ? bj::value(*secret) : bj::value(nullptr);
     } else {
       setup["secret"] = nullptr;
       setup["secret_stored"] = sub.secret.has_value();
@@ -341,11 +346,12 @@ http::Response patch_subscription(ApiContext& ctx, const http::Request& req, con
   }
   store::SubscriptionRow row = **sub;
   Millis now = now_ms();
-  if (row.secret) {
-    // Keep the old secret valid for a day so requests signed with it during the switch still verify.
-    row.previous_secret = row.secret;
-    row.previous_secret_until = now + kSecretOverlapMs;
-  }
+  // Keep each old secret valid for a day so requests signed with it during the switch still verify, however
+  // often the secret changes meanwhile.
+  auto retired =
+      ctx.secrets->retire(row.secret, row.previous_secret, row.previous_secret_until, now, kSecretOverlapMs);
+  row.previous_secret = retired ? std::optional<std::string>(retired->sealed) : std::nullopt;
+  row.previous_secret_until = retired ? std::optional<Millis>(retired->until) : std::nullopt;
   row.secret = ctx.secrets->seal(std::string(secret_v->get_string()));
   row.updated_at = now;
   if (row.status == store::SubscriptionStatus::kFailed && row.mode == "manual")

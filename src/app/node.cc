@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "api/auth.h"
+#include "app/master_key.h"
 #include "connectors/registry.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -152,6 +153,10 @@ Status Node::Impl::open_store() {
     if (!conn) return conn.error();
     if (auto s = store::migrate(**conn); !s) return s;
     if (auto s = store::check_schema(**conn); !s) return s;
+    // Before any stage runs: a key that is not the database's stops the start here.
+    auto box = open_master_key(config, **conn, db->describe());
+    if (!box) return box.error();
+    secrets.emplace(std::move(*box));
     if (db->backend() == store::Backend::kSqlite)
       if (auto s = release_claims_of_last_run(**conn); !s) return s;
   }
@@ -282,9 +287,6 @@ void Node::Impl::start_listener() {
 Status Node::start() {
   Impl& m = *impl_;
   if (auto s = m.open_store(); !s) return s;
-  auto secrets = SecretBox::load(m.config.master_key, default_master_key_file(m.config));
-  if (!secrets) return secrets.error();
-  m.secrets.emplace(std::move(*secrets));
   if (auto s = m.open_client(); !s) return s;
   m.build_stages();
   m.build_api(*this);

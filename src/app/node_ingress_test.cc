@@ -147,7 +147,7 @@ TEST_F(NodeIngressTest, ASecretStoredElsewhereIsUsedByTheNextRequestTheCachedCop
   EXPECT_EQ(post_signed(body, "gh-" + crypto::random_token(12)).status, 200);
 
   const std::string rotated = "rotated-" + crypto::random_token(16);
-  auto sealed = must(SecretBox::load(config_.master_key, "")).seal(rotated);
+  auto sealed = must(SecretBox::from_base64(config_.master_key, "master_key")).seal(rotated);
   {
     auto db = must(store::open_database(config_.database));
     auto conn = must(db->connect());

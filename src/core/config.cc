@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iterator>
+#include <set>
 #include <sstream>
 
 extern char** environ;
@@ -52,6 +53,20 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+// The bootstrap API key grants the whole management API, from anywhere that reaches the listener: a short or
+// patterned value is refused at load rather than guessed later. The message never quotes the value.
+Status check_api_key_strength(const std::string& v) {
+  constexpr std::size_t kMinLength = 32;
+  constexpr std::size_t kMinDistinct = 10;
+  const std::set<char> distinct(v.begin(), v.end());
+  if (v.size() < kMinLength || distinct.size() < kMinDistinct) {
+    return bad("api_key", "too weak: use at least " + std::to_string(kMinLength) +
+                              " characters of a random value, e.g. the output of `openssl rand -hex 32` "
+                              "(or leave it unset and create keys with `tributary keys create`)");
+  }
+  return {};
+}
+
 Status set_int(const char* key, const std::string& v, std::int64_t min, std::int64_t& field) {
   return parse_int(key, v, min, field);
 }
@@ -86,6 +101,7 @@ std::vector<Key> top_level_keys() {
        }},
       {"api_key",
        [](Config& c, const std::string& v) -> Status {
+         if (auto s = check_api_key_strength(v); !s) return s;
          c.api_key = v;
          return {};
        }},

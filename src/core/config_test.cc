@@ -82,7 +82,8 @@ TEST(Config, FileThenEnvironmentOverrides) {
   std::string path = testing::TempDir() + "/tributary_config_test.toml";
   {
     std::ofstream f(path);
-    f << "listen = \"0.0.0.0:9000\"\napi_key = \"from-file\"\n[retry]\nbase_ms = 100\nfactor = 2\n"
+    f << "listen = \"0.0.0.0:9000\"\napi_key = \"from-file-0123456789abcdefghijklmnop\"\n[retry]\nbase_ms = "
+         "100\nfactor = 2\n"
          "[delivery]\nallow_networks = [\"127.0.0.0/8\", \"::1/128\"]\n";
   }
   std::map<std::string, std::string> env = {
@@ -93,12 +94,30 @@ TEST(Config, FileThenEnvironmentOverrides) {
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->listen_host(), "0.0.0.0");
   EXPECT_EQ(c->listen_port(), 9000);
-  EXPECT_EQ(c->api_key, "from-file");
+  EXPECT_EQ(c->api_key, "from-file-0123456789abcdefghijklmnop");
   EXPECT_EQ(c->retry.base_ms, 250);
   EXPECT_EQ(c->retry.factor, 2.0);
   EXPECT_EQ(c->delivery.allow_networks, (std::vector<std::string>{"10.0.0.0/8", "192.168.0.0/16"}));
   EXPECT_EQ(c->ingress.max_body_bytes, 2048);
   std::remove(path.c_str());
+}
+
+TEST(Config, AWeakBootstrapApiKeyIsRefusedWithoutQuotingIt) {
+  const std::vector<std::string> weak_keys = {"secret", "changeme-changeme", std::string(40, 'a'),
+                                              "abcdabcdabcdabcdabcdabcdabcdabcdabcd"};
+  for (const std::string& weak : weak_keys) {
+    std::map<std::string, std::string> env = {{"TRIBUTARY_API_KEY", weak}};
+    auto c = load_config("", &env);
+    ASSERT_FALSE(c.ok()) << weak;
+    EXPECT_NE(c.error().message.find("api_key"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("at least 32 characters"), std::string::npos) << c.error().message;
+    EXPECT_EQ(c.error().message.find(weak), std::string::npos) << c.error().message;
+  }
+  const std::string strong = "trib_" + std::string("Zq8vN3kLp0Xw7RtY2bHs9MdF4gJc6Ae1");
+  std::map<std::string, std::string> env = {{"TRIBUTARY_API_KEY", strong}};
+  auto c = load_config("", &env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->api_key, strong);
 }
 
 TEST(Config, BadValuesFailWithTheKeyName) {

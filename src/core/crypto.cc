@@ -7,6 +7,8 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <limits>
+#include <memory>
 #include <stdexcept>
 
 namespace tributary::crypto {
@@ -19,6 +21,11 @@ std::string hmac(const EVP_MD* md, std::string_view key, std::string_view messag
        message.size(), out.data(), &len);
   return std::string(reinterpret_cast<const char*>(out.data()), len);
 }
+
+struct CipherCtxFree {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
 constexpr std::string_view kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr std::string_view kB64Url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -175,40 +182,55 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 std::string seal(std::string_view key, std::string_view plaintext) {
   if (key.size() != 32) throw std::invalid_argument("AES-256-GCM key must be 32 bytes");
+  if (plaintext.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) - 16)
+    throw std::invalid_argument("AES-256-GCM plaintext too large");
   std::string nonce = random_bytes(12);
   std::string out = nonce;
   out.resize(12 + plaintext.size() + 16);
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  int len = 0;
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
   auto* dst = reinterpret_cast<unsigned char*>(out.data() + 12);
-  EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()),
-                     reinterpret_cast<const unsigned char*>(nonce.data()));
-  EVP_EncryptUpdate(ctx, dst, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
-                    static_cast<int>(plaintext.size()));
+  int len = 0;
   int fin = 0;
-  EVP_EncryptFinal_ex(ctx, dst + len, &fin);
-  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out.data() + 12 + plaintext.size());
-  EVP_CIPHER_CTX_free(ctx);
+  // Each step is checked: a sealed value that silently holds garbage would be a secret lost for good. These
+  // fail only when OpenSSL itself cannot work (no memory, a broken provider), so the failure is an exception.
+  const bool ok =
+      ctx != nullptr &&
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
+                         reinterpret_cast<const unsigned char*>(key.data()),
+                         reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), dst, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
+                        static_cast<int>(plaintext.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx.get(), dst + len, &fin) == 1 &&
+      static_cast<std::size_t>(len + fin) == plaintext.size() &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, out.data() + 12 + plaintext.size()) == 1;
+  if (!ok) throw std::runtime_error("AES-256-GCM encryption failed");
   return out;
 }
 
 std::optional<std::string> open(std::string_view key, std::string_view sealed) {
-  if (key.size() != 32 || sealed.size() < 28) return std::nullopt;
+  if (key.size() != 32 || sealed.size() < 28 ||
+      sealed.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    return std::nullopt;
   std::string_view nonce = sealed.substr(0, 12);
   std::string_view body = sealed.substr(12, sealed.size() - 28);
   std::string tag(sealed.substr(sealed.size() - 16));
   std::string out(body.size(), '\0');
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
-  EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()),
-                     reinterpret_cast<const unsigned char*>(nonce.data()));
-  EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &len,
-                    reinterpret_cast<const unsigned char*>(body.data()), static_cast<int>(body.size()));
-  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag.data());
   int fin = 0;
-  int ok = EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()) + len, &fin);
-  EVP_CIPHER_CTX_free(ctx);
-  if (ok != 1) return std::nullopt;
+  // Any failed step — not only the tag check in the final one — means no plaintext.
+  const bool ok =
+      ctx != nullptr &&
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
+                         reinterpret_cast<const unsigned char*>(key.data()),
+                         reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                        reinterpret_cast<const unsigned char*>(body.data()),
+                        static_cast<int>(body.size())) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, tag.data()) == 1 &&
+      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len, &fin) == 1 &&
+      static_cast<std::size_t>(len + fin) == body.size();
+  if (!ok) return std::nullopt;
   return out;
 }
 

@@ -14,6 +14,10 @@ Millis lease_for(std::chrono::milliseconds timeout) {
   return timeout.count() + 10000;
 }
 
+constexpr std::string_view kUnopenableSecret =
+    "the endpoint's signing secret cannot be opened with this node's master key; not sent unsigned (rotate "
+    "the endpoint's secret to send again)";
+
 std::string excerpt(const std::string& body, std::size_t limit) {
   if (body.size() <= limit) return body;
   return body.substr(0, limit);
@@ -85,31 +89,50 @@ void Dispatcher::run() {
   }
 }
 
-std::vector<std::string> Dispatcher::signing_secrets(const store::EndpointRow& endpoint, Millis now) const {
+std::optional<std::vector<std::string>> Dispatcher::signing_secrets(const store::EndpointRow& endpoint,
+                                                                    Millis now) const {
   std::vector<std::string> out;
-  if (auto s = secrets_.open(endpoint.secret)) out.push_back(*s);
-  if (endpoint.previous_secret && endpoint.previous_secret_until && *endpoint.previous_secret_until > now) {
-    if (auto s = secrets_.open(*endpoint.previous_secret)) out.push_back(*s);
-  }
+  auto current = secrets_.open(endpoint.secret);
+  if (!current) return std::nullopt;
+  out.push_back(std::move(*current));
+  auto previous = secrets_.retired_in_force(endpoint.previous_secret, endpoint.previous_secret_until, now);
+  if (!previous) return std::nullopt;
+  for (auto& s : *previous)
+    out.push_back(std::move(s));
   return out;
 }
 
 void Dispatcher::send(const store::DeliveryRow& delivery, const store::EndpointRow& endpoint,
                       const std::string& payload) {
   Millis now = now_ms();
-  http::ClientRequest request;
-  request.method = "POST";
-  request.url = endpoint.url;
-  request.body = payload;
-  request.headers = signed_headers(signing_secrets(endpoint, now), delivery.event_id, now / 1000, payload);
-  request.timeout = options_.timeout;
-  request.guard_ssrf = true;
-  request.max_response_bytes = options_.response_excerpt_bytes;
+  auto secrets = signing_secrets(endpoint, now);
   {
     MutexLock lock(mu_);
     ++in_flight_[endpoint.id];
     ++total_in_flight_;
   }
+  if (!secrets) {
+    // Never sent unsigned: the receiver could not tell the request from a forgery. The attempt is recorded as
+    // failed (retried on the usual schedule, so a rotated secret lets it through) and shown with its reason.
+    spdlog::error("dispatcher: delivery of event {} to endpoint {} not sent: {}", delivery.event_id,
+                  endpoint.id, kUnopenableSecret);
+    http::ClientResponse refused;
+    refused.error = std::string(kUnopenableSecret);
+    {
+      MutexLock lock(mu_);
+      completions_.push_back(Completion{delivery, now, std::move(refused)});
+    }
+    wakeup_.notify();
+    return;
+  }
+  http::ClientRequest request;
+  request.method = "POST";
+  request.url = endpoint.url;
+  request.body = payload;
+  request.headers = signed_headers(*secrets, delivery.event_id, now / 1000, payload);
+  request.timeout = options_.timeout;
+  request.guard_ssrf = true;
+  request.max_response_bytes = options_.response_excerpt_bytes;
   client_.send(std::move(request), [this, delivery, now](http::ClientResponse response) {
     {
       MutexLock lock(mu_);

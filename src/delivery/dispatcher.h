@@ -90,7 +90,9 @@ class Dispatcher {
   std::vector<Outcome> take_outcomes(DispatcherStats& delta);
   void send(const store::DeliveryRow& delivery, const store::EndpointRow& endpoint,
             const std::string& payload);
-  std::vector<std::string> signing_secrets(const store::EndpointRow& endpoint, Millis now) const;
+  // The endpoint's secrets in force, opened; nullopt when one of them cannot be opened.
+  std::optional<std::vector<std::string>> signing_secrets(const store::EndpointRow& endpoint,
+                                                          Millis now) const;
 
   store::Pool& pool_;
   store::Writer& writer_;

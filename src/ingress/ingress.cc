@@ -123,13 +123,24 @@ Result<std::optional<Ingress::Target>> Ingress::lookup(const std::string& token,
   if (!*integration) return std::optional<Target>{};
   Target target{**sub, (*integration)->tool, {}, now_us};
   Millis now = now_ms();
+  // A stored secret this node cannot open is an error of the node, not of the tool: said in the log, since
+  // the tool only sees the 401 its unverifiable request gets.
+  auto unopenable = [&] {
+    spdlog::error("ingress: subscription {}: a stored secret cannot be opened with this node's master key",
+                  target.subscription.id);
+  };
   if (target.subscription.secret) {
-    if (auto s = secrets_.open(*target.subscription.secret)) target.secrets.push_back(*s);
+    if (auto s = secrets_.open(*target.subscription.secret)) {
+      target.secrets.push_back(std::move(*s));
+    } else {
+      unopenable();
+    }
   }
-  if (target.subscription.previous_secret && target.subscription.previous_secret_until &&
-      *target.subscription.previous_secret_until > now) {
-    if (auto s = secrets_.open(*target.subscription.previous_secret)) target.secrets.push_back(*s);
-  }
+  auto previous = secrets_.retired_in_force(target.subscription.previous_secret,
+                                            target.subscription.previous_secret_until, now);
+  if (!previous) unopenable();
+  for (auto& s : previous.value_or(std::vector<std::string>{}))
+    target.secrets.push_back(std::move(s));
   MutexLock lock(mu_);
   if (cache_.size() > 10000) cache_.clear();
   cache_[token] = target;

@@ -1,9 +1,15 @@
 // Row accessors and the backend choice behind open_database().
 #include "store/database.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <system_error>
@@ -44,6 +50,22 @@ std::string format_double(double d) {
 
 bool starts_with(const std::string& s, std::string_view prefix) {
   return s.rfind(prefix, 0) == 0;
+}
+
+// The database holds sealed secrets, hashes of API keys and every relayed payload: a new file is created
+// readable by its owner only, whatever the umask. SQLite creates the -wal and -shm files with the mode of the
+// database file. An existing file keeps its mode.
+Status create_private_file(const std::string& path) {
+  if (path == ":memory:" || starts_with(path, "file:")) return {};
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return {};
+    return make_error(ErrorKind::kInternal, "database: cannot create " + path + ": " + std::strerror(errno));
+  }
+  const bool ok = ::fchmod(fd, 0600) == 0;
+  ::close(fd);
+  if (!ok) return make_error(ErrorKind::kInternal, "database: cannot set the mode of " + path);
+  return {};
 }
 
 }  // namespace
@@ -98,12 +120,15 @@ Result<std::unique_ptr<Database>> open_database(const std::string& url) {
   const std::filesystem::path parent = std::filesystem::path(url).parent_path();
   if (!parent.empty()) {
     std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
+    const bool created = std::filesystem::create_directories(parent, ec);
     if (ec) {
       return make_error(ErrorKind::kInternal,
                         "database: cannot create directory " + parent.string() + ": " + ec.message());
     }
+    // The directory holds the database and, by default, the master key: its owner's only.
+    if (created) std::filesystem::permissions(parent, std::filesystem::perms::owner_all, ec);
   }
+  if (auto s = create_private_file(url); !s) return s.error();
   return open_sqlite_database(url);
 }
 

@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -82,6 +83,27 @@ TEST_F(SqliteDatabaseTest, OpensFileInCreatedDirectory) {
   EXPECT_EQ(db_->backend(), Backend::kSqlite);
   EXPECT_EQ(conn_->backend(), Backend::kSqlite);
   EXPECT_THAT(db_->describe(), HasSubstr(path_));
+}
+
+// The database holds sealed secrets and API key hashes: its files are the owner's only, whatever the umask —
+// the -wal and -shm files too, which SQLite creates with the database file's mode.
+TEST_F(SqliteDatabaseTest, NewFilesAreReadableByTheirOwnerOnly) {
+  const mode_t before = ::umask(022);
+  const std::string path = dir_ + "/private/tributary.db";
+  auto db = open_database(path);
+  ::umask(before);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  auto conn = (*db)->connect();
+  ASSERT_TRUE(conn.ok()) << conn.error().message;
+  ASSERT_TRUE((*conn)->exec_script("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);").ok());
+  auto mode = [](const std::string& p) {
+    struct stat st {};
+    return ::stat(p.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 0777) : -1;
+  };
+  EXPECT_EQ(mode(path), 0600);
+  EXPECT_EQ(mode(path + "-wal"), 0600);
+  EXPECT_EQ(mode(path + "-shm"), 0600);
+  EXPECT_EQ(mode(dir_ + "/private"), 0700);
 }
 
 TEST_F(SqliteDatabaseTest, ConnectionPragmasAreInForce) {

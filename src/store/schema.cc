@@ -14,7 +14,7 @@ namespace {
 // documents are TEXT; request bodies and sealed secrets are BLOB / BYTEA. `seq` columns give a stable order
 // and cursor for lists. Migration n of one list is migration n of the other: the same tables, columns and
 // indexes, in each backend's types.
-constexpr std::array<std::string_view, 5> kSqliteMigrations = {
+constexpr std::array<std::string_view, 6> kSqliteMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -205,9 +205,18 @@ ALTER TABLE integrations ADD COLUMN remote_auth_url TEXT;
 -- 1: a FULL sync the operator queued to apply deletions the mass-deletion guard held back.
 ALTER TABLE syncs ADD COLUMN confirm_deletions INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 6: values the nodes of one database agree on; the first is the master key's check value, by which a
+    // node started with another key than the database's is refused.
+    R"sql(
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql",
 };
 
-constexpr std::array<std::string_view, 5> kPostgresMigrations = {
+constexpr std::array<std::string_view, 6> kPostgresMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -398,6 +407,15 @@ UPDATE integrations SET next_sync_at = 0 WHERE deleted_at IS NULL;
 ALTER TABLE integrations ADD COLUMN remote_auth_url TEXT;
 -- 1: a FULL sync the operator queued to apply deletions the mass-deletion guard held back.
 ALTER TABLE syncs ADD COLUMN confirm_deletions INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 6: values the nodes of one database agree on; the first is the master key's check value, by which a
+    // node started with another key than the database's is refused.
+    R"sql(
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
 )sql",
 };
 

@@ -225,7 +225,8 @@ TEST_P(SyncsRepoTest, IntegrationsFromBeforeSyncsAreDueAtOnce) {
   // A database at schema version 3 with an integration in it, migrated to the version with syncs.
   add_integration("personio:old");
   exec(
-      "DROP TABLE syncs; ALTER TABLE integrations DROP COLUMN next_sync_at; ALTER TABLE integrations DROP "
+      "DROP TABLE syncs; DROP TABLE settings; ALTER TABLE integrations DROP COLUMN next_sync_at; ALTER TABLE "
+      "integrations DROP "
       "COLUMN first_sync_succeeded_at; ALTER TABLE integrations DROP COLUMN remote_auth_url; DELETE FROM "
       "schema_migrations WHERE version >= 4;");
   auto s = migrate(c());

@@ -38,7 +38,8 @@ const tempDirs = new Set();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Polls `fn` until it returns a truthy value (which is returned), at most `timeoutMs`; `what` names the condition
-// in the error. `fn` may be async; a throwing `fn` counts as "not yet" and its last error is reported.
+// in the error. `fn` may be async; a throwing `fn` counts as "not yet" and its last error is reported, except an
+// error marked `fatal` (the process waited for has exited), which ends the wait at once.
 export async function waitUntil(fn, { timeoutMs = 10_000, intervalMs = 25, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
@@ -48,6 +49,7 @@ export async function waitUntil(fn, { timeoutMs = 10_000, intervalMs = 25, what 
       if (v) return v;
       lastError = undefined;
     } catch (err) {
+      if (err?.fatal) throw err;
       lastError = err;
     }
     if (Date.now() >= deadline) {
