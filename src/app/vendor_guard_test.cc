@@ -17,7 +17,9 @@ namespace {
 namespace bj = boost::json;
 using namespace pipeline_testing;
 
-constexpr const char* kCredentials = R"("credentials":{"client_id":"c","client_secret":"s","user_id":"7"})";
+// Long enough not to occur in an error message (messages are redacted of the credentials).
+constexpr const char* kCredentials =
+    R"("credentials":{"client_id":"vendor-guard-client","client_secret":"vendor-guard-secret","user_id":"7"})";
 
 class VendorGuardTest : public ::testing::Test {
  protected:
@@ -66,7 +68,8 @@ class VendorGuardTest : public ::testing::Test {
     EXPECT_TRUE(wait_until(
         [&] {
           auto reply = api("GET", "/v1/integrations/" + integration + "/syncs");
-          const auto& rows = bj::parse(reply.body).at("data").at("results").as_array();
+          const bj::value parsed = bj::parse(reply.body);
+          const auto& rows = parsed.at("data").at("results").as_array();
           if (rows.empty()) return false;
           sync = rows.back().as_object();
           const auto state = std::string(sync.at("state").as_string());

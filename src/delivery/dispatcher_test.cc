@@ -182,11 +182,12 @@ TEST_F(DispatcherTest, TheSsrfGuardRefusesEveryFormOfLoopbackAtConnectTime) {
   const std::string port = listening.substr(listening.rfind(':') + 1);
   struct Form {
     std::string host;
-    std::string error;
+    std::string error;  // the attempt's error starts with this
   };
   const std::string v4 = "blocked by SSRF guard: loopback address 127.0.0.1";
   const std::vector<Form> forms = {
-      {"localhost", v4},
+      // curl resolves the name to 127.0.0.1 and ::1 and names the last address it was refused.
+      {"localhost", "blocked by SSRF guard: loopback address "},
       {"[::ffff:127.0.0.1]", "blocked by SSRF guard: ipv4-mapped loopback address ::ffff:127.0.0.1"},
       {"2130706433", v4},
       {"0177.0.0.1", v4},
@@ -207,8 +208,9 @@ TEST_F(DispatcherTest, TheSsrfGuardRefusesEveryFormOfLoopbackAtConnectTime) {
     auto attempts = store_.attempts(event);
     ASSERT_EQ(attempts.size(), 1u);
     EXPECT_FALSE(attempts[0].status_code.has_value());
-    EXPECT_EQ(attempts[0].error.value_or(""), forms[i].error);
-    EXPECT_EQ(store_.delivery(event, endpoint_id).last_error.value_or(""), forms[i].error);
+    const std::string error = attempts[0].error.value_or("");
+    EXPECT_EQ(error.substr(0, forms[i].error.size()), forms[i].error);
+    EXPECT_EQ(store_.delivery(event, endpoint_id).last_error, error);
   }
   EXPECT_EQ(endpoint.count(), 0u);
 }
