@@ -8,6 +8,8 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "http/client.h"
+#include "http/ssrf.h"
 #include "processing/scope.h"
 #include "store/integrations_repo.h"
 #include "store/syncs_repo.h"
@@ -59,15 +61,37 @@ Result<std::string> validate_end_user(const bj::value* value) {
   return bj::serialize(out);
 }
 
-// remote_base_url and remote_auth_url: an http(s) URL, or null for the tool's own host.
-Result<std::optional<std::string>> validate_base_url(const bj::value* value,
+// The SSRF guard's allow list, which also bounds where a tool's API may be called over plain http.
+Result<http::NetworkGuard> network_guard(const ApiContext& ctx) {
+  return http::NetworkGuard::create(ctx.config != nullptr ? ctx.config->delivery.allow_networks
+                                                          : std::vector<std::string>{});
+}
+
+// remote_base_url and remote_auth_url: an https URL, an http URL whose host is inside delivery.allow_networks
+// (the tool's credentials travel in clear), or null for the tool's own host. Where the URL leads is checked
+// again on every call, at connect time (ApiContext::send).
+Result<std::optional<std::string>> validate_base_url(const ApiContext& ctx, const bj::value* value,
                                                      std::string_view field = "remote_base_url") {
   if (value == nullptr || value->is_null()) return std::optional<std::string>{};
   if (!value->is_string())
     return make_error(ErrorKind::kInvalidArgument, std::string(field) + " must be a string");
   std::string url(value->get_string());
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+  const bool plain = url.rfind("http://", 0) == 0;
+  const auto host = http::url_host(url);
+  if ((!plain && url.rfind("https://", 0) != 0) || !host || host->empty()) {
     return make_error(ErrorKind::kInvalidArgument, std::string(field) + " must be an http(s) URL");
+  }
+  if (plain) {
+    auto guard = network_guard(ctx);
+    if (!guard) return guard.error();
+    if (auto listed = guard->check_host_listed(*host); !listed) {
+      return make_error(
+          ErrorKind::kInvalidArgument,
+          std::string(field) +
+              ": plain http is accepted only for hosts inside delivery.allow_networks, since the "
+              "tool's credentials would travel in clear (" +
+              listed.error().message + "); use https");
+    }
   }
   while (!url.empty() && url.back() == '/')
     url.pop_back();
@@ -191,9 +215,9 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   if (!creds) return fail(creds.error());
   auto end_user = validate_end_user(body->if_contains("end_user"));
   if (!end_user) return fail(end_user.error());
-  auto base_url = validate_base_url(body->if_contains("remote_base_url"));
+  auto base_url = validate_base_url(ctx, body->if_contains("remote_base_url"));
   if (!base_url) return fail(base_url.error());
-  auto auth_url = validate_base_url(body->if_contains("remote_auth_url"), "remote_auth_url");
+  auto auth_url = validate_base_url(ctx, body->if_contains("remote_auth_url"), "remote_auth_url");
   if (!auth_url) return fail(auth_url.error());
   auto sync = validate_sync(body->if_contains("sync"));
   if (!sync) return fail(sync.error());
@@ -270,14 +294,18 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
       auto end_user = validate_end_user(&v);
       if (!end_user) return fail(end_user.error());
       row.end_user = *end_user;
-    } else if (k == "remote_base_url") {
-      auto url = validate_base_url(&v);
+    } else if (k == "remote_base_url" || k == "remote_auth_url") {
+      auto url = validate_base_url(ctx, &v, k);
       if (!url) return fail(url.error());
-      row.remote_base_url = *url;
-    } else if (k == "remote_auth_url") {
-      auto url = validate_base_url(&v, k);
-      if (!url) return fail(url.error());
-      row.remote_auth_url = *url;
+      auto& current = k == "remote_base_url" ? row.remote_base_url : row.remote_auth_url;
+      // The stored credentials go wherever these URLs lead: only someone who holds them may move them.
+      if (*url != current && !body->contains("credentials")) {
+        return fail(ErrorKind::kInvalidArgument,
+                    "changing " + std::string(k) +
+                        " requires the integration's credentials in the same request (the stored ones would "
+                        "be sent to the new host)");
+      }
+      current = *url;
     } else if (k == "sync") {
       auto sync = validate_sync(&v);
       if (!sync) return fail(sync.error());

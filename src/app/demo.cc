@@ -114,7 +114,8 @@ void prepare_config(Config& config, const DemoOptions& options) {
     std::filesystem::remove(options.database + suffix, ec);
   config.database = options.database;
   if (config.api_key.empty()) config.api_key = api::new_api_key();
-  // The sample endpoint listens on loopback, which the SSRF guard blocks by default.
+  // The sample endpoint and the simulated tools listen on loopback, which the SSRF guard blocks by default
+  // (for deliveries and for calls to the tools alike).
   config.delivery.allow_networks.push_back("127.0.0.0/8");
   config.delivery.allow_networks.push_back("::1/128");
 }

@@ -178,6 +178,8 @@ Status Node::Impl::open_store() {
   return {};
 }
 
+// One client for deliveries and for calls to the tools: both go to URLs an API caller chose, so both are held
+// to the SSRF guard and its one allow list (delivery.allow_networks).
 Status Node::Impl::open_client() {
   auto guard = http::NetworkGuard::create(config.delivery.allow_networks);
   if (!guard) return guard.error();

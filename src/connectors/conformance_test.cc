@@ -319,7 +319,7 @@ TEST_P(ConformanceTest, TamperedVectorsAndWrongOrMissingKeysAreRejected) {
 
 // The guards of Connector::fetch hold for every tool: a model it does not read, no HTTP client, an empty id.
 TEST_P(ConformanceTest, FetchRefusesWhatNoToolCanRead) {
-  http::CurlClient client{http::CurlClientOptions{}};
+  testing::GuardedLoopbackClient client;
   ApiContext ctx;
   ctx.client = &client;
   for (Model m : kAllModels) {
@@ -351,7 +351,7 @@ TEST_P(ConformanceTest, VendorExampleRecordsAreRecordsOfTheirModel) {
     for (const auto& [route, answer] : example.at("answers").as_object())
       api.set(std::string(route), 200,
               testing::read_testdata(GetParam() + "/testdata/" + std::string(answer.as_string())));
-    http::CurlClient client{http::CurlClientOptions{}};
+    testing::GuardedLoopbackClient client;
     ApiContext ctx;
     ctx.client = &client;
     ctx.timeout = std::chrono::milliseconds(5000);

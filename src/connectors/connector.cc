@@ -136,6 +136,13 @@ Result<RecordPage> Connector::list(const ApiContext& ctx, Model model, const std
   return got;
 }
 
+http::ClientResponse ApiContext::send(http::ClientRequest request) const {
+  request.guard_ssrf = true;
+  // Anything but https (curl would take a URL without a scheme for http) counts as plain.
+  request.listed_only = request.url.size() < 8 || !http::iequals(request.url.substr(0, 8), "https://");
+  return client->send_sync(std::move(request));
+}
+
 void resolve_urls(ApiContext& ctx, const Connector& connector,
                   const std::optional<std::string>& base_override,
                   const std::optional<std::string>& auth_override) {

@@ -88,10 +88,16 @@ struct ParsedEvent {
 struct ApiContext {
   std::string base_url;  // remote_base_url of the integration, or the tool's default
   std::string auth_url;  // remote_auth_url, or default_auth_url(); empty: the tool has no auth host
-  boost::json::object credentials;  // decrypted; never log it
-  http::HttpClient* client = nullptr;
+  boost::json::object credentials;     // decrypted; never log it
+  http::HttpClient* client = nullptr;  // called through send(), never directly
   std::chrono::milliseconds timeout{15000};
   std::string integration_id;  // for the unified ids of records (and of the records they refer to)
+
+  // Every call to the tool goes through here (blocking; set `client` first). The hosts come from the
+  // integration, which an API caller may point anywhere, so the request is held to the SSRF guard at connect
+  // time like a delivery; a plain-http one, whose credentials travel in clear, only to an allow-listed
+  // address.
+  http::ClientResponse send(http::ClientRequest request) const;
 };
 
 struct SubscriptionRequest {

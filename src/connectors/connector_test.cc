@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "connectors/common/scripted_api.h"
 #include "connectors/registry.h"
 
 namespace tributary::connectors {
@@ -116,6 +117,40 @@ TEST(Connector, FetchGuardsOnceForEveryToolAndCompletesTheRecord) {
   ASSERT_TRUE(got->has_value());
   EXPECT_TRUE(check_record(Model::kAtsJobs, **got).missing.empty());
   EXPECT_EQ(c.calls, 2);
+}
+
+// An integration's hosts are whatever an API caller set: every call to the tool is held to the SSRF guard at
+// connect time, and a plain-http one (credentials in clear) to the allow list.
+TEST(ApiContext, EveryCallToTheToolGoesThroughTheSsrfGuard) {
+  testing::ScriptedApi tool;
+  tool.set("*", 200, "{}");
+  ASSERT_TRUE(tool.start().ok());
+  ApiContext ctx;
+  http::CurlClient unlisted{http::CurlClientOptions{}};  // no allow list: loopback is refused
+  ctx.client = &unlisted;
+  http::ClientRequest request;
+  request.url = tool.base_url() + "/v1/employees";
+  http::ClientResponse refused = ctx.send(request);
+  EXPECT_TRUE(refused.blocked_by_guard);
+  EXPECT_EQ(refused.error, "blocked by SSRF guard: loopback address 127.0.0.1");
+  EXPECT_TRUE(tool.requests().empty());
+
+  // A public address passes the guard, but not over plain http unless it is allow-listed: refused before
+  // any packet is sent.
+  request.url = "http://93.184.216.34:9/v1/employees";
+  request.timeout = std::chrono::milliseconds(2000);
+  refused = ctx.send(request);
+  EXPECT_TRUE(refused.blocked_by_guard);
+  EXPECT_EQ(refused.error, "blocked by SSRF guard: address 93.184.216.34 is not in the allow list");
+
+  http::CurlClientOptions loopback;
+  loopback.guard = http::NetworkGuard::create({"127.0.0.0/8"}).value();
+  http::CurlClient listed{loopback};
+  ctx.client = &listed;
+  request.url = tool.base_url() + "/v1/employees";
+  http::ClientResponse answered = ctx.send(request);
+  EXPECT_EQ(answered.status, 200) << answered.error;
+  EXPECT_EQ(tool.requests().size(), 1u);
 }
 
 TEST(Registry, AddFindAll) {

@@ -229,7 +229,7 @@ TEST(VendorContracts, EveryDeclaredCallIsTheVendorsAndEveryRequestADeclaredCall)
     ASSERT_TRUE(auth.start().ok());
     api.on("*", [&](const http::Request& r) { return http::Response::json(200, canned_answer(tool, r)); });
     auth.on("*", [&](const http::Request& r) { return http::Response::json(200, canned_answer(tool, r)); });
-    http::CurlClient client{http::CurlClientOptions{}};
+    testing::GuardedLoopbackClient client;
     ApiContext ctx;
     ctx.client = &client;
     ctx.timeout = std::chrono::milliseconds(5000);

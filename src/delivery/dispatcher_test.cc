@@ -209,6 +209,58 @@ TEST_F(DispatcherTest, AnUnopenablePreviousSecretStopsTheDeliveryToo) {
   EXPECT_TRUE(endpoint.received().empty());
 }
 
+// With the guard on and no allow list, an endpoint that leads to loopback is refused at connect time whatever
+// its URL calls it: a name that resolves there, the IPv4-mapped IPv6 form, decimal, octal, hexadecimal and
+// short IPv4 forms. Each one would reach the listening endpoint without the guard; the attempt says why it
+// did not.
+TEST_F(DispatcherTest, TheSsrfGuardRefusesEveryFormOfLoopbackAtConnectTime) {
+  client_ = std::make_unique<http::CurlClient>(http::CurlClientOptions{});
+  options_.retry.max_retries = 0;
+  FakeEndpoint endpoint;
+  const std::string listening = endpoint.url("");
+  const std::string port = listening.substr(listening.rfind(':') + 1);
+  struct Form {
+    std::string host;
+    std::string error;  // the attempt's error starts with this
+  };
+  const std::string v4 = "blocked by SSRF guard: loopback address 127.0.0.1";
+  const std::vector<Form> forms = {
+      // curl resolves the name to 127.0.0.1 and ::1 and names the last address it was refused.
+      {"localhost", "blocked by SSRF guard: loopback address "},
+      {"[::ffff:127.0.0.1]", "blocked by SSRF guard: ipv4-mapped loopback address ::ffff:127.0.0.1"},
+      {"2130706433", v4},
+      {"0177.0.0.1", v4},
+      {"0x7f.0.0.1", v4},
+      {"127.1", v4},
+  };
+  std::vector<std::pair<std::string, std::string>> events;  // (event, endpoint) per form
+  for (const auto& form : forms) {
+    auto ep = store_.add_endpoint("http://" + form.host + ":" + port + "/hook");
+    events.emplace_back(store_.add_event({ep.id}), ep.id);
+  }
+
+  start();
+  for (std::size_t i = 0; i < forms.size(); ++i) {
+    SCOPED_TRACE(forms[i].host);
+    const auto& [event, endpoint_id] = events[i];
+    // Each form on its own: without the guard the delivery would succeed instead.
+    const auto failed = store::parse_state<store::DeliveryStatus>("failed").value();
+    const auto succeeded = store::parse_state<store::DeliveryStatus>("succeeded").value();
+    ASSERT_TRUE(wait_until([&] {
+      const auto status = store_.delivery(event, endpoint_id).status;
+      return status == failed || status == succeeded;
+    }));
+    EXPECT_EQ(store_.delivery(event, endpoint_id).status, failed);
+    auto attempts = store_.attempts(event);
+    ASSERT_EQ(attempts.size(), 1u);
+    EXPECT_FALSE(attempts[0].status_code.has_value());
+    const std::string error = attempts[0].error.value_or("");
+    EXPECT_EQ(error.substr(0, forms[i].error.size()), forms[i].error);
+    EXPECT_EQ(store_.delivery(event, endpoint_id).last_error, error);
+  }
+  EXPECT_EQ(endpoint.count(), 0u);
+}
+
 TEST_F(DispatcherTest, FailuresAreRetriedOnTheScheduleUntilTheEndpointAccepts) {
   FakeEndpoint endpoint;
   endpoint.fail_next(2, 500);

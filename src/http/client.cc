@@ -97,12 +97,15 @@ struct Pending {
 }  // namespace
 
 struct CurlClient::Impl {
+  // The connection caches: unguarded, guarded, guarded and limited to the allow list.
+  enum Cache { kPlain = 0, kGuarded = 1, kListed = 2, kCaches = 3 };
+
   // One transfer: an easy handle kept across requests (it is recycled through a pool, so its buffers are
   // reused) plus the state of the request it is currently carrying.
   struct Transfer {
     Impl* owner = nullptr;
     CURL* easy = nullptr;
-    bool guarded = false;  // bound to the guarded connection cache for its whole life
+    int cache = kPlain;  // bound to one connection cache for its whole life
     std::size_t active_index = 0;
     curl_slist* header_list = nullptr;
     ClientRequest request;
@@ -125,10 +128,14 @@ struct CurlClient::Impl {
     multi = curl_multi_init();
     // Guarded transfers keep their connections in a cache of their own: a connection opened by an unguarded
     // request (to an address the guard would refuse) must never be reused by a guarded request to the same
-    // host and port, since reuse skips the open-socket check.
-    guarded_share = curl_share_init();
-    if (multi == nullptr || guarded_share == nullptr) throw std::runtime_error("curl_multi_init failed");
-    curl_share_setopt(guarded_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    // host and port, since reuse skips the open-socket check. Likewise listed-only transfers, apart from
+    // guarded ones that may have connected outside the allow list.
+    if (multi == nullptr) throw std::runtime_error("curl_multi_init failed");
+    for (int cache : {kGuarded, kListed}) {
+      shares[cache] = curl_share_init();
+      if (shares[cache] == nullptr) throw std::runtime_error("curl_share_init failed");
+      curl_share_setopt(shares[cache], CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    }
     curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, options.max_total_connections);
     curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, options.max_host_connections);
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, options.max_total_connections);
@@ -146,10 +153,11 @@ struct CurlClient::Impl {
     thread.join();
     // Easy handles first: the share cannot be freed while a handle still refers to it.
     active.clear();
-    free_plain.clear();
-    free_guarded.clear();
+    for (auto& free_list : free_lists)
+      free_list.clear();
     curl_multi_cleanup(multi);
-    curl_share_cleanup(guarded_share);
+    for (CURLSH* share : shares)
+      if (share != nullptr) curl_share_cleanup(share);
   }
 
   void submit(ClientRequest request, std::function<void(ClientResponse)> done) {
@@ -238,8 +246,13 @@ struct CurlClient::Impl {
     }
   }
 
-  std::unique_ptr<Transfer> acquire(bool guarded) {
-    auto& free_list = guarded ? free_guarded : free_plain;
+  static int cache_of(const ClientRequest& request) {
+    if (!request.guard_ssrf) return kPlain;
+    return request.listed_only ? kListed : kGuarded;
+  }
+
+  std::unique_ptr<Transfer> acquire(int cache) {
+    auto& free_list = free_lists[cache];
     if (!free_list.empty()) {
       auto t = std::move(free_list.back());
       free_list.pop_back();
@@ -247,17 +260,17 @@ struct CurlClient::Impl {
     }
     auto t = std::make_unique<Transfer>();
     t->owner = this;
-    t->guarded = guarded;
+    t->cache = cache;
     t->easy = curl_easy_init();
     if (t->easy == nullptr) return nullptr;
-    if (guarded) curl_easy_setopt(t->easy, CURLOPT_SHARE, guarded_share);
+    if (shares[cache] != nullptr) curl_easy_setopt(t->easy, CURLOPT_SHARE, shares[cache]);
     return t;
   }
 
   void release(std::unique_ptr<Transfer> t) {
     curl_slist_free_all(t->header_list);
     t->header_list = nullptr;
-    auto& free_list = t->guarded ? free_guarded : free_plain;
+    auto& free_list = free_lists[t->cache];
     if (free_list.size() < max_pooled) free_list.push_back(std::move(t));
   }
 
@@ -281,7 +294,7 @@ struct CurlClient::Impl {
     if (p.request.method.empty() || !valid_header_name(p.request.method))
       return fail_now(p, "invalid method");
 
-    auto t = acquire(p.request.guard_ssrf);
+    auto t = acquire(cache_of(p.request));
     if (!t) return fail_now(p, "out of memory");
     t->request = std::move(p.request);
     t->done = std::move(p.done);
@@ -538,12 +551,16 @@ struct CurlClient::Impl {
       t->blocked = "blocked by SSRF guard: " + reason + " address " + ip;
       return CURL_SOCKET_BAD;
     }
+    if (t->request.listed_only && !guard.listed(&address->addr)) {
+      t->blocked = "blocked by SSRF guard: address " + address_text(address) + " is not in the allow list";
+      return CURL_SOCKET_BAD;
+    }
     return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
   }
 
   CurlClientOptions options;
   CURLM* multi = nullptr;
-  CURLSH* guarded_share = nullptr;
+  CURLSH* shares[kCaches] = {};  // none for kPlain: curl's own cache in the multi handle
   std::size_t max_active = 0;
   std::size_t max_pooled = 0;
   std::atomic<std::size_t> in_flight{0};
@@ -556,10 +573,27 @@ struct CurlClient::Impl {
   std::vector<Pending> backlog;  // accepted but not yet handed to curl (max_active reached)
   std::size_t backlog_head = 0;
   std::vector<std::unique_ptr<Transfer>> active;
-  std::vector<std::unique_ptr<Transfer>> free_plain;
-  std::vector<std::unique_ptr<Transfer>> free_guarded;
+  std::vector<std::unique_ptr<Transfer>> free_lists[kCaches];
   std::thread thread;
 };
+
+std::optional<std::string> url_host(std::string_view url) {
+  if (url.find('\0') != std::string_view::npos) return std::nullopt;
+  init_curl_once();
+  CURLU* parsed = curl_url();
+  if (parsed == nullptr) return std::nullopt;
+  std::optional<std::string> host;
+  char* text = nullptr;
+  if (curl_url_set(parsed, CURLUPART_URL, std::string(url).c_str(), 0) == CURLUE_OK &&
+      curl_url_get(parsed, CURLUPART_HOST, &text, 0) == CURLUE_OK && text != nullptr) {
+    host = text;
+    if (host->size() >= 2 && host->front() == '[' && host->back() == ']')
+      *host = host->substr(1, host->size() - 2);
+  }
+  curl_free(text);
+  curl_url_cleanup(parsed);
+  return host;
+}
 
 CurlClient::CurlClient(CurlClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 

@@ -2,7 +2,10 @@
 // CurlClient runs the libcurl multi interface on its own thread: many requests in flight at once, keep-alive
 // connections reused per host, no redirects followed, a per-request timeout. With `guard_ssrf` set on a
 // request, the resolved address is checked at connect time (CURLOPT_OPENSOCKETFUNCTION) by the NetworkGuard,
-// so a DNS answer cannot smuggle a private address past the check. Thread-safety: send() from any thread.
+// so a DNS answer cannot smuggle a private address past the check; `listed_only` narrows that to the guard's
+// allow list. Guarded, listed-only and unguarded transfers keep their connections in three separate caches,
+// so a connection opened under a looser rule is never reused under a stricter one. Thread-safety: send() from
+// any thread.
 // Completion callbacks run on the client's thread: keep them short and hand work elsewhere.
 #pragma once
 
@@ -25,7 +28,8 @@ struct ClientRequest {
   HeaderList headers;
   std::string body;
   std::chrono::milliseconds timeout{15000};
-  bool guard_ssrf = false;                   // apply the NetworkGuard to the resolved address
+  bool guard_ssrf = false;   // apply the NetworkGuard to the resolved address
+  bool listed_only = false;  // with guard_ssrf: connect only to addresses in the guard's allow list
   std::size_t max_response_bytes = 1 << 20;  // the body is truncated beyond this (body_truncated = true)
 };
 
@@ -49,6 +53,10 @@ class HttpClient {
   // client's own thread.
   ClientResponse send_sync(ClientRequest request);
 };
+
+// The host curl connects to for `url` ("127.0.0.1" for http://2130706433/, "::1" for http://[::1]:8/), as
+// curl's own URL parser reads it; nullopt when curl cannot parse the URL.
+std::optional<std::string> url_host(std::string_view url);
 
 struct CurlClientOptions {
   NetworkGuard guard;  // used for requests with guard_ssrf

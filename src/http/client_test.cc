@@ -580,6 +580,37 @@ TEST(CurlClient, GuardedRequestNeverReusesAnUnguardedConnection) {
   EXPECT_EQ(server.accepted(), 1);
 }
 
+// listed_only narrows the guard to its allow list: a public address, which the guard lets through, is refused
+// before any packet is sent; a listed one is reached.
+TEST(CurlClient, ListedOnlyConnectsOnlyInsideTheAllowList) {
+  TestServer server([](const Seen&) { return ok("listed"); });
+  CurlClient client(allow_loopback());
+  ClientRequest request;
+  request.url = "http://93.184.216.34:9/";
+  request.timeout = 2000ms;
+  request.guard_ssrf = true;
+  request.listed_only = true;
+  ClientResponse response = client.send_sync(request);
+  EXPECT_EQ(response.status, 0);
+  EXPECT_TRUE(response.blocked_by_guard);
+  EXPECT_EQ(response.error, "blocked by SSRF guard: address 93.184.216.34 is not in the allow list");
+
+  request.url = server.url("/");
+  response = client.send_sync(request);
+  EXPECT_EQ(response.status, 200) << response.error;
+  EXPECT_EQ(response.body, "listed");
+}
+
+TEST(UrlHost, ReadsTheHostAsCurlConnectsToIt) {
+  EXPECT_EQ(url_host("http://127.0.0.1:8080/x"), "127.0.0.1");
+  EXPECT_EQ(url_host("http://user:pw@tool.example.com/x"), "tool.example.com");
+  EXPECT_EQ(url_host("http://[::1]:8/"), "::1");
+  EXPECT_EQ(url_host("http://2130706433/"), "127.0.0.1");
+  EXPECT_EQ(url_host("http://0177.0.0.1/"), "127.0.0.1");
+  EXPECT_EQ(url_host("http://0x7f.1/"), "127.0.0.1");
+  EXPECT_EQ(url_host("not a url"), std::nullopt);
+}
+
 TEST(CurlClient, OnlyHttpAndHttpsSchemes) {
   CurlClient client({});
   for (const char* url :

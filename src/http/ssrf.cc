@@ -1,6 +1,7 @@
 #include "http/ssrf.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -267,6 +268,43 @@ std::string NetworkGuard::block_reason_text(std::string_view ip) const {
   if (!verdict.blocked()) return {};
   if (verdict.form == nullptr) return verdict.reason;
   return std::string(verdict.form) + " " + verdict.reason;
+}
+
+bool NetworkGuard::listed(const sockaddr* address) const {
+  auto parsed = from_sockaddr(address);
+  if (!parsed) return false;
+  return allowed_by_list(allow_, *parsed, embedded_v4(*parsed));
+}
+
+bool NetworkGuard::listed_text(std::string_view ip) const {
+  auto parsed = parse_address(ip);
+  if (!parsed) return false;
+  return allowed_by_list(allow_, *parsed, embedded_v4(*parsed));
+}
+
+Status NetworkGuard::check_host_listed(std::string_view host) const {
+  std::string name(host);
+  // "[::1]" as it appears in a URL.
+  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (name.empty() || name.find('\0') != std::string::npos ||
+      getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
+    return make_error(ErrorKind::kInvalidArgument, "host '" + name + "' does not resolve");
+  }
+  Status status;
+  for (const addrinfo* a = found; a != nullptr && status.ok(); a = a->ai_next) {
+    if (listed(a->ai_addr)) continue;
+    auto parsed = from_sockaddr(a->ai_addr);
+    char text[INET6_ADDRSTRLEN] = "?";
+    if (parsed) inet_ntop(parsed->v6 ? AF_INET6 : AF_INET, parsed->bytes, text, sizeof(text));
+    status = make_error(ErrorKind::kInvalidArgument,
+                        "host '" + name + "' resolves to " + text + ", which is not in the allow list");
+  }
+  freeaddrinfo(found);
+  return status;
 }
 
 }  // namespace tributary::http

@@ -260,5 +260,41 @@ TEST(NetworkGuard, AllowListExemptsNetworksAndTheirEmbeddedForms) {
   EXPECT_FALSE(mapped->allows_text("192.168.0.1"));
 }
 
+// `listed` is the allow list alone: a public address passes the guard but is not listed.
+TEST(NetworkGuard, ListedMeansInsideTheAllowList) {
+  auto guard = NetworkGuard::create({"127.0.0.0/8", "10.1.0.0/16"});
+  ASSERT_TRUE(guard.ok());
+  EXPECT_TRUE(guard->listed_text("127.0.0.1"));
+  EXPECT_TRUE(guard->listed_text("::ffff:127.0.0.1"));
+  EXPECT_TRUE(guard->listed_text("10.1.2.3"));
+  EXPECT_FALSE(guard->listed_text("10.2.0.1"));
+  EXPECT_FALSE(guard->listed_text("93.184.216.34"));
+  EXPECT_TRUE(guard->allows_text("93.184.216.34"));
+  EXPECT_FALSE(guard->listed_text("localhost"));
+  EXPECT_FALSE(NetworkGuard{}.listed_text("93.184.216.34"));
+}
+
+TEST(NetworkGuard, HostIsListedWhenEveryAddressItResolvesToIs) {
+  auto guard = NetworkGuard::create({"127.0.0.0/8", "::1/128"});
+  ASSERT_TRUE(guard.ok());
+  EXPECT_TRUE(guard->check_host_listed("127.0.0.1").ok());
+  EXPECT_TRUE(guard->check_host_listed("localhost").ok());
+  EXPECT_TRUE(guard->check_host_listed("[::1]").ok());
+  EXPECT_TRUE(guard->check_host_listed("2130706433").ok());  // the resolver reads 127.0.0.1 in it
+
+  auto outside = guard->check_host_listed("93.184.216.34");
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(outside.error().message,
+            "host '93.184.216.34' resolves to 93.184.216.34, which is not in the allow list");
+  auto empty_list = NetworkGuard{}.check_host_listed("127.0.0.1");
+  ASSERT_FALSE(empty_list.ok());
+  EXPECT_EQ(empty_list.error().message,
+            "host '127.0.0.1' resolves to 127.0.0.1, which is not in the allow list");
+  auto unknown = guard->check_host_listed("no-such-host.invalid");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().message, "host 'no-such-host.invalid' does not resolve");
+  EXPECT_FALSE(guard->check_host_listed("").ok());
+}
+
 }  // namespace
 }  // namespace tributary::http

@@ -201,7 +201,7 @@ class BambooHrConnector final : public Connector {
     http::ClientRequest req = authorized(ctx, "POST", webhooks_url(ctx, ""), *auth);
     req.headers.emplace_back("Content-Type", "application/json");
     req.body = json::serialize(body);
-    http::ClientResponse resp = ctx.client->send_sync(std::move(req));
+    http::ClientResponse resp = ctx.send(std::move(req));
     if (resp.status < 200 || resp.status > 299) return api_error("creating the webhook", resp, secrets);
 
     auto parsed = json::parse(resp.body);
@@ -231,7 +231,7 @@ class BambooHrConnector final : public Connector {
     if (!auth) return auth.error();
     http::ClientRequest req =
         authorized(ctx, "DELETE", webhooks_url(ctx, common::encode_path_segment(remote_id)), *auth);
-    http::ClientResponse resp = ctx.client->send_sync(std::move(req));
+    http::ClientResponse resp = ctx.send(std::move(req));
     // 404: already gone (deleted in BambooHR, or an earlier attempt succeeded): the goal is reached.
     if ((resp.status >= 200 && resp.status <= 299) || resp.status == 404) return {};
     return api_error("deleting the webhook", resp, secrets_of(ctx));
@@ -452,8 +452,7 @@ class BambooHrConnector final : public Connector {
   // unreadable.
   static std::set<std::string> monitorable_fields(const ApiContext& ctx, const std::string& auth) {
     std::set<std::string> out;
-    http::ClientResponse resp =
-        ctx.client->send_sync(authorized(ctx, "GET", webhooks_url(ctx, "monitor_fields"), auth));
+    http::ClientResponse resp = ctx.send(authorized(ctx, "GET", webhooks_url(ctx, "monitor_fields"), auth));
     if (resp.status < 200 || resp.status > 299) return out;
     auto parsed = json::parse(resp.body);
     if (!parsed || !parsed->is_object()) return out;

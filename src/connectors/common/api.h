@@ -1,7 +1,7 @@
 // Shared helpers for connectors that call a tool's API: URL building, form encoding, client-credentials token
 // fetches, and turning a vendor's error response into a short, secret-free message.
 // Thread-safety: stateless free functions; the HTTP client they are given must be usable from this thread
-// (send_sync is never called from the client's own thread).
+// (ApiContext::send blocks: it is never called from the client's own thread).
 #pragma once
 
 #include <chrono>

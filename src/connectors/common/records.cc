@@ -43,7 +43,7 @@ http::ClientResponse get_with_retry(const ApiContext& ctx, http::ClientRequest r
                                     std::chrono::milliseconds max_wait) {
   http::ClientResponse response;
   for (int attempt = 1; attempt <= std::max(1, max_attempts); ++attempt) {
-    response = ctx.client->send_sync(request);
+    response = ctx.send(request);
     if (response.status != 429 || attempt == max_attempts) break;
     std::chrono::milliseconds wait(500);
     if (auto value = response.header("Retry-After")) {

@@ -32,6 +32,31 @@
 
 namespace tributary::connectors::testing {
 
+// The client of connector tests: it may reach loopback (where the scripted tool listens), and it refuses a
+// request sent without the SSRF guard, so a connector call that goes around ApiContext::send fails its test.
+class GuardedLoopbackClient final : public http::HttpClient {
+ public:
+  void send(http::ClientRequest request, std::function<void(http::ClientResponse)> done) override {
+    if (!request.guard_ssrf) {
+      http::ClientResponse refused;
+      refused.error = "test client: request to " + request.url + " sent without the SSRF guard";
+      ADD_FAILURE() << refused.error;
+      done(std::move(refused));
+      return;
+    }
+    client_.send(std::move(request), std::move(done));
+  }
+
+ private:
+  static http::CurlClientOptions options() {
+    http::CurlClientOptions o;
+    auto guard = http::NetworkGuard::create({"127.0.0.0/8"});
+    if (guard) o.guard = *guard;
+    return o;
+  }
+  http::CurlClient client_{options()};
+};
+
 // A request as the server received it, with lookups that read as "" when a header or parameter is absent.
 struct ScriptedRequest : http::Request {
   std::string header(std::string_view name) const {
@@ -194,7 +219,7 @@ class ConnectorApiTest : public ::testing::Test {
   Registry registry_;
   const Connector* connector_ = nullptr;
   ScriptedApi fake_;
-  http::CurlClient client_{http::CurlClientOptions{}};
+  GuardedLoopbackClient client_;
   ApiContext ctx_;
   SubscriptionRequest request_;
 };

@@ -464,7 +464,7 @@ class LeverConnector final : public ListingConnector {
     req.headers.emplace_back("Content-Type", "application/json");
     req.body =
         json::serialize(bj::object{{"event", request.event_types.front()}, {"url", request.ingress_url}});
-    http::ClientResponse resp = ctx.client->send_sync(std::move(req));
+    http::ClientResponse resp = ctx.send(std::move(req));
     if (resp.status < 200 || resp.status > 299) return api_error("creating the webhook", resp, secrets);
     auto parsed = json::parse(resp.body);
     std::optional<std::string> id;
@@ -499,7 +499,7 @@ class LeverConnector final : public ListingConnector {
     if (remote_id.empty()) return invalid("empty webhook id");
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();
-    http::ClientResponse resp = ctx.client->send_sync(authorized(
+    http::ClientResponse resp = ctx.send(authorized(
         ctx, "DELETE",
         common::join_url(ctx.base_url, "/v1/webhooks/" + common::encode_path_segment(remote_id)), *key));
     if ((resp.status >= 200 && resp.status <= 299) || resp.status == 404) return {};

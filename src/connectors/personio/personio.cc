@@ -186,7 +186,7 @@ class PersonioConnector final : public ListingConnector {
     http::ClientRequest req = authorized(ctx, "POST", common::join_url(ctx.base_url, "/v2/webhooks"), *token);
     req.headers.emplace_back("Content-Type", "application/json");
     req.body = json::serialize(body);
-    http::ClientResponse resp = ctx.client->send_sync(std::move(req));
+    http::ClientResponse resp = ctx.send(std::move(req));
     if (resp.status < 200 || resp.status > 299) return api_error("creating the webhook", resp, secrets);
 
     auto parsed = json::parse(resp.body);
@@ -212,7 +212,7 @@ class PersonioConnector final : public ListingConnector {
     http::ClientRequest req = authorized(
         ctx, "DELETE",
         common::join_url(ctx.base_url, "/v2/webhooks/" + common::encode_path_segment(remote_id)), *token);
-    http::ClientResponse resp = ctx.client->send_sync(std::move(req));
+    http::ClientResponse resp = ctx.send(std::move(req));
     // 404: the webhook is already gone (deleted by hand, or an earlier attempt succeeded): the goal is
     // reached.
     if ((resp.status >= 200 && resp.status <= 299) || resp.status == 404) return {};
@@ -229,7 +229,7 @@ class PersonioConnector final : public ListingConnector {
     http::ClientRequest req = authorized(
         ctx, "GET", common::join_url(ctx.base_url, "/v2/webhooks/" + common::encode_path_segment(remote_id)),
         *token);
-    http::ClientResponse resp = ctx.client->send_sync(std::move(req));
+    http::ClientResponse resp = ctx.send(std::move(req));
     if (resp.status == 404) return false;
     if (resp.status >= 200 && resp.status <= 299) return true;
     return api_error("looking up the webhook", resp, secrets);

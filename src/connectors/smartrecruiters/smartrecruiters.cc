@@ -531,7 +531,7 @@ class SmartRecruitersConnector final : public ListingConnector {
     create.headers.emplace_back("Content-Type", "application/json");
     create.body =
         json::serialize(bj::object{{"callbackUrl", request.ingress_url}, {"events", std::move(events)}});
-    http::ClientResponse created = ctx.client->send_sync(std::move(create));
+    http::ClientResponse created = ctx.send(std::move(create));
     if (created.status < 200 || created.status > 299)
       return api_error("creating the webhook subscription", created, secrets);
     std::optional<std::string> id;
@@ -543,13 +543,12 @@ class SmartRecruitersConnector final : public ListingConnector {
 
     auto fail = [&](Error error) -> Result<RemoteSubscription> {
       // Best effort: an inactive subscription left behind would count against the vendor's limit of 20.
-      http::ClientResponse ignored = ctx.client->send_sync(authorized(ctx, "DELETE", base, *key));
+      http::ClientResponse ignored = ctx.send(authorized(ctx, "DELETE", base, *key));
       (void)ignored;
       return error;
     };
 
-    http::ClientResponse secret_resp =
-        ctx.client->send_sync(authorized(ctx, "POST", base + "/secret-key", *key));
+    http::ClientResponse secret_resp = ctx.send(authorized(ctx, "POST", base + "/secret-key", *key));
     if (secret_resp.status < 200 || secret_resp.status > 299)
       return fail(api_error("creating the signing key", secret_resp, secrets));
     std::optional<std::string> secret;
@@ -563,7 +562,7 @@ class SmartRecruitersConnector final : public ListingConnector {
     http::ClientRequest activate = authorized(ctx, "PUT", base + "/activation", *key);
     activate.timeout =
         std::max(ctx.timeout, std::chrono::milliseconds(30000));  // the vendor waits up to 20 s
-    http::ClientResponse activated = ctx.client->send_sync(std::move(activate));
+    http::ClientResponse activated = ctx.send(std::move(activate));
     // 409: already active, which is the goal.
     if (activated.status == 424)
       return fail(
@@ -581,8 +580,7 @@ class SmartRecruitersConnector final : public ListingConnector {
     if (remote_id.empty()) return invalid("empty subscription id");
     auto key = common::credential(ctx, "api_key");
     if (!key) return key.error();
-    http::ClientResponse resp =
-        ctx.client->send_sync(authorized(ctx, "DELETE", subscription_url(ctx, remote_id), *key));
+    http::ClientResponse resp = ctx.send(authorized(ctx, "DELETE", subscription_url(ctx, remote_id), *key));
     // 404: already gone, which is the goal.
     if ((resp.status >= 200 && resp.status <= 299) || resp.status == 404) return {};
     return api_error("deleting the webhook subscription", resp, {*key});

@@ -260,7 +260,7 @@ class WorkableConnector final : public ListingConnector {
     if (!req) return req.error();
     req->headers.emplace_back("Content-Type", "application/json");
     req->body = json::serialize(body);
-    http::ClientResponse resp = ctx.client->send_sync(std::move(*req));
+    http::ClientResponse resp = ctx.send(std::move(*req));
     if (resp.status < 200 || resp.status > 299)
       return api_error("subscribing to " + event, event, resp, *key);
     auto parsed = json::parse(resp.body);
@@ -279,7 +279,7 @@ class WorkableConnector final : public ListingConnector {
     if (!key) return key.error();
     auto req = workable::request(ctx, "DELETE", "/subscriptions/" + common::encode_path_segment(remote_id));
     if (!req) return req.error();
-    http::ClientResponse resp = ctx.client->send_sync(std::move(*req));
+    http::ClientResponse resp = ctx.send(std::move(*req));
     // 404: already gone (removed by hand, or an earlier attempt succeeded): the goal is reached.
     if ((resp.status >= 200 && resp.status <= 299) || resp.status == 404) return {};
     return api_error("deleting the subscription", "", resp, *key);
