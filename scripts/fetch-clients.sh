@@ -5,14 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/../tests/e2e"
 
-N8N_VERSION=2.41.2  # n8n-nodes-base: the Workable Trigger node
+N8N_VERSION=2.41.2  # n8n-nodes-base: the Workable Trigger node, the BambooHR node's employee operations
 dest="clients/n8n-nodes-base-${N8N_VERSION}"
-if [ ! -f "${dest}/dist/nodes/Workable/WorkableTrigger.node.js" ]; then
+files=(package/package.json package/LICENSE.md
+  package/dist/nodes/Workable/GenericFunctions.js package/dist/nodes/Workable/WorkableTrigger.node.js
+  package/dist/nodes/BambooHr/v1/transport/index.js
+  package/dist/nodes/BambooHr/v1/actions/employee/get/execute.js
+  package/dist/nodes/BambooHr/v1/actions/employee/getAll/execute.js)
+missing=0
+for f in "${files[@]}"; do [ -f "${dest}/${f#package/}" ] || missing=1; done
+if [ "${missing}" = 1 ]; then
   work="$(mktemp -d)"
   trap 'rm -rf "${work}"' EXIT
   (cd "${work}" && npm pack --silent --loglevel=error "n8n-nodes-base@${N8N_VERSION}" >/dev/null)
   mkdir -p "${dest}"
-  tar -xzf "${work}/n8n-nodes-base-${N8N_VERSION}.tgz" -C "${dest}" --strip-components=1 \
-    package/package.json package/LICENSE.md package/dist/nodes/Workable/GenericFunctions.js \
-    package/dist/nodes/Workable/WorkableTrigger.node.js
+  tar -xzf "${work}/n8n-nodes-base-${N8N_VERSION}.tgz" -C "${dest}" --strip-components=1 "${files[@]}"
 fi

@@ -242,7 +242,8 @@ TEST_F(DispatcherTest, TheSsrfGuardRefusesEveryFormOfLoopbackAtConnectTime) {
   start();
   for (std::size_t i = 0; i < forms.size(); ++i) {
     SCOPED_TRACE(forms[i].host);
-    const auto& [event, endpoint_id] = events[i];
+    const std::string& event = events[i].first;
+    const std::string& endpoint_id = events[i].second;
     // Each form on its own: without the guard the delivery would succeed instead.
     const auto failed = store::parse_state<store::DeliveryStatus>("failed").value();
     const auto succeeded = store::parse_state<store::DeliveryStatus>("succeeded").value();

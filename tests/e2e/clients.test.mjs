@@ -2,13 +2,15 @@
 // not share our reading of the vendors: a request they send that a simulator refuses, or an answer they
 // cannot read, is a simulator bug (the real tools serve these clients in production).
 //
-// n8n's Workable Trigger (npm n8n-nodes-base@2.41.2, dist/nodes/Workable/WorkableTrigger.node.js and
-// GenericFunctions.js, brought by scripts/fetch-clients.sh): its webhook lifecycle (checkExists, create,
-// delete) through Workable's subscriptions API, and a delivery it receives. n8n's runtime is not installed
-// (n8n-workflow pulls in an editor and an error tracker): the test gives the node the few pieces of it the two
-// files use (NodeConnectionTypes, NodeApiError) and the execution context n8n would give it; the request
-// helper is n8n's `request` contract (uri, method, qs, body, json) carried out with fetch, the vendor's host
-// sent to the simulator instead.
+// From npm n8n-nodes-base@2.41.2, brought by scripts/fetch-clients.sh (only the files loaded here):
+// - the Workable Trigger (dist/nodes/Workable/WorkableTrigger.node.js, GenericFunctions.js): its webhook
+//   lifecycle (checkExists, create, delete) through Workable's subscriptions API, and a delivery it receives;
+// - the BambooHR node's employee operations (dist/nodes/BambooHr/v1/actions/employee/{get,getAll}/execute.js,
+//   v1/transport/index.js): the legacy gateway, the employee directory and one employee with every field.
+// n8n's runtime is not installed (n8n-workflow pulls in an editor and an error tracker): the test gives the
+// files the few pieces of it they use (NodeConnectionTypes, NodeApiError) and the execution context n8n would
+// give them; the request helper is n8n's `request` contract carried out with fetch, the vendor's host sent to
+// the simulator instead.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import Module, { createRequire } from 'node:module';
@@ -21,6 +23,8 @@ after(stopAll);
 
 const N8N = join(REPO, 'tests/e2e/clients/n8n-nodes-base-2.41.2');
 const WORKABLE_TRIGGER = join(N8N, 'dist/nodes/Workable/WorkableTrigger.node.js');
+const BAMBOOHR_GET = join(N8N, 'dist/nodes/BambooHr/v1/actions/employee/get/execute.js');
+const BAMBOOHR_GET_ALL = join(N8N, 'dist/nodes/BambooHr/v1/actions/employee/getAll/execute.js');
 
 // The two modules the n8n files require besides their own: change-case (ESM, loaded here) and n8n-workflow.
 async function loadN8nNode(file) {
@@ -43,6 +47,35 @@ async function loadN8nNode(file) {
   } finally {
     Module._load = load;
   }
+}
+
+// n8n's `request` helper (request-promise semantics: uri or url, method, qs, body, json, auth), carried out with
+// fetch, the vendor's origin replaced by the simulator's. Non-2xx answers throw, as n8n's helper does.
+async function n8nRequest(options, vendorOrigin, simUrl, log) {
+  const target = options.uri ?? options.url;
+  assert.ok(target.startsWith(vendorOrigin), target);
+  const url = new URL(simUrl + target.slice(vendorOrigin.length));
+  for (const [key, value] of Object.entries(options.qs ?? {})) url.searchParams.set(key, value);
+  const headers = { ...options.headers };
+  if (options.auth) {
+    const { username, password } = options.auth;
+    headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  }
+  if (options.json) headers.Accept = 'application/json';
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(url, {
+    method: options.method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  log.push({ method: options.method, path: url.pathname, body: options.body, status: res.status });
+  if (!res.ok) {
+    const error = new Error(`${res.status} ${text}`);
+    error.statusCode = res.status;
+    throw error;
+  }
+  return options.json && text ? JSON.parse(text) : text;
 }
 
 // A local HTTP server standing in for n8n's webhook URL: what Workable delivers to it.
@@ -84,27 +117,8 @@ describe('n8n Workable Trigger against the Workable simulator', { skip: !existsS
     getBodyData: () => parameters.body,
     helpers: {
       returnJsonArray: (data) => [data].flat().map((json) => ({ json })),
-      async request(options) {
-        const vendor = `https://${CREDENTIALS.workable.subdomain}.workable.com`;
-        assert.ok(options.uri.startsWith(vendor), options.uri);
-        const url = new URL(sim.url + options.uri.slice(vendor.length));
-        for (const [key, value] of Object.entries(options.qs ?? {})) url.searchParams.set(key, value);
-        const headers = { ...options.headers };
-        if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-        const res = await fetch(url, {
-          method: options.method,
-          headers,
-          body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        });
-        const text = await res.text();
-        requests.push({ method: options.method, path: url.pathname, body: options.body, status: res.status });
-        if (!res.ok) {
-          const error = new Error(`${res.status} ${text}`);
-          error.statusCode = res.status;
-          throw error;
-        }
-        return options.json && text ? JSON.parse(text) : text;
-      },
+      request: (options) =>
+        n8nRequest(options, `https://${CREDENTIALS.workable.subdomain}.workable.com`, sim.url, requests),
     },
   });
 
@@ -146,5 +160,63 @@ describe('n8n Workable Trigger against the Workable simulator', { skip: !existsS
     assert.equal(deleted.method, 'DELETE');
     assert.ok(deleted.status >= 200 && deleted.status < 300, JSON.stringify(deleted));
     assert.equal(await methods.checkExists.call(context(params)), false);
+  });
+});
+
+// n8n's BambooHR node (n8n-nodes-base@2.41.2, dist/nodes/BambooHr/v1: transport/index.js and the employee
+// get / getAll operations): it calls the legacy gateway https://api.bamboohr.com/api/gateway.php/{subdomain}/v1/
+// with HTTP Basic (the API key, "x"), lists employees through employees/directory and reads one employee
+// with every directory field.
+describe('n8n BambooHR node against the BambooHR simulator', { skip: !existsSync(BAMBOOHR_GET) && 'run scripts/fetch-clients.sh' }, () => {
+  let sim;
+  let get;
+  let getAll;
+  const requests = [];
+  const context = (parameters) => ({
+    getCredentials: async (name) => {
+      assert.equal(name, 'bambooHrApi');
+      return { apiKey: CREDENTIALS.bamboohr.api_key, subdomain: CREDENTIALS.bamboohr.company_domain };
+    },
+    getNodeParameter: (name, _index, fallback) => (name in parameters ? parameters[name] : fallback),
+    getNode: () => ({ name: 'BambooHR' }),
+    helpers: {
+      returnJsonArray: (data) => [data].flat().map((json) => ({ json })),
+      request: (options) => n8nRequest(options, 'https://api.bamboohr.com', sim.url, requests),
+    },
+  });
+
+  before(async () => {
+    sim = await startSim('bamboohr');
+    ({ get } = await loadN8nNode(BAMBOOHR_GET));
+    ({ getAll } = await loadN8nNode(BAMBOOHR_GET_ALL));
+  });
+
+  test('lists employees through the directory and reads one with every directory field', async () => {
+    const ids = [];
+    for (const [first, title] of [['Grace', 'Rear Admiral'], ['Ada', 'Analyst']]) {
+      const created = await sim.ctl('POST', '/_sim/hris_employees', {
+        first_name: first,
+        last_name: 'Hopper',
+        work_email: `${first.toLowerCase()}@acme.test`,
+        job_title: title,
+      });
+      assert.equal(created.status, 200, created.text);
+      ids.push(String(created.body.remote_id));
+    }
+    const all = await getAll.call(context({ returnAll: true }), 0);
+    const listed = all.map((item) => item.json);
+    assert.deepEqual(listed.map((e) => String(e.id)).sort(), [...ids].sort());
+    assert.equal(listed.find((e) => String(e.id) === ids[0]).firstName, 'Grace');
+
+    const one = await get.call(context({ employeeId: ids[1] }), 0);
+    assert.equal(one.length, 1);
+    assert.equal(String(one[0].json.id), ids[1]);
+    assert.equal(one[0].json.firstName, 'Ada');
+    assert.equal(one[0].json.jobTitle, 'Analyst');
+    assert.equal(one[0].json.workEmail, 'ada@acme.test');
+    for (const r of requests) {
+      assert.ok(r.path.startsWith(`/api/gateway.php/${CREDENTIALS.bamboohr.company_domain}/v1/employees`), r.path);
+      assert.equal(r.status, 200, JSON.stringify(r));
+    }
   });
 });

@@ -23,6 +23,20 @@ constexpr std::string_view kListOptionalFields[] = {
     "mobilePhone", "homePhone",    "skypeUsername", "linkedinUrl",  "facebookUrl",    "instagramUrl",
     "twitterUrl",  "pinterestUrl", "hireDate",      "divisionName", "departmentName", "locationName"};
 
+// The directory's fieldset (docs/JsonDirectoryEmployee.md names these among its common keys), each an
+// employee key of this simulator.
+struct DirectoryField {
+  std::string_view id;
+  std::string_view type;
+  std::string_view name;
+};
+constexpr DirectoryField kDirectoryFields[] = {
+    {"displayName", "text", "Display name"}, {"firstName", "text", "First name"},
+    {"lastName", "text", "Last name"},       {"preferredName", "text", "Preferred name"},
+    {"jobTitle", "list", "Job title"},       {"workEmail", "email", "Work email"},
+    {"department", "list", "Department"},    {"location", "list", "Location"},
+    {"division", "list", "Division"}};
+
 // One entry of the list, as the vendor's example shows it: keyed `employeeId`, the title as `jobTitleName`.
 bj::object list_entry(const bj::object& employee, const std::vector<std::string>& fields) {
   auto get = [&](std::string_view key) -> bj::value {
@@ -72,23 +86,48 @@ bj::object project(const bj::object& employee, const std::vector<std::string>& f
 }  // namespace
 
 void BambooHrSimulator::add_record_routes() {
-  router().add_sync("GET", "/api/v1/employees",
-                    [this](const http::Request& req, const http::Params&) { return list_employees(req); });
-  router().add_sync(
-      "GET", "/api/v1/employees/changed",
-      [this](const http::Request& req, const http::Params&) { return list_changed_employees(req); });
-  router().add_sync("GET", "/api/v1/employees/{id}", [this](const http::Request& req, const http::Params& p) {
-    if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
-    std::vector<std::string> fields;
-    if (auto f = req.query_param("fields")) fields = split_fields(*f);
-    MutexLock lock(mu_);
-    const auto* e = employees_.find(p.at("id"));
-    if (e == nullptr) return bamboohr_error(404, "Employee not found");
-    return json_reply(200, project(e->data, fields));
-  });
-  router().add_sync(
-      "GET", "/api/v1/time_off/requests",
-      [this](const http::Request& req, const http::Params&) { return list_time_off_requests(req); });
+  for (const std::string base : {"/api/v1", "/api/gateway.php/{company}/v1"}) {
+    router().add_sync("GET", base + "/employees",
+                      [this](const http::Request& req, const http::Params&) { return list_employees(req); });
+    router().add_sync(
+        "GET", base + "/employees/changed",
+        [this](const http::Request& req, const http::Params&) { return list_changed_employees(req); });
+    router().add_sync(
+        "GET", base + "/employees/directory",
+        [this](const http::Request& req, const http::Params&) { return employee_directory(req); });
+    router().add_sync("GET", base + "/employees/{id}",
+                      [this](const http::Request& req, const http::Params& p) {
+                        if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
+                        std::vector<std::string> fields;
+                        if (auto f = req.query_param("fields")) fields = split_fields(*f);
+                        MutexLock lock(mu_);
+                        const auto* e = employees_.find(p.at("id"));
+                        if (e == nullptr) return bamboohr_error(404, "Employee not found");
+                        return json_reply(200, project(e->data, fields));
+                      });
+    router().add_sync(
+        "GET", base + "/time_off/requests",
+        [this](const http::Request& req, const http::Params&) { return list_time_off_requests(req); });
+  }
+}
+
+http::Response BambooHrSimulator::employee_directory(const http::Request& req) {
+  if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
+  const bool only_current = req.query_param("onlyCurrent").value_or("true") != "false";
+  bj::array fields;
+  for (const auto& [id, type, name] : kDirectoryFields)
+    fields.push_back(bj::object{{"id", id}, {"type", type}, {"name", name}});
+  bj::array employees;
+  MutexLock lock(mu_);
+  for (const auto* r : employees_.all()) {
+    if (only_current && r->data.at("status") != bj::value("Active")) continue;
+    bj::object e{{"id", r->data.at("id")}};
+    for (const auto& field : kDirectoryFields)
+      if (const auto* v = r->data.if_contains(field.id)) e[field.id] = *v;
+    employees.push_back(std::move(e));
+  }
+  if (employees.empty()) return bamboohr_error(404, "The directory is empty");
+  return json_reply(200, bj::object{{"fields", std::move(fields)}, {"employees", std::move(employees)}});
 }
 
 http::Response BambooHrSimulator::list_employees(const http::Request& req) {

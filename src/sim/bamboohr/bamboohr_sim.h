@@ -41,7 +41,11 @@
 // (required) → {"latest", "employees": {"<id>": {"id", "action": Inserted|Updated|Deleted, "lastChanged"}}}
 // for every employee created, changed or deleted at or after `since`, unpaginated. GET
 // /api/v1/time_off/requests?start=YYYY-MM-DD&end=YYYY-MM-DD (both required; employeeId, status, type
-// optional) → a bare array of requests overlapping [start, end], unpaginated.
+// optional) → a bare array of requests overlapping [start, end], unpaginated. GET /api/v1/employees/directory
+// (bhr-api-python docs/EmployeesApi.md get_employees_directory, docs/JsonDirectoryEmployee.md) → {"fields":
+// [{id, type, name}], "employees": [{<field id>: value}]}, current (Active) employees only unless
+// onlyCurrent=false; 404 when empty. Every record read is served under the legacy gateway
+// /api/gateway.php/{companyDomain}/v1 as well, which clients such as n8n's BambooHR node call.
 //
 // Control API keys: hris_employees first_name, last_name, preferred_name, work_email, personal_email,
 // job_title, department, division, location, start_date, termination_date, employee_number, status
@@ -130,6 +134,7 @@ class BambooHrSimulator final : public SimulatorBase {
   http::Response list_employees(const http::Request& req);
   http::Response list_changed_employees(const http::Request& req);
   http::Response list_time_off_requests(const http::Request& req);
+  http::Response employee_directory(const http::Request& req);
 
   mutable Mutex mu_;
   std::int64_t next_employee_id_ GUARDED_BY(mu_) = 40001;

@@ -243,6 +243,35 @@ TEST_F(BambooHrSimTest, ListsEmployeesWithCursorsAndGetsWithFields) {
   EXPECT_EQ(api("GET", "/api/v1/employees/999").status, 404);
 }
 
+// The employee directory (bhr-api-python docs/EmployeesApi.md get_employees_directory): a fieldset and the
+// current employees keyed by its field ids, 404 when empty; record reads answer under the legacy gateway too.
+TEST_F(BambooHrSimTest, TheDirectoryListsCurrentEmployeesByItsFieldsetAlsoThroughTheGateway) {
+  EXPECT_EQ(api("GET", "/api/v1/employees/directory").status, 404);
+  const std::string ada = create("hris_employees", {{"first_name", "Ada"}, {"job_title", "Analyst"}});
+  const std::string left = create("hris_employees", {{"first_name", "Bo"}, {"status", "INACTIVE"}});
+  EXPECT_EQ(api("GET", "/api/gateway.php/acme/v1/employees/directory", nullptr, "").status, 401);
+  Reply directory = api("GET", "/api/gateway.php/acme/v1/employees/directory");
+  ASSERT_EQ(directory.status, 200) << directory.body;
+  const bj::value doc = directory.json();
+  std::set<std::string> field_ids;
+  for (const auto& f : doc.at("fields").as_array()) {
+    EXPECT_EQ(f.as_object().size(), 3u) << bj::serialize(f);  // id, type, name
+    field_ids.insert(std::string(f.at("id").as_string()));
+  }
+  const auto& employees = doc.at("employees").as_array();
+  ASSERT_EQ(employees.size(), 1u);
+  EXPECT_EQ(employees[0].at("id").as_string(), ada);
+  EXPECT_EQ(employees[0].at("jobTitle").as_string(), "Analyst");
+  for (const auto& kv : employees[0].as_object())
+    EXPECT_TRUE(kv.key() == "id" || field_ids.count(std::string(kv.key()))) << kv.key();
+  EXPECT_EQ(
+      api("GET", "/api/v1/employees/directory?onlyCurrent=false").json().at("employees").as_array().size(),
+      2u);
+  Reply one = api("GET", "/api/gateway.php/acme/v1/employees/" + left + "?fields=firstName");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.json().at("firstName").as_string(), "Bo");
+}
+
 // The list answers like the vendor's own example (connectors/bamboohr/testdata/contract/list_employees.json):
 // the same envelope and entry keys, and `fields` cannot add what list-employees does not offer.
 TEST_F(BambooHrSimTest, TheEmployeeListHasTheShapeOfTheVendorsExample) {
