@@ -94,6 +94,18 @@ Result<ListQuery> decode_cursor(std::string_view cursor) {
   return q;
 }
 
+// A stored record as Harvest answers it. The simulator keeps keys of Greenhouse's web hook payloads (a
+// profile `url`, a candidate's `external_id`) and a link of its own (a job's `job_post_id`) beside each
+// record; Harvest's answers have none of them (the vendor's examples in
+// connectors/greenhouse/testdata/contract/, held in
+// GreenhouseSimTest.HarvestAnswersHaveTheKeysOfGreenhousesExamples).
+bj::object harvest_view(std::string_view resource, bj::object data) {
+  if (resource == "candidates") data.erase("external_id");
+  if (resource == "candidates" || resource == "applications") data.erase("url");
+  if (resource == "jobs") data.erase("job_post_id");
+  return data;
+}
+
 Status parse_id_list(std::string_view rest, std::string_view name, std::vector<std::int64_t>& out) {
   while (!rest.empty()) {
     auto comma = rest.find(',');
@@ -220,7 +232,7 @@ void GreenhouseSimulator::add_harvest_routes() {
         q->after, q->per_page, [&](const StoredRecord& r) { return keep(*q, r); }, &more);
     bj::array out;
     for (const auto* r : page)
-      out.push_back(r->data);
+      out.push_back(harvest_view(resource, r->data));
     http::Response response = json_reply(200, out);
     if (more && !page.empty()) {
       ListQuery next = *q;

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+
 #include "core/crypto.h"
 #include "sim/common/test_support.h"
 #include "sim/greenhouse/greenhouse_format.h"
@@ -370,6 +375,49 @@ TEST(GreenhouseRetrySchedule, SevenAttemptsOnTheDocumentedDelays) {
   http::ClientResponse r;
   r.status = 404;
   EXPECT_TRUE(s->should_retry(r));
+}
+
+// Harvest's answers hold against Greenhouse's own published examples
+// (connectors/greenhouse/testdata/contract/: the v1/v2 examples of grnhse/greenhouse-api-docs, the only ones
+// published; v3 examples could not be read). The simulator may answer no key those examples lack, except the
+// v3 keys listed here, which stay unconfirmed.
+TEST_F(GreenhouseSimTest, HarvestAnswersHaveTheKeysOfGreenhousesExamples) {
+  Reply job = post("/_sim/ats_jobs", bj::object{{"name", "Archaeologist"}});
+  ASSERT_EQ(job.status, 200) << job.body;
+  const std::string job_id(job.json().at("remote_id").as_string());
+  ASSERT_EQ(post("/_sim/ats_jobs/" + job_id + "/publish", bj::object{}).status, 200);
+  ASSERT_EQ(post("/_sim/ats_candidates", bj::object{{"first_name", "Ada"},
+                                                    {"last_name", "Lovelace"},
+                                                    {"email", "ada@acme.test"},
+                                                    {"job_id", job_id}})
+                .status,
+            200);
+  Reply token =
+      call(client_, "POST", sim_->auth_base_url() + "/token", "grant_type=client_credentials&sub=42",
+           {{"Content-Type", "application/x-www-form-urlencoded"},
+            {"Authorization", "Basic " + crypto::base64_encode("client:secret")}});
+  ASSERT_EQ(token.status, 200) << token.body;
+  HeaderList auth{{"Authorization", "Bearer " + std::string(token.json().at("access_token").as_string())}};
+
+  auto example = [](std::string_view file) {
+    std::ifstream in(std::string(TRIBUTARY_SOURCE_DIR) + "/src/connectors/greenhouse/testdata/contract/" +
+                     std::string(file));
+    return bj::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+  };
+  const std::map<std::string, std::pair<std::string, std::set<std::string>>> cases = {
+      {"/v3/candidates", {"harvest_candidates_list.json", {}}},
+      {"/v3/applications", {"harvest_applications_list.json", {}}},
+      {"/v3/jobs", {"harvest_jobs_list.json", {}}},
+      {"/v3/job_posts", {"harvest_job_posts_list.json", {}}},
+  };
+  for (const auto& [path, expected] : cases) {
+    SCOPED_TRACE(path);
+    Reply r = get(path, auth);
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_FALSE(r.json().as_array().empty()) << r.body;
+    EXPECT_EQ(testing::keys_not_in(r.json(), example(expected.first)), expected.second)
+        << "keys Greenhouse's example does not have";
+  }
 }
 
 }  // namespace
