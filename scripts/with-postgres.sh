@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs a command beside a throwaway PostgreSQL cluster: initdb in a temp dir, listening on 127.0.0.1 on a free
-# port (and on a unix socket inside the temp dir only), with one database `tributary_test`. The command sees
-# TRIBUTARY_TEST_POSTGRES_URL=postgres://<user>@127.0.0.1:<port>/tributary_test; the cluster is stopped and its
-# directory removed when the command ends, however it ends.
+# port (and on a unix socket inside the temp dir only), with one database `tributary_test`. TCP connections
+# need the cluster's password (scram-sha-256, a random one per run): another local user cannot reach the test
+# database through the port. The command sees
+# TRIBUTARY_TEST_POSTGRES_URL=postgres://<user>:<password>@127.0.0.1:<port>/tributary_test; the cluster is
+# stopped and its directory removed when the command ends, however it ends.
 #   scripts/with-postgres.sh ctest --preset default
 # initdb refuses to run as root: as root the server runs as the `postgres` system user (Debian's postgresql
 # package creates it) and owns the temp dir.
@@ -55,9 +57,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 chmod 700 "$tmp"
-[ "${#as_pg[@]}" -eq 0 ] || chown postgres: "$tmp"
+password="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+printf '%s\n' "$password" >"$tmp/pwfile"
+chmod 600 "$tmp/pwfile"
+[ "${#as_pg[@]}" -eq 0 ] || chown -R postgres: "$tmp"
 
-"${as_pg[@]}" "$pg_bin/initdb" -D "$data" -A trust -U "$pg_user" -E UTF8 --locale=C.UTF-8 >"$tmp/initdb.log" 2>&1 || {
+# The unix socket (inside the 0700 temp dir) trusts its owner; TCP asks for the password.
+"${as_pg[@]}" "$pg_bin/initdb" -D "$data" --auth-local=trust --auth-host=scram-sha-256 --pwfile="$tmp/pwfile" \
+  -U "$pg_user" -E UTF8 --locale=C.UTF-8 >"$tmp/initdb.log" 2>&1 || {
   cat "$tmp/initdb.log" >&2
   exit 1
 }
@@ -82,7 +89,12 @@ fi
 "${as_pg[@]}" "$pg_bin/psql" -h "$tmp" -p "$port" -U "$pg_user" -d postgres -v ON_ERROR_STOP=1 -q \
   -c "CREATE DATABASE tributary_test" >/dev/null
 
-export TRIBUTARY_TEST_POSTGRES_URL="postgres://$pg_user@127.0.0.1:$port/tributary_test"
+# The port must refuse a connection without the password.
+if PGPASSWORD= psql -X -w -q -h 127.0.0.1 -p "$port" -U "$pg_user" -d tributary_test -c 'SELECT 1' >/dev/null 2>&1; then
+  echo "with-postgres: the cluster accepted a TCP connection without its password" >&2
+  exit 1
+fi
+export TRIBUTARY_TEST_POSTGRES_URL="postgres://$pg_user:$password@127.0.0.1:$port/tributary_test"
 echo "with-postgres: PostgreSQL on 127.0.0.1:$port ($tmp)" >&2
 set +e
 "$@"
