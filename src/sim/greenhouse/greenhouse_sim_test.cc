@@ -47,6 +47,17 @@ class GreenhouseSimTest : public SimFixture<> {
                 std::move(headers));
   }
 
+  // A Harvest access token from the authorization host, as the Authorization header of a Harvest request.
+  HeaderList harvest_auth() {
+    Reply token =
+        call(client_, "POST", sim_->auth_base_url() + "/token", "grant_type=client_credentials&sub=42",
+             {{"Content-Type", "application/x-www-form-urlencoded"},
+              {"Authorization", "Basic " + crypto::base64_encode("client:secret")}});
+    EXPECT_EQ(token.status, 200) << token.body;
+    if (token.status != 200) return {};
+    return {{"Authorization", "Bearer " + std::string(token.json().at("access_token").as_string())}};
+  }
+
   // Registers a hook on the receiver's `path` for `events`; returns the control API's answer.
   bj::value register_hook(std::string path, bj::array events) {
     Reply r = post(
@@ -334,12 +345,8 @@ TEST_F(GreenhouseSimTest, JobPostsAreFilteredByTheirJobsAcrossPages) {
     jobs.emplace_back(job.json().at("remote_id").as_string());
   }
   ASSERT_EQ(post("/_sim/ats_jobs/" + jobs[2] + "/publish", bj::object{}).status, 200);
-  Reply token =
-      call(client_, "POST", sim_->auth_base_url() + "/token", "grant_type=client_credentials&sub=42",
-           {{"Content-Type", "application/x-www-form-urlencoded"},
-            {"Authorization", "Basic " + crypto::base64_encode("client:secret")}});
-  ASSERT_EQ(token.status, 200) << token.body;
-  HeaderList auth{{"Authorization", "Bearer " + std::string(token.json().at("access_token").as_string())}};
+  const HeaderList auth = harvest_auth();
+  ASSERT_FALSE(auth.empty());
 
   Reply first = get("/v3/job_posts?per_page=1&job_ids=" + jobs[0] + "," + jobs[2], auth);
   ASSERT_EQ(first.status, 200) << first.body;
@@ -392,12 +399,8 @@ TEST_F(GreenhouseSimTest, HarvestAnswersHaveTheKeysOfGreenhousesExamples) {
                                                     {"job_id", job_id}})
                 .status,
             200);
-  Reply token =
-      call(client_, "POST", sim_->auth_base_url() + "/token", "grant_type=client_credentials&sub=42",
-           {{"Content-Type", "application/x-www-form-urlencoded"},
-            {"Authorization", "Basic " + crypto::base64_encode("client:secret")}});
-  ASSERT_EQ(token.status, 200) << token.body;
-  HeaderList auth{{"Authorization", "Bearer " + std::string(token.json().at("access_token").as_string())}};
+  const HeaderList auth = harvest_auth();
+  ASSERT_FALSE(auth.empty());
 
   auto example = [](std::string_view file) {
     std::ifstream in(std::string(TRIBUTARY_SOURCE_DIR) + "/src/connectors/greenhouse/testdata/contract/" +
