@@ -7,49 +7,38 @@
 
 #include <boost/json.hpp>
 
-#include "app/node.h"
+#include "app/node_test_support.h"
 #include "sim/simulator.h"
-#include "testing/test_support.h"
 
 namespace tributary::app {
 namespace {
 
 namespace bj = boost::json;
-using namespace pipeline_testing;
+using pipeline_testing::Reply;
+using pipeline_testing::wait_until;
 
 // Long enough not to occur in an error message (messages are redacted of the credentials).
 constexpr const char* kCredentials =
     R"("credentials":{"client_id":"vendor-guard-client","client_secret":"vendor-guard-secret","user_id":"7"})";
 
-class VendorGuardTest : public ::testing::Test {
+class VendorGuardTest : public node_testing::NodeTest {
  protected:
   void SetUp() override {
-    config_.listen = "127.0.0.1:0";
-    config_.database = (dir_.path() / "tributary.db").string();
-    config_.api_key = "trib_test_" + crypto::random_token(24);
-    config_.master_key = crypto::base64_encode(crypto::random_bytes(32));
-    config_.shutdown_grace_ms = 300;
-    client_ = loopback_client();
+    ASSERT_NO_FATAL_FAILURE(NodeTest::SetUp());
     sim_ = sim::make_simulator("greenhouse", sim::SimOptions{});
     ASSERT_TRUE(sim_->start().ok());
   }
   void TearDown() override {
-    if (node_) node_->stop();
-    node_.reset();
+    NodeTest::TearDown();
     if (sim_) sim_->stop();
   }
 
+  // The node with this allow list (none: the guard refuses loopback).
   void start_node(std::vector<std::string> allow_networks) {
     config_.delivery.allow_networks = std::move(allow_networks);
-    node_ = std::make_unique<Node>(config_);
-    auto started = node_->start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
+    NodeTest::start_node();
   }
 
-  Reply api(const std::string& method, const std::string& path, const std::string& body = {}) {
-    return call(*client_, method, node_->base_url() + path, body,
-                {{"Authorization", "Bearer " + config_.api_key}});
-  }
   Reply create(const std::string& base_url, const std::string& auth_url) {
     return api("POST", "/v1/integrations",
                std::string(R"({"tool":"greenhouse",)") + kCredentials + R"(,"remote_base_url":")" + base_url +
@@ -84,11 +73,7 @@ class VendorGuardTest : public ::testing::Test {
     return "https://" + url.substr(std::string("http://").size());
   }
 
-  TempDir dir_;
-  Config config_;
-  std::unique_ptr<http::CurlClient> client_;
   std::unique_ptr<sim::Simulator> sim_;
-  std::unique_ptr<Node> node_;
 };
 
 TEST_F(VendorGuardTest, CallsToAToolOnLoopbackAreRefusedAtConnectTimeAndTheSyncSaysWhy) {
