@@ -80,7 +80,10 @@ struct Verification {
 struct ParsedEvent {
   std::string vendor_event;  // "new_candidate_application", "person.created", "ping"
   std::string delivery_id;   // the vendor's id for this delivery or event, for de-duplication ("" = none)
-  bool is_ping = false;      // answered 2xx, logged, never forwarded
+  // Whether the signature covers delivery_id. An id from an unsigned header can be changed by anyone who
+  // replays a signed body, so the ingress also de-duplicates such requests by their body (kBodyDedupeWindow).
+  bool delivery_id_signed = true;
+  bool is_ping = false;              // answered 2xx, logged, never forwarded
   std::vector<UnifiedEvent> events;  // empty when the vendor event maps to nothing we relay
 };
 

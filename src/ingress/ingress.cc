@@ -359,13 +359,17 @@ void Ingress::record_event(store::InboxRow row, const connectors::ParsedEvent& p
   // it).
   row.dedupe_key = parsed.delivery_id.empty() ? "sha256:" + crypto::hex_encode(crypto::sha256(row.body))
                                               : "id:" + parsed.delivery_id;
+  // An id from an unsigned header proves nothing: the same signed body under a new id is a redelivery too.
+  std::optional<Millis> same_body_since;
+  if (!parsed.delivery_id.empty() && !parsed.delivery_id_signed)
+    same_body_since = row.received_at - kBodyDedupeWindowMs;
   row.unified_events = events_json(parsed.events);
   row.outcome = store::InboxOutcome::kReceived;
   row.http_status = accepted_status;
   auto duplicate = std::make_shared<bool>(false);
   writer_.submit(
-      [row = std::move(row), activate, duplicate](store::Connection& c) -> Status {
-        auto dup = store::inbox::insert_received(c, row);
+      [row = std::move(row), activate, duplicate, same_body_since](store::Connection& c) -> Status {
+        auto dup = store::inbox::insert_received(c, row, same_body_since);
         if (!dup) return dup.error();
         *duplicate = *dup;
         // Wakes a processor when the batch commits: this node's through the writer, others' through NOTIFY.

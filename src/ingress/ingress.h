@@ -26,6 +26,9 @@
 namespace tributary::ingress {
 
 inline constexpr std::string_view kPathPrefix = "/ingress/";
+// How long a body whose delivery id is unsigned (Greenhouse) counts as already received: longer than the
+// tool's retry schedule (Greenhouse retries for about 15 hours).
+inline constexpr std::int64_t kBodyDedupeWindowMs = 24LL * 3600 * 1000;
 
 struct IngressStats {
   std::uint64_t accepted = 0;

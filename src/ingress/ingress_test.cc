@@ -102,6 +102,42 @@ TEST_F(IngressTest, AVerifiedEventIsInTheInboxWhenAnsweredAndWakesTheProcessorsO
   EXPECT_EQ(woken.load(), 1);
 }
 
+// Greenhouse-Event-ID is not signed: a captured body replayed under a new id, or the tool retrying with one,
+// is still the same delivery. Within the window the body decides; an identical body from before it is news.
+TEST_F(IngressTest, AnUnsignedDeliveryIdDoesNotMakeTheSameBodyNew) {
+  const std::string body = candidate_applied(88);
+  ASSERT_EQ(post_signed(body, "gh-20").status, 200);
+  auto replayed = post_signed(body, "gh-21");
+  ASSERT_EQ(replayed.status, 200) << replayed.body;
+  EXPECT_NE(replayed.body.find("duplicate"), std::string::npos) << replayed.body;
+  EXPECT_EQ(inbox_rows("received"), 1);
+  EXPECT_EQ(inbox_rows("duplicate"), 1);
+
+  auto other = post_signed(candidate_applied(89), "gh-22");
+  EXPECT_EQ(other.body.find("duplicate"), std::string::npos) << other.body;
+  EXPECT_EQ(inbox_rows("received"), 2);
+
+  // The same body received once before the window opened: this one is a new delivery.
+  const std::string old_body = candidate_applied(90);
+  store::InboxRow old;
+  old.id = new_id("in");
+  old.received_at = now_ms() - kBodyDedupeWindowMs - 60'000;
+  old.integration_id = integration_;
+  old.subscription_id = sub_.id;
+  old.tool = "greenhouse";
+  old.method = "POST";
+  old.path = "/ingress/greenhouse/sub";
+  old.headers = "[]";
+  old.body = old_body;
+  old.body_size = static_cast<std::int64_t>(old_body.size());
+  old.http_status = 200;
+  old.outcome = store::InboxOutcome::kAccepted;
+  must(store_.writer().run([&](store::Connection& c) { return store::inbox::insert(c, old); }));
+  auto later = post_signed(old_body, "gh-23");
+  EXPECT_EQ(later.body.find("duplicate"), std::string::npos) << later.body;
+  EXPECT_EQ(inbox_rows("received"), 3);
+}
+
 TEST_F(IngressTest, TheFirstVerifiedRequestActivatesAPendingSubscriptionOnEveryIngress) {
   sub_.status = store::SubscriptionStatus::kPending;
   update_subscription();

@@ -79,16 +79,43 @@ constexpr const char* kInsert =
 
 namespace inbox {
 
-Result<bool> insert_received(Connection& c, InboxRow row) {
-  auto changed = c.execute(std::string(kInsert) +
-                               " ON CONFLICT (integration_id, dedupe_key) WHERE dedupe_key IS NOT NULL "
-                               "DO NOTHING",
-                           insert_params(c, row));
-  if (!changed) return changed.error();
-  if (*changed == 1) return false;
+namespace {
+
+// The id of a request of the integration received since `since` whose body is `body`, if any. Candidates
+// are narrowed by size in SQL and compared byte for byte here; rejected requests and pings never count.
+Result<std::optional<std::string>> same_body(Connection& c, const InboxRow& row, Millis since) {
+  if (!row.integration_id) return std::optional<std::string>{};
+  auto rows = c.query(
+      "SELECT id, body FROM inbox WHERE integration_id = $1 AND received_at >= $2 AND body_size = $3 AND "
+      "outcome IN ('received', 'accepted', 'ignored') ORDER BY seq DESC",
+      {*row.integration_id, since, row.body_size});
+  if (!rows) return rows.error();
+  for (const auto& r : *rows) {
+    if (!r.is_null(1) && r.text(1) == row.body) return std::optional<std::string>{r.text(0)};
+  }
+  return std::optional<std::string>{};
+}
+
+}  // namespace
+
+Result<bool> insert_received(Connection& c, InboxRow row, std::optional<Millis> same_body_since) {
+  std::string why;
+  if (same_body_since) {
+    auto earlier = same_body(c, row, *same_body_since);
+    if (!earlier) return earlier.error();
+    if (*earlier) why = "the same body as " + **earlier;
+  }
+  if (why.empty()) {
+    auto changed = c.execute(std::string(kInsert) +
+                                 " ON CONFLICT (integration_id, dedupe_key) WHERE dedupe_key IS NOT NULL "
+                                 "DO NOTHING",
+                             insert_params(c, row));
+    if (!changed) return changed.error();
+    if (*changed == 1) return false;
+    why = row.dedupe_key.value_or("");
+  }
   row.outcome = InboxOutcome::kDuplicate;
-  row.reason =
-      "redelivery of an event already received (" + row.dedupe_key.value_or("") + "): not forwarded again";
+  row.reason = "redelivery of an event already received (" + why + "): not forwarded again";
   row.dedupe_key.reset();
   row.processed_at = row.received_at;
   if (auto s = insert(c, row); !s) return s.error();

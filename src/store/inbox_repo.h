@@ -53,7 +53,10 @@ struct InboxFilter {
 namespace inbox {
 // Inserts a received request. When its dedupe key was seen before for the integration, the row is stored as
 // outcome "duplicate" instead (logged, never forwarded) and true is returned.
-Result<bool> insert_received(Connection& c, InboxRow row);
+// With `same_body_since`, a row of the same integration received since then with the same body (byte for
+// byte) also makes it a duplicate.
+Result<bool> insert_received(Connection& c, InboxRow row,
+                             std::optional<Millis> same_body_since = std::nullopt);
 Status insert(Connection& c, const InboxRow& row);  // any other outcome, as given
 // Rows waiting for the processor, oldest first: outcome "received" and not claimed by a processor, or claimed
 // with a lease that ended before now.

@@ -628,6 +628,7 @@ class GreenhouseConnector final : public ListingConnector {
     ParsedEvent out;
     out.vendor_event = *action;
     out.delivery_id = delivery_id_of(request);
+    out.delivery_id_signed = false;  // Greenhouse-Event-ID is outside the signed body
     // Greenhouse pings the endpoint when a web hook is saved; a failed ping leaves the hook disabled.
     if (*action == "ping") {
       out.is_ping = true;
