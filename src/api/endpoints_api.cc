@@ -93,7 +93,7 @@ http::Response create(ApiContext& ctx, const http::Request& req) {
     row.description = std::string(d->get_string());
   }
   std::string secret = delivery::new_endpoint_secret();
-  row.secret = ctx.secrets->seal(secret);
+  row.secret = ctx.secrets->seal(secret, SecretBox::secret_of("endpoints", row.id));
   row.created_at = row.updated_at = now_ms();
   if (auto s = ctx.writer->run([&](store::Connection& c) { return store::endpoints::insert(c, row); }); !s) {
     return internal_error(s.error());
@@ -146,11 +146,11 @@ http::Response rotate(ApiContext& ctx, const std::string& id) {
   Millis now = now_ms();
   std::string secret = delivery::new_endpoint_secret();
   // Every secret retired less than the overlap ago keeps signing, however often the secret is rotated.
-  auto retired = ctx.secrets->retire(row->secret, row->previous_secret, row->previous_secret_until, now,
-                                     kRotationOverlapMs);
+  auto retired = ctx.secrets->retire("endpoints", row->id, row->secret, row->previous_secret,
+                                     row->previous_secret_until, now, kRotationOverlapMs);
   row->previous_secret = retired ? std::optional<std::string>(retired->sealed) : std::nullopt;
   row->previous_secret_until = retired ? std::optional<Millis>(retired->until) : std::nullopt;
-  row->secret = ctx.secrets->seal(secret);
+  row->secret = ctx.secrets->seal(secret, SecretBox::secret_of("endpoints", row->id));
   row->updated_at = now;
   if (auto s = ctx.writer->run([&](store::Connection& c) { return store::endpoints::update(c, *row); }); !s) {
     return internal_error(s.error());
@@ -242,7 +242,7 @@ void add_endpoint_routes(http::Router& router, ApiContext& ctx) {
       authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
         auto row = load(ctx, p.at("id"));
         if (!row) return fail_or_internal(row.error());
-        auto secret = ctx.secrets->open(row->secret);
+        auto secret = ctx.secrets->open(row->secret, SecretBox::secret_of("endpoints", row->id));
         if (!secret) {
           // Never an empty string that looks like a secret.
           spdlog::error("api: endpoint {}: its secret cannot be opened with this node's master key", row->id);

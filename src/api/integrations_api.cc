@@ -136,7 +136,7 @@ bj::object subscription_json(const ApiContext& ctx, const store::IntegrationRow&
     setup["secret_chosen_by"] = connector->we_choose_secret() ? "tributary" : "tool";
     if (connector->we_choose_secret() && sub.secret) {
       // null rather than an empty string that looks like a secret; the node logs why.
-      auto secret = ctx.secrets->open(*sub.secret);
+      auto secret = ctx.secrets->open(*sub.secret, SecretBox::secret_of("subscriptions", sub.id));
       if (!secret)
         spdlog::error("api: subscription {}: its secret cannot be opened with this node's master key",
                       sub.id);
@@ -237,7 +237,7 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   row.tool = tool;
   row.category = std::string(connectors::to_string(connector->category()));
   row.end_user = *end_user;
-  row.credentials = ctx.secrets->seal(bj::serialize(*creds));
+  row.credentials = ctx.secrets->seal(bj::serialize(*creds), SecretBox::credentials_of(row.id));
   row.remote_base_url = *base_url;
   row.remote_auth_url = *auth_url;
   row.scope = scope->to_json();
@@ -289,7 +289,7 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
     } else if (k == "credentials") {
       auto creds = validate_credentials(*connector, &v);
       if (!creds) return fail(creds.error());
-      row.credentials = ctx.secrets->seal(bj::serialize(*creds));
+      row.credentials = ctx.secrets->seal(bj::serialize(*creds), SecretBox::credentials_of(row.id));
     } else if (k == "end_user") {
       auto end_user = validate_end_user(&v);
       if (!end_user) return fail(end_user.error());
@@ -376,11 +376,12 @@ http::Response patch_subscription(ApiContext& ctx, const http::Request& req, con
   Millis now = now_ms();
   // Keep each old secret valid for a day so requests signed with it during the switch still verify, however
   // often the secret changes meanwhile.
-  auto retired =
-      ctx.secrets->retire(row.secret, row.previous_secret, row.previous_secret_until, now, kSecretOverlapMs);
+  auto retired = ctx.secrets->retire("subscriptions", row.id, row.secret, row.previous_secret,
+                                     row.previous_secret_until, now, kSecretOverlapMs);
   row.previous_secret = retired ? std::optional<std::string>(retired->sealed) : std::nullopt;
   row.previous_secret_until = retired ? std::optional<Millis>(retired->until) : std::nullopt;
-  row.secret = ctx.secrets->seal(std::string(secret_v->get_string()));
+  row.secret =
+      ctx.secrets->seal(std::string(secret_v->get_string()), SecretBox::secret_of("subscriptions", row.id));
   row.updated_at = now;
   if (row.status == store::SubscriptionStatus::kFailed && row.mode == "manual")
     row.status = store::SubscriptionStatus::kPending;

@@ -35,6 +35,16 @@ Error key_file_missing(const std::string& path, const std::string& database) {
                    "generated."};
 }
 
+SecretBox::Place place_of(const store::settings::SealedValue& v) {
+  return SecretBox::Place{v.table, v.column, v.row_id};
+}
+
+// A sealed value opened where it is, or as sealed before values were bound to their place.
+std::optional<std::string> opened(const SecretBox& box, const store::settings::SealedValue& v) {
+  if (auto plain = box.open(v.value, place_of(v))) return plain;
+  return box.open_unbound(v.value);
+}
+
 // A database that has no check value yet was set up before check values existed, or is new. The key must
 // open what is sealed in it (nothing, when new); then its check value is stored. Of nodes storing one at
 // once, the first wins and the others are held against it.
@@ -42,11 +52,11 @@ Status hold_against_database(store::Connection& conn, const SecretBox& box, std:
                              const std::string& source, const std::string& database) {
   const std::string mine = box.check_value();
   if (!stored) {
-    auto sample = store::settings::sealed_sample(conn, 3);
+    auto sample = store::settings::sealed_values(conn, 3);
     if (!sample) return sample.error();
     bool opens = sample->empty();
     for (const auto& sealed : *sample)
-      opens = opens || box.open(sealed).has_value();
+      opens = opens || opened(box, sealed).has_value();
     if (!opens) return key_mismatch(source, database, "it opens none of the secrets stored there");
     auto in_force = store::settings::put_if_absent(conn, store::settings::kMasterKeyCheck, mine, now_ms());
     if (!in_force) return in_force.error();
@@ -58,6 +68,32 @@ Status hold_against_database(store::Connection& conn, const SecretBox& box, std:
 }
 
 }  // namespace
+
+Result<int> bind_sealed_values(store::Connection& conn, const SecretBox& box) {
+  auto values = store::settings::sealed_values(conn, std::nullopt);
+  if (!values) return values.error();
+  int bound = 0;
+  int unreadable = 0;
+  for (const auto& v : *values) {
+    if (box.open(v.value, place_of(v))) continue;
+    auto plain = box.open_unbound(v.value);
+    if (!plain) {
+      ++unreadable;
+      continue;
+    }
+    auto replaced = store::settings::replace_sealed(conn, v, box.seal(*plain, place_of(v)));
+    if (!replaced) return replaced.error();
+    if (*replaced) ++bound;  // else another node bound it, or an API call replaced it, meanwhile
+  }
+  if (bound > 0) spdlog::info("master key: bound {} sealed values to where they are stored", bound);
+  if (unreadable > 0) {
+    spdlog::error(
+        "master key: {} sealed values open neither where they are stored nor as sealed before; each is "
+        "refused where it is used (a delivery fails, a webhook is refused), never used unsealed",
+        unreadable);
+  }
+  return bound;
+}
 
 std::optional<std::string> key_file_warning(const std::string& path) {
   struct stat st {};
@@ -91,7 +127,7 @@ Result<SecretBox> open_master_key(const Config& config, store::Connection& conn,
   }
   // No key file: a new key only for a database that holds nothing sealed under an old one.
   if (*stored) return key_file_missing(path, database);
-  auto sample = store::settings::sealed_sample(conn, 1);
+  auto sample = store::settings::sealed_values(conn, 1);
   if (!sample) return sample.error();
   if (!sample->empty()) return key_file_missing(path, database);
   auto box = SecretBox::create_key_file(path);

@@ -18,6 +18,12 @@ namespace tributary::app {
 // `database` names the database in messages (Database::describe(), never a password).
 Result<SecretBox> open_master_key(const Config& config, store::Connection& conn, const std::string& database);
 
+// Binds every value sealed before values were bound to their place (core/secret_box.h) to where it is
+// stored, each with a compare-and-set, so nodes starting at once and API calls meanwhile are safe. Returns
+// how many it bound; after the first start of this version there are none. Values it cannot open are left
+// as they are, and counted in the log.
+Result<int> bind_sealed_values(store::Connection& conn, const SecretBox& box);
+
 // A warning when the key file can be read or written by users other than its owner (mode beyond 0600).
 std::optional<std::string> key_file_warning(const std::string& path);
 

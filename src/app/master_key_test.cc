@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "app/master_key.h"
 #include "app/node_test_support.h"
@@ -48,6 +49,17 @@ class MasterKeyTest : public NodeTest, public ::testing::WithParamInterface<stor
     auto db = must(store::open_database(config_.database));
     auto conn = must(db->connect());
     must(conn->execute(sql));
+  }
+
+  // A value as sealed before values were bound to their place (no mark, no associated data), under the key
+  // in the node's key file.
+  std::string unbound_seal(std::string_view plain) {
+    std::ifstream in(config_.master_key_file);
+    std::string text;
+    in >> text;
+    auto key = crypto::base64_decode(text);
+    if (!key) throw std::runtime_error("the key file does not hold base64");
+    return crypto::seal(*key, plain);
   }
 
   TempDir keys_;
@@ -130,6 +142,75 @@ TEST_P(MasterKeyTest, ADatabaseWithoutACheckValueIsMatchedAgainstWhatItSealed) {
   EXPECT_EQ(stored_check_value(), must(SecretBox::read_key_file(config_.master_key_file)).check_value());
 }
 
+// Values sealed before values were bound to their place are bound at the next start, and still work: the
+// endpoint's secret reads back the same, the subscription's secret still verifies the tool's webhooks.
+TEST_P(MasterKeyTest, ValuesSealedBeforePlacesAreBoundAtStartAndStillOpen) {
+  FakeEndpoint downstream;
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  const std::string endpoint_secret = create_endpoint(downstream.url());
+  auto listed = bj::parse(api("GET", "/v1/webhook-endpoints").body);
+  const std::string id(listed.at("data").at("results").at(0).at("id").as_string());
+  node_->stop();
+  node_.reset();
+  {
+    const auto box = must(SecretBox::read_key_file(config_.master_key_file));
+    auto db = must(store::open_database(config_.database));
+    auto conn = must(db->connect());
+    auto values = must(store::settings::sealed_values(*conn, std::nullopt));
+    ASSERT_GE(values.size(), 3u);  // credentials, the subscription's secret, the endpoint's secret
+    for (const auto& v : values) {
+      auto plain = box.open(v.value, {v.table, v.column, v.row_id});
+      ASSERT_TRUE(plain) << v.table << "." << v.column;
+      ASSERT_TRUE(must(store::settings::replace_sealed(*conn, v, unbound_seal(*plain))));
+      ASSERT_FALSE(box.open(unbound_seal(*plain), {v.table, v.column, v.row_id}));
+    }
+  }
+  start_node();
+  {
+    auto db = must(store::open_database(config_.database));
+    auto conn = must(db->connect());
+    for (const auto& v : must(store::settings::sealed_values(*conn, std::nullopt)))
+      EXPECT_TRUE(SecretBox::is_bound(v.value)) << v.table << "." << v.column << " of " << v.row_id;
+  }
+  auto revealed = api("GET", "/v1/webhook-endpoints/" + id + "/secret");
+  ASSERT_EQ(revealed.status, 200) << revealed.body;
+  EXPECT_EQ(bj::parse(revealed.body).at("data").at("secret"), endpoint_secret.c_str());
+  auto reply = post_signed(candidate_created("31"), "gh-" + crypto::random_token(12));
+  EXPECT_EQ(reply.status, 200) << reply.body;
+}
+
+// Someone who can write to the database but has no key moves a sealed value to another place: the tool's
+// credentials over an endpoint's secret are not revealed by the reveal call, and one endpoint's secret does
+// not become another's.
+TEST_P(MasterKeyTest, ASealedValueCopiedToAnotherPlaceDoesNotOpenThere) {
+  FakeEndpoint downstream;
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  create_endpoint(downstream.url());
+  create_endpoint(downstream.url());
+  auto listed = bj::parse(api("GET", "/v1/webhook-endpoints").body);
+  const auto& results = listed.at("data").at("results").as_array();
+  ASSERT_EQ(results.size(), 2u);
+  const std::string first(results.at(0).at("id").as_string());
+  const std::string second(results.at(1).at("id").as_string());
+  auto db = must(store::open_database(config_.database));
+  auto conn = must(db->connect());
+  must(
+      conn->execute("UPDATE endpoints SET secret = (SELECT credentials FROM integrations WHERE id = $1) "
+                    "WHERE id = $2",
+                    {integration_id_, first}));
+  auto reply = api("GET", "/v1/webhook-endpoints/" + first + "/secret");
+  EXPECT_EQ(reply.status, 500) << reply.body;
+  EXPECT_EQ(reply.body.find("client_secret"), std::string::npos) << reply.body;
+  must(conn->execute(
+      "UPDATE endpoints SET secret = (SELECT secret FROM endpoints WHERE id = $1) WHERE id = $2",
+      {second, first}));
+  reply = api("GET", "/v1/webhook-endpoints/" + first + "/secret");
+  EXPECT_EQ(reply.status, 500) << reply.body;
+  EXPECT_EQ(reply.body.find("whsec_"), std::string::npos) << reply.body;
+}
+
 TEST_P(MasterKeyTest, AKeyFileOthersCanReadIsWarnedAbout) {
   ASSERT_TRUE(start_and_stop(config_).ok());
   ASSERT_EQ(::chmod(config_.master_key_file.c_str(), 0644), 0);
@@ -150,8 +231,11 @@ TEST_P(MasterKeyTest, TheRevealCallRefusesASecretItCannotOpen) {
   EXPECT_EQ(api("GET", "/v1/webhook-endpoints/" + id + "/secret").status, 200);
   auto db = must(store::open_database(config_.database));
   auto conn = must(db->connect());
-  must(conn->execute("UPDATE endpoints SET secret = $1 WHERE id = $2",
-                     {store::Blob{SecretBox(crypto::random_bytes(32)).seal("whsec_x")}, id}));
+  must(conn->execute(
+      "UPDATE endpoints SET secret = $1 WHERE id = $2",
+      {store::Blob{
+           SecretBox(crypto::random_bytes(32)).seal("whsec_x", SecretBox::secret_of("endpoints", id))},
+       id}));
   auto reply = api("GET", "/v1/webhook-endpoints/" + id + "/secret");
   EXPECT_EQ(reply.status, 500) << reply.body;
   EXPECT_NE(reply.body.find("cannot be opened"), std::string::npos) << reply.body;

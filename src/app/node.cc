@@ -156,6 +156,7 @@ Status Node::Impl::open_store() {
     // Before any stage runs: a key that is not the database's stops the start here.
     auto box = open_master_key(config, **conn, db->describe());
     if (!box) return box.error();
+    if (auto bound = bind_sealed_values(**conn, *box); !bound) return bound.error();
     secrets.emplace(std::move(*box));
     if (db->backend() == store::Backend::kSqlite)
       if (auto s = release_claims_of_last_run(**conn); !s) return s;

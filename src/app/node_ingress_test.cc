@@ -147,12 +147,16 @@ TEST_F(NodeIngressTest, ASecretStoredElsewhereIsUsedByTheNextRequestTheCachedCop
   EXPECT_EQ(post_signed(body, "gh-" + crypto::random_token(12)).status, 200);
 
   const std::string rotated = "rotated-" + crypto::random_token(16);
-  auto sealed = must(SecretBox::from_base64(config_.master_key, "master_key")).seal(rotated);
   {
     auto db = must(store::open_database(config_.database));
     auto conn = must(db->connect());
-    must(conn->execute("UPDATE subscriptions SET secret = $1 WHERE integration_id = $2",
-                       {sealed, integration_id_}));
+    auto subs =
+        must(conn->query("SELECT id FROM subscriptions WHERE integration_id = $1", {integration_id_}));
+    ASSERT_EQ(subs.size(), 1u);
+    const std::string sub_id = subs.front().text(0);
+    auto sealed = must(SecretBox::from_base64(config_.master_key, "master_key"))
+                      .seal(rotated, SecretBox::secret_of("subscriptions", sub_id));
+    must(conn->execute("UPDATE subscriptions SET secret = $1 WHERE id = $2", {store::Blob{sealed}, sub_id}));
   }
   const std::string old_secret = secret_;
   secret_ = rotated;

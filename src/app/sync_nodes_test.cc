@@ -30,7 +30,7 @@ class SyncNodesTest : public store::testing_db::MigratedDbTest {
     row.tool = "greenhouse";
     row.category = "ATS";
     row.end_user = R"({"organization_name":"Acme"})";
-    row.credentials = secrets_.seal(std::string(kGreenhouseCredentials));
+    row.credentials = secrets_.seal(std::string(kGreenhouseCredentials), SecretBox::credentials_of(row.id));
     row.remote_base_url = base_url;
     row.remote_auth_url = auth_url;
     row.scope = R"({"models":{"ats_jobs":true,"ats_candidates":false}})";

@@ -180,7 +180,22 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string seal(std::string_view key, std::string_view plaintext) {
+namespace {
+
+// Feeds the associated data to an initialised encryption or decryption (no output buffer: AAD only).
+bool add_associated(EVP_CIPHER_CTX* ctx, std::string_view associated, bool encrypting) {
+  if (associated.empty()) return true;
+  if (associated.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) return false;
+  int len = 0;
+  const auto* data = reinterpret_cast<const unsigned char*>(associated.data());
+  const int size = static_cast<int>(associated.size());
+  return (encrypting ? EVP_EncryptUpdate(ctx, nullptr, &len, data, size)
+                     : EVP_DecryptUpdate(ctx, nullptr, &len, data, size)) == 1;
+}
+
+}  // namespace
+
+std::string seal(std::string_view key, std::string_view plaintext, std::string_view associated) {
   if (key.size() != 32) throw std::invalid_argument("AES-256-GCM key must be 32 bytes");
   if (plaintext.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) - 16)
     throw std::invalid_argument("AES-256-GCM plaintext too large");
@@ -198,6 +213,7 @@ std::string seal(std::string_view key, std::string_view plaintext) {
       EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
                          reinterpret_cast<const unsigned char*>(key.data()),
                          reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
+      add_associated(ctx.get(), associated, true) &&
       EVP_EncryptUpdate(ctx.get(), dst, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
                         static_cast<int>(plaintext.size())) == 1 &&
       EVP_EncryptFinal_ex(ctx.get(), dst + len, &fin) == 1 &&
@@ -207,7 +223,7 @@ std::string seal(std::string_view key, std::string_view plaintext) {
   return out;
 }
 
-std::optional<std::string> open(std::string_view key, std::string_view sealed) {
+std::optional<std::string> open(std::string_view key, std::string_view sealed, std::string_view associated) {
   if (key.size() != 32 || sealed.size() < 28 ||
       sealed.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
     return std::nullopt;
@@ -224,6 +240,7 @@ std::optional<std::string> open(std::string_view key, std::string_view sealed) {
       EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
                          reinterpret_cast<const unsigned char*>(key.data()),
                          reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
+      add_associated(ctx.get(), associated, false) &&
       EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
                         reinterpret_cast<const unsigned char*>(body.data()),
                         static_cast<int>(body.size())) == 1 &&

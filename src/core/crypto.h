@@ -30,7 +30,9 @@ std::string random_token(std::size_t n);
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 // AES-256-GCM with a random 96-bit nonce. Output: nonce || ciphertext || tag. `key` must be 32 bytes.
-std::string seal(std::string_view key, std::string_view plaintext);
-std::optional<std::string> open(std::string_view key, std::string_view sealed);
+// `associated` is authenticated, not encrypted: open() needs the same bytes.
+std::string seal(std::string_view key, std::string_view plaintext, std::string_view associated = {});
+std::optional<std::string> open(std::string_view key, std::string_view sealed,
+                                std::string_view associated = {});
 
 }  // namespace tributary::crypto

@@ -20,6 +20,24 @@ namespace {
 
 // Versioned, so that a later key check scheme can be told apart from this one.
 constexpr std::string_view kCheckLabel = "tributary master key check v1";
+// The mark in front of a value bound to its place, and the associated data that binds it. A value sealed
+// before places existed starts with its random nonce instead; one in 2^32 of them starts with the mark, and
+// open_unbound() still opens those.
+constexpr std::string_view kBoundMark = "TBv2";
+
+// Each part with its length in front, so no two places share their associated data.
+std::string associated_data(const SecretBox::Place& place) {
+  std::string out = "tributary sealed value v2";
+  for (std::string_view part : {place.table, place.column, place.row}) {
+    out += ' ';
+    out += std::to_string(part.size());
+    out += ':';
+    out += part;
+  }
+  return out;
+}
+
+constexpr std::string_view kPreviousColumn = "previous_secret";
 
 struct Entry {
   std::string secret;
@@ -46,16 +64,19 @@ std::optional<std::vector<Entry>> parse_retired(const std::string& plain, std::o
 
 }  // namespace
 
-std::optional<SecretBox::Retired> SecretBox::retire(const std::optional<std::string>& current,
+std::optional<SecretBox::Retired> SecretBox::retire(std::string_view table, std::string_view row,
+                                                    const std::optional<std::string>& current,
                                                     const std::optional<std::string>& retired,
                                                     std::optional<std::int64_t> until, std::int64_t now,
                                                     std::int64_t overlap) const {
   std::vector<Entry> keep;
   if (current) {
-    if (auto plain = open(*current)) keep.push_back(Entry{std::move(*plain), now + overlap});
+    if (auto plain = open(*current, secret_of(table, row)))
+      keep.push_back(Entry{std::move(*plain), now + overlap});
   }
+  const Place previous{table, kPreviousColumn, row};
   if (retired) {
-    auto plain = open(*retired);
+    auto plain = open(*retired, previous);
     auto entries = plain ? parse_retired(*plain, until) : std::nullopt;
     for (auto& e : entries.value_or(std::vector<Entry>{}))
       if (e.until > now) keep.push_back(std::move(e));
@@ -67,15 +88,17 @@ std::optional<SecretBox::Retired> SecretBox::retire(const std::optional<std::str
     list.push_back(boost::json::object{{"secret", e.secret}, {"until", e.until}});
     latest = std::max(latest, e.until);
   }
-  return Retired{seal(boost::json::serialize(list)), latest};
+  return Retired{seal(boost::json::serialize(list), previous), latest};
 }
 
-std::optional<std::vector<std::string>> SecretBox::retired_in_force(const std::optional<std::string>& retired,
+std::optional<std::vector<std::string>> SecretBox::retired_in_force(std::string_view table,
+                                                                    std::string_view row,
+                                                                    const std::optional<std::string>& retired,
                                                                     std::optional<std::int64_t> until,
                                                                     std::int64_t now) const {
   std::vector<std::string> out;
   if (!retired || !until || *until <= now) return out;
-  auto plain = open(*retired);
+  auto plain = open(*retired, Place{table, kPreviousColumn, row});
   if (!plain) return std::nullopt;
   auto entries = parse_retired(*plain, until);
   if (!entries) return std::nullopt;
@@ -129,11 +152,20 @@ std::string SecretBox::check_value() const {
   return crypto::hex_encode(crypto::hmac_sha256(key_, kCheckLabel));
 }
 
-std::string SecretBox::seal(std::string_view plaintext) const {
-  return crypto::seal(key_, plaintext);
+std::string SecretBox::seal(std::string_view plaintext, const Place& place) const {
+  return std::string(kBoundMark) + crypto::seal(key_, plaintext, associated_data(place));
 }
 
-std::optional<std::string> SecretBox::open(std::string_view sealed) const {
+std::optional<std::string> SecretBox::open(std::string_view sealed, const Place& place) const {
+  if (!is_bound(sealed)) return std::nullopt;
+  return crypto::open(key_, sealed.substr(kBoundMark.size()), associated_data(place));
+}
+
+bool SecretBox::is_bound(std::string_view sealed) {
+  return sealed.starts_with(kBoundMark);
+}
+
+std::optional<std::string> SecretBox::open_unbound(std::string_view sealed) const {
   return crypto::open(key_, sealed);
 }
 

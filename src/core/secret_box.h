@@ -29,9 +29,28 @@ class SecretBox {
   // revealing it, so the database can hold it and a node with another key can be told so at start-up.
   std::string check_value() const;
 
-  std::string seal(std::string_view plaintext) const;
-  // nullopt when the ciphertext was tampered with or sealed under another key.
-  std::optional<std::string> open(std::string_view sealed) const;
+  // Where a sealed value is stored: its table, column and row. A value is bound to its place (the AES-GCM
+  // associated data), so one copied elsewhere — another endpoint's secret, or a tool's credentials put where
+  // an endpoint's secret is read back — does not open.
+  struct Place {
+    std::string_view table;
+    std::string_view column;
+    std::string_view row;
+  };
+  static Place credentials_of(std::string_view integration_id) {
+    return {"integrations", "credentials", integration_id};
+  }
+  static Place secret_of(std::string_view table, std::string_view row) { return {table, "secret", row}; }
+
+  std::string seal(std::string_view plaintext, const Place& place) const;
+  // nullopt when the ciphertext was tampered with, sealed under another key, or sealed for another place.
+  std::optional<std::string> open(std::string_view sealed, const Place& place) const;
+  // Whether `sealed` carries the mark of a value bound to its place (one sealed before places existed does
+  // not).
+  static bool is_bound(std::string_view sealed);
+  // A value sealed before places existed. Only for the start-up check of the key and the re-sealing that
+  // binds every such value to where it is (app/master_key.h); open() refuses them.
+  std::optional<std::string> open_unbound(std::string_view sealed) const;
 
   // Secrets retired by rotations (an endpoint's, a subscription's) stay in force for an overlap each, however
   // often the secret is rotated meanwhile. They are sealed together in one value (the previous_secret
@@ -41,13 +60,16 @@ class SecretBox {
     std::string sealed;
     std::int64_t until = 0;  // unix ms: the latest end of the secrets in it
   };
-  // After a rotation at `now`: the current secret (sealed) retired until now + overlap, together with the
-  // retired secrets still in force. nullopt when there is none. A value that cannot be opened is left out.
-  std::optional<Retired> retire(const std::optional<std::string>& current,
+  // After a rotation at `now` of the secret of row `row` of `table` (endpoints, subscriptions): the current
+  // secret (sealed) retired until now + overlap, together with the retired secrets still in force. nullopt
+  // when there is none. A value that cannot be opened is left out.
+  std::optional<Retired> retire(std::string_view table, std::string_view row,
+                                const std::optional<std::string>& current,
                                 const std::optional<std::string>& retired, std::optional<std::int64_t> until,
                                 std::int64_t now, std::int64_t overlap) const;
   // The retired secrets in force at `now`, opened (newest first); nullopt when the value cannot be opened.
-  std::optional<std::vector<std::string>> retired_in_force(const std::optional<std::string>& retired,
+  std::optional<std::vector<std::string>> retired_in_force(std::string_view table, std::string_view row,
+                                                           const std::optional<std::string>& retired,
                                                            std::optional<std::int64_t> until,
                                                            std::int64_t now) const;
 

@@ -92,10 +92,11 @@ void Dispatcher::run() {
 std::optional<std::vector<std::string>> Dispatcher::signing_secrets(const store::EndpointRow& endpoint,
                                                                     Millis now) const {
   std::vector<std::string> out;
-  auto current = secrets_.open(endpoint.secret);
+  auto current = secrets_.open(endpoint.secret, SecretBox::secret_of("endpoints", endpoint.id));
   if (!current) return std::nullopt;
   out.push_back(std::move(*current));
-  auto previous = secrets_.retired_in_force(endpoint.previous_secret, endpoint.previous_secret_until, now);
+  auto previous = secrets_.retired_in_force("endpoints", endpoint.id, endpoint.previous_secret,
+                                            endpoint.previous_secret_until, now);
   if (!previous) return std::nullopt;
   for (auto& s : *previous)
     out.push_back(std::move(s));

@@ -149,9 +149,9 @@ TEST_F(DispatcherTest, DuringARotationBothSecretsSignTheStandardHeader) {
   const std::string old_secret = ep.secret;
   const std::string new_secret = "whsec_" + crypto::base64_encode(crypto::random_bytes(32));
   auto row = store_.endpoint(ep.id);
-  row.previous_secret = row.secret;
+  row.previous_secret = store_.secrets().seal(old_secret, {"endpoints", "previous_secret", ep.id});
   row.previous_secret_until = now_ms() + 3600 * 1000;
-  row.secret = store_.secrets().seal(new_secret);
+  row.secret = store_.secrets().seal(new_secret, SecretBox::secret_of("endpoints", ep.id));
   must(store_.writer().run([&](store::Connection& c) { return store::endpoints::update(c, row); }));
   auto event = store_.add_event({ep.id});
 
@@ -176,7 +176,7 @@ TEST_F(DispatcherTest, ADeliveryWhoseSecretCannotBeOpenedIsNeverSentUnsigned) {
   FakeEndpoint endpoint;
   auto ep = store_.add_endpoint(endpoint.url());
   auto row = store_.endpoint(ep.id);
-  row.secret = SecretBox(crypto::random_bytes(32)).seal(ep.secret);
+  row.secret = SecretBox(crypto::random_bytes(32)).seal(ep.secret, SecretBox::secret_of("endpoints", ep.id));
   must(store_.writer().run([&](store::Connection& c) { return store::endpoints::update(c, row); }));
   auto event = store_.add_event({ep.id});
 

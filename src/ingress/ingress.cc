@@ -130,14 +130,16 @@ Result<std::optional<Ingress::Target>> Ingress::lookup(const std::string& token,
                   target.subscription.id);
   };
   if (target.subscription.secret) {
-    if (auto s = secrets_.open(*target.subscription.secret)) {
+    if (auto s = secrets_.open(*target.subscription.secret,
+                               SecretBox::secret_of("subscriptions", target.subscription.id))) {
       target.secrets.push_back(std::move(*s));
     } else {
       unopenable();
     }
   }
-  auto previous = secrets_.retired_in_force(target.subscription.previous_secret,
-                                            target.subscription.previous_secret_until, now);
+  auto previous =
+      secrets_.retired_in_force("subscriptions", target.subscription.id, target.subscription.previous_secret,
+                                target.subscription.previous_secret_until, now);
   if (!previous) unopenable();
   for (auto& s : previous.value_or(std::vector<std::string>{}))
     target.secrets.push_back(std::move(s));

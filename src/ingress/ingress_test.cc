@@ -43,7 +43,7 @@ class IngressTest : public ::testing::Test {
     sub_.mode = "manual";
     sub_.status = store::SubscriptionStatus::kActive;
     sub_.event_types = {"new_candidate_application"};
-    sub_.secret = store_.secrets().seal(secret_);
+    sub_.secret = store_.secrets().seal(secret_, SecretBox::secret_of("subscriptions", sub_.id));
     sub_.created_at = now_ms();
     sub_.updated_at = sub_.created_at;
     must(store_.writer().run([&](store::Connection& c) { return store::subscriptions::insert(c, sub_); }));
@@ -194,6 +194,7 @@ TEST_F(IngressTest, ADeliverysFetchHintIsKeptWithTheInboxRow) {
   sub.integration_id = hibob;
   sub.ingress_token = crypto::random_token(32);
   sub.event_types = {"timeoff.request.requested"};
+  sub.secret = store_.secrets().seal(secret_, SecretBox::secret_of("subscriptions", sub.id));
   must(store_.writer().run([&](store::Connection& c) { return store::subscriptions::insert(c, sub); }));
   auto deliver = [&](const std::string& body) {
     http::Request request;

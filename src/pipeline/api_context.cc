@@ -11,7 +11,7 @@ connectors::ApiContext api_context(const store::IntegrationRow& integration,
   ctx.client = &client;
   ctx.timeout = timeout;
   ctx.integration_id = integration.id;
-  if (auto creds = secrets.open(integration.credentials)) {
+  if (auto creds = secrets.open(integration.credentials, SecretBox::credentials_of(integration.id))) {
     auto parsed = json::parse(*creds);
     if (parsed && parsed->is_object()) ctx.credentials = parsed->get_object();
   }

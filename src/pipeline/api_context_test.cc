@@ -19,7 +19,8 @@ store::IntegrationRow greenhouse_row(const SecretBox& box) {
   row.id = "int_gh";
   row.tool = "greenhouse";
   row.category = "ATS";
-  row.credentials = box.seal(R"({"client_id":"cid","client_secret":"s3cret","user_id":"7"})");
+  row.credentials = box.seal(R"({"client_id":"cid","client_secret":"s3cret","user_id":"7"})",
+                             SecretBox::credentials_of(row.id));
   return row;
 }
 

@@ -19,8 +19,19 @@ Result<std::optional<std::string>> get(Connection& c, std::string_view name);
 // another node stored first).
 Result<std::string> put_if_absent(Connection& c, std::string_view name, const std::string& value, Millis now);
 
-// Up to `per_table` sealed values of each sealed column (integration credentials, endpoint and subscription
-// secrets): what a master key must open when no check value is stored yet.
-Result<std::vector<std::string>> sealed_sample(Connection& c, int per_table);
+// A sealed value (core/secret_box.h) and where it is stored.
+struct SealedValue {
+  std::string table;
+  std::string column;
+  std::string row_id;
+  std::string value;
+};
+
+// The sealed values of every sealed column (integration credentials; subscription and endpoint secrets and
+// retired secrets), up to `per_column` of each (all of them when nullopt).
+Result<std::vector<SealedValue>> sealed_values(Connection& c, std::optional<int> per_column);
+// Replaces a sealed value with `value` where it is still as read (compare-and-set); false when it changed
+// meanwhile.
+Result<bool> replace_sealed(Connection& c, const SealedValue& was, const std::string& value);
 
 }  // namespace tributary::store::settings

@@ -313,7 +313,8 @@ class Pass {
     sub.created_at = now_;
     sub.updated_at = now_;
     if (connector_.we_choose_secret())
-      sub.secret = secrets_.seal(crypto::base64_encode(crypto::random_bytes(32)));
+      sub.secret = secrets_.seal(crypto::base64_encode(crypto::random_bytes(32)),
+                                 SecretBox::secret_of("subscriptions", sub.id));
     sub.status = store::SubscriptionStatus::kPending;
     return sub;
   }
@@ -358,7 +359,8 @@ class Pass {
     connectors::SubscriptionRequest req;
     req.event_types = sub.event_types;
     req.ingress_url = ingress_url(options_.public_url, integration_.tool, sub.ingress_token);
-    if (sub.secret) req.secret = secrets_.open(*sub.secret).value_or("");
+    if (sub.secret)
+      req.secret = secrets_.open(*sub.secret, SecretBox::secret_of("subscriptions", sub.id)).value_or("");
     auto created = connector_.create_subscription(ctx_, req);
     sub.updated_at = now_;
     if (!created) {
@@ -368,7 +370,7 @@ class Pass {
     mark_active(sub);
     sub.remote_id = created->remote_id;
     if (!created->secret.empty() && created->secret != req.secret)
-      sub.secret = secrets_.seal(created->secret);
+      sub.secret = secrets_.seal(created->secret, SecretBox::secret_of("subscriptions", sub.id));
     spdlog::info("reconciler: {} subscribed to {} event types (remote id {})", integration_.id,
                  sub.event_types.size(), sub.remote_id.value_or(""));
   }

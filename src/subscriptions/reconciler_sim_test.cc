@@ -102,7 +102,7 @@ TEST_F(ReconcilerSimTest, CreatesExactlyOneWebhookWithTheEnabledEvents) {
   EXPECT_EQ(std::string(remote[0].at("url").as_string()),
             ingress_url(kPublicUrl, "personio", sub.ingress_token));
   ASSERT_TRUE(sub.secret.has_value());
-  EXPECT_TRUE(store_.secrets().open(*sub.secret).has_value());
+  EXPECT_TRUE(store_.secrets().open(*sub.secret, SecretBox::secret_of("subscriptions", sub.id)).has_value());
   EXPECT_GE(changed_.load(), 1);
 
   // Reconciling again changes nothing, here or there.
@@ -294,7 +294,7 @@ TEST(ReconcilerManualTest, GreenhouseGetsOnePendingSubscriptionWithAGeneratedSec
             (std::set<std::string>{"new_candidate_application", "delete_candidate", "job_updated",
                                    "job_post_created", "job_post_updated", "job_post_deleted"}));
   ASSERT_TRUE(sub.secret.has_value());
-  auto secret = store.secrets().open(*sub.secret);
+  auto secret = store.secrets().open(*sub.secret, SecretBox::secret_of("subscriptions", sub.id));
   ASSERT_TRUE(secret.has_value());
   auto raw = crypto::base64_decode(*secret);
   ASSERT_TRUE(raw.has_value()) << "the generated secret is base64";
@@ -306,7 +306,8 @@ TEST(ReconcilerManualTest, GreenhouseGetsOnePendingSubscriptionWithAGeneratedSec
   auto again = must(store::subscriptions::list_for_integration(store.conn(), id));
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].id, sub.id);
-  EXPECT_EQ(store.secrets().open(*again[0].secret), secret);
+  EXPECT_EQ(store.secrets().open(*again[0].secret, SecretBox::secret_of("subscriptions", again[0].id)),
+            secret);
 
   // Deleting it is local too.
   must(store.writer().run(
@@ -377,7 +378,8 @@ TEST(ReconcilerHandshakeTest, TheRowExistsWhileTheToolCallsTheIngressDuringCreat
   EXPECT_EQ(subs[0].status, store::SubscriptionStatus::kActive);
   EXPECT_EQ(subs[0].remote_id, std::optional<std::string>("remote-1"));
   ASSERT_TRUE(subs[0].secret.has_value());
-  EXPECT_EQ(store.secrets().open(*subs[0].secret), std::optional<std::string>("vendor-generated-key"));
+  EXPECT_EQ(store.secrets().open(*subs[0].secret, SecretBox::secret_of("subscriptions", subs[0].id)),
+            std::optional<std::string>("vendor-generated-key"));
   reconciler.stop();
 }
 

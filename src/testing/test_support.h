@@ -122,7 +122,7 @@ class TestStore {
     row.tool = tool;
     row.category = category;
     row.end_user = R"({"organization_name":"Acme","creator_email":"ops@acme.test","origin_id":"acme-1"})";
-    row.credentials = secrets_.seal(credentials);
+    row.credentials = secrets_.seal(credentials, SecretBox::credentials_of(row.id));
     row.remote_base_url = std::move(remote_base_url);
     if (!remote_auth_url.empty()) row.remote_auth_url = remote_auth_url;
     row.scope = scope_json;
@@ -160,7 +160,7 @@ class TestStore {
     row.url = url;
     row.event_types = std::move(event_types);
     row.enabled = enabled;
-    row.secret = secrets_.seal(ep.secret);
+    row.secret = secrets_.seal(ep.secret, SecretBox::secret_of("endpoints", ep.id));
     row.created_at = now_ms();
     row.updated_at = row.created_at;
     must(writer_->run([&](store::Connection& c) { return store::endpoints::insert(c, row); }),
