@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "api/auth.h"
@@ -34,6 +35,10 @@ struct ApiContext {
 using SyncHandler = std::function<http::Response(const http::Request&, const http::Params&)>;
 // Wraps a handler with API-key authentication.
 SyncHandler authed(ApiContext& ctx, SyncHandler handler);
+// For the server's screen (http::ServerOptions::screen): every /v1/ route wants a valid API key, so a /v1/
+// request without one is answered 401 (503 when keys cannot be checked now) on its header, before its body
+// is read. nullopt for other paths and for a valid key.
+std::optional<http::Response> screen_api_request(ApiContext& ctx, const http::Request& header);
 
 void add_integration_routes(http::Router& router, ApiContext& ctx);
 void add_endpoint_routes(http::Router& router, ApiContext& ctx);

@@ -206,7 +206,7 @@ TEST_F(OpenApiTest, DocumentsTheIngress) {
   EXPECT_TRUE(routes.count({"POST", "/ingress/{tool}/{token}"}));
   const auto& post = operation(doc(), {"POST", "/ingress/{tool}/{token}"});
   const auto& responses = post.at("responses").as_object();
-  for (const char* status : {"200", "400", "401", "404", "413", "503"}) {
+  for (const char* status : {"200", "400", "401", "404", "413", "429", "503"}) {
     EXPECT_TRUE(responses.contains(status)) << "ingress response " << status << " is not documented";
   }
   for (const auto& route : routes) {

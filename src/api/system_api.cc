@@ -6,19 +6,33 @@
 
 namespace tributary::api {
 
+namespace {
+
+// The answer to a request without a valid API key; nullopt when its key is valid.
+std::optional<http::Response> refuse_unless_authenticated(ApiContext& ctx, const http::Request& r) {
+  auto valid = ctx.auth->check(r);
+  if (!valid) {
+    spdlog::warn("api: cannot check an API key: {}", valid.error().message);
+    return fail(ErrorKind::kUnavailable, "cannot check the API key right now: the database is busy; retry");
+  }
+  if (!*valid) {
+    return fail(ErrorKind::kUnauthorized, "missing or invalid API key: send Authorization: Bearer <api key>");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 SyncHandler authed(ApiContext& ctx, SyncHandler handler) {
   return [&ctx, handler = std::move(handler)](const http::Request& r, const http::Params& p) {
-    auto valid = ctx.auth->check(r);
-    if (!valid) {
-      spdlog::warn("api: cannot check an API key: {}", valid.error().message);
-      return fail(ErrorKind::kUnavailable, "cannot check the API key right now: the database is busy; retry");
-    }
-    if (!*valid) {
-      return fail(ErrorKind::kUnauthorized,
-                  "missing or invalid API key: send Authorization: Bearer <api key>");
-    }
+    if (auto refusal = refuse_unless_authenticated(ctx, r)) return std::move(*refusal);
     return handler(r, p);
   };
+}
+
+std::optional<http::Response> screen_api_request(ApiContext& ctx, const http::Request& header) {
+  if (header.path.rfind("/v1/", 0) != 0 || ctx.auth == nullptr) return std::nullopt;
+  return refuse_unless_authenticated(ctx, header);
 }
 
 void add_system_routes(http::Router& router, ApiContext& ctx) {

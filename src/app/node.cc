@@ -1,7 +1,9 @@
 #include "app/node.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <sstream>
 #include <string_view>
@@ -133,6 +135,29 @@ bool is_ingress_path(std::string_view path) {
   return path.substr(0, ingress::kPathPrefix.size()) == ingress::kPathPrefix;
 }
 
+// server.max_connections as the file descriptors allow: the soft limit is raised to the hard one, and the
+// connections keep clear of what the node needs besides (deliveries in flight, database connections, files).
+std::size_t connection_limit(const Config& config) {
+  auto configured = static_cast<std::size_t>(config.server.max_connections);
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return configured;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  const std::size_t reserve =
+      static_cast<std::size_t>(config.delivery.max_in_flight + config.database_pool_size) + 256;
+  const std::size_t fds = lim.rlim_cur == RLIM_INFINITY ? SIZE_MAX : static_cast<std::size_t>(lim.rlim_cur);
+  const std::size_t room = fds > reserve + 64 ? fds - reserve : 64;
+  if (configured == 0 || configured > room) {
+    spdlog::warn("server.max_connections {} lowered to {}: the process may open {} files", configured, room,
+                 fds);
+    return room;
+  }
+  return configured;
+}
+
 }  // namespace
 
 // What a notified channel wakes on this node, whether this node's writer or another node committed it.
@@ -171,7 +196,9 @@ Status Node::Impl::open_store() {
   if (!writer_conn) return writer_conn.error();
   // Checkpoints run on their own thread (Checkpointer), never inside the writer's commits.
   if (auto s = store::disable_auto_checkpoint(**writer_conn); !s) return s;
-  writer = std::make_unique<store::Writer>(std::move(*writer_conn));
+  store::WriterOptions writer_options;
+  writer_options.max_log_queue = static_cast<std::size_t>(config.ingress.log_queue_max);
+  writer = std::make_unique<store::Writer>(std::move(*writer_conn), writer_options);
   checkpointer = std::make_unique<store::Checkpointer>(*db);
   store::PoolOptions pool_options;
   pool_options.size = config.database_pool_size;
@@ -194,7 +221,13 @@ Status Node::Impl::open_client() {
 
 void Node::Impl::build_stages() {
   const auto& registry = connectors::builtin_registry();
-  ingress = std::make_unique<ingress::Ingress>(*pool, *writer, registry, *secrets);
+  ingress::IngressOptions ingress_options;
+  ingress_options.per_address = {config.ingress.rate_per_address, config.ingress.burst_per_address};
+  ingress_options.per_subscription = {config.ingress.rate_per_subscription,
+                                      config.ingress.burst_per_subscription};
+  ingress_options.logged_per_address_per_minute = config.ingress.rejected_logged_per_address;
+  ingress_options.logged_per_minute = config.ingress.rejected_logged_per_minute;
+  ingress = std::make_unique<ingress::Ingress>(*pool, *writer, registry, *secrets, ingress_options);
   processor = std::make_unique<processing::Processor>(*pool, *writer, registry);
   if (config.processing.targeted_fetch) {
     // processing.fetch_retries: backoff doubling from 0.1 s (with three retries an event whose tool is down
@@ -255,6 +288,11 @@ void Node::Impl::build_server() {
   sopts.on_rejected = [i = ingress.get()](const http::Request& r, int status, std::string_view reason) {
     if (is_ingress_path(r.path)) i->log_rejected(r, status, reason);
   };
+  sopts.header_timeout = std::chrono::milliseconds(config.server.header_timeout_ms);
+  sopts.max_connections = connection_limit(config);
+  sopts.max_connections_per_address = static_cast<std::size_t>(config.server.max_connections_per_address);
+  // The API's key is checked on the header, so a request without one is refused before its body is read.
+  sopts.screen = [this](const http::Request& header) { return api::screen_api_request(api_ctx, header); };
   server = std::make_unique<http::Server>(sopts, [this](http::Request r, http::Responder respond) {
     if (is_ingress_path(r.path)) {
       ingress->handle(std::move(r), std::move(respond));
@@ -360,6 +398,10 @@ NodeStats Node::stats() const {
     s.ingress_accepted = i.accepted;
     s.ingress_duplicates = i.duplicates;
     s.ingress_rejected = i.rejected;
+    s.ingress_limited_by_address = i.limited_by_address;
+    s.ingress_limited_by_subscription = i.limited_by_subscription;
+    s.ingress_unlogged_over_sample = i.unlogged_over_sample;
+    s.ingress_unlogged_queue_full = i.unlogged_queue_full;
   }
   if (m.processor) s.processed = m.processor->processed();
   if (m.dispatcher) {
@@ -370,6 +412,14 @@ NodeStats Node::stats() const {
   if (m.writer) {
     s.writer_batches = m.writer->batches();
     s.writer_jobs = m.writer->jobs();
+    s.writer_log_dropped = m.writer->log_dropped();
+  }
+  if (m.server) {
+    auto h = m.server->stats();
+    s.http_connections = h.open;
+    s.http_connections_refused = h.refused;
+    s.http_connections_evicted = h.evicted;
+    s.http_screened = h.screened;
   }
   return s;
 }
@@ -384,14 +434,37 @@ std::string Node::metrics_text() const {
           s.ingress_accepted);
   counter("tributary_ingress_duplicates_total", "Upstream redeliveries recognised and not forwarded",
           s.ingress_duplicates);
-  counter("tributary_ingress_rejected_total", "Upstream requests rejected (401, 404, 400, 413)",
+  counter("tributary_ingress_rejected_total", "Upstream requests rejected (401, 404, 400, 413, 429)",
           s.ingress_rejected);
+  os << "# HELP tributary_ingress_rate_limited_total Upstream requests answered 429, by the limit reached\n"
+        "# TYPE tributary_ingress_rate_limited_total counter\n"
+     << "tributary_ingress_rate_limited_total{limit=\"address\"} " << s.ingress_limited_by_address << '\n'
+     << "tributary_ingress_rate_limited_total{limit=\"subscription\"} " << s.ingress_limited_by_subscription
+     << '\n';
+  os << "# HELP tributary_ingress_unlogged_total Upstream requests answered unverified (rejected, "
+        "handshakes) "
+        "not written to the upstream log: over the sample, or the writer's log queue full\n"
+        "# TYPE tributary_ingress_unlogged_total counter\n"
+     << "tributary_ingress_unlogged_total{reason=\"sample\"} " << s.ingress_unlogged_over_sample << '\n'
+     << "tributary_ingress_unlogged_total{reason=\"queue_full\"} " << s.ingress_unlogged_queue_full << '\n';
   counter("tributary_processed_total", "Inbox rows processed", s.processed);
   counter("tributary_delivery_attempts_total", "Downstream delivery attempts", s.delivery_attempts);
   counter("tributary_delivery_succeeded_total", "Downstream delivery attempts answered 2xx",
           s.delivery_succeeded);
   counter("tributary_writer_batches_total", "Group-commit transactions", s.writer_batches);
   counter("tributary_writer_jobs_total", "Writes committed through the group-commit writer", s.writer_jobs);
+  counter("tributary_writer_log_dropped_total",
+          "Log-only writes dropped because the writer's log queue was full", s.writer_log_dropped);
+  os << "# HELP tributary_http_connections Open HTTP connections\n# TYPE tributary_http_connections gauge\n"
+     << "tributary_http_connections " << s.http_connections << '\n';
+  counter("tributary_http_connections_refused_total",
+          "Connections refused over server.max_connections[_per_address] (503, closed)",
+          s.http_connections_refused);
+  counter("tributary_http_connections_evicted_total",
+          "Waiting connections (idle, or still sending their header) closed to make room for new ones",
+          s.http_connections_evicted);
+  counter("tributary_http_screened_total", "API requests refused on their header (no valid API key)",
+          s.http_screened);
   if (impl_->sync_runner) {
     const auto syncs = impl_->sync_runner->stats();
     counter("tributary_syncs_finished_total", "Syncs run to the end by this node", syncs.finished);

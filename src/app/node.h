@@ -17,11 +17,20 @@ struct NodeStats {
   std::uint64_t ingress_accepted = 0;
   std::uint64_t ingress_duplicates = 0;
   std::uint64_t ingress_rejected = 0;
+  std::uint64_t ingress_limited_by_address = 0;
+  std::uint64_t ingress_limited_by_subscription = 0;
+  std::uint64_t ingress_unlogged_over_sample = 0;
+  std::uint64_t ingress_unlogged_queue_full = 0;
   std::uint64_t processed = 0;
   std::uint64_t delivery_attempts = 0;
   std::uint64_t delivery_succeeded = 0;
   std::uint64_t writer_batches = 0;
   std::uint64_t writer_jobs = 0;
+  std::uint64_t writer_log_dropped = 0;
+  std::uint64_t http_connections = 0;
+  std::uint64_t http_connections_refused = 0;
+  std::uint64_t http_connections_evicted = 0;
+  std::uint64_t http_screened = 0;
 };
 
 class Node {

@@ -3,7 +3,16 @@
 // test's own.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <boost/json.hpp>
+#include <iostream>
+#include <thread>
 
 #include "app/node_test_support.h"
 #include "core/clock.h"
@@ -288,6 +297,161 @@ TEST_F(NodeIngressTest, ARequestClaimedWhenTheProcessCrashedIsProcessedAtOnceAft
     auto rows = rows_with_delivery_id(event_id);
     return rows.size() == 1 && rows[0].outcome != store::InboxOutcome::kReceived;
   }));
+}
+
+// An API request without a key is refused on its header: the body it announces is never waited for.
+TEST_F(NodeIngressTest, AnApiRequestWithoutAKeyIs401BeforeItsBodyIsRead) {
+  start_node();
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(node_->port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string head =
+      "POST /v1/integrations HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+      "Content-Length: 500000\r\n\r\n{\"tool\":";
+  ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+  std::string answer;
+  for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+       answer.find("\r\n\r\n") == std::string::npos && std::chrono::steady_clock::now() < deadline;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_EQ(answer.substr(0, 12), "HTTP/1.1 401") << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  EXPECT_EQ(node_->stats().http_screened, 1u);
+  // With the key, the same route works as before.
+  EXPECT_EQ(api("GET", "/v1/integrations").status, 200);
+}
+
+// A flood from one address — to unknown URLs, forged to subscription A, and genuinely signed to A faster
+// than A's limit — while subscription B's tool sends its genuine webhooks: every one of B's is acknowledged
+// and recorded, A gets 429 over its limit, and the refusals leave only a sample in the inbox.
+class NodeIngressFloodTest : public NodeTest {
+ protected:
+  explicit NodeIngressFloodTest(store::Backend backend = store::Backend::kSqlite) : NodeTest(backend) {}
+
+  void SetUp() override {
+    NodeTest::SetUp();
+    if (IsSkipped()) return;
+    config_.ingress.max_body_bytes = 128 * 1024;
+    config_.ingress.rate_per_subscription = 5;
+    config_.ingress.burst_per_subscription = 10;
+    config_.processing.targeted_fetch = false;
+  }
+
+  std::int64_t count(const std::string& where) {
+    auto db = must(store::open_database(config_.database));
+    auto conn = must(db->connect());
+    return must(conn->query("SELECT COUNT(*) FROM inbox WHERE " + where))[0].int64(0);
+  }
+
+  void flood_one_subscription_while_another_sends();
+};
+
+class NodeIngressFloodPostgresTest : public NodeIngressFloodTest {
+ protected:
+  NodeIngressFloodPostgresTest() : NodeIngressFloodTest(store::Backend::kPostgres) {}
+};
+
+TEST_F(NodeIngressFloodTest, AFloodOnOneSubscriptionAndUnknownUrlsLeavesAnotherAcknowledgedAndRecorded) {
+  flood_one_subscription_while_another_sends();
+}
+
+TEST_F(NodeIngressFloodPostgresTest,
+       AFloodOnOneSubscriptionAndUnknownUrlsLeavesAnotherAcknowledgedAndRecorded) {
+  flood_one_subscription_while_another_sends();
+}
+
+void NodeIngressFloodTest::flood_one_subscription_while_another_sends() {
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  const std::string path_a = ingress_path_, secret_a = secret_, integration_a = integration_id_;
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());  // B: ingress_path_, secret_ from here on
+  const std::int64_t rows_before = count("1 = 1");
+
+  constexpr int kPerThread = 1000;                       // the flood is bounded in count …
+  constexpr auto kFloodTime = std::chrono::seconds(30);  // … and in time
+  constexpr int kGenuine = 8;                            // within B's burst: no 429 expected for B
+  const std::string padding(64 * 1024, ' ');
+  std::atomic<int> sent{0}, unknown_404{0}, forged_401{0}, a_accepted{0}, a_limited{0}, unexpected{0};
+  const auto flood_started = std::chrono::steady_clock::now();
+  auto flood = [&](int kind) {
+    auto client = loopback_client();
+    for (int i = 0; i < kPerThread && std::chrono::steady_clock::now() - flood_started < kFloodTime; ++i) {
+      const std::string body = candidate_created(std::to_string(10000 + i));
+      Reply r;
+      if (kind == 0) {
+        r = call(*client, "POST", node_->base_url() + "/ingress/greenhouse/" + crypto::random_token(32),
+                 body + padding, {{"Signature", greenhouse_signature(secret_a, body)}});
+        (r.status == 404 ? unknown_404 : unexpected)++;
+      } else if (kind == 1) {
+        r = call(*client, "POST", node_->base_url() + path_a, body + padding,
+                 {{"Signature", greenhouse_signature("forged", body)}});
+        (r.status == 401 ? forged_401 : unexpected)++;
+      } else {
+        r = call(*client, "POST", node_->base_url() + path_a, body,
+                 {{"Signature", greenhouse_signature(secret_a, body)},
+                  {"Greenhouse-Event-ID", "flood-" + std::to_string(i)}});
+        (r.status == 200 ? a_accepted : r.status == 429 ? a_limited : unexpected)++;
+      }
+      ++sent;
+    }
+  };
+  std::vector<std::thread> flooders;
+  for (int kind = 0; kind < 3; ++kind)
+    flooders.emplace_back(flood, kind);
+
+  // B's tool sends while the flood runs: webhook i once the flood has sent 350·i requests.
+  std::vector<std::string> genuine_ids;
+  int b_acknowledged = 0;
+  for (int i = 0; i < kGenuine; ++i) {
+    wait_until([&] { return sent.load() >= 350 * (i + 1); }, std::chrono::seconds(30));
+    genuine_ids.push_back("gh-b-" + crypto::random_token(12));
+    auto reply = post_signed(candidate_created(std::to_string(500 + i)), genuine_ids.back());
+    EXPECT_EQ(reply.status, 200) << reply.body << reply.error;
+    if (reply.status == 200) ++b_acknowledged;
+  }
+  const int sent_while_b = sent.load();
+  for (auto& t : flooders)  // each runs to its bound
+    t.join();
+  const double flood_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - flood_started).count();
+
+  // Every genuine webhook of B is recorded, and so is every one of A's that was acknowledged.
+  for (const auto& id : genuine_ids)
+    EXPECT_EQ(rows_with_delivery_id(id).size(), 1u) << id;
+  EXPECT_EQ(count("integration_id = '" + integration_a + "' AND outcome <> 'rejected'"), a_accepted.load());
+  EXPECT_EQ(unexpected.load(), 0);
+  EXPECT_GT(a_limited.load(), 0);
+
+  // The refusals (all from 127.0.0.1) are a sample: 10 at once, then 10 a minute.
+  const auto stats = node_->stats();
+  const auto logged = static_cast<std::int64_t>(stats.ingress_rejected - stats.ingress_unlogged_over_sample -
+                                                stats.ingress_unlogged_queue_full);
+  ASSERT_TRUE(wait_until([&] { return count("outcome = 'rejected'") == logged; }));
+  EXPECT_LE(logged, 10 + static_cast<std::int64_t>(flood_seconds / 6) + 1);
+  EXPECT_EQ(stats.ingress_rejected,
+            static_cast<std::uint64_t>(unknown_404.load() + forged_401.load() + a_limited.load()));
+  const std::int64_t grown = count("1 = 1") - rows_before;
+  auto metrics = api("GET", "/metrics");
+  EXPECT_NE(metrics.body.find("tributary_ingress_unlogged_total{reason=\"sample\"} " +
+                              std::to_string(stats.ingress_unlogged_over_sample)),
+            std::string::npos);
+  std::cout << "[ flood   ] " << sent.load() << " flood requests in " << flood_seconds << " s ("
+            << unknown_404.load() << " to unknown URLs, " << forged_401.load() << " forged to A, "
+            << a_accepted.load() + a_limited.load() << " signed to A: " << a_accepted.load() << " accepted, "
+            << a_limited.load() << " answered 429); B's tool sent while the first " << sent_while_b
+            << " were sent; inbox grew by " << grown << " rows (" << logged << " rejected rows kept, "
+            << stats.ingress_unlogged_over_sample << " refusals counted only); B: " << b_acknowledged
+            << " of " << kGenuine << " acknowledged 2xx and recorded\n";
 }
 
 }  // namespace

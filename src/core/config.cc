@@ -182,10 +182,49 @@ std::vector<Key> delivery_keys() {
 
 // [ingress]: the webhooks the tools send.
 std::vector<Key> ingress_keys() {
+  auto rate = [](const char* key, double IngressConfig::*field, double min) {
+    return Key{key, [key, field, min](Config& c, const std::string& v) {
+                 return parse_double(key, v, min, 1e9, c.ingress.*field);
+               }};
+  };
   return {
       {"ingress.max_body_bytes",
        [](Config& c, const std::string& v) {
          return set_int("ingress.max_body_bytes", v, 1, c.ingress.max_body_bytes);
+       }},
+      rate("ingress.rate_per_address", &IngressConfig::rate_per_address, 0),
+      rate("ingress.burst_per_address", &IngressConfig::burst_per_address, 1),
+      rate("ingress.rate_per_subscription", &IngressConfig::rate_per_subscription, 0),
+      rate("ingress.burst_per_subscription", &IngressConfig::burst_per_subscription, 1),
+      {"ingress.rejected_logged_per_address",
+       [](Config& c, const std::string& v) {
+         return set_int("ingress.rejected_logged_per_address", v, 0, c.ingress.rejected_logged_per_address);
+       }},
+      {"ingress.rejected_logged_per_minute",
+       [](Config& c, const std::string& v) {
+         return set_int("ingress.rejected_logged_per_minute", v, 0, c.ingress.rejected_logged_per_minute);
+       }},
+      {"ingress.log_queue_max",
+       [](Config& c, const std::string& v) {
+         return set_int("ingress.log_queue_max", v, 1, c.ingress.log_queue_max);
+       }},
+  };
+}
+
+// [server]: the HTTP listener's connection limits and header deadline.
+std::vector<Key> server_keys() {
+  return {
+      {"server.max_connections",
+       [](Config& c, const std::string& v) {
+         return set_int("server.max_connections", v, 0, c.server.max_connections);
+       }},
+      {"server.max_connections_per_address",
+       [](Config& c, const std::string& v) {
+         return set_int("server.max_connections_per_address", v, 0, c.server.max_connections_per_address);
+       }},
+      {"server.header_timeout_ms",
+       [](Config& c, const std::string& v) {
+         return set_int("server.header_timeout_ms", v, 1, c.server.header_timeout_ms);
        }},
   };
 }
@@ -238,7 +277,7 @@ const std::vector<Key>& keys() {
   static const std::vector<Key> kKeys = [] {
     std::vector<Key> all;
     for (auto section :
-         {top_level_keys, retry_keys, delivery_keys, ingress_keys, processing_keys, sync_keys}) {
+         {top_level_keys, retry_keys, delivery_keys, ingress_keys, server_keys, processing_keys, sync_keys}) {
       std::vector<Key> keys = section();
       all.insert(all.end(), std::make_move_iterator(keys.begin()), std::make_move_iterator(keys.end()));
     }

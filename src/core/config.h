@@ -28,6 +28,33 @@ struct DeliveryConfig {
 
 struct IngressConfig {
   std::int64_t max_body_bytes = 1048576;
+  // Token buckets (requests per second, and the burst a full bucket allows) for the requests one source
+  // address (IPv6: its /64) sends to the ingress, and for the verified requests of one subscription; over
+  // them the answer is 429 with Retry-After. 0 turns a limit off. Generous: real tools never reach them.
+  double rate_per_address = 1000;
+  double burst_per_address = 10000;
+  double rate_per_subscription = 200;
+  double burst_per_subscription = 5000;
+  // Rejected requests (unknown URL, bad signature, over a limit, …) and handshakes are written to the
+  // upstream log at most this many per minute from one source address, and in total; the rest are counted
+  // (tributary_ingress_rejected_unlogged_total) but not stored.
+  std::int64_t rejected_logged_per_address = 10;
+  std::int64_t rejected_logged_per_minute = 120;
+  // Those log writes wait in a queue of their own in the group-commit writer, this long at most; more are
+  // dropped and counted. Writes that acknowledge a webhook are never dropped.
+  std::int64_t log_queue_max = 10000;
+};
+
+// The HTTP listener that serves the API and the ingress.
+struct ServerConfig {
+  // Open connections at most, in total and from one source address (IPv6: its /64); 0 = no limit. Over a
+  // limit the connection that has waited longest without sending a request (idle keep-alive, or still
+  // sending its header) is closed to make room; when none is, the new one gets 503 and is closed.
+  std::int64_t max_connections = 10000;
+  std::int64_t max_connections_per_address = 256;
+  // A request's header must be in within this long of the connection's start (or of the request's first
+  // byte on a kept-alive connection); the whole request within 30 s.
+  std::int64_t header_timeout_ms = 10000;
 };
 
 struct ProcessingConfig {
@@ -66,6 +93,7 @@ struct Config {
   RetryConfig retry;
   DeliveryConfig delivery;
   IngressConfig ingress;
+  ServerConfig server;
   ProcessingConfig processing;
   SyncConfig sync;
 

@@ -102,6 +102,52 @@ TEST(Config, FileThenEnvironmentOverrides) {
   std::remove(path.c_str());
 }
 
+TEST(Config, IngressLimitsAndServerConnectionLimits) {
+  std::map<std::string, std::string> none;
+  auto d = load_config("", &none);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->ingress.rate_per_address, 1000);
+  EXPECT_EQ(d->ingress.burst_per_address, 10000);
+  EXPECT_EQ(d->ingress.rate_per_subscription, 200);
+  EXPECT_EQ(d->ingress.burst_per_subscription, 5000);
+  EXPECT_EQ(d->ingress.rejected_logged_per_address, 10);
+  EXPECT_EQ(d->ingress.rejected_logged_per_minute, 120);
+  EXPECT_EQ(d->ingress.log_queue_max, 10000);
+  EXPECT_EQ(d->server.max_connections, 10000);
+  EXPECT_EQ(d->server.max_connections_per_address, 256);
+  EXPECT_EQ(d->server.header_timeout_ms, 10000);
+
+  std::string path = testing::TempDir() + "/tributary_limits_test.toml";
+  {
+    std::ofstream f(path);
+    f << "[ingress]\nrate_per_address = 2.5\nburst_per_subscription = 7\nrejected_logged_per_minute = 0\n"
+         "[server]\nmax_connections = 64\nheader_timeout_ms = 500\n";
+  }
+  std::map<std::string, std::string> env = {{"TRIBUTARY_SERVER_MAX_CONNECTIONS_PER_ADDRESS", "0"},
+                                            {"TRIBUTARY_INGRESS_RATE_PER_SUBSCRIPTION", "0"}};
+  auto c = load_config(path, &env);
+  std::remove(path.c_str());
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->ingress.rate_per_address, 2.5);
+  EXPECT_EQ(c->ingress.burst_per_subscription, 7);
+  EXPECT_EQ(c->ingress.rate_per_subscription, 0);
+  EXPECT_EQ(c->ingress.rejected_logged_per_minute, 0);
+  EXPECT_EQ(c->server.max_connections, 64);
+  EXPECT_EQ(c->server.max_connections_per_address, 0);
+  EXPECT_EQ(c->server.header_timeout_ms, 500);
+
+  for (const auto& [key, value] :
+       std::map<std::string, std::string>{{"TRIBUTARY_INGRESS_RATE_PER_ADDRESS", "-1"},
+                                          {"TRIBUTARY_INGRESS_BURST_PER_ADDRESS", "0"},
+                                          {"TRIBUTARY_INGRESS_LOG_QUEUE_MAX", "0"},
+                                          {"TRIBUTARY_SERVER_MAX_CONNECTIONS", "many"},
+                                          {"TRIBUTARY_SERVER_HEADER_TIMEOUT_MS", "0"}}) {
+    std::map<std::string, std::string> bad = {{key, value}};
+    auto refused = load_config("", &bad);
+    ASSERT_FALSE(refused.ok()) << key;
+  }
+}
+
 TEST(Config, AWeakBootstrapApiKeyIsRefusedWithoutQuotingIt) {
   const std::vector<std::string> weak_keys = {"secret", "changeme-changeme", std::string(40, 'a'),
                                               "abcdabcdabcdabcdabcdabcdabcdabcdabcd"};

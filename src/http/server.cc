@@ -12,11 +12,13 @@
 #include <future>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "core/mutex.h"
+#include "core/rate_limit.h"
 #include "http/router.h"
 
 namespace tributary::http {
@@ -40,8 +42,9 @@ constexpr std::chrono::milliseconds kForcedCloseWait{2000};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // Connection lifecycle as seen by stop(): idle and reading connections are closed at once, busy ones (a
-// handler has the request, or its answer is being written) get to finish.
-enum class Phase { kIdle, kReading, kRejecting, kHandling, kWriting };
+// handler has the request, or its answer is being written) get to finish. Idle and header-reading ones are
+// also those a connection limit may close to make room ("waiting": no request of theirs is under way).
+enum class Phase { kIdle, kReadingHeader, kReadingBody, kRejecting, kHandling, kWriting };
 
 // Lets Responders that outlive the server become no-ops instead of posting into a destroyed io_context.
 struct Gate {
@@ -60,6 +63,9 @@ struct Session {
   asio::steady_timer signal;  // woken when the handler's answer arrives
   const std::string remote_address;
   Phase phase = Phase::kIdle;
+  // What the connection limits read from other threads: whether it is waiting, and since when.
+  std::atomic<bool> waiting{true};
+  std::atomic<SteadyClock::rep> waiting_since{SteadyClock::now().time_since_epoch().count()};
   bool closing = false;   // stop() was called: close after the in-flight response
   bool forced = false;    // the shutdown grace is over: drop everything
   std::uint64_t seq = 0;  // the request being handled; answers for older requests are ignored
@@ -71,9 +77,26 @@ struct Session {
     signal.cancel();
   }
 
+  // Waiting runs from the accept, or from the end of the previous request, to a complete header.
+  void set_phase(Phase p) {
+    const bool now_waiting = p == Phase::kIdle || p == Phase::kReadingHeader;
+    if (now_waiting && !waiting.load()) waiting_since.store(SteadyClock::now().time_since_epoch().count());
+    phase = p;
+    waiting.store(now_waiting);
+  }
+
+  // Closed to make room for a new connection, if it is still waiting; false when a request came meanwhile.
+  bool evict() {
+    if (phase != Phase::kIdle && phase != Phase::kReadingHeader) return false;
+    beast::error_code ec;
+    stream.socket().close(ec);
+    return true;
+  }
+
   void begin_shutdown() {
     closing = true;
-    if (phase == Phase::kIdle || phase == Phase::kReading || phase == Phase::kRejecting) {
+    if (phase == Phase::kIdle || phase == Phase::kReadingHeader || phase == Phase::kReadingBody ||
+        phase == Phase::kRejecting) {
       beast::error_code ec;
       stream.socket().close(ec);
     }
@@ -94,6 +117,7 @@ struct Incoming {
   bool keep_alive = false;
   unsigned version = 11;
   bool head = false;
+  std::optional<Response> answer;  // the screen's, for a request without a body: no handler runs
 };
 
 // The session whose handler is running on this thread right now (see PendingAnswer::send).
@@ -285,6 +309,18 @@ bhttp::response<bhttp::string_body> to_beast(Response response, unsigned version
   return out;
 }
 
+// The answer to a connection over a limit, written without waiting (it fits any empty socket buffer).
+const std::string& busy_response() {
+  static const std::string text = [] {
+    std::ostringstream os;
+    os << to_beast(error_response(503, "TOO_MANY_CONNECTIONS", "Too many open connections; retry")
+                       .with_header("Retry-After", "1"),
+                   11, false, false);
+    return os.str();
+  }();
+  return text;
+}
+
 bool expects_continue(const bhttp::request<bhttp::string_body>& message) {
   if (message.version() < 11) return false;
   const auto it = message.find(bhttp::field::expect);
@@ -305,14 +341,20 @@ struct Server::Impl {
   void stop();
   asio::awaitable<void> accept_loop();
   void start_session(Strand strand, tcp::socket socket);
+  bool make_room(const std::string& source, std::shared_ptr<Session>& victim) REQUIRES(mu);
+  void refuse_connection(tcp::socket& socket);
+  void eviction_declined(Session* session);
   void session_ended(Session* session);
   asio::awaitable<void> serve(std::shared_ptr<Session> s);
   // The steps of serve() for one request: wait for it (keep-alive), read it, have it handled.
   asio::awaitable<bool> await_next(std::shared_ptr<Session> s);
   asio::awaitable<std::optional<Incoming>> read_request(std::shared_ptr<Session> s,
+                                                        SteadyClock::time_point header_deadline,
                                                         SteadyClock::time_point read_deadline);
+  std::optional<Response> screen(const Request& request);
   asio::awaitable<std::optional<Response>> handle(std::shared_ptr<Session> s, Request request);
   asio::awaitable<void> reject(std::shared_ptr<Session> s, Request partial, Rejection rejection);
+  asio::awaitable<void> refuse(std::shared_ptr<Session> s, Response response);
   std::vector<std::shared_ptr<Session>> live_sessions();
   bool wait_until_drained(SteadyClock::time_point deadline);
   void run_io();
@@ -327,7 +369,23 @@ struct Server::Impl {
   Mutex mu;
   std::condition_variable drained;
   bool stopping GUARDED_BY(mu) = false;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions GUARDED_BY(mu);
+  // Every open connection, with the source address it counts under and whether it is being closed to make
+  // room (it still counts until it has ended, but no longer against the limits).
+  struct Entry {
+    std::weak_ptr<Session> session;
+    std::string source;
+    bool evicting = false;
+  };
+  struct SourceCount {
+    std::size_t open = 0;
+    std::size_t evicting = 0;
+  };
+  std::unordered_map<Session*, Entry> sessions GUARDED_BY(mu);
+  std::unordered_map<std::string, SourceCount> per_source GUARDED_BY(mu);
+  std::size_t evicting_total GUARDED_BY(mu) = 0;
+  std::atomic<std::uint64_t> refused{0};
+  std::atomic<std::uint64_t> evicted{0};
+  std::atomic<std::uint64_t> screened{0};
 
   // Destroyed before everything above: destroying the io_context destroys suspended connections and queued
   // handlers, which must find the rest of the server still intact.
@@ -419,11 +477,29 @@ void Server::Impl::start_session(Strand strand, tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   const auto remote = socket.remote_endpoint(ec);
   if (ec) return;  // already disconnected
-  auto session = std::make_shared<Session>(std::move(strand), std::move(socket), address_text(remote));
+  std::string address = address_text(remote);
+  std::string source = source_key(address);
+  auto session = std::make_shared<Session>(std::move(strand), std::move(socket), std::move(address));
+  std::shared_ptr<Session> victim;
+  bool admitted = false;
   {
     MutexLock lock(mu);
     if (stopping) return;
-    sessions.emplace(session.get(), session);
+    admitted = make_room(source, victim);
+    if (admitted) {
+      sessions.emplace(session.get(), Entry{session, source});
+      ++per_source[source].open;
+    }
+  }
+  if (!admitted) {
+    refuse_connection(session->stream.socket());  // never started: this thread is its only user
+    return;
+  }
+  if (victim) {
+    Session* raw = victim.get();
+    asio::post(raw->strand, [this, victim = std::move(victim)] {
+      if (!victim->evict()) eviction_declined(victim.get());
+    });
   }
   Session* key = session.get();
   const Strand on = session->strand;
@@ -433,28 +509,93 @@ void Server::Impl::start_session(Strand strand, tcp::socket socket) {
   });
 }
 
+// Whether a new connection from `source` fits the limits, once `victim` (when set) is closed: over a limit,
+// the connection that has waited longest without a request — of the same source when that source is over
+// its own limit — makes room. False when none can.
+bool Server::Impl::make_room(const std::string& source, std::shared_ptr<Session>& victim) {
+  const auto found = per_source.find(source);
+  const SourceCount count = found == per_source.end() ? SourceCount{} : found->second;
+  const bool over_total =
+      options.max_connections > 0 && sessions.size() - evicting_total >= options.max_connections;
+  const bool over_source = options.max_connections_per_address > 0 &&
+                           count.open - count.evicting >= options.max_connections_per_address;
+  if (!over_total && !over_source) return true;
+  Entry* chosen = nullptr;
+  auto oldest = std::numeric_limits<SteadyClock::rep>::max();
+  for (auto& [raw, entry] : sessions) {
+    if (entry.evicting || (over_source && entry.source != source)) continue;
+    auto candidate = entry.session.lock();
+    if (!candidate || !candidate->waiting.load()) continue;
+    const auto since = candidate->waiting_since.load();
+    if (since < oldest) {
+      oldest = since;
+      chosen = &entry;
+      victim = std::move(candidate);
+    }
+  }
+  if (chosen == nullptr) return false;
+  chosen->evicting = true;
+  ++evicting_total;
+  ++per_source[chosen->source].evicting;
+  evicted.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+// Over the limits with no connection to close instead: a 503 written without waiting, then closed.
+void Server::Impl::refuse_connection(tcp::socket& socket) {
+  refused.fetch_add(1, std::memory_order_relaxed);
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(busy_response()), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+// A connection chosen to make room had started a request by the time its strand ran: it stays, and counts.
+void Server::Impl::eviction_declined(Session* session) {
+  MutexLock lock(mu);
+  auto it = sessions.find(session);
+  if (it == sessions.end() || !it->second.evicting) return;
+  it->second.evicting = false;
+  --evicting_total;
+  if (auto c = per_source.find(it->second.source); c != per_source.end() && c->second.evicting > 0)
+    --c->second.evicting;
+  evicted.fetch_sub(1, std::memory_order_relaxed);
+}
+
 void Server::Impl::session_ended(Session* session) {
   MutexLock lock(mu);
-  sessions.erase(session);
+  auto it = sessions.find(session);
+  if (it != sessions.end()) {
+    if (auto c = per_source.find(it->second.source); c != per_source.end()) {
+      --c->second.open;
+      if (it->second.evicting) --c->second.evicting;
+      if (c->second.open == 0) per_source.erase(c);
+    }
+    if (it->second.evicting) --evicting_total;
+    sessions.erase(it);
+  }
   if (sessions.empty()) drained.notify_all();
 }
 
 asio::awaitable<void> Server::Impl::serve(std::shared_ptr<Session> s) {
-  // The first request's deadline runs from the accept, so a client that connects and trickles bytes is cut
-  // off.
-  auto read_deadline = SteadyClock::now() + options.read_timeout;
+  // The first request's deadlines run from the accept, so a client that connects and trickles bytes is cut
+  // off: its header within header_timeout, the whole request within read_timeout.
+  auto started = SteadyClock::now();
   for (bool first = true;; first = false) {
-    s->phase = Phase::kIdle;
+    s->set_phase(Phase::kIdle);
     if (s->closing) break;
     if (!first) {
       if (!co_await await_next(s)) break;
-      read_deadline = SteadyClock::now() + options.read_timeout;
+      started = SteadyClock::now();
     }
-    auto incoming = co_await read_request(s, read_deadline);
+    auto incoming =
+        co_await read_request(s, started + options.header_timeout, started + options.read_timeout);
     if (!incoming) break;
-    auto response = co_await handle(s, std::move(incoming->request));
+    std::optional<Response> response = std::move(incoming->answer);
+    if (!response) response = co_await handle(s, std::move(incoming->request));
     if (!response) break;
-    s->phase = Phase::kWriting;
+    s->set_phase(Phase::kWriting);
     const bool keep_alive = incoming->keep_alive && !s->closing;
     auto out = to_beast(std::move(*response), incoming->version, keep_alive, incoming->head);
     s->stream.expires_after(options.write_timeout);
@@ -480,9 +621,10 @@ asio::awaitable<bool> Server::Impl::await_next(std::shared_ptr<Session> s) {
 // Reads one request, its body within the limit of its path, by `read_deadline`. nullopt: the connection ends
 // here (closed, timed out, or refused, the refusal already answered).
 asio::awaitable<std::optional<Incoming>> Server::Impl::read_request(std::shared_ptr<Session> s,
+                                                                    SteadyClock::time_point header_deadline,
                                                                     SteadyClock::time_point read_deadline) {
-  s->phase = Phase::kReading;
-  s->stream.expires_at(read_deadline);
+  s->set_phase(Phase::kReadingHeader);
+  s->stream.expires_at(std::min(header_deadline, read_deadline));
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
@@ -495,7 +637,20 @@ asio::awaitable<std::optional<Incoming>> Server::Impl::read_request(std::shared_
       co_return std::nullopt;
     }
   }
+  s->set_phase(Phase::kReadingBody);
+  s->stream.expires_at(read_deadline);
   Request request = request_from_header(parser.get(), s->remote_address);
+  if (auto refusal = screen(request)) {
+    // Refused on its header: a request without a body is answered as usual, one with a body is answered
+    // without reading it, and the connection closed.
+    if (parser.is_done()) {
+      const auto& message = parser.get();
+      co_return Incoming{std::move(request), message.keep_alive(), message.version(),
+                         message.method() == bhttp::verb::head, std::move(refusal)};
+    }
+    co_await refuse(s, std::move(*refusal));
+    co_return std::nullopt;
+  }
   std::size_t limit = options.body_limit_for ? options.body_limit_for(request.path) : 0;
   if (limit == 0) limit = options.max_body_bytes;
   if (const auto length = parser.content_length(); length && *length > limit) {
@@ -527,7 +682,7 @@ asio::awaitable<std::optional<Incoming>> Server::Impl::read_request(std::shared_
 // Hands the request over and waits for the answer, which may come from any thread: a 503 when none came
 // within the handler timeout, nullopt when the connection is being dropped (the shutdown grace is over).
 asio::awaitable<std::optional<Response>> Server::Impl::handle(std::shared_ptr<Session> s, Request request) {
-  s->phase = Phase::kHandling;
+  s->set_phase(Phase::kHandling);
   const std::uint64_t seq = ++s->seq;
   s->answer.reset();
   s->stream.expires_never();
@@ -560,6 +715,19 @@ asio::awaitable<std::optional<Response>> Server::Impl::handle(std::shared_ptr<Se
   co_return response;
 }
 
+std::optional<Response> Server::Impl::screen(const Request& request) {
+  if (!options.screen) return std::nullopt;
+  std::optional<Response> refusal;
+  try {
+    refusal = options.screen(request);
+  } catch (const std::exception& e) {
+    spdlog::error("http server: screen threw: {}", e.what());
+    refusal = error_response(500, "INTERNAL", "The request could not be checked");
+  }
+  if (refusal) screened.fetch_add(1, std::memory_order_relaxed);
+  return refusal;
+}
+
 asio::awaitable<void> Server::Impl::reject(std::shared_ptr<Session> s, Request partial, Rejection rejection) {
   spdlog::debug("http server: {} {} from {}: {}", rejection.status, rejection.code, s->remote_address,
                 rejection.message);
@@ -570,8 +738,14 @@ asio::awaitable<void> Server::Impl::reject(std::shared_ptr<Session> s, Request p
       spdlog::error("http server: on_rejected threw: {}", e.what());
     }
   }
-  s->phase = Phase::kRejecting;
-  auto out = to_beast(error_response(rejection.status, rejection.code, rejection.message), 11, false, false);
+  co_await refuse(s, error_response(rejection.status, rejection.code, rejection.message));
+}
+
+// Answers with `Connection: close` and closes, reading (and discarding) what the client still sends for a
+// short while first, so that the answer is not lost to a reset.
+asio::awaitable<void> Server::Impl::refuse(std::shared_ptr<Session> s, Response response) {
+  s->set_phase(Phase::kRejecting);
+  auto out = to_beast(std::move(response), 11, false, false);
   s->stream.expires_after(options.write_timeout);
   if (auto [ec, n] = co_await bhttp::async_write(s->stream, out, kNoThrow); ec) co_return;
 
@@ -591,8 +765,8 @@ std::vector<std::shared_ptr<Session>> Server::Impl::live_sessions() {
   std::vector<std::shared_ptr<Session>> out;
   MutexLock lock(mu);
   out.reserve(sessions.size());
-  for (auto& [key, weak] : sessions) {
-    if (auto s = weak.lock()) out.push_back(std::move(s));
+  for (auto& [key, entry] : sessions) {
+    if (auto s = entry.session.lock()) out.push_back(std::move(s));
   }
   return out;
 }
@@ -653,6 +827,18 @@ Status Server::start() {
 
 std::uint16_t Server::port() const {
   return impl_->bound_port.load();
+}
+
+ServerStats Server::stats() const {
+  ServerStats out;
+  {
+    MutexLock lock(impl_->mu);
+    out.open = impl_->sessions.size();
+  }
+  out.refused = impl_->refused.load(std::memory_order_relaxed);
+  out.evicted = impl_->evicted.load(std::memory_order_relaxed);
+  out.screened = impl_->screened.load(std::memory_order_relaxed);
+  return out;
 }
 
 void Server::stop() {

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,6 +16,8 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <functional>
+#include <iostream>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -538,6 +541,208 @@ TEST_F(ServerTest, SlowClientIsDisconnectedAfterReadTimeout) {
   EXPECT_GE(SteadyClock::now() - started, 250ms);
   EXPECT_EQ(handled_.load(), 0);
   EXPECT_TRUE(rejected().empty());
+}
+
+// Polls `pred` until it holds or `timeout` passes.
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 5s) {
+  for (const auto deadline = SteadyClock::now() + timeout; !pred();) {
+    if (SteadyClock::now() >= deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+// A slowloris client keeps a request going by sending its header a byte at a time: the header deadline
+// cuts it off long before the whole-request deadline would, and the server answers others meanwhile.
+TEST_F(ServerTest, AHeaderTrickledInByteByByteIsCutOffAtTheHeaderDeadline) {
+  options_.read_timeout = 30s;
+  options_.header_timeout = 400ms;
+  auto& server = start();
+  Connection slow(server.port());
+  const std::string header = "GET /echo/slow HTTP/1.1\r\nHost: t\r\nX-Padding: " + std::string(200, 'p');
+  const auto started = SteadyClock::now();
+  bool closed = false;
+  for (std::size_t i = 0; i < header.size() && !closed; ++i) {
+    if (!slow.send(header.substr(i, 1))) break;
+    // One byte every 100 ms, watching for the server's close meanwhile.
+    closed = slow.wait_closed(100ms);
+    if (i == 1) {
+      Connection other(server.port());
+      ASSERT_TRUE(other.send(get("/echo/other")));
+      auto r = other.read_response();
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 200);
+    }
+  }
+  closed = closed || slow.wait_closed(3s);
+  const auto took = SteadyClock::now() - started;
+  EXPECT_TRUE(closed);
+  EXPECT_GE(took, 350ms);
+  EXPECT_LT(took, 5s);  // the request deadline (30 s) did not decide it
+  EXPECT_EQ(handled_.load(), 1);
+}
+
+// The screen refuses a request on its header: the handler never runs and the body is never waited for.
+TEST_F(ServerTest, ARequestTheScreenRefusesIsAnsweredWithoutReadingItsBody) {
+  options_.screen = [](const Request& header) -> std::optional<Response> {
+    if (header.header("Authorization") == "Bearer good") return std::nullopt;
+    return error_response(401, "UNAUTHORIZED", "no key");
+  };
+  auto& server = start();
+  Connection c(server.port());
+  // 100 kB announced (within the body limit), 10 bytes sent: an answer can only come from the header.
+  ASSERT_TRUE(c.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n0123456789"));
+  auto r = c.read_response(3s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(r->error_code(), "UNAUTHORIZED");
+  EXPECT_EQ(r->header("Connection"), "close");
+  EXPECT_TRUE(c.wait_closed(3s));
+  EXPECT_EQ(handled_.load(), 0);
+  EXPECT_EQ(server.stats().screened, 1u);
+  EXPECT_TRUE(rejected().empty());  // a screen's refusal is not a malformed request
+
+  // A refused request without a body keeps its connection; the next one, with the key, goes through.
+  Connection kept(server.port());
+  ASSERT_TRUE(kept.send(get("/echo/a")));
+  auto refused = kept.read_response();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  ASSERT_TRUE(kept.send(post("/upload", "abc", "Authorization: Bearer good\r\n")));
+  auto ok = kept.read_response();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, "got 3:abc");
+}
+
+// Over the per-address limit, the connection that has waited longest without a request makes room; when
+// every connection is busy with a request, the new one is refused with 503 and closed.
+TEST_F(ServerTest, OverTheConnectionLimitTheLongestWaitingConnectionMakesRoomElseANewOneIsRefused) {
+  options_.max_connections_per_address = 3;
+  auto& server = start();
+  std::vector<std::unique_ptr<Connection>> idle;
+  for (std::uint64_t i = 1; i <= 3; ++i) {
+    idle.push_back(std::make_unique<Connection>(server.port()));
+    ASSERT_TRUE(idle.back()->connected());
+    ASSERT_TRUE(eventually([&] { return server.stats().open == i; }));  // accepted in this order
+  }
+  Connection fresh(server.port());
+  ASSERT_TRUE(fresh.send(get("/echo/fresh")));
+  auto r = fresh.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(idle[0]->wait_closed(3s));  // the oldest waiting one
+  EXPECT_EQ(server.stats().evicted, 1u);
+  EXPECT_TRUE(eventually([&] { return server.stats().open == 3; }));
+  // The two younger idle ones are still served.
+  for (std::size_t i = 1; i < 3; ++i) {
+    ASSERT_TRUE(idle[i]->send(get("/echo/still")));
+    auto again = idle[i]->read_response();
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 200);
+  }
+
+  // Three connections busy with a request each: nothing can make room.
+  idle.clear();
+  std::vector<std::unique_ptr<Connection>> busy;
+  std::vector<Responder> parked;
+  ASSERT_TRUE(eventually([&] { return server.stats().open == 1; }));
+  for (int i = 0; i < 2; ++i) {
+    busy.push_back(std::make_unique<Connection>(server.port()));
+    ASSERT_TRUE(busy.back()->send(get("/park")));
+    auto respond = box_.take();
+    ASSERT_TRUE(respond);
+    parked.push_back(std::move(*respond));
+  }
+  ASSERT_TRUE(fresh.send(get("/park")));
+  auto respond = box_.take();
+  ASSERT_TRUE(respond);
+  parked.push_back(std::move(*respond));
+  Connection refused(server.port());
+  auto busy_answer = refused.read_response();
+  ASSERT_TRUE(busy_answer);
+  EXPECT_EQ(busy_answer->status, 503);
+  EXPECT_EQ(busy_answer->header("Retry-After"), "1");
+  EXPECT_EQ(busy_answer->header("Connection"), "close");
+  EXPECT_TRUE(refused.wait_closed(3s));
+  EXPECT_EQ(server.stats().refused, 1u);
+  for (auto& p : parked)
+    p(Response::text(200, "done"));
+  for (auto& b : busy) {
+    auto done = b->read_response();
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->status, 200);
+  }
+}
+
+// An idle socket of the test's own, its connect bounded in time.
+int open_idle_socket(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  timeval timeout{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// 10,000 idle connections from one address (fewer when this process may not open that many files: the
+// test's own sockets and the server's share its descriptor limit) leave the server answering, and holding
+// no more connections than its limit.
+TEST_F(ServerTest, TenThousandIdleConnectionsLeaveTheServerAnswering) {
+  constexpr std::size_t kCap = 256;
+  options_.max_connections = 2 * kCap;
+  options_.max_connections_per_address = kCap;
+  options_.read_timeout = 60s;  // no deadline frees a descriptor during the test
+  options_.header_timeout = 60s;
+  options_.idle_timeout = 60s;
+  rlimit lim{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &lim), 0);
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised{lim.rlim_max, lim.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  const std::size_t fds = lim.rlim_cur == RLIM_INFINITY ? 1'000'000 : static_cast<std::size_t>(lim.rlim_cur);
+  const std::size_t wanted = std::min<std::size_t>(10000, fds > 2 * kCap + 512 ? fds - 2 * kCap - 512 : 0);
+  if (wanted < 2000) GTEST_SKIP() << "ulimit -n " << fds << " allows only " << wanted << " idle sockets";
+  auto& server = start();
+  struct Sockets {
+    std::vector<int> fds;
+    void close_all() {
+      for (int fd : fds)
+        ::close(fd);
+      fds.clear();
+    }
+    ~Sockets() { close_all(); }
+  } idle;
+  auto& sockets = idle.fds;
+  sockets.reserve(wanted);
+  const auto deadline = SteadyClock::now() + 90s;
+  while (sockets.size() < wanted && SteadyClock::now() < deadline) {
+    const int fd = open_idle_socket(server.port());
+    if (fd < 0) break;
+    sockets.push_back(fd);
+  }
+  const std::size_t opened = sockets.size();
+  std::cout << "[ idle    ] " << opened << " idle connections opened (ulimit -n " << fds << ")\n";
+  EXPECT_EQ(opened, wanted);
+  Connection genuine(server.port());
+  ASSERT_TRUE(genuine.send(get("/echo/genuine")));
+  auto r = genuine.read_response();
+  // Once the connections it chose to close are gone, no more are open than the limit, the genuine one
+  // included, while every idle socket of the test is still open.
+  const bool within_limit = eventually([&] { return server.stats().open <= kCap; });
+  idle.close_all();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(within_limit) << server.stats().open;
+  EXPECT_GE(server.stats().evicted, opened - kCap);
 }
 
 TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {

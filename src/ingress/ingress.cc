@@ -19,14 +19,42 @@ namespace bj = boost::json;
 // Subscriptions change rarely; a short cache keeps the hot path free of a lookup per request, and
 // invalidate() makes changes visible at once on this node.
 constexpr std::int64_t kCacheMicros = 5'000'000;
-// Rejected requests are logged with at most this much of their body.
-constexpr std::size_t kRejectedBodyBytes = 64 * 1024;
+// Requests answered without verification are logged with an excerpt of their body and headers: enough to
+// see what came, not a way to fill the disk.
+constexpr std::size_t kExcerptBodyBytes = 2048;
+constexpr std::size_t kExcerptHeaders = 32;
+constexpr std::size_t kExcerptHeaderBytes = 256;
 
-std::string headers_json(const HeaderList& headers) {
+// At most `max` bytes of `text`, not cutting a UTF-8 sequence in two.
+std::string excerpt(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return std::string(text);
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80)
+    --n;
+  return std::string(text.substr(0, n));
+}
+
+std::string headers_json(const HeaderList& headers, bool cut = false) {
   bj::array arr;
-  for (const auto& [k, v] : redact_headers(headers))
-    arr.push_back(bj::array{bj::value(k), bj::value(v)});
+  for (const auto& [k, v] : redact_headers(headers)) {
+    if (cut && arr.size() == kExcerptHeaders) break;
+    arr.push_back(bj::array{bj::value(cut ? excerpt(k, kExcerptHeaderBytes) : k),
+                            bj::value(cut ? excerpt(v, kExcerptHeaderBytes) : v)});
+  }
   return bj::serialize(arr);
+}
+
+// A row for a request answered without verification: headers and body cut to an excerpt.
+store::InboxRow excerpt_row(const http::Request& request);
+
+// A limit of `n` per minute, with a burst of n.
+RateLimit per_minute(std::int64_t n) {
+  return RateLimit{static_cast<double>(n) / 60.0, static_cast<double>(n)};
+}
+
+// Retry-After for a bucket refilled in `retry_us`: whole seconds, at least one.
+std::string retry_after(std::int64_t retry_us) {
+  return std::to_string(std::max<std::int64_t>(1, (retry_us + 999'999) / 1'000'000));
 }
 
 std::string events_json(const std::vector<connectors::UnifiedEvent>& events) {
@@ -63,6 +91,13 @@ store::InboxRow base_row(const http::Request& request) {
   return row;
 }
 
+store::InboxRow excerpt_row(const http::Request& request) {
+  store::InboxRow row = base_row(request);
+  row.headers = headers_json(request.headers, /*cut=*/true);
+  row.body = excerpt(request.body, kExcerptBodyBytes);
+  return row;
+}
+
 std::string error_code_for(int status) {
   switch (status) {
     case 400:
@@ -73,6 +108,8 @@ std::string error_code_for(int status) {
       return "INGRESS.UNKNOWN_URL";
     case 413:
       return "INGRESS.PAYLOAD_TOO_LARGE";
+    case 429:
+      return "INGRESS.RATE_LIMITED";
     default:
       return "INGRESS.ERROR";
   }
@@ -92,8 +129,16 @@ std::optional<std::pair<std::string, std::string>> parse_ingress_path(std::strin
 }
 
 Ingress::Ingress(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
-                 const SecretBox& secrets)
-    : pool_(pool), writer_(writer), registry_(registry), secrets_(secrets) {}
+                 const SecretBox& secrets, IngressOptions options)
+    : pool_(pool),
+      writer_(writer),
+      registry_(registry),
+      secrets_(secrets),
+      options_(options),
+      address_limiter_(options.per_address),
+      subscription_limiter_(options.per_subscription),
+      logged_per_address_(per_minute(options.logged_per_address_per_minute)),
+      logged_total_(per_minute(options.logged_per_minute)) {}
 
 IngressStats Ingress::stats() const {
   MutexLock lock(mu_);
@@ -152,31 +197,51 @@ Result<std::optional<Ingress::Target>> Ingress::lookup(const std::string& token,
 void Ingress::reject(const http::Request& request, const Target* target, int status, std::string code,
                      std::string reason, const http::Responder& respond,
                      std::optional<std::string> verification) {
-  store::InboxRow row = base_row(request);
+  store::InboxRow row = excerpt_row(request);
   row.http_status = status;
   row.outcome = store::InboxOutcome::kRejected;
   row.reason = reason;
   row.verification = std::move(verification);
-  row.body = request.body.substr(0, kRejectedBodyBytes);
   row.processed_at = row.received_at;
   if (target != nullptr) {
     row.integration_id = target->subscription.integration_id;
     row.subscription_id = target->subscription.id;
     row.tool = target->tool;
   }
-  spdlog::warn("ingress {} {} rejected {}: {}", request.method,
-               path_for_log(request.path, target != nullptr ? &target->subscription.id : nullptr), status,
-               log_safe(reason));
   {
     MutexLock lock(mu_);
     ++stats_.rejected;
   }
-  // The rejection is logged without waiting for durability: nothing was accepted, so nothing can be lost.
-  writer_.submit([row = std::move(row)](store::Connection& c) { return store::inbox::insert(c, row); },
-                 [](Status s) {
-                   if (!s) spdlog::error("ingress: logging a rejected request failed: {}", s.error().message);
-                 });
+  // Logged (the row and the line) without waiting for durability — nothing was accepted, so nothing can be
+  // lost — and only as a sample: a flood of refusals is counted, not written out.
+  if (log_sampled(request, std::move(row))) {
+    spdlog::warn("ingress {} {} rejected {}: {}", log_safe(request.method, 16),
+                 path_for_log(request.path, target != nullptr ? &target->subscription.id : nullptr), status,
+                 log_safe(reason));
+  }
   respond(http::error_response(status, code, reason));
+}
+
+bool Ingress::log_sampled(const http::Request& request, store::InboxRow row) {
+  const std::int64_t now = monotonic_us();
+  const bool sampled = options_.logged_per_address_per_minute > 0 && options_.logged_per_minute > 0 &&
+                       logged_per_address_.allow(source_key(request.remote_address), now) &&
+                       logged_total_.allow("", now);
+  if (!sampled) {
+    MutexLock lock(mu_);
+    ++stats_.unlogged_over_sample;
+    return false;
+  }
+  const bool queued = writer_.submit_log(
+      [row = std::move(row)](store::Connection& c) { return store::inbox::insert(c, row); },
+      [](Status s) {
+        if (!s) spdlog::error("ingress: logging a request answered unverified failed: {}", s.error().message);
+      });
+  if (!queued) {
+    MutexLock lock(mu_);
+    ++stats_.unlogged_queue_full;
+  }
+  return queued;
 }
 
 void Ingress::log_rejected(const http::Request& request, int status, std::string_view reason) {
@@ -198,41 +263,78 @@ struct Ingress::Arrival {
   std::int64_t started_us = 0;
 };
 
+// Every request spends from its source address's bucket, before anything else is done for it.
+bool Ingress::over_address_limit(Arrival& a) {
+  std::int64_t retry_us = 0;
+  if (address_limiter_.allow(source_key(a.request.remote_address), monotonic_us(), &retry_us)) return false;
+  {
+    MutexLock lock(mu_);
+    ++stats_.limited_by_address;
+  }
+  reject(a.request, nullptr, 429, "INGRESS.RATE_LIMITED", "too many requests from this address; retry later",
+         [respond = a.respond, after = retry_after(retry_us)](http::Response r) {
+           respond(std::move(r.with_header("Retry-After", after)));
+         });
+  return true;
+}
+
+// Verified requests spend from their subscription's bucket: a forger cannot spend a tool's budget.
+bool Ingress::over_subscription_limit(Arrival& a) {
+  std::int64_t retry_us = 0;
+  if (subscription_limiter_.allow(a.target->subscription.id, monotonic_us(), &retry_us)) return false;
+  {
+    MutexLock lock(mu_);
+    ++stats_.limited_by_subscription;
+  }
+  reject(a.request, &*a.target, 429, "INGRESS.RATE_LIMITED",
+         "too many requests for this subscription; retry later",
+         [respond = a.respond, after = retry_after(retry_us)](http::Response r) {
+           respond(std::move(r.with_header("Retry-After", after)));
+         });
+  return true;
+}
+
 void Ingress::handle(http::Request request, http::Responder respond) {
-  if (request.method != "POST") {
+  Arrival a{std::move(request), std::move(respond)};
+  if (over_address_limit(a)) return;
+  if (a.request.method != "POST") {
     // Some tools probe the URL with GET/HEAD when it is saved; answer without recording anything.
-    if (request.method == "GET" || request.method == "HEAD") {
-      respond(http::Response::json(200, R"({"status":"success","data":{"ingress":"ready"}})"));
+    if (a.request.method == "GET" || a.request.method == "HEAD") {
+      a.respond(http::Response::json(200, R"({"status":"success","data":{"ingress":"ready"}})"));
       return;
     }
-    respond(http::error_response(405, "INGRESS.METHOD_NOT_ALLOWED", "ingress URLs accept POST only"));
+    a.respond(http::error_response(405, "INGRESS.METHOD_NOT_ALLOWED", "ingress URLs accept POST only"));
     return;
   }
-  Arrival a{std::move(request), std::move(respond)};
   a.started_us = monotonic_us();
   a.path = parse_ingress_path(a.request.path);
   const connectors::Connector* connector = admit(a);
   if (connector == nullptr) return;
 
-  store::InboxRow row = base_row(a.request);
-  row.integration_id = a.target->subscription.integration_id;
-  row.subscription_id = a.target->subscription.id;
-  row.tool = a.target->tool;
   if (auto handshake = connector->handshake(a.request)) {
+    // Answered before any verification: logged like a rejection, as a sample with an excerpt.
+    store::InboxRow row = excerpt_row(a.request);
+    row.integration_id = a.target->subscription.integration_id;
+    row.subscription_id = a.target->subscription.id;
+    row.tool = a.target->tool;
     row.http_status = handshake->status;
     row.outcome = store::InboxOutcome::kPing;
     row.reason = "handshake answered";
-    row.body = a.request.body;
     row.processed_at = row.received_at;
-    writer_.submit([row](store::Connection& c) { return store::inbox::insert(c, row); }, [](Status) {});
+    log_sampled(a.request, std::move(row));
     a.respond(std::move(*handshake));
     return;
   }
   auto verification = authenticate(a, *connector);
   if (!verification) return;
+  if (over_subscription_limit(a)) return;
   auto parsed = parse(a, *connector, verification->scheme);
   if (!parsed) return;
 
+  store::InboxRow row = base_row(a.request);
+  row.integration_id = a.target->subscription.integration_id;
+  row.subscription_id = a.target->subscription.id;
+  row.tool = a.target->tool;
   row.verification = verification->scheme;
   row.body = std::move(a.request.body);
   row.vendor_event = parsed->vendor_event;

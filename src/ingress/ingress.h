@@ -5,7 +5,12 @@
 // through the group-commit writer — acknowledging with 2xx only after that write is durable. A redelivery of
 // an event already received (same vendor delivery id, or the same body when the tool sends none) is
 // acknowledged and logged as a duplicate, never forwarded twice. Unknown URLs (404), bad signatures (401),
-// malformed bodies (400) and bodies over the limit (413) are answered at once, logged, and never forwarded.
+// malformed bodies (400) and bodies over the limit (413) are answered at once and never forwarded.
+// What anyone on the network can make it do is bounded: requests per source address, and verified requests
+// per subscription, are held to token buckets (429 with Retry-After over them); requests answered without
+// verification (rejections, handshakes) are written to the upstream log only as a sample — so many per
+// source address and in total per minute, headers and body cut to an excerpt — through the writer's bounded
+// log queue, and the rest are counted (stats()). Only what gates an acknowledgement waits for the writer.
 // Thread-safety: handle() from any server thread.
 #pragma once
 
@@ -16,6 +21,7 @@
 
 #include "connectors/registry.h"
 #include "core/mutex.h"
+#include "core/rate_limit.h"
 #include "core/secret_box.h"
 #include "http/message.h"
 #include "store/inbox_repo.h"
@@ -33,13 +39,25 @@ inline constexpr std::int64_t kBodyDedupeWindowMs = 24LL * 3600 * 1000;
 struct IngressStats {
   std::uint64_t accepted = 0;
   std::uint64_t duplicates = 0;
-  std::uint64_t rejected = 0;
+  std::uint64_t rejected = 0;                 // every refusal, 429s included
+  std::uint64_t limited_by_address = 0;       // 429: the source address's bucket was empty
+  std::uint64_t limited_by_subscription = 0;  // 429: the subscription's bucket was empty
+  std::uint64_t unlogged_over_sample = 0;     // not written to the upstream log: over the per-minute sample
+  std::uint64_t unlogged_queue_full = 0;  // not written to the upstream log: the writer's log queue was full
+};
+
+struct IngressOptions {
+  RateLimit per_address{1000, 10000};
+  RateLimit per_subscription{200, 5000};
+  // Requests answered without verification written to the upstream log, per minute (0: none).
+  std::int64_t logged_per_address_per_minute = 10;
+  std::int64_t logged_per_minute = 120;
 };
 
 class Ingress {
  public:
   Ingress(store::Pool& pool, store::Writer& writer, const connectors::Registry& registry,
-          const SecretBox& secrets);
+          const SecretBox& secrets, IngressOptions options = {});
 
   void handle(http::Request request, http::Responder respond);
   // Logs a request the HTTP server rejected before it reached handle() (413, 431, 400).
@@ -75,11 +93,21 @@ class Ingress {
   void reject(const http::Request& request, const Target* target, int status, std::string code,
               std::string reason, const http::Responder& respond,
               std::optional<std::string> verification = std::nullopt);
+  // 429 when the source address's, or (for a verified request) the subscription's, bucket is empty.
+  bool over_address_limit(Arrival& a);
+  bool over_subscription_limit(Arrival& a);
+  // Writes a row answered without verification to the upstream log, if the sample allows; true if queued.
+  bool log_sampled(const http::Request& request, store::InboxRow row);
 
   store::Pool& pool_;
   store::Writer& writer_;
   const connectors::Registry& registry_;
   const SecretBox& secrets_;
+  const IngressOptions options_;
+  KeyedRateLimiter address_limiter_;
+  KeyedRateLimiter subscription_limiter_;
+  KeyedRateLimiter logged_per_address_;
+  KeyedRateLimiter logged_total_;
 
   mutable Mutex mu_;
   std::map<std::string, Target> cache_ GUARDED_BY(mu_);

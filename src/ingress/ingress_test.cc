@@ -57,9 +57,10 @@ class IngressTest : public ::testing::Test {
     request.target = request.path;
     request.headers = {{"Signature", signature}, {"Greenhouse-Event-ID", event_id}};
     request.body = body;
+    request.remote_address = remote_;
     std::promise<http::Response> answered;
     auto answer = answered.get_future();
-    ingress_.handle(std::move(request), [&answered](http::Response r) { answered.set_value(std::move(r)); });
+    ingress().handle(std::move(request), [&answered](http::Response r) { answered.set_value(std::move(r)); });
     if (answer.wait_for(std::chrono::seconds(30)) != std::future_status::ready)
       throw std::runtime_error("the ingress did not answer");
     return answer.get();
@@ -78,8 +79,17 @@ class IngressTest : public ::testing::Test {
     return store_.count("SELECT COUNT(*) FROM inbox WHERE outcome = $1", {outcome});
   }
 
+  // The ingress under test; with_options() replaces it.
+  Ingress& ingress() { return custom_ ? *custom_ : ingress_; }
+  void with_options(IngressOptions options) {
+    custom_ = std::make_unique<Ingress>(store_.pool(), store_.writer(), connectors::builtin_registry(),
+                                        store_.secrets(), options);
+  }
+
   pipeline_testing::TestStore store_;
   Ingress ingress_{store_.pool(), store_.writer(), connectors::builtin_registry(), store_.secrets()};
+  std::unique_ptr<Ingress> custom_;
+  std::string remote_ = "192.0.2.10";
   std::string integration_;
   std::string secret_ = "greenhouse-secret-" + crypto::random_token(8);
   store::SubscriptionRow sub_;
@@ -243,6 +253,77 @@ TEST_F(IngressTest, LogLinesNameTheSubscriptionNotItsTokenAndEscapeWhatTheReques
   EXPECT_EQ(all.find("all fine"), std::string::npos) << all;
   for (const auto& line : lines)
     EXPECT_EQ(line.find('\n'), line.size() - 1) << line;
+}
+
+}  // namespace
+}  // namespace tributary::ingress
+
+namespace tributary::ingress {
+namespace {
+
+// Whoever can reach the ingress can send refusals as fast as the network carries them: they are written to
+// the upstream log only as a sample, cut to an excerpt, and counted beyond it.
+TEST_F(IngressTest, RejectedRequestsAreLoggedAsASampleWithAnExcerptAndCountedBeyondIt) {
+  IngressOptions options;
+  options.logged_per_address_per_minute = 3;
+  with_options(options);
+  const std::string body = candidate_applied(3) + std::string(64 * 1024, ' ');
+  constexpr int kRequests = 20;
+  for (int i = 0; i < kRequests; ++i) {
+    auto reply = post(body, "sha256 00", "gh-f" + std::to_string(i), crypto::random_token(32));
+    ASSERT_EQ(reply.status, 404) << reply.body;
+  }
+  // Another address has a sample of its own.
+  remote_ = "192.0.2.11";
+  ASSERT_EQ(post(body, "sha256 00", "gh-g", crypto::random_token(32)).status, 404);
+
+  const auto stats = ingress().stats();
+  EXPECT_EQ(stats.rejected, static_cast<std::uint64_t>(kRequests + 1));
+  EXPECT_EQ(stats.unlogged_over_sample, static_cast<std::uint64_t>(kRequests - 3));
+  ASSERT_TRUE(pipeline_testing::wait_until([&] { return inbox_rows("rejected") == 4; }));
+  const auto ids = must(store_.conn().query("SELECT id FROM inbox WHERE outcome = 'rejected'"));
+  for (const auto& r : ids) {
+    auto row = must(store::inbox::get(store_.conn(), r.text(0)));
+    ASSERT_TRUE(row.has_value());
+    EXPECT_LE(row->body.size(), 2048u);
+    EXPECT_EQ(row->body_size, static_cast<std::int64_t>(body.size()));
+    EXPECT_EQ(row->http_status, 404);
+  }
+}
+
+TEST_F(IngressTest, ASourceAddressOverItsLimitGets429WithRetryAfter) {
+  IngressOptions options;
+  options.per_address = RateLimit{1, 3};
+  with_options(options);
+  remote_ = "203.0.113.9";
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(post_signed(candidate_applied(i), "gh-a" + std::to_string(i)).status, 200) << i;
+  auto limited = post_signed(candidate_applied(9), "gh-a9");
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_NE(limited.body.find("INGRESS.RATE_LIMITED"), std::string::npos) << limited.body;
+  EXPECT_EQ(limited.header("Retry-After"), "1");
+  EXPECT_EQ(ingress().stats().limited_by_address, 1u);
+  // Counted per address: another one goes through.
+  remote_ = "203.0.113.10";
+  EXPECT_EQ(post_signed(candidate_applied(9), "gh-a9").status, 200);
+  EXPECT_EQ(inbox_rows("received"), 4);
+}
+
+// A subscription's budget is spent by verified requests only: whoever forges requests to its URL cannot
+// make the tool's own deliveries get 429.
+TEST_F(IngressTest, ASubscriptionOverItsLimitGets429AndForgedRequestsDoNotSpendIt) {
+  IngressOptions options;
+  options.per_subscription = RateLimit{0.5, 2};
+  with_options(options);
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ(post(candidate_applied(i), "sha256 00", "gh-x" + std::to_string(i)).status, 401);
+  for (int i = 0; i < 2; ++i)
+    ASSERT_EQ(post_signed(candidate_applied(i), "gh-s" + std::to_string(i)).status, 200) << i;
+  auto limited = post_signed(candidate_applied(7), "gh-s7");
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(limited.header("Retry-After"), "2");
+  EXPECT_EQ(ingress().stats().limited_by_subscription, 1u);
+  EXPECT_EQ(inbox_rows("received"), 2);
 }
 
 }  // namespace

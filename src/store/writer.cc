@@ -72,6 +72,7 @@ struct Writer::Impl {
 
   Impl(std::unique_ptr<Connection> c, WriterOptions o) : conn(std::move(c)), options(o) {
     options.max_batch = std::max<std::size_t>(options.max_batch, 1);
+    options.max_log_per_batch = std::max<std::size_t>(options.max_log_per_batch, 1);
   }
 
   std::unique_ptr<Connection> conn;
@@ -80,6 +81,7 @@ struct Writer::Impl {
   Mutex mu;
   std::condition_variable cv;
   std::deque<Pending> queue GUARDED_BY(mu);
+  std::deque<Pending> log_queue GUARDED_BY(mu);
   bool stopping GUARDED_BY(mu) = false;
   bool started GUARDED_BY(mu) = false;
   std::thread thread;
@@ -87,6 +89,7 @@ struct Writer::Impl {
 
   std::atomic<std::uint64_t> batches{0};
   std::atomic<std::uint64_t> jobs{0};
+  std::atomic<std::uint64_t> log_dropped{0};
 
   struct Subscriber {
     std::uint64_t id;
@@ -97,25 +100,35 @@ struct Writer::Impl {
   std::vector<Subscriber> subscribers GUARDED_BY(subscribers_mu);
   std::uint64_t next_subscriber GUARDED_BY(subscribers_mu) = 1;
 
-  // Runs batches until stop() is requested and the queue is empty.
+  // Runs batches until stop() is requested and both queues are empty.
   void loop() {
     thread_id.store(std::this_thread::get_id());
     for (;;) {
       std::vector<Pending> batch;
       {
         MutexLock lock(mu);
-        lock.wait(cv, [&]() REQUIRES(mu) { return stopping || !queue.empty(); });
-        if (queue.empty()) break;
-        const std::size_t n = std::min(options.max_batch, queue.size());
-        batch.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
-          batch.push_back(std::move(queue.front()));
-          queue.pop_front();
-        }
+        lock.wait(cv, [&]() REQUIRES(mu) { return stopping || !queue.empty() || !log_queue.empty(); });
+        if (queue.empty() && log_queue.empty()) break;
+        take_batch(batch);
       }
       run_batch(batch);
     }
     thread_id.store(std::thread::id());
+  }
+
+  // The writes that gate an answer first, then a bounded share of the log-only ones.
+  void take_batch(std::vector<Pending>& batch) REQUIRES(mu) {
+    const std::size_t n = std::min(options.max_batch, queue.size());
+    const std::size_t logs = std::min(options.max_log_per_batch, log_queue.size());
+    batch.reserve(n + logs);
+    for (std::size_t i = 0; i < n; ++i) {
+      batch.push_back(std::move(queue.front()));
+      queue.pop_front();
+    }
+    for (std::size_t i = 0; i < logs; ++i) {
+      batch.push_back(std::move(log_queue.front()));
+      log_queue.pop_front();
+    }
   }
 
   void run_batch(std::vector<Pending>& batch) {
@@ -217,6 +230,23 @@ void Writer::submit(Job job, Done done) {
   call_done(done, make_error(ErrorKind::kUnavailable, "writer is stopped"));
 }
 
+bool Writer::submit_log(Job job, Done done) {
+  {
+    MutexLock lock(impl_->mu);
+    if (!impl_->stopping) {
+      if (impl_->log_queue.size() >= impl_->options.max_log_queue) {
+        impl_->log_dropped.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      impl_->log_queue.push_back(Impl::Pending{std::move(job), std::move(done)});
+      impl_->cv.notify_one();
+      return true;
+    }
+  }
+  call_done(done, make_error(ErrorKind::kUnavailable, "writer is stopped"));
+  return false;
+}
+
 Status Writer::run(Job job) {
   // The writer thread waiting for its own batch would never finish it.
   if (impl_->thread_id.load() == std::this_thread::get_id()) {
@@ -260,6 +290,9 @@ std::uint64_t Writer::batches() const {
 }
 std::uint64_t Writer::jobs() const {
   return impl_->jobs.load(std::memory_order_relaxed);
+}
+std::uint64_t Writer::log_dropped() const {
+  return impl_->log_dropped.load(std::memory_order_relaxed);
 }
 
 }  // namespace tributary::store

@@ -6,6 +6,10 @@
 // reports the error. After a commit the writer wakes the in-process subscribers of every channel a committed
 // job notified (store::notify), as PostgreSQL's LISTEN/NOTIFY wakes the other nodes: the stages of one node
 // wake each other through the store rather than through callbacks of their own.
+// Writes that only log (a rejected request, a handshake: nothing waits on them to answer) go through
+// submit_log() into a bounded queue of their own: when it is full they are dropped and counted, and every
+// batch takes them after the writes that gate an acknowledgement (submit(), never dropped) and at most
+// max_log_per_batch of them, so a flood of logging cannot hold up, or crowd out, an acknowledged write.
 // Thread-safety: submit(), run() and subscribe() from any thread; start()/stop() from the owner.
 #pragma once
 
@@ -23,7 +27,9 @@
 namespace tributary::store {
 
 struct WriterOptions {
-  std::size_t max_batch = 1024;  // jobs per transaction
+  std::size_t max_batch = 1024;        // submit() jobs per transaction
+  std::size_t max_log_queue = 10000;   // submit_log() jobs waiting at most; more are dropped
+  std::size_t max_log_per_batch = 64;  // submit_log() jobs per transaction at most
 };
 
 class Writer {
@@ -40,7 +46,11 @@ class Writer {
   // Finishes every job already submitted, then stops. Jobs submitted after stop() fail with kUnavailable.
   void stop();
 
+  // A write whose durability gates an answer: never dropped.
   void submit(Job job, Done done);
+  // A write that only logs. False when it was not queued: the log queue was full (dropped, counted in
+  // log_dropped(), `done` not called), or the writer is stopped (`done` gets kUnavailable, as from submit()).
+  bool submit_log(Job job, Done done = {});
 
   // A subscription ends when its handle is destroyed or reset; once that returns, its function is not running
   // and is never called again. The handle must not outlive the writer, nor be reset from inside its function.
@@ -68,6 +78,7 @@ class Writer {
   // Counters for /metrics and benchmarks.
   std::uint64_t batches() const;
   std::uint64_t jobs() const;
+  std::uint64_t log_dropped() const;
 
  private:
   struct Impl;

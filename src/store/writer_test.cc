@@ -326,6 +326,65 @@ TEST_P(WriterTest, AnEndedSubscriptionIsNeverCalledAgain) {
   EXPECT_EQ(woken.load(), 2);
 }
 
+// A flood of log-only writes (rejected requests) costs a bounded queue; the writes that gate an
+// acknowledgement are never dropped, however many wait.
+TEST_P(WriterTest, LogWritesOverTheBoundAreDroppedAndCountedAcknowledgedWritesNever) {
+  make_writer(WriterOptions{.max_batch = 1024, .max_log_queue = 10, .max_log_per_batch = 4});
+  // Queued before start(), so nothing is taken off the queues meanwhile.
+  constexpr std::size_t kLogs = 15;
+  constexpr std::size_t kAcked = 100;
+  Outcomes logs(10);
+  std::size_t queued = 0;
+  for (std::size_t i = 0; i < kLogs; ++i) {
+    if (writer_->submit_log(insert("log" + std::to_string(i)), queued < 10 ? logs.done(queued) : nullptr))
+      ++queued;
+  }
+  EXPECT_EQ(queued, 10u);
+  EXPECT_EQ(writer_->log_dropped(), kLogs - 10);
+  Outcomes acked(kAcked);
+  for (std::size_t i = 0; i < kAcked; ++i)
+    writer_->submit(insert("ack" + std::to_string(i)), acked.done(i));
+  writer_->start();
+  ASSERT_TRUE(acked.wait_all());
+  ASSERT_TRUE(logs.wait_all());
+  for (std::size_t i = 0; i < kAcked; ++i)
+    ASSERT_TRUE(acked.status(i).ok()) << i;
+  EXPECT_EQ(rows(), static_cast<std::int64_t>(kAcked + 10));
+  EXPECT_FALSE(has("log10"));
+  EXPECT_EQ(writer_->log_dropped(), kLogs - 10);
+}
+
+// Log-only writes queued first still run after the acknowledged write of the same batch, and a batch takes
+// only max_log_per_batch of them: an acknowledgement waits for a few log writes at most.
+TEST_P(WriterTest, AcknowledgedWritesGoFirstAndLogWritesTakeABoundedShareOfABatch) {
+  make_writer(WriterOptions{.max_batch = 1024, .max_log_queue = 100, .max_log_per_batch = 4});
+  constexpr std::size_t kLogs = 20;
+  std::atomic<int> logs_run{0};
+  Outcomes logs(kLogs);
+  for (std::size_t i = 0; i < kLogs; ++i) {
+    ASSERT_TRUE(writer_->submit_log(
+        [&logs_run, job = insert("log" + std::to_string(i))](Connection& c) {
+          ++logs_run;
+          return job(c);
+        },
+        logs.done(i)));
+  }
+  int logs_before_ack = -1;
+  Outcomes acked(1);
+  writer_->submit(
+      [&](Connection& c) {
+        logs_before_ack = logs_run.load();
+        return insert("ack")(c);
+      },
+      acked.done(0));
+  writer_->start();
+  ASSERT_TRUE(acked.wait_all());
+  ASSERT_TRUE(logs.wait_all());
+  EXPECT_EQ(logs_before_ack, 0);
+  EXPECT_GE(writer_->batches(), kLogs / 4);
+  EXPECT_EQ(rows(), static_cast<std::int64_t>(kLogs + 1));
+}
+
 TEST_P(WriterTest, StopDrainsQueuedJobs) {
   make_writer(WriterOptions{.max_batch = 16});
   writer_->start();

@@ -189,6 +189,10 @@ export async function startTributary({ env = {}, dir } = {}) {
     TRIBUTARY_RETRY_FACTOR: '2',
     TRIBUTARY_RETRY_JITTER: '0',
     TRIBUTARY_LOG_LEVEL: 'info',
+    // Every client of a test node is 127.0.0.1: the tests that check how refusals are logged want all of them
+    // (the sampling itself is tested in src/app/node_ingress_test.cc).
+    TRIBUTARY_INGRESS_REJECTED_LOGGED_PER_ADDRESS: '100000',
+    TRIBUTARY_INGRESS_REJECTED_LOGGED_PER_MINUTE: '100000',
     ...env,
   };
   const url = `http://127.0.0.1:${port}`;
