@@ -17,6 +17,7 @@
 #include "core/ids.h"
 #include "core/secret_box.h"
 #include "core/wakeup.h"
+#include "core/work_pool.h"
 #include "delivery/dispatcher.h"
 #include "http/client.h"
 #include "http/router.h"
@@ -86,6 +87,8 @@ struct Node::Impl {
   std::unique_ptr<api::Authenticator> auth;
   api::ApiContext api_ctx;
   http::Router router;
+  // API and dashboard handlers run here, off the server's I/O threads (server.api_threads).
+  std::unique_ptr<WorkPool> api_pool;
   std::unique_ptr<http::Server> server;
   std::atomic<bool> running{false};
   // Wake-ups from the other nodes on one PostgreSQL database (none on SQLite).
@@ -293,11 +296,21 @@ void Node::Impl::build_server() {
   sopts.max_connections_per_address = static_cast<std::size_t>(config.server.max_connections_per_address);
   // The API's key is checked on the header, so a request without one is refused before its body is read.
   sopts.screen = [this](const http::Request& header) { return api::screen_api_request(api_ctx, header); };
+  sopts.threads = static_cast<int>(config.server.io_threads);
+  api_pool = std::make_unique<WorkPool>("api", static_cast<int>(config.server.api_threads),
+                                        static_cast<std::size_t>(config.server.api_queue));
   server = std::make_unique<http::Server>(sopts, [this](http::Request r, http::Responder respond) {
+    // The ingress answers on the I/O thread: its work waits on nothing but the group-commit writer.
     if (is_ingress_path(r.path)) {
       ingress->handle(std::move(r), std::move(respond));
-    } else {
-      router.dispatch(std::move(r), std::move(respond));
+      return;
+    }
+    const bool queued = api_pool->post(
+        [this, r = std::move(r), respond]() mutable { router.dispatch(std::move(r), std::move(respond)); });
+    if (!queued) {
+      auto busy = http::error_response(503, "BUSY", "Too many API requests in progress; retry shortly");
+      busy.headers.emplace_back("Retry-After", "1");
+      respond(std::move(busy));
     }
   });
 }
@@ -353,7 +366,8 @@ Status Node::start() {
 void Node::stop() {
   Impl& m = *impl_;
   m.running = false;
-  if (m.server) m.server->stop();  // stop accepting; in-flight requests finish within the grace period
+  if (m.server) m.server->stop();      // stop accepting; in-flight requests finish within the grace period
+  if (m.api_pool) m.api_pool->stop();  // handlers still running finish; their answers go nowhere
   m.listener_stop.stop();
   if (m.listener_thread.joinable()) m.listener_thread.join();
   m.listener.reset();

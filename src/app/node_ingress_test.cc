@@ -454,5 +454,51 @@ void NodeIngressFloodTest::flood_one_subscription_while_another_sends() {
             << " of " << kGenuine << " acknowledged 2xx and recorded\n";
 }
 
+// Handlers that wait on a tool — "reconcile now" against a tool that does not answer, and the reconciles
+// queued behind it — run off the I/O threads: while ten of them hang, the ingress acknowledges webhooks and
+// the API answers, and no reconcile has returned by then (on the I/O threads, the first two would hold every
+// connection until they end).
+TEST_F(NodeIngressTest, TenHangingReconcilesLeaveIngressAndApiAnswering) {
+  constexpr int kReconciles = 10;
+  config_.server.api_threads = kReconciles + 2;
+  FakeEndpoint tool;  // answers {"ok":true} at first: the integrations are created, their subscriptions fail
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_greenhouse_integration());
+  std::vector<std::string> ids;
+  for (int i = 0; i < kReconciles; ++i) {
+    auto made =
+        api("POST", "/v1/integrations",
+            R"({"tool":"personio","end_user":{"organization_name":"Slow )" + std::to_string(i) +
+                R"("},"credentials":{"client_id":"c","client_secret":"s"},"remote_base_url":")" + tool.url() +
+                R"(","remote_auth_url":")" + tool.url() + R"(","scope":{"upstream_webhooks":true}})");
+    ASSERT_EQ(made.status, 201) << made.body;
+    ids.emplace_back(bj::parse(made.body).at("data").at("id").as_string());
+  }
+  const std::size_t before = tool.count();
+  tool.hold_everything();
+  std::atomic<int> returned{0};
+  std::vector<std::thread> reconciles;
+  for (const auto& id : ids) {
+    reconciles.emplace_back([&, id] {
+      api("POST", "/v1/integrations/" + id + "/reconcile");
+      ++returned;
+    });
+  }
+  // One reconcile waits on the tool, the others on it (a node reconciles one integration at a time).
+  EXPECT_TRUE(pipeline_testing::wait_until([&] { return tool.held() >= 1; })) << tool.count() - before;
+
+  for (int i = 0; i < 5; ++i) {
+    auto reply = post_signed(candidate_created(std::to_string(500 + i)), "gh-" + crypto::random_token(12));
+    EXPECT_EQ(reply.status, 200) << reply.body << reply.error;
+    auto listed = api("GET", "/v1/integrations");
+    EXPECT_EQ(listed.status, 200) << listed.body << listed.error;
+  }
+  EXPECT_EQ(returned.load(), 0) << "a reconcile returned although the tool held every request";
+  tool.release_held();
+  for (auto& t : reconciles)
+    t.join();
+  EXPECT_EQ(returned.load(), kReconciles);
+}
+
 }  // namespace
 }  // namespace tributary::app

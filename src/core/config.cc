@@ -226,6 +226,16 @@ std::vector<Key> server_keys() {
        [](Config& c, const std::string& v) {
          return set_int("server.header_timeout_ms", v, 1, c.server.header_timeout_ms);
        }},
+      {"server.io_threads",
+       [](Config& c, const std::string& v) {
+         return set_int("server.io_threads", v, 1, c.server.io_threads);
+       }},
+      {"server.api_threads",
+       [](Config& c, const std::string& v) {
+         return set_int("server.api_threads", v, 1, c.server.api_threads);
+       }},
+      {"server.api_queue",
+       [](Config& c, const std::string& v) { return set_int("server.api_queue", v, 1, c.server.api_queue); }},
   };
 }
 

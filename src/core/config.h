@@ -55,6 +55,13 @@ struct ServerConfig {
   // A request's header must be in within this long of the connection's start (or of the request's first
   // byte on a kept-alive connection); the whole request within 30 s.
   std::int64_t header_timeout_ms = 10000;
+  // Threads reading and writing connections (the ingress answers on them), and threads running API and
+  // dashboard handlers, which wait on the database and on the tools (creating an integration, "reconcile
+  // now") and so never run on the I/O threads. API requests beyond api_threads running and api_queue waiting
+  // are answered 503 at once.
+  std::int64_t io_threads = 2;
+  std::int64_t api_threads = 8;
+  std::int64_t api_queue = 256;
 };
 
 struct ProcessingConfig {
