@@ -3,8 +3,8 @@
 // retention of a few seconds (`retention.seconds`), B with retention off (`retention.days = 0`), both otherwise
 // default. Each gets a Greenhouse integration (no targeted fetch) and an endpoint at a local sink that answers
 // 200. Then the same constant stream of signed Greenhouse web hooks (4 KiB bodies, like a real candidate
-// payload) goes to both at once, and after every period the size of each database on disk (the file plus its
-// WAL) is printed next to the other's. With retention the size levels off once the first bodies and attempts
+// payload) goes to both at once, and after every period the size of each database file on disk is printed next
+// to the other's (and, at the end, the size their write-ahead logs reached). With retention the size levels off once the first bodies and attempts
 // are older than the retention: what still grows is what stays by design (events, deliveries, the inbox rows'
 // metadata). Bounded: `--seconds` of load (default 40, at most 55), `--rate` requests/s per node (default 100,
 // at most 1000); every process it starts is stopped by PID at the end.
@@ -89,19 +89,17 @@ async function startNode(name, env) {
     if (res.status >= 300) throw new Error(`${name} ${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json.data;
   };
-  return { name, url, api, database, errors: () => errors };
+  return { name, url, api, apiKey, database, errors: () => errors };
 }
 
-function sizeOf(database) {
-  let total = 0;
-  for (const f of [database, `${database}-wal`]) {
-    try {
-      total += statSync(f).size;
-    } catch {
-      // no WAL at this moment
-    }
+// The database file's size on disk. Its write-ahead log is reported apart: checkpoints copy it into the file
+// every 500 ms and the writer then starts it over, but its file keeps the size of its longest run.
+function sizeOf(file) {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
   }
-  return total;
 }
 
 async function setUp(node, sinkUrl, closedPort) {
@@ -156,13 +154,14 @@ try {
 
   console.log(`Database size under constant load: ${RATE} signed Greenhouse web hooks/s (4 KiB bodies) to each of`);
   console.log(`two SQLite nodes for ${SECONDS} s; A keeps bodies and attempts ${RETENTION_S} s, B keeps them (retention off).`);
-  console.log('   t (s)   sent A/B    A: retention ' + `${RETENTION_S} s (MiB)   B: retention off (MiB)   A / B`);
+  console.log(`   t (s)    sent A/B   A: retention ${RETENTION_S} s (MiB)   B: retention off (MiB)   A / B`);
   const started = Date.now();
   let seq = 0;
   const sent = [0, 0];
   const failed = [0, 0];
   const inFlight = new Set();
   let nextPrint = PERIOD_S;
+  const samples = [];
   const interval = 1000 / RATE;
   while (Date.now() - started < SECONDS * 1000 && seq < RATE * SECONDS + 1) {
     const due = started + seq * interval;
@@ -184,6 +183,7 @@ try {
     const t = (Date.now() - started) / 1000;
     if (t >= nextPrint) {
       const [sa, sb] = [sizeOf(a.database), sizeOf(b.database)];
+      samples.push({ t, sent: sent[0] + sent[1], sa, sb });
       console.log(`${String(Math.round(t)).padStart(8)}   ${`${sent[0]}/${sent[1]}`.padStart(11)}   ${mib(sa)}                  ${mib(sb)}             ${(sa / sb).toFixed(2)}`);
       nextPrint += PERIOD_S;
     }
@@ -191,7 +191,16 @@ try {
   await Promise.race([Promise.all(inFlight), sleep(10_000)]);
   const [sa, sb] = [sizeOf(a.database), sizeOf(b.database)];
   console.log(`     end   ${`${sent[0]}/${sent[1]}`.padStart(11)}   ${mib(sa)}                  ${mib(sb)}             ${(sa / sb).toFixed(2)}`);
-  const metrics = await (await fetch(`${a.url}/metrics`)).text();
+  // The growth once retention applies: from the first sample taken after three retention periods to the end.
+  const from = samples.find((x) => x.t >= 3 * RETENTION_S) ?? samples[0];
+  if (from) {
+    const requests = (sent[0] + sent[1] - from.sent) / 2;
+    const perRequest = (end, start) => (requests > 0 ? ((end - start) / requests / 1024).toFixed(2) : '?');
+    console.log(`growth per request from ${Math.round(from.t)} s on: A ${perRequest(sa, from.sa)} KiB, B ${perRequest(sb, from.sb)} KiB ` +
+      '(A: the events, deliveries and request metadata that stay by design)');
+  }
+  console.log(`write-ahead logs reached A ${mib(sizeOf(`${a.database}-wal`)).trim()} MiB, B ${mib(sizeOf(`${b.database}-wal`)).trim()} MiB`);
+  const metrics = await (await fetch(`${a.url}/metrics`, { headers: { Authorization: `Bearer ${a.apiKey}` } })).text();
   const pruned = /tributary_retention_bodies_pruned_total (\d+)/.exec(metrics)?.[1] ?? '?';
   const attempts = /tributary_retention_attempts_pruned_total (\d+)/.exec(metrics)?.[1] ?? '?';
   console.log(`A pruned ${pruned} bodies and ${attempts} attempts; ${delivered} deliveries reached the sink; ` +
