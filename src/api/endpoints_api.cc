@@ -36,8 +36,9 @@ Result<std::vector<std::string>> validate_types(const bj::value* v) {
   if (!v->is_array()) return make_error(ErrorKind::kInvalidArgument, "event_types must be an array");
   for (const auto& el : v->get_array()) {
     if (!el.is_string() || !delivery::parse_event_type(el.get_string())) {
-      return make_error(ErrorKind::kInvalidArgument,
-                        "event_types: expected remote-event-received, data-changed or sync-finished");
+      return make_error(
+          ErrorKind::kInvalidArgument,
+          "event_types: expected remote-event-received, data-changed, sync-finished or endpoint-disabled");
     }
     out.emplace_back(el.get_string());
   }
@@ -55,9 +56,23 @@ bj::object endpoint_json(const store::EndpointRow& row) {
   o["event_types"] = std::move(types);
   o["enabled"] = row.enabled;
   o["disabled_reason"] = row.disabled_reason ? bj::value(*row.disabled_reason) : bj::value(nullptr);
+  o["disabled_at"] = time_or_null(row.disabled_at);
+  o["failing_since"] = time_or_null(row.failing_since);
+  // After an automatic disabling: the events it left undelivered, to recover (until: its re-enabling).
+  o["missed"] = row.missed_since ? bj::value(bj::object{{"since", format_iso8601(*row.missed_since)},
+                                                        {"until", time_or_null(row.missed_until)}})
+                                 : bj::value(nullptr);
   o["created_at"] = format_iso8601(row.created_at);
   o["updated_at"] = format_iso8601(row.updated_at);
   return o;
+}
+
+// The recover request that sends what an automatic disabling left undelivered, offered when the endpoint is
+// enabled again.
+bj::object recovery_offer(const store::EndpointRow& row) {
+  return bj::object{{"since", format_iso8601(*row.missed_since)},
+                    {"until", format_iso8601(row.missed_until.value_or(now_ms()) + 1)},
+                    {"include_undelivered", true}};
 }
 
 Result<store::EndpointRow> load(ApiContext& ctx, const std::string& id) {
@@ -108,6 +123,9 @@ http::Response patch(ApiContext& ctx, const http::Request& req, const std::strin
   if (!body) return fail(body.error());
   auto row = load(ctx, id);
   if (!row) return fail_or_internal(row.error());
+  const Millis now = now_ms();
+  bool enabling = false;
+  bool offer_recovery = false;
   for (const auto& [k, v] : *body) {
     if (k == "url") {
       auto url = validate_url(&v);
@@ -119,8 +137,13 @@ http::Response patch(ApiContext& ctx, const http::Request& req, const std::strin
       row->event_types = *types;
     } else if (k == "enabled") {
       if (!v.is_bool()) return fail(ErrorKind::kInvalidArgument, "enabled must be a boolean");
+      enabling = v.get_bool() && !row->enabled;
+      if (v.get_bool() != row->enabled) row->disabled_at = v.get_bool() ? std::nullopt : std::optional(now);
       row->enabled = v.get_bool();
       if (row->enabled) row->disabled_reason.reset();
+      // Re-enabled after an automatic disabling: what it missed ends now, and its recovery is offered.
+      offer_recovery = enabling && row->missed_since && !row->missed_until;
+      if (offer_recovery) row->missed_until = now;
     } else if (k == "description") {
       if (!v.is_string()) return fail(ErrorKind::kInvalidArgument, "description must be a string");
       row->description = std::string(v.get_string());
@@ -128,16 +151,22 @@ http::Response patch(ApiContext& ctx, const http::Request& req, const std::strin
       return fail(ErrorKind::kInvalidArgument, "field '" + std::string(k) + "' cannot be changed");
     }
   }
-  row->updated_at = now_ms();
-  // A re-enabled endpoint's waiting deliveries are due: the dispatchers are woken.
+  row->updated_at = now;
+  // A re-enabled endpoint's waiting deliveries are due: the dispatchers are woken. Its failures before are
+  // not held against it (the health check would disable it again at once).
   if (auto s = ctx.writer->run([&](store::Connection& c) -> Status {
         if (auto st = store::endpoints::update(c, *row); !st) return st;
+        if (enabling)
+          if (auto st = store::endpoints::clear_failing(c, row->id); !st) return st;
         return store::notify(c, store::kOutboxChannel);
       });
       !s) {
     return internal_error(s.error());
   }
-  return ok(endpoint_json(*row));
+  if (enabling) row->failing_since.reset();
+  auto out = endpoint_json(*row);
+  if (offer_recovery) out["recovery"] = recovery_offer(*row);
+  return ok(std::move(out));
 }
 
 http::Response rotate(ApiContext& ctx, const std::string& id) {
@@ -181,18 +210,35 @@ http::Response recover(ApiContext& ctx, const http::Request& req, const std::str
   auto until = time_field("until", now_ms() + 1);
   if (!until) return fail(until.error());
   if (*since >= *until) return fail(ErrorKind::kInvalidArgument, "since must be before until");
+  bool include_undelivered = false;
+  if (const auto* v = body->if_contains("include_undelivered"); v != nullptr && !v->is_null()) {
+    if (!v->is_bool()) return fail(ErrorKind::kInvalidArgument, "include_undelivered must be a boolean");
+    include_undelivered = v->get_bool();
+  }
   std::int64_t count = 0;
+  std::int64_t undelivered = 0;
   Millis now = now_ms();
+  // Recovering all of the range an automatic disabling left undelivered settles it: nothing more to offer.
+  const bool settles = include_undelivered && row->enabled && row->missed_since && row->missed_until &&
+                       *since <= *row->missed_since && *until > *row->missed_until;
   auto s = ctx.writer->run([&](store::Connection& c) -> Status {
     auto n = store::deliveries::recover(c, id, *since, *until, now);
     if (!n) return n.error();
     count = *n;
+    if (include_undelivered) {
+      auto added = store::deliveries::insert_undelivered(c, id, row->event_types, *since, *until, now);
+      if (!added) return added.error();
+      undelivered = *added;
+    }
+    if (settles)
+      if (auto st = store::endpoints::clear_missed(c, id); !st) return st;
     return store::notify(c, store::kOutboxChannel);
   });
   if (!s) return internal_error(s.error());
   bj::object out;
   out["endpoint_id"] = id;
-  out["recovered"] = count;
+  out["recovered"] = count + undelivered;
+  out["undelivered"] = undelivered;
   if (!row->enabled)
     out["warning"] = "the endpoint is disabled: enable it for the recovered deliveries to be sent";
   return ok(std::move(out), 202);

@@ -32,8 +32,13 @@ bj::object inbox_json(const store::InboxRow& row, bool with_body) {
   o["processed_at"] = time_or_null(row.processed_at);
   o["body_size"] = row.body_size;
   if (row.failed_deliveries) o["failed_deliveries"] = *row.failed_deliveries;
-  if (with_body) {
-    bj::array headers;
+  // Retention removed the body and headers of an old request: they are null, never an empty body that
+  // looks as if the tool had sent nothing.
+  o["pruned_at"] = time_or_null(row.pruned_at);
+  if (with_body && row.pruned_at) {
+    o["headers"] = nullptr;
+    o["body"] = nullptr;
+  } else if (with_body) {
     auto parsed = json_or_null(row.headers);
     o["headers"] = parsed.is_array() ? parsed : bj::value(bj::array{});
     o["body"] = row.body;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "delivery/events.h"
 #include "http/router.h"
 #include "store/database.h"
 #include "store/pool.h"
@@ -299,7 +300,8 @@ TEST_F(OpenApiTest, ErrorsAndListsUseTheEnvelope) {
 
 TEST_F(OpenApiTest, DescribesTheDownstreamWebhooks) {
   const auto& webhooks = doc().at("webhooks").as_object();
-  for (const char* type : {"remote-event-received", "data-changed", "sync-finished"}) {
+  for (const auto event_type : delivery::kAllEventTypes) {
+    const std::string type(delivery::to_string(event_type));
     ASSERT_TRUE(webhooks.contains(type)) << type;
     const auto& post = webhooks.at(type).at("post").as_object();
     std::set<std::string> headers;

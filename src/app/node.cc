@@ -19,12 +19,14 @@
 #include "core/wakeup.h"
 #include "core/work_pool.h"
 #include "delivery/dispatcher.h"
+#include "delivery/endpoint_health.h"
 #include "http/client.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "ingress/ingress.h"
 #include "processing/processor.h"
 #include "processing/record_stage.h"
+#include "retention/pruner.h"
 #include "store/api_keys_repo.h"
 #include "store/checkpointer.h"
 #include "store/inbox_repo.h"
@@ -84,6 +86,8 @@ struct Node::Impl {
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::unique_ptr<subscriptions::Reconciler> reconciler;
   std::unique_ptr<sync::SyncRunner> sync_runner;
+  std::unique_ptr<delivery::EndpointHealth> endpoint_health;
+  std::unique_ptr<retention::Pruner> pruner;
   std::unique_ptr<api::Authenticator> auth;
   api::ApiContext api_ctx;
   http::Router router;
@@ -256,6 +260,16 @@ void Node::Impl::build_stages() {
   sync_options.schedule = config.sync;
   sync_options.public_url = config.effective_public_url();
   sync_runner = std::make_unique<sync::SyncRunner>(*pool, *writer, registry, *secrets, *client, sync_options);
+  delivery::EndpointHealthOptions health_options;
+  health_options.disable_after_ms = config.delivery.disable_after_ms;
+  health_options.check_interval = delivery::health_check_interval(config.delivery.disable_after_ms);
+  endpoint_health = std::make_unique<delivery::EndpointHealth>(*pool, *writer, health_options);
+  retention::PrunerOptions prune_options;
+  prune_options.max_age_ms = config.retention.max_age_ms;
+  prune_options.batch_rows = config.retention.batch_rows;
+  prune_options.pause = std::chrono::milliseconds(config.retention.pause_ms);
+  prune_options.interval = retention::prune_interval(config.retention.max_age_ms);
+  pruner = std::make_unique<retention::Pruner>(*pool, *writer, prune_options);
 
   // The stages wake each other through the store: this node's writer after each commit, the listener for
   // what other nodes commit. No polling delay on one node or across nodes.
@@ -352,6 +366,8 @@ Status Node::start() {
   m.dispatcher->start();
   m.reconciler->start();
   m.sync_runner->start();
+  m.endpoint_health->start();
+  m.pruner->start();
   m.start_listener();
   if (auto s = m.server->start(); !s) {
     stop();
@@ -371,6 +387,8 @@ void Node::stop() {
   m.listener_stop.stop();
   if (m.listener_thread.joinable()) m.listener_thread.join();
   m.listener.reset();
+  if (m.pruner) m.pruner->stop();  // a pass cut short goes on at the next start, where it stopped
+  if (m.endpoint_health) m.endpoint_health->stop();
   if (m.reconciler) m.reconciler->stop();
   if (m.sync_runner) m.sync_runner->stop();  // a sync cut short resumes when its lease ends
   if (m.processor) m.processor->stop();      // drains durable inbox rows into the outbox
@@ -380,6 +398,8 @@ void Node::stop() {
   m.wakeups.clear();
   if (m.checkpointer) m.checkpointer->stop();
   m.server.reset();
+  m.pruner.reset();
+  m.endpoint_health.reset();
   m.reconciler.reset();
   m.sync_runner.reset();
   m.processor.reset();
@@ -483,6 +503,18 @@ std::string Node::metrics_text() const {
     const auto syncs = impl_->sync_runner->stats();
     counter("tributary_syncs_finished_total", "Syncs run to the end by this node", syncs.finished);
     counter("tributary_sync_records_total", "Records listed by this node's syncs", syncs.records);
+  }
+  if (impl_->pruner) {
+    const auto pruned = impl_->pruner->stats();
+    counter("tributary_retention_bodies_pruned_total",
+            "Upstream request bodies and headers removed by retention (this node)", pruned.bodies);
+    counter("tributary_retention_attempts_pruned_total", "Delivery attempts removed by retention (this node)",
+            pruned.attempts);
+  }
+  if (impl_->endpoint_health) {
+    counter("tributary_endpoints_auto_disabled_total",
+            "Endpoints this node disabled after their deliveries failed for delivery.disable_after",
+            impl_->endpoint_health->disabled());
   }
   if (impl_->pool) {
     const auto pool = impl_->pool->stats();

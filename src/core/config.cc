@@ -6,6 +6,8 @@
 #include <iterator>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 extern char** environ;
 
@@ -69,6 +71,24 @@ Status check_api_key_strength(const std::string& v) {
 
 Status set_int(const char* key, const std::string& v, std::int64_t min, std::int64_t& field) {
   return parse_int(key, v, min, field);
+}
+
+// A duration: a whole number with a unit (ms, s, m, h, d: "5d", "90m", "500ms"), or plain seconds.
+Status parse_duration_ms(const std::string& key, const std::string& text, std::int64_t& out_ms) {
+  static constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000}, {"d", 24 * 3600 * 1000}};
+  const auto digits = text.find_first_not_of("0123456789");
+  const std::string number = text.substr(0, digits);
+  const std::string unit = digits == std::string::npos ? "s" : text.substr(digits);
+  for (const auto& [name, factor] : kUnits) {
+    if (unit != name) continue;
+    std::int64_t n = 0;
+    if (number.empty() || number.size() > 12 || !parse_int(key, number, 0, n))
+      return bad(key, "expected a duration such as 5d, 12h, 30m, 45s or 500ms, got '" + text + "'");
+    out_ms = n * factor;
+    return {};
+  }
+  return bad(key, "expected a duration such as 5d, 12h, 30m, 45s or 500ms, got '" + text + "'");
 }
 
 // The top-level keys: the listener, the database, secrets, logging and shutdown.
@@ -176,6 +196,44 @@ std::vector<Key> delivery_keys() {
          if (auto s = parse_int("delivery.per_endpoint_concurrency", v, 1, n); !s) return s;
          c.delivery.per_endpoint_concurrency = static_cast<int>(n);
          return {};
+       }},
+      {"delivery.disable_after",
+       [](Config& c, const std::string& v) {
+         return parse_duration_ms("delivery.disable_after", v, c.delivery.disable_after_ms);
+       }},
+  };
+}
+
+// [retention]: how long raw requests and attempts are kept, and how pruning paces itself.
+std::vector<Key> retention_keys() {
+  return {
+      {"retention.days",
+       [](Config& c, const std::string& v) -> Status {
+         std::int64_t n = 0;
+         if (auto s = parse_int("retention.days", v, 0, n); !s) return s;
+         if (n > 100 * 365) return bad("retention.days", "must be at most 36500");
+         c.retention.max_age_ms = n * 24 * 3600 * 1000;
+         return {};
+       }},
+      {"retention.seconds",
+       [](Config& c, const std::string& v) -> Status {
+         std::int64_t n = 0;
+         if (auto s = parse_int("retention.seconds", v, 0, n); !s) return s;
+         if (n > 100LL * 365 * 24 * 3600) return bad("retention.seconds", "must be at most 100 years");
+         c.retention.max_age_ms = n * 1000;
+         return {};
+       }},
+      {"retention.batch_rows",
+       [](Config& c, const std::string& v) -> Status {
+         std::int64_t n = 0;
+         if (auto s = parse_int("retention.batch_rows", v, 1, n); !s) return s;
+         if (n > 100000) return bad("retention.batch_rows", "must be at most 100000");
+         c.retention.batch_rows = static_cast<int>(n);
+         return {};
+       }},
+      {"retention.pause_ms",
+       [](Config& c, const std::string& v) {
+         return set_int("retention.pause_ms", v, 0, c.retention.pause_ms);
        }},
   };
 }
@@ -286,8 +344,8 @@ std::vector<Key> sync_keys() {
 const std::vector<Key>& keys() {
   static const std::vector<Key> kKeys = [] {
     std::vector<Key> all;
-    for (auto section :
-         {top_level_keys, retry_keys, delivery_keys, ingress_keys, server_keys, processing_keys, sync_keys}) {
+    for (auto section : {top_level_keys, retry_keys, delivery_keys, ingress_keys, server_keys, processing_keys,
+                         sync_keys, retention_keys}) {
       std::vector<Key> keys = section();
       all.insert(all.end(), std::make_move_iterator(keys.begin()), std::make_move_iterator(keys.end()));
     }

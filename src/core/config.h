@@ -24,6 +24,17 @@ struct DeliveryConfig {
   std::vector<std::string> allow_networks;  // CIDRs exempt from the SSRF guard
   int max_in_flight = 512;                  // deliveries in flight at once, all endpoints
   int per_endpoint_concurrency = 64;        // deliveries in flight at once to one endpoint
+  // An endpoint whose every attempt has failed for this long (since its last success) is disabled, and the
+  // operator's other endpoints get an endpoint-disabled event. 0: never.
+  std::int64_t disable_after_ms = 5LL * 24 * 3600 * 1000;
+};
+
+struct RetentionConfig {
+  // How long raw upstream request bodies and headers, and delivery attempts, are kept; 0: forever. Events,
+  // records and the rows linking them stay. `retention.days`, or `retention.seconds` (tests, benchmarks).
+  std::int64_t max_age_ms = 30LL * 24 * 3600 * 1000;
+  int batch_rows = 500;        // rows changed per transaction while pruning
+  std::int64_t pause_ms = 50;  // between two batches, so that pruning never holds the writer for long
 };
 
 struct IngressConfig {
@@ -103,6 +114,7 @@ struct Config {
   ServerConfig server;
   ProcessingConfig processing;
   SyncConfig sync;
+  RetentionConfig retention;
 
   // Host and port parsed from `listen`.
   std::string listen_host() const;

@@ -60,6 +60,36 @@ TEST(Config, FetchRetriesAndSyncIntervals) {
   }
 }
 
+TEST(Config, RetentionAndDisableAfter) {
+  std::map<std::string, std::string> env;
+  auto defaults = load_config("", &env);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->retention.max_age_ms, 30LL * 24 * 3600 * 1000);
+  EXPECT_EQ(defaults->delivery.disable_after_ms, 5LL * 24 * 3600 * 1000);
+  env = {{"TRIBUTARY_RETENTION_DAYS", "7"}, {"TRIBUTARY_DELIVERY_DISABLE_AFTER", "36h"}};
+  auto c = load_config("", &env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->retention.max_age_ms, 7LL * 24 * 3600 * 1000);
+  EXPECT_EQ(c->delivery.disable_after_ms, 36LL * 3600 * 1000);
+  // Seconds override days (tests and benchmarks); a bare number of disable_after is seconds.
+  env = {{"TRIBUTARY_RETENTION_DAYS", "7"},
+         {"TRIBUTARY_RETENTION_SECONDS", "5"},
+         {"TRIBUTARY_DELIVERY_DISABLE_AFTER", "90"}};
+  c = load_config("", &env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->retention.max_age_ms, 5000);
+  EXPECT_EQ(c->delivery.disable_after_ms, 90000);
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"TRIBUTARY_RETENTION_DAYS", "-1"},
+                                                        {"TRIBUTARY_RETENTION_BATCH_ROWS", "0"},
+                                                        {"TRIBUTARY_DELIVERY_DISABLE_AFTER", "5 days"},
+                                                        {"TRIBUTARY_DELIVERY_DISABLE_AFTER", "d"},
+                                                        {"TRIBUTARY_DELIVERY_DISABLE_AFTER", "-5d"}}) {
+    std::map<std::string, std::string> bad = {{key, value}};
+    EXPECT_FALSE(load_config("", &bad).ok()) << key << "=" << value;
+  }
+}
+
 TEST(Config, DatabasePoolSize) {
   std::map<std::string, std::string> env;
   auto defaults = load_config("", &env);

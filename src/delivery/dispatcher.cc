@@ -23,6 +23,31 @@ std::string excerpt(const std::string& body, std::size_t limit) {
   return body.substr(0, limit);
 }
 
+// What one round's attempts say about each endpoint's health: the latest attempt that succeeded, and the
+// earliest failed one after it.
+struct RoundHealth {
+  std::optional<Millis> last_success;
+  std::optional<Millis> first_failure;
+};
+
+template <class Outcomes>
+std::map<std::string, RoundHealth> health_of(const Outcomes& outcomes) {
+  std::map<std::string, RoundHealth> out;
+  for (const auto& o : outcomes) {
+    if (o.delivery.status != store::DeliveryStatus::kSucceeded) continue;
+    auto& h = out[o.delivery.endpoint_id];
+    h.last_success = std::max(h.last_success.value_or(o.attempt.attempted_at), o.attempt.attempted_at);
+  }
+  for (const auto& o : outcomes) {
+    if (o.delivery.status == store::DeliveryStatus::kSucceeded) continue;
+    auto& h = out[o.delivery.endpoint_id];
+    const Millis at = o.attempt.attempted_at;
+    if (h.last_success && at <= *h.last_success) continue;
+    h.first_failure = std::min(h.first_failure.value_or(at), at);
+  }
+  return out;
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(store::Pool& pool, store::Writer& writer, http::HttpClient& client,
@@ -283,6 +308,14 @@ Result<std::vector<Dispatcher::Claimed>> Dispatcher::record_and_claim(const std:
         if (auto st = store::endpoints::disable(c, o.delivery.endpoint_id, *o.disable_reason, now); !st)
           return st;
       }
+    }
+    // Once per endpoint and round: whether its attempts keep failing (EndpointHealth disables it when they
+    // have for delivery.disable_after).
+    for (const auto& [endpoint_id, health] : health_of(outcomes)) {
+      if (auto st =
+              store::endpoints::record_health(c, endpoint_id, health.last_success, health.first_failure);
+          !st)
+        return st;
     }
     for (const auto& [ep, free] : wanted) {
       auto rows = store::deliveries::claim_due(c, ep->id, now, now + lease_for(options_.timeout), free);

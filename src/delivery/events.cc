@@ -10,7 +10,8 @@ namespace {
 
 namespace bj = boost::json;
 
-store::EventRow envelope(EventType type, const std::string& integration_id, bj::object data, Millis now) {
+store::EventRow envelope(EventType type, const std::optional<std::string>& integration_id, bj::object data,
+                         Millis now) {
   store::EventRow event;
   event.id = new_id("evt");
   event.type = std::string(to_string(type));
@@ -37,6 +38,8 @@ std::string_view to_string(EventType t) {
       return "data-changed";
     case EventType::kSyncFinished:
       return "sync-finished";
+    case EventType::kEndpointDisabled:
+      return "endpoint-disabled";
   }
   return "unknown";
 }
@@ -98,6 +101,17 @@ store::EventRow sync_finished(const store::IntegrationRow& integration, const st
   data["end_user"] = end_user_of(integration);
   data["log_url"] = connectors::common::join_url(public_url, "v1/syncs/" + sync.id);
   return envelope(EventType::kSyncFinished, integration.id, std::move(data), ended);
+}
+
+store::EventRow endpoint_disabled(const store::EndpointRow& endpoint, Millis now) {
+  const std::string url = endpoint.url.substr(0, endpoint.url.find_first_of("?#"));
+  const Millis failing_since = endpoint.failing_since.value_or(now);
+  bj::object data{{"endpoint_id", endpoint.id},
+                  {"endpoint_url", url},
+                  {"reason", endpoint.disabled_reason.value_or("")},
+                  {"failing_since", format_iso8601(failing_since)},
+                  {"disabled_at", format_iso8601(endpoint.disabled_at.value_or(now))}};
+  return envelope(EventType::kEndpointDisabled, std::nullopt, std::move(data), now);
 }
 
 }  // namespace tributary::delivery

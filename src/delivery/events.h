@@ -5,6 +5,9 @@
 //   sync-finished          {sync_id, sync_state, sync_started_at, sync_ended_at, sync_duration_seconds (an
 //                           integer), integration_id, integration_tool, integration_category, end_user,
 //                           log_url}
+//   endpoint-disabled      (ours, not Kombo's) {endpoint_id, endpoint_url, reason, failing_since,
+//   disabled_at}:
+//                           sent to the operator's other endpoints when one is disabled for lasting failures
 // each inside {id, type, data}. Thread-safety: stateless functions.
 #pragma once
 
@@ -23,10 +26,11 @@
 
 namespace tributary::delivery {
 
-enum class EventType { kRemoteEventReceived, kDataChanged, kSyncFinished };
+enum class EventType { kRemoteEventReceived, kDataChanged, kSyncFinished, kEndpointDisabled };
 inline constexpr EventType kAllEventTypes[] = {EventType::kRemoteEventReceived, EventType::kDataChanged,
-                                               EventType::kSyncFinished};
-std::string_view to_string(EventType t);  // "remote-event-received" | "data-changed" | "sync-finished"
+                                               EventType::kSyncFinished, EventType::kEndpointDisabled};
+// "remote-event-received" | "data-changed" | "sync-finished" | "endpoint-disabled"
+std::string_view to_string(EventType t);
 std::optional<EventType> parse_event_type(std::string_view text);
 
 // What every event says about its integration.
@@ -53,5 +57,8 @@ store::EventRow data_changed(const EventSource& source, const std::set<std::stri
 // sync's end; a duration under a second is 0.
 store::EventRow sync_finished(const store::IntegrationRow& integration, const store::SyncRow& sync,
                               std::string_view public_url);
+// `endpoint` as it was disabled (failing_since and disabled_at set); its URL goes without its query string,
+// where receivers' tokens tend to sit. Belongs to no integration.
+store::EventRow endpoint_disabled(const store::EndpointRow& endpoint, Millis now);
 
 }  // namespace tributary::delivery

@@ -47,6 +47,29 @@ TEST(DownstreamEvents, EveryTypeNameRoundTrips) {
   EXPECT_FALSE(parse_event_type(""));
 }
 
+TEST(DownstreamEvents, EndpointDisabledNamesTheEndpointWithoutItsQueryString) {
+  store::EndpointRow endpoint;
+  endpoint.id = "ep_1";
+  endpoint.url = "https://hooks.example.com/in/tributary?token=secret#frag";
+  endpoint.disabled_reason = "every delivery attempt failed for more than 5 days";
+  endpoint.failing_since = 1'000;
+  endpoint.disabled_at = 9'000;
+  const auto event = endpoint_disabled(endpoint, 9'500);
+  EXPECT_EQ(event.type, "endpoint-disabled");
+  EXPECT_FALSE(event.integration_id);
+  EXPECT_FALSE(event.inbox_id);
+  EXPECT_EQ(event.created_at, 9'500);
+  const auto data = body_of(event);
+  EXPECT_EQ(keys_of(data), (std::vector<std::string>{"endpoint_id", "endpoint_url", "reason", "failing_since",
+                                                     "disabled_at"}));
+  EXPECT_EQ(data.at("endpoint_id"), "ep_1");
+  EXPECT_EQ(data.at("endpoint_url"), "https://hooks.example.com/in/tributary");
+  EXPECT_EQ(event.payload.find("secret"), std::string::npos) << event.payload;
+  EXPECT_EQ(data.at("reason"), "every delivery attempt failed for more than 5 days");
+  EXPECT_EQ(data.at("failing_since"), "1970-01-01T00:00:01.000Z");
+  EXPECT_EQ(data.at("disabled_at"), "1970-01-01T00:00:09.000Z");
+}
+
 TEST(DownstreamEvents, SyncFinishedHasTheSdkKeysAndAWholeNumberOfSeconds) {
   store::SyncRow sync;
   sync.id = "sync_1";

@@ -15,7 +15,7 @@ namespace tributary::store {
 
 // The kinds of work locked this way; each has its own key space. kRecordWrites is taken per transaction by
 // the record stamps at commit (store/records_repo.h), not through this class.
-enum class LockSpace : int { kReconcile = 1, kSync = 2, kRecordWrites = 3 };
+enum class LockSpace : int { kReconcile = 1, kSync = 2, kRecordWrites = 3, kRetention = 4 };
 
 class AdvisoryLock {
  public:

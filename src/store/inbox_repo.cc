@@ -11,8 +11,8 @@ constexpr const char* kColumns =
     "seq, id, received_at, integration_id, subscription_id, tool, method, path, headers, body, body_size, "
     "http_status, verification, outcome, reason, vendor_event, delivery_id, dedupe_key, unified_events, "
     "warnings, "
-    "event_ids, processed_at";
-constexpr int kColumnCount = 22;  // the columns above
+    "event_ids, processed_at, pruned_at";
+constexpr int kColumnCount = 23;  // the columns above
 
 InboxRow to_row(const Row& r) {
   InboxRow row;
@@ -38,6 +38,7 @@ InboxRow to_row(const Row& r) {
   row.warnings = col_opt_text(r, 19);
   row.event_ids = col_opt_text(r, 20);
   row.processed_at = col_opt_int(r, 21);
+  row.pruned_at = col_opt_int(r, 22);
   return row;
 }
 
@@ -211,6 +212,18 @@ Result<std::int64_t> release_all_claims(Connection& c) {
 Result<std::optional<InboxRow>> get(Connection& c, const std::string& id) {
   return first_row<InboxRow>(c.query(std::string("SELECT ") + kColumns + " FROM inbox WHERE id = $1", {id}),
                              to_row);
+}
+
+Result<std::int64_t> prune_bodies(Connection& c, Millis before, int limit, Millis now) {
+  // The subquery walks the partial index of unpruned rows by time, so a pass finds the old rows without
+  // reading the young ones; on PostgreSQL SKIP LOCKED passes over rows a processor holds right now.
+  const std::string sql =
+      std::string(
+          "UPDATE inbox SET body = NULL, headers = '[]', pruned_at = $3 WHERE seq IN (SELECT seq FROM inbox "
+          "WHERE pruned_at IS NULL AND received_at < $1 AND outcome <> 'received' ORDER BY received_at "
+          "LIMIT $2") +
+      (c.backend() == Backend::kPostgres ? " FOR UPDATE SKIP LOCKED" : "") + ")";
+  return c.execute(sql, {before, std::int64_t{limit}, now});
 }
 
 Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& f) {

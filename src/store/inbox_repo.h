@@ -37,6 +37,8 @@ struct InboxRow {
   std::optional<std::string> event_ids;       // JSON array of downstream event ids
   std::optional<Millis> processed_at;
   std::optional<std::int64_t> failed_deliveries;  // list() only: its downstream deliveries that failed
+  // When retention removed the body and headers (both empty since); the rest of the row stays.
+  std::optional<Millis> pruned_at;
 };
 
 struct InboxFilter {
@@ -84,6 +86,10 @@ Result<bool> complete_received(Connection& c, const InboxRow& row);
 // SQLite start-up: rows the last run had claimed are pending again at once. Returns how many.
 Result<std::int64_t> release_all_claims(Connection& c);
 Result<std::optional<InboxRow>> get(Connection& c, const std::string& id);
+// Retention: removes the body and headers of at most `limit` rows received before `before` (oldest first) and
+// marks them pruned at `now`; rows still waiting for the processor keep theirs. Returns how many were pruned:
+// fewer than `limit` when no more are due.
+Result<std::int64_t> prune_bodies(Connection& c, Millis before, int limit, Millis now);
 Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& filter);  // newest first, without bodies
 }  // namespace inbox
 

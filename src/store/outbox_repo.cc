@@ -11,8 +11,7 @@ namespace {
 
 constexpr const char* kEndpointColumns =
     "id, url, description, event_types, enabled, secret, previous_secret, previous_secret_until, "
-    "disabled_reason, "
-    "created_at, updated_at";
+    "disabled_reason, created_at, updated_at, failing_since, disabled_at, missed_since, missed_until";
 
 EndpointRow to_endpoint(const Row& r) {
   EndpointRow row;
@@ -27,6 +26,10 @@ EndpointRow to_endpoint(const Row& r) {
   row.disabled_reason = col_opt_text(r, 8);
   row.created_at = r.int64(9);
   row.updated_at = r.int64(10);
+  row.failing_since = col_opt_int(r, 11);
+  row.disabled_at = col_opt_int(r, 12);
+  row.missed_since = col_opt_int(r, 13);
+  row.missed_until = col_opt_int(r, 14);
   return row;
 }
 
@@ -95,23 +98,25 @@ bool EndpointRow::wants(const std::string& type) const {
 namespace endpoints {
 
 Status insert(Connection& c, const EndpointRow& row) {
-  return done(c.execute(
-      "INSERT INTO endpoints (id, url, description, event_types, enabled, secret, previous_secret, "
-      "previous_secret_until, disabled_reason, created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-      {row.id, row.url, row.description, json_string_array(row.event_types),
-       std::int64_t{row.enabled ? 1 : 0}, Blob{row.secret}, opt_blob(row.previous_secret),
-       opt_int(row.previous_secret_until), opt_text(row.disabled_reason), row.created_at, row.updated_at}));
+  return done(
+      c.execute("INSERT INTO endpoints (id, url, description, event_types, enabled, secret, previous_secret, "
+                "previous_secret_until, disabled_reason, created_at, updated_at, disabled_at) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                {row.id, row.url, row.description, json_string_array(row.event_types),
+                 std::int64_t{row.enabled ? 1 : 0}, Blob{row.secret}, opt_blob(row.previous_secret),
+                 opt_int(row.previous_secret_until), opt_text(row.disabled_reason), row.created_at,
+                 row.updated_at, opt_int(row.disabled_at)}));
 }
 
 Status update(Connection& c, const EndpointRow& row) {
   return done(c.execute(
       "UPDATE endpoints SET url = $2, description = $3, event_types = $4, enabled = $5, secret = $6, "
-      "previous_secret = $7, previous_secret_until = $8, disabled_reason = $9, updated_at = $10 WHERE id = "
-      "$1",
+      "previous_secret = $7, previous_secret_until = $8, disabled_reason = $9, updated_at = $10, disabled_at "
+      "= $11, missed_since = $12, missed_until = $13 WHERE id = $1",
       {row.id, row.url, row.description, json_string_array(row.event_types),
        std::int64_t{row.enabled ? 1 : 0}, Blob{row.secret}, opt_blob(row.previous_secret),
-       opt_int(row.previous_secret_until), opt_text(row.disabled_reason), row.updated_at}));
+       opt_int(row.previous_secret_until), opt_text(row.disabled_reason), row.updated_at,
+       opt_int(row.disabled_at), opt_int(row.missed_since), opt_int(row.missed_until)}));
 }
 
 Result<std::optional<EndpointRow>> get(Connection& c, const std::string& id) {
@@ -134,16 +139,87 @@ Status remove(Connection& c, const std::string& id) {
   return done(c.execute("DELETE FROM endpoints WHERE id = $1", {id}));
 }
 
-Status disable(Connection& c, const std::string& id, const std::string& reason, Millis now) {
-  if (auto s = done(
-          c.execute("UPDATE endpoints SET enabled = 0, disabled_reason = $2, updated_at = $3 WHERE id = $1",
-                    {id, reason, now}));
-      !s)
-    return s;
+namespace {
+
+Status fail_waiting_deliveries(Connection& c, const std::string& id, const std::string& reason, Millis now) {
   return done(c.execute(
       "UPDATE deliveries SET status = 'failed', last_error = $2, next_attempt_at = NULL, lease_until = NULL, "
       "updated_at = $3 WHERE endpoint_id = $1 AND status IN ('pending', 'sending')",
       {id, "endpoint disabled: " + reason, now}));
+}
+
+}  // namespace
+
+Status disable(Connection& c, const std::string& id, const std::string& reason, Millis now) {
+  if (auto s = done(c.execute("UPDATE endpoints SET enabled = 0, disabled_reason = $2, updated_at = $3, "
+                              "disabled_at = $3 WHERE id "
+                              "= $1",
+                              {id, reason, now}));
+      !s)
+    return s;
+  return fail_waiting_deliveries(c, id, reason, now);
+}
+
+Status record_health(Connection& c, const std::string& id, std::optional<Millis> last_success,
+                     std::optional<Millis> first_failure) {
+  // Both statements match nothing (and write nothing) while the endpoint's state stays as it was.
+  if (last_success) {
+    if (auto s =
+            done(c.execute("UPDATE endpoints SET failing_since = NULL WHERE id = $1 AND failing_since <= $2",
+                           {id, *last_success}));
+        !s)
+      return s;
+  }
+  if (!first_failure) return {};
+  return done(
+      c.execute("UPDATE endpoints SET failing_since = $2 WHERE id = $1 AND (failing_since IS NULL OR "
+                "failing_since > $2)",
+                {id, *first_failure}));
+}
+
+Status clear_failing(Connection& c, const std::string& id) {
+  return done(c.execute("UPDATE endpoints SET failing_since = NULL WHERE id = $1", {id}));
+}
+
+Status clear_missed(Connection& c, const std::string& id) {
+  return done(c.execute("UPDATE endpoints SET missed_since = NULL, missed_until = NULL WHERE id = $1", {id}));
+}
+
+Result<std::vector<EndpointRow>> failing_since_before(Connection& c, Millis before) {
+  return all_rows<EndpointRow>(
+      c.query(std::string("SELECT ") + kEndpointColumns +
+                  " FROM endpoints WHERE enabled = 1 AND failing_since < $1 ORDER BY "
+                  "failing_since, id",
+              {before}),
+      to_endpoint);
+}
+
+Result<bool> disable_failing(Connection& c, const std::string& id, Millis before, const std::string& reason,
+                             Millis now) {
+  auto changed = c.execute(
+      "UPDATE endpoints SET enabled = 0, disabled_reason = $3, updated_at = $4, disabled_at = $4, "
+      "missed_until = NULL WHERE id = $1 AND enabled = 1 AND failing_since < $2",
+      {id, before, reason, now});
+  if (!changed) return changed.error();
+  if (*changed == 0) return false;
+  if (auto s = fail_waiting_deliveries(c, id, reason, now); !s) return s.error();
+  // Every delivery that failed during the run (its last attempt, or the disabling, came after the run began):
+  // the oldest of their events starts the range to recover. An event older than the first failed attempt
+  // belongs to it when its earlier attempts were retried into the run.
+  auto oldest = c.query(
+      "SELECT MIN(e.created_at) FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.endpoint_id = "
+      "$1 "
+      "AND d.status = 'failed' AND d.updated_at >= (SELECT failing_since FROM endpoints WHERE id = $1)",
+      {id});
+  if (!oldest) return oldest.error();
+  const bool none = oldest->empty() || oldest->front().is_null(0);
+  if (auto s = done(c.execute(
+          "UPDATE endpoints SET missed_since = CASE WHEN CAST($2 AS BIGINT) IS NULL THEN failing_since ELSE "
+          "$2 END WHERE id = $1",
+          {id, none ? Value{nullptr} : Value{std::min(oldest->front().int64(0), now)}}));
+      !s)
+    return s.error();
+  return true;
 }
 
 }  // namespace endpoints
@@ -331,6 +407,29 @@ Result<std::int64_t> recover(Connection& c, const std::string& endpoint_id, Mill
       {endpoint_id, since, until, now});
 }
 
+Result<std::int64_t> insert_undelivered(Connection& c, const std::string& endpoint_id,
+                                        const std::vector<std::string>& types, Millis since, Millis until,
+                                        Millis now) {
+  // The events of the range without a delivery to the endpoint, through the events' creation order: the
+  // (event_id, endpoint_id) unique index answers each NOT EXISTS.
+  std::string sql =
+      "INSERT INTO deliveries (event_id, endpoint_id, status, attempts, retries, next_attempt_at, "
+      "created_at, "
+      "updated_at) SELECT e.id, $1, 'pending', 0, 0, $4, $4, $4 FROM events e WHERE e.created_at >= $2 AND "
+      "e.created_at < $3 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND "
+      "d.endpoint_id = $1)";
+  std::vector<Value> params = {endpoint_id, since, until, now};
+  if (!types.empty()) {
+    sql += " AND e.type IN (";
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      sql += (i == 0 ? "$" : ", $") + std::to_string(i + 5);
+      params.emplace_back(types[i]);
+    }
+    sql += ")";
+  }
+  return c.execute(sql + " ON CONFLICT (event_id, endpoint_id) DO NOTHING", params);
+}
+
 }  // namespace deliveries
 
 namespace attempts {
@@ -387,6 +486,13 @@ Result<WindowStats> window_stats(Connection& c, const std::string& endpoint_id, 
   out.p50_ms = *p50;
   out.p95_ms = *p95;
   return out;
+}
+
+Result<std::int64_t> prune(Connection& c, Millis before, int limit) {
+  return c.execute(
+      "DELETE FROM attempts WHERE seq IN (SELECT seq FROM attempts WHERE attempted_at < $1 ORDER BY "
+      "attempted_at LIMIT $2)",
+      {before, std::int64_t{limit}});
 }
 
 }  // namespace attempts

@@ -27,6 +27,14 @@ struct EndpointRow {
   std::optional<std::string> disabled_reason;
   Millis created_at = 0;
   Millis updated_at = 0;
+  // Health, written by the dispatcher (failing_since) and by disabling: the first attempt that failed since
+  // the last one that succeeded (none while the last attempt succeeded); when the endpoint was disabled; and,
+  // after an automatic disabling for lasting failures, the creation times of the events it left undelivered:
+  // from missed_since up to missed_until (its re-enabling; none while still disabled).
+  std::optional<Millis> failing_since;
+  std::optional<Millis> disabled_at;
+  std::optional<Millis> missed_since;
+  std::optional<Millis> missed_until;
 
   bool wants(const std::string& type) const;
 };
@@ -78,12 +86,29 @@ struct EventFilter {
 
 namespace endpoints {
 Status insert(Connection& c, const EndpointRow& row);
+// Everything but failing_since, which only attempts (record_health) and re-enabling (clear_failing) change.
 Status update(Connection& c, const EndpointRow& row);
 Result<std::optional<EndpointRow>> get(Connection& c, const std::string& id);
 Result<std::vector<EndpointRow>> list(Connection& c);
 Status remove(Connection& c, const std::string& id);
 // Disables the endpoint and fails its pending deliveries with the reason.
 Status disable(Connection& c, const std::string& id, const std::string& reason, Millis now);
+// One dispatcher round's attempts to the endpoint: `last_success`, the latest that succeeded, ends the
+// failing run that began before it; `first_failure`, the earliest failed one after it, begins one (or leaves
+// an earlier beginning as it is). Writes only when the endpoint's state changes.
+Status record_health(Connection& c, const std::string& id, std::optional<Millis> last_success,
+                     std::optional<Millis> first_failure);
+// A re-enabled endpoint starts with a clean record: its failures before are not held against it.
+Status clear_failing(Connection& c, const std::string& id);
+// The missed range was recovered: nothing left to offer.
+Status clear_missed(Connection& c, const std::string& id);
+// Enabled endpoints whose every attempt since `before` or earlier has failed.
+Result<std::vector<EndpointRow>> failing_since_before(Connection& c, Millis before);
+// Disables the endpoint when it is still enabled and still failing since before `before` (false when another
+// node did, or an attempt succeeded meanwhile), fails its pending deliveries, and records the range it
+// missed: from the creation of the oldest event whose delivery failed during the failing run.
+Result<bool> disable_failing(Connection& c, const std::string& id, Millis before, const std::string& reason,
+                             Millis now);
 }  // namespace endpoints
 
 namespace events {
@@ -126,6 +151,11 @@ Result<std::int64_t> redeliver_event(Connection& c, const std::string& event_id,
 // Failed deliveries of an endpoint whose event was created in [since, until) back to pending.
 Result<std::int64_t> recover(Connection& c, const std::string& endpoint_id, Millis since, Millis until,
                              Millis now);
+// New pending deliveries, due now, of the events created in [since, until) that the endpoint has none of
+// (it was disabled when they were written) and whose type is one of `types` (empty: every type).
+Result<std::int64_t> insert_undelivered(Connection& c, const std::string& endpoint_id,
+                                        const std::vector<std::string>& types, Millis since, Millis until,
+                                        Millis now);
 }  // namespace deliveries
 
 namespace attempts {
@@ -138,6 +168,8 @@ struct WindowStats {
   double avg_ms = 0, p50_ms = 0, p95_ms = 0, max_ms = 0;  // 0 without attempts
 };
 Result<WindowStats> window_stats(Connection& c, const std::string& endpoint_id, Millis since, Millis until);
+// Retention: deletes at most `limit` attempts made before `before`, oldest first; returns how many.
+Result<std::int64_t> prune(Connection& c, Millis before, int limit);
 }  // namespace attempts
 
 }  // namespace tributary::store

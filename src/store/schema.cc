@@ -14,7 +14,7 @@ namespace {
 // documents are TEXT; request bodies and sealed secrets are BLOB / BYTEA. `seq` columns give a stable order
 // and cursor for lists. Migration n of one list is migration n of the other: the same tables, columns and
 // indexes, in each backend's types.
-constexpr std::array<std::string_view, 6> kSqliteMigrations = {
+constexpr std::array<std::string_view, 7> kSqliteMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -214,9 +214,22 @@ CREATE TABLE settings (
   updated_at INTEGER NOT NULL
 );
 )sql",
+    // 7: retention and endpoint health. A pruned inbox row keeps its metadata and links but not its body and
+    // headers (pruned_at says when they went); old rows and attempts are found through their time. An
+    // endpoint remembers since when every attempt failed (failing_since), when it was disabled, and the range
+    // of events an automatic disabling left undelivered (missed_since, up to missed_until: its re-enabling).
+    R"sql(
+ALTER TABLE inbox ADD COLUMN pruned_at INTEGER;
+CREATE INDEX inbox_unpruned ON inbox(received_at) WHERE pruned_at IS NULL;
+CREATE INDEX attempts_time ON attempts(attempted_at);
+ALTER TABLE endpoints ADD COLUMN failing_since INTEGER;
+ALTER TABLE endpoints ADD COLUMN disabled_at INTEGER;
+ALTER TABLE endpoints ADD COLUMN missed_since INTEGER;
+ALTER TABLE endpoints ADD COLUMN missed_until INTEGER;
+)sql",
 };
 
-constexpr std::array<std::string_view, 6> kPostgresMigrations = {
+constexpr std::array<std::string_view, 7> kPostgresMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -416,6 +429,19 @@ CREATE TABLE settings (
   value TEXT NOT NULL,
   updated_at BIGINT NOT NULL
 );
+)sql",
+    // 7: retention and endpoint health. A pruned inbox row keeps its metadata and links but not its body and
+    // headers (pruned_at says when they went); old rows and attempts are found through their time. An
+    // endpoint remembers since when every attempt failed (failing_since), when it was disabled, and the range
+    // of events an automatic disabling left undelivered (missed_since, up to missed_until: its re-enabling).
+    R"sql(
+ALTER TABLE inbox ADD COLUMN pruned_at BIGINT;
+CREATE INDEX inbox_unpruned ON inbox(received_at) WHERE pruned_at IS NULL;
+CREATE INDEX attempts_time ON attempts(attempted_at);
+ALTER TABLE endpoints ADD COLUMN failing_since BIGINT;
+ALTER TABLE endpoints ADD COLUMN disabled_at BIGINT;
+ALTER TABLE endpoints ADD COLUMN missed_since BIGINT;
+ALTER TABLE endpoints ADD COLUMN missed_until BIGINT;
 )sql",
 };
 

@@ -225,6 +225,12 @@ TEST_P(SyncsRepoTest, IntegrationsFromBeforeSyncsAreDueAtOnce) {
   // A database at schema version 3 with an integration in it, migrated to the version with syncs.
   add_integration("personio:old");
   exec(
+      "DROP INDEX inbox_unpruned; DROP INDEX attempts_time; ALTER TABLE inbox DROP COLUMN pruned_at; ALTER "
+      "TABLE "
+      "endpoints DROP COLUMN failing_since; ALTER TABLE endpoints DROP COLUMN disabled_at; ALTER TABLE "
+      "endpoints "
+      "DROP COLUMN missed_since; ALTER TABLE endpoints DROP COLUMN missed_until;");
+  exec(
       "DROP TABLE syncs; DROP TABLE settings; ALTER TABLE integrations DROP COLUMN next_sync_at; ALTER TABLE "
       "integrations DROP "
       "COLUMN first_sync_succeeded_at; ALTER TABLE integrations DROP COLUMN remote_auth_url; DELETE FROM "

@@ -24,7 +24,12 @@ const EVENT_TYPES = [
   ['remote-event-received', 'a tool sent a change'],
   ['data-changed', 'unified data changed'],
   ['sync-finished', 'a sync ended'],
+  ['endpoint-disabled', 'another endpoint was disabled after failing for long'],
 ];
+
+// Disabled by Tributary itself (its deliveries kept failing), not by the operator: `missed` says which events
+// it did not get.
+const autoDisabled = (ep) => !ep.enabled && !!ep.missed && !ep.missed.until;
 
 function TypeChoice({ idPrefix, value, onChange }) {
   const set = new Set(value);
@@ -112,8 +117,16 @@ function EndpointCard({ endpoint, onChanged, setNotice }) {
   const [types, setTypes] = useState(ep.event_types);
   const [secret, setSecret] = useState(null);
   const [stats, setStats] = useState(null);
-  const [since, setSince] = useState(() => localInput(Date.now() - 24 * 3600e3));
-  const [until, setUntil] = useState('');
+  // After an automatic disabling the range to recover is the one it missed: from its first failure on.
+  const [since, setSince] = useState(() => localInput(ep.missed ? Date.parse(ep.missed.since) : Date.now() - 24 * 3600e3));
+  const [until, setUntil] = useState(() => (ep.missed?.until ? localInput(Date.parse(ep.missed.until) + 60e3) : ''));
+  const [undelivered, setUndelivered] = useState(!!ep.missed);
+  useEffect(() => {
+    if (!ep.missed) return;
+    setSince(localInput(Date.parse(ep.missed.since)));
+    setUntil(ep.missed.until ? localInput(Date.parse(ep.missed.until) + 60e3) : '');
+    setUndelivered(true);
+  }, [ep.missed?.since, ep.missed?.until]);
   const [busy, run] = useAction(setNotice);
   useEffect(() => setTypes(ep.event_types), [ep.event_types.join(',')]);
   const loadStats = async () => {
@@ -130,10 +143,27 @@ function EndpointCard({ endpoint, onChanged, setNotice }) {
 
   const path = `/v1/webhook-endpoints/${enc(ep.id)}`;
   const typesDirty = types.join(',') !== ep.event_types.join(',');
+  const recoverMissed = (offer) =>
+    run('recover', async () => {
+      const r = await api('POST', `${path}/recover`, offer);
+      setNotice({ kind: 'ok', text: `${r.recovered} missed deliver${r.recovered === 1 ? 'y' : 'ies'} queued for ${ep.url}.` });
+      onChanged();
+    });
   const toggle = () =>
     run('toggle', async () => {
-      await api('PATCH', path, { enabled: !ep.enabled });
-      setNotice({ kind: 'ok', text: `${ep.url} ${ep.enabled ? 'disabled: nothing is sent to it' : 'enabled'}.` });
+      const updated = await api('PATCH', path, { enabled: !ep.enabled });
+      if (updated.recovery) {
+        // Re-enabled after an automatic disabling: offer what it missed meanwhile.
+        const offer = updated.recovery;
+        setNotice({
+          kind: 'ok',
+          text: html`<p>${ep.url} enabled. It missed the events from ${new Date(offer.since).toLocaleString()} to${' '}
+            ${new Date(offer.until).toLocaleString()}.</p>
+            <button type="button" class="primary" onClick=${() => recoverMissed(offer)}>Recover missed events</button>`,
+        });
+      } else {
+        setNotice({ kind: 'ok', text: `${ep.url} ${ep.enabled ? 'disabled: nothing is sent to it' : 'enabled'}.` });
+      }
       onChanged();
     });
   const saveTypes = () =>
@@ -169,6 +199,7 @@ function EndpointCard({ endpoint, onChanged, setNotice }) {
       const body = {};
       if (since) body.since = new Date(since).toISOString();
       if (until) body.until = new Date(until).toISOString();
+      if (undelivered) body.include_undelivered = true;
       const r = await api('POST', `${path}/recover`, body);
       setNotice({
         kind: r.warning ? 'warn' : 'ok',
@@ -183,7 +214,11 @@ function EndpointCard({ endpoint, onChanged, setNotice }) {
       <${Badge} value=${ep.enabled ? 'enabled' : 'disabled'} />
     </header>
     <p class="muted small"><span class="mono">${ep.id}</span>${ep.description ? ` · ${ep.description}` : ''} · created <${Time} at=${ep.created_at} /></p>
-    ${!ep.enabled && ep.disabled_reason ? html`<p class="notice warn">Disabled: ${ep.disabled_reason}.</p>` : null}
+    ${autoDisabled(ep)
+      ? html`<p class="notice error banner" role="alert">Disabled automatically <${Time} at=${ep.disabled_at} />:${' '}
+          ${ep.disabled_reason}. Events since <${Time} at=${ep.missed.since} /> were not delivered: enable it once it
+          answers again, then recover them.</p>`
+      : !ep.enabled && ep.disabled_reason ? html`<p class="notice warn">Disabled: ${ep.disabled_reason}.</p>` : null}
     <${Stats} stats=${stats} />
     <div class="actions">
       <button type="button" onClick=${toggle} disabled=${busy !== null}>${ep.enabled ? 'Disable' : 'Enable'}</button>
@@ -196,12 +231,15 @@ function EndpointCard({ endpoint, onChanged, setNotice }) {
       <${TypeChoice} idPrefix=${ep.id} value=${types} onChange=${setTypes} />
       <button type="button" onClick=${saveTypes} disabled=${!typesDirty || busy !== null}>Save event types</button>
     </details>
-    <details>
+    <details open=${autoDisabled(ep)}>
       <summary>Recover failed deliveries</summary>
       <form class="inline-form" onSubmit=${recover}>
-        <p class="muted small">Sends again every delivery to this endpoint that ran out of retries, for events created in the range.</p>
+        <p class="muted small">Sends again every delivery to this endpoint that ran out of retries, for events created in the range.${
+          ep.missed ? ' The range is the one it missed after it was disabled automatically.' : ''}</p>
         <label>From <input type="datetime-local" value=${since} onChange=${(e) => setSince(e.currentTarget.value)} /></label>
         <label>To <span class="muted small">(empty: now)</span> <input type="datetime-local" value=${until} onChange=${(e) => setUntil(e.currentTarget.value)} /></label>
+        <label class="check"><input type="checkbox" checked=${undelivered} onChange=${(e) => setUndelivered(e.currentTarget.checked)} />
+          Also events it never got while disabled</label>
         <button type="submit" disabled=${busy !== null}>${busy === 'recover' ? 'Queuing…' : 'Recover failed events'}</button>
       </form>
     </details>
@@ -223,9 +261,18 @@ export function EndpointsPage() {
   } else {
     body = data.results.map((ep) => html`<${EndpointCard} key=${ep.id} endpoint=${ep} onChanged=${reload} setNotice=${setNotice} />`);
   }
+  const disabled = (data?.results ?? []).filter(autoDisabled);
   return html`<section class="page endpoints">
     <div class="page-head"><h1>Endpoints</h1></div>
     <p class="lead">Your receivers of Tributary's webhooks: signed, retried with backoff, every attempt logged.</p>
+    ${disabled.length
+      ? html`<div class="notice error banner endpoint-disabled-banner" role="alert">
+          <p><strong>${disabled.length === 1 ? 'An endpoint was' : `${disabled.length} endpoints were`} disabled automatically</strong>${' '}
+            because every delivery to ${disabled.length === 1 ? 'it' : 'them'} kept failing:</p>
+          <ul>${disabled.map((ep) => html`<li key=${ep.id}><span class="mono">${ep.url}</span>: ${ep.disabled_reason}.</li>`)}</ul>
+          <p>Nothing is sent to ${disabled.length === 1 ? 'it' : 'them'} until enabled again; the missed events can then be recovered.</p>
+        </div>`
+      : null}
     <${Notice} notice=${notice} onClose=${() => setNotice(null)} />
     <${CreateForm} onCreated=${reload} setNotice=${setNotice} />
     <h2>Your endpoints</h2>

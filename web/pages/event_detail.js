@@ -177,11 +177,15 @@ export function EventDetailPage({ id }) {
 
     <h2>Request as received</h2>
     <p class="muted"><span class="mono">${log.method} ${log.path}</span></p>
-    <h3>Headers <span class="muted small">(secrets redacted)</span></h3>
+    ${log.pruned_at
+      ? html`<p class="notice info pruned" role="note">Headers and body pruned <${Time} at=${log.pruned_at} />:${' '}
+          requests are kept whole for the retention period (<span class="mono">retention.days</span>). What is above — outcome,
+          verification, the events it caused — stays.</p>`
+      : html`<h3>Headers <span class="muted small">(secrets redacted)</span></h3>
     <table class="headers"><tbody>${(log.headers ?? []).map(
       ([k, v]) => html`<tr><th scope="row" class="mono">${k}</th><td class="mono">${v}</td></tr>`,
     )}</tbody></table>
     <h3>Body</h3>
-    ${log.body ? html`<pre class="body">${pretty(log.body)}</pre>` : html`<p class="muted">Empty.</p>`}
+    ${log.body ? html`<pre class="body">${pretty(log.body)}</pre>` : html`<p class="muted">Empty.</p>`}`}
   </section>`;
 }
