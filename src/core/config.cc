@@ -344,8 +344,8 @@ std::vector<Key> sync_keys() {
 const std::vector<Key>& keys() {
   static const std::vector<Key> kKeys = [] {
     std::vector<Key> all;
-    for (auto section : {top_level_keys, retry_keys, delivery_keys, ingress_keys, server_keys, processing_keys,
-                         sync_keys, retention_keys}) {
+    for (auto section : {top_level_keys, retry_keys, delivery_keys, ingress_keys, server_keys,
+                         processing_keys, sync_keys, retention_keys}) {
       std::vector<Key> keys = section();
       all.insert(all.end(), std::make_move_iterator(keys.begin()), std::make_move_iterator(keys.end()));
     }
