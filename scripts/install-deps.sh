@@ -15,7 +15,10 @@ packages=(
 # Node.js (with npm) runs the end-to-end checks; some machines carry a newer Node.js that bundles npm.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql chromium chromium-driver clang-14 universal-ctags)
+  # clang-14: the thread-safety analysis and the fuzz targets; libclang-rt-14-dev holds clang's libFuzzer,
+  # ASan and UBSan runtimes (only recommended by clang-14, so named here). gcc's ASan/UBSan runtimes for the
+  # asan preset come with g++ (libasan8, libubsan1).
+  packages+=(postgresql chromium chromium-driver clang-14 libclang-rt-14-dev universal-ctags)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(nginx-light wrk)

@@ -19,6 +19,7 @@
 
 #include "core/mutex.h"
 #include "core/rate_limit.h"
+#include "http/request_parse.h"
 #include "http/router.h"
 
 namespace tributary::http {
@@ -190,92 +191,6 @@ std::string address_text(const tcp::endpoint& endpoint) {
     return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
   }
   return address.to_string();
-}
-
-bool is_token_char(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool valid_header_name(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), is_token_char);
-}
-
-bool valid_header_value(std::string_view value) {
-  return std::none_of(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
-}
-
-void fill_target(Request& request, std::string_view target) {
-  request.target = std::string(target);
-  request.path = percent_decode(target_path(target), false);
-  request.query = parse_query(target_query(target));
-}
-
-// The request line and headers as parsed by Beast; the body comes later.
-Request request_from_header(const bhttp::request<bhttp::string_body>& message, const std::string& remote) {
-  Request request;
-  request.method = std::string(message.method_string());
-  fill_target(request, message.target());
-  request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
-  for (const auto& field : message)
-    request.headers.emplace_back(field.name_string(), field.value());
-  request.remote_address = remote;
-  return request;
-}
-
-// Best effort for a request Beast refused before finishing its header: the request line, if it looks sane,
-// and any header fields parsed before the error.
-Request request_from_raw(const beast::flat_buffer& buffer, const bhttp::request<bhttp::string_body>& message,
-                         const std::string& remote) {
-  Request request;
-  request.remote_address = remote;
-  for (const auto& field : message)
-    request.headers.emplace_back(field.name_string(), field.value());
-  if (!message.target().empty()) {
-    // Beast consumed a valid request line before failing on the fields.
-    request.method = std::string(message.method_string());
-    fill_target(request, message.target());
-    return request;
-  }
-  const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
-  const auto eol = data.find("\r\n");
-  if (eol == std::string_view::npos) return request;
-  const std::string_view line = data.substr(0, eol);
-  const auto sp1 = line.find(' ');
-  const auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-  if (sp2 == std::string_view::npos) return request;
-  const std::string_view method = line.substr(0, sp1);
-  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  const bool printable =
-      std::all_of(target.begin(), target.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-  if (method.empty() || !std::all_of(method.begin(), method.end(), is_token_char) || target.empty() ||
-      !printable) {
-    return request;
-  }
-  request.method = std::string(method);
-  fill_target(request, target);
-  return request;
-}
-
-struct Rejection {
-  int status;
-  std::string_view code;
-  std::string_view message;
-};
-
-// Which parse failures deserve an answer; the rest (client gone, timeout, reset) just close the connection.
-std::optional<Rejection> rejection_for(const beast::error_code& ec) {
-  if (ec == bhttp::error::header_limit) {
-    return Rejection{431, "HEADERS_TOO_LARGE", "The request headers exceed the size limit"};
-  }
-  if (ec == bhttp::error::body_limit) {
-    return Rejection{413, "PAYLOAD_TOO_LARGE", "The request body exceeds the size limit"};
-  }
-  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
-  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
-    return Rejection{400, "BAD_REQUEST", "The request is not valid HTTP/1.1"};
-  }
-  return std::nullopt;
 }
 
 bhttp::response<bhttp::string_body> to_beast(Response response, unsigned version, bool keep_alive,
@@ -655,8 +570,7 @@ asio::awaitable<std::optional<Incoming>> Server::Impl::read_request(std::shared_
   if (limit == 0) limit = options.max_body_bytes;
   if (const auto length = parser.content_length(); length && *length > limit) {
     // Refuse on the announced length alone, before reading a byte of the body.
-    co_await reject(s, std::move(request),
-                    Rejection{413, "PAYLOAD_TOO_LARGE", "The request body exceeds the size limit"});
+    co_await reject(s, std::move(request), payload_too_large());
     co_return std::nullopt;
   }
   parser.body_limit(limit);

@@ -11,11 +11,28 @@
 // The binary comes from TRIBUTARY_BIN (default <repo>/build/tributary). TRIBUTARY_E2E_LOGS=1 echoes every child's
 // output to stderr; TRIBUTARY_E2E_KEEP=1 keeps the temp dirs.
 //
+// TRIBUTARY_E2E_SCAN_DIR=<dir> collects what tests/e2e/secret_scan.mjs checks after the suite: every secret the
+// tests handed a node or were shown by one (API keys, master keys, tool credentials, endpoint and subscription
+// secrets; ingress tokens, which only logs must not carry) in <dir>/secrets.jsonl, every node's full output in
+// <dir>/logs/, its data dir (SQLite files) in <dir>/data/ and a pg_dump of every PostgreSQL test database in
+// <dir>/pg/ (taken by stopAll, before the temp dirs and databases are removed).
+//
 // Every wait has a deadline; the only sleeps are the pauses of bounded polling loops (waitUntil).
 
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -34,6 +51,75 @@ const REQUEST_TIMEOUT_MS = 15_000;
 // Every live child process and every temp dir, for stopAll().
 const children = new Set();
 const tempDirs = new Set();
+
+// ----------------------------------------------------------------------------------------------------------------
+// Evidence for the secret scan (TRIBUTARY_E2E_SCAN_DIR; see the top of this file and tests/e2e/secret_scan.mjs).
+
+const SCAN_DIR = process.env.TRIBUTARY_E2E_SCAN_DIR || '';
+if (SCAN_DIR) for (const sub of ['logs', 'data', 'pg']) mkdirSync(join(SCAN_DIR, sub), { recursive: true });
+// Shorter values (ids like "4242", "acme") are not secrets and would match by chance.
+const MIN_SECRET_CHARS = 8;
+// JSON keys whose string values are secrets, in what a test sends a node or a node answers ("secret",
+// "client_secret", "api_key", "service_user_token", …; not "secret_chosen_by", whose values are "tool"/"tributary").
+const SECRET_KEY = /^(secrets?|\w+_secret|api_?key|token|\w+_token|password)$/i;
+// URLs of the nodes started here: only their answers are searched for secrets (a simulator's are the tool's).
+const nodeUrls = new Set();
+
+// kind: what the value is (shown in a finding); logOnly: allowed in the database, never in a log.
+// What a node shows instead of a secret (headers in the logs API) is not one.
+const REDACTED = /^(\[redacted\]|\*+)$/;
+
+export function recordSecret(kind, value, { logOnly = false } = {}) {
+  if (!SCAN_DIR || typeof value !== 'string' || value.length < MIN_SECRET_CHARS || REDACTED.test(value)) return;
+  appendFileSync(join(SCAN_DIR, 'secrets.jsonl'), `${JSON.stringify({ kind, value, logOnly })}\n`);
+}
+
+// Records the secrets in a request or response body sent to or by a node.
+function recordSecretsIn(value, where, key = '') {
+  if (!SCAN_DIR || value === null || value === undefined) return;
+  if (typeof value === 'string') {
+    if (key === 'ingress_url') {
+      // The token is the URL's last segment (/ingress/<tool>/<token>).
+      const token = /\/ingress\/(?:[^/?#]+\/)*([^/?#]+)$/.exec(value)?.[1];
+      if (token) recordSecret(`ingress token (${where})`, decodeURIComponent(token), { logOnly: true });
+    } else if (SECRET_KEY.test(key)) {
+      recordSecret(`${key} (${where})`, value);
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) recordSecretsIn(v, where, key);
+  } else if (typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) recordSecretsIn(v, where, SECRET_KEY.test(key) ? key : k);
+  }
+}
+
+function scanLogStream(label, pid) {
+  if (!SCAN_DIR || label !== 'tributary') return null;
+  return createWriteStream(join(SCAN_DIR, 'logs', `${label}-${pid}-${randomBytes(4).toString('hex')}.log`));
+}
+
+// A temp dir, as it is when the tests are done with it, kept for the scan (moved: it is about to be removed).
+function keepForScan(dir) {
+  if (!existsSync(dir)) return;
+  const keyFile = join(dir, 'master.key');
+  if (existsSync(keyFile)) recordSecret('master key file', readFileSync(keyFile, 'utf8').trim());
+  const target = join(SCAN_DIR, 'data', dir.split('/').pop());
+  try {
+    renameSync(dir, target);
+  } catch {
+    cpSync(dir, target, { recursive: true });
+  }
+}
+
+function dumpForScan(base, name) {
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const dump = execFileSync('pg_dump', ['--no-owner', '--data-only', '-d', url.toString()], {
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+  writeFileSync(join(SCAN_DIR, 'pg', `${name}.sql`), dump);
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,7 +170,9 @@ export function makeTempDir(prefix = 'tributary-e2e-') {
 function spawnTracked(args, env, label) {
   const proc = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const state = { out: '', exited: false, code: null, signal: null, label };
+  const scanLog = scanLogStream(label, proc.pid);
   const collect = (chunk) => {
+    scanLog?.write(chunk);
     const text = chunk.toString('utf8');
     if (ECHO_LOGS) process.stderr.write(text.replace(/^/gm, `[${label} ${proc.pid}] `));
     state.out += text;
@@ -92,6 +180,8 @@ function spawnTracked(args, env, label) {
   };
   proc.stdout.on('data', collect);
   proc.stderr.on('data', collect);
+  // 'close' comes after the last output ('exit' may come before it).
+  if (scanLog) proc.once('close', () => scanLog.end());
   state.exitPromise = new Promise((resolveExit) => {
     proc.once('exit', (code, signal) => {
       state.exited = true;
@@ -143,6 +233,18 @@ async function readJson(res) {
 
 // One HTTP request with a deadline; resolves {status, headers, text, body (parsed JSON or null)}.
 export async function request(method, url, { headers = {}, body, timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
+  const toNode = SCAN_DIR && [...nodeUrls].some((u) => url.startsWith(`${u}/`));
+  if (toNode && body !== undefined && !Buffer.isBuffer(body)) {
+    let sent = body;
+    if (typeof body === 'string') {
+      try {
+        sent = JSON.parse(body);
+      } catch {
+        sent = undefined;
+      }
+    }
+    recordSecretsIn(sent, `sent to ${method} ${new URL(url).pathname}`);
+  }
   const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(timeoutMs) };
   if (body !== undefined) {
     init.body = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
@@ -150,7 +252,9 @@ export async function request(method, url, { headers = {}, body, timeoutMs = REQ
       init.headers['Content-Type'] = 'application/json';
     }
   }
-  return readJson(await fetch(url, init));
+  const res = await readJson(await fetch(url, init));
+  if (toNode) recordSecretsIn(res.body, `answer to ${method} ${new URL(url).pathname}`);
+  return res;
 }
 
 // The database a node under test gets: a fresh SQLite file, or — when TRIBUTARY_E2E_BACKEND=postgres — a fresh
@@ -196,6 +300,9 @@ export async function startTributary({ env = {}, dir } = {}) {
     ...env,
   };
   const url = `http://127.0.0.1:${port}`;
+  nodeUrls.add(url);
+  recordSecret('API key of a node', fullEnv.TRIBUTARY_API_KEY);
+  recordSecret('master key of a node (TRIBUTARY_MASTER_KEY)', fullEnv.TRIBUTARY_MASTER_KEY);
   let current;
   let logsBefore = '';
 
@@ -324,12 +431,14 @@ export async function stopAll() {
     }),
   );
   for (const { base, name } of createdDatabases.splice(0)) {
+    if (SCAN_DIR) dumpForScan(base, name);
     try {
       execFileSync('psql', ['-X', '-q', '-d', base, '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
     } catch {
       // The cluster is thrown away with its directory anyway.
     }
   }
+  if (SCAN_DIR) for (const dir of tempDirs) keepForScan(dir);
   if (!KEEP_DIRS) {
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
     tempDirs.clear();
