@@ -4,17 +4,11 @@
 // redelivery, the scope config driving the tool's subscription, a revoked permission, endpoints and coverage.
 // A screenshot of every page goes to tests/e2e/artifacts/ (git-ignored).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-import { chromium } from 'playwright-core';
 
 import {
   createEndpoint,
   createIntegration,
-  makeTempDir,
   request,
   startSim,
   startTributary,
@@ -23,10 +17,9 @@ import {
   waitForFirstSync,
   waitUntil,
 } from './lib/harness.mjs';
+import { launchBrowser, screenshot as shot, skipWithoutChromium } from './lib/browser.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 
-const CHROMIUM = process.env.TRIBUTARY_E2E_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 const UI_TIMEOUT_MS = 10_000;
 const PERSON_EVENTS = ['person.created', 'person.deleted', 'person.updated'];
 const ALL_PERSONIO_EVENTS = [
@@ -52,12 +45,7 @@ async function receiver(tb, extra = {}) {
   return { rx, endpoint };
 }
 
-async function shot(page, name) {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}` }, () => {
+describe('dashboard', { skip: skipWithoutChromium }, () => {
   let tb;
   let sim;
   let integration;
@@ -93,23 +81,7 @@ describe('dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIU
     ok = await receiver(tb);
     integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
     assert.equal(integration.subscriptions[0]?.status, 'active', JSON.stringify(integration.subscriptions));
-    context = await chromium.launchPersistentContext(makeTempDir('tributary-chromium-'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1366, height: 860 },
-    });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page } = await launchBrowser({ timeoutMs: UI_TIMEOUT_MS, height: 860 }));
     page.on('pageerror', (err) => pageErrors.push(String(err)));
     page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(msg.text());

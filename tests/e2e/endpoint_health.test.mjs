@@ -6,27 +6,20 @@
 // signed endpoint-disabled event. A request older than the retention shows that its body was pruned.
 // Screenshots go to tests/e2e/artifacts/ (git-ignored).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-import { chromium } from 'playwright-core';
 
 import {
   createEndpoint,
   createIntegration,
-  makeTempDir,
   startSim,
   startTributary,
   stopAll,
   upstreamLogs,
   waitUntil,
 } from './lib/harness.mjs';
+import { launchBrowser, screenshot as shot, skipWithoutChromium } from './lib/browser.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 
-const CHROMIUM = process.env.TRIBUTARY_E2E_CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 const UI_TIMEOUT_MS = 15_000;
 
 let context;
@@ -37,12 +30,7 @@ after(async () => {
   await stopAll();
 });
 
-async function shot(page, name) {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
-
-describe('endpoint health and retention in the dashboard', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}` }, () => {
+describe('endpoint health and retention in the dashboard', { skip: skipWithoutChromium }, () => {
   let tb;
   let sim;
   let down; // answers 500 to everything until told otherwise
@@ -70,14 +58,7 @@ describe('endpoint health and retention in the dashboard', { skip: !existsSync(C
     const toldEndpoint = await createEndpoint(tb, told.url, { event_types: ['endpoint-disabled'] });
     told.setSecrets(toldEndpoint.secret);
     await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
-    context = await chromium.launchPersistentContext(makeTempDir('tributary-chromium-'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-      viewport: { width: 1366, height: 900 },
-    });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page } = await launchBrowser({ timeoutMs: UI_TIMEOUT_MS, height: 900 }));
     await page.goto(`${tb.url}/`);
     await page.getByLabel('API key').fill(tb.apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
