@@ -6,8 +6,10 @@
 // Searched: every node's full log output, every file of its data dir (the SQLite database and its -wal/-shm
 // files; master.key itself holds the master key, so it is left out), and a pg_dump of every PostgreSQL test
 // database. Looked for: each secret as it was sent or shown, and its hex form (a bytea column dumps as hex).
-// API keys, master keys, tool credentials and endpoint/subscription secrets must be in none of them (sealed
-// with AES-256-GCM or stored hashed); ingress tokens must not be in a log (the database routes by them).
+// API keys, master keys, tool credentials, endpoint/subscription secrets and what the simulated tools issued
+// (signing secrets handed over in an answer or a handshake, access tokens) must be in none of them (sealed with
+// AES-256-GCM, stored hashed, or kept in memory only); ingress tokens must not be in a log (the database routes
+// by them).
 // A finding names the kind of secret, where it was first seen and the file; the value is never printed whole.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -49,6 +51,7 @@ test('no secret the end-to-end suite used is in clear text in the logs or the da
   assert.ok(secrets.some((s) => s.kind.startsWith('API key')), 'no API key was collected');
   assert.ok(secrets.some((s) => /^secret /.test(s.kind)), 'no endpoint or subscription secret was collected');
   assert.ok(secrets.some((s) => /^(api_key|client_secret|service_user_token) /.test(s.kind)), 'no credentials');
+  assert.ok(secrets.some((s) => / issued by sim /.test(s.kind)), 'no secret issued by a simulator was collected');
   assert.ok(logs.length > 0, 'no node log was collected');
   assert.ok(stores.length > 0, 'no database was collected');
 

@@ -463,6 +463,7 @@ http::Response BambooHrSimulator::create_webhook(const http::Request& req) {
   Webhook& w = *parsed;
   w.id = std::to_string(next_webhook_id_++);
   w.private_key = crypto::hex_encode(crypto::random_bytes(32));
+  note_secret("webhook privateKey", w.private_key);
   w.created_at = now_ms();
   webhooks_.push_back(w);
   spdlog::info("sim bamboohr: webhook {} created for {}", w.id, w.url);

@@ -244,6 +244,12 @@ bj::object SimulatorBase::faults_json(const Faults& faults) {
                                               {"retry_after_seconds", faults.retry_after_seconds}}}};
 }
 
+void SimulatorBase::note_secret(std::string kind, std::string value) {
+  MutexLock lock(secrets_mu_);
+  if (secrets_.size() == kMaxNotedSecrets) secrets_.pop_front();
+  secrets_.push_back(IssuedSecret{std::move(kind), std::move(value)});
+}
+
 // GET /_sim/{name}: the fixed names first, then a model's records.
 http::Response SimulatorBase::get_control(const std::string& name) {
   if (name == "subscriptions") return json_reply(200, sim_subscriptions());
@@ -257,6 +263,13 @@ http::Response SimulatorBase::get_control(const std::string& name) {
   if (name == "faults") {
     MutexLock lock(faults_mu_);
     return json_reply(200, faults_json(faults_));
+  }
+  if (name == "secrets") {
+    bj::array out;
+    MutexLock lock(secrets_mu_);
+    for (const IssuedSecret& s : secrets_)
+      out.push_back(bj::object{{"kind", s.kind}, {"value", s.value}});
+    return json_reply(200, out);
   }
   if (auto st = check_model(name); !st.ok()) return error_reply(st.error());
   return json_reply(200, sim_list(name));

@@ -9,13 +9,17 @@
 // representation), GET /_sim/permissions, and faults on every vendor route (every path outside /_sim):
 // POST /_sim/faults {"unauthorized": bool, "rate_limit": {"count": N, "retry_after_seconds": S}} makes vendor
 // requests answer 401 while `unauthorized` is set, and the next N of them 429 with `Retry-After: S`
-// (unauthorized wins); GET /_sim/faults shows what is set. A tool shapes the error bodies through
+// (unauthorized wins); GET /_sim/faults shows what is set. GET /_sim/secrets lists every secret the tool has
+// issued ([{kind, value}]: signing secrets it chose, access tokens), for tests that search a node's logs and
+// database for secrets in clear text. A tool shapes the error bodies through
 // fault_unauthorized() / fault_rate_limited(). Thread-safety: start()/stop() from the owner; the hooks are
 // called on server threads with no lock held and must guard the tool's state themselves.
 #pragma once
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -109,6 +113,9 @@ class SimulatorBase : public Simulator {
   bool webhooks_permitted() const { return webhooks_permission_.load(); }
   // "http://<Host header>" when the request names a plausible host, else base_url(): for absolute links.
   std::string public_base(const http::Request& request) const;
+  // Records a secret the tool issued (shown by GET /_sim/secrets; the newest kMaxNotedSecrets are kept). May
+  // be called with the tool's own mutex held.
+  void note_secret(std::string kind, std::string value);
 
  private:
   void add_control_routes();
@@ -130,7 +137,15 @@ class SimulatorBase : public Simulator {
   http::Response get_control(const std::string& name);
   void add_control_record_routes();
 
+  struct IssuedSecret {
+    std::string kind;
+    std::string value;
+  };
+  static constexpr std::size_t kMaxNotedSecrets = 10000;
+
   std::atomic<bool> webhooks_permission_{true};
+  Mutex secrets_mu_;
+  std::deque<IssuedSecret> secrets_ GUARDED_BY(secrets_mu_);
   Mutex faults_mu_;
   Faults faults_ GUARDED_BY(faults_mu_);
 

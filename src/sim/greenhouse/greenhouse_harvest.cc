@@ -206,6 +206,7 @@ void GreenhouseSimulator::add_harvest_routes() {
       return json_reply(400, bj::object{{"error", "invalid_request"},
                                         {"error_description", "sub (the Greenhouse user id) is required"}});
     std::string token = crypto::random_token(48);
+    note_secret("access token", token);
     {
       MutexLock lock(mu_);
       Millis now = now_ms();

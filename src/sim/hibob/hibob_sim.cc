@@ -208,6 +208,7 @@ void HiBobSimulator::sim_register_webhook(const bj::object& body,
     hook.url = std::string(url->get_string());
     // Bob generates the signing secret and shows it in the webhook's settings.
     hook.secret = crypto::random_token(32);
+    note_secret("webhook secret", hook.secret);
     hook.event_types = std::move(types);
     hook.created_at = now_ms();
     hooks_.push_back(hook);

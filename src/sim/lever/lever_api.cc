@@ -185,6 +185,7 @@ http::Response LeverSimulator::create_webhook(const http::Request& req) {
   w.event = std::string(event->get_string());
   w.url = std::string(url->get_string());
   w.signature_token = crypto::hex_encode(crypto::random_bytes(24));
+  note_secret("webhook signatureToken", w.signature_token);
   w.conditions = nullptr;
   if (const auto* cfg = body->if_contains("configuration")) {
     if (!cfg->is_object() && !cfg->is_null())

@@ -201,6 +201,7 @@ http::Response PersonioSimulator::issue_token(const http::Request& req) {
     return json_reply(401, bj::object{{"error", "invalid_client"},
                                       {"error_description", "client_id and client_secret are required"}});
   std::string token = crypto::random_token(48);
+  note_secret("access token", token);
   bool webhooks = false;
   {
     MutexLock lock(mu_);

@@ -511,7 +511,10 @@ Status PersonioSimulator::apply_webhook_fields(Webhook& w, const bj::object& bod
     if (t->is_string() && t->get_string().size() > 1024) return unprocessable("token is too long");
     w.token = t->is_string() ? std::string(t->get_string()) : std::string{};
   }
-  if (w.auth_type == "TOKEN" && w.token.empty()) w.token = crypto::random_token(32);
+  if (w.auth_type == "TOKEN" && w.token.empty()) {
+    w.token = crypto::random_token(32);
+    note_secret("webhook token", w.token);
+  }
   return {};
 }
 

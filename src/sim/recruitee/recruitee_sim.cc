@@ -242,6 +242,7 @@ void RecruiteeSimulator::sim_register_webhook(const bj::object& body,
                          return;
                        }
                        hook->secret = crypto::random_token(kSecretLength);
+                       note_secret("webhook secret", hook->secret);
                        hook->created_at = now_ms();
                        {
                          MutexLock lock(mu_);

@@ -244,6 +244,7 @@ void SmartRecruitersSimulator::activate_subscription(const http::Request& req, s
                                                      http::Responder respond) {
   if (!authorized(req)) return respond(unauthorized());
   std::string hook_secret = crypto::hex_encode(crypto::random_bytes(16));
+  note_secret("X-Hook-Secret", hook_secret);
   OutboundWebhook handshake;
   {
     MutexLock lock(mu_);
@@ -297,6 +298,7 @@ http::Response SmartRecruitersSimulator::create_secret_key(const http::Request& 
   for (auto& k : s->keys)
     if (k.retires_at == 0) k.retires_at = now + kKeyOverlapMs;
   SecretKey key{crypto::random_token(32), now, 0};
+  note_secret("subscription secretKey", key.key);
   s->keys.push_back(key);
   return json_reply(201, bj::object{{"secretKey", key.key}});
 }

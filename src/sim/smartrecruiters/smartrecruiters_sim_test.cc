@@ -201,6 +201,25 @@ TEST_F(SmartRecruitersSimTest, ActivationPerformsTheHookSecretHandshake) {
   EXPECT_EQ(api("PUT", "/webhooks-api/v201907/subscriptions/" + id + "/activation").status, 409);
 }
 
+// What the tool issued itself (handshake secrets, secret keys) is listed for the end-to-end secret scan,
+// which never sees it pass through a test.
+TEST_F(SmartRecruitersSimTest, IssuedSecretsAreListedForTheSecretScan) {
+  std::string id = subscribe("candidate.created");
+  std::string key = new_key(id);
+  activate(id);
+  std::string handshake = header_of(receiver_.requests().at(0), "X-Hook-Secret");
+  ASSERT_FALSE(handshake.empty());
+
+  Reply listed = control("GET", "/_sim/secrets");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  std::set<std::pair<std::string, std::string>> secrets;
+  const bj::value all = listed.json();
+  for (const auto& s : all.as_array())
+    secrets.emplace(std::string(s.at("kind").as_string()), std::string(s.at("value").as_string()));
+  EXPECT_EQ(secrets, (std::set<std::pair<std::string, std::string>>{{"subscription secretKey", key},
+                                                                    {"X-Hook-Secret", handshake}}));
+}
+
 TEST_F(SmartRecruitersSimTest, DeliveriesAreSignedWithEveryLiveKey) {
   std::string id = subscribe("candidate.created");
   EXPECT_EQ(api("GET", "/webhooks-api/v201907/subscriptions/" + id + "/secret-key").status, 404);

@@ -208,6 +208,7 @@ void TeamtailorSimulator::sim_register_webhook(const bj::object& body,
   hook.event_types = std::move(events);
   hook.signature_version = version;
   hook.key = crypto::random_token(kKeyLength);
+  note_secret("webhook key", hook.key);
   hook.created_at = now_ms();
   bj::array types;
   for (const auto& e : hook.event_types)

@@ -64,6 +64,10 @@ const MIN_SECRET_CHARS = 8;
 const SECRET_KEY = /^(secrets?|\w+_secret|api_?key|token|\w+_token|password)$/i;
 // URLs of the nodes started here: only their answers are searched for secrets (a simulator's are the tool's).
 const nodeUrls = new Set();
+// Simulators still running, by base URL → tool: the secrets a simulator hands a node directly (a signing secret
+// in a subscription's answer or a handshake, an access token) never pass through the test, so each simulator is
+// asked for them (GET /_sim/secrets) before it is stopped.
+const liveSims = new Map();
 
 // kind: what the value is (shown in a finding); logOnly: allowed in the database, never in a log.
 // What a node shows instead of a secret (headers in the logs API) is not one.
@@ -72,6 +76,22 @@ const REDACTED = /^(\[redacted\]|\*+)$/;
 export function recordSecret(kind, value, { logOnly = false } = {}) {
   if (!SCAN_DIR || typeof value !== 'string' || value.length < MIN_SECRET_CHARS || REDACTED.test(value)) return;
   appendFileSync(join(SCAN_DIR, 'secrets.jsonl'), `${JSON.stringify({ kind, value, logOnly })}\n`);
+}
+
+// Records every secret a running simulator has issued (see liveSims). A simulator that is already gone has
+// nothing more to say; what it issued before was collected when it was stopped through the harness.
+async function collectSimSecrets(url) {
+  const tool = liveSims.get(url);
+  liveSims.delete(url);
+  if (!SCAN_DIR || !tool) return;
+  let res;
+  try {
+    res = await request('GET', `${url}/_sim/secrets`);
+  } catch {
+    return;
+  }
+  if (res.status !== 200 || !Array.isArray(res.body)) return;
+  for (const { kind, value } of res.body) recordSecret(`${kind} issued by sim ${tool}`, value);
 }
 
 // Records the secrets in a request or response body sent to or by a node.
@@ -390,6 +410,7 @@ export async function startSim(tool, { env = {} } = {}) {
   const hosts = await request('GET', `${found.url}/_sim/hosts`);
   const authUrl = hosts.status === 200 ? hosts.body?.auth ?? null : null;
   if (authUrl) SIM_AUTH_URLS.set(found.url, authUrl);
+  if (SCAN_DIR) liveSims.set(found.url, tool);
   return {
     url: found.url,
     authUrl,
@@ -401,6 +422,7 @@ export async function startSim(tool, { env = {} } = {}) {
       return request(method, found.url + path, { body });
     },
     async kill(signal = 'SIGTERM') {
+      await collectSimSecrets(found.url);
       return stopChild(proc, state, signal);
     },
   };
@@ -408,6 +430,7 @@ export async function startSim(tool, { env = {} } = {}) {
 
 // Ends every child still running (by PID: SIGTERM, then SIGKILL after a bound) and removes the temp dirs.
 export async function stopAll() {
+  await Promise.all([...liveSims.keys()].map(collectSimSecrets));
   const live = [...children];
   await Promise.all(
     live.map((proc) => {
