@@ -247,7 +247,7 @@ void Budget::observe(int status, const std::vector<std::pair<std::string, std::s
       if (auto ms = retry_after_ms(*retry_after)) pause = std::max<Millis>(*ms, 1);
     pause_until(now + pause);
     effective_ = std::max(1, effective_ / 2);
-    last_change_at_ = now;
+    last_change_at_ = std::max(now, paused_until_);  // recovery starts when the pause ends
     return;
   }
   const auto remaining = header(headers, {"X-Rate-Limit-Remaining", "X-RateLimit-Remaining"});
