@@ -32,8 +32,8 @@ class ApiBudgetNodeTest : public NodeTest, public ::testing::WithParamInterface<
     ASSERT_NE(sim_, nullptr);
     ASSERT_TRUE(sim_->start().ok());
     auto set = call(*client_, "POST", sim_->base_url() + "/_sim/faults",
-                    R"({"window":{"requests":)" + std::to_string(kRequests) +
-                        R"(,"window_ms":)" + std::to_string(kSimWindowMs) + "}}");
+                    R"({"window":{"requests":)" + std::to_string(kRequests) + R"(,"window_ms":)" +
+                        std::to_string(kSimWindowMs) + "}}");
     ASSERT_EQ(set.status, 200) << set.body;
   }
 
@@ -50,9 +50,9 @@ class ApiBudgetNodeTest : public NodeTest, public ::testing::WithParamInterface<
     auto reply = api("POST", "/v1/integrations",
                      R"({"tool":"greenhouse","end_user":{"organization_name":"Acme"},"credentials":)" +
                          std::string(kGreenhouseCredentials) + R"(,"remote_base_url":")" + sim_->base_url() +
-                         R"(","remote_auth_url":")" + sim_->auth_base_url() + R"(","rate_limit":{"requests":)" +
-                         std::to_string(kRequests) + R"(,"window_ms":)" + std::to_string(kWindowMs) +
-                         R"(},"scope":{"upstream_webhooks":true}})");
+                         R"(","remote_auth_url":")" + sim_->auth_base_url() +
+                         R"(","rate_limit":{"requests":)" + std::to_string(kRequests) + R"(,"window_ms":)" +
+                         std::to_string(kWindowMs) + R"(},"scope":{"upstream_webhooks":true}})");
     ASSERT_EQ(reply.status, 201) << reply.body;
     auto data = bj::parse(reply.body).at("data");
     integration_id_ = std::string(data.at("id").as_string());

@@ -494,7 +494,8 @@ void write_budget_metrics(std::ostream& os, const std::vector<std::pair<std::str
   family("tributary_api_budget_timeouts_total", "counter",
          "Calls not sent: no grant from the integration's API budget within their wait",
          [](const BudgetStats& s) { return s.timed_out; });
-  family("tributary_api_budget_waiting", "gauge", "Calls waiting for a grant from the integration's API budget",
+  family("tributary_api_budget_waiting", "gauge",
+         "Calls waiting for a grant from the integration's API budget",
          [](const BudgetStats& s) { return s.waiting; });
   family("tributary_api_budget_in_use", "gauge", "Calls to the integration's tool in flight on this node",
          [](const BudgetStats& s) { return s.in_use; });

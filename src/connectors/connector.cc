@@ -173,7 +173,9 @@ ApiLimits unpublished_limits() {
   return limits;
 }
 
-ApiLimits Connector::api_limits() const { return unpublished_limits(); }
+ApiLimits Connector::api_limits() const {
+  return unpublished_limits();
+}
 
 void resolve_urls(ApiContext& ctx, const Connector& connector,
                   const std::optional<std::string>& base_override,

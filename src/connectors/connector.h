@@ -116,7 +116,6 @@ struct ApiContext {
 // Whether a 429 came from the integration's own budget (the request was never sent) rather than the tool.
 bool is_budget_refusal(const http::ClientResponse& response);
 
-
 struct SubscriptionRequest {
   std::vector<std::string> event_types;  // exactly the vendor events in scope for this subscription
   std::string ingress_url;

@@ -33,11 +33,11 @@ namespace tributary {
 // A limit a tool puts on one endpoint beside its overall limit (SmartRecruiters: GET /candidates one at a
 // time). Declared for the record; the budget enforces the overall limit (issue 13 will add these).
 struct EndpointLimit {
-  std::string method;       // "GET"
-  std::string path;         // "/candidates" (a prefix of the request path)
-  int requests = 0;         // per window_ms; 0: no own rate
+  std::string method;  // "GET"
+  std::string path;    // "/candidates" (a prefix of the request path)
+  int requests = 0;    // per window_ms; 0: no own rate
   Millis window_ms = 0;
-  int concurrency = 0;      // 0: no own concurrency
+  int concurrency = 0;  // 0: no own concurrency
 };
 
 // A tool's API limits as its connector declares them (Connector::api_limits), or an integration's override.
@@ -81,15 +81,15 @@ class MemoryGrantLog final : public GrantLog {
 };
 
 struct BudgetStats {
-  ApiLimits limits;               // declared or overridden
-  int effective_requests = 0;     // what the budget uses now (lower after a 429 while it recovers)
-  int in_use = 0;                 // calls in flight on this node
-  int waiting = 0;                // calls waiting for a grant
-  std::uint64_t requests = 0;     // grants given (calls made)
-  std::uint64_t throttled = 0;    // 429s (and 503s with Retry-After) received
-  std::uint64_t timed_out = 0;    // calls that gave up waiting (deadline reached)
-  Millis paused_ms = 0;           // time paused by the tool (Retry-After, exhausted rate-limit headers)
-  Millis paused_until = 0;        // 0: not paused
+  ApiLimits limits;             // declared or overridden
+  int effective_requests = 0;   // what the budget uses now (lower after a 429 while it recovers)
+  int in_use = 0;               // calls in flight on this node
+  int waiting = 0;              // calls waiting for a grant
+  std::uint64_t requests = 0;   // grants given (calls made)
+  std::uint64_t throttled = 0;  // 429s (and 503s with Retry-After) received
+  std::uint64_t timed_out = 0;  // calls that gave up waiting (deadline reached)
+  Millis paused_ms = 0;         // time paused by the tool (Retry-After, exhausted rate-limit headers)
+  Millis paused_until = 0;      // 0: not paused
 };
 
 class Budget {

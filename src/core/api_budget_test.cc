@@ -141,8 +141,8 @@ TEST(ApiBudget, ExhaustedRateLimitHeadersPauseUntilTheReset) {
   EXPECT_EQ(budget.stats().paused_until, 0);
   // Workable: the reset is the time of the next interval, in epoch seconds.
   const Millis next_interval = (clock.now / 1000 + 7) * 1000;
-  budget.observe(200,
-                 {{"X-Rate-Limit-Remaining", "0"}, {"X-Rate-Limit-Reset", std::to_string(next_interval / 1000)}});
+  budget.observe(
+      200, {{"X-Rate-Limit-Remaining", "0"}, {"X-Rate-Limit-Reset", std::to_string(next_interval / 1000)}});
   EXPECT_EQ(budget.stats().paused_until, next_interval);
   // Greenhouse / SmartRecruiters spelling, a reset in seconds from now.
   clock.now = next_interval;

@@ -18,7 +18,8 @@ connectors::ApiContext api_context(const store::IntegrationRow& integration,
   }
   connectors::resolve_urls(ctx, connector, integration.remote_base_url, integration.remote_auth_url);
   if (budgets != nullptr)
-    ctx.budget = budgets->for_integration(integration.id, effective_limits(connector, integration.rate_limit));
+    ctx.budget =
+        budgets->for_integration(integration.id, effective_limits(connector, integration.rate_limit));
   ctx.priority = priority;
   return ctx;
 }

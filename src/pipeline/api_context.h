@@ -9,8 +9,8 @@
 
 #include "connectors/connector.h"
 #include "core/secret_box.h"
-#include "pipeline/budgets.h"
 #include "http/client.h"
+#include "pipeline/budgets.h"
 #include "store/integrations_repo.h"
 
 namespace tributary::pipeline {

@@ -112,7 +112,8 @@ bj::object rate_limit_json(const ApiLimits& limits) {
   return o;
 }
 
-ApiLimits effective_limits(const connectors::Connector& connector, const std::optional<std::string>& rate_limit) {
+ApiLimits effective_limits(const connectors::Connector& connector,
+                           const std::optional<std::string>& rate_limit) {
   ApiLimits declared = connector.api_limits();
   if (!rate_limit) return declared;
   auto parsed = json::parse(*rate_limit);

@@ -42,7 +42,8 @@ class Budgets {
 
 // The limits an integration's calls are held to: its rate_limit when set (and readable), else the
 // connector's declared api_limits().
-ApiLimits effective_limits(const connectors::Connector& connector, const std::optional<std::string>& rate_limit);
+ApiLimits effective_limits(const connectors::Connector& connector,
+                           const std::optional<std::string>& rate_limit);
 
 // Reads and checks an integration's `rate_limit` as the API receives it: an object with "requests" (1 ..
 // 100000) and "window_ms" (1 .. 3600000), and optionally "concurrency" (1 .. 1000; absent: the connector's

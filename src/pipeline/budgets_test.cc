@@ -15,7 +15,9 @@ namespace {
 namespace bj = boost::json;
 using namespace pipeline_testing;
 
-const connectors::Connector& tool(std::string_view name) { return *connectors::builtin_registry().find(name); }
+const connectors::Connector& tool(std::string_view name) {
+  return *connectors::builtin_registry().find(name);
+}
 
 TEST(BudgetsTest, EveryConnectorDeclaresLimitsAndWorkableItsDocumentedOnes) {
   for (const auto* connector : connectors::builtin_registry().all()) {
@@ -41,9 +43,10 @@ TEST(BudgetsTest, AnIntegrationsRateLimitOverridesTheDeclaredLimits) {
 
 TEST(BudgetsTest, RateLimitIsChecked) {
   const ApiLimits declared = tool("workable").api_limits();
-  for (const char* bad : {R"(5)", R"({})", R"({"requests":0,"window_ms":1000})",
-                          R"({"requests":10,"window_ms":0})", R"({"requests":10,"window_ms":1000,"burst":3})",
-                          R"({"requests":10,"window_ms":1000,"concurrency":0})", R"({"requests":"10","window_ms":1})"}) {
+  for (const char* bad :
+       {R"(5)", R"({})", R"({"requests":0,"window_ms":1000})", R"({"requests":10,"window_ms":0})",
+        R"({"requests":10,"window_ms":1000,"burst":3})",
+        R"({"requests":10,"window_ms":1000,"concurrency":0})", R"({"requests":"10","window_ms":1})"}) {
     auto got = parse_rate_limit(bj::parse(bad), declared);
     EXPECT_FALSE(got.ok()) << bad;
     if (!got.ok()) {

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "connectors/registry.h"
-#include "pipeline/budgets.h"
 #include "core/clock.h"
 #include "core/secret_box.h"
 #include "http/client.h"
+#include "pipeline/budgets.h"
 #include "store/database.h"
 #include "store/integrations_repo.h"
 #include "store/outbox_repo.h"

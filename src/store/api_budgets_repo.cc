@@ -38,9 +38,9 @@ Result<Millis> try_grant(Connection& c, const std::string& integration_id, int r
     auto old = c.execute("DELETE FROM api_budget_grants WHERE integration_id = $1 AND granted_at <= $2",
                          {integration_id, now - window_ms});
     if (!old) return old.error();
-    auto rows = c.query(
-        "SELECT granted_at FROM api_budget_grants WHERE integration_id = $1 ORDER BY granted_at",
-        {integration_id});
+    auto rows =
+        c.query("SELECT granted_at FROM api_budget_grants WHERE integration_id = $1 ORDER BY granted_at",
+                {integration_id});
     if (!rows) return rows.error();
     const int in_window = static_cast<int>(rows->size());
     if (in_window >= std::max(requests, 1)) {

@@ -84,7 +84,8 @@ Status update(Connection& c, const IntegrationRow& row) {
       "UPDATE integrations SET end_user = $2, credentials = $3, remote_base_url = $4, scope = $5, sync = $6, "
       "updated_at = $7, reconcile_due_at = $8, remote_auth_url = $9, rate_limit = $10 WHERE id = $1",
       {row.id, row.end_user, Blob{row.credentials}, opt_text(row.remote_base_url), row.scope, row.sync,
-       row.updated_at, opt_int(row.reconcile_due_at), opt_text(row.remote_auth_url), opt_text(row.rate_limit)}));
+       row.updated_at, opt_int(row.reconcile_due_at), opt_text(row.remote_auth_url),
+       opt_text(row.rate_limit)}));
 }
 
 Result<std::optional<IntegrationRow>> get(Connection& c, const std::string& id, bool include_deleted) {

@@ -428,7 +428,7 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
 
   const connectors::ApiContext ctx =
       pipeline::api_context(integration, *connector, secrets_, client_, options_.api_timeout,
-                              options_.budgets, Priority::kBackground);
+                            options_.budgets, Priority::kBackground);
   Pass pass(integration, *connector, ctx, secrets_, options_, retry_now);
   if (auto s = pass.plan(); !s) return s;
   pass.settle(*existing);

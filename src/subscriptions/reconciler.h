@@ -12,11 +12,11 @@
 #include <thread>
 
 #include "connectors/registry.h"
-#include "pipeline/budgets.h"
 #include "core/mutex.h"
 #include "core/secret_box.h"
 #include "core/wakeup.h"
 #include "http/client.h"
+#include "pipeline/budgets.h"
 #include "store/integrations_repo.h"
 #include "store/pool.h"
 #include "store/writer.h"

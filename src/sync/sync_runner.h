@@ -29,11 +29,11 @@
 #include <thread>
 
 #include "connectors/registry.h"
-#include "pipeline/budgets.h"
 #include "core/config.h"
 #include "core/secret_box.h"
 #include "core/wakeup.h"
 #include "http/client.h"
+#include "pipeline/budgets.h"
 #include "store/pool.h"
 #include "store/syncs_repo.h"
 #include "store/writer.h"

@@ -82,7 +82,8 @@ class PersonioConnector final : public ListingConnector {
   // 60 s cool-down). 5 per second keeps both the minute and the burst limit for every endpoint.
   // Concurrency: not published (4).
   ApiLimits api_limits() const override {
-    return {5, 1000, 4, {{"GET", "/v1/company/employees", 300, 60'000, 0}, {"POST", "/v1/auth", 60, 60'000, 0}}};
+    return {
+        5, 1000, 4, {{"GET", "/v1/company/employees", 300, 60'000, 0}, {"POST", "/v1/auth", 60, 60'000, 0}}};
   }
 
   Fidelity fidelity() const override {

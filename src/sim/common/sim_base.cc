@@ -163,7 +163,8 @@ std::optional<http::Response> SimulatorBase::take_fault(const http::Request& req
       faults_.max_seen = std::max(faults_.max_seen, static_cast<int>(arrivals.size()));
       if (static_cast<int>(arrivals.size()) > faults_.window_requests) {
         ++faults_.rejected;
-        const auto& oldest = arrivals[arrivals.size() - static_cast<std::size_t>(faults_.window_requests) - 1];
+        const auto& oldest =
+            arrivals[arrivals.size() - static_cast<std::size_t>(faults_.window_requests) - 1];
         retry_after = std::max(1, static_cast<int>((oldest + faults_.window_ms - now + 999) / 1000));
       }
     }
@@ -252,8 +253,8 @@ http::Response SimulatorBase::set_faults(const bj::object& body) {
     const auto* requests = w->is_object() ? w->get_object().if_contains("requests") : nullptr;
     const auto* window = w->is_object() ? w->get_object().if_contains("window_ms") : nullptr;
     if (requests == nullptr || !requests->is_int64() || requests->get_int64() < 1 ||
-        requests->get_int64() > 100000 || window == nullptr || !window->is_int64() || window->get_int64() < 1 ||
-        window->get_int64() > 3600000)
+        requests->get_int64() > 100000 || window == nullptr || !window->is_int64() ||
+        window->get_int64() < 1 || window->get_int64() > 3600000)
       return error_reply(make_error(ErrorKind::kInvalidArgument,
                                     "window must be {\"requests\": 1..100000, \"window_ms\": 1..3600000}"));
     next.window_requests = static_cast<int>(requests->get_int64());
@@ -267,16 +268,16 @@ http::Response SimulatorBase::set_faults(const bj::object& body) {
 }
 
 bj::object SimulatorBase::faults_json(const Faults& faults) {
-  return bj::object{{"unauthorized", faults.unauthorized},
-                    {"rate_limit", bj::object{{"count", faults.rate_limit_count},
-                                              {"retry_after_seconds", faults.retry_after_seconds}}},
-                    {"window", faults.window_requests > 0
-                                   ? bj::value(bj::object{{"requests", faults.window_requests},
-                                                          {"window_ms", faults.window_ms},
-                                                          {"max_seen", faults.max_seen},
-                                                          {"rejected", faults.rejected},
-                                                          {"total", faults.total}})
-                                   : bj::value(nullptr)}};
+  return bj::object{
+      {"unauthorized", faults.unauthorized},
+      {"rate_limit",
+       bj::object{{"count", faults.rate_limit_count}, {"retry_after_seconds", faults.retry_after_seconds}}},
+      {"window", faults.window_requests > 0 ? bj::value(bj::object{{"requests", faults.window_requests},
+                                                                   {"window_ms", faults.window_ms},
+                                                                   {"max_seen", faults.max_seen},
+                                                                   {"rejected", faults.rejected},
+                                                                   {"total", faults.total}})
+                                            : bj::value(nullptr)}};
 }
 
 // GET /_sim/{name}: the fixed names first, then a model's records.
