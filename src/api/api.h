@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/secret_box.h"
 #include "http/router.h"
+#include "pipeline/budgets.h"
 #include "store/pool.h"
 #include "store/writer.h"
 
@@ -25,6 +26,7 @@ struct ApiContext {
   const SecretBox* secrets = nullptr;
   const connectors::Registry* registry = nullptr;
   Authenticator* auth = nullptr;
+  pipeline::Budgets* budgets = nullptr;  // the node's API budgets, for their figures (null: none shown)
   // The API wakes the stages through the store (store::notify in its writes); only a reconcile the answer
   // waits for is called directly.
   std::function<Status(const std::string&)> reconcile_now;

@@ -111,6 +111,37 @@ Result<std::string> validate_sync(const bj::value* value) {
   return bj::serialize(*value);
 }
 
+// rate_limit: the integration's own API limits (pipeline::parse_rate_limit), or null for the connector's
+// declared ones. Stored as the JSON the API answers with.
+Result<std::optional<std::string>> validate_rate_limit(const connectors::Connector& connector,
+                                                       const bj::value* value) {
+  if (value == nullptr || value->is_null()) return std::optional<std::string>{};
+  auto limits = pipeline::parse_rate_limit(*value, connector.api_limits());
+  if (!limits) return limits.error();
+  return std::optional<std::string>(bj::serialize(pipeline::rate_limit_json(*limits)));
+}
+
+// The integration's API budget as this node sees it: the limit in force (declared or overridden) and the
+// figures of this node's budget (zero until it has called the tool).
+bj::object api_budget_json(const ApiContext& ctx, const store::IntegrationRow& row,
+                           const connectors::Connector* connector) {
+  bj::object o;
+  if (connector != nullptr) {
+    o["limit"] = pipeline::rate_limit_json(pipeline::effective_limits(*connector, row.rate_limit));
+  } else {
+    o["limit"] = nullptr;
+  }
+  std::optional<BudgetStats> stats;
+  if (ctx.budgets != nullptr) stats = ctx.budgets->stats(row.id);
+  const BudgetStats s = stats.value_or(BudgetStats{});
+  o["in_use"] = s.in_use;
+  o["waiting"] = s.waiting;
+  o["requests"] = s.requests;
+  o["throttled"] = s.throttled;
+  o["paused_until"] = s.paused_until > 0 ? bj::value(format_iso8601(s.paused_until)) : bj::value(nullptr);
+  return o;
+}
+
 bj::object subscription_json(const ApiContext& ctx, const store::IntegrationRow& integration,
                              const store::SubscriptionRow& sub, const connectors::Connector* connector) {
   bj::object o;
@@ -160,6 +191,8 @@ Result<bj::object> integration_json(ApiContext& ctx, store::Connection& conn,
   o["end_user"] = json_or_null(row.end_user);
   o["remote_base_url"] = row.remote_base_url ? bj::value(*row.remote_base_url) : bj::value(nullptr);
   o["remote_auth_url"] = row.remote_auth_url ? bj::value(*row.remote_auth_url) : bj::value(nullptr);
+  o["rate_limit"] = row.rate_limit ? json_or_null(*row.rate_limit) : bj::value(nullptr);
+  o["api_budget"] = api_budget_json(ctx, row, connector);
   o["scope"] = json_or_null(row.scope);
   o["sync"] = json_or_null(row.sync);
   o["created_at"] = format_iso8601(row.created_at);
@@ -221,13 +254,15 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   if (!auth_url) return fail(auth_url.error());
   auto sync = validate_sync(body->if_contains("sync"));
   if (!sync) return fail(sync.error());
+  auto rate_limit = validate_rate_limit(*connector, body->if_contains("rate_limit"));
+  if (!rate_limit) return fail(rate_limit.error());
   std::string scope_text;
   if (const auto* s = body->if_contains("scope")) scope_text = bj::serialize(*s);
   auto scope = processing::parse_scope(scope_text, *connector);
   if (!scope) return fail(scope.error());
   for (const auto& [k, v] : *body) {
     if (k != "tool" && k != "credentials" && k != "end_user" && k != "remote_base_url" &&
-        k != "remote_auth_url" && k != "sync" && k != "scope") {
+        k != "remote_auth_url" && k != "sync" && k != "scope" && k != "rate_limit") {
       return fail(ErrorKind::kInvalidArgument, "unknown field '" + std::string(k) + "'");
     }
   }
@@ -240,6 +275,7 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
   row.credentials = ctx.secrets->seal(bj::serialize(*creds), SecretBox::credentials_of(row.id));
   row.remote_base_url = *base_url;
   row.remote_auth_url = *auth_url;
+  row.rate_limit = *rate_limit;
   row.scope = scope->to_json();
   row.sync = *sync;
   row.created_at = now;
@@ -306,6 +342,10 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
                         "be sent to the new host)");
       }
       current = *url;
+    } else if (k == "rate_limit") {
+      auto rate_limit = validate_rate_limit(*connector, &v);
+      if (!rate_limit) return fail(rate_limit.error());
+      row.rate_limit = *rate_limit;
     } else if (k == "sync") {
       auto sync = validate_sync(&v);
       if (!sync) return fail(sync.error());

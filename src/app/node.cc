@@ -24,6 +24,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "ingress/ingress.h"
+#include "pipeline/budgets.h"
 #include "processing/processor.h"
 #include "processing/record_stage.h"
 #include "retention/pruner.h"
@@ -78,6 +79,10 @@ struct Node::Impl {
   std::vector<store::Writer::Subscription> wakeups;  // ended before the writer goes
   std::unique_ptr<store::Checkpointer> checkpointer;
   std::unique_ptr<store::Pool> pool;
+  // The integrations' API budgets; on PostgreSQL their windows are in the database, read and written through
+  // a small pool of their own so that a busy read pool never holds up a grant.
+  std::unique_ptr<store::Pool> budget_pool;
+  std::unique_ptr<pipeline::Budgets> budgets;
   std::optional<SecretBox> secrets;
   std::unique_ptr<http::CurlClient> client;
   std::unique_ptr<ingress::Ingress> ingress;
@@ -210,6 +215,14 @@ Status Node::Impl::open_store() {
   store::PoolOptions pool_options;
   pool_options.size = config.database_pool_size;
   pool = std::make_unique<store::Pool>(*db, pool_options);
+  if (db->backend() == store::Backend::kPostgres) {
+    store::PoolOptions budget_pool_options;
+    budget_pool_options.size = 2;
+    budget_pool = std::make_unique<store::Pool>(*db, budget_pool_options);
+    budgets = std::make_unique<pipeline::Budgets>(*budget_pool);
+  } else {
+    budgets = std::make_unique<pipeline::Budgets>();
+  }
   return {};
 }
 
@@ -243,6 +256,7 @@ void Node::Impl::build_stages() {
     fetch_options.fetch_attempts = 1 + config.processing.fetch_retries;
     fetch_options.backoff = std::chrono::milliseconds(100);
     fetch_options.retry_budget = std::chrono::milliseconds(10000);
+    fetch_options.budgets = budgets.get();
     record_stage = std::make_unique<processing::RecordStage>(registry, *secrets, *client, fetch_options);
     processor->set_record_stage(record_stage.get());
   }
@@ -254,11 +268,13 @@ void Node::Impl::build_stages() {
   dispatcher = std::make_unique<delivery::Dispatcher>(*pool, *writer, *client, *secrets, dopts);
   subscriptions::ReconcilerOptions ropts;
   ropts.public_url = config.effective_public_url();
+  ropts.budgets = budgets.get();
   reconciler =
       std::make_unique<subscriptions::Reconciler>(*pool, *writer, registry, *secrets, *client, ropts);
   sync::SyncRunnerOptions sync_options;
   sync_options.schedule = config.sync;
   sync_options.public_url = config.effective_public_url();
+  sync_options.budgets = budgets.get();
   sync_runner = std::make_unique<sync::SyncRunner>(*pool, *writer, registry, *secrets, *client, sync_options);
   delivery::EndpointHealthOptions health_options;
   health_options.disable_after_ms = config.delivery.disable_after_ms;
@@ -284,6 +300,7 @@ void Node::Impl::build_api(const Node& node) {
   api_ctx.writer = writer.get();
   api_ctx.secrets = &*secrets;
   api_ctx.registry = &connectors::builtin_registry();
+  api_ctx.budgets = budgets.get();
   api_ctx.auth = auth.get();
   api_ctx.reconcile_now = [r = reconciler.get()](const std::string& id) { return r->reconcile(id); };
   api_ctx.metrics_text = [&node] { return node.metrics_text(); };
@@ -458,6 +475,40 @@ NodeStats Node::stats() const {
   return s;
 }
 
+namespace {
+
+// Per integration whose budget this node has used: calls made, 429s received, calls waiting and time
+// paused, with the limit in force.
+void write_budget_metrics(std::ostream& os, const std::vector<std::pair<std::string, BudgetStats>>& all) {
+  if (all.empty()) return;
+  auto family = [&os, &all](const char* name, const char* type, const char* help, auto value) {
+    os << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+    for (const auto& [id, stats] : all)
+      os << name << "{integration=\"" << id << "\"} " << value(stats) << '\n';
+  };
+  family("tributary_api_requests_total", "counter", "Calls this node made to the integration's tool",
+         [](const BudgetStats& s) { return s.requests; });
+  family("tributary_api_throttled_total", "counter",
+         "429s (and 503s with Retry-After) the integration's tool answered this node",
+         [](const BudgetStats& s) { return s.throttled; });
+  family("tributary_api_budget_timeouts_total", "counter",
+         "Calls not sent: no grant from the integration's API budget within their wait",
+         [](const BudgetStats& s) { return s.timed_out; });
+  family("tributary_api_budget_waiting", "gauge",
+         "Calls waiting for a grant from the integration's API budget",
+         [](const BudgetStats& s) { return s.waiting; });
+  family("tributary_api_budget_in_use", "gauge", "Calls to the integration's tool in flight on this node",
+         [](const BudgetStats& s) { return s.in_use; });
+  family("tributary_api_budget_limit", "gauge",
+         "Calls per window the integration's budget allows now (lower than declared after a 429)",
+         [](const BudgetStats& s) { return s.effective_requests; });
+  family("tributary_api_paused_seconds_total", "counter",
+         "Time the integration's budget was paused at the tool's request (Retry-After, rate-limit headers)",
+         [](const BudgetStats& s) { return static_cast<double>(s.paused_ms) / 1000.0; });
+}
+
+}  // namespace
+
 std::string Node::metrics_text() const {
   NodeStats s = stats();
   std::ostringstream os;
@@ -527,6 +578,7 @@ std::string Node::metrics_text() const {
     counter("tributary_db_pool_timeouts_total", "Acquires that gave up after waiting (database_pool_size)",
             pool.timeouts);
   }
+  if (impl_->budgets) write_budget_metrics(os, impl_->budgets->all());
   if (impl_->dispatcher) {
     os << "# HELP tributary_delivery_in_flight Downstream requests in flight\n# TYPE "
           "tributary_delivery_in_flight gauge\n"

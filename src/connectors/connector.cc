@@ -136,11 +136,45 @@ Result<RecordPage> Connector::list(const ApiContext& ctx, Model model, const std
   return got;
 }
 
+namespace {
+constexpr std::string_view kBudgetRefusal = "not sent: ";
+}
+
+bool is_budget_refusal(const http::ClientResponse& response) {
+  return response.status == 429 && response.error.rfind(kBudgetRefusal, 0) == 0;
+}
+
 http::ClientResponse ApiContext::send(http::ClientRequest request) const {
   request.guard_ssrf = true;
   // Anything but https (curl would take a URL without a scheme for http) counts as plain.
   request.listed_only = request.url.size() < 8 || !http::iequals(request.url.substr(0, 8), "https://");
-  return client->send_sync(std::move(request));
+  Budget::Grant grant;
+  if (budget) {
+    const auto wait = budget_wait.count() > 0 ? budget_wait : timeout;
+    auto got = budget->acquire(priority, now_ms() + wait.count());
+    if (!got) {
+      http::ClientResponse refused;
+      refused.status = 429;
+      refused.error = std::string(kBudgetRefusal) + got.error().message;
+      return refused;
+    }
+    grant = std::move(*got);
+  }
+  http::ClientResponse response = client->send_sync(std::move(request));
+  if (budget) budget->observe(response.status, response.headers);
+  return response;
+}
+
+ApiLimits unpublished_limits() {
+  ApiLimits limits;
+  limits.requests = 5;
+  limits.window_ms = 1000;
+  limits.concurrency = 4;
+  return limits;
+}
+
+ApiLimits Connector::api_limits() const {
+  return unpublished_limits();
 }
 
 void resolve_urls(ApiContext& ctx, const Connector& connector,

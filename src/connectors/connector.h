@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "connectors/model.h"
+#include "core/api_budget.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "http/client.h"
@@ -95,13 +97,24 @@ struct ApiContext {
   http::HttpClient* client = nullptr;  // called through send(), never directly
   std::chrono::milliseconds timeout{15000};
   std::string integration_id;  // for the unified ids of records (and of the records they refer to)
+  // The integration's API budget, shared by every call to the tool (nullptr: unlimited, as in connector
+  // tests). Targeted fetches ask for their grants as kFetch, syncs, reconciles and subscription checks as
+  // kBackground. A call waits for its grant at most `budget_wait` (0: `timeout`).
+  std::shared_ptr<Budget> budget;
+  Priority priority = Priority::kBackground;
+  std::chrono::milliseconds budget_wait{0};
 
-  // Every call to the tool goes through here (blocking; set `client` first). The hosts come from the
-  // integration, which an API caller may point anywhere, so the request is held to the SSRF guard at connect
-  // time like a delivery; a plain-http one, whose credentials travel in clear, only to an allow-listed
-  // address.
+  // Every call to the tool goes through here (blocking; set `client` first). The call first takes a grant
+  // from the budget; one that cannot have it in time is not sent and answers 429 with `error` saying so
+  // (is_budget_refusal). The tool's answer is shown to the budget (429, Retry-After, rate-limit headers).
+  // The hosts come from the integration, which an API caller may point anywhere, so the request is held to
+  // the SSRF guard at connect time like a delivery; a plain-http one, whose credentials travel in clear,
+  // only to an allow-listed address.
   http::ClientResponse send(http::ClientRequest request) const;
 };
+
+// Whether a 429 came from the integration's own budget (the request was never sent) rather than the tool.
+bool is_budget_refusal(const http::ClientResponse& response);
 
 struct SubscriptionRequest {
   std::vector<std::string> event_types;  // exactly the vendor events in scope for this subscription
@@ -143,6 +156,10 @@ class Connector {
   virtual Fidelity fidelity() const { return {}; }
   // Every call this connector makes to the tool's API; empty while not declared yet.
   virtual std::vector<ApiCall> api_calls() const { return {}; }
+  // The tool's documented API limits (the source in a comment beside each declaration); where the tool
+  // publishes none, a conservative default that says so. Every integration's budget starts from these
+  // unless the integration overrides them (`rate_limit`). Default: kUnpublishedLimits.
+  virtual ApiLimits api_limits() const;
   // The tool's own authorization host where it is not the API host (Greenhouse issues Harvest tokens at
   // https://auth.greenhouse.io); empty when tokens come from the API host or the tool has none.
   virtual std::string default_auth_url(const boost::json::object& /*credentials*/) const { return ""; }
@@ -255,6 +272,9 @@ class ListingConnector : public Connector {
   virtual Result<RecordPage> list_page(const ApiContext& ctx, Model model, const std::string& page,
                                        std::optional<Millis> since) const = 0;
 };
+
+// What a tool that publishes no limits is held to: 5 calls a second, 4 at once.
+ApiLimits unpublished_limits();
 
 // The vendor events that feed the enabled models, de-duplicated, in declaration order.
 std::vector<std::string> vendor_events_for(const Connector& connector, const std::set<Model>& enabled);

@@ -6,7 +6,8 @@ namespace tributary::pipeline {
 
 connectors::ApiContext api_context(const store::IntegrationRow& integration,
                                    const connectors::Connector& connector, const SecretBox& secrets,
-                                   http::HttpClient& client, std::chrono::milliseconds timeout) {
+                                   http::HttpClient& client, std::chrono::milliseconds timeout,
+                                   Budgets* budgets, Priority priority) {
   connectors::ApiContext ctx;
   ctx.client = &client;
   ctx.timeout = timeout;
@@ -16,6 +17,10 @@ connectors::ApiContext api_context(const store::IntegrationRow& integration,
     if (parsed && parsed->is_object()) ctx.credentials = parsed->get_object();
   }
   connectors::resolve_urls(ctx, connector, integration.remote_base_url, integration.remote_auth_url);
+  if (budgets != nullptr)
+    ctx.budget =
+        budgets->for_integration(integration.id, effective_limits(connector, integration.rate_limit));
+  ctx.priority = priority;
   return ctx;
 }
 

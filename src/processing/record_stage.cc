@@ -112,8 +112,8 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
       data != nullptr && data->is_object() ? data->get_object().if_contains("events") : nullptr;
   if (events == nullptr || !events->is_array()) return work;
 
-  const connectors::ApiContext ctx =
-      pipeline::api_context(integration, *connector, secrets_, client_, options_.api_timeout);
+  const connectors::ApiContext ctx = pipeline::api_context(
+      integration, *connector, secrets_, client_, options_.api_timeout, options_.budgets, Priority::kFetch);
   bool touched = false;
   for (auto& ev : events->get_array()) {
     if (!ev.is_object()) continue;

@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/secret_box.h"
 #include "http/client.h"
+#include "pipeline/budgets.h"
 #include "store/database.h"
 #include "store/integrations_repo.h"
 #include "store/outbox_repo.h"
@@ -30,6 +31,8 @@ struct RecordStageOptions {
   int fetch_attempts = 3;                       // in all, per record
   std::chrono::milliseconds backoff{250};       // before the 2nd attempt; doubled after each
   std::chrono::milliseconds api_timeout{3000};  // per request to the tool
+  // The node's API budgets, which every call to a tool takes its grant from (null: unlimited).
+  pipeline::Budgets* budgets = nullptr;
   // No new attempt starts once this much time has gone into one record (waits included).
   std::chrono::milliseconds retry_budget{3000};
 };

@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kIntegrationColumns =
     "id, tool, category, end_user, credentials, remote_base_url, scope, sync, created_at, updated_at, "
     "deleted_at, "
-    "reconcile_due_at, last_event_at, remote_auth_url";
+    "reconcile_due_at, last_event_at, remote_auth_url, rate_limit";
 
 IntegrationRow to_integration(const Row& r) {
   IntegrationRow row;
@@ -29,6 +29,7 @@ IntegrationRow to_integration(const Row& r) {
   row.reconcile_due_at = col_opt_int(r, 11);
   row.last_event_at = col_opt_int(r, 12);
   row.remote_auth_url = col_opt_text(r, 13);
+  row.rate_limit = col_opt_text(r, 14);
   return row;
 }
 
@@ -70,19 +71,21 @@ namespace integrations {
 Status insert(Connection& c, const IntegrationRow& row) {
   return done(c.execute(
       "INSERT INTO integrations (id, tool, category, end_user, credentials, remote_base_url, scope, sync, "
-      "created_at, updated_at, deleted_at, reconcile_due_at, last_event_at, remote_auth_url) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+      "created_at, updated_at, deleted_at, reconcile_due_at, last_event_at, remote_auth_url, rate_limit) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
       {row.id, row.tool, row.category, row.end_user, Blob{row.credentials}, opt_text(row.remote_base_url),
        row.scope, row.sync, row.created_at, row.updated_at, opt_int(row.deleted_at),
-       opt_int(row.reconcile_due_at), opt_int(row.last_event_at), opt_text(row.remote_auth_url)}));
+       opt_int(row.reconcile_due_at), opt_int(row.last_event_at), opt_text(row.remote_auth_url),
+       opt_text(row.rate_limit)}));
 }
 
 Status update(Connection& c, const IntegrationRow& row) {
   return done(c.execute(
       "UPDATE integrations SET end_user = $2, credentials = $3, remote_base_url = $4, scope = $5, sync = $6, "
-      "updated_at = $7, reconcile_due_at = $8, remote_auth_url = $9 WHERE id = $1",
+      "updated_at = $7, reconcile_due_at = $8, remote_auth_url = $9, rate_limit = $10 WHERE id = $1",
       {row.id, row.end_user, Blob{row.credentials}, opt_text(row.remote_base_url), row.scope, row.sync,
-       row.updated_at, opt_int(row.reconcile_due_at), opt_text(row.remote_auth_url)}));
+       row.updated_at, opt_int(row.reconcile_due_at), opt_text(row.remote_auth_url),
+       opt_text(row.rate_limit)}));
 }
 
 Result<std::optional<IntegrationRow>> get(Connection& c, const std::string& id, bool include_deleted) {

@@ -23,6 +23,9 @@ struct IntegrationRow {
   // The tool's authorization host where it has its own (Greenhouse's token endpoint), for simulators and
   // self-hosted tools; unset = the connector's default_auth_url().
   std::optional<std::string> remote_auth_url;
+  // The integration's own API limits, JSON {"requests", "window_ms", "concurrency"}, for a customer on a
+  // higher plan or a self-hosted tool; unset = the connector's declared api_limits().
+  std::optional<std::string> rate_limit;
   std::string scope;  // JSON {"models": {...}, "upstream_webhooks": bool}
   std::string sync;   // JSON {"interval_seconds": n}
   Millis created_at = 0;

@@ -14,7 +14,7 @@ namespace {
 // documents are TEXT; request bodies and sealed secrets are BLOB / BYTEA. `seq` columns give a stable order
 // and cursor for lists. Migration n of one list is migration n of the other: the same tables, columns and
 // indexes, in each backend's types.
-constexpr std::array<std::string_view, 7> kSqliteMigrations = {
+constexpr std::array<std::string_view, 8> kSqliteMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -227,9 +227,25 @@ ALTER TABLE endpoints ADD COLUMN disabled_at INTEGER;
 ALTER TABLE endpoints ADD COLUMN missed_since INTEGER;
 ALTER TABLE endpoints ADD COLUMN missed_until INTEGER;
 )sql",
+    // 8: API budgets. An integration's own API limits (rate_limit, JSON; unset: the connector's declared
+    // ones), and the budgets' shared windows on PostgreSQL: the grants inside each integration's window and
+    // until when the tool asked to be left alone (store/api_budgets_repo.h). SQLite (one node) keeps its
+    // windows in memory; the tables exist there too, so both schemas stay alike.
+    R"sql(
+ALTER TABLE integrations ADD COLUMN rate_limit TEXT;
+CREATE TABLE api_budgets (
+  integration_id TEXT PRIMARY KEY,
+  paused_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE api_budget_grants (
+  integration_id TEXT NOT NULL,
+  granted_at INTEGER NOT NULL
+);
+CREATE INDEX api_budget_grants_window ON api_budget_grants(integration_id, granted_at);
+)sql",
 };
 
-constexpr std::array<std::string_view, 7> kPostgresMigrations = {
+constexpr std::array<std::string_view, 8> kPostgresMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -442,6 +458,22 @@ ALTER TABLE endpoints ADD COLUMN failing_since BIGINT;
 ALTER TABLE endpoints ADD COLUMN disabled_at BIGINT;
 ALTER TABLE endpoints ADD COLUMN missed_since BIGINT;
 ALTER TABLE endpoints ADD COLUMN missed_until BIGINT;
+)sql",
+    // 8: API budgets. An integration's own API limits (rate_limit, JSON; unset: the connector's declared
+    // ones), and the budgets' shared windows on PostgreSQL: the grants inside each integration's window and
+    // until when the tool asked to be left alone (store/api_budgets_repo.h). SQLite (one node) keeps its
+    // windows in memory; the tables exist there too, so both schemas stay alike.
+    R"sql(
+ALTER TABLE integrations ADD COLUMN rate_limit TEXT;
+CREATE TABLE api_budgets (
+  integration_id TEXT PRIMARY KEY,
+  paused_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE api_budget_grants (
+  integration_id TEXT NOT NULL,
+  granted_at BIGINT NOT NULL
+);
+CREATE INDEX api_budget_grants_window ON api_budget_grants(integration_id, granted_at);
 )sql",
 };
 

@@ -225,6 +225,9 @@ TEST_P(SyncsRepoTest, IntegrationsFromBeforeSyncsAreDueAtOnce) {
   // A database at schema version 3 with an integration in it, migrated to the version with syncs.
   add_integration("personio:old");
   exec(
+      "DROP TABLE api_budget_grants; DROP TABLE api_budgets; ALTER TABLE integrations DROP COLUMN "
+      "rate_limit;");
+  exec(
       "DROP INDEX inbox_unpruned; DROP INDEX attempts_time; ALTER TABLE inbox DROP COLUMN pruned_at; ALTER "
       "TABLE "
       "endpoints DROP COLUMN failing_since; ALTER TABLE endpoints DROP COLUMN disabled_at; ALTER TABLE "

@@ -427,7 +427,8 @@ Status Reconciler::reconcile_row(const store::IntegrationRow& integration, bool 
   if (!existing) return existing.error();
 
   const connectors::ApiContext ctx =
-      pipeline::api_context(integration, *connector, secrets_, client_, options_.api_timeout);
+      pipeline::api_context(integration, *connector, secrets_, client_, options_.api_timeout,
+                            options_.budgets, Priority::kBackground);
   Pass pass(integration, *connector, ctx, secrets_, options_, retry_now);
   if (auto s = pass.plan(); !s) return s;
   pass.settle(*existing);

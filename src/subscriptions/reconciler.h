@@ -16,6 +16,7 @@
 #include "core/secret_box.h"
 #include "core/wakeup.h"
 #include "http/client.h"
+#include "pipeline/budgets.h"
 #include "store/integrations_repo.h"
 #include "store/pool.h"
 #include "store/writer.h"
@@ -25,6 +26,8 @@ namespace tributary::subscriptions {
 struct ReconcilerOptions {
   std::string public_url;  // base of ingress URLs
   std::chrono::milliseconds api_timeout{15000};
+  // The node's API budgets, which every call to a tool takes its grant from (null: unlimited).
+  pipeline::Budgets* budgets = nullptr;
   Millis recheck_interval_ms = 3600 * 1000;
   Millis retry_base_ms =
       60 * 1000;  // first retry of a failed subscription; doubles up to recheck_interval_ms

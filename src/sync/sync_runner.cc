@@ -208,7 +208,8 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
     run.errors.push_back(error_entry(std::nullopt, "no connector for tool " + run.integration.tool));
   } else {
     const connectors::ApiContext ctx =
-        pipeline::api_context(run.integration, *connector, secrets_, client_, options_.api_timeout);
+        pipeline::api_context(run.integration, *connector, secrets_, client_, options_.api_timeout,
+                              options_.budgets, Priority::kBackground);
     for (connectors::Model model : synced_models(run.integration, *connector)) {
       if (stopping_ || run.unauthorized || run.claim_lost) break;
       sync_model(run, *connector, ctx, model);

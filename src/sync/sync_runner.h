@@ -33,6 +33,7 @@
 #include "core/secret_box.h"
 #include "core/wakeup.h"
 #include "http/client.h"
+#include "pipeline/budgets.h"
 #include "store/pool.h"
 #include "store/syncs_repo.h"
 #include "store/writer.h"
@@ -52,6 +53,8 @@ struct SyncRunnerOptions {
   std::string node_id;     // who holds a claim; default: a fresh id per runner
   std::string public_url;  // for sync-finished's log_url
   std::chrono::milliseconds api_timeout{15000};
+  // The node's API budgets, which every call to a tool takes its grant from (null: unlimited).
+  pipeline::Budgets* budgets = nullptr;
   // Renewed after every batch and between pages; longer than one page can take (a tool answering 429 is
   // waited out for up to 2 min per request), so a live runner never loses its claim during a wait.
   Millis lease_ms = 5 * 60 * 1000;

@@ -104,6 +104,9 @@ class AshbyConnector final : public Connector {
 
   // The sources: testdata/contract/README.md.
 
+  // Not published (a per-key sliding window, 429 with Retry-After, no number): the conservative default.
+  ApiLimits api_limits() const override { return unpublished_limits(); }
+
   Fidelity fidelity() const override {
     return {.subscribe = Evidence::kVendorSchema,
             .verify = Evidence::kVendorSchema,

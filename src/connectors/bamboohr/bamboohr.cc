@@ -98,6 +98,10 @@ class BambooHrConnector final : public Connector {
 
   // The sources: testdata/contract/README.md.
 
+  // Not published; BambooHR answers 503 with Retry-After when a client goes too fast (sometimes 429), which
+  // the budget treats as a 429: the conservative default.
+  ApiLimits api_limits() const override { return unpublished_limits(); }
+
   Fidelity fidelity() const override {
     return {.subscribe = Evidence::kVendorSchema,
             .verify = Evidence::kVendorSchema,

@@ -45,6 +45,12 @@ http::ClientResponse get_with_retry(const ApiContext& ctx, http::ClientRequest r
   for (int attempt = 1; attempt <= std::max(1, max_attempts); ++attempt) {
     response = ctx.send(request);
     if (response.status != 429 || attempt == max_attempts) break;
+    // Not sent: the budget had no grant within the call's wait; another attempt would wait again.
+    if (is_budget_refusal(response)) break;
+    // The budget saw the 429 and is paused until the tool's Retry-After, for every call of the
+    // integration: the next attempt waits in send() for as long as the tool asked (bounded by the call's
+    // wait), never less.
+    if (ctx.budget) continue;
     std::chrono::milliseconds wait(500);
     if (auto value = response.header("Retry-After")) {
       long seconds = 0;
@@ -65,6 +71,8 @@ Result<std::optional<bj::value>> json_or_gone(std::string_view vendor, const htt
   if (response.status == 403)
     return make_error(ErrorKind::kForbidden,
                       std::string(vendor) + " refused to read the record: the credentials lack a permission");
+  if (is_budget_refusal(response))
+    return make_error(ErrorKind::kRateLimited, std::string(vendor) + ": " + response.error);
   if (response.status == 429)
     return make_error(ErrorKind::kRateLimited, std::string(vendor) + " kept answering 429 (rate limited)");
   if (response.status < 200 || response.status > 299)

@@ -22,8 +22,10 @@ namespace tributary::connectors::common {
 // also name a nested kind (e.g. "hris_absence_types").
 std::string unified_id(std::string_view integration_id, std::string_view model, std::string_view remote_id);
 
-// A GET that is retried on 429 (honouring Retry-After, each wait capped at `max_wait`) at most
-// `max_attempts` times in all; the last response is returned as it is.
+// A GET that is retried on 429 at most `max_attempts` times in all; the last response is returned as it is.
+// With an API budget (ApiContext::budget) the retry waits in the budget, which the 429 paused until the
+// tool's Retry-After: never sooner than the tool asked, bounded by the call's budget wait, and a refusal of
+// the budget itself is not retried. Without one, each wait honours Retry-After capped at `max_wait`.
 http::ClientResponse get_with_retry(const ApiContext& ctx, http::ClientRequest request, int max_attempts = 3,
                                     std::chrono::milliseconds max_wait = std::chrono::milliseconds(2000));
 

@@ -518,6 +518,11 @@ class GreenhouseConnector final : public ListingConnector {
 
   // The sources: testdata/contract/README.md.
 
+  // developers.greenhouse.io/harvest.html: a rolling 10 s window whose cap each answer states in
+  // X-RateLimit-Limit (with X-RateLimit-Remaining / -Reset), 429 with Retry-After when exceeded; the v1
+  // documentation gave 50 per 10 s. Concurrency: not published (4).
+  ApiLimits api_limits() const override { return {50, 10'000, 4, {}}; }
+
   Fidelity fidelity() const override {
     return {.subscribe = Evidence::kNotUsed,
             .verify = Evidence::kVendorSchema,

@@ -87,6 +87,13 @@ class HiBobConnector final : public Connector {
 
   // The sources: testdata/contract/README.md.
 
+  // apidocs.hibob.com/docs/rate-limit: limits per endpoint per minute, 429 when exceeded; v1/people/search,
+  // which every read of people goes through, allows 50 per minute, so the whole budget is held to that.
+  // Concurrency: not published (4).
+  ApiLimits api_limits() const override {
+    return {50, 60'000, 4, {{"POST", "/v1/people/search", 50, 60'000, 0}}};
+  }
+
   Fidelity fidelity() const override {
     return {.subscribe = Evidence::kNotUsed,
             .verify = Evidence::kInferred,

@@ -357,6 +357,11 @@ class LeverConnector final : public ListingConnector {
 
   // The sources: testdata/contract/README.md.
 
+  // Not in Lever's own pages we hold; hire.lever.co/developer/documentation as quoted by api-evangelist
+  // (lever-rate-limits.yml): 10 requests per second steady, bursts of 20; 429 when exceeded.
+  // Concurrency: not published (4).
+  ApiLimits api_limits() const override { return {10, 1000, 4, {}}; }
+
   Fidelity fidelity() const override {
     return {.subscribe = Evidence::kVendorSchema,
             .verify = Evidence::kThirdParty,

@@ -76,6 +76,16 @@ class PersonioConnector final : public ListingConnector {
 
   // The sources: testdata/contract/README.md.
 
+  // developer.personio.de/changelog/rate-limits-on-get-employees-endpoint-may-6-2024: GET employees 300 per
+  // minute with bursts of at most 15 per second, 429 when exceeded (wait at least 1 s);
+  // developer.personio.de/v2.0/reference/authentication: the auth endpoint 150 per minute (v1: 60, with a
+  // 60 s cool-down). 5 per second keeps both the minute and the burst limit for every endpoint.
+  // Concurrency: not published (4).
+  ApiLimits api_limits() const override {
+    return {
+        5, 1000, 4, {{"GET", "/v1/company/employees", 300, 60'000, 0}, {"POST", "/v1/auth", 60, 60'000, 0}}};
+  }
+
   Fidelity fidelity() const override {
     return {.subscribe = Evidence::kVendorSchema,
             .verify = Evidence::kVendorSchema,

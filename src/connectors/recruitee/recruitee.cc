@@ -367,6 +367,9 @@ class RecruiteeConnector final : public Connector {
 
   // The sources: testdata/contract/README.md.
 
+  // Not published: the conservative default.
+  ApiLimits api_limits() const override { return unpublished_limits(); }
+
   Fidelity fidelity() const override {
     return {.subscribe = Evidence::kNotUsed,
             .verify = Evidence::kThirdParty,

@@ -374,6 +374,12 @@ class SmartRecruitersConnector final : public ListingConnector {
 
   // The sources: testdata/contract/README.md.
 
+  // developers.smartrecruiters.com/docs/rate-limiting: 10 requests per second for most endpoints (2 per
+  // second for publication and offer documents, which the connector does not call), 8 concurrent requests,
+  // and GET /candidates one at a time; 429 when exceeded, X-RateLimit-Limit / -Remaining and
+  // X-RateLimit-Concurrent-Limit / -Remaining on answers.
+  ApiLimits api_limits() const override { return {10, 1000, 8, {{"GET", "/candidates", 0, 0, 1}}}; }
+
   Fidelity fidelity() const override {
     return {.subscribe = Evidence::kVendorExample,
             .verify = Evidence::kVendorExample,

@@ -531,6 +531,10 @@ class TeamtailorConnector final : public Connector {
 
   // The sources: testdata/contract/README.md.
 
+  // Not published in what we hold (the docs link "API rate limits" without a number): the conservative
+  // default.
+  ApiLimits api_limits() const override { return unpublished_limits(); }
+
   Fidelity fidelity() const override {
     return {.subscribe = Evidence::kNotUsed,
             .verify = Evidence::kVendorSchema,

@@ -134,6 +134,12 @@ class WorkableConnector final : public ListingConnector {
 
   // The sources: testdata/contract/README.md.
 
+  // workable.readme.io/reference/rate-limits: 10 requests per 10 s for an account token (OAuth and partner
+  // tokens get 50 per 10 s; an integration on one overrides with rate_limit); 429 when exceeded, and
+  // X-Rate-Limit-Limit / -Remaining / -Reset (the time of the next interval) on every answer. Concurrency:
+  // not published (4).
+  ApiLimits api_limits() const override { return {10, 10'000, 4, {}}; }
+
   Fidelity fidelity() const override {
     return {.subscribe = Evidence::kVendorSchema,
             .verify = Evidence::kVendorSchema,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/clock.h"
 #include "core/json.h"
 #include "http/server.h"
 
@@ -152,7 +153,24 @@ std::optional<http::Response> SimulatorBase::take_fault(const http::Request& req
   int retry_after = 0;
   {
     MutexLock lock(faults_mu_);
-    if (faults_.unauthorized) {
+    if (faults_.window_requests > 0) {
+      const std::int64_t now = monotonic_us() / 1000;
+      auto& arrivals = faults_.arrivals;
+      while (!arrivals.empty() && arrivals.front() <= now - faults_.window_ms)
+        arrivals.pop_front();
+      arrivals.push_back(now);
+      ++faults_.total;
+      faults_.max_seen = std::max(faults_.max_seen, static_cast<int>(arrivals.size()));
+      if (static_cast<int>(arrivals.size()) > faults_.window_requests) {
+        ++faults_.rejected;
+        const auto& oldest =
+            arrivals[arrivals.size() - static_cast<std::size_t>(faults_.window_requests) - 1];
+        retry_after = std::max(1, static_cast<int>((oldest + faults_.window_ms - now + 999) / 1000));
+      }
+    }
+    if (retry_after > 0) {
+      // refused by the window (below, without the lock)
+    } else if (faults_.unauthorized) {
       retry_after = -1;
     } else if (faults_.rate_limit_count > 0) {
       --faults_.rate_limit_count;
@@ -231,6 +249,17 @@ http::Response SimulatorBase::set_faults(const bj::object& body) {
     next.rate_limit_count = static_cast<int>(count->get_int64());
     next.retry_after_seconds = after != nullptr ? static_cast<int>(after->get_int64()) : 1;
   }
+  if (const auto* w = body.if_contains("window"); w != nullptr && !w->is_null()) {
+    const auto* requests = w->is_object() ? w->get_object().if_contains("requests") : nullptr;
+    const auto* window = w->is_object() ? w->get_object().if_contains("window_ms") : nullptr;
+    if (requests == nullptr || !requests->is_int64() || requests->get_int64() < 1 ||
+        requests->get_int64() > 100000 || window == nullptr || !window->is_int64() ||
+        window->get_int64() < 1 || window->get_int64() > 3600000)
+      return error_reply(make_error(ErrorKind::kInvalidArgument,
+                                    "window must be {\"requests\": 1..100000, \"window_ms\": 1..3600000}"));
+    next.window_requests = static_cast<int>(requests->get_int64());
+    next.window_ms = window->get_int64();
+  }
   {
     MutexLock lock(faults_mu_);
     faults_ = next;
@@ -239,9 +268,16 @@ http::Response SimulatorBase::set_faults(const bj::object& body) {
 }
 
 bj::object SimulatorBase::faults_json(const Faults& faults) {
-  return bj::object{{"unauthorized", faults.unauthorized},
-                    {"rate_limit", bj::object{{"count", faults.rate_limit_count},
-                                              {"retry_after_seconds", faults.retry_after_seconds}}}};
+  return bj::object{
+      {"unauthorized", faults.unauthorized},
+      {"rate_limit",
+       bj::object{{"count", faults.rate_limit_count}, {"retry_after_seconds", faults.retry_after_seconds}}},
+      {"window", faults.window_requests > 0 ? bj::value(bj::object{{"requests", faults.window_requests},
+                                                                   {"window_ms", faults.window_ms},
+                                                                   {"max_seen", faults.max_seen},
+                                                                   {"rejected", faults.rejected},
+                                                                   {"total", faults.total}})
+                                            : bj::value(nullptr)}};
 }
 
 void SimulatorBase::note_secret(std::string kind, std::string value) {

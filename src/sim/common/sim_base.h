@@ -9,7 +9,11 @@
 // representation), GET /_sim/permissions, and faults on every vendor route (every path outside /_sim):
 // POST /_sim/faults {"unauthorized": bool, "rate_limit": {"count": N, "retry_after_seconds": S}} makes vendor
 // requests answer 401 while `unauthorized` is set, and the next N of them 429 with `Retry-After: S`
-// (unauthorized wins); GET /_sim/faults shows what is set. GET /_sim/secrets lists every secret the tool has
+// (unauthorized wins); POST /_sim/faults {"window": {"requests": N, "window_ms": W}} answers a vendor request
+// 429 (Retry-After: the seconds until one fits) when N requests already arrived in the last W ms (a sliding
+// window, as a tool enforcing its API limit), and counts the most requests seen in any such window
+// ("max_seen"), the requests refused ("rejected") and all of them ("total"). GET /_sim/faults shows what is
+// set and those counts (a new POST starts them again). GET /_sim/secrets lists every secret the tool has
 // issued ([{kind, value}]: signing secrets it chose, access tokens), for tests that search a node's logs and
 // database for secrets in clear text. A tool shapes the error bodies through
 // fault_unauthorized() / fault_rate_limited(). Thread-safety: start()/stop() from the owner; the hooks are
@@ -19,6 +23,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -128,6 +133,12 @@ class SimulatorBase : public Simulator {
     bool unauthorized = false;
     int rate_limit_count = 0;
     int retry_after_seconds = 0;
+    int window_requests = 0;  // 0: no window enforced
+    std::int64_t window_ms = 0;
+    std::deque<std::int64_t> arrivals;  // monotonic ms of the requests inside the window
+    int max_seen = 0;
+    int rejected = 0;
+    int total = 0;
   };
   // The control API's handlers: POST and GET /_sim/{name}, then the routes of one record.
   void post_control(const std::string& name, const http::Request& req, http::Responder respond);

@@ -519,7 +519,13 @@ export const CREDENTIALS = {
   teamtailor: { api_key: 'e2e-api-key' },
 };
 
-export async function createIntegration(tb, tool, simUrl, scope = { upstream_webhooks: true }) {
+// The API limits of integrations on a simulator: the simulators do not enforce the tools' limits (unless told
+// to, POST /_sim/faults {"window": …}), so suites that are not about the limits run at the simulators' speed
+// rather than at the tool's documented rate (Personio's 5 per second would stretch a burst of 240 changes
+// over minutes). `rateLimit: null` keeps the connector's declared limits.
+export const SIM_RATE_LIMIT = { requests: 1000, window_ms: 1000, concurrency: 16 };
+
+export async function createIntegration(tb, tool, simUrl, scope = { upstream_webhooks: true }, { rateLimit = SIM_RATE_LIMIT } = {}) {
   const credentials = CREDENTIALS[tool];
   if (!credentials) throw new Error(`no test credentials for ${tool}`);
   const res = await tb.api('POST', '/v1/integrations', {
@@ -528,6 +534,7 @@ export async function createIntegration(tb, tool, simUrl, scope = { upstream_web
     credentials,
     remote_base_url: simUrl,
     ...(SIM_AUTH_URLS.has(simUrl) ? { remote_auth_url: SIM_AUTH_URLS.get(simUrl) } : {}),
+    ...(rateLimit ? { rate_limit: rateLimit } : {}),
     scope,
   });
   if (res.status !== 201) throw new Error(`creating a ${tool} integration: ${res.status} ${res.text}`);
