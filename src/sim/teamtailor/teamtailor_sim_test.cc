@@ -185,8 +185,13 @@ TEST_F(TeamtailorSimTest, CandidateWithAJobAlsoFiresJobApplicationCreateAndDestr
   EXPECT_EQ(body_json(apps[0]).at("payload").at("data").at("type").as_string(), "job-applications");
   Reply app = get("/v1/job-applications/" + app_id);
   ASSERT_EQ(app.status, 200) << app.body;
-  EXPECT_EQ(app.json().at("data").at("relationships").at("candidate").at("data").at("id").as_string(),
-            cand_id);
+  // Links only, as Teamtailor's example shows it; the candidate names its application through linkage.
+  EXPECT_FALSE(app.json().at("data").at("relationships").at("candidate").as_object().contains("data"));
+  Reply with = get("/v1/candidates/" + cand_id + "?include=job-applications");
+  ASSERT_EQ(with.status, 200) << with.body;
+  EXPECT_EQ(
+      with.json().at("data").at("relationships").at("job-applications").at("data").at(0).at("id").as_string(),
+      app_id);
 
   ASSERT_EQ(call(client_, "DELETE", sim_->base_url() + "/_sim/ats_candidates/" + cand_id).status, 200);
   EXPECT_EQ(wait_event("candidate.destroy").size(), 1u);
