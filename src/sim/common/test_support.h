@@ -71,15 +71,18 @@ inline std::set<std::string> keys_not_in(const boost::json::value& got, const bo
   return out;
 }
 
-// The paths (as keys_not_in names them) where `got` holds a string, number or boolean and the vendor's
-// example a scalar of another kind ("id: string, the vendor's number"): a connector written against the
-// simulator could come to read only the simulator's kind.
+// The paths (as keys_not_in names them) where `got` holds a value of another kind than the vendor's example
+// (string, number, boolean, object, array; null matches any kind): "id: string, the vendor's number", or an
+// envelope where the vendor answers a bare array. A connector written against the simulator could come to
+// read only the simulator's kind.
 inline std::set<std::string> kinds_not_as_in(const boost::json::value& got, const boost::json::value& vendor,
                                              const std::string& path = "") {
   auto kind = [](const boost::json::value& v) -> std::string {
     if (v.is_string()) return "string";
     if (v.is_number()) return "number";
     if (v.is_bool()) return "boolean";
+    if (v.is_object()) return "object";
+    if (v.is_array()) return "array";
     return {};
   };
   std::set<std::string> out;
@@ -102,7 +105,8 @@ inline std::set<std::string> kinds_not_as_in(const boost::json::value& got, cons
   const std::string ours = kind(got);
   const std::string theirs = kind(vendor);
   if (!ours.empty() && !theirs.empty() && ours != theirs)
-    out.insert(path + ": " + ours + ", the vendor's " + theirs);
+    out.insert((path.empty() ? std::string("(the answer)") : path) + ": " + ours + ", the vendor's " +
+               theirs);
   return out;
 }
 
