@@ -7,6 +7,10 @@
 //   lifecycle (checkExists, create, delete) through Workable's subscriptions API, and a delivery it receives;
 // - the BambooHR node's employee operations (dist/nodes/BambooHr/v1/actions/employee/{get,getAll}/execute.js,
 //   v1/transport/index.js): the legacy gateway, the employee directory and one employee with every field.
+// From npm @activepieces/piece-ashby@0.2.0 (a devDependency, pinned in package.json): its one action, the
+// "Custom API Call" (src/index.js, createCustomApiCallAction with baseUrl https://api.ashbyhq.com/ and an
+// authMapping of HTTP Basic "<apiKey>:"), sent through Activepieces' own FetchHttpClient; the test reroutes
+// that client's global fetch from Ashby's host to the simulator.
 // n8n's runtime is not installed (n8n-workflow pulls in an editor and an error tracker): the test gives the
 // files the few pieces of it they use (NodeConnectionTypes, NodeApiError) and the execution context n8n would
 // give them; the request helper is n8n's `request` contract carried out with fetch, the vendor's host sent to
@@ -218,5 +222,98 @@ describe('n8n BambooHR node against the BambooHR simulator', { skip: !existsSync
       assert.ok(r.path.startsWith(`/api/gateway.php/${CREDENTIALS.bamboohr.company_domain}/v1/employees`), r.path);
       assert.equal(r.status, 200, JSON.stringify(r));
     }
+  });
+});
+
+// Activepieces' Ashby piece (@activepieces/piece-ashby@0.2.0): its only action is a custom API call with the
+// piece's base URL and auth. The request shape (host, POST to /<method>, Basic "<apiKey>:" with an empty
+// password, a JSON body) and the reading of the answer ({status, headers, body}) are Activepieces' code; the
+// test only moves the call from https://api.ashbyhq.com to the simulator, at the fetch the client calls.
+describe('Activepieces Ashby piece against the Ashby simulator', () => {
+  let sim;
+  let action;
+  const seen = [];
+  const realFetch = globalThis.fetch;
+  const ASHBY = 'https://api.ashbyhq.com/';
+
+  before(async () => {
+    sim = await startSim('ashby');
+    const { ashby } = createRequire(import.meta.url)('@activepieces/piece-ashby');
+    action = ashby.actions().custom_api_call;
+    globalThis.fetch = async (input, init = {}) => {
+      const url = String(input);
+      if (!url.startsWith(ASHBY)) return realFetch(input, init);
+      seen.push({ url, method: init.method, headers: new Headers(init.headers), body: init.body });
+      return realFetch(`${sim.url}/${url.slice(ASHBY.length)}`, init);
+    };
+  });
+  after(() => {
+    globalThis.fetch = realFetch;
+  });
+
+  // What the Activepieces engine hands the action's run: the connection's props and the step's inputs.
+  const run = (method, data) =>
+    action.run({
+      auth: { props: { apiKey: CREDENTIALS.ashby.api_key } },
+      propsValue: {
+        url: { url: `/${method}` },
+        method: 'POST',
+        headers: {},
+        queryParams: {},
+        body_type: 'json',
+        body: { data },
+        failsafe: false,
+        response_is_binary: false,
+      },
+      files: { write: async () => '' },
+    });
+
+  test('lists and reads candidates, applications and jobs the simulator holds', async () => {
+    const job = await sim.ctl('POST', '/_sim/ats_jobs', { name: 'Archaeologist', status: 'OPEN' });
+    assert.equal(job.status, 200, job.text);
+    const candidate = await sim.ctl('POST', '/_sim/ats_candidates', {
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      email: 'ada.activepieces@acme.test',
+      job_remote_id: job.body.remote_id,
+    });
+    assert.equal(candidate.status, 200, candidate.text);
+
+    const candidates = await run('candidate.list', { limit: 10 });
+    assert.equal(candidates.status, 200);
+    assert.equal(candidates.body.success, true, JSON.stringify(candidates.body));
+    assert.deepEqual(candidates.body.results.map((c) => c.id), [candidate.body.remote_id]);
+    assert.equal(candidates.body.results[0].name, 'Ada Lovelace');
+
+    const one = await run('candidate.info', { id: candidate.body.remote_id });
+    assert.equal(one.body.success, true, JSON.stringify(one.body));
+    assert.equal(one.body.results.primaryEmailAddress.value, 'ada.activepieces@acme.test');
+    assert.deepEqual(one.body.results.applicationIds, [candidate.body.application_id]);
+
+    const application = await run('application.info', { applicationId: candidate.body.application_id });
+    assert.equal(application.body.success, true, JSON.stringify(application.body));
+    assert.equal(application.body.results.candidate.id, candidate.body.remote_id);
+    assert.equal(application.body.results.job.id, job.body.remote_id);
+
+    const jobs = await run('job.list', {});
+    assert.deepEqual(jobs.body.results.map((j) => j.id), [job.body.remote_id]);
+    const jobInfo = await run('job.info', { id: job.body.remote_id });
+    assert.equal(jobInfo.body.results.title, 'Archaeologist');
+
+    // Ashby answers a failed call with HTTP 200 and success false; the piece hands it on as it came.
+    const missing = await run('candidate.info', { id: 'no-such-candidate' });
+    assert.equal(missing.status, 200);
+    assert.equal(missing.body.success, false);
+    assert.equal(missing.body.errorInfo.code, 'not_found');
+
+    const basic = `Basic ${Buffer.from(`${CREDENTIALS.ashby.api_key}:`).toString('base64')}`;
+    assert.equal(seen.length, 6);
+    for (const r of seen) {
+      assert.equal(r.method, 'POST');
+      assert.equal(r.headers.get('authorization'), basic);
+      assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
+    }
+    assert.equal(seen[0].url, 'https://api.ashbyhq.com/candidate.list');
+    assert.deepEqual(JSON.parse(seen[0].body), { limit: 10 });
   });
 });

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <set>
 
 #include "connectors/common/api.h"
 #include "connectors/common/records.h"
@@ -289,6 +290,20 @@ std::optional<std::string> relationship_id(const bj::object& resource, std::stri
   return id;
 }
 
+// The ids in relationships.<name>.data of a JSON:API resource (a to-many linkage); nullopt without one.
+std::optional<std::set<std::string>> linked_ids(const bj::object& resource, std::string_view name) {
+  const bj::value* rel = resource.if_contains("relationships");
+  if (rel == nullptr || !rel->is_object()) return std::nullopt;
+  const bj::value* one = rel->get_object().if_contains(name);
+  const bj::value* data =
+      one != nullptr && one->is_object() ? one->get_object().if_contains("data") : nullptr;
+  if (data == nullptr || !data->is_array()) return std::nullopt;
+  std::set<std::string> ids;
+  for (const auto& item : data->get_array())
+    if (auto id = json::get_id(item, "id"); id && !id->empty()) ids.insert(std::move(*id));
+  return ids;
+}
+
 std::string text_of(const bj::value* v) {
   return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
 }
@@ -344,14 +359,23 @@ bj::object map_candidate(const ApiContext& ctx, const bj::object& c, const std::
   }
   bj::array applications;
   if (included != nullptr) {
+    // Included resources of a list page belong to several candidates: keep this candidate's. A compound
+    // document links every included resource from the primary data ("full linkage", JSON:API 1.0), so the
+    // candidate's relationships.job-applications.data names its applications; an included application's own
+    // relationships may carry links only (as Teamtailor's examples show them), so its candidate linkage is
+    // only the fallback when the candidate has none.
+    const auto linked = linked_ids(c, "job-applications");
     for (const auto& item : *included) {
       if (!item.is_object()) continue;
       const auto& o = item.get_object();
       if (text_of(o.if_contains("type")) != "job-applications") continue;
       auto app_id = json::get_id(item, "id");
       if (!app_id || app_id->empty()) continue;
-      // Included resources of a list page belong to several candidates: keep this candidate's.
-      if (auto owner = relationship_id(o, "candidate"); owner && *owner != remote_id) continue;
+      if (linked) {
+        if (linked->count(*app_id) == 0) continue;
+      } else if (auto owner = relationship_id(o, "candidate"); owner && *owner != remote_id) {
+        continue;
+      }
       applications.push_back(map_application(ctx, o, *app_id));
     }
   }

@@ -245,6 +245,33 @@ TEST_F(TeamtailorApiTest, ListsEveryPage) {
   EXPECT_FALSE(connector_->list_records(ctx_, Model::kAtsCandidates, "0").ok());
 }
 
+// Teamtailor's examples show relationships with links only: an included application need not name its
+// candidate. The candidates' linkage (relationships.job-applications.data, which a compound document carries
+// for every included resource) still gives each candidate exactly its own applications.
+TEST_F(TeamtailorApiTest, IncludedApplicationsGoToTheCandidateThatLinksThem) {
+  auto links_only = [](int candidate_id) {
+    const std::string id = "9" + std::to_string(candidate_id);
+    const std::string self = "https://api.teamtailor.com/v1/job-applications/" + id;
+    return R"({"id":")" + id +
+           R"(","type":"job-applications","attributes":{"created-at":"2026-11-20T10:05:00.000+01:00"},"relationships":{"candidate":{"links":{"self":")" +
+           self + R"(/relationships/candidate","related":")" + self + R"(/candidate"}}}})";
+  };
+  fake_.on("*", [&](const http::Request& r) {
+    if (r.path != "/v1/candidates") return http::Response::json(404, "{}");
+    return http::Response::json(200, R"({"data":[)" + candidate_json(1) + "," + candidate_json(2) +
+                                         R"(],"included":[)" + links_only(1) + "," + links_only(2) +
+                                         R"(],"meta":{"page-count":1},"links":{"next":null}})");
+  });
+  auto page = connector_->list_records(ctx_, Model::kAtsCandidates, "");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->records.size(), 2u);
+  for (const auto& c : page->records) {
+    ASSERT_EQ(c.at("applications").as_array().size(), 1u) << json::serialize(c);
+    EXPECT_EQ(c.at("applications").as_array()[0].at("remote_id").as_string(),
+              "9" + std::string(c.at("remote_id").as_string()));
+  }
+}
+
 TEST_F(TeamtailorApiTest, ListErrors) {
   fake_.on("*", [](const http::Request&) { return http::Response::json(401, "{}"); });
   auto listed = connector_->list_records(ctx_, Model::kAtsJobs, "");

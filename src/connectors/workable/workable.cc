@@ -292,7 +292,8 @@ class WorkableConnector final : public ListingConnector {
   }
 
   // Workable has no read of one subscription: GET /spi/v3/subscriptions lists the account's subscriptions
-  // ({"subscriptions":[{id, event, target, …}]}); an id missing from it was deleted in Workable.
+  // ({"subscriptions":[{id, target, valid_until, created_at, stage_slug, job_shortcode}]}, no event); an id
+  // missing from it was deleted in Workable.
   Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const override {
     if (remote_id.empty()) return false;
     auto key = common::credential(ctx, "api_key");

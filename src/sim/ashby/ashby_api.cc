@@ -193,7 +193,35 @@ void AshbySimulator::add_record_routes() {
   add_info("candidate.info", "id", candidates_);
   add_info("application.info", "applicationId", applications_);
   add_info("job.info", "id", jobs_);
-  add_info("jobPosting.info", "jobPostingId", postings_);
+  router().add_sync("POST", "/jobPosting.info",
+                    [this](const http::Request& req, const http::Params&) { return job_posting_info(req); });
+}
+
+// jobPosting.info answers the full posting: the brief that jobPosting.list and the webhooks carry, with its
+// compensation summary moved under `compensation` (Ashby's OpenAPI: jobPosting.info's results.compensation
+// {compensationTierSummary, summaryComponents, compensationTiers, shouldDisplayCompensationOnJobBoard}; the
+// brief, #/webhooks/jobPostingUpdate, has the two summary keys at the top).
+http::Response AshbySimulator::job_posting_info(const http::Request& req) {
+  if (!authorized(req)) return unauthenticated();
+  auto params = params_of(req);
+  if (!params.ok()) return ashby_error("invalid_input", params.error().message, 400);
+  auto id = string_param(*params, "jobPostingId");
+  if (!id) return ashby_error("invalid_input", "jobPostingId is required");
+  MutexLock lock(mu_);
+  const auto* r = postings_.find(*id);
+  if (r == nullptr) return ashby_error("not_found", "no record with this jobPostingId");
+  bj::object full = r->data;
+  bj::object compensation{{"compensationTierSummary", nullptr},
+                          {"summaryComponents", bj::array{}},
+                          {"compensationTiers", bj::array{}},
+                          {"shouldDisplayCompensationOnJobBoard", false}};
+  for (std::string_view key : {"compensationTierSummary", "shouldDisplayCompensationOnJobBoard"})
+    if (const auto* v = full.if_contains(key)) {
+      compensation[key] = *v;
+      full.erase(key);
+    }
+  full["compensation"] = std::move(compensation);
+  return ashby_ok(std::move(full));
 }
 
 // webhook.create: answers after the ping, like Ashby's "send a ping on create".
@@ -255,7 +283,11 @@ http::Response AshbySimulator::webhook_info(const http::Request& req) {
   if (!id) return ashby_error("invalid_input", "webhookId is required");
   auto it = find_webhook(*id);
   if (it == webhooks_.end()) return ashby_error("not_found", "no webhook with this id");
-  return ashby_ok(webhook_json(*it));
+  // webhook.info answers without the secret token (Ashby's example, connectors/ashby/testdata/contract/
+  // webhook_info_response.json: id, enabled, requestUrl, webhookType); only webhook.create echoes it.
+  bj::object info = webhook_json(*it);
+  info.erase("secretToken");
+  return ashby_ok(std::move(info));
 }
 
 std::vector<AshbySimulator::Webhook>::iterator AshbySimulator::find_webhook(std::string_view id) {

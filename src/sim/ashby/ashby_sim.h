@@ -125,6 +125,7 @@ class AshbySimulator final : public SimulatorBase {
   static boost::json::object webhook_json(const Webhook& w);
   http::Response list_records(const http::Request& req, const RecordStore& store);
   http::Response list_job_postings(const http::Request& req);
+  http::Response job_posting_info(const http::Request& req);
   http::Response record_info(const http::Request& req, const std::string& id_key, const RecordStore& store);
 
   mutable Mutex mu_;

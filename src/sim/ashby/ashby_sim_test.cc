@@ -341,5 +341,44 @@ TEST_F(AshbySimTest, RecordAnswersHaveTheShapeOfTheVendorsExamples) {
   }
 }
 
+// The other routes with an example of Ashby's (connectors/ashby/testdata/contract/): application and job
+// posting reads, the webhooks API and an error answer. jobPosting.list has no example here and is not held.
+TEST_F(AshbySimTest, ApplicationPostingWebhookAndErrorAnswersHaveTheShapeOfTheVendorsExamples) {
+  Reply job = control("POST", "/_sim/ats_jobs", bj::object{{"name", "Engineer"}, {"status", "OPEN"}});
+  ASSERT_EQ(job.status, 200) << job.body;
+  const std::string job_id(job.json().at("remote_id").as_string());
+  const std::string posting_id(job.json().at("job_posting_id").as_string());
+  Reply cand = control("POST", "/_sim/ats_candidates",
+                       bj::object{{"first_name", "Ada"}, {"last_name", "L"}, {"job_remote_id", job_id}});
+  ASSERT_EQ(cand.status, 200) << cand.body;
+  const std::string app_id(cand.json().at("application_id").as_string());
+
+  Reply created = rpc("webhook.create", bj::object{{"webhookType", "applicationSubmit"},
+                                                   {"requestUrl", receiver_.url("/hook")},
+                                                   {"secretToken", kSecret}});
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string webhook_id(created.json().at("results").at("id").as_string());
+
+  struct Case {
+    std::string method;
+    bj::object params;
+    std::string example;
+  };
+  const std::vector<Case> cases = {
+      {"application.info", {{"applicationId", app_id}}, "application_info_response.json"},
+      {"application.list", {}, "application_list_response.json"},
+      {"jobPosting.info", {{"jobPostingId", posting_id}}, "jobPosting_info_response.json"},
+      {"webhook.info", {{"webhookId", webhook_id}}, "webhook_info_response.json"},
+      {"candidate.info", {{"id", "no-such-candidate"}}, "error_response.json"},
+      {"webhook.delete", {{"webhookId", webhook_id}}, "webhook_delete_response.json"}};
+  EXPECT_TRUE(testing::answers_like_vendor(created.json(), "ashby", "webhook_create_response.json"));
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.method);
+    Reply r = rpc(c.method, c.params);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(testing::answers_like_vendor(r.json(), "ashby", c.example));
+  }
+}
+
 }  // namespace
 }  // namespace tributary::sim::ashby

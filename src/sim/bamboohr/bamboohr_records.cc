@@ -197,6 +197,32 @@ http::Response BambooHrSimulator::list_changed_employees(const http::Request& re
                       {"employees", std::move(employees)}});
 }
 
+namespace {
+
+// A digit string as the JSON number it stands for; anything else unchanged.
+void to_number(bj::value& v) {
+  if (!v.is_string() || v.get_string().empty() || v.get_string().size() > 15) return;
+  std::int64_t n = 0;
+  const std::string_view s = v.get_string();
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec == std::errc{} && ptr == s.data() + s.size()) v = n;
+}
+
+// A stored time-off request as BambooHR answers it: ids and the amount are JSON numbers in its schema
+// (connectors/bamboohr/testdata/contract/time_off_requests.json); the simulator keeps them as strings.
+bj::object with_numbers(bj::object r) {
+  for (std::string_view key : {"id", "employeeId"})
+    if (auto* v = r.if_contains(key)) to_number(*v);
+  for (auto [outer, inner] : {std::pair<std::string_view, std::string_view>{"type", "id"},
+                              {"status", "lastChangedByUserId"},
+                              {"amount", "amount"}})
+    if (auto* o = r.if_contains(outer); o != nullptr && o->is_object())
+      if (auto* v = o->get_object().if_contains(inner)) to_number(*v);
+  return r;
+}
+
+}  // namespace
+
 http::Response BambooHrSimulator::list_time_off_requests(const http::Request& req) {
   if (!basic_auth_ok(req)) return bamboohr_error(401, "Invalid or missing API key");
   auto start = req.query_param("start");
@@ -216,7 +242,7 @@ http::Response BambooHrSimulator::list_time_off_requests(const http::Request& re
     if (employee && d.at("employeeId") != bj::value(*employee)) continue;
     if (status && d.at("status").at("status") != bj::value(*status)) continue;
     if (type && d.at("type").at("id") != bj::value(*type)) continue;
-    out.push_back(d);
+    out.push_back(with_numbers(d));
   }
   return json_reply(200, out);
 }

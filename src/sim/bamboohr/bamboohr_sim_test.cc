@@ -330,6 +330,37 @@ TEST_F(BambooHrSimTest, TheChangedFeedHasTheShapeOfTheVendorsSchema) {
   EXPECT_TRUE(later.json().at("employees").as_object().empty());
 }
 
+// An employee read and the time-off requests answer in the shape of BambooHR's schema examples
+// (connectors/bamboohr/testdata/contract/get_employee.json, time_off_requests.json): keys and the kinds of
+// their values. `dates` is keyed by day, so only its values are held.
+TEST_F(BambooHrSimTest, EmployeeAndTimeOffAnswersHaveTheShapeOfTheVendorsExamples) {
+  const std::string emp = create("hris_employees", {{"first_name", "Ada"}, {"job_title", "Engineer"}});
+  create("hris_absences", {{"employee_remote_id", emp},
+                           {"start_date", "2026-03-02"},
+                           {"end_date", "2026-03-04"},
+                           {"status", "APPROVED"}});
+  const bj::value vendor_employee = testing::contract_example("bamboohr", "get_employee.json");
+  std::string fields;
+  for (const auto& key : testing::keys_of(vendor_employee))
+    if (key != "id") fields += (fields.empty() ? "" : ",") + key;
+  Reply one = api("GET", "/api/v1/employees/" + emp + "?fields=" + fields);
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_TRUE(testing::answers_like_vendor(one.json(), "bamboohr", "get_employee.json"));
+
+  Reply list = api("GET", "/api/v1/time_off/requests?start=2026-03-01&end=2026-03-31");
+  ASSERT_EQ(list.status, 200) << list.body;
+  ASSERT_EQ(list.json().as_array().size(), 1u) << list.body;
+  bj::value requests = list.json();
+  for (auto& r : requests.as_array()) {
+    if (auto* dates = r.as_object().if_contains("dates"); dates != nullptr && dates->is_object()) {
+      for (const auto& day : dates->as_object())
+        EXPECT_TRUE(day.value().is_string()) << "dates." << day.key() << " is a string in the example";
+      r.as_object()["dates"] = bj::object{{"2026-02-10", "1"}};
+    }
+  }
+  EXPECT_TRUE(testing::answers_like_vendor(requests, "bamboohr", "time_off_requests.json"));
+}
+
 TEST_F(BambooHrSimTest, TimeOffRequestsAreABareArrayWithoutWebhooks) {
   webhook(bj::object{{"name", "a"},
                      {"url", receiver_.url("/all")},
@@ -348,12 +379,13 @@ TEST_F(BambooHrSimTest, TimeOffRequestsAreABareArrayWithoutWebhooks) {
   ASSERT_TRUE(list.json().is_array());
   ASSERT_EQ(list.json().as_array().size(), 1u);
   bj::value r = list.json().at(0);
-  EXPECT_EQ(r.at("id").as_string(), req);
-  EXPECT_EQ(r.at("employeeId").as_string(), emp);
+  // Numbers, as in BambooHR's schema.
+  EXPECT_EQ(r.at("id").as_int64(), std::stoll(req));
+  EXPECT_EQ(r.at("employeeId").as_int64(), std::stoll(emp));
   EXPECT_EQ(r.at("start").as_string(), "2026-03-02");
   EXPECT_EQ(r.at("end").as_string(), "2026-03-04");
   EXPECT_EQ(r.at("status").at("status").as_string(), "approved");
-  EXPECT_EQ(r.at("amount").at("amount").as_string(), "3");
+  EXPECT_EQ(r.at("amount").at("amount").as_int64(), 3);
   EXPECT_TRUE(
       api("GET", "/api/v1/time_off/requests?start=2026-04-01&end=2026-04-30").json().as_array().empty());
   // Sentinel: an employee change after the absence; only employee events arrived.

@@ -71,6 +71,77 @@ inline std::set<std::string> keys_not_in(const boost::json::value& got, const bo
   return out;
 }
 
+// The paths (as keys_not_in names them) where `got` holds a value of another kind than the vendor's example
+// (string, number, boolean, object, array; null matches any kind): "id: string, the vendor's number", or an
+// envelope where the vendor answers a bare array. A connector written against the simulator could come to
+// read only the simulator's kind.
+inline std::set<std::string> kinds_not_as_in(const boost::json::value& got, const boost::json::value& vendor,
+                                             const std::string& path = "") {
+  auto kind = [](const boost::json::value& v) -> std::string {
+    if (v.is_string()) return "string";
+    if (v.is_number()) return "number";
+    if (v.is_bool()) return "boolean";
+    if (v.is_object()) return "object";
+    if (v.is_array()) return "array";
+    return {};
+  };
+  std::set<std::string> out;
+  if (got.is_array() && vendor.is_array()) {
+    if (vendor.as_array().empty()) return out;
+    for (const auto& item : got.as_array())
+      for (auto& k : kinds_not_as_in(item, vendor.as_array().front(), path + "[]"))
+        out.insert(std::move(k));
+    return out;
+  }
+  if (got.is_object() && vendor.is_object()) {
+    for (const auto& kv : got.as_object()) {
+      const std::string key = path.empty() ? std::string(kv.key()) : path + "." + std::string(kv.key());
+      if (const boost::json::value* theirs = vendor.as_object().if_contains(kv.key()))
+        for (auto& k : kinds_not_as_in(kv.value(), *theirs, key))
+          out.insert(std::move(k));
+    }
+    return out;
+  }
+  const std::string ours = kind(got);
+  const std::string theirs = kind(vendor);
+  if (!ours.empty() && !theirs.empty() && ours != theirs)
+    out.insert((path.empty() ? std::string("(the answer)") : path) + ": " + ours + ", the vendor's " +
+               theirs);
+  return out;
+}
+
+// A simulator's answer held against the vendor's example `file` in src/connectors/<tool>/testdata/contract/:
+// it passes when every key of `got` (envelope and record, recursively, as keys_not_in reads them) is in the
+// example, apart from `unconfirmed`, the keys the simulator answers that no vendor example shows (each named
+// in the tool's contract README). An `unconfirmed` key the answer no longer has fails too, so the list cannot
+// outlive the simulator. A simulator may leave optional keys out; it must not answer keys the vendor does
+// not. A value of another kind than the example's (kinds_not_as_in) fails the same way, unless listed as
+// "<path>: <kind>, the vendor's <kind>" in `unconfirmed`.
+inline ::testing::AssertionResult answers_like_vendor(const boost::json::value& got, const std::string& tool,
+                                                      const std::string& file,
+                                                      const std::set<std::string>& unconfirmed = {}) {
+  if (got.is_null()) return ::testing::AssertionFailure() << "the answer is not JSON";
+  const boost::json::value vendor = contract_example(tool, file);
+  std::set<std::string> extra = keys_not_in(got, vendor);
+  extra.merge(kinds_not_as_in(got, vendor));
+  std::set<std::string> unexpected;
+  std::set<std::string> stale(unconfirmed);
+  for (const auto& k : extra)
+    if (stale.erase(k) == 0) unexpected.insert(k);
+  if (unexpected.empty() && stale.empty()) return ::testing::AssertionSuccess();
+  auto join = [](const std::set<std::string>& keys) {
+    std::string out;
+    for (const auto& k : keys)
+      out += (out.empty() ? "" : ", ") + k;
+    return out;
+  };
+  auto failure = ::testing::AssertionFailure() << tool << "/" << file << ":";
+  if (!unexpected.empty())
+    failure << " keys (or kinds) the vendor's example does not have: " << join(unexpected) << ";";
+  if (!stale.empty()) failure << " listed as unconfirmed but not answered: " << join(stale) << ";";
+  return failure;
+}
+
 class TestReceiver {
  public:
   TestReceiver() {

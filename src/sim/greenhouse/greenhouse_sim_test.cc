@@ -423,5 +423,20 @@ TEST_F(GreenhouseSimTest, HarvestAnswersHaveTheKeysOfGreenhousesExamples) {
   }
 }
 
+// The authorization host's token answer has the shape of connectors/greenhouse/testdata/contract/
+// token_response.json (reconstructed from the guide and third-party clients; its README), and a wrong grant
+// is refused.
+TEST_F(GreenhouseSimTest, TokenAnswersHaveTheShapeOfTheContractExample) {
+  const HeaderList basic{{"Content-Type", "application/x-www-form-urlencoded"},
+                         {"Authorization", "Basic " + crypto::base64_encode("client:secret")}};
+  Reply token =
+      call(client_, "POST", sim_->auth_base_url() + "/token", "grant_type=client_credentials&sub=42", basic);
+  ASSERT_EQ(token.status, 200) << token.body;
+  EXPECT_TRUE(testing::answers_like_vendor(token.json(), "greenhouse", "token_response.json"));
+  EXPECT_EQ(
+      call(client_, "POST", sim_->auth_base_url() + "/token", "grant_type=password&sub=42", basic).status,
+      400);
+}
+
 }  // namespace
 }  // namespace tributary::sim::greenhouse

@@ -251,5 +251,26 @@ TEST_F(HiBobSimTest, PeopleAndTimeOffRequestAnswersHaveTheShapeOfTheVendorsExamp
       << "keys HiBob's time-off request does not have";
 }
 
+// One employee read with the fields of HiBob's lists-guide example
+// (connectors/hibob/testdata/contract/people_identifier_response.lists-guide.json) answers no key that
+// example lacks, and an error answers in the shape of the reference's error schema (error_response.json).
+TEST_F(HiBobSimTest, EmployeeReadAndErrorAnswersHaveTheShapeOfTheVendorsExamples) {
+  std::string emp = create("hris_employees", {{"first_name", "Ada"}, {"last_name", "Lovelace"}});
+  Reply one = api("POST", "/v1/people/" + emp,
+                  bj::object{{"fields", bj::array{"root.fullName", "root.creationDate", "work.department"}},
+                             {"humanReadable", "APPEND"}});
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_TRUE(
+      testing::answers_like_vendor(one.json(), "hibob", "people_identifier_response.lists-guide.json"));
+  EXPECT_EQ(one.json().at("id").as_string(), emp);
+
+  Reply missing = api("POST", "/v1/people/424242", bj::object{});
+  ASSERT_EQ(missing.status, 404);
+  EXPECT_TRUE(testing::answers_like_vendor(missing.json(), "hibob", "error_response.json"));
+  Reply unauthorized = api("POST", "/v1/people/search", bj::object{}, "");
+  ASSERT_EQ(unauthorized.status, 401);
+  EXPECT_TRUE(testing::answers_like_vendor(unauthorized.json(), "hibob", "error_response.json"));
+}
+
 }  // namespace
 }  // namespace tributary::sim::hibob

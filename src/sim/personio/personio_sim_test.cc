@@ -315,5 +315,22 @@ TEST_F(PersonioSimTest, PersonAnswersHaveTheEnvelopeOfRealAnswers) {
   EXPECT_EQ(extra, std::set<std::string>{});
 }
 
+// The token and error answers have the shape of Personio's examples (connectors/personio/testdata/contract/
+// auth_token_response.json from the v2 reference, error_response.forum.json captured by a user).
+TEST_F(PersonioSimTest, TokenAndErrorAnswersHaveTheShapeOfTheVendorsExamples) {
+  Reply token = call(client_, "POST", sim_->base_url() + "/v2/auth/token",
+                     "grant_type=client_credentials&client_id=abc&client_secret=def",
+                     {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(token.status, 200) << token.body;
+  EXPECT_TRUE(testing::answers_like_vendor(token.json(), "personio", "auth_token_response.json"));
+
+  Reply missing = api("GET", "/v2/persons/424242");
+  ASSERT_EQ(missing.status, 404) << missing.body;
+  EXPECT_TRUE(testing::answers_like_vendor(missing.json(), "personio", "error_response.forum.json"));
+  Reply anonymous = call(client_, "GET", sim_->base_url() + "/v2/persons");
+  ASSERT_EQ(anonymous.status, 401) << anonymous.body;
+  EXPECT_TRUE(testing::answers_like_vendor(anonymous.json(), "personio", "error_response.forum.json"));
+}
+
 }  // namespace
 }  // namespace tributary::sim::personio

@@ -214,10 +214,12 @@ http::Response SmartRecruitersSimulator::list_subscriptions(const http::Request&
   if (!authorized(req)) return unauthorized();
   MutexLock lock(mu_);
   if (!webhooks_permitted()) return forbidden();
-  bj::array content;
+  // A bare array, as the vendor's SDK model `Subscriptions` and the example
+  // (connectors/smartrecruiters/testdata/contract/subscriptions_list_response.json) have it.
+  bj::array out;
   for (const auto& s : subscriptions_)
-    content.push_back(subscription_json(s));
-  return json_reply(200, bj::object{{"content", std::move(content)}});
+    out.push_back(subscription_json(s));
+  return json_reply(200, out);
 }
 
 http::Response SmartRecruitersSimulator::get_subscription(const http::Request& req, std::string_view id) {
@@ -357,7 +359,15 @@ http::Response SmartRecruitersSimulator::get_record(const http::Request& req, co
   MutexLock lock(mu_);
   const auto* r = store.find(id);
   if (r == nullptr) return sr_error(404, "NOT_FOUND", noun + " not found");
-  return json_reply(200, r->data);
+  // As the vendor's examples of a full record have it (connectors/smartrecruiters/testdata/contract/
+  // get_job.json, get_candidate.json): the job ad's id is the simulator's own bookkeeping (its postings
+  // events name it), and a candidate's actions link no `details` (only a listing's summary does).
+  bj::object out = r->data;
+  out.erase("jobAdId");
+  if (noun == "Candidate")
+    if (auto* actions = out.if_contains("actions"); actions != nullptr && actions->is_object())
+      actions->get_object().erase("details");
+  return json_reply(200, out);
 }
 
 }  // namespace tributary::sim::smartrecruiters

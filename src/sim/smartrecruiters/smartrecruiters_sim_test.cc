@@ -364,5 +364,40 @@ TEST_F(SmartRecruitersSimTest, AtMostSixteenLiveKeysAndHostileParametersGetError
   EXPECT_EQ(api("PUT", "/webhooks-api/v201907/subscriptions/unknown/activation").status, 404);
 }
 
+// The subscription, secret-key, record and error answers have the shape of SmartRecruiters' examples
+// (connectors/smartrecruiters/testdata/contract/: the SDK's and a third-party client's fixtures, its README):
+// keys and the kinds of their values.
+TEST_F(SmartRecruitersSimTest, SubscriptionRecordAndErrorAnswersHaveTheShapeOfTheVendorsExamples) {
+  Reply created =
+      api("POST", "/webhooks-api/v201907/subscriptions",
+          bj::object{{"callbackUrl", receiver_.url()}, {"events", bj::array{"candidate.created"}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_TRUE(
+      testing::answers_like_vendor(created.json(), "smartrecruiters", "subscription_create_response.json"));
+  const std::string id(created.json().at("id").as_string());
+  Reply key = api("POST", "/webhooks-api/v201907/subscriptions/" + id + "/secret-key");
+  ASSERT_EQ(key.status, 201) << key.body;
+  EXPECT_TRUE(testing::answers_like_vendor(key.json(), "smartrecruiters", "secret_key_create_response.json"));
+
+  Reply job = control("POST", "/_sim/ats_jobs", bj::object{{"name", "Analyst"}});
+  ASSERT_EQ(job.status, 200) << job.body;
+  Reply cand = control("POST", "/_sim/ats_candidates", bj::object{{"first_name", "Ada"}});
+  ASSERT_EQ(cand.status, 200) << cand.body;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/webhooks-api/v201907/subscriptions/" + id, "subscription_get_response.json"},
+      {"/webhooks-api/v201907/subscriptions", "subscriptions_list_response.json"},
+      {"/jobs/" + std::string(job.json().at("remote_id").as_string()), "get_job.json"},
+      {"/candidates/" + std::string(cand.json().at("remote_id").as_string()), "get_candidate.json"}};
+  for (const auto& [path, example] : cases) {
+    SCOPED_TRACE(path);
+    Reply r = api("GET", path);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(testing::answers_like_vendor(r.json(), "smartrecruiters", example));
+  }
+  Reply missing = api("GET", "/webhooks-api/v201907/subscriptions/no-such-id");
+  ASSERT_EQ(missing.status, 404);
+  EXPECT_TRUE(testing::answers_like_vendor(missing.json(), "smartrecruiters", "error_response.json"));
+}
+
 }  // namespace
 }  // namespace tributary::sim::smartrecruiters

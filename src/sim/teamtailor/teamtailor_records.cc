@@ -1,6 +1,7 @@
 // The JSON:API records side of the simulated Teamtailor (see teamtailor_sim.h for the contract): token auth
 // with a required X-Api-Version, page-number pagination with absolute links, get by id.
 #include <charconv>
+#include <set>
 
 #include "core/json.h"
 #include "sim/common/fields.h"
@@ -119,7 +120,8 @@ Result<ListQuery> parse_list(const http::Request& req, std::string_view resource
       q.status = value;
       q.filters.emplace_back(key, value);
     } else if (key == "include" || key.starts_with("fields[") || key == "sort") {
-      // Accepted and ignored: the simulator always answers with full attributes in id order.
+      // Accepted; of `include` only job-applications on candidates is served (include_applications), the
+      // rest is ignored: the simulator always answers with full attributes in id order.
     } else {
       return bad("unsupported query parameter '" + key + "'");
     }
@@ -162,8 +164,51 @@ bj::object render(const StoredRecord& r, std::string_view base, std::string_view
     out["relationships"] = bj::object{
         {"candidates", bj::object{{"links", bj::object{{"self", self + "/relationships/candidates"},
                                                        {"related", self + "/candidates"}}}}}};
+  } else if (resource == "job-applications") {
+    // Links only, as Teamtailor's example has them (connectors/teamtailor/testdata/contract/
+    // get_job_application.json); the stored linkage stays for the webhook payloads.
+    bj::object relationships;
+    for (const char* name : {"candidate", "job", "stage", "reject-reason"})
+      relationships[name] = bj::object{
+          {"links", bj::object{{"self", self + "/relationships/" + name}, {"related", self + "/" + name}}}};
+    out["relationships"] = std::move(relationships);
   }
   return out;
+}
+
+// Whether the request's `include` names `relation` (a comma-separated list).
+bool includes(const http::Request& req, std::string_view relation) {
+  auto include = req.query_param("include");
+  if (!include) return false;
+  std::string_view rest = *include;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    if (rest.substr(0, comma) == relation) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// include=job-applications on candidates, as JSON:API compound documents have it: each candidate's
+// relationship carries the linkage of its applications ("full linkage"), and the applications come once each
+// in `included`, rendered as GET /v1/job-applications/{id} renders them.
+void include_applications(bj::object& candidate, const RecordStore& applications, std::string_view base,
+                          bj::array& included, std::set<std::string>& seen) {
+  const std::string id(candidate.at("id").as_string());
+  bj::array linkage;
+  for (const auto* a : applications.all()) {
+    const bj::value* rel = a->data.if_contains("relationships");
+    const bj::value* owner = nullptr;
+    if (rel != nullptr && rel->is_object())
+      if (const auto* c = rel->get_object().if_contains("candidate"); c != nullptr && c->is_object())
+        if (const auto* d = c->get_object().if_contains("data"); d != nullptr && d->is_object())
+          owner = d->get_object().if_contains("id");
+    if (owner == nullptr || !owner->is_string() || owner->get_string() != id) continue;
+    linkage.push_back(bj::object{{"type", "job-applications"}, {"id", a->id}});
+    if (seen.insert(a->id).second) included.push_back(render(*a, base, "job-applications"));
+  }
+  candidate["relationships"].as_object()["job-applications"].as_object()["data"] = std::move(linkage);
 }
 
 }  // namespace
@@ -192,29 +237,43 @@ void TeamtailorSimulator::add_record_routes() {
         std::size_t first = (q->number - 1) * q->size;
         bj::array data;
         std::string base = public_base(req);
-        for (std::size_t i = first; i < matching.size() && i < first + q->size; ++i)
-          data.push_back(render(*matching[i], base, resource));
+        const bool with_applications = resource == "candidates" && includes(req, "job-applications");
+        bj::array included;
+        std::set<std::string> seen;
+        for (std::size_t i = first; i < matching.size() && i < first + q->size; ++i) {
+          bj::object one = render(*matching[i], base, resource);
+          if (with_applications) include_applications(one, applications_, base, included, seen);
+          data.push_back(std::move(one));
+        }
         bj::object links{{"first", page_link(base, resource, *q, 1)},
                          {"last", page_link(base, resource, *q, std::max<std::size_t>(pages, 1))}};
         if (q->number > 1 && q->number <= pages) links["prev"] = page_link(base, resource, *q, q->number - 1);
         if (q->number < pages) links["next"] = page_link(base, resource, *q, q->number + 1);
-        return api_reply(
-            200, bj::object{{"data", std::move(data)},
-                            {"meta", bj::object{{"record-count", matching.size()}, {"page-count", pages}}},
-                            {"links", std::move(links)}});
+        bj::object doc{{"data", std::move(data)},
+                       {"meta", bj::object{{"record-count", matching.size()}, {"page-count", pages}}},
+                       {"links", std::move(links)}};
+        if (with_applications) doc["included"] = std::move(included);
+        return api_reply(200, doc);
       });
 
-  router().add_sync("GET", "/v1/{resource}/{id}",
-                    [this, store_of](const http::Request& req, const http::Params& params) {
-                      const std::string& resource = params.at("resource");
-                      if (auto denied = gate(req)) return *denied;
-                      MutexLock lock(mu_);
-                      RecordStore* store = store_of(resource);
-                      if (store == nullptr) return api_error(404, "Not Found", "unknown resource");
-                      const auto* r = store->find(params.at("id"));
-                      if (r == nullptr) return api_error(404, "Not Found", "Record not found");
-                      return api_reply(200, bj::object{{"data", render(*r, public_base(req), resource)}});
-                    });
+  router().add_sync(
+      "GET", "/v1/{resource}/{id}", [this, store_of](const http::Request& req, const http::Params& params) {
+        const std::string& resource = params.at("resource");
+        if (auto denied = gate(req)) return *denied;
+        MutexLock lock(mu_);
+        RecordStore* store = store_of(resource);
+        if (store == nullptr) return api_error(404, "Not Found", "unknown resource");
+        const auto* r = store->find(params.at("id"));
+        if (r == nullptr) return api_error(404, "Not Found", "Record not found");
+        const std::string base = public_base(req);
+        bj::object one = render(*r, base, resource);
+        if (resource != "candidates" || !includes(req, "job-applications"))
+          return api_reply(200, bj::object{{"data", std::move(one)}});
+        bj::array included;
+        std::set<std::string> seen;
+        include_applications(one, applications_, base, included, seen);
+        return api_reply(200, bj::object{{"data", std::move(one)}, {"included", std::move(included)}});
+      });
 }
 
 }  // namespace tributary::sim::teamtailor

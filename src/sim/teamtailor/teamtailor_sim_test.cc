@@ -185,8 +185,13 @@ TEST_F(TeamtailorSimTest, CandidateWithAJobAlsoFiresJobApplicationCreateAndDestr
   EXPECT_EQ(body_json(apps[0]).at("payload").at("data").at("type").as_string(), "job-applications");
   Reply app = get("/v1/job-applications/" + app_id);
   ASSERT_EQ(app.status, 200) << app.body;
-  EXPECT_EQ(app.json().at("data").at("relationships").at("candidate").at("data").at("id").as_string(),
-            cand_id);
+  // Links only, as Teamtailor's example shows it; the candidate names its application through linkage.
+  EXPECT_FALSE(app.json().at("data").at("relationships").at("candidate").as_object().contains("data"));
+  Reply with = get("/v1/candidates/" + cand_id + "?include=job-applications");
+  ASSERT_EQ(with.status, 200) << with.body;
+  EXPECT_EQ(
+      with.json().at("data").at("relationships").at("job-applications").at("data").at(0).at("id").as_string(),
+      app_id);
 
   ASSERT_EQ(call(client_, "DELETE", sim_->base_url() + "/_sim/ats_candidates/" + cand_id).status, 200);
   EXPECT_EQ(wait_event("candidate.destroy").size(), 1u);
@@ -382,6 +387,48 @@ TEST_F(TeamtailorSimTest, RecordAnswersHaveTheShapeOfTheVendorsExamples) {
         later.insert(std::string(path == "/v1/jobs" ? "data[]" : "data") + ".attributes." + a);
     EXPECT_EQ(testing::keys_not_in(r.json(), *vendor), later) << "keys Teamtailor's answer does not have";
   }
+}
+
+// Job applications answer in the shape of Teamtailor's examples (get_job_application.json,
+// list_job_applications.json): relationships with links only. With include=job-applications a candidate's
+// relationship carries the linkage of its applications (JSON:API's full linkage), and each comes once in
+// `included` in the same shape; nothing but linkage ties an included application to its candidate.
+TEST_F(TeamtailorSimTest, JobApplicationsHaveTheShapeOfTheVendorsExamplesAndAreIncludedWithLinkage) {
+  std::string job(
+      post("/_sim/ats_jobs", bj::object{{"name", "Engineer"}}).json().at("remote_id").as_string());
+  Reply ada = post("/_sim/ats_candidates", bj::object{{"first_name", "Ada"}, {"job_remote_id", job}});
+  ASSERT_EQ(ada.status, 200) << ada.body;
+  const std::string ada_id(ada.json().at("remote_id").as_string());
+  const std::string app_id(ada.json().at("application_id").as_string());
+  Reply bob = post("/_sim/ats_candidates", bj::object{{"first_name", "Bob"}, {"job_remote_id", job}});
+  ASSERT_EQ(bob.status, 200) << bob.body;
+  const std::string bob_app(bob.json().at("application_id").as_string());
+
+  Reply one = get("/v1/job-applications/" + app_id);
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_TRUE(testing::answers_like_vendor(one.json(), "teamtailor", "get_job_application.json"));
+  Reply list = get("/v1/job-applications");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_TRUE(testing::answers_like_vendor(list.json(), "teamtailor", "list_job_applications.json"));
+
+  Reply with = get("/v1/candidates?include=job-applications");
+  ASSERT_EQ(with.status, 200) << with.body;
+  const bj::value doc = with.json();
+  ASSERT_EQ(doc.at("included").as_array().size(), 2u) << with.body;
+  for (const auto& item : doc.at("included").as_array())
+    EXPECT_TRUE(
+        testing::answers_like_vendor(bj::object{{"data", item}}, "teamtailor", "get_job_application.json"));
+  for (const auto& c : doc.at("data").as_array()) {
+    const auto& linkage = c.at("relationships").at("job-applications").at("data").as_array();
+    ASSERT_EQ(linkage.size(), 1u);
+    EXPECT_EQ(linkage.at(0).at("type").as_string(), "job-applications");
+    EXPECT_EQ(linkage.at(0).at("id").as_string(), c.at("id").as_string() == ada_id ? app_id : bob_app);
+  }
+  Reply single = get("/v1/candidates/" + ada_id + "?include=job-applications");
+  ASSERT_EQ(single.status, 200) << single.body;
+  ASSERT_EQ(single.json().at("included").as_array().size(), 1u);
+  EXPECT_EQ(single.json().at("included").at(0).at("id").as_string(), app_id);
+  EXPECT_FALSE(get("/v1/candidates").json().as_object().contains("included"));
 }
 
 TEST(TeamtailorSignatures, MatchTheDocumentedFormulas) {

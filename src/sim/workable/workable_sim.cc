@@ -211,8 +211,11 @@ bj::array WorkableSimulator::sim_list(std::string_view model) {
 bj::array WorkableSimulator::sim_subscriptions() {
   MutexLock lock(mu_);
   bj::array out;
-  for (const auto& s : subscriptions_)
-    out.push_back(subscription_json(s));
+  for (const auto& s : subscriptions_) {
+    bj::object o = subscription_json(s);
+    o["event"] = s.event;
+    out.push_back(std::move(o));
+  }
   return out;
 }
 
@@ -507,11 +510,11 @@ bj::object WorkableSimulator::subscription_json(const Subscription& s) const {
     const auto* v = s.args.if_contains(k);
     return v != nullptr ? *v : bj::value(nullptr);
   };
-  // As GET /subscriptions lists them (id, target, valid_until, created_at, stage_slug, job_shortcode), plus
-  // the event.
+  // As GET /subscriptions lists them (id, target, valid_until, created_at, stage_slug, job_shortcode):
+  // Workable's example has no event (connectors/workable/testdata/contract/subscriptions_list_response.json),
+  // so the API answers none; the control API adds it.
   return bj::object{{"id", s.id},
                     {"target", s.target},
-                    {"event", s.event},
                     {"valid_until", format_iso8601(s.created_at + kValidityMs)},
                     {"created_at", format_iso8601(s.created_at)},
                     {"stage_slug", arg("stage_slug")},
