@@ -33,6 +33,7 @@
 #include "store/outbox_repo.h"
 #include "store/pool.h"
 #include "store/schema.h"
+#include "store/settings_repo.h"
 #include "store/syncs_repo.h"
 #include "store/writer.h"
 #include "subscriptions/reconciler.h"
@@ -205,6 +206,17 @@ Status Node::Impl::open_store() {
   if (auto s = store::disable_auto_checkpoint(**writer_conn); !s) return s;
   store::WriterOptions writer_options;
   writer_options.max_log_queue = static_cast<std::size_t>(config.ingress.log_queue_max);
+  // While the database refuses writes (disk full, read-only), a one-row write tells when it takes them again.
+  writer_options.probe = [](store::Connection& c) {
+    const Millis now = now_ms();
+    return store::settings::put(c, store::settings::kStorageProbe, format_iso8601(now), now);
+  };
+  writer_options.reopen = [d = db.get()]() -> Result<std::unique_ptr<store::Connection>> {
+    auto fresh = d->connect();
+    if (!fresh) return fresh.error();
+    if (auto s = store::disable_auto_checkpoint(**fresh); !s) return s.error();
+    return std::move(*fresh);
+  };
   writer = std::make_unique<store::Writer>(std::move(*writer_conn), writer_options);
   checkpointer = std::make_unique<store::Checkpointer>(*db);
   store::PoolOptions pool_options;
@@ -288,6 +300,7 @@ void Node::Impl::build_api(const Node& node) {
   api_ctx.reconcile_now = [r = reconciler.get()](const std::string& id) { return r->reconcile(id); };
   api_ctx.metrics_text = [&node] { return node.metrics_text(); };
   api_ctx.ready = [this] { return running.load(); };
+  api_ctx.storage_failing = [this] { return writer && writer->storage_failing(); };
   api::add_routes(router, api_ctx);
   web::add_web_routes(router);
 }
@@ -436,6 +449,7 @@ NodeStats Node::stats() const {
     s.ingress_limited_by_subscription = i.limited_by_subscription;
     s.ingress_unlogged_over_sample = i.unlogged_over_sample;
     s.ingress_unlogged_queue_full = i.unlogged_queue_full;
+    s.ingress_unavailable = i.unavailable;
   }
   if (m.processor) s.processed = m.processor->processed();
   if (m.dispatcher) {
@@ -447,6 +461,8 @@ NodeStats Node::stats() const {
     s.writer_batches = m.writer->batches();
     s.writer_jobs = m.writer->jobs();
     s.writer_log_dropped = m.writer->log_dropped();
+    s.storage_errors = m.writer->storage_errors();
+    s.storage_failing = m.writer->storage_failing();
   }
   if (m.server) {
     auto h = m.server->stats();
@@ -481,6 +497,15 @@ std::string Node::metrics_text() const {
         "# TYPE tributary_ingress_unlogged_total counter\n"
      << "tributary_ingress_unlogged_total{reason=\"sample\"} " << s.ingress_unlogged_over_sample << '\n'
      << "tributary_ingress_unlogged_total{reason=\"queue_full\"} " << s.ingress_unlogged_queue_full << '\n';
+  counter("tributary_ingress_unavailable_total",
+          "Verified upstream webhooks answered 503 because they could not be stored (never acknowledged)",
+          s.ingress_unavailable);
+  counter("tributary_storage_errors_total",
+          "Write batches the database refused (disk full, read-only, I/O error); their writers got 503",
+          s.storage_errors);
+  os << "# HELP tributary_storage_unavailable 1 while the database refuses writes (from the first refused "
+        "write until a probe write commits), else 0\n# TYPE tributary_storage_unavailable gauge\n"
+     << "tributary_storage_unavailable " << (s.storage_failing ? 1 : 0) << '\n';
   counter("tributary_processed_total", "Inbox rows processed", s.processed);
   counter("tributary_delivery_attempts_total", "Downstream delivery attempts", s.delivery_attempts);
   counter("tributary_delivery_succeeded_total", "Downstream delivery attempts answered 2xx",
