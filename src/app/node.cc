@@ -166,6 +166,20 @@ std::size_t connection_limit(const Config& config) {
   return configured;
 }
 
+// What says the database refuses writes (disk full, read-only) and what that turned away.
+void storage_metrics(std::ostream& os, const NodeStats& s) {
+  os << "# HELP tributary_ingress_unavailable_total Verified upstream webhooks answered 503 because they "
+        "could "
+        "not be stored (never acknowledged)\n# TYPE tributary_ingress_unavailable_total counter\n"
+     << "tributary_ingress_unavailable_total " << s.ingress_unavailable << '\n';
+  os << "# HELP tributary_storage_errors_total Write batches the database refused (disk full, read-only, I/O "
+        "error); their writers got 503\n# TYPE tributary_storage_errors_total counter\n"
+     << "tributary_storage_errors_total " << s.storage_errors << '\n';
+  os << "# HELP tributary_storage_unavailable 1 while the database refuses writes (from the first refused "
+        "write until a probe write commits), else 0\n# TYPE tributary_storage_unavailable gauge\n"
+     << "tributary_storage_unavailable " << (s.storage_failing ? 1 : 0) << '\n';
+}
+
 }  // namespace
 
 // What a notified channel wakes on this node, whether this node's writer or another node committed it.
@@ -497,15 +511,7 @@ std::string Node::metrics_text() const {
         "# TYPE tributary_ingress_unlogged_total counter\n"
      << "tributary_ingress_unlogged_total{reason=\"sample\"} " << s.ingress_unlogged_over_sample << '\n'
      << "tributary_ingress_unlogged_total{reason=\"queue_full\"} " << s.ingress_unlogged_queue_full << '\n';
-  counter("tributary_ingress_unavailable_total",
-          "Verified upstream webhooks answered 503 because they could not be stored (never acknowledged)",
-          s.ingress_unavailable);
-  counter("tributary_storage_errors_total",
-          "Write batches the database refused (disk full, read-only, I/O error); their writers got 503",
-          s.storage_errors);
-  os << "# HELP tributary_storage_unavailable 1 while the database refuses writes (from the first refused "
-        "write until a probe write commits), else 0\n# TYPE tributary_storage_unavailable gauge\n"
-     << "tributary_storage_unavailable " << (s.storage_failing ? 1 : 0) << '\n';
+  storage_metrics(os, s);
   counter("tributary_processed_total", "Inbox rows processed", s.processed);
   counter("tributary_delivery_attempts_total", "Downstream delivery attempts", s.delivery_attempts);
   counter("tributary_delivery_succeeded_total", "Downstream delivery attempts answered 2xx",

@@ -5,9 +5,9 @@
 // say so; the fault is logged once, not per request; the node recovers by itself when the fault passes; and
 // every webhook acknowledged before, during and after the fault is recorded and relayed.
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
-#include <pwd.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -110,7 +110,8 @@ class StorageFaultTest : public NodeTest {
     auto parsed = bj::parse(reply.body, ec);
     if (ec || !parsed.is_object()) return reply.body;
     const auto* error = parsed.as_object().if_contains("error");
-    const auto* code = error != nullptr && error->is_object() ? error->as_object().if_contains("code") : nullptr;
+    const auto* code =
+        error != nullptr && error->is_object() ? error->as_object().if_contains("code") : nullptr;
     return code != nullptr && code->is_string() ? std::string(code->as_string()) : reply.body;
   }
 
@@ -129,9 +130,7 @@ class StorageFaultTest : public NodeTest {
     return reply.body.substr(at + needle.size(), end - at - needle.size());
   }
 
-  int readyz() {
-    return call(*client_, "GET", node_->base_url() + "/readyz").status;
-  }
+  int readyz() { return call(*client_, "GET", node_->base_url() + "/readyz").status; }
 
   void run_scenario();
 };
@@ -207,9 +206,10 @@ void StorageFaultTest::run_scenario() {
   const auto lines = sink->last_formatted();
   std::size_t fault_lines = 0;
   for (const auto& line : lines)
-    if (line.find("[error]") != std::string::npos || line.find("[warning]") != std::string::npos) ++fault_lines;
-  EXPECT_LE(fault_lines, 20u) << "of " << refused.size() << " refused requests; first: "
-                              << (lines.empty() ? "" : lines.front());
+    if (line.find("[error]") != std::string::npos || line.find("[warning]") != std::string::npos)
+      ++fault_lines;
+  EXPECT_LE(fault_lines, 20u) << "of " << refused.size()
+                              << " refused requests; first: " << (lines.empty() ? "" : lines.front());
 
   // A tool sends the refused webhooks again: each is new to the node (nothing of it was stored).
   for (int candidate : std::set<int>(refused)) {

@@ -22,7 +22,7 @@ enum class ErrorKind {
   // 503: the database refuses writes — disk full, read-only, an I/O error. Passes by itself when the
   // operator frees space (or the database takes writes again); nothing is lost meanwhile, only refused.
   kStorageUnavailable,
-  kInternal,         // 500: our own bug or an I/O failure
+  kInternal,  // 500: our own bug or an I/O failure
 };
 
 struct Error {

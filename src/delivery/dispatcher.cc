@@ -265,8 +265,9 @@ void Dispatcher::cycle(bool claim) {
     // Nothing of the round is stored: the completed deliveries stay claimed until their lease ends and are
     // sent again then (at least once), and nothing new was claimed. Logged once per spell of failures; the
     // next round waits (a database that refuses writes refuses every round).
-    pause_ = backoff_.failed(Error{claimed.error().kind, "recording attempts and claiming deliveries failed: " +
-                                                             claimed.error().message});
+    pause_ =
+        backoff_.failed(Error{claimed.error().kind, "recording attempts and claiming deliveries failed: " +
+                                                        claimed.error().message});
   } else {
     backoff_.succeeded();
   }

@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "core/clock.h"
-#include "core/mutex.h"
 #include "core/failure_backoff.h"
+#include "core/mutex.h"
 #include "core/wakeup.h"
 #include "store/pool.h"
 #include "store/writer.h"

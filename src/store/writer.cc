@@ -219,8 +219,8 @@ struct Writer::Impl {
       storage_failing.store(false);
       if (spell_logged)
         spdlog::warn("writer: the database takes writes again, after {} s and {} refused batches",
-                   std::chrono::duration_cast<std::chrono::seconds>(now - failing_since).count(),
-                   refused_in_spell);
+                     std::chrono::duration_cast<std::chrono::seconds>(now - failing_since).count(),
+                     refused_in_spell);
       refused_in_spell = 0;
     }
   }
@@ -245,8 +245,8 @@ struct Writer::Impl {
   // Runs each job in its own savepoint. A failing job is rolled back alone, with the channels it notified;
   // a failure of the savepoint commands themselves means the transaction is in an unknown state, and the
   // whole batch fails.
-  Status run_jobs(std::vector<Pending>& batch, std::vector<Status>& results, std::vector<std::string>& notified,
-                  std::size_t probe_at) {
+  Status run_jobs(std::vector<Pending>& batch, std::vector<Status>& results,
+                  std::vector<std::string>& notified, std::size_t probe_at) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (auto s = conn->savepoint(kSavepoint); !s) return s;
       Status result = run_job(batch[i].job, *conn);

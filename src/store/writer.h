@@ -19,8 +19,8 @@
 // Thread-safety: submit(), run() and subscribe() from any thread; start()/stop() from the owner.
 #pragma once
 
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>

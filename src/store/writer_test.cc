@@ -468,7 +468,8 @@ TEST_P(WriterTest, DataSurvivesReopen) {
 Writer::Job refuse_writes(Backend backend, bool on) {
   return [backend, on](Connection& conn) -> Status {
     if (backend == Backend::kPostgres)
-      return conn.exec_script(on ? "SET default_transaction_read_only = on" : "SET default_transaction_read_only = off");
+      return conn.exec_script(on ? "SET default_transaction_read_only = on"
+                                 : "SET default_transaction_read_only = off");
     if (!on) return conn.exec_script("PRAGMA max_page_count = 1073741823");
     auto pages = conn.query("PRAGMA page_count");
     if (!pages) return pages.error();

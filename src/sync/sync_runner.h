@@ -30,8 +30,8 @@
 
 #include "connectors/registry.h"
 #include "core/config.h"
-#include "core/secret_box.h"
 #include "core/failure_backoff.h"
+#include "core/secret_box.h"
 #include "core/wakeup.h"
 #include "http/client.h"
 #include "store/pool.h"
