@@ -32,6 +32,8 @@ struct ApiContext {
   std::function<Status(const std::string&)> reconcile_now;
   std::function<std::string()> metrics_text;
   std::function<bool()> ready;
+  // True while the database refuses writes (disk full, read-only): /readyz answers 503 meanwhile.
+  std::function<bool()> storage_failing;
 };
 
 using SyncHandler = std::function<http::Response(const http::Request&, const http::Params&)>;

@@ -30,6 +30,8 @@ std::string_view code_for(ErrorKind kind) {
       return "UPSTREAM_ERROR";
     case ErrorKind::kUnavailable:
       return "UNAVAILABLE";
+    case ErrorKind::kStorageUnavailable:
+      return "STORAGE_UNAVAILABLE";
     case ErrorKind::kInternal:
       return "INTERNAL_ERROR";
   }
@@ -63,6 +65,12 @@ http::Response internal_error(const Error& error) {
     // The database pool was exhausted (or shutdown began): a retry will do.
     spdlog::warn("api: {}", error.message);
     return fail(ErrorKind::kUnavailable, "the database is busy; retry").with_header("Retry-After", "1");
+  }
+  if (error.kind == ErrorKind::kStorageUnavailable) {
+    // Disk full or a read-only database: the writer logs the fault once, not per request.
+    return fail(ErrorKind::kStorageUnavailable,
+                "the database refuses writes (disk full or read-only); nothing was changed; retry later")
+        .with_header("Retry-After", "5");
   }
   spdlog::error("api: {}", error.message);
   return fail(ErrorKind::kInternal, "internal error; see the server log");

@@ -47,6 +47,13 @@ void add_system_routes(http::Router& router, ApiContext& ctx) {
     o["ready"] = ready;
     if (!ready)
       return fail(ErrorKind::kUnavailable, "not ready: the store is not reachable or shutdown has begun");
+    if (ctx.storage_failing && ctx.storage_failing()) {
+      return fail(
+                 ErrorKind::kStorageUnavailable,
+                 "not ready: the database refuses writes (disk full or read-only); webhooks are answered 503 "
+                 "until it takes them again")
+          .with_header("Retry-After", "5");
+    }
     return ok(std::move(o));
   });
   router.add_sync("GET", "/metrics", authed(ctx, [&ctx](const http::Request&, const http::Params&) {

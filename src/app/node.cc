@@ -34,6 +34,7 @@
 #include "store/outbox_repo.h"
 #include "store/pool.h"
 #include "store/schema.h"
+#include "store/settings_repo.h"
 #include "store/syncs_repo.h"
 #include "store/writer.h"
 #include "subscriptions/reconciler.h"
@@ -170,6 +171,20 @@ std::size_t connection_limit(const Config& config) {
   return configured;
 }
 
+// What says the database refuses writes (disk full, read-only) and what that turned away.
+void storage_metrics(std::ostream& os, const NodeStats& s) {
+  os << "# HELP tributary_ingress_unavailable_total Verified upstream webhooks answered 503 because they "
+        "could "
+        "not be stored (never acknowledged)\n# TYPE tributary_ingress_unavailable_total counter\n"
+     << "tributary_ingress_unavailable_total " << s.ingress_unavailable << '\n';
+  os << "# HELP tributary_storage_errors_total Write batches the database refused (disk full, read-only, I/O "
+        "error); their writers got 503\n# TYPE tributary_storage_errors_total counter\n"
+     << "tributary_storage_errors_total " << s.storage_errors << '\n';
+  os << "# HELP tributary_storage_unavailable 1 while the database refuses writes (from the first refused "
+        "write until a probe write commits), else 0\n# TYPE tributary_storage_unavailable gauge\n"
+     << "tributary_storage_unavailable " << (s.storage_failing ? 1 : 0) << '\n';
+}
+
 }  // namespace
 
 // What a notified channel wakes on this node, whether this node's writer or another node committed it.
@@ -210,6 +225,17 @@ Status Node::Impl::open_store() {
   if (auto s = store::disable_auto_checkpoint(**writer_conn); !s) return s;
   store::WriterOptions writer_options;
   writer_options.max_log_queue = static_cast<std::size_t>(config.ingress.log_queue_max);
+  // While the database refuses writes (disk full, read-only), a one-row write tells when it takes them again.
+  writer_options.probe = [](store::Connection& c) {
+    const Millis now = now_ms();
+    return store::settings::put(c, store::settings::kStorageProbe, format_iso8601(now), now);
+  };
+  writer_options.reopen = [d = db.get()]() -> Result<std::unique_ptr<store::Connection>> {
+    auto fresh = d->connect();
+    if (!fresh) return fresh.error();
+    if (auto s = store::disable_auto_checkpoint(**fresh); !s) return s.error();
+    return std::move(*fresh);
+  };
   writer = std::make_unique<store::Writer>(std::move(*writer_conn), writer_options);
   checkpointer = std::make_unique<store::Checkpointer>(*db);
   store::PoolOptions pool_options;
@@ -305,6 +331,7 @@ void Node::Impl::build_api(const Node& node) {
   api_ctx.reconcile_now = [r = reconciler.get()](const std::string& id) { return r->reconcile(id); };
   api_ctx.metrics_text = [&node] { return node.metrics_text(); };
   api_ctx.ready = [this] { return running.load(); };
+  api_ctx.storage_failing = [this] { return writer && writer->storage_failing(); };
   api::add_routes(router, api_ctx);
   web::add_web_routes(router);
 }
@@ -453,6 +480,7 @@ NodeStats Node::stats() const {
     s.ingress_limited_by_subscription = i.limited_by_subscription;
     s.ingress_unlogged_over_sample = i.unlogged_over_sample;
     s.ingress_unlogged_queue_full = i.unlogged_queue_full;
+    s.ingress_unavailable = i.unavailable;
   }
   if (m.processor) s.processed = m.processor->processed();
   if (m.dispatcher) {
@@ -464,6 +492,8 @@ NodeStats Node::stats() const {
     s.writer_batches = m.writer->batches();
     s.writer_jobs = m.writer->jobs();
     s.writer_log_dropped = m.writer->log_dropped();
+    s.storage_errors = m.writer->storage_errors();
+    s.storage_failing = m.writer->storage_failing();
   }
   if (m.server) {
     auto h = m.server->stats();
@@ -532,6 +562,7 @@ std::string Node::metrics_text() const {
         "# TYPE tributary_ingress_unlogged_total counter\n"
      << "tributary_ingress_unlogged_total{reason=\"sample\"} " << s.ingress_unlogged_over_sample << '\n'
      << "tributary_ingress_unlogged_total{reason=\"queue_full\"} " << s.ingress_unlogged_queue_full << '\n';
+  storage_metrics(os, s);
   counter("tributary_processed_total", "Inbox rows processed", s.processed);
   counter("tributary_delivery_attempts_total", "Downstream delivery attempts", s.delivery_attempts);
   counter("tributary_delivery_succeeded_total", "Downstream delivery attempts answered 2xx",

@@ -21,12 +21,15 @@ struct NodeStats {
   std::uint64_t ingress_limited_by_subscription = 0;
   std::uint64_t ingress_unlogged_over_sample = 0;
   std::uint64_t ingress_unlogged_queue_full = 0;
+  std::uint64_t ingress_unavailable = 0;  // verified requests answered 503: they could not be stored
   std::uint64_t processed = 0;
   std::uint64_t delivery_attempts = 0;
   std::uint64_t delivery_succeeded = 0;
   std::uint64_t writer_batches = 0;
   std::uint64_t writer_jobs = 0;
   std::uint64_t writer_log_dropped = 0;
+  std::uint64_t storage_errors = 0;  // write batches the database refused (disk full, read-only)
+  bool storage_failing = false;      // the database refuses writes now
   std::uint64_t http_connections = 0;
   std::uint64_t http_connections_refused = 0;
   std::uint64_t http_connections_evicted = 0;

@@ -19,7 +19,10 @@ enum class ErrorKind {
   kRateLimited,      // 429
   kUpstream,         // 502: a tool's API failed
   kUnavailable,      // 503: we are shutting down or overloaded
-  kInternal,         // 500: our own bug or an I/O failure
+  // 503: the database refuses writes — disk full, read-only, an I/O error. Passes by itself when the
+  // operator frees space (or the database takes writes again); nothing is lost meanwhile, only refused.
+  kStorageUnavailable,
+  kInternal,  // 500: our own bug or an I/O failure
 };
 
 struct Error {
@@ -47,6 +50,7 @@ constexpr int http_status(ErrorKind kind) {
     case ErrorKind::kUpstream:
       return 502;
     case ErrorKind::kUnavailable:
+    case ErrorKind::kStorageUnavailable:
       return 503;
     case ErrorKind::kInternal:
       return 500;

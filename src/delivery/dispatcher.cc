@@ -98,6 +98,11 @@ void Dispatcher::run() {
     // Sleep until the next delivery is due, a completion arrives, or new events are written (notify), at most
     // 1 s.
     auto wait = std::chrono::milliseconds(1000);
+    if (pause_.count() > 0) {
+      // The last round could not be stored: wait it out, whatever is due meanwhile.
+      wakeup_.wait_until(std::chrono::steady_clock::now() + pause_);
+      continue;
+    }
     if (auto lease = pool_.acquire()) {
       auto next = store::deliveries::next_due_after(**lease, claimed_at);
       if (next && *next) {
@@ -239,9 +244,10 @@ void Dispatcher::cycle(bool claim) {
   const Millis now = now_ms();
   auto lease = pool_.acquire();
   if (!lease) {
-    spdlog::error("dispatcher: {}", lease.error().message);
+    pause_ = backoff_.failed(lease.error());
     return;
   }
+  pause_ = std::chrono::milliseconds(0);  // set again below if this round cannot be stored either
   std::vector<store::EndpointRow> endpoints;
   if (claim) {
     auto list = store::endpoints::list(**lease);
@@ -257,9 +263,13 @@ void Dispatcher::cycle(bool claim) {
   auto claimed = record_and_claim(outcomes, wanted, now);
   if (!claimed) {
     // Nothing of the round is stored: the completed deliveries stay claimed until their lease ends and are
-    // sent again then (at least once), and nothing new was claimed.
-    spdlog::error("dispatcher: recording {} attempts and claiming failed: {}", outcomes.size(),
-                  claimed.error().message);
+    // sent again then (at least once), and nothing new was claimed. Logged once per spell of failures; the
+    // next round waits (a database that refuses writes refuses every round).
+    pause_ =
+        backoff_.failed(Error{claimed.error().kind, "recording attempts and claiming deliveries failed: " +
+                                                        claimed.error().message});
+  } else {
+    backoff_.succeeded();
   }
   settle(outcomes, delta, /*recorded=*/claimed.ok());
   if (!claimed) return;

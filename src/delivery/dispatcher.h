@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "core/config.h"
+#include "core/failure_backoff.h"
 #include "core/mutex.h"
 #include "core/secret_box.h"
 #include "core/wakeup.h"
@@ -110,6 +111,10 @@ class Dispatcher {
   int total_in_flight_ GUARDED_BY(mu_) = 0;
   DispatcherStats stats_ GUARDED_BY(mu_);
   std::mt19937_64 rng_{std::random_device{}()};  // dispatcher thread only
+  // Rounds whose record-and-claim failed (the database refusing writes, above all): logged once per spell,
+  // the next round after a backoff rather than at once (dispatcher thread only).
+  FailureBackoff backoff_{"dispatcher", std::chrono::milliseconds(500), std::chrono::seconds(10)};
+  std::chrono::milliseconds pause_{0};
 };
 
 }  // namespace tributary::delivery

@@ -54,7 +54,11 @@ void EndpointHealth::stop() {
 
 void EndpointHealth::run() {
   while (!wakeup_.stopped()) {
-    if (auto checked = check_now(); !checked) spdlog::error("endpoint health: {}", checked.error().message);
+    if (auto checked = check_now(); !checked) {
+      (void)failures_.failed(checked.error());
+    } else {
+      failures_.succeeded();
+    }
     wakeup_.wait_until(std::chrono::steady_clock::now() + options_.check_interval);
   }
 }

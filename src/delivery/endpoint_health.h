@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/failure_backoff.h"
 #include "core/wakeup.h"
 #include "store/pool.h"
 #include "store/writer.h"
@@ -49,6 +50,8 @@ class EndpointHealth {
   const Clock& clock_;
   Wakeup wakeup_;
   std::thread thread_;
+  // Failed checks are logged once per spell of failures (a full disk fails every one).
+  FailureBackoff failures_{"endpoint health", std::chrono::seconds(1), std::chrono::seconds(1)};
   std::atomic<std::uint64_t> disabled_{0};
 };
 

@@ -235,7 +235,9 @@ bool Ingress::log_sampled(const http::Request& request, store::InboxRow row) {
   const bool queued = writer_.submit_log(
       [row = std::move(row)](store::Connection& c) { return store::inbox::insert(c, row); },
       [](Status s) {
-        if (!s) spdlog::error("ingress: logging a request answered unverified failed: {}", s.error().message);
+        // A database that refuses writes is logged by the writer, once.
+        if (!s && s.error().kind != ErrorKind::kStorageUnavailable)
+          spdlog::error("ingress: logging a request answered unverified failed: {}", s.error().message);
       });
   if (!queued) {
     MutexLock lock(mu_);
@@ -439,6 +441,24 @@ std::optional<connectors::ParsedEvent> Ingress::parse(Arrival& a, const connecto
   return std::move(*parsed);
 }
 
+// A request the writer could not make durable is never acknowledged: 503, which the tools retry. A database
+// that refuses writes (disk full, read-only) is logged once by the writer; anything else here, per request.
+http::Response Ingress::not_recorded(const Error& error) {
+  {
+    MutexLock lock(mu_);
+    ++stats_.unavailable;
+  }
+  if (error.kind == ErrorKind::kStorageUnavailable) {
+    return http::error_response(503, "INGRESS.STORAGE_UNAVAILABLE",
+                                "the relay's database refuses writes (disk full or read-only); nothing was "
+                                "recorded; retry later")
+        .with_header("Retry-After", "5");
+  }
+  spdlog::error("ingress: could not record a request: {}", error.message);
+  return http::error_response(503, "INGRESS.UNAVAILABLE", "could not record the request durably; retry")
+      .with_header("Retry-After", "1");
+}
+
 void Ingress::record_ping(store::InboxRow row, std::optional<std::string> activate, http::Responder respond) {
   row.http_status = 200;
   row.outcome = store::InboxOutcome::kPing;
@@ -450,9 +470,12 @@ void Ingress::record_ping(store::InboxRow row, std::optional<std::string> activa
         if (!activate) return {};
         return store::subscriptions::activate_if_pending(c, *activate);
       },
-      [respond = std::move(respond)](Status s) {
-        respond(s ? http::Response::json(200, R"({"status":"success","data":{"ping":"ok"}})")
-                  : http::error_response(503, "INGRESS.UNAVAILABLE", "could not record the request; retry"));
+      [this, respond = std::move(respond)](Status s) {
+        if (!s) {
+          respond(not_recorded(s.error()));
+          return;
+        }
+        respond(http::Response::json(200, R"({"status":"success","data":{"ping":"ok"}})"));
       });
 }
 
@@ -485,9 +508,7 @@ void Ingress::record_event(store::InboxRow row, const connectors::ParsedEvent& p
       },
       [this, respond = std::move(respond), accepted_status, duplicate](Status s) {
         if (!s) {
-          spdlog::error("ingress: could not store an event: {}", s.error().message);
-          respond(
-              http::error_response(503, "INGRESS.UNAVAILABLE", "could not record the event durably; retry"));
+          respond(not_recorded(s.error()));
           return;
         }
         {

@@ -44,6 +44,7 @@ struct IngressStats {
   std::uint64_t limited_by_subscription = 0;  // 429: the subscription's bucket was empty
   std::uint64_t unlogged_over_sample = 0;     // not written to the upstream log: over the per-minute sample
   std::uint64_t unlogged_queue_full = 0;  // not written to the upstream log: the writer's log queue was full
+  std::uint64_t unavailable = 0;  // verified, but answered 503: the write failed (the database refused it)
 };
 
 struct IngressOptions {
@@ -84,6 +85,7 @@ class Ingress {
   std::optional<connectors::ParsedEvent> parse(Arrival& a, const connectors::Connector& connector,
                                                const std::string& scheme);
   void record_ping(store::InboxRow row, std::optional<std::string> activate, http::Responder respond);
+  http::Response not_recorded(const Error& error);
   void record_event(store::InboxRow row, const connectors::ParsedEvent& parsed, int accepted_status,
                     std::optional<std::string> activate, http::Responder respond);
 

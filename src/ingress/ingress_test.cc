@@ -326,5 +326,45 @@ TEST_F(IngressTest, ASubscriptionOverItsLimitGets429AndForgedRequestsDoNotSpendI
   EXPECT_EQ(inbox_rows("received"), 2);
 }
 
+// A full disk (here SQLite's own limit on the file's pages, which fails writes with SQLITE_FULL as a full
+// file system does, and needs no root): every webhook the writer could not store is answered 503 with a
+// reason and Retry-After, never 2xx; the ones answered 200 are in the inbox; once space returns the refused
+// ones are taken as new deliveries (nothing of them was stored).
+TEST_F(IngressTest, AWebhookTheDatabaseRefusesForLackOfSpaceIs503NeverAcknowledged) {
+  must(store_.writer().run([](store::Connection& c) -> Status {
+    auto pages = c.query("PRAGMA page_count");
+    if (!pages) return pages.error();
+    return c.exec_script("PRAGMA max_page_count = " + std::to_string(pages->at(0).int64(0) + 4));
+  }));
+  std::vector<std::pair<std::string, std::string>> refused;  // event id, body
+  int acknowledged = 0;
+  for (int i = 0; i < 200 && refused.size() < 5; ++i) {
+    std::string body = candidate_applied(1000 + i);
+    body.insert(body.size() - 1, R"(,"padding":")" + std::string(4096, 'p') + "\"");
+    const std::string event_id = "gh-full-" + std::to_string(i);
+    auto reply = post_signed(body, event_id);
+    if (reply.status == 200) {
+      ++acknowledged;
+      continue;
+    }
+    ASSERT_EQ(reply.status, 503) << reply.body;
+    EXPECT_NE(reply.body.find("INGRESS.STORAGE_UNAVAILABLE"), std::string::npos) << reply.body;
+    EXPECT_TRUE(reply.header("Retry-After").has_value());
+    refused.emplace_back(event_id, body);
+  }
+  ASSERT_EQ(refused.size(), 5u);
+  EXPECT_EQ(inbox_rows("received"), acknowledged);
+  EXPECT_EQ(ingress().stats().unavailable, 5u);
+
+  must(store_.writer().run(
+      [](store::Connection& c) { return c.exec_script("PRAGMA max_page_count = 1073741823"); }));
+  for (const auto& [event_id, body] : refused) {
+    auto reply = post_signed(body, event_id);
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(reply.body.find("duplicate"), std::string::npos) << reply.body;
+  }
+  EXPECT_EQ(inbox_rows("received"), acknowledged + 5);
+}
+
 }  // namespace
 }  // namespace tributary::ingress

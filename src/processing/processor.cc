@@ -178,6 +178,7 @@ Result<std::size_t> write_one_by_one(store::Writer& writer, const RecordStage* r
       attempts.erase(o.inbox.id);
       continue;
     }
+    if (one.error().kind == ErrorKind::kStorageUnavailable) return one.error();
     const int attempt = ++attempts[o.inbox.id];
     const Millis delay = std::min<Millis>(Millis{1000} << std::min(attempt - 1, 10), 10 * 60 * 1000);
     const std::string warnings = RecordStage::merge_warnings(
@@ -317,6 +318,9 @@ Result<std::size_t> write_batch(store::Writer& writer, const RecordStage* record
   for (const auto& o : outcomes)
     batch.push_back(&o);
   if (auto written = write_outcomes(writer, record_stage, batch, endpoints, now); !written) {
+    // A database that refuses writes refuses every row: nothing is put back or marked, the batch is taken
+    // again once it takes writes.
+    if (written.error().kind == ErrorKind::kStorageUnavailable) return written.error();
     // One row the database refuses must not hold every row behind it: the rows are written one by one.
     return write_one_by_one(writer, record_stage, outcomes, endpoints, now, written.error(), attempts);
   }
@@ -351,10 +355,12 @@ void Processor::run() {
   while (!wakeup_.stopped()) {
     auto handled = process_batch();
     if (!handled) {
-      spdlog::error("processor: {}", handled.error().message);
-      wakeup_.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+      // Nothing of the batch was written: its rows are pending still and are taken again after the wait
+      // (sooner if new rows are written, which shows that the database takes writes again).
+      wakeup_.wait_until(std::chrono::steady_clock::now() + backoff_.failed(handled.error()));
       continue;
     }
+    backoff_.succeeded();
     if (*handled >= static_cast<std::size_t>(options_.batch_size)) continue;  // more may be waiting
     wakeup_.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
   }

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "connectors/registry.h"
+#include "core/failure_backoff.h"
 #include "core/wakeup.h"
 #include "store/pool.h"
 #include "store/writer.h"
@@ -57,6 +58,8 @@ class Processor {
   Wakeup wakeup_;
   std::thread thread_;
   std::atomic<std::uint64_t> processed_{0};
+  // Failed batches (the database refusing writes, above all): logged once per spell, retried with backoff.
+  FailureBackoff backoff_{"processor", std::chrono::seconds(1), std::chrono::seconds(10)};
   std::map<std::string, int> put_back_attempts_;  // inbox rows the database refused, by id (processor thread)
 };
 

@@ -41,7 +41,11 @@ void Pruner::run() {
   while (!wakeup_.stopped()) {
     wakeup_.wait_until(std::chrono::steady_clock::now() + options_.interval);
     if (wakeup_.stopped()) break;
-    if (auto pruned = prune_now(); !pruned) spdlog::error("retention: {}", pruned.error().message);
+    if (auto pruned = prune_now(); !pruned) {
+      (void)failures_.failed(pruned.error());
+    } else {
+      failures_.succeeded();
+    }
   }
 }
 

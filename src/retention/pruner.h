@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/failure_backoff.h"
 #include "core/mutex.h"
 #include "core/wakeup.h"
 #include "store/pool.h"
@@ -67,6 +68,8 @@ class Pruner {
   const Clock& clock_;
   Wakeup wakeup_;
   std::thread thread_;
+  // Failed passes are logged once per spell of failures (a full disk fails every one; run() thread only).
+  FailureBackoff failures_{"retention", std::chrono::seconds(1), std::chrono::seconds(1)};
   Mutex prune_mu_;  // one pass at a time on this node (thread and prune_now)
   mutable Mutex stats_mu_;
   PruneStats stats_ GUARDED_BY(stats_mu_);

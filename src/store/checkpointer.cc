@@ -1,6 +1,6 @@
 #include "store/checkpointer.h"
 
-#include <spdlog/spdlog.h>
+#include "core/failure_backoff.h"
 
 namespace tributary::store {
 
@@ -17,10 +17,14 @@ Status Checkpointer::start() {
   conn_ = std::move(*conn);
   wakeup_.reset();
   thread_ = std::thread([this] {
+    // A full disk fails every checkpoint: logged once when they start failing and once when they pass again.
+    FailureBackoff failures("checkpoint", interval_, interval_);
     while (!wakeup_.stopped()) {
       wakeup_.wait_until(std::chrono::steady_clock::now() + interval_);
       if (auto r = conn_->query("PRAGMA wal_checkpoint(PASSIVE)"); !r) {
-        spdlog::warn("checkpoint: {}", r.error().message);
+        (void)failures.failed(r.error());
+      } else {
+        failures.succeeded();
       }
     }
   });

@@ -121,6 +121,9 @@ ErrorKind kind_for_sqlstate(std::string_view state) {
   // pass when retried later.
   if (state == "57P01" || state == "57P02" || state == "57P03" || state == "53300" || state == "55P03")
     return ErrorKind::kUnavailable;
+  // The server refuses writes: disk full (could not extend a file), a read-only transaction (a standby, or
+  // default_transaction_read_only), an I/O error. They pass when the operator frees space or lifts it.
+  if (state == "53100" || state == "25006" || state == "58030") return ErrorKind::kStorageUnavailable;
   return ErrorKind::kInternal;
 }
 

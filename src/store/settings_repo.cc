@@ -29,6 +29,15 @@ Result<std::string> put_if_absent(Connection& c, std::string_view name, const st
   return **got;
 }
 
+Status put(Connection& c, std::string_view name, const std::string& value, Millis now) {
+  auto upserted = c.execute(
+      "INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET "
+      "value = excluded.value, updated_at = excluded.updated_at",
+      {std::string(name), value, now});
+  if (!upserted) return upserted.error();
+  return {};
+}
+
 namespace {
 
 struct SealedColumn {

@@ -13,6 +13,9 @@
 namespace tributary::store::settings {
 
 inline constexpr std::string_view kMasterKeyCheck = "master_key_check";
+// Written by the writer's storage probe while the database refuses writes (store/writer.h): when it was last
+// written, by whom.
+inline constexpr std::string_view kStorageProbe = "storage_probe";
 
 Result<std::optional<std::string>> get(Connection& c, std::string_view name);
 // Stores `value` unless the setting exists; returns the value in force afterwards (this one, or the one
@@ -26,6 +29,9 @@ struct SealedValue {
   std::string row_id;
   std::string value;
 };
+
+// Stores `value`, replacing what the setting held.
+Status put(Connection& c, std::string_view name, const std::string& value, Millis now);
 
 // The sealed values of every sealed column (integration credentials; subscription and endpoint secrets and
 // retired secrets), up to `per_column` of each (all of them when nullopt).

@@ -42,6 +42,13 @@ ErrorKind kind_for(int rc) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return ErrorKind::kUnavailable;
+    // The file system refuses the write (no space, read-only, an I/O error, the journal cannot be opened):
+    // not a fault of the statement; it passes when the operator frees space.
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      return ErrorKind::kStorageUnavailable;
     default:
       return ErrorKind::kInternal;
   }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <exception>
 #include <future>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,8 @@ constexpr int kLockAttempts = 5;
 constexpr auto kFirstBackoff = std::chrono::milliseconds(5);
 
 constexpr std::string_view kSavepoint = "job";
+
+constexpr auto kSpellLogEvery = std::chrono::minutes(1);
 
 Status run_job(const Writer::Job& job, Connection& conn) {
   try {
@@ -90,6 +93,16 @@ struct Writer::Impl {
   std::atomic<std::uint64_t> batches{0};
   std::atomic<std::uint64_t> jobs{0};
   std::atomic<std::uint64_t> log_dropped{0};
+  std::atomic<std::uint64_t> storage_errors{0};
+  // A spell of refused writes (writer thread only, but storage_failing, which readiness reads).
+  std::atomic<bool> storage_failing{false};
+  std::chrono::steady_clock::time_point failing_since;
+  std::chrono::steady_clock::time_point next_probe;
+  std::uint64_t refused_in_spell = 0;
+  // A disk that is nearly full may refuse one write and take the next: a new spell is logged at most once a
+  // minute (with its end), so that flapping does not fill the log either.
+  std::optional<std::chrono::steady_clock::time_point> spell_logged_at;
+  bool spell_logged = false;
 
   struct Subscriber {
     std::uint64_t id;
@@ -107,8 +120,18 @@ struct Writer::Impl {
       std::vector<Pending> batch;
       {
         MutexLock lock(mu);
-        lock.wait(cv, [&]() REQUIRES(mu) { return stopping || !queue.empty() || !log_queue.empty(); });
-        if (queue.empty() && log_queue.empty()) break;
+        auto ready = [&]() REQUIRES(mu) { return stopping || !queue.empty() || !log_queue.empty(); };
+        // While the database refuses writes, the probe runs even when nobody writes: the spell (and the
+        // node's readiness) ends when the database takes writes again, not at the next request.
+        if (probing()) {
+          (void)lock.wait_until(cv, next_probe, ready);
+        } else {
+          lock.wait(cv, ready);
+        }
+        if (queue.empty() && log_queue.empty() && (stopping || !probe_due())) {
+          if (stopping) break;
+          continue;
+        }
         take_batch(batch);
       }
       run_batch(batch);
@@ -131,18 +154,33 @@ struct Writer::Impl {
     }
   }
 
+  bool probing() const { return storage_failing.load() && options.probe; }
+  bool probe_due() const { return probing() && std::chrono::steady_clock::now() >= next_probe; }
+
   void run_batch(std::vector<Pending>& batch) {
+    // The probe rides along with whatever is waiting (it is one small write), last.
+    const bool with_probe = probe_due();
+    if (with_probe) batch.push_back(Pending{options.probe, {}});
     std::vector<Status> results(batch.size());
     std::vector<std::string> notified;
     Status outcome = with_lock_retry([&] { return conn->begin(); });
-    if (outcome) outcome = run_jobs(batch, results, notified);
+    if (outcome) outcome = run_jobs(batch, results, notified, with_probe ? batch.size() - 1 : batch.size());
     if (outcome) outcome = with_lock_retry([&] { return conn->commit(); });
     if (!outcome) {
-      (void)conn->rollback();
-      spdlog::warn("writer: batch of {} jobs failed: {}", batch.size(), outcome.error().message);
+      if (auto rolled_back = conn->rollback(); !rolled_back) replace_connection(rolled_back.error());
       for (Status& r : results)
         r = outcome;
       notified.clear();
+    }
+    if (with_probe) {
+      next_probe = std::chrono::steady_clock::now() + options.probe_interval;
+      if (outcome && !results.back() && results.back().error().kind != ErrorKind::kStorageUnavailable)
+        spdlog::warn("writer: the storage probe failed: {}", results.back().error().message);
+      note_outcome(outcome, batch.size() - 1, outcome && results.back().ok());
+      batch.pop_back();
+      results.pop_back();
+    } else {
+      note_outcome(outcome, batch.size(), false);
     }
     batches.fetch_add(1, std::memory_order_relaxed);
     jobs.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -152,15 +190,71 @@ struct Writer::Impl {
       call_done(batch[i].done, std::move(results[i]));
   }
 
+  // Keeps the spell of refused writes: its start and end logged once, each refused batch counted. Other
+  // failures are logged per batch, as they are rare and each may say something new.
+  void note_outcome(const Status& outcome, std::size_t jobs_in_batch, bool probe_committed) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!outcome && outcome.error().kind == ErrorKind::kStorageUnavailable) {
+      storage_errors.fetch_add(1, std::memory_order_relaxed);
+      ++refused_in_spell;
+      next_probe = now + options.probe_interval;
+      if (!storage_failing.exchange(true)) {
+        failing_since = now;
+        spell_logged = !spell_logged_at || now - *spell_logged_at >= kSpellLogEvery;
+        if (spell_logged) {
+          spell_logged_at = now;
+          spdlog::error(
+              "writer: the database refuses writes ({}); writes are refused (ingress answers 503) until it "
+              "takes them again",
+              outcome.error().message);
+        }
+      }
+      return;
+    }
+    if (!outcome) {
+      spdlog::warn("writer: batch of {} jobs failed: {}", jobs_in_batch, outcome.error().message);
+      return;
+    }
+    if (storage_failing.load() && (probe_committed || !options.probe)) {
+      storage_failing.store(false);
+      if (spell_logged)
+        spdlog::warn("writer: the database takes writes again, after {} s and {} refused batches",
+                     std::chrono::duration_cast<std::chrono::seconds>(now - failing_since).count(),
+                     refused_in_spell);
+      refused_in_spell = 0;
+    }
+  }
+
+  // A connection that could not roll back may still hold its transaction open: it is replaced, when the
+  // options say how, rather than failing every batch after it.
+  void replace_connection(const Error& why) {
+    if (!options.reopen) {
+      spdlog::error("writer: rollback failed: {}", why.message);
+      return;
+    }
+    auto fresh = options.reopen();
+    if (!fresh) {
+      spdlog::error("writer: rollback failed ({}), and a new connection could not be opened: {}", why.message,
+                    fresh.error().message);
+      return;
+    }
+    spdlog::warn("writer: rollback failed ({}); continuing on a new connection", why.message);
+    conn = std::move(*fresh);
+  }
+
   // Runs each job in its own savepoint. A failing job is rolled back alone, with the channels it notified;
   // a failure of the savepoint commands themselves means the transaction is in an unknown state, and the
   // whole batch fails.
   Status run_jobs(std::vector<Pending>& batch, std::vector<Status>& results,
-                  std::vector<std::string>& notified) {
+                  std::vector<std::string>& notified, std::size_t probe_at) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (auto s = conn->savepoint(kSavepoint); !s) return s;
       Status result = run_job(batch[i].job, *conn);
       std::vector<std::string> channels = conn->take_notified();
+      // The database refusing writes is no fault of the job: the whole batch fails (SQLite may already
+      // have rolled the transaction back, savepoint and all). The probe's refusal is only the probe's: the
+      // savepoint tells whether the transaction is still there.
+      if (!result && result.error().kind == ErrorKind::kStorageUnavailable && i != probe_at) return result;
       if (!result) {
         if (auto s = conn->rollback_to(kSavepoint); !s) return s;
         results[i] = std::move(result);
@@ -293,6 +387,12 @@ std::uint64_t Writer::jobs() const {
 }
 std::uint64_t Writer::log_dropped() const {
   return impl_->log_dropped.load(std::memory_order_relaxed);
+}
+std::uint64_t Writer::storage_errors() const {
+  return impl_->storage_errors.load(std::memory_order_relaxed);
+}
+bool Writer::storage_failing() const {
+  return impl_->storage_failing.load();
 }
 
 }  // namespace tributary::store

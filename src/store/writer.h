@@ -10,9 +10,16 @@
 // submit_log() into a bounded queue of their own: when it is full they are dropped and counted, and every
 // batch takes them after the writes that gate an acknowledgement (submit(), never dropped) and at most
 // max_log_per_batch of them, so a flood of logging cannot hold up, or crowd out, an acknowledged write.
+// When the database refuses writes (ErrorKind::kStorageUnavailable: disk full, read-only, an I/O error) the
+// batch is rolled back and every job of it reports that error, so nothing is acknowledged that was not
+// written. The writer logs the start and the end of such a spell once (not per batch), counts the refused
+// batches, and says storage_failing() meanwhile; while failing it runs the options' probe (a small real
+// write) about once per probe_interval, idle or not, and the spell ends when a probe commits. A connection
+// that cannot even roll back is replaced through the options' reopen().
 // Thread-safety: submit(), run() and subscribe() from any thread; start()/stop() from the owner.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -30,6 +37,13 @@ struct WriterOptions {
   std::size_t max_batch = 1024;        // submit() jobs per transaction
   std::size_t max_log_queue = 10000;   // submit_log() jobs waiting at most; more are dropped
   std::size_t max_log_per_batch = 64;  // submit_log() jobs per transaction at most
+  // While the database refuses writes: a small real write that tells when it takes them again, run about
+  // once per probe_interval. Without one, any committed batch ends the spell.
+  std::function<Status(Connection&)> probe;
+  std::chrono::milliseconds probe_interval{1000};
+  // A fresh connection, for when the writer's own is left unusable (a failed ROLLBACK). Without one the
+  // writer keeps its connection.
+  std::function<Result<std::unique_ptr<Connection>>()> reopen;
 };
 
 class Writer {
@@ -79,6 +93,10 @@ class Writer {
   std::uint64_t batches() const;
   std::uint64_t jobs() const;
   std::uint64_t log_dropped() const;
+  // Batches the database refused (kStorageUnavailable), and whether it refuses them now: from the first
+  // refused batch until a probe (or, without one, a batch) commits.
+  std::uint64_t storage_errors() const;
+  bool storage_failing() const;
 
  private:
   struct Impl;

@@ -462,6 +462,102 @@ TEST_P(WriterTest, DataSurvivesReopen) {
   EXPECT_TRUE(has("p19"));
 }
 
+// A real refusal of writes, switched through the writer's own connection (a job): on SQLite the file may not
+// grow past the pages it has (max_page_count: SQLITE_FULL, as on a full disk); on PostgreSQL the session's
+// transactions are read-only (SQLSTATE 25006, as on a standby or a database set read-only).
+Writer::Job refuse_writes(Backend backend, bool on) {
+  return [backend, on](Connection& conn) -> Status {
+    if (backend == Backend::kPostgres)
+      return conn.exec_script(on ? "SET default_transaction_read_only = on"
+                                 : "SET default_transaction_read_only = off");
+    if (!on) return conn.exec_script("PRAGMA max_page_count = 1073741823");
+    auto pages = conn.query("PRAGMA page_count");
+    if (!pages) return pages.error();
+    return conn.exec_script("PRAGMA max_page_count = " + std::to_string(pages->at(0).int64(0)));
+  };
+}
+
+// Rows that need pages of their own.
+std::string big_name(int i) {
+  return std::to_string(i) + "-" + std::string(8192, 'n');
+}
+
+TEST_P(WriterTest, ADatabaseThatRefusesWritesFailsEveryJobWithStorageUnavailableAndNothingIsLost) {
+  make_writer();
+  writer_->start();
+  ASSERT_TRUE(writer_->run(insert("before")).ok());
+  ASSERT_TRUE(writer_->run(refuse_writes(backend(), true)).ok());
+  EXPECT_FALSE(writer_->storage_failing());
+
+  constexpr int kJobs = 20;
+  Outcomes outcomes(kJobs);
+  for (int i = 0; i < kJobs; ++i)
+    writer_->submit(insert(big_name(i)), outcomes.done(i));
+  ASSERT_TRUE(outcomes.wait_all());
+  int refused = 0;
+  for (int i = 0; i < kJobs; ++i) {
+    Status s = outcomes.status(i);
+    // Reported ok means stored; refused means not stored, with the kind that says why.
+    EXPECT_EQ(has(big_name(i)), s.ok()) << i;
+    if (!s) {
+      EXPECT_EQ(s.error().kind, ErrorKind::kStorageUnavailable) << s.error().message;
+      ++refused;
+    }
+  }
+  ASSERT_GT(refused, 0);
+  EXPECT_TRUE(writer_->storage_failing());
+  EXPECT_GT(writer_->storage_errors(), 0u);
+  EXPECT_TRUE(has("before"));
+
+  // The fault passes: the same connection takes writes again, and the refused rows can be written.
+  ASSERT_TRUE(writer_->run(refuse_writes(backend(), false)).ok());
+  for (int i = 0; i < kJobs; ++i) {
+    if (has(big_name(i))) continue;
+    Status s = writer_->run(insert(big_name(i)));
+    EXPECT_TRUE(s.ok()) << i << ": " << s.error().message;
+  }
+  EXPECT_EQ(rows(), kJobs + 1);
+  EXPECT_FALSE(writer_->storage_failing());
+}
+
+// With a probe, the spell of refused writes ends only when the probe commits, and the probe runs while the
+// writer is idle — at its interval, not in a loop.
+TEST_P(WriterTest, WhileWritesAreRefusedTheProbeRunsWhenIdleAndEndsTheSpell) {
+  std::atomic<bool> probe_passes{false};
+  std::atomic<int> probes{0};
+  WriterOptions options;
+  options.probe_interval = std::chrono::milliseconds(50);
+  options.probe = [&](Connection& conn) -> Status {
+    ++probes;
+    if (!probe_passes) return make_error(ErrorKind::kStorageUnavailable, "probe: still refused");
+    return insert("probe-" + std::to_string(probes.load()))(conn);
+  };
+  make_writer(options);
+  writer_->start();
+  ASSERT_TRUE(writer_->run(refuse_writes(backend(), true)).ok());
+  EXPECT_EQ(writer_->run(insert(big_name(1))).error().kind, ErrorKind::kStorageUnavailable);
+  ASSERT_TRUE(writer_->storage_failing());
+  // A job beside a failing probe is not failed by it.
+  ASSERT_TRUE(writer_->run(refuse_writes(backend(), false)).ok());
+  ASSERT_TRUE(writer_->run(insert("beside-the-probe")).ok());
+  EXPECT_TRUE(writer_->storage_failing());  // only the probe ends the spell
+
+  const int before = probes.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const int idle = probes.load() - before;
+  EXPECT_GE(idle, 2);   // it probes while idle …
+  EXPECT_LE(idle, 40);  // … at its interval (about 10 in 500 ms), not in a loop
+  probe_passes = true;
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (writer_->storage_failing() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(writer_->storage_failing());
+  // Once the spell ended, the probe stops.
+  const int after = probes.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(probes.load(), after);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, WriterTest, testing_db::kBackends, testing_db::BackendParamName());
 
 }  // namespace

@@ -110,14 +110,21 @@ void SyncRunner::stop() {
 
 void SyncRunner::run() {
   while (!wakeup_.stopped()) {
-    if (auto queued = schedule_due(); !queued) spdlog::warn("sync scheduler: {}", queued.error().message);
+    std::optional<Error> failure;
+    if (auto queued = schedule_due(); !queued) failure = queued.error();
     for (int i = 0; i < 100 && !wakeup_.stopped(); ++i) {
       auto ran = run_once();
       if (!ran) {
-        spdlog::warn("sync runner: {}", ran.error().message);
+        failure = ran.error();
         break;
       }
       if (!*ran) break;
+    }
+    auto not_before = std::chrono::steady_clock::now();
+    if (failure) {
+      not_before += failures_.failed(*failure);
+    } else {
+      failures_.succeeded();
     }
     auto deadline = std::chrono::steady_clock::now() + options_.idle_poll;
     if (auto lease = pool_.acquire()) {
@@ -126,7 +133,7 @@ void SyncRunner::run() {
         deadline = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(wait));
       }
     }
-    wakeup_.wait_until(deadline);
+    wakeup_.wait_until(std::max(deadline, not_before));
   }
 }
 

@@ -30,6 +30,7 @@
 
 #include "connectors/registry.h"
 #include "core/config.h"
+#include "core/failure_backoff.h"
 #include "core/secret_box.h"
 #include "core/wakeup.h"
 #include "http/client.h"
@@ -115,6 +116,9 @@ class SyncRunner {
   SyncRunnerOptions options_;
   Wakeup wakeup_;
   std::thread thread_;
+  // Failed rounds (scheduling, or a sync that could not be run) are logged once per spell of failures, and
+  // the next round waits at least the backoff (run() thread only).
+  FailureBackoff failures_{"sync runner", std::chrono::seconds(1), std::chrono::seconds(30)};
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> finished_{0};
   std::atomic<std::uint64_t> records_{0};
