@@ -254,6 +254,7 @@ void Node::Impl::build_stages() {
   dispatcher = std::make_unique<delivery::Dispatcher>(*pool, *writer, *client, *secrets, dopts);
   subscriptions::ReconcilerOptions ropts;
   ropts.public_url = config.effective_public_url();
+  ropts.recheck_interval_ms = config.reconcile.interval_ms;
   reconciler =
       std::make_unique<subscriptions::Reconciler>(*pool, *writer, registry, *secrets, *client, ropts);
   sync::SyncRunnerOptions sync_options;
