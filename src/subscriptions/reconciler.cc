@@ -102,7 +102,7 @@ Status Reconciler::reconcile(const std::string& integration_id) {
   MutexLock lock(reconcile_mu_);
   // One reconcile of an integration at a time across every node: wait (bounded) for one running elsewhere.
   const auto deadline = std::chrono::steady_clock::now() + kExplicitLockWait;
-  for (;;) {
+  for (bool waited = false;; waited = true) {
     auto held = store::AdvisoryLock::try_lock(pool_, store::LockSpace::kReconcile, integration_id);
     if (!held) return held.error();
     if (*held) {
@@ -115,6 +115,9 @@ Status Reconciler::reconcile(const std::string& integration_id) {
     if (std::chrono::steady_clock::now() >= deadline || wakeup_.stopped())
       return make_error(ErrorKind::kUnavailable, "a reconcile of integration " + integration_id +
                                                      " is running on another node; try again");
+    if (!waited)
+      spdlog::info("reconciler: integration {}: waiting for the reconcile running on another node",
+                   integration_id);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
