@@ -181,11 +181,11 @@ TEST_P(SyncNodesTest, BothNodesSyncAtOnceButNeverTheSameIntegration) {
   EXPECT_TRUE(both_inside) << "the two nodes never synced at the same time (held: " << held() << ")";
   ASSERT_TRUE(all_done());
   std::set<std::string> nodes;
-  for (const auto& row : *store::syncs::list_for_integration(c(), integrations[0], std::nullopt, 100))
-    nodes.insert(row.claimed_by.value_or(""));
-  for (const auto& id : {integrations[1], integrations[2]})
-    for (const auto& row : *store::syncs::list_for_integration(c(), id, std::nullopt, 100))
+  for (const auto& id : integrations) {
+    const auto rows = must(store::syncs::list_for_integration(c(), id, std::nullopt, 100));
+    for (const auto& row : rows)
       nodes.insert(row.claimed_by.value_or(""));
+  }
   EXPECT_EQ(nodes, (std::set<std::string>{"node-a", "node-b"}));
 
   // 2. The free node passes over the integration the other node is syncing.
