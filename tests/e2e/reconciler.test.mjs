@@ -230,7 +230,7 @@ describe('personio: the reconciler re-checks on its own (no "reconcile now")', (
       { timeoutMs: 30_000, intervalMs: 100, what: 'the subscription to turn failed' },
     );
     assert.match(failed.last_error ?? '', /rejected the credentials/, JSON.stringify(failed));
-    assert.match(failed.last_error ?? '', /401/, JSON.stringify(failed));
+    assert.match(failed.last_error ?? '', /^Personio /, JSON.stringify(failed));
     assert.ok(failed.next_attempt_at, 'a retry is scheduled');
 
     const cleared = await sim.ctl('POST', '/_sim/faults', { unauthorized: false });
