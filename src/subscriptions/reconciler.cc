@@ -64,7 +64,9 @@ void Reconciler::run() {
   while (!wakeup_.stopped()) {
     Millis now = now_ms();
     std::vector<store::IntegrationRow> due;
-    Millis next_wake = now + 60 * 1000;
+    // Due times written elsewhere (an explicit reconcile, another node) are read at least this often: once a
+    // minute, or once per re-check interval when that is shorter.
+    Millis next_wake = now + std::min<Millis>(60 * 1000, options_.recheck_interval_ms);
     if (auto lease = pool_.acquire()) {
       // Claimed: on PostgreSQL the due time moves a lease ahead, so another node does not reconcile the same
       // integration meanwhile; reconcile_row() sets the next due time, and a dead node's claim runs out.
