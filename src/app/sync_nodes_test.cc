@@ -167,8 +167,9 @@ TEST_P(SyncNodesTest, BothNodesSyncAtOnceButNeverTheSameIntegration) {
   a->start();
   b->start();
   auto all_done = [&] {
-    return wait_until([&] { return scalar("SELECT count(*) FROM syncs WHERE state IN ('QUEUED', 'RUNNING')") == 0; },
-                      std::chrono::seconds(60));
+    return wait_until(
+        [&] { return scalar("SELECT count(*) FROM syncs WHERE state IN ('QUEUED', 'RUNNING')") == 0; },
+        std::chrono::seconds(60));
   };
 
   // 1. Both inside at once.

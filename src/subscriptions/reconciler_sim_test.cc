@@ -277,7 +277,8 @@ TEST_F(ReconcilerSimTest, ThePeriodicRecheckRecreatesAWebhookDeletedAtTheTool) {
     const std::string new_id(remote[0].at("id").as_string());
     EXPECT_NE(new_id, old_id);
     EXPECT_EQ(as_set(remote[0].at("enabled_events")), join(kEmployeeEvents, kAbsenceEvents));
-    ASSERT_TRUE(wait_until([&] { return subscriptions(id).at(0).remote_id.value_or("") == new_id; }, 20000ms));
+    ASSERT_TRUE(
+        wait_until([&] { return subscriptions(id).at(0).remote_id.value_or("") == new_id; }, 20000ms));
     auto subs = subscriptions(id);
     ASSERT_EQ(subs.size(), 1u);
     EXPECT_EQ(subs[0].status, store::SubscriptionStatus::kActive);

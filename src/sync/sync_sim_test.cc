@@ -413,8 +413,8 @@ TEST_F(SyncSimTest, TheScheduleQueuesDueSyncsOnceAndMovesNextSyncAtOn) {
 
 // Two runners (two nodes: each its own writer and node id) contend for one integration: node a's sync is held
 // inside the tool's listing (a gate at the simulator) while a second sync of the same integration is queued,
-// and node b tries to claim it then. Node b must come away empty-handed (it would otherwise be inside the tool
-// too), and takes the sync once node a's has ended.
+// and node b tries to claim it then. Node b must come away empty-handed (it would otherwise be inside the
+// tool too), and takes the sync once node a's has ended.
 TEST_F(SyncSimTest, TwoRunnersOnOneDatabaseNeverRunTwoSyncsOfOneIntegrationAtOnce) {
   start_tool("greenhouse");
   for (int i = 0; i < 30; ++i)

@@ -192,7 +192,8 @@ void SimulatorBase::release_held(bool refuse) {
   // Dispatched with the lock released: the tool's handlers take locks of their own, and may answer at once.
   for (auto& h : released) {
     if (refuse) {
-      h.respond(json_reply(503, bj::object{{"error", "unavailable"}, {"message", "the simulator is stopping"}}));
+      h.respond(
+          json_reply(503, bj::object{{"error", "unavailable"}, {"message", "the simulator is stopping"}}));
     } else {
       h.router->dispatch(std::move(h.request), std::move(h.respond));
     }
@@ -286,13 +287,12 @@ http::Response SimulatorBase::set_faults(const bj::object& body) {
 }
 
 bj::object SimulatorBase::faults_json(const Faults& faults, std::size_t held, std::uint64_t held_total) {
-  return bj::object{
-      {"unauthorized", faults.unauthorized},
-      {"rate_limit",
-       bj::object{{"count", faults.rate_limit_count}, {"retry_after_seconds", faults.retry_after_seconds}}},
-      {"hold", faults.hold_prefix.empty() ? bj::value(nullptr) : bj::value(faults.hold_prefix)},
-      {"held", static_cast<std::int64_t>(held)},
-      {"held_total", static_cast<std::int64_t>(held_total)}};
+  return bj::object{{"unauthorized", faults.unauthorized},
+                    {"rate_limit", bj::object{{"count", faults.rate_limit_count},
+                                              {"retry_after_seconds", faults.retry_after_seconds}}},
+                    {"hold", faults.hold_prefix.empty() ? bj::value(nullptr) : bj::value(faults.hold_prefix)},
+                    {"held", static_cast<std::int64_t>(held)},
+                    {"held_total", static_cast<std::int64_t>(held_total)}};
 }
 
 // GET /_sim/{name}: the fixed names first, then a model's records.

@@ -6,16 +6,17 @@
 // record, an unknown model or a model the tool does not cover; 400 with a reason for a bad body. Errors use
 // the API's error envelope (http::error_response). Extra endpoints beyond simulator.h: GET /_sim/deliveries
 // (every delivery attempt), GET /_sim/sender ({"pending": N}: webhooks queued by a change and not finished
-// yet, in flight or waiting for a retry; a change's webhooks are counted before its control call answers), GET /_sim/{model} and GET /_sim/{model}/{remote_id} (the stored vendor
-// representation), GET /_sim/permissions, and faults on every vendor route (every path outside /_sim):
-// POST /_sim/faults {"unauthorized": bool, "rate_limit": {"count": N, "retry_after_seconds": S}} makes vendor
-// requests answer 401 while `unauthorized` is set, and the next N of them 429 with `Retry-After: S`
-// (unauthorized wins); {"hold": "/path/prefix"} holds every vendor request whose path starts with the prefix
-// unanswered until a later POST /_sim/faults no longer holds it (a gate: tests use it to have several
-// clients inside the tool at once); GET /_sim/faults shows what is set, with "held" (requests held now) and
-// "held_total" (requests held since start). A tool shapes the error bodies through
-// fault_unauthorized() / fault_rate_limited(). Thread-safety: start()/stop() from the owner; the hooks are
-// called on server threads with no lock held and must guard the tool's state themselves.
+// yet, in flight or waiting for a retry; a change's webhooks are counted before its control call answers),
+// GET /_sim/{model} and GET /_sim/{model}/{remote_id} (the stored vendor representation), GET
+// /_sim/permissions, and faults on every vendor route (every path outside /_sim): POST /_sim/faults
+// {"unauthorized": bool, "rate_limit": {"count": N, "retry_after_seconds": S}} makes vendor requests answer
+// 401 while `unauthorized` is set, and the next N of them 429 with `Retry-After: S` (unauthorized wins);
+// {"hold": "/path/prefix"} holds every vendor request whose path starts with the prefix unanswered until a
+// later POST /_sim/faults no longer holds it (a gate: tests use it to have several clients inside the tool at
+// once); GET /_sim/faults shows what is set, with "held" (requests held now) and "held_total" (requests held
+// since start). A tool shapes the error bodies through fault_unauthorized() / fault_rate_limited().
+// Thread-safety: start()/stop() from the owner; the hooks are called on server threads with no lock held and
+// must guard the tool's state themselves.
 #pragma once
 
 #include <atomic>
