@@ -295,6 +295,7 @@ void Node::Impl::build_stages() {
   subscriptions::ReconcilerOptions ropts;
   ropts.public_url = config.effective_public_url();
   ropts.budgets = budgets.get();
+  ropts.recheck_interval_ms = config.reconcile.interval_ms;
   reconciler =
       std::make_unique<subscriptions::Reconciler>(*pool, *writer, registry, *secrets, *client, ropts);
   sync::SyncRunnerOptions sync_options;

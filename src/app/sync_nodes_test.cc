@@ -1,6 +1,8 @@
 // Two sync runners — two nodes' worth: each with its own writer and node id — on one database, SQLite and
 // PostgreSQL: syncs of several integrations are queued again and again while both run, and no integration
 // ever has two syncs whose running times overlap; every sync ends SUCCEEDED with every record stored once.
+// Then, with the tool holding its listings (a gate), the two are shown to sync at the same time, and the free
+// one to pass over the integration the other is syncing.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -96,7 +98,6 @@ TEST_P(SyncNodesTest, NoIntegrationEverHasTwoSyncsRunningAtOnce) {
   writer_b.stop();
   sim->stop();
 
-  std::set<std::string> nodes;
   for (const auto& id : integrations) {
     auto rows = store::syncs::list_for_integration(c(), id, std::nullopt, 100);
     ASSERT_TRUE(rows.ok());
@@ -104,7 +105,6 @@ TEST_P(SyncNodesTest, NoIntegrationEverHasTwoSyncsRunningAtOnce) {
     for (std::size_t i = 0; i < rows->size(); ++i) {
       const auto& x = rows->at(i);
       EXPECT_EQ(x.state, store::SyncState::kSucceeded) << x.errors;
-      nodes.insert(x.claimed_by.value_or(""));
       for (std::size_t j = i + 1; j < rows->size(); ++j) {
         const auto& y = rows->at(j);
         EXPECT_TRUE(*x.ended_at <= *y.started_at || *y.ended_at <= *x.started_at)
@@ -116,6 +116,115 @@ TEST_P(SyncNodesTest, NoIntegrationEverHasTwoSyncsRunningAtOnce) {
         250);
   }
   EXPECT_EQ(scalar("SELECT count(*) FROM syncs WHERE state = 'RUNNING'"), 0);
+}
+
+// The same two nodes, made to contend at known moments: the tool holds its job listings (a gate at the
+// simulator), so a node that starts a sync stays inside it until the test opens the gate.
+//   1. Syncs of three integrations are queued: both nodes are inside a sync at once (claims do not run one
+//      node after the other).
+//   2. With one node inside a sync of X, a second sync of X is queued and then one of Y. The free node takes
+//      the oldest sync it may: Y's, passing over X's although it was queued first, because X is running on
+//      the other node.
+TEST_P(SyncNodesTest, BothNodesSyncAtOnceButNeverTheSameIntegration) {
+  auto sim = sim::make_simulator("greenhouse", sim::SimOptions{});
+  ASSERT_TRUE(sim->start().ok());
+  auto client = loopback_client();
+  for (int i = 0; i < 20; ++i)
+    ASSERT_EQ(call(*client, "POST", sim->base_url() + "/_sim/ats_jobs",
+                   R"({"name":"J)" + std::to_string(i) + R"("})")
+                  .status,
+              200);
+  std::vector<std::string> integrations;
+  for (int i = 0; i < 3; ++i)
+    integrations.push_back(add_integration(sim->base_url(), sim->auth_base_url()));
+  auto faults = [&](const std::string& body) {
+    auto reply = call(*client, "POST", sim->base_url() + "/_sim/faults", body);
+    ASSERT_EQ(reply.status, 200) << reply.body;
+  };
+  auto held = [&] {
+    auto reply = call(*client, "GET", sim->base_url() + "/_sim/faults");
+    return bj::parse(reply.body).at("held").to_number<std::int64_t>();
+  };
+  auto state_of = [&](const std::string& sync_id) {
+    auto row = must(store::syncs::get(c(), sync_id));
+    return row ? row->state : store::SyncState::kQueued;
+  };
+
+  store::Pool pool(*db_);
+  store::Writer writer_a(connect());
+  store::Writer writer_b(connect());
+  writer_a.start();
+  writer_b.start();
+  auto runner = [&](store::Writer& writer, const std::string& node) {
+    SyncRunnerOptions options;
+    options.node_id = node;
+    options.idle_poll = std::chrono::milliseconds(100);
+    return std::make_unique<SyncRunner>(pool, writer, connectors::builtin_registry(), secrets_, *client,
+                                        options);
+  };
+  auto a = runner(writer_a, "node-a");
+  auto b = runner(writer_b, "node-b");
+  a->start();
+  b->start();
+  auto all_done = [&] {
+    return wait_until(
+        [&] { return scalar("SELECT count(*) FROM syncs WHERE state IN ('QUEUED', 'RUNNING')") == 0; },
+        std::chrono::seconds(60));
+  };
+
+  // 1. Both inside at once.
+  faults(R"({"hold": "/v3/jobs"})");
+  for (const auto& id : integrations)
+    ASSERT_TRUE(a->queue(id, "FULL").ok());
+  b->notify();
+  const bool both_inside = wait_until([&] { return held() == 2; }, std::chrono::seconds(30));
+  faults("{}");
+  EXPECT_TRUE(both_inside) << "the two nodes never synced at the same time (held: " << held() << ")";
+  ASSERT_TRUE(all_done());
+  std::set<std::string> nodes;
+  for (const auto& id : integrations) {
+    const auto rows = must(store::syncs::list_for_integration(c(), id, std::nullopt, 100));
+    for (const auto& row : rows)
+      nodes.insert(row.claimed_by.value_or(""));
+  }
+  EXPECT_EQ(nodes, (std::set<std::string>{"node-a", "node-b"}));
+
+  // 2. The free node passes over the integration the other node is syncing.
+  const std::string& x = integrations[0];
+  const std::string& y = integrations[1];
+  faults(R"({"hold": "/v3/jobs"})");
+  auto first_x = a->queue(x, "FULL");
+  ASSERT_TRUE(first_x.ok());
+  b->notify();
+  const bool x_inside = wait_until([&] { return held() == 1; }, std::chrono::seconds(30));
+  auto second_x = a->queue(x, "FULL");
+  ASSERT_TRUE(second_x.ok());
+  EXPECT_FALSE(second_x->already_queued);
+  auto then_y = a->queue(y, "FULL");
+  ASSERT_TRUE(then_y.ok());
+  b->notify();
+  const bool free_node_inside = wait_until([&] { return held() == 2; }, std::chrono::seconds(30));
+  const store::SyncState second_x_state = state_of(second_x->row.id);
+  const store::SyncState y_state = state_of(then_y->row.id);
+  faults("{}");
+  ASSERT_TRUE(x_inside);
+  ASSERT_TRUE(free_node_inside) << "the free node did not start the sync of Y";
+  EXPECT_EQ(second_x_state, store::SyncState::kQueued) << "a second sync of X ran while X was running";
+  EXPECT_EQ(y_state, store::SyncState::kRunning);
+  ASSERT_TRUE(all_done());
+  a->stop();
+  b->stop();
+  writer_a.stop();
+  writer_b.stop();
+  sim->stop();
+
+  auto xs = must(store::syncs::list_for_integration(c(), x, std::nullopt, 100));
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    EXPECT_EQ(xs[i].state, store::SyncState::kSucceeded) << xs[i].errors;
+    for (std::size_t j = i + 1; j < xs.size(); ++j)
+      EXPECT_TRUE(*xs[i].ended_at <= *xs[j].started_at || *xs[j].ended_at <= *xs[i].started_at)
+          << xs[i].id << " and " << xs[j].id << " ran at the same time";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SyncNodesTest, store::testing_db::kBackends,

@@ -339,13 +339,27 @@ std::vector<Key> sync_keys() {
   };
 }
 
+// [reconcile]: how often every integration's subscriptions are checked at the tools.
+std::vector<Key> reconcile_keys() {
+  return {
+      {"reconcile.interval",
+       [](Config& c, const std::string& v) -> Status {
+         std::int64_t ms = 0;
+         if (auto s = parse_duration_ms("reconcile.interval", v, ms); !s) return s;
+         if (ms < 1000) return bad("reconcile.interval", "must be at least 1s");
+         c.reconcile.interval_ms = ms;
+         return {};
+       }},
+  };
+}
+
 // Every key, section by section: the file and the environment are read in this order, and config_keys()
 // lists them in it.
 const std::vector<Key>& keys() {
   static const std::vector<Key> kKeys = [] {
     std::vector<Key> all;
     for (auto section : {top_level_keys, retry_keys, delivery_keys, ingress_keys, server_keys,
-                         processing_keys, sync_keys, retention_keys}) {
+                         processing_keys, sync_keys, retention_keys, reconcile_keys}) {
       std::vector<Key> keys = section();
       all.insert(all.end(), std::make_move_iterator(keys.begin()), std::make_move_iterator(keys.end()));
     }

@@ -95,6 +95,12 @@ struct SyncConfig {
   std::int64_t max_deletion_percent = 20;
 };
 
+// The reconciler's re-check of every integration's subscriptions at the tools (re-creating one deleted there,
+// turning one `failed` when the credentials stop working), besides the one at start-up and on every change.
+struct ReconcileConfig {
+  std::int64_t interval_ms = 3600 * 1000;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string public_url;  // default: http://<listen>
@@ -115,6 +121,7 @@ struct Config {
   ProcessingConfig processing;
   SyncConfig sync;
   RetentionConfig retention;
+  ReconcileConfig reconcile;
 
   // Host and port parsed from `listen`.
   std::string listen_host() const;

@@ -90,6 +90,25 @@ TEST(Config, RetentionAndDisableAfter) {
   }
 }
 
+TEST(Config, ReconcileInterval) {
+  std::map<std::string, std::string> env;
+  auto defaults = load_config("", &env);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->reconcile.interval_ms, 3600 * 1000);
+  env = {{"TRIBUTARY_RECONCILE_INTERVAL", "15m"}};
+  auto c = load_config("", &env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->reconcile.interval_ms, 15 * 60 * 1000);
+  env = {{"TRIBUTARY_RECONCILE_INTERVAL", "2"}};  // a bare number is seconds
+  c = load_config("", &env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->reconcile.interval_ms, 2000);
+  for (const char* value : {"0", "500ms", "-1h", "hourly"}) {
+    std::map<std::string, std::string> bad = {{"TRIBUTARY_RECONCILE_INTERVAL", value}};
+    EXPECT_FALSE(load_config("", &bad).ok()) << value;
+  }
+}
+
 TEST(Config, DatabasePoolSize) {
   std::map<std::string, std::string> env;
   auto defaults = load_config("", &env);

@@ -64,7 +64,9 @@ void Reconciler::run() {
   while (!wakeup_.stopped()) {
     Millis now = now_ms();
     std::vector<store::IntegrationRow> due;
-    Millis next_wake = now + 60 * 1000;
+    // Due times written elsewhere (an explicit reconcile, another node) are read at least this often: once a
+    // minute, or once per re-check interval when that is shorter.
+    Millis next_wake = now + std::min<Millis>(60 * 1000, options_.recheck_interval_ms);
     if (auto lease = pool_.acquire()) {
       // Claimed: on PostgreSQL the due time moves a lease ahead, so another node does not reconcile the same
       // integration meanwhile; reconcile_row() sets the next due time, and a dead node's claim runs out.
@@ -102,7 +104,7 @@ Status Reconciler::reconcile(const std::string& integration_id) {
   MutexLock lock(reconcile_mu_);
   // One reconcile of an integration at a time across every node: wait (bounded) for one running elsewhere.
   const auto deadline = std::chrono::steady_clock::now() + kExplicitLockWait;
-  for (;;) {
+  for (bool waited = false;; waited = true) {
     auto held = store::AdvisoryLock::try_lock(pool_, store::LockSpace::kReconcile, integration_id);
     if (!held) return held.error();
     if (*held) {
@@ -115,6 +117,9 @@ Status Reconciler::reconcile(const std::string& integration_id) {
     if (std::chrono::steady_clock::now() >= deadline || wakeup_.stopped())
       return make_error(ErrorKind::kUnavailable, "a reconcile of integration " + integration_id +
                                                      " is running on another node; try again");
+    if (!waited)
+      spdlog::info("reconciler: integration {}: waiting for the reconcile running on another node",
+                   integration_id);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }

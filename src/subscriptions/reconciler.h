@@ -3,8 +3,9 @@
 // unsubscribed through the tool's API (a 403 becomes `missing_permission` with the message for the end
 // customer; other failures `failed`, retried with backoff); manual tools get a subscription row with setup
 // instructions and, where we choose it, a generated secret. Deleting an integration removes its remote
-// subscriptions first. It runs when an integration is created, changed or deleted (notify), and re-checks
-// each integration hourly. Thread-safety: start()/stop() from the owner; notify() from any thread.
+// subscriptions first. It runs when an integration is created, changed or deleted (notify), at start-up, and
+// re-checks each integration every recheck_interval_ms (`reconcile.interval`, hourly by default).
+// Thread-safety: start()/stop() from the owner; notify() from any thread.
 #pragma once
 
 #include <atomic>

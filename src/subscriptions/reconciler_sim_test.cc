@@ -67,6 +67,26 @@ class ReconcilerSimTest : public ::testing::Test {
                       granted ? R"({"webhooks":true})" : R"({"webhooks":false})");
     ASSERT_EQ(reply.status, 200) << reply.body;
   }
+  // Deletes a webhook through Personio's own API, as someone in the tool would.
+  void delete_at_tool(const std::string& remote_id) {
+    http::ClientRequest token;
+    token.method = "POST";
+    token.url = sim_->base_url() + "/v2/auth/token";
+    token.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    token.body = "grant_type=client_credentials&client_id=test&client_secret=test";
+    token.timeout = 10s;
+    auto got = client_->send_sync(std::move(token));
+    ASSERT_EQ(got.status, 200) << got.body << got.error;
+    const std::string access = std::string(bj::parse(got.body).at("access_token").as_string());
+    auto reply = call(*client_, "DELETE", sim_->base_url() + "/v2/webhooks/" + remote_id, {},
+                      {{"Authorization", "Bearer " + access}});
+    ASSERT_EQ(reply.status, 204) << reply.body << reply.error;
+  }
+  void start_with(ReconcilerOptions options) {
+    reconciler_ = std::make_unique<Reconciler>(store_.pool(), store_.writer(), connectors::builtin_registry(),
+                                               store_.secrets(), *client_, options);
+    reconciler_->start();
+  }
   std::vector<store::SubscriptionRow> subscriptions(const std::string& integration_id) {
     return must(store::subscriptions::list_for_integration(store_.conn(), integration_id));
   }
@@ -234,6 +254,86 @@ TEST_F(ReconcilerSimTest, BackoffDoublesWhileThePermissionIsMissing) {
   EXPECT_EQ(second.failures, 2);
   ASSERT_TRUE(second.next_attempt_at.has_value());
   EXPECT_GE(*second.next_attempt_at - before, 200);  // 100 ms × 2
+}
+
+// The periodic re-check alone (no notify, no "reconcile now") finds a webhook deleted at the tool and creates
+// it again, at every interval: deleted twice, it is back twice.
+TEST_F(ReconcilerSimTest, ThePeriodicRecheckRecreatesAWebhookDeletedAtTheTool) {
+  auto id = personio(R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  ReconcilerOptions options;
+  options.public_url = kPublicUrl;
+  options.api_timeout = 5000ms;
+  options.recheck_interval_ms = 300;
+  start_with(options);
+  for (int round = 0; round < 2; ++round) {
+    auto remote = remote_webhooks();
+    ASSERT_EQ(remote.size(), 1u) << bj::serialize(remote);
+    const std::string old_id(remote[0].at("id").as_string());
+    delete_at_tool(old_id);
+    ASSERT_TRUE(wait_until([&] { return remote_webhooks().size() == 1; }, 20000ms)) << "round " << round;
+    remote = remote_webhooks();
+    ASSERT_EQ(remote.size(), 1u) << bj::serialize(remote);
+    const std::string new_id(remote[0].at("id").as_string());
+    EXPECT_NE(new_id, old_id);
+    EXPECT_EQ(as_set(remote[0].at("enabled_events")), join(kEmployeeEvents, kAbsenceEvents));
+    ASSERT_TRUE(
+        wait_until([&] { return subscriptions(id).at(0).remote_id.value_or("") == new_id; }, 20000ms));
+    auto subs = subscriptions(id);
+    ASSERT_EQ(subs.size(), 1u);
+    EXPECT_EQ(subs[0].status, store::SubscriptionStatus::kActive);
+  }
+}
+
+// At start-up every integration is checked once, whatever the interval: a webhook deleted while no node ran
+// is back after the start.
+TEST_F(ReconcilerSimTest, TheStartUpCheckRecreatesAWebhookDeletedWhileStopped) {
+  auto id = personio(R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  ASSERT_GT(store_.integration(id).reconcile_due_at.value_or(0), now_ms() + 30 * 60 * 1000);  // an hour off
+  auto remote = remote_webhooks();
+  ASSERT_EQ(remote.size(), 1u);
+  delete_at_tool(std::string(remote[0].at("id").as_string()));
+  ASSERT_EQ(remote_webhooks().size(), 0u);
+  reconciler_->start();
+  ASSERT_TRUE(wait_until([&] { return remote_webhooks().size() == 1; }, 20000ms));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return subscriptions(id).at(0).remote_id.value_or("") ==
+               std::string(remote_webhooks().at(0).at("id").as_string());
+      },
+      20000ms));
+}
+
+// Credentials the tool stops accepting (401) turn an active subscription `failed` at the next re-check, with
+// the tool's answer; once they work again a later re-check makes it active.
+TEST_F(ReconcilerSimTest, RejectedCredentialsTurnTheSubscriptionFailedWithTheToolsAnswer) {
+  auto id = personio(R"({"upstream_webhooks":true})");
+  ASSERT_TRUE(reconciler_->reconcile(id).ok());
+  ASSERT_EQ(subscriptions(id).at(0).status, store::SubscriptionStatus::kActive);
+  auto fault = call(*client_, "POST", sim_->base_url() + "/_sim/faults", R"({"unauthorized":true})");
+  ASSERT_EQ(fault.status, 200) << fault.body;
+  ReconcilerOptions options;
+  options.public_url = kPublicUrl;
+  options.api_timeout = 5000ms;
+  options.recheck_interval_ms = 300;
+  options.retry_base_ms = 100;
+  start_with(options);
+  ASSERT_TRUE(wait_until([&] { return subscriptions(id).at(0).status == store::SubscriptionStatus::kFailed; },
+                         20000ms));
+  auto sub = subscriptions(id).at(0);
+  ASSERT_TRUE(sub.last_error.has_value());
+  EXPECT_NE(sub.last_error->find("Personio rejected the credentials"), std::string::npos) << *sub.last_error;
+  EXPECT_EQ(sub.last_error->find("test-secret"), std::string::npos);  // never a credential
+  EXPECT_GE(sub.failures, 1);
+  EXPECT_TRUE(sub.next_attempt_at.has_value());
+
+  fault = call(*client_, "POST", sim_->base_url() + "/_sim/faults", R"({"unauthorized":false})");
+  ASSERT_EQ(fault.status, 200) << fault.body;
+  ASSERT_TRUE(wait_until([&] { return subscriptions(id).at(0).status == store::SubscriptionStatus::kActive; },
+                         20000ms));
+  EXPECT_FALSE(subscriptions(id).at(0).last_error.has_value());
+  EXPECT_EQ(remote_webhooks().size(), 1u);
 }
 
 TEST_F(ReconcilerSimTest, DeletedIntegrationLosesItsWebhookAndIsHardDeleted) {

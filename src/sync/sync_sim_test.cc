@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -342,19 +343,24 @@ TEST_F(SyncSimTest, ARecordAnEventChangedWhileThePageWasReadKeepsTheEventsVersio
                              kGreenhouseCredentials, sim_->auth_base_url());
   auto runner = make_runner(store_.writer());
   ASSERT_TRUE(runner->queue(integration, "FULL").ok());
-  // The listing waits out one Retry-After of 1 s; meanwhile an event's targeted fetch stores a newer version.
-  fault(R"({"rate_limit": {"count": 1, "retry_after_seconds": 1}})");
+  // The listing is held at the tool (a gate, however long it takes); meanwhile an event's targeted fetch
+  // stores a newer version. Then the listing answers with the version the tool still has.
+  fault(R"({"hold": "/v3/jobs"})");
   std::thread sync([&] { EXPECT_TRUE(*runner->run_once()); });
-  ASSERT_TRUE(wait_until([&] {
-    auto reply = call(*client_, "GET", sim_->base_url() + "/_sim/faults");
-    return bj::parse(reply.body).at("rate_limit").at("count") == bj::value(0);
-  }));
+  const bool listing_held = wait_until(
+      [&] {
+        auto reply = call(*client_, "GET", sim_->base_url() + "/_sim/faults");
+        return bj::parse(reply.body).at("held") != bj::value(0);
+      },
+      std::chrono::seconds(30));
   const std::string newer = R"({"id":"x","remote_id":")" + job + R"(","name":"From the event"})";
   must(store_.writer().run([&](store::Connection& c) -> Status {
     auto up = store::records::upsert(c, integration, "ats_jobs", "x", job, newer, now_ms());
     return up ? Status{} : Status{up.error()};
   }));
+  fault("{}");  // released
   sync.join();
+  ASSERT_TRUE(listing_held) << "the sync never listed the jobs";
   auto rows = store::syncs::list_for_integration(store_.conn(), integration, std::nullopt, 1);
   ASSERT_TRUE(rows.ok() && rows->size() == 1);
   EXPECT_EQ(rows->front().state, store::SyncState::kSucceeded) << rows->front().errors;
@@ -405,9 +411,13 @@ TEST_F(SyncSimTest, TheScheduleQueuesDueSyncsOnceAndMovesNextSyncAtOn) {
   EXPECT_LE(**next, now_ms() + 600 * 1000);
 }
 
+// Two runners (two nodes: each its own writer and node id) contend for one integration: node a's sync is held
+// inside the tool's listing (a gate at the simulator) while a second sync of the same integration is queued,
+// and node b tries to claim it then. Node b must come away empty-handed (it would otherwise be inside the
+// tool too), and takes the sync once node a's has ended.
 TEST_F(SyncSimTest, TwoRunnersOnOneDatabaseNeverRunTwoSyncsOfOneIntegrationAtOnce) {
   start_tool("greenhouse");
-  for (int i = 0; i < 300; ++i)
+  for (int i = 0; i < 30; ++i)
     sim_create("ats_jobs", R"({"name":"J)" + std::to_string(i) + R"("})");
   const std::string integration =
       store_.add_integration("greenhouse", "ATS", std::string(kJobsScope), sim_->base_url(),
@@ -416,43 +426,53 @@ TEST_F(SyncSimTest, TwoRunnersOnOneDatabaseNeverRunTwoSyncsOfOneIntegrationAtOnc
   other_writer.start();
   auto a = make_runner(store_.writer(), "node-a");
   auto b = make_runner(other_writer, "node-b");
-  a->start();
-  b->start();
-  constexpr int kSyncs = 6;
-  for (int i = 0; i < kSyncs; ++i) {
-    ASSERT_TRUE(a->queue(integration, "FULL").ok());
-    b->notify();
-    ASSERT_TRUE(wait_until(
-        [&] {
-          return store_.count("SELECT count(*) FROM syncs WHERE integration_id = $1 AND state = 'QUEUED'",
-                              {integration}) == 0;
-        },
-        std::chrono::seconds(20)));
-  }
-  ASSERT_TRUE(wait_until(
-      [&] {
-        return store_.count("SELECT count(*) FROM syncs WHERE integration_id = $1 AND state = 'SUCCEEDED'",
-                            {integration}) == kSyncs;
-      },
-      std::chrono::seconds(60)));
-  a->stop();
-  b->stop();
+  auto held = [&] {
+    auto reply = call(*client_, "GET", sim_->base_url() + "/_sim/faults");
+    return bj::parse(reply.body).at("held").to_number<std::int64_t>();
+  };
+
+  fault(R"({"hold": "/v3/jobs"})");
+  ASSERT_TRUE(a->queue(integration, "FULL").ok());
+  auto a_ran = std::async(std::launch::async, [&] { return a->run_once(); });
+  const bool a_inside = wait_until([&] { return held() == 1; }, std::chrono::seconds(30));
+  auto second = b->queue(integration, "FULL");
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_FALSE(second->already_queued);  // a new row: the first sync runs, it is not queued any more
+  auto b_ran = std::async(std::launch::async, [&] { return b->run_once(); });
+  // Node b either comes back without a sync, or claims the second one and is held inside the tool too.
+  const bool b_back = wait_until(
+      [&] { return b_ran.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready || held() > 1; },
+      std::chrono::seconds(30));
+  const std::int64_t inside = held();
+  fault("{}");  // released
+  ASSERT_TRUE(a_inside) << "node a's sync never reached the tool";
+  ASSERT_TRUE(b_back);
+  EXPECT_EQ(inside, 1) << "both nodes were inside a sync of the integration at once";
+  auto b_first = b_ran.get();
+  ASSERT_TRUE(b_first.ok()) << b_first.error().message;
+  EXPECT_FALSE(*b_first) << "node b claimed a sync of an integration node a was syncing";
+  auto a_first = a_ran.get();
+  ASSERT_TRUE(a_first.ok() && *a_first);
+  // Node a's sync over, node b takes the second.
+  auto b_next = b->run_once();
+  ASSERT_TRUE(b_next.ok() && *b_next);
   other_writer.stop();
+
   auto rows = store::syncs::list_for_integration(store_.conn(), integration, std::nullopt, 100);
   ASSERT_TRUE(rows.ok());
-  ASSERT_EQ(rows->size(), static_cast<std::size_t>(kSyncs));
+  ASSERT_EQ(rows->size(), 2u);
   std::set<std::string> nodes;
-  for (std::size_t i = 0; i < rows->size(); ++i) {
-    nodes.insert(rows->at(i).claimed_by.value_or(""));
-    for (std::size_t j = i + 1; j < rows->size(); ++j) {
-      const auto& x = rows->at(i);
-      const auto& y = rows->at(j);
-      const bool apart = *x.ended_at <= *y.started_at || *y.ended_at <= *x.started_at;
-      EXPECT_TRUE(apart) << x.id << " [" << *x.started_at << ", " << *x.ended_at << "] overlaps " << y.id
-                         << " [" << *y.started_at << ", " << *y.ended_at << "]";
-    }
+  for (const auto& row : *rows) {
+    EXPECT_EQ(row.state, store::SyncState::kSucceeded) << row.errors;
+    nodes.insert(row.claimed_by.value_or(""));
   }
-  EXPECT_EQ(live_records(integration, "ats_jobs"), 300);
+  EXPECT_EQ(nodes, (std::set<std::string>{"node-a", "node-b"}));
+  const auto& x = rows->at(0);
+  const auto& y = rows->at(1);
+  EXPECT_TRUE(*x.ended_at <= *y.started_at || *y.ended_at <= *x.started_at)
+      << x.id << " [" << *x.started_at << ", " << *x.ended_at << "] overlaps " << y.id << " ["
+      << *y.started_at << ", " << *y.ended_at << "]";
+  EXPECT_EQ(live_records(integration, "ats_jobs"), 30);
 }
 
 }  // namespace

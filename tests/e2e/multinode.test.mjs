@@ -209,13 +209,12 @@ test(`${NODES} nodes asked to reconcile one integration at once reconcile it onc
   const env = { TRIBUTARY_DATABASE: database, TRIBUTARY_MASTER_KEY: randomBytes(32).toString('base64') };
   const first = await startTributary({ env });
   const others = await Promise.all(Array.from({ length: NODES - 1 }, () => startTributary({ env })));
-  const nodes = [first, ...others];
   const sim = await startSim('personio');
   const integration = await createIntegration(first, 'personio', sim.url, { upstream_webhooks: true });
   assert.equal(integration.subscriptions[0].status, 'active', integration.subscriptions[0].last_error);
 
-  // The webhook is deleted at the tool; every node is then asked to reconcile at the same moment. Each would
-  // find it missing and create one: only one node may work on the integration at a time.
+  // The webhook is deleted at the tool; every node is then asked to reconcile it while the others are at it. Each
+  // would find it missing and create one: only one node may work on the integration at a time.
   const auth = await request('POST', `${sim.url}/v2/auth/token`, {
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: 'grant_type=client_credentials&client_id=e2e&client_secret=e2e',
@@ -224,10 +223,31 @@ test(`${NODES} nodes asked to reconcile one integration at once reconcile it onc
     headers: { Authorization: `Bearer ${auth.body.access_token}` },
   });
   assert.equal(del.status, 204, del.text);
-  const answers = await Promise.all(
-    nodes.map((n) => n.api('POST', `/v1/integrations/${encodeURIComponent(integration.id)}/reconcile`)),
-  );
-  for (const a of answers) assert.equal(a.status, 200, a.text);
+
+  // The tool holds its webhook calls (a gate), so the first node stays inside its reconcile while the others ask:
+  // the calls overlap for certain, whatever the timing.
+  const gate = await sim.ctl('POST', '/_sim/faults', { hold: '/v2/webhooks' });
+  assert.equal(gate.status, 200, gate.text);
+  const faults = async () => (await sim.ctl('GET', '/_sim/faults')).body;
+  const reconcile = (n) => n.api('POST', `/v1/integrations/${encodeURIComponent(integration.id)}/reconcile`, undefined, {
+    timeoutMs: 60_000,
+  });
+  const waiting = /reconciler: integration (\S+): waiting for the reconcile running on another node/g;
+  const waitedFor = (n) => [...n.logs().matchAll(waiting)].some((m) => m[1] === integration.id);
+  let answers;
+  try {
+    const firstAnswer = reconcile(first);
+    await waitUntil(async () => (await faults()).held >= 1, { timeoutMs: 30_000, what: 'the first node inside' });
+    const otherAnswers = others.map(reconcile);
+    answers = Promise.all([firstAnswer, ...otherAnswers]);
+    // Each other node tried the integration's lock while the first held it, and waits: none reaches the tool.
+    await waitUntil(() => others.every(waitedFor), { timeoutMs: 30_000, what: 'every other node to wait' });
+    const held = await faults();
+    assert.equal(held.held, 1, `only the first node is inside the tool: ${JSON.stringify(held)}`);
+  } finally {
+    await sim.ctl('POST', '/_sim/faults', {});
+  }
+  for (const a of await answers) assert.equal(a.status, 200, a.text);
   const hooks = (await sim.ctl('GET', '/_sim/subscriptions')).body;
   assert.equal(hooks.length, 1, `exactly one webhook at the tool: ${JSON.stringify(hooks)}`);
   const current = (await first.api('GET', `/v1/integrations/${encodeURIComponent(integration.id)}`)).body.data;

@@ -148,6 +148,103 @@ describe('personio subscriptions follow the scope config', () => {
   });
 });
 
+// Deletes a webhook through Personio's own API, as someone in the tool would.
+async function deleteAtTool(sim, remoteId) {
+  const auth = await request('POST', `${sim.url}/v2/auth/token`, {
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials&client_id=e2e&client_secret=e2e',
+  });
+  assert.equal(auth.status, 200, auth.text);
+  const del = await request('DELETE', `${sim.url}/v2/webhooks/${remoteId}`, {
+    headers: { Authorization: `Bearer ${auth.body.access_token}` },
+  });
+  assert.equal(del.status, 204, del.text);
+}
+
+const remoteHooks = async (sim) => {
+  const res = await sim.ctl('GET', '/_sim/subscriptions');
+  assert.equal(res.status, 200, res.text);
+  return res.body;
+};
+
+// Waits (bounded) until the tool has exactly one webhook other than `oldId` and the subscription names it.
+async function waitRecreated(tb, sim, integrationId, oldId, what) {
+  await waitUntil(
+    async () => {
+      const hooks = await remoteHooks(sim);
+      if (hooks.length !== 1 || String(hooks[0].id) === String(oldId)) return false;
+      const sub = (await getIntegration(tb, integrationId)).subscriptions[0];
+      return sub.status === 'active' && String(sub.remote_id) === String(hooks[0].id);
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what },
+  );
+}
+
+describe('personio: the reconciler re-checks on its own (no "reconcile now")', () => {
+  test('reconcile.interval: a webhook deleted at the tool is re-created within a few intervals', async () => {
+    const [tb, sim] = await Promise.all([
+      startTributary({ env: { TRIBUTARY_RECONCILE_INTERVAL: '1s' } }),
+      startSim('personio'),
+    ]);
+    const integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
+    assert.equal(integration.subscriptions[0].status, 'active', integration.subscriptions[0].last_error);
+    // Twice: the second deletion comes long after the start-up check, so only the periodic one can see it.
+    for (let round = 0; round < 2; round += 1) {
+      const [hook] = await remoteHooks(sim);
+      assert.ok(hook, 'a webhook at the tool');
+      await deleteAtTool(sim, hook.id);
+      assert.deepEqual(await remoteHooks(sim), [], 'deleted at the tool');
+      await waitRecreated(tb, sim, integration.id, hook.id, `the webhook re-created (round ${round + 1})`);
+    }
+    const hooks = await remoteHooks(sim);
+    assert.deepEqual([...hooks[0].enabled_events].sort(), ALL_EVENTS);
+  });
+
+  test('at start-up: a webhook deleted while the node was stopped is re-created', async () => {
+    // The default interval (an hour): only the start-up check can find it within this test.
+    const [tb, sim] = await Promise.all([startTributary(), startSim('personio')]);
+    const integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
+    const remoteId = integration.subscriptions[0].remote_id;
+    const stopped = await tb.kill('SIGTERM');
+    assert.equal(stopped.code, 0, `exit ${JSON.stringify(stopped)}`);
+    await deleteAtTool(sim, remoteId);
+    assert.deepEqual(await remoteHooks(sim), []);
+    await tb.restart();
+    await waitRecreated(tb, sim, integration.id, remoteId, 'the webhook re-created after the start');
+  });
+
+  test('credentials rejected (401): the subscription turns "failed" with the answer, and recovers', async () => {
+    const [tb, sim] = await Promise.all([
+      startTributary({ env: { TRIBUTARY_RECONCILE_INTERVAL: '1s' } }),
+      startSim('personio'),
+    ]);
+    const integration = await createIntegration(tb, 'personio', sim.url, { upstream_webhooks: true });
+    assert.equal(integration.subscriptions[0].status, 'active', integration.subscriptions[0].last_error);
+    const fault = await sim.ctl('POST', '/_sim/faults', { unauthorized: true });
+    assert.equal(fault.status, 200, fault.text);
+    const failed = await waitUntil(
+      async () => {
+        const sub = (await getIntegration(tb, integration.id)).subscriptions[0];
+        return sub.status === 'failed' ? sub : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'the subscription to turn failed' },
+    );
+    assert.match(failed.last_error ?? '', /rejected the credentials/, JSON.stringify(failed));
+    assert.match(failed.last_error ?? '', /^Personio /, JSON.stringify(failed));
+    assert.ok(failed.next_attempt_at, 'a retry is scheduled');
+
+    const cleared = await sim.ctl('POST', '/_sim/faults', { unauthorized: false });
+    assert.equal(cleared.status, 200, cleared.text);
+    await waitUntil(
+      async () => {
+        const sub = (await getIntegration(tb, integration.id)).subscriptions[0];
+        return sub.status === 'active' && sub.last_error === null;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: 'the subscription to be active again' },
+    );
+  });
+});
+
 describe('personio: a webhook deleted at the tool', () => {
   // DESIGN.md §1.2: the reconciler re-runs on a schedule because subscriptions vanish remotely; it looks each
   // active one up at the tool and creates the missing ones again.

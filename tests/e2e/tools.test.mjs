@@ -13,8 +13,8 @@ import {
   createEndpoint,
   createIntegration,
   getIntegration,
+  listAll,
   request,
-  sleep,
   startSim,
   startTributary,
   stopAll,
@@ -244,16 +244,21 @@ for (const tool of coverage) {
         const keepTrigger = triggerFor(tool, kept);
         const before = relayed(rx, dropped, dropTrigger.action).length;
         const keptBefore = relayed(rx, kept, keepTrigger.action).length;
+        const ignoredQuery = `integration_id=${encodeURIComponent(integration.id)}&outcome=ignored`;
+        const ignoredBefore = (await upstreamLogs(tb, ignoredQuery)).length;
         await dropTrigger.run(sim, ++counter);
-        // A change in the kept model afterwards is relayed; the dropped one, made first, must not be.
+        if (!api) {
+          // A manual tool still sends it: wait until Tributary has processed it (logged as ignored), after which
+          // nothing can come of it. An API tool no longer sends it at all (its subscription shrank, above).
+          await waitUntil(async () => (await upstreamLogs(tb, ignoredQuery)).length > ignoredBefore, {
+            timeoutMs: 15_000,
+            what: 'the out-of-scope request to be logged as ignored',
+          });
+        }
+        // A change in the kept model afterwards is relayed (the pipeline runs); the dropped one, made first, is not.
         await keepTrigger.run(sim, ++counter);
         await rx.waitFor(() => relayed(rx, kept, keepTrigger.action).length > keptBefore, 15_000);
-        await sleep(200);
         assert.equal(relayed(rx, dropped, dropTrigger.action).length, before, `${dropped} is out of scope`);
-        if (!api) {
-          const ignored = await upstreamLogs(tb, `integration_id=${encodeURIComponent(integration.id)}&outcome=ignored`);
-          assert.ok(ignored.length > 0, 'the out-of-scope request is logged as ignored');
-        }
       });
     }
 
@@ -309,6 +314,26 @@ for (const tool of coverage) {
   });
 }
 
+// Waits (bounded) until nothing of the integration is on its way: the simulator has no webhook left to send (its
+// changes' webhooks are counted before the control call answers), Tributary has processed every upstream request
+// it acknowledged, and the receiver has every remote-event-received event made from them. After that no straggler
+// can arrive, so what the receiver has is all there will be.
+async function settled(tb, sim, rx, integrationId) {
+  const id = encodeURIComponent(integrationId);
+  await waitUntil(
+    async () => {
+      const sender = await sim.ctl('GET', '/_sim/sender');
+      assert.equal(sender.status, 200, sender.text);
+      if (sender.body.pending !== 0) return false;
+      const logs = await upstreamLogs(tb, `integration_id=${id}&outcome=received`);
+      if (logs.length > 0) return false;
+      const events = await listAll(tb, `/v1/events?integration_id=${id}&type=remote-event-received`);
+      return events.every((e) => rx.eventsById.has(e.id));
+    },
+    { timeoutMs: 20_000, intervalMs: 50, what: 'the webhooks of the last change to be relayed' },
+  );
+}
+
 // Connects a tool, creates a job through its simulator and walks it through `steps`: each step is one
 // control-API call and the actions expected for the job in the next relayed events.
 async function walkJob(toolName, firstJob, steps) {
@@ -334,16 +359,15 @@ async function walkJob(toolName, firstJob, steps) {
         .map((u) => u.action);
     // The creation's own event (where the tool sends one) is relayed before the first step: its fetch must not
     // read the job as the first step leaves it, or that step would be judged against itself.
-    await rx.waitFor(() => actions().length >= 1, 5_000).catch(() => {});
-    await sleep(300);
+    await settled(tb, sim, rx, integration.id);
     for (const [method, path, body, expected] of steps) {
       const seen = actions().length;
       const target = path.replace('{id}', jobId);
       const res = await sim.ctl(method, target, body);
       assert.equal(res.status, 200, res.text);
       await rx.waitFor(() => actions().length >= seen + expected.length, 15_000);
-      // Let a straggler arrive, so an extra event is seen rather than counted in the next step.
-      await sleep(300);
+      // A straggler is seen here rather than counted in the next step.
+      await settled(tb, sim, rx, integration.id);
       assert.deepEqual(actions().slice(seen), expected, `${method} ${target} ${JSON.stringify(body ?? {})}`);
     }
   } finally {

@@ -1,6 +1,11 @@
 // The fault control every simulator serves: 401 while "unauthorized" is set, the next N vendor requests 429
-// with Retry-After, control routes never affected, and each tool's own error body.
+// with Retry-After, requests held at a gate until released, control routes never affected, and each tool's
+// own error body.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
 
 #include "sim/common/test_support.h"
 #include "sim/simulator.h"
@@ -62,6 +67,35 @@ TEST_P(FaultsTest, BadFaultBodiesAre400) {
   EXPECT_EQ(faults(R"({"rate_limit": {"count": -1}})").status, 400);
   EXPECT_EQ(faults(R"({"rate_limit": {"count": 1, "retry_after_seconds": "1"}})").status, 400);
   EXPECT_EQ(faults("[]").status, 400);
+  EXPECT_EQ(faults(R"({"hold": "no-slash"})").status, 400);
+  EXPECT_EQ(faults(R"({"hold": "/_sim/faults"})").status, 400);
+  EXPECT_EQ(vendor_status(), baseline_);
+}
+
+TEST_P(FaultsTest, HoldKeepsMatchingRequestsUnansweredUntilReleased) {
+  auto held_now = [&] {
+    return call(client_, "GET", sim_->base_url() + "/_sim/faults").json().at("held").as_int64();
+  };
+  auto set = faults(R"({"hold": "/no-such-vendor"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.json().at("hold"), bj::value("/no-such-vendor"));
+  std::vector<std::future<int>> inside;
+  for (int i = 0; i < 2; ++i)
+    inside.push_back(std::async(std::launch::async, [this] { return vendor_status(); }));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (held_now() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(held_now(), 2);
+  // Both are inside at once, unanswered; another path and the control routes go through.
+  for (auto& f : inside)
+    EXPECT_EQ(f.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  EXPECT_NE(call(client_, "GET", sim_->base_url() + "/other-route").status, 0);
+  auto released = faults("{}");
+  ASSERT_EQ(released.status, 200);
+  EXPECT_EQ(released.json().at("held"), bj::value(0));
+  EXPECT_EQ(released.json().at("held_total"), bj::value(2));
+  for (auto& f : inside)
+    EXPECT_EQ(f.get(), baseline_);
   EXPECT_EQ(vendor_status(), baseline_);
 }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "core/clock.h"
 #include "core/json.h"
@@ -78,6 +79,7 @@ std::unique_ptr<http::Server> SimulatorBase::listener(std::uint16_t port, int th
   return std::make_unique<http::Server>(std::move(so),
                                         [this, &router](http::Request r, http::Responder respond) {
                                           if (auto fault = take_fault(r)) return respond(std::move(*fault));
+                                          if (hold(r, respond, router)) return;
                                           router.dispatch(std::move(r), std::move(respond));
                                         });
 }
@@ -112,6 +114,7 @@ void SimulatorBase::stop() {
   // The sender first: a ping still in flight then completes (as failed) while the server can still answer the
   // control request waiting for it. Requests arriving meanwhile record their webhooks as not sent.
   sender_->stop();
+  release_held(/*refuse=*/true);
   if (server_) server_->stop();
   server_.reset();
   if (auth_server_) auth_server_->stop();
@@ -181,6 +184,38 @@ std::optional<http::Response> SimulatorBase::take_fault(const http::Request& req
   }
   if (retry_after < 0) return fault_unauthorized();
   return fault_rate_limited(retry_after);
+}
+
+bool SimulatorBase::hold(http::Request& request, http::Responder& respond, http::Router& router) {
+  if (request.path == "/_sim" || request.path.rfind("/_sim/", 0) == 0) return false;
+  MutexLock lock(faults_mu_);
+  if (faults_.hold_prefix.empty() || request.path.rfind(faults_.hold_prefix, 0) != 0) return false;
+  held_.push_back(Held{std::move(request), std::move(respond), &router});
+  ++held_total_;
+  return true;
+}
+
+void SimulatorBase::release_held(bool refuse) {
+  std::vector<Held> released;
+  {
+    MutexLock lock(faults_mu_);
+    const std::string& prefix = faults_.hold_prefix;
+    auto still_held = [&](const Held& h) {
+      return !refuse && !prefix.empty() && h.request.path.rfind(prefix, 0) == 0;
+    };
+    auto keep = std::stable_partition(held_.begin(), held_.end(), still_held);
+    std::move(keep, held_.end(), std::back_inserter(released));
+    held_.erase(keep, held_.end());
+  }
+  // Dispatched with the lock released: the tool's handlers take locks of their own, and may answer at once.
+  for (auto& h : released) {
+    if (refuse) {
+      h.respond(
+          json_reply(503, bj::object{{"error", "unavailable"}, {"message", "the simulator is stopping"}}));
+    } else {
+      h.router->dispatch(std::move(h.request), std::move(h.respond));
+    }
+  }
 }
 
 Status SimulatorBase::check_model(std::string_view model) const {
@@ -260,14 +295,27 @@ http::Response SimulatorBase::set_faults(const bj::object& body) {
     next.window_requests = static_cast<int>(requests->get_int64());
     next.window_ms = window->get_int64();
   }
+  if (const auto* h = body.if_contains("hold"); h != nullptr && !h->is_null()) {
+    if (!h->is_string() || h->get_string().empty() || h->get_string().front() != '/' ||
+        h->get_string().rfind("/_sim", 0) == 0)
+      return error_reply(make_error(ErrorKind::kInvalidArgument,
+                                    "hold must be a path prefix such as \"/v2/webhooks\" (outside /_sim)"));
+    next.hold_prefix = std::string(h->get_string());
+  }
+  bj::object answer;
   {
     MutexLock lock(faults_mu_);
     faults_ = next;
   }
-  return json_reply(200, faults_json(next));
+  release_held(/*refuse=*/false);
+  {
+    MutexLock lock(faults_mu_);
+    answer = faults_json(faults_, held_.size(), held_total_);
+  }
+  return json_reply(200, answer);
 }
 
-bj::object SimulatorBase::faults_json(const Faults& faults) {
+bj::object SimulatorBase::faults_json(const Faults& faults, std::size_t held, std::uint64_t held_total) {
   return bj::object{
       {"unauthorized", faults.unauthorized},
       {"rate_limit",
@@ -277,7 +325,10 @@ bj::object SimulatorBase::faults_json(const Faults& faults) {
                                                                    {"max_seen", faults.max_seen},
                                                                    {"rejected", faults.rejected},
                                                                    {"total", faults.total}})
-                                            : bj::value(nullptr)}};
+                                            : bj::value(nullptr)},
+      {"hold", faults.hold_prefix.empty() ? bj::value(nullptr) : bj::value(faults.hold_prefix)},
+      {"held", static_cast<std::int64_t>(held)},
+      {"held_total", static_cast<std::int64_t>(held_total)}};
 }
 
 void SimulatorBase::note_secret(std::string kind, std::string value) {
@@ -290,6 +341,8 @@ void SimulatorBase::note_secret(std::string kind, std::string value) {
 http::Response SimulatorBase::get_control(const std::string& name) {
   if (name == "subscriptions") return json_reply(200, sim_subscriptions());
   if (name == "deliveries") return json_reply(200, deliveries_.to_json());
+  if (name == "sender")
+    return json_reply(200, bj::object{{"pending", static_cast<std::int64_t>(sender_->pending())}});
   if (name == "permissions") return json_reply(200, bj::object{{"webhooks", webhooks_permitted()}});
   if (name == "hosts") {
     const std::string auth = auth_base_url();
@@ -298,7 +351,7 @@ http::Response SimulatorBase::get_control(const std::string& name) {
   }
   if (name == "faults") {
     MutexLock lock(faults_mu_);
-    return json_reply(200, faults_json(faults_));
+    return json_reply(200, faults_json(faults_, held_.size(), held_total_));
   }
   if (name == "secrets") {
     bj::array out;

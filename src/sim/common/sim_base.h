@@ -5,19 +5,23 @@
 // Control API answers: 200 {"remote_id": …} (plus tool-specific ids) for record changes; 404 for an unknown
 // record, an unknown model or a model the tool does not cover; 400 with a reason for a bad body. Errors use
 // the API's error envelope (http::error_response). Extra endpoints beyond simulator.h: GET /_sim/deliveries
-// (every delivery attempt), GET /_sim/{model} and GET /_sim/{model}/{remote_id} (the stored vendor
-// representation), GET /_sim/permissions, and faults on every vendor route (every path outside /_sim):
-// POST /_sim/faults {"unauthorized": bool, "rate_limit": {"count": N, "retry_after_seconds": S}} makes vendor
-// requests answer 401 while `unauthorized` is set, and the next N of them 429 with `Retry-After: S`
-// (unauthorized wins); POST /_sim/faults {"window": {"requests": N, "window_ms": W}} answers a vendor request
-// 429 (Retry-After: the seconds until one fits) when N requests already arrived in the last W ms (a sliding
-// window, as a tool enforcing its API limit), and counts the most requests seen in any such window
-// ("max_seen"), the requests refused ("rejected") and all of them ("total"). GET /_sim/faults shows what is
-// set and those counts (a new POST starts them again). GET /_sim/secrets lists every secret the tool has
-// issued ([{kind, value}]: signing secrets it chose, access tokens), for tests that search a node's logs and
-// database for secrets in clear text. A tool shapes the error bodies through
-// fault_unauthorized() / fault_rate_limited(). Thread-safety: start()/stop() from the owner; the hooks are
-// called on server threads with no lock held and must guard the tool's state themselves.
+// (every delivery attempt), GET /_sim/sender ({"pending": N}: webhooks queued by a change and not finished
+// yet, in flight or waiting for a retry; a change's webhooks are counted before its control call answers),
+// GET /_sim/{model} and GET /_sim/{model}/{remote_id} (the stored vendor representation), GET
+// /_sim/permissions, and faults on every vendor route (every path outside /_sim): POST /_sim/faults
+// {"unauthorized": bool, "rate_limit": {"count": N, "retry_after_seconds": S}} makes vendor requests answer
+// 401 while `unauthorized` is set, and the next N of them 429 with `Retry-After: S` (unauthorized wins);
+// {"window": {"requests": N, "window_ms": W}} answers a vendor request 429 (Retry-After: the seconds until
+// one fits) when N requests already arrived in the last W ms (a sliding window, as a tool enforcing its API
+// limit), and counts the most requests seen in any such window ("max_seen"), the requests refused
+// ("rejected") and all of them ("total"); {"hold": "/path/prefix"} holds every vendor request whose path
+// starts with the prefix unanswered until a later POST /_sim/faults no longer holds it (a gate: tests use it
+// to have several clients inside the tool at once). GET /_sim/faults shows what is set, the window's counts
+// (a new POST starts them again), "held" (requests held now) and "held_total" (requests held since start).
+// GET /_sim/secrets lists every secret the tool has issued ([{kind, value}]: signing secrets it chose, access
+// tokens), for tests that search a node's logs and database for secrets in clear text. A tool shapes the
+// error bodies through fault_unauthorized() / fault_rate_limited(). Thread-safety: start()/stop() from the
+// owner; the hooks are called on server threads with no lock held and must guard the tool's state themselves.
 #pragma once
 
 #include <atomic>
@@ -128,6 +132,11 @@ class SimulatorBase : public Simulator {
   Status check_model(std::string_view model) const;
   // The injected fault for a vendor request, if one applies (a rate-limit fault is used up by it).
   std::optional<http::Response> take_fault(const http::Request& request);
+  // Keeps a vendor request the hold fault applies to (true), to be dispatched to `router` on release.
+  bool hold(http::Request& request, http::Responder& respond, http::Router& router);
+  // Dispatches the held requests the current hold no longer covers (all of them with `all`), or, with
+  // `refuse`, answers them 503 (the simulator is stopping).
+  void release_held(bool refuse);
 
   struct Faults {
     bool unauthorized = false;
@@ -139,12 +148,18 @@ class SimulatorBase : public Simulator {
     int max_seen = 0;
     int rejected = 0;
     int total = 0;
+    std::string hold_prefix;  // empty: nothing held
+  };
+  struct Held {
+    http::Request request;
+    http::Responder respond;
+    http::Router* router = nullptr;
   };
   // The control API's handlers: POST and GET /_sim/{name}, then the routes of one record.
   void post_control(const std::string& name, const http::Request& req, http::Responder respond);
   http::Response set_permissions(const boost::json::object& body);
   http::Response set_faults(const boost::json::object& body);
-  static boost::json::object faults_json(const Faults& faults);
+  static boost::json::object faults_json(const Faults& faults, std::size_t held, std::uint64_t held_total);
   http::Response get_control(const std::string& name);
   void add_control_record_routes();
 
@@ -159,6 +174,8 @@ class SimulatorBase : public Simulator {
   std::deque<IssuedSecret> secrets_ GUARDED_BY(secrets_mu_);
   Mutex faults_mu_;
   Faults faults_ GUARDED_BY(faults_mu_);
+  std::vector<Held> held_ GUARDED_BY(faults_mu_);
+  std::uint64_t held_total_ GUARDED_BY(faults_mu_) = 0;
 
   const std::string tool_;
   const SimOptions options_;
