@@ -71,14 +71,21 @@ void Dispatcher::start() {
 
 void Dispatcher::stop(std::chrono::milliseconds grace) {
   if (!thread_.joinable()) return;
+  // The thread first: once joined it claims nothing more, and what its last round claimed has been handed to
+  // the client (counted in flight). Waiting on in_flight() while it ran missed a round claimed but not yet
+  // sent: those requests reached their receivers while the node stopped without recording them, and were
+  // sent again after a restart.
+  const auto deadline = std::chrono::steady_clock::now() + grace;
   stopping_ = true;
-  auto deadline = std::chrono::steady_clock::now() + grace;
-  while (in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
   wakeup_.stop();
   thread_.join();
-  cycle(/*claim=*/false);
+  // Then record what completes within the grace; a request still in flight after it keeps its claim until
+  // the lease ends and is sent again then (at least once, as after a crash).
+  for (;;) {
+    cycle(/*claim=*/false);
+    if (in_flight() == 0 || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 DispatcherStats Dispatcher::stats() const {
