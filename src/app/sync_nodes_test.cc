@@ -43,6 +43,40 @@ class SyncNodesTest : public store::testing_db::MigratedDbTest {
   }
 
   SecretBox secrets_{crypto::random_bytes(32)};
+
+  // Two nodes' sync runners on this database, each with a writer of its own: started here, stopped by stop()
+  // (runners first, then writers).
+  struct TwoNodes {
+    TwoNodes(SyncNodesTest& test, http::HttpClient& client)
+        : pool(*test.db_), writer_a(test.connect()), writer_b(test.connect()) {
+      writer_a.start();
+      writer_b.start();
+      a = runner(test, client, writer_a, "node-a");
+      b = runner(test, client, writer_b, "node-b");
+      a->start();
+      b->start();
+    }
+    std::unique_ptr<SyncRunner> runner(SyncNodesTest& test, http::HttpClient& client, store::Writer& writer,
+                                       const std::string& node) {
+      SyncRunnerOptions options;
+      options.node_id = node;
+      options.idle_poll = std::chrono::milliseconds(100);
+      return std::make_unique<SyncRunner>(pool, writer, connectors::builtin_registry(), test.secrets_, client,
+                                          options);
+    }
+    void stop() {
+      a->stop();
+      b->stop();
+      writer_a.stop();
+      writer_b.stop();
+    }
+
+    store::Pool pool;
+    store::Writer writer_a;
+    store::Writer writer_b;
+    std::unique_ptr<SyncRunner> a;
+    std::unique_ptr<SyncRunner> b;
+  };
 };
 
 TEST_P(SyncNodesTest, NoIntegrationEverHasTwoSyncsRunningAtOnce) {
@@ -58,22 +92,9 @@ TEST_P(SyncNodesTest, NoIntegrationEverHasTwoSyncsRunningAtOnce) {
   for (int i = 0; i < 3; ++i)
     integrations.push_back(add_integration(sim->base_url(), sim->auth_base_url()));
 
-  store::Pool pool(*db_);
-  store::Writer writer_a(connect());
-  store::Writer writer_b(connect());
-  writer_a.start();
-  writer_b.start();
-  auto runner = [&](store::Writer& writer, const std::string& node) {
-    SyncRunnerOptions options;
-    options.node_id = node;
-    options.idle_poll = std::chrono::milliseconds(100);
-    return std::make_unique<SyncRunner>(pool, writer, connectors::builtin_registry(), secrets_, *client,
-                                        options);
-  };
-  auto a = runner(writer_a, "node-a");
-  auto b = runner(writer_b, "node-b");
-  a->start();
-  b->start();
+  TwoNodes two(*this, *client);
+  auto& a = two.a;
+  auto& b = two.b;
   constexpr int kRounds = 4;
   for (int round = 0; round < kRounds; ++round) {
     for (const auto& id : integrations) {
@@ -92,10 +113,7 @@ TEST_P(SyncNodesTest, NoIntegrationEverHasTwoSyncsRunningAtOnce) {
                static_cast<std::int64_t>(kRounds * integrations.size());
       },
       std::chrono::seconds(60)));
-  a->stop();
-  b->stop();
-  writer_a.stop();
-  writer_b.stop();
+  two.stop();
   sim->stop();
 
   for (const auto& id : integrations) {
@@ -150,22 +168,9 @@ TEST_P(SyncNodesTest, BothNodesSyncAtOnceButNeverTheSameIntegration) {
     return row ? row->state : store::SyncState::kQueued;
   };
 
-  store::Pool pool(*db_);
-  store::Writer writer_a(connect());
-  store::Writer writer_b(connect());
-  writer_a.start();
-  writer_b.start();
-  auto runner = [&](store::Writer& writer, const std::string& node) {
-    SyncRunnerOptions options;
-    options.node_id = node;
-    options.idle_poll = std::chrono::milliseconds(100);
-    return std::make_unique<SyncRunner>(pool, writer, connectors::builtin_registry(), secrets_, *client,
-                                        options);
-  };
-  auto a = runner(writer_a, "node-a");
-  auto b = runner(writer_b, "node-b");
-  a->start();
-  b->start();
+  TwoNodes two(*this, *client);
+  auto& a = two.a;
+  auto& b = two.b;
   auto all_done = [&] {
     return wait_until(
         [&] { return scalar("SELECT count(*) FROM syncs WHERE state IN ('QUEUED', 'RUNNING')") == 0; },
@@ -212,10 +217,7 @@ TEST_P(SyncNodesTest, BothNodesSyncAtOnceButNeverTheSameIntegration) {
   EXPECT_EQ(second_x_state, store::SyncState::kQueued) << "a second sync of X ran while X was running";
   EXPECT_EQ(y_state, store::SyncState::kRunning);
   ASSERT_TRUE(all_done());
-  a->stop();
-  b->stop();
-  writer_a.stop();
-  writer_b.stop();
+  two.stop();
   sim->stop();
 
   auto xs = must(store::syncs::list_for_integration(c(), x, std::nullopt, 100));
