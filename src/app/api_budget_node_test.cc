@@ -90,9 +90,35 @@ class ApiBudgetNodeTest : public NodeTest, public ::testing::WithParamInterface<
     return inbox_rows("integration_id = $1 AND processed_at IS NOT NULL", {integration_id_}).size() >= n;
   }
 
+  std::int64_t count_rows(const std::string& sql, const std::vector<store::Value>& params) {
+    auto db = must(store::open_database(config_.database));
+    auto conn = must(db->connect());
+    auto rows = must(conn->query(sql, params));
+    return rows.empty() ? 0 : rows[0].int64(0);
+  }
+
+  // The integration's first sync (queued when it is created) has ended.
+  bool wait_first_sync() {
+    return wait_until(
+        [&] {
+          return count_rows("SELECT COUNT(*) FROM syncs WHERE integration_id = $1 AND ended_at IS NOT NULL",
+                            {integration_id_}) > 0;
+        },
+        std::chrono::seconds(60));
+  }
+
+  std::int64_t burst_requests(bool planned, int n);
+
   std::unique_ptr<sim::Simulator> sim_;
   std::vector<std::unique_ptr<Node>> more_nodes_;
 };
+
+// A new_candidate_application for `candidate_id`, told apart from the others by its application id (the
+// ingress takes the same body twice within a window as one delivery).
+std::string application_for(const std::string& candidate_id, int application_id) {
+  return R"({"action":"new_candidate_application","payload":{"application":{"id":)" +
+         std::to_string(application_id) + R"(,"candidate":{"id":")" + candidate_id + R"("}}}})";
+}
 
 TEST_P(ApiBudgetNodeTest, ABurstOfWebhooksNeverTakesTheToolOverTheLimit) {
   ASSERT_NO_FATAL_FAILURE(start_sim());
@@ -146,6 +172,155 @@ TEST_P(ApiBudgetNodeTest, ThreeNodesOnOneDatabaseShareTheLimit) {
   EXPECT_GE(window.at("total").as_int64(), kBurst) << bj::serialize(window);
   EXPECT_LE(window.at("max_seen").as_int64(), kRequests) << bj::serialize(window);
   EXPECT_EQ(window.at("rejected").as_int64(), 0) << bj::serialize(window);
+}
+
+// A burst of `n` webhooks for distinct candidates after the integration's first sync, with planned fetches
+// or one fetch per event (the reference behaviour); returns the requests the tool saw for it. Every event is
+// relayed with its record.
+std::int64_t ApiBudgetNodeTest::burst_requests(bool planned, int n) {
+  start_sim();
+  const auto ids = create_candidates(n);
+  config_.processing.fetch_planned = planned;
+  config_.processing.fetch_target_delay_ms = 1000;  // the budget fetches 4 records within it
+  start_node();
+  create_limited_integration();
+  EXPECT_TRUE(wait_first_sync());
+  const std::int64_t before = sim_window().at("total").as_int64();
+  for (int i = 0; i < n; ++i) {
+    auto reply = post_signed(application_for(ids[i], 5000 + i), "gh-" + crypto::random_token(12));
+    EXPECT_EQ(reply.status, 200) << reply.body;
+  }
+  EXPECT_TRUE(wait_until([&] { return all_processed(n); }, std::chrono::seconds(120)));
+  // (That the tool's limit holds is ABurstOfWebhooksNeverTakesTheToolOverTheLimit's to show.)
+  const bj::object window = sim_window();
+  int relayed = 0;
+  for (const auto& row : inbox_rows("integration_id = $1 AND processed_at IS NOT NULL", {integration_id_})) {
+    if (!row.unified_events || row.unified_events->find("ats_candidates") == std::string::npos) continue;
+    ++relayed;
+    EXPECT_EQ(row.outcome, store::InboxOutcome::kAccepted) << row.id;
+    EXPECT_EQ(row.unified_events->find("\"id\":null"), std::string::npos) << *row.unified_events;
+    EXPECT_FALSE(row.warnings && row.warnings->find("fetch") != std::string::npos) << *row.warnings;
+  }
+  EXPECT_EQ(relayed, n);
+  return window.at("total").as_int64() - before;
+}
+
+// Planned fetches (processing.fetch_strategy): a burst of distinct records, more than the budget fetches
+// within the target delay, is read through Greenhouse's listing of changed candidates — a few requests for
+// the whole burst instead of one per event. The same burst with one fetch per event asks for each record.
+TEST_P(ApiBudgetNodeTest, ABurstBeyondTheBudgetIsReadThroughTheListing) {
+  constexpr int kMany = 30;
+  const std::int64_t requests = burst_requests(/*planned=*/true, kMany);
+  EXPECT_LE(requests, kMany / 2) << "the burst was not read as a listing";
+}
+
+TEST_P(ApiBudgetNodeTest, OneFetchPerEventIsTheReference) {
+  constexpr int kMany = 30;
+  const std::int64_t requests = burst_requests(/*planned=*/false, kMany);
+  EXPECT_GE(requests, kMany);
+}
+
+// Events naming one record while it waits for its fetch share that fetch: ten deliveries for one candidate
+// cost far fewer than ten reads, and each is still relayed on its own.
+TEST_P(ApiBudgetNodeTest, EventsOfOneRecordShareItsFetch) {
+  ASSERT_NO_FATAL_FAILURE(start_sim());
+  const auto ids = create_candidates(1);
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_limited_integration());
+  ASSERT_TRUE(wait_first_sync());
+  // A budget that is soon used up, so that the deliveries gather while the first one's fetch is served.
+  auto patched = api("PATCH", "/v1/integrations/" + integration_id_,
+                     R"({"rate_limit":{"requests":1,"window_ms":3000}})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  const std::int64_t before = sim_window().at("total").as_int64();
+  constexpr int kDeliveries = 10;
+  for (int i = 0; i < kDeliveries; ++i) {
+    auto reply = post_signed(application_for(ids[0], 7000 + i), "gh-" + crypto::random_token(12));
+    ASSERT_EQ(reply.status, 200) << reply.body;
+  }
+  ASSERT_TRUE(wait_until([&] { return all_processed(kDeliveries); }, std::chrono::seconds(60)));
+  const std::int64_t requests = sim_window().at("total").as_int64() - before;
+  EXPECT_LE(requests, 4) << "the deliveries did not share their fetches";
+  EXPECT_EQ(
+      count_rows("SELECT COUNT(*) FROM events WHERE integration_id = $1 AND type = 'remote-event-received'",
+                 {integration_id_}),
+      kDeliveries);
+}
+
+// One integration flooded beyond its budget (one request a second, twelve records) does not hold up
+// another's events: the processor defers what the flooded budget cannot grant instead of waiting for it, so
+// the second integration's webhook is relayed while the flood is still being fetched.
+TEST_P(ApiBudgetNodeTest, AFloodedIntegrationDoesNotDelayAnother) {
+  ASSERT_NO_FATAL_FAILURE(start_sim());
+  constexpr int kFlood = 12;
+  const auto flood_ids = create_candidates(kFlood);
+  auto other_sim = sim::make_simulator("greenhouse", sim::SimOptions{});
+  ASSERT_TRUE(other_sim->start().ok());
+  auto other = call(*client_, "POST", other_sim->base_url() + "/_sim/ats_candidates",
+                    R"({"first_name":"Quiet","last_name":"Neighbour"})");
+  ASSERT_EQ(other.status, 200) << other.body;
+  auto other_parsed = bj::parse(other.body);
+  const auto& other_data = other_parsed.as_object().contains("data") ? other_parsed.at("data") : other_parsed;
+  const std::string other_id(other_data.at("remote_id").as_string());
+  start_node();
+
+  struct Created {
+    std::string id, path, secret;
+  };
+  auto create = [&](const std::string& base, const std::string& auth, const std::string& rate_limit) {
+    auto reply = api("POST", "/v1/integrations",
+                     R"({"tool":"greenhouse","end_user":{"organization_name":"Acme"},"credentials":)" +
+                         std::string(kGreenhouseCredentials) + R"(,"remote_base_url":")" + base +
+                         R"(","remote_auth_url":")" + auth + R"(")" + rate_limit +
+                         R"(,"scope":{"upstream_webhooks":true}})");
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    auto data = bj::parse(reply.body).at("data");
+    std::string url(data.at("subscriptions").at(0).at("ingress_url").as_string());
+    return Created{std::string(data.at("id").as_string()), url.substr(url.find("/ingress/greenhouse/")),
+                   std::string(data.at("subscriptions").at(0).at("setup").at("secret").as_string())};
+  };
+  const Created flooded =
+      create(sim_->base_url(), sim_->auth_base_url(), R"(,"rate_limit":{"requests":1,"window_ms":1000})");
+  const Created quiet = create(other_sim->base_url(), other_sim->auth_base_url(), "");
+  integration_id_ = flooded.id;
+  ASSERT_TRUE(wait_first_sync());
+  integration_id_ = quiet.id;
+  ASSERT_TRUE(wait_first_sync());
+
+  auto post = [&](const Created& to, const std::string& body) {
+    auto reply = call(*client_, "POST", node_->base_url() + to.path, body,
+                      {{"Signature", greenhouse_signature(to.secret, body)},
+                       {"Greenhouse-Event-ID", "gh-" + crypto::random_token(12)}});
+    EXPECT_EQ(reply.status, 200) << reply.body;
+  };
+  for (int i = 0; i < kFlood; ++i)
+    post(flooded, application_for(flood_ids[i], 6000 + i));
+  post(quiet, application_for(other_id, 6100));
+
+  auto processed = [&](const std::string& integration) {
+    return inbox_rows("integration_id = $1 AND processed_at IS NOT NULL", {integration}).size();
+  };
+  ASSERT_TRUE(wait_until([&] { return processed(quiet.id) >= 1; }, std::chrono::seconds(60)));
+  const std::size_t flood_done = processed(flooded.id);
+  EXPECT_LE(flood_done, static_cast<std::size_t>(kFlood / 2))
+      << "the quiet integration's webhook waited for the flood to be fetched";
+  integration_id_ = flooded.id;
+  ASSERT_TRUE(wait_until([&] { return all_processed(kFlood); }, std::chrono::seconds(120)));
+  std::vector<std::string> received;
+  for (const auto& row : inbox_rows("integration_id = $1", {flooded.id})) {
+    EXPECT_FALSE(row.warnings && row.warnings->find("fetch") != std::string::npos) << *row.warnings;
+    if (row.outcome == store::InboxOutcome::kAccepted) received.push_back(row.id);
+  }
+  // The deferred events were relayed in the order they were received.
+  auto db = must(store::open_database(config_.database));
+  auto conn = must(db->connect());
+  std::vector<std::string> relayed;
+  for (const auto& r : must(conn->query("SELECT inbox_id FROM events WHERE integration_id = $1 AND type = "
+                                        "'remote-event-received' ORDER BY seq",
+                                        {flooded.id})))
+    relayed.push_back(r.text(0));
+  EXPECT_EQ(relayed, received);
+  other_sim->stop();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiBudgetNodeTest,

@@ -274,7 +274,10 @@ void Node::Impl::build_stages() {
   ingress_options.logged_per_address_per_minute = config.ingress.rejected_logged_per_address;
   ingress_options.logged_per_minute = config.ingress.rejected_logged_per_minute;
   ingress = std::make_unique<ingress::Ingress>(*pool, *writer, registry, *secrets, ingress_options);
-  processor = std::make_unique<processing::Processor>(*pool, *writer, registry);
+  processing::ProcessorOptions processor_options;
+  processor_options.max_fetch_wait_ms =
+      std::max<Millis>(processor_options.max_fetch_wait_ms, 4 * config.processing.fetch_target_delay_ms);
+  processor = std::make_unique<processing::Processor>(*pool, *writer, registry, processor_options);
   if (config.processing.targeted_fetch) {
     // processing.fetch_retries: backoff doubling from 0.1 s (with three retries an event whose tool is down
     // is still relayed within a second), no attempt started after about 10 s.
@@ -283,6 +286,8 @@ void Node::Impl::build_stages() {
     fetch_options.backoff = std::chrono::milliseconds(100);
     fetch_options.retry_budget = std::chrono::milliseconds(10000);
     fetch_options.budgets = budgets.get();
+    fetch_options.planned = config.processing.fetch_planned;
+    fetch_options.target_delay = std::chrono::milliseconds(config.processing.fetch_target_delay_ms);
     record_stage = std::make_unique<processing::RecordStage>(registry, *secrets, *client, fetch_options);
     processor->set_record_stage(record_stage.get());
   }

@@ -149,7 +149,9 @@ http::ClientResponse ApiContext::send(http::ClientRequest request) const {
   // Anything but https (curl would take a URL without a scheme for http) counts as plain.
   request.listed_only = request.url.size() < 8 || !http::iequals(request.url.substr(0, 8), "https://");
   Budget::Grant grant;
-  if (budget) {
+  if (reserved && *reserved) {
+    grant = std::move(*reserved);
+  } else if (budget) {
     const auto wait = budget_wait.count() > 0 ? budget_wait : timeout;
     auto got = budget->acquire(priority, now_ms() + wait.count());
     if (!got) {

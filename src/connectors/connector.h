@@ -103,6 +103,9 @@ struct ApiContext {
   std::shared_ptr<Budget> budget;
   Priority priority = Priority::kBackground;
   std::chrono::milliseconds budget_wait{0};
+  // A grant taken ahead (planned fetches take one before they start a fetch, waiting only briefly, so that a
+  // fetch is started only when the budget has room): the next call uses it instead of waiting for its own.
+  std::shared_ptr<Budget::Grant> reserved;
 
   // Every call to the tool goes through here (blocking; set `client` first). The call first takes a grant
   // from the budget; one that cannot have it in time is not sent and answers 429 with `error` saying so

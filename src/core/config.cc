@@ -314,6 +314,22 @@ std::vector<Key> processing_keys() {
          c.processing.fetch_retries = static_cast<int>(n);
          return {};
        }},
+      {"processing.fetch_target_delay",
+       [](Config& c, const std::string& v) -> Status {
+         std::int64_t ms = 0;
+         if (auto s = parse_duration_ms("processing.fetch_target_delay", v, ms); !s) return s;
+         if (ms < 1000 || ms > 3600 * 1000)
+           return bad("processing.fetch_target_delay", "must be between 1s and 1h");
+         c.processing.fetch_target_delay_ms = ms;
+         return {};
+       }},
+      {"processing.fetch_strategy",
+       [](Config& c, const std::string& v) -> Status {
+         if (v != "planned" && v != "per_event")
+           return bad("processing.fetch_strategy", "expected planned or per_event");
+         c.processing.fetch_planned = v == "planned";
+         return {};
+       }},
   };
 }
 

@@ -82,6 +82,15 @@ struct ProcessingConfig {
   // Retries of a failed targeted fetch (backoff doubling from 0.1 s, every attempt within about 10 s); after
   // the last one the event is relayed with a warning and a delta sync is queued for the integration.
   int fetch_retries = 3;
+  // How long the records of a burst may wait for their fetches: when an integration has more records waiting
+  // than its API budget fetches within this time, they are read through the tool's incremental listing
+  // instead (where it has one), a page of many records per request.
+  std::int64_t fetch_target_delay_ms = 30 * 1000;
+  // "planned": the records waiting in a batch are fetched once each (events of one record share a fetch),
+  // bursts are read as listings, and a budget that is used up holds the integration's events back instead of
+  // the processor. "per_event": every event fetches its own records as they come, waiting for the budget in
+  // line — the behaviour before planning, kept as the reference the burst benchmark measures against.
+  bool fetch_planned = true;
 };
 
 struct SyncConfig {

@@ -109,6 +109,27 @@ TEST(Config, ReconcileInterval) {
   }
 }
 
+TEST(Config, FetchPlanning) {
+  std::map<std::string, std::string> env;
+  auto defaults = load_config("", &env);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->processing.fetch_target_delay_ms, 30 * 1000);
+  EXPECT_TRUE(defaults->processing.fetch_planned);
+  env = {{"TRIBUTARY_PROCESSING_FETCH_TARGET_DELAY", "2m"},
+         {"TRIBUTARY_PROCESSING_FETCH_STRATEGY", "per_event"}};
+  auto c = load_config("", &env);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->processing.fetch_target_delay_ms, 120 * 1000);
+  EXPECT_FALSE(c->processing.fetch_planned);
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"TRIBUTARY_PROCESSING_FETCH_TARGET_DELAY", "500ms"},
+                                                        {"TRIBUTARY_PROCESSING_FETCH_TARGET_DELAY", "2h"},
+                                                        {"TRIBUTARY_PROCESSING_FETCH_STRATEGY", "batched"}}) {
+    std::map<std::string, std::string> bad = {{key, value}};
+    EXPECT_FALSE(load_config("", &bad).ok()) << key << "=" << value;
+  }
+}
+
 TEST(Config, DatabasePoolSize) {
   std::map<std::string, std::string> env;
   auto defaults = load_config("", &env);

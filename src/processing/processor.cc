@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 
@@ -270,8 +271,9 @@ Result<bool> settle_superseded(store::Connection& conn, const store::InboxRow& r
 // The targeted fetch of an accepted row's records; the upstream log then shows the unified events as
 // relayed, with the unified ids the fetch filled in.
 void fetch_records(Outcome& o, const store::IntegrationRow& integration, const RecordStage& record_stage,
-                   std::set<std::string>& unreachable, store::Connection& conn) {
-  o.records = record_stage.prepare(integration, o.event->payload, &unreachable, &conn, &o.hints);
+                   std::set<std::string>* unreachable, store::Connection& conn,
+                   const FetchRound* round = nullptr) {
+  o.records = record_stage.prepare(integration, o.event->payload, unreachable, &conn, &o.hints, round);
   if (auto sent = json::parse(o.event->payload)) {
     if (const auto* events = json::find(*sent, "data.events"))
       o.inbox.unified_events = json::serialize(*events);
@@ -280,14 +282,87 @@ void fetch_records(Outcome& o, const store::IntegrationRow& integration, const R
     o.inbox.warnings = RecordStage::merge_warnings(o.inbox.warnings, o.records->warnings);
 }
 
+using Integrations = std::map<std::string, std::optional<store::IntegrationRow>>;
+
+// Planned fetches (RecordStageOptions::planned): per integration, the records its accepted rows name are read
+// in one round — once each, a burst through the tool's listing. The first row naming a record the budget did
+// not grant in time, and every later row of the integration, wait (held back) for a later round, so that the
+// events of one record are still relayed in the order received; so do the rows of an integration whose
+// earlier rows are waiting (`waiting_until`, kept across batches). A row that has waited longer than
+// `max_wait_ms` is relayed without the records it could not have, with a warning, and a delta sync catches
+// up.
+void plan_fetches(store::Connection& conn, Decisions& decisions, const Integrations& integrations, Millis now,
+                  BatchClaim& claim, const RecordStage& record_stage, Millis max_wait_ms,
+                  std::map<std::string, Millis>& waiting_until) {
+  std::map<std::string, std::vector<std::size_t>> by_integration;  // accepted outcomes, in order
+  for (std::size_t i = 0; i < decisions.outcomes.size(); ++i) {
+    const Outcome& o = decisions.outcomes[i];
+    if (o.event && o.inbox.integration_id) by_integration[*o.inbox.integration_id].push_back(i);
+  }
+  std::vector<bool> held(decisions.outcomes.size(), false);
+  for (const auto& [iid, indexes] : by_integration) {
+    const auto& integration = integrations.at(iid);
+    if (!integration) continue;
+    auto hold_from = [&](std::size_t first, Millis until) {
+      for (std::size_t i : indexes) {
+        const Outcome& o = decisions.outcomes[i];
+        if (i < first || o.inbox.received_at + max_wait_ms <= now) continue;
+        held[i] = true;
+        decisions.held_back.emplace_back(o.inbox.id, until);
+      }
+    };
+    if (auto it = waiting_until.find(iid); it != waiting_until.end() && it->second > now) {
+      hold_from(0, it->second);
+      continue;
+    }
+    std::vector<RecordKey> keys;
+    FetchHints hints;
+    Millis oldest = now;
+    for (std::size_t i : indexes) {
+      const Outcome& o = decisions.outcomes[i];
+      for (auto& key : record_stage.wanted(*integration, o.event->payload))
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+      hints.insert(o.hints.begin(), o.hints.end());
+      oldest = std::min(oldest, o.inbox.received_at);
+    }
+    claim.extend();
+    const FetchRound round = record_stage.fetch_round(*integration, keys, oldest, &hints);
+    claim.extend();
+    std::size_t first_waiting = decisions.outcomes.size();
+    if (!round.deferred.empty()) {
+      for (std::size_t i : indexes) {
+        const auto wants = record_stage.wanted(*integration, decisions.outcomes[i].event->payload);
+        if (std::any_of(wants.begin(), wants.end(),
+                        [&](const RecordKey& k) { return round.deferred.count(k); })) {
+          first_waiting = i;
+          break;
+        }
+      }
+      hold_from(first_waiting, round.retry_at);
+      waiting_until[iid] = round.retry_at;
+    }
+    for (std::size_t i : indexes)
+      if (!held[i]) fetch_records(decisions.outcomes[i], *integration, record_stage, nullptr, conn, &round);
+  }
+  std::erase_if(waiting_until, [&](const auto& entry) { return entry.second <= now; });
+  if (std::find(held.begin(), held.end(), true) == held.end()) return;
+  std::vector<Outcome> kept;
+  kept.reserve(decisions.outcomes.size());
+  for (std::size_t i = 0; i < decisions.outcomes.size(); ++i)
+    if (!held[i]) kept.push_back(std::move(decisions.outcomes[i]));
+  decisions.outcomes = std::move(kept);
+}
+
 // Decides every row (each integration read once), fetching the records of accepted ones.
 Result<Decisions> decide_batch(store::Connection& conn, const std::vector<store::InboxRow>& rows, Millis now,
                                BatchClaim& claim, const connectors::Registry& registry,
-                               const RecordStage* record_stage) {
+                               const RecordStage* record_stage, Millis max_wait_ms,
+                               std::map<std::string, Millis>& waiting_until) {
   Decisions decisions;
   decisions.outcomes.reserve(rows.size());
-  std::map<std::string, std::optional<store::IntegrationRow>> integrations;
+  Integrations integrations;
   std::set<std::string> unreachable;  // integrations whose tool failed every fetch attempt in this batch
+  const bool planned = record_stage != nullptr && record_stage->planned();
   for (const auto& row : rows) {
     std::string iid = row.integration_id.value_or("");
     auto it = integrations.find(iid);
@@ -301,9 +376,11 @@ Result<Decisions> decide_batch(store::Connection& conn, const std::vector<store:
     if (!settled) return settled.error();
     if (*settled) continue;
     Outcome& o = decisions.outcomes.emplace_back(decide(row, it->second, registry, now));
-    if (record_stage != nullptr && o.event && it->second)
-      fetch_records(o, *it->second, *record_stage, unreachable, conn);
+    if (record_stage != nullptr && !planned && o.event && it->second)
+      fetch_records(o, *it->second, *record_stage, &unreachable, conn);
   }
+  if (planned)
+    plan_fetches(conn, decisions, integrations, now, claim, *record_stage, max_wait_ms, waiting_until);
   return decisions;
 }
 
@@ -380,7 +457,8 @@ Result<std::size_t> Processor::process_batch() {
   if (!rows) return rows.error();
   if (rows->empty()) return std::size_t{0};
 
-  auto decisions = decide_batch(**lease, *rows, now, claim, registry_, record_stage_);
+  auto decisions = decide_batch(**lease, *rows, now, claim, registry_, record_stage_,
+                                options_.max_fetch_wait_ms, waiting_until_);
   if (!decisions) return decisions.error();
   if (!decisions->held_back.empty()) {
     Status held = writer_.run([&](store::Connection& c) -> Status {

@@ -27,6 +27,9 @@ class RecordStage;
 
 struct ProcessorOptions {
   int batch_size = 256;
+  // Planned fetches: the longest an event waits for its records' fetch (its integration's API budget used
+  // up); after it the event is relayed with a warning and a delta sync catches the records up.
+  Millis max_fetch_wait_ms = 10 * 60 * 1000;
 };
 
 class Processor {
@@ -61,6 +64,9 @@ class Processor {
   // Failed batches (the database refusing writes, above all): logged once per spell, retried with backoff.
   FailureBackoff backoff_{"processor", std::chrono::seconds(1), std::chrono::seconds(10)};
   std::map<std::string, int> put_back_attempts_;  // inbox rows the database refused, by id (processor thread)
+  // Integrations whose rows wait for their API budget, and until when (processor thread): their newer rows
+  // wait as long, so that events are relayed in the order received.
+  std::map<std::string, Millis> waiting_until_;
 };
 
 }  // namespace tributary::processing

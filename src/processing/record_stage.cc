@@ -1,6 +1,10 @@
 #include "processing/record_stage.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/json.hpp>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -72,7 +76,8 @@ std::optional<EventRef> event_ref(const bj::value& ev) {
 Result<std::optional<bj::object>> fetch_with_retries(const connectors::Connector& connector,
                                                      const connectors::ApiContext& ctx, const EventRef& ref,
                                                      const std::string& hint,
-                                                     const RecordStageOptions& options) {
+                                                     const RecordStageOptions& options,
+                                                     bool rate_limits_end_it = false) {
   std::chrono::milliseconds backoff = options.backoff;
   const auto started = std::chrono::steady_clock::now();
   for (int attempt = 1;; ++attempt) {
@@ -82,12 +87,35 @@ Result<std::optional<bj::object>> fetch_with_retries(const connectors::Connector
     if (kind == ErrorKind::kUnauthorized || kind == ErrorKind::kForbidden ||
         kind == ErrorKind::kInvalidArgument)
       return fetched;  // retrying cannot help
+    // A planned round leaves what the budget does not grant to a later round.
+    if (rate_limits_end_it && kind == ErrorKind::kRateLimited) return fetched;
     if (attempt >= std::max(1, options.fetch_attempts) ||
         std::chrono::steady_clock::now() - started + backoff > options.retry_budget)
       return fetched;
     std::this_thread::sleep_for(backoff);
     backoff *= 2;
   }
+}
+
+std::string hint_for(const FetchHints* hints, const RecordKey& key) {
+  if (hints == nullptr) return {};
+  auto it = hints->find(key);
+  return it == hints->end() ? std::string() : it->second;
+}
+
+// One record for prepare(): what the round read, or a fetch of its own.
+Result<std::optional<bj::object>> fetch_one(const connectors::Connector& connector,
+                                            const connectors::ApiContext& ctx, const EventRef& ref,
+                                            const FetchHints* hints, const FetchRound* round,
+                                            const RecordStageOptions& options) {
+  const RecordKey key{ref.model_name, ref.remote_id};
+  if (round != nullptr) {
+    if (auto it = round->fetched.find(key); it != round->fetched.end()) return it->second;
+    if (round->deferred.count(key))
+      return make_error(ErrorKind::kRateLimited,
+                        "no grant from the integration's API budget while the event waited");
+  }
+  return fetch_with_retries(connector, ctx, ref, hint_for(hints, key), options);
 }
 
 }  // namespace
@@ -98,7 +126,7 @@ RecordStage::RecordStage(const connectors::Registry& registry, const SecretBox& 
 
 RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::string& event_payload,
                                 std::set<std::string>* unreachable, store::Connection* reader,
-                                const FetchHints* hints) const {
+                                const FetchHints* hints, const FetchRound* round) const {
   RecordWork work;
   work.integration_id = integration.id;
   work.tool = integration.tool;
@@ -135,10 +163,7 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
                               " failed every attempt for an earlier event of this batch");
       continue;
     }
-    std::string hint;
-    if (hints != nullptr)
-      if (auto it = hints->find({ref->model_name, ref->remote_id}); it != hints->end()) hint = it->second;
-    auto fetched = fetch_with_retries(*connector, ctx, *ref, hint, options_);
+    auto fetched = fetch_one(*connector, ctx, *ref, hints, round, options_);
     if (!fetched) {
       if (unreachable != nullptr) unreachable->insert(integration.id);
       work.fetch_failed = true;
@@ -158,6 +183,150 @@ RecordWork RecordStage::prepare(const store::IntegrationRow& integration, std::s
   }
   if (touched) event_payload = json::serialize(*envelope);
   return work;
+}
+
+std::vector<RecordKey> RecordStage::wanted(const store::IntegrationRow& integration,
+                                           const std::string& event_payload) const {
+  std::vector<RecordKey> keys;
+  const connectors::Connector* connector = registry_.find(integration.tool);
+  auto envelope = json::parse(event_payload);
+  if (connector == nullptr || !envelope) return keys;
+  const bj::value* events = json::find(*envelope, "data.events");
+  if (events == nullptr || !events->is_array()) return keys;
+  for (const auto& ev : events->get_array()) {
+    auto ref = event_ref(ev);
+    if (!ref || !connector->supports_records(ref->model) || !fetches(ref->action)) continue;
+    RecordKey key{ref->model_name, ref->remote_id};
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+namespace {
+
+// Takes the grant for the next fetch or listing page ahead (ApiContext::reserved), waiting at most what is
+// left of the round's slice; false when the budget had none by then (the round ends, the rest deferred).
+using Reserve = std::function<bool(connectors::ApiContext&)>;
+
+// A burst read through the tool's incremental listing: the pages of the records of `model` changed since
+// `since`, until every one of `waiting` was seen (or the listing ends, fails, or reaches `max_pages`).
+// What it saw of `waiting` goes into round.fetched and out of `waiting`.
+void list_burst(const connectors::Connector& connector, connectors::ApiContext& ctx, connectors::Model model,
+                const std::string& model_name, Millis since, int max_pages, const Reserve& reserve,
+                std::set<std::string>& waiting, FetchRound& round) {
+  std::string page;
+  for (int pages = 0; pages < max_pages && !waiting.empty(); ++pages) {
+    if (!reserve(ctx)) return;  // the rest is deferred
+    auto listed = connector.list(ctx, model, page, since);
+    ++round.listed_pages;
+    if (!listed) {
+      spdlog::warn("fetch: listing changed {} of integration {} failed, fetching one by one: {}", model_name,
+                   ctx.integration_id, listed.error().message);
+      return;
+    }
+    for (auto& record : listed->records) {
+      auto remote_id = json::get_string(bj::value(record), "remote_id");
+      if (!remote_id || waiting.erase(std::string(*remote_id)) == 0) continue;
+      round.fetched.emplace(RecordKey{model_name, std::string(*remote_id)},
+                            std::optional<bj::object>(std::move(record)));
+    }
+    if (listed->next.empty()) return;
+    page = listed->next;
+  }
+}
+
+// How many records the budget fetches within `delay`, at the rate it uses now; nullopt: unlimited.
+std::optional<std::size_t> fetches_within(const Budget* budget, std::chrono::milliseconds delay) {
+  if (budget == nullptr) return std::nullopt;
+  const BudgetStats stats = budget->stats();
+  if (!stats.limits.limited() || stats.effective_requests <= 0) return std::nullopt;
+  return static_cast<std::size_t>(std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(stats.effective_requests) * delay.count() / stats.limits.window_ms));
+}
+
+}  // namespace
+
+FetchRound RecordStage::fetch_round(const store::IntegrationRow& integration,
+                                    const std::vector<RecordKey>& keys, Millis oldest_received_at,
+                                    const FetchHints* hints) const {
+  FetchRound round;
+  const connectors::Connector* connector = registry_.find(integration.tool);
+  if (connector == nullptr || keys.empty()) return round;
+  connectors::ApiContext ctx = pipeline::api_context(
+      integration, *connector, secrets_, client_, options_.api_timeout, options_.budgets, Priority::kFetch);
+  const auto started = std::chrono::steady_clock::now();
+  // A fetch or page starts only with a grant taken within the slice; its further calls (a token, a second
+  // request) then wait as long as the budget needs, up to one window, so that a started fetch ends.
+  const BudgetStats limits = ctx.budget ? ctx.budget->stats() : BudgetStats{};
+  ctx.budget_wait = std::max(options_.slice, std::chrono::milliseconds(limits.limits.window_ms + 1000));
+  bool out_of_budget = false;
+  const Reserve reserve = [&](connectors::ApiContext& c) {
+    if (out_of_budget) return false;
+    if (!c.budget) return true;
+    const auto left = options_.slice - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - started);
+    auto grant = c.budget->acquire(Priority::kFetch, now_ms() + std::max<std::int64_t>(1, left.count()));
+    if (!grant) {
+      out_of_budget = true;
+      return false;
+    }
+    c.reserved = std::make_shared<Budget::Grant>(std::move(*grant));
+    return true;
+  };
+
+  // A burst: more waiting than the budget fetches in the target delay, read through the listing per model.
+  const auto capacity = fetches_within(ctx.budget.get(), options_.target_delay);
+  if (capacity && keys.size() > *capacity) {
+    std::map<std::string, std::set<std::string>> by_model;
+    for (const auto& [model, remote_id] : keys)
+      by_model[model].insert(remote_id);
+    for (auto& [model_name, waiting] : by_model) {
+      auto model = connectors::parse_model(model_name);
+      if (!model || !connector->lists_changes(*model)) continue;
+      spdlog::info(
+          "fetch: integration {}: {} {} records waiting, more than its API budget fetches in {} s: "
+          "reading them through the tool's listing of changes",
+          integration.id, waiting.size(), model_name, options_.target_delay.count() / 1000);
+      list_burst(*connector, ctx, *model, model_name, oldest_received_at - options_.listing_overlap_ms,
+                 options_.max_listing_pages, reserve, waiting, round);
+    }
+  }
+
+  // The rest one by one, in order, while the budget grants within the slice.
+  std::optional<Error> failed;  // the tool failed a fetch: the rest fail with it
+  for (const auto& key : keys) {
+    if (round.fetched.count(key)) continue;
+    if (failed) {
+      round.fetched.emplace(key, *failed);
+      continue;
+    }
+    auto model = connectors::parse_model(key.first);
+    if (!model) continue;
+    if (!reserve(ctx)) {
+      round.deferred.insert(key);
+      continue;
+    }
+    auto fetched = fetch_with_retries(*connector, ctx,
+                                      EventRef{*model, connectors::Action::kUpdated, key.first, key.second},
+                                      hint_for(hints, key), options_, /*rate_limits_end_it=*/true);
+    ++round.fetches;
+    if (!fetched && fetched.error().kind == ErrorKind::kRateLimited) {
+      out_of_budget = true;
+      round.deferred.insert(key);
+      continue;
+    }
+    if (!fetched && fetched.error().kind != ErrorKind::kInvalidArgument)
+      failed = Error{fetched.error().kind, std::string(connector->display_name()) +
+                                               " failed every attempt for an earlier record of this batch (" +
+                                               fetched.error().message + ")"};
+    round.fetched.emplace(key, std::move(fetched));
+  }
+  if (!round.deferred.empty()) {
+    // The budget's pause when the tool asked for one, else a second: the events are looked at again then.
+    const BudgetStats stats = ctx.budget ? ctx.budget->stats() : BudgetStats{};
+    round.retry_at = std::max(now_ms() + 1000, stats.paused_until);
+  }
+  return round;
 }
 
 Result<std::optional<store::EventRow>> RecordStage::apply(store::Connection& c, const RecordWork& work,
