@@ -144,22 +144,44 @@ bool is_budget_refusal(const http::ClientResponse& response) {
   return response.status == 429 && response.error.rfind(kBudgetRefusal, 0) == 0;
 }
 
+namespace {
+
+// The request's path below `base_url`, without its query ("" when the URL is not below it).
+std::string_view path_below(std::string_view url, std::string_view base_url) {
+  if (base_url.empty() || url.substr(0, base_url.size()) != base_url) return {};
+  std::string_view path = url.substr(base_url.size());
+  return path.substr(0, path.find_first_of("?#"));
+}
+
+}  // namespace
+
 http::ClientResponse ApiContext::send(http::ClientRequest request) const {
   request.guard_ssrf = true;
   // Anything but https (curl would take a URL without a scheme for http) counts as plain.
   request.listed_only = request.url.size() < 8 || !http::iequals(request.url.substr(0, 8), "https://");
+  const auto refuse = [](const Error& error) {
+    http::ClientResponse refused;
+    refused.status = 429;
+    refused.error = std::string(kBudgetRefusal) + error.message;
+    return refused;
+  };
+  const auto wait = budget_wait.count() > 0 ? budget_wait : timeout;
+  Budget::Grant endpoint_grant;
+  for (const auto& [limit, endpoint_budget] : endpoint_budgets) {
+    if (!endpoint_budget || !http::iequals(limit.method, request.method) ||
+        path_below(request.url, base_url) != limit.path)
+      continue;
+    auto got = endpoint_budget->acquire(priority, now_ms() + wait.count());
+    if (!got) return refuse(got.error());
+    endpoint_grant = std::move(*got);
+    break;
+  }
   Budget::Grant grant;
   if (reserved && *reserved) {
     grant = std::move(*reserved);
   } else if (budget) {
-    const auto wait = budget_wait.count() > 0 ? budget_wait : timeout;
     auto got = budget->acquire(priority, now_ms() + wait.count());
-    if (!got) {
-      http::ClientResponse refused;
-      refused.status = 429;
-      refused.error = std::string(kBudgetRefusal) + got.error().message;
-      return refused;
-    }
+    if (!got) return refuse(got.error());
     grant = std::move(*got);
   }
   http::ClientResponse response = client->send_sync(std::move(request));

@@ -106,6 +106,9 @@ struct ApiContext {
   // A grant taken ahead (planned fetches take one before they start a fetch, waiting only briefly, so that a
   // fetch is started only when the budget has room): the next call uses it instead of waiting for its own.
   std::shared_ptr<Budget::Grant> reserved;
+  // The tool's per-endpoint limits (ApiLimits::endpoints) with their budgets: a call to one of them takes a
+  // grant from it first, waiting like for the integration's.
+  std::vector<std::pair<EndpointLimit, std::shared_ptr<Budget>>> endpoint_budgets;
 
   // Every call to the tool goes through here (blocking; set `client` first). The call first takes a grant
   // from the budget; one that cannot have it in time is not sent and answers 429 with `error` saying so

@@ -159,7 +159,8 @@ Result<Budget::Grant> Budget::try_take(std::uint64_t ticket, Millis now, Millis*
   if (limits_.concurrency > 0 && in_use_ >= limits_.concurrency)
     return make_error(ErrorKind::kRateLimited, "every concurrent call is in use");
   if (limits_.limited()) {
-    auto wait = log_.try_grant(key_, std::max(1, effective_), limits_.window_ms, now);
+    const Millis window = limits_.window_ms + (jitter_guard_ ? window_guard(limits_.window_ms) : 0);
+    auto wait = log_.try_grant(key_, std::max(1, effective_), window, now);
     if (!wait) {
       *wait_ms = kPollMs;
       return wait.error();
@@ -258,6 +259,15 @@ void Budget::observe(int status, const std::vector<std::pair<std::string, std::s
   if (auto reset = header(headers, {"X-Rate-Limit-Reset", "X-RateLimit-Reset"}))
     if (auto value = integer(*reset)) until = reset_at(*value, now);
   pause_until(std::min(until, now + kMaxPauseMs));
+}
+
+void Budget::set_jitter_guard(bool on) {
+  MutexLock lock(mu_);
+  jitter_guard_ = on;
+}
+
+Millis Budget::window_guard(Millis window_ms) {
+  return std::clamp<Millis>(window_ms / 50, 100, 1000);
 }
 
 BudgetStats Budget::stats() const {

@@ -31,10 +31,11 @@
 namespace tributary {
 
 // A limit a tool puts on one endpoint beside its overall limit (SmartRecruiters: GET /candidates one at a
-// time). Declared for the record; the budget enforces the overall limit (issue 13 will add these).
+// time). Enforced per node by a budget of its own (pipeline::Budgets::for_endpoint) that a call to the
+// endpoint takes a grant from besides the integration's.
 struct EndpointLimit {
   std::string method;  // "GET"
-  std::string path;    // "/candidates" (a prefix of the request path)
+  std::string path;    // "/candidates": the request's path below the tool's base URL, without its query
   int requests = 0;    // per window_ms; 0: no own rate
   Millis window_ms = 0;
   int concurrency = 0;  // 0: no own concurrency
@@ -132,6 +133,13 @@ class Budget {
   void observe(int status, const std::vector<std::pair<std::string, std::string>>& headers);
 
   void set_limits(const ApiLimits& limits);
+  // Counts every grant as taking a little longer than its window (window_guard), for the time between a grant
+  // here and the request's arrival at the tool, whose window starts there: without it two calls granted one
+  // window apart can arrive a few milliseconds less apart and the tool answers 429. On for real tools
+  // (pipeline::Budgets); off by default, so that windows are exact where a test drives the clock.
+  void set_jitter_guard(bool on);
+  // 2 % of the window, at least 100 ms and at most 1 s.
+  static Millis window_guard(Millis window_ms);
   BudgetStats stats() const;
   const std::string& key() const { return key_; }
 
@@ -154,6 +162,7 @@ class Budget {
   std::condition_variable cv_;
   std::atomic<std::uint64_t> generation_{0};  // changes whenever a waiter might go ahead
   ApiLimits limits_ GUARDED_BY(mu_);
+  bool jitter_guard_ GUARDED_BY(mu_) = false;
   int effective_ GUARDED_BY(mu_) = 0;
   Millis last_change_at_ GUARDED_BY(mu_) = 0;  // when effective_ last went down or up
   std::deque<Ticket> line_ GUARDED_BY(mu_);

@@ -55,6 +55,26 @@ TEST(ApiBudget, AtMostTheLimitInAnySlidingWindow) {
   EXPECT_EQ(budget.stats().requests, 4u);
 }
 
+// With the jitter guard (what real tools get), a grant leaves the window a little after the window's length:
+// two calls granted exactly one window apart could arrive closer than that at the tool.
+TEST(ApiBudget, TheJitterGuardKeepsGrantsALittleLongerThanTheWindow) {
+  EXPECT_EQ(Budget::window_guard(1000), 100);
+  EXPECT_EQ(Budget::window_guard(10'000), 200);
+  EXPECT_EQ(Budget::window_guard(3'600'000), 1000);
+  StepClock clock;
+  MemoryGrantLog log;
+  Budget budget("i1", limits(2, 10'000), log, clock);
+  budget.set_jitter_guard(true);
+  const Millis t0 = clock.now;
+  EXPECT_TRUE(take(budget, budget.enqueue(Priority::kFetch), t0));
+  EXPECT_TRUE(take(budget, budget.enqueue(Priority::kFetch), t0));
+  auto third = budget.enqueue(Priority::kFetch);
+  Millis wait = 0;
+  EXPECT_FALSE(take(budget, third, t0 + 10'000, &wait));
+  EXPECT_EQ(wait, 200);
+  EXPECT_TRUE(take(budget, third, t0 + 10'200));
+}
+
 TEST(ApiBudget, ConcurrencyIsHeldUntilTheGrantIsReleased) {
   StepClock clock;
   MemoryGrantLog log;

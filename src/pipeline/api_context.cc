@@ -17,9 +17,12 @@ connectors::ApiContext api_context(const store::IntegrationRow& integration,
     if (parsed && parsed->is_object()) ctx.credentials = parsed->get_object();
   }
   connectors::resolve_urls(ctx, connector, integration.remote_base_url, integration.remote_auth_url);
-  if (budgets != nullptr)
-    ctx.budget =
-        budgets->for_integration(integration.id, effective_limits(connector, integration.rate_limit));
+  if (budgets != nullptr) {
+    const ApiLimits limits = effective_limits(connector, integration.rate_limit);
+    ctx.budget = budgets->for_integration(integration.id, limits);
+    for (const auto& endpoint : connector.api_limits().endpoints)
+      ctx.endpoint_budgets.emplace_back(endpoint, budgets->for_endpoint(integration.id, endpoint));
+  }
   ctx.priority = priority;
   return ctx;
 }

@@ -46,6 +46,24 @@ std::shared_ptr<Budget> Budgets::for_integration(const std::string& integration_
   auto& budget = budgets_[integration_id];
   if (!budget) {
     budget = std::make_shared<Budget>(integration_id, limits, *log_, clock_);
+    budget->set_jitter_guard(true);
+  } else {
+    budget->set_limits(limits);
+  }
+  return budget;
+}
+
+std::shared_ptr<Budget> Budgets::for_endpoint(const std::string& integration_id, const EndpointLimit& limit) {
+  ApiLimits limits;
+  limits.requests = limit.requests;
+  limits.window_ms = limit.window_ms;
+  limits.concurrency = limit.concurrency;
+  const std::string key = integration_id + " " + limit.method + " " + limit.path;
+  MutexLock lock(mu_);
+  auto& budget = endpoint_budgets_[key];
+  if (!budget) {
+    budget = std::make_shared<Budget>(key, limits, endpoint_log_, clock_);
+    budget->set_jitter_guard(true);
   } else {
     budget->set_limits(limits);
   }

@@ -29,6 +29,10 @@ class Budgets {
   ~Budgets();
 
   std::shared_ptr<Budget> for_integration(const std::string& integration_id, const ApiLimits& limits);
+  // The budget of one of the tool's per-endpoint limits for the integration. Kept on this node (in memory,
+  // also on PostgreSQL): the limits tools put on single endpoints are concurrency limits, which are per node
+  // like the integration's own.
+  std::shared_ptr<Budget> for_endpoint(const std::string& integration_id, const EndpointLimit& limit);
   // The budget's figures, when it has been used on this node.
   std::optional<BudgetStats> stats(const std::string& integration_id) const;
   std::vector<std::pair<std::string, BudgetStats>> all() const;
@@ -38,6 +42,8 @@ class Budgets {
   const Clock& clock_;
   mutable Mutex mu_;
   std::map<std::string, std::shared_ptr<Budget>> budgets_ GUARDED_BY(mu_);
+  MemoryGrantLog endpoint_log_;
+  std::map<std::string, std::shared_ptr<Budget>> endpoint_budgets_ GUARDED_BY(mu_);
 };
 
 // The limits an integration's calls are held to: its rate_limit when set (and readable), else the

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <thread>
 
 #include "connectors/common/records.h"
 #include "connectors/registry.h"
@@ -104,6 +105,46 @@ TEST(BudgetsTest, ARetryAfterA429WaitsAsLongAsTheToolAsked) {
   EXPECT_TRUE(connectors::is_budget_refusal(refused)) << refused.status << refused.error;
   EXPECT_EQ(endpoint.received().size(), 3u);
   EXPECT_EQ(tight.budget->stats().timed_out, 1u);
+}
+
+// SmartRecruiters allows one GET /candidates at a time (its other endpoints 8 at once): a second listing
+// waits for the first to be answered, while a read of one candidate goes ahead.
+TEST(BudgetsTest, AnEndpointLimitHoldsItsCallsOnly) {
+  const SecretBox box(std::string(32, 'k'));
+  auto client = loopback_client();
+  FakeEndpoint endpoint;
+  Budgets budgets;
+  store::IntegrationRow row;
+  row.id = "smartrecruiters:1";
+  row.tool = "smartrecruiters";
+  row.remote_base_url = endpoint.url("");
+  auto ctx = api_context(row, tool("smartrecruiters"), box, *client, std::chrono::milliseconds(5000),
+                         &budgets, Priority::kFetch);
+  ASSERT_EQ(ctx.endpoint_budgets.size(), 1u);
+  FakeEndpoint::Reply held;
+  held.hold = true;
+  endpoint.then(held);
+  auto get = [&](const std::string& path) {
+    http::ClientRequest req;
+    req.method = "GET";
+    req.url = ctx.base_url + path;
+    req.timeout = ctx.timeout;
+    return ctx.send(req);
+  };
+  std::thread first([&] { EXPECT_EQ(get("/candidates?limit=100").status, 200); });
+  ASSERT_TRUE(wait_until([&] { return endpoint.received().size() == 1; }));
+  std::thread second([&] { EXPECT_EQ(get("/candidates?limit=100&offset=100").status, 200); });
+  // The second listing waits for the endpoint's grant, while another endpoint's call goes ahead.
+  const auto& endpoint_budget = *ctx.endpoint_budgets[0].second;
+  EXPECT_TRUE(wait_until([&] { return endpoint_budget.stats().waiting == 1; }));
+  EXPECT_EQ(get("/candidates/42").status, 200);
+  EXPECT_EQ(endpoint.received().size(), 2u) << "the second listing did not wait for the first";
+  EXPECT_EQ(endpoint.received()[1].request.target, "/candidates/42");
+  endpoint.release_held();
+  first.join();
+  second.join();
+  ASSERT_EQ(endpoint.received().size(), 3u);
+  EXPECT_EQ(endpoint.received()[2].request.target, "/candidates?limit=100&offset=100");
 }
 
 TEST(BudgetsTest, ApiContextTakesTheIntegrationsBudgetWithItsPriority) {

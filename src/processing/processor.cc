@@ -284,6 +284,9 @@ void fetch_records(Outcome& o, const store::IntegrationRow& integration, const R
 
 using Integrations = std::map<std::string, std::optional<store::IntegrationRow>>;
 
+// How long what a listing showed is kept for later rounds.
+constexpr Millis kListedKeptMs = 5 * 60 * 1000;
+
 // Planned fetches (RecordStageOptions::planned): per integration, the records its accepted rows name are read
 // in one round — once each, a burst through the tool's listing. The first row naming a record the budget did
 // not grant in time, and every later row of the integration, wait (held back) for a later round, so that the
@@ -293,7 +296,8 @@ using Integrations = std::map<std::string, std::optional<store::IntegrationRow>>
 // up.
 void plan_fetches(store::Connection& conn, Decisions& decisions, const Integrations& integrations, Millis now,
                   BatchClaim& claim, const RecordStage& record_stage, Millis max_wait_ms,
-                  std::map<std::string, Millis>& waiting_until) {
+                  std::map<std::string, Millis>& waiting_until,
+                  std::map<std::string, ListedRecords>& listed) {
   std::map<std::string, std::vector<std::size_t>> by_integration;  // accepted outcomes, in order
   for (std::size_t i = 0; i < decisions.outcomes.size(); ++i) {
     const Outcome& o = decisions.outcomes[i];
@@ -316,18 +320,35 @@ void plan_fetches(store::Connection& conn, Decisions& decisions, const Integrati
       continue;
     }
     std::vector<RecordKey> keys;
+    std::map<RecordKey, Millis> newest_event;  // the latest event naming each record
     FetchHints hints;
     Millis oldest = now;
     for (std::size_t i : indexes) {
       const Outcome& o = decisions.outcomes[i];
-      for (auto& key : record_stage.wanted(*integration, o.event->payload))
+      for (auto& key : record_stage.wanted(*integration, o.event->payload)) {
+        Millis& newest = newest_event[key];
+        newest = std::max(newest, o.inbox.received_at);
         if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+      }
       hints.insert(o.hints.begin(), o.hints.end());
       oldest = std::min(oldest, o.inbox.received_at);
     }
+    // Records an earlier round's listing showed after their events were received are current already.
+    std::map<RecordKey, bj::object> known;
+    if (auto it = listed.find(iid); it != listed.end()) {
+      std::erase_if(keys, [&](const RecordKey& key) {
+        auto hit = it->second.records.find(key);
+        if (hit == it->second.records.end() || newest_event[key] >= it->second.at) return false;
+        known.emplace(key, hit->second);
+        return true;
+      });
+    }
     claim.extend();
-    const FetchRound round = record_stage.fetch_round(*integration, keys, oldest, &hints);
+    FetchRound round = record_stage.fetch_round(*integration, keys, oldest, &hints);
     claim.extend();
+    for (auto& [key, record] : known)
+      round.fetched.emplace(key, std::optional<bj::object>(std::move(record)));
+    if (round.listed_at > 0) listed[iid] = ListedRecords{round.listed_at, std::move(round.listed)};
     std::size_t first_waiting = decisions.outcomes.size();
     if (!round.deferred.empty()) {
       for (std::size_t i : indexes) {
@@ -345,6 +366,7 @@ void plan_fetches(store::Connection& conn, Decisions& decisions, const Integrati
       if (!held[i]) fetch_records(decisions.outcomes[i], *integration, record_stage, nullptr, conn, &round);
   }
   std::erase_if(waiting_until, [&](const auto& entry) { return entry.second <= now; });
+  std::erase_if(listed, [&](const auto& entry) { return entry.second.at + kListedKeptMs <= now; });
   if (std::find(held.begin(), held.end(), true) == held.end()) return;
   std::vector<Outcome> kept;
   kept.reserve(decisions.outcomes.size());
@@ -357,7 +379,8 @@ void plan_fetches(store::Connection& conn, Decisions& decisions, const Integrati
 Result<Decisions> decide_batch(store::Connection& conn, const std::vector<store::InboxRow>& rows, Millis now,
                                BatchClaim& claim, const connectors::Registry& registry,
                                const RecordStage* record_stage, Millis max_wait_ms,
-                               std::map<std::string, Millis>& waiting_until) {
+                               std::map<std::string, Millis>& waiting_until,
+                               std::map<std::string, ListedRecords>& listed) {
   Decisions decisions;
   decisions.outcomes.reserve(rows.size());
   Integrations integrations;
@@ -380,7 +403,8 @@ Result<Decisions> decide_batch(store::Connection& conn, const std::vector<store:
       fetch_records(o, *it->second, *record_stage, &unreachable, conn);
   }
   if (planned)
-    plan_fetches(conn, decisions, integrations, now, claim, *record_stage, max_wait_ms, waiting_until);
+    plan_fetches(conn, decisions, integrations, now, claim, *record_stage, max_wait_ms, waiting_until,
+                 listed);
   return decisions;
 }
 
@@ -458,7 +482,7 @@ Result<std::size_t> Processor::process_batch() {
   if (rows->empty()) return std::size_t{0};
 
   auto decisions = decide_batch(**lease, *rows, now, claim, registry_, record_stage_,
-                                options_.max_fetch_wait_ms, waiting_until_);
+                                options_.max_fetch_wait_ms, waiting_until_, listed_);
   if (!decisions) return decisions.error();
   if (!decisions->held_back.empty()) {
     Status held = writer_.run([&](store::Connection& c) -> Status {

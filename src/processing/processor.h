@@ -18,12 +18,11 @@
 #include "connectors/registry.h"
 #include "core/failure_backoff.h"
 #include "core/wakeup.h"
+#include "processing/record_stage.h"
 #include "store/pool.h"
 #include "store/writer.h"
 
 namespace tributary::processing {
-
-class RecordStage;
 
 struct ProcessorOptions {
   int batch_size = 256;
@@ -67,6 +66,8 @@ class Processor {
   // Integrations whose rows wait for their API budget, and until when (processor thread): their newer rows
   // wait as long, so that events are relayed in the order received.
   std::map<std::string, Millis> waiting_until_;
+  // The last burst listing of each integration, for the records it showed (processor thread).
+  std::map<std::string, ListedRecords> listed_;
 };
 
 }  // namespace tributary::processing

@@ -204,6 +204,9 @@ std::vector<RecordKey> RecordStage::wanted(const store::IntegrationRow& integrat
 
 namespace {
 
+// The most records of one burst listing kept for later rounds.
+constexpr std::size_t kMaxListedKept = 20000;
+
 // Takes the grant for the next fetch or listing page ahead (ApiContext::reserved), waiting at most what is
 // left of the round's slice; false when the budget had none by then (the round ends, the rest deferred).
 using Reserve = std::function<bool(connectors::ApiContext&)>;
@@ -226,9 +229,11 @@ void list_burst(const connectors::Connector& connector, connectors::ApiContext& 
     }
     for (auto& record : listed->records) {
       auto remote_id = json::get_string(bj::value(record), "remote_id");
-      if (!remote_id || waiting.erase(std::string(*remote_id)) == 0) continue;
-      round.fetched.emplace(RecordKey{model_name, std::string(*remote_id)},
-                            std::optional<bj::object>(std::move(record)));
+      if (!remote_id) continue;
+      RecordKey key{model_name, std::string(*remote_id)};
+      if (waiting.erase(key.second) > 0) round.fetched.emplace(key, std::optional<bj::object>(record));
+      if (round.listed.size() < kMaxListedKept)
+        round.listed.insert_or_assign(std::move(key), std::move(record));
     }
     if (listed->next.empty()) return;
     page = listed->next;
@@ -283,6 +288,7 @@ FetchRound RecordStage::fetch_round(const store::IntegrationRow& integration,
     for (auto& [model_name, waiting] : by_model) {
       auto model = connectors::parse_model(model_name);
       if (!model || !connector->lists_changes(*model)) continue;
+      if (round.listed_at == 0) round.listed_at = now_ms();
       spdlog::info(
           "fetch: integration {}: {} {} records waiting, more than its API budget fetches in {} s: "
           "reading them through the tool's listing of changes",

@@ -84,6 +84,19 @@ struct FetchRound {
   Millis retry_at = 0;
   int listed_pages = 0;  // requests of the burst listing
   int fetches = 0;       // records fetched one by one
+  // Everything the burst listing showed (waiting or not) and when it started: the records are current for any
+  // event received before then, so a later round takes them from here (ListedRecords) instead of listing
+  // again.
+  std::map<RecordKey, boost::json::object> listed;
+  Millis listed_at = 0;
+};
+
+// What a burst listing showed of an integration's records, and when it started: current for any event
+// received before then. The processor keeps the last one per integration (for a few minutes) for later
+// rounds.
+struct ListedRecords {
+  Millis at = 0;
+  std::map<RecordKey, boost::json::object> records;
 };
 
 class RecordStage {
