@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "delivery/events.h"
 #include "pipeline/api_context.h"
 #include "processing/scope.h"
 #include "store/advisory_lock.h"
@@ -146,9 +147,9 @@ class Pass {
         next_due_(now_ + options.recheck_interval_ms) {}
 
   // The event groups to subscribe: one per subscription the connector plans for the enabled models; none
-  // when upstream webhooks are off or the integration is deleted.
+  // when upstream webhooks are off or the integration is deleted or disabled.
   Status plan() {
-    if (integration_.deleted_at) return {};
+    if (integration_.deleted_at || !integration_.enabled) return {};
     auto scope = processing::parse_scope(integration_.scope, connector_);
     if (!scope) return scope.error();
     if (!scope->upstream_webhooks) return {};
@@ -209,6 +210,13 @@ class Pass {
       if (auto st = store::subscriptions::remove(c, id); !st) return st;
     if (integration_.deleted_at && to_update_.empty())
       return store::integrations::hard_delete(c, integration_.id);
+    if (credentials_rejected_) {
+      auto changed = store::integrations::set_invalid(c, integration_.id, now_);
+      if (!changed) return changed.error();
+      if (*changed && integration_.enabled) {
+        if (auto st = delivery::publish_state_change(c, integration_.id, now_); !st) return st;
+      }
+    }
     return store::integrations::set_reconcile_due(c, integration_.id, next_due_);
   }
 
@@ -254,7 +262,8 @@ class Pass {
     } else if (desired_.empty() && !integration_.deleted_at) {
       if (sub.status != store::SubscriptionStatus::kDisabled) {
         sub.status = store::SubscriptionStatus::kDisabled;
-        sub.last_error = "upstream webhooks are disabled in the scope config";
+        sub.last_error = integration_.enabled ? "upstream webhooks are disabled in the scope config"
+                                              : "the integration is disabled";
         sub.updated_at = now_;
         to_update_.push_back(std::move(sub));
       }
@@ -369,6 +378,7 @@ class Pass {
     auto created = connector_.create_subscription(ctx_, req);
     sub.updated_at = now_;
     if (!created) {
+      if (created.error().kind == ErrorKind::kUnauthorized) credentials_rejected_ = true;
       record_failure(sub, created.error().kind, created.error().message);
       return;
     }
@@ -395,6 +405,9 @@ class Pass {
                    connector_.display_name(), e.message);
       return RemoteCheck::kUnknown;
     }
+    // The tool no longer accepts these credentials for a subscription that worked: the integration is
+    // INVALID.
+    credentials_rejected_ = true;
     record_failure(
         sub, e.kind,
         std::string(connector_.display_name()) +
@@ -418,6 +431,7 @@ class Pass {
   std::vector<store::SubscriptionRow> to_insert_;
   std::vector<store::SubscriptionRow> to_update_;
   std::vector<std::string> to_remove_;
+  bool credentials_rejected_ = false;  // a 401 (or 403 to a check) from the tool: the integration is INVALID
 };
 
 }  // namespace
