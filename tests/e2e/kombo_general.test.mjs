@@ -2,7 +2,8 @@
 // at Tributary with nothing else changed, makes its general calls (checkApiKey, getTools, getIntegrationDetails,
 // setIntegrationEnabled, triggerSync, deleteIntegration) and validates every answer with its own schemas; and every
 // webhook Tributary delivers of a type the SDK knows (sync-finished, data-changed, integration-created,
-// integration-deleted, integration-state-changed) parses with the SDK's webhook schema for that type.
+// integration-deleted, integration-state-changed) parses with the SDK's webhook schema for that type (its
+// *WebhookPayloadFromJSON parsers, and validateWebhook).
 //
 // The lifecycle covered: an integration created (integration-created, then its first sync: sync-finished and
 // data-changed), disabled and enabled (integration-state-changed INACTIVE, ACTIVE), synced by triggerSync, deleted
@@ -149,6 +150,18 @@ describe('the Kombo SDK against Tributary: general calls and lifecycle webhooks'
       checked += 1;
     }
     assert.ok(checked >= SDK_TYPES.length);
+    // The SDK's validateWebhook too. In 1.1.3 it parses the text it is given as {"X-Kombo-Signature", body} (its
+    // webhook request schemas), so a raw body never matches; it is handed that wrapping, with the signature header
+    // Tributary sent, and must name the event's own type.
+    const kombo = sdkFor(tb, integration.id);
+    for (const event of rx.events.filter((e) => SDK_PARSERS[e.type])) {
+      const wrapped = JSON.stringify({ 'X-Kombo-Signature': event.headers['x-kombo-signature'], body: event.body });
+      const validated = await kombo.validateWebhook({
+        request: { body: wrapped, method: 'POST', url: rx.url, headers: { 'content-type': 'application/json' } },
+      });
+      assert.equal(validated.body.type, event.type, wrapped);
+      assert.equal(validated.x_kombo_signature, event.headers['x-kombo-signature']);
+    }
     assert.deepEqual(rx.schemaErrors, []);
     // sync-finished's duration is whole seconds, as the SDK's schema requires.
     for (const e of received('sync-finished')) assert.ok(Number.isInteger(e.data.sync_duration_seconds), JSON.stringify(e.body));
