@@ -210,8 +210,11 @@ class Pass {
       if (auto st = store::subscriptions::remove(c, id); !st) return st;
     if (integration_.deleted_at && to_update_.empty())
       return store::integrations::hard_delete(c, integration_.id);
-    if (credentials_rejected_) {
-      auto changed = store::integrations::set_invalid(c, integration_.id, now_);
+    // What the tool said about the credentials: rejected (INVALID), or accepted by every call it answered
+    // (ACTIVE again); integration-state-changed goes with a change.
+    if (credentials_rejected_ || credentials_accepted_) {
+      auto changed = store::integrations::set_invalid(
+          c, integration_.id, credentials_rejected_ ? std::optional<Millis>(now_) : std::nullopt);
       if (!changed) return changed.error();
       if (*changed && integration_.enabled) {
         if (auto st = delivery::publish_state_change(c, integration_.id, now_); !st) return st;
@@ -285,6 +288,7 @@ class Pass {
       // created again; credentials that stopped working turn it `failed` with the tool's answer.
       switch (check_remote(sub)) {
         case RemoteCheck::kPresent:
+          credentials_accepted_ = true;
           if (sub.status != store::SubscriptionStatus::kActive) {
             mark_active(sub);
             changed = true;
@@ -382,6 +386,7 @@ class Pass {
       record_failure(sub, created.error().kind, created.error().message);
       return;
     }
+    credentials_accepted_ = true;
     mark_active(sub);
     sub.remote_id = created->remote_id;
     if (!created->secret.empty() && created->secret != req.secret)
@@ -432,6 +437,7 @@ class Pass {
   std::vector<store::SubscriptionRow> to_update_;
   std::vector<std::string> to_remove_;
   bool credentials_rejected_ = false;  // a 401 (or 403 to a check) from the tool: the integration is INVALID
+  bool credentials_accepted_ = false;  // a check or a creation the tool answered with success
 };
 
 }  // namespace
