@@ -54,6 +54,8 @@ void add_system_routes(http::Router& router, ApiContext& ctx);
 void add_record_routes(http::Router& router, ApiContext& ctx);
 // POST /v1/force-sync, GET /v1/integrations/{id}/syncs, GET /v1/syncs/{id}.
 void add_sync_routes(http::Router& router, ApiContext& ctx);
+// Kombo's general calls: GET /v1/check-api-key, GET /v1/tools/{category}.
+void add_tool_routes(http::Router& router, ApiContext& ctx);
 
 inline void add_routes(http::Router& router, ApiContext& ctx) {
   add_integration_routes(router, ctx);
@@ -63,6 +65,7 @@ inline void add_routes(http::Router& router, ApiContext& ctx) {
   add_system_routes(router, ctx);
   add_record_routes(router, ctx);
   add_sync_routes(router, ctx);
+  add_tool_routes(router, ctx);
 }
 
 // The OpenAPI 3.1 document served at /openapi.json.

@@ -36,9 +36,10 @@ Result<std::vector<std::string>> validate_types(const bj::value* v) {
   if (!v->is_array()) return make_error(ErrorKind::kInvalidArgument, "event_types must be an array");
   for (const auto& el : v->get_array()) {
     if (!el.is_string() || !delivery::parse_event_type(el.get_string())) {
-      return make_error(
-          ErrorKind::kInvalidArgument,
-          "event_types: expected remote-event-received, data-changed, sync-finished or endpoint-disabled");
+      std::string known;
+      for (const auto t : delivery::kAllEventTypes)
+        known += (known.empty() ? "" : ", ") + std::string(delivery::to_string(t));
+      return make_error(ErrorKind::kInvalidArgument, "event_types: expected some of " + known);
     }
     out.emplace_back(el.get_string());
   }

@@ -1,13 +1,17 @@
 // /v1/integrations: create, list, read, update (scope, credentials, end user), delete; subscriptions (store a
-// tool-generated secret); reconcile now; the coverage grid.
+// tool-generated secret); enable or disable (Kombo's PUT .../enabled); reconcile now; the coverage grid.
+// The integration object is Kombo's (getIntegrationDetails: tool, status, setup_status, scope_config,
+// read_models, ...) with Tributary's own fields beside it (scope, sync, subscriptions, api_budget, ...).
 #include <spdlog/spdlog.h>
 
 #include "api/api.h"
+#include "api/kombo_shapes.h"
 #include "api/respond.h"
 #include "connectors/coverage.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "delivery/events.h"
 #include "http/client.h"
 #include "http/ssrf.h"
 #include "processing/scope.h"
@@ -184,11 +188,39 @@ bj::object subscription_json(const ApiContext& ctx, const store::IntegrationRow&
 Result<bj::object> integration_json(ApiContext& ctx, store::Connection& conn,
                                     const store::IntegrationRow& row) {
   const connectors::Connector* connector = ctx.registry->find(row.tool);
+  const std::string public_url = ctx.config != nullptr ? ctx.config->effective_public_url() : "";
   bj::object o;
   o["id"] = row.id;
-  o["tool"] = row.tool;
+  // Kombo's fields first.
+  if (connector != nullptr) {
+    o["tool"] = kombo_tool(*connector, public_url);
+  } else {
+    o["tool"] = bj::object{{"id", row.tool},
+                           {"label", row.tool},
+                           {"internal_label", nullptr},
+                           {"logo_url", ""},
+                           {"icon_url", ""}};
+  }
   o["category"] = row.category;
-  o["end_user"] = json_or_null(row.end_user);
+  o["status"] = store::integration_state(row);
+  auto first_sync = store::syncs::first_succeeded_at(conn, row.id);
+  if (!first_sync) return first_sync.error();
+  o["setup_status"] = first_sync->has_value() ? "COMPLETED" : "FINAL_SYNC_PENDING";
+  o["end_user"] = delivery::end_user_of(row);
+  // One scope per integration: its id is the integration's.
+  o["scope_config"] = bj::object{{"id", row.id}, {"name", nullptr}};
+  o["data_expired_at"] = nullptr;
+  o["beta"] = false;
+  bj::array read_models;
+  if (connector != nullptr) {
+    auto scope = processing::parse_scope(row.scope, *connector);
+    if (scope) read_models = kombo_read_models(*connector, *scope);
+  }
+  o["read_models"] = std::move(read_models);
+  o["write_actions"] = bj::array{};
+  // Tributary's own.
+  o["enabled"] = row.enabled;
+  o["invalid_since"] = time_or_null(row.invalid_since);
   o["remote_base_url"] = row.remote_base_url ? bj::value(*row.remote_base_url) : bj::value(nullptr);
   o["remote_auth_url"] = row.remote_auth_url ? bj::value(*row.remote_auth_url) : bj::value(nullptr);
   o["rate_limit"] = row.rate_limit ? json_or_null(*row.rate_limit) : bj::value(nullptr);
@@ -290,6 +322,7 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
         if (auto st = store::syncs::set_next_sync_at(c, row.id, now + interval); !st) return st;
         auto queued = store::syncs::queue(c, row.id, store::kSyncFull, now);
         if (!queued) return queued.error();
+        if (auto st = delivery::publish(c, delivery::integration_created(row, now), now); !st) return st;
         return store::notify(c, store::kSyncChannel);
       });
       !s) {
@@ -301,6 +334,25 @@ http::Response create_integration(ApiContext& ctx, const http::Request& req) {
     if (auto s = ctx.reconcile_now(row.id); !s) spdlog::warn("integration {}: {}", row.id, s.error().message);
   }
   return respond_integration(ctx, row.id, 201);
+}
+
+// The patched row, and what follows from it, in one transaction.
+Status write_patch(store::Connection& c, const store::IntegrationRow& row, bool credentials_changed,
+                   Millis next_sync, Millis now) {
+  if (auto st = store::integrations::update(c, row); !st) return st;
+  // New credentials are worth trying: the integration is no longer INVALID (a sync tells otherwise).
+  if (credentials_changed) {
+    auto cleared = store::integrations::set_invalid(c, row.id, std::nullopt);
+    if (!cleared) return cleared.error();
+    if (*cleared && row.enabled) {
+      if (auto st = delivery::publish_state_change(c, row.id, now); !st) return st;
+    }
+  }
+  if (!row.enabled) return {};  // a disabled integration has no schedule until it is enabled
+  auto current = store::syncs::next_sync_at(c, row.id);
+  if (!current) return current.error();
+  if (!*current || **current > next_sync) return store::syncs::set_next_sync_at(c, row.id, next_sync);
+  return {};
 }
 
 http::Response patch_integration(ApiContext& ctx, const http::Request& req, const std::string& id) {
@@ -315,6 +367,7 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
   const connectors::Connector* connector = ctx.registry->find(row.tool);
   if (connector == nullptr)
     return internal_error(Error{ErrorKind::kInternal, "no connector for " + row.tool});
+  bool credentials_changed = false;
   for (const auto& [k, v] : *body) {
     if (k == "scope") {
       auto base = processing::parse_scope(row.scope, *connector);
@@ -326,6 +379,7 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
       auto creds = validate_credentials(*connector, &v);
       if (!creds) return fail(creds.error());
       row.credentials = ctx.secrets->seal(bj::serialize(*creds), SecretBox::credentials_of(row.id));
+      credentials_changed = true;
     } else if (k == "end_user") {
       auto end_user = validate_end_user(&v);
       if (!end_user) return fail(end_user.error());
@@ -360,13 +414,8 @@ http::Response patch_integration(ApiContext& ctx, const http::Request& req, cons
   // A shorter interval (or one the scope change makes shorter) applies from now, not after the old one.
   const SyncConfig sync_config = ctx.config != nullptr ? ctx.config->sync : SyncConfig{};
   const Millis next_sync = now + sync::interval_ms(row, *connector, sync_config);
-  if (auto s = ctx.writer->run([&](store::Connection& c) -> Status {
-        if (auto st = store::integrations::update(c, row); !st) return st;
-        auto current = store::syncs::next_sync_at(c, row.id);
-        if (!current) return current.error();
-        if (!*current || **current > next_sync) return store::syncs::set_next_sync_at(c, row.id, next_sync);
-        return {};
-      });
+  if (auto s = ctx.writer->run(
+          [&](store::Connection& c) { return write_patch(c, row, credentials_changed, next_sync, now); });
       !s) {
     return internal_error(s.error());
   }
@@ -383,10 +432,14 @@ http::Response delete_integration(ApiContext& ctx, const std::string& id) {
   if (!found) return internal_error(found.error());
   if (!*found) return fail(ErrorKind::kNotFound, "integration " + id + " not found");
   Millis now = now_ms();
+  store::IntegrationRow deleted = **found;
+  deleted.deleted_at = now;
   // Marking it deleted wakes the reconcilers (they remove its remote subscriptions) and drops the ingress
   // caches.
-  if (auto s = ctx.writer->run(
-          [&](store::Connection& c) { return store::integrations::mark_deleted(c, id, now); });
+  if (auto s = ctx.writer->run([&](store::Connection& c) -> Status {
+        if (auto st = store::integrations::mark_deleted(c, id, now); !st) return st;
+        return delivery::publish(c, delivery::integration_deleted(deleted, now), now);
+      });
       !s) {
     return internal_error(s.error());
   }
@@ -394,6 +447,46 @@ http::Response delete_integration(ApiContext& ctx, const std::string& id) {
   data["id"] = id;
   data["deleted"] = true;
   return ok(std::move(data));
+}
+
+// Kombo's setIntegrationEnabled: {"value": true|false}. Disabling stops the integration's syncs and removes
+// its remote subscriptions (the reconciler does, as for a scope without webhooks); enabling restores both and
+// syncs at once. Either change publishes integration-state-changed in its transaction.
+http::Response set_enabled(ApiContext& ctx, const http::Request& req, const std::string& id) {
+  auto body = body_object(req);
+  if (!body) return fail(body.error());
+  const bj::value* value = body->if_contains("value");
+  if (value == nullptr || !value->is_bool() || body->size() != 1) {
+    return fail(ErrorKind::kInvalidArgument, "expected {\"value\": true} or {\"value\": false}");
+  }
+  const bool enabled = value->get_bool();
+  Millis now = now_ms();
+  bool found = false;
+  if (auto s = ctx.writer->run([&](store::Connection& c) -> Status {
+        auto row = store::integrations::get(c, id);
+        if (!row) return row.error();
+        found = row->has_value();
+        if (!found) return {};
+        auto changed = store::integrations::set_enabled(c, id, enabled);
+        if (!changed) return changed.error();
+        if (!*changed) return {};
+        if (auto st =
+                store::syncs::set_next_sync_at(c, id, enabled ? std::optional<Millis>(now) : std::nullopt);
+            !st) {
+          return st;
+        }
+        if (auto st = delivery::publish_state_change(c, id, now); !st) return st;
+        return store::notify(c, store::kSyncChannel);
+      });
+      !s) {
+    return internal_error(s.error());
+  }
+  if (!found) return fail(ErrorKind::kNotFound, "integration " + id + " not found");
+  spdlog::info("integration {} {}", id, enabled ? "enabled" : "disabled");
+  if (ctx.reconcile_now) {
+    if (auto s = ctx.reconcile_now(id); !s) spdlog::warn("integration {}: {}", id, s.error().message);
+  }
+  return ok(bj::object{});
 }
 
 http::Response patch_subscription(ApiContext& ctx, const http::Request& req, const std::string& id,
@@ -467,6 +560,10 @@ void add_integration_routes(http::Router& router, ApiContext& ctx) {
   router.add_sync("DELETE", "/v1/integrations/{id}",
                   authed(ctx, [&ctx](const http::Request&, const http::Params& p) {
                     return delete_integration(ctx, p.at("id"));
+                  }));
+  router.add_sync("PUT", "/v1/integrations/{id}/enabled",
+                  authed(ctx, [&ctx](const http::Request& r, const http::Params& p) {
+                    return set_enabled(ctx, r, p.at("id"));
                   }));
   router.add_sync("PATCH", "/v1/integrations/{id}/subscriptions/{sid}",
                   authed(ctx, [&ctx](const http::Request& r, const http::Params& p) {

@@ -38,6 +38,14 @@ std::string_view to_string(EventType t) {
       return "data-changed";
     case EventType::kSyncFinished:
       return "sync-finished";
+    case EventType::kIntegrationCreated:
+      return "integration-created";
+    case EventType::kIntegrationDeleted:
+      return "integration-deleted";
+    case EventType::kIntegrationStateChanged:
+      return "integration-state-changed";
+    case EventType::kConnectionFlowFailed:
+      return "connection-flow-failed";
     case EventType::kEndpointDisabled:
       return "endpoint-disabled";
   }
@@ -101,6 +109,63 @@ store::EventRow sync_finished(const store::IntegrationRow& integration, const st
   data["end_user"] = end_user_of(integration);
   data["log_url"] = connectors::common::join_url(public_url, "v1/syncs/" + sync.id);
   return envelope(EventType::kSyncFinished, integration.id, std::move(data), ended);
+}
+
+store::EventRow integration_created(const store::IntegrationRow& integration, Millis now) {
+  bj::object data{{"id", integration.id},
+                  {"tool", integration.tool},
+                  {"category", integration.category},
+                  {"end_user", end_user_of(integration)}};
+  return envelope(EventType::kIntegrationCreated, integration.id, std::move(data), now);
+}
+
+store::EventRow integration_deleted(const store::IntegrationRow& integration, Millis now) {
+  bj::object data{{"id", integration.id},
+                  {"tool", integration.tool},
+                  {"category", integration.category},
+                  {"end_user", end_user_of(integration)},
+                  {"deleted_at", format_iso8601(integration.deleted_at.value_or(now))}};
+  return envelope(EventType::kIntegrationDeleted, integration.id, std::move(data), now);
+}
+
+store::EventRow integration_state_changed(const store::IntegrationRow& integration, bool setup_completed,
+                                          Millis now) {
+  bj::object data = integration_fields(EventSource::of(integration));
+  data["end_user"] = end_user_of(integration);
+  // Kombo reviews each integration before it goes live; Tributary has no such review, so every integration
+  // counts as reviewed.
+  data["qa_status"] = "PASSED";
+  data["setup_status"] = setup_completed ? "COMPLETED" : "FINAL_SYNC_PENDING";
+  data["state"] = store::integration_state(integration);
+  data["updated_at"] = format_iso8601(now);
+  return envelope(EventType::kIntegrationStateChanged, integration.id, std::move(data), now);
+}
+
+store::EventRow connection_flow_failed(std::string_view tool, std::string_view category,
+                                       const bj::object& end_user, std::string_view log_url, Millis now) {
+  bj::object data{{"integration_tool", tool},
+                  {"integration_category", category},
+                  {"end_user", end_user},
+                  {"log_url", log_url}};
+  return envelope(EventType::kConnectionFlowFailed, std::nullopt, std::move(data), now);
+}
+
+Status publish(store::Connection& c, const store::EventRow& event, Millis now) {
+  auto endpoints = store::endpoints::list(c);
+  if (!endpoints) return endpoints.error();
+  auto sent = store::events::insert_with_deliveries(c, event, *endpoints, now);
+  if (!sent) return sent.error();
+  if (*sent) return store::notify(c, store::kOutboxChannel);
+  return {};
+}
+
+Status publish_state_change(store::Connection& c, const std::string& integration_id, Millis now) {
+  auto row = store::integrations::get(c, integration_id);
+  if (!row) return row.error();
+  if (!*row) return {};
+  auto first = store::syncs::first_succeeded_at(c, integration_id);
+  if (!first) return first.error();
+  return publish(c, integration_state_changed(**row, first->has_value(), now), now);
 }
 
 store::EventRow endpoint_disabled(const store::EndpointRow& endpoint, Millis now) {

@@ -5,6 +5,11 @@
 //   sync-finished          {sync_id, sync_state, sync_started_at, sync_ended_at, sync_duration_seconds (an
 //                           integer), integration_id, integration_tool, integration_category, end_user,
 //                           log_url}
+//   integration-created    {id, tool, category, end_user}
+//   integration-deleted    {id, tool, category, end_user, deleted_at}
+//   integration-state-changed {integration_tool, integration_id, integration_category, end_user, qa_status,
+//                           setup_status, state ("ACTIVE"|"INVALID"|"INACTIVE"), updated_at}
+//   connection-flow-failed {integration_tool, integration_category, end_user, log_url}
 //   endpoint-disabled      (ours, not Kombo's) {endpoint_id, endpoint_url, reason, failing_since,
 //   disabled_at}:
 //                           sent to the operator's other endpoints when one is disabled for lasting failures
@@ -26,10 +31,22 @@
 
 namespace tributary::delivery {
 
-enum class EventType { kRemoteEventReceived, kDataChanged, kSyncFinished, kEndpointDisabled };
-inline constexpr EventType kAllEventTypes[] = {EventType::kRemoteEventReceived, EventType::kDataChanged,
-                                               EventType::kSyncFinished, EventType::kEndpointDisabled};
-// "remote-event-received" | "data-changed" | "sync-finished" | "endpoint-disabled"
+enum class EventType {
+  kRemoteEventReceived,
+  kDataChanged,
+  kSyncFinished,
+  kIntegrationCreated,
+  kIntegrationDeleted,
+  kIntegrationStateChanged,
+  kConnectionFlowFailed,
+  kEndpointDisabled
+};
+inline constexpr EventType kAllEventTypes[] = {
+    EventType::kRemoteEventReceived,  EventType::kDataChanged,        EventType::kSyncFinished,
+    EventType::kIntegrationCreated,   EventType::kIntegrationDeleted, EventType::kIntegrationStateChanged,
+    EventType::kConnectionFlowFailed, EventType::kEndpointDisabled};
+// "remote-event-received" | "data-changed" | "sync-finished" | "integration-created" | "integration-deleted"
+// | "integration-state-changed" | "connection-flow-failed" | "endpoint-disabled"
 std::string_view to_string(EventType t);
 std::optional<EventType> parse_event_type(std::string_view text);
 
@@ -57,6 +74,25 @@ store::EventRow data_changed(const EventSource& source, const std::set<std::stri
 // sync's end; a duration under a second is 0.
 store::EventRow sync_finished(const store::IntegrationRow& integration, const store::SyncRow& sync,
                               std::string_view public_url);
+// The lifecycle events, each written in the transaction of the change it reports (publish()).
+store::EventRow integration_created(const store::IntegrationRow& integration, Millis now);
+store::EventRow integration_deleted(const store::IntegrationRow& integration, Millis now);
+// `integration` as it is after the change (its state is store::integration_state()); `setup_completed`
+// when its first sync has succeeded (setup_status COMPLETED, else FINAL_SYNC_PENDING).
+store::EventRow integration_state_changed(const store::IntegrationRow& integration, bool setup_completed,
+                                          Millis now);
+// A connection flow that ended without an integration; `log_url` shows what happened.
+store::EventRow connection_flow_failed(std::string_view tool, std::string_view category,
+                                       const boost::json::object& end_user, std::string_view log_url,
+                                       Millis now);
+
+// Writes `event` with a delivery to every enabled endpoint subscribed to its type, and wakes the dispatchers;
+// in the caller's transaction.
+Status publish(store::Connection& c, const store::EventRow& event, Millis now);
+// After a change of the integration's state in this transaction: reads the row as it is now and whether its
+// first sync succeeded, and publishes integration-state-changed.
+Status publish_state_change(store::Connection& c, const std::string& integration_id, Millis now);
+
 // `endpoint` as it was disabled (failing_since and disabled_at set); its URL goes without its query string,
 // where receivers' tokens tend to sit. Belongs to no integration.
 store::EventRow endpoint_disabled(const store::EndpointRow& endpoint, Millis now);

@@ -141,5 +141,44 @@ TEST(DownstreamEvents, RemoteEventReceivedCarriesTheEventsAndTheEndUser) {
   EXPECT_NE(remote_event_received(integration("{}"), {}, "inb_3", 11).id, event.id);
 }
 
+// integrationcreatedwebhookpayload.ts, integrationdeletedwebhookpayload.ts,
+// integrationstatechangedwebhookpayload.ts and connectionflowfailedwebhookpayload.ts: exactly these keys.
+TEST(DownstreamEvents, LifecycleEventsHaveKombosKeys) {
+  store::IntegrationRow row = integration(R"({"organization_name":"Acme","creator_email":null})");
+  const auto created = integration_created(row, 5'000);
+  EXPECT_EQ(created.type, "integration-created");
+  EXPECT_EQ(created.integration_id, "int_1");
+  bj::object data = body_of(created);
+  EXPECT_EQ(keys_of(data), (std::vector<std::string>{"id", "tool", "category", "end_user"}));
+  EXPECT_EQ(data.at("end_user"),
+            bj::value(bj::object{
+                {"organization_name", "Acme"}, {"creator_email", nullptr}, {"origin_id", nullptr}}));
+
+  row.deleted_at = 6'000;
+  data = body_of(integration_deleted(row, 7'000));
+  EXPECT_EQ(keys_of(data), (std::vector<std::string>{"id", "tool", "category", "end_user", "deleted_at"}));
+  EXPECT_EQ(data.at("deleted_at"), bj::value("1970-01-01T00:00:06.000Z"));
+
+  row.deleted_at.reset();
+  data = body_of(integration_state_changed(row, false, 8'000));
+  EXPECT_EQ(keys_of(data),
+            (std::vector<std::string>{"integration_id", "integration_tool", "integration_category",
+                                      "end_user", "qa_status", "setup_status", "state", "updated_at"}));
+  EXPECT_EQ(data.at("state"), bj::value("ACTIVE"));
+  EXPECT_EQ(data.at("setup_status"), bj::value("FINAL_SYNC_PENDING"));
+  EXPECT_EQ(data.at("updated_at"), bj::value("1970-01-01T00:00:08.000Z"));
+  row.invalid_since = 1;
+  EXPECT_EQ(body_of(integration_state_changed(row, true, 9'000)).at("state"), bj::value("INVALID"));
+  EXPECT_EQ(body_of(integration_state_changed(row, true, 9'000)).at("setup_status"), bj::value("COMPLETED"));
+  row.enabled = false;  // disabled wins over invalid credentials
+  EXPECT_EQ(body_of(integration_state_changed(row, true, 9'000)).at("state"), bj::value("INACTIVE"));
+
+  const auto failed =
+      connection_flow_failed("personio", "HRIS", end_user_of(row), "https://t.example/v1/x", 10);
+  EXPECT_FALSE(failed.integration_id);
+  EXPECT_EQ(keys_of(body_of(failed)),
+            (std::vector<std::string>{"integration_tool", "integration_category", "end_user", "log_url"}));
+}
+
 }  // namespace
 }  // namespace tributary::delivery

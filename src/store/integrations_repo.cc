@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kIntegrationColumns =
     "id, tool, category, end_user, credentials, remote_base_url, scope, sync, created_at, updated_at, "
     "deleted_at, "
-    "reconcile_due_at, last_event_at, remote_auth_url, rate_limit";
+    "reconcile_due_at, last_event_at, remote_auth_url, rate_limit, enabled, invalid_since";
 
 IntegrationRow to_integration(const Row& r) {
   IntegrationRow row;
@@ -30,6 +30,8 @@ IntegrationRow to_integration(const Row& r) {
   row.last_event_at = col_opt_int(r, 12);
   row.remote_auth_url = col_opt_text(r, 13);
   row.rate_limit = col_opt_text(r, 14);
+  row.enabled = r.int64(15) != 0;
+  row.invalid_since = col_opt_int(r, 16);
   return row;
 }
 
@@ -71,12 +73,13 @@ namespace integrations {
 Status insert(Connection& c, const IntegrationRow& row) {
   return done(c.execute(
       "INSERT INTO integrations (id, tool, category, end_user, credentials, remote_base_url, scope, sync, "
-      "created_at, updated_at, deleted_at, reconcile_due_at, last_event_at, remote_auth_url, rate_limit) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+      "created_at, updated_at, deleted_at, reconcile_due_at, last_event_at, remote_auth_url, rate_limit, "
+      "enabled, invalid_since) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
       {row.id, row.tool, row.category, row.end_user, Blob{row.credentials}, opt_text(row.remote_base_url),
        row.scope, row.sync, row.created_at, row.updated_at, opt_int(row.deleted_at),
        opt_int(row.reconcile_due_at), opt_int(row.last_event_at), opt_text(row.remote_auth_url),
-       opt_text(row.rate_limit)}));
+       opt_text(row.rate_limit), std::int64_t{row.enabled ? 1 : 0}, opt_int(row.invalid_since)}));
 }
 
 Status update(Connection& c, const IntegrationRow& row) {
@@ -107,6 +110,31 @@ Status mark_deleted(Connection& c, const std::string& id, Millis now) {
                         {id, now})));
   if (!s) return s;
   return notify(c, kIntegrationsChannel);  // the reconcilers remove its remote subscriptions
+}
+
+Result<bool> set_enabled(Connection& c, const std::string& id, bool enabled) {
+  auto n =
+      c.execute("UPDATE integrations SET enabled = $2 WHERE id = $1 AND deleted_at IS NULL AND enabled <> $2",
+                {id, std::int64_t{enabled ? 1 : 0}});
+  if (!n) return n.error();
+  if (*n == 0) return false;
+  // The reconcilers remove (disabled) or restore (enabled) its remote subscriptions.
+  if (auto s = request_reconcile(c, id, 0); !s) return s.error();
+  if (auto s = notify(c, kIntegrationsChannel); !s) return s.error();
+  return true;
+}
+
+Result<bool> set_invalid(Connection& c, const std::string& id, std::optional<Millis> since) {
+  auto n = since ? c.execute(
+                       "UPDATE integrations SET invalid_since = $2 WHERE id = $1 AND deleted_at IS NULL "
+                       "AND invalid_since IS NULL",
+                       {id, *since})
+                 : c.execute(
+                       "UPDATE integrations SET invalid_since = NULL WHERE id = $1 AND deleted_at IS NULL "
+                       "AND invalid_since IS NOT NULL",
+                       {id});
+  if (!n) return n.error();
+  return *n > 0;
 }
 
 Status hard_delete(Connection& c, const std::string& id) {

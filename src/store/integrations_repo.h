@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -33,7 +34,18 @@ struct IntegrationRow {
   std::optional<Millis> deleted_at;
   std::optional<Millis> reconcile_due_at;
   std::optional<Millis> last_event_at;
+  // The state Kombo's API and webhooks name (integration_state()): INACTIVE while the operator has disabled
+  // it (no syncs, no remote subscriptions), INVALID from when the tool rejected its credentials (401/403 to a
+  // sync or a subscription check) until a sync succeeds or new credentials are stored, ACTIVE otherwise.
+  bool enabled = true;
+  std::optional<Millis> invalid_since;
 };
+
+// "ACTIVE" | "INVALID" | "INACTIVE"; disabled wins over invalid credentials.
+inline std::string_view integration_state(const IntegrationRow& row) {
+  if (!row.enabled) return "INACTIVE";
+  return row.invalid_since ? "INVALID" : "ACTIVE";
+}
 
 struct SubscriptionRow {
   std::string id;
@@ -60,6 +72,12 @@ Result<std::optional<IntegrationRow>> get(Connection& c, const std::string& id, 
 Result<std::vector<IntegrationRow>> list(Connection& c);
 Status mark_deleted(Connection& c, const std::string& id, Millis now);
 Status hard_delete(Connection& c, const std::string& id);
+// Enables or disables a live integration; true when it changed (false: it was so already, or is gone). A
+// change makes the integration due for reconcile at once.
+Result<bool> set_enabled(Connection& c, const std::string& id, bool enabled);
+// Marks the credentials rejected from `since` (kept when already marked), or accepted again (nullopt); true
+// when the mark changed. Single statements, so two nodes never both see the change.
+Result<bool> set_invalid(Connection& c, const std::string& id, std::optional<Millis> since);
 Status request_reconcile(Connection& c, const std::string& id, Millis at);
 Result<std::vector<IntegrationRow>> due_for_reconcile(Connection& c, Millis now);
 // Claims the integrations due for reconcile (at most 100, earliest due first) by moving their due time to

@@ -14,7 +14,7 @@ namespace {
 // documents are TEXT; request bodies and sealed secrets are BLOB / BYTEA. `seq` columns give a stable order
 // and cursor for lists. Migration n of one list is migration n of the other: the same tables, columns and
 // indexes, in each backend's types.
-constexpr std::array<std::string_view, 8> kSqliteMigrations = {
+constexpr std::array<std::string_view, 9> kSqliteMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -243,9 +243,15 @@ CREATE TABLE api_budget_grants (
 );
 CREATE INDEX api_budget_grants_window ON api_budget_grants(integration_id, granted_at);
 )sql",
+    // 9: integration states, as Kombo names them: disabled by the operator (INACTIVE) and credentials the
+    // tool rejected (INVALID, since invalid_since); neither set is ACTIVE (store/integrations_repo.h).
+    R"sql(
+ALTER TABLE integrations ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE integrations ADD COLUMN invalid_since INTEGER;
+)sql",
 };
 
-constexpr std::array<std::string_view, 8> kPostgresMigrations = {
+constexpr std::array<std::string_view, 9> kPostgresMigrations = {
     R"sql(
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
@@ -474,6 +480,12 @@ CREATE TABLE api_budget_grants (
   granted_at BIGINT NOT NULL
 );
 CREATE INDEX api_budget_grants_window ON api_budget_grants(integration_id, granted_at);
+)sql",
+    // 9: integration states, as Kombo names them: disabled by the operator (INACTIVE) and credentials the
+    // tool rejected (INVALID, since invalid_since); neither set is ACTIVE (store/integrations_repo.h).
+    R"sql(
+ALTER TABLE integrations ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE integrations ADD COLUMN invalid_since BIGINT;
 )sql",
 };
 

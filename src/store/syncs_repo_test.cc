@@ -224,6 +224,7 @@ TEST_P(SyncsRepoTest, MissingRecordsAreMarkedDeletedUnlessChangedDuringTheListin
 TEST_P(SyncsRepoTest, IntegrationsFromBeforeSyncsAreDueAtOnce) {
   // A database at schema version 3 with an integration in it, migrated to the version with syncs.
   add_integration("personio:old");
+  exec("ALTER TABLE integrations DROP COLUMN enabled; ALTER TABLE integrations DROP COLUMN invalid_since;");
   exec(
       "DROP TABLE api_budget_grants; DROP TABLE api_budgets; ALTER TABLE integrations DROP COLUMN "
       "rate_limit;");

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/ids.h"
+#include "delivery/events.h"
 #include "pipeline/api_context.h"
 #include "processing/scope.h"
 #include "store/advisory_lock.h"
@@ -146,9 +147,9 @@ class Pass {
         next_due_(now_ + options.recheck_interval_ms) {}
 
   // The event groups to subscribe: one per subscription the connector plans for the enabled models; none
-  // when upstream webhooks are off or the integration is deleted.
+  // when upstream webhooks are off or the integration is deleted or disabled.
   Status plan() {
-    if (integration_.deleted_at) return {};
+    if (integration_.deleted_at || !integration_.enabled) return {};
     auto scope = processing::parse_scope(integration_.scope, connector_);
     if (!scope) return scope.error();
     if (!scope->upstream_webhooks) return {};
@@ -209,6 +210,16 @@ class Pass {
       if (auto st = store::subscriptions::remove(c, id); !st) return st;
     if (integration_.deleted_at && to_update_.empty())
       return store::integrations::hard_delete(c, integration_.id);
+    // What the tool said about the credentials: rejected (INVALID), or accepted by every call it answered
+    // (ACTIVE again); integration-state-changed goes with a change.
+    if (credentials_rejected_ || credentials_accepted_) {
+      auto changed = store::integrations::set_invalid(
+          c, integration_.id, credentials_rejected_ ? std::optional<Millis>(now_) : std::nullopt);
+      if (!changed) return changed.error();
+      if (*changed && integration_.enabled) {
+        if (auto st = delivery::publish_state_change(c, integration_.id, now_); !st) return st;
+      }
+    }
     return store::integrations::set_reconcile_due(c, integration_.id, next_due_);
   }
 
@@ -254,7 +265,8 @@ class Pass {
     } else if (desired_.empty() && !integration_.deleted_at) {
       if (sub.status != store::SubscriptionStatus::kDisabled) {
         sub.status = store::SubscriptionStatus::kDisabled;
-        sub.last_error = "upstream webhooks are disabled in the scope config";
+        sub.last_error = integration_.enabled ? "upstream webhooks are disabled in the scope config"
+                                              : "the integration is disabled";
         sub.updated_at = now_;
         to_update_.push_back(std::move(sub));
       }
@@ -276,6 +288,7 @@ class Pass {
       // created again; credentials that stopped working turn it `failed` with the tool's answer.
       switch (check_remote(sub)) {
         case RemoteCheck::kPresent:
+          credentials_accepted_ = true;
           if (sub.status != store::SubscriptionStatus::kActive) {
             mark_active(sub);
             changed = true;
@@ -369,9 +382,11 @@ class Pass {
     auto created = connector_.create_subscription(ctx_, req);
     sub.updated_at = now_;
     if (!created) {
+      if (created.error().kind == ErrorKind::kUnauthorized) credentials_rejected_ = true;
       record_failure(sub, created.error().kind, created.error().message);
       return;
     }
+    credentials_accepted_ = true;
     mark_active(sub);
     sub.remote_id = created->remote_id;
     if (!created->secret.empty() && created->secret != req.secret)
@@ -395,6 +410,9 @@ class Pass {
                    connector_.display_name(), e.message);
       return RemoteCheck::kUnknown;
     }
+    // The tool no longer accepts these credentials for a subscription that worked: the integration is
+    // INVALID.
+    credentials_rejected_ = true;
     record_failure(
         sub, e.kind,
         std::string(connector_.display_name()) +
@@ -418,6 +436,8 @@ class Pass {
   std::vector<store::SubscriptionRow> to_insert_;
   std::vector<store::SubscriptionRow> to_update_;
   std::vector<std::string> to_remove_;
+  bool credentials_rejected_ = false;  // a 401 (or 403 to a check) from the tool: the integration is INVALID
+  bool credentials_accepted_ = false;  // a check or a creation the tool answered with success
 };
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include "connectors/registry.h"
 #include "sim/simulator.h"
+#include "store/integrations_repo.h"
+#include "store/outbox_repo.h"
 #include "subscriptions/reconciler.h"
 #include "testing/test_support.h"
 
@@ -87,6 +89,19 @@ class ReconcilerSimTest : public ::testing::Test {
                                                store_.secrets(), *client_, options);
     reconciler_->start();
   }
+  // The states integration-state-changed reported for the integration, oldest first.
+  std::vector<std::string> state_changes(const std::string& integration_id) {
+    store::EventFilter filter;
+    filter.integration_id = integration_id;
+    filter.type = "integration-state-changed";
+    std::vector<std::string> out;
+    for (const auto& e : must(store::events::list(store_.conn(), filter))) {
+      const auto payload = boost::json::parse(e.payload);
+      out.insert(out.begin(), std::string(payload.at("data").at("state").as_string()));
+    }
+    return out;
+  }
+
   std::vector<store::SubscriptionRow> subscriptions(const std::string& integration_id) {
     return must(store::subscriptions::list_for_integration(store_.conn(), integration_id));
   }
@@ -327,6 +342,13 @@ TEST_F(ReconcilerSimTest, RejectedCredentialsTurnTheSubscriptionFailedWithTheToo
   EXPECT_EQ(sub.last_error->find("test-secret"), std::string::npos);  // never a credential
   EXPECT_GE(sub.failures, 1);
   EXPECT_TRUE(sub.next_attempt_at.has_value());
+  // The integration is INVALID, and said so once.
+  auto row = must(store::integrations::get(store_.conn(), id));
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(store::integration_state(*row), "INVALID");
+  auto states = state_changes(id);
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0], "INVALID");
 
   fault = call(*client_, "POST", sim_->base_url() + "/_sim/faults", R"({"unauthorized":false})");
   ASSERT_EQ(fault.status, 200) << fault.body;
@@ -334,6 +356,11 @@ TEST_F(ReconcilerSimTest, RejectedCredentialsTurnTheSubscriptionFailedWithTheToo
                          20000ms));
   EXPECT_FALSE(subscriptions(id).at(0).last_error.has_value());
   EXPECT_EQ(remote_webhooks().size(), 1u);
+  // Accepted again: ACTIVE.
+  ASSERT_TRUE(wait_until([&] { return state_changes(id).size() == 2; }, 20000ms));
+  EXPECT_EQ(state_changes(id)[1], "ACTIVE");
+  row = must(store::integrations::get(store_.conn(), id));
+  EXPECT_EQ(store::integration_state(*row), "ACTIVE");
 }
 
 TEST_F(ReconcilerSimTest, DeletedIntegrationLosesItsWebhookAndIsHardDeleted) {

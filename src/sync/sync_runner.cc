@@ -211,6 +211,9 @@ Status SyncRunner::run_sync(store::SyncRow sync) {
       run.integration.id.empty() ? nullptr : registry_.find(run.integration.tool);
   if (run.integration.id.empty() || run.integration.deleted_at) {
     run.errors.push_back(error_entry(std::nullopt, "the integration was deleted"));
+  } else if (!run.integration.enabled) {
+    run.errors.push_back(
+        error_entry(std::nullopt, "the integration is disabled (PUT /v1/integrations/{id}/enabled)"));
   } else if (connector == nullptr) {
     run.errors.push_back(error_entry(std::nullopt, "no connector for tool " + run.integration.tool));
   } else {
@@ -430,6 +433,27 @@ void SyncRunner::report_held_deletions(Run& run, const ModelSync& m) const {
   spdlog::warn("sync {}: {}: {}", run.sync.id, m.name, message);
 }
 
+namespace {
+
+// What the sync says about the integration's credentials: rejected (AUTHENTICATION_FAILED) makes it INVALID,
+// a listing that worked (SUCCEEDED, PARTIALLY_FAILED) makes it ACTIVE again; integration-state-changed goes
+// with the change, in the sync's final transaction. A disabled integration stays INACTIVE either way.
+Status record_credentials(store::Connection& c, const store::IntegrationRow& integration,
+                          const store::SyncRow& sync) {
+  std::optional<Millis> invalid_since;
+  if (sync.state == store::SyncState::kAuthenticationFailed) {
+    invalid_since = sync.ended_at;
+  } else if (sync.state != store::SyncState::kSucceeded && sync.state != store::SyncState::kPartiallyFailed) {
+    return {};
+  }
+  auto changed = store::integrations::set_invalid(c, integration.id, invalid_since);
+  if (!changed) return changed.error();
+  if (!*changed || !integration.enabled) return {};
+  return delivery::publish_state_change(c, integration.id, sync.ended_at.value_or(now_ms()));
+}
+
+}  // namespace
+
 // Ends the sync: its state from what happened, and `sync-finished` with it.
 Status SyncRunner::finish(Run& run) {
   run.sync.ended_at = std::max(now_ms(), run.started);
@@ -451,8 +475,10 @@ Status SyncRunner::finish(Run& run) {
         c, delivery::sync_finished(run.integration, run.sync, options_.public_url), run.endpoints,
         *run.sync.ended_at);
     if (!wrote) return wrote.error();
-    if (*wrote) return store::notify(c, store::kOutboxChannel);
-    return {};
+    if (*wrote) {
+      if (auto st = store::notify(c, store::kOutboxChannel); !st) return st;
+    }
+    return record_credentials(c, run.integration, run.sync);
   });
   if (!s) return s;
   ++finished_;

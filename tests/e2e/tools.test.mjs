@@ -80,9 +80,9 @@ async function setUpManually(tb, sim, integration, sub) {
   const body = { url: sub.ingress_url, event_types: sub.event_types };
   if (sub.setup?.secret) body.secret = sub.setup.secret;
   const reg = await sim.ctl('POST', '/_sim/webhooks', body);
-  assert.equal(reg.status, 200, `${integration.tool}: registering the webhook: ${reg.text}`);
+  assert.equal(reg.status, 200, `${integration.tool.id}: registering the webhook: ${reg.text}`);
   if (!sub.setup?.secret) {
-    assert.equal(typeof reg.body.secret, 'string', `${integration.tool}: the tool shows a secret: ${reg.text}`);
+    assert.equal(typeof reg.body.secret, 'string', `${integration.tool.id}: the tool shows a secret: ${reg.text}`);
     const res = await tb.api(
       'PATCH',
       `/v1/integrations/${encodeURIComponent(integration.id)}/subscriptions/${encodeURIComponent(sub.id)}`,

@@ -32,7 +32,7 @@ function Summary({ log, integration }) {
     <${Field} label="Processed"><${Time} at=${log.processed_at} /></${Field}>
     <${Field} label="Tool">${log.tool ?? '—'}</${Field}>
     <${Field} label="Integration">${log.integration_id
-      ? html`<a href=${`#/integrations/${enc(log.integration_id)}`}>${integration?.end_user?.organization_name ?? log.integration_id}</a>`
+      ? html`<a href=${`#/integrations/${enc(log.integration_id)}`}>${integration?.end_user?.organization_name || log.integration_id}</a>`
       : '—'}</${Field}>
     <${Field} label="Vendor event"><span class="mono">${log.vendor_event ?? '—'}</span></${Field}>
     <${Field} label="Delivery id"><span class="mono">${log.delivery_id ?? '—'}</span></${Field}>

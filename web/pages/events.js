@@ -68,7 +68,7 @@ function EventRow({ row, integrations, fresh }) {
   return html`<tr class=${`clickable ${fresh ? 'fresh' : ''}`} onClick=${open} data-id=${row.id}>
     <td><a href=${href} title=${`Open request ${row.id}`}>${formatTime(row.received_at)}</a></td>
     <td>${row.tool ?? html`<span class="muted">unknown</span>`}</td>
-    <td class="truncate">${integration?.end_user?.organization_name ?? row.integration_id ?? html`<span class="muted">—</span>`}</td>
+    <td class="truncate">${(integration?.end_user?.organization_name || row.integration_id) ?? html`<span class="muted">—</span>`}</td>
     <td class="mono truncate">${row.vendor_event ?? html`<span class="muted">${row.method} ${row.http_status}</span>`}</td>
     <td>
       <${Badge} value=${row.outcome} title=${row.reason ?? undefined} />
@@ -90,7 +90,7 @@ function Filters({ filters, setFilter, clear, integrations, tools }) {
       <select value=${filters.integration_id} onChange=${(e) => setFilter('integration_id', e.currentTarget.value)}>
         <option value="">All integrations</option>
         ${[...integrations.values()].map(
-          (i) => html`<option value=${i.id}>${i.end_user?.organization_name ?? i.id} (${i.id})</option>`,
+          (i) => html`<option value=${i.id}>${i.end_user?.organization_name || i.id} (${i.id})</option>`,
         )}
       </select>
     </label>

@@ -1,7 +1,7 @@
 // One integration: its scope config (models and upstream webhooks, saved through the API so the reconciler
 // acts at once), its subscriptions at the tool with their state and what to do about a problem, the manual
 // setup for tools without a subscription API (ingress URL and secret, with copy buttons, or a field for the
-// secret the tool generated), "Reconcile now", and its syncs with "Sync now".
+// secret the tool generated), "Reconcile now", its syncs with "Sync now", its state (ACTIVE / INVALID / INACTIVE) and "Disable/Enable integration".
 import { useEffect, useState } from '../vendor/hooks.mjs';
 import { api, enc } from '../lib/api.js';
 import { html } from '../lib/html.js';
@@ -36,7 +36,7 @@ const modelLabel = (m) => MODEL_LABELS[m] ?? m.replace(/^(hris|ats)_/, '').repla
 // employees), as GET /v1/coverage declares.
 function availableModels(integration, coverage) {
   const prefix = `${String(integration.category).toLowerCase()}_`;
-  const tool = coverage?.tools?.find((t) => t.tool === integration.tool);
+  const tool = coverage?.tools?.find((t) => t.tool === integration.tool.id);
   const extra = new Set([...(tool?.records ?? []), ...(tool?.events ?? []).filter((e) => e.supported).map((e) => e.model)]);
   return Object.keys(integration.scope?.models ?? {}).filter((m) => m.startsWith(prefix) || extra.has(m));
 }
@@ -272,7 +272,7 @@ export function IntegrationPage({ id }) {
   const { data: coverage } = useLoad((signal) => api('GET', '/v1/coverage', undefined, { signal }), []);
   const [notice, setNotice] = useState(null);
   const [busy, run] = useAction(setNotice);
-  useTitle(integration?.end_user?.organization_name ?? id);
+  useTitle(integration?.end_user?.organization_name || id);
   // Subscription states change in the background (the reconciler retries): refresh quietly, not mid-action.
   useInterval(reload, 5000, !!integration && busy === null);
 
@@ -282,6 +282,13 @@ export function IntegrationPage({ id }) {
     return html`<section class="page">${back}<h1>Integration</h1>
       <${ErrorState} error=${error} what=${`integration ${id}`} retry=${reload} /></section>`;
   }
+  // Kombo's setIntegrationEnabled: a disabled integration (INACTIVE) has no syncs and no remote subscriptions.
+  const toggleEnabled = () =>
+    run('enable', async () => {
+      await api('PUT', `/v1/integrations/${enc(id)}/enabled`, { value: !integration.enabled });
+      await reload();
+      setNotice({ kind: 'ok', text: integration.enabled ? 'Disabled: no syncs, subscriptions removed at the tool.' : 'Enabled: subscribing and syncing again.' });
+    });
   const reconcile = () =>
     run('reconcile', async () => {
       const updated = await api('POST', `/v1/integrations/${enc(id)}/reconcile`);
@@ -299,13 +306,14 @@ export function IntegrationPage({ id }) {
   return html`<section class="page integration">
     ${back}
     <div class="page-head">
-      <h1>${i.end_user?.organization_name ?? i.id} <span class="muted small">${i.tool}</span></h1>
+      <h1>${i.end_user?.organization_name || i.id} <span class="muted small">${i.tool.label}</span> <${Badge} value=${i.status} /></h1>
       <a class="button" href=${`#/events?integration_id=${enc(i.id)}`}>View its events</a>
     </div>
     <${Notice} notice=${notice} onClose=${() => setNotice(null)} />
     <dl class="facts">
       <div class="field"><dt>Id</dt><dd class="mono">${i.id}</dd></div>
-      <div class="field"><dt>Tool</dt><dd>${i.tool} (${i.category})</dd></div>
+      <div class="field"><dt>Tool</dt><dd>${i.tool.label} (${i.category})</dd></div>
+      <div class="field"><dt>Status</dt><dd><${Badge} value=${i.status} />${i.invalid_since ? html` credentials rejected since <${Time} at=${i.invalid_since} relative />` : null}</dd></div>
       <div class="field"><dt>Contact</dt><dd>${i.end_user?.creator_email ?? '—'}</dd></div>
       <div class="field"><dt>Customer id</dt><dd class="mono">${i.end_user?.origin_id ?? '—'}</dd></div>
       <div class="field"><dt>Tool API</dt><dd class="mono">${i.remote_base_url ?? 'default'}</dd></div>
@@ -319,7 +327,8 @@ export function IntegrationPage({ id }) {
     <section class="subscriptions" aria-labelledby="subs-title">
       <div class="section-head">
         <h2 id="subs-title">Subscriptions</h2>
-        <button type="button" onClick=${reconcile} disabled=${busy !== null}>${busy ? 'Reconciling…' : 'Reconcile now'}</button>
+        <button type="button" onClick=${reconcile} disabled=${busy !== null}>${busy === 'reconcile' ? 'Reconciling…' : 'Reconcile now'}</button>
+        <button type="button" onClick=${toggleEnabled} disabled=${busy !== null}>${i.enabled ? 'Disable integration' : 'Enable integration'}</button>
       </div>
       ${subs.length
         ? subs.map((s) => html`<${Subscription} key=${s.id} integration=${i} sub=${s} onSaved=${setData} setNotice=${setNotice} />`)

@@ -49,9 +49,9 @@ export function IntegrationsPage() {
         <th scope="col">Subscriptions</th><th scope="col">Last event</th><th scope="col">Last sync</th><th scope="col">Created</th></tr></thead>
       <tbody>${data.results.map(
         (i) => html`<tr key=${i.id} data-id=${i.id}>
-          <td><a href=${`#/integrations/${enc(i.id)}`}>${i.end_user?.organization_name ?? i.id}</a>
+          <td><a href=${`#/integrations/${enc(i.id)}`}>${i.end_user?.organization_name || i.id}</a>
             <div class="muted small mono">${i.id}</div></td>
-          <td>${i.tool}</td>
+          <td>${i.tool.label} ${i.status !== 'ACTIVE' ? html`<${Badge} value=${i.status} />` : null}</td>
           <td>${i.category}</td>
           <td><${Health} integration=${i} /></td>
           <td>${i.last_event_at ? html`<${Time} at=${i.last_event_at} relative />` : html`<span class="muted">none yet</span>`}</td>

@@ -24,12 +24,20 @@
 //   (attempt) => ({status, headers, body, delayMs, hang})   a function, may be async; `attempt` is the record above
 //                                        plus `nForId` (the 1-based count of verified attempts for its id).
 // schemaErrors: one {id, type, error} per acknowledged event that the official Kombo SDK's webhook schema for
-//           its type rejects (data-changed and sync-finished; the SDK has no schema for remote-event-received).
+//           its type rejects (SDK_PARSERS: data-changed, sync-finished and the integration lifecycle types; the SDK
+//           has no schema for remote-event-received, nor for endpoint-disabled, which is ours).
 // Signature failures are answered 401 before any behaviour applies and do not count as attempts for failTimes.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import { dataChangedWebhookPayloadFromJSON, syncFinishedWebhookPayloadFromJSON } from '@kombo-api/sdk/models';
+import {
+  connectionFlowFailedWebhookPayloadFromJSON,
+  dataChangedWebhookPayloadFromJSON,
+  integrationCreatedWebhookPayloadFromJSON,
+  integrationDeletedWebhookPayloadFromJSON,
+  integrationStateChangedWebhookPayloadFromJSON,
+  syncFinishedWebhookPayloadFromJSON,
+} from '@kombo-api/sdk/models';
 import { Webhook } from 'standardwebhooks';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -84,9 +92,13 @@ function parseJson(text) {
 }
 
 // The SDK's parser for each event type it describes (@kombo-api/sdk src/models/*webhookpayload.ts).
-const SDK_PARSERS = {
+export const SDK_PARSERS = {
   'data-changed': dataChangedWebhookPayloadFromJSON,
   'sync-finished': syncFinishedWebhookPayloadFromJSON,
+  'integration-created': integrationCreatedWebhookPayloadFromJSON,
+  'integration-deleted': integrationDeletedWebhookPayloadFromJSON,
+  'integration-state-changed': integrationStateChangedWebhookPayloadFromJSON,
+  'connection-flow-failed': connectionFlowFailedWebhookPayloadFromJSON,
 };
 
 function sdkError(type, raw) {
