@@ -120,6 +120,55 @@ struct ApiLimiter::State {
   }
 };
 
+// The tool's rate-limit headers for an answer: they describe the rule the request's rate counts against (its
+// own endpoint rule, else the overall one) and, for concurrency, the strictest matched rule that has one.
+static std::vector<std::pair<std::string, std::string>> rate_headers(ApiLimiter::State& s,
+                                                                     const std::vector<int>& matched,
+                                                                     std::int64_t now) REQUIRES(s.mu) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (s.headers == LimitHeaders::kNone) return out;
+  const RuleState* primary =
+      s.rule_at(matched.front() >= 0 && s.rule_at(matched.front())->rule.own ? matched.front() : -1);
+  if (primary->rule.windows.empty()) return out;
+  const LimitWindow& w = primary->rule.windows.front();
+  const int used = primary->count_in(w, now);
+  // The next interval starts when the oldest request in the window leaves it.
+  auto oldest = std::upper_bound(primary->arrivals.begin(), primary->arrivals.end(), now - w.window_ms);
+  const std::int64_t reset_in = oldest == primary->arrivals.end() ? w.window_ms : *oldest + w.window_ms - now;
+  const std::string limit = std::to_string(w.requests);
+  const std::string remaining = std::to_string(std::max(0, w.requests - used));
+  const std::string reset = std::to_string((now_ms() + reset_in + 999) / 1000);
+  switch (s.headers) {
+    case LimitHeaders::kWorkable:
+      out = {{"X-Rate-Limit-Limit", limit},
+             {"X-Rate-Limit-Remaining", remaining},
+             {"X-Rate-Limit-Reset", reset}};
+      break;
+    case LimitHeaders::kXRateLimit:
+      out = {
+          {"X-RateLimit-Limit", limit}, {"X-RateLimit-Remaining", remaining}, {"X-RateLimit-Reset", reset}};
+      break;
+    case LimitHeaders::kSmartRecruiters: {
+      out = {{"X-RateLimit-Limit", limit}, {"X-RateLimit-Remaining", remaining}};
+      const RuleState* conc = nullptr;
+      for (int index : matched) {
+        const RuleState* r = s.rule_at(index);
+        if (r->rule.concurrency > 0 && (conc == nullptr || r->rule.concurrency < conc->rule.concurrency))
+          conc = r;
+      }
+      if (conc != nullptr) {
+        out.emplace_back("X-RateLimit-Concurrent-Limit", std::to_string(conc->rule.concurrency));
+        out.emplace_back("X-RateLimit-Concurrent-Remaining",
+                         std::to_string(std::max(0, conc->rule.concurrency - conc->in_flight)));
+      }
+      break;
+    }
+    case LimitHeaders::kNone:
+      break;
+  }
+  return out;
+}
+
 ApiLimiter::ApiLimiter() : state_(std::make_shared<State>()) {
   set_defaults(unpublished_tool_limits());
 }
@@ -179,48 +228,7 @@ ApiLimiter::Admission ApiLimiter::admit(std::string_view method, std::string_vie
     });
   }
 
-  // The headers describe the rule the request's rate counts against (its own endpoint rule, else the overall
-  // one) and, for concurrency, the strictest matched rule that has one.
-  if (s.headers == LimitHeaders::kNone) return out;
-  const RuleState* primary =
-      s.rule_at(matched.front() >= 0 && s.rule_at(matched.front())->rule.own ? matched.front() : -1);
-  if (primary->rule.windows.empty()) return out;
-  const LimitWindow& w = primary->rule.windows.front();
-  const int used = primary->count_in(w, now);
-  // The next interval starts when the oldest request in the window leaves it.
-  auto oldest = std::upper_bound(primary->arrivals.begin(), primary->arrivals.end(), now - w.window_ms);
-  const std::int64_t reset_in = oldest == primary->arrivals.end() ? w.window_ms : *oldest + w.window_ms - now;
-  const std::string limit = std::to_string(w.requests);
-  const std::string remaining = std::to_string(std::max(0, w.requests - used));
-  const std::string reset = std::to_string((now_ms() + reset_in + 999) / 1000);
-  switch (s.headers) {
-    case LimitHeaders::kWorkable:
-      out.headers = {{"X-Rate-Limit-Limit", limit},
-                     {"X-Rate-Limit-Remaining", remaining},
-                     {"X-Rate-Limit-Reset", reset}};
-      break;
-    case LimitHeaders::kXRateLimit:
-      out.headers = {
-          {"X-RateLimit-Limit", limit}, {"X-RateLimit-Remaining", remaining}, {"X-RateLimit-Reset", reset}};
-      break;
-    case LimitHeaders::kSmartRecruiters: {
-      out.headers = {{"X-RateLimit-Limit", limit}, {"X-RateLimit-Remaining", remaining}};
-      const RuleState* conc = nullptr;
-      for (int index : matched) {
-        const RuleState* r = s.rule_at(index);
-        if (r->rule.concurrency > 0 && (conc == nullptr || r->rule.concurrency < conc->rule.concurrency))
-          conc = r;
-      }
-      if (conc != nullptr) {
-        out.headers.emplace_back("X-RateLimit-Concurrent-Limit", std::to_string(conc->rule.concurrency));
-        out.headers.emplace_back("X-RateLimit-Concurrent-Remaining",
-                                 std::to_string(std::max(0, conc->rule.concurrency - conc->in_flight)));
-      }
-      break;
-    }
-    case LimitHeaders::kNone:
-      break;
-  }
+  out.headers = rate_headers(s, matched, now);
   return out;
 }
 
