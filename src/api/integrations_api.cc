@@ -15,6 +15,7 @@
 #include "http/client.h"
 #include "http/ssrf.h"
 #include "processing/scope.h"
+#include "store/inbox_repo.h"
 #include "store/integrations_repo.h"
 #include "store/syncs_repo.h"
 #include "subscriptions/reconciler.h"
@@ -127,22 +128,38 @@ Result<std::optional<std::string>> validate_rate_limit(const connectors::Connect
 
 // The integration's API budget as this node sees it: the limit in force (declared or overridden) and the
 // figures of this node's budget (zero until it has called the tool).
-bj::object api_budget_json(const ApiContext& ctx, const store::IntegrationRow& row,
-                           const connectors::Connector* connector) {
+Result<bj::object> api_budget_json(const ApiContext& ctx, store::Connection& conn,
+                                   const store::IntegrationRow& row, const connectors::Connector* connector) {
   bj::object o;
+  int configured = 0;
   if (connector != nullptr) {
-    o["limit"] = pipeline::rate_limit_json(pipeline::effective_limits(*connector, row.rate_limit));
+    const ApiLimits limits = pipeline::effective_limits(*connector, row.rate_limit);
+    configured = limits.requests;
+    o["limit"] = pipeline::rate_limit_json(limits);
+    o["declared"] = pipeline::rate_limit_json(connector->api_limits());
   } else {
     o["limit"] = nullptr;
+    o["declared"] = nullptr;
   }
   std::optional<BudgetStats> stats;
   if (ctx.budgets != nullptr) stats = ctx.budgets->stats(row.id);
   const BudgetStats s = stats.value_or(BudgetStats{});
+  // What the budget allows now: lower than the limit while it recovers from a 429.
+  o["effective_requests"] = stats ? s.effective_requests : configured;
   o["in_use"] = s.in_use;
   o["waiting"] = s.waiting;
   o["requests"] = s.requests;
   o["throttled"] = s.throttled;
   o["paused_until"] = s.paused_until > 0 ? bj::value(format_iso8601(s.paused_until)) : bj::value(nullptr);
+  // From the database, so every node answers the same: the integration's received requests not processed yet.
+  auto waiting = store::inbox::waiting(conn, row.id);
+  if (!waiting) return waiting.error();
+  o["fetches_waiting"] = waiting->count;
+  o["oldest_wait_seconds"] =
+      waiting->oldest_received_at
+          ? bj::value(static_cast<double>(std::max<Millis>(0, now_ms() - *waiting->oldest_received_at)) /
+                      1000.0)
+          : bj::value(nullptr);
   return o;
 }
 
@@ -224,7 +241,9 @@ Result<bj::object> integration_json(ApiContext& ctx, store::Connection& conn,
   o["remote_base_url"] = row.remote_base_url ? bj::value(*row.remote_base_url) : bj::value(nullptr);
   o["remote_auth_url"] = row.remote_auth_url ? bj::value(*row.remote_auth_url) : bj::value(nullptr);
   o["rate_limit"] = row.rate_limit ? json_or_null(*row.rate_limit) : bj::value(nullptr);
-  o["api_budget"] = api_budget_json(ctx, row, connector);
+  auto budget = api_budget_json(ctx, conn, row, connector);
+  if (!budget) return budget.error();
+  o["api_budget"] = std::move(*budget);
   o["scope"] = json_or_null(row.scope);
   o["sync"] = json_or_null(row.sync);
   o["created_at"] = format_iso8601(row.created_at);

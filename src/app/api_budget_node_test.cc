@@ -147,6 +147,50 @@ TEST_P(ApiBudgetNodeTest, ABurstOfWebhooksNeverTakesTheToolOverTheLimit) {
       << metrics;
 }
 
+// Webhooks whose fetches cannot finish (the tool holds them) show as waiting in the integration's api_budget
+// and in /metrics, from the database, and no longer once processed.
+TEST_P(ApiBudgetNodeTest, FetchesWaitingShowInTheApiAndMetrics) {
+  ASSERT_NO_FATAL_FAILURE(start_sim());
+  const auto ids = create_candidates(3);
+  start_node();
+  ASSERT_NO_FATAL_FAILURE(create_limited_integration());
+  auto budget = [&] {
+    auto got = api("GET", "/v1/integrations/" + integration_id_);
+    EXPECT_EQ(got.status, 200) << got.body;
+    return bj::parse(got.body).at("data").at("api_budget").as_object();
+  };
+  EXPECT_EQ(budget().at("fetches_waiting").as_int64(), 0);
+  EXPECT_TRUE(budget().at("oldest_wait_seconds").is_null());
+  EXPECT_EQ(budget().at("declared").at("requests").as_int64(), 50);  // Greenhouse's documented limit
+  EXPECT_EQ(budget().at("effective_requests").as_int64(), kRequests);
+  ASSERT_EQ(call(*client_, "POST", sim_->base_url() + "/_sim/faults", R"({"hold": "/v3/"})").status, 200);
+  for (const auto& id : ids) {
+    auto reply = post_signed(candidate_created('"' + id + '"'), "gh-" + crypto::random_token(12));
+    ASSERT_EQ(reply.status, 200) << reply.body;
+  }
+  ASSERT_TRUE(
+      wait_until([&] { return budget().at("fetches_waiting").as_int64() == 3; }, std::chrono::seconds(20)))
+      << bj::serialize(budget());
+  const bj::object waiting = budget();
+  ASSERT_TRUE(waiting.at("oldest_wait_seconds").is_number()) << bj::serialize(waiting);
+  EXPECT_GE(waiting.at("oldest_wait_seconds").to_number<double>(), 0.0);
+  const std::string label = "{integration=\"" + integration_id_ + "\"} ";
+  std::string metrics = node_->metrics_text();
+  EXPECT_NE(metrics.find("tributary_api_budget_fetches_waiting" + label + "3\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("tributary_api_budget_oldest_wait_seconds" + label), std::string::npos) << metrics;
+
+  ASSERT_EQ(call(*client_, "POST", sim_->base_url() + "/_sim/faults", "{}").status, 200);
+  ASSERT_TRUE(wait_until([&] { return all_processed(3); }, std::chrono::seconds(60)));
+  EXPECT_EQ(budget().at("fetches_waiting").as_int64(), 0);
+  EXPECT_TRUE(budget().at("oldest_wait_seconds").is_null());
+  metrics = node_->metrics_text();
+  EXPECT_NE(metrics.find("tributary_api_budget_fetches_waiting" + label + "0\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("tributary_api_budget_oldest_wait_seconds" + label + "0\n"), std::string::npos)
+      << metrics;
+}
+
 TEST_P(ApiBudgetNodeTest, ThreeNodesOnOneDatabaseShareTheLimit) {
   if (GetParam() != store::Backend::kPostgres) GTEST_SKIP() << "several nodes share a PostgreSQL database";
   ASSERT_NO_FATAL_FAILURE(start_sim());

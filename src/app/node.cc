@@ -515,6 +515,32 @@ namespace {
 
 // Per integration whose budget this node has used: calls made, 429s received, calls waiting and time
 // paused, with the limit in force.
+// The integrations' received requests not processed yet, read from the database (every node shows the same):
+// how many, and how long the oldest has waited (0 when none). An integration with a budget and nothing
+// waiting shows 0 for both.
+void write_waiting_metrics(std::ostream& os, const std::vector<std::pair<std::string, BudgetStats>>& budgets,
+                           const std::map<std::string, store::inbox::Waiting>& waiting, Millis now) {
+  std::map<std::string, store::inbox::Waiting> all = waiting;
+  for (const auto& [id, stats] : budgets)
+    all.try_emplace(id);
+  if (all.empty()) return;
+  auto family = [&os, &all](const char* name, const char* help, auto value) {
+    os << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " gauge\n";
+    for (const auto& [id, w] : all)
+      os << name << "{integration=\"" << id << "\"} " << value(w) << '\n';
+  };
+  family("tributary_api_budget_fetches_waiting",
+         "The integration's received requests not processed yet (the inbox; the same on every node)",
+         [](const store::inbox::Waiting& w) { return w.count; });
+  family("tributary_api_budget_oldest_wait_seconds",
+         "How long the integration's oldest received request not processed yet has waited (0: none)",
+         [now](const store::inbox::Waiting& w) {
+           return w.oldest_received_at
+                      ? static_cast<double>(std::max<Millis>(0, now - *w.oldest_received_at)) / 1000.0
+                      : 0.0;
+         });
+}
+
 void write_budget_metrics(std::ostream& os, const std::vector<std::pair<std::string, BudgetStats>>& all) {
   if (all.empty()) return;
   auto family = [&os, &all](const char* name, const char* type, const char* help, auto value) {
@@ -541,6 +567,22 @@ void write_budget_metrics(std::ostream& os, const std::vector<std::pair<std::str
   family("tributary_api_paused_seconds_total", "counter",
          "Time the integration's budget was paused at the tool's request (Retry-After, rate-limit headers)",
          [](const BudgetStats& s) { return static_cast<double>(s.paused_ms) / 1000.0; });
+}
+
+// The budgets' figures, then what waits in the inbox (from the database; left out when it cannot be read).
+void write_budget_and_waiting_metrics(std::ostream& os,
+                                      const std::vector<std::pair<std::string, BudgetStats>>& budgets,
+                                      store::Pool* pool) {
+  write_budget_metrics(os, budgets);
+  if (pool == nullptr) return;
+  auto lease = pool->acquire();
+  auto waiting = lease ? store::inbox::waiting_by_integration(**lease)
+                       : Result<std::map<std::string, store::inbox::Waiting>>(lease.error());
+  if (waiting) {
+    write_waiting_metrics(os, budgets, *waiting, now_ms());
+  } else {
+    spdlog::warn("metrics: the inbox's waiting requests: {}", waiting.error().message);
+  }
 }
 
 }  // namespace
@@ -615,7 +657,7 @@ std::string Node::metrics_text() const {
     counter("tributary_db_pool_timeouts_total", "Acquires that gave up after waiting (database_pool_size)",
             pool.timeouts);
   }
-  if (impl_->budgets) write_budget_metrics(os, impl_->budgets->all());
+  if (impl_->budgets) write_budget_and_waiting_metrics(os, impl_->budgets->all(), impl_->pool.get());
   if (impl_->dispatcher) {
     os << "# HELP tributary_delivery_in_flight Downstream requests in flight\n# TYPE "
           "tributary_delivery_in_flight gauge\n"

@@ -34,6 +34,9 @@ class RecordFetchTest : public ::testing::Test {
     ASSERT_NE(sim_, nullptr);
     ASSERT_TRUE(sim_->start().ok());
     client_ = loopback_client();
+    // The connector is called without an API budget here: the simulated tool's limits are switched off.
+    auto off = call(*client_, "POST", sim_->base_url() + "/_sim/limits", R"({"enforce": false})");
+    ASSERT_EQ(off.status, 200) << off.body;
     connector_ = builtin_registry().find(tool);
     ASSERT_NE(connector_, nullptr);
     ctx_.client = client_.get();

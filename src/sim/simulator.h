@@ -15,7 +15,9 @@
 // attempt, at, error?}]), GET /_sim/{model}[/{remote_id}] (the stored vendor representation), GET
 // /_sim/permissions, GET /_sim/hosts ({"api": base URL, "auth": the authorization host's base URL or null}),
 // GET /_sim/sender ({"pending": N}: webhooks not finished yet), and the faults of sim_base.h (401, 429, and
-// a gate that holds requests: POST /_sim/faults {"hold": "/path/prefix"}).
+// a gate that holds requests: POST /_sim/faults {"hold": "/path/prefix"}). Each tool enforces its documented
+// API limits by default (429 with Retry-After and the tool's rate-limit headers); POST /_sim/limits changes
+// them or switches them off (sim_base.h).
 // A tool whose vendor issues tokens from a host of its own (Greenhouse: auth.greenhouse.io) serves them from
 // a second listener, auth_base_url(), and not from the API host, so a connector that asks the wrong host
 // fails. Retries follow the vendor's schedule multiplied by TRIBUTARY_SIM_RETRY_SCALE (default 0.001: "1 min"

@@ -259,5 +259,30 @@ Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& f) {
   });
 }
 
+// Both walk the partial index of received rows (inbox_pending).
+Result<Waiting> waiting(Connection& c, const std::string& integration_id) {
+  auto rows = c.query(
+      "SELECT count(*), min(received_at) FROM inbox WHERE outcome = 'received' AND "
+      "integration_id = $1",
+      {integration_id});
+  if (!rows) return rows.error();
+  Waiting w;
+  if (rows->empty()) return w;
+  w.count = rows->front().int64(0);
+  if (w.count > 0 && !rows->front().is_null(1)) w.oldest_received_at = rows->front().int64(1);
+  return w;
+}
+
+Result<std::map<std::string, Waiting>> waiting_by_integration(Connection& c) {
+  auto rows = c.query(
+      "SELECT integration_id, count(*), min(received_at) FROM inbox WHERE outcome = 'received' GROUP BY "
+      "integration_id");
+  if (!rows) return rows.error();
+  std::map<std::string, Waiting> out;
+  for (const auto& r : *rows)
+    out[r.text(0)] = Waiting{r.int64(1), r.is_null(2) ? std::nullopt : std::optional<Millis>(r.int64(2))};
+  return out;
+}
+
 }  // namespace inbox
 }  // namespace tributary::store

@@ -3,6 +3,7 @@
 // Thread-safety: stateless functions over the caller's Connection.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,6 +92,16 @@ Result<std::optional<InboxRow>> get(Connection& c, const std::string& id);
 // fewer than `limit` when no more are due.
 Result<std::int64_t> prune_bodies(Connection& c, Millis before, int limit, Millis now);
 Result<std::vector<InboxRow>> list(Connection& c, const InboxFilter& filter);  // newest first, without bodies
+
+// The rows of an integration still "received" (not processed yet, claimed or not): how many, and when the
+// oldest arrived. Every node reads the same from a shared database.
+struct Waiting {
+  std::int64_t count = 0;
+  std::optional<Millis> oldest_received_at;  // none when count is 0
+};
+Result<Waiting> waiting(Connection& c, const std::string& integration_id);
+// The same for every integration with at least one such row.
+Result<std::map<std::string, Waiting>> waiting_by_integration(Connection& c);
 }  // namespace inbox
 
 }  // namespace tributary::store

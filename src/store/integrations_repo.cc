@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "store/api_budgets_repo.h"
 #include "store/value_util.h"
 
 namespace tributary::store {
@@ -138,6 +139,8 @@ Result<bool> set_invalid(Connection& c, const std::string& id, std::optional<Mil
 }
 
 Status hard_delete(Connection& c, const std::string& id) {
+  // Its API budget's window goes with it: nothing would ever read or trim those rows again.
+  if (auto s = api_budgets::forget(c, id); !s) return s;
   return subscriptions_changed(c, done(c.execute("DELETE FROM integrations WHERE id = $1", {id})));
 }
 

@@ -71,6 +71,7 @@ Status update(Connection& c, const IntegrationRow& row);
 Result<std::optional<IntegrationRow>> get(Connection& c, const std::string& id, bool include_deleted = false);
 Result<std::vector<IntegrationRow>> list(Connection& c);
 Status mark_deleted(Connection& c, const std::string& id, Millis now);
+// Deletes the row and its API budget's rows (api_budgets, api_budget_grants).
 Status hard_delete(Connection& c, const std::string& id);
 // Enables or disables a live integration; true when it changed (false: it was so already, or is gone). A
 // change makes the integration due for reconcile at once.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "store/api_budgets_repo.h"
 #include "store/api_keys_repo.h"
 #include "store/inbox_repo.h"
 #include "store/integrations_repo.h"
@@ -175,6 +176,23 @@ TEST_P(IntegrationsRepoTest, DeletedIntegrationsAreHiddenButDueForReconcile) {
   auto gone = integrations::get(c(), "personio:a", true);
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
+}
+
+// Hard deletion forgets the integration's API budget (its pause and the grants in its window), and only its.
+TEST_P(IntegrationsRepoTest, HardDeleteForgetsTheApiBudgetRows) {
+  ASSERT_TRUE(integrations::insert(c(), integration("personio:a", 1000)).ok());
+  ASSERT_TRUE(integrations::insert(c(), integration("personio:b", 1000)).ok());
+  for (const char* id : {"personio:a", "personio:b"}) {
+    ASSERT_TRUE(api_budgets::try_grant(c(), id, 10, 60'000, 2000).ok());
+    ASSERT_TRUE(api_budgets::pause(c(), id, 9000).ok());
+  }
+  ASSERT_EQ(scalar("SELECT count(*) FROM api_budget_grants"), 2);
+  ASSERT_EQ(scalar("SELECT count(*) FROM api_budgets"), 2);
+  ASSERT_TRUE(integrations::hard_delete(c(), "personio:a").ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM api_budget_grants WHERE integration_id = 'personio:a'"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM api_budgets WHERE integration_id = 'personio:a'"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM api_budget_grants WHERE integration_id = 'personio:b'"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM api_budgets WHERE integration_id = 'personio:b'"), 1);
 }
 
 TEST_P(IntegrationsRepoTest, ListIsNewestFirst) {
@@ -516,6 +534,32 @@ TEST_P(InboxRepoTest, InsertReceivedDeduplicatesPerIntegration) {
   for (const auto& r : *pending)
     ids.push_back(r.id);
   EXPECT_THAT(ids, ElementsAre("in_1", "in_4", "in_5", "in_6"));
+}
+
+// What waits for the processor per integration: the rows still "received", counted with the oldest's arrival.
+TEST_P(InboxRepoTest, WaitingCountsTheReceivedRowsPerIntegration) {
+  auto none = inbox::waiting(c(), "personio:a");
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_EQ(none->count, 0);
+  EXPECT_FALSE(none->oldest_received_at.has_value());
+  ASSERT_TRUE(inbox::insert_received(c(), received("in_1", 1000, "personio:a")).ok());
+  ASSERT_TRUE(inbox::insert_received(c(), received("in_2", 2000, "personio:a")).ok());
+  ASSERT_TRUE(inbox::insert_received(c(), received("in_3", 3000, "personio:b")).ok());
+  auto done = received("in_1", 1000, "personio:a");
+  done.outcome = store::InboxOutcome::kAccepted;
+  done.processed_at = 4000;
+  ASSERT_TRUE(inbox::complete(c(), done).ok());
+
+  auto a = inbox::waiting(c(), "personio:a");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->count, 1);
+  EXPECT_EQ(a->oldest_received_at, std::optional<Millis>(2000));
+  auto all = inbox::waiting_by_integration(c());
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ(all->at("personio:a").count, 1);
+  EXPECT_EQ(all->at("personio:b").count, 1);
+  EXPECT_EQ(all->at("personio:b").oldest_received_at, std::optional<Millis>(3000));
 }
 
 TEST_P(InboxRepoTest, KeyIsFreeAgainOnlyForItsOwnIntegration) {

@@ -43,6 +43,9 @@ class ReconcilerSimTest : public ::testing::Test {
     ASSERT_NE(sim_, nullptr);
     ASSERT_TRUE(sim_->start().ok());
     client_ = loopback_client();
+    // The reconciler here has no API budget: the simulated tool's limits are switched off.
+    auto off = call(*client_, "POST", sim_->base_url() + "/_sim/limits", R"({"enforce": false})");
+    ASSERT_EQ(off.status, 200) << off.body;
     ReconcilerOptions options;
     options.public_url = kPublicUrl;
     options.api_timeout = 5000ms;

@@ -33,6 +33,10 @@ class SyncSimTest : public ::testing::Test {
     sim_ = sim::make_simulator(tool, sim::SimOptions{});
     ASSERT_NE(sim_, nullptr);
     ASSERT_TRUE(sim_->start().ok());
+    // The runner here has no API budget (the node's keeps a tool's limits: api_budget_node_test): the
+    // simulated tool's limits are switched off.
+    auto off = call(*client_, "POST", sim_->base_url() + "/_sim/limits", R"({"enforce": false})");
+    ASSERT_EQ(off.status, 200) << off.body;
   }
   void TearDown() override {
     if (sim_) sim_->stop();

@@ -10,6 +10,7 @@ import {
   createEndpoint,
   createIntegration,
   request,
+  SIM_RATE_LIMIT,
   startSim,
   startTributary,
   stopAll,
@@ -266,6 +267,50 @@ describe('dashboard', { skip: skipWithoutChromium }, () => {
     assert.equal(syncs.body.data.results.length, before + 1);
     assert.equal(syncs.body.data.results[0].type, 'FULL');
     await shot(page, 'integration-syncs');
+  });
+
+  test('the integration page shows the API budget and edits the rate limit', async () => {
+    const section = page.locator('section.api-budget');
+    await section.waitFor();
+    const fact = (name) => section.locator(`[data-fact="${name}"] dd`);
+    // The suite's override (SIM_RATE_LIMIT) is in force; Personio's connector declares 5 per second, 4 at once.
+    assert.match(await fact('limit').innerText(), /1000 per 1\.0 s, 16 at once\s+overridden/);
+    assert.equal(await fact('declared').innerText(), '5 per 1.0 s, 4 at once');
+    assert.equal(await fact('effective').innerText(), '1000 per 1.0 s');
+    assert.match(await fact('requests').innerText(), /^[1-9]\d*$/);  // the syncs called the tool
+    assert.equal(await fact('throttled').innerText(), '0');
+    assert.equal(await fact('fetches_waiting').innerText(), '0');
+    assert.equal(await fact('oldest_wait').innerText(), '—');
+    assert.equal(await fact('paused_until').innerText(), 'not paused');
+
+    const form = page.getByRole('form', { name: 'Rate limit' });
+    await form.getByLabel('Requests').fill('7');
+    await form.getByLabel('Per window (ms)').fill('2000');
+    await form.getByLabel('At once').fill('3');
+    await form.getByRole('button', { name: 'Save limit' }).click();
+    await page.getByText('Limit saved: 7 per 2.0 s, 3 at once.').waitFor();
+    await fact('limit').getByText('7 per 2.0 s, 3 at once').waitFor();
+    let got = await tb.api('GET', `/v1/integrations/${encodeURIComponent(integration.id)}`);
+    assert.deepEqual(got.body.data.rate_limit, { requests: 7, window_ms: 2000, concurrency: 3 });
+    await shot(page, 'integration-api-budget');
+
+    // An invalid figure is not sent.
+    await form.getByLabel('Requests').fill('0');
+    assert.equal(await form.getByRole('button', { name: 'Save limit' }).isDisabled(), true);
+    await form.getByText(/Requests 1–100000/).waitFor();
+
+    await form.getByRole('button', { name: 'Use declared limits' }).click();
+    await page.getByText('Back to the declared limit: 5 per 1.0 s, 4 at once.').waitFor();
+    got = await tb.api('GET', `/v1/integrations/${encodeURIComponent(integration.id)}`);
+    assert.equal(got.body.data.rate_limit, null);
+    assert.match(await fact('limit').innerText(), /5 per 1\.0 s, 4 at once\s+declared/);
+    assert.equal(await form.getByLabel('Requests').inputValue(), '5');
+
+    // The rest of the suite runs at the simulator's speed again.
+    const restored = await tb.api('PATCH', `/v1/integrations/${encodeURIComponent(integration.id)}`, {
+      rate_limit: SIM_RATE_LIMIT,
+    });
+    assert.equal(restored.status, 200, restored.text);
   });
 
   test('endpoints: figures, recovery of failed deliveries, create with the secret once, disable', async () => {

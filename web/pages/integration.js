@@ -1,7 +1,8 @@
 // One integration: its scope config (models and upstream webhooks, saved through the API so the reconciler
 // acts at once), its subscriptions at the tool with their state and what to do about a problem, the manual
 // setup for tools without a subscription API (ingress URL and secret, with copy buttons, or a field for the
-// secret the tool generated), "Reconcile now", its syncs with "Sync now", its state (ACTIVE / INVALID / INACTIVE) and "Disable/Enable integration".
+// secret the tool generated), "Reconcile now", its API budget with the form that overrides the tool's limits,
+// its syncs with "Sync now", and its state (ACTIVE / INVALID / INACTIVE) with "Disable/Enable integration".
 import { useEffect, useState } from '../vendor/hooks.mjs';
 import { api, enc } from '../lib/api.js';
 import { html } from '../lib/html.js';
@@ -181,6 +182,88 @@ function Subscription({ integration, sub, onSaved, setNotice }) {
   </article>`;
 }
 
+const formatLimit = (l) =>
+  l ? `${l.requests} per ${formatMs(l.window_ms)}${l.concurrency ? `, ${l.concurrency} at once` : ''}` : '—';
+
+// The integration's API budget (every call to the tool takes a grant from it) and its rate_limit override:
+// requests per window and concurrency, saved with PATCH /v1/integrations/{id}; "Use declared limits" saves null.
+function ApiBudget({ integration, onSaved, setNotice }) {
+  const b = integration.api_budget ?? {};
+  const override = integration.rate_limit;
+  const initial = () => ({
+    requests: String(b.limit?.requests ?? ''),
+    window_ms: String(b.limit?.window_ms ?? ''),
+    concurrency: b.limit?.concurrency ? String(b.limit.concurrency) : '',
+  });
+  const [draft, setDraft] = useState(initial);
+  const [busy, run] = useAction(setNotice);
+  useEffect(() => setDraft(initial()), [JSON.stringify(b.limit)]);
+  const wanted = {
+    requests: Number(draft.requests),
+    window_ms: Number(draft.window_ms),
+    ...(draft.concurrency.trim() ? { concurrency: Number(draft.concurrency) } : {}),
+  };
+  const valid =
+    Number.isInteger(wanted.requests) && wanted.requests >= 1 && wanted.requests <= 100000 &&
+    Number.isInteger(wanted.window_ms) && wanted.window_ms >= 1 && wanted.window_ms <= 3600000 &&
+    (wanted.concurrency === undefined ||
+      (Number.isInteger(wanted.concurrency) && wanted.concurrency >= 1 && wanted.concurrency <= 1000));
+  const dirty =
+    String(b.limit?.requests ?? '') !== draft.requests || String(b.limit?.window_ms ?? '') !== draft.window_ms ||
+    (b.limit?.concurrency ? String(b.limit.concurrency) : '') !== draft.concurrency;
+  const save = (rateLimit) =>
+    run('save', async () => {
+      const updated = await api('PATCH', `/v1/integrations/${enc(integration.id)}`, { rate_limit: rateLimit });
+      setNotice({
+        kind: 'ok',
+        text: rateLimit
+          ? `Limit saved: ${formatLimit(updated.api_budget?.limit)}. Every node uses it from now on.`
+          : `Back to the declared limit: ${formatLimit(updated.api_budget?.limit)}.`,
+      });
+      onSaved(updated);
+    });
+  const submit = (e) => {
+    e.preventDefault();
+    if (valid) save(wanted);
+  };
+  const field = (name, label, hint) => html`<label>
+      ${label}
+      <input name=${name} type="number" min="0" step="1" inputmode="numeric" value=${draft[name]}
+        placeholder=${hint} onInput=${(e) => setDraft({ ...draft, [name]: e.currentTarget.value })} />
+    </label>`;
+  const oldest = b.oldest_wait_seconds;
+  return html`<section class="card api-budget" aria-labelledby="budget-title">
+    <h2 id="budget-title">API budget</h2>
+    <p class="muted">Every call to the tool (fetches, syncs, reconciles) takes a grant from this budget, so Tributary
+      stays inside the tool's API limits. The call figures are this node's since it started.</p>
+    <dl class="facts">
+      <div class="field" data-fact="limit"><dt>Limit</dt><dd>${formatLimit(b.limit)}
+        ${override
+          ? html` <${Badge} value="overridden" tone="warn" />`
+          : html` <${Badge} value="declared" tone="ok" />`}</dd></div>
+      <div class="field" data-fact="declared"><dt>Declared by the tool</dt><dd>${formatLimit(b.declared)}</dd></div>
+      <div class="field" data-fact="effective"><dt>Allowed now</dt><dd>${b.effective_requests ?? '—'}${b.limit
+        ? ` per ${formatMs(b.limit.window_ms)}` : ''}</dd></div>
+      <div class="field" data-fact="in_use"><dt>In use</dt><dd>${b.in_use ?? 0}${b.waiting ? ` (${b.waiting} waiting)` : ''}</dd></div>
+      <div class="field" data-fact="requests"><dt>Requests made</dt><dd>${b.requests ?? 0}</dd></div>
+      <div class="field" data-fact="throttled"><dt>429s received</dt><dd>${b.throttled ?? 0}</dd></div>
+      <div class="field" data-fact="fetches_waiting"><dt>Fetches waiting</dt><dd>${b.fetches_waiting ?? 0}</dd></div>
+      <div class="field" data-fact="oldest_wait"><dt>Oldest wait</dt><dd>${oldest == null ? '—' : formatMs(oldest * 1000)}</dd></div>
+      <div class="field" data-fact="paused_until"><dt>Paused until</dt><dd>${b.paused_until
+        ? html`<${Time} at=${b.paused_until} />`
+        : 'not paused'}</dd></div>
+    </dl>
+    <form class="inline-form rate-limit" onSubmit=${submit} aria-label="Rate limit">
+      ${field('requests', 'Requests', String(b.declared?.requests ?? ''))}
+      ${field('window_ms', 'Per window (ms)', String(b.declared?.window_ms ?? ''))}
+      ${field('concurrency', 'At once', b.declared?.concurrency ? String(b.declared.concurrency) : 'declared')}
+      <button type="submit" class="primary" disabled=${!dirty || !valid || busy !== null}>${busy === 'save' ? 'Saving…' : 'Save limit'}</button>
+      <button type="button" disabled=${!override || busy !== null} onClick=${() => save(null)}>Use declared limits</button>
+      ${dirty && !valid ? html`<p class="field-error">Requests 1–100000, window 1–3600000 ms, at once 1–1000 (or empty).</p>` : null}
+    </form>
+  </section>`;
+}
+
 const SYNC_STATE_HELP = {
   AUTHENTICATION_FAILED: 'The tool refused the credentials: update them on the integration, then sync again.',
   FAILED: 'The sync failed; see the errors. Tributary tries again at the next scheduled sync.',
@@ -336,6 +419,7 @@ export function IntegrationPage({ id }) {
             ? 'No subscription yet: press Reconcile now to create it at the tool.'
             : 'No subscription: turn on upstream webhooks in the scope config above and save; Tributary then subscribes at the tool.'}</p>`}
     </section>
+    <${ApiBudget} integration=${i} onSaved=${setData} setNotice=${setNotice} />
     <${Syncs} integration=${i} setNotice=${setNotice} />
   </section>`;
 }

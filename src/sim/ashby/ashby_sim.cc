@@ -65,6 +65,9 @@ std::unique_ptr<Simulator> make_ashby_simulator(SimOptions options) {
 
 AshbySimulator::AshbySimulator(SimOptions options)
     : SimulatorBase("ashby", std::move(options), {"ats_candidates", "ats_jobs"}) {
+  // No published number (a per-key sliding window, 429 with Retry-After): the connector's declared
+  // conservative 5 per second.
+  set_api_limits(unpublished_tool_limits());
   add_api_routes();
 }
 

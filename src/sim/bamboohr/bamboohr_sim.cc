@@ -96,6 +96,11 @@ std::unique_ptr<Simulator> make_bamboohr_simulator(SimOptions options) {
 
 BambooHrSimulator::BambooHrSimulator(SimOptions options)
     : SimulatorBase("bamboohr", std::move(options), {"hris_employees", "hris_absences"}) {
+  // No published number: the connector's declared conservative 5 per second. BambooHR answers a client that
+  // goes too fast 503 with Retry-After.
+  ToolLimits limits = unpublished_tool_limits();
+  limits.refusal_status = 503;
+  set_api_limits(std::move(limits));
   add_webhook_routes();
   add_record_routes();
 }

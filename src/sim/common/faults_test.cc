@@ -22,6 +22,8 @@ class FaultsTest : public ::testing::TestWithParam<std::string> {
     sim_ = make_simulator(GetParam(), SimOptions{});
     ASSERT_NE(sim_, nullptr);
     ASSERT_TRUE(sim_->start().ok());
+    // The faults, not the tool's API limits (limits_test.cc).
+    ASSERT_EQ(call(client_, "POST", sim_->base_url() + "/_sim/limits", R"({"enforce": false})").status, 200);
     baseline_ = vendor_status();
     ASSERT_NE(baseline_, 401);
     ASSERT_NE(baseline_, 429);

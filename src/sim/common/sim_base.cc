@@ -79,6 +79,7 @@ std::unique_ptr<http::Server> SimulatorBase::listener(std::uint16_t port, int th
   return std::make_unique<http::Server>(std::move(so),
                                         [this, &router](http::Request r, http::Responder respond) {
                                           if (auto fault = take_fault(r)) return respond(std::move(*fault));
+                                          if (&router == &router_ && limit(r, respond)) return;
                                           if (hold(r, respond, router)) return;
                                           router.dispatch(std::move(r), std::move(respond));
                                         });
@@ -186,6 +187,28 @@ std::optional<http::Response> SimulatorBase::take_fault(const http::Request& req
   return fault_rate_limited(retry_after);
 }
 
+bool SimulatorBase::limit(const http::Request& request, http::Responder& respond) {
+  if (request.path == "/_sim" || request.path.rfind("/_sim/", 0) == 0) return false;
+  auto admission = limiter_.admit(request.method, request.path);
+  if (admission.retry_after_seconds > 0) {
+    http::Response refused = fault_rate_limited(admission.retry_after_seconds);
+    refused.status = admission.refusal_status;
+    for (auto& [name, value] : admission.headers)
+      refused.with_header(name, value);
+    respond(std::move(refused));
+    return true;
+  }
+  if (admission.headers.empty() && !admission.slot) return false;
+  respond = [inner = std::move(respond), headers = std::move(admission.headers),
+             slot = std::move(admission.slot)](http::Response response) mutable {
+    slot.reset();  // answered: no longer in the tool
+    for (auto& [name, value] : headers)
+      response.with_header(name, value);
+    inner(std::move(response));
+  };
+  return false;
+}
+
 bool SimulatorBase::hold(http::Request& request, http::Responder& respond, http::Router& router) {
   if (request.path == "/_sim" || request.path.rfind("/_sim/", 0) == 0) return false;
   MutexLock lock(faults_mu_);
@@ -247,6 +270,10 @@ void SimulatorBase::post_control(const std::string& name, const http::Request& r
   if (!body.ok()) return respond(error_reply(body.error()));
   if (name == "permissions") return respond(set_permissions(*body));
   if (name == "faults") return respond(set_faults(*body));
+  if (name == "limits") {
+    auto r = limiter_.control(*body);
+    return respond(r.ok() ? json_reply(200, *r) : error_reply(r.error()));
+  }
   if (name == "webhooks") {
     sim_register_webhook(*body, [respond](Result<bj::object> r) {
       respond(r.ok() ? json_reply(200, *r) : error_reply(r.error()));
@@ -344,6 +371,7 @@ http::Response SimulatorBase::get_control(const std::string& name) {
   if (name == "sender")
     return json_reply(200, bj::object{{"pending", static_cast<std::int64_t>(sender_->pending())}});
   if (name == "permissions") return json_reply(200, bj::object{{"webhooks", webhooks_permitted()}});
+  if (name == "limits") return json_reply(200, limiter_.to_json());
   if (name == "hosts") {
     const std::string auth = auth_base_url();
     return json_reply(

@@ -18,10 +18,15 @@
 // starts with the prefix unanswered until a later POST /_sim/faults no longer holds it (a gate: tests use it
 // to have several clients inside the tool at once). GET /_sim/faults shows what is set, the window's counts
 // (a new POST starts them again), "held" (requests held now) and "held_total" (requests held since start).
-// GET /_sim/secrets lists every secret the tool has issued ([{kind, value}]: signing secrets it chose, access
-// tokens), for tests that search a node's logs and database for secrets in clear text. A tool shapes the
-// error bodies through fault_unauthorized() / fault_rate_limited(). Thread-safety: start()/stop() from the
-// owner; the hooks are called on server threads with no lock held and must guard the tool's state themselves.
+// The tool's API limits (sim/common/api_limits.h) apply to every vendor request on the API host, from start,
+// after the faults: POST /_sim/limits {"requests": N, "window_ms": W, "concurrency": C} replaces them with
+// one overall limit, {"enforce": false} switches them off, {"enforce": true} restores the documented ones
+// (400 for anything else); GET /_sim/limits shows them, the requests counted ("total"), refused ("rejected")
+// and in the tool now ("in_flight"; a POST starts the counts again). GET /_sim/secrets lists every secret the
+// tool has issued ([{kind, value}]: signing secrets it chose, access tokens), for tests that search a node's
+// logs and database for secrets in clear text. A tool shapes the error bodies through fault_unauthorized() /
+// fault_rate_limited(). Thread-safety: start()/stop() from the owner; the hooks are called on server threads
+// with no lock held and must guard the tool's state themselves.
 #pragma once
 
 #include <atomic>
@@ -40,6 +45,7 @@
 #include "core/result.h"
 #include "http/message.h"
 #include "http/router.h"
+#include "sim/common/api_limits.h"
 #include "sim/common/delivery_log.h"
 #include "sim/common/webhook_sender.h"
 #include "sim/simulator.h"
@@ -122,6 +128,9 @@ class SimulatorBase : public Simulator {
   bool webhooks_permitted() const { return webhooks_permission_.load(); }
   // "http://<Host header>" when the request names a plausible host, else base_url(): for absolute links.
   std::string public_base(const http::Request& request) const;
+  // The API limits the tool documents, enforced on its API host (not on a separate authorization host) from
+  // start; call in the constructor. Without a call: unpublished_tool_limits().
+  void set_api_limits(ToolLimits limits) { limiter_.set_defaults(std::move(limits)); }
   // Records a secret the tool issued (shown by GET /_sim/secrets; the newest kMaxNotedSecrets are kept). May
   // be called with the tool's own mutex held.
   void note_secret(std::string kind, std::string value);
@@ -134,6 +143,10 @@ class SimulatorBase : public Simulator {
   std::optional<http::Response> take_fault(const http::Request& request);
   // Keeps a vendor request the hold fault applies to (true), to be dispatched to `router` on release.
   bool hold(http::Request& request, http::Responder& respond, http::Router& router);
+  // Applies the API limits to a vendor request on the API host: answers it (true) when refused, else wraps
+  // `respond` so that the answer carries the tool's rate-limit headers and the request counts as in the tool
+  // until answered.
+  bool limit(const http::Request& request, http::Responder& respond);
   // Dispatches the held requests the current hold no longer covers (all of them with `all`), or, with
   // `refuse`, answers them 503 (the simulator is stopping).
   void release_held(bool refuse);
@@ -181,6 +194,7 @@ class SimulatorBase : public Simulator {
   const SimOptions options_;
   const std::vector<std::string> models_;
   DeliveryLog deliveries_;
+  ApiLimiter limiter_;
   std::unique_ptr<WebhookSender> sender_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;

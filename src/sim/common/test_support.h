@@ -1,8 +1,9 @@
 // Test support for the simulators: TestReceiver, a webhook receiver on a real http::Server on 127.0.0.1 (port
 // 0) that records every request and answers with programmable statuses ("fail the next 2 requests to /a with
 // 500, then 200"), and call(), a blocking request through a CurlClient. Header-only and used by tests only.
-// SimFixture is the fixture every simulator test derives from. Thread-safety: all methods are safe from any
-// thread.
+// SimFixture is the fixture every simulator test derives from; it switches the tool's API limits off (the
+// tests check behaviour, not pacing; limits_test.cc checks the limits). Thread-safety: all methods are safe
+// from any thread.
 #pragma once
 
 #include <chrono>
@@ -269,6 +270,7 @@ class SimFixture : public ::testing::Test {
     options.retry_scale = retry_scale_;
     sim_ = make_(options);
     ASSERT_TRUE(sim_->start().ok());
+    ASSERT_EQ(call(client_, "POST", sim_->base_url() + "/_sim/limits", R"({"enforce": false})").status, 200);
   }
   void TearDown() override {
     if (sim_) sim_->stop();

@@ -153,6 +153,14 @@ std::unique_ptr<Simulator> make_greenhouse_simulator(SimOptions options) {
 
 GreenhouseSimulator::GreenhouseSimulator(SimOptions options)
     : SimulatorBase("greenhouse", std::move(options), {"ats_candidates", "ats_jobs"}) {
+  // developers.greenhouse.io/harvest.html: a rolling 10 s window whose cap each answer states in
+  // X-RateLimit-Limit, with X-RateLimit-Remaining / -Reset (here the Unix time the window frees a request),
+  // 429 with Retry-After when exceeded; the v1 documentation's 50 per 10 s, as the connector declares. The
+  // authorization host (auth.greenhouse.io) publishes no limit and is not limited.
+  ToolLimits limits;
+  limits.overall.windows = {{50, 10'000}};
+  limits.headers = LimitHeaders::kXRateLimit;
+  set_api_limits(std::move(limits));
   add_harvest_routes();
 }
 

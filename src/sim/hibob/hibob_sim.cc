@@ -61,6 +61,14 @@ std::unique_ptr<Simulator> make_hibob_simulator(SimOptions options) {
 
 HiBobSimulator::HiBobSimulator(SimOptions options)
     : SimulatorBase("hibob", std::move(options), {"hris_employees", "hris_absences"}) {
+  // apidocs.hibob.com/docs/rate-limit: limits per endpoint per minute, 429 when exceeded; POST
+  // /v1/people/search 50 per minute. The other endpoints' figures are not in what we hold: together they get
+  // the connector's declared 50 per minute.
+  ToolLimits limits;
+  limits.overall.windows = {{50, 60'000}};
+  limits.endpoints.push_back(LimitRule{
+      .method = "POST", .path = "/v1/people/search", .exact = true, .windows = {{50, 60'000}}, .own = true});
+  set_api_limits(std::move(limits));
   add_api_routes();
 }
 

@@ -41,6 +41,12 @@ std::unique_ptr<Simulator> make_lever_simulator(SimOptions options) {
 
 LeverSimulator::LeverSimulator(SimOptions options)
     : SimulatorBase("lever", std::move(options), {"ats_candidates", "ats_jobs"}) {
+  // hire.lever.co/developer/documentation as quoted by api-evangelist (lever-rate-limits.yml): 10 requests
+  // per second steady, bursts of 20; 429 when exceeded. A sliding window of 20 per 2 s lets a burst of 20
+  // through and holds the average to 10 per second; the connector's declared 10 per second always fits it.
+  ToolLimits limits;
+  limits.overall.windows = {{20, 2000}};
+  set_api_limits(std::move(limits));
   add_api_routes();
 }
 

@@ -166,6 +166,17 @@ std::unique_ptr<Simulator> make_personio_simulator(SimOptions options) {
 
 PersonioSimulator::PersonioSimulator(SimOptions options)
     : SimulatorBase("personio", std::move(options), {"hris_employees", "hris_absences"}) {
+  // developer.personio.de/changelog/rate-limits-on-get-employees-endpoint-may-6-2024: reading employees 300
+  // per minute with bursts of at most 15 per second, 429 when exceeded (applied here to v2's persons, the
+  // employees of the API simulated); developer.personio.de/v2.0/reference/authentication: the token endpoint
+  // 150 per minute. The other endpoints publish no figure: the connector's declared 5 per second.
+  ToolLimits limits;
+  limits.overall.windows = {{5, 1000}};
+  limits.endpoints.push_back(
+      LimitRule{.method = "GET", .path = "/v2/persons", .windows = {{300, 60'000}, {15, 1000}}, .own = true});
+  limits.endpoints.push_back(LimitRule{
+      .method = "POST", .path = "/v2/auth/token", .exact = true, .windows = {{150, 60'000}}, .own = true});
+  set_api_limits(std::move(limits));
   add_webhook_routes();
   add_record_routes();
 }

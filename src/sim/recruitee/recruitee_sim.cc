@@ -86,6 +86,8 @@ std::unique_ptr<Simulator> make_recruitee_simulator(SimOptions options) {
 
 RecruiteeSimulator::RecruiteeSimulator(SimOptions options)
     : SimulatorBase("recruitee", std::move(options), {"ats_candidates", "ats_jobs"}) {
+  // No published number: the connector's declared conservative 5 per second.
+  set_api_limits(unpublished_tool_limits());
   add_record_routes();
 }
 

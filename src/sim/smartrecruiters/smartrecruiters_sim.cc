@@ -56,6 +56,16 @@ std::unique_ptr<Simulator> make_smartrecruiters_simulator(SimOptions options) {
 
 SmartRecruitersSimulator::SmartRecruitersSimulator(SimOptions options)
     : SimulatorBase("smartrecruiters", std::move(options), {"ats_candidates", "ats_jobs"}) {
+  // developers.smartrecruiters.com/docs/rate-limiting: 10 requests per second and 8 at once for the endpoints
+  // simulated here, and GET /candidates (the list) one at a time; 429 when exceeded, X-RateLimit-Limit /
+  // -Remaining and X-RateLimit-Concurrent-Limit / -Remaining on answers. As the connector declares.
+  ToolLimits limits;
+  limits.overall.windows = {{10, 1000}};
+  limits.overall.concurrency = 8;
+  limits.endpoints.push_back(
+      LimitRule{.method = "GET", .path = "/candidates", .exact = true, .concurrency = 1});
+  limits.headers = LimitHeaders::kSmartRecruiters;
+  set_api_limits(std::move(limits));
   add_subscription_routes();
   add_record_routes();
 }

@@ -80,6 +80,8 @@ std::unique_ptr<Simulator> make_teamtailor_simulator(SimOptions options) {
 
 TeamtailorSimulator::TeamtailorSimulator(SimOptions options)
     : SimulatorBase("teamtailor", std::move(options), {"ats_candidates", "ats_jobs"}) {
+  // No published number in what we hold: the connector's declared conservative 5 per second.
+  set_api_limits(unpublished_tool_limits());
   add_record_routes();
 }
 

@@ -91,6 +91,13 @@ std::unique_ptr<Simulator> make_workable_simulator(SimOptions options) {
 WorkableSimulator::WorkableSimulator(SimOptions options)
     : SimulatorBase("workable", std::move(options),
                     {"ats_candidates", "ats_jobs", "hris_employees", "hris_absences"}) {
+  // workable.readme.io/reference/rate-limits: an account token may make 10 requests per 10 s (OAuth and
+  // partner tokens 50; the simulator's tokens are account tokens); 429 when exceeded, and X-Rate-Limit-Limit
+  // / -Remaining / -Reset (the Unix time of the next interval) on every answer. As the connector declares.
+  ToolLimits limits;
+  limits.overall.windows = {{10, 10'000}};
+  limits.headers = LimitHeaders::kWorkable;
+  set_api_limits(std::move(limits));
   add_subscription_routes();
   add_record_routes();
 }

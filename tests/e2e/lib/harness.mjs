@@ -384,6 +384,8 @@ export async function startTributary({ env = {}, dir } = {}) {
 
 // A simulator's API base URL → its authorization host's base URL, for the simulators that have one.
 const SIM_AUTH_URLS = new Map();
+// The API base URLs of the simulators started here (createIntegration raises their API limits to an override).
+const SIM_URLS = new Set();
 
 // Starts `tributary sim <tool> --listen 127.0.0.1:0` and reads its base URL from stdout.
 // Returns {url, authUrl, tool, firstLine, ctl(method, path, body), kill(signal), proc, logs()}.
@@ -410,6 +412,7 @@ export async function startSim(tool, { env = {} } = {}) {
   const hosts = await request('GET', `${found.url}/_sim/hosts`);
   const authUrl = hosts.status === 200 ? hosts.body?.auth ?? null : null;
   if (authUrl) SIM_AUTH_URLS.set(found.url, authUrl);
+  SIM_URLS.add(found.url);
   if (SCAN_DIR) liveSims.set(found.url, tool);
   return {
     url: found.url,
@@ -519,15 +522,28 @@ export const CREDENTIALS = {
   teamtailor: { api_key: 'e2e-api-key' },
 };
 
-// The API limits of integrations on a simulator: the simulators do not enforce the tools' limits (unless told
-// to, POST /_sim/faults {"window": …}), so suites that are not about the limits run at the simulators' speed
-// rather than at the tool's documented rate (Personio's 5 per second would stretch a burst of 240 changes
-// over minutes). `rateLimit: null` keeps the connector's declared limits.
+// The API limits of integrations on a simulator. The simulators enforce the tools' documented limits, the same
+// figures the connectors declare; suites that are not about the limits run faster than the tool's documented
+// rate (Personio's 5 per second would stretch a burst of 240 changes over minutes): the integration overrides
+// its limits with these and the simulator's limits are raised to match (POST /_sim/limits), so nothing is
+// refused. `rateLimit: null` keeps the connector's declared limits and the simulator's documented ones.
 export const SIM_RATE_LIMIT = { requests: 1000, window_ms: 1000, concurrency: 16 };
+
+// Sets a simulator's API limits: {requests, window_ms, concurrency} or {enforce: true|false}.
+export async function setSimLimits(simUrl, limits) {
+  const res = await request('POST', `${simUrl}/_sim/limits`, { body: limits });
+  if (res.status !== 200) throw new Error(`POST ${simUrl}/_sim/limits: ${res.status} ${res.text}`);
+  return res.body;
+}
 
 export async function createIntegration(tb, tool, simUrl, scope = { upstream_webhooks: true }, { rateLimit = SIM_RATE_LIMIT } = {}) {
   const credentials = CREDENTIALS[tool];
   if (!credentials) throw new Error(`no test credentials for ${tool}`);
+  // The simulator's rate is raised to the override; its concurrency is left unlimited, as the override's
+  // concurrency is per node and a suite may run several nodes.
+  if (rateLimit && SIM_URLS.has(simUrl)) {
+    await setSimLimits(simUrl, { requests: rateLimit.requests, window_ms: rateLimit.window_ms, concurrency: 0 });
+  }
   const res = await tb.api('POST', '/v1/integrations', {
     tool,
     end_user: END_USER,
