@@ -72,6 +72,31 @@ class RecordFetchTest : public ::testing::Test {
   ApiContext ctx_;
 };
 
+// Personio's connector asks the token endpoint once for an integration's fetches, not before every fetch (the
+// endpoint allows 150 requests a minute); another integration gets a token of its own.
+TEST_F(RecordFetchTest, PersonioFetchesReuseTheIntegrationsAccessToken) {
+  start("personio", kPersonioCredentials);
+  auto tokens_issued = [&] {
+    auto reply = call(*client_, "GET", sim_->base_url() + "/_sim/secrets");
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    const bj::value secrets = bj::parse(reply.body);
+    int n = 0;
+    for (const auto& s : secrets.as_array())
+      n += s.at("kind") == bj::value("access token") ? 1 : 0;
+    return n;
+  };
+  std::vector<std::string> people;
+  for (int i = 0; i < 3; ++i)
+    people.push_back(
+        create("hris_employees", R"({"first_name":"P)" + std::to_string(i) + R"(","last_name":"T"})"));
+  for (const auto& person : people)
+    EXPECT_EQ(fetch(Model::kHrisEmployees, person).at("remote_id"), bj::value(person));
+  EXPECT_EQ(tokens_issued(), 1);
+  ctx_.integration_id = "personio:another";
+  EXPECT_EQ(fetch(Model::kHrisEmployees, people.front()).at("remote_id"), bj::value(people.front()));
+  EXPECT_EQ(tokens_issued(), 2);
+}
+
 TEST_F(RecordFetchTest, PersonioEmployeeAndAbsenceMapToTheUnifiedModels) {
   start("personio", kPersonioCredentials);
   ASSERT_TRUE(connector_->supports_records(Model::kHrisEmployees));
@@ -163,13 +188,14 @@ TEST(RecordFetchFaultsTest, RetriesAfter429AndReports401) {
   EXPECT_EQ((**got).at("first_name"), bj::value("Ada"));
   EXPECT_EQ(tool.received().size(), 4u);
 
-  tool.then({200, {}, token}).then({401, {}, R"({"error":"no"})"});
+  // The token is reused; when the tool refuses it, a new one is asked for and the read made once more.
+  tool.then({401, {}, R"({"error":"no"})"}).then({200, {}, token}).then({401, {}, R"({"error":"no"})"});
   auto denied = personio->fetch_record(ctx, Model::kHrisEmployees, "7");
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.error().kind, ErrorKind::kUnauthorized);
+  EXPECT_EQ(tool.received().size(), 7u);
 
-  tool.then({200, {}, token})
-      .then({429, {{"Retry-After", "0"}}, "{}"})
+  tool.then({429, {{"Retry-After", "0"}}, "{}"})
       .then({429, {{"Retry-After", "0"}}, "{}"})
       .then({429, {{"Retry-After", "0"}}, "{}"});
   auto limited = personio->fetch_record(ctx, Model::kHrisEmployees, "7");

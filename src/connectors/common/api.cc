@@ -239,6 +239,14 @@ Error rejected_credential(std::string_view vendor, std::string_view credential,
 Result<std::string> fetch_access_token(const ApiContext& ctx, std::string_view vendor,
                                        const TokenRequest& request,
                                        const std::vector<std::string_view>& secrets) {
+  auto got = fetch_access_token_with_lifetime(ctx, vendor, request, secrets);
+  if (!got) return got.error();
+  return std::move(got->token);
+}
+
+Result<AccessToken> fetch_access_token_with_lifetime(const ApiContext& ctx, std::string_view vendor,
+                                                     const TokenRequest& request,
+                                                     const std::vector<std::string_view>& secrets) {
   if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
   http::ClientRequest req;
   req.method = "POST";
@@ -271,7 +279,11 @@ Result<std::string> fetch_access_token(const ApiContext& ctx, std::string_view v
     return make_error(ErrorKind::kUpstream,
                       std::string(vendor) + " answered the token request without an access_token");
   }
-  return std::move(*token);
+  AccessToken out{std::move(*token), std::nullopt};
+  const boost::json::value* expires =
+      parsed->is_object() ? parsed->get_object().if_contains("expires_in") : nullptr;
+  if (expires != nullptr && expires->is_int64()) out.expires_in = expires->get_int64();
+  return out;
 }
 
 }  // namespace tributary::connectors::common

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -73,5 +75,14 @@ struct TokenRequest {
 Result<std::string> fetch_access_token(const ApiContext& ctx, std::string_view vendor,
                                        const TokenRequest& request,
                                        const std::vector<std::string_view>& secrets);
+
+// As fetch_access_token, with the token's lifetime when the answer states it (`expires_in`, seconds).
+struct AccessToken {
+  std::string token;
+  std::optional<std::int64_t> expires_in;
+};
+Result<AccessToken> fetch_access_token_with_lifetime(const ApiContext& ctx, std::string_view vendor,
+                                                     const TokenRequest& request,
+                                                     const std::vector<std::string_view>& secrets);
 
 }  // namespace tributary::connectors::common

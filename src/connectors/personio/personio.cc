@@ -5,6 +5,7 @@
 
 #include "connectors/common/api.h"
 #include "connectors/common/records.h"
+#include "connectors/common/token_cache.h"
 #include "connectors/common/verify.h"
 #include "core/json.h"
 
@@ -178,9 +179,63 @@ class PersonioConnector final : public ListingConnector {
   Result<RemoteSubscription> create_subscription(const ApiContext& ctx,
                                                  const SubscriptionRequest& request) const override {
     if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
-    auto token = access_token(ctx);
-    if (!token) return token.error();
-    const std::vector<std::string_view> secrets = secrets_of(ctx, *token, request.secret);
+    return with_token(ctx, [&](const std::string& token) -> Result<RemoteSubscription> {
+      return create_subscription_with(ctx, request, token);
+    });
+  }
+
+  Status delete_subscription(const ApiContext& ctx, const std::string& remote_id) const override {
+    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+    if (remote_id.empty()) return make_error(ErrorKind::kInvalidArgument, "Personio: empty webhook id");
+    return with_token(ctx, [&](const std::string& token) -> Status {
+      const std::vector<std::string_view> secrets = secrets_of(ctx, token, {});
+      http::ClientRequest req = authorized(
+          ctx, "DELETE",
+          common::join_url(ctx.base_url, "/v2/webhooks/" + common::encode_path_segment(remote_id)), token);
+      http::ClientResponse resp = ctx.send(std::move(req));
+      // 404: the webhook is already gone (deleted by hand, or an earlier attempt succeeded): the goal is
+      // reached.
+      if ((resp.status >= 200 && resp.status <= 299) || resp.status == 404) return {};
+      return api_error("deleting the webhook", resp, secrets);
+    });
+  }
+
+  // GET /v2/webhooks/{id}: 200 = still there, 404 = deleted at the tool.
+  Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const override {
+    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
+    if (remote_id.empty()) return false;
+    return with_token(ctx, [&](const std::string& token) -> Result<bool> {
+      const std::vector<std::string_view> secrets = secrets_of(ctx, token, {});
+      http::ClientRequest req = authorized(
+          ctx, "GET",
+          common::join_url(ctx.base_url, "/v2/webhooks/" + common::encode_path_segment(remote_id)), token);
+      http::ClientResponse resp = ctx.send(std::move(req));
+      if (resp.status == 404) return false;
+      if (resp.status >= 200 && resp.status <= 299) return true;
+      return api_error("looking up the webhook", resp, secrets);
+    });
+  }
+
+  bool supports_records(Model model) const override {
+    return model == Model::kHrisEmployees || model == Model::kHrisAbsences;
+  }
+
+  Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
+                                                 const std::string& remote_id) const override {
+    return with_token(ctx, [&](const std::string& token) -> Result<std::optional<bj::object>> {
+      return fetch_record_with(ctx, model, remote_id, token);
+    });
+  }
+
+  // updated_at.gt on persons, updated_at.gte on absence periods [3rd], on the first request; the next links
+  // carry it on.
+  bool lists_changes(Model model) const override { return supports_records(model); }
+
+ private:
+  Result<RemoteSubscription> create_subscription_with(const ApiContext& ctx,
+                                                      const SubscriptionRequest& request,
+                                                      const std::string& token) const {
+    const std::vector<std::string_view> secrets = secrets_of(ctx, token, request.secret);
 
     bj::object body;
     body["url"] = request.ingress_url;
@@ -193,7 +248,7 @@ class PersonioConnector final : public ListingConnector {
     body["auth_type"] = "TOKEN";
     body["token"] = request.secret;
 
-    http::ClientRequest req = authorized(ctx, "POST", common::join_url(ctx.base_url, "/v2/webhooks"), *token);
+    http::ClientRequest req = authorized(ctx, "POST", common::join_url(ctx.base_url, "/v2/webhooks"), token);
     req.headers.emplace_back("Content-Type", "application/json");
     req.body = json::serialize(body);
     http::ClientResponse resp = ctx.send(std::move(req));
@@ -212,54 +267,16 @@ class PersonioConnector final : public ListingConnector {
     return RemoteSubscription{std::move(*id), request.secret};
   }
 
-  Status delete_subscription(const ApiContext& ctx, const std::string& remote_id) const override {
-    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
-    if (remote_id.empty()) return make_error(ErrorKind::kInvalidArgument, "Personio: empty webhook id");
-    auto token = access_token(ctx);
-    if (!token) return token.error();
-    const std::vector<std::string_view> secrets = secrets_of(ctx, *token, {});
-
-    http::ClientRequest req = authorized(
-        ctx, "DELETE",
-        common::join_url(ctx.base_url, "/v2/webhooks/" + common::encode_path_segment(remote_id)), *token);
-    http::ClientResponse resp = ctx.send(std::move(req));
-    // 404: the webhook is already gone (deleted by hand, or an earlier attempt succeeded): the goal is
-    // reached.
-    if ((resp.status >= 200 && resp.status <= 299) || resp.status == 404) return {};
-    return api_error("deleting the webhook", resp, secrets);
-  }
-
-  // GET /v2/webhooks/{id}: 200 = still there, 404 = deleted at the tool.
-  Result<bool> subscription_exists(const ApiContext& ctx, const std::string& remote_id) const override {
-    if (ctx.client == nullptr) return make_error(ErrorKind::kInternal, "no HTTP client configured");
-    if (remote_id.empty()) return false;
-    auto token = access_token(ctx);
-    if (!token) return token.error();
-    const std::vector<std::string_view> secrets = secrets_of(ctx, *token, {});
-    http::ClientRequest req = authorized(
-        ctx, "GET", common::join_url(ctx.base_url, "/v2/webhooks/" + common::encode_path_segment(remote_id)),
-        *token);
-    http::ClientResponse resp = ctx.send(std::move(req));
-    if (resp.status == 404) return false;
-    if (resp.status >= 200 && resp.status <= 299) return true;
-    return api_error("looking up the webhook", resp, secrets);
-  }
-
-  bool supports_records(Model model) const override {
-    return model == Model::kHrisEmployees || model == Model::kHrisAbsences;
-  }
-
-  Result<std::optional<bj::object>> fetch_record(const ApiContext& ctx, Model model,
-                                                 const std::string& remote_id) const override {
-    auto token = access_token(ctx);
-    if (!token) return token.error();
-    const std::vector<std::string_view> secrets = secrets_of(ctx, *token, {});
+  Result<std::optional<bj::object>> fetch_record_with(const ApiContext& ctx, Model model,
+                                                      const std::string& remote_id,
+                                                      const std::string& token) const {
+    const std::vector<std::string_view> secrets = secrets_of(ctx, token, {});
     const std::string id = common::encode_path_segment(remote_id);
     if (model == Model::kHrisAbsences) {
       // Personio documents no GET /v2/absence-periods/{id}: one absence period is read through the list's
       // `id` filter, and an empty page means it is gone.
       auto page =
-          get_json(ctx, "/v2/absence-periods?" + common::form_encode({{"id", remote_id}}), *token, secrets);
+          get_json(ctx, "/v2/absence-periods?" + common::form_encode({{"id", remote_id}}), token, secrets);
       if (!page) return page.error();
       if (!*page) return std::optional<bj::object>{};
       const bj::value* data = json::find(**page, "_data");
@@ -272,11 +289,11 @@ class PersonioConnector final : public ListingConnector {
       }
       return std::optional<bj::object>{};
     }
-    auto person = get_json(ctx, "/v2/persons/" + id, *token, secrets);
+    auto person = get_json(ctx, "/v2/persons/" + id, token, secrets);
     if (!person) return person.error();
     if (!*person || !(*person)->is_object()) return std::optional<bj::object>{};
     // The job title, status, dates and hours live on the person's employment(s).
-    auto employments = get_json(ctx, "/v2/persons/" + id + "/employments", *token, secrets);
+    auto employments = get_json(ctx, "/v2/persons/" + id + "/employments", token, secrets);
     if (!employments) return employments.error();
     const bj::object* employment = nullptr;
     if (*employments) {
@@ -288,11 +305,6 @@ class PersonioConnector final : public ListingConnector {
     return std::optional<bj::object>(map_person(ctx, (*person)->get_object(), employment, remote_id));
   }
 
-  // updated_at.gt on persons, updated_at.gte on absence periods [3rd], on the first request; the next links
-  // carry it on.
-  bool lists_changes(Model model) const override { return supports_records(model); }
-
- private:
   // Personio v2 lists: GET /v2/persons (limit ≤ 50) and /v2/absence-periods (limit ≤ 100), envelope
   // {"_data": [...], "_meta": {"links": {"next": {"href"}}}}; the next page is the absolute `next.href`
   // (followed only on the API's own origin) until it is absent. A person's job title, status and dates live
@@ -313,49 +325,49 @@ class PersonioConnector final : public ListingConnector {
                           "Personio: the next-page link is not on the API's host");
       url = page;
     }
-    auto token = access_token(ctx);
-    if (!token) return token.error();
-    const std::vector<std::string_view> secrets = secrets_of(ctx, *token, {});
-    // Lists are read by syncs, which can afford to wait out a Retry-After (bounded) rather than fail.
-    http::ClientResponse resp =
-        common::get_with_retry(ctx, authorized(ctx, "GET", url, *token), 5, std::chrono::seconds(30));
-    auto body = common::json_or_gone(kVendor, resp, secrets);
-    if (!body && body.error().kind == ErrorKind::kUnauthorized)
-      return make_error(ErrorKind::kUnauthorized, std::string(kUnauthorizedMessage));
-    if (!body) return body.error();
-    RecordPage out;
-    if (!*body) return out;
-    const bj::value* data = json::find(**body, "_data");
-    if (data == nullptr || !data->is_array())
-      return make_error(ErrorKind::kUpstream, "Personio answered a list without a \"_data\" array");
-    for (const auto& item : data->get_array()) {
-      if (!item.is_object()) continue;
-      const bj::value id = common::string_or_null(item.get_object().if_contains("id"));
-      if (!id.is_string() || id.get_string().empty()) continue;
-      const std::string remote_id(id.get_string());
-      if (model == Model::kHrisAbsences) {
-        out.records.push_back(map_absence(ctx, item.get_object(), remote_id));
-        continue;
+    return with_token(ctx, [&](const std::string& token) -> Result<RecordPage> {
+      const std::vector<std::string_view> secrets = secrets_of(ctx, token, {});
+      // Lists are read by syncs, which can afford to wait out a Retry-After (bounded) rather than fail.
+      http::ClientResponse resp =
+          common::get_with_retry(ctx, authorized(ctx, "GET", url, token), 5, std::chrono::seconds(30));
+      auto body = common::json_or_gone(kVendor, resp, secrets);
+      if (!body && body.error().kind == ErrorKind::kUnauthorized)
+        return make_error(ErrorKind::kUnauthorized, std::string(kUnauthorizedMessage));
+      if (!body) return body.error();
+      RecordPage out;
+      if (!*body) return out;
+      const bj::value* data = json::find(**body, "_data");
+      if (data == nullptr || !data->is_array())
+        return make_error(ErrorKind::kUpstream, "Personio answered a list without a \"_data\" array");
+      for (const auto& item : data->get_array()) {
+        if (!item.is_object()) continue;
+        const bj::value id = common::string_or_null(item.get_object().if_contains("id"));
+        if (!id.is_string() || id.get_string().empty()) continue;
+        const std::string remote_id(id.get_string());
+        if (model == Model::kHrisAbsences) {
+          out.records.push_back(map_absence(ctx, item.get_object(), remote_id));
+          continue;
+        }
+        auto employments = get_json(
+            ctx, "/v2/persons/" + common::encode_path_segment(remote_id) + "/employments", token, secrets);
+        if (!employments) return employments.error();
+        const bj::object* employment = nullptr;
+        if (*employments) {
+          const bj::value* list = json::find(**employments, "_data");
+          if (list != nullptr && list->is_array() && !list->get_array().empty() &&
+              list->get_array().front().is_object())
+            employment = &list->get_array().front().get_object();
+        }
+        out.records.push_back(map_person(ctx, item.get_object(), employment, remote_id));
       }
-      auto employments = get_json(
-          ctx, "/v2/persons/" + common::encode_path_segment(remote_id) + "/employments", *token, secrets);
-      if (!employments) return employments.error();
-      const bj::object* employment = nullptr;
-      if (*employments) {
-        const bj::value* list = json::find(**employments, "_data");
-        if (list != nullptr && list->is_array() && !list->get_array().empty() &&
-            list->get_array().front().is_object())
-          employment = &list->get_array().front().get_object();
+      if (auto next = json::get_string(**body, "_meta.links.next.href");
+          next && !next->empty() && *next != url) {
+        if (!common::same_origin(*next, ctx.base_url))
+          return make_error(ErrorKind::kUpstream, "Personio sent a next-page link to another host");
+        out.next = std::move(*next);
       }
-      out.records.push_back(map_person(ctx, item.get_object(), employment, remote_id));
-    }
-    if (auto next = json::get_string(**body, "_meta.links.next.href");
-        next && !next->empty() && *next != url) {
-      if (!common::same_origin(*next, ctx.base_url))
-        return make_error(ErrorKind::kUpstream, "Personio sent a next-page link to another host");
-      out.next = std::move(*next);
-    }
-    return out;
+      return out;
+    });
   }
 
   static Result<std::optional<bj::value>> get_json(const ApiContext& ctx, const std::string& path,
@@ -529,23 +541,61 @@ class PersonioConnector final : public ListingConnector {
     };
   }
 
-  static Result<std::string> access_token(const ApiContext& ctx) {
+  // Runs `call` with an access token: a cached one while it is still good, else a new one. When the tool
+  // refuses a cached token (401, e.g. revoked), it is dropped and `call` runs once more with a new one, so a
+  // refusal reads exactly as it did before tokens were cached.
+  template <typename Call>
+  auto with_token(const ApiContext& ctx, Call&& call) const -> decltype(call(std::string())) {
+    bool cached = false;
+    auto token = access_token(ctx, cached);
+    if (!token) return token.error();
+    auto result = call(*token);
+    if (cached && !result.ok() && result.error().kind == ErrorKind::kUnauthorized) {
+      tokens_.forget(token_key(ctx), *token);
+      token = access_token(ctx, cached);
+      if (!token) return token.error();
+      result = call(*token);
+    }
+    return result;
+  }
+
+  static std::string token_key(const ApiContext& ctx) {
+    auto text = [&ctx](const char* key) -> std::string_view {
+      const auto* v = ctx.credentials.if_contains(key);
+      return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
+    };
+    return common::TokenCache::key_for(ctx.integration_id, common::join_url(ctx.base_url, "/v2/auth/token"),
+                                       {text("client_id"), text("client_secret")});
+  }
+
+  // Personio's tokens live a day (`expires_in`); one is asked for only when none is cached for the
+  // integration and its credentials (`cached` says which).
+  Result<std::string> access_token(const ApiContext& ctx, bool& cached) const {
+    cached = false;
     auto client_id = common::credential(ctx, "client_id");
     if (!client_id) return client_id.error();
     auto client_secret = common::credential(ctx, "client_secret");
     if (!client_secret) return client_secret.error();
+    const std::string key = token_key(ctx);
+    if (auto hit = tokens_.find(key, now_ms())) {
+      cached = true;
+      return std::move(*hit);
+    }
     common::TokenRequest token_request;
     token_request.url = common::join_url(ctx.base_url, "/v2/auth/token");
     token_request.form = {
         {"grant_type", "client_credentials"}, {"client_id", *client_id}, {"client_secret", *client_secret}};
-    auto token = common::fetch_access_token(ctx, kVendor, token_request, {*client_secret});
+    const Millis asked_at = now_ms();
+    auto token = common::fetch_access_token_with_lifetime(ctx, kVendor, token_request, {*client_secret});
     if (!token && token.error().kind == ErrorKind::kUnauthorized) {
       return make_error(ErrorKind::kUnauthorized, std::string(kUnauthorizedMessage));
     }
     if (!token && token.error().kind == ErrorKind::kForbidden) {
       return make_error(ErrorKind::kForbidden, std::string(kPermissionMessage));
     }
-    return token;
+    if (!token) return token.error();
+    tokens_.store(key, token->token, asked_at, token->expires_in);
+    return std::move(token->token);
   }
 
   // Strings that must never appear in an error message built from a vendor response.
@@ -563,6 +613,8 @@ class PersonioConnector final : public ListingConnector {
     return common::authorized_request(ctx, std::move(method), std::move(url),
                                       {"Authorization", "Bearer " + std::string(token)});
   }
+
+  mutable common::TokenCache tokens_;  // the integrations' access tokens (thread-safe)
 };
 
 }  // namespace

@@ -102,6 +102,38 @@ TEST_F(PersonioApiTest, ForbiddenTellsTheCustomerWhichPermissionToGrant) {
       "integration and grant the 'Webhooks' permission (scope personio:webhooks:write), then reconnect.");
 }
 
+// The access token is asked for once per integration and reused; one the tool refuses (401) is dropped and
+// the call made once more with a new one.
+TEST_F(PersonioApiTest, ReusesTheAccessTokenAndRenewsARefusedOne) {
+  fake_.set("GET /v2/webhooks/wh-1", 200, R"({"id":"wh-1"})");
+  auto token_requests = [&] {
+    int n = 0;
+    for (const auto& r : fake_.requests())
+      n += r.path == "/v2/auth/token" ? 1 : 0;
+    return n;
+  };
+  for (int i = 0; i < 3; ++i) {
+    auto exists = connector_->subscription_exists(ctx_, "wh-1");
+    ASSERT_TRUE(exists.ok()) << exists.error().message;
+    EXPECT_TRUE(*exists);
+  }
+  EXPECT_EQ(token_requests(), 1);
+  EXPECT_EQ(fake_.requests().size(), 4u);
+
+  fake_.set("POST /v2/auth/token", 200, R"({"access_token":"at-renewed","expires_in":86400})");
+  fake_.push("GET /v2/webhooks/wh-1", 401, R"({"error":"invalid_token"})");
+  auto exists = connector_->subscription_exists(ctx_, "wh-1");
+  ASSERT_TRUE(exists.ok()) << exists.error().message;
+  EXPECT_TRUE(*exists);
+  EXPECT_EQ(token_requests(), 2);
+  EXPECT_EQ(fake_.requests().back().header("Authorization"), "Bearer at-renewed");
+
+  // Other credentials never reuse the token.
+  ctx_.credentials["client_secret"] = "another secret";
+  ASSERT_TRUE(connector_->subscription_exists(ctx_, "wh-1").ok());
+  EXPECT_EQ(token_requests(), 3);
+}
+
 TEST_F(PersonioApiTest, RejectedCredentialsAreUnauthorized) {
   fake_.set("POST /v2/auth/token", 401, R"({"error":"invalid_client"})");
   auto created = connector_->create_subscription(ctx_, request_);
@@ -130,12 +162,15 @@ TEST_F(PersonioApiTest, OtherFailuresAreUpstreamWithoutSecrets) {
   EXPECT_EQ(created.error().message.find("tok_ChosenByUs_123"), std::string::npos) << created.error().message;
   EXPECT_EQ(created.error().message.find("at-9f8e7d"), std::string::npos) << created.error().message;
 
+  // The token endpoint's failures, each for an integration with no token cached yet.
+  ctx_.integration_id = "personio:token-500";
   fake_.set("POST /v2/auth/token", 500, "upstream exploded");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().kind, ErrorKind::kUpstream);
   EXPECT_NE(created.error().message.find("500"), std::string::npos);
 
+  ctx_.integration_id = "personio:no-token";
   fake_.set("POST /v2/auth/token", 200, R"({"token_type":"Bearer"})");
   created = connector_->create_subscription(ctx_, request_);
   ASSERT_FALSE(created.ok());
@@ -193,6 +228,7 @@ TEST_F(PersonioApiTest, DeleteFailuresAreMapped) {
   ASSERT_FALSE(deleted.ok());
   EXPECT_EQ(deleted.error().kind, ErrorKind::kUpstream);
 
+  ctx_.integration_id = "personio:rejected";  // no token cached yet for it
   fake_.set("POST /v2/auth/token", 401, "{}");
   deleted = connector_->delete_subscription(ctx_, "abc");
   ASSERT_FALSE(deleted.ok());
