@@ -45,8 +45,15 @@ class RecordStageTest : public ::testing::Test {
   }
 
   // The tool answers one record read: a token, then the person, then its employments.
+  // Personio's connector asks for a token once per integration and keeps it
+  // (connectors/common/token_cache.h).
+  void script_token() {
+    if (!token_scripted_) tool_.then({200, {}, kToken});
+    token_scripted_ = true;
+  }
   void script_person(const std::string& first_name) {
-    tool_.then({200, {}, kToken}).then({200, {}, person(first_name)}).then({200, {}, R"({"_data":[]})"});
+    script_token();
+    tool_.then({200, {}, person(first_name)}).then({200, {}, R"({"_data":[]})"});
   }
 
   std::vector<store::EventRow> process(const std::string& action) {
@@ -73,6 +80,7 @@ class RecordStageTest : public ::testing::Test {
   std::string integration_;
   std::string endpoint_;
   std::string last_inbox_;
+  bool token_scripted_ = false;
 };
 
 TEST_F(RecordStageTest, FetchedRecordIsStoredAndItsIdRelayed) {
@@ -225,7 +233,8 @@ TEST_F(RecordStageTest, RetriesStopWhenTheTimeBudgetIsSpent) {
 TEST_F(RecordStageTest, ARecordTheToolNoLongerHasIsMarkedDeleted) {
   script_person("Ada");
   process("created");
-  tool_.then({200, {}, kToken}).then({404, {}, R"({"error":"not found"})"});
+  script_token();
+  tool_.then({404, {}, R"({"error":"not found"})"});
   auto events = process("updated");
   EXPECT_NE(of_type(events, "data-changed"), nullptr);
   auto record = must(store::records::get(store_.conn(), integration_, "hris_employees", "7"));
