@@ -249,6 +249,25 @@ std::optional<std::size_t> fetches_within(const Budget* budget, std::chrono::mil
       1, static_cast<std::int64_t>(stats.effective_requests) * delay.count() / stats.limits.window_ms));
 }
 
+// The waiting records of each model the tool lists changes of, read through that listing from `since`.
+void list_bursts(const connectors::Connector& connector, connectors::ApiContext& ctx,
+                 const std::vector<RecordKey>& keys, Millis since, const RecordStageOptions& options,
+                 const Reserve& reserve, FetchRound& round) {
+  std::map<std::string, std::set<std::string>> by_model;
+  for (const auto& [model, remote_id] : keys)
+    by_model[model].insert(remote_id);
+  for (auto& [model_name, waiting] : by_model) {
+    auto model = connectors::parse_model(model_name);
+    if (!model || !connector.lists_changes(*model)) continue;
+    if (round.listed_at == 0) round.listed_at = now_ms();
+    spdlog::info(
+        "fetch: integration {}: {} {} records waiting, more than its API budget fetches in {} s: "
+        "reading them through the tool's listing of changes",
+        ctx.integration_id, waiting.size(), model_name, options.target_delay.count() / 1000);
+    list_burst(connector, ctx, *model, model_name, since, options.max_listing_pages, reserve, waiting, round);
+  }
+}
+
 }  // namespace
 
 FetchRound RecordStage::fetch_round(const store::IntegrationRow& integration,
@@ -281,22 +300,9 @@ FetchRound RecordStage::fetch_round(const store::IntegrationRow& integration,
 
   // A burst: more waiting than the budget fetches in the target delay, read through the listing per model.
   const auto capacity = fetches_within(ctx.budget.get(), options_.target_delay);
-  if (capacity && keys.size() > *capacity) {
-    std::map<std::string, std::set<std::string>> by_model;
-    for (const auto& [model, remote_id] : keys)
-      by_model[model].insert(remote_id);
-    for (auto& [model_name, waiting] : by_model) {
-      auto model = connectors::parse_model(model_name);
-      if (!model || !connector->lists_changes(*model)) continue;
-      if (round.listed_at == 0) round.listed_at = now_ms();
-      spdlog::info(
-          "fetch: integration {}: {} {} records waiting, more than its API budget fetches in {} s: "
-          "reading them through the tool's listing of changes",
-          integration.id, waiting.size(), model_name, options_.target_delay.count() / 1000);
-      list_burst(*connector, ctx, *model, model_name, oldest_received_at - options_.listing_overlap_ms,
-                 options_.max_listing_pages, reserve, waiting, round);
-    }
-  }
+  if (capacity && keys.size() > *capacity)
+    list_bursts(*connector, ctx, keys, oldest_received_at - options_.listing_overlap_ms, options_, reserve,
+                round);
 
   // The rest one by one, in order, while the budget grants within the slice.
   std::optional<Error> failed;  // the tool failed a fetch: the rest fail with it
