@@ -48,6 +48,41 @@ for script in postinst prerm postrm; do
   sh -n "$scratch/control/$script" || fail "$script does not parse"
 done
 
+# The maintainer scripts run with the system commands they call replaced by stubs that log their arguments
+# (getent finds the user and group when $STUB_USER_EXISTS is 1), so nothing on this machine changes.
+stubs="$scratch/stubs"
+mkdir -p "$stubs"
+for cmd in addgroup adduser groupadd useradd deluser delgroup userdel groupdel chown chmod rm systemctl \
+  dpkg-statoverride; do
+  # shellcheck disable=SC2016 # the stub expands them
+  printf '#!/bin/sh\necho "%s $*" >>"$STUB_LOG"\n[ "%s" != dpkg-statoverride ]\n' "$cmd" "$cmd" >"$stubs/$cmd"
+done
+# shellcheck disable=SC2016
+printf '#!/bin/sh\n[ "$STUB_USER_EXISTS" = 1 ]\n' >"$stubs/getent"
+chmod +x "$stubs"/*
+run_script() {  # run_script <script> <user exists: 0|1> <args...>; prints the calls it made
+  local script="$1" exists="$2"
+  shift 2
+  : >"$scratch/calls"
+  STUB_LOG="$scratch/calls" STUB_USER_EXISTS="$exists" PATH="$stubs:$PATH" sh "$scratch/control/$script" "$@" \
+    || fail "$script $* exited with an error"
+  cat "$scratch/calls"
+}
+calls="$(run_script postinst 0 configure "")"
+grep -q '^addgroup --system .*tributary$' <<<"$calls" || fail "postinst made no group: $calls"
+grep -q '^adduser --system .*--ingroup tributary .*tributary$' <<<"$calls" || fail "postinst made no user: $calls"
+grep -q '^chown root:tributary /etc/tributary/tributary.toml$' <<<"$calls" || fail "postinst: $calls"
+grep -q '^chmod 0640 /etc/tributary/tributary.toml$' <<<"$calls" || fail "postinst: $calls"
+calls="$(run_script postinst 1 configure 0.1.0)"
+grep -qE '^(addgroup|adduser|groupadd|useradd) ' <<<"$calls" && fail "postinst made a user that exists: $calls"
+calls="$(run_script postrm 1 remove)"
+grep -qE '^(rm|deluser|delgroup|userdel|groupdel) ' <<<"$calls" && fail "postrm remove deleted something: $calls"
+calls="$(run_script postrm 1 purge)"
+grep -q '^rm -rf /var/lib/tributary' <<<"$calls" || fail "postrm purge kept the state: $calls"
+grep -q '^deluser --system --quiet tributary$' <<<"$calls" || fail "postrm purge kept the user: $calls"
+grep -q '^delgroup --system --quiet tributary$' <<<"$calls" || fail "postrm purge kept the group: $calls"
+pass "maintainer scripts: user and group made once, configuration file 0640 root:tributary, state removed on purge only"
+
 root="$scratch/root"
 dpkg-deb -x "$deb" "$root"
 unit="$root/lib/systemd/system/tributary.service"
