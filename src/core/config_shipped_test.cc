@@ -97,6 +97,19 @@ TEST(ShippedConfig, ShowsEveryKeyTheLoaderKnowsAndNoOther) {
     EXPECT_TRUE(known.contains(key)) << key << " in " << kShippedFile << " is unknown";
 }
 
+// The README's configuration table has a row for every key (the file's one-line meanings are its short form).
+TEST(ShippedConfig, TheReadmeTableNamesEveryKey) {
+  std::ifstream in(TRIBUTARY_SOURCE_DIR "/README.md");
+  ASSERT_TRUE(in);
+  std::string table_rows;
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with("| `")) table_rows += line + "\n";
+  for (const auto& key : loader_keys())
+    EXPECT_NE(table_rows.find("`" + key + "`"), std::string::npos)
+        << key << " has no row in the README's table";
+}
+
 TEST(ShippedConfig, AsShippedLoadsAndKeepsTheStateInTheStateDirectory) {
   const std::map<std::string, std::string> no_env;
   auto config = load_config(kShippedFile, &no_env);
