@@ -11,6 +11,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl ca-certificates
+  dpkg-dev
 )
 # Node.js (with npm) runs the end-to-end checks; some machines carry a newer Node.js that bundles npm.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
@@ -18,7 +19,8 @@ if [ "${1:-}" = "--test" ]; then
   # clang-14: the thread-safety analysis and the fuzz targets; libclang-rt-14-dev holds clang's libFuzzer,
   # ASan and UBSan runtimes (only recommended by clang-14, so named here). gcc's ASan/UBSan runtimes for the
   # asan preset come with g++ (libasan8, libubsan1).
-  packages+=(postgresql chromium chromium-driver clang-14 libclang-rt-14-dev universal-ctags)
+  # systemd: systemd-analyze verifies the packaged unit (tests/package/).
+  packages+=(postgresql chromium chromium-driver clang-14 libclang-rt-14-dev universal-ctags systemd)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(nginx-light wrk)

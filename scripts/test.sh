@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds, checks formatting, and runs every test: the C++ suites (CTest: unit and
 # loopback integration tests on real SQLite and on a throwaway PostgreSQL cluster; again built with ASan + UBSan,
-# on both), the fuzz targets for 30 s each, and the end-to-end suite (Node.js driving the real binary; browser
-# tests in Debian's Chromium), after which no secret it used may be found in clear text in what the nodes wrote.
+# on both), the Debian package (built, inspected, its binary run), the fuzz targets for 30 s each, and the
+# end-to-end suite (Node.js driving the real binary; browser tests in Debian's Chromium), after which no secret
+# it used may be found in clear text in what the nodes wrote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -20,6 +21,9 @@ scripts/thread-safety.sh
 
 echo "== C++ tests"
 scripts/with-postgres.sh ctest --preset default -j"$(nproc)"
+
+echo "== Debian package: contents, systemd unit, the packaged binary migrating and serving (tests/package/)"
+tests/package/package_test.sh
 
 echo "== C++ tests built with ASan + UBSan (build-asan/; SQLite and PostgreSQL)"
 cmake --preset asan >/dev/null

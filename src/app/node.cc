@@ -15,6 +15,7 @@
 #include "connectors/registry.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "core/sd_notify.h"
 #include "core/secret_box.h"
 #include "core/wakeup.h"
 #include "core/work_pool.h"
@@ -426,11 +427,14 @@ Status Node::start() {
   m.running = true;
   spdlog::info("tributary listening on {} (database {}, public URL {})", base_url(), m.db->describe(),
                m.config.effective_public_url());
+  // Under systemd (Type=notify) the start completes here: the listener accepts, every stage runs.
+  if (auto s = notify_service_manager("READY=1"); !s) spdlog::warn("service manager: {}", s.error().message);
   return {};
 }
 
 void Node::stop() {
   Impl& m = *impl_;
+  if (m.running) (void)notify_service_manager("STOPPING=1");  // best effort: the manager sees the exit anyway
   m.running = false;
   if (m.server) m.server->stop();      // stop accepting; in-flight requests finish within the grace period
   if (m.api_pool) m.api_pool->stop();  // handlers still running finish; their answers go nowhere
