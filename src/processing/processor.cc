@@ -304,7 +304,10 @@ void plan_fetches(store::Connection& conn, Decisions& decisions, const Integrati
     if (o.event && o.inbox.integration_id) by_integration[*o.inbox.integration_id].push_back(i);
   }
   std::vector<bool> held(decisions.outcomes.size(), false);
-  for (const auto& [iid, indexes] : by_integration) {
+  for (const auto& entry : by_integration) {
+    // (Named, not a structured binding: the lambdas below capture them.)
+    const std::string& iid = entry.first;
+    const std::vector<std::size_t>& indexes = entry.second;
     const auto& integration = integrations.at(iid);
     if (!integration) continue;
     auto hold_from = [&](std::size_t first, Millis until) {
