@@ -255,8 +255,8 @@ Result<bj::object> ApiLimiter::control(const bj::object& body) {
     custom.overall.concurrency = static_cast<int>(*concurrency);
   }
   {
-    MutexLock lock(state_->mu);
     State& s = *state_;
+    MutexLock lock(s.mu);
     s.enforce = enforce == nullptr || enforce->get_bool();
     s.custom = has_custom;
     if (has_custom) {
