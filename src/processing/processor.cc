@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <functional>
 #include <map>
 
 #include "core/clock.h"
@@ -288,10 +289,10 @@ using Integrations = std::map<std::string, std::optional<store::IntegrationRow>>
 constexpr Millis kListedKeptMs = 5 * 60 * 1000;
 
 // Planned fetches (RecordStageOptions::planned): per integration, the records its accepted rows name are read
-// in one round — once each, a burst through the tool's listing. The first row naming a record the budget did
-// not grant in time, and every later row of the integration, wait (held back) for a later round, so that the
-// events of one record are still relayed in the order received; so do the rows of an integration whose
-// earlier rows are waiting (`waiting_until`, kept across batches). A row that has waited longer than
+// in one round — once each, a burst through the tool's listing. The rows naming a record the budget did not
+// grant in time wait (held back) for a later round, all of them, so that the events of one record are still
+// relayed in the order received; so do the rows of an integration that arrive while some of its rows are
+// waiting (`waiting_until`, kept across batches). A row that has waited longer than
 // `max_wait_ms` is relayed without the records it could not have, with a warning, and a delta sync catches
 // up.
 void plan_fetches(store::Connection& conn, Decisions& decisions, const Integrations& integrations, Millis now,
@@ -310,16 +311,17 @@ void plan_fetches(store::Connection& conn, Decisions& decisions, const Integrati
     const std::vector<std::size_t>& indexes = entry.second;
     const auto& integration = integrations.at(iid);
     if (!integration) continue;
-    auto hold_from = [&](std::size_t first, Millis until) {
+    // Holds the rows `waits` picks, unless they have waited too long already.
+    auto hold = [&](const std::function<bool(std::size_t)>& waits, Millis until) {
       for (std::size_t i : indexes) {
         const Outcome& o = decisions.outcomes[i];
-        if (i < first || o.inbox.received_at + max_wait_ms <= now) continue;
+        if (!waits(i) || o.inbox.received_at + max_wait_ms <= now) continue;
         held[i] = true;
         decisions.held_back.emplace_back(o.inbox.id, until);
       }
     };
     if (auto it = waiting_until.find(iid); it != waiting_until.end() && it->second > now) {
-      hold_from(0, it->second);
+      hold([](std::size_t) { return true; }, it->second);
       continue;
     }
     std::vector<RecordKey> keys;
@@ -352,17 +354,14 @@ void plan_fetches(store::Connection& conn, Decisions& decisions, const Integrati
     for (auto& [key, record] : known)
       round.fetched.emplace(key, std::optional<bj::object>(std::move(record)));
     if (round.listed_at > 0) listed[iid] = ListedRecords{round.listed_at, std::move(round.listed)};
-    std::size_t first_waiting = decisions.outcomes.size();
     if (!round.deferred.empty()) {
-      for (std::size_t i : indexes) {
-        const auto wants = record_stage.wanted(*integration, decisions.outcomes[i].event->payload);
-        if (std::any_of(wants.begin(), wants.end(),
-                        [&](const RecordKey& k) { return round.deferred.count(k); })) {
-          first_waiting = i;
-          break;
-        }
-      }
-      hold_from(first_waiting, round.retry_at);
+      hold(
+          [&](std::size_t i) {
+            const auto wants = record_stage.wanted(*integration, decisions.outcomes[i].event->payload);
+            return std::any_of(wants.begin(), wants.end(),
+                               [&](const RecordKey& k) { return round.deferred.count(k) > 0; });
+          },
+          round.retry_at);
       waiting_until[iid] = round.retry_at;
     }
     for (std::size_t i : indexes)
