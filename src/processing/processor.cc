@@ -288,6 +288,32 @@ using Integrations = std::map<std::string, std::optional<store::IntegrationRow>>
 // How long what a listing showed is kept for later rounds.
 constexpr Millis kListedKeptMs = 5 * 60 * 1000;
 
+// The records an integration's rows name (each once, in order), the latest arrival of an event naming each,
+// the rows' fetch hints, and the oldest row's arrival.
+struct Wanted {
+  std::vector<RecordKey> keys;
+  std::map<RecordKey, Millis> newest_event;
+  FetchHints hints;
+  Millis oldest = 0;
+};
+
+Wanted wanted_by(const Decisions& decisions, const std::vector<std::size_t>& indexes,
+                 const store::IntegrationRow& integration, const RecordStage& record_stage, Millis now) {
+  Wanted w;
+  w.oldest = now;
+  for (std::size_t i : indexes) {
+    const Outcome& o = decisions.outcomes[i];
+    for (auto& key : record_stage.wanted(integration, o.event->payload)) {
+      Millis& newest = w.newest_event[key];
+      newest = std::max(newest, o.inbox.received_at);
+      if (std::find(w.keys.begin(), w.keys.end(), key) == w.keys.end()) w.keys.push_back(std::move(key));
+    }
+    w.hints.insert(o.hints.begin(), o.hints.end());
+    w.oldest = std::min(w.oldest, o.inbox.received_at);
+  }
+  return w;
+}
+
 // Planned fetches (RecordStageOptions::planned): per integration, the records its accepted rows name are read
 // in one round — once each, a burst through the tool's listing. The rows naming a record the budget did not
 // grant in time wait (held back) for a later round, all of them, so that the events of one record are still
@@ -324,32 +350,20 @@ void plan_fetches(store::Connection& conn, Decisions& decisions, const Integrati
       hold([](std::size_t) { return true; }, it->second);
       continue;
     }
-    std::vector<RecordKey> keys;
-    std::map<RecordKey, Millis> newest_event;  // the latest event naming each record
-    FetchHints hints;
-    Millis oldest = now;
-    for (std::size_t i : indexes) {
-      const Outcome& o = decisions.outcomes[i];
-      for (auto& key : record_stage.wanted(*integration, o.event->payload)) {
-        Millis& newest = newest_event[key];
-        newest = std::max(newest, o.inbox.received_at);
-        if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
-      }
-      hints.insert(o.hints.begin(), o.hints.end());
-      oldest = std::min(oldest, o.inbox.received_at);
-    }
+    Wanted w = wanted_by(decisions, indexes, *integration, record_stage, now);
+    std::vector<RecordKey>& keys = w.keys;
     // Records an earlier round's listing showed after their events were received are current already.
     std::map<RecordKey, bj::object> known;
     if (auto it = listed.find(iid); it != listed.end()) {
       std::erase_if(keys, [&](const RecordKey& key) {
         auto hit = it->second.records.find(key);
-        if (hit == it->second.records.end() || newest_event[key] >= it->second.at) return false;
+        if (hit == it->second.records.end() || w.newest_event[key] >= it->second.at) return false;
         known.emplace(key, hit->second);
         return true;
       });
     }
     claim.extend();
-    FetchRound round = record_stage.fetch_round(*integration, keys, oldest, &hints);
+    FetchRound round = record_stage.fetch_round(*integration, keys, w.oldest, &w.hints);
     claim.extend();
     for (auto& [key, record] : known)
       round.fetched.emplace(key, std::optional<bj::object>(std::move(record)));
