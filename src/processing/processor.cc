@@ -288,10 +288,11 @@ using Integrations = std::map<std::string, std::optional<store::IntegrationRow>>
 // How long what a listing showed is kept for later rounds.
 constexpr Millis kListedKeptMs = 5 * 60 * 1000;
 
-// The records an integration's rows name (each once, in order), the latest arrival of an event naming each,
-// the rows' fetch hints, and the oldest row's arrival.
+// The records an integration's rows name (each once, in order), those of each row, the latest arrival of an
+// event naming each, the rows' fetch hints, and the oldest row's arrival.
 struct Wanted {
   std::vector<RecordKey> keys;
+  std::map<std::size_t, std::vector<RecordKey>> by_row;  // by outcome index
   std::map<RecordKey, Millis> newest_event;
   FetchHints hints;
   Millis oldest = 0;
@@ -303,10 +304,11 @@ Wanted wanted_by(const Decisions& decisions, const std::vector<std::size_t>& ind
   w.oldest = now;
   for (std::size_t i : indexes) {
     const Outcome& o = decisions.outcomes[i];
-    for (auto& key : record_stage.wanted(integration, o.event->payload)) {
+    const auto& row_keys = w.by_row[i] = record_stage.wanted(integration, o.event->payload);
+    for (const auto& key : row_keys) {
       Millis& newest = w.newest_event[key];
       newest = std::max(newest, o.inbox.received_at);
-      if (std::find(w.keys.begin(), w.keys.end(), key) == w.keys.end()) w.keys.push_back(std::move(key));
+      if (std::find(w.keys.begin(), w.keys.end(), key) == w.keys.end()) w.keys.push_back(key);
     }
     w.hints.insert(o.hints.begin(), o.hints.end());
     w.oldest = std::min(w.oldest, o.inbox.received_at);
@@ -367,11 +369,11 @@ void plan_fetches(store::Connection& conn, Decisions& decisions, const Integrati
     claim.extend();
     for (auto& [key, record] : known)
       round.fetched.emplace(key, std::optional<bj::object>(std::move(record)));
-    if (round.listed_at > 0) listed[iid] = ListedRecords{round.listed_at, std::move(round.listed)};
+    if (round.listed.at > 0) listed[iid] = std::move(round.listed);
     if (!round.deferred.empty()) {
       hold(
           [&](std::size_t i) {
-            const auto wants = record_stage.wanted(*integration, decisions.outcomes[i].event->payload);
+            const auto& wants = w.by_row[i];
             return std::any_of(wants.begin(), wants.end(),
                                [&](const RecordKey& k) { return round.deferred.count(k) > 0; });
           },

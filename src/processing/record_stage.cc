@@ -221,7 +221,6 @@ void list_burst(const connectors::Connector& connector, connectors::ApiContext& 
   for (int pages = 0; pages < max_pages && !waiting.empty(); ++pages) {
     if (!reserve(ctx)) return;  // the rest is deferred
     auto listed = connector.list(ctx, model, page, since);
-    ++round.listed_pages;
     if (!listed) {
       spdlog::warn("fetch: listing changed {} of integration {} failed, fetching one by one: {}", model_name,
                    ctx.integration_id, listed.error().message);
@@ -232,18 +231,16 @@ void list_burst(const connectors::Connector& connector, connectors::ApiContext& 
       if (!remote_id) continue;
       RecordKey key{model_name, std::string(*remote_id)};
       if (waiting.erase(key.second) > 0) round.fetched.emplace(key, std::optional<bj::object>(record));
-      if (round.listed.size() < kMaxListedKept)
-        round.listed.insert_or_assign(std::move(key), std::move(record));
+      if (round.listed.records.size() < kMaxListedKept)
+        round.listed.records.insert_or_assign(std::move(key), std::move(record));
     }
     if (listed->next.empty()) return;
     page = listed->next;
   }
 }
 
-// How many records the budget fetches within `delay`, at the rate it uses now; nullopt: unlimited.
-std::optional<std::size_t> fetches_within(const Budget* budget, std::chrono::milliseconds delay) {
-  if (budget == nullptr) return std::nullopt;
-  const BudgetStats stats = budget->stats();
+// How many records a budget with `stats` fetches within `delay`, at the rate it uses now; nullopt: unlimited.
+std::optional<std::size_t> fetches_within(const BudgetStats& stats, std::chrono::milliseconds delay) {
   if (!stats.limits.limited() || stats.effective_requests <= 0) return std::nullopt;
   return static_cast<std::size_t>(std::max<std::int64_t>(
       1, static_cast<std::int64_t>(stats.effective_requests) * delay.count() / stats.limits.window_ms));
@@ -259,7 +256,7 @@ void list_bursts(const connectors::Connector& connector, connectors::ApiContext&
   for (auto& [model_name, waiting] : by_model) {
     auto model = connectors::parse_model(model_name);
     if (!model || !connector.lists_changes(*model)) continue;
-    if (round.listed_at == 0) round.listed_at = now_ms();
+    if (round.listed.at == 0) round.listed.at = now_ms();
     spdlog::info(
         "fetch: integration {}: {} {} records waiting, more than its API budget fetches in {} s: "
         "reading them through the tool's listing of changes",
@@ -281,8 +278,8 @@ FetchRound RecordStage::fetch_round(const store::IntegrationRow& integration,
   const auto started = std::chrono::steady_clock::now();
   // A fetch or page starts only with a grant taken within the slice; its further calls (a token, a second
   // request) then wait as long as the budget needs, up to one window, so that a started fetch ends.
-  const BudgetStats limits = ctx.budget ? ctx.budget->stats() : BudgetStats{};
-  ctx.budget_wait = std::max(options_.slice, std::chrono::milliseconds(limits.limits.window_ms + 1000));
+  const BudgetStats budget = ctx.budget ? ctx.budget->stats() : BudgetStats{};
+  ctx.budget_wait = std::max(options_.slice, std::chrono::milliseconds(budget.limits.window_ms + 1000));
   bool out_of_budget = false;
   const Reserve reserve = [&](connectors::ApiContext& c) {
     if (out_of_budget) return false;
@@ -299,7 +296,7 @@ FetchRound RecordStage::fetch_round(const store::IntegrationRow& integration,
   };
 
   // A burst: more waiting than the budget fetches in the target delay, read through the listing per model.
-  const auto capacity = fetches_within(ctx.budget.get(), options_.target_delay);
+  const auto capacity = fetches_within(budget, options_.target_delay);
   if (capacity && keys.size() > *capacity)
     list_bursts(*connector, ctx, keys, oldest_received_at - options_.listing_overlap_ms, options_, reserve,
                 round);
@@ -321,7 +318,6 @@ FetchRound RecordStage::fetch_round(const store::IntegrationRow& integration,
     auto fetched = fetch_with_retries(*connector, ctx,
                                       EventRef{*model, connectors::Action::kUpdated, key.first, key.second},
                                       hint_for(hints, key), options_, /*rate_limits_end_it=*/true);
-    ++round.fetches;
     if (!fetched && fetched.error().kind == ErrorKind::kRateLimited) {
       out_of_budget = true;
       round.deferred.insert(key);

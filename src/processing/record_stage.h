@@ -72,6 +72,14 @@ using FetchHints = std::map<std::pair<std::string, std::string>, std::string>;
 // A record by model name and remote id.
 using RecordKey = std::pair<std::string, std::string>;
 
+// What a burst listing showed of an integration's records, and when it started: current for any event
+// received before then. The processor keeps the last one per integration (for a few minutes) for later
+// rounds.
+struct ListedRecords {
+  Millis at = 0;
+  std::map<RecordKey, boost::json::object> records;
+};
+
 // What one round of planned fetches for an integration read (RecordStage::fetch_round): each record asked
 // for once however many events name it, a burst through the tool's incremental listing.
 struct FetchRound {
@@ -82,21 +90,8 @@ struct FetchRound {
   // naming them wait for a later round, which may start at `retry_at`.
   std::set<RecordKey> deferred;
   Millis retry_at = 0;
-  int listed_pages = 0;  // requests of the burst listing
-  int fetches = 0;       // records fetched one by one
-  // Everything the burst listing showed (waiting or not) and when it started: the records are current for any
-  // event received before then, so a later round takes them from here (ListedRecords) instead of listing
-  // again.
-  std::map<RecordKey, boost::json::object> listed;
-  Millis listed_at = 0;
-};
-
-// What a burst listing showed of an integration's records, and when it started: current for any event
-// received before then. The processor keeps the last one per integration (for a few minutes) for later
-// rounds.
-struct ListedRecords {
-  Millis at = 0;
-  std::map<RecordKey, boost::json::object> records;
+  // Everything the burst listing showed, waiting or not (`at` 0: there was no listing), for later rounds.
+  ListedRecords listed;
 };
 
 class RecordStage {
