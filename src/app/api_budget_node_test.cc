@@ -367,12 +367,8 @@ TEST_P(ApiBudgetNodeTest, AFloodedIntegrationDoesNotDelayAnother) {
   other_sim->stop();
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ApiBudgetNodeTest,
-                         ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& info) {
-                           return info.param == store::Backend::kSqlite ? std::string("Sqlite")
-                                                                        : std::string("Postgres");
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, ApiBudgetNodeTest, store::testing_db::kBackends,
+                         store::testing_db::BackendParamName());
 
 }  // namespace
 }  // namespace tributary::app

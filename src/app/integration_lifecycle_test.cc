@@ -241,12 +241,8 @@ TEST_P(IntegrationLifecycleTest, DeletionIsAnEvent) {
   EXPECT_EQ(api("PUT", "/v1/integrations/" + id + "/enabled", R"({"value":false})").status, 404);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, IntegrationLifecycleTest,
-                         ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& info) {
-                           return info.param == store::Backend::kSqlite ? std::string("Sqlite")
-                                                                        : std::string("Postgres");
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, IntegrationLifecycleTest, store::testing_db::kBackends,
+                         store::testing_db::BackendParamName());
 
 }  // namespace
 }  // namespace tributary::app
