@@ -84,13 +84,27 @@ async function until(started, done) {
   return null;
 }
 
-async function workableRun(strategy) {
+// A node with the given fetch strategy, the tool's simulator, and a receiver subscribed to remote-event-received.
+async function startRun(tool, strategy) {
   const [tb, sim] = await Promise.all([
     startTributary({ env: { TRIBUTARY_PROCESSING_FETCH_STRATEGY: strategy, TRIBUTARY_LOG_LEVEL: 'warn' } }),
-    startSim('workable'),
+    startSim(tool),
   ]);
   const rx = await startReceiver({ secret: 'whsec_placeholder' });
   rx.setSecrets((await createEndpoint(tb, rx.url, { event_types: ['remote-event-received'] })).secret);
+  return { tb, sim, rx };
+}
+
+// Stops a run's processes; returns what the simulator counted in its window.
+async function endRun({ tb, sim, rx }) {
+  const window = await simWindow(sim);
+  await rx.close();
+  await Promise.all([tb.kill(), sim.kill()]);
+  return window;
+}
+
+async function workableRun(strategy) {
+  const { tb, sim, rx } = await startRun('workable', strategy);
   const integration = await createIntegration(tb, 'workable', sim.url, { upstream_webhooks: true }, { rateLimit: null });
   await waitForFirstSync(tb, integration.id, 60_000);
   await sim.ctl('POST', '/_sim/faults', { window: { requests: 10, window_ms: 10_000 } });
@@ -109,21 +123,11 @@ async function workableRun(strategy) {
     current = ids.filter((id) => stored.has(id)).length;
     return current === CANDIDATES;
   });
-  const window = await simWindow(sim);
-  const budget = (await tb.api('GET', `/v1/integrations/${integration.id}`)).body.data.api_budget;
-  const result = { elapsed, sent, relayed: relayedFor(rx, 'created'), current, window, budget };
-  await rx.close();
-  await Promise.all([tb.kill(), sim.kill()]);
-  return result;
+  return { elapsed, sent, relayed: relayedFor(rx, 'created'), current, window: await endRun({ tb, sim, rx }) };
 }
 
 async function personioRun(strategy) {
-  const [tb, sim] = await Promise.all([
-    startTributary({ env: { TRIBUTARY_PROCESSING_FETCH_STRATEGY: strategy, TRIBUTARY_LOG_LEVEL: 'warn' } }),
-    startSim('personio'),
-  ]);
-  const rx = await startReceiver({ secret: 'whsec_placeholder' });
-  rx.setSecrets((await createEndpoint(tb, rx.url, { event_types: ['remote-event-received'] })).secret);
+  const { tb, sim, rx } = await startRun('personio', strategy);
   const ids = [];
   for (let i = 0; i < PERSONS; i += 1) {
     const made = await sim.ctl('POST', '/_sim/hris_employees', { first_name: `P${i}`, last_name: 'Burst' });
@@ -148,12 +152,7 @@ async function personioRun(strategy) {
     current = ids.filter((id) => stored.get(id)?.first_name === `v${CHANGES_PER_PERSON - 1}-${id}`).length;
     return current === PERSONS;
   });
-  const window = await simWindow(sim);
-  const budget = (await tb.api('GET', `/v1/integrations/${integration.id}`)).body.data.api_budget;
-  const result = { elapsed, sent, relayed: relayedFor(rx, 'updated'), current, window, budget };
-  await rx.close();
-  await Promise.all([tb.kill(), sim.kill()]);
-  return result;
+  return { elapsed, sent, relayed: relayedFor(rx, 'updated'), current, window: await endRun({ tb, sim, rx }) };
 }
 
 function psql(url, sql) {
